@@ -1,0 +1,360 @@
+// The lathe dialect: op verification and result-type inference.
+#include "dialects/lathe/LatheDialect.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/OpImplementation.h"
+
+using namespace mlir;
+using namespace lathe;
+
+#include "dialects/lathe/LatheDialect.cpp.inc"
+
+void LatheDialect::initialize() {
+  addOperations<
+#define GET_OP_LIST
+#include "dialects/lathe/LatheOps.cpp.inc"
+      >();
+}
+
+FailureOr<SmallVector<int64_t>> lathe::broadcastShapes(ArrayRef<int64_t> a,
+                                                       ArrayRef<int64_t> b) {
+  size_t rank = std::max(a.size(), b.size());
+  SmallVector<int64_t> out(rank);
+  for (size_t i = 0; i < rank; ++i) {
+    int64_t da = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
+    int64_t db = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
+    if (da != db && da != 1 && db != 1)
+      return failure();
+    out[i] = da == 1 ? db : da;
+  }
+  return out;
+}
+
+int64_t lathe::windowOutputSize(int64_t in, int64_t padBegin, int64_t padEnd,
+                                int64_t kernel, int64_t stride,
+                                int64_t dilation, bool ceilMode) {
+  int64_t span = in + padBegin + padEnd - dilation * (kernel - 1) - 1;
+  if (span < 0)
+    return 0;
+  int64_t out = (ceilMode ? (span + stride - 1) / stride : span / stride) + 1;
+  // A ceil-mode window must start inside the input or its leading padding.
+  if (ceilMode && (out - 1) * stride >= in + padBegin)
+    --out;
+  return out;
+}
+
+namespace {
+
+RankedTensorType rankedType(Value v) {
+  return cast<RankedTensorType>(v.getType());
+}
+
+LogicalResult fail(std::optional<Location> loc, const Twine &message) {
+  return emitOptionalError(loc, message);
+}
+
+/// Checks a window op's attributes: `count` spatial dims, positive kernel,
+/// stride and dilation, non-negative pads `[begin..., end...]`.
+LogicalResult verifyWindow(std::optional<Location> loc, StringRef op,
+                           size_t count, ArrayRef<int64_t> kernel,
+                           ArrayRef<int64_t> strides, ArrayRef<int64_t> pads,
+                           ArrayRef<int64_t> dilations) {
+  auto positive = [&](ArrayRef<int64_t> values, StringRef name) {
+    if (values.size() != count)
+      return fail(loc, op + " expected " + Twine(count) + " " + name +
+                           ", got " + Twine(values.size()));
+    for (int64_t v : values)
+      if (v <= 0)
+        return fail(loc, op + " expected positive " + name + ", got " +
+                             Twine(v));
+    return success();
+  };
+  if (failed(positive(kernel, "kernel sizes")) ||
+      failed(positive(strides, "strides")) ||
+      failed(positive(dilations, "dilations")))
+    return failure();
+  if (pads.size() != 2 * count)
+    return fail(loc, op + " expected " + Twine(2 * count) + " pads, got " +
+                         Twine(pads.size()));
+  for (int64_t p : pads)
+    if (p < 0)
+      return fail(loc, op + " expected non-negative pads, got " + Twine(p));
+  return success();
+}
+
+/// Result type of an NCHW pooling op.
+LogicalResult inferPool2d(std::optional<Location> loc, StringRef op,
+                          Value input, ArrayRef<int64_t> kernel,
+                          ArrayRef<int64_t> strides, ArrayRef<int64_t> pads,
+                          ArrayRef<int64_t> dilations, bool ceilMode,
+                          SmallVectorImpl<Type> &results) {
+  RankedTensorType type = rankedType(input);
+  if (type.getRank() != 4)
+    return fail(loc, op + " expected a rank-4 NCHW input, got rank " +
+                         Twine(type.getRank()));
+  if (failed(verifyWindow(loc, op, 2, kernel, strides, pads, dilations)))
+    return failure();
+  SmallVector<int64_t> shape(type.getShape());
+  for (int i = 0; i < 2; ++i) {
+    // torch and ONNX: padding may not exceed half the (dilated) kernel.
+    int64_t extent = dilations[i] * (kernel[i] - 1) + 1;
+    if (pads[i] > extent / 2 || pads[i + 2] > extent / 2)
+      return fail(loc, op + " expected pads at most half the kernel extent " +
+                           Twine(extent) + ", got " + Twine(pads[i]) + " and " +
+                           Twine(pads[i + 2]));
+    shape[2 + i] = windowOutputSize(shape[2 + i], pads[i], pads[i + 2],
+                                    kernel[i], strides[i], dilations[i],
+                                    ceilMode);
+    if (shape[2 + i] <= 0)
+      return fail(loc, op + " window is larger than the padded input");
+  }
+  results.push_back(RankedTensorType::get(shape, type.getElementType()));
+  return success();
+}
+
+LogicalResult inferBinary(std::optional<Location> loc, StringRef op, Value lhs,
+                          Value rhs, SmallVectorImpl<Type> &results) {
+  RankedTensorType a = rankedType(lhs), b = rankedType(rhs);
+  if (a.getElementType() != b.getElementType())
+    return fail(loc, op + " expected operands of one element type");
+  auto shape = broadcastShapes(a.getShape(), b.getShape());
+  if (failed(shape)) {
+    std::string msg;
+    llvm::raw_string_ostream os(msg);
+    os << op << " expected broadcastable shapes, got " << a << " and " << b;
+    return fail(loc, msg);
+  }
+  results.push_back(RankedTensorType::get(*shape, a.getElementType()));
+  return success();
+}
+
+} // namespace
+
+#define LATHE_BINARY_INFER(OP, NAME)                                           \
+  LogicalResult OP::inferReturnTypes(MLIRContext *, std::optional<Location> l, \
+                                     Adaptor adaptor,                          \
+                                     SmallVectorImpl<Type> &results) {         \
+    return inferBinary(l, NAME, adaptor.getLhs(), adaptor.getRhs(), results);  \
+  }
+LATHE_BINARY_INFER(AddOp, "lathe.add")
+LATHE_BINARY_INFER(SubOp, "lathe.sub")
+LATHE_BINARY_INFER(MulOp, "lathe.mul")
+LATHE_BINARY_INFER(DivOp, "lathe.div")
+#undef LATHE_BINARY_INFER
+
+LogicalResult GemmOp::inferReturnTypes(MLIRContext *,
+                                       std::optional<Location> loc,
+                                       Adaptor adaptor,
+                                       SmallVectorImpl<Type> &results) {
+  RankedTensorType a = rankedType(adaptor.getA()), b = rankedType(adaptor.getB());
+  if (a.getRank() != 2 || b.getRank() != 2)
+    return fail(loc, "lathe.gemm expected rank-2 A and B, got ranks " +
+                         Twine(a.getRank()) + " and " + Twine(b.getRank()));
+  bool ta = adaptor.getTransA(), tb = adaptor.getTransB();
+  int64_t m = a.getDimSize(ta ? 1 : 0), ka = a.getDimSize(ta ? 0 : 1);
+  int64_t kb = b.getDimSize(tb ? 1 : 0), n = b.getDimSize(tb ? 0 : 1);
+  if (ka != kb)
+    return fail(loc, "lathe.gemm expected matching inner dimensions, got " +
+                         Twine(ka) + " and " + Twine(kb));
+  if (Value c = adaptor.getC()) {
+    auto shape = broadcastShapes({m, n}, rankedType(c).getShape());
+    if (failed(shape) || (*shape)[0] != m || (*shape)[1] != n)
+      return fail(loc, "lathe.gemm expected C to broadcast to " + Twine(m) +
+                           "x" + Twine(n));
+  }
+  results.push_back(RankedTensorType::get({m, n}, a.getElementType()));
+  return success();
+}
+
+LogicalResult MatmulOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &results) {
+  RankedTensorType a = rankedType(adaptor.getLhs()),
+                   b = rankedType(adaptor.getRhs());
+  if (a.getRank() == 0 || b.getRank() == 0)
+    return fail(loc, "lathe.matmul expected operands of rank >= 1");
+  SmallVector<int64_t> sa(a.getShape()), sb(b.getShape());
+  bool vecA = sa.size() == 1, vecB = sb.size() == 1;
+  if (vecA)
+    sa.insert(sa.begin(), 1);
+  if (vecB)
+    sb.push_back(1);
+  int64_t k1 = sa.back(), k2 = sb[sb.size() - 2];
+  if (k1 != k2)
+    return fail(loc, "lathe.matmul expected matching inner dimensions, got " +
+                         Twine(k1) + " and " + Twine(k2));
+  auto batch = broadcastShapes(ArrayRef<int64_t>(sa).drop_back(2),
+                               ArrayRef<int64_t>(sb).drop_back(2));
+  if (failed(batch))
+    return fail(loc, "lathe.matmul expected broadcastable batch dimensions");
+  SmallVector<int64_t> shape = *batch;
+  if (!vecA)
+    shape.push_back(sa[sa.size() - 2]);
+  if (!vecB)
+    shape.push_back(sb.back());
+  results.push_back(RankedTensorType::get(shape, a.getElementType()));
+  return success();
+}
+
+LogicalResult Conv2dOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &results) {
+  RankedTensorType x = rankedType(adaptor.getInput()),
+                   w = rankedType(adaptor.getWeight());
+  if (x.getRank() != 4 || w.getRank() != 4)
+    return fail(loc, "lathe.conv2d expected rank-4 input and weight, got ranks " +
+                         Twine(x.getRank()) + " and " + Twine(w.getRank()));
+  int64_t groups = adaptor.getGroups();
+  int64_t c = x.getDimSize(1), f = w.getDimSize(0);
+  if (groups <= 0 || c % groups != 0 || f % groups != 0)
+    return fail(loc, "lathe.conv2d expected groups to divide input channels " +
+                         Twine(c) + " and output channels " + Twine(f) +
+                         ", got " + Twine(groups));
+  if (w.getDimSize(1) * groups != c)
+    return fail(loc, "lathe.conv2d expected weight dimension 1 to be " +
+                         Twine(c / groups) + " (channels / groups), got " +
+                         Twine(w.getDimSize(1)));
+  if (Value b = adaptor.getBias()) {
+    RankedTensorType bt = rankedType(b);
+    if (bt.getRank() != 1 || bt.getDimSize(0) != f)
+      return fail(loc, "lathe.conv2d expected a bias of " + Twine(f) +
+                           " elements");
+  }
+  ArrayRef<int64_t> kernel = w.getShape().drop_front(2);
+  if (failed(verifyWindow(loc, "lathe.conv2d", 2, kernel, adaptor.getStrides(),
+                          adaptor.getPads(), adaptor.getDilations())))
+    return failure();
+  SmallVector<int64_t> shape = {x.getDimSize(0), f, 0, 0};
+  for (int i = 0; i < 2; ++i) {
+    shape[2 + i] = windowOutputSize(
+        x.getDimSize(2 + i), adaptor.getPads()[i], adaptor.getPads()[i + 2],
+        kernel[i], adaptor.getStrides()[i], adaptor.getDilations()[i], false);
+    if (shape[2 + i] <= 0)
+      return fail(loc, "lathe.conv2d kernel is larger than the padded input");
+  }
+  results.push_back(RankedTensorType::get(shape, x.getElementType()));
+  return success();
+}
+
+LogicalResult BatchNormOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &results) {
+  RankedTensorType x = rankedType(adaptor.getInput());
+  if (x.getRank() < 2)
+    return fail(loc, "lathe.batch_norm expected an input of rank >= 2, got " +
+                         Twine(x.getRank()));
+  int64_t c = x.getDimSize(1);
+  for (Value v : {adaptor.getScale(), adaptor.getBias(), adaptor.getMean(),
+                  adaptor.getVar()}) {
+    RankedTensorType t = rankedType(v);
+    if (t.getRank() != 1 || t.getDimSize(0) != c)
+      return fail(loc, "lathe.batch_norm expected per-channel operands of " +
+                           Twine(c) + " elements");
+  }
+  results.push_back(x);
+  return success();
+}
+
+LogicalResult MaxPool2dOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &results) {
+  return inferPool2d(loc, "lathe.max_pool2d", adaptor.getInput(),
+                     adaptor.getKernel(), adaptor.getStrides(),
+                     adaptor.getPads(), adaptor.getDilations(),
+                     adaptor.getCeilMode(), results);
+}
+
+LogicalResult AvgPool2dOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &results) {
+  int64_t ones[] = {1, 1};
+  return inferPool2d(loc, "lathe.avg_pool2d", adaptor.getInput(),
+                     adaptor.getKernel(), adaptor.getStrides(),
+                     adaptor.getPads(), ones, adaptor.getCeilMode(), results);
+}
+
+LogicalResult AdaptiveAvgPool2dOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &results) {
+  RankedTensorType x = rankedType(adaptor.getInput());
+  ArrayRef<int64_t> size = adaptor.getOutputSize();
+  if (x.getRank() != 4)
+    return fail(loc, "lathe.adaptive_avg_pool2d expected a rank-4 NCHW input");
+  if (size.size() != 2 || size[0] <= 0 || size[1] <= 0)
+    return fail(loc, "lathe.adaptive_avg_pool2d expected two positive output "
+                     "sizes");
+  results.push_back(RankedTensorType::get(
+      {x.getDimSize(0), x.getDimSize(1), size[0], size[1]},
+      x.getElementType()));
+  return success();
+}
+
+LogicalResult TransposeOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &results) {
+  RankedTensorType x = rankedType(adaptor.getInput());
+  ArrayRef<int64_t> perm = adaptor.getPerm();
+  if ((int64_t)perm.size() != x.getRank())
+    return fail(loc, "lathe.transpose expected " + Twine(x.getRank()) +
+                         " permutation entries, got " + Twine(perm.size()));
+  SmallVector<bool> seen(perm.size(), false);
+  SmallVector<int64_t> shape;
+  for (int64_t p : perm) {
+    if (p < 0 || p >= x.getRank() || seen[p])
+      return fail(loc, "lathe.transpose expected a permutation of 0.." +
+                           Twine(x.getRank() - 1));
+    seen[p] = true;
+    shape.push_back(x.getDimSize(p));
+  }
+  results.push_back(RankedTensorType::get(shape, x.getElementType()));
+  return success();
+}
+
+LogicalResult ConstantOp::inferReturnTypes(MLIRContext *,
+                                           std::optional<Location> loc,
+                                           Adaptor adaptor,
+                                           SmallVectorImpl<Type> &results) {
+  auto type = dyn_cast<RankedTensorType>(adaptor.getValue().getType());
+  if (!type)
+    return fail(loc, "lathe.constant expected a ranked tensor value");
+  results.push_back(type);
+  return success();
+}
+
+OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
+
+template <typename SoftmaxLike>
+static LogicalResult verifySoftmax(SoftmaxLike op) {
+  int64_t rank = op.getInput().getType().getRank();
+  if (op.getAxis() < 0 || op.getAxis() >= rank)
+    return op.emitOpError("expected axis in [0, ")
+           << rank << "), got " << op.getAxis();
+  return success();
+}
+
+LogicalResult SoftmaxOp::verify() { return verifySoftmax(*this); }
+LogicalResult LogSoftmaxOp::verify() { return verifySoftmax(*this); }
+
+LogicalResult ReshapeOp::verify() {
+  auto in = getInput().getType(), out = getResult().getType();
+  if (!in.hasStaticShape() || !out.hasStaticShape())
+    return emitOpError("expected static shapes");
+  if (in.getNumElements() != out.getNumElements())
+    return emitOpError("expected ")
+           << in.getNumElements() << " elements in the result, got "
+           << out.getNumElements();
+  if (in.getElementType() != out.getElementType())
+    return emitOpError("expected the element type to be kept");
+  return success();
+}
+
+#define GET_OP_CLASSES
+#include "dialects/lathe/LatheOps.cpp.inc"

@@ -1,0 +1,37 @@
+// The lathe dialect: declarations of the dialect and its ops.
+#ifndef LATHE_DIALECTS_LATHE_LATHEDIALECT_H
+#define LATHE_DIALECTS_LATHE_LATHEDIALECT_H
+
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Dialect.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#include "dialects/lathe/LatheDialect.h.inc"
+
+#define GET_OP_CLASSES
+#include "dialects/lathe/LatheOps.h.inc"
+
+namespace lathe {
+
+/// Names of the argument and result attributes that mark the entry function's
+/// inputs, parameters and outputs.
+inline constexpr const char kInputAttr[] = "lathe.input";
+inline constexpr const char kParamAttr[] = "lathe.param";
+inline constexpr const char kOutputAttr[] = "lathe.output";
+
+/// NumPy broadcast of two static shapes; failure when a pair of dimensions
+/// differs and neither is 1.
+mlir::FailureOr<llvm::SmallVector<int64_t>>
+broadcastShapes(llvm::ArrayRef<int64_t> a, llvm::ArrayRef<int64_t> b);
+
+/// Output length of a sliding window (conv, pooling) along one dimension.
+int64_t windowOutputSize(int64_t in, int64_t padBegin, int64_t padEnd,
+                         int64_t kernel, int64_t stride, int64_t dilation,
+                         bool ceilMode);
+
+} // namespace lathe
+
+#endif // LATHE_DIALECTS_LATHE_LATHEDIALECT_H

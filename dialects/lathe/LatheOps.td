@@ -1,0 +1,393 @@
+// The lathe dialect: one op per documented layer, on statically shaped tensors.
+#ifndef LATHE_OPS_TD
+#define LATHE_OPS_TD
+
+include "mlir/IR/OpBase.td"
+include "mlir/IR/AttrTypeBase.td"
+include "mlir/IR/BuiltinAttributes.td"
+include "mlir/IR/CommonAttrConstraints.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+def Lathe_Dialect : Dialect {
+  let name = "lathe";
+  let cppNamespace = "::lathe";
+  let summary = "Neural-network layers on statically shaped tensors";
+  let description = [{
+    One op per documented `torch.nn` layer or tensor operation. Attributes mirror
+    the `torch.nn` parameters so that both the ONNX and the C++ DSL frontends map
+    onto the same ops. Shapes are static; every op infers its result type and
+    rejects inconsistent operands with a diagnostic at the op's location (the
+    ONNX node name).
+
+    Parameters (weights, biases, running statistics) are arguments of the entry
+    function carrying a `lathe.param` name, so training and checkpoints can find
+    them; inputs carry `lathe.input`, results `lathe.output`.
+  }];
+}
+
+class Lathe_Op<string mnemonic, list<Trait> traits = []>
+    : Op<Lathe_Dialect, mnemonic, !listconcat(traits, [Pure])>;
+
+def Lathe_FloatTensor : RankedTensorOf<[AnyFloat]>;
+def Lathe_AnyTensor : RankedTensorOf<[AnyType]>;
+
+//===----------------------------------------------------------------------===//
+// Math: element-wise ops
+//===----------------------------------------------------------------------===//
+
+class Lathe_UnaryOp<string mnemonic, list<Trait> traits = []>
+    : Lathe_Op<mnemonic, !listconcat(traits, [SameOperandsAndResultType])> {
+  let arguments = (ins Lathe_FloatTensor:$input);
+  let results = (outs Lathe_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+// relu(x) = max(x, 0)
+def Lathe_ReluOp : Lathe_UnaryOp<"relu"> {
+  let summary = "rectified linear unit, element-wise";
+  let description = [{
+    `torch.nn.ReLU`. ```mlir
+    %y = lathe.relu %x : tensor<8x16xf32>
+    ```
+  }];
+}
+
+// sigmoid(x) = 1 / (1 + exp(-x))
+def Lathe_SigmoidOp : Lathe_UnaryOp<"sigmoid"> {
+  let summary = "logistic sigmoid, element-wise";
+  let description = [{
+    `torch.nn.Sigmoid`. ```mlir
+    %y = lathe.sigmoid %x : tensor<8x16xf32>
+    ```
+  }];
+}
+
+def Lathe_TanhOp : Lathe_UnaryOp<"tanh"> {
+  let summary = "hyperbolic tangent, element-wise";
+  let description = [{
+    `torch.nn.Tanh`. ```mlir
+    %y = lathe.tanh %x : tensor<8x16xf32>
+    ```
+  }];
+}
+
+def Lathe_ExpOp : Lathe_UnaryOp<"exp"> {
+  let summary = "exponential, element-wise";
+  let description = [{
+    `torch.exp`. ```mlir
+    %y = lathe.exp %x : tensor<8xf32>
+    ```
+  }];
+}
+
+def Lathe_LogOp : Lathe_UnaryOp<"log"> {
+  let summary = "natural logarithm, element-wise";
+  let description = [{
+    `torch.log`. ```mlir
+    %y = lathe.log %x : tensor<8xf32>
+    ```
+  }];
+}
+
+def Lathe_SqrtOp : Lathe_UnaryOp<"sqrt"> {
+  let summary = "square root, element-wise";
+  let description = [{
+    `torch.sqrt`. ```mlir
+    %y = lathe.sqrt %x : tensor<8xf32>
+    ```
+  }];
+}
+
+def Lathe_NegOp : Lathe_UnaryOp<"neg"> {
+  let summary = "negation, element-wise";
+  let description = [{
+    `torch.neg`. ```mlir
+    %y = lathe.neg %x : tensor<8xf32>
+    ```
+  }];
+}
+
+def Lathe_AbsOp : Lathe_UnaryOp<"abs"> {
+  let summary = "absolute value, element-wise";
+  let description = [{
+    `torch.abs`. ```mlir
+    %y = lathe.abs %x : tensor<8xf32>
+    ```
+  }];
+}
+
+class Lathe_BinaryOp<string mnemonic, list<Trait> traits = []>
+    : Lathe_Op<mnemonic, !listconcat(traits, [InferTypeOpAdaptor])> {
+  let arguments = (ins Lathe_FloatTensor:$lhs, Lathe_FloatTensor:$rhs);
+  let results = (outs Lathe_FloatTensor:$result);
+  let assemblyFormat =
+      "$lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)";
+}
+
+// add(a, b)[i] = a[bcast(i)] + b[bcast(i)], NumPy broadcasting
+def Lathe_AddOp : Lathe_BinaryOp<"add"> {
+  let summary = "broadcasting addition";
+  let description = [{
+    `torch.add` with NumPy-style broadcasting (trailing dimensions aligned, size-1
+    dimensions stretched). ```mlir
+    %y = lathe.add %a, %b : tensor<8x16xf32>, tensor<16xf32> -> tensor<8x16xf32>
+    ```
+  }];
+}
+
+def Lathe_SubOp : Lathe_BinaryOp<"sub"> {
+  let summary = "broadcasting subtraction";
+  let description = [{
+    `torch.sub` with NumPy-style broadcasting. ```mlir
+    %y = lathe.sub %a, %b : tensor<8x16xf32>, tensor<1x16xf32> -> tensor<8x16xf32>
+    ```
+  }];
+}
+
+def Lathe_MulOp : Lathe_BinaryOp<"mul"> {
+  let summary = "broadcasting multiplication";
+  let description = [{
+    `torch.mul` with NumPy-style broadcasting. ```mlir
+    %y = lathe.mul %a, %b : tensor<8x16xf32>, tensor<f32> -> tensor<8x16xf32>
+    ```
+  }];
+}
+
+def Lathe_DivOp : Lathe_BinaryOp<"div"> {
+  let summary = "broadcasting true division";
+  let description = [{
+    `torch.div` with NumPy-style broadcasting. ```mlir
+    %y = lathe.div %a, %b : tensor<8x16xf32>, tensor<8x1xf32> -> tensor<8x16xf32>
+    ```
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Math: contractions
+//===----------------------------------------------------------------------===//
+
+// gemm(A, B, C) = alpha * op(A) op(B) + beta * C
+def Lathe_GemmOp : Lathe_Op<"gemm", [InferTypeOpAdaptor]> {
+  let summary = "general matrix multiply, the form of torch.nn.Linear";
+  let description = [{
+    `Y = alpha * op(A) * op(B) + beta * C`, where `op` transposes its operand when
+    `trans_a` / `trans_b` is set and `C` (optional) broadcasts to the `M x N`
+    result. `torch.nn.Linear(in, out)` is `gemm(x, W, b) {trans_b = true}`.
+    ```mlir
+    %y = lathe.gemm %x, %w, %b {trans_b = true}
+        : (tensor<4x16xf32>, tensor<8x16xf32>, tensor<8xf32>) -> tensor<4x8xf32>
+    ```
+  }];
+  let arguments = (ins Lathe_FloatTensor:$a, Lathe_FloatTensor:$b,
+                   Optional<Lathe_FloatTensor>:$c,
+                   DefaultValuedAttr<F32Attr, "1.0">:$alpha,
+                   DefaultValuedAttr<F32Attr, "1.0">:$beta,
+                   DefaultValuedAttr<BoolAttr, "false">:$trans_a,
+                   DefaultValuedAttr<BoolAttr, "false">:$trans_b);
+  let results = (outs Lathe_FloatTensor:$result);
+  let assemblyFormat =
+      "$a `,` $b (`,` $c^)? attr-dict `:` functional-type(operands, results)";
+}
+
+// matmul(a, b) = torch.matmul(a, b)
+def Lathe_MatmulOp : Lathe_Op<"matmul", [InferTypeOpAdaptor]> {
+  let summary = "matrix product with torch.matmul's rank rules";
+  let description = [{
+    1-D operands are promoted to matrices (and the added dimension removed from
+    the result); batch dimensions broadcast NumPy-style.
+    ```mlir
+    %y = lathe.matmul %a, %b : tensor<2x4x16xf32>, tensor<16x8xf32> -> tensor<2x4x8xf32>
+    ```
+  }];
+  let arguments = (ins Lathe_FloatTensor:$lhs, Lathe_FloatTensor:$rhs);
+  let results = (outs Lathe_FloatTensor:$result);
+  let assemblyFormat =
+      "$lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)";
+}
+
+//===----------------------------------------------------------------------===//
+// NN: convolution, normalization, pooling, softmax
+//===----------------------------------------------------------------------===//
+
+// conv2d(x, w, b)[n, f, oh, ow] =
+//   b[f] + sum_{c in group(f), kh, kw} x[n, c, oh*s0 + kh*d0 - p_top, ow*s1 + kw*d1 - p_left] * w[f, c', kh, kw]
+def Lathe_Conv2dOp : Lathe_Op<"conv2d", [InferTypeOpAdaptor]> {
+  let summary = "2-D convolution over an NCHW input";
+  let description = [{
+    `torch.nn.Conv2d`. `weight` is `F x C/groups x KH x KW`; `bias` (optional) is
+    `F`. `pads` is `[top, left, bottom, right]` (asymmetric padding allowed; zero
+    fill), `strides` and `dilations` are `[h, w]`. The output is
+    `floor((H + top + bottom - d0*(KH-1) - 1) / s0) + 1` high, likewise wide.
+    ```mlir
+    %y = lathe.conv2d %x, %w, %b {strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>}
+        : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>, tensor<4xf32>) -> tensor<1x4x4x4xf32>
+    ```
+  }];
+  let arguments = (ins Lathe_FloatTensor:$input, Lathe_FloatTensor:$weight,
+                   Optional<Lathe_FloatTensor>:$bias,
+                   DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$strides,
+                   DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0, 0, 0}">:$pads,
+                   DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$dilations,
+                   DefaultValuedAttr<I64Attr, "1">:$groups);
+  let results = (outs Lathe_FloatTensor:$result);
+  let assemblyFormat = "$input `,` $weight (`,` $bias^)? attr-dict `:` "
+                       "functional-type(operands, results)";
+}
+
+// batch_norm(x) = (x - mean[c]) / sqrt(var[c] + epsilon) * scale[c] + bias[c]
+def Lathe_BatchNormOp : Lathe_Op<"batch_norm", [InferTypeOpAdaptor]> {
+  let summary = "batch normalization with running statistics (inference)";
+  let description = [{
+    `torch.nn.BatchNorm1d/2d/3d` in evaluation mode: channel dimension 1,
+    running `mean` and `var` of size C. `momentum` is kept for training.
+    ```mlir
+    %y = lathe.batch_norm %x, %scale, %bias, %mean, %var {epsilon = 1.0e-05 : f32}
+        : (tensor<1x4x8x8xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>,
+           tensor<4xf32>) -> tensor<1x4x8x8xf32>
+    ```
+  }];
+  let arguments = (ins Lathe_FloatTensor:$input, Lathe_FloatTensor:$scale,
+                   Lathe_FloatTensor:$bias, Lathe_FloatTensor:$mean,
+                   Lathe_FloatTensor:$var,
+                   DefaultValuedAttr<F32Attr, "1e-5">:$epsilon,
+                   DefaultValuedAttr<F32Attr, "0.1">:$momentum);
+  let results = (outs Lathe_FloatTensor:$result);
+  let assemblyFormat = "$input `,` $scale `,` $bias `,` $mean `,` $var attr-dict "
+                       "`:` functional-type(operands, results)";
+}
+
+// max_pool2d(x)[n, c, oh, ow] = max_{kh, kw} x[n, c, oh*s0 + kh*d0 - p_top, ow*s1 + kw*d1 - p_left]
+def Lathe_MaxPool2dOp : Lathe_Op<"max_pool2d", [InferTypeOpAdaptor]> {
+  let summary = "2-D max pooling over an NCHW input";
+  let description = [{
+    `torch.nn.MaxPool2d`. Padding is `-inf`; with `ceil_mode` the output size
+    rounds up, but a window must start inside the input or its left padding.
+    ```mlir
+    %y = lathe.max_pool2d %x {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>}
+        : tensor<1x4x8x8xf32> -> tensor<1x4x4x4xf32>
+    ```
+  }];
+  let arguments = (ins Lathe_FloatTensor:$input, DenseI64ArrayAttr:$kernel,
+                   DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$strides,
+                   DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0, 0, 0}">:$pads,
+                   DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$dilations,
+                   DefaultValuedAttr<BoolAttr, "false">:$ceil_mode);
+  let results = (outs Lathe_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+}
+
+// avg_pool2d(x)[n, c, oh, ow] = sum_window x / count(window)
+def Lathe_AvgPool2dOp : Lathe_Op<"avg_pool2d", [InferTypeOpAdaptor]> {
+  let summary = "2-D average pooling over an NCHW input";
+  let description = [{
+    `torch.nn.AvgPool2d`. With `count_include_pad` the divisor counts the zero
+    padding (but never the extra positions `ceil_mode` adds past it); without,
+    only input elements.
+    ```mlir
+    %y = lathe.avg_pool2d %x {kernel = array<i64: 3, 3>, pads = array<i64: 1, 1, 1, 1>}
+        : tensor<1x4x8x8xf32> -> tensor<1x4x8x8xf32>
+    ```
+  }];
+  let arguments = (ins Lathe_FloatTensor:$input, DenseI64ArrayAttr:$kernel,
+                   DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$strides,
+                   DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0, 0, 0}">:$pads,
+                   DefaultValuedAttr<BoolAttr, "false">:$ceil_mode,
+                   DefaultValuedAttr<BoolAttr, "true">:$count_include_pad);
+  let results = (outs Lathe_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+}
+
+// adaptive_avg_pool2d(x)[n, c, i, j] = mean of x[n, c, floor(i*H/OH) : ceil((i+1)*H/OH), ...]
+def Lathe_AdaptiveAvgPool2dOp
+    : Lathe_Op<"adaptive_avg_pool2d", [InferTypeOpAdaptor]> {
+  let summary = "2-D adaptive average pooling to a fixed output size";
+  let description = [{
+    `torch.nn.AdaptiveAvgPool2d`; global average pooling is `output_size = [1, 1]`.
+    ```mlir
+    %y = lathe.adaptive_avg_pool2d %x {output_size = array<i64: 1, 1>}
+        : tensor<1x512x7x7xf32> -> tensor<1x512x1x1xf32>
+    ```
+  }];
+  let arguments = (ins Lathe_FloatTensor:$input, DenseI64ArrayAttr:$output_size);
+  let results = (outs Lathe_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+}
+
+class Lathe_SoftmaxBase<string mnemonic>
+    : Lathe_Op<mnemonic, [SameOperandsAndResultType]> {
+  let arguments = (ins Lathe_FloatTensor:$input, I64Attr:$axis);
+  let results = (outs Lathe_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+// softmax(x)_i = exp(x_i - max x) / sum_j exp(x_j - max x), along `axis`
+def Lathe_SoftmaxOp : Lathe_SoftmaxBase<"softmax"> {
+  let summary = "softmax along one axis";
+  let description = [{
+    `torch.nn.Softmax(dim=axis)`; `axis` is non-negative (frontends normalize it).
+    ```mlir
+    %y = lathe.softmax %x {axis = 1 : i64} : tensor<4x10xf32>
+    ```
+  }];
+}
+
+// log_softmax(x)_i = x_i - max x - log sum_j exp(x_j - max x), along `axis`
+def Lathe_LogSoftmaxOp : Lathe_SoftmaxBase<"log_softmax"> {
+  let summary = "log of softmax along one axis";
+  let description = [{
+    `torch.nn.LogSoftmax(dim=axis)`. ```mlir
+    %y = lathe.log_softmax %x {axis = 1 : i64} : tensor<4x10xf32>
+    ```
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Tensor: shape and layout
+//===----------------------------------------------------------------------===//
+
+def Lathe_ReshapeOp : Lathe_Op<"reshape"> {
+  let summary = "reinterpret a tensor's elements in row-major order";
+  let description = [{
+    `torch.reshape` and `torch.flatten`: the result type names the new static
+    shape, which must hold as many elements as the input.
+    ```mlir
+    %y = lathe.reshape %x : tensor<1x16x4x4xf32> -> tensor<1x256xf32>
+    ```
+  }];
+  let arguments = (ins Lathe_AnyTensor:$input);
+  let results = (outs Lathe_AnyTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+// transpose(x)[i_perm[0], ..., i_perm[r-1]] = x[i_0, ..., i_{r-1}]
+def Lathe_TransposeOp : Lathe_Op<"transpose", [InferTypeOpAdaptor]> {
+  let summary = "permute dimensions";
+  let description = [{
+    `torch.permute`: result dimension `k` is input dimension `perm[k]`.
+    ```mlir
+    %y = lathe.transpose %x {perm = array<i64: 1, 0>} : tensor<4x8xf32> -> tensor<8x4xf32>
+    ```
+  }];
+  let arguments = (ins Lathe_AnyTensor:$input, DenseI64ArrayAttr:$perm);
+  let results = (outs Lathe_AnyTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+}
+
+def Lathe_ConstantOp : Lathe_Op<"constant", [ConstantLike, InferTypeOpAdaptor]> {
+  let summary = "a literal tensor";
+  let description = [{
+    A small literal (a shape, a scale). Trained values are parameters, never
+    constants. ```mlir
+    %c = lathe.constant dense<[1.0, 2.0]> : tensor<2xf32>
+    ```
+  }];
+  let arguments = (ins ElementsAttr:$value);
+  let results = (outs Lathe_AnyTensor:$result);
+  let assemblyFormat = "attr-dict $value";
+  let hasFolder = 1;
+}
+
+#endif // LATHE_OPS_TD

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs, idempotently, every Debian package Lathe needs to build and test.
+set -euo pipefail
+packages=(
+  cmake ninja-build ccache g++ pkg-config
+  llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools
+  libprotobuf-dev protobuf-compiler libonnx-dev
+  libcli11-dev catch2
+  # Test references only: the compiler and runtime never use Python.
+  python3 python3-numpy python3-torch python3-torchvision python3-onnx libopenblas0
+  libonnx-testdata
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "lathe: installing ${missing[*]}"
+  sudo_cmd=""
+  [[ $(id -u) -eq 0 ]] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
