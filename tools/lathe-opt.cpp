@@ -1,4 +1,5 @@
 // lathe-opt: mlir-opt with the lathe dialect and passes registered.
+#include "compiler/Passes.h"
 #include "dialects/lathe/LatheDialect.h"
 
 #include "mlir/InitAllDialects.h"
@@ -7,6 +8,7 @@
 
 int main(int argc, char **argv) {
   mlir::registerAllPasses();
+  lathe::registerLathePasses();
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);
   registry.insert<lathe::LatheDialect>();

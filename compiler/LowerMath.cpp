@@ -1,0 +1,230 @@
+// Lowering of the math family: element-wise ops, gemm and matmul.
+#include "compiler/LoweringUtils.h"
+#include "compiler/Passes.h"
+#include "dialects/lathe/LatheDialect.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+using namespace mlir;
+
+namespace lathe {
+namespace {
+
+/// relu(x) => generic { max(x, 0) }, and the other unary ops alike.
+template <typename SourceOp>
+struct UnaryLowering : OpConversionPattern<SourceOp> {
+  using OpConversionPattern<SourceOp>::OpConversionPattern;
+  using Adaptor = typename SourceOp::Adaptor;
+
+  static Value scalar(OpBuilder &b, Location loc, Value x);
+
+  LogicalResult
+  matchAndRewrite(SourceOp op, Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(op.getType());
+    Value result = elementwise(
+        rewriter, op.getLoc(), adaptor.getInput(), type,
+        [](OpBuilder &b, Location loc, ValueRange args) {
+          return scalar(b, loc, args[0]);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+template <>
+Value UnaryLowering<ReluOp>::scalar(OpBuilder &b, Location loc, Value x) {
+  return arith::MaximumFOp::create(b, loc, x,
+                                   floatConstant(b, loc, x.getType(), 0.0));
+}
+template <>
+Value UnaryLowering<SigmoidOp>::scalar(OpBuilder &b, Location loc, Value x) {
+  Value one = floatConstant(b, loc, x.getType(), 1.0);
+  Value e = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x));
+  return arith::DivFOp::create(b, loc, one,
+                               arith::AddFOp::create(b, loc, one, e));
+}
+template <>
+Value UnaryLowering<TanhOp>::scalar(OpBuilder &b, Location loc, Value x) {
+  return math::TanhOp::create(b, loc, x);
+}
+template <>
+Value UnaryLowering<ExpOp>::scalar(OpBuilder &b, Location loc, Value x) {
+  return math::ExpOp::create(b, loc, x);
+}
+template <>
+Value UnaryLowering<LogOp>::scalar(OpBuilder &b, Location loc, Value x) {
+  return math::LogOp::create(b, loc, x);
+}
+template <>
+Value UnaryLowering<SqrtOp>::scalar(OpBuilder &b, Location loc, Value x) {
+  return math::SqrtOp::create(b, loc, x);
+}
+template <>
+Value UnaryLowering<NegOp>::scalar(OpBuilder &b, Location loc, Value x) {
+  return arith::NegFOp::create(b, loc, x);
+}
+template <>
+Value UnaryLowering<AbsOp>::scalar(OpBuilder &b, Location loc, Value x) {
+  return math::AbsFOp::create(b, loc, x);
+}
+
+/// add(a, b) => generic with broadcasting maps { a + b }, and sub/mul/div.
+template <typename SourceOp, typename ArithOp>
+struct BinaryLowering : OpConversionPattern<SourceOp> {
+  using OpConversionPattern<SourceOp>::OpConversionPattern;
+  using Adaptor = typename SourceOp::Adaptor;
+
+  LogicalResult
+  matchAndRewrite(SourceOp op, Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(op.getType());
+    Value result = elementwise(
+        rewriter, op.getLoc(), {adaptor.getLhs(), adaptor.getRhs()}, type,
+        [](OpBuilder &b, Location loc, ValueRange args) -> Value {
+          return ArithOp::create(b, loc, args[0], args[1]);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// A contraction `out[batch, m, n] += lhs[..., m, k] * rhs[..., k, n]` as one
+/// linalg.generic over dims (batch..., m, n, k); the maps encode transposes,
+/// broadcast batch dimensions and dropped vector dimensions.
+Value contraction(OpBuilder &b, Location loc, Value lhs, Value rhs,
+                  AffineMap lhsMap, AffineMap rhsMap, AffineMap outMap,
+                  RankedTensorType outType, unsigned numLoops) {
+  SmallVector<utils::IteratorType> iterators(numLoops,
+                                             utils::IteratorType::parallel);
+  iterators.back() = utils::IteratorType::reduction;
+  Value init = filledTensor(b, loc, outType.getShape(),
+                            outType.getElementType(), 0.0);
+  auto generic = linalg::GenericOp::create(
+      b, loc, outType, ValueRange{lhs, rhs}, init,
+      ArrayRef<AffineMap>{lhsMap, rhsMap, outMap}, iterators,
+      [](OpBuilder &nb, Location nloc, ValueRange args) {
+        Value prod = arith::MulFOp::create(nb, nloc, args[0], args[1]);
+        Value sum = arith::AddFOp::create(nb, nloc, args[2], prod);
+        linalg::YieldOp::create(nb, nloc, sum);
+      });
+  return generic.getResult(0);
+}
+
+/// gemm(A, B, C) => contraction(op(A), op(B)) then { alpha * ab + beta * c }.
+struct GemmLowering : OpConversionPattern<GemmOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(GemmOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    auto type = cast<RankedTensorType>(op.getType());
+    AffineExpr m, n, k;
+    bindDims(ctx, m, n, k);
+    auto map = [&](AffineExpr a, AffineExpr b) {
+      return AffineMap::get(3, 0, {a, b}, ctx);
+    };
+    Value ab = contraction(
+        rewriter, loc, adaptor.getA(), adaptor.getB(),
+        op.getTransA() ? map(k, m) : map(m, k),
+        op.getTransB() ? map(n, k) : map(k, n), map(m, n), type, 3);
+    double alpha = op.getAlpha().convertToDouble();
+    double beta = op.getBeta().convertToDouble();
+    Value c = adaptor.getC();
+    if (alpha == 1.0 && (!c || beta == 0.0)) {
+      rewriter.replaceOp(op, ab);
+      return success();
+    }
+    SmallVector<Value> inputs = {ab};
+    if (c && beta != 0.0)
+      inputs.push_back(c);
+    Value result = elementwise(
+        rewriter, loc, inputs, type,
+        [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+          Type t = args[0].getType();
+          Value acc = args[0];
+          if (alpha != 1.0)
+            acc = arith::MulFOp::create(b, l, acc,
+                                        floatConstant(b, l, t, alpha));
+          if (args.size() == 1)
+            return acc;
+          Value cv = args[1];
+          if (beta != 1.0)
+            cv = arith::MulFOp::create(b, l, cv, floatConstant(b, l, t, beta));
+          return arith::AddFOp::create(b, l, acc, cv);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// matmul(a, b) => contraction over (batch..., [m], [n], k) with NumPy
+/// broadcasting of the batch dimensions.
+struct MatmulLowering : OpConversionPattern<MatmulOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(MatmulOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    MLIRContext *ctx = rewriter.getContext();
+    auto type = cast<RankedTensorType>(op.getType());
+    ArrayRef<int64_t> sa = op.getLhs().getType().getShape();
+    ArrayRef<int64_t> sb = op.getRhs().getType().getShape();
+    bool vecA = sa.size() == 1, vecB = sb.size() == 1;
+    int64_t batchRank = type.getRank() - (vecA ? 0 : 1) - (vecB ? 0 : 1);
+    ArrayRef<int64_t> batchShape = type.getShape().take_front(batchRank);
+    // Loop order: batch..., m (unless vecA), n (unless vecB), k.
+    unsigned numLoops = batchRank + (vecA ? 0 : 1) + (vecB ? 0 : 1) + 1;
+    unsigned mDim = batchRank, nDim = batchRank + (vecA ? 0 : 1);
+    AffineExpr k = getAffineDimExpr(numLoops - 1, ctx);
+    auto batchExprs = [&](ArrayRef<int64_t> operandBatch) {
+      AffineMap bm = broadcastMap(ctx, operandBatch, batchShape);
+      return llvm::to_vector(bm.getResults());
+    };
+    SmallVector<AffineExpr> lhsExprs, rhsExprs, outExprs;
+    if (!vecA) {
+      lhsExprs = batchExprs(sa.drop_back(2));
+      lhsExprs.push_back(getAffineDimExpr(mDim, ctx));
+    }
+    lhsExprs.push_back(k);
+    if (!vecB) {
+      rhsExprs = batchExprs(sb.drop_back(2));
+      rhsExprs.push_back(k);
+      rhsExprs.push_back(getAffineDimExpr(nDim, ctx));
+    } else {
+      rhsExprs.push_back(k);
+    }
+    for (unsigned i = 0; i + 1 < numLoops; ++i)
+      outExprs.push_back(getAffineDimExpr(i, ctx));
+    Value result = contraction(
+        rewriter, op.getLoc(), adaptor.getLhs(), adaptor.getRhs(),
+        AffineMap::get(numLoops, 0, lhsExprs, ctx),
+        AffineMap::get(numLoops, 0, rhsExprs, ctx),
+        AffineMap::get(numLoops, 0, outExprs, ctx), type, numLoops);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+} // namespace
+
+void populateLowerMathPatterns(RewritePatternSet &patterns) {
+  MLIRContext *ctx = patterns.getContext();
+  patterns.add<UnaryLowering<ReluOp>, UnaryLowering<SigmoidOp>,
+               UnaryLowering<TanhOp>, UnaryLowering<ExpOp>,
+               UnaryLowering<LogOp>, UnaryLowering<SqrtOp>,
+               UnaryLowering<NegOp>, UnaryLowering<AbsOp>>(ctx);
+  patterns.add<BinaryLowering<AddOp, arith::AddFOp>,
+               BinaryLowering<SubOp, arith::SubFOp>,
+               BinaryLowering<MulOp, arith::MulFOp>,
+               BinaryLowering<DivOp, arith::DivFOp>>(ctx);
+  patterns.add<GemmLowering, MatmulLowering>(ctx);
+}
+
+} // namespace lathe

@@ -1,0 +1,387 @@
+// Lowering of the nn family: convolution, batch norm, pooling, softmax.
+#include "compiler/LoweringUtils.h"
+#include "compiler/Passes.h"
+#include "dialects/lathe/LatheDialect.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+#include <limits>
+
+using namespace mlir;
+
+namespace lathe {
+namespace {
+
+DenseIntElementsAttr i64Vector(OpBuilder &b, ArrayRef<int64_t> values) {
+  return b.getI64TensorAttr(values);
+}
+
+/// Extra high padding that ceil_mode needs so the last window fits.
+int64_t ceilExtra(int64_t in, int64_t padBegin, int64_t padEnd, int64_t out,
+                  int64_t kernel, int64_t stride, int64_t dilation) {
+  int64_t needed = (out - 1) * stride + dilation * (kernel - 1) + 1;
+  return std::max<int64_t>(0, needed - (in + padBegin + padEnd));
+}
+
+/// conv2d(x, w, b) => conv_2d_nchw_fchw(pad(x), w) into broadcast(b), or the
+/// grouped conv_2d_ngchw_gfchw on expanded shapes when groups > 1.
+struct Conv2dLowering : OpConversionPattern<Conv2dOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(Conv2dOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto outType = cast<RankedTensorType>(op.getType());
+    Type elt = outType.getElementType();
+    ArrayRef<int64_t> pads = op.getPads();
+    Value x = padTensor(rewriter, loc, adaptor.getInput(), {0, 0, pads[0], pads[1]},
+                        {0, 0, pads[2], pads[3]}, 0.0);
+    Value init;
+    if (Value bias = adaptor.getBias()) {
+      // Start the accumulation from the bias, broadcast along dimension 1.
+      MLIRContext *ctx = rewriter.getContext();
+      AffineMap biasMap = AffineMap::get(4, 0, {getAffineDimExpr(1, ctx)}, ctx);
+      AffineMap id = AffineMap::getMultiDimIdentityMap(4, ctx);
+      Value empty = emptyTensor(rewriter, loc, outType.getShape(), elt);
+      init = linalg::GenericOp::create(
+                 rewriter, loc, outType, bias, empty,
+                 ArrayRef<AffineMap>{biasMap, id},
+                 SmallVector<utils::IteratorType>(
+                     4, utils::IteratorType::parallel),
+                 [](OpBuilder &b, Location l, ValueRange args) {
+                   linalg::YieldOp::create(b, l, args[0]);
+                 })
+                 .getResult(0);
+    } else {
+      init = filledTensor(rewriter, loc, outType.getShape(), elt, 0.0);
+    }
+    auto strides = i64Vector(rewriter, op.getStrides());
+    auto dilations = i64Vector(rewriter, op.getDilations());
+    int64_t groups = op.getGroups();
+    if (groups == 1) {
+      Value conv = linalg::Conv2DNchwFchwOp::create(
+                       rewriter, loc, outType, ValueRange{x, adaptor.getWeight()},
+                       init, strides, dilations)
+                       .getResult(0);
+      rewriter.replaceOp(op, conv);
+      return success();
+    }
+    // Grouped: N x C x H x W -> N x G x C/G x H x W, and likewise for the
+    // weight and the output, then back.
+    auto xType = cast<RankedTensorType>(x.getType());
+    auto wType = cast<RankedTensorType>(adaptor.getWeight().getType());
+    auto split1 = [&](Value v, RankedTensorType t) {
+      SmallVector<int64_t> shape(t.getShape());
+      int64_t channels = shape[1];
+      shape[1] = groups;
+      shape.insert(shape.begin() + 2, channels / groups);
+      return tensor::ExpandShapeOp::create(
+          rewriter, loc, RankedTensorType::get(shape, elt), v,
+          SmallVector<ReassociationIndices>{{0}, {1, 2}, {3}, {4}});
+    };
+    SmallVector<int64_t> wShape(wType.getShape());
+    wShape.insert(wShape.begin(), groups);
+    wShape[1] /= groups;
+    Value w = tensor::ExpandShapeOp::create(
+        rewriter, loc, RankedTensorType::get(wShape, elt), adaptor.getWeight(),
+        SmallVector<ReassociationIndices>{{0, 1}, {2}, {3}, {4}});
+    Value xg = split1(x, xType);
+    Value initG = split1(init, outType);
+    Value conv = linalg::Conv2DNgchwGfchwOp::create(
+                     rewriter, loc, initG.getType(), ValueRange{xg, w}, initG,
+                     strides, dilations)
+                     .getResult(0);
+    Value out = tensor::CollapseShapeOp::create(
+        rewriter, loc, outType, conv,
+        SmallVector<ReassociationIndices>{{0}, {1, 2}, {3}, {4}});
+    rewriter.replaceOp(op, out);
+    return success();
+  }
+};
+
+/// batch_norm(x) => a = scale / sqrt(var + eps); b = bias - mean * a;
+/// generic { x * a[c] + b[c] }.
+struct BatchNormLowering : OpConversionPattern<BatchNormOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(BatchNormOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = cast<RankedTensorType>(op.getType());
+    auto chanType = cast<RankedTensorType>(adaptor.getScale().getType());
+    double eps = op.getEpsilon().convertToDouble();
+    Value a = elementwise(
+        rewriter, loc, {adaptor.getScale(), adaptor.getVar()}, chanType,
+        [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+          Value v = arith::AddFOp::create(
+              b, l, args[1], floatConstant(b, l, args[1].getType(), eps));
+          return arith::DivFOp::create(b, l, args[0],
+                                       math::SqrtOp::create(b, l, v));
+        });
+    Value shift = elementwise(
+        rewriter, loc, {adaptor.getBias(), adaptor.getMean(), a}, chanType,
+        [](OpBuilder &b, Location l, ValueRange args) -> Value {
+          Value ma = arith::MulFOp::create(b, l, args[1], args[2]);
+          return arith::SubFOp::create(b, l, args[0], ma);
+        });
+    // Per-channel operands as C x 1 x ... so they broadcast along dim 1.
+    SmallVector<int64_t> chanShape(type.getRank() - 1, 1);
+    chanShape[0] = type.getDimSize(1);
+    Value a2 = reshapeTensor(rewriter, loc, a, chanShape);
+    Value s2 = reshapeTensor(rewriter, loc, shift, chanShape);
+    Value result = elementwise(
+        rewriter, loc, {adaptor.getInput(), a2, s2}, type,
+        [](OpBuilder &b, Location l, ValueRange args) -> Value {
+          Value xa = arith::MulFOp::create(b, l, args[0], args[1]);
+          return arith::AddFOp::create(b, l, xa, args[2]);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// max_pool2d(x) => pooling_nchw_max(pad(x, -inf)) into fill(-inf).
+struct MaxPool2dLowering : OpConversionPattern<MaxPool2dOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(MaxPool2dOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto inType = cast<RankedTensorType>(adaptor.getInput().getType());
+    auto outType = cast<RankedTensorType>(op.getType());
+    Type elt = outType.getElementType();
+    ArrayRef<int64_t> k = op.getKernel(), s = op.getStrides(),
+                      p = op.getPads(), d = op.getDilations();
+    SmallVector<int64_t> high = {0, 0, p[2], p[3]};
+    for (int i = 0; i < 2; ++i)
+      high[2 + i] += ceilExtra(inType.getDimSize(2 + i), p[i], p[2 + i],
+                               outType.getDimSize(2 + i), k[i], s[i], d[i]);
+    double lowest = -std::numeric_limits<double>::infinity();
+    Value x = padTensor(rewriter, loc, adaptor.getInput(), {0, 0, p[0], p[1]},
+                        high, lowest);
+    Value init = filledTensor(rewriter, loc, outType.getShape(), elt, lowest);
+    Value window = emptyTensor(rewriter, loc, k, elt);
+    Value pooled = linalg::PoolingNchwMaxOp::create(
+                       rewriter, loc, outType, ValueRange{x, window}, init,
+                       i64Vector(rewriter, s), i64Vector(rewriter, d))
+                       .getResult(0);
+    rewriter.replaceOp(op, pooled);
+    return success();
+  }
+};
+
+/// Number of positions of window |o| that count towards an average: inside
+/// the input, or inside the input and its padding with count_include_pad.
+int64_t windowCount(int64_t o, int64_t in, int64_t padBegin, int64_t padEnd,
+                    int64_t kernel, int64_t stride, bool includePad) {
+  int64_t start = o * stride - padBegin, end = start + kernel;
+  int64_t lo = includePad ? -padBegin : 0, hi = includePad ? in + padEnd : in;
+  return std::min(end, hi) - std::max(start, lo);
+}
+
+/// avg_pool2d(x) => pooling_nchw_sum(pad(x, 0)) / divisor[oh, ow], the
+/// divisors computed at compile time from the static shapes.
+struct AvgPool2dLowering : OpConversionPattern<AvgPool2dOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(AvgPool2dOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto inType = cast<RankedTensorType>(adaptor.getInput().getType());
+    auto outType = cast<RankedTensorType>(op.getType());
+    Type elt = outType.getElementType();
+    ArrayRef<int64_t> k = op.getKernel(), s = op.getStrides(), p = op.getPads();
+    SmallVector<int64_t> high = {0, 0, p[2], p[3]};
+    for (int i = 0; i < 2; ++i)
+      high[2 + i] += ceilExtra(inType.getDimSize(2 + i), p[i], p[2 + i],
+                               outType.getDimSize(2 + i), k[i], s[i], 1);
+    Value x = padTensor(rewriter, loc, adaptor.getInput(), {0, 0, p[0], p[1]},
+                        high, 0.0);
+    Value init = filledTensor(rewriter, loc, outType.getShape(), elt, 0.0);
+    Value window = emptyTensor(rewriter, loc, k, elt);
+    int64_t ones[] = {1, 1};
+    Value sum = linalg::PoolingNchwSumOp::create(
+                    rewriter, loc, outType, ValueRange{x, window}, init,
+                    i64Vector(rewriter, s), i64Vector(rewriter, ones))
+                    .getResult(0);
+    int64_t oh = outType.getDimSize(2), ow = outType.getDimSize(3);
+    SmallVector<float> divisors;
+    for (int64_t i = 0; i < oh; ++i)
+      for (int64_t j = 0; j < ow; ++j)
+        divisors.push_back(
+            float(windowCount(i, inType.getDimSize(2), p[0], p[2], k[0], s[0],
+                              op.getCountIncludePad()) *
+                  windowCount(j, inType.getDimSize(3), p[1], p[3], k[1], s[1],
+                              op.getCountIncludePad())));
+    auto divType = RankedTensorType::get({oh, ow}, rewriter.getF32Type());
+    Value div = arith::ConstantOp::create(
+        rewriter, loc, DenseElementsAttr::get(divType, ArrayRef(divisors)));
+    Value result = elementwise(
+        rewriter, loc, {sum, div}, outType,
+        [](OpBuilder &b, Location l, ValueRange args) -> Value {
+          Value d = args[1];
+          if (d.getType() != args[0].getType())
+            d = arith::ExtFOp::create(b, l, args[0].getType(), d);
+          return arith::DivFOp::create(b, l, args[0], d);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// adaptive_avg_pool2d(x)[n, c, i, j] => sum_{h, w} x[n, c, h, w] * Ph[i, h] *
+/// Pw[j, w], with constant averaging matrices holding 1/count inside window
+/// i (rows floor(i*H/OH) .. ceil((i+1)*H/OH)) and 0 outside.
+struct AdaptiveAvgPool2dLowering : OpConversionPattern<AdaptiveAvgPool2dOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  static Value averagingMatrix(OpBuilder &b, Location loc, Type elt,
+                               int64_t out, int64_t in) {
+    SmallVector<double> values(out * in, 0.0);
+    for (int64_t i = 0; i < out; ++i) {
+      int64_t start = (i * in) / out, end = ((i + 1) * in + out - 1) / out;
+      for (int64_t h = start; h < end; ++h)
+        values[i * in + h] = 1.0 / double(end - start);
+    }
+    auto type = RankedTensorType::get({out, in}, elt);
+    SmallVector<Attribute> attrs;
+    for (double v : values)
+      attrs.push_back(b.getFloatAttr(elt, v));
+    return arith::ConstantOp::create(b, loc, DenseElementsAttr::get(type, attrs));
+  }
+
+  LogicalResult
+  matchAndRewrite(AdaptiveAvgPool2dOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    auto inType = cast<RankedTensorType>(adaptor.getInput().getType());
+    auto outType = cast<RankedTensorType>(op.getType());
+    Type elt = outType.getElementType();
+    Value ph = averagingMatrix(rewriter, loc, elt, outType.getDimSize(2),
+                               inType.getDimSize(2));
+    Value pw = averagingMatrix(rewriter, loc, elt, outType.getDimSize(3),
+                               inType.getDimSize(3));
+    AffineExpr n, c, i, j, h, w;
+    bindDims(ctx, n, c, i, j, h, w);
+    auto map = [&](ArrayRef<AffineExpr> e) {
+      return AffineMap::get(6, 0, e, ctx);
+    };
+    using IT = utils::IteratorType;
+    Value init = filledTensor(rewriter, loc, outType.getShape(), elt, 0.0);
+    Value result =
+        linalg::GenericOp::create(
+            rewriter, loc, outType, ValueRange{adaptor.getInput(), ph, pw}, init,
+            ArrayRef<AffineMap>{map({n, c, h, w}), map({i, h}), map({j, w}),
+                                map({n, c, i, j})},
+            {IT::parallel, IT::parallel, IT::parallel, IT::parallel,
+             IT::reduction, IT::reduction},
+            [](OpBuilder &b, Location l, ValueRange args) {
+              Value weight = arith::MulFOp::create(b, l, args[1], args[2]);
+              Value prod = arith::MulFOp::create(b, l, args[0], weight);
+              Value sum = arith::AddFOp::create(b, l, args[3], prod);
+              linalg::YieldOp::create(b, l, sum);
+            })
+            .getResult(0);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// Reduces |input| along |axis| with |combine|, starting from |initValue|;
+/// the result keeps the axis with size 1.
+Value reduceAxis(OpBuilder &b, Location loc, Value input, int64_t axis,
+                 double initValue,
+                 function_ref<Value(OpBuilder &, Location, Value, Value)> combine) {
+  MLIRContext *ctx = b.getContext();
+  auto type = cast<RankedTensorType>(input.getType());
+  SmallVector<int64_t> shape(type.getShape());
+  shape[axis] = 1;
+  int64_t rank = type.getRank();
+  SmallVector<AffineExpr> outExprs;
+  SmallVector<utils::IteratorType> iterators;
+  for (int64_t d = 0; d < rank; ++d) {
+    outExprs.push_back(d == axis ? getAffineConstantExpr(0, ctx)
+                                 : getAffineDimExpr(d, ctx));
+    iterators.push_back(d == axis ? utils::IteratorType::reduction
+                                  : utils::IteratorType::parallel);
+  }
+  auto outType = RankedTensorType::get(shape, type.getElementType());
+  Value init = filledTensor(b, loc, shape, type.getElementType(), initValue);
+  return linalg::GenericOp::create(
+             b, loc, outType, input, init,
+             ArrayRef<AffineMap>{AffineMap::getMultiDimIdentityMap(rank, ctx),
+                                 AffineMap::get(rank, 0, outExprs, ctx)},
+             iterators,
+             [&](OpBuilder &nb, Location l, ValueRange args) {
+               linalg::YieldOp::create(nb, l, combine(nb, l, args[1], args[0]));
+             })
+      .getResult(0);
+}
+
+/// softmax(x) => m = max(x); e = exp(x - m); e / sum(e). log_softmax(x) =>
+/// x - m - log(sum(exp(x - m))).
+template <typename SourceOp, bool isLog>
+struct SoftmaxLowering : OpConversionPattern<SourceOp> {
+  using OpConversionPattern<SourceOp>::OpConversionPattern;
+  using Adaptor = typename SourceOp::Adaptor;
+
+  LogicalResult
+  matchAndRewrite(SourceOp op, Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = cast<RankedTensorType>(op.getType());
+    Value x = adaptor.getInput();
+    int64_t axis = op.getAxis();
+    Value max = reduceAxis(
+        rewriter, loc, x, axis, -std::numeric_limits<double>::infinity(),
+        [](OpBuilder &b, Location l, Value acc, Value v) -> Value {
+          return arith::MaximumFOp::create(b, l, acc, v);
+        });
+    Value shifted = elementwise(
+        rewriter, loc, {x, max}, type,
+        [](OpBuilder &b, Location l, ValueRange args) -> Value {
+          return arith::SubFOp::create(b, l, args[0], args[1]);
+        });
+    Value exps = elementwise(rewriter, loc, shifted, type,
+                             [](OpBuilder &b, Location l, ValueRange args) -> Value {
+                               return math::ExpOp::create(b, l, args[0]);
+                             });
+    Value sum = reduceAxis(
+        rewriter, loc, exps, axis, 0.0,
+        [](OpBuilder &b, Location l, Value acc, Value v) -> Value {
+          return arith::AddFOp::create(b, l, acc, v);
+        });
+    Value result =
+        isLog ? elementwise(rewriter, loc, {shifted, sum}, type,
+                            [](OpBuilder &b, Location l, ValueRange args) -> Value {
+                              Value lg = math::LogOp::create(b, l, args[1]);
+                              return arith::SubFOp::create(b, l, args[0], lg);
+                            })
+              : elementwise(rewriter, loc, {exps, sum}, type,
+                            [](OpBuilder &b, Location l, ValueRange args) -> Value {
+                              return arith::DivFOp::create(b, l, args[0], args[1]);
+                            });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+} // namespace
+
+void populateLowerNNPatterns(RewritePatternSet &patterns) {
+  patterns.add<Conv2dLowering, BatchNormLowering, MaxPool2dLowering,
+               AvgPool2dLowering, AdaptiveAvgPool2dLowering,
+               SoftmaxLowering<SoftmaxOp, false>,
+               SoftmaxLowering<LogSoftmaxOp, true>>(patterns.getContext());
+}
+
+} // namespace lathe

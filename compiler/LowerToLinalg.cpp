@@ -1,0 +1,143 @@
+// The lathe-lower-to-linalg pass and the builders its patterns share.
+#include "compiler/LoweringUtils.h"
+#include "compiler/Passes.h"
+#include "dialects/lathe/LatheDialect.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+namespace lathe {
+#define GEN_PASS_DEF_LOWERTOLINALG
+#include "compiler/Passes.h.inc"
+} // namespace lathe
+
+using namespace mlir;
+
+namespace lathe {
+
+Value floatConstant(OpBuilder &b, Location loc, Type type, double value) {
+  return arith::ConstantOp::create(b, loc, b.getFloatAttr(type, value));
+}
+
+Value emptyTensor(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
+                  Type elementType) {
+  return tensor::EmptyOp::create(b, loc, shape, elementType);
+}
+
+Value filledTensor(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
+                   Type elementType, double value) {
+  Value init = emptyTensor(b, loc, shape, elementType);
+  Value scalar = floatConstant(b, loc, elementType, value);
+  return linalg::FillOp::create(b, loc, scalar, init).getResult(0);
+}
+
+AffineMap broadcastMap(MLIRContext *ctx, ArrayRef<int64_t> operandShape,
+                       ArrayRef<int64_t> outShape) {
+  size_t offset = outShape.size() - operandShape.size();
+  SmallVector<AffineExpr> exprs;
+  for (size_t i = 0; i < operandShape.size(); ++i) {
+    if (operandShape[i] == 1 && outShape[offset + i] != 1)
+      exprs.push_back(getAffineConstantExpr(0, ctx));
+    else
+      exprs.push_back(getAffineDimExpr(offset + i, ctx));
+  }
+  return AffineMap::get(outShape.size(), 0, exprs, ctx);
+}
+
+Value elementwise(OpBuilder &b, Location loc, ValueRange inputs,
+                  RankedTensorType outType, ScalarBody body) {
+  MLIRContext *ctx = b.getContext();
+  SmallVector<AffineMap> maps;
+  for (Value in : inputs)
+    maps.push_back(broadcastMap(
+        ctx, cast<RankedTensorType>(in.getType()).getShape(),
+        outType.getShape()));
+  maps.push_back(AffineMap::getMultiDimIdentityMap(outType.getRank(), ctx));
+  SmallVector<utils::IteratorType> iterators(outType.getRank(),
+                                             utils::IteratorType::parallel);
+  Value init = emptyTensor(b, loc, outType.getShape(), outType.getElementType());
+  auto generic = linalg::GenericOp::create(
+      b, loc, outType, inputs, init, maps, iterators,
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        Value result = body(nb, nloc, args.drop_back());
+        linalg::YieldOp::create(nb, nloc, result);
+      });
+  return generic.getResult(0);
+}
+
+Value padTensor(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> low,
+                ArrayRef<int64_t> high, double value) {
+  if (llvm::all_of(low, [](int64_t v) { return v == 0; }) &&
+      llvm::all_of(high, [](int64_t v) { return v == 0; }))
+    return input;
+  auto type = cast<RankedTensorType>(input.getType());
+  SmallVector<int64_t> shape(type.getShape());
+  for (size_t i = 0; i < shape.size(); ++i)
+    shape[i] += low[i] + high[i];
+  auto padType = RankedTensorType::get(shape, type.getElementType());
+  Value pad = floatConstant(b, loc, type.getElementType(), value);
+  return tensor::PadOp::create(b, loc, padType, input,
+                               getAsIndexOpFoldResult(b.getContext(), low),
+                               getAsIndexOpFoldResult(b.getContext(), high),
+                               pad);
+}
+
+Value reshapeTensor(OpBuilder &b, Location loc, Value input,
+                    ArrayRef<int64_t> shape) {
+  auto type = cast<RankedTensorType>(input.getType());
+  if (type.getShape() == shape)
+    return input;
+  int64_t count = type.getNumElements();
+  auto flatType = RankedTensorType::get({count}, type.getElementType());
+  // Reassociation that groups every dimension of a rank-r tensor into one.
+  auto allInOne = [&](int64_t rank) {
+    SmallVector<ReassociationIndices> groups;
+    if (rank > 0)
+      groups.push_back(llvm::to_vector(llvm::seq<int64_t>(0, rank)));
+    return groups;
+  };
+  Value flat = input;
+  if (type.getRank() != 1)
+    flat = type.getRank() == 0
+               ? Value(tensor::ExpandShapeOp::create(b, loc, flatType, input,
+                                                     allInOne(0)))
+               : Value(tensor::CollapseShapeOp::create(b, loc, input,
+                                                       allInOne(type.getRank())));
+  auto outType = RankedTensorType::get(shape, type.getElementType());
+  if (shape.size() == 1)
+    return flat;
+  if (shape.empty())
+    return tensor::CollapseShapeOp::create(b, loc, outType, flat, allInOne(0));
+  return tensor::ExpandShapeOp::create(b, loc, outType, flat,
+                                       allInOne(shape.size()));
+}
+
+namespace {
+
+struct LowerToLinalgPass
+    : public impl::LowerToLinalgBase<LowerToLinalgPass> {
+  void runOnOperation() override {
+    MLIRContext *ctx = &getContext();
+    RewritePatternSet patterns(ctx);
+    populateLowerMathPatterns(patterns);
+    populateLowerNNPatterns(patterns);
+    populateLowerTensorPatterns(patterns);
+
+    ConversionTarget target(*ctx);
+    target.addIllegalDialect<LatheDialect>();
+    target.addLegalDialect<linalg::LinalgDialect, tensor::TensorDialect,
+                           arith::ArithDialect, math::MathDialect,
+                           func::FuncDialect>();
+    if (failed(applyPartialConversion(getOperation(), target,
+                                      std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace
+} // namespace lathe

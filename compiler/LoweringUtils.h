@@ -1,0 +1,52 @@
+// Builders shared by the lathe-to-linalg lowering patterns.
+#ifndef LATHE_COMPILER_LOWERINGUTILS_H
+#define LATHE_COMPILER_LOWERINGUTILS_H
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+
+namespace lathe {
+
+/// Scalar float constant of type |type|.
+mlir::Value floatConstant(mlir::OpBuilder &b, mlir::Location loc,
+                          mlir::Type type, double value);
+
+/// `tensor.empty` of a static shape.
+mlir::Value emptyTensor(mlir::OpBuilder &b, mlir::Location loc,
+                        llvm::ArrayRef<int64_t> shape, mlir::Type elementType);
+
+/// A tensor of |shape| filled with |value|.
+mlir::Value filledTensor(mlir::OpBuilder &b, mlir::Location loc,
+                         llvm::ArrayRef<int64_t> shape, mlir::Type elementType,
+                         double value);
+
+/// Indexing map reading an operand of |operandShape| while iterating over
+/// |outShape| with NumPy broadcasting (trailing dimensions aligned; size-1
+/// dimensions stretched to constant 0).
+mlir::AffineMap broadcastMap(mlir::MLIRContext *ctx,
+                             llvm::ArrayRef<int64_t> operandShape,
+                             llvm::ArrayRef<int64_t> outShape);
+
+using ScalarBody = llvm::function_ref<mlir::Value(
+    mlir::OpBuilder &, mlir::Location, mlir::ValueRange)>;
+
+/// An all-parallel `linalg.generic` producing |outType| from |inputs|, each
+/// broadcast to the result shape; |body| maps the input scalars to the result.
+mlir::Value elementwise(mlir::OpBuilder &b, mlir::Location loc,
+                        mlir::ValueRange inputs, mlir::RankedTensorType outType,
+                        ScalarBody body);
+
+/// Pads |input| by |low| / |high| elements per dimension with |value|; returns
+/// |input| unchanged when every pad is zero.
+mlir::Value padTensor(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
+                      llvm::ArrayRef<int64_t> low, llvm::ArrayRef<int64_t> high,
+                      double value);
+
+/// Reshapes a static tensor to |shape| (same element count) through a rank-1
+/// intermediate.
+mlir::Value reshapeTensor(mlir::OpBuilder &b, mlir::Location loc,
+                          mlir::Value input, llvm::ArrayRef<int64_t> shape);
+
+} // namespace lathe
+
+#endif // LATHE_COMPILER_LOWERINGUTILS_H
