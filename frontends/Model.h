@@ -1,0 +1,42 @@
+// A model as every frontend hands it to the compiler: the lathe module and
+// the values of its named parameters.
+#ifndef LATHE_FRONTENDS_MODEL_H
+#define LATHE_FRONTENDS_MODEL_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace lathe {
+
+/// Element types a tensor may have at the artifact boundary.
+enum class DType { F32, F64, I32, I64, I8, U8, Bool };
+
+/// Name used in descriptors and headers ("f32", "i64", ...).
+const char *dtypeName(DType type);
+/// Size in bytes of one element.
+size_t dtypeSize(DType type);
+
+/// A named parameter (weight, bias, running statistic) with its value.
+struct Parameter {
+  std::string name;
+  DType dtype = DType::F32;
+  std::vector<int64_t> shape;
+  std::vector<char> bytes; ///< Row-major, little-endian.
+};
+
+/// The output of a frontend. The module holds one `func.func @forward` whose
+/// arguments are the inputs (attribute `lathe.input`) followed by the
+/// parameters (`lathe.param`, in the order of |params|); its results carry
+/// `lathe.output`.
+struct Model {
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+  std::vector<Parameter> params;
+};
+
+} // namespace lathe
+
+#endif // LATHE_FRONTENDS_MODEL_H

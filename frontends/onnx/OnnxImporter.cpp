@@ -1,0 +1,1280 @@
+// The ONNX frontend: an .onnx file becomes a lathe-dialect Model.
+#include "frontends/onnx/OnnxImporter.h"
+
+#include "dialects/lathe/LatheDialect.h"
+#include "frontends/onnx/OnnxModel.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Verifier.h"
+
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/Path.h"
+
+#include "onnx/onnx_pb.h"
+
+#include <cstring>
+#include <functional>
+#include <set>
+
+using namespace mlir;
+
+namespace lathe {
+namespace {
+
+using NodeProto = onnx::NodeProto;
+
+//===----------------------------------------------------------------------===//
+// Attribute access
+//===----------------------------------------------------------------------===//
+
+const onnx::AttributeProto *findAttr(const NodeProto &node, StringRef name) {
+  for (const auto &attr : node.attribute())
+    if (attr.name() == name)
+      return &attr;
+  return nullptr;
+}
+
+int64_t intAttr(const NodeProto &node, StringRef name, int64_t fallback) {
+  const auto *attr = findAttr(node, name);
+  return attr ? attr->i() : fallback;
+}
+
+float floatAttr(const NodeProto &node, StringRef name, float fallback) {
+  const auto *attr = findAttr(node, name);
+  return attr ? attr->f() : fallback;
+}
+
+std::string stringAttr(const NodeProto &node, StringRef name,
+                       StringRef fallback) {
+  const auto *attr = findAttr(node, name);
+  return attr ? attr->s() : fallback.str();
+}
+
+std::optional<SmallVector<int64_t>> intsAttr(const NodeProto &node,
+                                             StringRef name) {
+  const auto *attr = findAttr(node, name);
+  if (!attr)
+    return std::nullopt;
+  return SmallVector<int64_t>(attr->ints().begin(), attr->ints().end());
+}
+
+std::string shapeString(ArrayRef<int64_t> shape) {
+  std::string s;
+  for (size_t i = 0; i < shape.size(); ++i)
+    s += (i ? "x" : "") + std::to_string(shape[i]);
+  return s.empty() ? "scalar" : s;
+}
+
+//===----------------------------------------------------------------------===//
+// The table of supported ops
+//===----------------------------------------------------------------------===//
+
+class Importer;
+using Handler = LogicalResult (Importer::*)(const NodeProto &);
+
+struct OpInfo {
+  Handler handler;
+  std::vector<std::string> attributes; ///< Every attribute the handler reads.
+};
+
+const std::map<std::string, OpInfo> &opTable();
+
+/// Why |node| cannot be imported, judged from its op type and attributes
+/// alone; empty when it may be.
+std::string unsupportedReason(const NodeProto &node) {
+  const auto &table = opTable();
+  auto it = table.find(node.op_type());
+  if (!node.domain().empty() && node.domain() != "ai.onnx")
+    return "operator domain '" + node.domain() + "' is not supported";
+  if (it == table.end())
+    return "operator " + node.op_type() + " is not supported";
+  for (const auto &attr : node.attribute())
+    if (std::find(it->second.attributes.begin(), it->second.attributes.end(),
+                  attr.name()) == it->second.attributes.end())
+      return "attribute '" + attr.name() + "' of " + node.op_type() +
+             " is not supported";
+  return "";
+}
+
+std::string nodeName(const NodeProto &node, int index) {
+  return node.name().empty() ? node.op_type() + "_" + std::to_string(index)
+                             : node.name();
+}
+
+int64_t defaultOpset(const onnx::ModelProto &model) {
+  for (const auto &entry : model.opset_import())
+    if (entry.domain().empty() || entry.domain() == "ai.onnx")
+      return entry.version();
+  return 0;
+}
+
+//===----------------------------------------------------------------------===//
+// The importer
+//===----------------------------------------------------------------------===//
+
+class Importer {
+public:
+  Importer(MLIRContext &ctx, const onnx::ModelProto &model,
+           const std::string &path, const ImportOptions &options)
+      : ctx(ctx), b(&ctx), model(model), graph(model.graph()), path(path),
+        options(options), opset(defaultOpset(model)) {
+    modelDir = llvm::sys::path::parent_path(path).str();
+  }
+
+  FailureOr<Model> run();
+
+  // Op handlers, in the families of the dialect.
+  LogicalResult unary(const NodeProto &node);
+  LogicalResult binary(const NodeProto &node);
+  LogicalResult gemm(const NodeProto &node);
+  LogicalResult matmul(const NodeProto &node);
+  LogicalResult conv(const NodeProto &node);
+  LogicalResult batchNorm(const NodeProto &node);
+  LogicalResult maxPool(const NodeProto &node);
+  LogicalResult avgPool(const NodeProto &node);
+  LogicalResult globalAvgPool(const NodeProto &node);
+  LogicalResult softmax(const NodeProto &node);
+  LogicalResult flatten(const NodeProto &node);
+  LogicalResult reshape(const NodeProto &node);
+  LogicalResult squeeze(const NodeProto &node);
+  LogicalResult transpose(const NodeProto &node);
+  LogicalResult identity(const NodeProto &node);
+  LogicalResult constant(const NodeProto &node);
+  LogicalResult shape(const NodeProto &node);
+  LogicalResult gather(const NodeProto &node);
+  LogicalResult concat(const NodeProto &node);
+  LogicalResult castOp(const NodeProto &node);
+
+private:
+  InFlightDiagnostic error(const NodeProto &node) {
+    return emitError(loc) << node.op_type() << ": ";
+  }
+  Type mlirType(DType dtype);
+  LogicalResult addInputs();
+  LogicalResult addOutputs(SmallVectorImpl<Value> &results,
+                           SmallVectorImpl<Attribute> &resultAttrs);
+
+  bool isConstant(const std::string &name) const {
+    return constants.count(name) != 0;
+  }
+  bool hasInput(const NodeProto &node, int i) const {
+    return node.input_size() > i && !node.input(i).empty();
+  }
+  /// The compile-time value of input |i|, or null with an error emitted.
+  const TensorValue *constantInput(const NodeProto &node, int i,
+                                   StringRef what);
+  /// The run-time value of input |i|: a graph input, a node result, a
+  /// parameter (float initializers) or a literal.
+  FailureOr<Value> input(const NodeProto &node, int i);
+  Value materialize(const std::string &name, const TensorValue &value);
+  void setOutput(const NodeProto &node, int i, Value value) {
+    values[node.output(i)] = value;
+  }
+  void setConstant(const NodeProto &node, int i, TensorValue value) {
+    constants[node.output(i)] = std::move(value);
+  }
+  /// Resolves pads / auto_pad of a window op for input |in|.
+  LogicalResult windowPads(const NodeProto &node, RankedTensorType in,
+                           ArrayRef<int64_t> kernel, ArrayRef<int64_t> strides,
+                           ArrayRef<int64_t> dilations,
+                           SmallVectorImpl<int64_t> &pads);
+  /// Builds an op whose result type is inferred; a shape error becomes a
+  /// diagnostic at the node instead of an abort inside the builder.
+  template <typename OpTy, typename... Args>
+  FailureOr<Value> build(const NodeProto &node, Args &&...args) {
+    auto op = OpTy::create(b, loc, NoneType::get(&ctx), std::forward<Args>(args)...);
+    SmallVector<Type> types;
+    if (failed(OpTy::inferReturnTypes(
+            &ctx, loc, op->getOperands(), op->getRawDictionaryAttrs(),
+            op->getPropertiesStorage(), op->getRegions(), types))) {
+      op->erase();
+      return failure();
+    }
+    op->getResult(0).setType(types[0]);
+    return finish(op);
+  }
+  /// Verifies a freshly built op; erases it on failure.
+  FailureOr<Value> finish(Operation *op) {
+    if (failed(verify(op))) {
+      op->erase();
+      return failure();
+    }
+    return op->getResult(0);
+  }
+  FailureOr<Value> buildReshape(Value v, ArrayRef<int64_t> shape) {
+    auto type = cast<RankedTensorType>(v.getType());
+    if (type.getShape() == shape)
+      return v;
+    return finish(ReshapeOp::create(b, 
+        loc, RankedTensorType::get(shape, type.getElementType()), v));
+  }
+
+  MLIRContext &ctx;
+  OpBuilder b;
+  const onnx::ModelProto &model;
+  const onnx::GraphProto &graph;
+  std::string path, modelDir;
+  const ImportOptions &options;
+  int64_t opset;
+  Location loc = UnknownLoc::get(&ctx);
+  func::FuncOp func;
+  std::map<std::string, Value> values;
+  std::map<std::string, TensorValue> constants;
+  std::set<std::string> initializerNames;
+  std::vector<Parameter> params;
+};
+
+Type Importer::mlirType(DType dtype) {
+  switch (dtype) {
+  case DType::F32: return b.getF32Type();
+  case DType::F64: return b.getF64Type();
+  case DType::I32: return b.getI32Type();
+  case DType::I64: return b.getI64Type();
+  case DType::I8: return b.getIntegerType(8);
+  case DType::U8: return b.getIntegerType(8, /*isSigned=*/false);
+  case DType::Bool: return b.getI1Type();
+  }
+  return {};
+}
+
+const TensorValue *Importer::constantInput(const NodeProto &node, int i,
+                                           StringRef what) {
+  if (!hasInput(node, i)) {
+    error(node) << "missing input " << i << " (" << what << ")";
+    return nullptr;
+  }
+  auto it = constants.find(node.input(i));
+  if (it == constants.end()) {
+    error(node) << "input '" << node.input(i) << "' (" << what
+                << ") must be known at compile time (an initializer or a "
+                   "Constant)";
+    return nullptr;
+  }
+  return &it->second;
+}
+
+Value Importer::materialize(const std::string &name, const TensorValue &value) {
+  auto type = RankedTensorType::get(value.shape, mlirType(value.dtype));
+  bool isFloat = value.dtype == DType::F32 || value.dtype == DType::F64;
+  if (isFloat && initializerNames.count(name)) {
+    // A trainable value: a named parameter of the entry function.
+    Block &body = func.getBody().front();
+    Value arg = body.addArgument(type, UnknownLoc::get(&ctx));
+    params.push_back({name, value.dtype, value.shape, value.bytes});
+    values[name] = arg;
+    return arg;
+  }
+  auto attr = DenseElementsAttr::getFromRawBuffer(
+      type, ArrayRef<char>(value.bytes.data(), value.bytes.size()));
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(&func.getBody().front());
+  Value c = ConstantOp::create(b, NameLoc::get(b.getStringAttr(name)), attr);
+  values[name] = c;
+  return c;
+}
+
+FailureOr<Value> Importer::input(const NodeProto &node, int i) {
+  if (!hasInput(node, i)) {
+    error(node) << "missing input " << i;
+    return failure();
+  }
+  const std::string &name = node.input(i);
+  auto it = values.find(name);
+  if (it != values.end())
+    return it->second;
+  auto c = constants.find(name);
+  if (c != constants.end()) {
+    if (c->second.dtype == DType::Bool) {
+      error(node) << "boolean tensor '" << name
+                  << "' used at run time is not supported yet";
+      return failure();
+    }
+    return materialize(name, c->second);
+  }
+  error(node) << "input '" << name << "' is not produced by any earlier node";
+  return failure();
+}
+
+LogicalResult Importer::addInputs() {
+  Block &body = func.getBody().front();
+  for (const auto &in : graph.input()) {
+    if (initializerNames.count(in.name()))
+      continue; // Older exporters list initializers as inputs too.
+    Location inLoc = NameLoc::get(b.getStringAttr(in.name()));
+    if (!in.type().has_tensor_type())
+      return emitError(inLoc) << "input '" << in.name()
+                              << "' is not a tensor";
+    const auto &tt = in.type().tensor_type();
+    auto dtype = dtypeFromOnnx(tt.elem_type());
+    if (!dtype)
+      return emitError(inLoc) << "input '" << in.name()
+                              << "': " << llvm::toString(dtype.takeError());
+    SmallVector<int64_t> shape;
+    auto override = options.inputShapes.find(in.name());
+    if (override != options.inputShapes.end()) {
+      shape.assign(override->second.begin(), override->second.end());
+      if (tt.has_shape() && tt.shape().dim_size() != int(shape.size()))
+        return emitError(inLoc)
+               << "--input-shape " << in.name() << " gives rank "
+               << shape.size() << " but the model declares rank "
+               << tt.shape().dim_size();
+    } else {
+      if (!tt.has_shape())
+        return emitError(inLoc)
+               << "input '" << in.name()
+               << "' has no declared shape; pass --input-shape " << in.name()
+               << "=<d0>x<d1>...";
+      for (const auto &dim : tt.shape().dim()) {
+        if (!dim.has_dim_value() || dim.dim_value() <= 0)
+          return emitError(inLoc)
+                 << "input '" << in.name() << "' has symbolic dimension '"
+                 << (dim.has_dim_param() ? dim.dim_param() : "?")
+                 << "'; pass --input-shape " << in.name()
+                 << "=<d0>x<d1>... to fix it";
+        shape.push_back(dim.dim_value());
+      }
+    }
+    Value arg = body.addArgument(
+        RankedTensorType::get(shape, mlirType(*dtype)), inLoc);
+    values[in.name()] = arg;
+  }
+  for (const auto &[name, shape] : options.inputShapes) {
+    bool found = false;
+    for (const auto &in : graph.input())
+      found |= in.name() == name && !initializerNames.count(name);
+    if (!found)
+      return emitError(UnknownLoc::get(&ctx))
+             << "--input-shape names '" << name
+             << "', which is not an input of the model";
+  }
+  return success();
+}
+
+LogicalResult
+Importer::addOutputs(SmallVectorImpl<Value> &results,
+                     SmallVectorImpl<Attribute> &resultAttrs) {
+  for (const auto &out : graph.output()) {
+    Value v;
+    auto it = values.find(out.name());
+    if (it != values.end())
+      v = it->second;
+    else if (isConstant(out.name()))
+      v = materialize(out.name(), constants[out.name()]);
+    if (!v)
+      return emitError(NameLoc::get(b.getStringAttr(out.name())))
+             << "output '" << out.name() << "' is not produced by any node";
+    results.push_back(v);
+    resultAttrs.push_back(b.getDictionaryAttr(
+        b.getNamedAttr(kOutputAttr, b.getStringAttr(out.name()))));
+  }
+  return success();
+}
+
+FailureOr<Model> Importer::run() {
+  // Every unsupported node at once, before anything is built.
+  bool unsupported = false;
+  for (int i = 0; i < graph.node_size(); ++i) {
+    const NodeProto &node = graph.node(i);
+    std::string reason = unsupportedReason(node);
+    if (!reason.empty()) {
+      emitError(NameLoc::get(b.getStringAttr(nodeName(node, i))))
+          << reason << " (opset " << opset << ")";
+      unsupported = true;
+    }
+  }
+  if (unsupported)
+    return failure();
+
+  for (const auto &init : graph.initializer()) {
+    initializerNames.insert(init.name());
+    auto value = decodeTensor(init, modelDir);
+    if (!value)
+      return emitError(NameLoc::get(b.getStringAttr(init.name())))
+             << llvm::toString(value.takeError());
+    constants[init.name()] = std::move(*value);
+  }
+
+  Model result;
+  result.module = ModuleOp::create(FileLineColLoc::get(&ctx, path, 0, 0));
+  b.setInsertionPointToEnd(result.module->getBody());
+  func = func::FuncOp::create(b, result.module->getLoc(), "forward",
+                                b.getFunctionType({}, {}));
+  Block *body = func.addEntryBlock();
+  if (failed(addInputs()))
+    return failure();
+  size_t numInputs = body->getNumArguments();
+
+  b.setInsertionPointToEnd(body);
+  for (int i = 0; i < graph.node_size(); ++i) {
+    const NodeProto &node = graph.node(i);
+    loc = NameLoc::get(b.getStringAttr(nodeName(node, i)));
+    Handler handler = opTable().at(node.op_type()).handler;
+    if (failed((this->*handler)(node)))
+      return failure();
+  }
+  loc = UnknownLoc::get(&ctx);
+
+  SmallVector<Value> results;
+  SmallVector<Attribute> resultAttrs;
+  if (failed(addOutputs(results, resultAttrs)))
+    return failure();
+  func::ReturnOp::create(b, result.module->getLoc(), results);
+
+  func.setFunctionType(
+      b.getFunctionType(body->getArgumentTypes(), ValueRange(results).getTypes()));
+  SmallVector<Attribute> argAttrs;
+  size_t inputIndex = 0;
+  for (const auto &in : graph.input()) {
+    if (initializerNames.count(in.name()))
+      continue;
+    argAttrs.push_back(b.getDictionaryAttr(
+        b.getNamedAttr(kInputAttr, b.getStringAttr(in.name()))));
+    ++inputIndex;
+  }
+  (void)numInputs;
+  for (const Parameter &p : params)
+    argAttrs.push_back(b.getDictionaryAttr(
+        b.getNamedAttr(kParamAttr, b.getStringAttr(p.name))));
+  func.setAllArgAttrs(argAttrs);
+  func.setAllResultAttrs(resultAttrs);
+  if (failed(verify(*result.module)))
+    return failure();
+  result.params = std::move(params);
+  return result;
+}
+
+//===----------------------------------------------------------------------===//
+// Math
+//===----------------------------------------------------------------------===//
+
+LogicalResult Importer::unary(const NodeProto &node) {
+  auto x = input(node, 0);
+  if (failed(x))
+    return failure();
+  static const std::map<std::string, std::function<Value(OpBuilder &, Location, Value)>>
+      builders = {
+          {"Relu", [](OpBuilder &b, Location l, Value v) -> Value { return ReluOp::create(b, l, v); }},
+          {"Sigmoid", [](OpBuilder &b, Location l, Value v) -> Value { return SigmoidOp::create(b, l, v); }},
+          {"Tanh", [](OpBuilder &b, Location l, Value v) -> Value { return TanhOp::create(b, l, v); }},
+          {"Exp", [](OpBuilder &b, Location l, Value v) -> Value { return ExpOp::create(b, l, v); }},
+          {"Log", [](OpBuilder &b, Location l, Value v) -> Value { return LogOp::create(b, l, v); }},
+          {"Sqrt", [](OpBuilder &b, Location l, Value v) -> Value { return SqrtOp::create(b, l, v); }},
+          {"Neg", [](OpBuilder &b, Location l, Value v) -> Value { return NegOp::create(b, l, v); }},
+          {"Abs", [](OpBuilder &b, Location l, Value v) -> Value { return AbsOp::create(b, l, v); }},
+      };
+  if (!isa<FloatType>(cast<RankedTensorType>(x->getType()).getElementType()))
+    return error(node) << "expected a floating-point input";
+  auto y = finish(builders.at(node.op_type())(b, loc, *x).getDefiningOp());
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
+  return success();
+}
+
+/// Integer arithmetic on compile-time values (shape computations).
+static TensorValue foldBinary(const std::string &opType, const TensorValue &a,
+                              const TensorValue &c) {
+  TensorValue out;
+  out.dtype = DType::I64;
+  const TensorValue &big = a.numElements() >= c.numElements() ? a : c;
+  out.shape = big.shape;
+  int64_t n = out.numElements();
+  out.bytes.resize(n * 8);
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t x = a.intAt(a.numElements() == 1 ? 0 : i);
+    int64_t y = c.intAt(c.numElements() == 1 ? 0 : i);
+    int64_t r = opType == "Add"   ? x + y
+                : opType == "Sub" ? x - y
+                : opType == "Mul" ? x * y
+                                  : (y == 0 ? 0 : x / y);
+    std::memcpy(out.bytes.data() + i * 8, &r, 8);
+  }
+  return out;
+}
+
+LogicalResult Importer::binary(const NodeProto &node) {
+  if (isConstant(node.input(0)) && isConstant(node.input(1))) {
+    const TensorValue &x = constants[node.input(0)], &y = constants[node.input(1)];
+    bool integral = x.dtype == DType::I64 || x.dtype == DType::I32;
+    bool simple = x.numElements() == y.numElements() || x.numElements() == 1 ||
+                  y.numElements() == 1;
+    if (integral && x.dtype == y.dtype && simple) {
+      setConstant(node, 0, foldBinary(node.op_type(), x, y));
+      return success();
+    }
+  }
+  auto lhs = input(node, 0), rhs = input(node, 1);
+  if (failed(lhs) || failed(rhs))
+    return failure();
+  FailureOr<Value> y;
+  const std::string &op = node.op_type();
+  if (op == "Add")
+    y = build<AddOp>(node, *lhs, *rhs);
+  else if (op == "Sub")
+    y = build<SubOp>(node, *lhs, *rhs);
+  else if (op == "Mul")
+    y = build<MulOp>(node, *lhs, *rhs);
+  else
+    y = build<DivOp>(node, *lhs, *rhs);
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
+  return success();
+}
+
+LogicalResult Importer::gemm(const NodeProto &node) {
+  auto a = input(node, 0), bb = input(node, 1);
+  if (failed(a) || failed(bb))
+    return failure();
+  Value c;
+  if (hasInput(node, 2)) {
+    auto cv = input(node, 2);
+    if (failed(cv))
+      return failure();
+    c = *cv;
+  }
+  auto y = build<GemmOp>(node, *a, *bb, c,
+                         b.getF32FloatAttr(floatAttr(node, "alpha", 1.0f)),
+                         b.getF32FloatAttr(floatAttr(node, "beta", 1.0f)),
+                         b.getBoolAttr(intAttr(node, "transA", 0) != 0),
+                         b.getBoolAttr(intAttr(node, "transB", 0) != 0));
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
+  return success();
+}
+
+LogicalResult Importer::matmul(const NodeProto &node) {
+  auto lhs = input(node, 0), rhs = input(node, 1);
+  if (failed(lhs) || failed(rhs))
+    return failure();
+  auto y = build<MatmulOp>(node, *lhs, *rhs);
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// NN
+//===----------------------------------------------------------------------===//
+
+LogicalResult Importer::windowPads(const NodeProto &node, RankedTensorType in,
+                                   ArrayRef<int64_t> kernel,
+                                   ArrayRef<int64_t> strides,
+                                   ArrayRef<int64_t> dilations,
+                                   SmallVectorImpl<int64_t> &pads) {
+  size_t n = kernel.size();
+  std::string autoPad = stringAttr(node, "auto_pad", "NOTSET");
+  auto explicitPads = intsAttr(node, "pads");
+  if (autoPad == "NOTSET") {
+    pads.assign(explicitPads ? *explicitPads : SmallVector<int64_t>(2 * n, 0));
+    if (pads.size() != 2 * n)
+      return error(node) << "expected " << 2 * n << " pads, got "
+                         << pads.size();
+    return success();
+  }
+  pads.assign(2 * n, 0);
+  if (autoPad == "VALID")
+    return success();
+  if (autoPad != "SAME_UPPER" && autoPad != "SAME_LOWER")
+    return error(node) << "unknown auto_pad '" << autoPad << "'";
+  for (size_t i = 0; i < n; ++i) {
+    int64_t size = in.getDimSize(in.getRank() - n + i);
+    int64_t out = (size + strides[i] - 1) / strides[i];
+    int64_t total = std::max<int64_t>(
+        0, (out - 1) * strides[i] + dilations[i] * (kernel[i] - 1) + 1 - size);
+    int64_t small = total / 2, large = total - small;
+    pads[i] = autoPad == "SAME_UPPER" ? small : large;
+    pads[i + n] = autoPad == "SAME_UPPER" ? large : small;
+  }
+  return success();
+}
+
+LogicalResult Importer::conv(const NodeProto &node) {
+  auto x = input(node, 0), w = input(node, 1);
+  if (failed(x) || failed(w))
+    return failure();
+  auto xType = cast<RankedTensorType>(x->getType());
+  auto wType = cast<RankedTensorType>(w->getType());
+  if (xType.getRank() != 4 || wType.getRank() != 4)
+    return error(node) << "only 2-D convolution (rank-4 input and weight) is "
+                          "supported, got input rank "
+                       << xType.getRank() << " and weight rank "
+                       << wType.getRank();
+  Value bias;
+  if (hasInput(node, 2)) {
+    auto bv = input(node, 2);
+    if (failed(bv))
+      return failure();
+    bias = *bv;
+  }
+  SmallVector<int64_t> kernel(wType.getShape().drop_front(2));
+  if (auto ks = intsAttr(node, "kernel_shape"); ks && *ks != kernel)
+    return error(node) << "kernel_shape " << shapeString(*ks)
+                       << " does not match the weight's "
+                       << shapeString(kernel);
+  SmallVector<int64_t> strides =
+      intsAttr(node, "strides").value_or(SmallVector<int64_t>{1, 1});
+  SmallVector<int64_t> dilations =
+      intsAttr(node, "dilations").value_or(SmallVector<int64_t>{1, 1});
+  if (strides.size() != 2 || dilations.size() != 2)
+    return error(node) << "expected 2 strides and 2 dilations";
+  SmallVector<int64_t> pads;
+  if (failed(windowPads(node, xType, kernel, strides, dilations, pads)))
+    return failure();
+  auto y = build<Conv2dOp>(node, *x, *w, bias, b.getDenseI64ArrayAttr(strides),
+                           b.getDenseI64ArrayAttr(pads),
+                           b.getDenseI64ArrayAttr(dilations),
+                           b.getI64IntegerAttr(intAttr(node, "group", 1)));
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
+  return success();
+}
+
+LogicalResult Importer::batchNorm(const NodeProto &node) {
+  if (intAttr(node, "training_mode", 0) != 0)
+    return error(node) << "training_mode=1 is not supported in inference "
+                          "graphs; export the model in eval mode";
+  if (intAttr(node, "spatial", 1) != 1)
+    return error(node) << "spatial=0 is not supported";
+  for (int i = 1; i < node.output_size(); ++i)
+    if (!node.output(i).empty())
+      return error(node) << "outputs beyond Y (running statistics) are only "
+                            "produced in training mode";
+  SmallVector<Value> ins;
+  for (int i = 0; i < 5; ++i) {
+    auto v = input(node, i);
+    if (failed(v))
+      return failure();
+    ins.push_back(*v);
+  }
+  auto y = build<BatchNormOp>(node, ins[0], ins[1], ins[2], ins[3], ins[4],
+                              b.getF32FloatAttr(floatAttr(node, "epsilon", 1e-5f)),
+                              b.getF32FloatAttr(floatAttr(node, "momentum", 0.9f)));
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
+  return success();
+}
+
+LogicalResult Importer::maxPool(const NodeProto &node) {
+  auto x = input(node, 0);
+  if (failed(x))
+    return failure();
+  if (node.output_size() > 1 && !node.output(1).empty())
+    return error(node) << "the Indices output (return_indices) is not "
+                          "supported yet";
+  if (intAttr(node, "storage_order", 0) != 0)
+    return error(node) << "storage_order=1 (column-major indices) is not "
+                          "supported";
+  auto xType = cast<RankedTensorType>(x->getType());
+  auto kernel = intsAttr(node, "kernel_shape");
+  if (!kernel)
+    return error(node) << "missing required attribute kernel_shape";
+  if (xType.getRank() != 4 || kernel->size() != 2)
+    return error(node) << "only 2-D max pooling is supported, got input rank "
+                       << xType.getRank();
+  SmallVector<int64_t> strides =
+      intsAttr(node, "strides").value_or(SmallVector<int64_t>{1, 1});
+  SmallVector<int64_t> dilations =
+      intsAttr(node, "dilations").value_or(SmallVector<int64_t>{1, 1});
+  SmallVector<int64_t> pads;
+  if (failed(windowPads(node, xType, *kernel, strides, dilations, pads)))
+    return failure();
+  auto y = build<MaxPool2dOp>(node, *x, b.getDenseI64ArrayAttr(*kernel),
+                              b.getDenseI64ArrayAttr(strides),
+                              b.getDenseI64ArrayAttr(pads),
+                              b.getDenseI64ArrayAttr(dilations),
+                              b.getBoolAttr(intAttr(node, "ceil_mode", 0)));
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
+  return success();
+}
+
+LogicalResult Importer::avgPool(const NodeProto &node) {
+  auto x = input(node, 0);
+  if (failed(x))
+    return failure();
+  auto xType = cast<RankedTensorType>(x->getType());
+  auto kernel = intsAttr(node, "kernel_shape");
+  if (!kernel)
+    return error(node) << "missing required attribute kernel_shape";
+  if (xType.getRank() != 4 || kernel->size() != 2)
+    return error(node) << "only 2-D average pooling is supported, got input "
+                          "rank "
+                       << xType.getRank();
+  SmallVector<int64_t> strides =
+      intsAttr(node, "strides").value_or(SmallVector<int64_t>{1, 1});
+  SmallVector<int64_t> dilations =
+      intsAttr(node, "dilations").value_or(SmallVector<int64_t>{1, 1});
+  if (llvm::any_of(dilations, [](int64_t d) { return d != 1; }))
+    return error(node) << "dilated average pooling is not supported";
+  SmallVector<int64_t> pads;
+  if (failed(windowPads(node, xType, *kernel, strides, dilations, pads)))
+    return failure();
+  auto y = build<AvgPool2dOp>(
+      node, *x, b.getDenseI64ArrayAttr(*kernel), b.getDenseI64ArrayAttr(strides),
+      b.getDenseI64ArrayAttr(pads), b.getBoolAttr(intAttr(node, "ceil_mode", 0)),
+      b.getBoolAttr(intAttr(node, "count_include_pad", 0) != 0));
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
+  return success();
+}
+
+LogicalResult Importer::globalAvgPool(const NodeProto &node) {
+  auto x = input(node, 0);
+  if (failed(x))
+    return failure();
+  if (cast<RankedTensorType>(x->getType()).getRank() != 4)
+    return error(node) << "only 2-D (rank-4 NCHW) global pooling is supported";
+  auto y = build<AdaptiveAvgPool2dOp>(node, *x, b.getDenseI64ArrayAttr({1, 1}));
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
+  return success();
+}
+
+LogicalResult Importer::softmax(const NodeProto &node) {
+  auto x = input(node, 0);
+  if (failed(x))
+    return failure();
+  auto type = cast<RankedTensorType>(x->getType());
+  int64_t rank = type.getRank();
+  int64_t axis = intAttr(node, "axis", opset >= 13 ? -1 : 1);
+  if (axis < -rank || axis >= rank)
+    return error(node) << "axis " << axis << " is out of range for rank "
+                       << rank;
+  if (axis < 0)
+    axis += rank;
+  bool isLog = node.op_type() == "LogSoftmax";
+  Value in = *x;
+  if (opset < 13 && axis != rank - 1) {
+    // Before opset 13 the input is coerced to 2-D at |axis|.
+    int64_t outer = 1, inner = 1;
+    for (int64_t d = 0; d < rank; ++d)
+      (d < axis ? outer : inner) *= type.getDimSize(d);
+    auto flat = buildReshape(in, {outer, inner});
+    if (failed(flat))
+      return failure();
+    in = *flat;
+    axis = 1;
+  }
+  FailureOr<Value> y =
+      isLog ? finish(LogSoftmaxOp::create(b, loc, in.getType(), in, axis))
+            : finish(SoftmaxOp::create(b, loc, in.getType(), in, axis));
+  if (failed(y))
+    return failure();
+  auto back = buildReshape(*y, type.getShape());
+  if (failed(back))
+    return failure();
+  setOutput(node, 0, *back);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Tensor
+//===----------------------------------------------------------------------===//
+
+/// A rank-1 int64 compile-time value.
+static TensorValue int64Vector(ArrayRef<int64_t> values) {
+  TensorValue v;
+  v.dtype = DType::I64;
+  v.shape = {int64_t(values.size())};
+  v.bytes.resize(values.size() * 8);
+  if (!values.empty())
+    std::memcpy(v.bytes.data(), values.data(), values.size() * 8);
+  return v;
+}
+
+/// Copy of |value| with a new shape (same element count).
+static TensorValue withShape(const TensorValue &value, ArrayRef<int64_t> shape) {
+  TensorValue v = value;
+  v.shape.assign(shape.begin(), shape.end());
+  return v;
+}
+
+LogicalResult Importer::flatten(const NodeProto &node) {
+  auto x = input(node, 0);
+  if (failed(x))
+    return failure();
+  auto type = cast<RankedTensorType>(x->getType());
+  int64_t rank = type.getRank(), axis = intAttr(node, "axis", 1);
+  if (axis < -rank || axis > rank)
+    return error(node) << "axis " << axis << " is out of range for rank "
+                       << rank;
+  if (axis < 0)
+    axis += rank;
+  int64_t outer = 1, inner = 1;
+  for (int64_t d = 0; d < rank; ++d)
+    (d < axis ? outer : inner) *= type.getDimSize(d);
+  auto y = buildReshape(*x, {outer, inner});
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
+  return success();
+}
+
+LogicalResult Importer::reshape(const NodeProto &node) {
+  const TensorValue *shapeValue = constantInput(node, 1, "shape");
+  if (!shapeValue)
+    return failure();
+  bool allowZero = intAttr(node, "allowzero", 0) != 0;
+  auto inShape = [&]() -> SmallVector<int64_t> {
+    if (isConstant(node.input(0)))
+      return SmallVector<int64_t>(ArrayRef<int64_t>(constants[node.input(0)].shape));
+    auto it = values.find(node.input(0));
+    if (it == values.end())
+      return {};
+    return SmallVector<int64_t>(
+        cast<RankedTensorType>(it->second.getType()).getShape());
+  }();
+  int64_t count = 1;
+  for (int64_t d : inShape)
+    count *= d;
+  SmallVector<int64_t> shape;
+  int64_t inferred = -1, known = 1;
+  for (int64_t i = 0; i < shapeValue->numElements(); ++i) {
+    int64_t d = shapeValue->intAt(i);
+    if (d == 0 && !allowZero) {
+      if (i >= int64_t(inShape.size()))
+        return error(node) << "shape entry " << i
+                           << " is 0 (copy) but the input has rank "
+                           << inShape.size();
+      d = inShape[i];
+    }
+    if (d == -1) {
+      if (inferred >= 0)
+        return error(node) << "shape has more than one -1";
+      inferred = i;
+      d = 1;
+    } else if (d < 0) {
+      return error(node) << "shape entry " << d << " is invalid";
+    }
+    known *= d;
+    shape.push_back(d);
+  }
+  if (inferred >= 0) {
+    if (known == 0 || count % known != 0)
+      return error(node) << "cannot infer -1: " << count
+                         << " elements do not divide by " << known;
+    shape[inferred] = count / known;
+  }
+  int64_t total = 1;
+  for (int64_t d : shape)
+    total *= d;
+  if (total != count)
+    return error(node) << "cannot reshape " << shapeString(inShape) << " to "
+                       << shapeString(shape);
+  if (isConstant(node.input(0))) {
+    setConstant(node, 0, withShape(constants[node.input(0)], shape));
+    return success();
+  }
+  auto x = input(node, 0);
+  if (failed(x))
+    return failure();
+  auto y = buildReshape(*x, shape);
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
+  return success();
+}
+
+LogicalResult Importer::squeeze(const NodeProto &node) {
+  bool unsqueeze = node.op_type() == "Unsqueeze";
+  SmallVector<int64_t> axes;
+  bool hasAxes = false;
+  if (auto a = intsAttr(node, "axes")) {
+    axes = *a;
+    hasAxes = true;
+  } else if (hasInput(node, 1)) {
+    const TensorValue *v = constantInput(node, 1, "axes");
+    if (!v)
+      return failure();
+    for (int64_t i = 0; i < v->numElements(); ++i)
+      axes.push_back(v->intAt(i));
+    hasAxes = true;
+  }
+  SmallVector<int64_t> inShape;
+  if (isConstant(node.input(0))) {
+    inShape.assign(constants[node.input(0)].shape.begin(),
+                   constants[node.input(0)].shape.end());
+  } else {
+    auto x = input(node, 0);
+    if (failed(x))
+      return failure();
+    inShape.assign(cast<RankedTensorType>(x->getType()).getShape().begin(),
+                   cast<RankedTensorType>(x->getType()).getShape().end());
+  }
+  SmallVector<int64_t> shape;
+  if (unsqueeze) {
+    if (!hasAxes)
+      return error(node) << "missing axes";
+    int64_t outRank = inShape.size() + axes.size();
+    SmallVector<bool> isNew(outRank, false);
+    for (int64_t a : axes) {
+      if (a < -outRank || a >= outRank)
+        return error(node) << "axis " << a << " is out of range";
+      isNew[a < 0 ? a + outRank : a] = true;
+    }
+    size_t next = 0;
+    for (int64_t d = 0; d < outRank; ++d)
+      shape.push_back(isNew[d] ? 1 : inShape[next++]);
+  } else {
+    int64_t rank = inShape.size();
+    SmallVector<bool> drop(rank, false);
+    for (int64_t a : axes) {
+      if (a < -rank || a >= rank)
+        return error(node) << "axis " << a << " is out of range";
+      int64_t d = a < 0 ? a + rank : a;
+      if (inShape[d] != 1)
+        return error(node) << "cannot squeeze dimension " << d << " of size "
+                           << inShape[d];
+      drop[d] = true;
+    }
+    for (int64_t d = 0; d < rank; ++d)
+      if (!(hasAxes ? drop[d] : inShape[d] == 1))
+        shape.push_back(inShape[d]);
+  }
+  if (isConstant(node.input(0))) {
+    setConstant(node, 0, withShape(constants[node.input(0)], shape));
+    return success();
+  }
+  auto y = buildReshape(values[node.input(0)], shape);
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
+  return success();
+}
+
+LogicalResult Importer::transpose(const NodeProto &node) {
+  auto x = input(node, 0);
+  if (failed(x))
+    return failure();
+  int64_t rank = cast<RankedTensorType>(x->getType()).getRank();
+  SmallVector<int64_t> perm;
+  if (auto p = intsAttr(node, "perm"))
+    perm = *p;
+  else
+    for (int64_t d = rank - 1; d >= 0; --d)
+      perm.push_back(d);
+  auto y = build<TransposeOp>(node, *x, b.getDenseI64ArrayAttr(perm));
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
+  return success();
+}
+
+LogicalResult Importer::identity(const NodeProto &node) {
+  // Identity, and Dropout in inference: the output is the input.
+  if (node.op_type() == "Dropout") {
+    if (node.output_size() > 1 && !node.output(1).empty())
+      return error(node) << "the mask output of Dropout is not supported in "
+                            "inference graphs";
+    if (hasInput(node, 2)) {
+      const TensorValue *training = constantInput(node, 2, "training_mode");
+      if (!training)
+        return failure();
+      if (training->intAt(0) != 0)
+        return error(node) << "training_mode=true is not supported in "
+                              "inference graphs";
+    }
+  }
+  if (isConstant(node.input(0))) {
+    setConstant(node, 0, constants[node.input(0)]);
+    return success();
+  }
+  auto x = input(node, 0);
+  if (failed(x))
+    return failure();
+  setOutput(node, 0, *x);
+  return success();
+}
+
+LogicalResult Importer::constant(const NodeProto &node) {
+  if (node.attribute_size() != 1)
+    return error(node) << "expected exactly one value attribute";
+  const auto &attr = node.attribute(0);
+  if (attr.name() == "value") {
+    auto value = decodeTensor(attr.t(), modelDir);
+    if (!value)
+      return error(node) << llvm::toString(value.takeError());
+    setConstant(node, 0, std::move(*value));
+  } else if (attr.name() == "value_float" || attr.name() == "value_floats") {
+    TensorValue v;
+    std::vector<float> fs = attr.name() == "value_float"
+                                ? std::vector<float>{attr.f()}
+                                : std::vector<float>(attr.floats().begin(),
+                                                     attr.floats().end());
+    if (attr.name() == "value_floats")
+      v.shape = {int64_t(fs.size())};
+    v.bytes.resize(fs.size() * 4);
+    std::memcpy(v.bytes.data(), fs.data(), v.bytes.size());
+    setConstant(node, 0, std::move(v));
+  } else if (attr.name() == "value_int") {
+    setConstant(node, 0, withShape(int64Vector({attr.i()}), {}));
+  } else if (attr.name() == "value_ints") {
+    setConstant(node, 0,
+                int64Vector(SmallVector<int64_t>(attr.ints().begin(),
+                                                 attr.ints().end())));
+  } else {
+    return error(node) << "attribute '" << attr.name()
+                       << "' is not supported";
+  }
+  return success();
+}
+
+LogicalResult Importer::shape(const NodeProto &node) {
+  SmallVector<int64_t> dims;
+  if (isConstant(node.input(0))) {
+    dims.assign(constants[node.input(0)].shape.begin(),
+                constants[node.input(0)].shape.end());
+  } else {
+    auto x = input(node, 0);
+    if (failed(x))
+      return failure();
+    auto s = cast<RankedTensorType>(x->getType()).getShape();
+    dims.assign(s.begin(), s.end());
+  }
+  int64_t rank = dims.size();
+  int64_t start = intAttr(node, "start", 0), end = intAttr(node, "end", rank);
+  if (start < 0)
+    start += rank;
+  if (end < 0)
+    end += rank;
+  start = std::clamp<int64_t>(start, 0, rank);
+  end = std::clamp<int64_t>(end, start, rank);
+  setConstant(node, 0,
+              int64Vector(ArrayRef<int64_t>(dims).slice(start, end - start)));
+  return success();
+}
+
+LogicalResult Importer::gather(const NodeProto &node) {
+  if (!isConstant(node.input(0)))
+    return error(node) << "Gather on run-time data is not supported yet (only "
+                          "shape computations on compile-time values)";
+  const TensorValue *data = constantInput(node, 0, "data");
+  const TensorValue *indices = constantInput(node, 1, "indices");
+  if (!data || !indices)
+    return failure();
+  int64_t axis = intAttr(node, "axis", 0);
+  if (data->shape.size() != 1 || axis != 0)
+    return error(node) << "only Gather on a rank-1 compile-time value is "
+                          "supported";
+  int64_t n = data->shape[0];
+  TensorValue out;
+  out.dtype = data->dtype;
+  out.shape = indices->shape;
+  size_t elt = dtypeSize(data->dtype);
+  for (int64_t i = 0; i < indices->numElements(); ++i) {
+    int64_t idx = indices->intAt(i);
+    if (idx < -n || idx >= n)
+      return error(node) << "index " << idx << " is out of range for "
+                         << n << " elements";
+    if (idx < 0)
+      idx += n;
+    out.bytes.insert(out.bytes.end(), data->bytes.begin() + idx * elt,
+                     data->bytes.begin() + (idx + 1) * elt);
+  }
+  setConstant(node, 0, std::move(out));
+  return success();
+}
+
+LogicalResult Importer::concat(const NodeProto &node) {
+  TensorValue out;
+  for (int i = 0; i < node.input_size(); ++i) {
+    if (!isConstant(node.input(i)))
+      return error(node) << "Concat of run-time tensors is not supported yet "
+                            "(only shape computations on compile-time values)";
+    const TensorValue &v = constants[node.input(i)];
+    if (v.shape.size() != 1)
+      return error(node) << "only Concat of rank-1 compile-time values is "
+                            "supported";
+    if (i == 0)
+      out.dtype = v.dtype;
+    else if (v.dtype != out.dtype)
+      return error(node) << "inputs of different element types";
+    out.bytes.insert(out.bytes.end(), v.bytes.begin(), v.bytes.end());
+  }
+  out.shape = {int64_t(out.bytes.size() / dtypeSize(out.dtype))};
+  setConstant(node, 0, std::move(out));
+  return success();
+}
+
+LogicalResult Importer::castOp(const NodeProto &node) {
+  auto to = dtypeFromOnnx(int(intAttr(node, "to", 0)));
+  if (!to)
+    return error(node) << llvm::toString(to.takeError());
+  if (isConstant(node.input(0))) {
+    const TensorValue &v = constants[node.input(0)];
+    TensorValue out;
+    out.dtype = *to;
+    out.shape = v.shape;
+    size_t elt = dtypeSize(*to);
+    out.bytes.resize(v.numElements() * elt);
+    for (int64_t i = 0; i < v.numElements(); ++i) {
+      char *dst = out.bytes.data() + i * elt;
+      auto put = [&](auto x) { std::memcpy(dst, &x, sizeof(x)); };
+      switch (*to) {
+      case DType::F32: put(float(v.floatAt(i))); break;
+      case DType::F64: put(double(v.floatAt(i))); break;
+      case DType::I32: put(int32_t(v.intAt(i))); break;
+      case DType::I64: put(int64_t(v.intAt(i))); break;
+      case DType::I8: put(int8_t(v.intAt(i))); break;
+      case DType::U8: put(uint8_t(v.intAt(i))); break;
+      case DType::Bool: put(uint8_t(v.floatAt(i) != 0)); break;
+      }
+    }
+    setConstant(node, 0, std::move(out));
+    return success();
+  }
+  auto x = input(node, 0);
+  if (failed(x))
+    return failure();
+  if (cast<RankedTensorType>(x->getType()).getElementType() != mlirType(*to))
+    return error(node) << "casting run-time tensors between element types is "
+                          "not supported yet";
+  setOutput(node, 0, *x);
+  return success();
+}
+
+const std::map<std::string, OpInfo> &opTable() {
+  using I = Importer;
+  static const std::map<std::string, OpInfo> table = {
+      {"Relu", {&I::unary, {}}},
+      {"Sigmoid", {&I::unary, {}}},
+      {"Tanh", {&I::unary, {}}},
+      {"Exp", {&I::unary, {}}},
+      {"Log", {&I::unary, {}}},
+      {"Sqrt", {&I::unary, {}}},
+      {"Neg", {&I::unary, {}}},
+      {"Abs", {&I::unary, {}}},
+      {"Add", {&I::binary, {}}},
+      {"Sub", {&I::binary, {}}},
+      {"Mul", {&I::binary, {}}},
+      {"Div", {&I::binary, {}}},
+      {"Gemm", {&I::gemm, {"alpha", "beta", "transA", "transB"}}},
+      {"MatMul", {&I::matmul, {}}},
+      {"Conv",
+       {&I::conv,
+        {"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"}}},
+      {"BatchNormalization",
+       {&I::batchNorm, {"epsilon", "momentum", "training_mode", "spatial"}}},
+      {"MaxPool",
+       {&I::maxPool,
+        {"auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads",
+         "storage_order", "strides"}}},
+      {"AveragePool",
+       {&I::avgPool,
+        {"auto_pad", "ceil_mode", "count_include_pad", "dilations",
+         "kernel_shape", "pads", "strides"}}},
+      {"GlobalAveragePool", {&I::globalAvgPool, {}}},
+      {"Softmax", {&I::softmax, {"axis"}}},
+      {"LogSoftmax", {&I::softmax, {"axis"}}},
+      {"Flatten", {&I::flatten, {"axis"}}},
+      {"Reshape", {&I::reshape, {"allowzero"}}},
+      {"Squeeze", {&I::squeeze, {"axes"}}},
+      {"Unsqueeze", {&I::squeeze, {"axes"}}},
+      {"Transpose", {&I::transpose, {"perm"}}},
+      {"Identity", {&I::identity, {}}},
+      {"Dropout", {&I::identity, {"ratio", "seed"}}},
+      {"Constant",
+       {&I::constant,
+        {"value", "value_float", "value_floats", "value_int", "value_ints"}}},
+      {"Shape", {&I::shape, {"start", "end"}}},
+      {"Gather", {&I::gather, {"axis"}}},
+      {"Concat", {&I::concat, {"axis"}}},
+      {"Cast", {&I::castOp, {"to"}}},
+  };
+  return table;
+}
+
+} // namespace
+
+FailureOr<Model> importOnnx(MLIRContext &ctx, const std::string &path,
+                            const ImportOptions &options) {
+  ctx.getOrLoadDialect<LatheDialect>();
+  ctx.getOrLoadDialect<func::FuncDialect>();
+  auto model = readOnnxFile(path);
+  if (!model) {
+    emitError(UnknownLoc::get(&ctx)) << llvm::toString(model.takeError());
+    return failure();
+  }
+  int64_t opset = defaultOpset(**model);
+  if (opset < 7 || opset > 21) {
+    emitError(UnknownLoc::get(&ctx))
+        << path << ": opset " << opset << " is not supported (7 to 21 are)";
+    return failure();
+  }
+  Importer importer(ctx, **model, path, options);
+  return importer.run();
+}
+
+llvm::Expected<OnnxSummary> summarizeOnnx(const std::string &path) {
+  auto model = readOnnxFile(path);
+  if (!model)
+    return model.takeError();
+  const onnx::GraphProto &graph = (*model)->graph();
+  OnnxSummary summary;
+  summary.opset = defaultOpset(**model);
+  summary.producer = (*model)->producer_name() +
+                     ((*model)->producer_version().empty()
+                          ? ""
+                          : " " + (*model)->producer_version());
+  std::set<std::string> initNames;
+  for (const auto &init : graph.initializer()) {
+    initNames.insert(init.name());
+    ++summary.numParameters;
+    int64_t n = 1;
+    for (int64_t d : init.dims())
+      n *= d;
+    summary.parameterElements += n;
+    auto dtype = dtypeFromOnnx(init.data_type());
+    summary.parameterBytes += n * (dtype ? dtypeSize(*dtype) : 0);
+    if (!dtype)
+      llvm::consumeError(dtype.takeError());
+  }
+  auto describe = [](const onnx::ValueInfoProto &v) {
+    OnnxSummary::Value out;
+    out.name = v.name();
+    const auto &tt = v.type().tensor_type();
+    auto dtype = dtypeFromOnnx(tt.elem_type());
+    out.dtype = dtype ? dtypeName(*dtype) : "unsupported";
+    if (!dtype)
+      llvm::consumeError(dtype.takeError());
+    if (!tt.has_shape()) {
+      out.shape = "unknown";
+    } else {
+      for (int i = 0; i < tt.shape().dim_size(); ++i) {
+        const auto &d = tt.shape().dim(i);
+        out.shape += (i ? "x" : "") + (d.has_dim_value()
+                                           ? std::to_string(d.dim_value())
+                                           : d.dim_param());
+      }
+      if (tt.shape().dim_size() == 0)
+        out.shape = "scalar";
+    }
+    return out;
+  };
+  for (const auto &in : graph.input())
+    if (!initNames.count(in.name()))
+      summary.inputs.push_back(describe(in));
+  for (const auto &out : graph.output())
+    summary.outputs.push_back(describe(out));
+  for (int i = 0; i < graph.node_size(); ++i) {
+    const NodeProto &node = graph.node(i);
+    ++summary.opCounts[node.op_type()];
+    std::string reason = unsupportedReason(node);
+    if (!reason.empty())
+      summary.unsupported.push_back({nodeName(node, i), node.op_type(), reason});
+  }
+  return summary;
+}
+
+} // namespace lathe

@@ -1,0 +1,62 @@
+// The ONNX frontend: an .onnx file becomes a lathe-dialect Model.
+#ifndef LATHE_FRONTENDS_ONNX_ONNXIMPORTER_H
+#define LATHE_FRONTENDS_ONNX_ONNXIMPORTER_H
+
+#include "frontends/Model.h"
+
+#include "llvm/Support/Error.h"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace mlir {
+class MLIRContext;
+}
+
+namespace lathe {
+
+struct ImportOptions {
+  /// Static shapes for inputs, overriding (or fixing symbolic) dimensions of
+  /// the model's declared input shapes.
+  std::map<std::string, std::vector<int64_t>> inputShapes;
+};
+
+/// Converts the ONNX model at |path|. Errors are emitted as diagnostics on
+/// |ctx| at the offending node (location: the node's name); every
+/// unsupported node is reported before the import starts.
+mlir::FailureOr<Model> importOnnx(mlir::MLIRContext &ctx,
+                                  const std::string &path,
+                                  const ImportOptions &options);
+
+/// One node Lathe cannot compile, and why.
+struct UnsupportedNode {
+  std::string name;
+  std::string opType;
+  std::string reason;
+};
+
+/// A graph-level description of an ONNX model, read without compiling it.
+struct OnnxSummary {
+  int64_t opset = 0;
+  std::string producer;
+  struct Value {
+    std::string name;
+    std::string dtype;
+    std::string shape; ///< e.g. "1x3x224x224", symbolic dims by name.
+  };
+  std::vector<Value> inputs, outputs;
+  std::map<std::string, int64_t> opCounts;
+  int64_t numParameters = 0;    ///< Initializer tensors.
+  int64_t parameterElements = 0;
+  int64_t parameterBytes = 0;
+  std::vector<UnsupportedNode> unsupported;
+};
+
+/// Reads |path| and lists its inputs, outputs, op counts, parameters and
+/// every node the importer cannot handle, all at once.
+llvm::Expected<OnnxSummary> summarizeOnnx(const std::string &path);
+
+} // namespace lathe
+
+#endif // LATHE_FRONTENDS_ONNX_ONNXIMPORTER_H

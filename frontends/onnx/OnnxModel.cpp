@@ -1,0 +1,236 @@
+// Reading ONNX files safely: the protobuf, its tensors and external data.
+#include "frontends/onnx/OnnxModel.h"
+
+#include "onnx/onnx_pb.h"
+
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+
+#include <google/protobuf/io/coded_stream.h>
+
+#include <cstring>
+#include <limits>
+
+namespace lathe {
+
+static llvm::Error error(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+const char *dtypeName(DType type) {
+  switch (type) {
+  case DType::F32: return "f32";
+  case DType::F64: return "f64";
+  case DType::I32: return "i32";
+  case DType::I64: return "i64";
+  case DType::I8: return "i8";
+  case DType::U8: return "u8";
+  case DType::Bool: return "bool";
+  }
+  return "?";
+}
+
+size_t dtypeSize(DType type) {
+  switch (type) {
+  case DType::F64:
+  case DType::I64: return 8;
+  case DType::F32:
+  case DType::I32: return 4;
+  case DType::I8:
+  case DType::U8:
+  case DType::Bool: return 1;
+  }
+  return 0;
+}
+
+int64_t TensorValue::numElements() const {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
+
+int64_t TensorValue::intAt(int64_t i) const {
+  const char *p = bytes.data() + i * dtypeSize(dtype);
+  switch (dtype) {
+  case DType::I64: { int64_t v; std::memcpy(&v, p, 8); return v; }
+  case DType::I32: { int32_t v; std::memcpy(&v, p, 4); return v; }
+  case DType::I8: return int8_t(*p);
+  case DType::U8:
+  case DType::Bool: return uint8_t(*p);
+  default: return int64_t(floatAt(i));
+  }
+}
+
+double TensorValue::floatAt(int64_t i) const {
+  const char *p = bytes.data() + i * dtypeSize(dtype);
+  switch (dtype) {
+  case DType::F32: { float v; std::memcpy(&v, p, 4); return v; }
+  case DType::F64: { double v; std::memcpy(&v, p, 8); return v; }
+  default: return double(intAt(i));
+  }
+}
+
+llvm::Expected<std::unique_ptr<onnx::ModelProto>>
+readOnnxFile(const std::string &path) {
+  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                            /*RequiresNullTerminator=*/false);
+  if (!buffer)
+    return error(path + ": cannot read: " + buffer.getError().message());
+  auto model = std::make_unique<onnx::ModelProto>();
+  google::protobuf::io::CodedInputStream stream(
+      reinterpret_cast<const uint8_t *>((*buffer)->getBufferStart()),
+      int((*buffer)->getBufferSize()));
+  stream.SetTotalBytesLimit(std::numeric_limits<int>::max());
+  if (!model->ParseFromCodedStream(&stream) || !stream.ConsumedEntireMessage())
+    return error(path + ": not a valid ONNX model (protobuf parsing failed; "
+                        "is the file truncated?)");
+  if (!model->has_graph())
+    return error(path + ": not a valid ONNX model (it has no graph)");
+  return model;
+}
+
+llvm::Expected<DType> dtypeFromOnnx(int onnxType) {
+  switch (onnxType) {
+  case onnx::TensorProto::FLOAT: return DType::F32;
+  case onnx::TensorProto::DOUBLE: return DType::F64;
+  case onnx::TensorProto::INT32: return DType::I32;
+  case onnx::TensorProto::INT64: return DType::I64;
+  case onnx::TensorProto::INT8: return DType::I8;
+  case onnx::TensorProto::UINT8: return DType::U8;
+  case onnx::TensorProto::BOOL: return DType::Bool;
+  default:
+    return error("unsupported ONNX element type " +
+                 onnx::TensorProto::DataType_Name(
+                     onnx::TensorProto::DataType(onnxType)));
+  }
+}
+
+/// Reads |length| bytes at |offset| of |location| under |modelDir| into |out|.
+static llvm::Error readExternal(const std::string &modelDir,
+                                const std::string &location, uint64_t offset,
+                                uint64_t length, std::vector<char> &out) {
+  if (location.empty() || llvm::sys::path::is_absolute(location))
+    return error("external data location '" + location +
+                 "' must be a relative path inside the model's folder");
+  for (auto it = llvm::sys::path::begin(location),
+            end = llvm::sys::path::end(location);
+       it != end; ++it)
+    if (*it == "..")
+      return error("external data location '" + location +
+                   "' leaves the model's folder");
+  llvm::SmallString<256> full(modelDir);
+  llvm::sys::path::append(full, location);
+  // Resolve symbolic links too: the real file must stay inside the folder.
+  llvm::SmallString<256> realDir, realFile;
+  if (llvm::sys::fs::real_path(modelDir.empty() ? "." : modelDir, realDir) ||
+      llvm::sys::fs::real_path(full, realFile))
+    return error("external data file '" + location + "' not found next to "
+                 "the model");
+  if (!llvm::StringRef(realFile).starts_with(llvm::Twine(realDir, "/").str()))
+    return error("external data file '" + location +
+                 "' resolves outside the model's folder");
+  uint64_t size = 0;
+  if (llvm::sys::fs::file_size(realFile, size))
+    return error("cannot stat external data file '" + location + "'");
+  if (offset > size || length > size - offset)
+    return error("external data '" + location + "' range [" +
+                 llvm::Twine(offset) + ", " + llvm::Twine(offset + length) +
+                 ") exceeds the file's " + llvm::Twine(size) + " bytes");
+  auto buffer = llvm::MemoryBuffer::getFileSlice(realFile, length, offset);
+  if (!buffer)
+    return error("cannot read external data '" + location +
+                 "': " + buffer.getError().message());
+  out.assign((*buffer)->getBufferStart(), (*buffer)->getBufferEnd());
+  return llvm::Error::success();
+}
+
+llvm::Expected<TensorValue> decodeTensor(const onnx::TensorProto &tensor,
+                                         const std::string &modelDir) {
+  TensorValue value;
+  auto dtype = dtypeFromOnnx(tensor.data_type());
+  if (!dtype)
+    return dtype.takeError();
+  value.dtype = *dtype;
+  for (int64_t d : tensor.dims()) {
+    if (d < 0)
+      return error("tensor '" + tensor.name() + "' has a negative dimension");
+    value.shape.push_back(d);
+  }
+  const uint64_t count = uint64_t(value.numElements());
+  const uint64_t expected = count * dtypeSize(value.dtype);
+  auto &bytes = value.bytes;
+
+  if (tensor.data_location() == onnx::TensorProto::EXTERNAL) {
+    std::string location;
+    uint64_t offset = 0, length = expected;
+    bool hasLength = false;
+    for (const auto &entry : tensor.external_data()) {
+      llvm::StringRef val(entry.value());
+      if (entry.key() == "location") {
+        location = entry.value();
+      } else if (entry.key() == "offset") {
+        if (val.getAsInteger(10, offset))
+          return error("tensor '" + tensor.name() + "' has a bad offset");
+      } else if (entry.key() == "length") {
+        hasLength = true;
+        if (val.getAsInteger(10, length))
+          return error("tensor '" + tensor.name() + "' has a bad length");
+      }
+    }
+    if (hasLength && length != expected)
+      return error("tensor '" + tensor.name() + "' external length " +
+                   llvm::Twine(length) + " does not match its shape (" +
+                   llvm::Twine(expected) + " bytes)");
+    if (auto err = readExternal(modelDir, location, offset, expected, bytes))
+      return error("tensor '" + tensor.name() + "': " +
+                   llvm::toString(std::move(err)));
+    return value;
+  }
+
+  if (tensor.has_raw_data()) {
+    if (tensor.raw_data().size() != expected)
+      return error("tensor '" + tensor.name() + "' holds " +
+                   llvm::Twine(tensor.raw_data().size()) +
+                   " bytes but its shape needs " + llvm::Twine(expected));
+    bytes.assign(tensor.raw_data().begin(), tensor.raw_data().end());
+    return value;
+  }
+
+  // Typed fields: converted element by element to the declared type.
+  bytes.resize(expected);
+  auto store = [&](auto field, auto convert) -> llvm::Error {
+    if (uint64_t(field.size()) != count)
+      return error("tensor '" + tensor.name() + "' holds " +
+                   llvm::Twine(field.size()) + " values but its shape needs " +
+                   llvm::Twine(count));
+    for (uint64_t i = 0; i < count; ++i)
+      convert(bytes.data() + i * dtypeSize(value.dtype), field.Get(int(i)));
+    return llvm::Error::success();
+  };
+  auto copyAs = [](auto type) {
+    return [](char *dst, auto v) {
+      decltype(type) t = decltype(type)(v);
+      std::memcpy(dst, &t, sizeof(t));
+    };
+  };
+  llvm::Error err = [&]() -> llvm::Error {
+    switch (value.dtype) {
+    case DType::F32: return store(tensor.float_data(), copyAs(float()));
+    case DType::F64: return store(tensor.double_data(), copyAs(double()));
+    case DType::I64: return store(tensor.int64_data(), copyAs(int64_t()));
+    case DType::I32: return store(tensor.int32_data(), copyAs(int32_t()));
+    case DType::I8: return store(tensor.int32_data(), copyAs(int8_t()));
+    case DType::U8:
+    case DType::Bool: return store(tensor.int32_data(), copyAs(uint8_t()));
+    }
+    return llvm::Error::success();
+  }();
+  if (err)
+    return std::move(err);
+  return value;
+}
+
+} // namespace lathe
