@@ -44,6 +44,23 @@ struct TransposeLowering : OpConversionPattern<TransposeOp> {
   }
 };
 
+/// pad(x) => tensor.pad(x) with the constant value.
+struct PadLowering : OpConversionPattern<PadOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(PadOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    ArrayRef<int64_t> pads = op.getPads();
+    size_t rank = pads.size() / 2;
+    rewriter.replaceOp(op, padTensor(rewriter, op.getLoc(), adaptor.getInput(),
+                                     pads.take_front(rank),
+                                     pads.drop_front(rank),
+                                     op.getValue().convertToDouble()));
+    return success();
+  }
+};
+
 /// constant => arith.constant.
 struct ConstantLowering : OpConversionPattern<ConstantOp> {
   using OpConversionPattern::OpConversionPattern;
@@ -60,7 +77,8 @@ struct ConstantLowering : OpConversionPattern<ConstantOp> {
 } // namespace
 
 void populateLowerTensorPatterns(RewritePatternSet &patterns) {
-  patterns.add<ReshapeLowering, TransposeLowering, ConstantLowering>(
+  patterns.add<ReshapeLowering, TransposeLowering, PadLowering,
+               ConstantLowering>(
       patterns.getContext());
 }
 

@@ -318,6 +318,26 @@ LogicalResult TransposeOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
+LogicalResult PadOp::inferReturnTypes(MLIRContext *,
+                                      std::optional<Location> loc,
+                                      Adaptor adaptor,
+                                      SmallVectorImpl<Type> &results) {
+  RankedTensorType x = rankedType(adaptor.getInput());
+  ArrayRef<int64_t> pads = adaptor.getPads();
+  int64_t rank = x.getRank();
+  if (int64_t(pads.size()) != 2 * rank)
+    return fail(loc, "lathe.pad expected " + Twine(2 * rank) + " pads, got " +
+                         Twine(pads.size()));
+  SmallVector<int64_t> shape(x.getShape());
+  for (int64_t d = 0; d < rank; ++d) {
+    if (pads[d] < 0 || pads[d + rank] < 0)
+      return fail(loc, "lathe.pad expected non-negative pads");
+    shape[d] += pads[d] + pads[d + rank];
+  }
+  results.push_back(RankedTensorType::get(shape, x.getElementType()));
+  return success();
+}
+
 LogicalResult ConstantOp::inferReturnTypes(MLIRContext *,
                                            std::optional<Location> loc,
                                            Adaptor adaptor,

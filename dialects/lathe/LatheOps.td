@@ -376,6 +376,23 @@ def Lathe_TransposeOp : Lathe_Op<"transpose", [InferTypeOpAdaptor]> {
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
 }
 
+// pad(x)[i] = x[i - low] inside, value outside
+def Lathe_PadOp : Lathe_Op<"pad", [InferTypeOpAdaptor]> {
+  let summary = "constant padding of every dimension";
+  let description = [{
+    `torch.nn.functional.pad(mode="constant")`. `pads` holds the low pads of
+    every dimension, then the high pads (ONNX order); all are non-negative.
+    ```mlir
+    %y = lathe.pad %x {pads = array<i64: 0, 0, 1, 1, 0, 0, 1, 1>, value = 0.0 : f64}
+        : tensor<1x3x4x4xf32> -> tensor<1x3x6x6xf32>
+    ```
+  }];
+  let arguments = (ins Lathe_FloatTensor:$input, DenseI64ArrayAttr:$pads,
+                   DefaultValuedAttr<F64Attr, "0.0">:$value);
+  let results = (outs Lathe_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+}
+
 def Lathe_ConstantOp : Lathe_Op<"constant", [ConstantLike, InferTypeOpAdaptor]> {
   let summary = "a literal tensor";
   let description = [{

@@ -141,6 +141,7 @@ public:
   LogicalResult reshape(const NodeProto &node);
   LogicalResult squeeze(const NodeProto &node);
   LogicalResult transpose(const NodeProto &node);
+  LogicalResult pad(const NodeProto &node);
   LogicalResult identity(const NodeProto &node);
   LogicalResult constant(const NodeProto &node);
   LogicalResult shape(const NodeProto &node);
@@ -971,6 +972,49 @@ LogicalResult Importer::transpose(const NodeProto &node) {
   return success();
 }
 
+LogicalResult Importer::pad(const NodeProto &node) {
+  auto x = input(node, 0);
+  if (failed(x))
+    return failure();
+  std::string mode = stringAttr(node, "mode", "constant");
+  if (mode != "constant")
+    return error(node) << "mode '" << mode
+                       << "' is not supported yet (only constant)";
+  int64_t rank = cast<RankedTensorType>(x->getType()).getRank();
+  SmallVector<int64_t> pads;
+  double value = 0.0;
+  if (opset < 11) {
+    pads = intsAttr(node, "pads").value_or(SmallVector<int64_t>());
+    value = floatAttr(node, "value", 0.0f);
+  } else {
+    const TensorValue *p = constantInput(node, 1, "pads");
+    if (!p)
+      return failure();
+    for (int64_t i = 0; i < p->numElements(); ++i)
+      pads.push_back(p->intAt(i));
+    if (hasInput(node, 2)) {
+      const TensorValue *v = constantInput(node, 2, "constant_value");
+      if (!v)
+        return failure();
+      if (v->numElements() > 0)
+        value = v->floatAt(0);
+    }
+    if (hasInput(node, 3))
+      return error(node) << "the axes input is not supported yet";
+  }
+  if (int64_t(pads.size()) != 2 * rank)
+    return error(node) << "expected " << 2 * rank << " pads, got "
+                       << pads.size();
+  if (llvm::any_of(pads, [](int64_t p) { return p < 0; }))
+    return error(node) << "negative pads (cropping) are not supported yet";
+  auto y = build<PadOp>(node, *x, b.getDenseI64ArrayAttr(pads),
+                        b.getF64FloatAttr(value));
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
+  return success();
+}
+
 LogicalResult Importer::identity(const NodeProto &node) {
   // Identity, and Dropout in inference: the output is the input.
   if (node.op_type() == "Dropout") {
@@ -1182,6 +1226,7 @@ const std::map<std::string, OpInfo> &opTable() {
       {"Squeeze", {&I::squeeze, {"axes"}}},
       {"Unsqueeze", {&I::squeeze, {"axes"}}},
       {"Transpose", {&I::transpose, {"perm"}}},
+      {"Pad", {&I::pad, {"mode", "pads", "value"}}},
       {"Identity", {&I::identity, {}}},
       {"Dropout", {&I::identity, {"ratio", "seed"}}},
       {"Constant",

@@ -1,0 +1,504 @@
+// Code generation: lowering, LLVM IR entry points, descriptor, object, header.
+#include "compiler/Artifact.h"
+
+#include "compiler/Pipeline.h"
+#include "dialects/lathe/LatheDialect.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Target/LLVMIR/Export.h"
+
+#include "llvm/IR/Constants.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/IR/Verifier.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/raw_ostream.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/SubtargetFeature.h"
+
+#include <sstream>
+
+using namespace mlir;
+
+namespace lathe {
+
+static llvm::Error error(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+int64_t TensorSpec::numElements() const {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
+
+uint64_t fnv1a64(llvm::ArrayRef<char> data) {
+  uint64_t h = 1469598103934665603ull;
+  for (char c : data) {
+    h ^= uint8_t(c);
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+bool isCIdentifier(llvm::StringRef name) {
+  if (name.empty() || !(isalpha(name[0]) || name[0] == '_'))
+    return false;
+  return llvm::all_of(name, [](char c) { return isalnum(c) || c == '_'; });
+}
+
+static std::optional<DType> dtypeOf(Type type) {
+  if (type.isF32())
+    return DType::F32;
+  if (type.isF64())
+    return DType::F64;
+  if (type.isInteger(1))
+    return DType::Bool;
+  if (type.isUnsignedInteger(8))
+    return DType::U8;
+  if (type.isInteger(8))
+    return DType::I8;
+  if (type.isInteger(32))
+    return DType::I32;
+  if (type.isInteger(64))
+    return DType::I64;
+  return std::nullopt;
+}
+
+static llvm::Expected<TensorSpec> specOf(Type type, StringRef name) {
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  if (!tensor || !tensor.hasStaticShape())
+    return error("'" + name + "' does not have a static tensor type");
+  auto dtype = dtypeOf(tensor.getElementType());
+  if (!dtype)
+    return error("'" + name + "' has an element type the artifact ABI does "
+                              "not support");
+  TensorSpec spec;
+  spec.name = name.str();
+  spec.dtype = *dtype;
+  spec.shape.assign(tensor.getShape().begin(), tensor.getShape().end());
+  return spec;
+}
+
+llvm::Expected<Signature> readSignature(const Model &model) {
+  ModuleOp module = model.module.get();
+  auto func = module.lookupSymbol<func::FuncOp>("forward");
+  if (!func)
+    return error("the module has no @forward function");
+  Signature sig;
+  for (unsigned i = 0; i < func.getNumArguments(); ++i) {
+    Type type = func.getArgument(i).getType();
+    if (auto name = func.getArgAttrOfType<StringAttr>(i, kInputAttr)) {
+      if (!sig.params.empty())
+        return error("inputs must precede parameters in @forward");
+      auto spec = specOf(type, name.getValue());
+      if (!spec)
+        return spec.takeError();
+      sig.inputs.push_back(std::move(*spec));
+    } else if (auto name = func.getArgAttrOfType<StringAttr>(i, kParamAttr)) {
+      auto spec = specOf(type, name.getValue());
+      if (!spec)
+        return spec.takeError();
+      sig.weightBytes = llvm::alignTo(sig.weightBytes, kWeightAlignment);
+      spec->offset = sig.weightBytes;
+      sig.weightBytes += spec->numElements() * dtypeSize(spec->dtype);
+      sig.params.push_back(std::move(*spec));
+    } else {
+      return error("argument " + llvm::Twine(i) +
+                   " of @forward is neither an input nor a parameter");
+    }
+  }
+  for (unsigned i = 0; i < func.getNumResults(); ++i) {
+    auto name = func.getResultAttrOfType<StringAttr>(i, kOutputAttr);
+    auto spec = specOf(func.getResultTypes()[i],
+                       name ? name.getValue() : StringRef("output"));
+    if (!spec)
+      return spec.takeError();
+    sig.outputs.push_back(std::move(*spec));
+  }
+  return sig;
+}
+
+static std::string shapeText(const TensorSpec &t) {
+  std::string s;
+  for (size_t i = 0; i < t.shape.size(); ++i)
+    s += (i ? "x" : "") + std::to_string(t.shape[i]);
+  return s.empty() ? "scalar" : s;
+}
+
+/// The descriptor text: one record a line, space-separated fields; names are
+/// the last field of their line so they may hold spaces.
+static std::string descriptorText(const Signature &sig,
+                                  const ArtifactOptions &options,
+                                  const std::string &triple,
+                                  const std::string &cpu,
+                                  uint64_t weightsHash) {
+  std::ostringstream os;
+  os << "lathe-artifact " << kDescriptorVersion << "\n";
+  os << "name " << options.name << "\n";
+  os << "target " << triple << " " << cpu << "\n";
+  if (options.externalWeights)
+    os << "weights external " << sig.weightBytes << " " << std::hex
+       << weightsHash << std::dec << " " << options.weightsFileName << "\n";
+  else
+    os << "weights embedded " << sig.weightBytes << " " << std::hex
+       << weightsHash << std::dec << "\n";
+  os << "entry forward\n";
+  for (const auto &t : sig.inputs)
+    os << "input " << dtypeName(t.dtype) << " " << shapeText(t) << " "
+       << t.name << "\n";
+  for (const auto &t : sig.outputs)
+    os << "output " << dtypeName(t.dtype) << " " << shapeText(t) << " "
+       << t.name << "\n";
+  for (const auto &t : sig.params)
+    os << "param " << dtypeName(t.dtype) << " " << shapeText(t) << " "
+       << t.offset << " " << t.name << "\n";
+  return os.str();
+}
+
+static const char *cTypeName(DType type) {
+  switch (type) {
+  case DType::F32: return "float";
+  case DType::F64: return "double";
+  case DType::I32: return "int32_t";
+  case DType::I64: return "int64_t";
+  case DType::I8: return "int8_t";
+  case DType::U8:
+  case DType::Bool: return "uint8_t";
+  }
+  return "void";
+}
+
+static std::string headerText(const Signature &sig,
+                              const ArtifactOptions &options) {
+  std::string upper = llvm::StringRef(options.name).upper();
+  std::ostringstream os;
+  os << "/* " << options.name << ".h: generated by lathe; do not edit. */\n"
+     << "#ifndef " << upper << "_LATHE_H\n#define " << upper
+     << "_LATHE_H\n\n#include <stdint.h>\n\n#ifdef __cplusplus\nextern "
+        "\"C\" {\n#endif\n\n";
+  auto list = [&](const char *what, const std::vector<TensorSpec> &ts) {
+    os << "/* " << what << ", in order (row-major, C types):\n";
+    for (size_t i = 0; i < ts.size(); ++i)
+      os << " *   [" << i << "] " << ts[i].name << ": " << cTypeName(ts[i].dtype)
+         << "[" << ts[i].numElements() << "], shape " << shapeText(ts[i])
+         << "\n";
+    os << " */\n";
+  };
+  list("Inputs", sig.inputs);
+  list("Outputs", sig.outputs);
+  os << "enum {\n  " << upper << "_NUM_INPUTS = " << sig.inputs.size()
+     << ",\n  " << upper << "_NUM_OUTPUTS = " << sig.outputs.size() << "\n};\n";
+  for (size_t i = 0; i < sig.inputs.size(); ++i)
+    os << "#define " << upper << "_INPUT" << i << "_ELEMENTS "
+       << sig.inputs[i].numElements() << "\n";
+  for (size_t i = 0; i < sig.outputs.size(); ++i)
+    os << "#define " << upper << "_OUTPUT" << i << "_ELEMENTS "
+       << sig.outputs[i].numElements() << "\n";
+  os << "#define " << upper << "_WEIGHT_BYTES " << sig.weightBytes << "u\n\n";
+  if (options.externalWeights)
+    os << "/* |weights|: the contents of " << options.weightsFileName
+       << " (" << sig.weightBytes
+       << " bytes) at a 64-byte aligned address; it must not be NULL. */\n";
+  else
+    os << "/* |weights|: NULL for the weights embedded in the object. */\n";
+  os << "/* Runs the model: inputs[i] and outputs[i] point to caller-owned\n"
+        " * buffers of the sizes above. Returns 0 on success, non-zero when\n"
+        " * a required buffer is NULL or memory runs out. No global state:\n"
+        " * concurrent calls from several threads are safe. */\n"
+     << "int32_t " << options.name
+     << "_forward(const void *weights, void *const *inputs,\n"
+     << "    void *const *outputs);\n\n"
+     << "/* The artifact's descriptor (format: lathe docs/artifact.md). */\n"
+     << "extern const char " << options.name << "_descriptor[];\n\n"
+     << "#ifdef __cplusplus\n}\n#endif\n\n#endif\n";
+  return os.str();
+}
+
+namespace {
+
+struct Target {
+  std::unique_ptr<llvm::TargetMachine> machine;
+  std::string triple, cpu;
+};
+
+llvm::Expected<Target> makeTarget(const ArtifactOptions &options) {
+  static bool initialized = [] {
+    llvm::InitializeAllTargetInfos();
+    llvm::InitializeAllTargets();
+    llvm::InitializeAllTargetMCs();
+    llvm::InitializeAllAsmPrinters();
+    return true;
+  }();
+  (void)initialized;
+  Target t;
+  bool host = options.triple.empty();
+  t.triple = host ? llvm::sys::getDefaultTargetTriple() : options.triple;
+  t.cpu = !options.cpu.empty() ? options.cpu
+          : host               ? llvm::sys::getHostCPUName().str()
+                               : "generic";
+  std::string features = options.features;
+  if (features.empty() && host && options.cpu.empty()) {
+    llvm::SubtargetFeatures f;
+    for (const auto &[name, enabled] : llvm::sys::getHostCPUFeatures())
+      f.AddFeature(name, enabled);
+    features = f.getString();
+  }
+  std::string err;
+  llvm::Triple triple(t.triple);
+  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, err);
+  if (!target)
+    return error("unknown target triple '" + t.triple + "': " + err);
+  t.machine.reset(target->createTargetMachine(
+      triple, t.cpu, features, llvm::TargetOptions(), llvm::Reloc::PIC_,
+      std::nullopt, llvm::CodeGenOptLevel::Aggressive));
+  if (!t.machine)
+    return error("cannot create a target machine for '" + t.triple + "'");
+  return t;
+}
+
+void optimize(llvm::Module &module, llvm::TargetMachine &machine) {
+  llvm::LoopAnalysisManager lam;
+  llvm::FunctionAnalysisManager fam;
+  llvm::CGSCCAnalysisManager cgam;
+  llvm::ModuleAnalysisManager mam;
+  llvm::PassBuilder pb(&machine);
+  pb.registerModuleAnalyses(mam);
+  pb.registerCGSCCAnalyses(cgam);
+  pb.registerFunctionAnalyses(fam);
+  pb.registerLoopAnalyses(lam);
+  pb.crossRegisterProxies(lam, fam, cgam, mam);
+  pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3)
+      .run(module, mam);
+}
+
+llvm::Expected<std::vector<char>> emitObject(llvm::Module &module,
+                                             llvm::TargetMachine &machine) {
+  llvm::SmallVector<char, 0> buffer;
+  llvm::raw_svector_ostream os(buffer);
+  llvm::legacy::PassManager pm;
+  if (machine.addPassesToEmitFile(pm, os, nullptr,
+                                  llvm::CodeGenFileType::ObjectFile))
+    return error("the target cannot emit object files");
+  pm.run(module);
+  return std::vector<char>(buffer.begin(), buffer.end());
+}
+
+/// Adds `int32_t <name>_forward(const void *weights, void *const *inputs,
+/// void *const *outputs)` calling the lowered @forward with one pointer per
+/// input, parameter and output.
+llvm::Error addEntryPoint(llvm::Module &module, const Signature &sig,
+                          const ArtifactOptions &options,
+                          llvm::GlobalVariable *embedded) {
+  llvm::Function *impl = module.getFunction("forward");
+  if (!impl)
+    return error("the lowered module has no forward function");
+  size_t expected = sig.inputs.size() + sig.params.size() + sig.outputs.size();
+  if (impl->arg_size() != expected)
+    return error("the lowered forward takes " + llvm::Twine(impl->arg_size()) +
+                 " pointers, expected " + llvm::Twine(expected));
+  impl->setName(options.name + "_forward_impl");
+  impl->setLinkage(llvm::GlobalValue::InternalLinkage);
+
+  llvm::LLVMContext &ctx = module.getContext();
+  llvm::Type *ptr = llvm::PointerType::getUnqual(ctx);
+  llvm::Type *i32 = llvm::Type::getInt32Ty(ctx);
+  auto *type = llvm::FunctionType::get(i32, {ptr, ptr, ptr}, false);
+  auto *entry = llvm::Function::Create(type, llvm::GlobalValue::ExternalLinkage,
+                                       options.name + "_forward", module);
+  llvm::Value *weights = entry->getArg(0);
+  llvm::Value *inputs = entry->getArg(1);
+  llvm::Value *outputs = entry->getArg(2);
+  auto *body = llvm::BasicBlock::Create(ctx, "entry", entry);
+  auto *missing = llvm::BasicBlock::Create(ctx, "missing", entry);
+  auto *run = llvm::BasicBlock::Create(ctx, "run", entry);
+  llvm::IRBuilder<> b(body);
+  if (embedded) {
+    llvm::Value *isNull = b.CreateIsNull(weights);
+    weights = b.CreateSelect(isNull, embedded, weights);
+  }
+  llvm::Value *bad = b.CreateOr(b.CreateIsNull(inputs), b.CreateIsNull(outputs));
+  if (!sig.params.empty())
+    bad = b.CreateOr(bad, b.CreateIsNull(weights));
+  b.CreateCondBr(bad, missing, run);
+  b.SetInsertPoint(missing);
+  b.CreateRet(b.getInt32(1));
+  b.SetInsertPoint(run);
+  std::vector<llvm::Value *> args;
+  for (size_t i = 0; i < sig.inputs.size(); ++i)
+    args.push_back(b.CreateLoad(ptr, b.CreateConstGEP1_64(ptr, inputs, i)));
+  for (const auto &p : sig.params)
+    args.push_back(b.CreateConstGEP1_64(b.getInt8Ty(), weights, p.offset));
+  for (size_t i = 0; i < sig.outputs.size(); ++i)
+    args.push_back(b.CreateLoad(ptr, b.CreateConstGEP1_64(ptr, outputs, i)));
+  b.CreateCall(impl, args);
+  b.CreateRet(b.getInt32(0));
+  return llvm::Error::success();
+}
+
+} // namespace
+
+llvm::Expected<Artifact> compileModel(Model &model,
+                                      const ArtifactOptions &options) {
+  if (!isCIdentifier(options.name))
+    return error("--name '" + options.name + "' is not a C identifier");
+  auto sig = readSignature(model);
+  if (!sig)
+    return sig.takeError();
+  Artifact artifact;
+  artifact.signature = *sig;
+
+  // The weights blob, each parameter 64-byte aligned.
+  if (model.params.size() != sig->params.size())
+    return error("the model lists " + llvm::Twine(model.params.size()) +
+                 " parameter values for " + llvm::Twine(sig->params.size()) +
+                 " parameters");
+  artifact.weights.assign(sig->weightBytes, 0);
+  for (size_t i = 0; i < sig->params.size(); ++i) {
+    const TensorSpec &spec = sig->params[i];
+    const Parameter &value = model.params[i];
+    if (value.bytes.size() != spec.numElements() * dtypeSize(spec.dtype))
+      return error("parameter '" + spec.name + "' holds " +
+                   llvm::Twine(value.bytes.size()) + " bytes, expected " +
+                   llvm::Twine(spec.numElements() * dtypeSize(spec.dtype)));
+    std::copy(value.bytes.begin(), value.bytes.end(),
+              artifact.weights.begin() + spec.offset);
+  }
+  model.params.clear(); // Their bytes now live in the blob.
+
+  auto target = makeTarget(options);
+  if (!target)
+    return target.takeError();
+
+  CpuPipelineOptions pipeline;
+  pipeline.printIR = options.printIR;
+  if (failed(lowerToLLVMDialect(*model.module, pipeline)))
+    return error("lowering failed (see the diagnostics above)");
+
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> module =
+      translateModuleToLLVMIR(*model.module, llvmContext, options.name);
+  if (!module)
+    return error("translation to LLVM IR failed");
+  module->setTargetTriple(llvm::Triple(target->triple));
+  module->setDataLayout(target->machine->createDataLayout());
+
+  llvm::Type *i8 = llvm::Type::getInt8Ty(llvmContext);
+  llvm::GlobalVariable *embedded = nullptr;
+  if (!options.externalWeights && !artifact.weights.empty()) {
+    auto *init = llvm::ConstantDataArray::getRaw(
+        llvm::StringRef(artifact.weights.data(), artifact.weights.size()),
+        artifact.weights.size(), i8);
+    embedded = new llvm::GlobalVariable(
+        *module, init->getType(), /*isConstant=*/true,
+        llvm::GlobalValue::ExternalLinkage, init, options.name + "_weights");
+    embedded->setAlignment(llvm::Align(kWeightAlignment));
+  }
+  if (auto err = addEntryPoint(*module, *sig, options, embedded))
+    return std::move(err);
+
+  artifact.descriptor =
+      descriptorText(*sig, options, target->triple, target->cpu,
+                     fnv1a64(artifact.weights));
+  auto *text = llvm::ConstantDataArray::getString(llvmContext,
+                                                  artifact.descriptor, true);
+  new llvm::GlobalVariable(*module, text->getType(), true,
+                           llvm::GlobalValue::ExternalLinkage, text,
+                           options.name + "_descriptor");
+
+  std::string verifyErrors;
+  llvm::raw_string_ostream verifyStream(verifyErrors);
+  if (llvm::verifyModule(*module, &verifyStream))
+    return error("internal error: invalid LLVM IR: " + verifyErrors);
+  optimize(*module, *target->machine);
+  auto object = emitObject(*module, *target->machine);
+  if (!object)
+    return object.takeError();
+  artifact.object = std::move(*object);
+  artifact.header = headerText(*sig, options);
+
+  llvm::Module loader("lathe_loader", llvmContext);
+  loader.setTargetTriple(llvm::Triple(target->triple));
+  loader.setDataLayout(target->machine->createDataLayout());
+  auto *ptr = llvm::PointerType::getUnqual(llvmContext);
+  auto *prefixed = new llvm::GlobalVariable(
+      loader, llvm::ArrayType::get(i8, artifact.descriptor.size() + 1), true,
+      llvm::GlobalValue::ExternalLinkage, nullptr,
+      options.name + "_descriptor");
+  new llvm::GlobalVariable(loader, ptr, true,
+                           llvm::GlobalValue::ExternalLinkage, prefixed,
+                           "lathe_descriptor");
+  auto loaderObject = emitObject(loader, *target->machine);
+  if (!loaderObject)
+    return loaderObject.takeError();
+  artifact.loaderObject = std::move(*loaderObject);
+  if (options.externalWeights == false)
+    artifact.weights.clear(); // Embedded: no side file.
+  return artifact;
+}
+
+llvm::Error writeFileAtomically(const std::string &path,
+                                llvm::ArrayRef<char> data) {
+  llvm::SmallString<256> temp;
+  int fd = -1;
+  llvm::SmallString<256> model(path);
+  model += ".tmp-%%%%%%";
+  if (auto ec = llvm::sys::fs::createUniqueFile(model, fd, temp))
+    return error("cannot create a temporary file next to " + path + ": " +
+                 ec.message());
+  {
+    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
+    os.write(data.data(), data.size());
+    os.flush();
+    if (os.has_error()) {
+      std::string message = os.error().message();
+      os.clear_error();
+      llvm::sys::fs::remove(temp);
+      return error("cannot write " + path + ": " + message);
+    }
+  }
+  if (auto ec = llvm::sys::fs::rename(temp, path)) {
+    llvm::sys::fs::remove(temp);
+    return error("cannot write " + path + ": " + ec.message());
+  }
+  return llvm::Error::success();
+}
+
+llvm::Error linkSharedObject(llvm::ArrayRef<std::string> objects,
+                             const std::string &soPath) {
+  auto cc = llvm::sys::findProgramByName("cc");
+  if (!cc)
+    return error("linking a shared object needs a C compiler driver ('cc') "
+                 "on PATH; install gcc or clang, or use --emit obj");
+  llvm::SmallString<256> temp(soPath);
+  temp += ".tmp-link";
+  std::vector<llvm::StringRef> args = {*cc, "-shared", "-o", temp};
+  for (const std::string &o : objects)
+    args.push_back(o);
+  args.push_back("-Wl,-z,noexecstack");
+  args.push_back("-lm");
+  std::string message;
+  int rc = llvm::sys::ExecuteAndWait(*cc, args, std::nullopt, {}, 0, 0,
+                                     &message);
+  if (rc != 0) {
+    llvm::sys::fs::remove(temp);
+    return error("linking " + soPath + " failed" +
+                 (message.empty() ? "" : ": " + message));
+  }
+  if (auto ec = llvm::sys::fs::rename(temp, soPath))
+    return error("cannot write " + soPath + ": " + ec.message());
+  return llvm::Error::success();
+}
+
+} // namespace lathe

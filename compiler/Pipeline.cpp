@@ -1,0 +1,66 @@
+// Pipelines: the only place that orders Lathe's passes.
+#include "compiler/Pipeline.h"
+
+#include "compiler/Passes.h"
+#include "dialects/lathe/LatheDialect.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
+
+using namespace mlir;
+
+namespace lathe {
+
+void registerCompilerDialects(DialectRegistry &registry) {
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
+  registerAllToLLVMIRTranslations(registry);
+  registry.insert<LatheDialect>();
+}
+
+std::string cpuPipelineText() {
+  return "builtin.module("
+         // Graph level: lathe ops to upstream ops on tensors.
+         "lathe-lower-to-linalg,canonicalize,cse,"
+         "linalg-fuse-elementwise-ops,canonicalize,"
+         // Buffers: static shapes, results written into caller buffers.
+         "one-shot-bufferize{bufferize-function-boundaries=1 "
+         "function-boundary-type-conversion=identity-layout-map},"
+         "buffer-results-to-out-params{hoist-static-allocs=1 "
+         "modify-public-functions=1},"
+         "func.func(buffer-hoisting),buffer-deallocation-pipeline,"
+         "lathe-lower-memref-copy,"
+         // Loops, then the LLVM dialect.
+         "convert-linalg-to-loops,lower-affine,convert-scf-to-cf,"
+         "expand-strided-metadata,finalize-memref-to-llvm,"
+         "convert-math-to-llvm,convert-arith-to-llvm,"
+         "convert-func-to-llvm{use-bare-ptr-memref-call-conv=1},"
+         "convert-cf-to-llvm,reconcile-unrealized-casts)";
+}
+
+LogicalResult lowerToLLVMDialect(ModuleOp module,
+                                 const CpuPipelineOptions &options) {
+  static bool registered = [] {
+    registerAllPasses();
+    registerLathePasses();
+    return true;
+  }();
+  (void)registered;
+  PassManager pm(module.getContext(), ModuleOp::getOperationName());
+  if (options.printIR) {
+    module.getContext()->disableMultithreading();
+    pm.enableIRPrinting();
+  }
+  FailureOr<OpPassManager> parsed = parsePassPipeline(cpuPipelineText());
+  if (failed(parsed))
+    return failure();
+  static_cast<OpPassManager &>(pm) = *parsed;
+  return pm.run(module);
+}
+
+} // namespace lathe

@@ -1,0 +1,44 @@
+// The runtime's internal types, shared by its translation units.
+#ifndef LATHE_RUNTIME_INTERNAL_H
+#define LATHE_RUNTIME_INTERNAL_H
+
+#include "lathe/runtime.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+struct lathe_context {
+  std::string lastError;
+};
+
+struct lathe_tensor {
+  lathe_dtype_t dtype = LATHE_F32;
+  std::vector<int64_t> dims;
+  void *data = nullptr;
+  bool owned = false;
+};
+
+namespace lathe::runtime {
+
+/// Records |message| as |context|'s last error and returns |status|.
+lathe_status_t fail(lathe_context_t *context, lathe_status_t status,
+                    const std::string &message);
+
+/// Product of |dims|; false on a negative dimension or overflow.
+bool elementCount(const int64_t *dims, size_t rank, size_t &out);
+
+/// Parses "f32", "i64", ... ; false if unknown.
+bool parseDType(const std::string &name, lathe_dtype_t &out);
+
+/// "1x3x224x224" for |dims| ("scalar" for rank 0).
+std::string shapeText(const std::vector<int64_t> &dims);
+
+/// Allocates a tensor owning 64-byte aligned, zeroed storage.
+lathe_status_t createTensor(lathe_context_t *context, lathe_dtype_t dtype,
+                            const std::vector<int64_t> &dims,
+                            lathe_tensor_t **out_tensor);
+
+} // namespace lathe::runtime
+
+#endif // LATHE_RUNTIME_INTERNAL_H

@@ -1,0 +1,346 @@
+// Contexts, tensors and NumPy .npy files.
+#include "runtime/Internal.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <new>
+#include <sstream>
+#include <unistd.h>
+
+using namespace lathe::runtime;
+
+namespace lathe::runtime {
+
+lathe_status_t fail(lathe_context_t *context, lathe_status_t status,
+                    const std::string &message) {
+  if (context)
+    context->lastError = message;
+  return status;
+}
+
+bool elementCount(const int64_t *dims, size_t rank, size_t &out) {
+  out = 1;
+  for (size_t i = 0; i < rank; ++i) {
+    if (dims[i] < 0)
+      return false;
+    if (dims[i] != 0 && out > SIZE_MAX / size_t(dims[i]))
+      return false;
+    out *= size_t(dims[i]);
+  }
+  return true;
+}
+
+bool parseDType(const std::string &name, lathe_dtype_t &out) {
+  static const char *names[] = {"f32", "f64", "i32", "i64", "i8", "u8", "bool"};
+  for (int i = 0; i < 7; ++i)
+    if (name == names[i]) {
+      out = lathe_dtype_t(i);
+      return true;
+    }
+  return false;
+}
+
+std::string shapeText(const std::vector<int64_t> &dims) {
+  if (dims.empty())
+    return "scalar";
+  std::string s;
+  for (size_t i = 0; i < dims.size(); ++i)
+    s += (i ? "x" : "") + std::to_string(dims[i]);
+  return s;
+}
+
+lathe_status_t createTensor(lathe_context_t *context, lathe_dtype_t dtype,
+                            const std::vector<int64_t> &dims,
+                            lathe_tensor_t **out_tensor) {
+  return lathe_tensor_create(context, dtype, dims.size(), dims.data(),
+                             out_tensor);
+}
+
+} // namespace lathe::runtime
+
+extern "C" {
+
+void lathe_context_options_init(lathe_context_options_t *options) {
+  if (!options)
+    return;
+  std::memset(options, 0, sizeof(*options));
+  options->struct_size = sizeof(*options);
+}
+
+lathe_status_t lathe_context_create(const lathe_context_options_t *options,
+                                    lathe_context_t **out_context) {
+  if (!out_context)
+    return LATHE_INVALID_ARGUMENT;
+  *out_context = nullptr;
+  if (options && options->struct_size != sizeof(lathe_context_options_t))
+    return LATHE_INCOMPATIBLE;
+  auto *context = new (std::nothrow) lathe_context;
+  if (!context)
+    return LATHE_OUT_OF_MEMORY;
+  *out_context = context;
+  return LATHE_OK;
+}
+
+void lathe_context_destroy(lathe_context_t *context) { delete context; }
+
+const char *lathe_context_last_error(const lathe_context_t *context) {
+  return context ? context->lastError.c_str() : "no context";
+}
+
+const char *lathe_status_name(lathe_status_t status) {
+  switch (status) {
+  case LATHE_OK: return "LATHE_OK";
+  case LATHE_INVALID_ARGUMENT: return "LATHE_INVALID_ARGUMENT";
+  case LATHE_NOT_FOUND: return "LATHE_NOT_FOUND";
+  case LATHE_IO_ERROR: return "LATHE_IO_ERROR";
+  case LATHE_INCOMPATIBLE: return "LATHE_INCOMPATIBLE";
+  case LATHE_OUT_OF_MEMORY: return "LATHE_OUT_OF_MEMORY";
+  case LATHE_INTERNAL: return "LATHE_INTERNAL";
+  }
+  return "LATHE_UNKNOWN_STATUS";
+}
+
+const char *lathe_dtype_name(lathe_dtype_t dtype) {
+  static const char *names[] = {"f32", "f64", "i32", "i64", "i8", "u8", "bool"};
+  return unsigned(dtype) < 7 ? names[dtype] : "?";
+}
+
+size_t lathe_dtype_size(lathe_dtype_t dtype) {
+  static const size_t sizes[] = {4, 8, 4, 8, 1, 1, 1};
+  return unsigned(dtype) < 7 ? sizes[dtype] : 0;
+}
+
+lathe_status_t lathe_tensor_create(lathe_context_t *context,
+                                   lathe_dtype_t dtype, size_t rank,
+                                   const int64_t *dims,
+                                   lathe_tensor_t **out_tensor) {
+  if (!out_tensor || (rank && !dims) || !lathe_dtype_size(dtype))
+    return fail(context, LATHE_INVALID_ARGUMENT,
+                "lathe_tensor_create: invalid dtype, dims or output pointer");
+  *out_tensor = nullptr;
+  size_t count;
+  if (!elementCount(dims, rank, count) ||
+      count > SIZE_MAX / 64 / lathe_dtype_size(dtype))
+    return fail(context, LATHE_INVALID_ARGUMENT,
+                "lathe_tensor_create: negative or overflowing dimensions");
+  size_t bytes = count * lathe_dtype_size(dtype);
+  size_t rounded = (bytes + 63) / 64 * 64;
+  void *data = std::aligned_alloc(64, rounded ? rounded : 64);
+  auto *tensor = new (std::nothrow) lathe_tensor;
+  if (!data || !tensor) {
+    std::free(data);
+    delete tensor;
+    return fail(context, LATHE_OUT_OF_MEMORY,
+                "out of memory allocating " + std::to_string(bytes) + " bytes");
+  }
+  std::memset(data, 0, rounded ? rounded : 64);
+  tensor->dtype = dtype;
+  tensor->dims.assign(dims, dims + rank);
+  tensor->data = data;
+  tensor->owned = true;
+  *out_tensor = tensor;
+  return LATHE_OK;
+}
+
+lathe_status_t lathe_tensor_wrap(lathe_context_t *context, lathe_dtype_t dtype,
+                                 size_t rank, const int64_t *dims, void *data,
+                                 lathe_tensor_t **out_tensor) {
+  size_t count;
+  if (!out_tensor || (rank && !dims) || !data || !lathe_dtype_size(dtype) ||
+      !elementCount(dims, rank, count))
+    return fail(context, LATHE_INVALID_ARGUMENT,
+                "lathe_tensor_wrap: invalid dtype, dims, data or output");
+  auto *tensor = new (std::nothrow) lathe_tensor;
+  if (!tensor)
+    return fail(context, LATHE_OUT_OF_MEMORY, "out of memory");
+  tensor->dtype = dtype;
+  tensor->dims.assign(dims, dims + rank);
+  tensor->data = data;
+  *out_tensor = tensor;
+  return LATHE_OK;
+}
+
+void lathe_tensor_destroy(lathe_tensor_t *tensor) {
+  if (!tensor)
+    return;
+  if (tensor->owned)
+    std::free(tensor->data);
+  delete tensor;
+}
+
+void *lathe_tensor_data(const lathe_tensor_t *tensor) {
+  return tensor ? tensor->data : nullptr;
+}
+
+void lathe_tensor_info(const lathe_tensor_t *tensor,
+                       lathe_tensor_info_t *out_info) {
+  if (!tensor || !out_info)
+    return;
+  out_info->name = "";
+  out_info->dtype = tensor->dtype;
+  out_info->rank = tensor->dims.size();
+  out_info->dims = tensor->dims.data();
+}
+
+size_t lathe_tensor_num_bytes(const lathe_tensor_t *tensor) {
+  if (!tensor)
+    return 0;
+  size_t count = 1;
+  elementCount(tensor->dims.data(), tensor->dims.size(), count);
+  return count * lathe_dtype_size(tensor->dtype);
+}
+
+//===----------------------------------------------------------------------===//
+// .npy
+//===----------------------------------------------------------------------===//
+
+static const char *npyDescr(lathe_dtype_t dtype) {
+  static const char *descrs[] = {"<f4", "<f8", "<i4", "<i8", "|i1", "|u1", "|b1"};
+  return descrs[dtype];
+}
+
+/// Value of key |key| in a .npy header dict, as written (quotes kept).
+static bool headerField(const std::string &header, const std::string &key,
+                        std::string &out) {
+  size_t at = header.find("'" + key + "'");
+  if (at == std::string::npos)
+    return false;
+  size_t colon = header.find(':', at);
+  if (colon == std::string::npos)
+    return false;
+  size_t start = header.find_first_not_of(" ", colon + 1);
+  if (start == std::string::npos)
+    return false;
+  size_t end = header[start] == '(' ? header.find(')', start) + 1
+                                    : header.find_first_of(",}", start);
+  if (end == std::string::npos || end == 0)
+    return false;
+  out = header.substr(start, end - start);
+  return true;
+}
+
+lathe_status_t lathe_tensor_load_npy(lathe_context_t *context,
+                                     const char *path,
+                                     lathe_tensor_t **out_tensor) {
+  if (!path || !out_tensor)
+    return fail(context, LATHE_INVALID_ARGUMENT,
+                "lathe_tensor_load_npy: NULL path or output");
+  *out_tensor = nullptr;
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    return fail(context, LATHE_NOT_FOUND,
+                std::string(path) + ": cannot open: " + std::strerror(errno));
+  auto bad = [&](const std::string &why) {
+    return fail(context, LATHE_INVALID_ARGUMENT,
+                std::string(path) + ": not a supported .npy file: " + why);
+  };
+  char magic[8];
+  if (!in.read(magic, 8) || std::memcmp(magic, "\x93NUMPY", 6) != 0)
+    return bad("missing the \\x93NUMPY magic");
+  uint32_t headerLen = 0;
+  if (magic[6] == 1) {
+    unsigned char len[2];
+    if (!in.read(reinterpret_cast<char *>(len), 2))
+      return bad("truncated header");
+    headerLen = len[0] | (len[1] << 8);
+  } else if (magic[6] == 2 || magic[6] == 3) {
+    unsigned char len[4];
+    if (!in.read(reinterpret_cast<char *>(len), 4))
+      return bad("truncated header");
+    headerLen = len[0] | (len[1] << 8) | (len[2] << 16) | (uint32_t(len[3]) << 24);
+    if (headerLen > (1u << 24))
+      return bad("header too large");
+  } else {
+    return bad("format version " + std::to_string(int(magic[6])));
+  }
+  std::string header(headerLen, '\0');
+  if (!in.read(header.data(), headerLen))
+    return bad("truncated header");
+  std::string descr, order, shape;
+  if (!headerField(header, "descr", descr) ||
+      !headerField(header, "fortran_order", order) ||
+      !headerField(header, "shape", shape))
+    return bad("header lacks descr, fortran_order or shape");
+  if (order != "False")
+    return bad("Fortran-ordered arrays are not supported (use C order)");
+  lathe_dtype_t dtype;
+  bool known = false;
+  for (int i = 0; i < 7 && !known; ++i)
+    if (descr == std::string("'") + npyDescr(lathe_dtype_t(i)) + "'") {
+      dtype = lathe_dtype_t(i);
+      known = true;
+    }
+  if (!known)
+    return bad("element type " + descr +
+               " (supported: <f4 <f8 <i4 <i8 |i1 |u1 |b1)");
+  std::vector<int64_t> dims;
+  std::string inner = shape.substr(1, shape.size() - 2);
+  std::stringstream ss(inner);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    size_t s = item.find_first_not_of(" ");
+    if (s == std::string::npos)
+      continue;
+    char *end = nullptr;
+    long long v = std::strtoll(item.c_str() + s, &end, 10);
+    if (v < 0 || end == item.c_str() + s)
+      return bad("shape " + shape);
+    dims.push_back(v);
+  }
+  lathe_tensor_t *tensor = nullptr;
+  lathe_status_t status = createTensor(context, dtype, dims, &tensor);
+  if (status != LATHE_OK)
+    return status;
+  size_t bytes = lathe_tensor_num_bytes(tensor);
+  if (!in.read(static_cast<char *>(tensor->data), std::streamsize(bytes))) {
+    lathe_tensor_destroy(tensor);
+    return bad("the data is shorter than shape " + shape + " needs");
+  }
+  *out_tensor = tensor;
+  return LATHE_OK;
+}
+
+lathe_status_t lathe_tensor_save_npy(lathe_context_t *context,
+                                     const lathe_tensor_t *tensor,
+                                     const char *path) {
+  if (!tensor || !path)
+    return fail(context, LATHE_INVALID_ARGUMENT,
+                "lathe_tensor_save_npy: NULL tensor or path");
+  std::string dict = std::string("{'descr': '") + npyDescr(tensor->dtype) +
+                     "', 'fortran_order': False, 'shape': (";
+  for (size_t i = 0; i < tensor->dims.size(); ++i)
+    dict += std::to_string(tensor->dims[i]) +
+            (tensor->dims.size() == 1 ? "," : i + 1 < tensor->dims.size() ? ", " : "");
+  dict += "), }";
+  // Pad so that magic + length + dict + '\n' is a multiple of 64.
+  size_t total = 10 + dict.size() + 1;
+  dict.append((64 - total % 64) % 64, ' ');
+  dict += '\n';
+  std::string temp = std::string(path) + ".tmp-" + std::to_string(getpid());
+  FILE *f = std::fopen(temp.c_str(), "wb");
+  if (!f)
+    return fail(context, LATHE_IO_ERROR,
+                std::string(path) + ": cannot write: " + std::strerror(errno));
+  unsigned char prefix[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0,
+                              (unsigned char)(dict.size() & 0xff),
+                              (unsigned char)(dict.size() >> 8)};
+  size_t bytes = lathe_tensor_num_bytes(tensor);
+  bool ok = std::fwrite(prefix, 1, 10, f) == 10 &&
+            std::fwrite(dict.data(), 1, dict.size(), f) == dict.size() &&
+            std::fwrite(tensor->data, 1, bytes, f) == bytes;
+  ok = (std::fflush(f) == 0) && ok;
+  ok = (fsync(fileno(f)) == 0) && ok;
+  ok = (std::fclose(f) == 0) && ok;
+  if (!ok || std::rename(temp.c_str(), path) != 0) {
+    std::string why = std::strerror(errno);
+    std::remove(temp.c_str());
+    return fail(context, LATHE_IO_ERROR,
+                std::string(path) + ": cannot write: " + why);
+  }
+  return LATHE_OK;
+}
+
+} // extern "C"

@@ -1,0 +1,176 @@
+/* lathe/runtime.h: the C API that loads, describes and runs Lathe artifacts.
+ *
+ * Conventions: handles are opaque; every fallible call returns a
+ * lathe_status_t and, on failure, leaves a message in its context
+ * (lathe_context_last_error). Outputs come last with an out_ prefix. No call
+ * keeps global mutable state: distinct contexts may be used from distinct
+ * threads at the same time; one context is used by one thread at a time.
+ * A module is immutable once loaded and may be shared by several contexts. */
+#ifndef LATHE_RUNTIME_H
+#define LATHE_RUNTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define LATHE_API __attribute__((visibility("default")))
+#else
+#define LATHE_API
+#endif
+
+typedef enum lathe_status {
+  LATHE_OK = 0,
+  LATHE_INVALID_ARGUMENT = 1, /* wrong shape, dtype, count, name or NULL */
+  LATHE_NOT_FOUND = 2,        /* a file or an entry point does not exist */
+  LATHE_IO_ERROR = 3,         /* a file could not be read or written */
+  LATHE_INCOMPATIBLE = 4,     /* not a Lathe artifact, or a newer format */
+  LATHE_OUT_OF_MEMORY = 5,
+  LATHE_INTERNAL = 6, /* the generated code reported a failure */
+} lathe_status_t;
+
+typedef enum lathe_dtype {
+  LATHE_F32 = 0,
+  LATHE_F64 = 1,
+  LATHE_I32 = 2,
+  LATHE_I64 = 3,
+  LATHE_I8 = 4,
+  LATHE_U8 = 5,
+  LATHE_BOOL = 6,
+} lathe_dtype_t;
+
+typedef struct lathe_context lathe_context_t;
+typedef struct lathe_module lathe_module_t;
+typedef struct lathe_tensor lathe_tensor_t;
+
+/* A tensor's description. |name| and |dims| are owned by the object that
+ * filled it in and live as long as that object. */
+typedef struct lathe_tensor_info {
+  const char *name;
+  lathe_dtype_t dtype;
+  size_t rank;
+  const int64_t *dims;
+} lathe_tensor_info_t;
+
+typedef struct lathe_context_options {
+  size_t struct_size; /* sizeof(lathe_context_options_t); set by _init */
+  int reserved;       /* must be 0 */
+} lathe_context_options_t;
+
+/* Fills |options| with the defaults. Thread-safe. */
+LATHE_API void lathe_context_options_init(lathe_context_options_t *options);
+
+/* Creates a context; |options| may be NULL for the defaults. On LATHE_OK
+ * *out_context is owned by the caller (lathe_context_destroy). Thread-safe. */
+LATHE_API lathe_status_t
+lathe_context_create(const lathe_context_options_t *options,
+                     lathe_context_t **out_context);
+
+/* Destroys |context| (NULL is ignored). Not thread-safe for |context|. */
+LATHE_API void lathe_context_destroy(lathe_context_t *context);
+
+/* The message of the last failed call on |context| ("" if none). The string
+ * is owned by the context and valid until its next call. */
+LATHE_API const char *lathe_context_last_error(const lathe_context_t *context);
+
+/* Name of |status| ("LATHE_OK", ...). Static storage. Thread-safe. */
+LATHE_API const char *lathe_status_name(lathe_status_t status);
+
+/* Name of |dtype| ("f32", ...). Static storage. Thread-safe. */
+LATHE_API const char *lathe_dtype_name(lathe_dtype_t dtype);
+
+/* Size in bytes of one element of |dtype|. Thread-safe. */
+LATHE_API size_t lathe_dtype_size(lathe_dtype_t dtype);
+
+/* Loads the shared-object artifact at |path| (and its weights side file,
+ * checked for size and checksum, when the artifact uses one). On LATHE_OK
+ * *out_module is owned by the caller (lathe_module_destroy). */
+LATHE_API lathe_status_t lathe_module_load(lathe_context_t *context,
+                                           const char *path,
+                                           lathe_module_t **out_module);
+
+/* Unloads |module| (NULL is ignored). No call may be running on it. */
+LATHE_API void lathe_module_destroy(lathe_module_t *module);
+
+/* The module's name (its symbol prefix), target triple and CPU, and its
+ * whole descriptor text. Owned by the module. Thread-safe. */
+LATHE_API const char *lathe_module_name(const lathe_module_t *module);
+LATHE_API const char *lathe_module_target(const lathe_module_t *module);
+LATHE_API const char *lathe_module_descriptor(const lathe_module_t *module);
+
+/* Counts of inputs, outputs and parameters of the forward entry point.
+ * Thread-safe. */
+LATHE_API size_t lathe_module_num_inputs(const lathe_module_t *module);
+LATHE_API size_t lathe_module_num_outputs(const lathe_module_t *module);
+LATHE_API size_t lathe_module_num_params(const lathe_module_t *module);
+
+/* Describes input / output / parameter |index| into *out_info (strings and
+ * dims owned by the module). LATHE_INVALID_ARGUMENT if |index| is out of
+ * range. Thread-safe. */
+LATHE_API lathe_status_t lathe_module_input_info(const lathe_module_t *module,
+                                                 size_t index,
+                                                 lathe_tensor_info_t *out_info);
+LATHE_API lathe_status_t
+lathe_module_output_info(const lathe_module_t *module, size_t index,
+                         lathe_tensor_info_t *out_info);
+LATHE_API lathe_status_t lathe_module_param_info(const lathe_module_t *module,
+                                                 size_t index,
+                                                 lathe_tensor_info_t *out_info);
+
+/* Runs entry point |entry| ("forward") of |module|. Inputs are borrowed and
+ * must match the module's input dtypes and shapes in order. On LATHE_OK each
+ * out_outputs[i] is a new tensor owned by the caller. Thread-safe for
+ * distinct contexts. */
+LATHE_API lathe_status_t lathe_module_run(lathe_context_t *context,
+                                          const lathe_module_t *module,
+                                          const char *entry,
+                                          lathe_tensor_t *const *inputs,
+                                          size_t num_inputs,
+                                          lathe_tensor_t **out_outputs,
+                                          size_t num_outputs);
+
+/* Creates a zero-filled tensor owning its 64-byte aligned storage. On
+ * LATHE_OK *out_tensor is owned by the caller (lathe_tensor_destroy). */
+LATHE_API lathe_status_t lathe_tensor_create(lathe_context_t *context,
+                                             lathe_dtype_t dtype, size_t rank,
+                                             const int64_t *dims,
+                                             lathe_tensor_t **out_tensor);
+
+/* Creates a tensor over caller-owned |data|, which must outlive it. On
+ * LATHE_OK *out_tensor is owned by the caller; destroying it leaves |data|
+ * alone. */
+LATHE_API lathe_status_t lathe_tensor_wrap(lathe_context_t *context,
+                                           lathe_dtype_t dtype, size_t rank,
+                                           const int64_t *dims, void *data,
+                                           lathe_tensor_t **out_tensor);
+
+/* Destroys |tensor| (NULL is ignored). */
+LATHE_API void lathe_tensor_destroy(lathe_tensor_t *tensor);
+
+/* The tensor's data, description (name "" ) and size in bytes. Owned by the
+ * tensor. Thread-safe for reading. */
+LATHE_API void *lathe_tensor_data(const lathe_tensor_t *tensor);
+LATHE_API void lathe_tensor_info(const lathe_tensor_t *tensor,
+                                 lathe_tensor_info_t *out_info);
+LATHE_API size_t lathe_tensor_num_bytes(const lathe_tensor_t *tensor);
+
+/* Reads a NumPy .npy file (little-endian f4/f8/i4/i8/i1/u1/b1, C order,
+ * format versions 1-3). On LATHE_OK *out_tensor is owned by the caller. */
+LATHE_API lathe_status_t lathe_tensor_load_npy(lathe_context_t *context,
+                                               const char *path,
+                                               lathe_tensor_t **out_tensor);
+
+/* Writes |tensor| as a version-1 .npy file, atomically (temporary file then
+ * rename): an existing file is replaced only by a complete one. */
+LATHE_API lathe_status_t lathe_tensor_save_npy(lathe_context_t *context,
+                                               const lathe_tensor_t *tensor,
+                                               const char *path);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LATHE_RUNTIME_H */

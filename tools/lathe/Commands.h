@@ -1,0 +1,48 @@
+// The lathe command line: one function per subcommand.
+#ifndef LATHE_TOOLS_LATHE_COMMANDS_H
+#define LATHE_TOOLS_LATHE_COMMANDS_H
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace lathe::cli {
+
+struct CompileOptions {
+  std::string model;
+  std::string output;           ///< Base path; extensions are added per kind.
+  std::vector<std::string> emit; ///< so, obj, header, mlir, llvm-dialect.
+  std::string name;
+  std::vector<std::string> inputShapes; ///< "name=1x3x224x224".
+  std::string weights = "embedded";
+  std::string triple, cpu;
+  bool printIR = false;
+};
+
+struct RunOptions {
+  std::string artifact;
+  std::vector<std::string> inputs;  ///< "name=file.npy" or "file.npy".
+  std::vector<std::string> outputs; ///< "name=file.npy" or "file.npy".
+};
+
+struct InspectOptions {
+  std::string path;
+  std::vector<std::string> inputShapes;
+};
+
+int runCompile(const CompileOptions &options);
+int runRun(const RunOptions &options);
+int runInspect(const InspectOptions &options);
+
+/// Prints "lathe: error: <message>" to stderr and returns exit code 1.
+int reportError(const std::string &message);
+
+/// Parses "name=AxBxC" entries; on failure returns false and sets |error|.
+bool parseInputShapes(const std::vector<std::string> &entries,
+                      std::map<std::string, std::vector<int64_t>> &out,
+                      std::string &error);
+
+} // namespace lathe::cli
+
+#endif // LATHE_TOOLS_LATHE_COMMANDS_H

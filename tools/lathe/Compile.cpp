@@ -1,0 +1,177 @@
+// lathe compile: an ONNX model becomes a shared object, object, header, MLIR.
+#include "tools/lathe/Commands.h"
+#include "tools/lathe/Diagnostics.h"
+
+#include "compiler/Artifact.h"
+#include "compiler/Pipeline.h"
+#include "frontends/onnx/OnnxImporter.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <iostream>
+
+namespace lathe::cli {
+
+int reportError(const std::string &message) {
+  std::cerr << "lathe: error: " << message << "\n";
+  return 1;
+}
+
+bool parseInputShapes(const std::vector<std::string> &entries,
+                      std::map<std::string, std::vector<int64_t>> &out,
+                      std::string &error) {
+  for (const std::string &entry : entries) {
+    size_t eq = entry.rfind('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == entry.size()) {
+      error = "--input-shape '" + entry + "' is not name=AxBxC";
+      return false;
+    }
+    std::vector<int64_t> dims;
+    llvm::SmallVector<llvm::StringRef> parts;
+    llvm::StringRef(entry).substr(eq + 1).split(parts, 'x');
+    for (llvm::StringRef p : parts) {
+      int64_t d;
+      if (p.getAsInteger(10, d) || d <= 0) {
+        error = "--input-shape '" + entry +
+                "': dimensions must be positive integers";
+        return false;
+      }
+      dims.push_back(d);
+    }
+    out[entry.substr(0, eq)] = dims;
+  }
+  return true;
+}
+
+/// A C identifier derived from a file name: "resnet-18" -> "resnet_18".
+static std::string identifierFrom(llvm::StringRef stem) {
+  std::string id;
+  for (char ch : stem)
+    id += (isalnum(ch) || ch == '_') ? ch : '_';
+  if (id.empty() || isdigit(id[0]))
+    id = "m_" + id;
+  return id;
+}
+
+static llvm::Error writeOutput(const std::string &path,
+                               llvm::ArrayRef<char> data) {
+  if (auto err = writeFileAtomically(path, data))
+    return err;
+  std::cout << "wrote " << path << " (" << data.size() << " bytes)\n";
+  return llvm::Error::success();
+}
+
+int runCompile(const CompileOptions &options) {
+  std::vector<std::string> emit = options.emit;
+  if (emit.empty())
+    emit.push_back("so");
+  auto wants = [&](const char *kind) {
+    return std::find(emit.begin(), emit.end(), kind) != emit.end();
+  };
+  bool onlyText = !wants("so") && !wants("obj") && !wants("header");
+
+  // Output base: -o without its extension, or the model's stem here.
+  std::string base = options.output;
+  if (base.empty()) {
+    base = llvm::sys::path::stem(options.model).str();
+  } else {
+    llvm::StringRef ext = llvm::sys::path::extension(base);
+    if (ext == ".so" || ext == ".o" || ext == ".h" || ext == ".mlir")
+      base = base.substr(0, base.size() - ext.size());
+  }
+  std::string name = options.name.empty()
+                         ? identifierFrom(llvm::sys::path::filename(base))
+                         : options.name;
+  if (!isCIdentifier(name))
+    return reportError("--name '" + name + "' is not a C identifier");
+
+  ImportOptions importOptions;
+  std::string shapeError;
+  if (!parseInputShapes(options.inputShapes, importOptions.inputShapes,
+                        shapeError))
+    return reportError(shapeError);
+
+  mlir::DialectRegistry registry;
+  registerCompilerDialects(registry);
+  mlir::MLIRContext context(registry);
+  DiagnosticPrinter diagnostics(context, options.model);
+
+  auto model = importOnnx(context, options.model, importOptions);
+  if (mlir::failed(model))
+    return diagnostics.fail("cannot import " + options.model);
+
+  // Text outputs go to stdout when no -o was given and nothing binary is due.
+  auto writeText = [&](const char *kind, const std::string &ext) -> int {
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    model->module->print(os);
+    if (onlyText && options.output.empty()) {
+      std::cout << text;
+      return 0;
+    }
+    if (auto err = writeOutput(base + ext, {text.data(), text.size()}))
+      return reportError(llvm::toString(std::move(err)));
+    return 0;
+  };
+  if (wants("mlir") && writeText("mlir", ".mlir"))
+    return 1;
+  if (wants("llvm-dialect")) {
+    CpuPipelineOptions pipeline;
+    pipeline.printIR = options.printIR;
+    if (mlir::failed(lowerToLLVMDialect(*model->module, pipeline)))
+      return diagnostics.fail("lowering failed");
+    return writeText("llvm-dialect", ".llvm.mlir");
+  }
+  if (onlyText)
+    return 0;
+
+  ArtifactOptions artifactOptions;
+  artifactOptions.name = name;
+  artifactOptions.triple = options.triple;
+  artifactOptions.cpu = options.cpu;
+  artifactOptions.externalWeights = options.weights == "external";
+  artifactOptions.weightsFileName =
+      llvm::sys::path::filename(base).str() + ".weights";
+  artifactOptions.printIR = options.printIR;
+  auto artifact = compileModel(*model, artifactOptions);
+  if (!artifact)
+    return diagnostics.fail(llvm::toString(artifact.takeError()));
+
+  // Nothing is written until everything compiled; each file atomically.
+  if (wants("obj"))
+    if (auto err = writeOutput(base + ".o", artifact->object))
+      return reportError(llvm::toString(std::move(err)));
+  if (wants("header"))
+    if (auto err = writeOutput(base + ".h", {artifact->header.data(),
+                                             artifact->header.size()}))
+      return reportError(llvm::toString(std::move(err)));
+  if (artifactOptions.externalWeights)
+    if (auto err = writeOutput(base + ".weights", artifact->weights))
+      return reportError(llvm::toString(std::move(err)));
+  if (wants("so")) {
+    llvm::SmallString<128> dir;
+    if (auto ec = llvm::sys::fs::createUniqueDirectory("lathe-link", dir))
+      return reportError("cannot create a temporary folder: " + ec.message());
+    std::string obj = (dir + "/model.o").str(), loader = (dir + "/loader.o").str();
+    llvm::Error err = writeFileAtomically(obj, artifact->object);
+    if (!err)
+      err = writeFileAtomically(loader, artifact->loaderObject);
+    if (!err)
+      err = linkSharedObject({obj, loader}, base + ".so");
+    llvm::sys::fs::remove_directories(dir);
+    if (err)
+      return reportError(llvm::toString(std::move(err)));
+    std::cout << "wrote " << base << ".so\n";
+  }
+  return 0;
+}
+
+} // namespace lathe::cli

@@ -1,0 +1,161 @@
+// lathe run: load a shared-object artifact and run it on .npy files.
+#include "tools/lathe/Commands.h"
+
+#include "lathe/runtime.h"
+
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+namespace lathe::cli {
+namespace {
+
+struct ContextDeleter {
+  void operator()(lathe_context_t *c) const { lathe_context_destroy(c); }
+};
+struct ModuleDeleter {
+  void operator()(lathe_module_t *m) const { lathe_module_destroy(m); }
+};
+struct TensorDeleter {
+  void operator()(lathe_tensor_t *t) const { lathe_tensor_destroy(t); }
+};
+using TensorPtr = std::unique_ptr<lathe_tensor_t, TensorDeleter>;
+
+std::string shapeOf(const lathe_tensor_info_t &info) {
+  std::string s;
+  for (size_t i = 0; i < info.rank; ++i)
+    s += (i ? "x" : "") + std::to_string(info.dims[i]);
+  return s.empty() ? "scalar" : s;
+}
+
+/// Splits "name=file" into its parts; "file" alone gives an empty name.
+std::pair<std::string, std::string> splitBinding(const std::string &entry) {
+  size_t eq = entry.find('=');
+  if (eq == std::string::npos)
+    return {"", entry};
+  return {entry.substr(0, eq), entry.substr(eq + 1)};
+}
+
+/// Binds "name=file" / positional "file" entries to the tensors |infos|
+/// names; returns the file per index, or an error message.
+std::string bind(const std::vector<std::string> &entries,
+                 const std::vector<lathe_tensor_info_t> &infos,
+                 const char *what, std::vector<std::string> &files) {
+  files.assign(infos.size(), "");
+  size_t positional = 0;
+  for (const std::string &entry : entries) {
+    auto [name, file] = splitBinding(entry);
+    size_t index = infos.size();
+    if (name.empty()) {
+      index = positional++;
+    } else {
+      for (size_t i = 0; i < infos.size(); ++i)
+        if (name == infos[i].name)
+          index = i;
+      if (index == infos.size()) {
+        std::string names;
+        for (const auto &info : infos)
+          names += std::string(names.empty() ? "" : ", ") + info.name;
+        return std::string("the model has no ") + what + " named '" + name +
+               "' (it has: " + names + ")";
+      }
+    }
+    if (index >= infos.size())
+      return std::string("more ") + what + "s given than the model has (" +
+             std::to_string(infos.size()) + ")";
+    if (!files[index].empty())
+      return std::string(what) + " '" + infos[index].name + "' given twice";
+    files[index] = file;
+  }
+  return "";
+}
+
+void summarize(const lathe_tensor_info_t &info, const lathe_tensor_t *t) {
+  lathe_tensor_info_t ti;
+  lathe_tensor_info(t, &ti);
+  std::cout << info.name << ": " << lathe_dtype_name(ti.dtype) << " "
+            << shapeOf(ti);
+  size_t count = lathe_tensor_num_bytes(t) / lathe_dtype_size(ti.dtype);
+  if (ti.dtype == LATHE_F32 && count) {
+    const float *v = static_cast<const float *>(lathe_tensor_data(t));
+    double sum = 0, mn = v[0], mx = v[0];
+    for (size_t i = 0; i < count; ++i) {
+      sum += v[i];
+      mn = std::min<double>(mn, v[i]);
+      mx = std::max<double>(mx, v[i]);
+    }
+    std::cout << "  min " << mn << "  max " << mx << "  mean " << sum / count
+              << "\n  first values:";
+    for (size_t i = 0; i < std::min<size_t>(count, 8); ++i)
+      std::cout << " " << v[i];
+  }
+  std::cout << "\n";
+}
+
+} // namespace
+
+int runRun(const RunOptions &options) {
+  lathe_context_t *rawContext = nullptr;
+  if (lathe_context_create(nullptr, &rawContext) != LATHE_OK)
+    return reportError("cannot create a runtime context");
+  std::unique_ptr<lathe_context_t, ContextDeleter> context(rawContext);
+  auto failed = [&]() { return reportError(lathe_context_last_error(rawContext)); };
+
+  lathe_module_t *rawModule = nullptr;
+  if (lathe_module_load(rawContext, options.artifact.c_str(), &rawModule) !=
+      LATHE_OK)
+    return failed();
+  std::unique_ptr<lathe_module_t, ModuleDeleter> module(rawModule);
+
+  std::vector<lathe_tensor_info_t> inInfo(lathe_module_num_inputs(rawModule));
+  std::vector<lathe_tensor_info_t> outInfo(lathe_module_num_outputs(rawModule));
+  for (size_t i = 0; i < inInfo.size(); ++i)
+    lathe_module_input_info(rawModule, i, &inInfo[i]);
+  for (size_t i = 0; i < outInfo.size(); ++i)
+    lathe_module_output_info(rawModule, i, &outInfo[i]);
+
+  std::vector<std::string> inFiles, outFiles;
+  std::string problem = bind(options.inputs, inInfo, "input", inFiles);
+  if (problem.empty())
+    problem = bind(options.outputs, outInfo, "output", outFiles);
+  if (!problem.empty())
+    return reportError(problem);
+
+  std::vector<TensorPtr> inputs;
+  std::vector<lathe_tensor_t *> inputPtrs;
+  for (size_t i = 0; i < inInfo.size(); ++i) {
+    if (inFiles[i].empty())
+      return reportError(std::string("missing input '") + inInfo[i].name +
+                         "' (" + lathe_dtype_name(inInfo[i].dtype) + " " +
+                         shapeOf(inInfo[i]) + "): pass --input " +
+                         inInfo[i].name + "=file.npy");
+    lathe_tensor_t *t = nullptr;
+    if (lathe_tensor_load_npy(rawContext, inFiles[i].c_str(), &t) != LATHE_OK)
+      return failed();
+    inputs.emplace_back(t);
+    inputPtrs.push_back(t);
+  }
+  std::vector<lathe_tensor_t *> outputs(outInfo.size(), nullptr);
+  if (lathe_module_run(rawContext, rawModule, "forward", inputPtrs.data(),
+                       inputPtrs.size(), outputs.data(), outputs.size()) !=
+      LATHE_OK)
+    return failed();
+  std::vector<TensorPtr> owned;
+  for (lathe_tensor_t *t : outputs)
+    owned.emplace_back(t);
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    if (outFiles[i].empty()) {
+      summarize(outInfo[i], outputs[i]);
+      continue;
+    }
+    if (lathe_tensor_save_npy(rawContext, outputs[i], outFiles[i].c_str()) !=
+        LATHE_OK)
+      return failed();
+    std::cout << "wrote " << outFiles[i] << " (" << outInfo[i].name << ")\n";
+  }
+  return 0;
+}
+
+} // namespace lathe::cli
