@@ -381,6 +381,15 @@ llvm::Expected<Artifact> compileModel(Model &model,
   if (!target)
     return target.takeError();
 
+  // The signature is read: the naming attributes have no meaning in LLVM IR.
+  {
+    ModuleOp module = model.module.get();
+    auto func = module.lookupSymbol<func::FuncOp>("forward");
+    auto empty = DictionaryAttr::get(module.getContext());
+    func.setAllArgAttrs(SmallVector<DictionaryAttr>(func.getNumArguments(), empty));
+    func.setAllResultAttrs(SmallVector<DictionaryAttr>(func.getNumResults(), empty));
+  }
+
   CpuPipelineOptions pipeline;
   pipeline.printIR = options.printIR;
   if (failed(lowerToLLVMDialect(*model.module, pipeline)))

@@ -24,8 +24,7 @@ void registerCompilerDialects(DialectRegistry &registry) {
 }
 
 std::string cpuPipelineText() {
-  return "builtin.module("
-         // Graph level: lathe ops to upstream ops on tensors.
+  return // Graph level: lathe ops to upstream ops on tensors.
          "lathe-lower-to-linalg,canonicalize,cse,"
          "linalg-fuse-elementwise-ops,canonicalize,"
          // Buffers: static shapes, results written into caller buffers.
@@ -40,7 +39,17 @@ std::string cpuPipelineText() {
          "expand-strided-metadata,finalize-memref-to-llvm,"
          "convert-math-to-llvm,convert-arith-to-llvm,"
          "convert-func-to-llvm{use-bare-ptr-memref-call-conv=1},"
-         "convert-cf-to-llvm,reconcile-unrealized-casts)";
+         "convert-cf-to-llvm,reconcile-unrealized-casts";
+}
+
+void registerLathePipelines() {
+  PassPipelineRegistration<>(
+      "lathe-cpu-pipeline",
+      "Lower lathe ops to the LLVM dialect (what `lathe compile` runs)",
+      [](OpPassManager &pm) {
+        if (failed(parsePassPipeline(cpuPipelineText(), pm)))
+          llvm::report_fatal_error("lathe: invalid built-in pipeline");
+      });
 }
 
 LogicalResult lowerToLLVMDialect(ModuleOp module,
@@ -56,10 +65,8 @@ LogicalResult lowerToLLVMDialect(ModuleOp module,
     module.getContext()->disableMultithreading();
     pm.enableIRPrinting();
   }
-  FailureOr<OpPassManager> parsed = parsePassPipeline(cpuPipelineText());
-  if (failed(parsed))
+  if (failed(parsePassPipeline(cpuPipelineText(), pm)))
     return failure();
-  static_cast<OpPassManager &>(pm) = *parsed;
   return pm.run(module);
 }
 

@@ -25,8 +25,11 @@ struct CpuPipelineOptions {
 mlir::LogicalResult lowerToLLVMDialect(mlir::ModuleOp module,
                                        const CpuPipelineOptions &options);
 
-/// The textual pass pipeline lowerToLLVMDialect runs (for lathe-opt and docs).
+/// The passes lowerToLLVMDialect runs on a builtin.module, as text.
 std::string cpuPipelineText();
+
+/// Registers the pipelines as passes of lathe-opt (`--lathe-cpu-pipeline`).
+void registerLathePipelines();
 
 } // namespace lathe
 

@@ -25,32 +25,6 @@ int reportError(const std::string &message) {
   return 1;
 }
 
-bool parseInputShapes(const std::vector<std::string> &entries,
-                      std::map<std::string, std::vector<int64_t>> &out,
-                      std::string &error) {
-  for (const std::string &entry : entries) {
-    size_t eq = entry.rfind('=');
-    if (eq == std::string::npos || eq == 0 || eq + 1 == entry.size()) {
-      error = "--input-shape '" + entry + "' is not name=AxBxC";
-      return false;
-    }
-    std::vector<int64_t> dims;
-    llvm::SmallVector<llvm::StringRef> parts;
-    llvm::StringRef(entry).substr(eq + 1).split(parts, 'x');
-    for (llvm::StringRef p : parts) {
-      int64_t d;
-      if (p.getAsInteger(10, d) || d <= 0) {
-        error = "--input-shape '" + entry +
-                "': dimensions must be positive integers";
-        return false;
-      }
-      dims.push_back(d);
-    }
-    out[entry.substr(0, eq)] = dims;
-  }
-  return true;
-}
-
 /// A C identifier derived from a file name: "resnet-18" -> "resnet_18".
 static std::string identifierFrom(llvm::StringRef stem) {
   std::string id;

@@ -1,0 +1,186 @@
+// RUN: lathe-opt %s --split-input-file --verify-diagnostics
+// Each op rejects inconsistent operands and attributes with a clear message.
+
+func.func @add_not_broadcastable(%a: tensor<4x3xf32>, %b: tensor<4xf32>) {
+  // expected-error @+2 {{lathe.add expected broadcastable shapes, got tensor<4x3xf32> and tensor<4xf32>}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = lathe.add %a, %b : tensor<4x3xf32>, tensor<4xf32> -> tensor<4x3xf32>
+  return
+}
+
+// -----
+
+func.func @add_wrong_result(%a: tensor<4x3xf32>, %b: tensor<3xf32>) {
+  // expected-error @+2 {{inferred type(s) 'tensor<4x3xf32>' are incompatible with return type(s) of operation 'tensor<4x4xf32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = lathe.add %a, %b : tensor<4x3xf32>, tensor<3xf32> -> tensor<4x4xf32>
+  return
+}
+
+// -----
+
+func.func @relu_int(%a: tensor<4xi32>) {
+  // expected-error @+1 {{must be ranked tensor of floating-point values}}
+  %0 = lathe.relu %a : tensor<4xi32>
+  return
+}
+
+// -----
+
+func.func @gemm_inner(%a: tensor<4x16xf32>, %b: tensor<8x15xf32>) {
+  // expected-error @+2 {{lathe.gemm expected matching inner dimensions, got 16 and 15}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = lathe.gemm %a, %b {trans_b = true} : (tensor<4x16xf32>, tensor<8x15xf32>) -> tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @gemm_c(%a: tensor<4x16xf32>, %b: tensor<16x8xf32>, %c: tensor<3xf32>) {
+  // expected-error @+2 {{lathe.gemm expected C to broadcast to 4x8}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = lathe.gemm %a, %b, %c : (tensor<4x16xf32>, tensor<16x8xf32>, tensor<3xf32>) -> tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @matmul_inner(%a: tensor<4x16xf32>, %b: tensor<15x8xf32>) {
+  // expected-error @+2 {{lathe.matmul expected matching inner dimensions, got 16 and 15}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = lathe.matmul %a, %b : tensor<4x16xf32>, tensor<15x8xf32> -> tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @conv_groups(%x: tensor<1x4x8x8xf32>, %w: tensor<6x2x3x3xf32>) {
+  // expected-error @+2 {{lathe.conv2d expected groups to divide input channels 4 and output channels 6, got 3}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = lathe.conv2d %x, %w {groups = 3 : i64} : (tensor<1x4x8x8xf32>, tensor<6x2x3x3xf32>) -> tensor<1x6x6x6xf32>
+  return
+}
+
+// -----
+
+func.func @conv_weight_channels(%x: tensor<1x4x8x8xf32>, %w: tensor<6x3x3x3xf32>) {
+  // expected-error @+2 {{lathe.conv2d expected weight dimension 1 to be 4 (channels / groups), got 3}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = lathe.conv2d %x, %w : (tensor<1x4x8x8xf32>, tensor<6x3x3x3xf32>) -> tensor<1x6x6x6xf32>
+  return
+}
+
+// -----
+
+func.func @conv_rank(%x: tensor<4x8x8xf32>, %w: tensor<6x4x3x3xf32>) {
+  // expected-error @+2 {{lathe.conv2d expected rank-4 input and weight, got ranks 3 and 4}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = lathe.conv2d %x, %w : (tensor<4x8x8xf32>, tensor<6x4x3x3xf32>) -> tensor<1x6x6x6xf32>
+  return
+}
+
+// -----
+
+func.func @conv_stride(%x: tensor<1x4x8x8xf32>, %w: tensor<6x4x3x3xf32>) {
+  // expected-error @+2 {{lathe.conv2d expected positive strides, got 0}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = lathe.conv2d %x, %w {strides = array<i64: 0, 1>} : (tensor<1x4x8x8xf32>, tensor<6x4x3x3xf32>) -> tensor<1x6x6x6xf32>
+  return
+}
+
+// -----
+
+func.func @conv_bias(%x: tensor<1x4x8x8xf32>, %w: tensor<6x4x3x3xf32>, %b: tensor<5xf32>) {
+  // expected-error @+2 {{lathe.conv2d expected a bias of 6 elements}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = lathe.conv2d %x, %w, %b : (tensor<1x4x8x8xf32>, tensor<6x4x3x3xf32>, tensor<5xf32>) -> tensor<1x6x6x6xf32>
+  return
+}
+
+// -----
+
+func.func @conv_too_small(%x: tensor<1x4x2x2xf32>, %w: tensor<6x4x3x3xf32>) {
+  // expected-error @+2 {{lathe.conv2d kernel is larger than the padded input}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = lathe.conv2d %x, %w : (tensor<1x4x2x2xf32>, tensor<6x4x3x3xf32>) -> tensor<1x6x1x1xf32>
+  return
+}
+
+// -----
+
+func.func @bn_channels(%x: tensor<1x4x8x8xf32>, %s: tensor<3xf32>) {
+  // expected-error @+2 {{lathe.batch_norm expected per-channel operands of 4 elements}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = lathe.batch_norm %x, %s, %s, %s, %s : (tensor<1x4x8x8xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>) -> tensor<1x4x8x8xf32>
+  return
+}
+
+// -----
+
+func.func @pool_pads(%x: tensor<1x4x8x8xf32>) {
+  // expected-error @+2 {{lathe.max_pool2d expected pads at most half the kernel extent 2, got 2 and 0}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = lathe.max_pool2d %x {kernel = array<i64: 2, 2>, pads = array<i64: 2, 0, 0, 0>} : tensor<1x4x8x8xf32> -> tensor<1x4x9x7xf32>
+  return
+}
+
+// -----
+
+func.func @pool_kernel(%x: tensor<1x4x8x8xf32>) {
+  // expected-error @+2 {{lathe.avg_pool2d expected 2 kernel sizes, got 1}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = lathe.avg_pool2d %x {kernel = array<i64: 2>} : tensor<1x4x8x8xf32> -> tensor<1x4x7x7xf32>
+  return
+}
+
+// -----
+
+func.func @pool_rank(%x: tensor<4x8x8xf32>) {
+  // expected-error @+2 {{lathe.max_pool2d expected a rank-4 NCHW input, got rank 3}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = lathe.max_pool2d %x {kernel = array<i64: 2, 2>} : tensor<4x8x8xf32> -> tensor<4x7x7xf32>
+  return
+}
+
+// -----
+
+func.func @adaptive_size(%x: tensor<1x4x8x8xf32>) {
+  // expected-error @+2 {{lathe.adaptive_avg_pool2d expected two positive output sizes}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = lathe.adaptive_avg_pool2d %x {output_size = array<i64: 0, 1>} : tensor<1x4x8x8xf32> -> tensor<1x4x1x1xf32>
+  return
+}
+
+// -----
+
+func.func @softmax_axis(%x: tensor<4x10xf32>) {
+  // expected-error @+1 {{'lathe.softmax' op expected axis in [0, 2), got 2}}
+  %0 = lathe.softmax %x {axis = 2 : i64} : tensor<4x10xf32>
+  return
+}
+
+// -----
+
+func.func @reshape_count(%x: tensor<4x10xf32>) {
+  // expected-error @+1 {{'lathe.reshape' op expected 40 elements in the result, got 42}}
+  %0 = lathe.reshape %x : tensor<4x10xf32> -> tensor<6x7xf32>
+  return
+}
+
+// -----
+
+func.func @transpose_perm(%x: tensor<4x10xf32>) {
+  // expected-error @+2 {{lathe.transpose expected a permutation of 0..1}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = lathe.transpose %x {perm = array<i64: 0, 0>} : tensor<4x10xf32> -> tensor<4x4xf32>
+  return
+}
+
+// -----
+
+func.func @pad_negative(%x: tensor<4x10xf32>) {
+  // expected-error @+2 {{lathe.pad expected non-negative pads}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = lathe.pad %x {pads = array<i64: 0, -1, 0, 0>} : tensor<4x10xf32> -> tensor<4x9xf32>
+  return
+}

@@ -1,0 +1,83 @@
+// RUN: lathe-opt %s | lathe-opt | FileCheck %s
+// Every lathe op round-trips through its assembly format.
+
+// CHECK-LABEL: func.func @math
+func.func @math(%a: tensor<4x16xf32>, %b: tensor<16xf32>, %w: tensor<8x16xf32>,
+                %c: tensor<8xf32>, %m: tensor<2x16x8xf32>) {
+  // CHECK: lathe.relu %{{.*}} : tensor<4x16xf32>
+  %0 = lathe.relu %a : tensor<4x16xf32>
+  // CHECK: lathe.sigmoid
+  %1 = lathe.sigmoid %a : tensor<4x16xf32>
+  // CHECK: lathe.tanh
+  %2 = lathe.tanh %a : tensor<4x16xf32>
+  // CHECK: lathe.exp
+  %3 = lathe.exp %a : tensor<4x16xf32>
+  // CHECK: lathe.log
+  %4 = lathe.log %a : tensor<4x16xf32>
+  // CHECK: lathe.sqrt
+  %5 = lathe.sqrt %a : tensor<4x16xf32>
+  // CHECK: lathe.neg
+  %6 = lathe.neg %a : tensor<4x16xf32>
+  // CHECK: lathe.abs
+  %7 = lathe.abs %a : tensor<4x16xf32>
+  // CHECK: lathe.add %{{.*}}, %{{.*}} : tensor<4x16xf32>, tensor<16xf32> -> tensor<4x16xf32>
+  %8 = lathe.add %a, %b : tensor<4x16xf32>, tensor<16xf32> -> tensor<4x16xf32>
+  // CHECK: lathe.sub
+  %9 = lathe.sub %a, %b : tensor<4x16xf32>, tensor<16xf32> -> tensor<4x16xf32>
+  // CHECK: lathe.mul
+  %10 = lathe.mul %a, %b : tensor<4x16xf32>, tensor<16xf32> -> tensor<4x16xf32>
+  // CHECK: lathe.div
+  %11 = lathe.div %a, %b : tensor<4x16xf32>, tensor<16xf32> -> tensor<4x16xf32>
+  // CHECK: lathe.gemm %{{.*}}, %{{.*}}, %{{.*}} {alpha = 5.000000e-01 : f32, trans_b = true}
+  %12 = lathe.gemm %a, %w, %c {alpha = 0.5 : f32, trans_b = true}
+      : (tensor<4x16xf32>, tensor<8x16xf32>, tensor<8xf32>) -> tensor<4x8xf32>
+  // CHECK: lathe.gemm %{{.*}}, %{{.*}} {trans_b = true} : (tensor<4x16xf32>, tensor<8x16xf32>) -> tensor<4x8xf32>
+  %13 = lathe.gemm %a, %w {trans_b = true}
+      : (tensor<4x16xf32>, tensor<8x16xf32>) -> tensor<4x8xf32>
+  // CHECK: lathe.matmul %{{.*}}, %{{.*}} : tensor<4x16xf32>, tensor<2x16x8xf32> -> tensor<2x4x8xf32>
+  %14 = lathe.matmul %a, %m : tensor<4x16xf32>, tensor<2x16x8xf32> -> tensor<2x4x8xf32>
+  return
+}
+
+// CHECK-LABEL: func.func @nn
+func.func @nn(%x: tensor<1x4x8x8xf32>, %w: tensor<6x2x3x3xf32>, %b: tensor<6xf32>,
+              %s: tensor<4xf32>) {
+  // CHECK: lathe.conv2d %{{.*}}, %{{.*}}, %{{.*}} {dilations = array<i64: 1, 2>, groups = 2 : i64, pads = array<i64: 1, 2, 0, 1>, strides = array<i64: 2, 1>}
+  %0 = lathe.conv2d %x, %w, %b {strides = array<i64: 2, 1>, pads = array<i64: 1, 2, 0, 1>,
+                                dilations = array<i64: 1, 2>, groups = 2 : i64}
+      : (tensor<1x4x8x8xf32>, tensor<6x2x3x3xf32>, tensor<6xf32>) -> tensor<1x6x4x7xf32>
+  // CHECK: lathe.batch_norm %{{.*}} {epsilon = 1.000000e-03 : f32}
+  %1 = lathe.batch_norm %x, %s, %s, %s, %s {epsilon = 1.0e-3 : f32}
+      : (tensor<1x4x8x8xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>)
+      -> tensor<1x4x8x8xf32>
+  // CHECK: lathe.max_pool2d %{{.*}} {ceil_mode = true, kernel = array<i64: 3, 3>, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>} : tensor<1x4x8x8xf32> -> tensor<1x4x5x5xf32>
+  %2 = lathe.max_pool2d %x {kernel = array<i64: 3, 3>, strides = array<i64: 2, 2>,
+                            pads = array<i64: 1, 1, 1, 1>, ceil_mode = true}
+      : tensor<1x4x8x8xf32> -> tensor<1x4x5x5xf32>
+  // CHECK: lathe.avg_pool2d %{{.*}} {count_include_pad = false, kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>}
+  %3 = lathe.avg_pool2d %x {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>,
+                            count_include_pad = false}
+      : tensor<1x4x8x8xf32> -> tensor<1x4x4x4xf32>
+  // CHECK: lathe.adaptive_avg_pool2d %{{.*}} {output_size = array<i64: 3, 5>}
+  %4 = lathe.adaptive_avg_pool2d %x {output_size = array<i64: 3, 5>}
+      : tensor<1x4x8x8xf32> -> tensor<1x4x3x5xf32>
+  // CHECK: lathe.softmax %{{.*}} {axis = 1 : i64} : tensor<1x4x8x8xf32>
+  %5 = lathe.softmax %x {axis = 1 : i64} : tensor<1x4x8x8xf32>
+  // CHECK: lathe.log_softmax %{{.*}} {axis = 3 : i64}
+  %6 = lathe.log_softmax %x {axis = 3 : i64} : tensor<1x4x8x8xf32>
+  return
+}
+
+// CHECK-LABEL: func.func @tensor
+func.func @tensor(%x: tensor<1x4x2x2xf32>) {
+  // CHECK: lathe.reshape %{{.*}} : tensor<1x4x2x2xf32> -> tensor<1x16xf32>
+  %0 = lathe.reshape %x : tensor<1x4x2x2xf32> -> tensor<1x16xf32>
+  // CHECK: lathe.transpose %{{.*}} {perm = array<i64: 0, 2, 3, 1>} : tensor<1x4x2x2xf32> -> tensor<1x2x2x4xf32>
+  %1 = lathe.transpose %x {perm = array<i64: 0, 2, 3, 1>} : tensor<1x4x2x2xf32> -> tensor<1x2x2x4xf32>
+  // CHECK: lathe.pad %{{.*}} {pads = array<i64: 0, 0, 1, 0, 0, 0, 0, 2>, value = 1.500000e+00 : f64} : tensor<1x4x2x2xf32> -> tensor<1x4x3x4xf32>
+  %2 = lathe.pad %x {pads = array<i64: 0, 0, 1, 0, 0, 0, 0, 2>, value = 1.5 : f64}
+      : tensor<1x4x2x2xf32> -> tensor<1x4x3x4xf32>
+  // CHECK: lathe.constant dense<[1.000000e+00, 2.000000e+00]> : tensor<2xf32>
+  %3 = lathe.constant dense<[1.0, 2.0]> : tensor<2xf32>
+  return
+}

@@ -1,0 +1,177 @@
+// RUN: lathe-opt %s --lathe-lower-to-linalg --split-input-file | FileCheck %s
+// Every lathe op lowers to upstream ops; no lathe op is left behind.
+
+// CHECK-LABEL: func.func @relu
+//       CHECK:   linalg.generic
+//       CHECK:     arith.maximumf
+//   CHECK-NOT:   lathe.
+func.func @relu(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  %0 = lathe.relu %x : tensor<4x8xf32>
+  return %0 : tensor<4x8xf32>
+}
+
+// -----
+
+// Broadcasting reads the size-1 / missing dimensions at a constant index.
+// CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-DAG: #[[ROW:.*]] = affine_map<(d0, d1) -> (d1)>
+// CHECK-LABEL: func.func @add_broadcast
+//       CHECK:   linalg.generic {indexing_maps = [#[[ID]], #[[ROW]], #[[ID]]]
+//       CHECK:     arith.addf
+func.func @add_broadcast(%a: tensor<4x8xf32>, %b: tensor<8xf32>) -> tensor<4x8xf32> {
+  %0 = lathe.add %a, %b : tensor<4x8xf32>, tensor<8xf32> -> tensor<4x8xf32>
+  return %0 : tensor<4x8xf32>
+}
+
+// -----
+
+// gemm with trans_b reads B as (n, k); alpha and C come in an epilogue.
+// CHECK-DAG: #[[A:.*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
+// CHECK-DAG: #[[BT:.*]] = affine_map<(d0, d1, d2) -> (d1, d2)>
+// CHECK-LABEL: func.func @gemm
+//       CHECK:   linalg.fill
+//       CHECK:   linalg.generic {indexing_maps = [#[[A]], #[[BT]], {{.*}}], iterator_types = ["parallel", "parallel", "reduction"]}
+//       CHECK:     arith.mulf
+//       CHECK:     arith.addf
+//       CHECK:   linalg.generic
+//       CHECK:     arith.mulf
+//       CHECK:     arith.addf
+func.func @gemm(%a: tensor<4x16xf32>, %b: tensor<8x16xf32>, %c: tensor<8xf32>) -> tensor<4x8xf32> {
+  %0 = lathe.gemm %a, %b, %c {trans_b = true, alpha = 2.0 : f32}
+      : (tensor<4x16xf32>, tensor<8x16xf32>, tensor<8xf32>) -> tensor<4x8xf32>
+  return %0 : tensor<4x8xf32>
+}
+
+// -----
+
+// Batched matmul broadcasts the rank-2 operand over the batch.
+// CHECK-DAG: #[[L:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>
+// CHECK-DAG: #[[R:.*]] = affine_map<(d0, d1, d2, d3) -> (d3, d2)>
+// CHECK-LABEL: func.func @matmul_batched
+//       CHECK:   linalg.generic {indexing_maps = [#[[L]], #[[R]], {{.*}}], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+func.func @matmul_batched(%a: tensor<2x4x16xf32>, %b: tensor<16x8xf32>) -> tensor<2x4x8xf32> {
+  %0 = lathe.matmul %a, %b : tensor<2x4x16xf32>, tensor<16x8xf32> -> tensor<2x4x8xf32>
+  return %0 : tensor<2x4x8xf32>
+}
+
+// -----
+
+// conv2d pads its input and accumulates into the broadcast bias.
+// CHECK-LABEL: func.func @conv
+//       CHECK:   tensor.pad %{{.*}} low[0, 0, 1, 2] high[0, 0, 0, 1]
+//       CHECK:   linalg.generic
+//       CHECK:   linalg.conv_2d_nchw_fchw {dilations = dense<[1, 2]> : tensor<2xi64>, strides = dense<[2, 1]> : tensor<2xi64>}
+func.func @conv(%x: tensor<1x4x8x8xf32>, %w: tensor<6x4x3x3xf32>, %b: tensor<6xf32>) -> tensor<1x6x4x7xf32> {
+  %0 = lathe.conv2d %x, %w, %b {strides = array<i64: 2, 1>, pads = array<i64: 1, 2, 0, 1>,
+                                dilations = array<i64: 1, 2>}
+      : (tensor<1x4x8x8xf32>, tensor<6x4x3x3xf32>, tensor<6xf32>) -> tensor<1x6x4x7xf32>
+  return %0 : tensor<1x6x4x7xf32>
+}
+
+// -----
+
+// Grouped conv2d runs on N x G x C/G x H x W views.
+// CHECK-LABEL: func.func @conv_grouped
+//       CHECK:   tensor.expand_shape %{{.*}} {{\[}}[0, 1], [2], [3], [4]] output_shape [2, 3, 2, 3, 3]
+//       CHECK:   tensor.expand_shape %{{.*}} {{\[}}[0], [1, 2], [3], [4]] output_shape [1, 2, 2, 8, 8]
+//       CHECK:   linalg.conv_2d_ngchw_gfchw
+//       CHECK:   tensor.collapse_shape
+func.func @conv_grouped(%x: tensor<1x4x8x8xf32>, %w: tensor<6x2x3x3xf32>) -> tensor<1x6x6x6xf32> {
+  %0 = lathe.conv2d %x, %w {groups = 2 : i64}
+      : (tensor<1x4x8x8xf32>, tensor<6x2x3x3xf32>) -> tensor<1x6x6x6xf32>
+  return %0 : tensor<1x6x6x6xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @batch_norm
+//       CHECK:   math.sqrt
+//       CHECK:   arith.divf
+//       CHECK:   tensor.expand_shape
+//       CHECK:   linalg.generic
+//       CHECK:     arith.mulf
+//       CHECK:     arith.addf
+func.func @batch_norm(%x: tensor<1x4x8x8xf32>, %s: tensor<4xf32>) -> tensor<1x4x8x8xf32> {
+  %0 = lathe.batch_norm %x, %s, %s, %s, %s
+      : (tensor<1x4x8x8xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>)
+      -> tensor<1x4x8x8xf32>
+  return %0 : tensor<1x4x8x8xf32>
+}
+
+// -----
+
+// ceil_mode adds one more high pad row/column of -inf for the last window.
+// CHECK-LABEL: func.func @max_pool_ceil
+//       CHECK:   %[[NEGINF:.*]] = arith.constant 0xFF800000 : f32
+//       CHECK:   tensor.pad %{{.*}} low[0, 0, 1, 1] high[0, 0, 2, 2]
+//       CHECK:     tensor.yield %[[NEGINF]]
+//       CHECK:   linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+func.func @max_pool_ceil(%x: tensor<1x4x8x8xf32>) -> tensor<1x4x5x5xf32> {
+  %0 = lathe.max_pool2d %x {kernel = array<i64: 3, 3>, strides = array<i64: 2, 2>,
+                            pads = array<i64: 1, 1, 1, 1>, ceil_mode = true}
+      : tensor<1x4x8x8xf32> -> tensor<1x4x5x5xf32>
+  return %0 : tensor<1x4x5x5xf32>
+}
+
+// -----
+
+// Without count_include_pad the corner windows divide by fewer elements.
+// CHECK-LABEL: func.func @avg_pool_exclude_pad
+//       CHECK:   linalg.pooling_nchw_sum
+//       CHECK:   arith.constant dense<{{\[\[}}4.000000e+00, 6.000000e+00, 4.000000e+00], [6.000000e+00, 9.000000e+00, 6.000000e+00], [4.000000e+00, 6.000000e+00, 4.000000e+00]]> : tensor<3x3xf32>
+//       CHECK:   arith.divf
+func.func @avg_pool_exclude_pad(%x: tensor<1x1x3x3xf32>) -> tensor<1x1x3x3xf32> {
+  %0 = lathe.avg_pool2d %x {kernel = array<i64: 3, 3>, pads = array<i64: 1, 1, 1, 1>,
+                            count_include_pad = false}
+      : tensor<1x1x3x3xf32> -> tensor<1x1x3x3xf32>
+  return %0 : tensor<1x1x3x3xf32>
+}
+
+// -----
+
+// Adaptive pooling 5 -> 3 uses overlapping windows [0,2) [1,4) [3,5).
+// CHECK-LABEL: func.func @adaptive
+//       CHECK:   arith.constant dense<{{\[\[}}5.000000e-01, 5.000000e-01, 0.000000e+00, 0.000000e+00, 0.000000e+00], [0.000000e+00, 0.333333343, 0.333333343, 0.333333343, 0.000000e+00], [0.000000e+00, 0.000000e+00, 0.000000e+00, 5.000000e-01, 5.000000e-01]]> : tensor<3x5xf32>
+//       CHECK:   linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]
+func.func @adaptive(%x: tensor<1x2x5x5xf32>) -> tensor<1x2x3x1xf32> {
+  %0 = lathe.adaptive_avg_pool2d %x {output_size = array<i64: 3, 1>}
+      : tensor<1x2x5x5xf32> -> tensor<1x2x3x1xf32>
+  return %0 : tensor<1x2x3x1xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @log_softmax
+//       CHECK:   arith.maximumf
+//       CHECK:   arith.subf
+//       CHECK:   math.exp
+//       CHECK:   arith.addf
+//       CHECK:   math.log
+//       CHECK:   arith.subf
+func.func @log_softmax(%x: tensor<4x10xf32>) -> tensor<4x10xf32> {
+  %0 = lathe.log_softmax %x {axis = 1 : i64} : tensor<4x10xf32>
+  return %0 : tensor<4x10xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @reshape
+//       CHECK:   %[[FLAT:.*]] = tensor.collapse_shape %{{.*}} {{\[}}[0, 1, 2, 3]] : tensor<1x4x2x2xf32> into tensor<16xf32>
+//       CHECK:   tensor.expand_shape %[[FLAT]] {{\[}}[0, 1]] output_shape [2, 8]
+func.func @reshape(%x: tensor<1x4x2x2xf32>) -> tensor<2x8xf32> {
+  %0 = lathe.reshape %x : tensor<1x4x2x2xf32> -> tensor<2x8xf32>
+  return %0 : tensor<2x8xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @transpose_pad_constant
+//       CHECK:   linalg.transpose ins(%{{.*}} : tensor<4x8xf32>) outs(%{{.*}} : tensor<8x4xf32>) permutation = [1, 0]
+//       CHECK:   tensor.pad %{{.*}} low[1, 0] high[0, 2]
+//       CHECK:   arith.constant dense<1.000000e+00> : tensor<2xf32>
+func.func @transpose_pad_constant(%x: tensor<4x8xf32>) -> (tensor<8x4xf32>, tensor<5x10xf32>, tensor<2xf32>) {
+  %0 = lathe.transpose %x {perm = array<i64: 1, 0>} : tensor<4x8xf32> -> tensor<8x4xf32>
+  %1 = lathe.pad %x {pads = array<i64: 1, 0, 0, 2>} : tensor<4x8xf32> -> tensor<5x10xf32>
+  %2 = lathe.constant dense<1.0> : tensor<2xf32>
+  return %0, %1, %2 : tensor<8x4xf32>, tensor<5x10xf32>, tensor<2xf32>
+}

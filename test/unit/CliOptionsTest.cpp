@@ -1,0 +1,26 @@
+// Unit tests of the lathe CLI's option parsing.
+#include "tools/lathe/Commands.h"
+
+#include <catch2/catch.hpp>
+
+using lathe::cli::parseInputShapes;
+
+TEST_CASE("--input-shape parses name=AxBxC entries") {
+  std::map<std::string, std::vector<int64_t>> shapes;
+  std::string error;
+  REQUIRE(parseInputShapes({"x=1x3x224x224", "mask=7"}, shapes, error));
+  CHECK(shapes["x"] == std::vector<int64_t>{1, 3, 224, 224});
+  CHECK(shapes["mask"] == std::vector<int64_t>{7});
+}
+
+TEST_CASE("--input-shape rejects malformed entries with the entry named") {
+  std::map<std::string, std::vector<int64_t>> shapes;
+  std::string error;
+  CHECK_FALSE(parseInputShapes({"x"}, shapes, error));
+  CHECK(error == "--input-shape 'x' is not name=AxBxC");
+  CHECK_FALSE(parseInputShapes({"x=1x0x3"}, shapes, error));
+  CHECK(error == "--input-shape 'x=1x0x3': dimensions must be positive "
+                 "integers");
+  CHECK_FALSE(parseInputShapes({"x=1xtwo"}, shapes, error));
+  CHECK_FALSE(parseInputShapes({"=1x2"}, shapes, error));
+}

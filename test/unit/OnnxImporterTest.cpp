@@ -1,0 +1,237 @@
+// Unit tests of the ONNX frontend: valid models, malformed files, clear errors.
+#include "OnnxBuilder.h"
+
+#include <catch2/catch.hpp>
+
+#include <fstream>
+
+using namespace lathe::test;
+using Catch::Matchers::Contains;
+
+TEST_CASE("importer turns float initializers into named parameters") {
+  std::string dir = makeTempDir();
+  ImportOutcome r = importFile(save(linearReluModel(), dir));
+  INFO(r.diagnostics);
+  REQUIRE(r.ok);
+  CHECK(r.paramNames == std::vector<std::string>{"W", "b"});
+}
+
+TEST_CASE("importer reports a missing file by its path") {
+  ImportOutcome r = importFile("/nonexistent/model.onnx");
+  CHECK_FALSE(r.ok);
+  CHECK_THAT(r.diagnostics, Contains("/nonexistent/model.onnx: cannot read"));
+}
+
+TEST_CASE("importer rejects a file that is not a protobuf") {
+  std::string dir = makeTempDir();
+  std::ofstream(dir + "/junk.onnx") << "this is not an ONNX model at all";
+  ImportOutcome r = importFile(dir + "/junk.onnx");
+  CHECK_FALSE(r.ok);
+  CHECK_THAT(r.diagnostics, Contains("not a valid ONNX model"));
+}
+
+TEST_CASE("importer rejects a truncated model") {
+  std::string dir = makeTempDir();
+  std::string bytes;
+  linearReluModel().SerializeToString(&bytes);
+  std::ofstream(dir + "/cut.onnx", std::ios::binary)
+      << bytes.substr(0, bytes.size() / 2);
+  ImportOutcome r = importFile(dir + "/cut.onnx");
+  CHECK_FALSE(r.ok);
+  CHECK_THAT(r.diagnostics, Contains("not a valid ONNX model"));
+}
+
+TEST_CASE("importer lists every unsupported node at once") {
+  onnx::ModelProto model = makeModel();
+  addInput(model, "x", {1, 4});
+  addNode(model, "Relu", "ok", {"x"}, {"a"});
+  addNode(model, "FancyOp", "first_bad", {"a"}, {"b"});
+  setInt(addNode(model, "Relu", "second_bad", {"b"}, {"y"}), "alpha", 2);
+  addOutput(model, "y");
+  ImportOutcome r = importFile(save(model, makeTempDir()));
+  CHECK_FALSE(r.ok);
+  CHECK_THAT(r.diagnostics,
+             Contains("[first_bad] operator FancyOp is not supported (opset 13)"));
+  CHECK_THAT(r.diagnostics,
+             Contains("[second_bad] attribute 'alpha' of Relu is not supported"));
+}
+
+TEST_CASE("importer needs --input-shape for a symbolic dimension") {
+  onnx::ModelProto model = makeModel();
+  addInput(model, "x", {-1, 4});
+  addNode(model, "Relu", "act", {"x"}, {"y"});
+  addOutput(model, "y");
+  std::string path = save(model, makeTempDir());
+  ImportOutcome missing = importFile(path);
+  CHECK_FALSE(missing.ok);
+  CHECK_THAT(missing.diagnostics,
+             Contains("input 'x' has symbolic dimension 'batch'; pass "
+                      "--input-shape x="));
+  ImportOutcome fixed = importFile(path, {{"x", {8, 4}}});
+  INFO(fixed.diagnostics);
+  CHECK(fixed.ok);
+  ImportOutcome wrongRank = importFile(path, {{"x", {8}}});
+  CHECK_FALSE(wrongRank.ok);
+  CHECK_THAT(wrongRank.diagnostics, Contains("gives rank 1 but the model "
+                                             "declares rank 2"));
+}
+
+TEST_CASE("importer rejects --input-shape for a name that is not an input") {
+  ImportOutcome r =
+      importFile(save(linearReluModel(), makeTempDir()), {{"z", {1}}});
+  CHECK_FALSE(r.ok);
+  CHECK_THAT(r.diagnostics, Contains("--input-shape names 'z'"));
+}
+
+TEST_CASE("importer rejects a node reading a value nothing produces") {
+  onnx::ModelProto model = makeModel();
+  addInput(model, "x", {2, 3});
+  addNode(model, "Add", "sum", {"x", "missing_weight"}, {"y"});
+  addOutput(model, "y");
+  ImportOutcome r = importFile(save(model, makeTempDir()));
+  CHECK_FALSE(r.ok);
+  CHECK_THAT(r.diagnostics, Contains("[sum] Add: input 'missing_weight' is "
+                                     "not produced by any earlier node"));
+}
+
+TEST_CASE("importer rejects an output nothing produces") {
+  onnx::ModelProto model = makeModel();
+  addInput(model, "x", {2, 3});
+  addNode(model, "Relu", "act", {"x"}, {"y"});
+  addOutput(model, "nowhere");
+  ImportOutcome r = importFile(save(model, makeTempDir()));
+  CHECK_FALSE(r.ok);
+  CHECK_THAT(r.diagnostics, Contains("output 'nowhere' is not produced"));
+}
+
+TEST_CASE("importer reports a Conv shape error at the node's name") {
+  onnx::ModelProto model = makeModel();
+  addInput(model, "x", {1, 3, 8, 8});
+  addInitializer(model, "w", {4, 2, 3, 3}, std::vector<float>(72, 0.1f));
+  addNode(model, "Conv", "conv1", {"x", "w"}, {"y"});
+  addOutput(model, "y");
+  ImportOutcome r = importFile(save(model, makeTempDir()));
+  CHECK_FALSE(r.ok);
+  CHECK_THAT(r.diagnostics,
+             Contains("[conv1] lathe.conv2d expected weight dimension 1 to be "
+                      "3 (channels / groups), got 2"));
+}
+
+TEST_CASE("importer rejects a Conv whose kernel rank is not 2-D") {
+  onnx::ModelProto model = makeModel();
+  addInput(model, "x", {1, 3, 8});
+  addInitializer(model, "w", {4, 3, 3}, std::vector<float>(36, 0.1f));
+  addNode(model, "Conv", "conv1d", {"x", "w"}, {"y"});
+  addOutput(model, "y");
+  ImportOutcome r = importFile(save(model, makeTempDir()));
+  CHECK_FALSE(r.ok);
+  CHECK_THAT(r.diagnostics, Contains("[conv1d] Conv: only 2-D convolution"));
+}
+
+TEST_CASE("importer rejects an initializer whose data does not fit its shape") {
+  onnx::ModelProto model = makeModel();
+  addInput(model, "x", {4});
+  addInitializer(model, "b", {4}, {1, 2, 3}); // 3 values for 4 elements
+  addNode(model, "Add", "sum", {"x", "b"}, {"y"});
+  addOutput(model, "y");
+  ImportOutcome r = importFile(save(model, makeTempDir()));
+  CHECK_FALSE(r.ok);
+  CHECK_THAT(r.diagnostics,
+             Contains("tensor 'b' holds 12 bytes but its shape needs 16"));
+}
+
+TEST_CASE("importer resolves Reshape's 0 and -1 entries") {
+  onnx::ModelProto model = makeModel();
+  addInput(model, "x", {2, 3, 4});
+  addInt64Initializer(model, "shape", {0, -1});
+  addNode(model, "Reshape", "flat", {"x", "shape"}, {"y"});
+  addOutput(model, "y");
+  std::string dir = makeTempDir();
+  CHECK(importFile(save(model, dir)).ok);
+
+  onnx::ModelProto bad = makeModel();
+  addInput(bad, "x", {2, 3, 4});
+  addInt64Initializer(bad, "shape", {5, -1});
+  addNode(bad, "Reshape", "flat", {"x", "shape"}, {"y"});
+  addOutput(bad, "y");
+  ImportOutcome r = importFile(save(bad, dir, "bad.onnx"));
+  CHECK_FALSE(r.ok);
+  CHECK_THAT(r.diagnostics,
+             Contains("[flat] Reshape: cannot infer -1: 24 elements do not "
+                      "divide by 5"));
+}
+
+TEST_CASE("importer rejects an opset outside 7..21") {
+  onnx::ModelProto model = linearReluModel();
+  model.mutable_opset_import(0)->set_version(99);
+  ImportOutcome r = importFile(save(model, makeTempDir()));
+  CHECK_FALSE(r.ok);
+  CHECK_THAT(r.diagnostics, Contains("opset 99 is not supported"));
+}
+
+namespace {
+
+/// linearReluModel with W stored externally at |location|.
+onnx::ModelProto externalModel(const std::string &location, int64_t length) {
+  onnx::ModelProto model = linearReluModel();
+  auto *w = model.mutable_graph()->mutable_initializer(0);
+  w->clear_raw_data();
+  w->set_data_location(onnx::TensorProto::EXTERNAL);
+  auto *loc = w->add_external_data();
+  loc->set_key("location");
+  loc->set_value(location);
+  auto *len = w->add_external_data();
+  len->set_key("length");
+  len->set_value(std::to_string(length));
+  return model;
+}
+
+void writeFloats(const std::string &path, size_t count) {
+  std::vector<float> values(count, 0.5f);
+  std::ofstream(path, std::ios::binary)
+      .write(reinterpret_cast<const char *>(values.data()),
+             std::streamsize(values.size() * sizeof(float)));
+}
+
+} // namespace
+
+TEST_CASE("importer reads external data next to the model") {
+  std::string dir = makeTempDir();
+  writeFloats(dir + "/w.bin", 12);
+  ImportOutcome r = importFile(save(externalModel("w.bin", 48), dir));
+  INFO(r.diagnostics);
+  CHECK(r.ok);
+}
+
+TEST_CASE("importer refuses external data outside the model's folder") {
+  std::string dir = makeTempDir();
+  writeFloats(dir + "/w.bin", 12);
+  std::string sub = dir + "/models";
+  REQUIRE(system(("mkdir -p " + sub).c_str()) == 0);
+  ImportOutcome up = importFile(save(externalModel("../w.bin", 48), sub));
+  CHECK_FALSE(up.ok);
+  CHECK_THAT(up.diagnostics, Contains("leaves the model's folder"));
+  ImportOutcome absolute =
+      importFile(save(externalModel(dir + "/w.bin", 48), sub, "abs.onnx"));
+  CHECK_FALSE(absolute.ok);
+  CHECK_THAT(absolute.diagnostics, Contains("must be a relative path"));
+}
+
+TEST_CASE("importer checks external data sizes against the file") {
+  std::string dir = makeTempDir();
+  writeFloats(dir + "/w.bin", 5); // 20 bytes, 48 needed
+  ImportOutcome r = importFile(save(externalModel("w.bin", 48), dir));
+  CHECK_FALSE(r.ok);
+  CHECK_THAT(r.diagnostics, Contains("exceeds the file's 20 bytes"));
+  ImportOutcome len = importFile(save(externalModel("w.bin", 40), dir, "m2.onnx"));
+  CHECK_FALSE(len.ok);
+  CHECK_THAT(len.diagnostics, Contains("does not match its shape (48 bytes)"));
+}
+
+TEST_CASE("importer reports a missing external data file") {
+  ImportOutcome r =
+      importFile(save(externalModel("absent.bin", 48), makeTempDir()));
+  CHECK_FALSE(r.ok);
+  CHECK_THAT(r.diagnostics, Contains("external data file 'absent.bin' not "
+                                     "found next to the model"));
+}

@@ -1,0 +1,311 @@
+// Unit tests of the C runtime: tensors, .npy files, loading and running
+// compiled artifacts, and the errors each call reports.
+#include "OnnxBuilder.h"
+
+#include "lathe/runtime.h"
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <thread>
+
+using namespace lathe::test;
+using Catch::Matchers::Contains;
+
+namespace {
+
+/// A context that is destroyed at the end of the scope.
+struct Context {
+  lathe_context_t *ctx = nullptr;
+  Context() { REQUIRE(lathe_context_create(nullptr, &ctx) == LATHE_OK); }
+  ~Context() { lathe_context_destroy(ctx); }
+  std::string error() const { return lathe_context_last_error(ctx); }
+};
+
+/// The reference for linearReluModel: relu(x W^T + b).
+std::vector<float> linearRelu(const float *x) {
+  const float w[4][3] = {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}, {1, -1, 0.5f}};
+  const float b[4] = {0.5f, -1, 0, 0.25f};
+  std::vector<float> y(8);
+  for (int i = 0; i < 2; ++i)
+    for (int j = 0; j < 4; ++j) {
+      float acc = b[j];
+      for (int k = 0; k < 3; ++k)
+        acc += x[i * 3 + k] * w[j][k];
+      y[i * 4 + j] = std::max(acc, 0.0f);
+    }
+  return y;
+}
+
+/// Compiles linearReluModel once per process.
+const std::string &linearReluSo(bool external) {
+  static std::string paths[2];
+  std::string &path = paths[external];
+  if (path.empty()) {
+    std::string dir = makeTempDir(), error;
+    std::string onnx = save(linearReluModel(), dir);
+    path = compileToSharedObject(onnx, dir, external ? "lin_ext" : "lin",
+                                 external, error);
+    INFO(error);
+    REQUIRE(!path.empty());
+  }
+  return path;
+}
+
+void runAndCheck(lathe_context_t *ctx, lathe_module_t *module, float offset) {
+  float x[6] = {1 + offset, -2, 3, 0.5f, 0.25f - offset, -1};
+  int64_t dims[2] = {2, 3};
+  lathe_tensor_t *in = nullptr, *out = nullptr;
+  REQUIRE(lathe_tensor_wrap(ctx, LATHE_F32, 2, dims, x, &in) == LATHE_OK);
+  REQUIRE(lathe_module_run(ctx, module, "forward", &in, 1, &out, 1) == LATHE_OK);
+  std::vector<float> want = linearRelu(x);
+  const float *got = static_cast<const float *>(lathe_tensor_data(out));
+  for (int i = 0; i < 8; ++i)
+    CHECK(got[i] == Approx(want[i]).margin(1e-6));
+  lathe_tensor_destroy(in);
+  lathe_tensor_destroy(out);
+}
+
+} // namespace
+
+TEST_CASE("runtime loads an artifact, describes it and runs it") {
+  Context c;
+  lathe_module_t *module = nullptr;
+  REQUIRE(lathe_module_load(c.ctx, linearReluSo(false).c_str(), &module) ==
+          LATHE_OK);
+  CHECK(std::string(lathe_module_name(module)) == "lin");
+  REQUIRE(lathe_module_num_inputs(module) == 1);
+  REQUIRE(lathe_module_num_outputs(module) == 1);
+  REQUIRE(lathe_module_num_params(module) == 2);
+  lathe_tensor_info_t info;
+  REQUIRE(lathe_module_input_info(module, 0, &info) == LATHE_OK);
+  CHECK(std::string(info.name) == "x");
+  CHECK(info.rank == 2);
+  CHECK(info.dims[0] == 2);
+  CHECK(info.dims[1] == 3);
+  REQUIRE(lathe_module_param_info(module, 1, &info) == LATHE_OK);
+  CHECK(std::string(info.name) == "b");
+  CHECK(lathe_module_input_info(module, 1, &info) == LATHE_INVALID_ARGUMENT);
+  runAndCheck(c.ctx, module, 0.0f);
+  lathe_module_destroy(module);
+}
+
+TEST_CASE("runtime runs two contexts on two threads side by side") {
+  Context setup;
+  lathe_module_t *module = nullptr;
+  REQUIRE(lathe_module_load(setup.ctx, linearReluSo(false).c_str(), &module) ==
+          LATHE_OK);
+  // Catch2's assertions are not thread-safe: each thread records a result.
+  auto worker = [module](float offset, bool *ok) {
+    lathe_context_t *ctx = nullptr;
+    *ok = lathe_context_create(nullptr, &ctx) == LATHE_OK;
+    for (int iter = 0; iter < 200 && *ok; ++iter) {
+      float x[6] = {offset, 1, -1, 2, offset * 2, 0.5f};
+      int64_t dims[2] = {2, 3};
+      lathe_tensor_t *in = nullptr, *out = nullptr;
+      *ok = lathe_tensor_wrap(ctx, LATHE_F32, 2, dims, x, &in) == LATHE_OK &&
+            lathe_module_run(ctx, module, "forward", &in, 1, &out, 1) ==
+                LATHE_OK;
+      if (*ok) {
+        std::vector<float> want = linearRelu(x);
+        const float *got = static_cast<const float *>(lathe_tensor_data(out));
+        for (int i = 0; i < 8; ++i)
+          *ok = *ok && std::fabs(got[i] - want[i]) < 1e-5f;
+      }
+      lathe_tensor_destroy(in);
+      lathe_tensor_destroy(out);
+    }
+    lathe_context_destroy(ctx);
+  };
+  bool ok1 = false, ok2 = false;
+  std::thread t1(worker, 1.5f, &ok1), t2(worker, -0.75f, &ok2);
+  t1.join();
+  t2.join();
+  CHECK(ok1);
+  CHECK(ok2);
+  lathe_module_destroy(module);
+}
+
+TEST_CASE("runtime rejects inputs of the wrong shape, dtype or count") {
+  Context c;
+  lathe_module_t *module = nullptr;
+  REQUIRE(lathe_module_load(c.ctx, linearReluSo(false).c_str(), &module) ==
+          LATHE_OK);
+  float data[8] = {};
+  lathe_tensor_t *out = nullptr;
+
+  int64_t wrongDims[2] = {3, 2};
+  lathe_tensor_t *wrongShape = nullptr;
+  REQUIRE(lathe_tensor_wrap(c.ctx, LATHE_F32, 2, wrongDims, data, &wrongShape) ==
+          LATHE_OK);
+  CHECK(lathe_module_run(c.ctx, module, "forward", &wrongShape, 1, &out, 1) ==
+        LATHE_INVALID_ARGUMENT);
+  CHECK(c.error() == "input 'x' expects f32 2x3, got f32 3x2");
+
+  int64_t dims[2] = {2, 3};
+  lathe_tensor_t *wrongType = nullptr;
+  REQUIRE(lathe_tensor_wrap(c.ctx, LATHE_I32, 2, dims, data, &wrongType) ==
+          LATHE_OK);
+  CHECK(lathe_module_run(c.ctx, module, "forward", &wrongType, 1, &out, 1) ==
+        LATHE_INVALID_ARGUMENT);
+  CHECK(c.error() == "input 'x' expects f32 2x3, got i32 2x3");
+
+  CHECK(lathe_module_run(c.ctx, module, "forward", &wrongType, 0, &out, 1) ==
+        LATHE_INVALID_ARGUMENT);
+  CHECK_THAT(c.error(), Contains("takes 1 inputs, got 0"));
+  CHECK(lathe_module_run(c.ctx, module, "train_step", &wrongType, 1, &out, 1) ==
+        LATHE_NOT_FOUND);
+  CHECK_THAT(c.error(), Contains("entry point 'train_step' does not exist"));
+  CHECK(out == nullptr);
+  lathe_tensor_destroy(wrongShape);
+  lathe_tensor_destroy(wrongType);
+  lathe_module_destroy(module);
+}
+
+TEST_CASE("runtime reports a missing or foreign artifact") {
+  Context c;
+  lathe_module_t *module = nullptr;
+  CHECK(lathe_module_load(c.ctx, "/nonexistent/model.so", &module) ==
+        LATHE_NOT_FOUND);
+  CHECK_THAT(c.error(), Contains("/nonexistent/model.so: cannot open"));
+  std::string dir = makeTempDir();
+  std::ofstream(dir + "/fake.so") << "not an ELF file";
+  CHECK(lathe_module_load(c.ctx, (dir + "/fake.so").c_str(), &module) ==
+        LATHE_INCOMPATIBLE);
+  CHECK_THAT(c.error(), Contains("not a loadable shared object"));
+  CHECK(module == nullptr);
+}
+
+TEST_CASE("runtime loads external weights and verifies them") {
+  Context c;
+  const std::string &so = linearReluSo(true);
+  lathe_module_t *module = nullptr;
+  REQUIRE(lathe_module_load(c.ctx, so.c_str(), &module) == LATHE_OK);
+  runAndCheck(c.ctx, module, 0.5f);
+  lathe_module_destroy(module);
+
+  std::string weights = so.substr(0, so.size() - 3) + ".weights";
+  std::string saved;
+  {
+    std::ifstream in(weights, std::ios::binary);
+    saved.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  SECTION("a corrupted weights file is refused") {
+    std::string bad = saved;
+    bad[0] ^= 0x40;
+    std::ofstream(weights, std::ios::binary) << bad;
+    CHECK(lathe_module_load(c.ctx, so.c_str(), &module) ==
+          LATHE_INVALID_ARGUMENT);
+    CHECK_THAT(c.error(), Contains("checksum mismatch"));
+  }
+  SECTION("a truncated weights file is refused") {
+    std::ofstream(weights, std::ios::binary) << saved.substr(0, 10);
+    CHECK(lathe_module_load(c.ctx, so.c_str(), &module) ==
+          LATHE_INVALID_ARGUMENT);
+    CHECK_THAT(c.error(), Contains("holds 10 bytes, the artifact expects"));
+  }
+  SECTION("a missing weights file is reported") {
+    std::remove(weights.c_str());
+    CHECK(lathe_module_load(c.ctx, so.c_str(), &module) == LATHE_NOT_FOUND);
+    CHECK_THAT(c.error(), Contains("cannot open the weights file"));
+  }
+  std::ofstream(weights, std::ios::binary) << saved;
+}
+
+TEST_CASE("npy files round-trip every dtype and shape") {
+  Context c;
+  std::string dir = makeTempDir();
+  for (lathe_dtype_t dtype : {LATHE_F32, LATHE_F64, LATHE_I32, LATHE_I64,
+                              LATHE_I8, LATHE_U8, LATHE_BOOL}) {
+    for (std::vector<int64_t> dims : {std::vector<int64_t>{},
+                                      std::vector<int64_t>{5},
+                                      std::vector<int64_t>{2, 3, 4}}) {
+      lathe_tensor_t *t = nullptr, *back = nullptr;
+      REQUIRE(lathe_tensor_create(c.ctx, dtype, dims.size(), dims.data(), &t) ==
+              LATHE_OK);
+      auto *bytes = static_cast<unsigned char *>(lathe_tensor_data(t));
+      for (size_t i = 0; i < lathe_tensor_num_bytes(t); ++i)
+        bytes[i] = dtype == LATHE_BOOL ? (i % 2) : (unsigned char)(i * 7 + 1);
+      std::string path = dir + "/t.npy";
+      REQUIRE(lathe_tensor_save_npy(c.ctx, t, path.c_str()) == LATHE_OK);
+      REQUIRE(lathe_tensor_load_npy(c.ctx, path.c_str(), &back) == LATHE_OK);
+      lathe_tensor_info_t a, b;
+      lathe_tensor_info(t, &a);
+      lathe_tensor_info(back, &b);
+      CHECK(a.dtype == b.dtype);
+      REQUIRE(a.rank == b.rank);
+      for (size_t i = 0; i < a.rank; ++i)
+        CHECK(a.dims[i] == b.dims[i]);
+      REQUIRE(lathe_tensor_num_bytes(t) == lathe_tensor_num_bytes(back));
+      CHECK(std::memcmp(lathe_tensor_data(t), lathe_tensor_data(back),
+                        lathe_tensor_num_bytes(t)) == 0);
+      lathe_tensor_destroy(t);
+      lathe_tensor_destroy(back);
+    }
+  }
+}
+
+TEST_CASE("npy reader rejects malformed files with the reason") {
+  Context c;
+  std::string dir = makeTempDir();
+  lathe_tensor_t *t = nullptr;
+  std::ofstream(dir + "/bad.npy") << "hello";
+  CHECK(lathe_tensor_load_npy(c.ctx, (dir + "/bad.npy").c_str(), &t) ==
+        LATHE_INVALID_ARGUMENT);
+  CHECK_THAT(c.error(), Contains("missing the \\x93NUMPY magic"));
+
+  int64_t dims[1] = {100};
+  REQUIRE(lathe_tensor_create(c.ctx, LATHE_F32, 1, dims, &t) == LATHE_OK);
+  REQUIRE(lathe_tensor_save_npy(c.ctx, t, (dir + "/ok.npy").c_str()) == LATHE_OK);
+  lathe_tensor_destroy(t);
+  t = nullptr;
+  std::string full;
+  {
+    std::ifstream in(dir + "/ok.npy", std::ios::binary);
+    full.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  std::ofstream(dir + "/short.npy", std::ios::binary)
+      << full.substr(0, full.size() - 8);
+  CHECK(lathe_tensor_load_npy(c.ctx, (dir + "/short.npy").c_str(), &t) ==
+        LATHE_INVALID_ARGUMENT);
+  CHECK_THAT(c.error(), Contains("the data is shorter than shape (100,)"));
+
+  std::string fortran = full;
+  fortran.replace(fortran.find("False"), 5, "True ");
+  std::ofstream(dir + "/f.npy", std::ios::binary) << fortran;
+  CHECK(lathe_tensor_load_npy(c.ctx, (dir + "/f.npy").c_str(), &t) ==
+        LATHE_INVALID_ARGUMENT);
+  CHECK_THAT(c.error(), Contains("Fortran-ordered"));
+
+  std::string complex = full;
+  complex.replace(complex.find("<f4"), 3, "<c8");
+  std::ofstream(dir + "/c.npy", std::ios::binary) << complex;
+  CHECK(lathe_tensor_load_npy(c.ctx, (dir + "/c.npy").c_str(), &t) ==
+        LATHE_INVALID_ARGUMENT);
+  CHECK_THAT(c.error(), Contains("element type '<c8'"));
+  CHECK(t == nullptr);
+}
+
+TEST_CASE("npy writer never leaves a partial file in place of an old one") {
+  Context c;
+  std::string dir = makeTempDir();
+  int64_t dims[1] = {4};
+  lathe_tensor_t *t = nullptr;
+  REQUIRE(lathe_tensor_create(c.ctx, LATHE_F32, 1, dims, &t) == LATHE_OK);
+  std::string path = dir + "/missing-dir/out.npy";
+  CHECK(lathe_tensor_save_npy(c.ctx, t, path.c_str()) == LATHE_IO_ERROR);
+  CHECK_THAT(c.error(), Contains("cannot write"));
+  lathe_tensor_destroy(t);
+}
+
+TEST_CASE("tensor creation rejects negative dimensions") {
+  Context c;
+  int64_t dims[2] = {2, -1};
+  lathe_tensor_t *t = nullptr;
+  CHECK(lathe_tensor_create(c.ctx, LATHE_F32, 2, dims, &t) ==
+        LATHE_INVALID_ARGUMENT);
+  CHECK(t == nullptr);
+  CHECK_THAT(c.error(), Contains("negative or overflowing"));
+}
