@@ -214,9 +214,9 @@ static std::string headerText(const Signature &sig,
   else
     os << "/* |weights|: NULL for the weights embedded in the object. */\n";
   os << "/* Runs the model: inputs[i] and outputs[i] point to caller-owned\n"
-        " * buffers of the sizes above. Returns 0 on success, non-zero when\n"
-        " * a required buffer is NULL or memory runs out. No global state:\n"
-        " * concurrent calls from several threads are safe. */\n"
+        " * buffers of the sizes above. Returns 0 on success, 1 when a\n"
+        " * required pointer is NULL. Intermediate buffers come from malloc.\n"
+        " * No global state: concurrent calls from several threads are safe. */\n"
      << "int32_t " << options.name
      << "_forward(const void *weights, void *const *inputs,\n"
      << "    void *const *outputs);\n\n"

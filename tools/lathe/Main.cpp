@@ -21,9 +21,7 @@ int main(int argc, char **argv) {
                  "  lathe compile lenet.onnx -o lenet.so\n"
                  "  lathe compile resnet18.onnx -o r18 --emit obj,header\n"
                  "  lathe compile model.onnx --emit mlir");
-  c->add_option("model", compile.model, "The .onnx file")
-      ->required()
-      ->check(CLI::ExistingFile);
+  c->add_option("model", compile.model, "The .onnx file")->required();
   c->add_option("-o,--output", compile.output,
                 "Output path; its extension (.so/.o/.h/.mlir) is replaced per "
                 "emitted kind. Default: the model's name in the current folder");

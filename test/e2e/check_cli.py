@@ -1,0 +1,191 @@
+"""The lathe command line as a user meets it: outputs, exit codes, and one
+clear error line for every kind of bad input. Nothing a user had is
+overwritten by a failed command.
+
+Usage: check_cli.py LATHE WORK_DIR
+Prints one line per check and a closing "N passed, N failed".
+"""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "fixtures"))
+import models  # noqa: E402
+
+LATHE = None
+WORK = None
+results = []
+
+
+def lathe(*args):
+    return subprocess.run([LATHE] + list(args), capture_output=True, text=True,
+                          cwd=WORK)
+
+
+def check(name, condition, detail=""):
+    results.append(bool(condition))
+    print("%s %s%s" % ("PASS" if condition else "FAIL", name,
+                       "" if condition else ": " + detail))
+
+
+def one_error_line(r, *needles):
+    """Non-zero exit, and stderr holds 'lathe: error:' lines with |needles|."""
+    lines = [l for l in r.stderr.splitlines() if l.strip()]
+    ok = (r.returncode != 0 and lines and
+          all(l.startswith("lathe: error:") for l in lines) and
+          all(n in r.stderr for n in needles))
+    return ok, "rc=%d stderr=%r" % (r.returncode, r.stderr)
+
+
+def write_model(nodes, inputs, outputs, inits, path, opset=13):
+    graph = helper.make_graph(nodes, "g", inputs, outputs, inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    onnx.save(model, path)
+    return path
+
+
+def main():
+    global LATHE, WORK
+    LATHE, WORK = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
+    os.makedirs(WORK, exist_ok=True)
+    lenet = models.export("lenet", WORK)
+    mlp = models.export("mlp", WORK)
+    x = np.random.default_rng().standard_normal((2, 1, 28, 28)).astype(np.float32)
+    np.save(os.path.join(WORK, "x.npy"), x)
+
+    r = lathe("--help")
+    check("--help lists the subcommands", r.returncode == 0 and all(
+        c in r.stdout for c in ("compile", "run", "inspect")), r.stdout)
+
+    r = lathe("compile", lenet, "-o", "lenet.so")
+    check("compile writes a shared object",
+          r.returncode == 0 and os.path.exists(os.path.join(WORK, "lenet.so")),
+          r.stderr)
+    r = lathe("run", "lenet.so", "--input", "x=x.npy", "--output", "y=y.npy")
+    check("run writes the output", r.returncode == 0 and
+          np.load(os.path.join(WORK, "y.npy")).shape == (2, 10), r.stderr)
+    r = lathe("run", "lenet.so", "--input", "x.npy")
+    check("run summarizes outputs without --output",
+          r.returncode == 0 and "y: f32 2x10" in r.stdout, r.stdout + r.stderr)
+
+    r = lathe("inspect", lenet)
+    check("inspect lists inputs, ops, parameters and FLOPs of a model",
+          r.returncode == 0 and all(s in r.stdout for s in (
+              "input      x: f32 2x1x28x28", "Conv", "lathe.conv2d", "FLOPs",
+              "parameters 10 tensors")), r.stdout)
+    r = lathe("inspect", "lenet.so")
+    check("inspect describes a compiled artifact", r.returncode == 0 and all(
+        s in r.stdout for s in ("name       lenet", "output     y: f32 2x10",
+                                "weights    embedded")), r.stdout)
+
+    r = lathe("compile", lenet, "--emit", "mlir")
+    check("--emit mlir prints the lathe module",
+          r.returncode == 0 and "lathe.conv2d" in r.stdout and
+          'lathe.param = "features.0.weight"' in r.stdout, r.stderr)
+
+    os.makedirs(os.path.join(WORK, "ext"), exist_ok=True)
+    r = lathe("compile", lenet, "-o", "ext/lenet_ext.so", "--weights", "external")
+    r2 = lathe("run", "ext/lenet_ext.so", "--input", "x=x.npy", "-o", "y2.npy")
+    check("--weights external writes a side file the runtime loads",
+          r.returncode == 0 and r2.returncode == 0 and
+          os.path.exists(os.path.join(WORK, "ext/lenet_ext.weights")) and
+          np.allclose(np.load(os.path.join(WORK, "y2.npy")),
+                      np.load(os.path.join(WORK, "y.npy"))), r.stderr + r2.stderr)
+    os.remove(os.path.join(WORK, "ext/lenet_ext.weights"))
+    check("a missing weights file is one clear error", *one_error_line(
+        lathe("run", "ext/lenet_ext.so", "--input", "x.npy"),
+        "cannot open the weights file"))
+
+    # Two models in one program: the per-model prefixes keep symbols apart.
+    ra = lathe("compile", lenet, "-o", "two_a", "--emit", "obj", "--name", "net_a")
+    rb = lathe("compile", mlp, "-o", "two_b", "--emit", "obj", "--name", "net_b")
+    link = subprocess.run(["cc", "-shared", "-o", os.path.join(WORK, "both.so"),
+                           os.path.join(WORK, "two_a.o"),
+                           os.path.join(WORK, "two_b.o"), "-lm"],
+                          capture_output=True, text=True)
+    check("two models link into one program", ra.returncode == 0 and
+          rb.returncode == 0 and link.returncode == 0, link.stderr)
+    check("--name must be a C identifier", *one_error_line(
+        lathe("compile", lenet, "--name", "9lives", "--emit", "obj"),
+        "not a C identifier"))
+
+    # Bad inputs: one clear line, exit 1, nothing overwritten.
+    check("a missing model file is one clear error", *one_error_line(
+        lathe("compile", "nope.onnx"), "nope.onnx: cannot read"))
+    data = open(lenet, "rb").read()
+    with open(os.path.join(WORK, "cut.onnx"), "wb") as f:
+        f.write(data[:len(data) // 3])
+    precious = os.path.join(WORK, "cut.so")
+    with open(precious, "w") as f:
+        f.write("user's file")
+    check("a truncated model is one clear error", *one_error_line(
+        lathe("compile", "cut.onnx", "-o", "cut.so"), "not a valid ONNX model"))
+    check("a failed compile leaves the existing output alone",
+          open(precious).read() == "user's file")
+
+    X = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])
+    Y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])
+    write_model([helper.make_node("Relu", ["x"], ["a"], name="r1"),
+                 helper.make_node("Celu", ["a"], ["b"], name="odd1"),
+                 helper.make_node("Hardmax", ["b"], ["y"], name="odd2")],
+                [X], [Y], [], os.path.join(WORK, "unsupported.onnx"))
+    r = lathe("compile", "unsupported.onnx")
+    check("compile names every unsupported node at once", *one_error_line(
+        r, "node 'odd1': operator Celu is not supported (opset 13)",
+        "node 'odd2': operator Hardmax is not supported"))
+    r = lathe("inspect", "unsupported.onnx")
+    check("inspect lists every unsupported node", r.returncode != 0 and
+          "odd1 (Celu)" in r.stdout and "odd2 (Hardmax)" in r.stdout, r.stdout)
+
+    XS = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 4])
+    YS = helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 4])
+    write_model([helper.make_node("Relu", ["x"], ["y"], name="r")], [XS], [YS],
+                [], os.path.join(WORK, "symbolic.onnx"))
+    check("a symbolic dimension asks for --input-shape", *one_error_line(
+        lathe("compile", "symbolic.onnx"),
+        "input 'x' has symbolic dimension 'batch'; pass --input-shape x="))
+    r = lathe("compile", "symbolic.onnx", "--input-shape", "x=3x4")
+    r2 = lathe("inspect", "symbolic.so")
+    check("--input-shape fixes a symbolic dimension",
+          r.returncode == 0 and "input      x: f32 3x4" in r2.stdout,
+          r.stderr + r2.stdout)
+
+    W = helper.make_tensor("w", TensorProto.FLOAT, [4, 2, 3, 3],
+                           np.zeros(72, np.float32))
+    XI = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 8, 8])
+    write_model([helper.make_node("Conv", ["x", "w"], ["y"], name="conv_bad")],
+                [XI], [Y], [W], os.path.join(WORK, "badconv.onnx"))
+    check("a shape error names the node", *one_error_line(
+        lathe("compile", "badconv.onnx"), "node 'conv_bad'",
+        "expected weight dimension 1 to be 3"))
+
+    np.save(os.path.join(WORK, "wrong.npy"), np.zeros((1, 1, 28, 28), np.float32))
+    check("run rejects a wrong input shape", *one_error_line(
+        lathe("run", "lenet.so", "--input", "x=wrong.npy"),
+        "input 'x' expects f32 2x1x28x28, got f32 1x1x28x28"))
+    np.save(os.path.join(WORK, "wrongtype.npy"), np.zeros((2, 1, 28, 28), np.float64))
+    check("run rejects a wrong input dtype", *one_error_line(
+        lathe("run", "lenet.so", "--input", "x=wrongtype.npy"),
+        "expects f32 2x1x28x28, got f64"))
+    check("run names a missing input", *one_error_line(
+        lathe("run", "lenet.so"), "missing input 'x'"))
+    check("run rejects an unknown input name", *one_error_line(
+        lathe("run", "lenet.so", "--input", "z=x.npy"),
+        "no input named 'z' (it has: x)"))
+    check("run reports a missing artifact", *one_error_line(
+        lathe("run", "absent.so", "--input", "x.npy"), "absent.so: cannot open"))
+    check("run rejects a file that is not an artifact", *one_error_line(
+        lathe("run", "cut.so", "--input", "x.npy"), "not a loadable shared object"))
+
+    passed = sum(results)
+    print("%d passed, %d failed" % (passed, len(results) - passed))
+    return 0 if passed == len(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
