@@ -1,0 +1,125 @@
+"""Median latency of one forward call: Lathe vs ONNX Runtime vs PyTorch.
+
+Each engine runs the same ONNX export (PyTorch runs the module it came from)
+on the same input, after warm-up, with the stated intra-op thread count.
+Lathe's artifact is called directly through its C entry point (ctypes), so
+no Python-side copies are timed for any engine beyond what its API needs.
+"""
+import argparse
+import ctypes
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "test", "fixtures"))
+import models  # noqa: E402
+
+
+def median_ms(fn, repeats, warmup):
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1e3)
+    return statistics.median(times), min(times)
+
+
+def lathe_runner(lathe, onnx_path, work, name, x):
+    so = os.path.join(work, name + ".so")
+    t0 = time.perf_counter()
+    subprocess.run([lathe, "compile", onnx_path, "-o", so, "--name", name],
+                   check=True, stdout=subprocess.DEVNULL)
+    compile_s = time.perf_counter() - t0
+    lib = ctypes.CDLL(so)
+    fn = getattr(lib, name + "_forward")
+    fn.restype = ctypes.c_int32
+    fn.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p]
+    out = np.empty(models_out_shape(name, x), np.float32)
+    inputs = (ctypes.c_void_p * 1)(x.ctypes.data)
+    outputs = (ctypes.c_void_p * 1)(out.ctypes.data)
+
+    def run():
+        if fn(None, inputs, outputs) != 0:
+            raise RuntimeError("lathe forward failed")
+    return run, compile_s, os.path.getsize(so), out
+
+
+def models_out_shape(name, x):
+    factory, _ = models.MODELS[name]
+    with torch.no_grad():
+        return tuple(_MODULES[name](torch.from_numpy(x)).shape)
+
+
+_MODULES = {}
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--lathe", required=True)
+    p.add_argument("--work", required=True)
+    p.add_argument("--models", nargs="+", default=["mlp", "lenet", "resnet18"])
+    p.add_argument("--threads", nargs="+", type=int, default=[1, 2])
+    p.add_argument("--repeats", type=int, default=30)
+    p.add_argument("--warmup", type=int, default=5)
+    args = p.parse_args()
+    os.makedirs(args.work, exist_ok=True)
+    import onnxruntime as ort
+
+    rows = []
+    for name in args.models:
+        onnx_path = models.export(name, args.work)
+        factory, shape = models.MODELS[name]
+        module = factory().eval()
+        module.load_state_dict(torch.load(os.path.join(args.work, name + ".pt")))
+        _MODULES[name] = module
+        x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+        run_lathe, compile_s, so_bytes, out = lathe_runner(
+            args.lathe, onnx_path, args.work, name, x)
+        run_lathe()
+        weights = sum(p.numel() * 4 for p in module.state_dict().values()
+                      if p.dtype == torch.float32)
+        with torch.no_grad():
+            ref = module(torch.from_numpy(x)).numpy()
+        err = float(np.abs(out - ref).max())
+        for threads in args.threads:
+            torch.set_num_threads(threads)
+            opts = ort.SessionOptions()
+            opts.intra_op_num_threads = threads
+            opts.inter_op_num_threads = 1
+            sess = ort.InferenceSession(onnx_path, opts,
+                                        providers=["CPUExecutionProvider"])
+            feed = {sess.get_inputs()[0].name: x}
+            xt = torch.from_numpy(x)
+
+            def run_torch():
+                with torch.inference_mode():
+                    module(xt)
+            lathe_ms = median_ms(run_lathe, args.repeats, args.warmup)
+            ort_ms = median_ms(lambda: sess.run(None, feed), args.repeats,
+                               args.warmup)
+            torch_ms = median_ms(run_torch, args.repeats, args.warmup)
+            rows.append((name, threads, lathe_ms, ort_ms, torch_ms))
+        print("%s: compile %.2f s, artifact %.1f MB (weights %.1f MB), "
+              "max |lathe - torch| %.2g" % (name, compile_s, so_bytes / 1e6,
+                                             weights / 1e6, err))
+    print()
+    print("Lathe runs its generated code on one thread (no thread pool yet);")
+    print("the peers use the thread count shown. Median (min) of %d runs, ms."
+          % args.repeats)
+    print("| model | threads | lathe | onnxruntime | pytorch | lathe / ort |")
+    print("|---|---|---|---|---|---|")
+    for name, threads, l, o, t in rows:
+        print("| %s | %d | %.3f (%.3f) | %.3f (%.3f) | %.3f (%.3f) | %.2fx |"
+              % (name, threads, l[0], l[1], o[0], o[1], t[0], t[1], l[0] / o[0]))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Benchmark: median latency of Lathe, ONNX Runtime and PyTorch on the same
+# models, thread counts and machine. Not a test. Usage: bench/run.sh [args
+# for bench.py, e.g. --models resnet18 --threads 1 2 --repeats 50]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+"$root/scripts/install-deps.sh"
+"$root/scripts/build.sh" --target lathe
+venv="$root/build/bench-venv"
+if [[ ! -x $venv/bin/python ]]; then
+  dpkg-query -W -f='${Status}' python3-venv 2>/dev/null | grep -q "ok installed" ||
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-venv
+  /usr/bin/python3 -m venv --system-site-packages "$venv"
+fi
+"$venv/bin/python" -c "import onnxruntime" 2>/dev/null ||
+  "$venv/bin/pip" install -q "onnxruntime==1.19.2"
+exec "$venv/bin/python" "$root/bench/bench.py" --lathe "$root/build/tools/lathe" \
+  --work "$root/build/bench" "$@"
