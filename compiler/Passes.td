@@ -19,6 +19,45 @@ def LowerToLinalg : Pass<"lathe-lower-to-linalg", "mlir::ModuleOp"> {
   ];
 }
 
+def ConvToIm2col : Pass<"lathe-conv-to-im2col"> {
+  let summary = "Rewrite NCHW convolutions as im2col plus a contraction";
+  let description = [{
+    `conv_2d_nchw_fchw(x, w) => contraction(w[f, c*kh*kw], im2col(x)[n, c*kh*kw, oh*ow])`.
+    The contraction is a plain matrix product per batch element whose output
+    is contiguous along `oh*ow`, which `lathe-vectorize-contractions` turns
+    into register-blocked vector code.
+  }];
+  let dependentDialects = [
+    "mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect",
+    "mlir::arith::ArithDialect"
+  ];
+}
+
+def VectorizeContractions : Pass<"lathe-vectorize-contractions",
+                                 "mlir::func::FuncOp"> {
+  let summary = "Tile contractions into register blocks and vectorize them";
+  let description = [{
+    `C[b, m, n] += A[b, m, k] * B[b, k, n] => for b, m/tm, n/tn, k:
+    C[tm x tn] += broadcast(A[tm x 1]) * B[1 x tn]` as vector FMAs. Applies to
+    linalg contractions whose `n` dimension is the innermost dimension of the
+    output and of `B` (so vector loads and stores are contiguous). Tile sizes
+    divide the static dimensions exactly, so no tile is partial; a contraction
+    without suitable divisors is left to the scalar path.
+  }];
+  let options = [
+    Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"8",
+           "Floats per hardware vector register">,
+    Option<"accumulatorRegisters", "accumulator-registers", "int64_t",
+           /*default=*/"12",
+           "Vector registers the accumulator block may use">,
+  ];
+  let dependentDialects = [
+    "mlir::scf::SCFDialect", "mlir::vector::VectorDialect",
+    "mlir::tensor::TensorDialect", "mlir::affine::AffineDialect",
+    "mlir::arith::ArithDialect"
+  ];
+}
+
 def LowerMemrefCopy : Pass<"lathe-lower-memref-copy"> {
   let summary = "Rewrite memref.copy as linalg.copy";
   let description = [{

@@ -27,6 +27,11 @@ std::string cpuPipelineText() {
   return // Graph level: lathe ops to upstream ops on tensors.
          "lathe-lower-to-linalg,canonicalize,cse,"
          "linalg-fuse-elementwise-ops,canonicalize,"
+         // Contractions: convolutions as matrix products, register-blocked
+         // vector code, accumulators kept in registers across the k loop.
+         "lathe-conv-to-im2col,canonicalize,"
+         "func.func(lathe-vectorize-contractions),canonicalize,cse,"
+         "loop-invariant-subset-hoisting,canonicalize,"
          // Buffers: static shapes, results written into caller buffers.
          "one-shot-bufferize{bufferize-function-boundaries=1 "
          "function-boundary-type-conversion=identity-layout-map},"
@@ -34,10 +39,12 @@ std::string cpuPipelineText() {
          "modify-public-functions=1},"
          "func.func(buffer-hoisting),buffer-deallocation-pipeline,"
          "lathe-lower-memref-copy,"
-         // Loops, then the LLVM dialect.
-         "convert-linalg-to-loops,lower-affine,convert-scf-to-cf,"
-         "expand-strided-metadata,finalize-memref-to-llvm,"
-         "convert-math-to-llvm,convert-arith-to-llvm,"
+         // Loops and vectors, then the LLVM dialect.
+         "convert-linalg-to-loops,convert-vector-to-scf{full-unroll=1},"
+         "expand-strided-metadata,lower-affine,convert-scf-to-cf,"
+         "finalize-memref-to-llvm,"
+         "convert-vector-to-llvm,convert-ub-to-llvm,convert-math-to-llvm,"
+         "convert-arith-to-llvm,"
          "convert-func-to-llvm{use-bare-ptr-memref-call-conv=1},"
          "convert-cf-to-llvm,reconcile-unrealized-casts";
 }
