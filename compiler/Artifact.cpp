@@ -260,8 +260,12 @@ llvm::Expected<Target> makeTarget(const ArtifactOptions &options) {
   const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, err);
   if (!target)
     return error("unknown target triple '" + t.triple + "': " + err);
+  // Fuse multiplies and adds into FMA instructions where the target has them
+  // (as -ffp-contract=fast): faster and at least as accurate.
+  llvm::TargetOptions targetOptions;
+  targetOptions.AllowFPOpFusion = llvm::FPOpFusion::Fast;
   t.machine.reset(target->createTargetMachine(
-      triple, t.cpu, features, llvm::TargetOptions(), llvm::Reloc::PIC_,
+      triple, t.cpu, features, targetOptions, llvm::Reloc::PIC_,
       std::nullopt, llvm::CodeGenOptLevel::Aggressive));
   if (!t.machine)
     return error("cannot create a target machine for '" + t.triple + "'");

@@ -39,9 +39,16 @@ bool innermostIs(AffineMap map, unsigned dim) {
   return expr && expr.getPosition() == dim;
 }
 
-/// Tile sizes for |op|, or failure with the reason when it does not fit the
+/// The register-blocking plan for a contraction.
+struct Plan {
+  SmallVector<int64_t> tiles; ///< One per loop, in the op's loop order.
+  unsigned vectorDim;         ///< The loop vectorized along (n).
+  int64_t paddedN;            ///< n rounded up to whole vectors.
+};
+
+/// The plan for |op|, or failure with the reason when it does not fit the
 /// register-blocking scheme.
-FailureOr<SmallVector<int64_t>> chooseTiles(linalg::LinalgOp op,
+FailureOr<Plan> choosePlan(linalg::LinalgOp op,
                                             int64_t vectorWidth,
                                             int64_t accRegisters,
                                             std::string &why) {
@@ -80,20 +87,18 @@ FailureOr<SmallVector<int64_t>> chooseTiles(linalg::LinalgOp op,
     why = "dynamic loop ranges";
     return failure();
   }
-  // n: a divisor of N near two vector registers; m: as many rows as the
-  // accumulator budget allows.
-  int64_t tn = largestDivisorUpTo(ranges[n], 2 * vectorWidth);
-  if (tn < vectorWidth / 2) {
-    why = "no divisor of n fills half a vector";
-    return failure();
-  }
-  int64_t regsPerRow = (tn + vectorWidth - 1) / vectorWidth;
+  // n: whole vectors only (odd widths lower to lane-by-lane inserts), so n
+  // is padded up to a multiple of the vector width; the tile is two vectors
+  // when that divides it. m: as many rows as the accumulator budget allows.
+  int64_t paddedN = llvm::alignTo(ranges[n], vectorWidth);
+  int64_t tn = paddedN % (2 * vectorWidth) == 0 ? 2 * vectorWidth : vectorWidth;
+  int64_t regsPerRow = tn / vectorWidth;
   SmallVector<int64_t> tiles(ranges.size(), 1);
   if (m)
     tiles[*m] = largestDivisorUpTo(
         ranges[*m], std::max<int64_t>(1, accRegisters / regsPerRow));
   tiles[n] = tn;
-  return tiles;
+  return Plan{tiles, n, paddedN};
 }
 
 struct VectorizeContractionsPass
@@ -106,13 +111,66 @@ struct VectorizeContractionsPass
     IRRewriter rewriter(&getContext());
     for (linalg::LinalgOp op : candidates) {
       std::string why;
-      auto tiles = chooseTiles(op, vectorWidth, accumulatorRegisters, why);
-      if (failed(tiles))
+      auto plan = choosePlan(op, vectorWidth, accumulatorRegisters, why);
+      if (failed(plan))
         continue; // Left to the scalar path.
+      if (plan->paddedN != op.getStaticLoopRanges()[plan->vectorDim]) {
+        // Zero-pad n to whole vectors; the result is the unpadded slice.
+        linalg::LinalgPaddingOptions padding;
+        padding.setPaddingDimensions({int64_t(plan->vectorDim)})
+            .setPadToMultipleOf({plan->paddedN})
+            .setCopyBackOp(linalg::LinalgPaddingOptions::CopyBackOp::None);
+        SmallVector<Attribute> zeros;
+        for (OpOperand &operand : op->getOpOperands())
+          zeros.push_back(rewriter.getZeroAttr(
+              getElementTypeOrSelf(operand.get().getType())));
+        padding.setPaddingValues(zeros);
+        rewriter.setInsertionPoint(op);
+        linalg::LinalgOp padded;
+        SmallVector<Value> replacements;
+        SmallVector<tensor::PadOp> padOps;
+        if (failed(linalg::rewriteAsPaddedOp(rewriter, op, padding, padded,
+                                             replacements, padOps)))
+          continue;
+        rewriter.replaceOp(op, replacements);
+        op = padded;
+      }
+      // Make the vector loop the innermost one, so that vectorizing the tile
+      // gives vectors whose minor dimension is n (k is tiled to 1).
       rewriter.setInsertionPoint(op);
+      SmallVector<unsigned> order;
+      SmallVector<int64_t> tiles;
+      for (unsigned d = 0; d < plan->tiles.size(); ++d)
+        if (d != plan->vectorDim) {
+          order.push_back(d);
+          tiles.push_back(plan->tiles[d]);
+        }
+      order.push_back(plan->vectorDim);
+      tiles.push_back(plan->tiles[plan->vectorDim]);
+      if (auto generic = dyn_cast<linalg::GenericOp>(op.getOperation())) {
+        auto interchanged =
+            linalg::interchangeGenericOp(rewriter, generic, order);
+        if (failed(interchanged))
+          continue;
+        op = *interchanged;
+      } else {
+        tiles = plan->tiles;
+      }
+      // Tile loops: every parallel loop outside the reduction loops, so the
+      // accumulator block stays in registers across k.
+      auto dims = linalg::inferContractionDims(op);
+      if (failed(dims))
+        continue;
+      SmallVector<int64_t> loopOrder;
+      for (unsigned d = 0; d < tiles.size(); ++d)
+        if (!llvm::is_contained(dims->k, d))
+          loopOrder.push_back(d);
+      for (unsigned d : dims->k)
+        loopOrder.push_back(d);
       scf::SCFTilingOptions options;
       options.setLoopType(scf::SCFTilingOptions::LoopType::ForOp);
-      options.setTileSizes(getAsIndexOpFoldResult(&getContext(), *tiles));
+      options.setInterchange(loopOrder);
+      options.setTileSizes(getAsIndexOpFoldResult(&getContext(), tiles));
       auto tiled = scf::tileUsingSCF(
           rewriter, cast<TilingInterface>(op.getOperation()), options);
       if (failed(tiled)) {
