@@ -39,6 +39,22 @@ bool innermostIs(AffineMap map, unsigned dim) {
   return expr && expr.getPosition() == dim;
 }
 
+/// Size in bytes of the input of |op| that has (|withN|) or lacks an n
+/// dimension.
+int64_t operandBytes(linalg::LinalgOp op, bool withN, ArrayRef<unsigned> n) {
+  for (OpOperand *input : op.getDpsInputOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(input);
+    bool hasN = llvm::any_of(n, [&](unsigned d) {
+      return map.isFunctionOfDim(d);
+    });
+    if (hasN == withN) {
+      auto type = cast<ShapedType>(input->get().getType());
+      return type.getNumElements() * type.getElementTypeBitWidth() / 8;
+    }
+  }
+  return 0;
+}
+
 /// The register-blocking plan for a contraction.
 struct Plan {
   SmallVector<int64_t> tiles; ///< One per loop, in the op's loop order.
@@ -161,9 +177,17 @@ struct VectorizeContractionsPass
       auto dims = linalg::inferContractionDims(op);
       if (failed(dims))
         continue;
+      // The larger operand's loop goes outside, so that its panel for one
+      // tile is reused from cache by every tile of the other operand.
+      bool nOuter = operandBytes(op, /*withN=*/true, dims->n) >
+                    operandBytes(op, /*withN=*/false, dims->n);
       SmallVector<int64_t> loopOrder;
       for (unsigned d = 0; d < tiles.size(); ++d)
-        if (!llvm::is_contained(dims->k, d))
+        if (!llvm::is_contained(dims->k, d) &&
+            !(nOuter && llvm::is_contained(dims->m, d)))
+          loopOrder.push_back(d);
+      if (nOuter)
+        for (unsigned d : dims->m)
           loopOrder.push_back(d);
       for (unsigned d : dims->k)
         loopOrder.push_back(d);
