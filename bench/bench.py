@@ -41,14 +41,21 @@ def lathe_runner(lathe, onnx_path, work, name, x):
     lib = ctypes.CDLL(so)
     fn = getattr(lib, name + "_forward")
     fn.restype = ctypes.c_int32
-    fn.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p]
+    fn.argtypes = [ctypes.c_void_p] * 4
     out = np.empty(models_out_shape(name, x), np.float32)
     inputs = (ctypes.c_void_p * 1)(x.ctypes.data)
     outputs = (ctypes.c_void_p * 1)(out.ctypes.data)
+    # The scratch arena is reused across calls, as the runtime's context does.
+    descriptor = ctypes.c_char_p.in_dll(lib, "lathe_descriptor").value.decode()
+    scratch_bytes = next(int(l.split()[1]) for l in descriptor.splitlines()
+                         if l.startswith("scratch "))
+    scratch = np.zeros(scratch_bytes + 64, np.uint8)
+    arena = ctypes.c_void_p(scratch.ctypes.data + (-scratch.ctypes.data) % 64)
 
     def run():
-        if fn(None, inputs, outputs) != 0:
+        if fn(None, inputs, outputs, arena) != 0:
             raise RuntimeError("lathe forward failed")
+    run.keep_alive = (scratch, x, out)  # buffers the raw pointers refer to
     return run, compile_s, os.path.getsize(so), out
 
 

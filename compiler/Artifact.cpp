@@ -154,6 +154,7 @@ static std::string descriptorText(const Signature &sig,
   else
     os << "weights embedded " << sig.weightBytes << " " << std::hex
        << weightsHash << std::dec << "\n";
+  os << "scratch " << sig.scratchBytes << "\n";
   os << "entry forward\n";
   for (const auto &t : sig.inputs)
     os << "input " << dtypeName(t.dtype) << " " << shapeText(t) << " "
@@ -206,20 +207,26 @@ static std::string headerText(const Signature &sig,
   for (size_t i = 0; i < sig.outputs.size(); ++i)
     os << "#define " << upper << "_OUTPUT" << i << "_ELEMENTS "
        << sig.outputs[i].numElements() << "\n";
-  os << "#define " << upper << "_WEIGHT_BYTES " << sig.weightBytes << "u\n\n";
+  os << "#define " << upper << "_WEIGHT_BYTES " << sig.weightBytes << "u\n";
+  os << "#define " << upper << "_SCRATCH_BYTES " << sig.scratchBytes
+     << "u\n\n";
   if (options.externalWeights)
     os << "/* |weights|: the contents of " << options.weightsFileName
        << " (" << sig.weightBytes
        << " bytes) at a 64-byte aligned address; it must not be NULL. */\n";
   else
     os << "/* |weights|: NULL for the weights embedded in the object. */\n";
-  os << "/* Runs the model: inputs[i] and outputs[i] point to caller-owned\n"
+  os << "/* |scratch|: " << upper << "_SCRATCH_BYTES bytes, 64-byte aligned,\n"
+        " * for every intermediate buffer (the static memory plan); reuse it\n"
+        " * across calls, one per concurrent call. NULL: the call mallocs it. */\n"
+     << "/* Runs the model: inputs[i] and outputs[i] point to caller-owned\n"
         " * buffers of the sizes above. Returns 0 on success, 1 when a\n"
-        " * required pointer is NULL. Intermediate buffers come from malloc.\n"
-        " * No global state: concurrent calls from several threads are safe. */\n"
+        " * required pointer is NULL, 2 when scratch is NULL and malloc\n"
+        " * fails. No global state: concurrent calls with distinct scratch\n"
+        " * buffers are safe. */\n"
      << "int32_t " << options.name
      << "_forward(const void *weights, void *const *inputs,\n"
-     << "    void *const *outputs);\n\n"
+     << "    void *const *outputs, void *scratch);\n\n"
      << "/* The artifact's descriptor (format: lathe docs/artifact.md). */\n"
      << "extern const char " << options.name << "_descriptor[];\n\n"
      << "#ifdef __cplusplus\n}\n#endif\n\n#endif\n";
@@ -300,15 +307,17 @@ llvm::Expected<std::vector<char>> emitObject(llvm::Module &module,
 }
 
 /// Adds `int32_t <name>_forward(const void *weights, void *const *inputs,
-/// void *const *outputs)` calling the lowered @forward with one pointer per
-/// input, parameter and output.
+/// void *const *outputs, void *scratch)` calling the lowered @forward with one
+/// pointer per input, parameter and output, then the scratch arena (malloc'ed
+/// for the call when |scratch| is NULL).
 llvm::Error addEntryPoint(llvm::Module &module, const Signature &sig,
                           const ArtifactOptions &options,
                           llvm::GlobalVariable *embedded) {
   llvm::Function *impl = module.getFunction("forward");
   if (!impl)
     return error("the lowered module has no forward function");
-  size_t expected = sig.inputs.size() + sig.params.size() + sig.outputs.size();
+  size_t expected =
+      sig.inputs.size() + sig.params.size() + sig.outputs.size() + 1;
   if (impl->arg_size() != expected)
     return error("the lowered forward takes " + llvm::Twine(impl->arg_size()) +
                  " pointers, expected " + llvm::Twine(expected));
@@ -318,15 +327,26 @@ llvm::Error addEntryPoint(llvm::Module &module, const Signature &sig,
   llvm::LLVMContext &ctx = module.getContext();
   llvm::Type *ptr = llvm::PointerType::getUnqual(ctx);
   llvm::Type *i32 = llvm::Type::getInt32Ty(ctx);
-  auto *type = llvm::FunctionType::get(i32, {ptr, ptr, ptr}, false);
+  llvm::Type *i64 = llvm::Type::getInt64Ty(ctx);
+  llvm::FunctionCallee mallocFn = module.getOrInsertFunction(
+      "malloc", llvm::FunctionType::get(ptr, {i64}, false));
+  llvm::FunctionCallee freeFn = module.getOrInsertFunction(
+      "free", llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), {ptr}, false));
+  auto *type = llvm::FunctionType::get(i32, {ptr, ptr, ptr, ptr}, false);
   auto *entry = llvm::Function::Create(type, llvm::GlobalValue::ExternalLinkage,
                                        options.name + "_forward", module);
   llvm::Value *weights = entry->getArg(0);
   llvm::Value *inputs = entry->getArg(1);
   llvm::Value *outputs = entry->getArg(2);
+  llvm::Value *scratch = entry->getArg(3);
   auto *body = llvm::BasicBlock::Create(ctx, "entry", entry);
   auto *missing = llvm::BasicBlock::Create(ctx, "missing", entry);
+  auto *checkArena = llvm::BasicBlock::Create(ctx, "check_arena", entry);
+  auto *allocate = llvm::BasicBlock::Create(ctx, "allocate", entry);
+  auto *noMemory = llvm::BasicBlock::Create(ctx, "no_memory", entry);
   auto *run = llvm::BasicBlock::Create(ctx, "run", entry);
+  auto *release = llvm::BasicBlock::Create(ctx, "release", entry);
+  auto *done = llvm::BasicBlock::Create(ctx, "done", entry);
   llvm::IRBuilder<> b(body);
   if (embedded) {
     llvm::Value *isNull = b.CreateIsNull(weights);
@@ -335,10 +355,25 @@ llvm::Error addEntryPoint(llvm::Module &module, const Signature &sig,
   llvm::Value *bad = b.CreateOr(b.CreateIsNull(inputs), b.CreateIsNull(outputs));
   if (!sig.params.empty())
     bad = b.CreateOr(bad, b.CreateIsNull(weights));
-  b.CreateCondBr(bad, missing, run);
+  b.CreateCondBr(bad, missing, checkArena);
   b.SetInsertPoint(missing);
   b.CreateRet(b.getInt32(1));
+
+  // The arena: the caller's, or one malloc'ed (and freed) for this call.
+  b.SetInsertPoint(checkArena);
+  llvm::Value *own = b.CreateIsNull(scratch);
+  b.CreateCondBr(own, allocate, run);
+  b.SetInsertPoint(allocate);
+  llvm::Value *allocated = b.CreateCall(
+      mallocFn, {b.getInt64(std::max<uint64_t>(sig.scratchBytes, 64))});
+  b.CreateCondBr(b.CreateIsNull(allocated), noMemory, run);
+  b.SetInsertPoint(noMemory);
+  b.CreateRet(b.getInt32(2));
+
   b.SetInsertPoint(run);
+  llvm::PHINode *arena = b.CreatePHI(ptr, 2);
+  arena->addIncoming(scratch, checkArena);
+  arena->addIncoming(allocated, allocate);
   std::vector<llvm::Value *> args;
   for (size_t i = 0; i < sig.inputs.size(); ++i)
     args.push_back(b.CreateLoad(ptr, b.CreateConstGEP1_64(ptr, inputs, i)));
@@ -346,7 +381,13 @@ llvm::Error addEntryPoint(llvm::Module &module, const Signature &sig,
     args.push_back(b.CreateConstGEP1_64(b.getInt8Ty(), weights, p.offset));
   for (size_t i = 0; i < sig.outputs.size(); ++i)
     args.push_back(b.CreateLoad(ptr, b.CreateConstGEP1_64(ptr, outputs, i)));
+  args.push_back(arena);
   b.CreateCall(impl, args);
+  b.CreateCondBr(own, release, done);
+  b.SetInsertPoint(release);
+  b.CreateCall(freeFn, {arena});
+  b.CreateBr(done);
+  b.SetInsertPoint(done);
   b.CreateRet(b.getInt32(0));
   return llvm::Error::success();
 }
@@ -398,6 +439,15 @@ llvm::Expected<Artifact> compileModel(Model &model,
   pipeline.printIR = options.printIR;
   if (failed(lowerToLLVMDialect(*model.module, pipeline)))
     return error("lowering failed (see the diagnostics above)");
+  {
+    ModuleOp module = model.module.get();
+    auto scratch = module->getAttrOfType<IntegerAttr>("lathe.scratch_bytes");
+    if (!scratch)
+      return error("internal error: the pipeline made no memory plan");
+    sig->scratchBytes = scratch.getInt();
+    artifact.signature.scratchBytes = scratch.getInt();
+    module->removeAttr("lathe.scratch_bytes");
+  }
 
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> module =

@@ -27,6 +27,7 @@ struct TensorSpec {
 struct Signature {
   std::vector<TensorSpec> inputs, params, outputs;
   uint64_t weightBytes = 0;
+  uint64_t scratchBytes = 0; ///< The memory plan's arena.
 };
 
 /// Current version of the descriptor format (see docs/artifact.md).

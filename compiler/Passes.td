@@ -58,6 +58,21 @@ def VectorizeContractions : Pass<"lathe-vectorize-contractions",
   ];
 }
 
+def PlanMemory : Pass<"lathe-plan-memory", "mlir::ModuleOp"> {
+  let summary = "Place intermediate buffers in one caller-provided arena";
+  let description = [{
+    `%b = memref.alloc() ... memref.dealloc %b => %b = memref.view %scratch[off]`
+    for every statically shaped buffer allocated and freed at the top level of
+    a function. Offsets come from the buffers' lifetimes (allocation to
+    deallocation, in program order): buffers that are never live together
+    share bytes. The arena is a new last argument `memref<Nxi8>` of each
+    function, N is recorded in the module attribute `lathe.scratch_bytes`
+    (the largest over functions), and each buffer is 64-byte aligned.
+    Buffers allocated inside loops or never freed keep their allocation.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect"];
+}
+
 def LowerMemrefCopy : Pass<"lathe-lower-memref-copy"> {
   let summary = "Rewrite memref.copy as linalg.copy";
   let description = [{

@@ -38,7 +38,8 @@ std::string cpuPipelineText() {
          "buffer-results-to-out-params{hoist-static-allocs=1 "
          "modify-public-functions=1},"
          "func.func(buffer-hoisting),buffer-deallocation-pipeline,"
-         "lathe-lower-memref-copy,"
+         // One caller-provided arena for every intermediate buffer.
+         "lathe-plan-memory,lathe-lower-memref-copy,"
          // Loops and vectors, then the LLVM dialect.
          "convert-linalg-to-loops,convert-vector-to-scf{full-unroll=1},"
          "expand-strided-metadata,lower-affine,convert-scf-to-cf,"

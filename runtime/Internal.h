@@ -10,6 +10,12 @@
 
 struct lathe_context {
   std::string lastError;
+  /// The arena for models' intermediate buffers, reused across calls and
+  /// grown to the largest module run on this context.
+  void *scratch = nullptr;
+  size_t scratchBytes = 0;
+
+  ~lathe_context();
 };
 
 struct lathe_tensor {
@@ -33,6 +39,10 @@ bool parseDType(const std::string &name, lathe_dtype_t &out);
 
 /// "1x3x224x224" for |dims| ("scalar" for rank 0).
 std::string shapeText(const std::vector<int64_t> &dims);
+
+/// The context's scratch arena of at least |bytes| (64-byte aligned), or
+/// NULL when it cannot be allocated.
+void *contextScratch(lathe_context_t *context, size_t bytes);
 
 /// Allocates a tensor owning 64-byte aligned, zeroed storage.
 lathe_status_t createTensor(lathe_context_t *context, lathe_dtype_t dtype,

@@ -23,7 +23,8 @@ struct TensorDesc {
   uint64_t offset = 0;
 };
 
-using ForwardFn = int32_t (*)(const void *, void *const *, void *const *);
+using ForwardFn = int32_t (*)(const void *, void *const *, void *const *,
+                              void *);
 
 } // namespace
 
@@ -31,7 +32,7 @@ struct lathe_module {
   void *handle = nullptr;
   std::string descriptor, name, target, weightsFile;
   bool externalWeights = false;
-  uint64_t weightBytes = 0, weightsHash = 0;
+  uint64_t weightBytes = 0, weightsHash = 0, scratchBytes = 0;
   std::vector<TensorDesc> inputs, outputs, params;
   void *weights = nullptr; ///< Side-file weights, or NULL for embedded.
   ForwardFn forward = nullptr;
@@ -105,6 +106,8 @@ std::string parseDescriptor(const std::string &text, lathe_module &m) {
       m.externalWeights = where_ == "external";
       if (m.externalWeights)
         m.weightsFile = rest();
+    } else if (kind == "scratch") {
+      fields >> m.scratchBytes;
     } else if (kind == "entry") {
       // Only forward exists in this format version.
     } else if (kind == "input" || kind == "output" || kind == "param") {
@@ -266,6 +269,8 @@ lathe_status_t lathe_module_run(lathe_context_t *context,
                                 size_t num_inputs,
                                 lathe_tensor_t **out_outputs,
                                 size_t num_outputs) {
+  if (!context)
+    return LATHE_INVALID_ARGUMENT;
   if (!module || !entry || (num_inputs && !inputs) ||
       (num_outputs && !out_outputs))
     return fail(context, LATHE_INVALID_ARGUMENT,
@@ -312,7 +317,15 @@ lathe_status_t lathe_module_run(lathe_context_t *context,
     }
     out[i] = made[i]->data;
   }
-  int32_t rc = module->forward(module->weights, in.data(), out.data());
+  void *scratch = contextScratch(context, module->scratchBytes);
+  if (!scratch) {
+    cleanup();
+    return fail(context, LATHE_OUT_OF_MEMORY,
+                "out of memory for " + std::to_string(module->scratchBytes) +
+                    " bytes of scratch");
+  }
+  int32_t rc =
+      module->forward(module->weights, in.data(), out.data(), scratch);
   if (rc != 0) {
     cleanup();
     return fail(context, LATHE_INTERNAL,

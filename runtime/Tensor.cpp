@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <new>
@@ -52,6 +53,19 @@ std::string shapeText(const std::vector<int64_t> &dims) {
   return s;
 }
 
+void *contextScratch(lathe_context_t *context, size_t bytes) {
+  if (bytes <= context->scratchBytes && context->scratch)
+    return context->scratch;
+  size_t rounded = (std::max<size_t>(bytes, 64) + 63) / 64 * 64;
+  void *fresh = std::aligned_alloc(64, rounded);
+  if (!fresh)
+    return nullptr;
+  std::free(context->scratch);
+  context->scratch = fresh;
+  context->scratchBytes = rounded;
+  return fresh;
+}
+
 lathe_status_t createTensor(lathe_context_t *context, lathe_dtype_t dtype,
                             const std::vector<int64_t> &dims,
                             lathe_tensor_t **out_tensor) {
@@ -60,6 +74,8 @@ lathe_status_t createTensor(lathe_context_t *context, lathe_dtype_t dtype,
 }
 
 } // namespace lathe::runtime
+
+lathe_context::~lathe_context() { std::free(scratch); }
 
 extern "C" {
 

@@ -28,7 +28,7 @@ def main():
                     "obj,header"], check=True)
     prefix = os.path.basename(base)
     exe = base + "_main"
-    subprocess.run(["cc", "-std=c99", "-Wall", "-Werror", "-I", work,
+    subprocess.run(["cc", "-std=c11", "-Wall", "-Werror", "-I", work,
                     '-DMODEL_HEADER="%s.h"' % prefix, "-DMODEL=" + prefix,
                     "-DMODEL_UPPER=" + prefix.upper(),
                     os.path.join(HERE, "embed_main.c"), base + ".o", "-lm",

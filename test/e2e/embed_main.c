@@ -1,6 +1,7 @@
 /* A plain C program that embeds a Lathe model: it includes the generated
  * header, links the object file, and calls the model with no runtime.
- * Build: cc -DMODEL_HEADER='"lenet.h"' -DMODEL=lenet embed_main.c lenet.o -lm
+ * Build: cc -DMODEL_HEADER='"lenet.h"' -DMODEL=lenet -DMODEL_UPPER=LENET
+ *        embed_main.c lenet.o -lm
  * Usage: embed_main input.bin output.bin (raw float32, row-major). */
 #include MODEL_HEADER
 
@@ -28,13 +29,16 @@ int main(int argc, char **argv) {
   fclose(f);
   void *inputs[] = {in};
   void *outputs[] = {out};
-  int rc = CAT(MODEL, _forward)(NULL, inputs, outputs);
+  /* A caller-owned arena from the header's size, as an embedded product
+   * would use a static buffer; NULL would make the call malloc one. */
+  void *scratch = aligned_alloc(64, (UPPER_NAME(_SCRATCH_BYTES) + 63) / 64 * 64);
+  int rc = CAT(MODEL, _forward)(NULL, inputs, outputs, scratch);
   if (rc != 0) {
     fprintf(stderr, "forward failed: %d\n", rc);
     return 1;
   }
   /* A NULL buffer is an error code, never a crash. */
-  if (CAT(MODEL, _forward)(NULL, NULL, outputs) == 0) {
+  if (CAT(MODEL, _forward)(NULL, NULL, outputs, scratch) == 0) {
     fprintf(stderr, "forward accepted NULL inputs\n");
     return 1;
   }
@@ -44,6 +48,20 @@ int main(int argc, char **argv) {
     return 1;
   }
   fclose(f);
+  /* Without a scratch buffer the call allocates its own: same numbers. */
+  float *again = malloc(out_count * sizeof(float));
+  void *outputs2[] = {again};
+  if (CAT(MODEL, _forward)(NULL, inputs, outputs2, NULL) != 0) {
+    fprintf(stderr, "forward without scratch failed\n");
+    return 1;
+  }
+  for (size_t i = 0; i < out_count; ++i)
+    if (again[i] != out[i]) {
+      fprintf(stderr, "output %zu differs without scratch\n", i);
+      return 1;
+    }
+  free(again);
+  free(scratch);
   free(in);
   free(out);
   return 0;
