@@ -32,6 +32,19 @@ def median_ms(fn, repeats, warmup):
     return statistics.median(times), min(times)
 
 
+RUNTIME = None
+
+
+def lathe_parallel(threads):
+    """The runtime's thread pool as the lathe_parallel_t* entry points take."""
+    ctx = ctypes.c_void_p()
+    opts = (ctypes.c_size_t * 2)(16, threads)  # {struct_size, num_threads}
+    if RUNTIME.lathe_context_create(opts, ctypes.byref(ctx)) != 0:
+        raise RuntimeError("lathe_context_create failed")
+    RUNTIME.lathe_context_parallel.restype = ctypes.c_void_p
+    return ctx, RUNTIME.lathe_context_parallel(ctx)
+
+
 def lathe_runner(lathe, onnx_path, work, name, x):
     so = os.path.join(work, name + ".so")
     t0 = time.perf_counter()
@@ -41,7 +54,7 @@ def lathe_runner(lathe, onnx_path, work, name, x):
     lib = ctypes.CDLL(so)
     fn = getattr(lib, name + "_forward")
     fn.restype = ctypes.c_int32
-    fn.argtypes = [ctypes.c_void_p] * 4
+    fn.argtypes = [ctypes.c_void_p] * 5
     out = np.empty(models_out_shape(name, x), np.float32)
     inputs = (ctypes.c_void_p * 1)(x.ctypes.data)
     outputs = (ctypes.c_void_p * 1)(out.ctypes.data)
@@ -52,11 +65,13 @@ def lathe_runner(lathe, onnx_path, work, name, x):
     scratch = np.zeros(scratch_bytes + 64, np.uint8)
     arena = ctypes.c_void_p(scratch.ctypes.data + (-scratch.ctypes.data) % 64)
 
-    def run():
-        if fn(None, inputs, outputs, arena) != 0:
-            raise RuntimeError("lathe forward failed")
-    run.keep_alive = (scratch, x, out)  # buffers the raw pointers refer to
-    return run, compile_s, os.path.getsize(so), out
+    def make_run(parallel):
+        def run():
+            if fn(None, inputs, outputs, arena, parallel) != 0:
+                raise RuntimeError("lathe forward failed")
+        run.keep_alive = (scratch, x, out)  # buffers the pointers refer to
+        return run
+    return make_run, compile_s, os.path.getsize(so), out
 
 
 def models_out_shape(name, x):
@@ -78,6 +93,9 @@ def main():
     p.add_argument("--warmup", type=int, default=5)
     args = p.parse_args()
     os.makedirs(args.work, exist_ok=True)
+    global RUNTIME
+    RUNTIME = ctypes.CDLL(os.path.join(os.path.dirname(args.lathe), "..",
+                                       "runtime", "liblathe_runtime.so"))
     import onnxruntime as ort
 
     rows = []
@@ -88,9 +106,9 @@ def main():
         module.load_state_dict(torch.load(os.path.join(args.work, name + ".pt")))
         _MODULES[name] = module
         x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
-        run_lathe, compile_s, so_bytes, out = lathe_runner(
+        make_run, compile_s, so_bytes, out = lathe_runner(
             args.lathe, onnx_path, args.work, name, x)
-        run_lathe()
+        make_run(None)()
         weights = sum(p.numel() * 4 for p in module.state_dict().values()
                       if p.dtype == torch.float32)
         with torch.no_grad():
@@ -109,7 +127,8 @@ def main():
             def run_torch():
                 with torch.inference_mode():
                     module(xt)
-            lathe_ms = median_ms(run_lathe, args.repeats, args.warmup)
+            _ctx, parallel = lathe_parallel(threads)
+            lathe_ms = median_ms(make_run(parallel), args.repeats, args.warmup)
             ort_ms = median_ms(lambda: sess.run(None, feed), args.repeats,
                                args.warmup)
             torch_ms = median_ms(run_torch, args.repeats, args.warmup)
@@ -118,9 +137,8 @@ def main():
               "max |lathe - torch| %.2g" % (name, compile_s, so_bytes / 1e6,
                                              weights / 1e6, err))
     print()
-    print("Lathe runs its generated code on one thread (no thread pool yet);")
-    print("the peers use the thread count shown. Median (min) of %d runs, ms."
-          % args.repeats)
+    print("Every engine uses the thread count shown (Lathe: its runtime's pool).")
+    print("Median (min) of %d runs, ms." % args.repeats)
     print("| model | threads | lathe | onnxruntime | pytorch | lathe / ort |")
     print("|---|---|---|---|---|---|")
     for name, threads, l, o, t in rows:

@@ -73,6 +73,27 @@ def PlanMemory : Pass<"lathe-plan-memory", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::arith::ArithDialect"];
 }
 
+def OutlineParallelLoops : Pass<"lathe-outline-parallel-loops",
+                                "mlir::ModuleOp"> {
+  let summary = "Run scf.forall loops through the caller's parallel_for";
+  let description = [{
+    `scf.forall (%i) = (lb) to (ub) step (s) { body } =>
+    call @lathe_dispatch_N(count, captures..., %parallel)` and
+    `func @lathe_task_N(%begin, %end, captures...) { for k in [begin, end):
+    body[%i = lb + k * s] }`, on buffers. Every function gains a last
+    argument `%parallel: !llvm.ptr` (a `lathe_parallel_t *`, possibly NULL);
+    code generation defines each `@lathe_dispatch_N` to pack the captures into
+    a closure and call `parallel->parallel_for(pool, count, trampoline,
+    closure)`, or the trampoline directly when `parallel` is NULL. Pure ops
+    defining captured views and constants are cloned into the task, so that
+    captures are statically shaped identity-layout buffers and scalars; a
+    loop whose captures cannot be made so stays in place (and is run serially
+    by `scf-forall-to-for`).
+  }];
+  let dependentDialects = ["mlir::scf::SCFDialect", "mlir::LLVM::LLVMDialect",
+                           "mlir::arith::ArithDialect", "mlir::func::FuncDialect"];
+}
+
 def LowerMemrefCopy : Pass<"lathe-lower-memref-copy"> {
   let summary = "Rewrite memref.copy as linalg.copy";
   let description = [{

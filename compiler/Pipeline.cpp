@@ -40,6 +40,8 @@ std::string cpuPipelineText() {
          "func.func(buffer-hoisting),buffer-deallocation-pipeline,"
          // One caller-provided arena for every intermediate buffer.
          "lathe-plan-memory,lathe-lower-memref-copy,"
+         // Parallel tile loops become tasks for the caller's thread pool.
+         "lathe-outline-parallel-loops,scf-forall-to-for,canonicalize,"
          // Loops and vectors, then the LLVM dialect.
          "convert-linalg-to-loops,convert-vector-to-scf{full-unroll=1},"
          "expand-strided-metadata,lower-affine,convert-scf-to-cf,"

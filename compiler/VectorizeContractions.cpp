@@ -191,6 +191,28 @@ struct VectorizeContractionsPass
           loopOrder.push_back(d);
       for (unsigned d : dims->k)
         loopOrder.push_back(d);
+      // The outermost tile loop with more than one tile runs its tiles in
+      // parallel (an scf.forall, one register tile per iteration).
+      SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+      for (int64_t d : loopOrder) {
+        if (llvm::is_contained(dims->k, unsigned(d)) || ranges[d] <= tiles[d])
+          continue;
+        SmallVector<int64_t> outerTiles(tiles.size(), 0);
+        outerTiles[d] = tiles[d];
+        scf::SCFTilingOptions outer;
+        outer.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
+        outer.setTileSizes(getAsIndexOpFoldResult(&getContext(), outerTiles));
+        auto split = scf::tileUsingSCF(
+            rewriter, cast<TilingInterface>(op.getOperation()), outer);
+        if (failed(split)) {
+          op.emitError("internal error: tiling a contraction failed");
+          return signalPassFailure();
+        }
+        rewriter.replaceOp(op, split->replacements);
+        op = cast<linalg::LinalgOp>(split->tiledOps.front());
+        rewriter.setInsertionPoint(op);
+        break;
+      }
       scf::SCFTilingOptions options;
       options.setLoopType(scf::SCFTilingOptions::LoopType::ForOp);
       options.setInterchange(loopOrder);

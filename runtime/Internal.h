@@ -5,11 +5,19 @@
 #include "lathe/runtime.h"
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
+namespace lathe::runtime {
+class ThreadPool;
+}
+
 struct lathe_context {
   std::string lastError;
+  int numThreads = 1;
+  /// Created on first use when numThreads > 1.
+  std::unique_ptr<lathe::runtime::ThreadPool> pool;
   /// The arena for models' intermediate buffers, reused across calls and
   /// grown to the largest module run on this context.
   void *scratch = nullptr;

@@ -24,7 +24,7 @@ struct TensorDesc {
 };
 
 using ForwardFn = int32_t (*)(const void *, void *const *, void *const *,
-                              void *);
+                              void *, const lathe_parallel_t *);
 
 } // namespace
 
@@ -324,8 +324,8 @@ lathe_status_t lathe_module_run(lathe_context_t *context,
                 "out of memory for " + std::to_string(module->scratchBytes) +
                     " bytes of scratch");
   }
-  int32_t rc =
-      module->forward(module->weights, in.data(), out.data(), scratch);
+  int32_t rc = module->forward(module->weights, in.data(), out.data(),
+                               scratch, lathe_context_parallel(context));
   if (rc != 0) {
     cleanup();
     return fail(context, LATHE_INTERNAL,

@@ -1,10 +1,12 @@
 // Contexts, tensors and NumPy .npy files.
 #include "runtime/Internal.h"
+#include "runtime/ThreadPool.h"
 
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <algorithm>
+#include <thread>
 #include <cstring>
 #include <fstream>
 #include <new>
@@ -93,11 +95,29 @@ lathe_status_t lathe_context_create(const lathe_context_options_t *options,
   *out_context = nullptr;
   if (options && options->struct_size != sizeof(lathe_context_options_t))
     return LATHE_INCOMPATIBLE;
+  if (options && options->num_threads < 0)
+    return LATHE_INVALID_ARGUMENT;
   auto *context = new (std::nothrow) lathe_context;
   if (!context)
     return LATHE_OUT_OF_MEMORY;
+  int threads = options ? options->num_threads : 0;
+  if (threads == 0)
+    threads = std::max(1u, std::thread::hardware_concurrency());
+  context->numThreads = threads;
   *out_context = context;
   return LATHE_OK;
+}
+
+int lathe_context_num_threads(const lathe_context_t *context) {
+  return context ? context->numThreads : 0;
+}
+
+const lathe_parallel_t *lathe_context_parallel(lathe_context_t *context) {
+  if (!context || context->numThreads <= 1)
+    return nullptr;
+  if (!context->pool)
+    context->pool = std::make_unique<ThreadPool>(context->numThreads);
+  return context->pool->callback();
 }
 
 void lathe_context_destroy(lathe_context_t *context) { delete context; }

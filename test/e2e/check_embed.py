@@ -1,6 +1,7 @@
 """C embedding check: `lathe compile --emit obj,header`, link the object into
-a plain C program (test/e2e/embed_main.c) with only libc/libm, run it, and
-compare with PyTorch. Tolerance: |c - torch| <= 1e-4 + 1e-4 * |torch|.
+a plain C program (test/e2e/embed_main.c) with only libc/libm (and pthread,
+which the program itself uses for its own parallel_for), run it, and compare
+with PyTorch. Tolerance: |c - torch| <= 1e-4 + 1e-4 * |torch|.
 
 Usage: check_embed.py LATHE WORK_DIR MODEL
 """
@@ -31,14 +32,14 @@ def main():
     subprocess.run(["cc", "-std=c11", "-Wall", "-Werror", "-I", work,
                     '-DMODEL_HEADER="%s.h"' % prefix, "-DMODEL=" + prefix,
                     "-DMODEL_UPPER=" + prefix.upper(),
-                    os.path.join(HERE, "embed_main.c"), base + ".o", "-lm",
+                    os.path.join(HERE, "embed_main.c"), base + ".o", "-lm", "-pthread",
                     "-o", exe], check=True)
     # The program needs nothing but libc and libm.
     deps = subprocess.run(["ldd", exe], capture_output=True, text=True).stdout
     for line in deps.splitlines():
         lib = line.strip().split()[0]
         if not any(k in lib for k in ("libc.so", "libm.so", "ld-linux",
-                                      "linux-vdso")):
+                                      "linux-vdso", "libpthread")):
             print("FAIL: embedded program depends on %s" % lib)
             return 1
     x = np.random.default_rng().standard_normal(shape).astype(np.float32)

@@ -5,8 +5,33 @@
  * Usage: embed_main input.bin output.bin (raw float32, row-major). */
 #include MODEL_HEADER
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+
+/* A two-thread parallel_for, as a product with its own threads would write
+ * one: the second half of [0, n) runs on a new thread. */
+struct half {
+  lathe_task_fn task;
+  void *closure;
+  int64_t begin, end;
+};
+
+static void *run_half(void *arg) {
+  struct half *h = arg;
+  h->task(h->closure, h->begin, h->end);
+  return NULL;
+}
+
+static void two_thread_for(void *pool, int64_t n, lathe_task_fn task,
+                           void *closure) {
+  (void)pool;
+  struct half second = {task, closure, n / 2, n};
+  pthread_t thread;
+  pthread_create(&thread, NULL, run_half, &second);
+  task(closure, 0, n / 2);
+  pthread_join(thread, NULL);
+}
 
 #define CAT2(a, b) a##b
 #define CAT(a, b) CAT2(a, b)
@@ -32,13 +57,13 @@ int main(int argc, char **argv) {
   /* A caller-owned arena from the header's size, as an embedded product
    * would use a static buffer; NULL would make the call malloc one. */
   void *scratch = aligned_alloc(64, (UPPER_NAME(_SCRATCH_BYTES) + 63) / 64 * 64);
-  int rc = CAT(MODEL, _forward)(NULL, inputs, outputs, scratch);
+  int rc = CAT(MODEL, _forward)(NULL, inputs, outputs, scratch, NULL);
   if (rc != 0) {
     fprintf(stderr, "forward failed: %d\n", rc);
     return 1;
   }
   /* A NULL buffer is an error code, never a crash. */
-  if (CAT(MODEL, _forward)(NULL, NULL, outputs, scratch) == 0) {
+  if (CAT(MODEL, _forward)(NULL, NULL, outputs, scratch, NULL) == 0) {
     fprintf(stderr, "forward accepted NULL inputs\n");
     return 1;
   }
@@ -48,16 +73,18 @@ int main(int argc, char **argv) {
     return 1;
   }
   fclose(f);
-  /* Without a scratch buffer the call allocates its own: same numbers. */
+  /* Without a scratch buffer the call allocates its own, and with a
+   * thread pool it splits its parallel loops: the same numbers either way. */
+  lathe_parallel_t pool = {two_thread_for, NULL};
   float *again = malloc(out_count * sizeof(float));
   void *outputs2[] = {again};
-  if (CAT(MODEL, _forward)(NULL, inputs, outputs2, NULL) != 0) {
-    fprintf(stderr, "forward without scratch failed\n");
+  if (CAT(MODEL, _forward)(NULL, inputs, outputs2, NULL, &pool) != 0) {
+    fprintf(stderr, "forward without scratch, with threads failed\n");
     return 1;
   }
   for (size_t i = 0; i < out_count; ++i)
     if (again[i] != out[i]) {
-      fprintf(stderr, "output %zu differs without scratch\n", i);
+      fprintf(stderr, "output %zu differs without scratch / with threads\n", i);
       return 1;
     }
   free(again);

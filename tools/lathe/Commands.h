@@ -24,6 +24,7 @@ struct RunOptions {
   std::string artifact;
   std::vector<std::string> inputs;  ///< "name=file.npy" or "file.npy".
   std::vector<std::string> outputs; ///< "name=file.npy" or "file.npy".
+  int threads = 0;                   ///< 0: one per CPU.
 };
 
 struct InspectOptions {

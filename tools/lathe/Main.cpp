@@ -61,6 +61,9 @@ int main(int argc, char **argv) {
                 "Where to write an output: name=file.npy, or file.npy in "
                 "output order (repeatable). Without it, outputs are "
                 "summarized on stdout");
+  r->add_option("-t,--threads", run.threads,
+                "Threads to run on (default 0: one per CPU)")
+      ->check(CLI::NonNegativeNumber);
 
   InspectOptions inspect;
   auto *i = app.add_subcommand(

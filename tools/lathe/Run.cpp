@@ -98,7 +98,10 @@ void summarize(const lathe_tensor_info_t &info, const lathe_tensor_t *t) {
 
 int runRun(const RunOptions &options) {
   lathe_context_t *rawContext = nullptr;
-  if (lathe_context_create(nullptr, &rawContext) != LATHE_OK)
+  lathe_context_options_t contextOptions;
+  lathe_context_options_init(&contextOptions);
+  contextOptions.num_threads = options.threads;
+  if (lathe_context_create(&contextOptions, &rawContext) != LATHE_OK)
     return reportError("cannot create a runtime context");
   std::unique_ptr<lathe_context_t, ContextDeleter> context(rawContext);
   auto failed = [&]() { return reportError(lathe_context_last_error(rawContext)); };

@@ -42,6 +42,19 @@ typedef enum lathe_dtype {
   LATHE_BOOL = 6,
 } lathe_dtype_t;
 
+#ifndef LATHE_PARALLEL_T_DEFINED
+#define LATHE_PARALLEL_T_DEFINED
+/* A thread pool the generated code may use: parallel_for runs
+ * task(closure, begin, end) over disjoint ranges covering [0, n) and
+ * returns when all have finished. (Generated headers declare the same.) */
+typedef void (*lathe_task_fn)(void *closure, int64_t begin, int64_t end);
+typedef struct lathe_parallel {
+  void (*parallel_for)(void *pool, int64_t n, lathe_task_fn task,
+                       void *closure);
+  void *pool;
+} lathe_parallel_t;
+#endif
+
 typedef struct lathe_context lathe_context_t;
 typedef struct lathe_module lathe_module_t;
 typedef struct lathe_tensor lathe_tensor_t;
@@ -57,7 +70,8 @@ typedef struct lathe_tensor_info {
 
 typedef struct lathe_context_options {
   size_t struct_size; /* sizeof(lathe_context_options_t); set by _init */
-  int reserved;       /* must be 0 */
+  int num_threads;    /* threads a call may use, the caller's included;
+                         0 (default): one per online CPU */
 } lathe_context_options_t;
 
 /* Fills |options| with the defaults. Thread-safe. */
@@ -68,6 +82,15 @@ LATHE_API void lathe_context_options_init(lathe_context_options_t *options);
 LATHE_API lathe_status_t
 lathe_context_create(const lathe_context_options_t *options,
                      lathe_context_t **out_context);
+
+/* The number of threads calls on |context| use. Thread-safe. */
+LATHE_API int lathe_context_num_threads(const lathe_context_t *context);
+
+/* The context's thread pool as the callback the generated entry points take
+ * (for calling an artifact's <name>_forward directly). Owned by the context;
+ * NULL when the context uses one thread. Not thread-safe for |context|. */
+LATHE_API const lathe_parallel_t *
+lathe_context_parallel(lathe_context_t *context);
 
 /* Destroys |context| (NULL is ignored). Not thread-safe for |context|. */
 LATHE_API void lathe_context_destroy(lathe_context_t *context);

@@ -1,0 +1,50 @@
+// A fixed-size thread pool for the generated code's parallel loops.
+#ifndef LATHE_RUNTIME_THREADPOOL_H
+#define LATHE_RUNTIME_THREADPOOL_H
+
+#include "lathe/runtime.h"
+
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace lathe::runtime {
+
+/// |threads| - 1 workers plus the calling thread. parallelFor splits [0, n)
+/// into one contiguous range per thread and returns when all are done.
+/// One parallelFor at a time (a pool belongs to one context).
+class ThreadPool {
+public:
+  explicit ThreadPool(int threads);
+  ~ThreadPool();
+  ThreadPool(const ThreadPool &) = delete;
+  ThreadPool &operator=(const ThreadPool &) = delete;
+
+  int size() const { return int(workers.size()) + 1; }
+  void parallelFor(int64_t n, lathe_task_fn task, void *closure);
+
+  /// The C callback bound to this pool.
+  const lathe_parallel_t *callback() const { return &self; }
+
+private:
+  void workerLoop(int index);
+  void runRange(int index);
+
+  std::vector<std::thread> workers;
+  std::mutex mutex;
+  std::condition_variable wake, finished;
+  uint64_t generation = 0;
+  int pending = 0;
+  bool stopping = false;
+  // The current job.
+  int64_t count = 0;
+  lathe_task_fn task = nullptr;
+  void *closure = nullptr;
+  lathe_parallel_t self;
+};
+
+} // namespace lathe::runtime
+
+#endif // LATHE_RUNTIME_THREADPOOL_H
