@@ -73,6 +73,23 @@ def PlanMemory : Pass<"lathe-plan-memory", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::arith::ArithDialect"];
 }
 
+def ParallelizeLinalg : Pass<"lathe-parallelize-linalg", "mlir::func::FuncOp"> {
+  let summary = "Split large linalg ops into parallel tiles";
+  let description = [{
+    `linalg op over (d0 x d1 x ...) => scf.forall %i in [0, dP) { op on
+    slice i of dP }` where dP is the op's outermost parallel dimension with
+    more than one element. Applies to ops on tensors that are not already in
+    a parallel loop and have at least `min-iterations` iterations, so that
+    small ops do not pay for waking threads.
+  }];
+  let options = [
+    Option<"minIterations", "min-iterations", "int64_t", /*default=*/"65536",
+           "Iteration-space size below which an op stays serial">,
+  ];
+  let dependentDialects = ["mlir::scf::SCFDialect", "mlir::tensor::TensorDialect",
+                           "mlir::affine::AffineDialect", "mlir::arith::ArithDialect"];
+}
+
 def OutlineParallelLoops : Pass<"lathe-outline-parallel-loops",
                                 "mlir::ModuleOp"> {
   let summary = "Run scf.forall loops through the caller's parallel_for";

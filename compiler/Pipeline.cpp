@@ -32,6 +32,8 @@ std::string cpuPipelineText() {
          "lathe-conv-to-im2col,canonicalize,"
          "func.func(lathe-vectorize-contractions),canonicalize,cse,"
          "loop-invariant-subset-hoisting,canonicalize,"
+         // Every other large op: tiles over its outermost parallel dimension.
+         "func.func(lathe-parallelize-linalg),canonicalize,"
          // Buffers: static shapes, results written into caller buffers.
          "one-shot-bufferize{bufferize-function-boundaries=1 "
          "function-boundary-type-conversion=identity-layout-map},"
