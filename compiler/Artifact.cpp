@@ -527,8 +527,9 @@ llvm::Expected<Artifact> compileModel(Model &model,
     auto scratch = module->getAttrOfType<IntegerAttr>("lathe.scratch_bytes");
     if (!scratch)
       return error("internal error: the pipeline made no memory plan");
-    sig->scratchBytes = scratch.getInt();
-    artifact.signature.scratchBytes = scratch.getInt();
+    // At least one cache line, so that a C array of this size is valid.
+    sig->scratchBytes = std::max<int64_t>(scratch.getInt(), 64);
+    artifact.signature.scratchBytes = sig->scratchBytes;
     module->removeAttr("lathe.scratch_bytes");
   }
 

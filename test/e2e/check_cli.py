@@ -69,6 +69,12 @@ def main():
     r = lathe("run", "lenet.so", "--input", "x=x.npy", "--output", "y=y.npy")
     check("run writes the output", r.returncode == 0 and
           np.load(os.path.join(WORK, "y.npy")).shape == (2, 10), r.stderr)
+    r = lathe("run", "lenet.so", "--input", "x=x.npy", "--threads", "1",
+              "--output", "y=y1.npy")
+    check("run --threads 1 gives the same output as the default pool",
+          r.returncode == 0 and np.array_equal(
+              np.load(os.path.join(WORK, "y1.npy")),
+              np.load(os.path.join(WORK, "y.npy"))), r.stderr)
     r = lathe("run", "lenet.so", "--input", "x.npy")
     check("run summarizes outputs without --output",
           r.returncode == 0 and "y: f32 2x10" in r.stdout, r.stdout + r.stderr)
