@@ -624,8 +624,9 @@ llvm::Error writeFileAtomically(const std::string &path,
   return llvm::Error::success();
 }
 
-llvm::Error linkSharedObject(llvm::ArrayRef<std::string> objects,
-                             const std::string &soPath) {
+/// Links |objects| into |soPath| with cc, through a temporary file.
+static llvm::Error linkObjects(llvm::ArrayRef<std::string> objects,
+                               const std::string &soPath) {
   auto cc = llvm::sys::findProgramByName("cc");
   if (!cc)
     return error("linking a shared object needs a C compiler driver ('cc') "
@@ -648,6 +649,22 @@ llvm::Error linkSharedObject(llvm::ArrayRef<std::string> objects,
   if (auto ec = llvm::sys::fs::rename(temp, soPath))
     return error("cannot write " + soPath + ": " + ec.message());
   return llvm::Error::success();
+}
+
+llvm::Error writeSharedObject(const Artifact &artifact,
+                              const std::string &soPath) {
+  llvm::SmallString<128> dir;
+  if (auto ec = llvm::sys::fs::createUniqueDirectory("lathe-link", dir))
+    return error("cannot create a temporary folder: " + ec.message());
+  std::string obj = (dir + "/model.o").str();
+  std::string loader = (dir + "/loader.o").str();
+  llvm::Error err = writeFileAtomically(obj, artifact.object);
+  if (!err)
+    err = writeFileAtomically(loader, artifact.loaderObject);
+  if (!err)
+    err = linkObjects({obj, loader}, soPath);
+  llvm::sys::fs::remove_directories(dir);
+  return err;
 }
 
 } // namespace lathe

@@ -68,10 +68,11 @@ llvm::Expected<Signature> readSignature(const Model &model);
 llvm::Expected<Artifact> compileModel(Model &model,
                                       const ArtifactOptions &options);
 
-/// Links |objects| into the shared object |soPath| with the system C
-/// compiler driver (cc), adding libm.
-llvm::Error linkSharedObject(llvm::ArrayRef<std::string> objects,
-                             const std::string &soPath);
+/// Links |artifact|'s object and loader stub into the shared object |soPath|
+/// with the system C compiler driver (cc), adding libm. The objects go
+/// through a private temporary folder; |soPath| is replaced atomically.
+llvm::Error writeSharedObject(const Artifact &artifact,
+                              const std::string &soPath);
 
 /// Writes |data| to |path| through a temporary file and a rename, so that a
 /// failure never leaves a half-written file in place of an old one.

@@ -184,16 +184,14 @@ std::string compileToSharedObject(const std::string &onnxPath,
     error += llvm::toString(artifact.takeError());
     return "";
   }
-  std::string obj = dir + "/" + name + ".o", loader = dir + "/loader.o",
-              so = dir + "/" + name + ".so";
-  llvm::Error err = writeFileAtomically(obj, artifact->object);
-  if (!err)
-    err = writeFileAtomically(loader, artifact->loaderObject);
-  if (!err && externalWeights)
-    err = writeFileAtomically(dir + "/" + name + ".weights", artifact->weights);
-  if (!err)
-    err = linkSharedObject({obj, loader}, so);
-  if (err) {
+  std::string so = dir + "/" + name + ".so";
+  if (externalWeights)
+    if (auto err = writeFileAtomically(dir + "/" + name + ".weights",
+                                       artifact->weights)) {
+      error += llvm::toString(std::move(err));
+      return "";
+    }
+  if (auto err = writeSharedObject(*artifact, so)) {
     error += llvm::toString(std::move(err));
     return "";
   }

@@ -131,17 +131,7 @@ int runCompile(const CompileOptions &options) {
     if (auto err = writeOutput(base + ".weights", artifact->weights))
       return reportError(llvm::toString(std::move(err)));
   if (wants("so")) {
-    llvm::SmallString<128> dir;
-    if (auto ec = llvm::sys::fs::createUniqueDirectory("lathe-link", dir))
-      return reportError("cannot create a temporary folder: " + ec.message());
-    std::string obj = (dir + "/model.o").str(), loader = (dir + "/loader.o").str();
-    llvm::Error err = writeFileAtomically(obj, artifact->object);
-    if (!err)
-      err = writeFileAtomically(loader, artifact->loaderObject);
-    if (!err)
-      err = linkSharedObject({obj, loader}, base + ".so");
-    llvm::sys::fs::remove_directories(dir);
-    if (err)
+    if (auto err = writeSharedObject(*artifact, base + ".so"))
       return reportError(llvm::toString(std::move(err)));
     std::cout << "wrote " << base << ".so\n";
   }
