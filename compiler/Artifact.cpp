@@ -434,7 +434,12 @@ llvm::Error addEntryPoint(llvm::Module &module, const Signature &sig,
     llvm::Value *isNull = b.CreateIsNull(weights);
     weights = b.CreateSelect(isNull, embedded, weights);
   }
-  llvm::Value *bad = b.CreateOr(b.CreateIsNull(inputs), b.CreateIsNull(outputs));
+  // Only the pointers the model reads must be non-NULL.
+  llvm::Value *bad = b.getFalse();
+  if (!sig.inputs.empty())
+    bad = b.CreateOr(bad, b.CreateIsNull(inputs));
+  if (!sig.outputs.empty())
+    bad = b.CreateOr(bad, b.CreateIsNull(outputs));
   if (!sig.params.empty())
     bad = b.CreateOr(bad, b.CreateIsNull(weights));
   b.CreateCondBr(bad, missing, checkArena);

@@ -98,12 +98,6 @@ LogicalResult inferPool2d(std::optional<Location> loc, StringRef op,
     return failure();
   SmallVector<int64_t> shape(type.getShape());
   for (int i = 0; i < 2; ++i) {
-    // torch and ONNX: padding may not exceed half the (dilated) kernel.
-    int64_t extent = dilations[i] * (kernel[i] - 1) + 1;
-    if (pads[i] > extent / 2 || pads[i + 2] > extent / 2)
-      return fail(loc, op + " expected pads at most half the kernel extent " +
-                           Twine(extent) + ", got " + Twine(pads[i]) + " and " +
-                           Twine(pads[i + 2]));
     shape[2 + i] = windowOutputSize(shape[2 + i], pads[i], pads[i + 2],
                                     kernel[i], strides[i], dilations[i],
                                     ceilMode);

@@ -1252,9 +1252,9 @@ FailureOr<Model> importOnnx(MLIRContext &ctx, const std::string &path,
     return failure();
   }
   int64_t opset = defaultOpset(**model);
-  if (opset < 7 || opset > 21) {
+  if (opset < 1 || opset > 21) {
     emitError(UnknownLoc::get(&ctx))
-        << path << ": opset " << opset << " is not supported (7 to 21 are)";
+        << path << ": opset " << opset << " is not supported (1 to 21 are)";
     return failure();
   }
   Importer importer(ctx, **model, path, options);

@@ -161,7 +161,7 @@ TEST_CASE("importer resolves Reshape's 0 and -1 entries") {
                       "divide by 5"));
 }
 
-TEST_CASE("importer rejects an opset outside 7..21") {
+TEST_CASE("importer rejects an opset outside 1..21") {
   onnx::ModelProto model = linearReluModel();
   model.mutable_opset_import(0)->set_version(99);
   ImportOutcome r = importFile(save(model, makeTempDir()));

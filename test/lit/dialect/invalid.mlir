@@ -117,15 +117,6 @@ func.func @bn_channels(%x: tensor<1x4x8x8xf32>, %s: tensor<3xf32>) {
 
 // -----
 
-func.func @pool_pads(%x: tensor<1x4x8x8xf32>) {
-  // expected-error @+2 {{lathe.max_pool2d expected pads at most half the kernel extent 2, got 2 and 0}}
-  // expected-error @+1 {{failed to infer returned types}}
-  %0 = lathe.max_pool2d %x {kernel = array<i64: 2, 2>, pads = array<i64: 2, 0, 0, 0>} : tensor<1x4x8x8xf32> -> tensor<1x4x9x7xf32>
-  return
-}
-
-// -----
-
 func.func @pool_kernel(%x: tensor<1x4x8x8xf32>) {
   // expected-error @+2 {{lathe.avg_pool2d expected 2 kernel sizes, got 1}}
   // expected-error @+1 {{failed to infer returned types}}

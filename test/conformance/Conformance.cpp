@@ -1,0 +1,388 @@
+// lathe-conformance: runs the ONNX backend test data through the whole
+// compiler (import, compile, link, load, run) and compares with the stored
+// outputs. Prints one row per case and the totals per suite.
+//
+// Usage: lathe-conformance [--jobs N] [--filter SUBSTRING] [--table FILE]
+//                          [--min-passed N] DATA_DIR [SUITE...]
+// DATA_DIR holds suites (node, pytorch-converted, ...) of case folders with
+// model.onnx and test_data_set_*/{input,output}_*.pb. Each case runs in a
+// child process, so that a crash is a failed case, not a failed run.
+#include "compiler/Artifact.h"
+#include "compiler/Pipeline.h"
+#include "frontends/onnx/OnnxImporter.h"
+#include "frontends/onnx/OnnxModel.h"
+#include "lathe/runtime.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+
+#include "onnx/onnx_pb.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace {
+
+using namespace lathe;
+
+// ONNX's backend tolerances (onnx/backend/test/runner).
+constexpr double kRtol = 1e-3, kAtol = 1e-7;
+
+struct Outcome {
+  std::string status; ///< pass, fail, unsupported
+  std::string detail;
+  double maxAbs = 0, maxRel = 0;
+};
+
+std::vector<std::string> sortedEntries(const std::string &dir,
+                                       llvm::StringRef prefix) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (llvm::sys::fs::directory_iterator it(dir, ec), end; it != end && !ec;
+       it.increment(ec)) {
+    llvm::StringRef name = llvm::sys::path::filename(it->path());
+    if (name.starts_with(prefix))
+      out.push_back(it->path());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+/// Reads a serialized TensorProto.
+llvm::Expected<TensorValue> readTensorFile(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  onnx::TensorProto proto;
+  if (!in || !proto.ParseFromIstream(&in))
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "cannot read " + path);
+  return decodeTensor(proto, llvm::sys::path::parent_path(path).str());
+}
+
+/// Compares |got| (a runtime tensor) with |want|; fills max errors.
+bool compare(const lathe_tensor_t *got, const TensorValue &want,
+             Outcome &outcome, const std::string &name) {
+  lathe_tensor_info_t info;
+  lathe_tensor_info(got, &info);
+  std::vector<int64_t> dims(info.dims, info.dims + info.rank);
+  if (dims != want.shape || int(info.dtype) != int(want.dtype)) {
+    outcome.detail = "output " + name + " has the wrong shape or type";
+    return false;
+  }
+  TensorValue g;
+  g.dtype = want.dtype;
+  g.shape = dims;
+  const char *data = static_cast<const char *>(lathe_tensor_data(got));
+  g.bytes.assign(data, data + lathe_tensor_num_bytes(got));
+  bool isFloat = want.dtype == DType::F32 || want.dtype == DType::F64;
+  bool ok = true;
+  for (int64_t i = 0; i < want.numElements(); ++i) {
+    if (!isFloat) {
+      if (g.intAt(i) != want.intAt(i))
+        ok = false;
+      continue;
+    }
+    double a = g.floatAt(i), b = want.floatAt(i);
+    if (std::isnan(a) && std::isnan(b))
+      continue;
+    if (std::isinf(a) || std::isinf(b)) {
+      ok &= a == b;
+      continue;
+    }
+    double err = std::fabs(a - b);
+    outcome.maxAbs = std::max(outcome.maxAbs, err);
+    if (b != 0)
+      outcome.maxRel = std::max(outcome.maxRel, err / std::fabs(b));
+    if (!(err <= kAtol + kRtol * std::fabs(b)))
+      ok = false;
+  }
+  if (!ok)
+    outcome.detail = "output " + name + " differs from the reference";
+  return ok;
+}
+
+/// The whole run of one case, in the child process.
+Outcome runCase(const std::string &caseDir, const std::string &workDir) {
+  Outcome outcome;
+  std::string model = caseDir + "/model.onnx";
+  mlir::DialectRegistry registry;
+  registerCompilerDialects(registry);
+  mlir::MLIRContext context(registry);
+  std::string diagnostics;
+  mlir::ScopedDiagnosticHandler handler(&context, [&](mlir::Diagnostic &d) {
+    if (diagnostics.empty())
+      diagnostics = d.str();
+    return mlir::success();
+  });
+  auto imported = importOnnx(context, model, {});
+  if (mlir::failed(imported)) {
+    outcome.status = "unsupported";
+    outcome.detail = diagnostics;
+    return outcome;
+  }
+  ArtifactOptions options;
+  options.name = "model";
+  auto artifact = compileModel(*imported, options);
+  if (!artifact) {
+    outcome.status = "fail";
+    outcome.detail = "compile: " + llvm::toString(artifact.takeError()) +
+                     (diagnostics.empty() ? "" : ": " + diagnostics);
+    return outcome;
+  }
+  std::string so = workDir + "/model.so";
+  if (auto err = writeSharedObject(*artifact, so)) {
+    outcome.status = "fail";
+    outcome.detail = llvm::toString(std::move(err));
+    return outcome;
+  }
+  lathe_context_options_t contextOptions;
+  lathe_context_options_init(&contextOptions);
+  contextOptions.num_threads = 1; // The cases run in parallel already.
+  lathe_context_t *ctx = nullptr;
+  lathe_module_t *module = nullptr;
+  lathe_context_create(&contextOptions, &ctx);
+  if (lathe_module_load(ctx, so.c_str(), &module) != LATHE_OK) {
+    outcome.status = "fail";
+    outcome.detail = lathe_context_last_error(ctx);
+    return outcome;
+  }
+  outcome.status = "pass";
+  for (const std::string &set : sortedEntries(caseDir, "test_data_set_")) {
+    std::vector<TensorValue> inputs, outputs;
+    for (const std::string &f : sortedEntries(set, "input_")) {
+      auto t = readTensorFile(f);
+      if (!t) {
+        outcome.status = "unsupported";
+        outcome.detail = "test data: " + llvm::toString(t.takeError());
+        return outcome;
+      }
+      inputs.push_back(std::move(*t));
+    }
+    for (const std::string &f : sortedEntries(set, "output_")) {
+      auto t = readTensorFile(f);
+      if (!t) {
+        outcome.status = "unsupported";
+        outcome.detail = "test data: " + llvm::toString(t.takeError());
+        return outcome;
+      }
+      outputs.push_back(std::move(*t));
+    }
+    std::vector<lathe_tensor_t *> in(inputs.size()), out(outputs.size());
+    for (size_t i = 0; i < inputs.size(); ++i)
+      lathe_tensor_wrap(ctx, lathe_dtype_t(inputs[i].dtype),
+                        inputs[i].shape.size(), inputs[i].shape.data(),
+                        inputs[i].bytes.empty() ? (void *)"" : inputs[i].bytes.data(),
+                        &in[i]);
+    if (lathe_module_run(ctx, module, "forward", in.data(), in.size(),
+                         out.data(), out.size()) != LATHE_OK) {
+      outcome.status = "fail";
+      outcome.detail = std::string("run: ") + lathe_context_last_error(ctx);
+      return outcome;
+    }
+    for (size_t i = 0; i < outputs.size(); ++i) {
+      if (!compare(out[i], outputs[i], outcome, std::to_string(i)))
+        outcome.status = "fail";
+      lathe_tensor_destroy(out[i]);
+    }
+    for (lathe_tensor_t *t : in)
+      lathe_tensor_destroy(t);
+  }
+  lathe_module_destroy(module);
+  lathe_context_destroy(ctx);
+  return outcome;
+}
+
+/// One line: status \t maxAbs \t maxRel \t detail (tabs and newlines in the
+/// detail replaced).
+std::string encode(const Outcome &o) {
+  std::string detail = o.detail;
+  std::replace(detail.begin(), detail.end(), '\n', ' ');
+  std::replace(detail.begin(), detail.end(), '\t', ' ');
+  std::ostringstream os;
+  os << o.status << "\t" << o.maxAbs << "\t" << o.maxRel << "\t" << detail;
+  return os.str();
+}
+
+Outcome decode(const std::string &line) {
+  Outcome o;
+  std::istringstream in(line);
+  std::string abs, rel;
+  std::getline(in, o.status, '\t');
+  std::getline(in, abs, '\t');
+  std::getline(in, rel, '\t');
+  std::getline(in, o.detail);
+  o.maxAbs = abs.empty() ? 0 : std::stod(abs);
+  o.maxRel = rel.empty() ? 0 : std::stod(rel);
+  return o;
+}
+
+struct Running {
+  pid_t pid;
+  int fd;
+  size_t index;
+  std::string work;
+};
+
+} // namespace
+
+int main(int argc, char **argv) {
+  int jobs = int(std::max(1L, sysconf(_SC_NPROCESSORS_ONLN)));
+  std::string filter, tablePath, dataDir;
+  long minPassed = -1;
+  std::vector<std::string> suites;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--jobs" && i + 1 < argc)
+      jobs = std::max(1, std::atoi(argv[++i]));
+    else if (arg == "--filter" && i + 1 < argc)
+      filter = argv[++i];
+    else if (arg == "--table" && i + 1 < argc)
+      tablePath = argv[++i];
+    else if (arg == "--min-passed" && i + 1 < argc)
+      minPassed = std::atol(argv[++i]);
+    else if (dataDir.empty())
+      dataDir = arg;
+    else
+      suites.push_back(arg);
+  }
+  if (dataDir.empty()) {
+    std::cerr << "usage: lathe-conformance [--jobs N] [--filter S] [--table F] "
+                 "[--min-passed N] DATA_DIR [SUITE...]\n";
+    return 2;
+  }
+  if (suites.empty())
+    suites = {"node", "pytorch-converted", "pytorch-operator", "simple"};
+
+  struct Case {
+    std::string suite, name, dir;
+    Outcome outcome;
+  };
+  std::vector<Case> cases;
+  for (const std::string &suite : suites)
+    for (const std::string &dir : sortedEntries(dataDir + "/" + suite, "")) {
+      std::string name = llvm::sys::path::filename(dir).str();
+      if (!llvm::sys::fs::exists(dir + "/model.onnx"))
+        continue;
+      if (!filter.empty() && name.find(filter) == std::string::npos)
+        continue;
+      cases.push_back({suite, name, dir, {}});
+    }
+
+  llvm::SmallString<128> workRoot;
+  if (llvm::sys::fs::createUniqueDirectory("lathe-conformance", workRoot)) {
+    std::cerr << "lathe-conformance: cannot create a work folder\n";
+    return 2;
+  }
+
+  std::vector<Running> running;
+  size_t next = 0;
+  auto reap = [&](bool block) {
+    for (size_t r = 0; r < running.size();) {
+      int status = 0;
+      pid_t done = waitpid(running[r].pid, &status, block ? 0 : WNOHANG);
+      if (done == 0) {
+        ++r;
+        continue;
+      }
+      std::string line;
+      char buf[4096];
+      ssize_t n;
+      while ((n = read(running[r].fd, buf, sizeof(buf))) > 0)
+        line.append(buf, size_t(n));
+      close(running[r].fd);
+      Outcome &o = cases[running[r].index].outcome;
+      if (WIFSIGNALED(status)) {
+        o.status = "fail";
+        o.detail = std::string("crashed: ") + strsignal(WTERMSIG(status));
+      } else if (line.empty()) {
+        o.status = "fail";
+        o.detail = "exited without a result";
+      } else {
+        o = decode(line);
+      }
+      llvm::sys::fs::remove_directories(running[r].work);
+      running.erase(running.begin() + long(r));
+      block = false;
+    }
+  };
+  while (next < cases.size() || !running.empty()) {
+    while (next < cases.size() && int(running.size()) < jobs) {
+      std::string work = (workRoot + "/" + std::to_string(next)).str();
+      llvm::sys::fs::create_directories(work);
+      int fds[2];
+      if (pipe(fds) != 0) {
+        std::cerr << "lathe-conformance: pipe failed\n";
+        return 2;
+      }
+      pid_t pid = fork();
+      if (pid == 0) {
+        close(fds[0]);
+        Outcome o = runCase(cases[next].dir, work);
+        std::string line = encode(o);
+        ssize_t unused = write(fds[1], line.data(), line.size());
+        (void)unused;
+        _exit(0);
+      }
+      close(fds[1]);
+      running.push_back({pid, fds[0], next, work});
+      ++next;
+    }
+    // Drain pipes while waiting so that a long detail cannot block a child.
+    reap(running.size() >= size_t(jobs) || next >= cases.size());
+  }
+  llvm::sys::fs::remove_directories(workRoot);
+
+  std::ostringstream table;
+  std::map<std::string, std::map<std::string, int>> totals;
+  table << "| suite | test | status | max abs err | max rel err | detail |\n"
+        << "|---|---|---|---|---|---|\n";
+  for (const Case &c : cases) {
+    ++totals[c.suite][c.outcome.status];
+    table << "| " << c.suite << " | " << c.name << " | " << c.outcome.status
+          << " | " << c.outcome.maxAbs << " | " << c.outcome.maxRel << " | "
+          << c.outcome.detail << " |\n";
+  }
+  int passed = 0, failed = 0, unsupported = 0;
+  std::ostringstream summary;
+  summary << "\n| suite | passed | failed | unsupported | total |\n"
+          << "|---|---|---|---|---|\n";
+  for (auto &[suite, counts] : totals) {
+    int p = counts["pass"], f = counts["fail"], u = counts["unsupported"];
+    summary << "| " << suite << " | " << p << " | " << f << " | " << u
+            << " | " << p + f + u << " |\n";
+    passed += p;
+    failed += f;
+    unsupported += u;
+  }
+  summary << "| all | " << passed << " | " << failed << " | " << unsupported
+          << " | " << passed + failed + unsupported << " |\n";
+  if (!tablePath.empty()) {
+    std::ofstream(tablePath) << table.str() << summary.str();
+  } else {
+    std::cout << table.str();
+  }
+  std::cout << summary.str();
+  for (const Case &c : cases)
+    if (c.outcome.status == "fail")
+      std::cout << "FAIL " << c.suite << "/" << c.name << ": "
+                << c.outcome.detail << "\n";
+  bool ok = failed == 0 && (minPassed < 0 || passed >= minPassed);
+  if (minPassed >= 0 && passed < minPassed)
+    std::cout << "passed " << passed << " is below the recorded minimum "
+              << minPassed << "\n";
+  std::cout << passed << " passed, " << failed << " failed, " << unsupported
+            << " skipped\n";
+  return ok ? 0 : 1;
+}
