@@ -116,6 +116,17 @@ def main():
                           capture_output=True, text=True)
     check("two models link into one program", ra.returncode == 0 and
           rb.returncode == 0 and link.returncode == 0, link.stderr)
+    r = lathe("compile", lenet, "-o", "cross", "--emit", "obj,header",
+              "--target-triple", "aarch64-unknown-linux-gnu")
+    obj = os.path.join(WORK, "cross.o")
+    # ELF e_machine (bytes 18-19, little-endian): 183 is AArch64.
+    machine = (int.from_bytes(open(obj, "rb").read(20)[18:20], "little")
+               if os.path.exists(obj) else None)
+    check("--target-triple cross-compiles (AArch64 object)",
+          r.returncode == 0 and machine == 183, "%s machine=%s" % (r.stderr, machine))
+    check("an unknown target triple is one clear error", *one_error_line(
+        lathe("compile", lenet, "--emit", "obj", "--target-triple", "nonsense-cpu-os"),
+        "unknown target triple 'nonsense-cpu-os'"))
     check("--name must be a C identifier", *one_error_line(
         lathe("compile", lenet, "--name", "9lives", "--emit", "obj"),
         "not a C identifier"))
