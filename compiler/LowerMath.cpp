@@ -9,6 +9,8 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Transforms/DialectConversion.h"
 
+#include <limits>
+
 using namespace mlir;
 
 namespace lathe {
@@ -212,6 +214,114 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
   }
 };
 
+enum class ReduceKind {
+  Sum, Mean, Max, Min, Prod, L1, L2, SumSquare, LogSum, LogSumExp
+};
+
+/// reduce_<kind>(x) over axes => a reduction generic, then the kind's
+/// finishing step (mean: / count, l2: sqrt, log_sum: log). log_sum_exp(x) = m + log(sum(exp(x - m))), m = max(x).
+template <typename SourceOp, ReduceKind kind>
+struct ReduceLowering : OpConversionPattern<SourceOp> {
+  using OpConversionPattern<SourceOp>::OpConversionPattern;
+  using Adaptor = typename SourceOp::Adaptor;
+
+  LogicalResult
+  matchAndRewrite(SourceOp op, Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getInput();
+    auto inType = cast<RankedTensorType>(x.getType());
+    ArrayRef<int64_t> axes = op.getAxes();
+    if (axes.empty()) {
+      rewriter.replaceOp(op, x);
+      return success();
+    }
+    double inf = std::numeric_limits<double>::infinity();
+    bool keep = op.getKeepdims();
+    auto add = [](OpBuilder &b, Location l, Value acc, Value v) -> Value {
+      return arith::AddFOp::create(b, l, acc, v);
+    };
+    Value reduced;
+    if constexpr (kind == ReduceKind::LogSumExp) {
+      Value max = reduceOver(rewriter, loc, x, axes, keep, -inf,
+                             [](OpBuilder &b, Location l, Value acc,
+                                ValueRange in) -> Value {
+                               return arith::MaximumFOp::create(b, l, acc, in[0]);
+                             });
+      // A row of -inf (or +inf) has max = +-inf: shift by 0 there instead.
+      Value sum = reduceOver(
+          rewriter, loc, {x, max}, axes, keep, 0.0,
+          [&](OpBuilder &b, Location l, Value acc, ValueRange in) -> Value {
+            Value zero = floatConstant(b, l, in[0].getType(), 0.0);
+            Value finite = arith::CmpFOp::create(
+                b, l, arith::CmpFPredicate::ONE,
+                math::AbsFOp::create(b, l, in[1]),
+                floatConstant(b, l, in[0].getType(), inf));
+            Value shift = arith::SelectOp::create(b, l, finite, in[1], zero);
+            Value e = math::ExpOp::create(
+                b, l, arith::SubFOp::create(b, l, in[0], shift));
+            return add(b, l, acc, e);
+          });
+      auto compact = cast<RankedTensorType>(sum.getType());
+      reduced = elementwise(
+          rewriter, loc, {sum, max}, compact,
+          [&](OpBuilder &b, Location l, ValueRange in) -> Value {
+            Value zero = floatConstant(b, l, in[0].getType(), 0.0);
+            Value finite = arith::CmpFOp::create(
+                b, l, arith::CmpFPredicate::ONE, math::AbsFOp::create(b, l, in[1]),
+                floatConstant(b, l, in[0].getType(), inf));
+            Value shift = arith::SelectOp::create(b, l, finite, in[1], zero);
+            return arith::AddFOp::create(b, l, math::LogOp::create(b, l, in[0]),
+                                         shift);
+          });
+    } else {
+      double init = kind == ReduceKind::Max    ? -inf
+                    : kind == ReduceKind::Min  ? inf
+                    : kind == ReduceKind::Prod ? 1.0
+                                               : 0.0;
+      reduced = reduceOver(
+          rewriter, loc, x, axes, keep, init,
+          [](OpBuilder &b, Location l, Value acc, ValueRange in) -> Value {
+            Value v = in[0];
+            switch (kind) {
+            case ReduceKind::Max:
+              return arith::MaximumFOp::create(b, l, acc, v);
+            case ReduceKind::Min:
+              return arith::MinimumFOp::create(b, l, acc, v);
+            case ReduceKind::Prod:
+              return arith::MulFOp::create(b, l, acc, v);
+            case ReduceKind::L1:
+              return arith::AddFOp::create(b, l, acc, math::AbsFOp::create(b, l, v));
+            case ReduceKind::L2:
+            case ReduceKind::SumSquare:
+              return arith::AddFOp::create(b, l, acc,
+                                           arith::MulFOp::create(b, l, v, v));
+            default:
+              return arith::AddFOp::create(b, l, acc, v);
+            }
+          });
+      int64_t count = 1;
+      for (int64_t a : axes)
+        count *= inType.getDimSize(a);
+      auto compact = cast<RankedTensorType>(reduced.getType());
+      if (kind == ReduceKind::Mean || kind == ReduceKind::L2 ||
+          kind == ReduceKind::LogSum)
+        reduced = elementwise(
+            rewriter, loc, reduced, compact,
+            [&](OpBuilder &b, Location l, ValueRange in) -> Value {
+              if (kind == ReduceKind::Mean)
+                return arith::DivFOp::create(
+                    b, l, in[0], floatConstant(b, l, in[0].getType(), double(count)));
+              if (kind == ReduceKind::L2)
+                return math::SqrtOp::create(b, l, in[0]);
+              return math::LogOp::create(b, l, in[0]);
+            });
+    }
+    rewriter.replaceOp(op, reduced);
+    return success();
+  }
+};
+
 } // namespace
 
 void populateLowerMathPatterns(RewritePatternSet &patterns) {
@@ -225,6 +335,16 @@ void populateLowerMathPatterns(RewritePatternSet &patterns) {
                BinaryLowering<MulOp, arith::MulFOp>,
                BinaryLowering<DivOp, arith::DivFOp>>(ctx);
   patterns.add<GemmLowering, MatmulLowering>(ctx);
+  patterns.add<ReduceLowering<ReduceSumOp, ReduceKind::Sum>,
+               ReduceLowering<ReduceMeanOp, ReduceKind::Mean>,
+               ReduceLowering<ReduceMaxOp, ReduceKind::Max>,
+               ReduceLowering<ReduceMinOp, ReduceKind::Min>,
+               ReduceLowering<ReduceProdOp, ReduceKind::Prod>,
+               ReduceLowering<ReduceL1Op, ReduceKind::L1>,
+               ReduceLowering<ReduceL2Op, ReduceKind::L2>,
+               ReduceLowering<ReduceSumSquareOp, ReduceKind::SumSquare>,
+               ReduceLowering<ReduceLogSumOp, ReduceKind::LogSum>,
+               ReduceLowering<ReduceLogSumExpOp, ReduceKind::LogSumExp>>(ctx);
 }
 
 } // namespace lathe

@@ -296,37 +296,6 @@ struct AdaptiveAvgPool2dLowering : OpConversionPattern<AdaptiveAvgPool2dOp> {
   }
 };
 
-/// Reduces |input| along |axis| with |combine|, starting from |initValue|;
-/// the result keeps the axis with size 1.
-Value reduceAxis(OpBuilder &b, Location loc, Value input, int64_t axis,
-                 double initValue,
-                 function_ref<Value(OpBuilder &, Location, Value, Value)> combine) {
-  MLIRContext *ctx = b.getContext();
-  auto type = cast<RankedTensorType>(input.getType());
-  SmallVector<int64_t> shape(type.getShape());
-  shape[axis] = 1;
-  int64_t rank = type.getRank();
-  SmallVector<AffineExpr> outExprs;
-  SmallVector<utils::IteratorType> iterators;
-  for (int64_t d = 0; d < rank; ++d) {
-    outExprs.push_back(d == axis ? getAffineConstantExpr(0, ctx)
-                                 : getAffineDimExpr(d, ctx));
-    iterators.push_back(d == axis ? utils::IteratorType::reduction
-                                  : utils::IteratorType::parallel);
-  }
-  auto outType = RankedTensorType::get(shape, type.getElementType());
-  Value init = filledTensor(b, loc, shape, type.getElementType(), initValue);
-  return linalg::GenericOp::create(
-             b, loc, outType, input, init,
-             ArrayRef<AffineMap>{AffineMap::getMultiDimIdentityMap(rank, ctx),
-                                 AffineMap::get(rank, 0, outExprs, ctx)},
-             iterators,
-             [&](OpBuilder &nb, Location l, ValueRange args) {
-               linalg::YieldOp::create(nb, l, combine(nb, l, args[1], args[0]));
-             })
-      .getResult(0);
-}
-
 /// softmax(x) => m = max(x); e = exp(x - m); e / sum(e). log_softmax(x) =>
 /// x - m - log(sum(exp(x - m))).
 template <typename SourceOp, bool isLog>
@@ -341,10 +310,11 @@ struct SoftmaxLowering : OpConversionPattern<SourceOp> {
     auto type = cast<RankedTensorType>(op.getType());
     Value x = adaptor.getInput();
     int64_t axis = op.getAxis();
-    Value max = reduceAxis(
-        rewriter, loc, x, axis, -std::numeric_limits<double>::infinity(),
-        [](OpBuilder &b, Location l, Value acc, Value v) -> Value {
-          return arith::MaximumFOp::create(b, l, acc, v);
+    Value max = reduceOver(
+        rewriter, loc, x, axis, /*keepDims=*/true,
+        -std::numeric_limits<double>::infinity(),
+        [](OpBuilder &b, Location l, Value acc, ValueRange v) -> Value {
+          return arith::MaximumFOp::create(b, l, acc, v[0]);
         });
     Value shifted = elementwise(
         rewriter, loc, {x, max}, type,
@@ -355,10 +325,10 @@ struct SoftmaxLowering : OpConversionPattern<SourceOp> {
                              [](OpBuilder &b, Location l, ValueRange args) -> Value {
                                return math::ExpOp::create(b, l, args[0]);
                              });
-    Value sum = reduceAxis(
-        rewriter, loc, exps, axis, 0.0,
-        [](OpBuilder &b, Location l, Value acc, Value v) -> Value {
-          return arith::AddFOp::create(b, l, acc, v);
+    Value sum = reduceOver(
+        rewriter, loc, exps, axis, /*keepDims=*/true, 0.0,
+        [](OpBuilder &b, Location l, Value acc, ValueRange v) -> Value {
+          return arith::AddFOp::create(b, l, acc, v[0]);
         });
     Value result =
         isLog ? elementwise(rewriter, loc, {shifted, sum}, type,

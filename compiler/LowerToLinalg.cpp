@@ -70,6 +70,43 @@ Value elementwise(OpBuilder &b, Location loc, ValueRange inputs,
   return generic.getResult(0);
 }
 
+Value reduceOver(OpBuilder &b, Location loc, ValueRange inputs,
+                 ArrayRef<int64_t> axes, bool keepDims, double init,
+                 CombineBody combine) {
+  MLIRContext *ctx = b.getContext();
+  auto type = cast<RankedTensorType>(inputs[0].getType());
+  int64_t rank = type.getRank();
+  SmallVector<int64_t> shape;
+  SmallVector<AffineExpr> outExprs;
+  SmallVector<utils::IteratorType> iterators;
+  for (int64_t d = 0; d < rank; ++d) {
+    bool reduced = llvm::is_contained(axes, d);
+    iterators.push_back(reduced ? utils::IteratorType::reduction
+                                : utils::IteratorType::parallel);
+    if (!reduced) {
+      shape.push_back(type.getDimSize(d));
+      outExprs.push_back(getAffineDimExpr(d, ctx));
+    } else if (keepDims) {
+      shape.push_back(1);
+      outExprs.push_back(getAffineConstantExpr(0, ctx));
+    }
+  }
+  AffineMap outMap = AffineMap::get(rank, 0, outExprs, ctx);
+  SmallVector<AffineMap> maps = {AffineMap::getMultiDimIdentityMap(rank, ctx)};
+  for (size_t i = 1; i < inputs.size(); ++i)
+    maps.push_back(outMap);
+  maps.push_back(outMap);
+  auto outType = RankedTensorType::get(shape, type.getElementType());
+  Value acc = filledTensor(b, loc, shape, type.getElementType(), init);
+  return linalg::GenericOp::create(
+             b, loc, outType, inputs, acc, maps, iterators,
+             [&](OpBuilder &nb, Location l, ValueRange args) {
+               Value next = combine(nb, l, args.back(), args.drop_back());
+               linalg::YieldOp::create(nb, l, next);
+             })
+      .getResult(0);
+}
+
 Value padTensor(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> low,
                 ArrayRef<int64_t> high, double value) {
   if (llvm::all_of(low, [](int64_t v) { return v == 0; }) &&

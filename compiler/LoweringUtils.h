@@ -36,6 +36,17 @@ mlir::Value elementwise(mlir::OpBuilder &b, mlir::Location loc,
                         mlir::ValueRange inputs, mlir::RankedTensorType outType,
                         ScalarBody body);
 
+using CombineBody = llvm::function_ref<mlir::Value(
+    mlir::OpBuilder &, mlir::Location, mlir::Value, mlir::ValueRange)>;
+
+/// A linalg.generic reducing |inputs|[0] over |axes|, starting from |init|;
+/// the result drops the axes, or keeps them with size 1 (|keepDims|).
+/// Further inputs have the result's shape and are read at the reduced
+/// position. |combine| maps (accumulator, input scalars) to the accumulator.
+mlir::Value reduceOver(mlir::OpBuilder &b, mlir::Location loc,
+                       mlir::ValueRange inputs, llvm::ArrayRef<int64_t> axes,
+                       bool keepDims, double init, CombineBody combine);
+
 /// Pads |input| by |low| / |high| elements per dimension with |value|; returns
 /// |input| unchanged when every pad is zero.
 mlir::Value padTensor(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,

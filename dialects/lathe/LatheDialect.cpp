@@ -126,6 +126,48 @@ LogicalResult inferBinary(std::optional<Location> loc, StringRef op, Value lhs,
 
 } // namespace
 
+LogicalResult lathe::inferReduceType(std::optional<Location> loc,
+                                     StringRef op, Value input,
+                                     ArrayRef<int64_t> axes, bool keepdims,
+                                     SmallVectorImpl<Type> &results) {
+  RankedTensorType x = rankedType(input);
+  int64_t previous = -1;
+  for (int64_t a : axes) {
+    if (a <= previous || a >= x.getRank())
+      return fail(loc, op + " expected sorted, distinct axes in [0, " +
+                           Twine(x.getRank()) + "), got " + Twine(a));
+    previous = a;
+  }
+  SmallVector<int64_t> shape;
+  for (int64_t d = 0; d < x.getRank(); ++d) {
+    if (!llvm::is_contained(axes, d))
+      shape.push_back(x.getDimSize(d));
+    else if (keepdims)
+      shape.push_back(1);
+  }
+  results.push_back(RankedTensorType::get(shape, x.getElementType()));
+  return success();
+}
+
+#define LATHE_REDUCE_INFER(OP, NAME)                                           \
+  LogicalResult OP::inferReturnTypes(MLIRContext *, std::optional<Location> l, \
+                                     Adaptor adaptor,                          \
+                                     SmallVectorImpl<Type> &results) {         \
+    return inferReduceType(l, NAME, adaptor.getInput(), adaptor.getAxes(),     \
+                           adaptor.getKeepdims(), results);                    \
+  }
+LATHE_REDUCE_INFER(ReduceSumOp, "lathe.reduce_sum")
+LATHE_REDUCE_INFER(ReduceMeanOp, "lathe.reduce_mean")
+LATHE_REDUCE_INFER(ReduceMaxOp, "lathe.reduce_max")
+LATHE_REDUCE_INFER(ReduceMinOp, "lathe.reduce_min")
+LATHE_REDUCE_INFER(ReduceProdOp, "lathe.reduce_prod")
+LATHE_REDUCE_INFER(ReduceL1Op, "lathe.reduce_l1")
+LATHE_REDUCE_INFER(ReduceL2Op, "lathe.reduce_l2")
+LATHE_REDUCE_INFER(ReduceSumSquareOp, "lathe.reduce_sum_square")
+LATHE_REDUCE_INFER(ReduceLogSumOp, "lathe.reduce_log_sum")
+LATHE_REDUCE_INFER(ReduceLogSumExpOp, "lathe.reduce_log_sum_exp")
+#undef LATHE_REDUCE_INFER
+
 #define LATHE_BINARY_INFER(OP, NAME)                                           \
   LogicalResult OP::inferReturnTypes(MLIRContext *, std::optional<Location> l, \
                                      Adaptor adaptor,                          \

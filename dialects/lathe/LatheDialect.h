@@ -27,6 +27,13 @@ inline constexpr const char kOutputAttr[] = "lathe.output";
 mlir::FailureOr<llvm::SmallVector<int64_t>>
 broadcastShapes(llvm::ArrayRef<int64_t> a, llvm::ArrayRef<int64_t> b);
 
+/// Result type of a reduction over |axes| (sorted, distinct, in range).
+mlir::LogicalResult inferReduceType(std::optional<mlir::Location> loc,
+                                    llvm::StringRef op, mlir::Value input,
+                                    llvm::ArrayRef<int64_t> axes,
+                                    bool keepdims,
+                                    llvm::SmallVectorImpl<mlir::Type> &results);
+
 /// Output length of a sliding window (conv, pooling) along one dimension.
 int64_t windowOutputSize(int64_t in, int64_t padBegin, int64_t padEnd,
                          int64_t kernel, int64_t stride, int64_t dilation,

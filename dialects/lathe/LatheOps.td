@@ -207,6 +207,44 @@ def Lathe_MatmulOp : Lathe_Op<"matmul", [InferTypeOpAdaptor]> {
 }
 
 //===----------------------------------------------------------------------===//
+// Math: reductions
+//===----------------------------------------------------------------------===//
+
+class Lathe_ReduceOp<string mnemonic, string torch, string formula>
+    : Lathe_Op<mnemonic, [InferTypeOpAdaptor]> {
+  let summary = formula # " over the listed axes";
+  let description = [{
+    `}] # torch # [{` over `axes` (sorted, distinct, non-negative; empty
+    means no reduction: the result is the input). With `keepdims` the reduced
+    dimensions stay with size 1, as `keepdim=True`.
+    ```mlir
+    %y = lathe.}] # mnemonic # [{ %x {axes = array<i64: 1>, keepdims = false}
+        : tensor<4x10xf32> -> tensor<4xf32>
+    ```
+  }];
+  let arguments = (ins Lathe_FloatTensor:$input, DenseI64ArrayAttr:$axes,
+                   DefaultValuedAttr<BoolAttr, "true">:$keepdims);
+  let results = (outs Lathe_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+}
+
+def Lathe_ReduceSumOp : Lathe_ReduceOp<"reduce_sum", "torch.sum", "sum">;
+def Lathe_ReduceMeanOp : Lathe_ReduceOp<"reduce_mean", "torch.mean", "mean">;
+def Lathe_ReduceMaxOp : Lathe_ReduceOp<"reduce_max", "torch.amax", "maximum">;
+def Lathe_ReduceMinOp : Lathe_ReduceOp<"reduce_min", "torch.amin", "minimum">;
+def Lathe_ReduceProdOp : Lathe_ReduceOp<"reduce_prod", "torch.prod", "product">;
+def Lathe_ReduceL1Op
+    : Lathe_ReduceOp<"reduce_l1", "torch.linalg.vector_norm(ord=1)", "sum of |x|">;
+def Lathe_ReduceL2Op
+    : Lathe_ReduceOp<"reduce_l2", "torch.linalg.vector_norm(ord=2)", "sqrt of sum of x^2">;
+def Lathe_ReduceSumSquareOp
+    : Lathe_ReduceOp<"reduce_sum_square", "torch.sum(x * x)", "sum of x^2">;
+def Lathe_ReduceLogSumOp
+    : Lathe_ReduceOp<"reduce_log_sum", "torch.log(torch.sum(x))", "log of sum">;
+def Lathe_ReduceLogSumExpOp
+    : Lathe_ReduceOp<"reduce_log_sum_exp", "torch.logsumexp", "log of sum of exp (stable)">;
+
+//===----------------------------------------------------------------------===//
 // NN: convolution, normalization, pooling, softmax
 //===----------------------------------------------------------------------===//
 

@@ -131,6 +131,7 @@ public:
   LogicalResult binary(const NodeProto &node);
   LogicalResult gemm(const NodeProto &node);
   LogicalResult matmul(const NodeProto &node);
+  LogicalResult reduce(const NodeProto &node);
   LogicalResult conv(const NodeProto &node);
   LogicalResult batchNorm(const NodeProto &node);
   LogicalResult maxPool(const NodeProto &node);
@@ -553,6 +554,61 @@ LogicalResult Importer::matmul(const NodeProto &node) {
   if (failed(lhs) || failed(rhs))
     return failure();
   auto y = build<MatmulOp>(node, *lhs, *rhs);
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
+  return success();
+}
+
+LogicalResult Importer::reduce(const NodeProto &node) {
+  auto x = input(node, 0);
+  if (failed(x))
+    return failure();
+  int64_t rank = cast<RankedTensorType>(x->getType()).getRank();
+  SmallVector<int64_t> axes;
+  bool given = false;
+  if (auto a = intsAttr(node, "axes")) {
+    axes = *a;
+    given = true;
+  } else if (hasInput(node, 1)) {
+    const TensorValue *v = constantInput(node, 1, "axes");
+    if (!v)
+      return failure();
+    for (int64_t i = 0; i < v->numElements(); ++i)
+      axes.push_back(v->intAt(i));
+    given = true;
+  }
+  if (!given || axes.empty()) {
+    axes.clear();
+    // Empty axes: every axis, unless noop_with_empty_axes asks for none.
+    if (intAttr(node, "noop_with_empty_axes", 0) == 0)
+      for (int64_t d = 0; d < rank; ++d)
+        axes.push_back(d);
+  }
+  for (int64_t &a : axes) {
+    if (a < -rank || a >= rank)
+      return error(node) << "axis " << a << " is out of range for rank "
+                         << rank;
+    if (a < 0)
+      a += rank;
+  }
+  llvm::sort(axes);
+  axes.erase(std::unique(axes.begin(), axes.end()), axes.end());
+  auto axesAttr = b.getDenseI64ArrayAttr(axes);
+  auto keep = b.getBoolAttr(intAttr(node, "keepdims", 1) != 0);
+  const std::string &op = node.op_type();
+  FailureOr<Value> y =
+      op == "ReduceSum"    ? build<ReduceSumOp>(node, *x, axesAttr, keep)
+      : op == "ReduceMean" ? build<ReduceMeanOp>(node, *x, axesAttr, keep)
+      : op == "ReduceMax"  ? build<ReduceMaxOp>(node, *x, axesAttr, keep)
+      : op == "ReduceMin"  ? build<ReduceMinOp>(node, *x, axesAttr, keep)
+      : op == "ReduceProd" ? build<ReduceProdOp>(node, *x, axesAttr, keep)
+      : op == "ReduceL1"   ? build<ReduceL1Op>(node, *x, axesAttr, keep)
+      : op == "ReduceL2"   ? build<ReduceL2Op>(node, *x, axesAttr, keep)
+      : op == "ReduceSumSquare"
+          ? build<ReduceSumSquareOp>(node, *x, axesAttr, keep)
+      : op == "ReduceLogSum" ? build<ReduceLogSumOp>(node, *x, axesAttr, keep)
+                             : build<ReduceLogSumExpOp>(node, *x, axesAttr, keep);
   if (failed(y))
     return failure();
   setOutput(node, 0, *y);
@@ -1205,6 +1261,18 @@ const std::map<std::string, OpInfo> &opTable() {
       {"Div", {&I::binary, {}}},
       {"Gemm", {&I::gemm, {"alpha", "beta", "transA", "transB"}}},
       {"MatMul", {&I::matmul, {}}},
+      {"ReduceSum", {&I::reduce, {"axes", "keepdims", "noop_with_empty_axes"}}},
+      {"ReduceMean", {&I::reduce, {"axes", "keepdims", "noop_with_empty_axes"}}},
+      {"ReduceMax", {&I::reduce, {"axes", "keepdims", "noop_with_empty_axes"}}},
+      {"ReduceMin", {&I::reduce, {"axes", "keepdims", "noop_with_empty_axes"}}},
+      {"ReduceProd", {&I::reduce, {"axes", "keepdims", "noop_with_empty_axes"}}},
+      {"ReduceL1", {&I::reduce, {"axes", "keepdims", "noop_with_empty_axes"}}},
+      {"ReduceL2", {&I::reduce, {"axes", "keepdims", "noop_with_empty_axes"}}},
+      {"ReduceSumSquare",
+       {&I::reduce, {"axes", "keepdims", "noop_with_empty_axes"}}},
+      {"ReduceLogSum", {&I::reduce, {"axes", "keepdims", "noop_with_empty_axes"}}},
+      {"ReduceLogSumExp",
+       {&I::reduce, {"axes", "keepdims", "noop_with_empty_axes"}}},
       {"Conv",
        {&I::conv,
         {"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"}}},

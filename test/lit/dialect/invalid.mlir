@@ -175,3 +175,12 @@ func.func @pad_negative(%x: tensor<4x10xf32>) {
   %0 = lathe.pad %x {pads = array<i64: 0, -1, 0, 0>} : tensor<4x10xf32> -> tensor<4x9xf32>
   return
 }
+
+// -----
+
+func.func @reduce_axes(%x: tensor<4x10xf32>) {
+  // expected-error @+2 {{lathe.reduce_sum expected sorted, distinct axes in [0, 2), got 0}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = lathe.reduce_sum %x {axes = array<i64: 1, 0>} : tensor<4x10xf32> -> tensor<1x1xf32>
+  return
+}

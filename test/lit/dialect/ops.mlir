@@ -36,6 +36,26 @@ func.func @math(%a: tensor<4x16xf32>, %b: tensor<16xf32>, %w: tensor<8x16xf32>,
       : (tensor<4x16xf32>, tensor<8x16xf32>) -> tensor<4x8xf32>
   // CHECK: lathe.matmul %{{.*}}, %{{.*}} : tensor<4x16xf32>, tensor<2x16x8xf32> -> tensor<2x4x8xf32>
   %14 = lathe.matmul %a, %m : tensor<4x16xf32>, tensor<2x16x8xf32> -> tensor<2x4x8xf32>
+  // CHECK: lathe.reduce_sum %{{.*}} {axes = array<i64: 1>} : tensor<4x16xf32> -> tensor<4x1xf32>
+  %15 = lathe.reduce_sum %a {axes = array<i64: 1>} : tensor<4x16xf32> -> tensor<4x1xf32>
+  // CHECK: lathe.reduce_mean %{{.*}} {axes = array<i64: 0, 1>, keepdims = false} : tensor<4x16xf32> -> tensor<f32>
+  %16 = lathe.reduce_mean %a {axes = array<i64: 0, 1>, keepdims = false} : tensor<4x16xf32> -> tensor<f32>
+  // CHECK: lathe.reduce_max
+  %17 = lathe.reduce_max %a {axes = array<i64: 0>} : tensor<4x16xf32> -> tensor<1x16xf32>
+  // CHECK: lathe.reduce_min
+  %18 = lathe.reduce_min %a {axes = array<i64: 0>} : tensor<4x16xf32> -> tensor<1x16xf32>
+  // CHECK: lathe.reduce_prod
+  %19 = lathe.reduce_prod %a {axes = array<i64: 0>} : tensor<4x16xf32> -> tensor<1x16xf32>
+  // CHECK: lathe.reduce_l1
+  %20 = lathe.reduce_l1 %a {axes = array<i64: 0>} : tensor<4x16xf32> -> tensor<1x16xf32>
+  // CHECK: lathe.reduce_l2
+  %21 = lathe.reduce_l2 %a {axes = array<i64: 0>} : tensor<4x16xf32> -> tensor<1x16xf32>
+  // CHECK: lathe.reduce_sum_square
+  %22 = lathe.reduce_sum_square %a {axes = array<i64: 0>} : tensor<4x16xf32> -> tensor<1x16xf32>
+  // CHECK: lathe.reduce_log_sum %
+  %23 = lathe.reduce_log_sum %a {axes = array<i64: 0>} : tensor<4x16xf32> -> tensor<1x16xf32>
+  // CHECK: lathe.reduce_log_sum_exp
+  %24 = lathe.reduce_log_sum_exp %a {axes = array<i64: 0>} : tensor<4x16xf32> -> tensor<1x16xf32>
   return
 }
 

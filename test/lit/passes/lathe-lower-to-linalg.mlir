@@ -175,3 +175,33 @@ func.func @transpose_pad_constant(%x: tensor<4x8xf32>) -> (tensor<8x4xf32>, tens
   %2 = lathe.constant dense<1.0> : tensor<2xf32>
   return %0, %1, %2 : tensor<8x4xf32>, tensor<5x10xf32>, tensor<2xf32>
 }
+
+// -----
+
+// reduce_l2 over dim 1 without keepdims: a reduction into 4 elements, then
+// the square root.
+// CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-DAG: #[[ROW:.*]] = affine_map<(d0, d1) -> (d0)>
+// CHECK-LABEL: func.func @reduce_l2
+//       CHECK:   linalg.generic {indexing_maps = [#[[ID]], #[[ROW]]], iterator_types = ["parallel", "reduction"]} ins(%{{.*}} : tensor<4x10xf32>) outs(%{{.*}} : tensor<4xf32>)
+//       CHECK:     arith.mulf
+//       CHECK:     arith.addf
+//       CHECK:   math.sqrt
+func.func @reduce_l2(%x: tensor<4x10xf32>) -> tensor<4xf32> {
+  %0 = lathe.reduce_l2 %x {axes = array<i64: 1>, keepdims = false} : tensor<4x10xf32> -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+// log_sum_exp is shifted by the maximum for stability.
+// CHECK-LABEL: func.func @reduce_log_sum_exp
+//       CHECK:   arith.maximumf
+//       CHECK:   arith.subf
+//       CHECK:   math.exp
+//       CHECK:   math.log
+//       CHECK:   arith.addf
+func.func @reduce_log_sum_exp(%x: tensor<4x10xf32>) -> tensor<1x10xf32> {
+  %0 = lathe.reduce_log_sum_exp %x {axes = array<i64: 0>} : tensor<4x10xf32> -> tensor<1x10xf32>
+  return %0 : tensor<1x10xf32>
+}
