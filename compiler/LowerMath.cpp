@@ -22,7 +22,7 @@ struct UnaryLowering : OpConversionPattern<SourceOp> {
   using OpConversionPattern<SourceOp>::OpConversionPattern;
   using Adaptor = typename SourceOp::Adaptor;
 
-  static Value scalar(OpBuilder &b, Location loc, Value x);
+  static Value scalar(OpBuilder &b, Location loc, Value x, SourceOp op);
 
   LogicalResult
   matchAndRewrite(SourceOp op, Adaptor adaptor,
@@ -30,8 +30,8 @@ struct UnaryLowering : OpConversionPattern<SourceOp> {
     auto type = cast<RankedTensorType>(op.getType());
     Value result = elementwise(
         rewriter, op.getLoc(), adaptor.getInput(), type,
-        [](OpBuilder &b, Location loc, ValueRange args) {
-          return scalar(b, loc, args[0]);
+        [&](OpBuilder &b, Location loc, ValueRange args) {
+          return scalar(b, loc, args[0], op);
         });
     rewriter.replaceOp(op, result);
     return success();
@@ -39,40 +39,212 @@ struct UnaryLowering : OpConversionPattern<SourceOp> {
 };
 
 template <>
-Value UnaryLowering<ReluOp>::scalar(OpBuilder &b, Location loc, Value x) {
+Value UnaryLowering<ReluOp>::scalar(OpBuilder &b, Location loc, Value x,
+                                    ReluOp) {
   return arith::MaximumFOp::create(b, loc, x,
                                    floatConstant(b, loc, x.getType(), 0.0));
 }
 template <>
-Value UnaryLowering<SigmoidOp>::scalar(OpBuilder &b, Location loc, Value x) {
+Value UnaryLowering<SigmoidOp>::scalar(OpBuilder &b, Location loc, Value x,
+                                    SigmoidOp) {
   Value one = floatConstant(b, loc, x.getType(), 1.0);
   Value e = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x));
   return arith::DivFOp::create(b, loc, one,
                                arith::AddFOp::create(b, loc, one, e));
 }
 template <>
-Value UnaryLowering<TanhOp>::scalar(OpBuilder &b, Location loc, Value x) {
+Value UnaryLowering<TanhOp>::scalar(OpBuilder &b, Location loc, Value x,
+                                    TanhOp) {
   return math::TanhOp::create(b, loc, x);
 }
 template <>
-Value UnaryLowering<ExpOp>::scalar(OpBuilder &b, Location loc, Value x) {
+Value UnaryLowering<ExpOp>::scalar(OpBuilder &b, Location loc, Value x,
+                                    ExpOp) {
   return math::ExpOp::create(b, loc, x);
 }
 template <>
-Value UnaryLowering<LogOp>::scalar(OpBuilder &b, Location loc, Value x) {
+Value UnaryLowering<LogOp>::scalar(OpBuilder &b, Location loc, Value x,
+                                    LogOp) {
   return math::LogOp::create(b, loc, x);
 }
 template <>
-Value UnaryLowering<SqrtOp>::scalar(OpBuilder &b, Location loc, Value x) {
+Value UnaryLowering<SqrtOp>::scalar(OpBuilder &b, Location loc, Value x,
+                                    SqrtOp) {
   return math::SqrtOp::create(b, loc, x);
 }
 template <>
-Value UnaryLowering<NegOp>::scalar(OpBuilder &b, Location loc, Value x) {
+Value UnaryLowering<NegOp>::scalar(OpBuilder &b, Location loc, Value x,
+                                    NegOp) {
   return arith::NegFOp::create(b, loc, x);
 }
 template <>
-Value UnaryLowering<AbsOp>::scalar(OpBuilder &b, Location loc, Value x) {
+Value UnaryLowering<AbsOp>::scalar(OpBuilder &b, Location loc, Value x,
+                                    AbsOp) {
   return math::AbsFOp::create(b, loc, x);
+}
+
+
+/// Scalar helpers for the activation bodies below.
+Value fconst(OpBuilder &b, Location loc, Value like, double v) {
+  return floatConstant(b, loc, like.getType(), v);
+}
+Value fcmp(OpBuilder &b, Location loc, arith::CmpFPredicate p, Value x,
+           Value y) {
+  return arith::CmpFOp::create(b, loc, p, x, y);
+}
+Value select(OpBuilder &b, Location loc, Value c, Value x, Value y) {
+  return arith::SelectOp::create(b, loc, c, x, y);
+}
+/// exp(x) - 1.
+Value expm1(OpBuilder &b, Location loc, Value x) {
+  return math::ExpM1Op::create(b, loc, x);
+}
+
+#define LATHE_MATH_UNARY(OP, MATHOP)                                           \
+  template <>                                                                  \
+  Value UnaryLowering<OP>::scalar(OpBuilder &b, Location loc, Value x, OP) {   \
+    return MATHOP::create(b, loc, x);                                          \
+  }
+LATHE_MATH_UNARY(FloorOp, math::FloorOp)
+LATHE_MATH_UNARY(CeilOp, math::CeilOp)
+LATHE_MATH_UNARY(RoundOp, math::RoundEvenOp)
+LATHE_MATH_UNARY(ErfOp, math::ErfOp)
+LATHE_MATH_UNARY(SinOp, math::SinOp)
+LATHE_MATH_UNARY(CosOp, math::CosOp)
+LATHE_MATH_UNARY(TanOp, math::TanOp)
+LATHE_MATH_UNARY(AsinOp, math::AsinOp)
+LATHE_MATH_UNARY(AcosOp, math::AcosOp)
+LATHE_MATH_UNARY(AtanOp, math::AtanOp)
+LATHE_MATH_UNARY(SinhOp, math::SinhOp)
+LATHE_MATH_UNARY(CoshOp, math::CoshOp)
+LATHE_MATH_UNARY(AsinhOp, math::AsinhOp)
+LATHE_MATH_UNARY(AcoshOp, math::AcoshOp)
+LATHE_MATH_UNARY(AtanhOp, math::AtanhOp)
+#undef LATHE_MATH_UNARY
+
+template <>
+Value UnaryLowering<ReciprocalOp>::scalar(OpBuilder &b, Location loc, Value x,
+                                          ReciprocalOp) {
+  return arith::DivFOp::create(b, loc, fconst(b, loc, x, 1.0), x);
+}
+template <>
+Value UnaryLowering<SignOp>::scalar(OpBuilder &b, Location loc, Value x,
+                                    SignOp) {
+  // NaN stays NaN; +-0 gives 0.
+  Value zero = fconst(b, loc, x, 0.0);
+  Value pos = select(b, loc, fcmp(b, loc, arith::CmpFPredicate::OGT, x, zero),
+                     fconst(b, loc, x, 1.0), zero);
+  Value sign = select(b, loc, fcmp(b, loc, arith::CmpFPredicate::OLT, x, zero),
+                      fconst(b, loc, x, -1.0), pos);
+  return select(b, loc, fcmp(b, loc, arith::CmpFPredicate::UNO, x, x), x, sign);
+}
+template <>
+Value UnaryLowering<SoftplusOp>::scalar(OpBuilder &b, Location loc, Value x,
+                                        SoftplusOp) {
+  // log(1 + exp(x)) = max(x, 0) + log1p(exp(-|x|)), without overflow.
+  Value relu = arith::MaximumFOp::create(b, loc, x, fconst(b, loc, x, 0.0));
+  Value e = math::ExpOp::create(
+      b, loc, arith::NegFOp::create(b, loc, math::AbsFOp::create(b, loc, x)));
+  return arith::AddFOp::create(b, loc, relu, math::Log1pOp::create(b, loc, e));
+}
+template <>
+Value UnaryLowering<SoftsignOp>::scalar(OpBuilder &b, Location loc, Value x,
+                                        SoftsignOp) {
+  Value den = arith::AddFOp::create(b, loc, fconst(b, loc, x, 1.0),
+                                    math::AbsFOp::create(b, loc, x));
+  return arith::DivFOp::create(b, loc, x, den);
+}
+/// max(0, min(1, alpha * x + beta)).
+Value hardSigmoid(OpBuilder &b, Location loc, Value x, double alpha,
+                  double beta) {
+  Value lin = arith::AddFOp::create(
+      b, loc, arith::MulFOp::create(b, loc, x, fconst(b, loc, x, alpha)),
+      fconst(b, loc, x, beta));
+  Value hi = arith::MinimumFOp::create(b, loc, lin, fconst(b, loc, x, 1.0));
+  return arith::MaximumFOp::create(b, loc, hi, fconst(b, loc, x, 0.0));
+}
+template <>
+Value UnaryLowering<HardSwishOp>::scalar(OpBuilder &b, Location loc, Value x,
+                                         HardSwishOp) {
+  return arith::MulFOp::create(b, loc, x,
+                               hardSigmoid(b, loc, x, 1.0 / 6.0, 0.5));
+}
+template <>
+Value UnaryLowering<HardSigmoidOp>::scalar(OpBuilder &b, Location loc, Value x,
+                                           HardSigmoidOp op) {
+  return hardSigmoid(b, loc, x, op.getAlpha().convertToDouble(),
+                     op.getBeta().convertToDouble());
+}
+/// x > 0 ? x : alpha * (exp(x) - 1).
+Value elu(OpBuilder &b, Location loc, Value x, double alpha) {
+  Value neg = arith::MulFOp::create(b, loc, fconst(b, loc, x, alpha),
+                                    expm1(b, loc, x));
+  return select(b, loc,
+                fcmp(b, loc, arith::CmpFPredicate::OGT, x, fconst(b, loc, x, 0.0)),
+                x, neg);
+}
+template <>
+Value UnaryLowering<EluOp>::scalar(OpBuilder &b, Location loc, Value x,
+                                   EluOp op) {
+  return elu(b, loc, x, op.getAlpha().convertToDouble());
+}
+template <>
+Value UnaryLowering<SeluOp>::scalar(OpBuilder &b, Location loc, Value x,
+                                    SeluOp op) {
+  return arith::MulFOp::create(
+      b, loc, fconst(b, loc, x, op.getGamma().convertToDouble()),
+      elu(b, loc, x, op.getAlpha().convertToDouble()));
+}
+template <>
+Value UnaryLowering<CeluOp>::scalar(OpBuilder &b, Location loc, Value x,
+                                    CeluOp op) {
+  double alpha = op.getAlpha().convertToDouble();
+  Value zero = fconst(b, loc, x, 0.0);
+  Value scaled = arith::DivFOp::create(b, loc, x, fconst(b, loc, x, alpha));
+  Value neg = arith::MulFOp::create(b, loc, fconst(b, loc, x, alpha),
+                                    expm1(b, loc, scaled));
+  return arith::AddFOp::create(b, loc, arith::MaximumFOp::create(b, loc, x, zero),
+                               arith::MinimumFOp::create(b, loc, neg, zero));
+}
+template <>
+Value UnaryLowering<LeakyReluOp>::scalar(OpBuilder &b, Location loc, Value x,
+                                         LeakyReluOp op) {
+  Value scaled = arith::MulFOp::create(
+      b, loc, x, fconst(b, loc, x, op.getAlpha().convertToDouble()));
+  return select(b, loc,
+                fcmp(b, loc, arith::CmpFPredicate::OGE, x, fconst(b, loc, x, 0.0)),
+                x, scaled);
+}
+template <>
+Value UnaryLowering<ThresholdedReluOp>::scalar(OpBuilder &b, Location loc,
+                                               Value x, ThresholdedReluOp op) {
+  Value alpha = fconst(b, loc, x, op.getAlpha().convertToDouble());
+  return select(b, loc, fcmp(b, loc, arith::CmpFPredicate::OGT, x, alpha), x,
+                fconst(b, loc, x, 0.0));
+}
+template <>
+Value UnaryLowering<ShrinkOp>::scalar(OpBuilder &b, Location loc, Value x,
+                                      ShrinkOp op) {
+  double lambd = op.getLambd().convertToDouble();
+  Value bias = fconst(b, loc, x, op.getBias().convertToDouble());
+  Value below = fcmp(b, loc, arith::CmpFPredicate::OLT, x, fconst(b, loc, x, -lambd));
+  Value above = fcmp(b, loc, arith::CmpFPredicate::OGT, x, fconst(b, loc, x, lambd));
+  Value hi = select(b, loc, above, arith::SubFOp::create(b, loc, x, bias),
+                    fconst(b, loc, x, 0.0));
+  return select(b, loc, below, arith::AddFOp::create(b, loc, x, bias), hi);
+}
+template <>
+Value UnaryLowering<ClipOp>::scalar(OpBuilder &b, Location loc, Value x,
+                                    ClipOp op) {
+  // max/min that keep a NaN input NaN.
+  Value y = x;
+  if (auto lo = op.getMinAttr())
+    y = arith::MaximumFOp::create(b, loc, y,
+                                  fconst(b, loc, x, lo.getValueAsDouble()));
+  if (auto hi = op.getMaxAttr())
+    y = arith::MinimumFOp::create(b, loc, y,
+                                  fconst(b, loc, x, hi.getValueAsDouble()));
+  return y;
 }
 
 /// add(a, b) => generic with broadcasting maps { a + b }, and sub/mul/div.
@@ -89,6 +261,29 @@ struct BinaryLowering : OpConversionPattern<SourceOp> {
         rewriter, op.getLoc(), {adaptor.getLhs(), adaptor.getRhs()}, type,
         [](OpBuilder &b, Location loc, ValueRange args) -> Value {
           return ArithOp::create(b, loc, args[0], args[1]);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// prelu(x, slope) => generic { x >= 0 ? x : slope * x } with broadcasting.
+struct PReluLowering : OpConversionPattern<PReluOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(PReluOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(op.getType());
+    Value result = elementwise(
+        rewriter, op.getLoc(), {adaptor.getLhs(), adaptor.getRhs()}, type,
+        [](OpBuilder &b, Location l, ValueRange args) -> Value {
+          Value x = args[0];
+          Value scaled = arith::MulFOp::create(b, l, x, args[1]);
+          return select(b, l,
+                        fcmp(b, l, arith::CmpFPredicate::OGE, x,
+                             fconst(b, l, x, 0.0)),
+                        x, scaled);
         });
     rewriter.replaceOp(op, result);
     return success();
@@ -330,10 +525,28 @@ void populateLowerMathPatterns(RewritePatternSet &patterns) {
                UnaryLowering<TanhOp>, UnaryLowering<ExpOp>,
                UnaryLowering<LogOp>, UnaryLowering<SqrtOp>,
                UnaryLowering<NegOp>, UnaryLowering<AbsOp>>(ctx);
+  patterns.add<UnaryLowering<ReciprocalOp>, UnaryLowering<FloorOp>,
+               UnaryLowering<CeilOp>, UnaryLowering<RoundOp>,
+               UnaryLowering<SignOp>, UnaryLowering<ErfOp>,
+               UnaryLowering<SinOp>, UnaryLowering<CosOp>, UnaryLowering<TanOp>,
+               UnaryLowering<AsinOp>, UnaryLowering<AcosOp>,
+               UnaryLowering<AtanOp>, UnaryLowering<SinhOp>,
+               UnaryLowering<CoshOp>, UnaryLowering<AsinhOp>,
+               UnaryLowering<AcoshOp>, UnaryLowering<AtanhOp>,
+               UnaryLowering<SoftplusOp>, UnaryLowering<SoftsignOp>,
+               UnaryLowering<HardSwishOp>, UnaryLowering<EluOp>,
+               UnaryLowering<SeluOp>, UnaryLowering<CeluOp>,
+               UnaryLowering<LeakyReluOp>, UnaryLowering<HardSigmoidOp>,
+               UnaryLowering<ThresholdedReluOp>, UnaryLowering<ShrinkOp>,
+               UnaryLowering<ClipOp>>(ctx);
   patterns.add<BinaryLowering<AddOp, arith::AddFOp>,
                BinaryLowering<SubOp, arith::SubFOp>,
                BinaryLowering<MulOp, arith::MulFOp>,
-               BinaryLowering<DivOp, arith::DivFOp>>(ctx);
+               BinaryLowering<DivOp, arith::DivFOp>,
+               BinaryLowering<PowOp, math::PowFOp>,
+               BinaryLowering<MaxOp, arith::MaximumFOp>,
+               BinaryLowering<MinOp, arith::MinimumFOp>>(ctx);
+  patterns.add<PReluLowering>(ctx);
   patterns.add<GemmLowering, MatmulLowering>(ctx);
   patterns.add<ReduceLowering<ReduceSumOp, ReduceKind::Sum>,
                ReduceLowering<ReduceMeanOp, ReduceKind::Mean>,

@@ -48,8 +48,9 @@ std::string cpuPipelineText() {
          "convert-linalg-to-loops,convert-vector-to-scf{full-unroll=1},"
          "expand-strided-metadata,lower-affine,convert-scf-to-cf,"
          "finalize-memref-to-llvm,"
-         "convert-vector-to-llvm,convert-ub-to-llvm,convert-math-to-llvm,"
-         "convert-arith-to-llvm,"
+         "convert-vector-to-llvm,convert-ub-to-llvm,"
+         // Math: LLVM intrinsics where they exist, libm calls otherwise.
+         "convert-math-to-llvm,convert-math-to-libm,convert-arith-to-llvm,"
          "convert-func-to-llvm{use-bare-ptr-memref-call-conv=1},"
          "convert-cf-to-llvm,reconcile-unrealized-casts";
 }

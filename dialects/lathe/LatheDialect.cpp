@@ -178,6 +178,10 @@ LATHE_BINARY_INFER(AddOp, "lathe.add")
 LATHE_BINARY_INFER(SubOp, "lathe.sub")
 LATHE_BINARY_INFER(MulOp, "lathe.mul")
 LATHE_BINARY_INFER(DivOp, "lathe.div")
+LATHE_BINARY_INFER(PowOp, "lathe.pow")
+LATHE_BINARY_INFER(MaxOp, "lathe.max")
+LATHE_BINARY_INFER(MinOp, "lathe.min")
+LATHE_BINARY_INFER(PReluOp, "lathe.prelu")
 #undef LATHE_BINARY_INFER
 
 LogicalResult GemmOp::inferReturnTypes(MLIRContext *,

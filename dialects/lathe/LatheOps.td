@@ -117,6 +117,291 @@ def Lathe_AbsOp : Lathe_UnaryOp<"abs"> {
   }];
 }
 
+
+def Lathe_ReciprocalOp : Lathe_UnaryOp<"reciprocal"> {
+  let summary = "1 / x, element-wise";
+  let description = [{
+    `torch.reciprocal`. ```mlir
+    %y = lathe.reciprocal %x : tensor<8xf32>
+    ```
+  }];
+}
+
+def Lathe_FloorOp : Lathe_UnaryOp<"floor"> {
+  let summary = "floor(x), element-wise";
+  let description = [{
+    `torch.floor`. ```mlir
+    %y = lathe.floor %x : tensor<8xf32>
+    ```
+  }];
+}
+
+def Lathe_CeilOp : Lathe_UnaryOp<"ceil"> {
+  let summary = "ceil(x), element-wise";
+  let description = [{
+    `torch.ceil`. ```mlir
+    %y = lathe.ceil %x : tensor<8xf32>
+    ```
+  }];
+}
+
+def Lathe_RoundOp : Lathe_UnaryOp<"round"> {
+  let summary = "round half to even, element-wise";
+  let description = [{
+    `torch.round`. ```mlir
+    %y = lathe.round %x : tensor<8xf32>
+    ```
+  }];
+}
+
+def Lathe_SignOp : Lathe_UnaryOp<"sign"> {
+  let summary = "-1, 0 or 1 by the sign of x, element-wise";
+  let description = [{
+    `torch.sign`. ```mlir
+    %y = lathe.sign %x : tensor<8xf32>
+    ```
+  }];
+}
+
+def Lathe_ErfOp : Lathe_UnaryOp<"erf"> {
+  let summary = "the error function, element-wise";
+  let description = [{
+    `torch.erf`. ```mlir
+    %y = lathe.erf %x : tensor<8xf32>
+    ```
+  }];
+}
+
+def Lathe_SinOp : Lathe_UnaryOp<"sin"> {
+  let summary = "sine, element-wise";
+  let description = [{
+    `torch.sin`. ```mlir
+    %y = lathe.sin %x : tensor<8xf32>
+    ```
+  }];
+}
+
+def Lathe_CosOp : Lathe_UnaryOp<"cos"> {
+  let summary = "cosine, element-wise";
+  let description = [{
+    `torch.cos`. ```mlir
+    %y = lathe.cos %x : tensor<8xf32>
+    ```
+  }];
+}
+
+def Lathe_TanOp : Lathe_UnaryOp<"tan"> {
+  let summary = "tangent, element-wise";
+  let description = [{
+    `torch.tan`. ```mlir
+    %y = lathe.tan %x : tensor<8xf32>
+    ```
+  }];
+}
+
+def Lathe_AsinOp : Lathe_UnaryOp<"asin"> {
+  let summary = "arcsine, element-wise";
+  let description = [{
+    `torch.asin`. ```mlir
+    %y = lathe.asin %x : tensor<8xf32>
+    ```
+  }];
+}
+
+def Lathe_AcosOp : Lathe_UnaryOp<"acos"> {
+  let summary = "arccosine, element-wise";
+  let description = [{
+    `torch.acos`. ```mlir
+    %y = lathe.acos %x : tensor<8xf32>
+    ```
+  }];
+}
+
+def Lathe_AtanOp : Lathe_UnaryOp<"atan"> {
+  let summary = "arctangent, element-wise";
+  let description = [{
+    `torch.atan`. ```mlir
+    %y = lathe.atan %x : tensor<8xf32>
+    ```
+  }];
+}
+
+def Lathe_SinhOp : Lathe_UnaryOp<"sinh"> {
+  let summary = "hyperbolic sine, element-wise";
+  let description = [{
+    `torch.sinh`. ```mlir
+    %y = lathe.sinh %x : tensor<8xf32>
+    ```
+  }];
+}
+
+def Lathe_CoshOp : Lathe_UnaryOp<"cosh"> {
+  let summary = "hyperbolic cosine, element-wise";
+  let description = [{
+    `torch.cosh`. ```mlir
+    %y = lathe.cosh %x : tensor<8xf32>
+    ```
+  }];
+}
+
+def Lathe_AsinhOp : Lathe_UnaryOp<"asinh"> {
+  let summary = "inverse hyperbolic sine, element-wise";
+  let description = [{
+    `torch.asinh`. ```mlir
+    %y = lathe.asinh %x : tensor<8xf32>
+    ```
+  }];
+}
+
+def Lathe_AcoshOp : Lathe_UnaryOp<"acosh"> {
+  let summary = "inverse hyperbolic cosine, element-wise";
+  let description = [{
+    `torch.acosh`. ```mlir
+    %y = lathe.acosh %x : tensor<8xf32>
+    ```
+  }];
+}
+
+def Lathe_AtanhOp : Lathe_UnaryOp<"atanh"> {
+  let summary = "inverse hyperbolic tangent, element-wise";
+  let description = [{
+    `torch.atanh`. ```mlir
+    %y = lathe.atanh %x : tensor<8xf32>
+    ```
+  }];
+}
+
+def Lathe_SoftplusOp : Lathe_UnaryOp<"softplus"> {
+  let summary = "log(1 + exp(x)), element-wise";
+  let description = [{
+    `torch.nn.Softplus() (beta 1)`. ```mlir
+    %y = lathe.softplus %x : tensor<8xf32>
+    ```
+  }];
+}
+
+def Lathe_SoftsignOp : Lathe_UnaryOp<"softsign"> {
+  let summary = "x / (1 + |x|), element-wise";
+  let description = [{
+    `torch.nn.Softsign`. ```mlir
+    %y = lathe.softsign %x : tensor<8xf32>
+    ```
+  }];
+}
+
+def Lathe_HardSwishOp : Lathe_UnaryOp<"hard_swish"> {
+  let summary = "x * relu6(x + 3) / 6, element-wise";
+  let description = [{
+    `torch.nn.Hardswish`. ```mlir
+    %y = lathe.hard_swish %x : tensor<8xf32>
+    ```
+  }];
+}
+
+class Lathe_ActivationOp<string mnemonic> : Lathe_Op<mnemonic, [SameOperandsAndResultType]> {
+  let results = (outs Lathe_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+// elu(x) = x > 0 ? x : alpha * (exp(x) - 1)
+def Lathe_EluOp : Lathe_ActivationOp<"elu"> {
+  let summary = "exponential linear unit, element-wise";
+  let description = [{
+    `torch.nn.ELU(alpha)`. ```mlir
+    %y = lathe.elu %x {alpha = 1.0 : f32} : tensor<8xf32>
+    ```
+  }];
+  let arguments = (ins Lathe_FloatTensor:$input, DefaultValuedAttr<F32Attr, "1.0">:$alpha);
+}
+
+// selu(x) = gamma * (x > 0 ? x : alpha * (exp(x) - 1))
+def Lathe_SeluOp : Lathe_ActivationOp<"selu"> {
+  let summary = "scaled exponential linear unit, element-wise";
+  let description = [{
+    `torch.nn.SELU` (alpha 1.6732632, gamma 1.0507010 by default, as ONNX).
+    ```mlir
+    %y = lathe.selu %x : tensor<8xf32>
+    ```
+  }];
+  let arguments = (ins Lathe_FloatTensor:$input,
+                   DefaultValuedAttr<F32Attr, "1.67326319217681884765625">:$alpha,
+                   DefaultValuedAttr<F32Attr, "1.05070102214813232421875">:$gamma);
+}
+
+// celu(x) = max(0, x) + min(0, alpha * (exp(x / alpha) - 1))
+def Lathe_CeluOp : Lathe_ActivationOp<"celu"> {
+  let summary = "continuously differentiable exponential linear unit";
+  let description = [{
+    `torch.nn.CELU(alpha)`. ```mlir
+    %y = lathe.celu %x {alpha = 2.0 : f32} : tensor<8xf32>
+    ```
+  }];
+  let arguments = (ins Lathe_FloatTensor:$input, DefaultValuedAttr<F32Attr, "1.0">:$alpha);
+}
+
+// leaky_relu(x) = x >= 0 ? x : alpha * x
+def Lathe_LeakyReluOp : Lathe_ActivationOp<"leaky_relu"> {
+  let summary = "leaky rectified linear unit, element-wise";
+  let description = [{
+    `torch.nn.LeakyReLU(negative_slope = alpha)`. ```mlir
+    %y = lathe.leaky_relu %x {alpha = 0.01 : f32} : tensor<8xf32>
+    ```
+  }];
+  let arguments = (ins Lathe_FloatTensor:$input, DefaultValuedAttr<F32Attr, "0.01">:$alpha);
+}
+
+// hard_sigmoid(x) = max(0, min(1, alpha * x + beta))
+def Lathe_HardSigmoidOp : Lathe_ActivationOp<"hard_sigmoid"> {
+  let summary = "piecewise-linear sigmoid, element-wise";
+  let description = [{
+    ONNX HardSigmoid; `torch.nn.Hardsigmoid` is alpha 1/6, beta 0.5.
+    ```mlir
+    %y = lathe.hard_sigmoid %x {alpha = 0.2 : f32, beta = 0.5 : f32} : tensor<8xf32>
+    ```
+  }];
+  let arguments = (ins Lathe_FloatTensor:$input,
+                   DefaultValuedAttr<F32Attr, "0.2">:$alpha,
+                   DefaultValuedAttr<F32Attr, "0.5">:$beta);
+}
+
+// thresholded_relu(x) = x > alpha ? x : 0
+def Lathe_ThresholdedReluOp : Lathe_ActivationOp<"thresholded_relu"> {
+  let summary = "zero below a threshold, element-wise";
+  let description = [{
+    `torch.nn.Threshold(alpha, 0)`. ```mlir
+    %y = lathe.thresholded_relu %x {alpha = 1.0 : f32} : tensor<8xf32>
+    ```
+  }];
+  let arguments = (ins Lathe_FloatTensor:$input, DefaultValuedAttr<F32Attr, "1.0">:$alpha);
+}
+
+// shrink(x) = x < -lambd ? x + bias : (x > lambd ? x - bias : 0)
+def Lathe_ShrinkOp : Lathe_ActivationOp<"shrink"> {
+  let summary = "soft or hard shrinkage, element-wise";
+  let description = [{
+    `torch.nn.Hardshrink(lambd)` is bias 0, `torch.nn.Softshrink(lambd)` is
+    bias = lambd. ```mlir
+    %y = lathe.shrink %x {bias = 0.5 : f32, lambd = 0.5 : f32} : tensor<8xf32>
+    ```
+  }];
+  let arguments = (ins Lathe_FloatTensor:$input,
+                   DefaultValuedAttr<F32Attr, "0.0">:$bias,
+                   DefaultValuedAttr<F32Attr, "0.5">:$lambd);
+}
+
+// clip(x) = min(max(x, min), max)
+def Lathe_ClipOp : Lathe_ActivationOp<"clip"> {
+  let summary = "clamp to [min, max], element-wise";
+  let description = [{
+    `torch.clamp` / `torch.nn.Hardtanh` / `ReLU6`; a missing bound is
+    infinite. NaN stays NaN. ```mlir
+    %y = lathe.clip %x {min = 0.0 : f64, max = 6.0 : f64} : tensor<8xf32>
+    ```
+  }];
+  let arguments = (ins Lathe_FloatTensor:$input, OptionalAttr<F64Attr>:$min,
+                   OptionalAttr<F64Attr>:$max);
+}
+
 class Lathe_BinaryOp<string mnemonic, list<Trait> traits = []>
     : Lathe_Op<mnemonic, !listconcat(traits, [InferTypeOpAdaptor])> {
   let arguments = (ins Lathe_FloatTensor:$lhs, Lathe_FloatTensor:$rhs);
@@ -159,6 +444,45 @@ def Lathe_DivOp : Lathe_BinaryOp<"div"> {
   let description = [{
     `torch.div` with NumPy-style broadcasting. ```mlir
     %y = lathe.div %a, %b : tensor<8x16xf32>, tensor<8x1xf32> -> tensor<8x16xf32>
+    ```
+  }];
+}
+
+
+def Lathe_PowOp : Lathe_BinaryOp<"pow"> {
+  let summary = "broadcasting power";
+  let description = [{
+    `torch.pow` with NumPy-style broadcasting. ```mlir
+    %y = lathe.pow %a, %b : tensor<8xf32>, tensor<f32> -> tensor<8xf32>
+    ```
+  }];
+}
+
+def Lathe_MaxOp : Lathe_BinaryOp<"max"> {
+  let summary = "broadcasting element-wise maximum (NaN propagates)";
+  let description = [{
+    `torch.maximum`. ```mlir
+    %y = lathe.max %a, %b : tensor<8xf32>, tensor<8xf32> -> tensor<8xf32>
+    ```
+  }];
+}
+
+def Lathe_MinOp : Lathe_BinaryOp<"min"> {
+  let summary = "broadcasting element-wise minimum (NaN propagates)";
+  let description = [{
+    `torch.minimum`. ```mlir
+    %y = lathe.min %a, %b : tensor<8xf32>, tensor<8xf32> -> tensor<8xf32>
+    ```
+  }];
+}
+
+// prelu(x, slope) = x >= 0 ? x : slope * x
+def Lathe_PReluOp : Lathe_BinaryOp<"prelu"> {
+  let summary = "parametric leaky ReLU with a broadcast slope";
+  let description = [{
+    `torch.nn.PReLU`: the learned slope broadcasts against the input.
+    ```mlir
+    %y = lathe.prelu %x, %slope : tensor<1x3x4xf32>, tensor<3x1xf32> -> tensor<1x3x4xf32>
     ```
   }];
 }

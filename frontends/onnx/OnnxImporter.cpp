@@ -129,6 +129,9 @@ public:
   // Op handlers, in the families of the dialect.
   LogicalResult unary(const NodeProto &node);
   LogicalResult binary(const NodeProto &node);
+  LogicalResult activation(const NodeProto &node);
+  LogicalResult clip(const NodeProto &node);
+  LogicalResult variadic(const NodeProto &node);
   LogicalResult gemm(const NodeProto &node);
   LogicalResult matmul(const NodeProto &node);
   LogicalResult reduce(const NodeProto &node);
@@ -466,6 +469,26 @@ LogicalResult Importer::unary(const NodeProto &node) {
           {"Sqrt", [](OpBuilder &b, Location l, Value v) -> Value { return SqrtOp::create(b, l, v); }},
           {"Neg", [](OpBuilder &b, Location l, Value v) -> Value { return NegOp::create(b, l, v); }},
           {"Abs", [](OpBuilder &b, Location l, Value v) -> Value { return AbsOp::create(b, l, v); }},
+          {"Reciprocal", [](OpBuilder &b, Location l, Value v) -> Value { return ReciprocalOp::create(b, l, v); }},
+          {"Floor", [](OpBuilder &b, Location l, Value v) -> Value { return FloorOp::create(b, l, v); }},
+          {"Ceil", [](OpBuilder &b, Location l, Value v) -> Value { return CeilOp::create(b, l, v); }},
+          {"Round", [](OpBuilder &b, Location l, Value v) -> Value { return RoundOp::create(b, l, v); }},
+          {"Sign", [](OpBuilder &b, Location l, Value v) -> Value { return SignOp::create(b, l, v); }},
+          {"Erf", [](OpBuilder &b, Location l, Value v) -> Value { return ErfOp::create(b, l, v); }},
+          {"Sin", [](OpBuilder &b, Location l, Value v) -> Value { return SinOp::create(b, l, v); }},
+          {"Cos", [](OpBuilder &b, Location l, Value v) -> Value { return CosOp::create(b, l, v); }},
+          {"Tan", [](OpBuilder &b, Location l, Value v) -> Value { return TanOp::create(b, l, v); }},
+          {"Asin", [](OpBuilder &b, Location l, Value v) -> Value { return AsinOp::create(b, l, v); }},
+          {"Acos", [](OpBuilder &b, Location l, Value v) -> Value { return AcosOp::create(b, l, v); }},
+          {"Atan", [](OpBuilder &b, Location l, Value v) -> Value { return AtanOp::create(b, l, v); }},
+          {"Sinh", [](OpBuilder &b, Location l, Value v) -> Value { return SinhOp::create(b, l, v); }},
+          {"Cosh", [](OpBuilder &b, Location l, Value v) -> Value { return CoshOp::create(b, l, v); }},
+          {"Asinh", [](OpBuilder &b, Location l, Value v) -> Value { return AsinhOp::create(b, l, v); }},
+          {"Acosh", [](OpBuilder &b, Location l, Value v) -> Value { return AcoshOp::create(b, l, v); }},
+          {"Atanh", [](OpBuilder &b, Location l, Value v) -> Value { return AtanhOp::create(b, l, v); }},
+          {"Softplus", [](OpBuilder &b, Location l, Value v) -> Value { return SoftplusOp::create(b, l, v); }},
+          {"Softsign", [](OpBuilder &b, Location l, Value v) -> Value { return SoftsignOp::create(b, l, v); }},
+          {"HardSwish", [](OpBuilder &b, Location l, Value v) -> Value { return HardSwishOp::create(b, l, v); }},
       };
   if (!isa<FloatType>(cast<RankedTensorType>(x->getType()).getElementType()))
     return error(node) << "expected a floating-point input";
@@ -498,7 +521,10 @@ static TensorValue foldBinary(const std::string &opType, const TensorValue &a,
 }
 
 LogicalResult Importer::binary(const NodeProto &node) {
-  if (isConstant(node.input(0)) && isConstant(node.input(1))) {
+  const std::string &opType = node.op_type();
+  bool foldable = opType == "Add" || opType == "Sub" || opType == "Mul" ||
+                  opType == "Div";
+  if (foldable && isConstant(node.input(0)) && isConstant(node.input(1))) {
     const TensorValue &x = constants[node.input(0)], &y = constants[node.input(1)];
     bool integral = x.dtype == DType::I64 || x.dtype == DType::I32;
     bool simple = x.numElements() == y.numElements() || x.numElements() == 1 ||
@@ -512,18 +538,119 @@ LogicalResult Importer::binary(const NodeProto &node) {
   if (failed(lhs) || failed(rhs))
     return failure();
   FailureOr<Value> y;
-  const std::string &op = node.op_type();
+  const std::string &op = opType;
   if (op == "Add")
     y = build<AddOp>(node, *lhs, *rhs);
   else if (op == "Sub")
     y = build<SubOp>(node, *lhs, *rhs);
   else if (op == "Mul")
     y = build<MulOp>(node, *lhs, *rhs);
-  else
+  else if (op == "Div")
     y = build<DivOp>(node, *lhs, *rhs);
+  else if (op == "Pow")
+    y = build<PowOp>(node, *lhs, *rhs);
+  else
+    y = build<PReluOp>(node, *lhs, *rhs);
   if (failed(y))
     return failure();
   setOutput(node, 0, *y);
+  return success();
+}
+
+LogicalResult Importer::activation(const NodeProto &node) {
+  auto x = input(node, 0);
+  if (failed(x))
+    return failure();
+  if (!isa<FloatType>(cast<RankedTensorType>(x->getType()).getElementType()))
+    return error(node) << "expected a floating-point input";
+  const std::string &op = node.op_type();
+  auto f = [&](StringRef name, float fallback) {
+    return b.getF32FloatAttr(floatAttr(node, name, fallback));
+  };
+  Type t = x->getType();
+  Operation *made;
+  if (op == "Elu")
+    made = EluOp::create(b, loc, t, *x, f("alpha", 1.0f));
+  else if (op == "Selu")
+    made = SeluOp::create(b, loc, t, *x, f("alpha", 1.67326319217681884765625f),
+                          f("gamma", 1.05070102214813232421875f));
+  else if (op == "Celu")
+    made = CeluOp::create(b, loc, t, *x, f("alpha", 1.0f));
+  else if (op == "LeakyRelu")
+    made = LeakyReluOp::create(b, loc, t, *x, f("alpha", 0.01f));
+  else if (op == "HardSigmoid")
+    made = HardSigmoidOp::create(b, loc, t, *x, f("alpha", 0.2f), f("beta", 0.5f));
+  else if (op == "ThresholdedRelu")
+    made = ThresholdedReluOp::create(b, loc, t, *x, f("alpha", 1.0f));
+  else
+    made = ShrinkOp::create(b, loc, t, *x, f("bias", 0.0f), f("lambd", 0.5f));
+  auto y = finish(made);
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
+  return success();
+}
+
+LogicalResult Importer::clip(const NodeProto &node) {
+  auto x = input(node, 0);
+  if (failed(x))
+    return failure();
+  FloatAttr lo, hi;
+  if (opset < 11) {
+    if (const auto *a = findAttr(node, "min"))
+      lo = b.getF64FloatAttr(a->f());
+    if (const auto *a = findAttr(node, "max"))
+      hi = b.getF64FloatAttr(a->f());
+  } else {
+    for (int i : {1, 2}) {
+      if (!hasInput(node, i))
+        continue;
+      const TensorValue *v = constantInput(node, i, i == 1 ? "min" : "max");
+      if (!v)
+        return failure();
+      if (v->numElements() != 1)
+        return error(node) << (i == 1 ? "min" : "max") << " must be a scalar";
+      (i == 1 ? lo : hi) = b.getF64FloatAttr(v->floatAt(0));
+    }
+  }
+  auto y = finish(ClipOp::create(b, loc, x->getType(), *x, lo, hi));
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
+  return success();
+}
+
+LogicalResult Importer::variadic(const NodeProto &node) {
+  // Max, Min, Sum, Mean: a left fold of broadcasting binary ops.
+  const std::string &op = node.op_type();
+  auto acc = input(node, 0);
+  if (failed(acc))
+    return failure();
+  Value y = *acc;
+  for (int i = 1; i < node.input_size(); ++i) {
+    auto next = input(node, i);
+    if (failed(next))
+      return failure();
+    FailureOr<Value> r = op == "Max"   ? build<MaxOp>(node, y, *next)
+                         : op == "Min" ? build<MinOp>(node, y, *next)
+                                       : build<AddOp>(node, y, *next);
+    if (failed(r))
+      return failure();
+    y = *r;
+  }
+  if (op == "Mean" && node.input_size() > 1) {
+    auto type = cast<RankedTensorType>(y.getType());
+    auto scalar = RankedTensorType::get({}, type.getElementType());
+    Value count = ConstantOp::create(
+        b, loc, DenseElementsAttr::get(
+                    scalar, b.getFloatAttr(type.getElementType(),
+                                           double(node.input_size()))));
+    auto mean = build<DivOp>(node, y, count);
+    if (failed(mean))
+      return failure();
+    y = *mean;
+  }
+  setOutput(node, 0, y);
   return success();
 }
 
@@ -1259,6 +1386,40 @@ const std::map<std::string, OpInfo> &opTable() {
       {"Sub", {&I::binary, {}}},
       {"Mul", {&I::binary, {}}},
       {"Div", {&I::binary, {}}},
+      {"Pow", {&I::binary, {}}},
+      {"PRelu", {&I::binary, {}}},
+      {"Max", {&I::variadic, {}}},
+      {"Min", {&I::variadic, {}}},
+      {"Sum", {&I::variadic, {}}},
+      {"Mean", {&I::variadic, {}}},
+      {"Reciprocal", {&I::unary, {}}},
+      {"Floor", {&I::unary, {}}},
+      {"Ceil", {&I::unary, {}}},
+      {"Round", {&I::unary, {}}},
+      {"Sign", {&I::unary, {}}},
+      {"Erf", {&I::unary, {}}},
+      {"Sin", {&I::unary, {}}},
+      {"Cos", {&I::unary, {}}},
+      {"Tan", {&I::unary, {}}},
+      {"Asin", {&I::unary, {}}},
+      {"Acos", {&I::unary, {}}},
+      {"Atan", {&I::unary, {}}},
+      {"Sinh", {&I::unary, {}}},
+      {"Cosh", {&I::unary, {}}},
+      {"Asinh", {&I::unary, {}}},
+      {"Acosh", {&I::unary, {}}},
+      {"Atanh", {&I::unary, {}}},
+      {"Softplus", {&I::unary, {}}},
+      {"Softsign", {&I::unary, {}}},
+      {"HardSwish", {&I::unary, {}}},
+      {"Elu", {&I::activation, {"alpha"}}},
+      {"Selu", {&I::activation, {"alpha", "gamma"}}},
+      {"Celu", {&I::activation, {"alpha"}}},
+      {"LeakyRelu", {&I::activation, {"alpha"}}},
+      {"HardSigmoid", {&I::activation, {"alpha", "beta"}}},
+      {"ThresholdedRelu", {&I::activation, {"alpha"}}},
+      {"Shrink", {&I::activation, {"bias", "lambd"}}},
+      {"Clip", {&I::clip, {"min", "max"}}},
       {"Gemm", {&I::gemm, {"alpha", "beta", "transA", "transB"}}},
       {"MatMul", {&I::matmul, {}}},
       {"ReduceSum", {&I::reduce, {"axes", "keepdims", "noop_with_empty_axes"}}},

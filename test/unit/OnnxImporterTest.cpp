@@ -235,3 +235,19 @@ TEST_CASE("importer reports a missing external data file") {
   CHECK_THAT(r.diagnostics, Contains("external data file 'absent.bin' not "
                                      "found next to the model"));
 }
+
+TEST_CASE("importer folds integer shape arithmetic only for Add/Sub/Mul/Div") {
+  // Pow of two int64 constants is not folded as if it were a division: it
+  // reaches lathe.pow, which takes floats, and is refused cleanly.
+  onnx::ModelProto model = makeModel();
+  addInput(model, "x", {2});
+  addInt64Initializer(model, "a", {2, 3});
+  addInt64Initializer(model, "b", {3, 2});
+  addNode(model, "Pow", "pow", {"a", "b"}, {"p"});
+  addNode(model, "Reshape", "r", {"x", "p"}, {"y"});
+  addOutput(model, "y");
+  ImportOutcome r = importFile(save(model, makeTempDir()));
+  CHECK_FALSE(r.ok);
+  CHECK_THAT(r.diagnostics, Contains("[pow] 'lathe.pow' op operand #0 must be "
+                                     "ranked tensor of floating-point values"));
+}

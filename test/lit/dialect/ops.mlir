@@ -54,6 +54,18 @@ func.func @math(%a: tensor<4x16xf32>, %b: tensor<16xf32>, %w: tensor<8x16xf32>,
   %22 = lathe.reduce_sum_square %a {axes = array<i64: 0>} : tensor<4x16xf32> -> tensor<1x16xf32>
   // CHECK: lathe.reduce_log_sum %
   %23 = lathe.reduce_log_sum %a {axes = array<i64: 0>} : tensor<4x16xf32> -> tensor<1x16xf32>
+  // CHECK: lathe.elu %{{.*}} {alpha = 2.000000e+00 : f32} : tensor<4x16xf32>
+  %25 = lathe.elu %a {alpha = 2.0 : f32} : tensor<4x16xf32>
+  // CHECK: lathe.clip %{{.*}} {max = 6.000000e+00 : f64, min = 0.000000e+00 : f64}
+  %26 = lathe.clip %a {min = 0.0 : f64, max = 6.0 : f64} : tensor<4x16xf32>
+  // CHECK: lathe.shrink %{{.*}} {bias = 5.000000e-01 : f32} : tensor<4x16xf32>
+  %27 = lathe.shrink %a {bias = 0.5 : f32, lambd = 0.5 : f32} : tensor<4x16xf32>
+  // CHECK: lathe.prelu %{{.*}}, %{{.*}} : tensor<4x16xf32>, tensor<16xf32> -> tensor<4x16xf32>
+  %28 = lathe.prelu %a, %b : tensor<4x16xf32>, tensor<16xf32> -> tensor<4x16xf32>
+  // CHECK: lathe.pow
+  %29 = lathe.pow %a, %b : tensor<4x16xf32>, tensor<16xf32> -> tensor<4x16xf32>
+  // CHECK: lathe.erf
+  %30 = lathe.erf %a : tensor<4x16xf32>
   // CHECK: lathe.reduce_log_sum_exp
   %24 = lathe.reduce_log_sum_exp %a {axes = array<i64: 0>} : tensor<4x16xf32> -> tensor<1x16xf32>
   return

@@ -205,3 +205,24 @@ func.func @reduce_log_sum_exp(%x: tensor<4x10xf32>) -> tensor<1x10xf32> {
   %0 = lathe.reduce_log_sum_exp %x {axes = array<i64: 0>} : tensor<4x10xf32> -> tensor<1x10xf32>
   return %0 : tensor<1x10xf32>
 }
+
+// -----
+
+// clip without a lower bound is one minimum; selu scales elu; prelu selects.
+// CHECK-LABEL: func.func @activations
+//       CHECK:   linalg.generic
+//   CHECK-NOT:     arith.maximumf
+//       CHECK:     arith.minimumf
+//       CHECK:   linalg.generic
+//       CHECK:     math.expm1
+//       CHECK:     arith.select
+//       CHECK:     arith.mulf
+//       CHECK:   linalg.generic
+//       CHECK:     arith.cmpf oge
+//       CHECK:     arith.select
+func.func @activations(%x: tensor<8xf32>, %s: tensor<1xf32>) -> (tensor<8xf32>, tensor<8xf32>, tensor<8xf32>) {
+  %0 = lathe.clip %x {max = 6.0 : f64} : tensor<8xf32>
+  %1 = lathe.selu %x : tensor<8xf32>
+  %2 = lathe.prelu %x, %s : tensor<8xf32>, tensor<1xf32> -> tensor<8xf32>
+  return %0, %1, %2 : tensor<8xf32>, tensor<8xf32>, tensor<8xf32>
+}
