@@ -61,6 +61,65 @@ struct PadLowering : OpConversionPattern<PadOp> {
   }
 };
 
+/// concat(a, b) => insert_slice(b, insert_slice(a, empty)) at running offsets.
+struct ConcatLowering : OpConversionPattern<ConcatOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(ConcatOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = cast<RankedTensorType>(op.getType());
+    int64_t axis = op.getAxis(), rank = type.getRank();
+    Value result = emptyTensor(rewriter, loc, type.getShape(),
+                               type.getElementType());
+    int64_t offset = 0;
+    for (Value in : adaptor.getInputs()) {
+      auto inType = cast<RankedTensorType>(in.getType());
+      SmallVector<int64_t> offsets(rank, 0), strides(rank, 1);
+      offsets[axis] = offset;
+      result = tensor::InsertSliceOp::create(
+          rewriter, loc, in, result, ValueRange{}, ValueRange{}, ValueRange{},
+          offsets, inType.getShape(), strides);
+      offset += inType.getDimSize(axis);
+    }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// slice(x) => tensor.extract_slice(x) with static offsets, sizes, strides.
+struct SliceLowering : OpConversionPattern<SliceOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(SliceOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(op.getType());
+    rewriter.replaceOpWithNewOp<tensor::ExtractSliceOp>(
+        op, type, adaptor.getInput(), ValueRange{}, ValueRange{}, ValueRange{},
+        op.getStarts(), op.getSizes(), op.getSteps());
+    return success();
+  }
+};
+
+/// expand(x) => generic with a broadcasting read of x.
+struct ExpandLowering : OpConversionPattern<ExpandOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(ExpandOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(op.getType());
+    rewriter.replaceOp(
+        op, elementwise(rewriter, op.getLoc(), adaptor.getInput(), type,
+                        [](OpBuilder &, Location, ValueRange args) {
+                          return args[0];
+                        }));
+    return success();
+  }
+};
+
 /// constant => arith.constant.
 struct ConstantLowering : OpConversionPattern<ConstantOp> {
   using OpConversionPattern::OpConversionPattern;
@@ -78,6 +137,7 @@ struct ConstantLowering : OpConversionPattern<ConstantOp> {
 
 void populateLowerTensorPatterns(RewritePatternSet &patterns) {
   patterns.add<ReshapeLowering, TransposeLowering, PadLowering,
+               ConcatLowering, SliceLowering, ExpandLowering,
                ConstantLowering>(
       patterns.getContext());
 }

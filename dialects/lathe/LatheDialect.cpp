@@ -358,6 +358,72 @@ LogicalResult TransposeOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
+LogicalResult ConcatOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &results) {
+  if (adaptor.getInputs().empty())
+    return fail(loc, "lathe.concat expected at least one input");
+  RankedTensorType first = rankedType(adaptor.getInputs().front());
+  int64_t axis = adaptor.getAxis(), rank = first.getRank();
+  if (axis < 0 || axis >= rank)
+    return fail(loc, "lathe.concat expected axis in [0, " + Twine(rank) +
+                         "), got " + Twine(axis));
+  SmallVector<int64_t> shape(first.getShape());
+  shape[axis] = 0;
+  for (Value v : adaptor.getInputs()) {
+    RankedTensorType t = rankedType(v);
+    if (t.getRank() != rank || t.getElementType() != first.getElementType())
+      return fail(loc, "lathe.concat expected inputs of one rank and element "
+                       "type");
+    for (int64_t d = 0; d < rank; ++d)
+      if (d != axis && t.getDimSize(d) != first.getDimSize(d))
+        return fail(loc, "lathe.concat expected equal sizes outside axis " +
+                             Twine(axis) + ", got " + Twine(t.getDimSize(d)) +
+                             " and " + Twine(first.getDimSize(d)) +
+                             " in dimension " + Twine(d));
+    shape[axis] += t.getDimSize(axis);
+  }
+  results.push_back(RankedTensorType::get(shape, first.getElementType()));
+  return success();
+}
+
+LogicalResult SliceOp::inferReturnTypes(MLIRContext *,
+                                        std::optional<Location> loc,
+                                        Adaptor adaptor,
+                                        SmallVectorImpl<Type> &results) {
+  RankedTensorType x = rankedType(adaptor.getInput());
+  ArrayRef<int64_t> starts = adaptor.getStarts(), sizes = adaptor.getSizes(),
+                    steps = adaptor.getSteps();
+  int64_t rank = x.getRank();
+  if (int64_t(starts.size()) != rank || int64_t(sizes.size()) != rank ||
+      int64_t(steps.size()) != rank)
+    return fail(loc, "lathe.slice expected " + Twine(rank) +
+                         " starts, sizes and steps");
+  for (int64_t d = 0; d < rank; ++d) {
+    if (steps[d] <= 0 || starts[d] < 0 || sizes[d] < 0)
+      return fail(loc, "lathe.slice expected non-negative starts and sizes "
+                       "and positive steps");
+    if (sizes[d] > 0 &&
+        starts[d] + (sizes[d] - 1) * steps[d] >= x.getDimSize(d))
+      return fail(loc, "lathe.slice reads past the end of dimension " +
+                           Twine(d) + " (size " + Twine(x.getDimSize(d)) +
+                           ")");
+  }
+  results.push_back(RankedTensorType::get(sizes, x.getElementType()));
+  return success();
+}
+
+LogicalResult ExpandOp::verify() {
+  auto in = getInput().getType(), out = getResult().getType();
+  auto shape = broadcastShapes(in.getShape(), out.getShape());
+  if (failed(shape) || ArrayRef<int64_t>(*shape) != out.getShape())
+    return emitOpError("expected the input to broadcast to the result shape");
+  if (in.getElementType() != out.getElementType())
+    return emitOpError("expected the element type to be kept");
+  return success();
+}
+
 LogicalResult PadOp::inferReturnTypes(MLIRContext *,
                                       std::optional<Location> loc,
                                       Adaptor adaptor,

@@ -738,6 +738,54 @@ def Lathe_TransposeOp : Lathe_Op<"transpose", [InferTypeOpAdaptor]> {
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
 }
 
+// concat(a, b)[..., i, ...] = i < size_a ? a[..., i, ...] : b[..., i - size_a, ...]
+def Lathe_ConcatOp : Lathe_Op<"concat", [InferTypeOpAdaptor]> {
+  let summary = "join tensors along one axis";
+  let description = [{
+    `torch.cat(dim=axis)`: every input has the same rank, element type and
+    sizes except along `axis` (non-negative). ```mlir
+    %y = lathe.concat(%a, %b) {axis = 1 : i64}
+        : (tensor<2x3xf32>, tensor<2x5xf32>) -> tensor<2x8xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<Lathe_AnyTensor>:$inputs, I64Attr:$axis);
+  let results = (outs Lathe_AnyTensor:$result);
+  let assemblyFormat =
+      "`(` $inputs `)` attr-dict `:` functional-type($inputs, results)";
+}
+
+// slice(x)[i] = x[starts + i * steps]
+def Lathe_SliceOp : Lathe_Op<"slice", [InferTypeOpAdaptor]> {
+  let summary = "a strided window of a tensor";
+  let description = [{
+    `x[a:b:s, ...]` / `torch.narrow`: per dimension a start, a size and a
+    positive step (resolved by the frontend from ONNX's starts/ends/axes/
+    steps). ```mlir
+    %y = lathe.slice %x {starts = array<i64: 0, 1>, sizes = array<i64: 2, 3>,
+                         steps = array<i64: 1, 2>} : tensor<2x8xf32> -> tensor<2x3xf32>
+    ```
+  }];
+  let arguments = (ins Lathe_AnyTensor:$input, DenseI64ArrayAttr:$starts,
+                   DenseI64ArrayAttr:$sizes, DenseI64ArrayAttr:$steps);
+  let results = (outs Lathe_AnyTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+}
+
+// expand(x)[i] = x[bcast(i)]
+def Lathe_ExpandOp : Lathe_Op<"expand"> {
+  let summary = "broadcast a tensor to a larger shape";
+  let description = [{
+    `Tensor.expand` / ONNX Expand: the result type names the shape, which the
+    input broadcasts to NumPy-style. ```mlir
+    %y = lathe.expand %x : tensor<3x1xf32> -> tensor<2x3x4xf32>
+    ```
+  }];
+  let arguments = (ins Lathe_AnyTensor:$input);
+  let results = (outs Lathe_AnyTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
 // pad(x)[i] = x[i - low] inside, value outside
 def Lathe_PadOp : Lathe_Op<"pad", [InferTypeOpAdaptor]> {
   let summary = "constant padding of every dimension";

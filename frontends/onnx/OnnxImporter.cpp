@@ -151,6 +151,15 @@ public:
   LogicalResult shape(const NodeProto &node);
   LogicalResult gather(const NodeProto &node);
   LogicalResult concat(const NodeProto &node);
+  LogicalResult slice(const NodeProto &node);
+  LogicalResult split(const NodeProto &node);
+  LogicalResult expand(const NodeProto &node);
+  /// The static shape of input |i| (compile-time value or run-time tensor).
+  FailureOr<SmallVector<int64_t>> shapeOf(const NodeProto &node, int i);
+  /// The ints of an optional compile-time input (or attribute |attr| before
+  /// |inputSince|); nullopt when absent.
+  FailureOr<std::optional<SmallVector<int64_t>>>
+  intsFrom(const NodeProto &node, StringRef attr, int index, int64_t inputSince);
   LogicalResult castOp(const NodeProto &node);
 
 private:
@@ -306,7 +315,7 @@ FailureOr<Value> Importer::input(const NodeProto &node, int i) {
 LogicalResult Importer::addInputs() {
   Block &body = func.getBody().front();
   for (const auto &in : graph.input()) {
-    if (initializerNames.count(in.name()))
+    if (initializerNames.count(in.name()) || options.frozenInputs.count(in.name()))
       continue; // Older exporters list initializers as inputs too.
     Location inLoc = NameLoc::get(b.getStringAttr(in.name()));
     if (!in.type().has_tensor_type())
@@ -345,6 +354,24 @@ LogicalResult Importer::addInputs() {
     Value arg = body.addArgument(
         RankedTensorType::get(shape, mlirType(*dtype)), inLoc);
     values[in.name()] = arg;
+  }
+  for (const auto &[name, value] : options.frozenInputs) {
+    bool found = false;
+    for (const auto &in : graph.input())
+      found |= in.name() == name && !initializerNames.count(name);
+    if (!found)
+      return emitError(UnknownLoc::get(&ctx))
+             << "--freeze-input names '" << name
+             << "', which is not an input of the model";
+    TensorValue v;
+    v.dtype = value.dtype;
+    v.shape = value.shape;
+    v.bytes = value.bytes;
+    if (size_t(v.numElements()) * dtypeSize(v.dtype) != v.bytes.size())
+      return emitError(UnknownLoc::get(&ctx))
+             << "--freeze-input " << name << ": the value's size does not "
+                "match its shape";
+    constants[name] = std::move(v);
   }
   for (const auto &[name, shape] : options.inputShapes) {
     bool found = false;
@@ -410,7 +437,6 @@ FailureOr<Model> Importer::run() {
   Block *body = func.addEntryBlock();
   if (failed(addInputs()))
     return failure();
-  size_t numInputs = body->getNumArguments();
 
   b.setInsertionPointToEnd(body);
   for (int i = 0; i < graph.node_size(); ++i) {
@@ -427,19 +453,30 @@ FailureOr<Model> Importer::run() {
   if (failed(addOutputs(results, resultAttrs)))
     return failure();
   func::ReturnOp::create(b, result.module->getLoc(), results);
+  // Buffers cross the artifact boundary as bare pointers: an empty one
+  // cannot (yet).
+  for (auto [i, type] : llvm::enumerate(ValueRange(results).getTypes()))
+    if (cast<RankedTensorType>(type).getNumElements() == 0)
+      return emitError(NameLoc::get(b.getStringAttr(graph.output(i).name())))
+             << "output '" << graph.output(i).name()
+             << "' has no elements (shape "
+             << shapeString(cast<RankedTensorType>(type).getShape())
+             << "); zero-size inputs and outputs are not supported yet";
+  for (BlockArgument arg : body->getArguments())
+    if (cast<RankedTensorType>(arg.getType()).getNumElements() == 0)
+      return emitError(arg.getLoc())
+             << "an input or parameter has no elements; zero-size inputs "
+                "and outputs are not supported yet";
 
   func.setFunctionType(
       b.getFunctionType(body->getArgumentTypes(), ValueRange(results).getTypes()));
   SmallVector<Attribute> argAttrs;
-  size_t inputIndex = 0;
   for (const auto &in : graph.input()) {
-    if (initializerNames.count(in.name()))
+    if (initializerNames.count(in.name()) || options.frozenInputs.count(in.name()))
       continue;
     argAttrs.push_back(b.getDictionaryAttr(
         b.getNamedAttr(kInputAttr, b.getStringAttr(in.name()))));
-    ++inputIndex;
   }
-  (void)numInputs;
   for (const Parameter &p : params)
     argAttrs.push_back(b.getDictionaryAttr(
         b.getNamedAttr(kParamAttr, b.getStringAttr(p.name))));
@@ -1313,24 +1350,224 @@ LogicalResult Importer::gather(const NodeProto &node) {
   return success();
 }
 
-LogicalResult Importer::concat(const NodeProto &node) {
-  TensorValue out;
-  for (int i = 0; i < node.input_size(); ++i) {
-    if (!isConstant(node.input(i)))
-      return error(node) << "Concat of run-time tensors is not supported yet "
-                            "(only shape computations on compile-time values)";
-    const TensorValue &v = constants[node.input(i)];
-    if (v.shape.size() != 1)
-      return error(node) << "only Concat of rank-1 compile-time values is "
-                            "supported";
-    if (i == 0)
-      out.dtype = v.dtype;
-    else if (v.dtype != out.dtype)
-      return error(node) << "inputs of different element types";
-    out.bytes.insert(out.bytes.end(), v.bytes.begin(), v.bytes.end());
+FailureOr<SmallVector<int64_t>> Importer::shapeOf(const NodeProto &node,
+                                                  int i) {
+  if (!hasInput(node, i)) {
+    error(node) << "missing input " << i;
+    return failure();
   }
-  out.shape = {int64_t(out.bytes.size() / dtypeSize(out.dtype))};
-  setConstant(node, 0, std::move(out));
+  if (isConstant(node.input(i)))
+    return SmallVector<int64_t>(ArrayRef<int64_t>(constants[node.input(i)].shape));
+  auto v = input(node, i);
+  if (failed(v))
+    return failure();
+  return SmallVector<int64_t>(cast<RankedTensorType>(v->getType()).getShape());
+}
+
+FailureOr<std::optional<SmallVector<int64_t>>>
+Importer::intsFrom(const NodeProto &node, StringRef attr, int index,
+                   int64_t inputSince) {
+  if (opset < inputSince)
+    return intsAttr(node, attr);
+  if (!hasInput(node, index))
+    return std::optional<SmallVector<int64_t>>();
+  const TensorValue *v = constantInput(node, index, attr);
+  if (!v)
+    return failure();
+  SmallVector<int64_t> out;
+  for (int64_t i = 0; i < v->numElements(); ++i)
+    out.push_back(v->intAt(i));
+  return std::optional<SmallVector<int64_t>>(out);
+}
+
+/// Row-major strided copy of a compile-time value: |starts|, |sizes| and
+/// |steps| per dimension.
+static TensorValue sliceValue(const TensorValue &v, ArrayRef<int64_t> starts,
+                              ArrayRef<int64_t> sizes, ArrayRef<int64_t> steps) {
+  TensorValue out;
+  out.dtype = v.dtype;
+  out.shape.assign(sizes.begin(), sizes.end());
+  size_t elt = dtypeSize(v.dtype);
+  int64_t rank = v.shape.size(), count = out.numElements();
+  SmallVector<int64_t> strides(rank, 1);
+  for (int64_t d = rank - 2; d >= 0; --d)
+    strides[d] = strides[d + 1] * v.shape[d + 1];
+  out.bytes.resize(count * elt);
+  SmallVector<int64_t> index(rank, 0);
+  for (int64_t i = 0; i < count; ++i) {
+    int64_t src = 0;
+    for (int64_t d = 0; d < rank; ++d)
+      src += (starts[d] + index[d] * steps[d]) * strides[d];
+    std::memcpy(out.bytes.data() + i * elt, v.bytes.data() + src * elt, elt);
+    for (int64_t d = rank - 1; d >= 0 && ++index[d] == sizes[d]; --d)
+      index[d] = 0;
+  }
+  return out;
+}
+
+LogicalResult Importer::concat(const NodeProto &node) {
+  bool allConstant = true;
+  for (int i = 0; i < node.input_size(); ++i)
+    allConstant &= isConstant(node.input(i)) &&
+                   constants[node.input(i)].shape.size() == 1;
+  if (allConstant) {
+    // Shape arithmetic on compile-time values.
+    TensorValue out;
+    for (int i = 0; i < node.input_size(); ++i) {
+      const TensorValue &v = constants[node.input(i)];
+      if (i == 0)
+        out.dtype = v.dtype;
+      else if (v.dtype != out.dtype)
+        return error(node) << "inputs of different element types";
+      out.bytes.insert(out.bytes.end(), v.bytes.begin(), v.bytes.end());
+    }
+    out.shape = {int64_t(out.bytes.size() / dtypeSize(out.dtype))};
+    setConstant(node, 0, std::move(out));
+    return success();
+  }
+  SmallVector<Value> inputs;
+  for (int i = 0; i < node.input_size(); ++i) {
+    auto v = input(node, i);
+    if (failed(v))
+      return failure();
+    inputs.push_back(*v);
+  }
+  int64_t rank = cast<RankedTensorType>(inputs[0].getType()).getRank();
+  int64_t axis = intAttr(node, "axis", 0);
+  if (axis < -rank || axis >= rank)
+    return error(node) << "axis " << axis << " is out of range for rank "
+                       << rank;
+  if (axis < 0)
+    axis += rank;
+  auto y = build<ConcatOp>(node, inputs, b.getI64IntegerAttr(axis));
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
+  return success();
+}
+
+LogicalResult Importer::slice(const NodeProto &node) {
+  auto shape = shapeOf(node, 0);
+  if (failed(shape))
+    return failure();
+  auto starts = intsFrom(node, "starts", 1, 10);
+  auto ends = intsFrom(node, "ends", 2, 10);
+  auto axes = intsFrom(node, "axes", 3, 10);
+  auto steps = intsFrom(node, "steps", 4, 10);
+  if (failed(starts) || failed(ends) || failed(axes) || failed(steps))
+    return failure();
+  if (!*starts || !*ends || (*starts)->size() != (*ends)->size())
+    return error(node) << "expected starts and ends of one length";
+  int64_t rank = shape->size(), n = (*starts)->size();
+  SmallVector<int64_t> offs(rank, 0), sizes(*shape), strides(rank, 1);
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t axis = *axes ? (**axes)[i] : i;
+    if (axis < -rank || axis >= rank)
+      return error(node) << "axis " << axis << " is out of range";
+    if (axis < 0)
+      axis += rank;
+    int64_t step = *steps ? (**steps)[i] : 1;
+    if (step <= 0)
+      return error(node) << "steps <= 0 (reversing slices) are not supported "
+                            "yet";
+    int64_t dim = (*shape)[axis];
+    int64_t start = (**starts)[i], end = (**ends)[i];
+    if (start < 0)
+      start += dim;
+    if (end < 0)
+      end += dim;
+    start = std::clamp<int64_t>(start, 0, dim);
+    end = std::clamp<int64_t>(end, 0, dim);
+    offs[axis] = start;
+    strides[axis] = step;
+    sizes[axis] = end > start ? (end - start + step - 1) / step : 0;
+  }
+  if (isConstant(node.input(0))) {
+    setConstant(node, 0, sliceValue(constants[node.input(0)], offs, sizes,
+                                    strides));
+    return success();
+  }
+  auto x = input(node, 0);
+  if (failed(x))
+    return failure();
+  for (int64_t d = 0; d < rank; ++d)
+    if (sizes[d] == 0)
+      offs[d] = 0; // An empty slice starts anywhere valid.
+  auto y = build<SliceOp>(node, *x, b.getDenseI64ArrayAttr(offs),
+                          b.getDenseI64ArrayAttr(sizes),
+                          b.getDenseI64ArrayAttr(strides));
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
+  return success();
+}
+
+LogicalResult Importer::split(const NodeProto &node) {
+  auto x = input(node, 0);
+  if (failed(x))
+    return failure();
+  auto shape = cast<RankedTensorType>(x->getType()).getShape();
+  int64_t rank = shape.size(), axis = intAttr(node, "axis", 0);
+  if (axis < -rank || axis >= rank)
+    return error(node) << "axis " << axis << " is out of range";
+  if (axis < 0)
+    axis += rank;
+  auto parts = intsFrom(node, "split", 1, 13);
+  if (failed(parts))
+    return failure();
+  int64_t outputs = node.output_size(), dim = shape[axis];
+  SmallVector<int64_t> sizes;
+  if (*parts) {
+    sizes = **parts;
+  } else {
+    // Equal parts; the last one smaller when the size does not divide.
+    int64_t each = (dim + outputs - 1) / outputs;
+    for (int64_t i = 0; i < outputs; ++i)
+      sizes.push_back(std::max<int64_t>(0, std::min(each, dim - i * each)));
+  }
+  if (int64_t(sizes.size()) != outputs)
+    return error(node) << "split lists " << sizes.size() << " sizes for "
+                       << outputs << " outputs";
+  int64_t offset = 0;
+  for (int64_t i = 0; i < outputs; ++i) {
+    SmallVector<int64_t> offs(rank, 0), size(shape), step(rank, 1);
+    offs[axis] = offset;
+    size[axis] = sizes[i];
+    offset += sizes[i];
+    if (offset > dim)
+      return error(node) << "split sizes exceed dimension " << axis
+                         << " (size " << dim << ")";
+    auto y = build<SliceOp>(node, *x, b.getDenseI64ArrayAttr(offs),
+                            b.getDenseI64ArrayAttr(size),
+                            b.getDenseI64ArrayAttr(step));
+    if (failed(y))
+      return failure();
+    if (!node.output(i).empty())
+      setOutput(node, i, *y);
+  }
+  return success();
+}
+
+LogicalResult Importer::expand(const NodeProto &node) {
+  auto x = input(node, 0);
+  if (failed(x))
+    return failure();
+  const TensorValue *target = constantInput(node, 1, "shape");
+  if (!target)
+    return failure();
+  SmallVector<int64_t> want;
+  for (int64_t i = 0; i < target->numElements(); ++i)
+    want.push_back(target->intAt(i));
+  auto type = cast<RankedTensorType>(x->getType());
+  auto shape = broadcastShapes(type.getShape(), want);
+  if (failed(shape))
+    return error(node) << "cannot broadcast " << shapeString(type.getShape())
+                       << " to " << shapeString(want);
+  auto y = finish(ExpandOp::create(
+      b, loc, RankedTensorType::get(*shape, type.getElementType()), *x));
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
   return success();
 }
 
@@ -1464,6 +1701,9 @@ const std::map<std::string, OpInfo> &opTable() {
       {"Shape", {&I::shape, {"start", "end"}}},
       {"Gather", {&I::gather, {"axis"}}},
       {"Concat", {&I::concat, {"axis"}}},
+      {"Slice", {&I::slice, {"starts", "ends", "axes"}}},
+      {"Split", {&I::split, {"axis", "split"}}},
+      {"Expand", {&I::expand, {}}},
       {"Cast", {&I::castOp, {"to"}}},
   };
   return table;

@@ -16,10 +16,20 @@ class MLIRContext;
 
 namespace lathe {
 
+/// A tensor value handed to the importer (row-major, little-endian).
+struct FrozenValue {
+  DType dtype = DType::I64;
+  std::vector<int64_t> shape;
+  std::vector<char> bytes;
+};
+
 struct ImportOptions {
   /// Static shapes for inputs, overriding (or fixing symbolic) dimensions of
   /// the model's declared input shapes.
   std::map<std::string, std::vector<int64_t>> inputShapes;
+  /// Inputs fixed to a value at compile time: they become constants (so
+  /// they may feed shapes, axes or slice bounds) and leave the signature.
+  std::map<std::string, FrozenValue> frozenInputs;
 };
 
 /// Converts the ONNX model at |path|. Errors are emitted as diagnostics on

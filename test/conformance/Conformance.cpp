@@ -18,6 +18,7 @@
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
 
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 
@@ -30,6 +31,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -116,6 +118,7 @@ bool compare(const lathe_tensor_t *got, const TensorValue &want,
 /// The whole run of one case, in the child process.
 Outcome runCase(const std::string &caseDir, const std::string &workDir) {
   Outcome outcome;
+  std::set<size_t> frozenIndices;
   std::string model = caseDir + "/model.onnx";
   mlir::DialectRegistry registry;
   registerCompilerDialects(registry);
@@ -127,6 +130,43 @@ Outcome runCase(const std::string &caseDir, const std::string &workDir) {
     return mlir::success();
   });
   auto imported = importOnnx(context, model, {});
+  // Inputs that must be compile-time values (shapes, axes, slice bounds)
+  // are frozen to the first data set's values, as `lathe compile
+  // --freeze-input` does; the case then runs on the remaining inputs.
+  std::vector<std::string> frozen;
+  std::vector<std::string> sets = sortedEntries(caseDir, "test_data_set_");
+  if (mlir::failed(imported) &&
+      diagnostics.find("must be known at compile time") != std::string::npos &&
+      !sets.empty()) {
+    auto proto = readOnnxFile(model);
+    if (!proto) {
+      llvm::consumeError(proto.takeError());
+    } else {
+      std::vector<std::string> names;
+      std::set<std::string> inits;
+      for (const auto &init : (*proto)->graph().initializer())
+        inits.insert(init.name());
+      for (const auto &in : (*proto)->graph().input())
+        if (!inits.count(in.name()))
+          names.push_back(in.name());
+      ImportOptions options;
+      std::vector<std::string> files = sortedEntries(sets[0], "input_");
+      for (size_t i = 0; i < files.size() && i < names.size(); ++i) {
+        auto t = readTensorFile(files[i]);
+        if (!t) {
+          llvm::consumeError(t.takeError());
+          continue;
+        }
+        if (t->dtype == DType::F32 || t->dtype == DType::F64)
+          continue;
+        options.frozenInputs[names[i]] = {t->dtype, t->shape, t->bytes};
+        frozen.push_back(names[i]);
+        frozenIndices.insert(i);
+      }
+      diagnostics.clear();
+      imported = importOnnx(context, model, options);
+    }
+  }
   if (mlir::failed(imported)) {
     outcome.status = "unsupported";
     outcome.detail = diagnostics;
@@ -159,9 +199,13 @@ Outcome runCase(const std::string &caseDir, const std::string &workDir) {
     return outcome;
   }
   outcome.status = "pass";
-  for (const std::string &set : sortedEntries(caseDir, "test_data_set_")) {
+  for (const std::string &set : sets) {
     std::vector<TensorValue> inputs, outputs;
-    for (const std::string &f : sortedEntries(set, "input_")) {
+    std::vector<std::string> inputFiles = sortedEntries(set, "input_");
+    for (size_t i = 0; i < inputFiles.size(); ++i) {
+      if (frozenIndices.count(i))
+        continue;
+      const std::string &f = inputFiles[i];
       auto t = readTensorFile(f);
       if (!t) {
         outcome.status = "unsupported";
@@ -201,6 +245,8 @@ Outcome runCase(const std::string &caseDir, const std::string &workDir) {
   }
   lathe_module_destroy(module);
   lathe_context_destroy(ctx);
+  if (!frozen.empty() && outcome.detail.empty())
+    outcome.detail = "frozen inputs: " + llvm::join(frozen, ", ");
   return outcome;
 }
 

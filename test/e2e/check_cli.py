@@ -172,6 +172,28 @@ def main():
           r.returncode == 0 and "input      x: f32 3x4" in r2.stdout,
           r.stderr + r2.stdout)
 
+    # A shape given as an input: frozen at compile time.
+    XR = helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 6])
+    SR = helper.make_tensor_value_info("shape", TensorProto.INT64, [2])
+    YR = helper.make_tensor_value_info("y", TensorProto.FLOAT, [3, 4])
+    write_model([helper.make_node("Reshape", ["x", "shape"], ["y"], name="rs")],
+                [XR, SR], [YR], [], os.path.join(WORK, "reshape_input.onnx"))
+    check("a shape input that is not frozen is one clear error", *one_error_line(
+        lathe("compile", "reshape_input.onnx"),
+        "input 'shape' (shape) must be known at compile time"))
+    np.save(os.path.join(WORK, "shape.npy"), np.array([3, 4], np.int64))
+    xr = np.arange(12, dtype=np.float32).reshape(2, 6)
+    np.save(os.path.join(WORK, "xr.npy"), xr)
+    r = lathe("compile", "reshape_input.onnx", "--freeze-input", "shape=shape.npy")
+    r2 = lathe("run", "reshape_input.so", "--input", "x=xr.npy", "-o", "yr.npy")
+    check("--freeze-input fixes a shape input at compile time",
+          r.returncode == 0 and r2.returncode == 0 and np.array_equal(
+              np.load(os.path.join(WORK, "yr.npy")), xr.reshape(3, 4)),
+          r.stderr + r2.stderr)
+    check("--freeze-input names must be inputs", *one_error_line(
+        lathe("compile", "reshape_input.onnx", "--freeze-input", "nope=shape.npy"),
+        "--freeze-input names 'nope'"))
+
     W = helper.make_tensor("w", TensorProto.FLOAT, [4, 2, 3, 3],
                            np.zeros(72, np.float32))
     XI = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 8, 8])

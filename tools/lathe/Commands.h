@@ -15,6 +15,7 @@ struct CompileOptions {
   std::vector<std::string> emit; ///< so, obj, header, mlir, llvm-dialect.
   std::string name;
   std::vector<std::string> inputShapes; ///< "name=1x3x224x224".
+  std::vector<std::string> frozenInputs; ///< "name=file.npy".
   std::string weights = "embedded";
   std::string triple, cpu;
   bool printIR = false;

@@ -5,6 +5,7 @@
 #include "compiler/Artifact.h"
 #include "compiler/Pipeline.h"
 #include "frontends/onnx/OnnxImporter.h"
+#include "lathe/runtime.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectRegistry.h"
@@ -23,6 +24,28 @@ namespace lathe::cli {
 int reportError(const std::string &message) {
   std::cerr << "lathe: error: " << message << "\n";
   return 1;
+}
+
+/// A .npy file as a value for the importer (through the runtime's reader).
+static llvm::Expected<FrozenValue> readNpyValue(const std::string &path) {
+  lathe_context_t *ctx = nullptr;
+  lathe_context_create(nullptr, &ctx);
+  lathe_tensor_t *tensor = nullptr;
+  if (lathe_tensor_load_npy(ctx, path.c_str(), &tensor) != LATHE_OK) {
+    std::string message = lathe_context_last_error(ctx);
+    lathe_context_destroy(ctx);
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+  }
+  lathe_tensor_info_t info;
+  lathe_tensor_info(tensor, &info);
+  FrozenValue value;
+  value.dtype = DType(info.dtype); // lathe_dtype_t and DType share an order.
+  value.shape.assign(info.dims, info.dims + info.rank);
+  const char *data = static_cast<const char *>(lathe_tensor_data(tensor));
+  value.bytes.assign(data, data + lathe_tensor_num_bytes(tensor));
+  lathe_tensor_destroy(tensor);
+  lathe_context_destroy(ctx);
+  return value;
 }
 
 /// A C identifier derived from a file name: "resnet-18" -> "resnet_18".
@@ -72,6 +95,16 @@ int runCompile(const CompileOptions &options) {
   if (!parseInputShapes(options.inputShapes, importOptions.inputShapes,
                         shapeError))
     return reportError(shapeError);
+
+  for (const std::string &entry : options.frozenInputs) {
+    size_t eq = entry.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == entry.size())
+      return reportError("--freeze-input '" + entry + "' is not name=file.npy");
+    auto value = readNpyValue(entry.substr(eq + 1));
+    if (!value)
+      return reportError(llvm::toString(value.takeError()));
+    importOptions.frozenInputs[entry.substr(0, eq)] = std::move(*value);
+  }
 
   mlir::DialectRegistry registry;
   registerCompilerDialects(registry);

@@ -36,6 +36,10 @@ int main(int argc, char **argv) {
   c->add_option("--input-shape", compile.inputShapes,
                 "Static shape of an input, e.g. x=1x3x224x224 (repeatable); "
                 "required for inputs with symbolic dimensions");
+  c->add_option("--freeze-input", compile.frozenInputs,
+                "Fix an input to the value in a .npy file at compile time, "
+                "e.g. shape=shape.npy (repeatable): it may then set shapes, "
+                "axes or slice bounds, and leaves the artifact's inputs");
   c->add_option("--weights", compile.weights,
                 "embedded: weights inside the artifact (default); external: "
                 "in a side file <output>.weights")

@@ -184,3 +184,29 @@ func.func @reduce_axes(%x: tensor<4x10xf32>) {
   %0 = lathe.reduce_sum %x {axes = array<i64: 1, 0>} : tensor<4x10xf32> -> tensor<1x1xf32>
   return
 }
+
+// -----
+
+func.func @concat_sizes(%a: tensor<2x3xf32>, %b: tensor<3x3xf32>) {
+  // expected-error @+2 {{lathe.concat expected equal sizes outside axis 1, got 3 and 2 in dimension 0}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = lathe.concat(%a, %b) {axis = 1 : i64} : (tensor<2x3xf32>, tensor<3x3xf32>) -> tensor<2x6xf32>
+  return
+}
+
+// -----
+
+func.func @slice_past_end(%x: tensor<8xf32>) {
+  // expected-error @+2 {{lathe.slice reads past the end of dimension 0 (size 8)}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = lathe.slice %x {starts = array<i64: 4>, sizes = array<i64: 3>, steps = array<i64: 2>} : tensor<8xf32> -> tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @expand_shape(%x: tensor<3x2xf32>) {
+  // expected-error @+1 {{'lathe.expand' op expected the input to broadcast to the result shape}}
+  %0 = lathe.expand %x : tensor<3x2xf32> -> tensor<3x4xf32>
+  return
+}

@@ -109,6 +109,12 @@ func.func @tensor(%x: tensor<1x4x2x2xf32>) {
   // CHECK: lathe.pad %{{.*}} {pads = array<i64: 0, 0, 1, 0, 0, 0, 0, 2>, value = 1.500000e+00 : f64} : tensor<1x4x2x2xf32> -> tensor<1x4x3x4xf32>
   %2 = lathe.pad %x {pads = array<i64: 0, 0, 1, 0, 0, 0, 0, 2>, value = 1.5 : f64}
       : tensor<1x4x2x2xf32> -> tensor<1x4x3x4xf32>
+  // CHECK: lathe.concat(%{{.*}}, %{{.*}}) {axis = 1 : i64} : (tensor<1x4x2x2xf32>, tensor<1x4x2x2xf32>) -> tensor<1x8x2x2xf32>
+  %4 = lathe.concat(%x, %x) {axis = 1 : i64} : (tensor<1x4x2x2xf32>, tensor<1x4x2x2xf32>) -> tensor<1x8x2x2xf32>
+  // CHECK: lathe.slice %{{.*}} {sizes = array<i64: 1, 2, 2, 1>, starts = array<i64: 0, 1, 0, 1>, steps = array<i64: 1, 2, 1, 1>}
+  %5 = lathe.slice %x {starts = array<i64: 0, 1, 0, 1>, sizes = array<i64: 1, 2, 2, 1>, steps = array<i64: 1, 2, 1, 1>} : tensor<1x4x2x2xf32> -> tensor<1x2x2x1xf32>
+  // CHECK: lathe.expand %{{.*}} : tensor<1x4x2x2xf32> -> tensor<3x4x2x2xf32>
+  %6 = lathe.expand %x : tensor<1x4x2x2xf32> -> tensor<3x4x2x2xf32>
   // CHECK: lathe.constant dense<[1.000000e+00, 2.000000e+00]> : tensor<2xf32>
   %3 = lathe.constant dense<[1.0, 2.0]> : tensor<2xf32>
   return

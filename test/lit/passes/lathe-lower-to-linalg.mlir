@@ -226,3 +226,22 @@ func.func @activations(%x: tensor<8xf32>, %s: tensor<1xf32>) -> (tensor<8xf32>, 
   %2 = lathe.prelu %x, %s : tensor<8xf32>, tensor<1xf32> -> tensor<8xf32>
   return %0, %1, %2 : tensor<8xf32>, tensor<8xf32>, tensor<8xf32>
 }
+
+// -----
+
+// concat inserts each input at its running offset; slice is one strided
+// extract_slice; expand reads its input broadcast.
+// CHECK-LABEL: func.func @concat_slice_expand
+//       CHECK:   %[[E:.*]] = tensor.empty() : tensor<2x8xf32>
+//       CHECK:   %[[I0:.*]] = tensor.insert_slice %{{.*}} into %[[E]][0, 0] [2, 3] [1, 1]
+//       CHECK:   tensor.insert_slice %{{.*}} into %[[I0]][0, 3] [2, 5] [1, 1]
+//       CHECK:   tensor.extract_slice %{{.*}}[0, 1] [2, 3] [1, 2]
+//       CHECK:   linalg.generic
+//       CHECK:     linalg.yield %{{.*}} : f32
+func.func @concat_slice_expand(%a: tensor<2x3xf32>, %b: tensor<2x5xf32>, %c: tensor<1x8xf32>)
+    -> (tensor<2x8xf32>, tensor<2x3xf32>, tensor<4x8xf32>) {
+  %0 = lathe.concat(%a, %b) {axis = 1 : i64} : (tensor<2x3xf32>, tensor<2x5xf32>) -> tensor<2x8xf32>
+  %1 = lathe.slice %0 {starts = array<i64: 0, 1>, sizes = array<i64: 2, 3>, steps = array<i64: 1, 2>} : tensor<2x8xf32> -> tensor<2x3xf32>
+  %2 = lathe.expand %c : tensor<1x8xf32> -> tensor<4x8xf32>
+  return %0, %1, %2 : tensor<2x8xf32>, tensor<2x3xf32>, tensor<4x8xf32>
+}
