@@ -146,6 +146,67 @@ struct BatchNormLowering : OpConversionPattern<BatchNormOp> {
   }
 };
 
+/// layer_norm(x) => mean = sum(x) / n; rstd = 1 / sqrt(sum((x - mean)^2) / n
+/// + eps); y = (x - mean) * rstd * scale + bias, over dims [axis, rank).
+struct LayerNormLowering : OpConversionPattern<LayerNormOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(LayerNormOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getInput();
+    auto type = cast<RankedTensorType>(x.getType());
+    auto statsType = cast<RankedTensorType>(op.getMean().getType());
+    SmallVector<int64_t> axes;
+    int64_t count = 1;
+    for (int64_t d = op.getAxis(); d < type.getRank(); ++d) {
+      axes.push_back(d);
+      count *= type.getDimSize(d);
+    }
+    auto add = [](OpBuilder &b, Location l, Value acc, ValueRange in) -> Value {
+      return arith::AddFOp::create(b, l, acc, in[0]);
+    };
+    Value sum = reduceOver(rewriter, loc, x, axes, true, 0.0, add);
+    Value mean = elementwise(
+        rewriter, loc, sum, statsType,
+        [&](OpBuilder &b, Location l, ValueRange in) -> Value {
+          return arith::DivFOp::create(
+              b, l, in[0], floatConstant(b, l, in[0].getType(), double(count)));
+        });
+    Value squares = reduceOver(
+        rewriter, loc, {x, mean}, axes, true, 0.0,
+        [](OpBuilder &b, Location l, Value acc, ValueRange in) -> Value {
+          Value c = arith::SubFOp::create(b, l, in[0], in[1]);
+          return arith::AddFOp::create(b, l, acc,
+                                       arith::MulFOp::create(b, l, c, c));
+        });
+    double eps = op.getEpsilon().convertToDouble();
+    Value rstd = elementwise(
+        rewriter, loc, squares, statsType,
+        [&](OpBuilder &b, Location l, ValueRange in) -> Value {
+          Type t = in[0].getType();
+          Value var = arith::DivFOp::create(b, l, in[0],
+                                            floatConstant(b, l, t, double(count)));
+          Value v = arith::AddFOp::create(b, l, var, floatConstant(b, l, t, eps));
+          return math::RsqrtOp::create(b, l, v);
+        });
+    SmallVector<Value> inputs = {x, mean, rstd, adaptor.getScale()};
+    if (adaptor.getBias())
+      inputs.push_back(adaptor.getBias());
+    Value y = elementwise(
+        rewriter, loc, inputs, type,
+        [](OpBuilder &b, Location l, ValueRange in) -> Value {
+          Value c = arith::SubFOp::create(b, l, in[0], in[1]);
+          Value n = arith::MulFOp::create(b, l, c, in[2]);
+          Value s = arith::MulFOp::create(b, l, n, in[3]);
+          return in.size() > 4 ? arith::AddFOp::create(b, l, s, in[4]) : s;
+        });
+    rewriter.replaceOp(op, {y, mean, rstd});
+    return success();
+  }
+};
+
 /// max_pool2d(x) => pooling_nchw_max(pad(x, -inf)) into fill(-inf).
 struct MaxPool2dLowering : OpConversionPattern<MaxPool2dOp> {
   using OpConversionPattern::OpConversionPattern;
@@ -348,7 +409,8 @@ struct SoftmaxLowering : OpConversionPattern<SourceOp> {
 } // namespace
 
 void populateLowerNNPatterns(RewritePatternSet &patterns) {
-  patterns.add<Conv2dLowering, BatchNormLowering, MaxPool2dLowering,
+  patterns.add<Conv2dLowering, BatchNormLowering, LayerNormLowering,
+               MaxPool2dLowering,
                AvgPool2dLowering, AdaptiveAvgPool2dLowering,
                SoftmaxLowering<SoftmaxOp, false>,
                SoftmaxLowering<LogSoftmaxOp, true>>(patterns.getContext());

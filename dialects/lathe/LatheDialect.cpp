@@ -300,6 +300,32 @@ LogicalResult BatchNormOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
+LogicalResult LayerNormOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &results) {
+  RankedTensorType x = rankedType(adaptor.getInput());
+  int64_t axis = adaptor.getAxis(), rank = x.getRank();
+  if (axis < 0 || axis >= rank)
+    return fail(loc, "lathe.layer_norm expected axis in [0, " + Twine(rank) +
+                         "), got " + Twine(axis));
+  ArrayRef<int64_t> normalized = x.getShape().drop_front(axis);
+  for (Value v : {adaptor.getScale(), adaptor.getBias()}) {
+    if (!v)
+      continue;
+    auto shape = broadcastShapes(normalized, rankedType(v).getShape());
+    if (failed(shape) || ArrayRef<int64_t>(*shape) != normalized)
+      return fail(loc, "lathe.layer_norm expected scale and bias to broadcast "
+                       "to the normalized dimensions");
+  }
+  SmallVector<int64_t> stats(x.getShape());
+  for (int64_t d = axis; d < rank; ++d)
+    stats[d] = 1;
+  auto statsType = RankedTensorType::get(stats, x.getElementType());
+  results.append({x, statsType, statsType});
+  return success();
+}
+
 LogicalResult MaxPool2dOp::inferReturnTypes(MLIRContext *,
                                             std::optional<Location> loc,
                                             Adaptor adaptor,

@@ -619,6 +619,29 @@ def Lathe_BatchNormOp : Lathe_Op<"batch_norm", [InferTypeOpAdaptor]> {
                        "`:` functional-type(operands, results)";
 }
 
+// layer_norm(x) = (x - mean) / sqrt(var + epsilon) * scale + bias over dims [axis, rank)
+def Lathe_LayerNormOp : Lathe_Op<"layer_norm", [InferTypeOpAdaptor]> {
+  let summary = "layer normalization over the trailing dimensions";
+  let description = [{
+    `torch.nn.LayerNorm`: mean and (biased) variance over dimensions
+    `[axis, rank)`; `scale` and the optional `bias` broadcast against those
+    dimensions. Also returns the mean and 1 / sqrt(var + epsilon), shaped as
+    the input with size 1 in the normalized dimensions (what the backward
+    pass needs). ```mlir
+    %y, %mean, %rstd = lathe.layer_norm %x, %scale, %bias {axis = 1 : i64}
+        : (tensor<4x16xf32>, tensor<16xf32>, tensor<16xf32>)
+        -> (tensor<4x16xf32>, tensor<4x1xf32>, tensor<4x1xf32>)
+    ```
+  }];
+  let arguments = (ins Lathe_FloatTensor:$input, Lathe_FloatTensor:$scale,
+                   Optional<Lathe_FloatTensor>:$bias, I64Attr:$axis,
+                   DefaultValuedAttr<F32Attr, "1e-5">:$epsilon);
+  let results = (outs Lathe_FloatTensor:$result, Lathe_FloatTensor:$mean,
+                 Lathe_FloatTensor:$inv_std_dev);
+  let assemblyFormat = "$input `,` $scale (`,` $bias^)? attr-dict `:` "
+                       "functional-type(operands, results)";
+}
+
 // max_pool2d(x)[n, c, oh, ow] = max_{kh, kw} x[n, c, oh*s0 + kh*d0 - p_top, ow*s1 + kw*d1 - p_left]
 def Lathe_MaxPool2dOp : Lathe_Op<"max_pool2d", [InferTypeOpAdaptor]> {
   let summary = "2-D max pooling over an NCHW input";

@@ -137,6 +137,7 @@ public:
   LogicalResult reduce(const NodeProto &node);
   LogicalResult conv(const NodeProto &node);
   LogicalResult batchNorm(const NodeProto &node);
+  LogicalResult layerNorm(const NodeProto &node);
   LogicalResult maxPool(const NodeProto &node);
   LogicalResult avgPool(const NodeProto &node);
   LogicalResult globalAvgPool(const NodeProto &node);
@@ -149,6 +150,8 @@ public:
   LogicalResult identity(const NodeProto &node);
   LogicalResult constant(const NodeProto &node);
   LogicalResult shape(const NodeProto &node);
+  LogicalResult size(const NodeProto &node);
+  LogicalResult constantOfShape(const NodeProto &node);
   LogicalResult gather(const NodeProto &node);
   LogicalResult concat(const NodeProto &node);
   LogicalResult slice(const NodeProto &node);
@@ -883,6 +886,49 @@ LogicalResult Importer::batchNorm(const NodeProto &node) {
   return success();
 }
 
+LogicalResult Importer::layerNorm(const NodeProto &node) {
+  if (intAttr(node, "stash_type", 1) != 1)
+    return error(node) << "stash_type other than 1 (float32 statistics) is "
+                          "not supported";
+  auto x = input(node, 0), scale = input(node, 1);
+  if (failed(x) || failed(scale))
+    return failure();
+  Value bias;
+  if (hasInput(node, 2)) {
+    auto v = input(node, 2);
+    if (failed(v))
+      return failure();
+    bias = *v;
+  }
+  int64_t rank = cast<RankedTensorType>(x->getType()).getRank();
+  int64_t axis = intAttr(node, "axis", -1);
+  if (axis < -rank || axis >= rank)
+    return error(node) << "axis " << axis << " is out of range for rank "
+                       << rank;
+  if (axis < 0)
+    axis += rank;
+  Type none = NoneType::get(&ctx);
+  auto op = LayerNormOp::create(
+      b, loc, TypeRange{none, none, none}, *x, *scale, bias,
+      b.getI64IntegerAttr(axis),
+      b.getF32FloatAttr(floatAttr(node, "epsilon", 1e-5f)));
+  SmallVector<Type> types;
+  if (failed(LayerNormOp::inferReturnTypes(
+          &ctx, loc, op->getOperands(), op->getRawDictionaryAttrs(),
+          op->getPropertiesStorage(), op->getRegions(), types))) {
+    op->erase();
+    return failure();
+  }
+  for (auto [result, type] : llvm::zip(op->getResults(), types))
+    result.setType(type);
+  if (failed(finish(op)))
+    return failure();
+  for (int i = 0; i < node.output_size() && i < 3; ++i)
+    if (!node.output(i).empty())
+      setOutput(node, i, op->getResult(i));
+  return success();
+}
+
 LogicalResult Importer::maxPool(const NodeProto &node) {
   auto x = input(node, 0);
   if (failed(x))
@@ -1319,6 +1365,45 @@ LogicalResult Importer::shape(const NodeProto &node) {
   return success();
 }
 
+LogicalResult Importer::size(const NodeProto &node) {
+  auto dims = shapeOf(node, 0);
+  if (failed(dims))
+    return failure();
+  int64_t count = 1;
+  for (int64_t d : *dims)
+    count *= d;
+  setConstant(node, 0, withShape(int64Vector({count}), {}));
+  return success();
+}
+
+LogicalResult Importer::constantOfShape(const NodeProto &node) {
+  const TensorValue *shape = constantInput(node, 0, "shape");
+  if (!shape)
+    return failure();
+  TensorValue fill;
+  fill.dtype = DType::F32;
+  fill.bytes.assign(4, 0); // Default: a float 0.
+  if (const auto *attr = findAttr(node, "value")) {
+    auto v = decodeTensor(attr->t(), modelDir);
+    if (!v)
+      return error(node) << llvm::toString(v.takeError());
+    if (v->numElements() != 1)
+      return error(node) << "value must hold one element";
+    fill = std::move(*v);
+  }
+  TensorValue out;
+  out.dtype = fill.dtype;
+  for (int64_t i = 0; i < shape->numElements(); ++i) {
+    if (shape->intAt(i) < 0)
+      return error(node) << "negative dimension " << shape->intAt(i);
+    out.shape.push_back(shape->intAt(i));
+  }
+  for (int64_t i = 0, n = out.numElements(); i < n; ++i)
+    out.bytes.insert(out.bytes.end(), fill.bytes.begin(), fill.bytes.end());
+  setConstant(node, 0, std::move(out));
+  return success();
+}
+
 LogicalResult Importer::gather(const NodeProto &node) {
   if (!isConstant(node.input(0)))
     return error(node) << "Gather on run-time data is not supported yet (only "
@@ -1676,6 +1761,8 @@ const std::map<std::string, OpInfo> &opTable() {
         {"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"}}},
       {"BatchNormalization",
        {&I::batchNorm, {"epsilon", "momentum", "training_mode", "spatial"}}},
+      {"LayerNormalization",
+       {&I::layerNorm, {"axis", "epsilon", "stash_type"}}},
       {"MaxPool",
        {&I::maxPool,
         {"auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads",
@@ -1699,6 +1786,8 @@ const std::map<std::string, OpInfo> &opTable() {
        {&I::constant,
         {"value", "value_float", "value_floats", "value_int", "value_ints"}}},
       {"Shape", {&I::shape, {"start", "end"}}},
+      {"Size", {&I::size, {}}},
+      {"ConstantOfShape", {&I::constantOfShape, {"value"}}},
       {"Gather", {&I::gather, {"axis"}}},
       {"Concat", {&I::concat, {"axis"}}},
       {"Slice", {&I::slice, {"starts", "ends", "axes"}}},

@@ -210,3 +210,12 @@ func.func @expand_shape(%x: tensor<3x2xf32>) {
   %0 = lathe.expand %x : tensor<3x2xf32> -> tensor<3x4xf32>
   return
 }
+
+// -----
+
+func.func @layer_norm_scale(%x: tensor<4x16xf32>, %s: tensor<8xf32>) {
+  // expected-error @+2 {{lathe.layer_norm expected scale and bias to broadcast to the normalized dimensions}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0:3 = lathe.layer_norm %x, %s {axis = 1 : i64} : (tensor<4x16xf32>, tensor<8xf32>) -> (tensor<4x16xf32>, tensor<4x1xf32>, tensor<4x1xf32>)
+  return
+}

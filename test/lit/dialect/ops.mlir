@@ -73,7 +73,7 @@ func.func @math(%a: tensor<4x16xf32>, %b: tensor<16xf32>, %w: tensor<8x16xf32>,
 
 // CHECK-LABEL: func.func @nn
 func.func @nn(%x: tensor<1x4x8x8xf32>, %w: tensor<6x2x3x3xf32>, %b: tensor<6xf32>,
-              %s: tensor<4xf32>) {
+              %s: tensor<4xf32>, %ls: tensor<4x8x8xf32>) {
   // CHECK: lathe.conv2d %{{.*}}, %{{.*}}, %{{.*}} {dilations = array<i64: 1, 2>, groups = 2 : i64, pads = array<i64: 1, 2, 0, 1>, strides = array<i64: 2, 1>}
   %0 = lathe.conv2d %x, %w, %b {strides = array<i64: 2, 1>, pads = array<i64: 1, 2, 0, 1>,
                                 dilations = array<i64: 1, 2>, groups = 2 : i64}
@@ -93,6 +93,9 @@ func.func @nn(%x: tensor<1x4x8x8xf32>, %w: tensor<6x2x3x3xf32>, %b: tensor<6xf32
   // CHECK: lathe.adaptive_avg_pool2d %{{.*}} {output_size = array<i64: 3, 5>}
   %4 = lathe.adaptive_avg_pool2d %x {output_size = array<i64: 3, 5>}
       : tensor<1x4x8x8xf32> -> tensor<1x4x3x5xf32>
+  // CHECK: lathe.layer_norm %{{.*}}, %{{.*}} {axis = 1 : i64} : (tensor<1x4x8x8xf32>, tensor<4x8x8xf32>) -> (tensor<1x4x8x8xf32>, tensor<1x1x1x1xf32>, tensor<1x1x1x1xf32>)
+  %ln:3 = lathe.layer_norm %x, %ls {axis = 1 : i64}
+      : (tensor<1x4x8x8xf32>, tensor<4x8x8xf32>) -> (tensor<1x4x8x8xf32>, tensor<1x1x1x1xf32>, tensor<1x1x1x1xf32>)
   // CHECK: lathe.softmax %{{.*}} {axis = 1 : i64} : tensor<1x4x8x8xf32>
   %5 = lathe.softmax %x {axis = 1 : i64} : tensor<1x4x8x8xf32>
   // CHECK: lathe.log_softmax %{{.*}} {axis = 3 : i64}

@@ -245,3 +245,23 @@ func.func @concat_slice_expand(%a: tensor<2x3xf32>, %b: tensor<2x5xf32>, %c: ten
   %2 = lathe.expand %c : tensor<1x8xf32> -> tensor<4x8xf32>
   return %0, %1, %2 : tensor<2x8xf32>, tensor<2x3xf32>, tensor<4x8xf32>
 }
+
+// -----
+
+// layer_norm: a sum and a sum of squared deviations over the trailing
+// dimension (kept with size 1), rsqrt, then one normalizing generic.
+// CHECK-LABEL: func.func @layer_norm
+//       CHECK:   linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]
+//       CHECK:   arith.divf
+//       CHECK:   linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]
+//       CHECK:   math.rsqrt
+//       CHECK:   linalg.generic
+//       CHECK:     arith.subf
+//       CHECK:     arith.mulf
+//       CHECK:     arith.mulf
+//       CHECK:     arith.addf
+func.func @layer_norm(%x: tensor<4x16xf32>, %s: tensor<16xf32>, %b: tensor<16xf32>) -> tensor<4x16xf32> {
+  %y:3 = lathe.layer_norm %x, %s, %b {axis = 1 : i64}
+      : (tensor<4x16xf32>, tensor<16xf32>, tensor<16xf32>) -> (tensor<4x16xf32>, tensor<4x1xf32>, tensor<4x1xf32>)
+  return %y#0 : tensor<4x16xf32>
+}
