@@ -193,6 +193,41 @@ private:
   void setConstant(const NodeProto &node, int i, TensorValue value) {
     constants[node.output(i)] = std::move(value);
   }
+  /// strides, dilations (default 1) and pads (explicit or auto_pad) of a
+  /// window op with |kernel|, checked to have one entry per spatial dim.
+  LogicalResult windowAttrs(const NodeProto &node, RankedTensorType in,
+                            ArrayRef<int64_t> kernel,
+                            SmallVectorImpl<int64_t> &strides,
+                            SmallVectorImpl<int64_t> &dilations,
+                            SmallVectorImpl<int64_t> &pads);
+  /// N x C x L viewed as N x C x 1 x L (1-D window ops run as 2-D ones).
+  FailureOr<Value> liftTo2d(Value v) {
+    auto shape = SmallVector<int64_t>(cast<RankedTensorType>(v.getType()).getShape());
+    shape.insert(shape.begin() + 2, 1);
+    return buildReshape(v, shape);
+  }
+  /// The 2-D window attributes of a 1-D one: unit height, no height pads.
+  static void lift1dWindow(SmallVectorImpl<int64_t> &strides,
+                           SmallVectorImpl<int64_t> &dilations,
+                           SmallVectorImpl<int64_t> &pads) {
+    strides.insert(strides.begin(), 1);
+    dilations.insert(dilations.begin(), 1);
+    pads.assign({0, pads[0], 0, pads[1]});
+  }
+  /// Sets output 0 to |y|, dropping the unit height of a lifted 1-D op.
+  LogicalResult setWindowOutput(const NodeProto &node, Value y,
+                                int64_t spatial) {
+    if (spatial == 1) {
+      auto shape = SmallVector<int64_t>(cast<RankedTensorType>(y.getType()).getShape());
+      shape.erase(shape.begin() + 2);
+      auto flat = buildReshape(y, shape);
+      if (failed(flat))
+        return failure();
+      y = *flat;
+    }
+    setOutput(node, 0, y);
+    return success();
+  }
   /// Resolves pads / auto_pad of a window op for input |in|.
   LogicalResult windowPads(const NodeProto &node, RankedTensorType in,
                            ArrayRef<int64_t> kernel, ArrayRef<int64_t> strides,
@@ -818,15 +853,31 @@ LogicalResult Importer::windowPads(const NodeProto &node, RankedTensorType in,
   return success();
 }
 
+LogicalResult Importer::windowAttrs(const NodeProto &node, RankedTensorType in,
+                                    ArrayRef<int64_t> kernel,
+                                    SmallVectorImpl<int64_t> &strides,
+                                    SmallVectorImpl<int64_t> &dilations,
+                                    SmallVectorImpl<int64_t> &pads) {
+  size_t n = kernel.size();
+  SmallVector<int64_t> ones(n, 1);
+  strides.assign(intsAttr(node, "strides").value_or(ones));
+  dilations.assign(intsAttr(node, "dilations").value_or(ones));
+  if (strides.size() != n || dilations.size() != n)
+    return error(node) << "expected " << n << " strides and dilations, got "
+                       << strides.size() << " and " << dilations.size();
+  return windowPads(node, in, kernel, strides, dilations, pads);
+}
+
 LogicalResult Importer::conv(const NodeProto &node) {
   auto x = input(node, 0), w = input(node, 1);
   if (failed(x) || failed(w))
     return failure();
   auto xType = cast<RankedTensorType>(x->getType());
   auto wType = cast<RankedTensorType>(w->getType());
-  if (xType.getRank() != 4 || wType.getRank() != 4)
-    return error(node) << "only 2-D convolution (rank-4 input and weight) is "
-                          "supported, got input rank "
+  int64_t spatial = xType.getRank() - 2;
+  if ((spatial != 1 && spatial != 2) || wType.getRank() != xType.getRank())
+    return error(node) << "only 1-D and 2-D convolution is supported, got "
+                          "input rank "
                        << xType.getRank() << " and weight rank "
                        << wType.getRank();
   Value bias;
@@ -841,23 +892,28 @@ LogicalResult Importer::conv(const NodeProto &node) {
     return error(node) << "kernel_shape " << shapeString(*ks)
                        << " does not match the weight's "
                        << shapeString(kernel);
-  SmallVector<int64_t> strides =
-      intsAttr(node, "strides").value_or(SmallVector<int64_t>{1, 1});
-  SmallVector<int64_t> dilations =
-      intsAttr(node, "dilations").value_or(SmallVector<int64_t>{1, 1});
-  if (strides.size() != 2 || dilations.size() != 2)
-    return error(node) << "expected 2 strides and 2 dilations";
-  SmallVector<int64_t> pads;
-  if (failed(windowPads(node, xType, kernel, strides, dilations, pads)))
+  SmallVector<int64_t> strides, dilations, pads;
+  if (failed(windowAttrs(node, xType, kernel, strides, dilations, pads)))
     return failure();
-  auto y = build<Conv2dOp>(node, *x, *w, bias, b.getDenseI64ArrayAttr(strides),
+  Value in = *x, weight = *w;
+  if (spatial == 1) {
+    // Conv1d as Conv2d over N x C x 1 x L.
+    auto lifted = liftTo2d(in);
+    auto liftedW = liftTo2d(weight);
+    if (failed(lifted) || failed(liftedW))
+      return failure();
+    in = *lifted;
+    weight = *liftedW;
+    lift1dWindow(strides, dilations, pads);
+  }
+  auto y = build<Conv2dOp>(node, in, weight, bias,
+                           b.getDenseI64ArrayAttr(strides),
                            b.getDenseI64ArrayAttr(pads),
                            b.getDenseI64ArrayAttr(dilations),
                            b.getI64IntegerAttr(intAttr(node, "group", 1)));
   if (failed(y))
     return failure();
-  setOutput(node, 0, *y);
-  return success();
+  return setWindowOutput(node, *y, spatial);
 }
 
 LogicalResult Importer::batchNorm(const NodeProto &node) {
@@ -943,25 +999,31 @@ LogicalResult Importer::maxPool(const NodeProto &node) {
   auto kernel = intsAttr(node, "kernel_shape");
   if (!kernel)
     return error(node) << "missing required attribute kernel_shape";
-  if (xType.getRank() != 4 || kernel->size() != 2)
-    return error(node) << "only 2-D max pooling is supported, got input rank "
+  int64_t spatial = xType.getRank() - 2;
+  if ((spatial != 1 && spatial != 2) || int64_t(kernel->size()) != spatial)
+    return error(node) << "only 1-D and 2-D max pooling is supported, got "
+                          "input rank "
                        << xType.getRank();
-  SmallVector<int64_t> strides =
-      intsAttr(node, "strides").value_or(SmallVector<int64_t>{1, 1});
-  SmallVector<int64_t> dilations =
-      intsAttr(node, "dilations").value_or(SmallVector<int64_t>{1, 1});
-  SmallVector<int64_t> pads;
-  if (failed(windowPads(node, xType, *kernel, strides, dilations, pads)))
+  SmallVector<int64_t> strides, dilations, pads;
+  if (failed(windowAttrs(node, xType, *kernel, strides, dilations, pads)))
     return failure();
-  auto y = build<MaxPool2dOp>(node, *x, b.getDenseI64ArrayAttr(*kernel),
+  Value in = *x;
+  if (spatial == 1) {
+    auto lifted = liftTo2d(in);
+    if (failed(lifted))
+      return failure();
+    in = *lifted;
+    kernel->insert(kernel->begin(), 1);
+    lift1dWindow(strides, dilations, pads);
+  }
+  auto y = build<MaxPool2dOp>(node, in, b.getDenseI64ArrayAttr(*kernel),
                               b.getDenseI64ArrayAttr(strides),
                               b.getDenseI64ArrayAttr(pads),
                               b.getDenseI64ArrayAttr(dilations),
                               b.getBoolAttr(intAttr(node, "ceil_mode", 0)));
   if (failed(y))
     return failure();
-  setOutput(node, 0, *y);
-  return success();
+  return setWindowOutput(node, *y, spatial);
 }
 
 LogicalResult Importer::avgPool(const NodeProto &node) {
@@ -972,27 +1034,32 @@ LogicalResult Importer::avgPool(const NodeProto &node) {
   auto kernel = intsAttr(node, "kernel_shape");
   if (!kernel)
     return error(node) << "missing required attribute kernel_shape";
-  if (xType.getRank() != 4 || kernel->size() != 2)
-    return error(node) << "only 2-D average pooling is supported, got input "
-                          "rank "
+  int64_t spatial = xType.getRank() - 2;
+  if ((spatial != 1 && spatial != 2) || int64_t(kernel->size()) != spatial)
+    return error(node) << "only 1-D and 2-D average pooling is supported, "
+                          "got input rank "
                        << xType.getRank();
-  SmallVector<int64_t> strides =
-      intsAttr(node, "strides").value_or(SmallVector<int64_t>{1, 1});
-  SmallVector<int64_t> dilations =
-      intsAttr(node, "dilations").value_or(SmallVector<int64_t>{1, 1});
+  SmallVector<int64_t> strides, dilations, pads;
+  if (failed(windowAttrs(node, xType, *kernel, strides, dilations, pads)))
+    return failure();
   if (llvm::any_of(dilations, [](int64_t d) { return d != 1; }))
     return error(node) << "dilated average pooling is not supported";
-  SmallVector<int64_t> pads;
-  if (failed(windowPads(node, xType, *kernel, strides, dilations, pads)))
-    return failure();
+  Value in = *x;
+  if (spatial == 1) {
+    auto lifted = liftTo2d(in);
+    if (failed(lifted))
+      return failure();
+    in = *lifted;
+    kernel->insert(kernel->begin(), 1);
+    lift1dWindow(strides, dilations, pads);
+  }
   auto y = build<AvgPool2dOp>(
-      node, *x, b.getDenseI64ArrayAttr(*kernel), b.getDenseI64ArrayAttr(strides),
+      node, in, b.getDenseI64ArrayAttr(*kernel), b.getDenseI64ArrayAttr(strides),
       b.getDenseI64ArrayAttr(pads), b.getBoolAttr(intAttr(node, "ceil_mode", 0)),
       b.getBoolAttr(intAttr(node, "count_include_pad", 0) != 0));
   if (failed(y))
     return failure();
-  setOutput(node, 0, *y);
-  return success();
+  return setWindowOutput(node, *y, spatial);
 }
 
 LogicalResult Importer::globalAvgPool(const NodeProto &node) {

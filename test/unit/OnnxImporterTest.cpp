@@ -117,15 +117,27 @@ TEST_CASE("importer reports a Conv shape error at the node's name") {
                       "3 (channels / groups), got 2"));
 }
 
-TEST_CASE("importer rejects a Conv whose kernel rank is not 2-D") {
+TEST_CASE("importer rejects a Conv whose kernel rank exceeds 2-D") {
   onnx::ModelProto model = makeModel();
-  addInput(model, "x", {1, 3, 8});
-  addInitializer(model, "w", {4, 3, 3}, std::vector<float>(36, 0.1f));
-  addNode(model, "Conv", "conv1d", {"x", "w"}, {"y"});
+  addInput(model, "x", {1, 3, 8, 8, 8});
+  addInitializer(model, "w", {4, 3, 3, 3, 3}, std::vector<float>(324, 0.1f));
+  addNode(model, "Conv", "conv3d", {"x", "w"}, {"y"});
   addOutput(model, "y");
   ImportOutcome r = importFile(save(model, makeTempDir()));
   CHECK_FALSE(r.ok);
-  CHECK_THAT(r.diagnostics, Contains("[conv1d] Conv: only 2-D convolution"));
+  CHECK_THAT(r.diagnostics,
+             Contains("[conv3d] Conv: only 1-D and 2-D convolution"));
+}
+
+TEST_CASE("importer runs a Conv1d as a Conv2d of unit height") {
+  onnx::ModelProto model = makeModel();
+  addInput(model, "x", {1, 3, 8});
+  addInitializer(model, "w", {4, 3, 3}, std::vector<float>(36, 0.1f));
+  setInts(addNode(model, "Conv", "conv1d", {"x", "w"}, {"y"}), "pads", {1, 0});
+  addOutput(model, "y");
+  ImportOutcome r = importFile(save(model, makeTempDir()));
+  INFO(r.diagnostics);
+  CHECK(r.ok);
 }
 
 TEST_CASE("importer rejects an initializer whose data does not fit its shape") {
