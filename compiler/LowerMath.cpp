@@ -409,6 +409,102 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
   }
 };
 
+/// argmax(x) over axis => one generic with two accumulators, the best value
+/// (init -inf, or +inf for argmin) and its index; a later element replaces
+/// them when strictly better (or equal, with select_last_index).
+template <typename SourceOp, bool isMax>
+struct ArgReduceLowering : OpConversionPattern<SourceOp> {
+  using OpConversionPattern<SourceOp>::OpConversionPattern;
+  using Adaptor = typename SourceOp::Adaptor;
+
+  LogicalResult
+  matchAndRewrite(SourceOp op, Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    Value x = adaptor.getInput();
+    auto type = cast<RankedTensorType>(x.getType());
+    auto outType = cast<RankedTensorType>(op.getType());
+    int64_t axis = op.getAxis(), rank = type.getRank();
+    bool last = op.getSelectLastIndex();
+    SmallVector<AffineExpr> outExprs;
+    SmallVector<utils::IteratorType> iterators;
+    for (int64_t d = 0; d < rank; ++d) {
+      iterators.push_back(d == axis ? utils::IteratorType::reduction
+                                    : utils::IteratorType::parallel);
+      if (d != axis)
+        outExprs.push_back(getAffineDimExpr(d, ctx));
+      else if (op.getKeepdims())
+        outExprs.push_back(getAffineConstantExpr(0, ctx));
+    }
+    AffineMap outMap = AffineMap::get(rank, 0, outExprs, ctx);
+    double inf = std::numeric_limits<double>::infinity();
+    Value best = filledTensor(rewriter, loc, outType.getShape(),
+                              type.getElementType(), isMax ? -inf : inf);
+    Value zero = arith::ConstantOp::create(rewriter, loc,
+                                           rewriter.getI64IntegerAttr(0));
+    Value indexInit = linalg::FillOp::create(
+                          rewriter, loc, zero,
+                          emptyTensor(rewriter, loc, outType.getShape(),
+                                      rewriter.getI64Type()))
+                          .getResult(0);
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{best.getType(), outType}, ValueRange{x},
+        ValueRange{best, indexInit},
+        ArrayRef<AffineMap>{AffineMap::getMultiDimIdentityMap(rank, ctx),
+                            outMap, outMap},
+        iterators, [&](OpBuilder &b, Location l, ValueRange args) {
+          Value v = args[0], acc = args[1], idx = args[2];
+          auto strict = isMax ? arith::CmpFPredicate::OGT
+                              : arith::CmpFPredicate::OLT;
+          Value better = arith::CmpFOp::create(b, l, strict, v, acc);
+          if (last)
+            better = arith::OrIOp::create(
+                b, l, better,
+                arith::CmpFOp::create(b, l, arith::CmpFPredicate::OEQ, v, acc));
+          Value here = arith::IndexCastOp::create(
+              b, l, b.getI64Type(), linalg::IndexOp::create(b, l, axis));
+          linalg::YieldOp::create(
+              b, l,
+              ValueRange{arith::SelectOp::create(b, l, better, v, acc),
+                         arith::SelectOp::create(b, l, better, here, idx)});
+        });
+    rewriter.replaceOp(op, generic.getResult(1));
+    return success();
+  }
+};
+
+/// triu(x) / tril(x) => generic { keep(j - i) ? x : 0 } over the last two
+/// dimensions' indices.
+template <typename SourceOp, bool upper>
+struct TriangleLowering : OpConversionPattern<SourceOp> {
+  using OpConversionPattern<SourceOp>::OpConversionPattern;
+  using Adaptor = typename SourceOp::Adaptor;
+
+  LogicalResult
+  matchAndRewrite(SourceOp op, Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(op.getType());
+    int64_t rank = type.getRank(), diagonal = op.getDiagonal();
+    Value result = elementwise(
+        rewriter, op.getLoc(), adaptor.getInput(), type,
+        [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+          Value i = linalg::IndexOp::create(b, l, rank - 2);
+          Value j = linalg::IndexOp::create(b, l, rank - 1);
+          Value offset = arith::SubIOp::create(b, l, j, i);
+          Value k = arith::ConstantIndexOp::create(b, l, diagonal);
+          Value keep = arith::CmpIOp::create(
+              b, l, upper ? arith::CmpIPredicate::sge : arith::CmpIPredicate::sle,
+              offset, k);
+          Value zero = arith::ConstantOp::create(
+              b, l, b.getZeroAttr(args[0].getType()));
+          return arith::SelectOp::create(b, l, keep, args[0], zero);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
 enum class ReduceKind {
   Sum, Mean, Max, Min, Prod, L1, L2, SumSquare, LogSum, LogSumExp
 };
@@ -547,6 +643,10 @@ void populateLowerMathPatterns(RewritePatternSet &patterns) {
                BinaryLowering<MaxOp, arith::MaximumFOp>,
                BinaryLowering<MinOp, arith::MinimumFOp>>(ctx);
   patterns.add<PReluLowering>(ctx);
+  patterns.add<ArgReduceLowering<ArgMaxOp, true>,
+               ArgReduceLowering<ArgMinOp, false>,
+               TriangleLowering<TriuOp, true>, TriangleLowering<TrilOp, false>>(
+      ctx);
   patterns.add<GemmLowering, MatmulLowering>(ctx);
   patterns.add<ReduceLowering<ReduceSumOp, ReduceKind::Sum>,
                ReduceLowering<ReduceMeanOp, ReduceKind::Mean>,

@@ -168,6 +168,48 @@ LATHE_REDUCE_INFER(ReduceLogSumOp, "lathe.reduce_log_sum")
 LATHE_REDUCE_INFER(ReduceLogSumExpOp, "lathe.reduce_log_sum_exp")
 #undef LATHE_REDUCE_INFER
 
+static LogicalResult inferArgReduce(std::optional<Location> loc, StringRef op,
+                                    Value input, int64_t axis, bool keepdims,
+                                    SmallVectorImpl<Type> &results) {
+  RankedTensorType x = rankedType(input);
+  if (axis < 0 || axis >= x.getRank())
+    return fail(loc, op + " expected axis in [0, " + Twine(x.getRank()) +
+                         "), got " + Twine(axis));
+  SmallVector<int64_t> shape(x.getShape());
+  if (keepdims)
+    shape[axis] = 1;
+  else
+    shape.erase(shape.begin() + axis);
+  results.push_back(
+      RankedTensorType::get(shape, IntegerType::get(input.getContext(), 64)));
+  return success();
+}
+
+LogicalResult ArgMaxOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &results) {
+  return inferArgReduce(loc, "lathe.argmax", adaptor.getInput(),
+                        adaptor.getAxis(), adaptor.getKeepdims(), results);
+}
+
+LogicalResult ArgMinOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &results) {
+  return inferArgReduce(loc, "lathe.argmin", adaptor.getInput(),
+                        adaptor.getAxis(), adaptor.getKeepdims(), results);
+}
+
+template <typename TriangleOp>
+static LogicalResult verifyTriangle(TriangleOp op) {
+  if (op.getInput().getType().getRank() < 2)
+    return op.emitOpError("expected a tensor of rank >= 2");
+  return success();
+}
+LogicalResult TriuOp::verify() { return verifyTriangle(*this); }
+LogicalResult TrilOp::verify() { return verifyTriangle(*this); }
+
 #define LATHE_BINARY_INFER(OP, NAME)                                           \
   LogicalResult OP::inferReturnTypes(MLIRContext *, std::optional<Location> l, \
                                      Adaptor adaptor,                          \

@@ -568,6 +568,25 @@ def Lathe_ReduceLogSumOp
 def Lathe_ReduceLogSumExpOp
     : Lathe_ReduceOp<"reduce_log_sum_exp", "torch.logsumexp", "log of sum of exp (stable)">;
 
+class Lathe_ArgReduceOp<string mnemonic, string torch>
+    : Lathe_Op<mnemonic, [InferTypeOpAdaptor]> {
+  let summary = "index of the " # !if(!eq(mnemonic, "argmax"), "largest", "smallest") # " element along an axis";
+  let description = [{
+    `}] # torch # [{(dim=axis, keepdim)`: int64 indices; ties give the first
+    index, or the last with `select_last_index`. ```mlir
+    %i = lathe.}] # mnemonic # [{ %x {axis = 1 : i64} : tensor<4x10xf32> -> tensor<4x1xi64>
+    ```
+  }];
+  let arguments = (ins Lathe_FloatTensor:$input, I64Attr:$axis,
+                   DefaultValuedAttr<BoolAttr, "true">:$keepdims,
+                   DefaultValuedAttr<BoolAttr, "false">:$select_last_index);
+  let results = (outs RankedTensorOf<[I64]>:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+}
+
+def Lathe_ArgMaxOp : Lathe_ArgReduceOp<"argmax", "torch.argmax">;
+def Lathe_ArgMinOp : Lathe_ArgReduceOp<"argmin", "torch.argmin">;
+
 //===----------------------------------------------------------------------===//
 // NN: convolution, normalization, pooling, softmax
 //===----------------------------------------------------------------------===//
@@ -825,6 +844,26 @@ def Lathe_PadOp : Lathe_Op<"pad", [InferTypeOpAdaptor]> {
   let results = (outs Lathe_FloatTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
 }
+
+class Lathe_TriangleOp<string mnemonic, string keep>
+    : Lathe_Op<mnemonic, [SameOperandsAndResultType]> {
+  let summary = "keep the " # keep # " triangle of the last two dimensions";
+  let description = [{
+    `torch.}] # mnemonic # [{(diagonal)`: element (i, j) of each matrix is kept
+    when j - i is }] # !if(!eq(mnemonic, "triu"), ">=", "<=") # [{ `diagonal`, else zero.
+    ```mlir
+    %y = lathe.}] # mnemonic # [{ %x {diagonal = 1 : i64} : tensor<4x5xf32>
+    ```
+  }];
+  let arguments = (ins Lathe_AnyTensor:$input,
+                   DefaultValuedAttr<I64Attr, "0">:$diagonal);
+  let results = (outs Lathe_AnyTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+def Lathe_TriuOp : Lathe_TriangleOp<"triu", "upper">;
+def Lathe_TrilOp : Lathe_TriangleOp<"tril", "lower">;
 
 def Lathe_ConstantOp : Lathe_Op<"constant", [ConstantLike, InferTypeOpAdaptor]> {
   let summary = "a literal tensor";

@@ -135,6 +135,8 @@ public:
   LogicalResult gemm(const NodeProto &node);
   LogicalResult matmul(const NodeProto &node);
   LogicalResult reduce(const NodeProto &node);
+  LogicalResult argReduce(const NodeProto &node);
+  LogicalResult trilu(const NodeProto &node);
   LogicalResult conv(const NodeProto &node);
   LogicalResult batchNorm(const NodeProto &node);
   LogicalResult layerNorm(const NodeProto &node);
@@ -811,6 +813,53 @@ LogicalResult Importer::reduce(const NodeProto &node) {
           ? build<ReduceSumSquareOp>(node, *x, axesAttr, keep)
       : op == "ReduceLogSum" ? build<ReduceLogSumOp>(node, *x, axesAttr, keep)
                              : build<ReduceLogSumExpOp>(node, *x, axesAttr, keep);
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
+  return success();
+}
+
+LogicalResult Importer::argReduce(const NodeProto &node) {
+  auto x = input(node, 0);
+  if (failed(x))
+    return failure();
+  int64_t rank = cast<RankedTensorType>(x->getType()).getRank();
+  int64_t axis = intAttr(node, "axis", 0);
+  if (axis < -rank || axis >= rank)
+    return error(node) << "axis " << axis << " is out of range for rank "
+                       << rank;
+  if (axis < 0)
+    axis += rank;
+  auto axisAttr = b.getI64IntegerAttr(axis);
+  auto keep = b.getBoolAttr(intAttr(node, "keepdims", 1) != 0);
+  auto last = b.getBoolAttr(intAttr(node, "select_last_index", 0) != 0);
+  FailureOr<Value> y = node.op_type() == "ArgMax"
+                           ? build<ArgMaxOp>(node, *x, axisAttr, keep, last)
+                           : build<ArgMinOp>(node, *x, axisAttr, keep, last);
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
+  return success();
+}
+
+LogicalResult Importer::trilu(const NodeProto &node) {
+  auto x = input(node, 0);
+  if (failed(x))
+    return failure();
+  int64_t k = 0;
+  if (hasInput(node, 1)) {
+    const TensorValue *v = constantInput(node, 1, "k");
+    if (!v)
+      return failure();
+    k = v->intAt(0);
+  }
+  Type t = x->getType();
+  Operation *op = intAttr(node, "upper", 1)
+                      ? TriuOp::create(b, loc, t, *x, b.getI64IntegerAttr(k))
+                            .getOperation()
+                      : TrilOp::create(b, loc, t, *x, b.getI64IntegerAttr(k))
+                            .getOperation();
+  auto y = finish(op);
   if (failed(y))
     return failure();
   setOutput(node, 0, *y);
@@ -1811,6 +1860,9 @@ const std::map<std::string, OpInfo> &opTable() {
       {"Clip", {&I::clip, {"min", "max"}}},
       {"Gemm", {&I::gemm, {"alpha", "beta", "transA", "transB"}}},
       {"MatMul", {&I::matmul, {}}},
+      {"ArgMax", {&I::argReduce, {"axis", "keepdims", "select_last_index"}}},
+      {"ArgMin", {&I::argReduce, {"axis", "keepdims", "select_last_index"}}},
+      {"Trilu", {&I::trilu, {"upper"}}},
       {"ReduceSum", {&I::reduce, {"axes", "keepdims", "noop_with_empty_axes"}}},
       {"ReduceMean", {&I::reduce, {"axes", "keepdims", "noop_with_empty_axes"}}},
       {"ReduceMax", {&I::reduce, {"axes", "keepdims", "noop_with_empty_axes"}}},

@@ -132,11 +132,12 @@ Outcome runCase(const std::string &caseDir, const std::string &workDir) {
   auto imported = importOnnx(context, model, {});
   // Inputs that must be compile-time values (shapes, axes, slice bounds)
   // are frozen to the first data set's values, as `lathe compile
-  // --freeze-input` does; the case then runs on the remaining inputs.
+  // --freeze-input` does, one at a time as the importer names them; the
+  // case then runs on the remaining inputs.
   std::vector<std::string> frozen;
   std::vector<std::string> sets = sortedEntries(caseDir, "test_data_set_");
-  if (mlir::failed(imported) &&
-      diagnostics.find("must be known at compile time") != std::string::npos &&
+  const std::string marker = "must be known at compile time";
+  if (mlir::failed(imported) && diagnostics.find(marker) != std::string::npos &&
       !sets.empty()) {
     auto proto = readOnnxFile(model);
     if (!proto) {
@@ -149,22 +150,36 @@ Outcome runCase(const std::string &caseDir, const std::string &workDir) {
       for (const auto &in : (*proto)->graph().input())
         if (!inits.count(in.name()))
           names.push_back(in.name());
-      ImportOptions options;
       std::vector<std::string> files = sortedEntries(sets[0], "input_");
-      for (size_t i = 0; i < files.size() && i < names.size(); ++i) {
-        auto t = readTensorFile(files[i]);
+      ImportOptions options;
+      while (mlir::failed(imported) &&
+             diagnostics.find(marker) != std::string::npos) {
+        // "...: input 'NAME' (what) must be known at compile time..."
+        size_t at = diagnostics.find("input '");
+        size_t end = at == std::string::npos
+                         ? std::string::npos
+                         : diagnostics.find('\'', at + 7);
+        if (end == std::string::npos)
+          break;
+        std::string name = diagnostics.substr(at + 7, end - at - 7);
+        auto it = std::find(names.begin(), names.end(), name);
+        size_t index = size_t(it - names.begin());
+        if (it == names.end() || index >= files.size() ||
+            options.frozenInputs.count(name))
+          break;
+        auto t = readTensorFile(files[index]);
         if (!t) {
           llvm::consumeError(t.takeError());
-          continue;
+          break;
         }
         if (t->dtype == DType::F32 || t->dtype == DType::F64)
-          continue;
-        options.frozenInputs[names[i]] = {t->dtype, t->shape, t->bytes};
-        frozen.push_back(names[i]);
-        frozenIndices.insert(i);
+          break; // Only integer parameters are frozen.
+        options.frozenInputs[name] = {t->dtype, t->shape, t->bytes};
+        frozen.push_back(name);
+        frozenIndices.insert(index);
+        diagnostics.clear();
+        imported = importOnnx(context, model, options);
       }
-      diagnostics.clear();
-      imported = importOnnx(context, model, options);
     }
   }
   if (mlir::failed(imported)) {

@@ -66,6 +66,14 @@ func.func @math(%a: tensor<4x16xf32>, %b: tensor<16xf32>, %w: tensor<8x16xf32>,
   %29 = lathe.pow %a, %b : tensor<4x16xf32>, tensor<16xf32> -> tensor<4x16xf32>
   // CHECK: lathe.erf
   %30 = lathe.erf %a : tensor<4x16xf32>
+  // CHECK: lathe.argmax %{{.*}} {axis = 1 : i64, keepdims = false} : tensor<4x16xf32> -> tensor<4xi64>
+  %31 = lathe.argmax %a {axis = 1 : i64, keepdims = false} : tensor<4x16xf32> -> tensor<4xi64>
+  // CHECK: lathe.argmin %{{.*}} {axis = 0 : i64, select_last_index = true} : tensor<4x16xf32> -> tensor<1x16xi64>
+  %32 = lathe.argmin %a {axis = 0 : i64, select_last_index = true} : tensor<4x16xf32> -> tensor<1x16xi64>
+  // CHECK: lathe.triu %{{.*}} {diagonal = 1 : i64} : tensor<4x16xf32>
+  %33 = lathe.triu %a {diagonal = 1 : i64} : tensor<4x16xf32>
+  // CHECK: lathe.tril %{{.*}} : tensor<4x16xf32>
+  %34 = lathe.tril %a : tensor<4x16xf32>
   // CHECK: lathe.reduce_log_sum_exp
   %24 = lathe.reduce_log_sum_exp %a {axes = array<i64: 0>} : tensor<4x16xf32> -> tensor<1x16xf32>
   return

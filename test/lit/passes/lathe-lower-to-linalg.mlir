@@ -265,3 +265,23 @@ func.func @layer_norm(%x: tensor<4x16xf32>, %s: tensor<16xf32>, %b: tensor<16xf3
       : (tensor<4x16xf32>, tensor<16xf32>, tensor<16xf32>) -> (tensor<4x16xf32>, tensor<4x1xf32>, tensor<4x1xf32>)
   return %y#0 : tensor<4x16xf32>
 }
+
+// -----
+
+// argmax keeps the best value and its index; a later element wins only
+// when strictly greater. triu compares column - row with the diagonal.
+// CHECK-LABEL: func.func @argmax_triu
+//       CHECK:   linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]} ins(%{{.*}} : tensor<4x10xf32>) outs(%{{.*}}, %{{.*}} : tensor<4xf32>, tensor<4xi64>)
+//       CHECK:     arith.cmpf ogt
+//       CHECK:     linalg.index 1
+//       CHECK:     arith.select
+//       CHECK:     arith.select
+//       CHECK:   linalg.generic
+//       CHECK:     linalg.index 0
+//       CHECK:     linalg.index 1
+//       CHECK:     arith.cmpi sge
+func.func @argmax_triu(%x: tensor<4x10xf32>) -> (tensor<4xi64>, tensor<4x10xf32>) {
+  %0 = lathe.argmax %x {axis = 1 : i64, keepdims = false} : tensor<4x10xf32> -> tensor<4xi64>
+  %1 = lathe.triu %x {diagonal = 2 : i64} : tensor<4x10xf32>
+  return %0, %1 : tensor<4xi64>, tensor<4x10xf32>
+}
