@@ -267,6 +267,74 @@ struct BinaryLowering : OpConversionPattern<SourceOp> {
   }
 };
 
+/// equal(a, b) => generic { cmpf oeq / cmpi eq } with broadcasting; greater,
+/// less and friends alike (ordered float predicates; signed or unsigned
+/// integer ones by the element type).
+template <typename SourceOp, arith::CmpFPredicate floatPred,
+          arith::CmpIPredicate signedPred, arith::CmpIPredicate unsignedPred>
+struct CompareLowering : OpConversionPattern<SourceOp> {
+  using OpConversionPattern<SourceOp>::OpConversionPattern;
+  using Adaptor = typename SourceOp::Adaptor;
+
+  LogicalResult
+  matchAndRewrite(SourceOp op, Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(op.getType());
+    Value result = elementwise(
+        rewriter, op.getLoc(), {adaptor.getLhs(), adaptor.getRhs()}, type,
+        [](OpBuilder &b, Location l, ValueRange args) -> Value {
+          Type t = args[0].getType();
+          if (isa<FloatType>(t))
+            return arith::CmpFOp::create(b, l, floatPred, args[0], args[1]);
+          return arith::CmpIOp::create(
+              b, l, t.isUnsignedInteger() ? unsignedPred : signedPred, args[0],
+              args[1]);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// not(a) => generic { a xor true }.
+struct NotLowering : OpConversionPattern<NotOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(NotOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(op.getType());
+    rewriter.replaceOp(
+        op, elementwise(rewriter, op.getLoc(), adaptor.getInput(), type,
+                        [](OpBuilder &b, Location l, ValueRange args) -> Value {
+                          Value one = arith::ConstantOp::create(
+                              b, l, b.getBoolAttr(true));
+                          return arith::XOrIOp::create(b, l, args[0], one);
+                        }));
+    return success();
+  }
+};
+
+/// where(c, a, b) => generic { select(c, a, b) } with broadcasting.
+struct WhereLowering : OpConversionPattern<WhereOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(WhereOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(op.getType());
+    rewriter.replaceOp(
+        op, elementwise(rewriter, op.getLoc(),
+                        {adaptor.getCondition(), adaptor.getLhs(),
+                         adaptor.getRhs()},
+                        type,
+                        [](OpBuilder &b, Location l, ValueRange args) -> Value {
+                          return arith::SelectOp::create(b, l, args[0], args[1],
+                                                         args[2]);
+                        }));
+    return success();
+  }
+};
+
 /// prelu(x, slope) => generic { x >= 0 ? x : slope * x } with broadcasting.
 struct PReluLowering : OpConversionPattern<PReluOp> {
   using OpConversionPattern::OpConversionPattern;
@@ -643,6 +711,17 @@ void populateLowerMathPatterns(RewritePatternSet &patterns) {
                BinaryLowering<MaxOp, arith::MaximumFOp>,
                BinaryLowering<MinOp, arith::MinimumFOp>>(ctx);
   patterns.add<PReluLowering>(ctx);
+  using FP = arith::CmpFPredicate;
+  using IP = arith::CmpIPredicate;
+  patterns.add<CompareLowering<EqualOp, FP::OEQ, IP::eq, IP::eq>,
+               CompareLowering<GreaterOp, FP::OGT, IP::sgt, IP::ugt>,
+               CompareLowering<GreaterEqualOp, FP::OGE, IP::sge, IP::uge>,
+               CompareLowering<LessOp, FP::OLT, IP::slt, IP::ult>,
+               CompareLowering<LessEqualOp, FP::OLE, IP::sle, IP::ule>>(ctx);
+  patterns.add<BinaryLowering<AndOp, arith::AndIOp>,
+               BinaryLowering<OrOp, arith::OrIOp>,
+               BinaryLowering<XorOp, arith::XOrIOp>, NotLowering,
+               WhereLowering>(ctx);
   patterns.add<ArgReduceLowering<ArgMaxOp, true>,
                ArgReduceLowering<ArgMinOp, false>,
                TriangleLowering<TriuOp, true>, TriangleLowering<TrilOp, false>>(

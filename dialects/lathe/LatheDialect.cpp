@@ -210,6 +210,54 @@ static LogicalResult verifyTriangle(TriangleOp op) {
 LogicalResult TriuOp::verify() { return verifyTriangle(*this); }
 LogicalResult TrilOp::verify() { return verifyTriangle(*this); }
 
+/// Broadcast shape of |lhs| and |rhs| (one element type) with |elt|.
+static LogicalResult inferBroadcast(std::optional<Location> loc, StringRef op,
+                                    Value lhs, Value rhs, Type elt,
+                                    SmallVectorImpl<Type> &results) {
+  SmallVector<Type> same;
+  if (failed(inferBinary(loc, op, lhs, rhs, same)))
+    return failure();
+  results.push_back(RankedTensorType::get(
+      cast<RankedTensorType>(same[0]).getShape(), elt));
+  return success();
+}
+
+#define LATHE_PREDICATE_INFER(OP, NAME)                                        \
+  LogicalResult OP::inferReturnTypes(MLIRContext *ctx,                         \
+                                     std::optional<Location> l,                \
+                                     Adaptor adaptor,                          \
+                                     SmallVectorImpl<Type> &results) {         \
+    return inferBroadcast(l, NAME, adaptor.getLhs(), adaptor.getRhs(),         \
+                          IntegerType::get(ctx, 1), results);                  \
+  }
+LATHE_PREDICATE_INFER(EqualOp, "lathe.equal")
+LATHE_PREDICATE_INFER(GreaterOp, "lathe.greater")
+LATHE_PREDICATE_INFER(GreaterEqualOp, "lathe.greater_equal")
+LATHE_PREDICATE_INFER(LessOp, "lathe.less")
+LATHE_PREDICATE_INFER(LessEqualOp, "lathe.less_equal")
+LATHE_PREDICATE_INFER(AndOp, "lathe.and")
+LATHE_PREDICATE_INFER(OrOp, "lathe.or")
+LATHE_PREDICATE_INFER(XorOp, "lathe.xor")
+#undef LATHE_PREDICATE_INFER
+
+LogicalResult WhereOp::inferReturnTypes(MLIRContext *,
+                                        std::optional<Location> loc,
+                                        Adaptor adaptor,
+                                        SmallVectorImpl<Type> &results) {
+  RankedTensorType c = rankedType(adaptor.getCondition());
+  SmallVector<Type> values;
+  if (failed(inferBinary(loc, "lathe.where", adaptor.getLhs(),
+                         adaptor.getRhs(), values)))
+    return failure();
+  auto valueType = cast<RankedTensorType>(values[0]);
+  auto shape = broadcastShapes(c.getShape(), valueType.getShape());
+  if (failed(shape))
+    return fail(loc, "lathe.where expected a condition that broadcasts with "
+                     "the values");
+  results.push_back(RankedTensorType::get(*shape, valueType.getElementType()));
+  return success();
+}
+
 #define LATHE_BINARY_INFER(OP, NAME)                                           \
   LogicalResult OP::inferReturnTypes(MLIRContext *, std::optional<Location> l, \
                                      Adaptor adaptor,                          \

@@ -487,6 +487,73 @@ def Lathe_PReluOp : Lathe_BinaryOp<"prelu"> {
   }];
 }
 
+class Lathe_CompareOp<string mnemonic, string relation, string torch>
+    : Lathe_Op<mnemonic, [InferTypeOpAdaptor]> {
+  let summary = "broadcasting comparison a " # relation # " b, giving booleans";
+  let description = [{
+    `}] # torch # [{` with NumPy-style broadcasting, on float or integer
+    tensors (NaN compares unequal and unordered). ```mlir
+    %y = lathe.}] # mnemonic # [{ %a, %b : tensor<8xf32>, tensor<f32> -> tensor<8xi1>
+    ```
+  }];
+  let arguments = (ins Lathe_AnyTensor:$lhs, Lathe_AnyTensor:$rhs);
+  let results = (outs RankedTensorOf<[I1]>:$result);
+  let assemblyFormat =
+      "$lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)";
+}
+
+def Lathe_EqualOp : Lathe_CompareOp<"equal", "==", "torch.eq">;
+def Lathe_GreaterOp : Lathe_CompareOp<"greater", ">", "torch.gt">;
+def Lathe_GreaterEqualOp : Lathe_CompareOp<"greater_equal", ">=", "torch.ge">;
+def Lathe_LessOp : Lathe_CompareOp<"less", "<", "torch.lt">;
+def Lathe_LessEqualOp : Lathe_CompareOp<"less_equal", "<=", "torch.le">;
+
+class Lathe_LogicalOp<string mnemonic, string torch>
+    : Lathe_Op<mnemonic, [InferTypeOpAdaptor]> {
+  let summary = "broadcasting logical " # mnemonic # " of booleans";
+  let description = [{
+    `}] # torch # [{` with NumPy-style broadcasting. ```mlir
+    %y = lathe.}] # mnemonic # [{ %a, %b : tensor<8xi1>, tensor<8xi1> -> tensor<8xi1>
+    ```
+  }];
+  let arguments = (ins RankedTensorOf<[I1]>:$lhs, RankedTensorOf<[I1]>:$rhs);
+  let results = (outs RankedTensorOf<[I1]>:$result);
+  let assemblyFormat =
+      "$lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)";
+}
+
+def Lathe_AndOp : Lathe_LogicalOp<"and", "torch.logical_and">;
+def Lathe_OrOp : Lathe_LogicalOp<"or", "torch.logical_or">;
+def Lathe_XorOp : Lathe_LogicalOp<"xor", "torch.logical_xor">;
+
+def Lathe_NotOp : Lathe_Op<"not", [SameOperandsAndResultType]> {
+  let summary = "logical negation of booleans";
+  let description = [{
+    `torch.logical_not`. ```mlir
+    %y = lathe.not %a : tensor<8xi1>
+    ```
+  }];
+  let arguments = (ins RankedTensorOf<[I1]>:$input);
+  let results = (outs RankedTensorOf<[I1]>:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+// where(c, a, b)[i] = c[i] ? a[i] : b[i], all broadcast
+def Lathe_WhereOp : Lathe_Op<"where", [InferTypeOpAdaptor]> {
+  let summary = "element-wise selection by a boolean condition";
+  let description = [{
+    `torch.where(condition, a, b)` with NumPy-style broadcasting of all three.
+    ```mlir
+    %y = lathe.where %c, %a, %b : tensor<2x1xi1>, tensor<2x3xf32>, tensor<f32> -> tensor<2x3xf32>
+    ```
+  }];
+  let arguments = (ins RankedTensorOf<[I1]>:$condition, Lathe_AnyTensor:$lhs,
+                   Lathe_AnyTensor:$rhs);
+  let results = (outs Lathe_AnyTensor:$result);
+  let assemblyFormat = "$condition `,` $lhs `,` $rhs attr-dict `:` type($condition) "
+                       "`,` type($lhs) `,` type($rhs) `->` type($result)";
+}
+
 //===----------------------------------------------------------------------===//
 // Math: contractions
 //===----------------------------------------------------------------------===//

@@ -130,6 +130,9 @@ public:
   LogicalResult unary(const NodeProto &node);
   LogicalResult binary(const NodeProto &node);
   LogicalResult activation(const NodeProto &node);
+  LogicalResult predicate(const NodeProto &node);
+  LogicalResult logicalNot(const NodeProto &node);
+  LogicalResult where(const NodeProto &node);
   LogicalResult clip(const NodeProto &node);
   LogicalResult variadic(const NodeProto &node);
   LogicalResult gemm(const NodeProto &node);
@@ -628,6 +631,48 @@ LogicalResult Importer::binary(const NodeProto &node) {
     y = build<PowOp>(node, *lhs, *rhs);
   else
     y = build<PReluOp>(node, *lhs, *rhs);
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
+  return success();
+}
+
+LogicalResult Importer::predicate(const NodeProto &node) {
+  auto lhs = input(node, 0), rhs = input(node, 1);
+  if (failed(lhs) || failed(rhs))
+    return failure();
+  const std::string &op = node.op_type();
+  FailureOr<Value> y =
+      op == "Equal"            ? build<EqualOp>(node, *lhs, *rhs)
+      : op == "Greater"        ? build<GreaterOp>(node, *lhs, *rhs)
+      : op == "GreaterOrEqual" ? build<GreaterEqualOp>(node, *lhs, *rhs)
+      : op == "Less"           ? build<LessOp>(node, *lhs, *rhs)
+      : op == "LessOrEqual"    ? build<LessEqualOp>(node, *lhs, *rhs)
+      : op == "And"            ? build<AndOp>(node, *lhs, *rhs)
+      : op == "Or"             ? build<OrOp>(node, *lhs, *rhs)
+                               : build<XorOp>(node, *lhs, *rhs);
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
+  return success();
+}
+
+LogicalResult Importer::logicalNot(const NodeProto &node) {
+  auto x = input(node, 0);
+  if (failed(x))
+    return failure();
+  auto y = finish(NotOp::create(b, loc, x->getType(), *x));
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
+  return success();
+}
+
+LogicalResult Importer::where(const NodeProto &node) {
+  auto c = input(node, 0), lhs = input(node, 1), rhs = input(node, 2);
+  if (failed(c) || failed(lhs) || failed(rhs))
+    return failure();
+  auto y = build<WhereOp>(node, *c, *lhs, *rhs);
   if (failed(y))
     return failure();
   setOutput(node, 0, *y);
@@ -1826,6 +1871,16 @@ const std::map<std::string, OpInfo> &opTable() {
       {"Div", {&I::binary, {}}},
       {"Pow", {&I::binary, {}}},
       {"PRelu", {&I::binary, {}}},
+      {"Equal", {&I::predicate, {}}},
+      {"Greater", {&I::predicate, {}}},
+      {"GreaterOrEqual", {&I::predicate, {}}},
+      {"Less", {&I::predicate, {}}},
+      {"LessOrEqual", {&I::predicate, {}}},
+      {"And", {&I::predicate, {}}},
+      {"Or", {&I::predicate, {}}},
+      {"Xor", {&I::predicate, {}}},
+      {"Not", {&I::logicalNot, {}}},
+      {"Where", {&I::where, {}}},
       {"Max", {&I::variadic, {}}},
       {"Min", {&I::variadic, {}}},
       {"Sum", {&I::variadic, {}}},

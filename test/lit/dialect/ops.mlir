@@ -74,6 +74,14 @@ func.func @math(%a: tensor<4x16xf32>, %b: tensor<16xf32>, %w: tensor<8x16xf32>,
   %33 = lathe.triu %a {diagonal = 1 : i64} : tensor<4x16xf32>
   // CHECK: lathe.tril %{{.*}} : tensor<4x16xf32>
   %34 = lathe.tril %a : tensor<4x16xf32>
+  // CHECK: lathe.greater %{{.*}}, %{{.*}} : tensor<4x16xf32>, tensor<16xf32> -> tensor<4x16xi1>
+  %35 = lathe.greater %a, %b : tensor<4x16xf32>, tensor<16xf32> -> tensor<4x16xi1>
+  // CHECK: lathe.not %{{.*}} : tensor<4x16xi1>
+  %36 = lathe.not %35 : tensor<4x16xi1>
+  // CHECK: lathe.and
+  %37 = lathe.and %35, %36 : tensor<4x16xi1>, tensor<4x16xi1> -> tensor<4x16xi1>
+  // CHECK: lathe.where %{{.*}}, %{{.*}}, %{{.*}} : tensor<4x16xi1>, tensor<4x16xf32>, tensor<16xf32> -> tensor<4x16xf32>
+  %38 = lathe.where %37, %a, %b : tensor<4x16xi1>, tensor<4x16xf32>, tensor<16xf32> -> tensor<4x16xf32>
   // CHECK: lathe.reduce_log_sum_exp
   %24 = lathe.reduce_log_sum_exp %a {axes = array<i64: 0>} : tensor<4x16xf32> -> tensor<1x16xf32>
   return
