@@ -268,10 +268,9 @@ struct BinaryLowering : OpConversionPattern<SourceOp> {
 };
 
 /// equal(a, b) => generic { cmpf oeq / cmpi eq } with broadcasting; greater,
-/// less and friends alike (ordered float predicates; signed or unsigned
-/// integer ones by the element type).
+/// less and friends alike (ordered float predicates, signed integer ones).
 template <typename SourceOp, arith::CmpFPredicate floatPred,
-          arith::CmpIPredicate signedPred, arith::CmpIPredicate unsignedPred>
+          arith::CmpIPredicate signedPred>
 struct CompareLowering : OpConversionPattern<SourceOp> {
   using OpConversionPattern<SourceOp>::OpConversionPattern;
   using Adaptor = typename SourceOp::Adaptor;
@@ -286,9 +285,7 @@ struct CompareLowering : OpConversionPattern<SourceOp> {
           Type t = args[0].getType();
           if (isa<FloatType>(t))
             return arith::CmpFOp::create(b, l, floatPred, args[0], args[1]);
-          return arith::CmpIOp::create(
-              b, l, t.isUnsignedInteger() ? unsignedPred : signedPred, args[0],
-              args[1]);
+          return arith::CmpIOp::create(b, l, signedPred, args[0], args[1]);
         });
     rewriter.replaceOp(op, result);
     return success();
@@ -713,11 +710,11 @@ void populateLowerMathPatterns(RewritePatternSet &patterns) {
   patterns.add<PReluLowering>(ctx);
   using FP = arith::CmpFPredicate;
   using IP = arith::CmpIPredicate;
-  patterns.add<CompareLowering<EqualOp, FP::OEQ, IP::eq, IP::eq>,
-               CompareLowering<GreaterOp, FP::OGT, IP::sgt, IP::ugt>,
-               CompareLowering<GreaterEqualOp, FP::OGE, IP::sge, IP::uge>,
-               CompareLowering<LessOp, FP::OLT, IP::slt, IP::ult>,
-               CompareLowering<LessEqualOp, FP::OLE, IP::sle, IP::ule>>(ctx);
+  patterns.add<CompareLowering<EqualOp, FP::OEQ, IP::eq>,
+               CompareLowering<GreaterOp, FP::OGT, IP::sgt>,
+               CompareLowering<GreaterEqualOp, FP::OGE, IP::sge>,
+               CompareLowering<LessOp, FP::OLT, IP::slt>,
+               CompareLowering<LessEqualOp, FP::OLE, IP::sle>>(ctx);
   patterns.add<BinaryLowering<AndOp, arith::AndIOp>,
                BinaryLowering<OrOp, arith::OrIOp>,
                BinaryLowering<XorOp, arith::XOrIOp>, NotLowering,

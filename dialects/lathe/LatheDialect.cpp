@@ -214,6 +214,8 @@ LogicalResult TrilOp::verify() { return verifyTriangle(*this); }
 static LogicalResult inferBroadcast(std::optional<Location> loc, StringRef op,
                                     Value lhs, Value rhs, Type elt,
                                     SmallVectorImpl<Type> &results) {
+  if (rankedType(lhs).getElementType().isUnsignedInteger())
+    return fail(loc, op + " does not support unsigned integer operands yet");
   SmallVector<Type> same;
   if (failed(inferBinary(loc, op, lhs, rhs, same)))
     return failure();

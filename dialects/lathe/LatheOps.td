@@ -491,8 +491,8 @@ class Lathe_CompareOp<string mnemonic, string relation, string torch>
     : Lathe_Op<mnemonic, [InferTypeOpAdaptor]> {
   let summary = "broadcasting comparison a " # relation # " b, giving booleans";
   let description = [{
-    `}] # torch # [{` with NumPy-style broadcasting, on float or integer
-    tensors (NaN compares unequal and unordered). ```mlir
+    `}] # torch # [{` with NumPy-style broadcasting, on float or signless
+    integer tensors (NaN compares unequal and unordered). ```mlir
     %y = lathe.}] # mnemonic # [{ %a, %b : tensor<8xf32>, tensor<f32> -> tensor<8xi1>
     ```
   }];

@@ -219,3 +219,12 @@ func.func @layer_norm_scale(%x: tensor<4x16xf32>, %s: tensor<8xf32>) {
   %0:3 = lathe.layer_norm %x, %s {axis = 1 : i64} : (tensor<4x16xf32>, tensor<8xf32>) -> (tensor<4x16xf32>, tensor<4x1xf32>, tensor<4x1xf32>)
   return
 }
+
+// -----
+
+func.func @compare_unsigned(%a: tensor<4xui8>) {
+  // expected-error @+2 {{lathe.less does not support unsigned integer operands yet}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = lathe.less %a, %a : tensor<4xui8>, tensor<4xui8> -> tensor<4xi1>
+  return
+}

@@ -288,15 +288,15 @@ func.func @argmax_triu(%x: tensor<4x10xf32>) -> (tensor<4xi64>, tensor<4x10xf32>
 
 // -----
 
-// Comparisons pick float or signed/unsigned integer predicates by type.
+// Comparisons pick float or signed integer predicates by type.
 // CHECK-LABEL: func.func @compare_where
 //       CHECK:     arith.cmpf olt
-//       CHECK:     arith.cmpi ult
+//       CHECK:     arith.cmpi slt
 //       CHECK:     arith.select
-func.func @compare_where(%a: tensor<4xf32>, %b: tensor<4xf32>, %u: tensor<4xui8>, %v: tensor<4xui8>)
+func.func @compare_where(%a: tensor<4xf32>, %b: tensor<4xf32>, %u: tensor<4xi32>, %v: tensor<4xi32>)
     -> (tensor<4xi1>, tensor<4xf32>) {
   %0 = lathe.less %a, %b : tensor<4xf32>, tensor<4xf32> -> tensor<4xi1>
-  %1 = lathe.less %u, %v : tensor<4xui8>, tensor<4xui8> -> tensor<4xi1>
+  %1 = lathe.less %u, %v : tensor<4xi32>, tensor<4xi32> -> tensor<4xi1>
   %2 = lathe.where %1, %a, %b : tensor<4xi1>, tensor<4xf32>, tensor<4xf32> -> tensor<4xf32>
   return %0, %2 : tensor<4xi1>, tensor<4xf32>
 }
