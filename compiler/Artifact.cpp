@@ -82,8 +82,9 @@ static llvm::Expected<TensorSpec> specOf(Type type, StringRef name) {
     return error("'" + name + "' does not have a static tensor type");
   auto dtype = dtypeOf(tensor.getElementType());
   if (!dtype)
-    return error("'" + name + "' has an element type the artifact ABI does "
-                              "not support");
+    return error("'" + name +
+                 "' has an element type the artifact ABI does "
+                 "not support");
   TensorSpec spec;
   spec.name = name.str();
   spec.dtype = *dtype;
@@ -157,8 +158,8 @@ static std::string descriptorText(const Signature &sig,
   os << "scratch " << sig.scratchBytes << "\n";
   os << "entry forward\n";
   for (const auto &t : sig.inputs)
-    os << "input " << dtypeName(t.dtype) << " " << shapeText(t) << " "
-       << t.name << "\n";
+    os << "input " << dtypeName(t.dtype) << " " << shapeText(t) << " " << t.name
+       << "\n";
   for (const auto &t : sig.outputs)
     os << "output " << dtypeName(t.dtype) << " " << shapeText(t) << " "
        << t.name << "\n";
@@ -175,7 +176,8 @@ static const char kParallelDeclaration[] =
     "/* A thread pool the generated code may use: parallel_for runs\n"
     " * task(closure, begin, end) over disjoint ranges covering [0, n) and\n"
     " * returns when all have finished. */\n"
-    "typedef void (*lathe_task_fn)(void *closure, int64_t begin, int64_t end);\n"
+    "typedef void (*lathe_task_fn)(void *closure, int64_t begin, int64_t "
+    "end);\n"
     "typedef struct lathe_parallel {\n"
     "  void (*parallel_for)(void *pool, int64_t n, lathe_task_fn task,\n"
     "                       void *closure);\n"
@@ -185,13 +187,19 @@ static const char kParallelDeclaration[] =
 
 static const char *cTypeName(DType type) {
   switch (type) {
-  case DType::F32: return "float";
-  case DType::F64: return "double";
-  case DType::I32: return "int32_t";
-  case DType::I64: return "int64_t";
-  case DType::I8: return "int8_t";
+  case DType::F32:
+    return "float";
+  case DType::F64:
+    return "double";
+  case DType::I32:
+    return "int32_t";
+  case DType::I64:
+    return "int64_t";
+  case DType::I8:
+    return "int8_t";
   case DType::U8:
-  case DType::Bool: return "uint8_t";
+  case DType::Bool:
+    return "uint8_t";
   }
   return "void";
 }
@@ -208,9 +216,9 @@ static std::string headerText(const Signature &sig,
   auto list = [&](const char *what, const std::vector<TensorSpec> &ts) {
     os << "/* " << what << ", in order (row-major, C types):\n";
     for (size_t i = 0; i < ts.size(); ++i)
-      os << " *   [" << i << "] " << ts[i].name << ": " << cTypeName(ts[i].dtype)
-         << "[" << ts[i].numElements() << "], shape " << shapeText(ts[i])
-         << "\n";
+      os << " *   [" << i << "] " << ts[i].name << ": "
+         << cTypeName(ts[i].dtype) << "[" << ts[i].numElements() << "], shape "
+         << shapeText(ts[i]) << "\n";
     os << " */\n";
   };
   list("Inputs", sig.inputs);
@@ -224,19 +232,20 @@ static std::string headerText(const Signature &sig,
     os << "#define " << upper << "_OUTPUT" << i << "_ELEMENTS "
        << sig.outputs[i].numElements() << "\n";
   os << "#define " << upper << "_WEIGHT_BYTES " << sig.weightBytes << "u\n";
-  os << "#define " << upper << "_SCRATCH_BYTES " << sig.scratchBytes
-     << "u\n\n";
+  os << "#define " << upper << "_SCRATCH_BYTES " << sig.scratchBytes << "u\n\n";
   if (options.externalWeights)
-    os << "/* |weights|: the contents of " << options.weightsFileName
-       << " (" << sig.weightBytes
+    os << "/* |weights|: the contents of " << options.weightsFileName << " ("
+       << sig.weightBytes
        << " bytes) at a 64-byte aligned address; it must not be NULL. */\n";
   else
     os << "/* |weights|: NULL for the weights embedded in the object. */\n";
   os << "/* |parallel|: NULL runs on the calling thread; otherwise the call\n"
         " * runs its parallel loops through parallel->parallel_for. */\n";
-  os << "/* |scratch|: " << upper << "_SCRATCH_BYTES bytes, 64-byte aligned,\n"
+  os << "/* |scratch|: " << upper
+     << "_SCRATCH_BYTES bytes, 64-byte aligned,\n"
         " * for every intermediate buffer (the static memory plan); reuse it\n"
-        " * across calls, one per concurrent call. NULL: the call mallocs it. */\n"
+        " * across calls, one per concurrent call. NULL: the call mallocs it. "
+        "*/\n"
      << "/* Runs the model: inputs[i] and outputs[i] point to caller-owned\n"
         " * buffers of the sizes above. Returns 0 on success, 1 when a\n"
         " * required pointer is NULL, 2 when scratch is NULL and malloc\n"
@@ -291,8 +300,8 @@ llvm::Expected<Target> makeTarget(const ArtifactOptions &options) {
   llvm::TargetOptions targetOptions;
   targetOptions.AllowFPOpFusion = llvm::FPOpFusion::Fast;
   t.machine.reset(target->createTargetMachine(
-      triple, t.cpu, features, targetOptions, llvm::Reloc::PIC_,
-      std::nullopt, llvm::CodeGenOptLevel::Aggressive));
+      triple, t.cpu, features, targetOptions, llvm::Reloc::PIC_, std::nullopt,
+      llvm::CodeGenOptLevel::Aggressive));
   if (!t.machine)
     return error("cannot create a target machine for '" + t.triple + "'");
   return t;
@@ -355,9 +364,9 @@ llvm::Error defineDispatches(llvm::Module &module) {
     std::vector<llvm::Value *> args = {trampoline->getArg(1),
                                        trampoline->getArg(2)};
     for (size_t i = 0; i < numCaptures; ++i)
-      args.push_back(b.CreateLoad(
-          task->getArg(2 + i)->getType(),
-          b.CreateConstGEP1_64(i64, trampoline->getArg(0), i)));
+      args.push_back(
+          b.CreateLoad(task->getArg(2 + i)->getType(),
+                       b.CreateConstGEP1_64(i64, trampoline->getArg(0), i)));
     b.CreateCall(task, args);
     b.CreateRetVoid();
 
@@ -379,7 +388,8 @@ llvm::Error defineDispatches(llvm::Module &module) {
     b.CreateRetVoid();
     b.SetInsertPoint(pooled);
     llvm::Value *parallelFor = b.CreateLoad(ptr, parallel);
-    llvm::Value *pool = b.CreateLoad(ptr, b.CreateConstGEP1_64(ptr, parallel, 1));
+    llvm::Value *pool =
+        b.CreateLoad(ptr, b.CreateConstGEP1_64(ptr, parallel, 1));
     b.CreateCall(forType, parallelFor, {pool, count, trampoline, closure});
     b.CreateRetVoid();
   }
@@ -412,7 +422,8 @@ llvm::Error addEntryPoint(llvm::Module &module, const Signature &sig,
   llvm::FunctionCallee mallocFn = module.getOrInsertFunction(
       "malloc", llvm::FunctionType::get(ptr, {i64}, false));
   llvm::FunctionCallee freeFn = module.getOrInsertFunction(
-      "free", llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), {ptr}, false));
+      "free",
+      llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), {ptr}, false));
   auto *type = llvm::FunctionType::get(i32, {ptr, ptr, ptr, ptr, ptr}, false);
   auto *entry = llvm::Function::Create(type, llvm::GlobalValue::ExternalLinkage,
                                        options.name + "_forward", module);
@@ -519,8 +530,10 @@ llvm::Expected<Artifact> compileModel(Model &model,
     ModuleOp module = model.module.get();
     auto func = module.lookupSymbol<func::FuncOp>("forward");
     auto empty = DictionaryAttr::get(module.getContext());
-    func.setAllArgAttrs(SmallVector<DictionaryAttr>(func.getNumArguments(), empty));
-    func.setAllResultAttrs(SmallVector<DictionaryAttr>(func.getNumResults(), empty));
+    func.setAllArgAttrs(
+        SmallVector<DictionaryAttr>(func.getNumArguments(), empty));
+    func.setAllResultAttrs(
+        SmallVector<DictionaryAttr>(func.getNumResults(), empty));
   }
 
   CpuPipelineOptions pipeline;
@@ -562,9 +575,8 @@ llvm::Expected<Artifact> compileModel(Model &model,
   if (auto err = defineDispatches(*module))
     return std::move(err);
 
-  artifact.descriptor =
-      descriptorText(*sig, options, target->triple, target->cpu,
-                     fnv1a64(artifact.weights));
+  artifact.descriptor = descriptorText(*sig, options, target->triple,
+                                       target->cpu, fnv1a64(artifact.weights));
   auto *text = llvm::ConstantDataArray::getString(llvmContext,
                                                   artifact.descriptor, true);
   new llvm::GlobalVariable(*module, text->getType(), true,
@@ -644,8 +656,8 @@ static llvm::Error linkObjects(llvm::ArrayRef<std::string> objects,
   args.push_back("-Wl,-z,noexecstack");
   args.push_back("-lm");
   std::string message;
-  int rc = llvm::sys::ExecuteAndWait(*cc, args, std::nullopt, {}, 0, 0,
-                                     &message);
+  int rc =
+      llvm::sys::ExecuteAndWait(*cc, args, std::nullopt, {}, 0, 0, &message);
   if (rc != 0) {
     llvm::sys::fs::remove(temp);
     return error("linking " + soPath + " failed" +

@@ -37,10 +37,10 @@ inline constexpr int kDescriptorVersion = 1;
 inline constexpr uint64_t kWeightAlignment = 64;
 
 struct ArtifactOptions {
-  std::string name;        ///< Symbol prefix: a C identifier.
-  std::string triple;      ///< Empty: the host.
-  std::string cpu;         ///< Empty: the host CPU (or "generic" when cross).
-  std::string features;    ///< Empty: the host CPU's features.
+  std::string name;     ///< Symbol prefix: a C identifier.
+  std::string triple;   ///< Empty: the host.
+  std::string cpu;      ///< Empty: the host CPU (or "generic" when cross).
+  std::string features; ///< Empty: the host CPU's features.
   bool externalWeights = false;
   std::string weightsFileName; ///< Stated in the descriptor when external.
   bool printIR = false;
@@ -49,9 +49,9 @@ struct ArtifactOptions {
 /// Everything a compile produces, in memory.
 struct Artifact {
   Signature signature;
-  std::string descriptor; ///< The text the exported descriptor symbol holds.
-  std::string header;     ///< The generated C header.
-  std::vector<char> object;  ///< Relocatable object file.
+  std::string descriptor;   ///< The text the exported descriptor symbol holds.
+  std::string header;       ///< The generated C header.
+  std::vector<char> object; ///< Relocatable object file.
   /// A tiny object linked only into shared objects: it exports
   /// `lathe_descriptor`, a pointer to the prefixed descriptor, which is how
   /// the runtime finds a dlopen'ed model whatever its --name.

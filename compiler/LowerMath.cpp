@@ -28,11 +28,11 @@ struct UnaryLowering : OpConversionPattern<SourceOp> {
   matchAndRewrite(SourceOp op, Adaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     auto type = cast<RankedTensorType>(op.getType());
-    Value result = elementwise(
-        rewriter, op.getLoc(), adaptor.getInput(), type,
-        [&](OpBuilder &b, Location loc, ValueRange args) {
-          return scalar(b, loc, args[0], op);
-        });
+    Value result =
+        elementwise(rewriter, op.getLoc(), adaptor.getInput(), type,
+                    [&](OpBuilder &b, Location loc, ValueRange args) {
+                      return scalar(b, loc, args[0], op);
+                    });
     rewriter.replaceOp(op, result);
     return success();
   }
@@ -46,7 +46,7 @@ Value UnaryLowering<ReluOp>::scalar(OpBuilder &b, Location loc, Value x,
 }
 template <>
 Value UnaryLowering<SigmoidOp>::scalar(OpBuilder &b, Location loc, Value x,
-                                    SigmoidOp) {
+                                       SigmoidOp) {
   Value one = floatConstant(b, loc, x.getType(), 1.0);
   Value e = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x));
   return arith::DivFOp::create(b, loc, one,
@@ -58,13 +58,11 @@ Value UnaryLowering<TanhOp>::scalar(OpBuilder &b, Location loc, Value x,
   return math::TanhOp::create(b, loc, x);
 }
 template <>
-Value UnaryLowering<ExpOp>::scalar(OpBuilder &b, Location loc, Value x,
-                                    ExpOp) {
+Value UnaryLowering<ExpOp>::scalar(OpBuilder &b, Location loc, Value x, ExpOp) {
   return math::ExpOp::create(b, loc, x);
 }
 template <>
-Value UnaryLowering<LogOp>::scalar(OpBuilder &b, Location loc, Value x,
-                                    LogOp) {
+Value UnaryLowering<LogOp>::scalar(OpBuilder &b, Location loc, Value x, LogOp) {
   return math::LogOp::create(b, loc, x);
 }
 template <>
@@ -73,16 +71,13 @@ Value UnaryLowering<SqrtOp>::scalar(OpBuilder &b, Location loc, Value x,
   return math::SqrtOp::create(b, loc, x);
 }
 template <>
-Value UnaryLowering<NegOp>::scalar(OpBuilder &b, Location loc, Value x,
-                                    NegOp) {
+Value UnaryLowering<NegOp>::scalar(OpBuilder &b, Location loc, Value x, NegOp) {
   return arith::NegFOp::create(b, loc, x);
 }
 template <>
-Value UnaryLowering<AbsOp>::scalar(OpBuilder &b, Location loc, Value x,
-                                    AbsOp) {
+Value UnaryLowering<AbsOp>::scalar(OpBuilder &b, Location loc, Value x, AbsOp) {
   return math::AbsFOp::create(b, loc, x);
 }
-
 
 /// Scalar helpers for the activation bodies below.
 Value fconst(OpBuilder &b, Location loc, Value like, double v) {
@@ -177,11 +172,12 @@ Value UnaryLowering<HardSigmoidOp>::scalar(OpBuilder &b, Location loc, Value x,
 }
 /// x > 0 ? x : alpha * (exp(x) - 1).
 Value elu(OpBuilder &b, Location loc, Value x, double alpha) {
-  Value neg = arith::MulFOp::create(b, loc, fconst(b, loc, x, alpha),
-                                    expm1(b, loc, x));
-  return select(b, loc,
-                fcmp(b, loc, arith::CmpFPredicate::OGT, x, fconst(b, loc, x, 0.0)),
-                x, neg);
+  Value neg =
+      arith::MulFOp::create(b, loc, fconst(b, loc, x, alpha), expm1(b, loc, x));
+  return select(
+      b, loc,
+      fcmp(b, loc, arith::CmpFPredicate::OGT, x, fconst(b, loc, x, 0.0)), x,
+      neg);
 }
 template <>
 Value UnaryLowering<EluOp>::scalar(OpBuilder &b, Location loc, Value x,
@@ -203,7 +199,8 @@ Value UnaryLowering<CeluOp>::scalar(OpBuilder &b, Location loc, Value x,
   Value scaled = arith::DivFOp::create(b, loc, x, fconst(b, loc, x, alpha));
   Value neg = arith::MulFOp::create(b, loc, fconst(b, loc, x, alpha),
                                     expm1(b, loc, scaled));
-  return arith::AddFOp::create(b, loc, arith::MaximumFOp::create(b, loc, x, zero),
+  return arith::AddFOp::create(b, loc,
+                               arith::MaximumFOp::create(b, loc, x, zero),
                                arith::MinimumFOp::create(b, loc, neg, zero));
 }
 template <>
@@ -211,9 +208,10 @@ Value UnaryLowering<LeakyReluOp>::scalar(OpBuilder &b, Location loc, Value x,
                                          LeakyReluOp op) {
   Value scaled = arith::MulFOp::create(
       b, loc, x, fconst(b, loc, x, op.getAlpha().convertToDouble()));
-  return select(b, loc,
-                fcmp(b, loc, arith::CmpFPredicate::OGE, x, fconst(b, loc, x, 0.0)),
-                x, scaled);
+  return select(
+      b, loc,
+      fcmp(b, loc, arith::CmpFPredicate::OGE, x, fconst(b, loc, x, 0.0)), x,
+      scaled);
 }
 template <>
 Value UnaryLowering<ThresholdedReluOp>::scalar(OpBuilder &b, Location loc,
@@ -227,8 +225,10 @@ Value UnaryLowering<ShrinkOp>::scalar(OpBuilder &b, Location loc, Value x,
                                       ShrinkOp op) {
   double lambd = op.getLambd().convertToDouble();
   Value bias = fconst(b, loc, x, op.getBias().convertToDouble());
-  Value below = fcmp(b, loc, arith::CmpFPredicate::OLT, x, fconst(b, loc, x, -lambd));
-  Value above = fcmp(b, loc, arith::CmpFPredicate::OGT, x, fconst(b, loc, x, lambd));
+  Value below =
+      fcmp(b, loc, arith::CmpFPredicate::OLT, x, fconst(b, loc, x, -lambd));
+  Value above =
+      fcmp(b, loc, arith::CmpFPredicate::OGT, x, fconst(b, loc, x, lambd));
   Value hi = select(b, loc, above, arith::SubFOp::create(b, loc, x, bias),
                     fconst(b, loc, x, 0.0));
   return select(b, loc, below, arith::AddFOp::create(b, loc, x, bias), hi);
@@ -320,14 +320,13 @@ struct WhereLowering : OpConversionPattern<WhereOp> {
                   ConversionPatternRewriter &rewriter) const override {
     auto type = cast<RankedTensorType>(op.getType());
     rewriter.replaceOp(
-        op, elementwise(rewriter, op.getLoc(),
-                        {adaptor.getCondition(), adaptor.getLhs(),
-                         adaptor.getRhs()},
-                        type,
-                        [](OpBuilder &b, Location l, ValueRange args) -> Value {
-                          return arith::SelectOp::create(b, l, args[0], args[1],
-                                                         args[2]);
-                        }));
+        op, elementwise(
+                rewriter, op.getLoc(),
+                {adaptor.getCondition(), adaptor.getLhs(), adaptor.getRhs()},
+                type, [](OpBuilder &b, Location l, ValueRange args) -> Value {
+                  return arith::SelectOp::create(b, l, args[0], args[1],
+                                                 args[2]);
+                }));
     return success();
   }
 };
@@ -345,10 +344,10 @@ struct PReluLowering : OpConversionPattern<PReluOp> {
         [](OpBuilder &b, Location l, ValueRange args) -> Value {
           Value x = args[0];
           Value scaled = arith::MulFOp::create(b, l, x, args[1]);
-          return select(b, l,
-                        fcmp(b, l, arith::CmpFPredicate::OGE, x,
-                             fconst(b, l, x, 0.0)),
-                        x, scaled);
+          return select(
+              b, l,
+              fcmp(b, l, arith::CmpFPredicate::OGE, x, fconst(b, l, x, 0.0)), x,
+              scaled);
         });
     rewriter.replaceOp(op, result);
     return success();
@@ -364,8 +363,8 @@ Value contraction(OpBuilder &b, Location loc, Value lhs, Value rhs,
   SmallVector<utils::IteratorType> iterators(numLoops,
                                              utils::IteratorType::parallel);
   iterators.back() = utils::IteratorType::reduction;
-  Value init = filledTensor(b, loc, outType.getShape(),
-                            outType.getElementType(), 0.0);
+  Value init =
+      filledTensor(b, loc, outType.getShape(), outType.getElementType(), 0.0);
   auto generic = linalg::GenericOp::create(
       b, loc, outType, ValueRange{lhs, rhs}, init,
       ArrayRef<AffineMap>{lhsMap, rhsMap, outMap}, iterators,
@@ -392,10 +391,10 @@ struct GemmLowering : OpConversionPattern<GemmOp> {
     auto map = [&](AffineExpr a, AffineExpr b) {
       return AffineMap::get(3, 0, {a, b}, ctx);
     };
-    Value ab = contraction(
-        rewriter, loc, adaptor.getA(), adaptor.getB(),
-        op.getTransA() ? map(k, m) : map(m, k),
-        op.getTransB() ? map(n, k) : map(k, n), map(m, n), type, 3);
+    Value ab =
+        contraction(rewriter, loc, adaptor.getA(), adaptor.getB(),
+                    op.getTransA() ? map(k, m) : map(m, k),
+                    op.getTransB() ? map(n, k) : map(k, n), map(m, n), type, 3);
     double alpha = op.getAlpha().convertToDouble();
     double beta = op.getBeta().convertToDouble();
     Value c = adaptor.getC();
@@ -412,8 +411,8 @@ struct GemmLowering : OpConversionPattern<GemmOp> {
           Type t = args[0].getType();
           Value acc = args[0];
           if (alpha != 1.0)
-            acc = arith::MulFOp::create(b, l, acc,
-                                        floatConstant(b, l, t, alpha));
+            acc =
+                arith::MulFOp::create(b, l, acc, floatConstant(b, l, t, alpha));
           if (args.size() == 1)
             return acc;
           Value cv = args[1];
@@ -464,11 +463,11 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
     }
     for (unsigned i = 0; i + 1 < numLoops; ++i)
       outExprs.push_back(getAffineDimExpr(i, ctx));
-    Value result = contraction(
-        rewriter, op.getLoc(), adaptor.getLhs(), adaptor.getRhs(),
-        AffineMap::get(numLoops, 0, lhsExprs, ctx),
-        AffineMap::get(numLoops, 0, rhsExprs, ctx),
-        AffineMap::get(numLoops, 0, outExprs, ctx), type, numLoops);
+    Value result =
+        contraction(rewriter, op.getLoc(), adaptor.getLhs(), adaptor.getRhs(),
+                    AffineMap::get(numLoops, 0, lhsExprs, ctx),
+                    AffineMap::get(numLoops, 0, rhsExprs, ctx),
+                    AffineMap::get(numLoops, 0, outExprs, ctx), type, numLoops);
     rewriter.replaceOp(op, result);
     return success();
   }
@@ -506,13 +505,13 @@ struct ArgReduceLowering : OpConversionPattern<SourceOp> {
     double inf = std::numeric_limits<double>::infinity();
     Value best = filledTensor(rewriter, loc, outType.getShape(),
                               type.getElementType(), isMax ? -inf : inf);
-    Value zero = arith::ConstantOp::create(rewriter, loc,
-                                           rewriter.getI64IntegerAttr(0));
-    Value indexInit = linalg::FillOp::create(
-                          rewriter, loc, zero,
-                          emptyTensor(rewriter, loc, outType.getShape(),
-                                      rewriter.getI64Type()))
-                          .getResult(0);
+    Value zero =
+        arith::ConstantOp::create(rewriter, loc, rewriter.getI64IntegerAttr(0));
+    Value indexInit =
+        linalg::FillOp::create(rewriter, loc, zero,
+                               emptyTensor(rewriter, loc, outType.getShape(),
+                                           rewriter.getI64Type()))
+            .getResult(0);
     auto generic = linalg::GenericOp::create(
         rewriter, loc, TypeRange{best.getType(), outType}, ValueRange{x},
         ValueRange{best, indexInit},
@@ -520,8 +519,8 @@ struct ArgReduceLowering : OpConversionPattern<SourceOp> {
                             outMap, outMap},
         iterators, [&](OpBuilder &b, Location l, ValueRange args) {
           Value v = args[0], acc = args[1], idx = args[2];
-          auto strict = isMax ? arith::CmpFPredicate::OGT
-                              : arith::CmpFPredicate::OLT;
+          auto strict =
+              isMax ? arith::CmpFPredicate::OGT : arith::CmpFPredicate::OLT;
           Value better = arith::CmpFOp::create(b, l, strict, v, acc);
           if (last)
             better = arith::OrIOp::create(
@@ -558,11 +557,12 @@ struct TriangleLowering : OpConversionPattern<SourceOp> {
           Value j = linalg::IndexOp::create(b, l, rank - 1);
           Value offset = arith::SubIOp::create(b, l, j, i);
           Value k = arith::ConstantIndexOp::create(b, l, diagonal);
-          Value keep = arith::CmpIOp::create(
-              b, l, upper ? arith::CmpIPredicate::sge : arith::CmpIPredicate::sle,
-              offset, k);
-          Value zero = arith::ConstantOp::create(
-              b, l, b.getZeroAttr(args[0].getType()));
+          Value keep = arith::CmpIOp::create(b, l,
+                                             upper ? arith::CmpIPredicate::sge
+                                                   : arith::CmpIPredicate::sle,
+                                             offset, k);
+          Value zero =
+              arith::ConstantOp::create(b, l, b.getZeroAttr(args[0].getType()));
           return arith::SelectOp::create(b, l, keep, args[0], zero);
         });
     rewriter.replaceOp(op, result);
@@ -571,11 +571,21 @@ struct TriangleLowering : OpConversionPattern<SourceOp> {
 };
 
 enum class ReduceKind {
-  Sum, Mean, Max, Min, Prod, L1, L2, SumSquare, LogSum, LogSumExp
+  Sum,
+  Mean,
+  Max,
+  Min,
+  Prod,
+  L1,
+  L2,
+  SumSquare,
+  LogSum,
+  LogSumExp
 };
 
 /// reduce_<kind>(x) over axes => a reduction generic, then the kind's
-/// finishing step (mean: / count, l2: sqrt, log_sum: log). log_sum_exp(x) = m + log(sum(exp(x - m))), m = max(x).
+/// finishing step (mean: / count, l2: sqrt, log_sum: log). log_sum_exp(x) = m +
+/// log(sum(exp(x - m))), m = max(x).
 template <typename SourceOp, ReduceKind kind>
 struct ReduceLowering : OpConversionPattern<SourceOp> {
   using OpConversionPattern<SourceOp>::OpConversionPattern;
@@ -599,11 +609,11 @@ struct ReduceLowering : OpConversionPattern<SourceOp> {
     };
     Value reduced;
     if constexpr (kind == ReduceKind::LogSumExp) {
-      Value max = reduceOver(rewriter, loc, x, axes, keep, -inf,
-                             [](OpBuilder &b, Location l, Value acc,
-                                ValueRange in) -> Value {
-                               return arith::MaximumFOp::create(b, l, acc, in[0]);
-                             });
+      Value max = reduceOver(
+          rewriter, loc, x, axes, keep, -inf,
+          [](OpBuilder &b, Location l, Value acc, ValueRange in) -> Value {
+            return arith::MaximumFOp::create(b, l, acc, in[0]);
+          });
       // A row of -inf (or +inf) has max = +-inf: shift by 0 there instead.
       Value sum = reduceOver(
           rewriter, loc, {x, max}, axes, keep, 0.0,
@@ -624,7 +634,8 @@ struct ReduceLowering : OpConversionPattern<SourceOp> {
           [&](OpBuilder &b, Location l, ValueRange in) -> Value {
             Value zero = floatConstant(b, l, in[0].getType(), 0.0);
             Value finite = arith::CmpFOp::create(
-                b, l, arith::CmpFPredicate::ONE, math::AbsFOp::create(b, l, in[1]),
+                b, l, arith::CmpFPredicate::ONE,
+                math::AbsFOp::create(b, l, in[1]),
                 floatConstant(b, l, in[0].getType(), inf));
             Value shift = arith::SelectOp::create(b, l, finite, in[1], zero);
             return arith::AddFOp::create(b, l, math::LogOp::create(b, l, in[0]),
@@ -647,7 +658,8 @@ struct ReduceLowering : OpConversionPattern<SourceOp> {
             case ReduceKind::Prod:
               return arith::MulFOp::create(b, l, acc, v);
             case ReduceKind::L1:
-              return arith::AddFOp::create(b, l, acc, math::AbsFOp::create(b, l, v));
+              return arith::AddFOp::create(b, l, acc,
+                                           math::AbsFOp::create(b, l, v));
             case ReduceKind::L2:
             case ReduceKind::SumSquare:
               return arith::AddFOp::create(b, l, acc,
@@ -667,7 +679,8 @@ struct ReduceLowering : OpConversionPattern<SourceOp> {
             [&](OpBuilder &b, Location l, ValueRange in) -> Value {
               if (kind == ReduceKind::Mean)
                 return arith::DivFOp::create(
-                    b, l, in[0], floatConstant(b, l, in[0].getType(), double(count)));
+                    b, l, in[0],
+                    floatConstant(b, l, in[0].getType(), double(count)));
               if (kind == ReduceKind::L2)
                 return math::SqrtOp::create(b, l, in[0]);
               return math::LogOp::create(b, l, in[0]);
@@ -682,24 +695,23 @@ struct ReduceLowering : OpConversionPattern<SourceOp> {
 
 void populateLowerMathPatterns(RewritePatternSet &patterns) {
   MLIRContext *ctx = patterns.getContext();
-  patterns.add<UnaryLowering<ReluOp>, UnaryLowering<SigmoidOp>,
-               UnaryLowering<TanhOp>, UnaryLowering<ExpOp>,
-               UnaryLowering<LogOp>, UnaryLowering<SqrtOp>,
-               UnaryLowering<NegOp>, UnaryLowering<AbsOp>>(ctx);
-  patterns.add<UnaryLowering<ReciprocalOp>, UnaryLowering<FloorOp>,
-               UnaryLowering<CeilOp>, UnaryLowering<RoundOp>,
-               UnaryLowering<SignOp>, UnaryLowering<ErfOp>,
-               UnaryLowering<SinOp>, UnaryLowering<CosOp>, UnaryLowering<TanOp>,
-               UnaryLowering<AsinOp>, UnaryLowering<AcosOp>,
-               UnaryLowering<AtanOp>, UnaryLowering<SinhOp>,
-               UnaryLowering<CoshOp>, UnaryLowering<AsinhOp>,
-               UnaryLowering<AcoshOp>, UnaryLowering<AtanhOp>,
-               UnaryLowering<SoftplusOp>, UnaryLowering<SoftsignOp>,
-               UnaryLowering<HardSwishOp>, UnaryLowering<EluOp>,
-               UnaryLowering<SeluOp>, UnaryLowering<CeluOp>,
-               UnaryLowering<LeakyReluOp>, UnaryLowering<HardSigmoidOp>,
-               UnaryLowering<ThresholdedReluOp>, UnaryLowering<ShrinkOp>,
-               UnaryLowering<ClipOp>>(ctx);
+  patterns
+      .add<UnaryLowering<ReluOp>, UnaryLowering<SigmoidOp>,
+           UnaryLowering<TanhOp>, UnaryLowering<ExpOp>, UnaryLowering<LogOp>,
+           UnaryLowering<SqrtOp>, UnaryLowering<NegOp>, UnaryLowering<AbsOp>>(
+          ctx);
+  patterns.add<
+      UnaryLowering<ReciprocalOp>, UnaryLowering<FloorOp>,
+      UnaryLowering<CeilOp>, UnaryLowering<RoundOp>, UnaryLowering<SignOp>,
+      UnaryLowering<ErfOp>, UnaryLowering<SinOp>, UnaryLowering<CosOp>,
+      UnaryLowering<TanOp>, UnaryLowering<AsinOp>, UnaryLowering<AcosOp>,
+      UnaryLowering<AtanOp>, UnaryLowering<SinhOp>, UnaryLowering<CoshOp>,
+      UnaryLowering<AsinhOp>, UnaryLowering<AcoshOp>, UnaryLowering<AtanhOp>,
+      UnaryLowering<SoftplusOp>, UnaryLowering<SoftsignOp>,
+      UnaryLowering<HardSwishOp>, UnaryLowering<EluOp>, UnaryLowering<SeluOp>,
+      UnaryLowering<CeluOp>, UnaryLowering<LeakyReluOp>,
+      UnaryLowering<HardSigmoidOp>, UnaryLowering<ThresholdedReluOp>,
+      UnaryLowering<ShrinkOp>, UnaryLowering<ClipOp>>(ctx);
   patterns.add<BinaryLowering<AddOp, arith::AddFOp>,
                BinaryLowering<SubOp, arith::SubFOp>,
                BinaryLowering<MulOp, arith::MulFOp>,
@@ -715,10 +727,9 @@ void populateLowerMathPatterns(RewritePatternSet &patterns) {
                CompareLowering<GreaterEqualOp, FP::OGE, IP::sge>,
                CompareLowering<LessOp, FP::OLT, IP::slt>,
                CompareLowering<LessEqualOp, FP::OLE, IP::sle>>(ctx);
-  patterns.add<BinaryLowering<AndOp, arith::AndIOp>,
-               BinaryLowering<OrOp, arith::OrIOp>,
-               BinaryLowering<XorOp, arith::XOrIOp>, NotLowering,
-               WhereLowering>(ctx);
+  patterns.add<
+      BinaryLowering<AndOp, arith::AndIOp>, BinaryLowering<OrOp, arith::OrIOp>,
+      BinaryLowering<XorOp, arith::XOrIOp>, NotLowering, WhereLowering>(ctx);
   patterns.add<ArgReduceLowering<ArgMaxOp, true>,
                ArgReduceLowering<ArgMinOp, false>,
                TriangleLowering<TriuOp, true>, TriangleLowering<TrilOp, false>>(

@@ -39,8 +39,9 @@ struct Conv2dLowering : OpConversionPattern<Conv2dOp> {
     auto outType = cast<RankedTensorType>(op.getType());
     Type elt = outType.getElementType();
     ArrayRef<int64_t> pads = op.getPads();
-    Value x = padTensor(rewriter, loc, adaptor.getInput(), {0, 0, pads[0], pads[1]},
-                        {0, 0, pads[2], pads[3]}, 0.0);
+    Value x =
+        padTensor(rewriter, loc, adaptor.getInput(), {0, 0, pads[0], pads[1]},
+                  {0, 0, pads[2], pads[3]}, 0.0);
     Value init;
     if (Value bias = adaptor.getBias()) {
       // Start the accumulation from the bias, broadcast along dimension 1.
@@ -64,10 +65,11 @@ struct Conv2dLowering : OpConversionPattern<Conv2dOp> {
     auto dilations = i64Vector(rewriter, op.getDilations());
     int64_t groups = op.getGroups();
     if (groups == 1) {
-      Value conv = linalg::Conv2DNchwFchwOp::create(
-                       rewriter, loc, outType, ValueRange{x, adaptor.getWeight()},
-                       init, strides, dilations)
-                       .getResult(0);
+      Value conv =
+          linalg::Conv2DNchwFchwOp::create(rewriter, loc, outType,
+                                           ValueRange{x, adaptor.getWeight()},
+                                           init, strides, dilations)
+              .getResult(0);
       rewriter.replaceOp(op, conv);
       return success();
     }
@@ -135,12 +137,12 @@ struct BatchNormLowering : OpConversionPattern<BatchNormOp> {
     chanShape[0] = type.getDimSize(1);
     Value a2 = reshapeTensor(rewriter, loc, a, chanShape);
     Value s2 = reshapeTensor(rewriter, loc, shift, chanShape);
-    Value result = elementwise(
-        rewriter, loc, {adaptor.getInput(), a2, s2}, type,
-        [](OpBuilder &b, Location l, ValueRange args) -> Value {
-          Value xa = arith::MulFOp::create(b, l, args[0], args[1]);
-          return arith::AddFOp::create(b, l, xa, args[2]);
-        });
+    Value result =
+        elementwise(rewriter, loc, {adaptor.getInput(), a2, s2}, type,
+                    [](OpBuilder &b, Location l, ValueRange args) -> Value {
+                      Value xa = arith::MulFOp::create(b, l, args[0], args[1]);
+                      return arith::AddFOp::create(b, l, xa, args[2]);
+                    });
     rewriter.replaceOp(op, result);
     return success();
   }
@@ -182,26 +184,28 @@ struct LayerNormLowering : OpConversionPattern<LayerNormOp> {
                                        arith::MulFOp::create(b, l, c, c));
         });
     double eps = op.getEpsilon().convertToDouble();
-    Value rstd = elementwise(
-        rewriter, loc, squares, statsType,
-        [&](OpBuilder &b, Location l, ValueRange in) -> Value {
-          Type t = in[0].getType();
-          Value var = arith::DivFOp::create(b, l, in[0],
-                                            floatConstant(b, l, t, double(count)));
-          Value v = arith::AddFOp::create(b, l, var, floatConstant(b, l, t, eps));
-          return math::RsqrtOp::create(b, l, v);
-        });
+    Value rstd =
+        elementwise(rewriter, loc, squares, statsType,
+                    [&](OpBuilder &b, Location l, ValueRange in) -> Value {
+                      Type t = in[0].getType();
+                      Value var = arith::DivFOp::create(
+                          b, l, in[0], floatConstant(b, l, t, double(count)));
+                      Value v = arith::AddFOp::create(
+                          b, l, var, floatConstant(b, l, t, eps));
+                      return math::RsqrtOp::create(b, l, v);
+                    });
     SmallVector<Value> inputs = {x, mean, rstd, adaptor.getScale()};
     if (adaptor.getBias())
       inputs.push_back(adaptor.getBias());
-    Value y = elementwise(
-        rewriter, loc, inputs, type,
-        [](OpBuilder &b, Location l, ValueRange in) -> Value {
-          Value c = arith::SubFOp::create(b, l, in[0], in[1]);
-          Value n = arith::MulFOp::create(b, l, c, in[2]);
-          Value s = arith::MulFOp::create(b, l, n, in[3]);
-          return in.size() > 4 ? arith::AddFOp::create(b, l, s, in[4]) : s;
-        });
+    Value y = elementwise(rewriter, loc, inputs, type,
+                          [](OpBuilder &b, Location l, ValueRange in) -> Value {
+                            Value c = arith::SubFOp::create(b, l, in[0], in[1]);
+                            Value n = arith::MulFOp::create(b, l, c, in[2]);
+                            Value s = arith::MulFOp::create(b, l, n, in[3]);
+                            return in.size() > 4
+                                       ? arith::AddFOp::create(b, l, s, in[4])
+                                       : s;
+                          });
     rewriter.replaceOp(op, {y, mean, rstd});
     return success();
   }
@@ -218,8 +222,8 @@ struct MaxPool2dLowering : OpConversionPattern<MaxPool2dOp> {
     auto inType = cast<RankedTensorType>(adaptor.getInput().getType());
     auto outType = cast<RankedTensorType>(op.getType());
     Type elt = outType.getElementType();
-    ArrayRef<int64_t> k = op.getKernel(), s = op.getStrides(),
-                      p = op.getPads(), d = op.getDilations();
+    ArrayRef<int64_t> k = op.getKernel(), s = op.getStrides(), p = op.getPads(),
+                      d = op.getDilations();
     SmallVector<int64_t> high = {0, 0, p[2], p[3]};
     for (int i = 0; i < 2; ++i)
       high[2 + i] += ceilExtra(inType.getDimSize(2 + i), p[i], p[2 + i],
@@ -285,14 +289,14 @@ struct AvgPool2dLowering : OpConversionPattern<AvgPool2dOp> {
     auto divType = RankedTensorType::get({oh, ow}, rewriter.getF32Type());
     Value div = arith::ConstantOp::create(
         rewriter, loc, DenseElementsAttr::get(divType, ArrayRef(divisors)));
-    Value result = elementwise(
-        rewriter, loc, {sum, div}, outType,
-        [](OpBuilder &b, Location l, ValueRange args) -> Value {
-          Value d = args[1];
-          if (d.getType() != args[0].getType())
-            d = arith::ExtFOp::create(b, l, args[0].getType(), d);
-          return arith::DivFOp::create(b, l, args[0], d);
-        });
+    Value result =
+        elementwise(rewriter, loc, {sum, div}, outType,
+                    [](OpBuilder &b, Location l, ValueRange args) -> Value {
+                      Value d = args[1];
+                      if (d.getType() != args[0].getType())
+                        d = arith::ExtFOp::create(b, l, args[0].getType(), d);
+                      return arith::DivFOp::create(b, l, args[0], d);
+                    });
     rewriter.replaceOp(op, result);
     return success();
   }
@@ -316,7 +320,8 @@ struct AdaptiveAvgPool2dLowering : OpConversionPattern<AdaptiveAvgPool2dOp> {
     SmallVector<Attribute> attrs;
     for (double v : values)
       attrs.push_back(b.getFloatAttr(elt, v));
-    return arith::ConstantOp::create(b, loc, DenseElementsAttr::get(type, attrs));
+    return arith::ConstantOp::create(b, loc,
+                                     DenseElementsAttr::get(type, attrs));
   }
 
   LogicalResult
@@ -340,7 +345,8 @@ struct AdaptiveAvgPool2dLowering : OpConversionPattern<AdaptiveAvgPool2dOp> {
     Value init = filledTensor(rewriter, loc, outType.getShape(), elt, 0.0);
     Value result =
         linalg::GenericOp::create(
-            rewriter, loc, outType, ValueRange{adaptor.getInput(), ph, pw}, init,
+            rewriter, loc, outType, ValueRange{adaptor.getInput(), ph, pw},
+            init,
             ArrayRef<AffineMap>{map({n, c, h, w}), map({i, h}), map({j, w}),
                                 map({n, c, i, j})},
             {IT::parallel, IT::parallel, IT::parallel, IT::parallel,
@@ -377,30 +383,33 @@ struct SoftmaxLowering : OpConversionPattern<SourceOp> {
         [](OpBuilder &b, Location l, Value acc, ValueRange v) -> Value {
           return arith::MaximumFOp::create(b, l, acc, v[0]);
         });
-    Value shifted = elementwise(
-        rewriter, loc, {x, max}, type,
-        [](OpBuilder &b, Location l, ValueRange args) -> Value {
-          return arith::SubFOp::create(b, l, args[0], args[1]);
-        });
-    Value exps = elementwise(rewriter, loc, shifted, type,
-                             [](OpBuilder &b, Location l, ValueRange args) -> Value {
-                               return math::ExpOp::create(b, l, args[0]);
-                             });
+    Value shifted =
+        elementwise(rewriter, loc, {x, max}, type,
+                    [](OpBuilder &b, Location l, ValueRange args) -> Value {
+                      return arith::SubFOp::create(b, l, args[0], args[1]);
+                    });
+    Value exps =
+        elementwise(rewriter, loc, shifted, type,
+                    [](OpBuilder &b, Location l, ValueRange args) -> Value {
+                      return math::ExpOp::create(b, l, args[0]);
+                    });
     Value sum = reduceOver(
         rewriter, loc, exps, axis, /*keepDims=*/true, 0.0,
         [](OpBuilder &b, Location l, Value acc, ValueRange v) -> Value {
           return arith::AddFOp::create(b, l, acc, v[0]);
         });
     Value result =
-        isLog ? elementwise(rewriter, loc, {shifted, sum}, type,
-                            [](OpBuilder &b, Location l, ValueRange args) -> Value {
-                              Value lg = math::LogOp::create(b, l, args[1]);
-                              return arith::SubFOp::create(b, l, args[0], lg);
-                            })
-              : elementwise(rewriter, loc, {exps, sum}, type,
-                            [](OpBuilder &b, Location l, ValueRange args) -> Value {
-                              return arith::DivFOp::create(b, l, args[0], args[1]);
-                            });
+        isLog ? elementwise(
+                    rewriter, loc, {shifted, sum}, type,
+                    [](OpBuilder &b, Location l, ValueRange args) -> Value {
+                      Value lg = math::LogOp::create(b, l, args[1]);
+                      return arith::SubFOp::create(b, l, args[0], lg);
+                    })
+              : elementwise(
+                    rewriter, loc, {exps, sum}, type,
+                    [](OpBuilder &b, Location l, ValueRange args) -> Value {
+                      return arith::DivFOp::create(b, l, args[0], args[1]);
+                    });
     rewriter.replaceOp(op, result);
     return success();
   }
@@ -410,8 +419,7 @@ struct SoftmaxLowering : OpConversionPattern<SourceOp> {
 
 void populateLowerNNPatterns(RewritePatternSet &patterns) {
   patterns.add<Conv2dLowering, BatchNormLowering, LayerNormLowering,
-               MaxPool2dLowering,
-               AvgPool2dLowering, AdaptiveAvgPool2dLowering,
+               MaxPool2dLowering, AvgPool2dLowering, AdaptiveAvgPool2dLowering,
                SoftmaxLowering<SoftmaxOp, false>,
                SoftmaxLowering<LogSoftmaxOp, true>>(patterns.getContext());
 }

@@ -20,9 +20,9 @@ struct ReshapeLowering : OpConversionPattern<ReshapeOp> {
   LogicalResult
   matchAndRewrite(ReshapeOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    rewriter.replaceOp(op, reshapeTensor(rewriter, op.getLoc(),
-                                         adaptor.getInput(),
-                                         op.getType().getShape()));
+    rewriter.replaceOp(op,
+                       reshapeTensor(rewriter, op.getLoc(), adaptor.getInput(),
+                                     op.getType().getShape()));
     return success();
   }
 };
@@ -53,10 +53,10 @@ struct PadLowering : OpConversionPattern<PadOp> {
                   ConversionPatternRewriter &rewriter) const override {
     ArrayRef<int64_t> pads = op.getPads();
     size_t rank = pads.size() / 2;
-    rewriter.replaceOp(op, padTensor(rewriter, op.getLoc(), adaptor.getInput(),
-                                     pads.take_front(rank),
-                                     pads.drop_front(rank),
-                                     op.getValue().convertToDouble()));
+    rewriter.replaceOp(op,
+                       padTensor(rewriter, op.getLoc(), adaptor.getInput(),
+                                 pads.take_front(rank), pads.drop_front(rank),
+                                 op.getValue().convertToDouble()));
     return success();
   }
 };
@@ -71,8 +71,8 @@ struct ConcatLowering : OpConversionPattern<ConcatOp> {
     Location loc = op.getLoc();
     auto type = cast<RankedTensorType>(op.getType());
     int64_t axis = op.getAxis(), rank = type.getRank();
-    Value result = emptyTensor(rewriter, loc, type.getShape(),
-                               type.getElementType());
+    Value result =
+        emptyTensor(rewriter, loc, type.getShape(), type.getElementType());
     int64_t offset = 0;
     for (Value in : adaptor.getInputs()) {
       auto inType = cast<RankedTensorType>(in.getType());
@@ -136,9 +136,8 @@ struct ConstantLowering : OpConversionPattern<ConstantOp> {
 } // namespace
 
 void populateLowerTensorPatterns(RewritePatternSet &patterns) {
-  patterns.add<ReshapeLowering, TransposeLowering, PadLowering,
-               ConcatLowering, SliceLowering, ExpandLowering,
-               ConstantLowering>(
+  patterns.add<ReshapeLowering, TransposeLowering, PadLowering, ConcatLowering,
+               SliceLowering, ExpandLowering, ConstantLowering>(
       patterns.getContext());
 }
 

@@ -54,13 +54,14 @@ Value elementwise(OpBuilder &b, Location loc, ValueRange inputs,
   MLIRContext *ctx = b.getContext();
   SmallVector<AffineMap> maps;
   for (Value in : inputs)
-    maps.push_back(broadcastMap(
-        ctx, cast<RankedTensorType>(in.getType()).getShape(),
-        outType.getShape()));
+    maps.push_back(broadcastMap(ctx,
+                                cast<RankedTensorType>(in.getType()).getShape(),
+                                outType.getShape()));
   maps.push_back(AffineMap::getMultiDimIdentityMap(outType.getRank(), ctx));
   SmallVector<utils::IteratorType> iterators(outType.getRank(),
                                              utils::IteratorType::parallel);
-  Value init = emptyTensor(b, loc, outType.getShape(), outType.getElementType());
+  Value init =
+      emptyTensor(b, loc, outType.getShape(), outType.getElementType());
   auto generic = linalg::GenericOp::create(
       b, loc, outType, inputs, init, maps, iterators,
       [&](OpBuilder &nb, Location nloc, ValueRange args) {
@@ -118,10 +119,9 @@ Value padTensor(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> low,
     shape[i] += low[i] + high[i];
   auto padType = RankedTensorType::get(shape, type.getElementType());
   Value pad = floatConstant(b, loc, type.getElementType(), value);
-  return tensor::PadOp::create(b, loc, padType, input,
-                               getAsIndexOpFoldResult(b.getContext(), low),
-                               getAsIndexOpFoldResult(b.getContext(), high),
-                               pad);
+  return tensor::PadOp::create(
+      b, loc, padType, input, getAsIndexOpFoldResult(b.getContext(), low),
+      getAsIndexOpFoldResult(b.getContext(), high), pad);
 }
 
 Value reshapeTensor(OpBuilder &b, Location loc, Value input,
@@ -140,11 +140,10 @@ Value reshapeTensor(OpBuilder &b, Location loc, Value input,
   };
   Value flat = input;
   if (type.getRank() != 1)
-    flat = type.getRank() == 0
-               ? Value(tensor::ExpandShapeOp::create(b, loc, flatType, input,
-                                                     allInOne(0)))
-               : Value(tensor::CollapseShapeOp::create(b, loc, input,
-                                                       allInOne(type.getRank())));
+    flat = type.getRank() == 0 ? Value(tensor::ExpandShapeOp::create(
+                                     b, loc, flatType, input, allInOne(0)))
+                               : Value(tensor::CollapseShapeOp::create(
+                                     b, loc, input, allInOne(type.getRank())));
   auto outType = RankedTensorType::get(shape, type.getElementType());
   if (shape.size() == 1)
     return flat;
@@ -156,8 +155,7 @@ Value reshapeTensor(OpBuilder &b, Location loc, Value input,
 
 namespace {
 
-struct LowerToLinalgPass
-    : public impl::LowerToLinalgBase<LowerToLinalgPass> {
+struct LowerToLinalgPass : public impl::LowerToLinalgBase<LowerToLinalgPass> {
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
     RewritePatternSet patterns(ctx);

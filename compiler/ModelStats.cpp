@@ -29,7 +29,8 @@ static int64_t opFlops(Operation *op) {
     return elements(mm.getResult()) * 2 * k;
   }
   if (auto pool = dyn_cast<MaxPool2dOp>(op))
-    return elements(pool.getResult()) * pool.getKernel()[0] * pool.getKernel()[1];
+    return elements(pool.getResult()) * pool.getKernel()[0] *
+           pool.getKernel()[1];
   if (auto pool = dyn_cast<AvgPool2dOp>(op))
     return elements(pool.getResult()) *
            (pool.getKernel()[0] * pool.getKernel()[1] + 1);
@@ -41,7 +42,8 @@ static int64_t opFlops(Operation *op) {
     return 5 * elements(op->getResult(0));
   if (isa<ReshapeOp, TransposeOp, ConstantOp>(op))
     return 0;
-  if (op->getNumResults() == 1 && isa<RankedTensorType>(op->getResult(0).getType()))
+  if (op->getNumResults() == 1 &&
+      isa<RankedTensorType>(op->getResult(0).getType()))
     return elements(op->getResult(0));
   return 0;
 }

@@ -135,9 +135,9 @@ struct OutlineParallelLoopsPass
       dispatchInputs.push_back(v.getType());
     dispatchInputs.push_back(parallel.getType());
     b.setInsertionPointToEnd(module.getBody());
-    auto dispatch = func::FuncOp::create(
-        b, loc, "lathe_dispatch_" + suffix,
-        FunctionType::get(ctx, dispatchInputs, {}));
+    auto dispatch =
+        func::FuncOp::create(b, loc, "lathe_dispatch_" + suffix,
+                             FunctionType::get(ctx, dispatchInputs, {}));
     dispatch.setPrivate();
     b.setInsertionPoint(loop);
     SmallVector<Value> args = {arith::ConstantIndexOp::create(b, loc, count)};

@@ -25,34 +25,34 @@ void registerCompilerDialects(DialectRegistry &registry) {
 
 std::string cpuPipelineText() {
   return // Graph level: lathe ops to upstream ops on tensors.
-         "lathe-lower-to-linalg,canonicalize,cse,"
-         "linalg-fuse-elementwise-ops,canonicalize,"
-         // Contractions: convolutions as matrix products, register-blocked
-         // vector code, accumulators kept in registers across the k loop.
-         "lathe-conv-to-im2col,canonicalize,"
-         "func.func(lathe-vectorize-contractions),canonicalize,cse,"
-         "loop-invariant-subset-hoisting,canonicalize,"
-         // Every other large op: tiles over its outermost parallel dimension.
-         "func.func(lathe-parallelize-linalg),canonicalize,"
-         // Buffers: static shapes, results written into caller buffers.
-         "one-shot-bufferize{bufferize-function-boundaries=1 "
-         "function-boundary-type-conversion=identity-layout-map},"
-         "buffer-results-to-out-params{hoist-static-allocs=1 "
-         "modify-public-functions=1},"
-         "func.func(buffer-hoisting),buffer-deallocation-pipeline,"
-         // One caller-provided arena for every intermediate buffer.
-         "lathe-plan-memory,lathe-lower-memref-copy,"
-         // Parallel tile loops become tasks for the caller's thread pool.
-         "lathe-outline-parallel-loops,scf-forall-to-for,canonicalize,"
-         // Loops and vectors, then the LLVM dialect.
-         "convert-linalg-to-loops,convert-vector-to-scf{full-unroll=1},"
-         "expand-strided-metadata,lower-affine,convert-scf-to-cf,"
-         "finalize-memref-to-llvm,"
-         "convert-vector-to-llvm,convert-ub-to-llvm,"
-         // Math: LLVM intrinsics where they exist, libm calls otherwise.
-         "convert-math-to-llvm,convert-math-to-libm,convert-arith-to-llvm,"
-         "convert-func-to-llvm{use-bare-ptr-memref-call-conv=1},"
-         "convert-cf-to-llvm,reconcile-unrealized-casts";
+      "lathe-lower-to-linalg,canonicalize,cse,"
+      "linalg-fuse-elementwise-ops,canonicalize,"
+      // Contractions: convolutions as matrix products, register-blocked
+      // vector code, accumulators kept in registers across the k loop.
+      "lathe-conv-to-im2col,canonicalize,"
+      "func.func(lathe-vectorize-contractions),canonicalize,cse,"
+      "loop-invariant-subset-hoisting,canonicalize,"
+      // Every other large op: tiles over its outermost parallel dimension.
+      "func.func(lathe-parallelize-linalg),canonicalize,"
+      // Buffers: static shapes, results written into caller buffers.
+      "one-shot-bufferize{bufferize-function-boundaries=1 "
+      "function-boundary-type-conversion=identity-layout-map},"
+      "buffer-results-to-out-params{hoist-static-allocs=1 "
+      "modify-public-functions=1},"
+      "func.func(buffer-hoisting),buffer-deallocation-pipeline,"
+      // One caller-provided arena for every intermediate buffer.
+      "lathe-plan-memory,lathe-lower-memref-copy,"
+      // Parallel tile loops become tasks for the caller's thread pool.
+      "lathe-outline-parallel-loops,scf-forall-to-for,canonicalize,"
+      // Loops and vectors, then the LLVM dialect.
+      "convert-linalg-to-loops,convert-vector-to-scf{full-unroll=1},"
+      "expand-strided-metadata,lower-affine,convert-scf-to-cf,"
+      "finalize-memref-to-llvm,"
+      "convert-vector-to-llvm,convert-ub-to-llvm,"
+      // Math: LLVM intrinsics where they exist, libm calls otherwise.
+      "convert-math-to-llvm,convert-math-to-libm,convert-arith-to-llvm,"
+      "convert-func-to-llvm{use-bare-ptr-memref-call-conv=1},"
+      "convert-cf-to-llvm,reconcile-unrealized-casts";
 }
 
 void registerLathePipelines() {

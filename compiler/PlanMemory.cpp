@@ -90,7 +90,8 @@ int64_t placeBuffers(MutableArrayRef<Buffer> buffers) {
   SmallVector<Buffer *> order;
   for (Buffer &b : buffers)
     order.push_back(&b);
-  llvm::stable_sort(order, [](Buffer *a, Buffer *b) { return a->bytes > b->bytes; });
+  llvm::stable_sort(order,
+                    [](Buffer *a, Buffer *b) { return a->bytes > b->bytes; });
   SmallVector<Buffer *> placed;
   int64_t total = 0;
   for (Buffer *b : order) {
@@ -134,9 +135,9 @@ struct PlanMemoryPass : public impl::PlanMemoryBase<PlanMemoryPass> {
         b.setInsertionPoint(buf.alloc);
         Value offset =
             arith::ConstantIndexOp::create(b, buf.alloc.getLoc(), buf.offset);
-        Value view = memref::ViewOp::create(b, buf.alloc.getLoc(),
-                                            buf.alloc.getType(), arena, offset,
-                                            ValueRange{});
+        Value view =
+            memref::ViewOp::create(b, buf.alloc.getLoc(), buf.alloc.getType(),
+                                   arena, offset, ValueRange{});
         buf.alloc.replaceAllUsesWith(view);
         buf.dealloc.erase();
         buf.alloc.erase();

@@ -44,9 +44,8 @@ bool innermostIs(AffineMap map, unsigned dim) {
 int64_t operandBytes(linalg::LinalgOp op, bool withN, ArrayRef<unsigned> n) {
   for (OpOperand *input : op.getDpsInputOperands()) {
     AffineMap map = op.getMatchingIndexingMap(input);
-    bool hasN = llvm::any_of(n, [&](unsigned d) {
-      return map.isFunctionOfDim(d);
-    });
+    bool hasN =
+        llvm::any_of(n, [&](unsigned d) { return map.isFunctionOfDim(d); });
     if (hasN == withN) {
       auto type = cast<ShapedType>(input->get().getType());
       return type.getNumElements() * type.getElementTypeBitWidth() / 8;
@@ -64,10 +63,8 @@ struct Plan {
 
 /// The plan for |op|, or failure with the reason when it does not fit the
 /// register-blocking scheme.
-FailureOr<Plan> choosePlan(linalg::LinalgOp op,
-                                            int64_t vectorWidth,
-                                            int64_t accRegisters,
-                                            std::string &why) {
+FailureOr<Plan> choosePlan(linalg::LinalgOp op, int64_t vectorWidth,
+                           int64_t accRegisters, std::string &why) {
   if (!op.hasPureTensorSemantics() || op.getNumDpsInputs() != 2 ||
       op.getNumDpsInits() != 1 || !linalg::isaContractionOpInterface(op)) {
     why = "not a two-operand contraction on tensors";

@@ -102,7 +102,8 @@ std::string parseDescriptor(const std::string &text, lathe_module &m) {
       m.target = rest();
     } else if (kind == "weights") {
       std::string where_;
-      fields >> where_ >> m.weightBytes >> std::hex >> m.weightsHash >> std::dec;
+      fields >> where_ >> m.weightBytes >> std::hex >> m.weightsHash >>
+          std::dec;
       m.externalWeights = where_ == "external";
       if (m.externalWeights)
         m.weightsFile = rest();
@@ -120,7 +121,9 @@ std::string parseDescriptor(const std::string &text, lathe_module &m) {
       if (!parseDType(dtype, t.dtype) || !parseShape(shape, t.dims) ||
           t.name.empty())
         return where + "malformed tensor record";
-      (kind == "input" ? m.inputs : kind == "output" ? m.outputs : m.params)
+      (kind == "input"    ? m.inputs
+       : kind == "output" ? m.outputs
+                          : m.params)
           .push_back(std::move(t));
     } else if (!kind.empty()) {
       return where + "unknown record '" + kind + "'";
@@ -202,8 +205,8 @@ lathe_status_t lathe_module_load(lathe_context_t *context, const char *path,
   m->handle = dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!m->handle)
     return fail(context, LATHE_INCOMPATIBLE,
-                std::string(path) + ": not a loadable shared object: " +
-                    dlerror());
+                std::string(path) +
+                    ": not a loadable shared object: " + dlerror());
   auto **descriptor =
       static_cast<const char **>(dlsym(m->handle, "lathe_descriptor"));
   if (!descriptor || !*descriptor)
@@ -213,7 +216,8 @@ lathe_status_t lathe_module_load(lathe_context_t *context, const char *path,
   m->descriptor = *descriptor;
   std::string problem = parseDescriptor(m->descriptor, *m);
   if (!problem.empty())
-    return fail(context, LATHE_INCOMPATIBLE, std::string(path) + ": " + problem);
+    return fail(context, LATHE_INCOMPATIBLE,
+                std::string(path) + ": " + problem);
   m->forward = reinterpret_cast<ForwardFn>(
       dlsym(m->handle, (m->name + "_forward").c_str()));
   if (!m->forward)
@@ -263,11 +267,9 @@ lathe_status_t lathe_module_param_info(const lathe_module_t *m, size_t i,
 }
 
 lathe_status_t lathe_module_run(lathe_context_t *context,
-                                const lathe_module_t *module,
-                                const char *entry,
+                                const lathe_module_t *module, const char *entry,
                                 lathe_tensor_t *const *inputs,
-                                size_t num_inputs,
-                                lathe_tensor_t **out_outputs,
+                                size_t num_inputs, lathe_tensor_t **out_outputs,
                                 size_t num_outputs) {
   if (!context)
     return LATHE_INVALID_ARGUMENT;
@@ -281,8 +283,9 @@ lathe_status_t lathe_module_run(lathe_context_t *context,
                     module->name + " (it has: forward)");
   if (num_inputs != module->inputs.size())
     return fail(context, LATHE_INVALID_ARGUMENT,
-                module->name + " takes " + std::to_string(module->inputs.size()) +
-                    " inputs, got " + std::to_string(num_inputs));
+                module->name + " takes " +
+                    std::to_string(module->inputs.size()) + " inputs, got " +
+                    std::to_string(num_inputs));
   if (num_outputs != module->outputs.size())
     return fail(context, LATHE_INVALID_ARGUMENT,
                 module->name + " produces " +
@@ -298,9 +301,9 @@ lathe_status_t lathe_module_run(lathe_context_t *context,
     if (t->dtype != want.dtype || t->dims != want.dims)
       return fail(context, LATHE_INVALID_ARGUMENT,
                   "input '" + want.name + "' expects " +
-                      lathe_dtype_name(want.dtype) + " " + shapeText(want.dims) +
-                      ", got " + lathe_dtype_name(t->dtype) + " " +
-                      shapeText(t->dims));
+                      lathe_dtype_name(want.dtype) + " " +
+                      shapeText(want.dims) + ", got " +
+                      lathe_dtype_name(t->dtype) + " " + shapeText(t->dims));
     in[i] = t->data;
   }
   std::vector<lathe_tensor_t *> made(num_outputs, nullptr);
@@ -324,8 +327,8 @@ lathe_status_t lathe_module_run(lathe_context_t *context,
                 "out of memory for " + std::to_string(module->scratchBytes) +
                     " bytes of scratch");
   }
-  int32_t rc = module->forward(module->weights, in.data(), out.data(),
-                               scratch, lathe_context_parallel(context));
+  int32_t rc = module->forward(module->weights, in.data(), out.data(), scratch,
+                               lathe_context_parallel(context));
   if (rc != 0) {
     cleanup();
     return fail(context, LATHE_INTERNAL,

@@ -2,15 +2,15 @@
 #include "runtime/Internal.h"
 #include "runtime/ThreadPool.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
-#include <algorithm>
-#include <thread>
 #include <cstring>
 #include <fstream>
 #include <new>
 #include <sstream>
+#include <thread>
 #include <unistd.h>
 
 using namespace lathe::runtime;
@@ -128,13 +128,20 @@ const char *lathe_context_last_error(const lathe_context_t *context) {
 
 const char *lathe_status_name(lathe_status_t status) {
   switch (status) {
-  case LATHE_OK: return "LATHE_OK";
-  case LATHE_INVALID_ARGUMENT: return "LATHE_INVALID_ARGUMENT";
-  case LATHE_NOT_FOUND: return "LATHE_NOT_FOUND";
-  case LATHE_IO_ERROR: return "LATHE_IO_ERROR";
-  case LATHE_INCOMPATIBLE: return "LATHE_INCOMPATIBLE";
-  case LATHE_OUT_OF_MEMORY: return "LATHE_OUT_OF_MEMORY";
-  case LATHE_INTERNAL: return "LATHE_INTERNAL";
+  case LATHE_OK:
+    return "LATHE_OK";
+  case LATHE_INVALID_ARGUMENT:
+    return "LATHE_INVALID_ARGUMENT";
+  case LATHE_NOT_FOUND:
+    return "LATHE_NOT_FOUND";
+  case LATHE_IO_ERROR:
+    return "LATHE_IO_ERROR";
+  case LATHE_INCOMPATIBLE:
+    return "LATHE_INCOMPATIBLE";
+  case LATHE_OUT_OF_MEMORY:
+    return "LATHE_OUT_OF_MEMORY";
+  case LATHE_INTERNAL:
+    return "LATHE_INTERNAL";
   }
   return "LATHE_UNKNOWN_STATUS";
 }
@@ -234,7 +241,8 @@ size_t lathe_tensor_num_bytes(const lathe_tensor_t *tensor) {
 //===----------------------------------------------------------------------===//
 
 static const char *npyDescr(lathe_dtype_t dtype) {
-  static const char *descrs[] = {"<f4", "<f8", "<i4", "<i8", "|i1", "|u1", "|b1"};
+  static const char *descrs[] = {"<f4", "<f8", "<i4", "<i8",
+                                 "|i1", "|u1", "|b1"};
   return descrs[dtype];
 }
 
@@ -258,8 +266,7 @@ static bool headerField(const std::string &header, const std::string &key,
   return true;
 }
 
-lathe_status_t lathe_tensor_load_npy(lathe_context_t *context,
-                                     const char *path,
+lathe_status_t lathe_tensor_load_npy(lathe_context_t *context, const char *path,
                                      lathe_tensor_t **out_tensor) {
   if (!path || !out_tensor)
     return fail(context, LATHE_INVALID_ARGUMENT,
@@ -286,7 +293,8 @@ lathe_status_t lathe_tensor_load_npy(lathe_context_t *context,
     unsigned char len[4];
     if (!in.read(reinterpret_cast<char *>(len), 4))
       return bad("truncated header");
-    headerLen = len[0] | (len[1] << 8) | (len[2] << 16) | (uint32_t(len[3]) << 24);
+    headerLen =
+        len[0] | (len[1] << 8) | (len[2] << 16) | (uint32_t(len[3]) << 24);
     if (headerLen > (1u << 24))
       return bad("header too large");
   } else {
@@ -348,8 +356,10 @@ lathe_status_t lathe_tensor_save_npy(lathe_context_t *context,
   std::string dict = std::string("{'descr': '") + npyDescr(tensor->dtype) +
                      "', 'fortran_order': False, 'shape': (";
   for (size_t i = 0; i < tensor->dims.size(); ++i)
-    dict += std::to_string(tensor->dims[i]) +
-            (tensor->dims.size() == 1 ? "," : i + 1 < tensor->dims.size() ? ", " : "");
+    dict +=
+        std::to_string(tensor->dims[i]) + (tensor->dims.size() == 1      ? ","
+                                           : i + 1 < tensor->dims.size() ? ", "
+                                                                         : "");
   dict += "), }";
   // Pad so that magic + length + dict + '\n' is a multiple of 64.
   size_t total = 10 + dict.size() + 1;
@@ -360,7 +370,14 @@ lathe_status_t lathe_tensor_save_npy(lathe_context_t *context,
   if (!f)
     return fail(context, LATHE_IO_ERROR,
                 std::string(path) + ": cannot write: " + std::strerror(errno));
-  unsigned char prefix[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0,
+  unsigned char prefix[10] = {0x93,
+                              'N',
+                              'U',
+                              'M',
+                              'P',
+                              'Y',
+                              1,
+                              0,
                               (unsigned char)(dict.size() & 0xff),
                               (unsigned char)(dict.size() >> 8)};
   size_t bytes = lathe_tensor_num_bytes(tensor);

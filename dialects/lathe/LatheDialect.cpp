@@ -67,8 +67,8 @@ LogicalResult verifyWindow(std::optional<Location> loc, StringRef op,
                            ", got " + Twine(values.size()));
     for (int64_t v : values)
       if (v <= 0)
-        return fail(loc, op + " expected positive " + name + ", got " +
-                             Twine(v));
+        return fail(loc,
+                    op + " expected positive " + name + ", got " + Twine(v));
     return success();
   };
   if (failed(positive(kernel, "kernel sizes")) ||
@@ -98,9 +98,9 @@ LogicalResult inferPool2d(std::optional<Location> loc, StringRef op,
     return failure();
   SmallVector<int64_t> shape(type.getShape());
   for (int i = 0; i < 2; ++i) {
-    shape[2 + i] = windowOutputSize(shape[2 + i], pads[i], pads[i + 2],
-                                    kernel[i], strides[i], dilations[i],
-                                    ceilMode);
+    shape[2 + i] =
+        windowOutputSize(shape[2 + i], pads[i], pads[i + 2], kernel[i],
+                         strides[i], dilations[i], ceilMode);
     if (shape[2 + i] <= 0)
       return fail(loc, op + " window is larger than the padded input");
   }
@@ -126,9 +126,9 @@ LogicalResult inferBinary(std::optional<Location> loc, StringRef op, Value lhs,
 
 } // namespace
 
-LogicalResult lathe::inferReduceType(std::optional<Location> loc,
-                                     StringRef op, Value input,
-                                     ArrayRef<int64_t> axes, bool keepdims,
+LogicalResult lathe::inferReduceType(std::optional<Location> loc, StringRef op,
+                                     Value input, ArrayRef<int64_t> axes,
+                                     bool keepdims,
                                      SmallVectorImpl<Type> &results) {
   RankedTensorType x = rankedType(input);
   int64_t previous = -1;
@@ -219,16 +219,15 @@ static LogicalResult inferBroadcast(std::optional<Location> loc, StringRef op,
   SmallVector<Type> same;
   if (failed(inferBinary(loc, op, lhs, rhs, same)))
     return failure();
-  results.push_back(RankedTensorType::get(
-      cast<RankedTensorType>(same[0]).getShape(), elt));
+  results.push_back(
+      RankedTensorType::get(cast<RankedTensorType>(same[0]).getShape(), elt));
   return success();
 }
 
 #define LATHE_PREDICATE_INFER(OP, NAME)                                        \
-  LogicalResult OP::inferReturnTypes(MLIRContext *ctx,                         \
-                                     std::optional<Location> l,                \
-                                     Adaptor adaptor,                          \
-                                     SmallVectorImpl<Type> &results) {         \
+  LogicalResult OP::inferReturnTypes(                                          \
+      MLIRContext *ctx, std::optional<Location> l, Adaptor adaptor,            \
+      SmallVectorImpl<Type> &results) {                                        \
     return inferBroadcast(l, NAME, adaptor.getLhs(), adaptor.getRhs(),         \
                           IntegerType::get(ctx, 1), results);                  \
   }
@@ -248,8 +247,8 @@ LogicalResult WhereOp::inferReturnTypes(MLIRContext *,
                                         SmallVectorImpl<Type> &results) {
   RankedTensorType c = rankedType(adaptor.getCondition());
   SmallVector<Type> values;
-  if (failed(inferBinary(loc, "lathe.where", adaptor.getLhs(),
-                         adaptor.getRhs(), values)))
+  if (failed(inferBinary(loc, "lathe.where", adaptor.getLhs(), adaptor.getRhs(),
+                         values)))
     return failure();
   auto valueType = cast<RankedTensorType>(values[0]);
   auto shape = broadcastShapes(c.getShape(), valueType.getShape());
@@ -280,7 +279,8 @@ LogicalResult GemmOp::inferReturnTypes(MLIRContext *,
                                        std::optional<Location> loc,
                                        Adaptor adaptor,
                                        SmallVectorImpl<Type> &results) {
-  RankedTensorType a = rankedType(adaptor.getA()), b = rankedType(adaptor.getB());
+  RankedTensorType a = rankedType(adaptor.getA()),
+                   b = rankedType(adaptor.getB());
   if (a.getRank() != 2 || b.getRank() != 2)
     return fail(loc, "lathe.gemm expected rank-2 A and B, got ranks " +
                          Twine(a.getRank()) + " and " + Twine(b.getRank()));
@@ -338,8 +338,9 @@ LogicalResult Conv2dOp::inferReturnTypes(MLIRContext *,
   RankedTensorType x = rankedType(adaptor.getInput()),
                    w = rankedType(adaptor.getWeight());
   if (x.getRank() != 4 || w.getRank() != 4)
-    return fail(loc, "lathe.conv2d expected rank-4 input and weight, got ranks " +
-                         Twine(x.getRank()) + " and " + Twine(w.getRank()));
+    return fail(loc,
+                "lathe.conv2d expected rank-4 input and weight, got ranks " +
+                    Twine(x.getRank()) + " and " + Twine(w.getRank()));
   int64_t groups = adaptor.getGroups();
   int64_t c = x.getDimSize(1), f = w.getDimSize(0);
   if (groups <= 0 || c % groups != 0 || f % groups != 0)
@@ -353,8 +354,8 @@ LogicalResult Conv2dOp::inferReturnTypes(MLIRContext *,
   if (Value b = adaptor.getBias()) {
     RankedTensorType bt = rankedType(b);
     if (bt.getRank() != 1 || bt.getDimSize(0) != f)
-      return fail(loc, "lathe.conv2d expected a bias of " + Twine(f) +
-                           " elements");
+      return fail(loc,
+                  "lathe.conv2d expected a bias of " + Twine(f) + " elements");
   }
   ArrayRef<int64_t> kernel = w.getShape().drop_front(2);
   if (failed(verifyWindow(loc, "lathe.conv2d", 2, kernel, adaptor.getStrides(),
@@ -525,8 +526,7 @@ LogicalResult SliceOp::inferReturnTypes(MLIRContext *,
     if (sizes[d] > 0 &&
         starts[d] + (sizes[d] - 1) * steps[d] >= x.getDimSize(d))
       return fail(loc, "lathe.slice reads past the end of dimension " +
-                           Twine(d) + " (size " + Twine(x.getDimSize(d)) +
-                           ")");
+                           Twine(d) + " (size " + Twine(x.getDimSize(d)) + ")");
   }
   results.push_back(RankedTensorType::get(sizes, x.getElementType()));
   return success();

@@ -30,8 +30,7 @@ broadcastShapes(llvm::ArrayRef<int64_t> a, llvm::ArrayRef<int64_t> b);
 /// Result type of a reduction over |axes| (sorted, distinct, in range).
 mlir::LogicalResult inferReduceType(std::optional<mlir::Location> loc,
                                     llvm::StringRef op, mlir::Value input,
-                                    llvm::ArrayRef<int64_t> axes,
-                                    bool keepdims,
+                                    llvm::ArrayRef<int64_t> axes, bool keepdims,
                                     llvm::SmallVectorImpl<mlir::Type> &results);
 
 /// Output length of a sliding window (conv, pooling) along one dimension.

@@ -166,8 +166,10 @@ public:
   FailureOr<SmallVector<int64_t>> shapeOf(const NodeProto &node, int i);
   /// The ints of an optional compile-time input (or attribute |attr| before
   /// |inputSince|); nullopt when absent.
-  FailureOr<std::optional<SmallVector<int64_t>>>
-  intsFrom(const NodeProto &node, StringRef attr, int index, int64_t inputSince);
+  FailureOr<std::optional<SmallVector<int64_t>>> intsFrom(const NodeProto &node,
+                                                          StringRef attr,
+                                                          int index,
+                                                          int64_t inputSince);
   LogicalResult castOp(const NodeProto &node);
 
 private:
@@ -207,7 +209,8 @@ private:
                             SmallVectorImpl<int64_t> &pads);
   /// N x C x L viewed as N x C x 1 x L (1-D window ops run as 2-D ones).
   FailureOr<Value> liftTo2d(Value v) {
-    auto shape = SmallVector<int64_t>(cast<RankedTensorType>(v.getType()).getShape());
+    auto shape =
+        SmallVector<int64_t>(cast<RankedTensorType>(v.getType()).getShape());
     shape.insert(shape.begin() + 2, 1);
     return buildReshape(v, shape);
   }
@@ -223,7 +226,8 @@ private:
   LogicalResult setWindowOutput(const NodeProto &node, Value y,
                                 int64_t spatial) {
     if (spatial == 1) {
-      auto shape = SmallVector<int64_t>(cast<RankedTensorType>(y.getType()).getShape());
+      auto shape =
+          SmallVector<int64_t>(cast<RankedTensorType>(y.getType()).getShape());
       shape.erase(shape.begin() + 2);
       auto flat = buildReshape(y, shape);
       if (failed(flat))
@@ -242,7 +246,8 @@ private:
   /// diagnostic at the node instead of an abort inside the builder.
   template <typename OpTy, typename... Args>
   FailureOr<Value> build(const NodeProto &node, Args &&...args) {
-    auto op = OpTy::create(b, loc, NoneType::get(&ctx), std::forward<Args>(args)...);
+    auto op =
+        OpTy::create(b, loc, NoneType::get(&ctx), std::forward<Args>(args)...);
     SmallVector<Type> types;
     if (failed(OpTy::inferReturnTypes(
             &ctx, loc, op->getOperands(), op->getRawDictionaryAttrs(),
@@ -265,8 +270,8 @@ private:
     auto type = cast<RankedTensorType>(v.getType());
     if (type.getShape() == shape)
       return v;
-    return finish(ReshapeOp::create(b, 
-        loc, RankedTensorType::get(shape, type.getElementType()), v));
+    return finish(ReshapeOp::create(
+        b, loc, RankedTensorType::get(shape, type.getElementType()), v));
   }
 
   MLIRContext &ctx;
@@ -286,13 +291,20 @@ private:
 
 Type Importer::mlirType(DType dtype) {
   switch (dtype) {
-  case DType::F32: return b.getF32Type();
-  case DType::F64: return b.getF64Type();
-  case DType::I32: return b.getI32Type();
-  case DType::I64: return b.getI64Type();
-  case DType::I8: return b.getIntegerType(8);
-  case DType::U8: return b.getIntegerType(8, /*isSigned=*/false);
-  case DType::Bool: return b.getI1Type();
+  case DType::F32:
+    return b.getF32Type();
+  case DType::F64:
+    return b.getF64Type();
+  case DType::I32:
+    return b.getI32Type();
+  case DType::I64:
+    return b.getI64Type();
+  case DType::I8:
+    return b.getIntegerType(8);
+  case DType::U8:
+    return b.getIntegerType(8, /*isSigned=*/false);
+  case DType::Bool:
+    return b.getI1Type();
   }
   return {};
 }
@@ -358,12 +370,12 @@ FailureOr<Value> Importer::input(const NodeProto &node, int i) {
 LogicalResult Importer::addInputs() {
   Block &body = func.getBody().front();
   for (const auto &in : graph.input()) {
-    if (initializerNames.count(in.name()) || options.frozenInputs.count(in.name()))
+    if (initializerNames.count(in.name()) ||
+        options.frozenInputs.count(in.name()))
       continue; // Older exporters list initializers as inputs too.
     Location inLoc = NameLoc::get(b.getStringAttr(in.name()));
     if (!in.type().has_tensor_type())
-      return emitError(inLoc) << "input '" << in.name()
-                              << "' is not a tensor";
+      return emitError(inLoc) << "input '" << in.name() << "' is not a tensor";
     const auto &tt = in.type().tensor_type();
     auto dtype = dtypeFromOnnx(tt.elem_type());
     if (!dtype)
@@ -394,8 +406,8 @@ LogicalResult Importer::addInputs() {
         shape.push_back(dim.dim_value());
       }
     }
-    Value arg = body.addArgument(
-        RankedTensorType::get(shape, mlirType(*dtype)), inLoc);
+    Value arg =
+        body.addArgument(RankedTensorType::get(shape, mlirType(*dtype)), inLoc);
     values[in.name()] = arg;
   }
   for (const auto &[name, value] : options.frozenInputs) {
@@ -411,9 +423,9 @@ LogicalResult Importer::addInputs() {
     v.shape = value.shape;
     v.bytes = value.bytes;
     if (size_t(v.numElements()) * dtypeSize(v.dtype) != v.bytes.size())
-      return emitError(UnknownLoc::get(&ctx))
-             << "--freeze-input " << name << ": the value's size does not "
-                "match its shape";
+      return emitError(UnknownLoc::get(&ctx)) << "--freeze-input " << name
+                                              << ": the value's size does not "
+                                                 "match its shape";
     constants[name] = std::move(v);
   }
   for (const auto &[name, shape] : options.inputShapes) {
@@ -428,9 +440,8 @@ LogicalResult Importer::addInputs() {
   return success();
 }
 
-LogicalResult
-Importer::addOutputs(SmallVectorImpl<Value> &results,
-                     SmallVectorImpl<Attribute> &resultAttrs) {
+LogicalResult Importer::addOutputs(SmallVectorImpl<Value> &results,
+                                   SmallVectorImpl<Attribute> &resultAttrs) {
   for (const auto &out : graph.output()) {
     Value v;
     auto it = values.find(out.name());
@@ -476,7 +487,7 @@ FailureOr<Model> Importer::run() {
   result.module = ModuleOp::create(FileLineColLoc::get(&ctx, path, 0, 0));
   b.setInsertionPointToEnd(result.module->getBody());
   func = func::FuncOp::create(b, result.module->getLoc(), "forward",
-                                b.getFunctionType({}, {}));
+                              b.getFunctionType({}, {}));
   Block *body = func.addEntryBlock();
   if (failed(addInputs()))
     return failure();
@@ -511,11 +522,12 @@ FailureOr<Model> Importer::run() {
              << "an input or parameter has no elements; zero-size inputs "
                 "and outputs are not supported yet";
 
-  func.setFunctionType(
-      b.getFunctionType(body->getArgumentTypes(), ValueRange(results).getTypes()));
+  func.setFunctionType(b.getFunctionType(body->getArgumentTypes(),
+                                         ValueRange(results).getTypes()));
   SmallVector<Attribute> argAttrs;
   for (const auto &in : graph.input()) {
-    if (initializerNames.count(in.name()) || options.frozenInputs.count(in.name()))
+    if (initializerNames.count(in.name()) ||
+        options.frozenInputs.count(in.name()))
       continue;
     argAttrs.push_back(b.getDictionaryAttr(
         b.getNamedAttr(kInputAttr, b.getStringAttr(in.name()))));
@@ -539,36 +551,121 @@ LogicalResult Importer::unary(const NodeProto &node) {
   auto x = input(node, 0);
   if (failed(x))
     return failure();
-  static const std::map<std::string, std::function<Value(OpBuilder &, Location, Value)>>
+  static const std::map<std::string,
+                        std::function<Value(OpBuilder &, Location, Value)>>
       builders = {
-          {"Relu", [](OpBuilder &b, Location l, Value v) -> Value { return ReluOp::create(b, l, v); }},
-          {"Sigmoid", [](OpBuilder &b, Location l, Value v) -> Value { return SigmoidOp::create(b, l, v); }},
-          {"Tanh", [](OpBuilder &b, Location l, Value v) -> Value { return TanhOp::create(b, l, v); }},
-          {"Exp", [](OpBuilder &b, Location l, Value v) -> Value { return ExpOp::create(b, l, v); }},
-          {"Log", [](OpBuilder &b, Location l, Value v) -> Value { return LogOp::create(b, l, v); }},
-          {"Sqrt", [](OpBuilder &b, Location l, Value v) -> Value { return SqrtOp::create(b, l, v); }},
-          {"Neg", [](OpBuilder &b, Location l, Value v) -> Value { return NegOp::create(b, l, v); }},
-          {"Abs", [](OpBuilder &b, Location l, Value v) -> Value { return AbsOp::create(b, l, v); }},
-          {"Reciprocal", [](OpBuilder &b, Location l, Value v) -> Value { return ReciprocalOp::create(b, l, v); }},
-          {"Floor", [](OpBuilder &b, Location l, Value v) -> Value { return FloorOp::create(b, l, v); }},
-          {"Ceil", [](OpBuilder &b, Location l, Value v) -> Value { return CeilOp::create(b, l, v); }},
-          {"Round", [](OpBuilder &b, Location l, Value v) -> Value { return RoundOp::create(b, l, v); }},
-          {"Sign", [](OpBuilder &b, Location l, Value v) -> Value { return SignOp::create(b, l, v); }},
-          {"Erf", [](OpBuilder &b, Location l, Value v) -> Value { return ErfOp::create(b, l, v); }},
-          {"Sin", [](OpBuilder &b, Location l, Value v) -> Value { return SinOp::create(b, l, v); }},
-          {"Cos", [](OpBuilder &b, Location l, Value v) -> Value { return CosOp::create(b, l, v); }},
-          {"Tan", [](OpBuilder &b, Location l, Value v) -> Value { return TanOp::create(b, l, v); }},
-          {"Asin", [](OpBuilder &b, Location l, Value v) -> Value { return AsinOp::create(b, l, v); }},
-          {"Acos", [](OpBuilder &b, Location l, Value v) -> Value { return AcosOp::create(b, l, v); }},
-          {"Atan", [](OpBuilder &b, Location l, Value v) -> Value { return AtanOp::create(b, l, v); }},
-          {"Sinh", [](OpBuilder &b, Location l, Value v) -> Value { return SinhOp::create(b, l, v); }},
-          {"Cosh", [](OpBuilder &b, Location l, Value v) -> Value { return CoshOp::create(b, l, v); }},
-          {"Asinh", [](OpBuilder &b, Location l, Value v) -> Value { return AsinhOp::create(b, l, v); }},
-          {"Acosh", [](OpBuilder &b, Location l, Value v) -> Value { return AcoshOp::create(b, l, v); }},
-          {"Atanh", [](OpBuilder &b, Location l, Value v) -> Value { return AtanhOp::create(b, l, v); }},
-          {"Softplus", [](OpBuilder &b, Location l, Value v) -> Value { return SoftplusOp::create(b, l, v); }},
-          {"Softsign", [](OpBuilder &b, Location l, Value v) -> Value { return SoftsignOp::create(b, l, v); }},
-          {"HardSwish", [](OpBuilder &b, Location l, Value v) -> Value { return HardSwishOp::create(b, l, v); }},
+          {"Relu",
+           [](OpBuilder &b, Location l, Value v) -> Value {
+             return ReluOp::create(b, l, v);
+           }},
+          {"Sigmoid",
+           [](OpBuilder &b, Location l, Value v) -> Value {
+             return SigmoidOp::create(b, l, v);
+           }},
+          {"Tanh",
+           [](OpBuilder &b, Location l, Value v) -> Value {
+             return TanhOp::create(b, l, v);
+           }},
+          {"Exp",
+           [](OpBuilder &b, Location l, Value v) -> Value {
+             return ExpOp::create(b, l, v);
+           }},
+          {"Log",
+           [](OpBuilder &b, Location l, Value v) -> Value {
+             return LogOp::create(b, l, v);
+           }},
+          {"Sqrt",
+           [](OpBuilder &b, Location l, Value v) -> Value {
+             return SqrtOp::create(b, l, v);
+           }},
+          {"Neg",
+           [](OpBuilder &b, Location l, Value v) -> Value {
+             return NegOp::create(b, l, v);
+           }},
+          {"Abs",
+           [](OpBuilder &b, Location l, Value v) -> Value {
+             return AbsOp::create(b, l, v);
+           }},
+          {"Reciprocal",
+           [](OpBuilder &b, Location l, Value v) -> Value {
+             return ReciprocalOp::create(b, l, v);
+           }},
+          {"Floor",
+           [](OpBuilder &b, Location l, Value v) -> Value {
+             return FloorOp::create(b, l, v);
+           }},
+          {"Ceil",
+           [](OpBuilder &b, Location l, Value v) -> Value {
+             return CeilOp::create(b, l, v);
+           }},
+          {"Round",
+           [](OpBuilder &b, Location l, Value v) -> Value {
+             return RoundOp::create(b, l, v);
+           }},
+          {"Sign",
+           [](OpBuilder &b, Location l, Value v) -> Value {
+             return SignOp::create(b, l, v);
+           }},
+          {"Erf",
+           [](OpBuilder &b, Location l, Value v) -> Value {
+             return ErfOp::create(b, l, v);
+           }},
+          {"Sin",
+           [](OpBuilder &b, Location l, Value v) -> Value {
+             return SinOp::create(b, l, v);
+           }},
+          {"Cos",
+           [](OpBuilder &b, Location l, Value v) -> Value {
+             return CosOp::create(b, l, v);
+           }},
+          {"Tan",
+           [](OpBuilder &b, Location l, Value v) -> Value {
+             return TanOp::create(b, l, v);
+           }},
+          {"Asin",
+           [](OpBuilder &b, Location l, Value v) -> Value {
+             return AsinOp::create(b, l, v);
+           }},
+          {"Acos",
+           [](OpBuilder &b, Location l, Value v) -> Value {
+             return AcosOp::create(b, l, v);
+           }},
+          {"Atan",
+           [](OpBuilder &b, Location l, Value v) -> Value {
+             return AtanOp::create(b, l, v);
+           }},
+          {"Sinh",
+           [](OpBuilder &b, Location l, Value v) -> Value {
+             return SinhOp::create(b, l, v);
+           }},
+          {"Cosh",
+           [](OpBuilder &b, Location l, Value v) -> Value {
+             return CoshOp::create(b, l, v);
+           }},
+          {"Asinh",
+           [](OpBuilder &b, Location l, Value v) -> Value {
+             return AsinhOp::create(b, l, v);
+           }},
+          {"Acosh",
+           [](OpBuilder &b, Location l, Value v) -> Value {
+             return AcoshOp::create(b, l, v);
+           }},
+          {"Atanh",
+           [](OpBuilder &b, Location l, Value v) -> Value {
+             return AtanhOp::create(b, l, v);
+           }},
+          {"Softplus",
+           [](OpBuilder &b, Location l, Value v) -> Value {
+             return SoftplusOp::create(b, l, v);
+           }},
+          {"Softsign",
+           [](OpBuilder &b, Location l, Value v) -> Value {
+             return SoftsignOp::create(b, l, v);
+           }},
+          {"HardSwish",
+           [](OpBuilder &b, Location l, Value v) -> Value {
+             return HardSwishOp::create(b, l, v);
+           }},
       };
   if (!isa<FloatType>(cast<RankedTensorType>(x->getType()).getElementType()))
     return error(node) << "expected a floating-point input";
@@ -602,10 +699,11 @@ static TensorValue foldBinary(const std::string &opType, const TensorValue &a,
 
 LogicalResult Importer::binary(const NodeProto &node) {
   const std::string &opType = node.op_type();
-  bool foldable = opType == "Add" || opType == "Sub" || opType == "Mul" ||
-                  opType == "Div";
+  bool foldable =
+      opType == "Add" || opType == "Sub" || opType == "Mul" || opType == "Div";
   if (foldable && isConstant(node.input(0)) && isConstant(node.input(1))) {
-    const TensorValue &x = constants[node.input(0)], &y = constants[node.input(1)];
+    const TensorValue &x = constants[node.input(0)],
+                      &y = constants[node.input(1)];
     bool integral = x.dtype == DType::I64 || x.dtype == DType::I32;
     bool simple = x.numElements() == y.numElements() || x.numElements() == 1 ||
                   y.numElements() == 1;
@@ -701,7 +799,8 @@ LogicalResult Importer::activation(const NodeProto &node) {
   else if (op == "LeakyRelu")
     made = LeakyReluOp::create(b, loc, t, *x, f("alpha", 0.01f));
   else if (op == "HardSigmoid")
-    made = HardSigmoidOp::create(b, loc, t, *x, f("alpha", 0.2f), f("beta", 0.5f));
+    made =
+        HardSigmoidOp::create(b, loc, t, *x, f("alpha", 0.2f), f("beta", 0.5f));
   else if (op == "ThresholdedRelu")
     made = ThresholdedReluOp::create(b, loc, t, *x, f("alpha", 1.0f));
   else
@@ -764,9 +863,10 @@ LogicalResult Importer::variadic(const NodeProto &node) {
     auto type = cast<RankedTensorType>(y.getType());
     auto scalar = RankedTensorType::get({}, type.getElementType());
     Value count = ConstantOp::create(
-        b, loc, DenseElementsAttr::get(
-                    scalar, b.getFloatAttr(type.getElementType(),
-                                           double(node.input_size()))));
+        b, loc,
+        DenseElementsAttr::get(
+            scalar,
+            b.getFloatAttr(type.getElementType(), double(node.input_size()))));
     auto mean = build<DivOp>(node, y, count);
     if (failed(mean))
       return failure();
@@ -856,8 +956,9 @@ LogicalResult Importer::reduce(const NodeProto &node) {
       : op == "ReduceL2"   ? build<ReduceL2Op>(node, *x, axesAttr, keep)
       : op == "ReduceSumSquare"
           ? build<ReduceSumSquareOp>(node, *x, axesAttr, keep)
-      : op == "ReduceLogSum" ? build<ReduceLogSumOp>(node, *x, axesAttr, keep)
-                             : build<ReduceLogSumExpOp>(node, *x, axesAttr, keep);
+      : op == "ReduceLogSum"
+          ? build<ReduceLogSumOp>(node, *x, axesAttr, keep)
+          : build<ReduceLogSumExpOp>(node, *x, axesAttr, keep);
   if (failed(y))
     return failure();
   setOutput(node, 0, *y);
@@ -899,11 +1000,11 @@ LogicalResult Importer::trilu(const NodeProto &node) {
     k = v->intAt(0);
   }
   Type t = x->getType();
-  Operation *op = intAttr(node, "upper", 1)
-                      ? TriuOp::create(b, loc, t, *x, b.getI64IntegerAttr(k))
-                            .getOperation()
-                      : TrilOp::create(b, loc, t, *x, b.getI64IntegerAttr(k))
-                            .getOperation();
+  Operation *op =
+      intAttr(node, "upper", 1)
+          ? TriuOp::create(b, loc, t, *x, b.getI64IntegerAttr(k)).getOperation()
+          : TrilOp::create(b, loc, t, *x, b.getI64IntegerAttr(k))
+                .getOperation();
   auto y = finish(op);
   if (failed(y))
     return failure();
@@ -1000,11 +1101,10 @@ LogicalResult Importer::conv(const NodeProto &node) {
     weight = *liftedW;
     lift1dWindow(strides, dilations, pads);
   }
-  auto y = build<Conv2dOp>(node, in, weight, bias,
-                           b.getDenseI64ArrayAttr(strides),
-                           b.getDenseI64ArrayAttr(pads),
-                           b.getDenseI64ArrayAttr(dilations),
-                           b.getI64IntegerAttr(intAttr(node, "group", 1)));
+  auto y = build<Conv2dOp>(
+      node, in, weight, bias, b.getDenseI64ArrayAttr(strides),
+      b.getDenseI64ArrayAttr(pads), b.getDenseI64ArrayAttr(dilations),
+      b.getI64IntegerAttr(intAttr(node, "group", 1)));
   if (failed(y))
     return failure();
   return setWindowOutput(node, *y, spatial);
@@ -1027,9 +1127,10 @@ LogicalResult Importer::batchNorm(const NodeProto &node) {
       return failure();
     ins.push_back(*v);
   }
-  auto y = build<BatchNormOp>(node, ins[0], ins[1], ins[2], ins[3], ins[4],
-                              b.getF32FloatAttr(floatAttr(node, "epsilon", 1e-5f)),
-                              b.getF32FloatAttr(floatAttr(node, "momentum", 0.9f)));
+  auto y =
+      build<BatchNormOp>(node, ins[0], ins[1], ins[2], ins[3], ins[4],
+                         b.getF32FloatAttr(floatAttr(node, "epsilon", 1e-5f)),
+                         b.getF32FloatAttr(floatAttr(node, "momentum", 0.9f)));
   if (failed(y))
     return failure();
   setOutput(node, 0, *y);
@@ -1058,10 +1159,10 @@ LogicalResult Importer::layerNorm(const NodeProto &node) {
   if (axis < 0)
     axis += rank;
   Type none = NoneType::get(&ctx);
-  auto op = LayerNormOp::create(
-      b, loc, TypeRange{none, none, none}, *x, *scale, bias,
-      b.getI64IntegerAttr(axis),
-      b.getF32FloatAttr(floatAttr(node, "epsilon", 1e-5f)));
+  auto op =
+      LayerNormOp::create(b, loc, TypeRange{none, none, none}, *x, *scale, bias,
+                          b.getI64IntegerAttr(axis),
+                          b.getF32FloatAttr(floatAttr(node, "epsilon", 1e-5f)));
   SmallVector<Type> types;
   if (failed(LayerNormOp::inferReturnTypes(
           &ctx, loc, op->getOperands(), op->getRawDictionaryAttrs(),
@@ -1148,8 +1249,9 @@ LogicalResult Importer::avgPool(const NodeProto &node) {
     lift1dWindow(strides, dilations, pads);
   }
   auto y = build<AvgPool2dOp>(
-      node, in, b.getDenseI64ArrayAttr(*kernel), b.getDenseI64ArrayAttr(strides),
-      b.getDenseI64ArrayAttr(pads), b.getBoolAttr(intAttr(node, "ceil_mode", 0)),
+      node, in, b.getDenseI64ArrayAttr(*kernel),
+      b.getDenseI64ArrayAttr(strides), b.getDenseI64ArrayAttr(pads),
+      b.getBoolAttr(intAttr(node, "ceil_mode", 0)),
       b.getBoolAttr(intAttr(node, "count_include_pad", 0) != 0));
   if (failed(y))
     return failure();
@@ -1222,7 +1324,8 @@ static TensorValue int64Vector(ArrayRef<int64_t> values) {
 }
 
 /// Copy of |value| with a new shape (same element count).
-static TensorValue withShape(const TensorValue &value, ArrayRef<int64_t> shape) {
+static TensorValue withShape(const TensorValue &value,
+                             ArrayRef<int64_t> shape) {
   TensorValue v = value;
   v.shape.assign(shape.begin(), shape.end());
   return v;
@@ -1256,7 +1359,8 @@ LogicalResult Importer::reshape(const NodeProto &node) {
   bool allowZero = intAttr(node, "allowzero", 0) != 0;
   auto inShape = [&]() -> SmallVector<int64_t> {
     if (isConstant(node.input(0)))
-      return SmallVector<int64_t>(ArrayRef<int64_t>(constants[node.input(0)].shape));
+      return SmallVector<int64_t>(
+          ArrayRef<int64_t>(constants[node.input(0)].shape));
     auto it = values.find(node.input(0));
     if (it == values.end())
       return {};
@@ -1479,10 +1583,10 @@ LogicalResult Importer::constant(const NodeProto &node) {
     setConstant(node, 0, std::move(*value));
   } else if (attr.name() == "value_float" || attr.name() == "value_floats") {
     TensorValue v;
-    std::vector<float> fs = attr.name() == "value_float"
-                                ? std::vector<float>{attr.f()}
-                                : std::vector<float>(attr.floats().begin(),
-                                                     attr.floats().end());
+    std::vector<float> fs =
+        attr.name() == "value_float"
+            ? std::vector<float>{attr.f()}
+            : std::vector<float>(attr.floats().begin(), attr.floats().end());
     if (attr.name() == "value_floats")
       v.shape = {int64_t(fs.size())};
     v.bytes.resize(fs.size() * 4);
@@ -1495,8 +1599,7 @@ LogicalResult Importer::constant(const NodeProto &node) {
                 int64Vector(SmallVector<int64_t>(attr.ints().begin(),
                                                  attr.ints().end())));
   } else {
-    return error(node) << "attribute '" << attr.name()
-                       << "' is not supported";
+    return error(node) << "attribute '" << attr.name() << "' is not supported";
   }
   return success();
 }
@@ -1585,8 +1688,8 @@ LogicalResult Importer::gather(const NodeProto &node) {
   for (int64_t i = 0; i < indices->numElements(); ++i) {
     int64_t idx = indices->intAt(i);
     if (idx < -n || idx >= n)
-      return error(node) << "index " << idx << " is out of range for "
-                         << n << " elements";
+      return error(node) << "index " << idx << " is out of range for " << n
+                         << " elements";
     if (idx < 0)
       idx += n;
     out.bytes.insert(out.bytes.end(), data->bytes.begin() + idx * elt,
@@ -1603,7 +1706,8 @@ FailureOr<SmallVector<int64_t>> Importer::shapeOf(const NodeProto &node,
     return failure();
   }
   if (isConstant(node.input(i)))
-    return SmallVector<int64_t>(ArrayRef<int64_t>(constants[node.input(i)].shape));
+    return SmallVector<int64_t>(
+        ArrayRef<int64_t>(constants[node.input(i)].shape));
   auto v = input(node, i);
   if (failed(v))
     return failure();
@@ -1629,7 +1733,8 @@ Importer::intsFrom(const NodeProto &node, StringRef attr, int index,
 /// Row-major strided copy of a compile-time value: |starts|, |sizes| and
 /// |steps| per dimension.
 static TensorValue sliceValue(const TensorValue &v, ArrayRef<int64_t> starts,
-                              ArrayRef<int64_t> sizes, ArrayRef<int64_t> steps) {
+                              ArrayRef<int64_t> sizes,
+                              ArrayRef<int64_t> steps) {
   TensorValue out;
   out.dtype = v.dtype;
   out.shape.assign(sizes.begin(), sizes.end());
@@ -1654,8 +1759,8 @@ static TensorValue sliceValue(const TensorValue &v, ArrayRef<int64_t> starts,
 LogicalResult Importer::concat(const NodeProto &node) {
   bool allConstant = true;
   for (int i = 0; i < node.input_size(); ++i)
-    allConstant &= isConstant(node.input(i)) &&
-                   constants[node.input(i)].shape.size() == 1;
+    allConstant &=
+        isConstant(node.input(i)) && constants[node.input(i)].shape.size() == 1;
   if (allConstant) {
     // Shape arithmetic on compile-time values.
     TensorValue out;
@@ -1729,8 +1834,8 @@ LogicalResult Importer::slice(const NodeProto &node) {
     sizes[axis] = end > start ? (end - start + step - 1) / step : 0;
   }
   if (isConstant(node.input(0))) {
-    setConstant(node, 0, sliceValue(constants[node.input(0)], offs, sizes,
-                                    strides));
+    setConstant(node, 0,
+                sliceValue(constants[node.input(0)], offs, sizes, strides));
     return success();
   }
   auto x = input(node, 0);
@@ -1781,8 +1886,8 @@ LogicalResult Importer::split(const NodeProto &node) {
     size[axis] = sizes[i];
     offset += sizes[i];
     if (offset > dim)
-      return error(node) << "split sizes exceed dimension " << axis
-                         << " (size " << dim << ")";
+      return error(node) << "split sizes exceed dimension " << axis << " (size "
+                         << dim << ")";
     auto y = build<SliceOp>(node, *x, b.getDenseI64ArrayAttr(offs),
                             b.getDenseI64ArrayAttr(size),
                             b.getDenseI64ArrayAttr(step));
@@ -1832,13 +1937,27 @@ LogicalResult Importer::castOp(const NodeProto &node) {
       char *dst = out.bytes.data() + i * elt;
       auto put = [&](auto x) { std::memcpy(dst, &x, sizeof(x)); };
       switch (*to) {
-      case DType::F32: put(float(v.floatAt(i))); break;
-      case DType::F64: put(double(v.floatAt(i))); break;
-      case DType::I32: put(int32_t(v.intAt(i))); break;
-      case DType::I64: put(int64_t(v.intAt(i))); break;
-      case DType::I8: put(int8_t(v.intAt(i))); break;
-      case DType::U8: put(uint8_t(v.intAt(i))); break;
-      case DType::Bool: put(uint8_t(v.floatAt(i) != 0)); break;
+      case DType::F32:
+        put(float(v.floatAt(i)));
+        break;
+      case DType::F64:
+        put(double(v.floatAt(i)));
+        break;
+      case DType::I32:
+        put(int32_t(v.intAt(i)));
+        break;
+      case DType::I64:
+        put(int64_t(v.intAt(i)));
+        break;
+      case DType::I8:
+        put(int8_t(v.intAt(i)));
+        break;
+      case DType::U8:
+        put(uint8_t(v.intAt(i)));
+        break;
+      case DType::Bool:
+        put(uint8_t(v.floatAt(i) != 0));
+        break;
       }
     }
     setConstant(node, 0, std::move(out));
@@ -1919,15 +2038,18 @@ const std::map<std::string, OpInfo> &opTable() {
       {"ArgMin", {&I::argReduce, {"axis", "keepdims", "select_last_index"}}},
       {"Trilu", {&I::trilu, {"upper"}}},
       {"ReduceSum", {&I::reduce, {"axes", "keepdims", "noop_with_empty_axes"}}},
-      {"ReduceMean", {&I::reduce, {"axes", "keepdims", "noop_with_empty_axes"}}},
+      {"ReduceMean",
+       {&I::reduce, {"axes", "keepdims", "noop_with_empty_axes"}}},
       {"ReduceMax", {&I::reduce, {"axes", "keepdims", "noop_with_empty_axes"}}},
       {"ReduceMin", {&I::reduce, {"axes", "keepdims", "noop_with_empty_axes"}}},
-      {"ReduceProd", {&I::reduce, {"axes", "keepdims", "noop_with_empty_axes"}}},
+      {"ReduceProd",
+       {&I::reduce, {"axes", "keepdims", "noop_with_empty_axes"}}},
       {"ReduceL1", {&I::reduce, {"axes", "keepdims", "noop_with_empty_axes"}}},
       {"ReduceL2", {&I::reduce, {"axes", "keepdims", "noop_with_empty_axes"}}},
       {"ReduceSumSquare",
        {&I::reduce, {"axes", "keepdims", "noop_with_empty_axes"}}},
-      {"ReduceLogSum", {&I::reduce, {"axes", "keepdims", "noop_with_empty_axes"}}},
+      {"ReduceLogSum",
+       {&I::reduce, {"axes", "keepdims", "noop_with_empty_axes"}}},
       {"ReduceLogSumExp",
        {&I::reduce, {"axes", "keepdims", "noop_with_empty_axes"}}},
       {"Conv",
@@ -2000,10 +2122,10 @@ llvm::Expected<OnnxSummary> summarizeOnnx(const std::string &path) {
   const onnx::GraphProto &graph = (*model)->graph();
   OnnxSummary summary;
   summary.opset = defaultOpset(**model);
-  summary.producer = (*model)->producer_name() +
-                     ((*model)->producer_version().empty()
-                          ? ""
-                          : " " + (*model)->producer_version());
+  summary.producer =
+      (*model)->producer_name() + ((*model)->producer_version().empty()
+                                       ? ""
+                                       : " " + (*model)->producer_version());
   std::set<std::string> initNames;
   for (const auto &init : graph.initializer()) {
     initNames.insert(init.name());
@@ -2030,9 +2152,9 @@ llvm::Expected<OnnxSummary> summarizeOnnx(const std::string &path) {
     } else {
       for (int i = 0; i < tt.shape().dim_size(); ++i) {
         const auto &d = tt.shape().dim(i);
-        out.shape += (i ? "x" : "") + (d.has_dim_value()
-                                           ? std::to_string(d.dim_value())
-                                           : d.dim_param());
+        out.shape +=
+            (i ? "x" : "") +
+            (d.has_dim_value() ? std::to_string(d.dim_value()) : d.dim_param());
       }
       if (tt.shape().dim_size() == 0)
         out.shape = "scalar";
@@ -2049,7 +2171,8 @@ llvm::Expected<OnnxSummary> summarizeOnnx(const std::string &path) {
     ++summary.opCounts[node.op_type()];
     std::string reason = unsupportedReason(node);
     if (!reason.empty())
-      summary.unsupported.push_back({nodeName(node, i), node.op_type(), reason});
+      summary.unsupported.push_back(
+          {nodeName(node, i), node.op_type(), reason});
   }
   return summary;
 }

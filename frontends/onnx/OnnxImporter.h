@@ -57,7 +57,7 @@ struct OnnxSummary {
   };
   std::vector<Value> inputs, outputs;
   std::map<std::string, int64_t> opCounts;
-  int64_t numParameters = 0;    ///< Initializer tensors.
+  int64_t numParameters = 0; ///< Initializer tensors.
   int64_t parameterElements = 0;
   int64_t parameterBytes = 0;
   std::vector<UnsupportedNode> unsupported;

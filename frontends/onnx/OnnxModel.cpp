@@ -21,13 +21,20 @@ static llvm::Error error(const llvm::Twine &message) {
 
 const char *dtypeName(DType type) {
   switch (type) {
-  case DType::F32: return "f32";
-  case DType::F64: return "f64";
-  case DType::I32: return "i32";
-  case DType::I64: return "i64";
-  case DType::I8: return "i8";
-  case DType::U8: return "u8";
-  case DType::Bool: return "bool";
+  case DType::F32:
+    return "f32";
+  case DType::F64:
+    return "f64";
+  case DType::I32:
+    return "i32";
+  case DType::I64:
+    return "i64";
+  case DType::I8:
+    return "i8";
+  case DType::U8:
+    return "u8";
+  case DType::Bool:
+    return "bool";
   }
   return "?";
 }
@@ -35,12 +42,15 @@ const char *dtypeName(DType type) {
 size_t dtypeSize(DType type) {
   switch (type) {
   case DType::F64:
-  case DType::I64: return 8;
+  case DType::I64:
+    return 8;
   case DType::F32:
-  case DType::I32: return 4;
+  case DType::I32:
+    return 4;
   case DType::I8:
   case DType::U8:
-  case DType::Bool: return 1;
+  case DType::Bool:
+    return 1;
   }
   return 0;
 }
@@ -55,21 +65,41 @@ int64_t TensorValue::numElements() const {
 int64_t TensorValue::intAt(int64_t i) const {
   const char *p = bytes.data() + i * dtypeSize(dtype);
   switch (dtype) {
-  case DType::I64: { int64_t v; std::memcpy(&v, p, 8); return v; }
-  case DType::I32: { int32_t v; std::memcpy(&v, p, 4); return v; }
-  case DType::I8: return int8_t(*p);
+  case DType::I64: {
+    int64_t v;
+    std::memcpy(&v, p, 8);
+    return v;
+  }
+  case DType::I32: {
+    int32_t v;
+    std::memcpy(&v, p, 4);
+    return v;
+  }
+  case DType::I8:
+    return int8_t(*p);
   case DType::U8:
-  case DType::Bool: return uint8_t(*p);
-  default: return int64_t(floatAt(i));
+  case DType::Bool:
+    return uint8_t(*p);
+  default:
+    return int64_t(floatAt(i));
   }
 }
 
 double TensorValue::floatAt(int64_t i) const {
   const char *p = bytes.data() + i * dtypeSize(dtype);
   switch (dtype) {
-  case DType::F32: { float v; std::memcpy(&v, p, 4); return v; }
-  case DType::F64: { double v; std::memcpy(&v, p, 8); return v; }
-  default: return double(intAt(i));
+  case DType::F32: {
+    float v;
+    std::memcpy(&v, p, 4);
+    return v;
+  }
+  case DType::F64: {
+    double v;
+    std::memcpy(&v, p, 8);
+    return v;
+  }
+  default:
+    return double(intAt(i));
   }
 }
 
@@ -94,13 +124,20 @@ readOnnxFile(const std::string &path) {
 
 llvm::Expected<DType> dtypeFromOnnx(int onnxType) {
   switch (onnxType) {
-  case onnx::TensorProto::FLOAT: return DType::F32;
-  case onnx::TensorProto::DOUBLE: return DType::F64;
-  case onnx::TensorProto::INT32: return DType::I32;
-  case onnx::TensorProto::INT64: return DType::I64;
-  case onnx::TensorProto::INT8: return DType::I8;
-  case onnx::TensorProto::UINT8: return DType::U8;
-  case onnx::TensorProto::BOOL: return DType::Bool;
+  case onnx::TensorProto::FLOAT:
+    return DType::F32;
+  case onnx::TensorProto::DOUBLE:
+    return DType::F64;
+  case onnx::TensorProto::INT32:
+    return DType::I32;
+  case onnx::TensorProto::INT64:
+    return DType::I64;
+  case onnx::TensorProto::INT8:
+    return DType::I8;
+  case onnx::TensorProto::UINT8:
+    return DType::U8;
+  case onnx::TensorProto::BOOL:
+    return DType::Bool;
   default:
     return error("unsupported ONNX element type " +
                  onnx::TensorProto::DataType_Name(
@@ -127,7 +164,8 @@ static llvm::Error readExternal(const std::string &modelDir,
   llvm::SmallString<256> realDir, realFile;
   if (llvm::sys::fs::real_path(modelDir.empty() ? "." : modelDir, realDir) ||
       llvm::sys::fs::real_path(full, realFile))
-    return error("external data file '" + location + "' not found next to "
+    return error("external data file '" + location +
+                 "' not found next to "
                  "the model");
   if (!llvm::StringRef(realFile).starts_with(llvm::Twine(realDir, "/").str()))
     return error("external data file '" + location +
@@ -185,8 +223,8 @@ llvm::Expected<TensorValue> decodeTensor(const onnx::TensorProto &tensor,
                    llvm::Twine(length) + " does not match its shape (" +
                    llvm::Twine(expected) + " bytes)");
     if (auto err = readExternal(modelDir, location, offset, expected, bytes))
-      return error("tensor '" + tensor.name() + "': " +
-                   llvm::toString(std::move(err)));
+      return error("tensor '" + tensor.name() +
+                   "': " + llvm::toString(std::move(err)));
     return value;
   }
 
@@ -218,13 +256,19 @@ llvm::Expected<TensorValue> decodeTensor(const onnx::TensorProto &tensor,
   };
   llvm::Error err = [&]() -> llvm::Error {
     switch (value.dtype) {
-    case DType::F32: return store(tensor.float_data(), copyAs(float()));
-    case DType::F64: return store(tensor.double_data(), copyAs(double()));
-    case DType::I64: return store(tensor.int64_data(), copyAs(int64_t()));
-    case DType::I32: return store(tensor.int32_data(), copyAs(int32_t()));
-    case DType::I8: return store(tensor.int32_data(), copyAs(int8_t()));
+    case DType::F32:
+      return store(tensor.float_data(), copyAs(float()));
+    case DType::F64:
+      return store(tensor.double_data(), copyAs(double()));
+    case DType::I64:
+      return store(tensor.int64_data(), copyAs(int64_t()));
+    case DType::I32:
+      return store(tensor.int32_data(), copyAs(int32_t()));
+    case DType::I8:
+      return store(tensor.int32_data(), copyAs(int8_t()));
     case DType::U8:
-    case DType::Bool: return store(tensor.int32_data(), copyAs(uint8_t()));
+    case DType::Bool:
+      return store(tensor.int32_data(), copyAs(uint8_t()));
     }
     return llvm::Error::success();
   }();

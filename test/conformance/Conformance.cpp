@@ -156,9 +156,8 @@ Outcome runCase(const std::string &caseDir, const std::string &workDir) {
              diagnostics.find(marker) != std::string::npos) {
         // "...: input 'NAME' (what) must be known at compile time..."
         size_t at = diagnostics.find("input '");
-        size_t end = at == std::string::npos
-                         ? std::string::npos
-                         : diagnostics.find('\'', at + 7);
+        size_t end = at == std::string::npos ? std::string::npos
+                                             : diagnostics.find('\'', at + 7);
         if (end == std::string::npos)
           break;
         std::string name = diagnostics.substr(at + 7, end - at - 7);
@@ -242,7 +241,8 @@ Outcome runCase(const std::string &caseDir, const std::string &workDir) {
     for (size_t i = 0; i < inputs.size(); ++i)
       lathe_tensor_wrap(ctx, lathe_dtype_t(inputs[i].dtype),
                         inputs[i].shape.size(), inputs[i].shape.data(),
-                        inputs[i].bytes.empty() ? (void *)"" : inputs[i].bytes.data(),
+                        inputs[i].bytes.empty() ? (void *)""
+                                                : inputs[i].bytes.data(),
                         &in[i]);
     if (lathe_module_run(ctx, module, "forward", in.data(), in.size(),
                          out.data(), out.size()) != LATHE_OK) {
@@ -421,8 +421,8 @@ int main(int argc, char **argv) {
           << "|---|---|---|---|---|\n";
   for (auto &[suite, counts] : totals) {
     int p = counts["pass"], f = counts["fail"], u = counts["unsupported"];
-    summary << "| " << suite << " | " << p << " | " << f << " | " << u
-            << " | " << p + f + u << " |\n";
+    summary << "| " << suite << " | " << p << " | " << f << " | " << u << " | "
+            << p + f + u << " |\n";
     passed += p;
     failed += f;
     unsupported += u;

@@ -56,7 +56,8 @@ int main(int argc, char **argv) {
   void *outputs[] = {out};
   /* A caller-owned arena from the header's size, as an embedded product
    * would use a static buffer; NULL would make the call malloc one. */
-  void *scratch = aligned_alloc(64, (UPPER_NAME(_SCRATCH_BYTES) + 63) / 64 * 64);
+  void *scratch =
+      aligned_alloc(64, (UPPER_NAME(_SCRATCH_BYTES) + 63) / 64 * 64);
   int rc = CAT(MODEL, _forward)(NULL, inputs, outputs, scratch, NULL);
   if (rc != 0) {
     fprintf(stderr, "forward failed: %d\n", rc);

@@ -20,7 +20,8 @@ namespace lathe::test {
 
 std::string makeTempDir() {
   const char *base = std::getenv("TMPDIR");
-  std::string pattern = std::string(base ? base : "/tmp") + "/lathe-test-XXXXXX";
+  std::string pattern =
+      std::string(base ? base : "/tmp") + "/lathe-test-XXXXXX";
   std::vector<char> buf(pattern.begin(), pattern.end());
   buf.push_back('\0');
   if (!mkdtemp(buf.data()))
@@ -127,8 +128,7 @@ std::string save(const onnx::ModelProto &model, const std::string &dir,
 onnx::ModelProto linearReluModel() {
   onnx::ModelProto model = makeModel();
   addInput(model, "x", {2, 3});
-  addInitializer(model, "W", {4, 3},
-                 {1, 0, 0, 0, 1, 0, 0, 0, 1, 1, -1, 0.5f});
+  addInitializer(model, "W", {4, 3}, {1, 0, 0, 0, 1, 0, 0, 0, 1, 1, -1, 0.5f});
   addInitializer(model, "b", {4}, {0.5f, -1, 0, 0.25f});
   setInt(addNode(model, "Gemm", "fc", {"x", "W", "b"}, {"h"}), "transB", 1);
   addNode(model, "Relu", "act", {"h"}, {"y"});
@@ -163,8 +163,8 @@ ImportOutcome importFile(
 
 std::string compileToSharedObject(const std::string &onnxPath,
                                   const std::string &dir,
-                                  const std::string &name,
-                                  bool externalWeights, std::string &error) {
+                                  const std::string &name, bool externalWeights,
+                                  std::string &error) {
   mlir::DialectRegistry registry;
   registerCompilerDialects(registry);
   mlir::MLIRContext context(registry);

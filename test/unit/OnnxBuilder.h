@@ -52,17 +52,17 @@ struct ImportOutcome {
   std::string diagnostics;
   std::vector<std::string> paramNames;
 };
-ImportOutcome importFile(const std::string &path,
-                         std::vector<std::pair<std::string, std::vector<int64_t>>>
-                             inputShapes = {});
+ImportOutcome importFile(
+    const std::string &path,
+    std::vector<std::pair<std::string, std::vector<int64_t>>> inputShapes = {});
 
 /// Compiles the ONNX file |onnxPath| into |dir|/|name|.so (and a weights
 /// side file when |externalWeights|); returns the .so path or "" with the
 /// error in |error|.
 std::string compileToSharedObject(const std::string &onnxPath,
                                   const std::string &dir,
-                                  const std::string &name,
-                                  bool externalWeights, std::string &error);
+                                  const std::string &name, bool externalWeights,
+                                  std::string &error);
 
 } // namespace lathe::test
 

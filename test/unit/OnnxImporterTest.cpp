@@ -50,10 +50,12 @@ TEST_CASE("importer lists every unsupported node at once") {
   addOutput(model, "y");
   ImportOutcome r = importFile(save(model, makeTempDir()));
   CHECK_FALSE(r.ok);
-  CHECK_THAT(r.diagnostics,
-             Contains("[first_bad] operator FancyOp is not supported (opset 13)"));
-  CHECK_THAT(r.diagnostics,
-             Contains("[second_bad] attribute 'alpha' of Relu is not supported"));
+  CHECK_THAT(
+      r.diagnostics,
+      Contains("[first_bad] operator FancyOp is not supported (opset 13)"));
+  CHECK_THAT(
+      r.diagnostics,
+      Contains("[second_bad] attribute 'alpha' of Relu is not supported"));
 }
 
 TEST_CASE("importer needs --input-shape for a symbolic dimension") {
@@ -235,7 +237,8 @@ TEST_CASE("importer checks external data sizes against the file") {
   ImportOutcome r = importFile(save(externalModel("w.bin", 48), dir));
   CHECK_FALSE(r.ok);
   CHECK_THAT(r.diagnostics, Contains("exceeds the file's 20 bytes"));
-  ImportOutcome len = importFile(save(externalModel("w.bin", 40), dir, "m2.onnx"));
+  ImportOutcome len =
+      importFile(save(externalModel("w.bin", 40), dir, "m2.onnx"));
   CHECK_FALSE(len.ok);
   CHECK_THAT(len.diagnostics, Contains("does not match its shape (48 bytes)"));
 }

@@ -59,7 +59,8 @@ void runAndCheck(lathe_context_t *ctx, lathe_module_t *module, float offset) {
   int64_t dims[2] = {2, 3};
   lathe_tensor_t *in = nullptr, *out = nullptr;
   REQUIRE(lathe_tensor_wrap(ctx, LATHE_F32, 2, dims, x, &in) == LATHE_OK);
-  REQUIRE(lathe_module_run(ctx, module, "forward", &in, 1, &out, 1) == LATHE_OK);
+  REQUIRE(lathe_module_run(ctx, module, "forward", &in, 1, &out, 1) ==
+          LATHE_OK);
   std::vector<float> want = linearRelu(x);
   const float *got = static_cast<const float *>(lathe_tensor_data(out));
   for (int i = 0; i < 8; ++i)
@@ -105,9 +106,9 @@ TEST_CASE("runtime runs two contexts on two threads side by side") {
       float x[6] = {offset, 1, -1, 2, offset * 2, 0.5f};
       int64_t dims[2] = {2, 3};
       lathe_tensor_t *in = nullptr, *out = nullptr;
-      *ok = lathe_tensor_wrap(ctx, LATHE_F32, 2, dims, x, &in) == LATHE_OK &&
-            lathe_module_run(ctx, module, "forward", &in, 1, &out, 1) ==
-                LATHE_OK;
+      *ok =
+          lathe_tensor_wrap(ctx, LATHE_F32, 2, dims, x, &in) == LATHE_OK &&
+          lathe_module_run(ctx, module, "forward", &in, 1, &out, 1) == LATHE_OK;
       if (*ok) {
         std::vector<float> want = linearRelu(x);
         const float *got = static_cast<const float *>(lathe_tensor_data(out));
@@ -138,8 +139,8 @@ TEST_CASE("runtime rejects inputs of the wrong shape, dtype or count") {
 
   int64_t wrongDims[2] = {3, 2};
   lathe_tensor_t *wrongShape = nullptr;
-  REQUIRE(lathe_tensor_wrap(c.ctx, LATHE_F32, 2, wrongDims, data, &wrongShape) ==
-          LATHE_OK);
+  REQUIRE(lathe_tensor_wrap(c.ctx, LATHE_F32, 2, wrongDims, data,
+                            &wrongShape) == LATHE_OK);
   CHECK(lathe_module_run(c.ctx, module, "forward", &wrongShape, 1, &out, 1) ==
         LATHE_INVALID_ARGUMENT);
   CHECK(c.error() == "input 'x' expects f32 2x3, got f32 3x2");
@@ -219,9 +220,9 @@ TEST_CASE("npy files round-trip every dtype and shape") {
   std::string dir = makeTempDir();
   for (lathe_dtype_t dtype : {LATHE_F32, LATHE_F64, LATHE_I32, LATHE_I64,
                               LATHE_I8, LATHE_U8, LATHE_BOOL}) {
-    for (std::vector<int64_t> dims : {std::vector<int64_t>{},
-                                      std::vector<int64_t>{5},
-                                      std::vector<int64_t>{2, 3, 4}}) {
+    for (std::vector<int64_t> dims :
+         {std::vector<int64_t>{}, std::vector<int64_t>{5},
+          std::vector<int64_t>{2, 3, 4}}) {
       lathe_tensor_t *t = nullptr, *back = nullptr;
       REQUIRE(lathe_tensor_create(c.ctx, dtype, dims.size(), dims.data(), &t) ==
               LATHE_OK);
@@ -258,7 +259,8 @@ TEST_CASE("npy reader rejects malformed files with the reason") {
 
   int64_t dims[1] = {100};
   REQUIRE(lathe_tensor_create(c.ctx, LATHE_F32, 1, dims, &t) == LATHE_OK);
-  REQUIRE(lathe_tensor_save_npy(c.ctx, t, (dir + "/ok.npy").c_str()) == LATHE_OK);
+  REQUIRE(lathe_tensor_save_npy(c.ctx, t, (dir + "/ok.npy").c_str()) ==
+          LATHE_OK);
   lathe_tensor_destroy(t);
   t = nullptr;
   std::string full;
@@ -323,8 +325,8 @@ TEST_CASE("runtime gives identical results on one thread and on three") {
   addNode(model, "Relu", "act", {"h"}, {"y"});
   addOutput(model, "y");
   std::string dir = makeTempDir(), error;
-  std::string so = compileToSharedObject(save(model, dir), dir, "conv", false,
-                                         error);
+  std::string so =
+      compileToSharedObject(save(model, dir), dir, "conv", false, error);
   INFO(error);
   REQUIRE(!so.empty());
 

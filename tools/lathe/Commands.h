@@ -11,10 +11,10 @@ namespace lathe::cli {
 
 struct CompileOptions {
   std::string model;
-  std::string output;           ///< Base path; extensions are added per kind.
+  std::string output;            ///< Base path; extensions are added per kind.
   std::vector<std::string> emit; ///< so, obj, header, mlir, llvm-dialect.
   std::string name;
-  std::vector<std::string> inputShapes; ///< "name=1x3x224x224".
+  std::vector<std::string> inputShapes;  ///< "name=1x3x224x224".
   std::vector<std::string> frozenInputs; ///< "name=file.npy".
   std::string weights = "embedded";
   std::string triple, cpu;
@@ -25,7 +25,7 @@ struct RunOptions {
   std::string artifact;
   std::vector<std::string> inputs;  ///< "name=file.npy" or "file.npy".
   std::vector<std::string> outputs; ///< "name=file.npy" or "file.npy".
-  int threads = 0;                   ///< 0: one per CPU.
+  int threads = 0;                  ///< 0: one per CPU.
 };
 
 struct InspectOptions {

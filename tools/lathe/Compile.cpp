@@ -157,8 +157,8 @@ int runCompile(const CompileOptions &options) {
     if (auto err = writeOutput(base + ".o", artifact->object))
       return reportError(llvm::toString(std::move(err)));
   if (wants("header"))
-    if (auto err = writeOutput(base + ".h", {artifact->header.data(),
-                                             artifact->header.size()}))
+    if (auto err = writeOutput(
+            base + ".h", {artifact->header.data(), artifact->header.size()}))
       return reportError(llvm::toString(std::move(err)));
   if (artifactOptions.externalWeights)
     if (auto err = writeOutput(base + ".weights", artifact->weights))

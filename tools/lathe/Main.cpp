@@ -8,10 +8,11 @@
 using namespace lathe::cli;
 
 int main(int argc, char **argv) {
-  CLI::App app{"lathe: an ahead-of-time compiler for static neural networks.\n"
-               "Compile an ONNX model to a native shared object or an object\n"
-               "file with a C header, run it, and inspect models and artifacts.",
-               "lathe"};
+  CLI::App app{
+      "lathe: an ahead-of-time compiler for static neural networks.\n"
+      "Compile an ONNX model to a native shared object or an object\n"
+      "file with a C header, run it, and inspect models and artifacts.",
+      "lathe"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "lathe 0.1.0");
 
@@ -22,9 +23,10 @@ int main(int argc, char **argv) {
                  "  lathe compile resnet18.onnx -o r18 --emit obj,header\n"
                  "  lathe compile model.onnx --emit mlir");
   c->add_option("model", compile.model, "The .onnx file")->required();
-  c->add_option("-o,--output", compile.output,
-                "Output path; its extension (.so/.o/.h/.mlir) is replaced per "
-                "emitted kind. Default: the model's name in the current folder");
+  c->add_option(
+      "-o,--output", compile.output,
+      "Output path; its extension (.so/.o/.h/.mlir) is replaced per "
+      "emitted kind. Default: the model's name in the current folder");
   c->add_option("--emit", compile.emit,
                 "What to write, comma-separated: so (default), obj, header, "
                 "mlir (the lathe-dialect module), llvm-dialect")

@@ -104,7 +104,9 @@ int runRun(const RunOptions &options) {
   if (lathe_context_create(&contextOptions, &rawContext) != LATHE_OK)
     return reportError("cannot create a runtime context");
   std::unique_ptr<lathe_context_t, ContextDeleter> context(rawContext);
-  auto failed = [&]() { return reportError(lathe_context_last_error(rawContext)); };
+  auto failed = [&]() {
+    return reportError(lathe_context_last_error(rawContext));
+  };
 
   lathe_module_t *rawModule = nullptr;
   if (lathe_module_load(rawContext, options.artifact.c_str(), &rawModule) !=
@@ -142,8 +144,8 @@ int runRun(const RunOptions &options) {
   }
   std::vector<lathe_tensor_t *> outputs(outInfo.size(), nullptr);
   if (lathe_module_run(rawContext, rawModule, "forward", inputPtrs.data(),
-                       inputPtrs.size(), outputs.data(), outputs.size()) !=
-      LATHE_OK)
+                       inputPtrs.size(), outputs.data(),
+                       outputs.size()) != LATHE_OK)
     return failed();
   std::vector<TensorPtr> owned;
   for (lathe_tensor_t *t : outputs)

@@ -79,9 +79,8 @@ LATHE_API void lathe_context_options_init(lathe_context_options_t *options);
 
 /* Creates a context; |options| may be NULL for the defaults. On LATHE_OK
  * *out_context is owned by the caller (lathe_context_destroy). Thread-safe. */
-LATHE_API lathe_status_t
-lathe_context_create(const lathe_context_options_t *options,
-                     lathe_context_t **out_context);
+LATHE_API lathe_status_t lathe_context_create(
+    const lathe_context_options_t *options, lathe_context_t **out_context);
 
 /* The number of threads calls on |context| use. Thread-safe. */
 LATHE_API int lathe_context_num_threads(const lathe_context_t *context);
@@ -136,9 +135,8 @@ LATHE_API size_t lathe_module_num_params(const lathe_module_t *module);
 LATHE_API lathe_status_t lathe_module_input_info(const lathe_module_t *module,
                                                  size_t index,
                                                  lathe_tensor_info_t *out_info);
-LATHE_API lathe_status_t
-lathe_module_output_info(const lathe_module_t *module, size_t index,
-                         lathe_tensor_info_t *out_info);
+LATHE_API lathe_status_t lathe_module_output_info(
+    const lathe_module_t *module, size_t index, lathe_tensor_info_t *out_info);
 LATHE_API lathe_status_t lathe_module_param_info(const lathe_module_t *module,
                                                  size_t index,
                                                  lathe_tensor_info_t *out_info);
@@ -147,13 +145,10 @@ LATHE_API lathe_status_t lathe_module_param_info(const lathe_module_t *module,
  * must match the module's input dtypes and shapes in order. On LATHE_OK each
  * out_outputs[i] is a new tensor owned by the caller. Thread-safe for
  * distinct contexts. */
-LATHE_API lathe_status_t lathe_module_run(lathe_context_t *context,
-                                          const lathe_module_t *module,
-                                          const char *entry,
-                                          lathe_tensor_t *const *inputs,
-                                          size_t num_inputs,
-                                          lathe_tensor_t **out_outputs,
-                                          size_t num_outputs);
+LATHE_API lathe_status_t lathe_module_run(
+    lathe_context_t *context, const lathe_module_t *module, const char *entry,
+    lathe_tensor_t *const *inputs, size_t num_inputs,
+    lathe_tensor_t **out_outputs, size_t num_outputs);
 
 /* Creates a zero-filled tensor owning its 64-byte aligned storage. On
  * LATHE_OK *out_tensor is owned by the caller (lathe_tensor_destroy). */
