@@ -116,7 +116,7 @@ int runCompile(const CompileOptions &options) {
     return diagnostics.fail("cannot import " + options.model);
 
   // Text outputs go to stdout when no -o was given and nothing binary is due.
-  auto writeText = [&](const char *kind, const std::string &ext) -> int {
+  auto writeText = [&](const std::string &ext) -> int {
     std::string text;
     llvm::raw_string_ostream os(text);
     model->module->print(os);
@@ -128,14 +128,14 @@ int runCompile(const CompileOptions &options) {
       return reportError(llvm::toString(std::move(err)));
     return 0;
   };
-  if (wants("mlir") && writeText("mlir", ".mlir"))
+  if (wants("mlir") && writeText(".mlir"))
     return 1;
   if (wants("llvm-dialect")) {
     CpuPipelineOptions pipeline;
     pipeline.printIR = options.printIR;
     if (mlir::failed(lowerToLLVMDialect(*model->module, pipeline)))
       return diagnostics.fail("lowering failed");
-    return writeText("llvm-dialect", ".llvm.mlir");
+    return writeText(".llvm.mlir");
   }
   if (onlyText)
     return 0;
