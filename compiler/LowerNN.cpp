@@ -106,6 +106,92 @@ struct Conv2dLowering : OpConversionPattern<Conv2dOp> {
   }
 };
 
+/// conv_transpose2d(x, w, b) => conv2d(z, w', b) with stride 1, where z is x
+/// with (stride - 1) zeros between elements, padded by d * (K - 1) - pad
+/// (cropped where that is negative) plus output_padding at the end, and
+/// w'[g, f, c, i, j] = w[g, c, f, KH - 1 - i, KW - 1 - j] (per group:
+/// channels swapped, kernel flipped).
+struct ConvTranspose2dLowering : OpConversionPattern<ConvTranspose2dOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(ConvTranspose2dOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    Value x = adaptor.getInput(), w = adaptor.getWeight();
+    auto xType = cast<RankedTensorType>(x.getType());
+    auto wType = cast<RankedTensorType>(w.getType());
+    Type elt = xType.getElementType();
+    ArrayRef<int64_t> s = op.getStrides(), p = op.getPads(),
+                      d = op.getDilations(), outPad = op.getOutputPadding();
+    int64_t groups = op.getGroups();
+    int64_t kh = wType.getDimSize(2), kw = wType.getDimSize(3);
+    int64_t k[2] = {kh, kw};
+
+    // The zero-stuffed, padded input.
+    SmallVector<int64_t> low(2), high(2),
+        full = {xType.getDimSize(0), xType.getDimSize(1), 0, 0};
+    for (int i = 0; i < 2; ++i) {
+      int64_t stuffed = (xType.getDimSize(2 + i) - 1) * s[i] + 1;
+      low[i] = d[i] * (k[i] - 1) - p[i];
+      high[i] = d[i] * (k[i] - 1) - p[i + 2] + outPad[i];
+      full[2 + i] = stuffed + std::max<int64_t>(low[i], 0) +
+                    std::max<int64_t>(high[i], 0);
+    }
+    Value z = filledTensor(rewriter, loc, full, elt, 0.0);
+    z = tensor::InsertSliceOp::create(
+        rewriter, loc, x, z, ValueRange{}, ValueRange{}, ValueRange{},
+        ArrayRef<int64_t>{0, 0, std::max<int64_t>(low[0], 0),
+                          std::max<int64_t>(low[1], 0)},
+        xType.getShape(), ArrayRef<int64_t>{1, 1, s[0], s[1]});
+    if (low[0] < 0 || low[1] < 0 || high[0] < 0 || high[1] < 0) {
+      SmallVector<int64_t> offsets = {0, 0, std::max<int64_t>(-low[0], 0),
+                                      std::max<int64_t>(-low[1], 0)};
+      SmallVector<int64_t> sizes(full);
+      for (int i = 0; i < 2; ++i)
+        sizes[2 + i] = full[2 + i] - std::max<int64_t>(-low[i], 0) -
+                       std::max<int64_t>(-high[i], 0);
+      z = tensor::ExtractSliceOp::create(
+          rewriter, loc, RankedTensorType::get(sizes, elt), z, ValueRange{},
+          ValueRange{}, ValueRange{}, offsets, sizes,
+          ArrayRef<int64_t>{1, 1, 1, 1});
+    }
+
+    // The weight as a convolution weight: G x Cg x Fg x K -> G x Fg x Cg x
+    // flipped K.
+    int64_t cg = wType.getDimSize(0) / groups, fg = wType.getDimSize(1);
+    auto grouped = RankedTensorType::get({groups, cg, fg, kh, kw}, elt);
+    Value wg = tensor::ExpandShapeOp::create(
+        rewriter, loc, grouped, w,
+        SmallVector<ReassociationIndices>{{0, 1}, {2}, {3}, {4}});
+    AffineExpr g, f, c, i, j;
+    bindDims(ctx, g, f, c, i, j);
+    auto flippedType = RankedTensorType::get({groups, fg, cg, kh, kw}, elt);
+    Value flipped =
+        linalg::GenericOp::create(
+            rewriter, loc, flippedType, wg,
+            emptyTensor(rewriter, loc, flippedType.getShape(), elt),
+            ArrayRef<AffineMap>{
+                AffineMap::get(5, 0, {g, c, f, kh - 1 - i, kw - 1 - j}, ctx),
+                AffineMap::getMultiDimIdentityMap(5, ctx)},
+            SmallVector<utils::IteratorType>(5, utils::IteratorType::parallel),
+            [](OpBuilder &b, Location l, ValueRange args) {
+              linalg::YieldOp::create(b, l, args[0]);
+            })
+            .getResult(0);
+    Value w2 = tensor::CollapseShapeOp::create(
+        rewriter, loc, RankedTensorType::get({groups * fg, cg, kh, kw}, elt),
+        flipped, SmallVector<ReassociationIndices>{{0, 1}, {2}, {3}, {4}});
+    rewriter.replaceOpWithNewOp<Conv2dOp>(
+        op, op.getType(), z, w2, adaptor.getBias(),
+        rewriter.getDenseI64ArrayAttr({1, 1}),
+        rewriter.getDenseI64ArrayAttr({0, 0, 0, 0}),
+        rewriter.getDenseI64ArrayAttr(d), rewriter.getI64IntegerAttr(groups));
+    return success();
+  }
+};
+
 /// batch_norm(x) => a = scale / sqrt(var + eps); b = bias - mean * a;
 /// generic { x * a[c] + b[c] }.
 struct BatchNormLowering : OpConversionPattern<BatchNormOp> {
@@ -418,9 +504,9 @@ struct SoftmaxLowering : OpConversionPattern<SourceOp> {
 } // namespace
 
 void populateLowerNNPatterns(RewritePatternSet &patterns) {
-  patterns.add<Conv2dLowering, BatchNormLowering, LayerNormLowering,
-               MaxPool2dLowering, AvgPool2dLowering, AdaptiveAvgPool2dLowering,
-               SoftmaxLowering<SoftmaxOp, false>,
+  patterns.add<Conv2dLowering, ConvTranspose2dLowering, BatchNormLowering,
+               LayerNormLowering, MaxPool2dLowering, AvgPool2dLowering,
+               AdaptiveAvgPool2dLowering, SoftmaxLowering<SoftmaxOp, false>,
                SoftmaxLowering<LogSoftmaxOp, true>>(patterns.getContext());
 }
 

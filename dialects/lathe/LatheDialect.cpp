@@ -373,6 +373,48 @@ LogicalResult Conv2dOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
+LogicalResult
+ConvTranspose2dOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                    Adaptor adaptor,
+                                    SmallVectorImpl<Type> &results) {
+  RankedTensorType x = rankedType(adaptor.getInput()),
+                   w = rankedType(adaptor.getWeight());
+  StringRef op = "lathe.conv_transpose2d";
+  if (x.getRank() != 4 || w.getRank() != 4)
+    return fail(loc, op + " expected rank-4 input and weight");
+  int64_t groups = adaptor.getGroups(), c = x.getDimSize(1);
+  if (groups <= 0 || c % groups != 0 || w.getDimSize(0) != c)
+    return fail(loc, op + " expected weight dimension 0 to be the " + Twine(c) +
+                         " input channels, divisible by groups " +
+                         Twine(groups));
+  int64_t f = w.getDimSize(1) * groups;
+  if (Value b = adaptor.getBias())
+    if (rankedType(b).getRank() != 1 || rankedType(b).getDimSize(0) != f)
+      return fail(loc, op + " expected a bias of " + Twine(f) + " elements");
+  ArrayRef<int64_t> kernel = w.getShape().drop_front(2);
+  ArrayRef<int64_t> strides = adaptor.getStrides(), pads = adaptor.getPads(),
+                    dil = adaptor.getDilations(),
+                    outPad = adaptor.getOutputPadding();
+  if (failed(verifyWindow(loc, op, 2, kernel, strides, pads, dil)))
+    return failure();
+  if (outPad.size() != 2)
+    return fail(loc, op + " expected 2 output paddings");
+  SmallVector<int64_t> shape = {x.getDimSize(0), f, 0, 0};
+  for (int i = 0; i < 2; ++i) {
+    if (outPad[i] < 0 || outPad[i] >= std::max(strides[i], dil[i]))
+      return fail(loc, op +
+                           " expected output padding below the stride or "
+                           "dilation, got " +
+                           Twine(outPad[i]));
+    shape[2 + i] = (x.getDimSize(2 + i) - 1) * strides[i] - pads[i] -
+                   pads[i + 2] + dil[i] * (kernel[i] - 1) + outPad[i] + 1;
+    if (shape[2 + i] <= 0)
+      return fail(loc, op + " pads leave no output");
+  }
+  results.push_back(RankedTensorType::get(shape, x.getElementType()));
+  return success();
+}
+
 LogicalResult BatchNormOp::inferReturnTypes(MLIRContext *,
                                             std::optional<Location> loc,
                                             Adaptor adaptor,

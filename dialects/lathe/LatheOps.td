@@ -683,6 +683,32 @@ def Lathe_Conv2dOp : Lathe_Op<"conv2d", [InferTypeOpAdaptor]> {
                        "functional-type(operands, results)";
 }
 
+// conv_transpose2d(x, w) = the gradient of conv2d with respect to its input
+def Lathe_ConvTranspose2dOp : Lathe_Op<"conv_transpose2d", [InferTypeOpAdaptor]> {
+  let summary = "2-D transposed convolution over an NCHW input";
+  let description = [{
+    `torch.nn.ConvTranspose2d`. `weight` is `C x F/groups x KH x KW`; `bias`
+    (optional) is `F`. `pads` (`[top, left, bottom, right]`) crop the full
+    output; `output_padding` adds rows/columns at the bottom/right. The
+    output is `(H - 1) * s0 - top - bottom + d0 * (KH - 1) + output_padding0
+    + 1` high, likewise wide.
+    ```mlir
+    %y = lathe.conv_transpose2d %x, %w {strides = array<i64: 2, 2>}
+        : (tensor<1x4x3x3xf32>, tensor<4x2x3x3xf32>) -> tensor<1x2x7x7xf32>
+    ```
+  }];
+  let arguments = (ins Lathe_FloatTensor:$input, Lathe_FloatTensor:$weight,
+                   Optional<Lathe_FloatTensor>:$bias,
+                   DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$strides,
+                   DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0, 0, 0}">:$pads,
+                   DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$dilations,
+                   DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0}">:$output_padding,
+                   DefaultValuedAttr<I64Attr, "1">:$groups);
+  let results = (outs Lathe_FloatTensor:$result);
+  let assemblyFormat = "$input `,` $weight (`,` $bias^)? attr-dict `:` "
+                       "functional-type(operands, results)";
+}
+
 // batch_norm(x) = (x - mean[c]) / sqrt(var[c] + epsilon) * scale[c] + bias[c]
 def Lathe_BatchNormOp : Lathe_Op<"batch_norm", [InferTypeOpAdaptor]> {
   let summary = "batch normalization with running statistics (inference)";

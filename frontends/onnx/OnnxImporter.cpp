@@ -142,6 +142,7 @@ public:
   LogicalResult trilu(const NodeProto &node);
   LogicalResult conv(const NodeProto &node);
   LogicalResult batchNorm(const NodeProto &node);
+  LogicalResult convTranspose(const NodeProto &node);
   LogicalResult layerNorm(const NodeProto &node);
   LogicalResult maxPool(const NodeProto &node);
   LogicalResult avgPool(const NodeProto &node);
@@ -1110,6 +1111,87 @@ LogicalResult Importer::conv(const NodeProto &node) {
   return setWindowOutput(node, *y, spatial);
 }
 
+LogicalResult Importer::convTranspose(const NodeProto &node) {
+  auto x = input(node, 0), w = input(node, 1);
+  if (failed(x) || failed(w))
+    return failure();
+  auto xType = cast<RankedTensorType>(x->getType());
+  auto wType = cast<RankedTensorType>(w->getType());
+  int64_t spatial = xType.getRank() - 2;
+  if ((spatial != 1 && spatial != 2) || wType.getRank() != xType.getRank())
+    return error(node) << "only 1-D and 2-D transposed convolution is "
+                          "supported, got input rank "
+                       << xType.getRank();
+  Value bias;
+  if (hasInput(node, 2)) {
+    auto bv = input(node, 2);
+    if (failed(bv))
+      return failure();
+    bias = *bv;
+  }
+  SmallVector<int64_t> kernel(wType.getShape().drop_front(2));
+  if (auto ks = intsAttr(node, "kernel_shape"); ks && *ks != kernel)
+    return error(node) << "kernel_shape " << shapeString(*ks)
+                       << " does not match the weight's "
+                       << shapeString(kernel);
+  SmallVector<int64_t> ones(spatial, 1), zeros(spatial, 0);
+  SmallVector<int64_t> strides = intsAttr(node, "strides").value_or(ones);
+  SmallVector<int64_t> dilations = intsAttr(node, "dilations").value_or(ones);
+  SmallVector<int64_t> outPad =
+      intsAttr(node, "output_padding").value_or(zeros);
+  if (int64_t(strides.size()) != spatial ||
+      int64_t(dilations.size()) != spatial || int64_t(outPad.size()) != spatial)
+    return error(node) << "expected " << spatial
+                       << " strides, dilations and output paddings";
+  std::string autoPad = stringAttr(node, "auto_pad", "NOTSET");
+  auto outputShape = intsAttr(node, "output_shape");
+  SmallVector<int64_t> pads(2 * spatial, 0);
+  if (auto explicitPads = intsAttr(node, "pads");
+      explicitPads && !outputShape && autoPad == "NOTSET") {
+    pads = *explicitPads;
+  } else if (outputShape || autoPad == "SAME_UPPER" ||
+             autoPad == "SAME_LOWER") {
+    // Pads that give the requested output size (input * stride for SAME).
+    for (int64_t i = 0; i < spatial; ++i) {
+      int64_t in = xType.getDimSize(2 + i);
+      int64_t out = outputShape
+                        ? (*outputShape)[outputShape->size() - spatial + i]
+                        : in * strides[i];
+      int64_t total = strides[i] * (in - 1) + outPad[i] +
+                      (kernel[i] - 1) * dilations[i] + 1 - out;
+      if (total < 0)
+        return error(node) << "output_shape " << out
+                           << " needs negative padding, which is not "
+                              "supported";
+      bool upper = autoPad != "SAME_LOWER";
+      pads[i] = upper ? total / 2 : total - total / 2;
+      pads[i + spatial] = total - pads[i];
+    }
+  } else if (autoPad != "NOTSET" && autoPad != "VALID") {
+    return error(node) << "unknown auto_pad '" << autoPad << "'";
+  }
+  if (int64_t(pads.size()) != 2 * spatial)
+    return error(node) << "expected " << 2 * spatial << " pads";
+  Value in = *x, weight = *w;
+  if (spatial == 1) {
+    auto lifted = liftTo2d(in), liftedW = liftTo2d(weight);
+    if (failed(lifted) || failed(liftedW))
+      return failure();
+    in = *lifted;
+    weight = *liftedW;
+    lift1dWindow(strides, dilations, pads);
+    outPad.insert(outPad.begin(), 0);
+  }
+  auto y = build<ConvTranspose2dOp>(
+      node, in, weight, bias, b.getDenseI64ArrayAttr(strides),
+      b.getDenseI64ArrayAttr(pads), b.getDenseI64ArrayAttr(dilations),
+      b.getDenseI64ArrayAttr(outPad),
+      b.getI64IntegerAttr(intAttr(node, "group", 1)));
+  if (failed(y))
+    return failure();
+  return setWindowOutput(node, *y, spatial);
+}
+
 LogicalResult Importer::batchNorm(const NodeProto &node) {
   if (intAttr(node, "training_mode", 0) != 0)
     return error(node) << "training_mode=1 is not supported in inference "
@@ -2055,6 +2137,10 @@ const std::map<std::string, OpInfo> &opTable() {
       {"Conv",
        {&I::conv,
         {"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"}}},
+      {"ConvTranspose",
+       {&I::convTranspose,
+        {"auto_pad", "dilations", "group", "kernel_shape", "output_padding",
+         "output_shape", "pads", "strides"}}},
       {"BatchNormalization",
        {&I::batchNorm, {"epsilon", "momentum", "training_mode", "spatial"}}},
       {"LayerNormalization",

@@ -228,3 +228,12 @@ func.func @compare_unsigned(%a: tensor<4xui8>) {
   %0 = lathe.less %a, %a : tensor<4xui8>, tensor<4xui8> -> tensor<4xi1>
   return
 }
+
+// -----
+
+func.func @conv_transpose_output_padding(%x: tensor<1x4x8x8xf32>, %w: tensor<4x2x3x3xf32>) {
+  // expected-error @+2 {{lathe.conv_transpose2d expected output padding below the stride or dilation, got 1}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = lathe.conv_transpose2d %x, %w {output_padding = array<i64: 1, 0>} : (tensor<1x4x8x8xf32>, tensor<4x2x3x3xf32>) -> tensor<1x2x11x10xf32>
+  return
+}

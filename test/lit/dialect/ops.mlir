@@ -89,11 +89,14 @@ func.func @math(%a: tensor<4x16xf32>, %b: tensor<16xf32>, %w: tensor<8x16xf32>,
 
 // CHECK-LABEL: func.func @nn
 func.func @nn(%x: tensor<1x4x8x8xf32>, %w: tensor<6x2x3x3xf32>, %b: tensor<6xf32>,
-              %s: tensor<4xf32>, %ls: tensor<4x8x8xf32>) {
+              %s: tensor<4xf32>, %ls: tensor<4x8x8xf32>, %wt: tensor<4x2x3x3xf32>) {
   // CHECK: lathe.conv2d %{{.*}}, %{{.*}}, %{{.*}} {dilations = array<i64: 1, 2>, groups = 2 : i64, pads = array<i64: 1, 2, 0, 1>, strides = array<i64: 2, 1>}
   %0 = lathe.conv2d %x, %w, %b {strides = array<i64: 2, 1>, pads = array<i64: 1, 2, 0, 1>,
                                 dilations = array<i64: 1, 2>, groups = 2 : i64}
       : (tensor<1x4x8x8xf32>, tensor<6x2x3x3xf32>, tensor<6xf32>) -> tensor<1x6x4x7xf32>
+  // CHECK: lathe.conv_transpose2d %{{.*}}, %{{.*}} {output_padding = array<i64: 1, 1>, strides = array<i64: 2, 2>} : (tensor<1x4x8x8xf32>, tensor<4x2x3x3xf32>) -> tensor<1x2x18x18xf32>
+  %ct = lathe.conv_transpose2d %x, %wt {strides = array<i64: 2, 2>, output_padding = array<i64: 1, 1>}
+      : (tensor<1x4x8x8xf32>, tensor<4x2x3x3xf32>) -> tensor<1x2x18x18xf32>
   // CHECK: lathe.batch_norm %{{.*}} {epsilon = 1.000000e-03 : f32}
   %1 = lathe.batch_norm %x, %s, %s, %s, %s {epsilon = 1.0e-3 : f32}
       : (tensor<1x4x8x8xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>)

@@ -300,3 +300,20 @@ func.func @compare_where(%a: tensor<4xf32>, %b: tensor<4xf32>, %u: tensor<4xi32>
   %2 = lathe.where %1, %a, %b : tensor<4xi1>, tensor<4xf32>, tensor<4xf32> -> tensor<4xf32>
   return %0, %2 : tensor<4xi1>, tensor<4xf32>
 }
+
+// -----
+
+// conv_transpose2d: x scattered with stride 2 into zeros padded by
+// d * (K - 1) - pad = 1 (plus output_padding 1 at the end), the weight's
+// channels swapped and kernel flipped, then a stride-1 convolution.
+// CHECK-DAG: #[[FLIP:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d2, d1, -d3 + 2, -d4 + 2)>
+// CHECK-LABEL: func.func @conv_transpose
+//       CHECK:   linalg.fill {{.*}} -> tensor<1x4x18x18xf32>
+//       CHECK:   tensor.insert_slice %{{.*}} into %{{.*}}[0, 0, 1, 1] [1, 4, 8, 8] [1, 1, 2, 2]
+//       CHECK:   linalg.generic {indexing_maps = [#[[FLIP]], {{.*}}]
+//       CHECK:   linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+func.func @conv_transpose(%x: tensor<1x4x8x8xf32>, %w: tensor<4x2x3x3xf32>) -> tensor<1x2x16x16xf32> {
+  %0 = lathe.conv_transpose2d %x, %w {strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>, output_padding = array<i64: 1, 1>}
+      : (tensor<1x4x8x8xf32>, tensor<4x2x3x3xf32>) -> tensor<1x2x16x16xf32>
+  return %0 : tensor<1x2x16x16xf32>
+}
