@@ -201,6 +201,26 @@ private:
   void setConstant(const NodeProto &node, int i, TensorValue value) {
     constants[node.output(i)] = std::move(value);
   }
+  /// Input |i|, or a null Value when the node leaves it out.
+  FailureOr<Value> optionalInput(const NodeProto &node, int i) {
+    if (!hasInput(node, i))
+      return Value();
+    return input(node, i);
+  }
+  /// The operands of Conv and ConvTranspose: input, weight (same rank, 1-D
+  /// or 2-D), optional bias, and the kernel size checked against
+  /// kernel_shape.
+  struct ConvOperands {
+    Value input, weight, bias;
+    RankedTensorType inputType;
+    SmallVector<int64_t> kernel;
+    int64_t spatial;
+  };
+  FailureOr<ConvOperands> convOperands(const NodeProto &node, StringRef what);
+  /// strides and dilations (default 1), one per spatial dimension.
+  LogicalResult windowStrides(const NodeProto &node, size_t n,
+                              SmallVectorImpl<int64_t> &strides,
+                              SmallVectorImpl<int64_t> &dilations);
   /// strides, dilations (default 1) and pads (explicit or auto_pad) of a
   /// window op with |kernel|, checked to have one entry per spatial dim.
   LogicalResult windowAttrs(const NodeProto &node, RankedTensorType in,
@@ -881,14 +901,10 @@ LogicalResult Importer::gemm(const NodeProto &node) {
   auto a = input(node, 0), bb = input(node, 1);
   if (failed(a) || failed(bb))
     return failure();
-  Value c;
-  if (hasInput(node, 2)) {
-    auto cv = input(node, 2);
-    if (failed(cv))
-      return failure();
-    c = *cv;
-  }
-  auto y = build<GemmOp>(node, *a, *bb, c,
+  auto c = optionalInput(node, 2);
+  if (failed(c))
+    return failure();
+  auto y = build<GemmOp>(node, *a, *bb, *c,
                          b.getF32FloatAttr(floatAttr(node, "alpha", 1.0f)),
                          b.getF32FloatAttr(floatAttr(node, "beta", 1.0f)),
                          b.getBoolAttr(intAttr(node, "transA", 0) != 0),
@@ -1049,50 +1065,67 @@ LogicalResult Importer::windowPads(const NodeProto &node, RankedTensorType in,
   return success();
 }
 
-LogicalResult Importer::windowAttrs(const NodeProto &node, RankedTensorType in,
-                                    ArrayRef<int64_t> kernel,
-                                    SmallVectorImpl<int64_t> &strides,
-                                    SmallVectorImpl<int64_t> &dilations,
-                                    SmallVectorImpl<int64_t> &pads) {
-  size_t n = kernel.size();
+LogicalResult Importer::windowStrides(const NodeProto &node, size_t n,
+                                      SmallVectorImpl<int64_t> &strides,
+                                      SmallVectorImpl<int64_t> &dilations) {
   SmallVector<int64_t> ones(n, 1);
   strides.assign(intsAttr(node, "strides").value_or(ones));
   dilations.assign(intsAttr(node, "dilations").value_or(ones));
   if (strides.size() != n || dilations.size() != n)
     return error(node) << "expected " << n << " strides and dilations, got "
                        << strides.size() << " and " << dilations.size();
+  return success();
+}
+
+LogicalResult Importer::windowAttrs(const NodeProto &node, RankedTensorType in,
+                                    ArrayRef<int64_t> kernel,
+                                    SmallVectorImpl<int64_t> &strides,
+                                    SmallVectorImpl<int64_t> &dilations,
+                                    SmallVectorImpl<int64_t> &pads) {
+  if (failed(windowStrides(node, kernel.size(), strides, dilations)))
+    return failure();
   return windowPads(node, in, kernel, strides, dilations, pads);
 }
 
-LogicalResult Importer::conv(const NodeProto &node) {
-  auto x = input(node, 0), w = input(node, 1);
-  if (failed(x) || failed(w))
+FailureOr<Importer::ConvOperands> Importer::convOperands(const NodeProto &node,
+                                                         StringRef what) {
+  auto x = input(node, 0), w = input(node, 1), bias = optionalInput(node, 2);
+  if (failed(x) || failed(w) || failed(bias))
     return failure();
-  auto xType = cast<RankedTensorType>(x->getType());
+  ConvOperands ops;
+  ops.input = *x;
+  ops.weight = *w;
+  ops.bias = *bias;
+  ops.inputType = cast<RankedTensorType>(x->getType());
   auto wType = cast<RankedTensorType>(w->getType());
-  int64_t spatial = xType.getRank() - 2;
-  if ((spatial != 1 && spatial != 2) || wType.getRank() != xType.getRank())
-    return error(node) << "only 1-D and 2-D convolution is supported, got "
-                          "input rank "
-                       << xType.getRank() << " and weight rank "
-                       << wType.getRank();
-  Value bias;
-  if (hasInput(node, 2)) {
-    auto bv = input(node, 2);
-    if (failed(bv))
-      return failure();
-    bias = *bv;
-  }
-  SmallVector<int64_t> kernel(wType.getShape().drop_front(2));
-  if (auto ks = intsAttr(node, "kernel_shape"); ks && *ks != kernel)
-    return error(node) << "kernel_shape " << shapeString(*ks)
-                       << " does not match the weight's "
-                       << shapeString(kernel);
-  SmallVector<int64_t> strides, dilations, pads;
-  if (failed(windowAttrs(node, xType, kernel, strides, dilations, pads)))
+  ops.spatial = ops.inputType.getRank() - 2;
+  if ((ops.spatial != 1 && ops.spatial != 2) ||
+      wType.getRank() != ops.inputType.getRank()) {
+    error(node) << "only 1-D and 2-D " << what
+                << " is supported, got input rank " << ops.inputType.getRank()
+                << " and weight rank " << wType.getRank();
     return failure();
-  Value in = *x, weight = *w;
-  if (spatial == 1) {
+  }
+  ops.kernel.assign(wType.getShape().drop_front(2).begin(),
+                    wType.getShape().end());
+  if (auto ks = intsAttr(node, "kernel_shape"); ks && *ks != ops.kernel) {
+    error(node) << "kernel_shape " << shapeString(*ks)
+                << " does not match the weight's " << shapeString(ops.kernel);
+    return failure();
+  }
+  return ops;
+}
+
+LogicalResult Importer::conv(const NodeProto &node) {
+  auto ops = convOperands(node, "convolution");
+  if (failed(ops))
+    return failure();
+  SmallVector<int64_t> strides, dilations, pads;
+  if (failed(windowAttrs(node, ops->inputType, ops->kernel, strides, dilations,
+                         pads)))
+    return failure();
+  Value in = ops->input, weight = ops->weight;
+  if (ops->spatial == 1) {
     // Conv1d as Conv2d over N x C x 1 x L.
     auto lifted = liftTo2d(in);
     auto liftedW = liftTo2d(weight);
@@ -1103,46 +1136,28 @@ LogicalResult Importer::conv(const NodeProto &node) {
     lift1dWindow(strides, dilations, pads);
   }
   auto y = build<Conv2dOp>(
-      node, in, weight, bias, b.getDenseI64ArrayAttr(strides),
+      node, in, weight, ops->bias, b.getDenseI64ArrayAttr(strides),
       b.getDenseI64ArrayAttr(pads), b.getDenseI64ArrayAttr(dilations),
       b.getI64IntegerAttr(intAttr(node, "group", 1)));
   if (failed(y))
     return failure();
-  return setWindowOutput(node, *y, spatial);
+  return setWindowOutput(node, *y, ops->spatial);
 }
 
 LogicalResult Importer::convTranspose(const NodeProto &node) {
-  auto x = input(node, 0), w = input(node, 1);
-  if (failed(x) || failed(w))
+  auto ops = convOperands(node, "transposed convolution");
+  if (failed(ops))
     return failure();
-  auto xType = cast<RankedTensorType>(x->getType());
-  auto wType = cast<RankedTensorType>(w->getType());
-  int64_t spatial = xType.getRank() - 2;
-  if ((spatial != 1 && spatial != 2) || wType.getRank() != xType.getRank())
-    return error(node) << "only 1-D and 2-D transposed convolution is "
-                          "supported, got input rank "
-                       << xType.getRank();
-  Value bias;
-  if (hasInput(node, 2)) {
-    auto bv = input(node, 2);
-    if (failed(bv))
-      return failure();
-    bias = *bv;
-  }
-  SmallVector<int64_t> kernel(wType.getShape().drop_front(2));
-  if (auto ks = intsAttr(node, "kernel_shape"); ks && *ks != kernel)
-    return error(node) << "kernel_shape " << shapeString(*ks)
-                       << " does not match the weight's "
-                       << shapeString(kernel);
-  SmallVector<int64_t> ones(spatial, 1), zeros(spatial, 0);
-  SmallVector<int64_t> strides = intsAttr(node, "strides").value_or(ones);
-  SmallVector<int64_t> dilations = intsAttr(node, "dilations").value_or(ones);
-  SmallVector<int64_t> outPad =
-      intsAttr(node, "output_padding").value_or(zeros);
-  if (int64_t(strides.size()) != spatial ||
-      int64_t(dilations.size()) != spatial || int64_t(outPad.size()) != spatial)
-    return error(node) << "expected " << spatial
-                       << " strides, dilations and output paddings";
+  int64_t spatial = ops->spatial;
+  RankedTensorType xType = ops->inputType;
+  ArrayRef<int64_t> kernel = ops->kernel;
+  SmallVector<int64_t> strides, dilations;
+  if (failed(windowStrides(node, spatial, strides, dilations)))
+    return failure();
+  SmallVector<int64_t> outPad = intsAttr(node, "output_padding")
+                                    .value_or(SmallVector<int64_t>(spatial, 0));
+  if (int64_t(outPad.size()) != spatial)
+    return error(node) << "expected " << spatial << " output paddings";
   std::string autoPad = stringAttr(node, "auto_pad", "NOTSET");
   auto outputShape = intsAttr(node, "output_shape");
   SmallVector<int64_t> pads(2 * spatial, 0);
@@ -1172,7 +1187,7 @@ LogicalResult Importer::convTranspose(const NodeProto &node) {
   }
   if (int64_t(pads.size()) != 2 * spatial)
     return error(node) << "expected " << 2 * spatial << " pads";
-  Value in = *x, weight = *w;
+  Value in = ops->input, weight = ops->weight;
   if (spatial == 1) {
     auto lifted = liftTo2d(in), liftedW = liftTo2d(weight);
     if (failed(lifted) || failed(liftedW))
@@ -1183,7 +1198,7 @@ LogicalResult Importer::convTranspose(const NodeProto &node) {
     outPad.insert(outPad.begin(), 0);
   }
   auto y = build<ConvTranspose2dOp>(
-      node, in, weight, bias, b.getDenseI64ArrayAttr(strides),
+      node, in, weight, ops->bias, b.getDenseI64ArrayAttr(strides),
       b.getDenseI64ArrayAttr(pads), b.getDenseI64ArrayAttr(dilations),
       b.getDenseI64ArrayAttr(outPad),
       b.getI64IntegerAttr(intAttr(node, "group", 1)));
@@ -1223,16 +1238,10 @@ LogicalResult Importer::layerNorm(const NodeProto &node) {
   if (intAttr(node, "stash_type", 1) != 1)
     return error(node) << "stash_type other than 1 (float32 statistics) is "
                           "not supported";
-  auto x = input(node, 0), scale = input(node, 1);
-  if (failed(x) || failed(scale))
+  auto x = input(node, 0), scale = input(node, 1),
+       bias = optionalInput(node, 2);
+  if (failed(x) || failed(scale) || failed(bias))
     return failure();
-  Value bias;
-  if (hasInput(node, 2)) {
-    auto v = input(node, 2);
-    if (failed(v))
-      return failure();
-    bias = *v;
-  }
   int64_t rank = cast<RankedTensorType>(x->getType()).getRank();
   int64_t axis = intAttr(node, "axis", -1);
   if (axis < -rank || axis >= rank)
@@ -1242,8 +1251,8 @@ LogicalResult Importer::layerNorm(const NodeProto &node) {
     axis += rank;
   Type none = NoneType::get(&ctx);
   auto op =
-      LayerNormOp::create(b, loc, TypeRange{none, none, none}, *x, *scale, bias,
-                          b.getI64IntegerAttr(axis),
+      LayerNormOp::create(b, loc, TypeRange{none, none, none}, *x, *scale,
+                          *bias, b.getI64IntegerAttr(axis),
                           b.getF32FloatAttr(floatAttr(node, "epsilon", 1e-5f)));
   SmallVector<Type> types;
   if (failed(LayerNormOp::inferReturnTypes(
