@@ -38,9 +38,17 @@ struct UnaryLowering : OpConversionPattern<SourceOp> {
   }
 };
 
+/// Integer scalars take the integer branch of the ops that accept them.
+bool isInt(Value x) { return isa<IntegerType>(x.getType()); }
+Value zeroOf(OpBuilder &b, Location loc, Value like) {
+  return arith::ConstantOp::create(b, loc, b.getZeroAttr(like.getType()));
+}
+
 template <>
 Value UnaryLowering<ReluOp>::scalar(OpBuilder &b, Location loc, Value x,
                                     ReluOp) {
+  if (isInt(x))
+    return arith::MaxSIOp::create(b, loc, x, zeroOf(b, loc, x));
   return arith::MaximumFOp::create(b, loc, x,
                                    floatConstant(b, loc, x.getType(), 0.0));
 }
@@ -72,10 +80,14 @@ Value UnaryLowering<SqrtOp>::scalar(OpBuilder &b, Location loc, Value x,
 }
 template <>
 Value UnaryLowering<NegOp>::scalar(OpBuilder &b, Location loc, Value x, NegOp) {
+  if (isInt(x))
+    return arith::SubIOp::create(b, loc, zeroOf(b, loc, x), x);
   return arith::NegFOp::create(b, loc, x);
 }
 template <>
 Value UnaryLowering<AbsOp>::scalar(OpBuilder &b, Location loc, Value x, AbsOp) {
+  if (isInt(x))
+    return math::AbsIOp::create(b, loc, x);
   return math::AbsFOp::create(b, loc, x);
 }
 
@@ -125,6 +137,21 @@ Value UnaryLowering<ReciprocalOp>::scalar(OpBuilder &b, Location loc, Value x,
 template <>
 Value UnaryLowering<SignOp>::scalar(OpBuilder &b, Location loc, Value x,
                                     SignOp) {
+  if (isInt(x)) {
+    Value zero = zeroOf(b, loc, x);
+    Value one =
+        arith::ConstantOp::create(b, loc, b.getIntegerAttr(x.getType(), 1));
+    Value minusOne =
+        arith::ConstantOp::create(b, loc, b.getIntegerAttr(x.getType(), -1));
+    Value pos = select(
+        b, loc,
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, x, zero), one,
+        zero);
+    return select(
+        b, loc,
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, x, zero),
+        minusOne, pos);
+  }
   // NaN stays NaN; +-0 gives 0.
   Value zero = fconst(b, loc, x, 0.0);
   Value pos = select(b, loc, fcmp(b, loc, arith::CmpFPredicate::OGT, x, zero),
@@ -236,8 +263,20 @@ Value UnaryLowering<ShrinkOp>::scalar(OpBuilder &b, Location loc, Value x,
 template <>
 Value UnaryLowering<ClipOp>::scalar(OpBuilder &b, Location loc, Value x,
                                     ClipOp op) {
-  // max/min that keep a NaN input NaN.
   Value y = x;
+  if (isInt(x)) {
+    // Bounds are stored as f64; integer bounds round-trip exactly to 2^53.
+    auto bound = [&](FloatAttr a) -> Value {
+      return arith::ConstantOp::create(
+          b, loc, b.getIntegerAttr(x.getType(), int64_t(a.getValueAsDouble())));
+    };
+    if (auto lo = op.getMinAttr())
+      y = arith::MaxSIOp::create(b, loc, y, bound(lo));
+    if (auto hi = op.getMaxAttr())
+      y = arith::MinSIOp::create(b, loc, y, bound(hi));
+    return y;
+  }
+  // max/min that keep a NaN input NaN.
   if (auto lo = op.getMinAttr())
     y = arith::MaximumFOp::create(b, loc, y,
                                   fconst(b, loc, x, lo.getValueAsDouble()));
@@ -247,9 +286,99 @@ Value UnaryLowering<ClipOp>::scalar(OpBuilder &b, Location loc, Value x,
   return y;
 }
 
-/// add(a, b) => generic with broadcasting maps { a + b }, and sub/mul/div.
-template <typename SourceOp, typename ArithOp>
+/// add(a, b) => generic with broadcasting maps { a + b }, and the other
+/// binary ops alike; |FloatOp| on floats, |IntOp| (signed) on integers.
+template <typename SourceOp, typename FloatOp, typename IntOp>
 struct BinaryLowering : OpConversionPattern<SourceOp> {
+  using OpConversionPattern<SourceOp>::OpConversionPattern;
+  using Adaptor = typename SourceOp::Adaptor;
+
+  LogicalResult
+  matchAndRewrite(SourceOp op, Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(op.getType());
+    Value result = elementwise(
+        rewriter, op.getLoc(), {adaptor.getLhs(), adaptor.getRhs()}, type,
+        [](OpBuilder &b, Location loc, ValueRange args) -> Value {
+          if (isInt(args[0]))
+            return IntOp::create(b, loc, args[0], args[1]);
+          return FloatOp::create(b, loc, args[0], args[1]);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// pow(a, b) => generic { powf(a, b) }; integers through f64 (exact while
+/// the result fits its 53-bit mantissa).
+struct PowLowering : OpConversionPattern<PowOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(PowOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(op.getType());
+    Value result = elementwise(
+        rewriter, op.getLoc(), {adaptor.getLhs(), adaptor.getRhs()}, type,
+        [](OpBuilder &b, Location loc, ValueRange args) -> Value {
+          if (!isInt(args[0]))
+            return math::PowFOp::create(b, loc, args[0], args[1]);
+          Type f64 = b.getF64Type();
+          Value x = arith::SIToFPOp::create(b, loc, f64, args[0]);
+          Value y = arith::SIToFPOp::create(b, loc, f64, args[1]);
+          return arith::FPToSIOp::create(b, loc, args[0].getType(),
+                                         math::PowFOp::create(b, loc, x, y));
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// mod(a, b) => generic { r = rem(a, b); unless fmod, r + b where r is
+/// non-zero and its sign differs from b's }.
+struct ModLowering : OpConversionPattern<ModOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(ModOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(op.getType());
+    bool fmod = op.getFmod();
+    Value result = elementwise(
+        rewriter, op.getLoc(), {adaptor.getLhs(), adaptor.getRhs()}, type,
+        [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
+          Value x = args[0], y = args[1], zero = zeroOf(b, loc, x);
+          if (isInt(x)) {
+            Value r = arith::RemSIOp::create(b, loc, x, y);
+            if (fmod)
+              return r;
+            using P = arith::CmpIPredicate;
+            Value nonZero = arith::CmpIOp::create(b, loc, P::ne, r, zero);
+            Value differ = arith::XOrIOp::create(
+                b, loc, arith::CmpIOp::create(b, loc, P::slt, r, zero),
+                arith::CmpIOp::create(b, loc, P::slt, y, zero));
+            Value fix = arith::AndIOp::create(b, loc, nonZero, differ);
+            return select(b, loc, fix, arith::AddIOp::create(b, loc, r, y), r);
+          }
+          Value r = arith::RemFOp::create(b, loc, x, y);
+          if (fmod)
+            return r;
+          using P = arith::CmpFPredicate;
+          Value nonZero = fcmp(b, loc, P::ONE, r, zero);
+          Value differ =
+              arith::XOrIOp::create(b, loc, fcmp(b, loc, P::OLT, r, zero),
+                                    fcmp(b, loc, P::OLT, y, zero));
+          Value fix = arith::AndIOp::create(b, loc, nonZero, differ);
+          return select(b, loc, fix, arith::AddFOp::create(b, loc, r, y), r);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// The logical binary ops on booleans: generic { and / or / xor }.
+template <typename SourceOp, typename ArithOp>
+struct LogicalLowering : OpConversionPattern<SourceOp> {
   using OpConversionPattern<SourceOp>::OpConversionPattern;
   using Adaptor = typename SourceOp::Adaptor;
 
@@ -264,6 +393,58 @@ struct BinaryLowering : OpConversionPattern<SourceOp> {
         });
     rewriter.replaceOp(op, result);
     return success();
+  }
+};
+
+/// cast(x) => generic { ext / trunc / fp<->si / x != 0 } by the element
+/// types; booleans widen as unsigned (true is 1).
+struct CastLowering : OpConversionPattern<CastOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(CastOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(op.getType());
+    Type to = type.getElementType();
+    Value result =
+        elementwise(rewriter, op.getLoc(), adaptor.getInput(), type,
+                    [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
+                      return convertScalar(b, loc, args[0], to);
+                    });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+
+  static Value convertScalar(OpBuilder &b, Location loc, Value x, Type to) {
+    Type from = x.getType();
+    if (from == to)
+      return x;
+    bool fromBool = from.isInteger(1);
+    if (to.isInteger(1)) {
+      if (isa<FloatType>(from))
+        return fcmp(b, loc, arith::CmpFPredicate::UNE, x, zeroOf(b, loc, x));
+      return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, x,
+                                   zeroOf(b, loc, x));
+    }
+    if (auto toFloat = dyn_cast<FloatType>(to)) {
+      if (auto fromFloat = dyn_cast<FloatType>(from)) {
+        if (fromFloat.getWidth() < toFloat.getWidth())
+          return arith::ExtFOp::create(b, loc, to, x);
+        return arith::TruncFOp::create(b, loc, to, x);
+      }
+      if (fromBool)
+        return arith::UIToFPOp::create(b, loc, to, x);
+      return arith::SIToFPOp::create(b, loc, to, x);
+    }
+    if (isa<FloatType>(from))
+      return arith::FPToSIOp::create(b, loc, to, x);
+    unsigned fromWidth = from.getIntOrFloatBitWidth();
+    unsigned toWidth = to.getIntOrFloatBitWidth();
+    if (fromWidth > toWidth)
+      return arith::TruncIOp::create(b, loc, to, x);
+    if (fromBool)
+      return arith::ExtUIOp::create(b, loc, to, x);
+    return arith::ExtSIOp::create(b, loc, to, x);
   }
 };
 
@@ -712,13 +893,13 @@ void populateLowerMathPatterns(RewritePatternSet &patterns) {
       UnaryLowering<CeluOp>, UnaryLowering<LeakyReluOp>,
       UnaryLowering<HardSigmoidOp>, UnaryLowering<ThresholdedReluOp>,
       UnaryLowering<ShrinkOp>, UnaryLowering<ClipOp>>(ctx);
-  patterns.add<BinaryLowering<AddOp, arith::AddFOp>,
-               BinaryLowering<SubOp, arith::SubFOp>,
-               BinaryLowering<MulOp, arith::MulFOp>,
-               BinaryLowering<DivOp, arith::DivFOp>,
-               BinaryLowering<PowOp, math::PowFOp>,
-               BinaryLowering<MaxOp, arith::MaximumFOp>,
-               BinaryLowering<MinOp, arith::MinimumFOp>>(ctx);
+  patterns.add<BinaryLowering<AddOp, arith::AddFOp, arith::AddIOp>,
+               BinaryLowering<SubOp, arith::SubFOp, arith::SubIOp>,
+               BinaryLowering<MulOp, arith::MulFOp, arith::MulIOp>,
+               BinaryLowering<DivOp, arith::DivFOp, arith::DivSIOp>,
+               BinaryLowering<MaxOp, arith::MaximumFOp, arith::MaxSIOp>,
+               BinaryLowering<MinOp, arith::MinimumFOp, arith::MinSIOp>,
+               PowLowering, ModLowering, CastLowering>(ctx);
   patterns.add<PReluLowering>(ctx);
   using FP = arith::CmpFPredicate;
   using IP = arith::CmpIPredicate;
@@ -727,9 +908,11 @@ void populateLowerMathPatterns(RewritePatternSet &patterns) {
                CompareLowering<GreaterEqualOp, FP::OGE, IP::sge>,
                CompareLowering<LessOp, FP::OLT, IP::slt>,
                CompareLowering<LessEqualOp, FP::OLE, IP::sle>>(ctx);
-  patterns.add<
-      BinaryLowering<AndOp, arith::AndIOp>, BinaryLowering<OrOp, arith::OrIOp>,
-      BinaryLowering<XorOp, arith::XOrIOp>, NotLowering, WhereLowering>(ctx);
+  patterns
+      .add<LogicalLowering<AndOp, arith::AndIOp>,
+           LogicalLowering<OrOp, arith::OrIOp>,
+           LogicalLowering<XorOp, arith::XOrIOp>, NotLowering, WhereLowering>(
+          ctx);
   patterns.add<ArgReduceLowering<ArgMaxOp, true>,
                ArgReduceLowering<ArgMinOp, false>,
                TriangleLowering<TriuOp, true>, TriangleLowering<TrilOp, false>>(

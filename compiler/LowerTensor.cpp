@@ -1,4 +1,4 @@
-// Lowering of the tensor family: reshape, transpose, constant.
+// Lowering of the tensor family: shapes, slicing, gathers, constants.
 #include "compiler/LoweringUtils.h"
 #include "compiler/Passes.h"
 #include "dialects/lathe/LatheDialect.h"
@@ -120,6 +120,76 @@ struct ExpandLowering : OpConversionPattern<ExpandOp> {
   }
 };
 
+/// gather(x, idx) => generic over the result { x[a..., clamp(idx[i...]),
+/// b...] } reading x with tensor.extract.
+struct GatherLowering : OpConversionPattern<GatherOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(GatherOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    auto type = cast<RankedTensorType>(op.getType());
+    Value x = adaptor.getInput();
+    auto xType = cast<RankedTensorType>(x.getType());
+    int64_t axis = op.getAxis(), outRank = type.getRank();
+    int64_t idxRank = op.getIndices().getType().getRank();
+    SmallVector<AffineExpr> idxExprs;
+    for (int64_t d = 0; d < idxRank; ++d)
+      idxExprs.push_back(getAffineDimExpr(axis + d, ctx));
+    SmallVector<AffineMap> maps = {
+        AffineMap::get(outRank, 0, idxExprs, ctx),
+        AffineMap::getMultiDimIdentityMap(outRank, ctx)};
+    SmallVector<utils::IteratorType> iterators(outRank,
+                                               utils::IteratorType::parallel);
+    Value init =
+        emptyTensor(rewriter, loc, type.getShape(), type.getElementType());
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, type, ValueRange{adaptor.getIndices()}, init, maps,
+        iterators, [&](OpBuilder &b, Location l, ValueRange args) {
+          SmallVector<Value> coords;
+          for (int64_t d = 0; d < axis; ++d)
+            coords.push_back(linalg::IndexOp::create(b, l, d));
+          coords.push_back(clampedIndex(b, l, args[0], xType.getDimSize(axis)));
+          for (int64_t d = axis + 1; d < xType.getRank(); ++d)
+            coords.push_back(linalg::IndexOp::create(b, l, d - 1 + idxRank));
+          linalg::YieldOp::create(
+              b, l, tensor::ExtractOp::create(b, l, x, coords).getResult());
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+/// gather_elements(x, idx) => generic over idx { x[i..., clamp(idx[i...]),
+/// k...] }.
+struct GatherElementsLowering : OpConversionPattern<GatherElementsOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(GatherElementsOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(op.getType());
+    Value x = adaptor.getInput();
+    int64_t axis = op.getAxis(), rank = type.getRank();
+    int64_t n = cast<RankedTensorType>(x.getType()).getDimSize(axis);
+    rewriter.replaceOp(
+        op, elementwise(
+                rewriter, op.getLoc(), adaptor.getIndices(), type,
+                [&](OpBuilder &b, Location l, ValueRange args) {
+                  SmallVector<Value> coords;
+                  for (int64_t d = 0; d < rank; ++d)
+                    coords.push_back(
+                        d == axis
+                            ? clampedIndex(b, l, args[0], n)
+                            : linalg::IndexOp::create(b, l, d).getResult());
+                  return tensor::ExtractOp::create(b, l, x, coords).getResult();
+                }));
+    return success();
+  }
+};
+
 /// constant => arith.constant.
 struct ConstantLowering : OpConversionPattern<ConstantOp> {
   using OpConversionPattern::OpConversionPattern;
@@ -137,8 +207,8 @@ struct ConstantLowering : OpConversionPattern<ConstantOp> {
 
 void populateLowerTensorPatterns(RewritePatternSet &patterns) {
   patterns.add<ReshapeLowering, TransposeLowering, PadLowering, ConcatLowering,
-               SliceLowering, ExpandLowering, ConstantLowering>(
-      patterns.getContext());
+               SliceLowering, ExpandLowering, GatherLowering,
+               GatherElementsLowering, ConstantLowering>(patterns.getContext());
 }
 
 } // namespace lathe

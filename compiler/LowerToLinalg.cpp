@@ -29,6 +29,19 @@ Value emptyTensor(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
   return tensor::EmptyOp::create(b, loc, shape, elementType);
 }
 
+Value clampedIndex(OpBuilder &b, Location loc, Value value, int64_t n) {
+  Value i = arith::IndexCastOp::create(b, loc, b.getIndexType(), value);
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value size = arith::ConstantIndexOp::create(b, loc, n);
+  Value negative =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, i, zero);
+  i = arith::SelectOp::create(b, loc, negative,
+                              arith::AddIOp::create(b, loc, i, size), i);
+  i = arith::MinSIOp::create(b, loc, i,
+                             arith::ConstantIndexOp::create(b, loc, n - 1));
+  return arith::MaxSIOp::create(b, loc, i, zero);
+}
+
 Value filledTensor(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
                    Type elementType, double value) {
   Value init = emptyTensor(b, loc, shape, elementType);
@@ -162,6 +175,7 @@ struct LowerToLinalgPass : public impl::LowerToLinalgBase<LowerToLinalgPass> {
     populateLowerMathPatterns(patterns);
     populateLowerNNPatterns(patterns);
     populateLowerTensorPatterns(patterns);
+    populateLowerLossPatterns(patterns);
 
     ConversionTarget target(*ctx);
     target.addIllegalDialect<LatheDialect>();

@@ -58,6 +58,12 @@ mlir::Value padTensor(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
 mlir::Value reshapeTensor(mlir::OpBuilder &b, mlir::Location loc,
                           mlir::Value input, llvm::ArrayRef<int64_t> shape);
 
+/// |value| (an integer scalar read at run time) as an index into a dimension
+/// of size |n|: negative values count from the end, then the result is
+/// clamped to [0, n) so that generated code never reads out of bounds.
+mlir::Value clampedIndex(mlir::OpBuilder &b, mlir::Location loc,
+                         mlir::Value value, int64_t n);
+
 } // namespace lathe
 
 #endif // LATHE_COMPILER_LOWERINGUTILS_H

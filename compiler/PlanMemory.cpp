@@ -77,9 +77,11 @@ SmallVector<Buffer> plannableBuffers(func::FuncOp func) {
     }
     if (!ok)
       continue;
-    int64_t bits = type.getNumElements() * type.getElementTypeBitWidth();
+    // LLVM stores every element in whole bytes (an i1 takes one byte).
+    int64_t elementBytes = (type.getElementTypeBitWidth() + 7) / 8;
     buffers.push_back({alloc, dealloc, begin, std::max(begin, end),
-                       int64_t(llvm::alignTo((bits + 7) / 8, kAlignment))});
+                       int64_t(llvm::alignTo(
+                           type.getNumElements() * elementBytes, kAlignment))});
   }
   return buffers;
 }

@@ -10,6 +10,7 @@ using namespace mlir;
 using namespace lathe;
 
 #include "dialects/lathe/LatheDialect.cpp.inc"
+#include "dialects/lathe/LatheEnums.cpp.inc"
 
 void LatheDialect::initialize() {
   addOperations<
@@ -273,6 +274,7 @@ LATHE_BINARY_INFER(PowOp, "lathe.pow")
 LATHE_BINARY_INFER(MaxOp, "lathe.max")
 LATHE_BINARY_INFER(MinOp, "lathe.min")
 LATHE_BINARY_INFER(PReluOp, "lathe.prelu")
+LATHE_BINARY_INFER(ModOp, "lathe.mod")
 #undef LATHE_BINARY_INFER
 
 LogicalResult GemmOp::inferReturnTypes(MLIRContext *,
@@ -639,6 +641,80 @@ LogicalResult ReshapeOp::verify() {
            << out.getNumElements();
   if (in.getElementType() != out.getElementType())
     return emitOpError("expected the element type to be kept");
+  return success();
+}
+
+LogicalResult GatherOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &results) {
+  RankedTensorType x = rankedType(adaptor.getInput());
+  RankedTensorType idx = rankedType(adaptor.getIndices());
+  int64_t axis = adaptor.getAxis();
+  if (axis < 0 || axis >= x.getRank())
+    return fail(loc, "lathe.gather expected axis in [0, " + Twine(x.getRank()) +
+                         "), got " + Twine(axis));
+  SmallVector<int64_t> shape(x.getShape().take_front(axis));
+  llvm::append_range(shape, idx.getShape());
+  llvm::append_range(shape, x.getShape().drop_front(axis + 1));
+  results.push_back(RankedTensorType::get(shape, x.getElementType()));
+  return success();
+}
+
+LogicalResult
+GatherElementsOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                   Adaptor adaptor,
+                                   SmallVectorImpl<Type> &results) {
+  RankedTensorType x = rankedType(adaptor.getInput());
+  RankedTensorType idx = rankedType(adaptor.getIndices());
+  int64_t axis = adaptor.getAxis();
+  if (axis < 0 || axis >= x.getRank())
+    return fail(loc, "lathe.gather_elements expected axis in [0, " +
+                         Twine(x.getRank()) + "), got " + Twine(axis));
+  if (idx.getRank() != x.getRank())
+    return fail(loc, "lathe.gather_elements expected indices of the input's "
+                     "rank " +
+                         Twine(x.getRank()) + ", got " + Twine(idx.getRank()));
+  for (int64_t d = 0; d < x.getRank(); ++d)
+    if (d != axis && idx.getDimSize(d) > x.getDimSize(d))
+      return fail(loc, "lathe.gather_elements expected indices no larger than "
+                       "the input in dimension " +
+                           Twine(d));
+  results.push_back(RankedTensorType::get(idx.getShape(), x.getElementType()));
+  return success();
+}
+
+LogicalResult NllLossOp::inferReturnTypes(MLIRContext *,
+                                          std::optional<Location> loc,
+                                          Adaptor adaptor,
+                                          SmallVectorImpl<Type> &results) {
+  RankedTensorType x = rankedType(adaptor.getInput());
+  RankedTensorType t = rankedType(adaptor.getTarget());
+  if (x.getRank() < 2)
+    return fail(loc, "lathe.nll_loss expected an N x C (x d...) input, got "
+                     "rank " +
+                         Twine(x.getRank()));
+  SmallVector<int64_t> targetShape(x.getShape());
+  targetShape.erase(targetShape.begin() + 1);
+  if (t.getShape() != ArrayRef<int64_t>(targetShape)) {
+    std::string msg;
+    llvm::raw_string_ostream os(msg);
+    os << "lathe.nll_loss expected a target of shape N x d... matching the "
+          "input "
+       << x << ", got " << t;
+    return fail(loc, msg);
+  }
+  if (Value w = adaptor.getWeight()) {
+    RankedTensorType wt = rankedType(w);
+    if (wt.getRank() != 1 || wt.getDimSize(0) != x.getDimSize(1) ||
+        wt.getElementType() != x.getElementType())
+      return fail(loc, "lathe.nll_loss expected one weight per class (" +
+                           Twine(x.getDimSize(1)) + ") of the input's type");
+  }
+  if (adaptor.getReduction() == Reduction::none)
+    results.push_back(RankedTensorType::get(targetShape, x.getElementType()));
+  else
+    results.push_back(RankedTensorType::get({}, x.getElementType()));
   return success();
 }
 

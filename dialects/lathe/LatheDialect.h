@@ -10,6 +10,7 @@
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
 #include "dialects/lathe/LatheDialect.h.inc"
+#include "dialects/lathe/LatheEnums.h.inc"
 
 #define GET_OP_CLASSES
 #include "dialects/lathe/LatheOps.h.inc"

@@ -4,6 +4,7 @@
 
 include "mlir/IR/OpBase.td"
 include "mlir/IR/AttrTypeBase.td"
+include "mlir/IR/EnumAttr.td"
 include "mlir/IR/BuiltinAttributes.td"
 include "mlir/IR/CommonAttrConstraints.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
@@ -30,21 +31,25 @@ class Lathe_Op<string mnemonic, list<Trait> traits = []>
     : Op<Lathe_Dialect, mnemonic, !listconcat(traits, [Pure])>;
 
 def Lathe_FloatTensor : RankedTensorOf<[AnyFloat]>;
+def Lathe_IntElement : SignlessIntOfWidths<[8, 16, 32, 64]>;
+/// Float or signless (two's-complement, signed) integer elements.
+def Lathe_NumericTensor : RankedTensorOf<[AnyFloat, Lathe_IntElement]>;
 def Lathe_AnyTensor : RankedTensorOf<[AnyType]>;
 
 //===----------------------------------------------------------------------===//
 // Math: element-wise ops
 //===----------------------------------------------------------------------===//
 
-class Lathe_UnaryOp<string mnemonic, list<Trait> traits = []>
+class Lathe_UnaryOp<string mnemonic, list<Trait> traits = [],
+                    Type tensor = Lathe_FloatTensor>
     : Lathe_Op<mnemonic, !listconcat(traits, [SameOperandsAndResultType])> {
-  let arguments = (ins Lathe_FloatTensor:$input);
-  let results = (outs Lathe_FloatTensor:$result);
+  let arguments = (ins tensor:$input);
+  let results = (outs tensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input)";
 }
 
 // relu(x) = max(x, 0)
-def Lathe_ReluOp : Lathe_UnaryOp<"relu"> {
+def Lathe_ReluOp : Lathe_UnaryOp<"relu", [], Lathe_NumericTensor> {
   let summary = "rectified linear unit, element-wise";
   let description = [{
     `torch.nn.ReLU`. ```mlir
@@ -99,7 +104,7 @@ def Lathe_SqrtOp : Lathe_UnaryOp<"sqrt"> {
   }];
 }
 
-def Lathe_NegOp : Lathe_UnaryOp<"neg"> {
+def Lathe_NegOp : Lathe_UnaryOp<"neg", [], Lathe_NumericTensor> {
   let summary = "negation, element-wise";
   let description = [{
     `torch.neg`. ```mlir
@@ -108,7 +113,7 @@ def Lathe_NegOp : Lathe_UnaryOp<"neg"> {
   }];
 }
 
-def Lathe_AbsOp : Lathe_UnaryOp<"abs"> {
+def Lathe_AbsOp : Lathe_UnaryOp<"abs", [], Lathe_NumericTensor> {
   let summary = "absolute value, element-wise";
   let description = [{
     `torch.abs`. ```mlir
@@ -154,7 +159,7 @@ def Lathe_RoundOp : Lathe_UnaryOp<"round"> {
   }];
 }
 
-def Lathe_SignOp : Lathe_UnaryOp<"sign"> {
+def Lathe_SignOp : Lathe_UnaryOp<"sign", [], Lathe_NumericTensor> {
   let summary = "-1, 0 or 1 by the sign of x, element-wise";
   let description = [{
     `torch.sign`. ```mlir
@@ -398,14 +403,16 @@ def Lathe_ClipOp : Lathe_ActivationOp<"clip"> {
     %y = lathe.clip %x {min = 0.0 : f64, max = 6.0 : f64} : tensor<8xf32>
     ```
   }];
-  let arguments = (ins Lathe_FloatTensor:$input, OptionalAttr<F64Attr>:$min,
+  let arguments = (ins Lathe_NumericTensor:$input, OptionalAttr<F64Attr>:$min,
                    OptionalAttr<F64Attr>:$max);
+  let results = (outs Lathe_NumericTensor:$result);
 }
 
-class Lathe_BinaryOp<string mnemonic, list<Trait> traits = []>
+class Lathe_BinaryOp<string mnemonic, list<Trait> traits = [],
+                     Type tensor = Lathe_NumericTensor>
     : Lathe_Op<mnemonic, !listconcat(traits, [InferTypeOpAdaptor])> {
-  let arguments = (ins Lathe_FloatTensor:$lhs, Lathe_FloatTensor:$rhs);
-  let results = (outs Lathe_FloatTensor:$result);
+  let arguments = (ins tensor:$lhs, tensor:$rhs);
+  let results = (outs tensor:$result);
   let assemblyFormat =
       "$lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)";
 }
@@ -476,8 +483,22 @@ def Lathe_MinOp : Lathe_BinaryOp<"min"> {
   }];
 }
 
+// mod(a, b) = a - b * floor(a / b) (sign of b), or fmod: a - b * trunc(a / b)
+def Lathe_ModOp : Lathe_BinaryOp<"mod"> {
+  let summary = "broadcasting remainder";
+  let description = [{
+    `torch.remainder` (the result takes the divisor's sign, as Python's `%`),
+    or with `fmod` set `torch.fmod` (the dividend's sign, C `fmod`). Integer
+    division by zero is undefined. ```mlir
+    %y = lathe.mod %a, %b {fmod} : tensor<8xf32>, tensor<f32> -> tensor<8xf32>
+    ```
+  }];
+  let arguments = (ins Lathe_NumericTensor:$lhs, Lathe_NumericTensor:$rhs,
+                   UnitAttr:$fmod);
+}
+
 // prelu(x, slope) = x >= 0 ? x : slope * x
-def Lathe_PReluOp : Lathe_BinaryOp<"prelu"> {
+def Lathe_PReluOp : Lathe_BinaryOp<"prelu", [], Lathe_FloatTensor> {
   let summary = "parametric leaky ReLU with a broadcast slope";
   let description = [{
     `torch.nn.PReLU`: the learned slope broadcasts against the input.
@@ -958,6 +979,65 @@ class Lathe_TriangleOp<string mnemonic, string keep>
 def Lathe_TriuOp : Lathe_TriangleOp<"triu", "upper">;
 def Lathe_TrilOp : Lathe_TriangleOp<"tril", "lower">;
 
+// cast(x)[i] = convert(x[i])
+def Lathe_CastOp : Lathe_Op<"cast", [SameOperandsAndResultShape]> {
+  let summary = "element type conversion";
+  let description = [{
+    `Tensor.to(dtype)` between float (f32, f64), signed integer (8 to 64
+    bits) and boolean (`i1`) elements. Float to integer truncates toward
+    zero; anything to boolean is `x != 0`; integers wrap when narrowed.
+    ```mlir
+    %y = lathe.cast %x : tensor<8xf32> to tensor<8xi64>
+    ```
+  }];
+  let arguments = (ins RankedTensorOf<[AnyFloat, Lathe_IntElement, I1]>:$input);
+  let results = (outs RankedTensorOf<[AnyFloat, Lathe_IntElement, I1]>:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `to` type($result)";
+}
+
+// gather(x, idx)[a, i, b] = x[a, idx[i], b]   (a: dims before axis)
+def Lathe_GatherOp : Lathe_Op<"gather", [InferTypeOpAdaptor]> {
+  let summary = "select slices along an axis by run-time indices";
+  let description = [{
+    `torch.index_select` / `nn.Embedding` / `torch.take` along one axis: the
+    result is `x.shape[:axis] + indices.shape + x.shape[axis+1:]`. Negative
+    indices count from the end; an index outside `[-n, n)` is clamped to the
+    nearest valid one (the generated code never reads out of bounds).
+    ```mlir
+    %y = lathe.gather %table, %ids {axis = 0 : i64}
+        : (tensor<100x16xf32>, tensor<2x5xi64>) -> tensor<2x5x16xf32>
+    ```
+  }];
+  let arguments = (ins Lathe_AnyTensor:$input,
+                   RankedTensorOf<[I32, I64]>:$indices, I64Attr:$axis);
+  let results = (outs Lathe_AnyTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $indices attr-dict `:` `(` type($input) `,` type($indices) `)`
+    `->` type($result)
+  }];
+}
+
+// gather_elements(x, idx)[i..., j, k...] = x[i..., idx[i..., j, k...], k...]
+def Lathe_GatherElementsOp : Lathe_Op<"gather_elements", [InferTypeOpAdaptor]> {
+  let summary = "pick one element along an axis per index";
+  let description = [{
+    `torch.gather(x, axis, indices)`: indices have the input's rank and are
+    no larger in any other dimension; the result has the indices' shape.
+    Negative indices count from the end; out-of-range ones are clamped.
+    ```mlir
+    %y = lathe.gather_elements %x, %ids {axis = 1 : i64}
+        : (tensor<3x4xf32>, tensor<3x2xi64>) -> tensor<3x2xf32>
+    ```
+  }];
+  let arguments = (ins Lathe_AnyTensor:$input,
+                   RankedTensorOf<[I32, I64]>:$indices, I64Attr:$axis);
+  let results = (outs Lathe_AnyTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $indices attr-dict `:` `(` type($input) `,` type($indices) `)`
+    `->` type($result)
+  }];
+}
+
 def Lathe_ConstantOp : Lathe_Op<"constant", [ConstantLike, InferTypeOpAdaptor]> {
   let summary = "a literal tensor";
   let description = [{
@@ -970,6 +1050,43 @@ def Lathe_ConstantOp : Lathe_Op<"constant", [ConstantLike, InferTypeOpAdaptor]> 
   let results = (outs Lathe_AnyTensor:$result);
   let assemblyFormat = "attr-dict $value";
   let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Loss: criteria with torch.nn's reduction
+//===----------------------------------------------------------------------===//
+
+def Lathe_ReductionAttr : I64EnumAttr<"Reduction", "a loss's reduction", [
+    I64EnumAttrCase<"none", 0>, I64EnumAttrCase<"mean", 1>,
+    I64EnumAttrCase<"sum", 2>]> {
+  let cppNamespace = "::lathe";
+}
+
+// nll_loss(x, t)[n, d...] = -w[t] * x[n, t[n, d...], d...]; 0 where t = ignore
+def Lathe_NllLossOp : Lathe_Op<"nll_loss", [InferTypeOpAdaptor]> {
+  let summary = "negative log-likelihood loss";
+  let description = [{
+    `torch.nn.NLLLoss(weight, ignore_index, reduction)` on log-probabilities
+    `N x C x d1...` (or `N x C`) and class indices `N x d1...`. Elements whose
+    target equals `ignore_index` contribute nothing (and no weight). `mean`
+    divides by the summed weights of the counted elements (NaN when none
+    count), `sum` adds, `none` keeps the `N x d1...` losses. A target outside
+    `[0, C)` that is not ignored is clamped (never read out of bounds).
+    ```mlir
+    %l = lathe.nll_loss %logp, %target weight %w {reduction = 1 : i64}
+        : (tensor<8x10xf32>, tensor<8xi64>, tensor<10xf32>) -> tensor<f32>
+    ```
+  }];
+  let arguments = (ins Lathe_FloatTensor:$input,
+                   RankedTensorOf<[I32, I64]>:$target,
+                   Optional<Lathe_FloatTensor>:$weight,
+                   DefaultValuedAttr<Lathe_ReductionAttr, "::lathe::Reduction::mean">:$reduction,
+                   OptionalAttr<I64Attr>:$ignore_index);
+  let results = (outs Lathe_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $target (`weight` $weight^)? attr-dict `:` `(` type($input) `,`
+    type($target) (`,` type($weight)^)? `)` `->` type($result)
+  }];
 }
 
 #endif // LATHE_OPS_TD

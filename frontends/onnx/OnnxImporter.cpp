@@ -159,6 +159,14 @@ public:
   LogicalResult size(const NodeProto &node);
   LogicalResult constantOfShape(const NodeProto &node);
   LogicalResult gather(const NodeProto &node);
+  LogicalResult gatherElements(const NodeProto &node);
+  /// Gather / GatherElements of run-time data along |axis|.
+  LogicalResult gatherAtRunTime(const NodeProto &node, int64_t axis);
+  LogicalResult nllLoss(const NodeProto &node);
+  LogicalResult softmaxCrossEntropy(const NodeProto &node);
+  /// NegativeLogLikelihoodLoss on log-probabilities |logp| (shared by
+  /// SoftmaxCrossEntropyLoss).
+  FailureOr<Value> buildNllLoss(const NodeProto &node, Value logp);
   LogicalResult concat(const NodeProto &node);
   LogicalResult slice(const NodeProto &node);
   LogicalResult split(const NodeProto &node);
@@ -172,6 +180,20 @@ public:
                                                           int index,
                                                           int64_t inputSince);
   LogicalResult castOp(const NodeProto &node);
+  LogicalResult castLike(const NodeProto &node);
+  LogicalResult mod(const NodeProto &node);
+  /// Pow(T, T1) -> T, converting the exponent (or, for an integer base and a
+  /// float exponent, computing in float).
+  LogicalResult power(const NodeProto &node, Value x, Value e);
+  /// A PRelu slope read per channel as opsets before 7 did.
+  FailureOr<Value> prelu6Slope(Value x, Value slope);
+  /// |x| converted to element type |to| (itself when it already has it).
+  FailureOr<Value> castTo(const NodeProto &node, Value x, Type to);
+  /// The element type of input |i| without materializing a constant.
+  FailureOr<Type> shapeOrTypeSource(const NodeProto &node, int i);
+  /// Before opset 7, Add/Sub/Mul/Div/Pow broadcast only with broadcast=1,
+  /// aligning |rhs| at |axis| of |lhs| (default: trailing).
+  FailureOr<Value> legacyBroadcast(const NodeProto &node, Value lhs, Value rhs);
 
 private:
   InFlightDiagnostic error(const NodeProto &node) {
@@ -688,9 +710,14 @@ LogicalResult Importer::unary(const NodeProto &node) {
              return HardSwishOp::create(b, l, v);
            }},
       };
-  if (!isa<FloatType>(cast<RankedTensorType>(x->getType()).getElementType()))
-    return error(node) << "expected a floating-point input";
-  auto y = finish(builders.at(node.op_type())(b, loc, *x).getDefiningOp());
+  const std::string &op = node.op_type();
+  bool integerOk = op == "Neg" || op == "Abs" || op == "Sign" || op == "Relu";
+  Type elt = cast<RankedTensorType>(x->getType()).getElementType();
+  if (!isa<FloatType>(elt) &&
+      !(integerOk && elt.isSignlessInteger() && !elt.isInteger(1)))
+    return error(node) << "expected a floating-point"
+                       << (integerOk ? " or signed integer" : "") << " input";
+  auto y = finish(builders.at(op)(b, loc, *x).getDefiningOp());
   if (failed(y))
     return failure();
   setOutput(node, 0, *y);
@@ -736,8 +763,13 @@ LogicalResult Importer::binary(const NodeProto &node) {
   auto lhs = input(node, 0), rhs = input(node, 1);
   if (failed(lhs) || failed(rhs))
     return failure();
-  FailureOr<Value> y;
+  rhs = legacyBroadcast(node, *lhs, *rhs);
+  if (failed(rhs))
+    return failure();
   const std::string &op = opType;
+  if (op == "Pow")
+    return power(node, *lhs, *rhs);
+  FailureOr<Value> y;
   if (op == "Add")
     y = build<AddOp>(node, *lhs, *rhs);
   else if (op == "Sub")
@@ -746,10 +778,81 @@ LogicalResult Importer::binary(const NodeProto &node) {
     y = build<MulOp>(node, *lhs, *rhs);
   else if (op == "Div")
     y = build<DivOp>(node, *lhs, *rhs);
-  else if (op == "Pow")
-    y = build<PowOp>(node, *lhs, *rhs);
+  else if (auto slope = prelu6Slope(*lhs, *rhs); succeeded(slope))
+    y = build<PReluOp>(node, *lhs, *slope);
   else
-    y = build<PReluOp>(node, *lhs, *rhs);
+    return failure();
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
+  return success();
+}
+
+FailureOr<Value> Importer::legacyBroadcast(const NodeProto &node, Value lhs,
+                                           Value rhs) {
+  if (opset >= 7 || !intAttr(node, "broadcast", 0))
+    return rhs;
+  auto a = cast<RankedTensorType>(lhs.getType());
+  auto r = cast<RankedTensorType>(rhs.getType());
+  int64_t axis = intAttr(node, "axis", a.getRank() - r.getRank());
+  if (axis < 0)
+    axis += a.getRank();
+  if (axis < 0 || axis + r.getRank() > a.getRank()) {
+    error(node) << "broadcast axis " << axis << " does not fit operand shapes "
+                << shapeString(a.getShape()) << " and "
+                << shapeString(r.getShape());
+    return failure();
+  }
+  SmallVector<int64_t> shape(r.getShape());
+  shape.append(a.getRank() - axis - r.getRank(), 1);
+  return buildReshape(rhs, shape);
+}
+
+FailureOr<Value> Importer::prelu6Slope(Value x, Value slope) {
+  // Before opset 7 a rank-1 slope holds one value per channel (dimension 1).
+  auto xt = cast<RankedTensorType>(x.getType());
+  auto st = cast<RankedTensorType>(slope.getType());
+  if (opset >= 7 || st.getRank() != 1 || xt.getRank() < 3 ||
+      st.getDimSize(0) != xt.getDimSize(1))
+    return slope;
+  SmallVector<int64_t> shape(xt.getRank() - 1, 1);
+  shape[0] = st.getDimSize(0);
+  return buildReshape(slope, shape);
+}
+
+LogicalResult Importer::power(const NodeProto &node, Value x, Value e) {
+  // Pow(T, T1) -> T: a float exponent of an integer base is applied in
+  // float, then truncated back (as NumPy's power(...).astype(T)).
+  Type base = cast<RankedTensorType>(x.getType()).getElementType();
+  Type exp = cast<RankedTensorType>(e.getType()).getElementType();
+  Value xv = x;
+  bool viaFloat = isa<IntegerType>(base) && isa<FloatType>(exp);
+  auto xc = castTo(node, x, viaFloat ? exp : base);
+  auto ec = castTo(node, e, viaFloat ? exp : base);
+  if (failed(xc) || failed(ec))
+    return failure();
+  xv = *xc;
+  auto y = build<PowOp>(node, xv, *ec);
+  if (failed(y))
+    return failure();
+  if (viaFloat) {
+    y = castTo(node, *y, base);
+    if (failed(y))
+      return failure();
+  }
+  setOutput(node, 0, *y);
+  return success();
+}
+
+LogicalResult Importer::mod(const NodeProto &node) {
+  auto lhs = input(node, 0), rhs = input(node, 1);
+  if (failed(lhs) || failed(rhs))
+    return failure();
+  bool fmod = intAttr(node, "fmod", 0) != 0;
+  if (!fmod &&
+      isa<FloatType>(cast<RankedTensorType>(lhs->getType()).getElementType()))
+    return error(node) << "fmod=0 is defined for integer inputs only";
+  auto y = build<ModOp>(node, *lhs, *rhs, fmod);
   if (failed(y))
     return failure();
   setOutput(node, 0, *y);
@@ -845,19 +948,34 @@ LogicalResult Importer::clip(const NodeProto &node) {
       hi = b.getF64FloatAttr(a->f());
   } else {
     for (int i : {1, 2}) {
-      if (!hasInput(node, i))
+      if (!hasInput(node, i) || !isConstant(node.input(i)))
         continue;
-      const TensorValue *v = constantInput(node, i, i == 1 ? "min" : "max");
-      if (!v)
-        return failure();
-      if (v->numElements() != 1)
+      const TensorValue &v = constants[node.input(i)];
+      if (v.numElements() != 1)
         return error(node) << (i == 1 ? "min" : "max") << " must be a scalar";
-      (i == 1 ? lo : hi) = b.getF64FloatAttr(v->floatAt(0));
+      (i == 1 ? lo : hi) = b.getF64FloatAttr(
+          isa<FloatType>(cast<RankedTensorType>(x->getType()).getElementType())
+              ? v.floatAt(0)
+              : double(v.intAt(0)));
     }
   }
   auto y = finish(ClipOp::create(b, loc, x->getType(), *x, lo, hi));
   if (failed(y))
     return failure();
+  // Bounds known only at run time: max(x, min), then min(., max).
+  for (int i : {1, 2}) {
+    if (opset < 11 || !hasInput(node, i) || isConstant(node.input(i)))
+      continue;
+    auto bound = input(node, i);
+    if (failed(bound))
+      return failure();
+    if (cast<RankedTensorType>(bound->getType()).getNumElements() != 1)
+      return error(node) << (i == 1 ? "min" : "max") << " must be a scalar";
+    y = i == 1 ? build<MaxOp>(node, *y, *bound)
+               : build<MinOp>(node, *y, *bound);
+    if (failed(y))
+      return failure();
+  }
   setOutput(node, 0, *y);
   return success();
 }
@@ -1760,17 +1878,18 @@ LogicalResult Importer::constantOfShape(const NodeProto &node) {
 }
 
 LogicalResult Importer::gather(const NodeProto &node) {
-  if (!isConstant(node.input(0)))
-    return error(node) << "Gather on run-time data is not supported yet (only "
-                          "shape computations on compile-time values)";
+  int64_t axis = intAttr(node, "axis", 0);
+  bool shapeMath = hasInput(node, 1) && isConstant(node.input(0)) &&
+                   isConstant(node.input(1)) &&
+                   constants[node.input(0)].shape.size() == 1 &&
+                   (axis == 0 || axis == -1);
+  if (!shapeMath)
+    return gatherAtRunTime(node, axis);
+  // Shape computations stay compile-time values.
   const TensorValue *data = constantInput(node, 0, "data");
   const TensorValue *indices = constantInput(node, 1, "indices");
   if (!data || !indices)
     return failure();
-  int64_t axis = intAttr(node, "axis", 0);
-  if (data->shape.size() != 1 || axis != 0)
-    return error(node) << "only Gather on a rank-1 compile-time value is "
-                          "supported";
   int64_t n = data->shape[0];
   TensorValue out;
   out.dtype = data->dtype;
@@ -1788,6 +1907,29 @@ LogicalResult Importer::gather(const NodeProto &node) {
   }
   setConstant(node, 0, std::move(out));
   return success();
+}
+
+LogicalResult Importer::gatherAtRunTime(const NodeProto &node, int64_t axis) {
+  auto data = input(node, 0), indices = input(node, 1);
+  if (failed(data) || failed(indices))
+    return failure();
+  int64_t rank = cast<RankedTensorType>(data->getType()).getRank();
+  if (axis < -rank || axis >= rank)
+    return error(node) << "axis " << axis << " is out of range for rank "
+                       << rank;
+  if (axis < 0)
+    axis += rank;
+  auto y = node.op_type() == "Gather"
+               ? build<GatherOp>(node, *data, *indices, axis)
+               : build<GatherElementsOp>(node, *data, *indices, axis);
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
+  return success();
+}
+
+LogicalResult Importer::gatherElements(const NodeProto &node) {
+  return gatherAtRunTime(node, intAttr(node, "axis", 0));
 }
 
 FailureOr<SmallVector<int64_t>> Importer::shapeOf(const NodeProto &node,
@@ -2013,6 +2155,58 @@ LogicalResult Importer::expand(const NodeProto &node) {
   return success();
 }
 
+//===----------------------------------------------------------------------===//
+// Loss
+//===----------------------------------------------------------------------===//
+
+FailureOr<Value> Importer::buildNllLoss(const NodeProto &node, Value logp) {
+  auto target = input(node, 1);
+  auto weight = optionalInput(node, 2);
+  if (failed(target) || failed(weight))
+    return failure();
+  std::string name = stringAttr(node, "reduction", "mean");
+  std::optional<Reduction> reduction = symbolizeReduction(name);
+  if (!reduction) {
+    error(node) << "reduction '" << name
+                << "' is not one of none, mean and sum";
+    return failure();
+  }
+  IntegerAttr ignore;
+  if (const auto *a = findAttr(node, "ignore_index"))
+    ignore = b.getI64IntegerAttr(a->i());
+  return build<NllLossOp>(node, logp, *target, *weight, *reduction, ignore);
+}
+
+LogicalResult Importer::nllLoss(const NodeProto &node) {
+  auto x = input(node, 0);
+  if (failed(x))
+    return failure();
+  auto y = buildNllLoss(node, *x);
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
+  return success();
+}
+
+LogicalResult Importer::softmaxCrossEntropy(const NodeProto &node) {
+  // cross_entropy(x, t) = nll_loss(log_softmax(x, axis 1), t).
+  auto x = input(node, 0);
+  if (failed(x))
+    return failure();
+  if (cast<RankedTensorType>(x->getType()).getRank() < 2)
+    return error(node) << "expected N x C (x d...) scores";
+  auto logp = finish(LogSoftmaxOp::create(b, loc, x->getType(), *x, 1));
+  if (failed(logp))
+    return failure();
+  auto y = buildNllLoss(node, *logp);
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
+  if (node.output_size() > 1 && !node.output(1).empty())
+    setOutput(node, 1, *logp);
+  return success();
+}
+
 LogicalResult Importer::castOp(const NodeProto &node) {
   auto to = dtypeFromOnnx(int(intAttr(node, "to", 0)));
   if (!to)
@@ -2057,11 +2251,44 @@ LogicalResult Importer::castOp(const NodeProto &node) {
   auto x = input(node, 0);
   if (failed(x))
     return failure();
-  if (cast<RankedTensorType>(x->getType()).getElementType() != mlirType(*to))
-    return error(node) << "casting run-time tensors between element types is "
-                          "not supported yet";
-  setOutput(node, 0, *x);
+  auto y = castTo(node, *x, mlirType(*to));
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
   return success();
+}
+
+FailureOr<Value> Importer::castTo(const NodeProto &node, Value x, Type to) {
+  auto type = cast<RankedTensorType>(x.getType());
+  if (type.getElementType() == to)
+    return x;
+  if (type.getElementType().isUnsignedInteger() || to.isUnsignedInteger()) {
+    error(node) << "unsigned element types are not supported at run time yet";
+    return failure();
+  }
+  return finish(
+      CastOp::create(b, loc, RankedTensorType::get(type.getShape(), to), x));
+}
+
+LogicalResult Importer::castLike(const NodeProto &node) {
+  auto x = input(node, 0);
+  auto like = shapeOrTypeSource(node, 1);
+  if (failed(x) || failed(like))
+    return failure();
+  auto y = castTo(node, *x, *like);
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
+  return success();
+}
+
+FailureOr<Type> Importer::shapeOrTypeSource(const NodeProto &node, int i) {
+  if (hasInput(node, i) && isConstant(node.input(i)))
+    return mlirType(constants[node.input(i)].dtype);
+  auto v = input(node, i);
+  if (failed(v))
+    return failure();
+  return cast<RankedTensorType>(v->getType()).getElementType();
 }
 
 const std::map<std::string, OpInfo> &opTable() {
@@ -2075,11 +2302,12 @@ const std::map<std::string, OpInfo> &opTable() {
       {"Sqrt", {&I::unary, {}}},
       {"Neg", {&I::unary, {}}},
       {"Abs", {&I::unary, {}}},
-      {"Add", {&I::binary, {}}},
-      {"Sub", {&I::binary, {}}},
-      {"Mul", {&I::binary, {}}},
-      {"Div", {&I::binary, {}}},
-      {"Pow", {&I::binary, {}}},
+      {"Add", {&I::binary, {"broadcast", "axis", "consumed_inputs"}}},
+      {"Sub", {&I::binary, {"broadcast", "axis", "consumed_inputs"}}},
+      {"Mul", {&I::binary, {"broadcast", "axis", "consumed_inputs"}}},
+      {"Div", {&I::binary, {"broadcast", "axis", "consumed_inputs"}}},
+      {"Pow", {&I::binary, {"broadcast", "axis"}}},
+      {"Mod", {&I::mod, {"fmod"}}},
       {"PRelu", {&I::binary, {}}},
       {"Equal", {&I::predicate, {}}},
       {"Greater", {&I::predicate, {}}},
@@ -2123,7 +2351,7 @@ const std::map<std::string, OpInfo> &opTable() {
       {"ThresholdedRelu", {&I::activation, {"alpha"}}},
       {"Shrink", {&I::activation, {"bias", "lambd"}}},
       {"Clip", {&I::clip, {"min", "max"}}},
-      {"Gemm", {&I::gemm, {"alpha", "beta", "transA", "transB"}}},
+      {"Gemm", {&I::gemm, {"alpha", "beta", "transA", "transB", "broadcast"}}},
       {"MatMul", {&I::matmul, {}}},
       {"ArgMax", {&I::argReduce, {"axis", "keepdims", "select_last_index"}}},
       {"ArgMin", {&I::argReduce, {"axis", "keepdims", "select_last_index"}}},
@@ -2151,7 +2379,9 @@ const std::map<std::string, OpInfo> &opTable() {
         {"auto_pad", "dilations", "group", "kernel_shape", "output_padding",
          "output_shape", "pads", "strides"}}},
       {"BatchNormalization",
-       {&I::batchNorm, {"epsilon", "momentum", "training_mode", "spatial"}}},
+       {&I::batchNorm,
+        {"epsilon", "momentum", "training_mode", "spatial", "is_test",
+         "consumed_inputs"}}},
       {"LayerNormalization",
        {&I::layerNorm, {"axis", "epsilon", "stash_type"}}},
       {"MaxPool",
@@ -2180,11 +2410,17 @@ const std::map<std::string, OpInfo> &opTable() {
       {"Size", {&I::size, {}}},
       {"ConstantOfShape", {&I::constantOfShape, {"value"}}},
       {"Gather", {&I::gather, {"axis"}}},
+      {"GatherElements", {&I::gatherElements, {"axis"}}},
+      {"NegativeLogLikelihoodLoss",
+       {&I::nllLoss, {"ignore_index", "reduction"}}},
+      {"SoftmaxCrossEntropyLoss",
+       {&I::softmaxCrossEntropy, {"ignore_index", "reduction"}}},
       {"Concat", {&I::concat, {"axis"}}},
       {"Slice", {&I::slice, {"starts", "ends", "axes"}}},
       {"Split", {&I::split, {"axis", "split"}}},
       {"Expand", {&I::expand, {}}},
-      {"Cast", {&I::castOp, {"to"}}},
+      {"Cast", {&I::castOp, {"to", "saturate"}}},
+      {"CastLike", {&I::castLike, {"saturate"}}},
   };
   return table;
 }

@@ -253,7 +253,7 @@ TEST_CASE("importer reports a missing external data file") {
 
 TEST_CASE("importer folds integer shape arithmetic only for Add/Sub/Mul/Div") {
   // Pow of two int64 constants is not folded as if it were a division: it
-  // reaches lathe.pow, which takes floats, and is refused cleanly.
+  // becomes a run-time lathe.pow, so Reshape cannot use it as a shape.
   onnx::ModelProto model = makeModel();
   addInput(model, "x", {2});
   addInt64Initializer(model, "a", {2, 3});
@@ -263,6 +263,45 @@ TEST_CASE("importer folds integer shape arithmetic only for Add/Sub/Mul/Div") {
   addOutput(model, "y");
   ImportOutcome r = importFile(save(model, makeTempDir()));
   CHECK_FALSE(r.ok);
-  CHECK_THAT(r.diagnostics, Contains("[pow] 'lathe.pow' op operand #0 must be "
-                                     "ranked tensor of floating-point values"));
+  CHECK_THAT(r.diagnostics, Contains("[r] Reshape: input 'p' (shape) must be "
+                                     "known at compile time"));
+}
+
+TEST_CASE("importer refuses a loss reduction other than none, mean and sum") {
+  onnx::ModelProto model = makeModel();
+  addInput(model, "x", {4, 3});
+  addInt64Initializer(model, "t", {0, 1, 2, 1});
+  onnx::NodeProto &node =
+      addNode(model, "NegativeLogLikelihoodLoss", "nll", {"x", "t"}, {"y"});
+  auto *attr = node.add_attribute();
+  attr->set_name("reduction");
+  attr->set_type(onnx::AttributeProto::STRING);
+  attr->set_s("average");
+  addOutput(model, "y");
+  ImportOutcome r = importFile(save(model, makeTempDir()));
+  CHECK_FALSE(r.ok);
+  CHECK_THAT(r.diagnostics,
+             Contains("[nll] NegativeLogLikelihoodLoss: reduction 'average' is "
+                      "not one of none, mean and sum"));
+}
+
+TEST_CASE("importer aligns a legacy broadcast=1 operand at its axis") {
+  // Opset 6: Add(x: 2x3x4, b: 3, broadcast=1, axis=1) adds b per channel;
+  // at axis 2 b would meet the last dimension (4) and cannot broadcast.
+  auto model = [](int64_t axis) {
+    onnx::ModelProto m = makeModel(6);
+    addInput(m, "x", {2, 3, 4});
+    addInitializer(m, "b", {3}, {1, 2, 3});
+    onnx::NodeProto &node = addNode(m, "Add", "add", {"x", "b"}, {"y"});
+    setInt(node, "broadcast", 1);
+    setInt(node, "axis", axis);
+    addOutput(m, "y");
+    return m;
+  };
+  ImportOutcome ok = importFile(save(model(1), makeTempDir()));
+  CHECK(ok.ok);
+  ImportOutcome bad = importFile(save(model(2), makeTempDir()));
+  CHECK_FALSE(bad.ok);
+  CHECK_THAT(bad.diagnostics, Contains("lathe.add expected broadcastable "
+                                       "shapes"));
 }

@@ -19,9 +19,9 @@ func.func @add_wrong_result(%a: tensor<4x3xf32>, %b: tensor<3xf32>) {
 
 // -----
 
-func.func @relu_int(%a: tensor<4xi32>) {
+func.func @sigmoid_int(%a: tensor<4xi32>) {
   // expected-error @+1 {{must be ranked tensor of floating-point values}}
-  %0 = lathe.relu %a : tensor<4xi32>
+  %0 = lathe.sigmoid %a : tensor<4xi32>
   return
 }
 
@@ -235,5 +235,48 @@ func.func @conv_transpose_output_padding(%x: tensor<1x4x8x8xf32>, %w: tensor<4x2
   // expected-error @+2 {{lathe.conv_transpose2d expected output padding below the stride or dilation, got 1}}
   // expected-error @+1 {{failed to infer returned types}}
   %0 = lathe.conv_transpose2d %x, %w {output_padding = array<i64: 1, 0>} : (tensor<1x4x8x8xf32>, tensor<4x2x3x3xf32>) -> tensor<1x2x11x10xf32>
+  return
+}
+
+// -----
+
+func.func @cast_shape(%x: tensor<4xf32>) {
+  // expected-error @+1 {{'lathe.cast' op requires the same shape for all operands and results}}
+  %0 = lathe.cast %x : tensor<4xf32> to tensor<2xi32>
+  return
+}
+
+// -----
+
+func.func @add_mixed(%a: tensor<4xf32>, %b: tensor<4xi32>) {
+  // expected-error @+2 {{lathe.add expected operands of one element type}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = lathe.add %a, %b : tensor<4xf32>, tensor<4xi32> -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @neg_bool(%a: tensor<4xi1>) {
+  // expected-error @+1 {{operand #0 must be ranked tensor of floating-point or 8/16/32/64-bit signless integer values}}
+  %0 = lathe.neg %a : tensor<4xi1>
+  return
+}
+
+// -----
+
+func.func @nll_target_shape(%x: tensor<4x3x5xf32>, %t: tensor<4x3xi64>) {
+  // expected-error @+2 {{lathe.nll_loss expected a target of shape N x d... matching the input}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = lathe.nll_loss %x, %t : (tensor<4x3x5xf32>, tensor<4x3xi64>) -> tensor<f32>
+  return
+}
+
+// -----
+
+func.func @gather_elements_rank(%x: tensor<4x3xf32>, %i: tensor<4xi64>) {
+  // expected-error @+2 {{lathe.gather_elements expected indices of the input's rank 2, got 1}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = lathe.gather_elements %x, %i {axis = 1 : i64} : (tensor<4x3xf32>, tensor<4xi64>) -> tensor<4xf32>
   return
 }

@@ -87,6 +87,33 @@ func.func @math(%a: tensor<4x16xf32>, %b: tensor<16xf32>, %w: tensor<8x16xf32>,
   return
 }
 
+// CHECK-LABEL: func.func @integers
+func.func @integers(%a: tensor<4xi64>, %b: tensor<i64>) {
+  // CHECK: lathe.mod %{{.*}}, %{{.*}} : tensor<4xi64>, tensor<i64> -> tensor<4xi64>
+  %0 = lathe.mod %a, %b : tensor<4xi64>, tensor<i64> -> tensor<4xi64>
+  // CHECK: lathe.mod %{{.*}}, %{{.*}} {fmod} : tensor<4xi64>
+  %1 = lathe.mod %a, %b {fmod} : tensor<4xi64>, tensor<i64> -> tensor<4xi64>
+  // CHECK: lathe.neg %{{.*}} : tensor<4xi64>
+  %2 = lathe.neg %a : tensor<4xi64>
+  // CHECK: lathe.cast %{{.*}} : tensor<4xi64> to tensor<4xf32>
+  %3 = lathe.cast %a : tensor<4xi64> to tensor<4xf32>
+  return
+}
+
+// CHECK-LABEL: func.func @gathers_and_losses
+func.func @gathers_and_losses(%t: tensor<10x4xf32>, %i: tensor<2x3xi64>, %x: tensor<2x10xf32>, %y: tensor<2xi64>) {
+  // CHECK: lathe.gather %{{.*}}, %{{.*}} {axis = 0 : i64} : (tensor<10x4xf32>, tensor<2x3xi64>) -> tensor<2x3x4xf32>
+  %0 = lathe.gather %t, %i {axis = 0 : i64} : (tensor<10x4xf32>, tensor<2x3xi64>) -> tensor<2x3x4xf32>
+  // CHECK: lathe.gather_elements %{{.*}}, %{{.*}} {axis = 1 : i64} : (tensor<10x4xf32>, tensor<10x2xi64>) -> tensor<10x2xf32>
+  %idx = lathe.constant dense<0> : tensor<10x2xi64>
+  %1 = lathe.gather_elements %t, %idx {axis = 1 : i64} : (tensor<10x4xf32>, tensor<10x2xi64>) -> tensor<10x2xf32>
+  // CHECK: lathe.nll_loss %{{.*}}, %{{.*}} {reduction = 0 : i64} : (tensor<2x10xf32>, tensor<2xi64>) -> tensor<2xf32>
+  %2 = lathe.nll_loss %x, %y {reduction = 0 : i64} : (tensor<2x10xf32>, tensor<2xi64>) -> tensor<2xf32>
+  // CHECK: lathe.nll_loss %{{.*}}, %{{.*}} : (tensor<2x10xf32>, tensor<2xi64>) -> tensor<f32>
+  %3 = lathe.nll_loss %x, %y : (tensor<2x10xf32>, tensor<2xi64>) -> tensor<f32>
+  return
+}
+
 // CHECK-LABEL: func.func @nn
 func.func @nn(%x: tensor<1x4x8x8xf32>, %w: tensor<6x2x3x3xf32>, %b: tensor<6xf32>,
               %s: tensor<4xf32>, %ls: tensor<4x8x8xf32>, %wt: tensor<4x2x3x3xf32>) {

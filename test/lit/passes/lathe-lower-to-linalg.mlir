@@ -317,3 +317,74 @@ func.func @conv_transpose(%x: tensor<1x4x8x8xf32>, %w: tensor<4x2x3x3xf32>) -> t
       : (tensor<1x4x8x8xf32>, tensor<4x2x3x3xf32>) -> tensor<1x2x16x16xf32>
   return %0 : tensor<1x2x16x16xf32>
 }
+
+// -----
+
+// CHECK-LABEL: func.func @integer_arith
+//       CHECK:   arith.addi
+//       CHECK:   arith.divsi
+//       CHECK:   arith.maxsi
+//       CHECK:   math.absi
+//       CHECK:   arith.remsi
+//       CHECK:   arith.xori
+//       CHECK:   arith.addi
+//   CHECK-NOT:   lathe.
+func.func @integer_arith(%a: tensor<4xi32>, %b: tensor<4xi32>) -> tensor<4xi32> {
+  %0 = lathe.add %a, %b : tensor<4xi32>, tensor<4xi32> -> tensor<4xi32>
+  %1 = lathe.div %0, %b : tensor<4xi32>, tensor<4xi32> -> tensor<4xi32>
+  %2 = lathe.relu %1 : tensor<4xi32>
+  %3 = lathe.abs %2 : tensor<4xi32>
+  %4 = lathe.mod %3, %b : tensor<4xi32>, tensor<4xi32> -> tensor<4xi32>
+  return %4 : tensor<4xi32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @fmod_float
+//       CHECK:   arith.remf
+//   CHECK-NOT:   arith.xori
+func.func @fmod_float(%a: tensor<4xf32>, %b: tensor<f32>) -> tensor<4xf32> {
+  %0 = lathe.mod %a, %b {fmod} : tensor<4xf32>, tensor<f32> -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @casts
+//       CHECK:   arith.fptosi %{{.*}} : f32 to i64
+//       CHECK:   arith.cmpi ne
+//       CHECK:   arith.uitofp %{{.*}} : i1 to f64
+//   CHECK-NOT:   lathe.
+func.func @casts(%x: tensor<4xf32>) -> tensor<4xf64> {
+  %0 = lathe.cast %x : tensor<4xf32> to tensor<4xi64>
+  %1 = lathe.cast %0 : tensor<4xi64> to tensor<4xi1>
+  %2 = lathe.cast %1 : tensor<4xi1> to tensor<4xf64>
+  return %2 : tensor<4xf64>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @gather_rows
+//       CHECK:   linalg.generic
+//       CHECK:     arith.index_cast
+//       CHECK:     arith.minsi
+//       CHECK:     tensor.extract
+//   CHECK-NOT:   lathe.
+func.func @gather_rows(%t: tensor<10x4xf32>, %i: tensor<2x3xi64>) -> tensor<2x3x4xf32> {
+  %0 = lathe.gather %t, %i {axis = 0 : i64} : (tensor<10x4xf32>, tensor<2x3xi64>) -> tensor<2x3x4xf32>
+  return %0 : tensor<2x3x4xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @nll_mean_weighted
+//       CHECK:   linalg.generic
+//       CHECK:     tensor.extract
+//       CHECK:     arith.cmpi eq
+//       CHECK:     arith.negf
+//       CHECK:   arith.divf
+//   CHECK-NOT:   lathe.
+func.func @nll_mean_weighted(%x: tensor<4x3xf32>, %t: tensor<4xi64>, %w: tensor<3xf32>) -> tensor<f32> {
+  %0 = lathe.nll_loss %x, %t weight %w {ignore_index = -1 : i64} : (tensor<4x3xf32>, tensor<4xi64>, tensor<3xf32>) -> tensor<f32>
+  return %0 : tensor<f32>
+}

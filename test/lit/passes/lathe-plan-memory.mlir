@@ -38,3 +38,21 @@ func.func @escapes() -> memref<16xf32> {
   %a = memref.alloc() : memref<16xf32>
   return %a : memref<16xf32>
 }
+
+// Booleans take a byte each, as LLVM stores them: two live i1 buffers of
+// 2048 elements sit 2048 bytes apart, not 256.
+// CHECK-LABEL: func.func @booleans
+//       CHECK:   arith.constant 0 : index
+//       CHECK:   memref.view %{{.*}}[%{{.*}}][] : memref<{{[0-9]+}}xi8> to memref<2048xi1>
+//       CHECK:   arith.constant 2048 : index
+//       CHECK:   memref.view %{{.*}}[%{{.*}}][] : memref<{{[0-9]+}}xi8> to memref<2048xi1>
+func.func @booleans(%in: memref<2048xi1>, %out: memref<2048xi1>) {
+  %a = memref.alloc() : memref<2048xi1>
+  %b = memref.alloc() : memref<2048xi1>
+  memref.copy %in, %a : memref<2048xi1> to memref<2048xi1>
+  memref.copy %a, %b : memref<2048xi1> to memref<2048xi1>
+  memref.copy %b, %out : memref<2048xi1> to memref<2048xi1>
+  memref.dealloc %a : memref<2048xi1>
+  memref.dealloc %b : memref<2048xi1>
+  return
+}
