@@ -286,6 +286,131 @@ Value UnaryLowering<ClipOp>::scalar(OpBuilder &b, Location loc, Value x,
   return y;
 }
 
+template <>
+Value UnaryLowering<GeluOp>::scalar(OpBuilder &b, Location loc, Value x,
+                                    GeluOp op) {
+  Value half = fconst(b, loc, x, 0.5), one = fconst(b, loc, x, 1.0);
+  Value inner;
+  if (op.getTanh()) {
+    // tanh(sqrt(2 / pi) * (x + 0.044715 x^3))
+    Value x3 =
+        arith::MulFOp::create(b, loc, x, arith::MulFOp::create(b, loc, x, x));
+    Value poly = arith::AddFOp::create(
+        b, loc, x,
+        arith::MulFOp::create(b, loc, x3, fconst(b, loc, x, 0.044715)));
+    inner = math::TanhOp::create(
+        b, loc,
+        arith::MulFOp::create(b, loc, poly,
+                              fconst(b, loc, x, 0.7978845608028654)));
+  } else {
+    inner = math::ErfOp::create(
+        b, loc,
+        arith::MulFOp::create(b, loc, x,
+                              fconst(b, loc, x, 0.7071067811865476)));
+  }
+  return arith::MulFOp::create(b, loc, arith::MulFOp::create(b, loc, half, x),
+                               arith::AddFOp::create(b, loc, one, inner));
+}
+
+/// cumsum(x) along axis => generic over (dims..., j) reducing j { acc +
+/// (j <= i ? x[.., j, ..] : 0) } (< exclusive, >= / > reverse): quadratic in
+/// the axis length, parallel over everything.
+struct CumSumLowering : OpConversionPattern<CumSumOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(CumSumOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    auto type = cast<RankedTensorType>(op.getType());
+    int64_t rank = type.getRank(), axis = op.getAxis();
+    SmallVector<AffineExpr> inExprs;
+    for (int64_t d = 0; d < rank; ++d)
+      inExprs.push_back(getAffineDimExpr(d == axis ? rank : d, ctx));
+    SmallVector<AffineMap> maps = {
+        AffineMap::get(rank + 1, 0, inExprs, ctx),
+        AffineMap::getMultiDimIdentityMap(rank + 1, ctx).getMajorSubMap(rank)};
+    SmallVector<utils::IteratorType> iterators(rank + 1,
+                                               utils::IteratorType::parallel);
+    iterators.back() = utils::IteratorType::reduction;
+    Type elt = type.getElementType();
+    Value zero =
+        arith::ConstantOp::create(rewriter, loc, rewriter.getZeroAttr(elt));
+    Value init =
+        linalg::FillOp::create(rewriter, loc, zero,
+                               emptyTensor(rewriter, loc, type.getShape(), elt))
+            .getResult(0);
+    using P = arith::CmpIPredicate;
+    P pred = op.getReverse() ? (op.getExclusive() ? P::sgt : P::sge)
+                             : (op.getExclusive() ? P::slt : P::sle);
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, type, adaptor.getInput(), init, maps, iterators,
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          Value i = linalg::IndexOp::create(b, l, axis);
+          Value j = linalg::IndexOp::create(b, l, rank);
+          Value keep = arith::CmpIOp::create(b, l, pred, j, i);
+          Value v = select(b, l, keep, args[0], zeroOf(b, l, args[0]));
+          Value sum = isInt(v)
+                          ? arith::AddIOp::create(b, l, args[1], v).getResult()
+                          : arith::AddFOp::create(b, l, args[1], v).getResult();
+          linalg::YieldOp::create(b, l, sum);
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+/// one_hot(i, v) => generic over the result { wrap(i[..]) == k ? v[1] : v[0] }
+/// with k the index along axis.
+struct OneHotLowering : OpConversionPattern<OneHotOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(OneHotOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    auto type = cast<RankedTensorType>(op.getType());
+    int64_t rank = type.getRank(), axis = op.getAxis(), depth = op.getDepth();
+    auto at = [&](int64_t i) -> Value {
+      return tensor::ExtractOp::create(
+          rewriter, loc, adaptor.getValues(),
+          ValueRange{arith::ConstantIndexOp::create(rewriter, loc, i)});
+    };
+    Value off = at(0), on = at(1);
+    SmallVector<AffineExpr> idxExprs;
+    for (int64_t d = 0; d < rank; ++d)
+      if (d != axis)
+        idxExprs.push_back(getAffineDimExpr(d, ctx));
+    SmallVector<AffineMap> maps = {
+        AffineMap::get(rank, 0, idxExprs, ctx),
+        AffineMap::getMultiDimIdentityMap(rank, ctx)};
+    SmallVector<utils::IteratorType> iterators(rank,
+                                               utils::IteratorType::parallel);
+    Value init =
+        emptyTensor(rewriter, loc, type.getShape(), type.getElementType());
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, type, adaptor.getIndices(), init, maps, iterators,
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          Value i = arith::IndexCastOp::create(b, l, b.getIndexType(), args[0]);
+          Value zero = arith::ConstantIndexOp::create(b, l, 0);
+          Value wrapped = select(
+              b, l,
+              arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, i, zero),
+              arith::AddIOp::create(
+                  b, l, i, arith::ConstantIndexOp::create(b, l, depth)),
+              i);
+          Value hit =
+              arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, wrapped,
+                                    linalg::IndexOp::create(b, l, axis));
+          linalg::YieldOp::create(b, l, select(b, l, hit, on, off));
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
 /// add(a, b) => generic with broadcasting maps { a + b }, and the other
 /// binary ops alike; |FloatOp| on floats, |IntOp| (signed) on integers.
 template <typename SourceOp, typename FloatOp, typename IntOp>
@@ -881,18 +1006,20 @@ void populateLowerMathPatterns(RewritePatternSet &patterns) {
            UnaryLowering<TanhOp>, UnaryLowering<ExpOp>, UnaryLowering<LogOp>,
            UnaryLowering<SqrtOp>, UnaryLowering<NegOp>, UnaryLowering<AbsOp>>(
           ctx);
-  patterns.add<
-      UnaryLowering<ReciprocalOp>, UnaryLowering<FloorOp>,
-      UnaryLowering<CeilOp>, UnaryLowering<RoundOp>, UnaryLowering<SignOp>,
-      UnaryLowering<ErfOp>, UnaryLowering<SinOp>, UnaryLowering<CosOp>,
-      UnaryLowering<TanOp>, UnaryLowering<AsinOp>, UnaryLowering<AcosOp>,
-      UnaryLowering<AtanOp>, UnaryLowering<SinhOp>, UnaryLowering<CoshOp>,
-      UnaryLowering<AsinhOp>, UnaryLowering<AcoshOp>, UnaryLowering<AtanhOp>,
-      UnaryLowering<SoftplusOp>, UnaryLowering<SoftsignOp>,
-      UnaryLowering<HardSwishOp>, UnaryLowering<EluOp>, UnaryLowering<SeluOp>,
-      UnaryLowering<CeluOp>, UnaryLowering<LeakyReluOp>,
-      UnaryLowering<HardSigmoidOp>, UnaryLowering<ThresholdedReluOp>,
-      UnaryLowering<ShrinkOp>, UnaryLowering<ClipOp>>(ctx);
+  patterns
+      .add<UnaryLowering<ReciprocalOp>, UnaryLowering<FloorOp>,
+           UnaryLowering<CeilOp>, UnaryLowering<RoundOp>, UnaryLowering<SignOp>,
+           UnaryLowering<ErfOp>, UnaryLowering<SinOp>, UnaryLowering<CosOp>,
+           UnaryLowering<TanOp>, UnaryLowering<AsinOp>, UnaryLowering<AcosOp>,
+           UnaryLowering<AtanOp>, UnaryLowering<SinhOp>, UnaryLowering<CoshOp>,
+           UnaryLowering<AsinhOp>, UnaryLowering<AcoshOp>,
+           UnaryLowering<AtanhOp>, UnaryLowering<SoftplusOp>,
+           UnaryLowering<SoftsignOp>, UnaryLowering<HardSwishOp>,
+           UnaryLowering<EluOp>, UnaryLowering<SeluOp>, UnaryLowering<CeluOp>,
+           UnaryLowering<LeakyReluOp>, UnaryLowering<HardSigmoidOp>,
+           UnaryLowering<ThresholdedReluOp>, UnaryLowering<ShrinkOp>,
+           UnaryLowering<ClipOp>, UnaryLowering<GeluOp>>(ctx);
+  patterns.add<CumSumLowering, OneHotLowering>(ctx);
   patterns.add<BinaryLowering<AddOp, arith::AddFOp, arith::AddIOp>,
                BinaryLowering<SubOp, arith::SubFOp, arith::SubIOp>,
                BinaryLowering<MulOp, arith::MulFOp, arith::MulIOp>,

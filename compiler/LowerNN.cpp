@@ -234,6 +234,45 @@ struct BatchNormLowering : OpConversionPattern<BatchNormOp> {
   }
 };
 
+/// Mean and 1 / sqrt(biased variance + eps) of |x| over |axes|, both with
+/// the reduced dimensions kept at size 1.
+std::pair<Value, Value> meanAndRstd(OpBuilder &b, Location loc, Value x,
+                                    ArrayRef<int64_t> axes, double eps) {
+  auto type = cast<RankedTensorType>(x.getType());
+  int64_t count = 1;
+  for (int64_t d : axes)
+    count *= type.getDimSize(d);
+  auto add = [](OpBuilder &nb, Location l, Value acc, ValueRange in) -> Value {
+    return arith::AddFOp::create(nb, l, acc, in[0]);
+  };
+  Value sum = reduceOver(b, loc, x, axes, true, 0.0, add);
+  auto statsType = cast<RankedTensorType>(sum.getType());
+  Value mean = elementwise(
+      b, loc, sum, statsType,
+      [&](OpBuilder &nb, Location l, ValueRange in) -> Value {
+        return arith::DivFOp::create(
+            nb, l, in[0], floatConstant(nb, l, in[0].getType(), double(count)));
+      });
+  Value squares = reduceOver(
+      b, loc, {x, mean}, axes, true, 0.0,
+      [](OpBuilder &nb, Location l, Value acc, ValueRange in) -> Value {
+        Value c = arith::SubFOp::create(nb, l, in[0], in[1]);
+        return arith::AddFOp::create(nb, l, acc,
+                                     arith::MulFOp::create(nb, l, c, c));
+      });
+  Value rstd =
+      elementwise(b, loc, squares, statsType,
+                  [&](OpBuilder &nb, Location l, ValueRange in) -> Value {
+                    Type t = in[0].getType();
+                    Value var = arith::DivFOp::create(
+                        nb, l, in[0], floatConstant(nb, l, t, double(count)));
+                    Value v = arith::AddFOp::create(
+                        nb, l, var, floatConstant(nb, l, t, eps));
+                    return math::RsqrtOp::create(nb, l, v);
+                  });
+  return {mean, rstd};
+}
+
 /// layer_norm(x) => mean = sum(x) / n; rstd = 1 / sqrt(sum((x - mean)^2) / n
 /// + eps); y = (x - mean) * rstd * scale + bias, over dims [axis, rank).
 struct LayerNormLowering : OpConversionPattern<LayerNormOp> {
@@ -245,41 +284,10 @@ struct LayerNormLowering : OpConversionPattern<LayerNormOp> {
     Location loc = op.getLoc();
     Value x = adaptor.getInput();
     auto type = cast<RankedTensorType>(x.getType());
-    auto statsType = cast<RankedTensorType>(op.getMean().getType());
-    SmallVector<int64_t> axes;
-    int64_t count = 1;
-    for (int64_t d = op.getAxis(); d < type.getRank(); ++d) {
-      axes.push_back(d);
-      count *= type.getDimSize(d);
-    }
-    auto add = [](OpBuilder &b, Location l, Value acc, ValueRange in) -> Value {
-      return arith::AddFOp::create(b, l, acc, in[0]);
-    };
-    Value sum = reduceOver(rewriter, loc, x, axes, true, 0.0, add);
-    Value mean = elementwise(
-        rewriter, loc, sum, statsType,
-        [&](OpBuilder &b, Location l, ValueRange in) -> Value {
-          return arith::DivFOp::create(
-              b, l, in[0], floatConstant(b, l, in[0].getType(), double(count)));
-        });
-    Value squares = reduceOver(
-        rewriter, loc, {x, mean}, axes, true, 0.0,
-        [](OpBuilder &b, Location l, Value acc, ValueRange in) -> Value {
-          Value c = arith::SubFOp::create(b, l, in[0], in[1]);
-          return arith::AddFOp::create(b, l, acc,
-                                       arith::MulFOp::create(b, l, c, c));
-        });
-    double eps = op.getEpsilon().convertToDouble();
-    Value rstd =
-        elementwise(rewriter, loc, squares, statsType,
-                    [&](OpBuilder &b, Location l, ValueRange in) -> Value {
-                      Type t = in[0].getType();
-                      Value var = arith::DivFOp::create(
-                          b, l, in[0], floatConstant(b, l, t, double(count)));
-                      Value v = arith::AddFOp::create(
-                          b, l, var, floatConstant(b, l, t, eps));
-                      return math::RsqrtOp::create(b, l, v);
-                    });
+    auto axes =
+        llvm::to_vector(llvm::seq<int64_t>(op.getAxis(), type.getRank()));
+    auto [mean, rstd] =
+        meanAndRstd(rewriter, loc, x, axes, op.getEpsilon().convertToDouble());
     SmallVector<Value> inputs = {x, mean, rstd, adaptor.getScale()};
     if (adaptor.getBias())
       inputs.push_back(adaptor.getBias());
@@ -293,6 +301,46 @@ struct LayerNormLowering : OpConversionPattern<LayerNormOp> {
                                        : s;
                           });
     rewriter.replaceOp(op, {y, mean, rstd});
+    return success();
+  }
+};
+
+/// group_norm(x) => x viewed as N x G x K; mean and 1 / sqrt(var + eps) over
+/// K; normalized, viewed back, then { y * scale[c] + bias[c] }.
+struct GroupNormLowering : OpConversionPattern<GroupNormOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(GroupNormOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getInput();
+    auto type = cast<RankedTensorType>(x.getType());
+    int64_t n = type.getDimSize(0), groups = op.getGroups();
+    int64_t k = type.getNumElements() / (n * groups);
+    Value grouped = reshapeTensor(rewriter, loc, x, {n, groups, k});
+    auto [mean, rstd] = meanAndRstd(rewriter, loc, grouped, {2},
+                                    op.getEpsilon().convertToDouble());
+    auto groupedType = cast<RankedTensorType>(grouped.getType());
+    Value normalized = elementwise(
+        rewriter, loc, {grouped, mean, rstd}, groupedType,
+        [](OpBuilder &b, Location l, ValueRange in) -> Value {
+          return arith::MulFOp::create(
+              b, l, arith::SubFOp::create(b, l, in[0], in[1]), in[2]);
+        });
+    Value y = reshapeTensor(rewriter, loc, normalized, type.getShape());
+    SmallVector<int64_t> perChannel(type.getRank() - 1, 1);
+    perChannel[0] = type.getDimSize(1);
+    Value scale = reshapeTensor(rewriter, loc, adaptor.getScale(), perChannel);
+    Value bias = reshapeTensor(rewriter, loc, adaptor.getBias(), perChannel);
+    y = elementwise(rewriter, loc, {y, scale, bias}, type,
+                    [](OpBuilder &b, Location l, ValueRange in) -> Value {
+                      return arith::AddFOp::create(
+                          b, l, arith::MulFOp::create(b, l, in[0], in[1]),
+                          in[2]);
+                    });
+    rewriter.replaceOp(op, {y, reshapeTensor(rewriter, loc, mean, {n, groups}),
+                            reshapeTensor(rewriter, loc, rstd, {n, groups})});
     return success();
   }
 };
@@ -505,8 +553,9 @@ struct SoftmaxLowering : OpConversionPattern<SourceOp> {
 
 void populateLowerNNPatterns(RewritePatternSet &patterns) {
   patterns.add<Conv2dLowering, ConvTranspose2dLowering, BatchNormLowering,
-               LayerNormLowering, MaxPool2dLowering, AvgPool2dLowering,
-               AdaptiveAvgPool2dLowering, SoftmaxLowering<SoftmaxOp, false>,
+               LayerNormLowering, GroupNormLowering, MaxPool2dLowering,
+               AvgPool2dLowering, AdaptiveAvgPool2dLowering,
+               SoftmaxLowering<SoftmaxOp, false>,
                SoftmaxLowering<LogSoftmaxOp, true>>(patterns.getContext());
 }
 

@@ -44,7 +44,43 @@ struct TransposeLowering : OpConversionPattern<TransposeOp> {
   }
 };
 
-/// pad(x) => tensor.pad(x) with the constant value.
+/// The input coordinate read for output coordinate |d| (padded by |low|
+/// in front of |n| elements) under a non-constant pad |mode|.
+Value sourceIndex(OpBuilder &b, Location l, int64_t d, int64_t low, int64_t n,
+                  PadMode mode) {
+  Value i = arith::SubIOp::create(b, l, linalg::IndexOp::create(b, l, d),
+                                  arith::ConstantIndexOp::create(b, l, low));
+  Value zero = arith::ConstantIndexOp::create(b, l, 0);
+  Value last = arith::ConstantIndexOp::create(b, l, n - 1);
+  using P = arith::CmpIPredicate;
+  switch (mode) {
+  case PadMode::edge:
+    return arith::MaxSIOp::create(b, l, arith::MinSIOp::create(b, l, i, last),
+                                  zero);
+  case PadMode::wrap: {
+    Value size = arith::ConstantIndexOp::create(b, l, n);
+    Value r = arith::RemSIOp::create(b, l, i, size);
+    return arith::SelectOp::create(b, l,
+                                   arith::CmpIOp::create(b, l, P::slt, r, zero),
+                                   arith::AddIOp::create(b, l, r, size), r);
+  }
+  default: {
+    // reflect: -i below the start, 2 (n - 1) - i past the end.
+    Value neg = arith::SubIOp::create(b, l, zero, i);
+    Value below = arith::CmpIOp::create(b, l, P::slt, i, zero);
+    Value j = arith::SelectOp::create(b, l, below, neg, i);
+    Value twice = arith::ConstantIndexOp::create(b, l, 2 * (n - 1));
+    Value above = arith::CmpIOp::create(b, l, P::sgt, j, last);
+    return arith::SelectOp::create(b, l, above,
+                                   arith::SubIOp::create(b, l, twice, j), j);
+  }
+  }
+}
+
+/// pad(x) => tensor.pad(x) with the constant value; reflect/// pad(x) =>
+/// tensor.pad(x) with the constant value; reflect / edge / wrap
+/// => generic over the result { x[map(i - low)] } with each coordinate
+/// mirrored, clamped or wrapped into range.
 struct PadLowering : OpConversionPattern<PadOp> {
   using OpConversionPattern::OpConversionPattern;
 
@@ -53,6 +89,29 @@ struct PadLowering : OpConversionPattern<PadOp> {
                   ConversionPatternRewriter &rewriter) const override {
     ArrayRef<int64_t> pads = op.getPads();
     size_t rank = pads.size() / 2;
+    PadMode mode = op.getMode();
+    if (mode != PadMode::constant) {
+      Value x = adaptor.getInput();
+      auto xType = cast<RankedTensorType>(x.getType());
+      auto type = cast<RankedTensorType>(op.getType());
+      Value init = emptyTensor(rewriter, op.getLoc(), type.getShape(),
+                               type.getElementType());
+      auto generic = linalg::GenericOp::create(
+          rewriter, op.getLoc(), type, ValueRange{}, init,
+          ArrayRef<AffineMap>{
+              AffineMap::getMultiDimIdentityMap(rank, rewriter.getContext())},
+          SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+          [&](OpBuilder &b, Location l, ValueRange) {
+            SmallVector<Value> coords;
+            for (size_t d = 0; d < rank; ++d)
+              coords.push_back(
+                  sourceIndex(b, l, d, pads[d], xType.getDimSize(d), mode));
+            linalg::YieldOp::create(
+                b, l, tensor::ExtractOp::create(b, l, x, coords).getResult());
+          });
+      rewriter.replaceOp(op, generic.getResult(0));
+      return success();
+    }
     rewriter.replaceOp(op,
                        padTensor(rewriter, op.getLoc(), adaptor.getInput(),
                                  pads.take_front(rank), pads.drop_front(rank),

@@ -21,6 +21,9 @@ using namespace mlir;
 namespace lathe {
 
 Value floatConstant(OpBuilder &b, Location loc, Type type, double value) {
+  if (isa<IntegerType>(type))
+    return arith::ConstantOp::create(b, loc,
+                                     b.getIntegerAttr(type, int64_t(value)));
   return arith::ConstantOp::create(b, loc, b.getFloatAttr(type, value));
 }
 

@@ -7,7 +7,7 @@
 
 namespace lathe {
 
-/// Scalar float constant of type |type|.
+/// Scalar constant of float type |type| (or integer type, |value| truncated).
 mlir::Value floatConstant(mlir::OpBuilder &b, mlir::Location loc,
                           mlir::Type type, double value);
 

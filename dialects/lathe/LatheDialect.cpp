@@ -463,6 +463,62 @@ LogicalResult LayerNormOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
+LogicalResult GroupNormOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &results) {
+  RankedTensorType x = rankedType(adaptor.getInput());
+  int64_t groups = adaptor.getGroups();
+  if (x.getRank() < 2)
+    return fail(loc, "lathe.group_norm expected an N x C x ... input, got "
+                     "rank " +
+                         Twine(x.getRank()));
+  int64_t channels = x.getDimSize(1);
+  if (groups <= 0 || channels % groups != 0)
+    return fail(loc, "lathe.group_norm expected groups dividing the " +
+                         Twine(channels) + " channels, got " + Twine(groups));
+  for (Value v : {adaptor.getScale(), adaptor.getBias()}) {
+    RankedTensorType t = rankedType(v);
+    if (t.getRank() != 1 || t.getDimSize(0) != channels ||
+        t.getElementType() != x.getElementType())
+      return fail(loc, "lathe.group_norm expected scale and bias of " +
+                           Twine(channels) + " elements of the input's type");
+  }
+  auto statsType =
+      RankedTensorType::get({x.getDimSize(0), groups}, x.getElementType());
+  results.append({x, statsType, statsType});
+  return success();
+}
+
+LogicalResult OneHotOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &results) {
+  RankedTensorType idx = rankedType(adaptor.getIndices());
+  RankedTensorType values = rankedType(adaptor.getValues());
+  int64_t axis = adaptor.getAxis(), depth = adaptor.getDepth();
+  if (values.getNumElements() != 2 || values.getRank() != 1)
+    return fail(loc, "lathe.one_hot expected values [off, on] of 2 elements");
+  if (depth <= 0)
+    return fail(loc,
+                "lathe.one_hot expected a positive depth, got " + Twine(depth));
+  if (axis < 0 || axis > idx.getRank())
+    return fail(loc, "lathe.one_hot expected axis in [0, " +
+                         Twine(idx.getRank()) + "], got " + Twine(axis));
+  SmallVector<int64_t> shape(idx.getShape());
+  shape.insert(shape.begin() + axis, depth);
+  results.push_back(RankedTensorType::get(shape, values.getElementType()));
+  return success();
+}
+
+LogicalResult CumSumOp::verify() {
+  int64_t rank = getInput().getType().getRank();
+  if (getAxis() < 0 || getAxis() >= rank)
+    return emitOpError("expected axis in [0, ")
+           << rank << "), got " << getAxis();
+  return success();
+}
+
 LogicalResult MaxPool2dOp::inferReturnTypes(MLIRContext *,
                                             std::optional<Location> loc,
                                             Adaptor adaptor,
@@ -600,6 +656,14 @@ LogicalResult PadOp::inferReturnTypes(MLIRContext *,
   for (int64_t d = 0; d < rank; ++d) {
     if (pads[d] < 0 || pads[d + rank] < 0)
       return fail(loc, "lathe.pad expected non-negative pads");
+    int64_t most = std::max(pads[d], pads[d + rank]), n = x.getDimSize(d);
+    PadMode mode = adaptor.getMode();
+    if ((mode == PadMode::reflect && most >= n) ||
+        (mode == PadMode::wrap && most > n) ||
+        (mode != PadMode::constant && n == 0))
+      return fail(loc, "lathe.pad " + stringifyPadMode(mode) + " pads of " +
+                           Twine(most) + " do not fit dimension " + Twine(d) +
+                           " of size " + Twine(n));
     shape[d] += pads[d] + pads[d + rank];
   }
   results.push_back(RankedTensorType::get(shape, x.getElementType()));

@@ -408,6 +408,56 @@ def Lathe_ClipOp : Lathe_ActivationOp<"clip"> {
   let results = (outs Lathe_NumericTensor:$result);
 }
 
+// gelu(x) = x * Phi(x), or the tanh approximation
+def Lathe_GeluOp : Lathe_ActivationOp<"gelu"> {
+  let summary = "Gaussian error linear unit, element-wise";
+  let description = [{
+    `torch.nn.GELU(approximate)`: `0.5 x (1 + erf(x / sqrt 2))`, or with
+    `tanh` set `0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3)))`.
+    ```mlir
+    %y = lathe.gelu %x {tanh} : tensor<8xf32>
+    ```
+  }];
+  let arguments = (ins Lathe_FloatTensor:$input, UnitAttr:$tanh);
+}
+
+// cumsum(x)[.., i, ..] = sum over j <= i (j < i exclusive; j >= i reverse)
+def Lathe_CumSumOp : Lathe_Op<"cumsum", [SameOperandsAndResultType]> {
+  let summary = "cumulative sum along an axis";
+  let description = [{
+    `torch.cumsum(x, axis)`; `exclusive` leaves the current element out,
+    `reverse` sums from the end. ```mlir
+    %y = lathe.cumsum %x {axis = 1 : i64, reverse} : tensor<2x8xf32>
+    ```
+  }];
+  let arguments = (ins Lathe_NumericTensor:$input, I64Attr:$axis,
+                   UnitAttr:$exclusive, UnitAttr:$reverse);
+  let results = (outs Lathe_NumericTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+// one_hot(i, [off, on])[.., k, ..] = wrap(i[..]) == k ? on : off
+def Lathe_OneHotOp : Lathe_Op<"one_hot", [InferTypeOpAdaptor]> {
+  let summary = "one-hot encoding of class indices";
+  let description = [{
+    `torch.nn.functional.one_hot`, generalized as ONNX OneHot: a new
+    dimension of size `depth` at `axis` of the result; `values` holds
+    `[off, on]`. Negative indices count from `depth`; indices outside
+    `[-depth, depth)` give an all-`off` row. ```mlir
+    %y = lathe.one_hot %i, %v {axis = 1 : i64, depth = 10 : i64}
+        : (tensor<4xi64>, tensor<2xf32>) -> tensor<4x10xf32>
+    ```
+  }];
+  let arguments = (ins RankedTensorOf<[I32, I64]>:$indices,
+                   Lathe_NumericTensor:$values, I64Attr:$depth, I64Attr:$axis);
+  let results = (outs Lathe_NumericTensor:$result);
+  let assemblyFormat = [{
+    $indices `,` $values attr-dict `:` `(` type($indices) `,` type($values)
+    `)` `->` type($result)
+  }];
+}
+
 class Lathe_BinaryOp<string mnemonic, list<Trait> traits = [],
                      Type tensor = Lathe_NumericTensor>
     : Lathe_Op<mnemonic, !listconcat(traits, [InferTypeOpAdaptor])> {
@@ -775,6 +825,28 @@ def Lathe_LayerNormOp : Lathe_Op<"layer_norm", [InferTypeOpAdaptor]> {
                        "functional-type(operands, results)";
 }
 
+def Lathe_GroupNormOp : Lathe_Op<"group_norm", [InferTypeOpAdaptor]> {
+  let summary = "group normalization (instance normalization at groups = C)";
+  let description = [{
+    `torch.nn.GroupNorm(groups, C, eps)` / `torch.nn.InstanceNorm*d(affine)`:
+    the channels of an `N x C x ...` input split into `groups` groups; each
+    (sample, group) is normalized by its own mean and (biased) variance, then
+    scaled and shifted per channel. Also returns the `N x groups` mean and
+    1 / sqrt(var + epsilon). ```mlir
+    %y, %m, %r = lathe.group_norm %x, %scale, %bias {groups = 2 : i64}
+        : (tensor<1x4x8x8xf32>, tensor<4xf32>, tensor<4xf32>)
+        -> (tensor<1x4x8x8xf32>, tensor<1x2xf32>, tensor<1x2xf32>)
+    ```
+  }];
+  let arguments = (ins Lathe_FloatTensor:$input, Lathe_FloatTensor:$scale,
+                   Lathe_FloatTensor:$bias, I64Attr:$groups,
+                   DefaultValuedAttr<F32Attr, "1e-5">:$epsilon);
+  let results = (outs Lathe_FloatTensor:$result, Lathe_FloatTensor:$mean,
+                 Lathe_FloatTensor:$inv_std_dev);
+  let assemblyFormat = "$input `,` $scale `,` $bias attr-dict `:` "
+                       "functional-type(operands, results)";
+}
+
 // max_pool2d(x)[n, c, oh, ow] = max_{kh, kw} x[n, c, oh*s0 + kh*d0 - p_top, ow*s1 + kw*d1 - p_left]
 def Lathe_MaxPool2dOp : Lathe_Op<"max_pool2d", [InferTypeOpAdaptor]> {
   let summary = "2-D max pooling over an NCHW input";
@@ -943,19 +1015,31 @@ def Lathe_ExpandOp : Lathe_Op<"expand"> {
 }
 
 // pad(x)[i] = x[i - low] inside, value outside
+def Lathe_PadModeAttr : I64EnumAttr<"PadMode", "how padding is filled", [
+    I64EnumAttrCase<"constant", 0>, I64EnumAttrCase<"reflect", 1>,
+    I64EnumAttrCase<"edge", 2>, I64EnumAttrCase<"wrap", 3>]> {
+  let cppNamespace = "::lathe";
+}
+
 def Lathe_PadOp : Lathe_Op<"pad", [InferTypeOpAdaptor]> {
-  let summary = "constant padding of every dimension";
+  let summary = "padding of every dimension";
   let description = [{
-    `torch.nn.functional.pad(mode="constant")`. `pads` holds the low pads of
-    every dimension, then the high pads (ONNX order); all are non-negative.
+    `torch.nn.functional.pad` with mode `constant` (0, the default: `value`),
+    `reflect` (1: mirrored without repeating the edge; pads below the
+    dimension's size), `edge` (2: `replicate`) or `wrap` (3: `circular`; pads
+    up to the dimension's size). `pads` holds the low pads of every
+    dimension, then the high pads (ONNX order); all are non-negative.
     ```mlir
     %y = lathe.pad %x {pads = array<i64: 0, 0, 1, 1, 0, 0, 1, 1>, value = 0.0 : f64}
         : tensor<1x3x4x4xf32> -> tensor<1x3x6x6xf32>
+    %z = lathe.pad %x {mode = 1 : i64, pads = array<i64: 0, 0, 1, 1, 0, 0, 1, 1>}
+        : tensor<1x3x4x4xf32> -> tensor<1x3x6x6xf32>
     ```
   }];
-  let arguments = (ins Lathe_FloatTensor:$input, DenseI64ArrayAttr:$pads,
-                   DefaultValuedAttr<F64Attr, "0.0">:$value);
-  let results = (outs Lathe_FloatTensor:$result);
+  let arguments = (ins Lathe_NumericTensor:$input, DenseI64ArrayAttr:$pads,
+                   DefaultValuedAttr<F64Attr, "0.0">:$value,
+                   DefaultValuedAttr<Lathe_PadModeAttr, "::lathe::PadMode::constant">:$mode);
+  let results = (outs Lathe_NumericTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
 }
 

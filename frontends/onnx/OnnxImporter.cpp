@@ -15,6 +15,7 @@
 
 #include "onnx/onnx_pb.h"
 
+#include <cmath>
 #include <cstring>
 #include <functional>
 #include <set>
@@ -163,6 +164,26 @@ public:
   /// Gather / GatherElements of run-time data along |axis|.
   LogicalResult gatherAtRunTime(const NodeProto &node, int64_t axis);
   LogicalResult nllLoss(const NodeProto &node);
+  LogicalResult range(const NodeProto &node);
+  LogicalResult eyeLike(const NodeProto &node);
+  LogicalResult cumSum(const NodeProto &node);
+  LogicalResult oneHot(const NodeProto &node);
+  LogicalResult hardmax(const NodeProto &node);
+  LogicalResult tile(const NodeProto &node);
+  LogicalResult depthToSpace(const NodeProto &node);
+  LogicalResult instanceNorm(const NodeProto &node);
+  LogicalResult groupNorm(const NodeProto &node);
+  LogicalResult meanVarianceNorm(const NodeProto &node);
+  LogicalResult globalMaxPool(const NodeProto &node);
+  LogicalResult gelu(const NodeProto &node);
+  /// group_norm of |x| with per-channel |scale| and |bias| (epsilon from the
+  /// node); its first result.
+  FailureOr<Value> finishGroupNorm(const NodeProto &node, Value x, Value scale,
+                                   Value bias, int64_t groups);
+  /// |axis| in [-rank, rank) made non-negative; an error naming |node|
+  /// otherwise.
+  FailureOr<int64_t> resolveAxis(const NodeProto &node, int64_t axis,
+                                 int64_t rank);
   LogicalResult softmaxCrossEntropy(const NodeProto &node);
   /// NegativeLogLikelihoodLoss on log-probabilities |logp| (shared by
   /// SoftmaxCrossEntropyLoss).
@@ -591,6 +612,21 @@ FailureOr<Model> Importer::run() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult Importer::unary(const NodeProto &node) {
+  const std::string &opType = node.op_type();
+  if ((opType == "Neg" || opType == "Abs") && hasInput(node, 0) &&
+      isConstant(node.input(0))) {
+    // Shape arithmetic on int64 compile-time values stays compile-time.
+    const TensorValue &v = constants[node.input(0)];
+    if (v.dtype == DType::I64) {
+      TensorValue out = v;
+      for (int64_t i = 0; i < v.numElements(); ++i) {
+        int64_t r = opType == "Neg" ? -v.intAt(i) : std::abs(v.intAt(i));
+        std::memcpy(out.bytes.data() + i * 8, &r, 8);
+      }
+      setConstant(node, 0, std::move(out));
+      return success();
+    }
+  }
   auto x = input(node, 0);
   if (failed(x))
     return failure();
@@ -1716,22 +1752,25 @@ LogicalResult Importer::pad(const NodeProto &node) {
   auto x = input(node, 0);
   if (failed(x))
     return failure();
-  std::string mode = stringAttr(node, "mode", "constant");
-  if (mode != "constant")
-    return error(node) << "mode '" << mode
-                       << "' is not supported yet (only constant)";
-  int64_t rank = cast<RankedTensorType>(x->getType()).getRank();
-  SmallVector<int64_t> pads;
+  std::string modeName = stringAttr(node, "mode", "constant");
+  std::optional<PadMode> mode = symbolizePadMode(modeName);
+  if (!mode)
+    return error(node) << "mode '" << modeName
+                       << "' is not constant, reflect, edge or wrap";
+  auto type = cast<RankedTensorType>(x->getType());
+  int64_t rank = type.getRank();
+  SmallVector<int64_t> given;
   double value = 0.0;
+  SmallVector<int64_t> axes;
   if (opset < 11) {
-    pads = intsAttr(node, "pads").value_or(SmallVector<int64_t>());
+    given = intsAttr(node, "pads").value_or(SmallVector<int64_t>());
     value = floatAttr(node, "value", 0.0f);
   } else {
     const TensorValue *p = constantInput(node, 1, "pads");
     if (!p)
       return failure();
     for (int64_t i = 0; i < p->numElements(); ++i)
-      pads.push_back(p->intAt(i));
+      given.push_back(p->intAt(i));
     if (hasInput(node, 2)) {
       const TensorValue *v = constantInput(node, 2, "constant_value");
       if (!v)
@@ -1739,18 +1778,47 @@ LogicalResult Importer::pad(const NodeProto &node) {
       if (v->numElements() > 0)
         value = v->floatAt(0);
     }
-    if (hasInput(node, 3))
-      return error(node) << "the axes input is not supported yet";
+    if (hasInput(node, 3)) {
+      const TensorValue *a = constantInput(node, 3, "axes");
+      if (!a)
+        return failure();
+      for (int64_t i = 0; i < a->numElements(); ++i) {
+        auto axis = resolveAxis(node, a->intAt(i), rank);
+        if (failed(axis))
+          return failure();
+        axes.push_back(*axis);
+      }
+    }
   }
-  if (int64_t(pads.size()) != 2 * rank)
-    return error(node) << "expected " << 2 * rank << " pads, got "
-                       << pads.size();
-  if (llvm::any_of(pads, [](int64_t p) { return p < 0; }))
-    return error(node) << "negative pads (cropping) are not supported yet";
-  auto y = build<PadOp>(node, *x, b.getDenseI64ArrayAttr(pads),
-                        b.getF64FloatAttr(value));
+  if (axes.empty())
+    axes = llvm::to_vector(llvm::seq<int64_t>(0, rank));
+  int64_t n = axes.size();
+  if (int64_t(given.size()) != 2 * n)
+    return error(node) << "expected " << 2 * n << " pads, got " << given.size();
+  // Positive pads pad; negative ones crop afterwards.
+  SmallVector<int64_t> pads(2 * rank, 0), starts(rank, 0),
+      sizes(type.getShape()), steps(rank, 1);
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t d = axes[i], lo = given[i], hi = given[i + n];
+    pads[d] = std::max<int64_t>(lo, 0);
+    pads[d + rank] = std::max<int64_t>(hi, 0);
+    starts[d] = std::max<int64_t>(-lo, 0);
+    sizes[d] += lo + hi;
+    if (sizes[d] <= 0)
+      return error(node) << "pads crop dimension " << d << " to nothing";
+  }
+  auto y =
+      build<PadOp>(node, *x, b.getDenseI64ArrayAttr(pads),
+                   b.getF64FloatAttr(value), PadModeAttr::get(&ctx, *mode));
   if (failed(y))
     return failure();
+  if (llvm::any_of(given, [](int64_t p) { return p < 0; })) {
+    y = build<SliceOp>(node, *y, b.getDenseI64ArrayAttr(starts),
+                       b.getDenseI64ArrayAttr(sizes),
+                       b.getDenseI64ArrayAttr(steps));
+    if (failed(y))
+      return failure();
+  }
   setOutput(node, 0, *y);
   return success();
 }
@@ -2156,6 +2224,450 @@ LogicalResult Importer::expand(const NodeProto &node) {
 }
 
 //===----------------------------------------------------------------------===//
+// Creation, indexing and rearrangement
+//===----------------------------------------------------------------------===//
+
+FailureOr<int64_t> Importer::resolveAxis(const NodeProto &node, int64_t axis,
+                                         int64_t rank) {
+  if (axis < -rank || axis >= rank) {
+    error(node) << "axis " << axis << " is out of range for rank " << rank;
+    return failure();
+  }
+  return axis < 0 ? axis + rank : axis;
+}
+
+/// Appends |v| to |t| converted to |t|'s element type.
+static void appendElement(TensorValue &t, double f, int64_t i) {
+  auto put = [&](auto x) {
+    const char *p = reinterpret_cast<const char *>(&x);
+    t.bytes.insert(t.bytes.end(), p, p + sizeof(x));
+  };
+  switch (t.dtype) {
+  case DType::F32:
+    put(float(f));
+    break;
+  case DType::F64:
+    put(f);
+    break;
+  case DType::I32:
+    put(int32_t(i));
+    break;
+  case DType::I64:
+    put(i);
+    break;
+  case DType::I8:
+    put(int8_t(i));
+    break;
+  case DType::U8:
+    put(uint8_t(i));
+    break;
+  case DType::Bool:
+    put(uint8_t(i != 0));
+    break;
+  }
+}
+
+static bool isFloatDType(DType d) { return d == DType::F32 || d == DType::F64; }
+
+LogicalResult Importer::range(const NodeProto &node) {
+  const TensorValue *start = constantInput(node, 0, "start");
+  const TensorValue *limit = constantInput(node, 1, "limit");
+  const TensorValue *delta = constantInput(node, 2, "delta");
+  if (!start || !limit || !delta)
+    return failure();
+  if (start->numElements() != 1 || limit->numElements() != 1 ||
+      delta->numElements() != 1)
+    return error(node) << "start, limit and delta must be scalars";
+  TensorValue out;
+  out.dtype = start->dtype;
+  bool isFloat = isFloatDType(out.dtype);
+  double s = start->floatAt(0), l = limit->floatAt(0), d = delta->floatAt(0);
+  if (d == 0)
+    return error(node) << "delta must not be zero";
+  int64_t n = std::max<int64_t>(int64_t(std::ceil((l - s) / d)), 0);
+  if (n == 0)
+    return error(node) << "the range is empty; zero-size tensors are not "
+                          "supported yet";
+  out.shape = {n};
+  for (int64_t i = 0; i < n; ++i)
+    appendElement(out, s + double(i) * d,
+                  isFloat ? 0 : start->intAt(0) + i * delta->intAt(0));
+  setConstant(node, 0, std::move(out));
+  return success();
+}
+
+LogicalResult Importer::eyeLike(const NodeProto &node) {
+  auto shape = shapeOf(node, 0);
+  if (failed(shape))
+    return failure();
+  if (shape->size() != 2)
+    return error(node) << "expected a 2-D input, got rank " << shape->size();
+  TensorValue out;
+  if (const auto *attr = findAttr(node, "dtype")) {
+    auto d = dtypeFromOnnx(int(attr->i()));
+    if (!d)
+      return error(node) << llvm::toString(d.takeError());
+    out.dtype = *d;
+  } else if (isConstant(node.input(0))) {
+    out.dtype = constants[node.input(0)].dtype;
+  } else {
+    auto x = input(node, 0);
+    if (failed(x))
+      return failure();
+    Type elt = cast<RankedTensorType>(x->getType()).getElementType();
+    out.dtype = elt.isF64()         ? DType::F64
+                : elt.isInteger(64) ? DType::I64
+                : elt.isInteger(32) ? DType::I32
+                                    : DType::F32;
+  }
+  out.shape = {(*shape)[0], (*shape)[1]};
+  int64_t k = intAttr(node, "k", 0);
+  for (int64_t i = 0; i < out.shape[0]; ++i)
+    for (int64_t j = 0; j < out.shape[1]; ++j)
+      appendElement(out, j - i == k ? 1.0 : 0.0, j - i == k ? 1 : 0);
+  setConstant(node, 0, std::move(out));
+  return success();
+}
+
+LogicalResult Importer::cumSum(const NodeProto &node) {
+  auto x = input(node, 0);
+  const TensorValue *axisValue = constantInput(node, 1, "axis");
+  if (failed(x) || !axisValue)
+    return failure();
+  if (axisValue->numElements() != 1)
+    return error(node) << "axis must be a scalar";
+  auto axis = resolveAxis(node, axisValue->intAt(0),
+                          cast<RankedTensorType>(x->getType()).getRank());
+  if (failed(axis))
+    return failure();
+  auto y = finish(CumSumOp::create(b, loc, x->getType(), *x, *axis,
+                                   intAttr(node, "exclusive", 0) != 0,
+                                   intAttr(node, "reverse", 0) != 0));
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
+  return success();
+}
+
+LogicalResult Importer::oneHot(const NodeProto &node) {
+  auto indices = input(node, 0);
+  const TensorValue *depth = constantInput(node, 1, "depth");
+  auto values = input(node, 2);
+  if (failed(indices) || !depth || failed(values))
+    return failure();
+  if (depth->numElements() != 1)
+    return error(node) << "depth must be a scalar";
+  Value idx = *indices;
+  Type idxElt = cast<RankedTensorType>(idx.getType()).getElementType();
+  if (!idxElt.isInteger(32) && !idxElt.isInteger(64)) {
+    auto cast64 = castTo(node, idx, b.getI64Type());
+    if (failed(cast64))
+      return failure();
+    idx = *cast64;
+  }
+  int64_t rank = cast<RankedTensorType>(idx.getType()).getRank() + 1;
+  auto axis = resolveAxis(node, intAttr(node, "axis", -1), rank);
+  if (failed(axis))
+    return failure();
+  auto y =
+      build<OneHotOp>(node, idx, *values, int64_t(depth->floatAt(0)), *axis);
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
+  return success();
+}
+
+LogicalResult Importer::hardmax(const NodeProto &node) {
+  // hardmax(x) = one_hot(argmax(x, axis), dim, axis) with [0, 1].
+  auto x = input(node, 0);
+  if (failed(x))
+    return failure();
+  auto type = cast<RankedTensorType>(x->getType());
+  int64_t rank = type.getRank();
+  auto axis =
+      resolveAxis(node, intAttr(node, "axis", opset >= 13 ? -1 : 1), rank);
+  if (failed(axis))
+    return failure();
+  Value in = *x;
+  if (opset < 13) {
+    // Before opset 13 the input is coerced to 2-D at |axis|.
+    int64_t outer = 1;
+    for (int64_t d = 0; d < *axis; ++d)
+      outer *= type.getDimSize(d);
+    auto flat = buildReshape(in, {outer, type.getNumElements() / outer});
+    if (failed(flat))
+      return failure();
+    in = *flat;
+    *axis = 1;
+  }
+  auto inType = cast<RankedTensorType>(in.getType());
+  auto idx = build<ArgMaxOp>(node, in, b.getI64IntegerAttr(*axis),
+                             b.getBoolAttr(false), b.getBoolAttr(false));
+  if (failed(idx))
+    return failure();
+  Type elt = inType.getElementType();
+  auto valuesType = RankedTensorType::get({2}, elt);
+  Value values = ConstantOp::create(
+      b, loc,
+      DenseElementsAttr::get(valuesType,
+                             ArrayRef<Attribute>{b.getFloatAttr(elt, 0.0),
+                                                 b.getFloatAttr(elt, 1.0)}));
+  auto y = build<OneHotOp>(node, *idx, values, inType.getDimSize(*axis), *axis);
+  if (failed(y))
+    return failure();
+  auto out = buildReshape(*y, type.getShape());
+  if (failed(out))
+    return failure();
+  setOutput(node, 0, *out);
+  return success();
+}
+
+LogicalResult Importer::tile(const NodeProto &node) {
+  // tile(x, r) = reshape(expand(reshape(x, [1, d0, 1, d1, ...]),
+  //                             [r0, d0, r1, d1, ...]), [r0 d0, r1 d1, ...]).
+  auto x = input(node, 0);
+  const TensorValue *repeats = constantInput(node, 1, "repeats");
+  if (failed(x) || !repeats)
+    return failure();
+  auto type = cast<RankedTensorType>(x->getType());
+  if (repeats->numElements() != type.getRank())
+    return error(node) << "expected " << type.getRank() << " repeats, got "
+                       << repeats->numElements();
+  SmallVector<int64_t> interleaved, expanded, result;
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    int64_t r = repeats->intAt(d);
+    if (r < 1)
+      return error(node) << "repeats must be positive, got " << r;
+    interleaved.append({1, type.getDimSize(d)});
+    expanded.append({r, type.getDimSize(d)});
+    result.push_back(r * type.getDimSize(d));
+  }
+  auto lifted = buildReshape(*x, interleaved);
+  if (failed(lifted))
+    return failure();
+  auto wide = finish(ExpandOp::create(
+      b, loc, RankedTensorType::get(expanded, type.getElementType()), *lifted));
+  if (failed(wide))
+    return failure();
+  auto y = buildReshape(*wide, result);
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
+  return success();
+}
+
+LogicalResult Importer::depthToSpace(const NodeProto &node) {
+  // PixelShuffle / PixelUnshuffle: reshape, transpose, reshape.
+  auto x = input(node, 0);
+  if (failed(x))
+    return failure();
+  auto type = cast<RankedTensorType>(x->getType());
+  if (type.getRank() != 4)
+    return error(node) << "expected an NCHW input, got rank " << type.getRank();
+  int64_t bs = intAttr(node, "blocksize", 0);
+  int64_t n = type.getDimSize(0), c = type.getDimSize(1),
+          h = type.getDimSize(2), w = type.getDimSize(3);
+  SmallVector<int64_t> split, perm, out;
+  if (node.op_type() == "DepthToSpace") {
+    if (bs < 1 || c % (bs * bs) != 0)
+      return error(node) << "blocksize " << bs << " must divide the " << c
+                         << " channels twice";
+    std::string mode = stringAttr(node, "mode", "DCR");
+    if (mode == "DCR") {
+      split = {n, bs, bs, c / (bs * bs), h, w};
+      perm = {0, 3, 4, 1, 5, 2};
+    } else if (mode == "CRD") {
+      split = {n, c / (bs * bs), bs, bs, h, w};
+      perm = {0, 1, 4, 2, 5, 3};
+    } else {
+      return error(node) << "mode '" << mode << "' is not DCR or CRD";
+    }
+    out = {n, c / (bs * bs), h * bs, w * bs};
+  } else {
+    if (bs < 1 || h % bs != 0 || w % bs != 0)
+      return error(node) << "blocksize " << bs << " must divide the " << h
+                         << "x" << w << " spatial size";
+    split = {n, c, h / bs, bs, w / bs, bs};
+    perm = {0, 3, 5, 1, 2, 4};
+    out = {n, c * bs * bs, h / bs, w / bs};
+  }
+  auto blocks = buildReshape(*x, split);
+  if (failed(blocks))
+    return failure();
+  auto moved = build<TransposeOp>(node, *blocks, b.getDenseI64ArrayAttr(perm));
+  if (failed(moved))
+    return failure();
+  auto y = buildReshape(*moved, out);
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Normalization beyond batch and layer norm
+//===----------------------------------------------------------------------===//
+
+LogicalResult Importer::instanceNorm(const NodeProto &node) {
+  auto x = input(node, 0), scale = input(node, 1), bias = input(node, 2);
+  if (failed(x) || failed(scale) || failed(bias))
+    return failure();
+  auto type = cast<RankedTensorType>(x->getType());
+  if (type.getRank() < 3)
+    return error(node) << "expected an N x C x D1 ... input, got rank "
+                       << type.getRank();
+  auto y = finishGroupNorm(node, *x, *scale, *bias, type.getDimSize(1));
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
+  return success();
+}
+
+LogicalResult Importer::groupNorm(const NodeProto &node) {
+  auto x = input(node, 0), scale = input(node, 1), bias = input(node, 2);
+  if (failed(x) || failed(scale) || failed(bias))
+    return failure();
+  if (intAttr(node, "stash_type", 1) != 1)
+    return error(node) << "stash_type other than 1 (float32 statistics) is "
+                          "not supported";
+  auto type = cast<RankedTensorType>(x->getType());
+  int64_t groups = intAttr(node, "num_groups", 0);
+  if (type.getRank() < 2 || groups <= 0 || type.getDimSize(1) % groups != 0)
+    return error(node) << "num_groups " << groups
+                       << " must divide the channels of an N x C x ... input";
+  Value s = *scale, bi = *bias;
+  if (opset < 21) {
+    // Opsets 18-20 hold one scale and bias per group: repeat per channel.
+    int64_t per = type.getDimSize(1) / groups;
+    for (Value *v : {&s, &bi}) {
+      auto t = cast<RankedTensorType>(v->getType());
+      if (t.getRank() != 1 || t.getDimSize(0) != groups)
+        return error(node) << "expected scale and bias of " << groups
+                           << " elements (one per group)";
+      auto column = buildReshape(*v, {groups, 1});
+      if (failed(column))
+        return failure();
+      auto wide = finish(ExpandOp::create(
+          b, loc, RankedTensorType::get({groups, per}, t.getElementType()),
+          *column));
+      if (failed(wide))
+        return failure();
+      auto flat = buildReshape(*wide, {groups * per});
+      if (failed(flat))
+        return failure();
+      *v = *flat;
+    }
+  }
+  auto y = finishGroupNorm(node, *x, s, bi, groups);
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
+  return success();
+}
+
+FailureOr<Value> Importer::finishGroupNorm(const NodeProto &node, Value x,
+                                           Value scale, Value bias,
+                                           int64_t groups) {
+  auto type = cast<RankedTensorType>(x.getType());
+  auto stats = RankedTensorType::get({type.getDimSize(0), groups},
+                                     type.getElementType());
+  auto op =
+      GroupNormOp::create(b, loc, TypeRange{type, stats, stats}, x, scale, bias,
+                          b.getI64IntegerAttr(groups),
+                          b.getF32FloatAttr(floatAttr(node, "epsilon", 1e-5f)));
+  SmallVector<Type> inferred;
+  if (failed(GroupNormOp::inferReturnTypes(
+          &ctx, loc, op->getOperands(), op->getRawDictionaryAttrs(),
+          op->getPropertiesStorage(), op->getRegions(), inferred))) {
+    op->erase();
+    return failure();
+  }
+  return finish(op);
+}
+
+LogicalResult Importer::meanVarianceNorm(const NodeProto &node) {
+  // (x - mean) / (sqrt(mean((x - mean)^2)) + 1e-9) over axes (default 0,2,3).
+  auto x = input(node, 0);
+  if (failed(x))
+    return failure();
+  int64_t rank = cast<RankedTensorType>(x->getType()).getRank();
+  SmallVector<int64_t> axes;
+  for (int64_t a :
+       intsAttr(node, "axes").value_or(SmallVector<int64_t>{0, 2, 3})) {
+    auto r = resolveAxis(node, a, rank);
+    if (failed(r))
+      return failure();
+    axes.push_back(*r);
+  }
+  llvm::sort(axes);
+  axes.erase(std::unique(axes.begin(), axes.end()), axes.end());
+  auto axesAttr = b.getDenseI64ArrayAttr(axes);
+  auto keep = b.getBoolAttr(true);
+  auto mean = build<ReduceMeanOp>(node, *x, axesAttr, keep);
+  if (failed(mean))
+    return failure();
+  auto dev = build<SubOp>(node, *x, *mean);
+  if (failed(dev))
+    return failure();
+  auto sq = build<MulOp>(node, *dev, *dev);
+  if (failed(sq))
+    return failure();
+  auto var = build<ReduceMeanOp>(node, *sq, axesAttr, keep);
+  if (failed(var))
+    return failure();
+  auto sd = finish(SqrtOp::create(b, loc, *var));
+  if (failed(sd))
+    return failure();
+  Type elt = cast<RankedTensorType>(x->getType()).getElementType();
+  Value eps =
+      ConstantOp::create(b, loc,
+                         DenseElementsAttr::get(RankedTensorType::get({}, elt),
+                                                b.getFloatAttr(elt, 1e-9)));
+  auto den = build<AddOp>(node, *sd, eps);
+  if (failed(den))
+    return failure();
+  auto y = build<DivOp>(node, *dev, *den);
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
+  return success();
+}
+
+LogicalResult Importer::globalMaxPool(const NodeProto &node) {
+  auto x = input(node, 0);
+  if (failed(x))
+    return failure();
+  int64_t rank = cast<RankedTensorType>(x->getType()).getRank();
+  if (rank < 3)
+    return error(node) << "expected an N x C x D1 ... input, got rank " << rank;
+  auto axes = llvm::to_vector(llvm::seq<int64_t>(2, rank));
+  auto y = build<ReduceMaxOp>(node, *x, b.getDenseI64ArrayAttr(axes),
+                              b.getBoolAttr(true));
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
+  return success();
+}
+
+LogicalResult Importer::gelu(const NodeProto &node) {
+  auto x = input(node, 0);
+  if (failed(x))
+    return failure();
+  std::string approximate = stringAttr(node, "approximate", "none");
+  if (approximate != "none" && approximate != "tanh")
+    return error(node) << "approximate '" << approximate
+                       << "' is not none or tanh";
+  if (!isa<FloatType>(cast<RankedTensorType>(x->getType()).getElementType()))
+    return error(node) << "expected a floating-point input";
+  auto y =
+      finish(GeluOp::create(b, loc, x->getType(), *x, approximate == "tanh"));
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // Loss
 //===----------------------------------------------------------------------===//
 
@@ -2420,6 +2932,20 @@ const std::map<std::string, OpInfo> &opTable() {
       {"Split", {&I::split, {"axis", "split"}}},
       {"Expand", {&I::expand, {}}},
       {"Cast", {&I::castOp, {"to", "saturate"}}},
+      {"Range", {&I::range, {}}},
+      {"EyeLike", {&I::eyeLike, {"dtype", "k"}}},
+      {"CumSum", {&I::cumSum, {"exclusive", "reverse"}}},
+      {"OneHot", {&I::oneHot, {"axis"}}},
+      {"Hardmax", {&I::hardmax, {"axis"}}},
+      {"Tile", {&I::tile, {}}},
+      {"DepthToSpace", {&I::depthToSpace, {"blocksize", "mode"}}},
+      {"SpaceToDepth", {&I::depthToSpace, {"blocksize"}}},
+      {"InstanceNormalization", {&I::instanceNorm, {"epsilon"}}},
+      {"GroupNormalization",
+       {&I::groupNorm, {"epsilon", "num_groups", "stash_type"}}},
+      {"MeanVarianceNormalization", {&I::meanVarianceNorm, {"axes"}}},
+      {"GlobalMaxPool", {&I::globalMaxPool, {}}},
+      {"Gelu", {&I::gelu, {"approximate"}}},
       {"CastLike", {&I::castLike, {"saturate"}}},
   };
   return table;

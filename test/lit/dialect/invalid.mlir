@@ -280,3 +280,29 @@ func.func @gather_elements_rank(%x: tensor<4x3xf32>, %i: tensor<4xi64>) {
   %0 = lathe.gather_elements %x, %i {axis = 1 : i64} : (tensor<4x3xf32>, tensor<4xi64>) -> tensor<4xf32>
   return
 }
+
+// -----
+
+func.func @pad_reflect_too_wide(%x: tensor<1x4xf32>) {
+  // expected-error @+2 {{lathe.pad reflect pads of 4 do not fit dimension 1 of size 4}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = lathe.pad %x {mode = 1 : i64, pads = array<i64: 0, 4, 0, 0>} : tensor<1x4xf32> -> tensor<1x8xf32>
+  return
+}
+
+// -----
+
+func.func @group_norm_groups(%x: tensor<1x6x4xf32>, %s: tensor<6xf32>) {
+  // expected-error @+2 {{lathe.group_norm expected groups dividing the 6 channels, got 4}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %y, %m, %r = lathe.group_norm %x, %s, %s {groups = 4 : i64} : (tensor<1x6x4xf32>, tensor<6xf32>, tensor<6xf32>) -> (tensor<1x6x4xf32>, tensor<1x4xf32>, tensor<1x4xf32>)
+  return
+}
+
+// -----
+
+func.func @cumsum_axis(%x: tensor<4xf32>) {
+  // expected-error @+1 {{'lathe.cumsum' op expected axis in [0, 1), got 1}}
+  %0 = lathe.cumsum %x {axis = 1 : i64} : tensor<4xf32>
+  return
+}

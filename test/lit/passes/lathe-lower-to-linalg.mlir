@@ -388,3 +388,52 @@ func.func @nll_mean_weighted(%x: tensor<4x3xf32>, %t: tensor<4xi64>, %w: tensor<
   %0 = lathe.nll_loss %x, %t weight %w {ignore_index = -1 : i64} : (tensor<4x3xf32>, tensor<4xi64>, tensor<3xf32>) -> tensor<f32>
   return %0 : tensor<f32>
 }
+
+// -----
+
+// CHECK-LABEL: func.func @cumsum_reverse
+//       CHECK:   linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]
+//       CHECK:     arith.cmpi sge
+//   CHECK-NOT:   lathe.
+func.func @cumsum_reverse(%x: tensor<2x8xf32>) -> tensor<2x8xf32> {
+  %0 = lathe.cumsum %x {axis = 1 : i64, reverse} : tensor<2x8xf32>
+  return %0 : tensor<2x8xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @pad_reflect
+//       CHECK:   linalg.generic
+//       CHECK:     arith.select
+//       CHECK:     tensor.extract
+//   CHECK-NOT:   tensor.pad
+//   CHECK-NOT:   lathe.
+func.func @pad_reflect(%x: tensor<1x1x4x4xf32>) -> tensor<1x1x6x6xf32> {
+  %0 = lathe.pad %x {mode = 1 : i64, pads = array<i64: 0, 0, 1, 1, 0, 0, 1, 1>} : tensor<1x1x4x4xf32> -> tensor<1x1x6x6xf32>
+  return %0 : tensor<1x1x6x6xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @group_norm
+//       CHECK:   tensor.collapse_shape
+//       CHECK:   math.rsqrt
+//   CHECK-NOT:   lathe.
+func.func @group_norm(%x: tensor<2x4x3x3xf32>, %s: tensor<4xf32>, %b: tensor<4xf32>) -> tensor<2x4x3x3xf32> {
+  %y, %m, %r = lathe.group_norm %x, %s, %b {groups = 2 : i64} : (tensor<2x4x3x3xf32>, tensor<4xf32>, tensor<4xf32>) -> (tensor<2x4x3x3xf32>, tensor<2x2xf32>, tensor<2x2xf32>)
+  return %y : tensor<2x4x3x3xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @one_hot_gelu
+//       CHECK:   tensor.extract
+//       CHECK:   linalg.generic
+//       CHECK:     arith.cmpi eq
+//       CHECK:   math.erf
+//   CHECK-NOT:   lathe.
+func.func @one_hot_gelu(%i: tensor<4xi64>, %v: tensor<2xf32>) -> tensor<4x10xf32> {
+  %0 = lathe.one_hot %i, %v {axis = 1 : i64, depth = 10 : i64} : (tensor<4xi64>, tensor<2xf32>) -> tensor<4x10xf32>
+  %1 = lathe.gelu %0 : tensor<4x10xf32>
+  return %1 : tensor<4x10xf32>
+}
