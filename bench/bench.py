@@ -75,7 +75,7 @@ def lathe_runner(lathe, onnx_path, work, name, x):
 
 
 def models_out_shape(name, x):
-    factory, _ = models.MODELS[name]
+    factory = models.MODELS[name][0]
     with torch.no_grad():
         return tuple(_MODULES[name](torch.from_numpy(x)).shape)
 
@@ -101,7 +101,7 @@ def main():
     rows = []
     for name in args.models:
         onnx_path = models.export(name, args.work)
-        factory, shape = models.MODELS[name]
+        factory, shape = models.MODELS[name][:2]
         module = factory().eval()
         module.load_state_dict(torch.load(os.path.join(args.work, name + ".pt")))
         _MODULES[name] = module

@@ -23,6 +23,8 @@ void populateLowerMathPatterns(mlir::RewritePatternSet &patterns);
 void populateLowerNNPatterns(mlir::RewritePatternSet &patterns);
 /// Patterns lowering the tensor family (reshape, transpose, constant).
 void populateLowerTensorPatterns(mlir::RewritePatternSet &patterns);
+/// Patterns unrolling rnn / gru / lstm into lathe math and tensor ops.
+void populateDecomposeRecurrentPatterns(mlir::RewritePatternSet &patterns);
 /// Patterns lowering the loss family (nll_loss) to linalg.
 void populateLowerLossPatterns(mlir::RewritePatternSet &patterns);
 

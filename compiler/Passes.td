@@ -4,6 +4,17 @@
 
 include "mlir/Pass/PassBase.td"
 
+def DecomposeRecurrent : Pass<"lathe-decompose-recurrent"> {
+  let summary = "Unroll recurrent layers into the lathe ops of their cells";
+  let description = [{
+    `lstm(x) => per direction: xw = matmul(x, W^T) + b once; per step
+    g = xw[t] + matmul(h, R^T); c = sigmoid(f) c + sigmoid(i) tanh(g_c);
+    h = sigmoid(o) tanh(c)` (and the GRU and Elman cells alike), over the
+    static sequence length. The result is ordinary lathe math and tensor ops,
+    so lowering, fusion and (later) differentiation need nothing special.
+  }];
+}
+
 def LowerToLinalg : Pass<"lathe-lower-to-linalg", "mlir::ModuleOp"> {
   let summary = "Lower lathe ops to linalg, tensor, arith and math";
   let description = [{

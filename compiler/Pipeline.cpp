@@ -24,8 +24,9 @@ void registerCompilerDialects(DialectRegistry &registry) {
 }
 
 std::string cpuPipelineText() {
-  return // Graph level: lathe ops to upstream ops on tensors.
-      "lathe-lower-to-linalg,canonicalize,cse,"
+  return // Graph level: recurrent layers unrolled into cell ops, then
+         // lathe ops to upstream ops on tensors.
+      "lathe-decompose-recurrent,lathe-lower-to-linalg,canonicalize,cse,"
       "linalg-fuse-elementwise-ops,canonicalize,"
       // Contractions: convolutions as matrix products, register-blocked
       // vector code, accumulators kept in registers across the k loop.

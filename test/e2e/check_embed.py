@@ -21,7 +21,7 @@ def main():
     lathe, work, name = sys.argv[1:4]
     os.makedirs(work, exist_ok=True)
     onnx_path = models.export(name, work)
-    factory, shape = models.MODELS[name]
+    factory, shape = models.MODELS[name][:2]
     model = factory().eval()
     model.load_state_dict(torch.load(os.path.join(work, name + ".pt")))
     base = os.path.join(work, "embedded_" + name)

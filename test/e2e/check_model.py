@@ -30,7 +30,7 @@ def main():
     args = p.parse_args()
     os.makedirs(args.work, exist_ok=True)
     onnx_path = models.export(args.model, args.work)
-    factory, shape = models.MODELS[args.model]
+    factory = models.MODELS[args.model][0]
     model = factory().eval()
     model.load_state_dict(torch.load(os.path.join(args.work, args.model + ".pt")))
 
@@ -39,7 +39,7 @@ def main():
     worst = 0.0
     rng = np.random.default_rng()  # fresh inputs on every run
     for run in range(args.runs):
-        x = rng.standard_normal(shape).astype(np.float32)
+        x = models.example_input(args.model, rng)
         xin = os.path.join(args.work, "%s-in%d.npy" % (args.model, run))
         yout = os.path.join(args.work, "%s-out%d.npy" % (args.model, run))
         np.save(xin, x)

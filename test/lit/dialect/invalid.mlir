@@ -306,3 +306,13 @@ func.func @cumsum_axis(%x: tensor<4xf32>) {
   %0 = lathe.cumsum %x {axis = 1 : i64} : tensor<4xf32>
   return
 }
+
+// -----
+
+func.func @lstm_weight_shape(%x: tensor<2x3x4xf32>, %w: tensor<1x16x4xf32>, %r: tensor<1x20x5xf32>) {
+  // expected-error @+1 {{'lathe.lstm' op expected weight of shape 1x20x4, got tensor<1x16x4xf32>}}
+  %y, %h, %c = lathe.lstm %x, %w, %r {hidden_size = 5 : i64}
+      : (tensor<2x3x4xf32>, tensor<1x16x4xf32>, tensor<1x20x5xf32>)
+      -> (tensor<2x1x3x5xf32>, tensor<1x3x5xf32>, tensor<1x3x5xf32>)
+  return
+}
