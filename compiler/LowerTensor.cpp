@@ -249,6 +249,39 @@ struct GatherElementsLowering : OpConversionPattern<GatherElementsOp> {
   }
 };
 
+/// flip(x) => generic reading x through the map (.., n - 1 - d, ..).
+struct FlipLowering : OpConversionPattern<FlipOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(FlipOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    MLIRContext *ctx = rewriter.getContext();
+    auto type = cast<RankedTensorType>(op.getType());
+    int64_t rank = type.getRank();
+    SmallVector<AffineExpr> exprs;
+    for (int64_t d = 0; d < rank; ++d) {
+      AffineExpr e = getAffineDimExpr(d, ctx);
+      exprs.push_back(llvm::is_contained(op.getDims(), d)
+                          ? getAffineConstantExpr(type.getDimSize(d) - 1, ctx) -
+                                e
+                          : e);
+    }
+    Value init = emptyTensor(rewriter, op.getLoc(), type.getShape(),
+                             type.getElementType());
+    auto generic = linalg::GenericOp::create(
+        rewriter, op.getLoc(), type, adaptor.getInput(), init,
+        ArrayRef<AffineMap>{AffineMap::get(rank, 0, exprs, ctx),
+                            AffineMap::getMultiDimIdentityMap(rank, ctx)},
+        SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+        [](OpBuilder &b, Location l, ValueRange args) {
+          linalg::YieldOp::create(b, l, args[0]);
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
 /// constant => arith.constant.
 struct ConstantLowering : OpConversionPattern<ConstantOp> {
   using OpConversionPattern::OpConversionPattern;
@@ -267,7 +300,8 @@ struct ConstantLowering : OpConversionPattern<ConstantOp> {
 void populateLowerTensorPatterns(RewritePatternSet &patterns) {
   patterns.add<ReshapeLowering, TransposeLowering, PadLowering, ConcatLowering,
                SliceLowering, ExpandLowering, GatherLowering,
-               GatherElementsLowering, ConstantLowering>(patterns.getContext());
+               GatherElementsLowering, FlipLowering, ConstantLowering>(
+      patterns.getContext());
 }
 
 } // namespace lathe

@@ -851,5 +851,32 @@ LogicalResult LstmOp::verify() {
                          getPeepholes());
 }
 
+LogicalResult ResizeOp::verify() {
+  auto in = getInput().getType();
+  auto out = getResult().getType();
+  int64_t rank = in.getRank();
+  if (out.getRank() != rank || out.getElementType() != in.getElementType())
+    return emitOpError("expected a result of the input's rank and type");
+  if (int64_t(getScales().size()) != rank)
+    return emitOpError("expected ")
+           << rank << " scales, got " << getScales().size();
+  for (double s : getScales())
+    if (!(s > 0))
+      return emitOpError("expected positive scales, got ") << s;
+  if (getCoordinateMode() == CoordinateMode::tf_crop_and_resize &&
+      (!getRoi() || int64_t(getRoi()->size()) != 2 * rank))
+    return emitOpError("tf_crop_and_resize expects a roi of ")
+           << 2 * rank << " values";
+  return success();
+}
+
+LogicalResult FlipOp::verify() {
+  int64_t rank = getInput().getType().getRank();
+  for (int64_t d : getDims())
+    if (d < 0 || d >= rank)
+      return emitOpError("expected dims in [0, ") << rank << "), got " << d;
+  return success();
+}
+
 #define GET_OP_CLASSES
 #include "dialects/lathe/LatheOps.cpp.inc"

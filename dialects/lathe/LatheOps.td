@@ -1000,6 +1000,21 @@ def Lathe_SliceOp : Lathe_Op<"slice", [InferTypeOpAdaptor]> {
 }
 
 // expand(x)[i] = x[bcast(i)]
+// flip(x)[.., i, ..] = x[.., n - 1 - i, ..] for each flipped dimension
+def Lathe_FlipOp : Lathe_Op<"flip", [SameOperandsAndResultType]> {
+  let summary = "reverse the order of elements along dimensions";
+  let description = [{
+    `torch.flip(x, dims)`; also what an ONNX Slice with negative steps
+    becomes (a positive-step slice, then a flip). ```mlir
+    %y = lathe.flip %x {dims = array<i64: 1>} : tensor<2x8xf32>
+    ```
+  }];
+  let arguments = (ins Lathe_AnyTensor:$input, DenseI64ArrayAttr:$dims);
+  let results = (outs Lathe_AnyTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
 def Lathe_ExpandOp : Lathe_Op<"expand"> {
   let summary = "broadcast a tensor to a larger shape";
   let description = [{
@@ -1120,6 +1135,62 @@ def Lathe_GatherElementsOp : Lathe_Op<"gather_elements", [InferTypeOpAdaptor]> {
     $input `,` $indices attr-dict `:` `(` type($input) `,` type($indices) `)`
     `->` type($result)
   }];
+}
+
+def Lathe_ResizeModeAttr : I64EnumAttr<"ResizeMode", "how resize interpolates", [
+    I64EnumAttrCase<"nearest", 0>, I64EnumAttrCase<"linear", 1>,
+    I64EnumAttrCase<"cubic", 2>]> {
+  let cppNamespace = "::lathe";
+}
+
+def Lathe_CoordinateModeAttr : I64EnumAttr<"CoordinateMode",
+    "how an output coordinate maps to an input coordinate", [
+    I64EnumAttrCase<"half_pixel", 0>, I64EnumAttrCase<"pytorch_half_pixel", 1>,
+    I64EnumAttrCase<"align_corners", 2>, I64EnumAttrCase<"asymmetric", 3>,
+    I64EnumAttrCase<"tf_crop_and_resize", 4>,
+    I64EnumAttrCase<"half_pixel_symmetric", 5>,
+    I64EnumAttrCase<"tf_half_pixel_for_nn", 6>]> {
+  let cppNamespace = "::lathe";
+}
+
+def Lathe_NearestModeAttr : I64EnumAttr<"NearestMode",
+    "how nearest resize rounds", [
+    I64EnumAttrCase<"round_prefer_floor", 0>, I64EnumAttrCase<"round_prefer_ceil", 1>,
+    I64EnumAttrCase<"floor", 2>, I64EnumAttrCase<"ceil", 3>]> {
+  let cppNamespace = "::lathe";
+}
+
+// resize(x)[o] = interpolate(x, coordinate(o))
+def Lathe_ResizeOp : Lathe_Op<"resize"> {
+  let summary = "nearest, (multi-)linear or cubic resampling";
+  let description = [{
+    `torch.nn.Upsample` / `UpsamplingNearest2d` / `UpsamplingBilinear2d` /
+    `F.interpolate` and ONNX Resize: the result type gives the output size;
+    `scales` (one per dimension) enter the coordinate mapping as ONNX
+    defines it (`half_pixel`: `(o + 0.5) / scale - 0.5`; `align_corners`:
+    `o (in - 1) / (out - 1)`; `asymmetric`: `o / scale`; `pytorch_half_pixel`
+    as `half_pixel` but 0 when `out` is 1; `tf_half_pixel_for_nn`:
+    `(o + 0.5) / scale`; `tf_crop_and_resize` inside `roi`
+    (`[starts..., ends...]`, outside points take `extrapolation_value`)).
+    Linear and cubic (coefficient `cubic_coeff_a`) taps beyond the edge
+    repeat it, or with `exclude_outside` get weight 0 (the rest
+    renormalized). ```mlir
+    %y = lathe.resize %x {mode = 1 : i64, coordinate_mode = 2 : i64,
+                          scales = array<f64: 1.0, 1.0, 2.0, 2.0>}
+        : tensor<1x3x4x4xf32> -> tensor<1x3x8x8xf32>
+    ```
+  }];
+  let arguments = (ins Lathe_FloatTensor:$input, DenseF64ArrayAttr:$scales,
+                   DefaultValuedAttr<Lathe_ResizeModeAttr, "::lathe::ResizeMode::nearest">:$mode,
+                   DefaultValuedAttr<Lathe_CoordinateModeAttr, "::lathe::CoordinateMode::half_pixel">:$coordinate_mode,
+                   DefaultValuedAttr<Lathe_NearestModeAttr, "::lathe::NearestMode::round_prefer_floor">:$nearest_mode,
+                   DefaultValuedAttr<F64Attr, "-0.75">:$cubic_coeff_a,
+                   UnitAttr:$exclude_outside,
+                   DefaultValuedAttr<F64Attr, "0.0">:$extrapolation_value,
+                   OptionalAttr<DenseF64ArrayAttr>:$roi);
+  let results = (outs Lathe_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
 }
 
 def Lathe_ConstantOp : Lathe_Op<"constant", [ConstantLike, InferTypeOpAdaptor]> {

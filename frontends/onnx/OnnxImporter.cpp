@@ -177,6 +177,7 @@ public:
   LogicalResult meanVarianceNorm(const NodeProto &node);
   LogicalResult globalMaxPool(const NodeProto &node);
   LogicalResult gelu(const NodeProto &node);
+  LogicalResult resize(const NodeProto &node);
   /// group_norm of |x| with per-channel |scale| and |bias| (epsilon from the
   /// node); its first result.
   FailureOr<Value> finishGroupNorm(const NodeProto &node, Value x, Value scale,
@@ -1732,16 +1733,47 @@ LogicalResult Importer::squeeze(const NodeProto &node) {
 }
 
 LogicalResult Importer::transpose(const NodeProto &node) {
-  auto x = input(node, 0);
-  if (failed(x))
+  auto shape = shapeOf(node, 0);
+  if (failed(shape))
     return failure();
-  int64_t rank = cast<RankedTensorType>(x->getType()).getRank();
+  int64_t rank = shape->size();
   SmallVector<int64_t> perm;
   if (auto p = intsAttr(node, "perm"))
     perm = *p;
   else
     for (int64_t d = rank - 1; d >= 0; --d)
       perm.push_back(d);
+  SmallVector<int64_t> sorted(perm);
+  llvm::sort(sorted);
+  if (sorted != llvm::to_vector(llvm::seq<int64_t>(0, rank)))
+    return error(node) << "perm is not a permutation of 0.." << rank - 1;
+  if (isConstant(node.input(0))) {
+    // Shape arithmetic (exporters transpose pad lists) stays compile-time.
+    const TensorValue &v = constants[node.input(0)];
+    TensorValue out;
+    out.dtype = v.dtype;
+    for (int64_t d : perm)
+      out.shape.push_back(v.shape[d]);
+    size_t elt = dtypeSize(v.dtype);
+    int64_t count = v.numElements();
+    SmallVector<int64_t> strides(rank, 1), index(rank, 0);
+    for (int64_t d = rank - 2; d >= 0; --d)
+      strides[d] = strides[d + 1] * v.shape[d + 1];
+    out.bytes.resize(count * elt);
+    for (int64_t i = 0; i < count; ++i) {
+      int64_t src = 0;
+      for (int64_t d = 0; d < rank; ++d)
+        src += index[d] * strides[perm[d]];
+      std::memcpy(out.bytes.data() + i * elt, v.bytes.data() + src * elt, elt);
+      for (int64_t d = rank - 1; d >= 0 && ++index[d] == out.shape[d]; --d)
+        index[d] = 0;
+    }
+    setConstant(node, 0, std::move(out));
+    return success();
+  }
+  auto x = input(node, 0);
+  if (failed(x))
+    return failure();
   auto y = build<TransposeOp>(node, *x, b.getDenseI64ArrayAttr(perm));
   if (failed(y))
     return failure();
@@ -2120,20 +2152,26 @@ LogicalResult Importer::slice(const NodeProto &node) {
     if (axis < 0)
       axis += rank;
     int64_t step = *steps ? (**steps)[i] : 1;
-    if (step <= 0)
-      return error(node) << "steps <= 0 (reversing slices) are not supported "
-                            "yet";
+    if (step == 0)
+      return error(node) << "steps must not be 0";
     int64_t dim = (*shape)[axis];
     int64_t start = (**starts)[i], end = (**ends)[i];
     if (start < 0)
       start += dim;
     if (end < 0)
       end += dim;
-    start = std::clamp<int64_t>(start, 0, dim);
-    end = std::clamp<int64_t>(end, 0, dim);
+    if (step > 0) {
+      start = std::clamp<int64_t>(start, 0, dim);
+      end = std::clamp<int64_t>(end, 0, dim);
+      sizes[axis] = end > start ? (end - start + step - 1) / step : 0;
+    } else {
+      // Walks down from start while above end (-1: through element 0).
+      start = std::clamp<int64_t>(start, 0, dim - 1);
+      end = std::clamp<int64_t>(end, -1, dim - 1);
+      sizes[axis] = start > end ? (start - end - step - 1) / -step : 0;
+    }
     offs[axis] = start;
     strides[axis] = step;
-    sizes[axis] = end > start ? (end - start + step - 1) / step : 0;
   }
   if (isConstant(node.input(0))) {
     setConstant(node, 0,
@@ -2143,14 +2181,28 @@ LogicalResult Importer::slice(const NodeProto &node) {
   auto x = input(node, 0);
   if (failed(x))
     return failure();
-  for (int64_t d = 0; d < rank; ++d)
+  // A negative step is the positive-step slice from its last element,
+  // then flipped.
+  SmallVector<int64_t> flipped;
+  for (int64_t d = 0; d < rank; ++d) {
+    if (strides[d] < 0) {
+      offs[d] += (sizes[d] - 1) * strides[d];
+      strides[d] = -strides[d];
+      flipped.push_back(d);
+    }
     if (sizes[d] == 0)
       offs[d] = 0; // An empty slice starts anywhere valid.
+  }
   auto y = build<SliceOp>(node, *x, b.getDenseI64ArrayAttr(offs),
                           b.getDenseI64ArrayAttr(sizes),
                           b.getDenseI64ArrayAttr(strides));
   if (failed(y))
     return failure();
+  if (!flipped.empty()) {
+    y = finish(FlipOp::create(b, loc, *y, b.getDenseI64ArrayAttr(flipped)));
+    if (failed(y))
+      return failure();
+  }
   setOutput(node, 0, *y);
   return success();
 }
@@ -2499,6 +2551,145 @@ LogicalResult Importer::depthToSpace(const NodeProto &node) {
   if (failed(moved))
     return failure();
   auto y = buildReshape(*moved, out);
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
+  return success();
+}
+
+LogicalResult Importer::resize(const NodeProto &node) {
+  auto x = input(node, 0);
+  if (failed(x))
+    return failure();
+  auto type = cast<RankedTensorType>(x->getType());
+  int64_t rank = type.getRank();
+  bool legacy = node.op_type() == "Upsample" || opset < 11;
+  // Inputs: Upsample-7 has scales as an attribute; Upsample-9 and Resize-10
+  // take (X, scales); Resize-11+ takes (X, roi, scales, sizes).
+  int scalesInput = legacy ? 1 : 2, sizesInput = legacy ? -1 : 3;
+  std::vector<double> given;
+  bool haveScales = false;
+  if (node.op_type() == "Upsample" && opset < 9) {
+    if (const auto *a = findAttr(node, "scales")) {
+      given.assign(a->floats().begin(), a->floats().end());
+      haveScales = true;
+    }
+  } else if (hasInput(node, scalesInput)) {
+    const TensorValue *v = constantInput(node, scalesInput, "scales");
+    if (!v)
+      return failure();
+    for (int64_t i = 0; i < v->numElements(); ++i)
+      given.push_back(v->floatAt(i));
+    haveScales = !given.empty();
+  }
+  std::vector<int64_t> sizes;
+  if (sizesInput >= 0 && hasInput(node, sizesInput)) {
+    const TensorValue *v = constantInput(node, sizesInput, "sizes");
+    if (!v)
+      return failure();
+    for (int64_t i = 0; i < v->numElements(); ++i)
+      sizes.push_back(v->intAt(i));
+  }
+  if (haveScales == !sizes.empty())
+    return error(node) << "expected exactly one of scales and sizes";
+  SmallVector<int64_t> axes;
+  if (auto a = intsAttr(node, "axes")) {
+    for (int64_t v : *a) {
+      auto r = resolveAxis(node, v, rank);
+      if (failed(r))
+        return failure();
+      axes.push_back(*r);
+    }
+  } else {
+    axes = llvm::to_vector(llvm::seq<int64_t>(0, rank));
+  }
+  size_t count = haveScales ? given.size() : sizes.size();
+  if (count != axes.size())
+    return error(node) << "expected " << axes.size() << " "
+                       << (haveScales ? "scales" : "sizes") << ", got "
+                       << count;
+  if (intAttr(node, "antialias", 0) != 0)
+    return error(node) << "antialias=1 is not supported";
+  SmallVector<double> scales(rank, 1.0);
+  SmallVector<int64_t> out(type.getShape());
+  if (haveScales) {
+    for (size_t i = 0; i < axes.size(); ++i) {
+      if (!(given[i] > 0))
+        return error(node) << "scales must be positive, got " << given[i];
+      scales[axes[i]] = given[i];
+      out[axes[i]] =
+          int64_t(std::floor(double(type.getDimSize(axes[i])) * given[i]));
+    }
+  } else {
+    std::string policy =
+        stringAttr(node, "keep_aspect_ratio_policy", "stretch");
+    if (policy != "stretch" && policy != "not_larger" &&
+        policy != "not_smaller")
+      return error(node) << "keep_aspect_ratio_policy '" << policy
+                         << "' is not stretch, not_larger or not_smaller";
+    double common = policy == "not_larger" ? 1e300 : 0.0;
+    for (size_t i = 0; i < axes.size(); ++i) {
+      double ratio = double(sizes[i]) / double(type.getDimSize(axes[i]));
+      common = policy == "not_larger" ? std::min(common, ratio)
+                                      : std::max(common, ratio);
+    }
+    for (size_t i = 0; i < axes.size(); ++i) {
+      int64_t in = type.getDimSize(axes[i]);
+      if (policy == "stretch") {
+        out[axes[i]] = sizes[i];
+        scales[axes[i]] = double(sizes[i]) / double(in);
+      } else {
+        scales[axes[i]] = common;
+        out[axes[i]] = int64_t(std::round(common * double(in)));
+      }
+    }
+  }
+  for (int64_t d : out)
+    if (d <= 0)
+      return error(node) << "the output would be empty; zero-size tensors "
+                            "are not supported yet";
+  std::string modeName = stringAttr(node, "mode", "nearest");
+  std::optional<ResizeMode> mode = symbolizeResizeMode(
+      modeName == "bilinear" || modeName == "trilinear" ? "linear" : modeName);
+  if (!mode)
+    return error(node) << "mode '" << modeName
+                       << "' is not nearest, linear or cubic";
+  std::string cmName =
+      legacy ? "asymmetric"
+             : stringAttr(node, "coordinate_transformation_mode", "half_pixel");
+  std::optional<CoordinateMode> cm = symbolizeCoordinateMode(cmName);
+  if (!cm)
+    return error(node) << "coordinate_transformation_mode '" << cmName
+                       << "' is not supported";
+  std::string nmName =
+      legacy ? "floor" : stringAttr(node, "nearest_mode", "round_prefer_floor");
+  std::optional<NearestMode> nm = symbolizeNearestMode(nmName);
+  if (!nm)
+    return error(node) << "nearest_mode '" << nmName << "' is not supported";
+  DenseF64ArrayAttr roi;
+  if (*cm == CoordinateMode::tf_crop_and_resize) {
+    const TensorValue *r = constantInput(node, 1, "roi");
+    if (!r)
+      return failure();
+    SmallVector<double> full(2 * rank, 0.0);
+    for (int64_t d = 0; d < rank; ++d)
+      full[rank + d] = 1.0;
+    if (size_t(r->numElements()) != 2 * axes.size())
+      return error(node) << "expected a roi of " << 2 * axes.size()
+                         << " values, got " << r->numElements();
+    for (size_t i = 0; i < axes.size(); ++i) {
+      full[axes[i]] = r->floatAt(i);
+      full[rank + axes[i]] = r->floatAt(i + axes.size());
+    }
+    roi = b.getDenseF64ArrayAttr(full);
+  }
+  auto y = finish(ResizeOp::create(
+      b, loc, RankedTensorType::get(out, type.getElementType()), *x,
+      b.getDenseF64ArrayAttr(scales), ResizeModeAttr::get(&ctx, *mode),
+      CoordinateModeAttr::get(&ctx, *cm), NearestModeAttr::get(&ctx, *nm),
+      b.getF64FloatAttr(floatAttr(node, "cubic_coeff_a", -0.75f)),
+      intAttr(node, "exclude_outside", 0) ? b.getUnitAttr() : UnitAttr(),
+      b.getF64FloatAttr(floatAttr(node, "extrapolation_value", 0.0f)), roi));
   if (failed(y))
     return failure();
   setOutput(node, 0, *y);
@@ -3098,6 +3289,12 @@ const std::map<std::string, OpInfo> &opTable() {
       {"MeanVarianceNormalization", {&I::meanVarianceNorm, {"axes"}}},
       {"GlobalMaxPool", {&I::globalMaxPool, {}}},
       {"Gelu", {&I::gelu, {"approximate"}}},
+      {"Resize",
+       {&I::resize,
+        {"antialias", "axes", "coordinate_transformation_mode", "cubic_coeff_a",
+         "exclude_outside", "extrapolation_value", "keep_aspect_ratio_policy",
+         "mode", "nearest_mode"}}},
+      {"Upsample", {&I::resize, {"mode", "scales"}}},
       {"CastLike", {&I::castLike, {"saturate"}}},
   };
   return table;

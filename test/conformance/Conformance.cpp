@@ -171,9 +171,6 @@ Outcome runCase(const std::string &caseDir, const std::string &workDir) {
           llvm::consumeError(t.takeError());
           break;
         }
-        bool scalar = t->numElements() == 1;
-        if ((t->dtype == DType::F32 || t->dtype == DType::F64) && !scalar)
-          break; // Integer tensors and scalars only: data stays run-time.
         options.frozenInputs[name] = {t->dtype, t->shape, t->bytes};
         frozen.push_back(name);
         frozenIndices.insert(index);

@@ -316,3 +316,11 @@ func.func @lstm_weight_shape(%x: tensor<2x3x4xf32>, %w: tensor<1x16x4xf32>, %r: 
       -> (tensor<2x1x3x5xf32>, tensor<1x3x5xf32>, tensor<1x3x5xf32>)
   return
 }
+
+// -----
+
+func.func @resize_scales(%x: tensor<1x4xf32>) {
+  // expected-error @+1 {{'lathe.resize' op expected 2 scales, got 1}}
+  %0 = lathe.resize %x {scales = array<f64: 2.0>} : tensor<1x4xf32> -> tensor<1x8xf32>
+  return
+}

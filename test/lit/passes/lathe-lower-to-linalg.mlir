@@ -437,3 +437,27 @@ func.func @one_hot_gelu(%i: tensor<4xi64>, %v: tensor<2xf32>) -> tensor<4x10xf32
   %1 = lathe.gelu %0 : tensor<4x10xf32>
   return %1 : tensor<4x10xf32>
 }
+
+// -----
+
+// CHECK: #[[FLIP:.*]] = affine_map<(d0, d1) -> (d0, -d1 + 7)>
+// CHECK-LABEL: func.func @flip
+//       CHECK:   linalg.generic {indexing_maps = [#[[FLIP]]
+//   CHECK-NOT:   lathe.
+func.func @flip(%x: tensor<2x8xf32>) -> tensor<2x8xf32> {
+  %0 = lathe.flip %x {dims = array<i64: 1>} : tensor<2x8xf32>
+  return %0 : tensor<2x8xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @resize_bilinear
+//       CHECK:   linalg.generic
+//       CHECK:     math.floor
+//   CHECK-COUNT-4:     tensor.extract
+//       CHECK:     arith.truncf
+//   CHECK-NOT:   lathe.
+func.func @resize_bilinear(%x: tensor<1x1x4x4xf32>) -> tensor<1x1x8x8xf32> {
+  %0 = lathe.resize %x {mode = 1 : i64, scales = array<f64: 1.0, 1.0, 2.0, 2.0>} : tensor<1x1x4x4xf32> -> tensor<1x1x8x8xf32>
+  return %0 : tensor<1x1x8x8xf32>
+}
