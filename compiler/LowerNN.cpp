@@ -106,16 +106,16 @@ struct Conv2dLowering : OpConversionPattern<Conv2dOp> {
   }
 };
 
-/// conv_transpose2d(x, w, b) => conv2d(z, w', b) with stride 1, where z is x
-/// with (stride - 1) zeros between elements, padded by d * (K - 1) - pad
-/// (cropped where that is negative) plus output_padding at the end, and
-/// w'[g, f, c, i, j] = w[g, c, f, KH - 1 - i, KW - 1 - j] (per group:
-/// channels swapped, kernel flipped).
-struct ConvTranspose2dLowering : OpConversionPattern<ConvTranspose2dOp> {
-  using OpConversionPattern::OpConversionPattern;
+/// conv_transpose(x, w) => conv(stuff(x) padded by d (k - 1) - p, flip(w)
+/// with in/out channels swapped per group), stride 1: the 2-D and 3-D
+/// layers alike (spatial = rank - 2).
+template <typename SourceOp, typename ConvOp>
+struct ConvTransposeLowering : OpConversionPattern<SourceOp> {
+  using OpConversionPattern<SourceOp>::OpConversionPattern;
+  using Adaptor = typename SourceOp::Adaptor;
 
   LogicalResult
-  matchAndRewrite(ConvTranspose2dOp op, OpAdaptor adaptor,
+  matchAndRewrite(SourceOp op, Adaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     MLIRContext *ctx = rewriter.getContext();
@@ -123,70 +123,82 @@ struct ConvTranspose2dLowering : OpConversionPattern<ConvTranspose2dOp> {
     auto xType = cast<RankedTensorType>(x.getType());
     auto wType = cast<RankedTensorType>(w.getType());
     Type elt = xType.getElementType();
+    int64_t spatial = xType.getRank() - 2;
     ArrayRef<int64_t> s = op.getStrides(), p = op.getPads(),
                       d = op.getDilations(), outPad = op.getOutputPadding();
     int64_t groups = op.getGroups();
-    int64_t kh = wType.getDimSize(2), kw = wType.getDimSize(3);
-    int64_t k[2] = {kh, kw};
+    ArrayRef<int64_t> k = wType.getShape().drop_front(2);
 
-    // The zero-stuffed, padded input.
-    SmallVector<int64_t> low(2), high(2),
-        full = {xType.getDimSize(0), xType.getDimSize(1), 0, 0};
-    for (int i = 0; i < 2; ++i) {
+    // The zero-stuffed, padded input (negative pads crop afterwards).
+    SmallVector<int64_t> low(spatial), high(spatial),
+        full = {xType.getDimSize(0), xType.getDimSize(1)};
+    SmallVector<int64_t> offsets = {0, 0}, steps = {1, 1};
+    bool crop = false;
+    for (int64_t i = 0; i < spatial; ++i) {
       int64_t stuffed = (xType.getDimSize(2 + i) - 1) * s[i] + 1;
       low[i] = d[i] * (k[i] - 1) - p[i];
-      high[i] = d[i] * (k[i] - 1) - p[i + 2] + outPad[i];
-      full[2 + i] = stuffed + std::max<int64_t>(low[i], 0) +
-                    std::max<int64_t>(high[i], 0);
+      high[i] = d[i] * (k[i] - 1) - p[i + spatial] + outPad[i];
+      full.push_back(stuffed + std::max<int64_t>(low[i], 0) +
+                     std::max<int64_t>(high[i], 0));
+      offsets.push_back(std::max<int64_t>(low[i], 0));
+      steps.push_back(s[i]);
+      crop |= low[i] < 0 || high[i] < 0;
     }
     Value z = filledTensor(rewriter, loc, full, elt, 0.0);
-    z = tensor::InsertSliceOp::create(
-        rewriter, loc, x, z, ValueRange{}, ValueRange{}, ValueRange{},
-        ArrayRef<int64_t>{0, 0, std::max<int64_t>(low[0], 0),
-                          std::max<int64_t>(low[1], 0)},
-        xType.getShape(), ArrayRef<int64_t>{1, 1, s[0], s[1]});
-    if (low[0] < 0 || low[1] < 0 || high[0] < 0 || high[1] < 0) {
-      SmallVector<int64_t> offsets = {0, 0, std::max<int64_t>(-low[0], 0),
-                                      std::max<int64_t>(-low[1], 0)};
-      SmallVector<int64_t> sizes(full);
-      for (int i = 0; i < 2; ++i)
+    z = tensor::InsertSliceOp::create(rewriter, loc, x, z, ValueRange{},
+                                      ValueRange{}, ValueRange{}, offsets,
+                                      xType.getShape(), steps);
+    if (crop) {
+      SmallVector<int64_t> from(2, 0), sizes(full), ones(full.size(), 1);
+      for (int64_t i = 0; i < spatial; ++i) {
+        from.push_back(std::max<int64_t>(-low[i], 0));
         sizes[2 + i] = full[2 + i] - std::max<int64_t>(-low[i], 0) -
                        std::max<int64_t>(-high[i], 0);
+      }
       z = tensor::ExtractSliceOp::create(
           rewriter, loc, RankedTensorType::get(sizes, elt), z, ValueRange{},
-          ValueRange{}, ValueRange{}, offsets, sizes,
-          ArrayRef<int64_t>{1, 1, 1, 1});
+          ValueRange{}, ValueRange{}, from, sizes, ones);
     }
 
     // The weight as a convolution weight: G x Cg x Fg x K -> G x Fg x Cg x
-    // flipped K.
+    // flipped K, then (G Fg) x Cg x K.
     int64_t cg = wType.getDimSize(0) / groups, fg = wType.getDimSize(1);
-    auto grouped = RankedTensorType::get({groups, cg, fg, kh, kw}, elt);
+    SmallVector<int64_t> groupedShape = {groups, cg, fg};
+    llvm::append_range(groupedShape, k);
+    SmallVector<ReassociationIndices> split = {{0, 1}, {2}};
+    for (int64_t i = 0; i < spatial; ++i)
+      split.push_back({3 + i});
     Value wg = tensor::ExpandShapeOp::create(
-        rewriter, loc, grouped, w,
-        SmallVector<ReassociationIndices>{{0, 1}, {2}, {3}, {4}});
-    AffineExpr g, f, c, i, j;
-    bindDims(ctx, g, f, c, i, j);
-    auto flippedType = RankedTensorType::get({groups, fg, cg, kh, kw}, elt);
+        rewriter, loc, RankedTensorType::get(groupedShape, elt), w, split);
+    int64_t loops = 3 + spatial;
+    SmallVector<AffineExpr> read = {getAffineDimExpr(0, ctx),
+                                    getAffineDimExpr(2, ctx),
+                                    getAffineDimExpr(1, ctx)};
+    for (int64_t i = 0; i < spatial; ++i)
+      read.push_back(k[i] - 1 - getAffineDimExpr(3 + i, ctx));
+    SmallVector<int64_t> flippedShape = {groups, fg, cg};
+    llvm::append_range(flippedShape, k);
+    auto flippedType = RankedTensorType::get(flippedShape, elt);
     Value flipped =
         linalg::GenericOp::create(
             rewriter, loc, flippedType, wg,
-            emptyTensor(rewriter, loc, flippedType.getShape(), elt),
-            ArrayRef<AffineMap>{
-                AffineMap::get(5, 0, {g, c, f, kh - 1 - i, kw - 1 - j}, ctx),
-                AffineMap::getMultiDimIdentityMap(5, ctx)},
-            SmallVector<utils::IteratorType>(5, utils::IteratorType::parallel),
+            emptyTensor(rewriter, loc, flippedShape, elt),
+            ArrayRef<AffineMap>{AffineMap::get(loops, 0, read, ctx),
+                                AffineMap::getMultiDimIdentityMap(loops, ctx)},
+            SmallVector<utils::IteratorType>(loops,
+                                             utils::IteratorType::parallel),
             [](OpBuilder &b, Location l, ValueRange args) {
               linalg::YieldOp::create(b, l, args[0]);
             })
             .getResult(0);
+    SmallVector<int64_t> convShape = {groups * fg, cg};
+    llvm::append_range(convShape, k);
     Value w2 = tensor::CollapseShapeOp::create(
-        rewriter, loc, RankedTensorType::get({groups * fg, cg, kh, kw}, elt),
-        flipped, SmallVector<ReassociationIndices>{{0, 1}, {2}, {3}, {4}});
-    rewriter.replaceOpWithNewOp<Conv2dOp>(
+        rewriter, loc, RankedTensorType::get(convShape, elt), flipped, split);
+    rewriter.replaceOpWithNewOp<ConvOp>(
         op, op.getType(), z, w2, adaptor.getBias(),
-        rewriter.getDenseI64ArrayAttr({1, 1}),
-        rewriter.getDenseI64ArrayAttr({0, 0, 0, 0}),
+        rewriter.getDenseI64ArrayAttr(SmallVector<int64_t>(spatial, 1)),
+        rewriter.getDenseI64ArrayAttr(SmallVector<int64_t>(2 * spatial, 0)),
         rewriter.getDenseI64ArrayAttr(d), rewriter.getI64IntegerAttr(groups));
     return success();
   }
@@ -649,6 +661,180 @@ struct AvgPool2dLowering : OpConversionPattern<AvgPool2dOp> {
   }
 };
 
+/// A sliding-window linalg.generic over dims (outer..., out spatial...,
+/// window...): |input| is read at (outer..., o * stride + k * dilation),
+/// |weight| (if any) through |weightMap|, the result at (outer..., o);
+/// |combine| maps (accumulator, input[, weight]) to the accumulator.
+Value windowGeneric(OpBuilder &b, Location loc, Value input, Value weight,
+                    AffineMap weightMap, Value init, int64_t outer,
+                    int64_t spatial, ArrayRef<int64_t> strides,
+                    ArrayRef<int64_t> dilations, int64_t reductionDims,
+                    CombineBody combine) {
+  MLIRContext *ctx = b.getContext();
+  auto outType = cast<RankedTensorType>(init.getType());
+  int64_t parallel = outType.getRank();
+  int64_t loops = parallel + reductionDims;
+  int64_t windowStart = loops - spatial;
+  SmallVector<AffineExpr> inExprs;
+  int64_t inRank = cast<RankedTensorType>(input.getType()).getRank();
+  // Leading non-spatial input dims: outer dims of the output, or (for a
+  // convolution) the channel reduction dims in between.
+  for (int64_t d = 0; d < inRank - spatial; ++d)
+    inExprs.push_back(
+        getAffineDimExpr(d < outer ? d : parallel + d - outer, ctx));
+  for (int64_t i = 0; i < spatial; ++i)
+    inExprs.push_back(getAffineDimExpr(parallel - spatial + i, ctx) *
+                          strides[i] +
+                      getAffineDimExpr(windowStart + i, ctx) * dilations[i]);
+  SmallVector<AffineMap> maps = {AffineMap::get(loops, 0, inExprs, ctx)};
+  SmallVector<Value> ins = {input};
+  if (weight) {
+    maps.push_back(weightMap);
+    ins.push_back(weight);
+  }
+  maps.push_back(
+      AffineMap::getMultiDimIdentityMap(loops, ctx).getMajorSubMap(parallel));
+  SmallVector<utils::IteratorType> iterators(loops,
+                                             utils::IteratorType::parallel);
+  for (int64_t d = parallel; d < loops; ++d)
+    iterators[d] = utils::IteratorType::reduction;
+  return linalg::GenericOp::create(
+             b, loc, outType, ins, init, maps, iterators,
+             [&](OpBuilder &nb, Location l, ValueRange args) {
+               linalg::YieldOp::create(
+                   nb, l, combine(nb, l, args.back(), args.drop_back()));
+             })
+      .getResult(0);
+}
+
+/// conv3d(x, w) => generic over (n, g, f, od, oh, ow, c, kd, kh, kw) of
+/// x[n, g, c, o * s + k * d] * w[g, f, c, k] on the grouped views, starting
+/// from the bias.
+struct Conv3dLowering : OpConversionPattern<Conv3dOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(Conv3dOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    auto outType = cast<RankedTensorType>(op.getType());
+    Type elt = outType.getElementType();
+    ArrayRef<int64_t> p = op.getPads();
+    Value x =
+        padTensor(rewriter, loc, adaptor.getInput(), {0, 0, p[0], p[1], p[2]},
+                  {0, 0, p[3], p[4], p[5]}, 0.0);
+    auto xType = cast<RankedTensorType>(x.getType());
+    auto wType = cast<RankedTensorType>(adaptor.getWeight().getType());
+    int64_t g = op.getGroups(), n = xType.getDimSize(0);
+    int64_t cg = wType.getDimSize(1), fg = wType.getDimSize(0) / g;
+    SmallVector<int64_t> xs = {n, g, cg};
+    llvm::append_range(xs, xType.getShape().drop_front(2));
+    SmallVector<int64_t> ws = {g, fg, cg};
+    llvm::append_range(ws, wType.getShape().drop_front(2));
+    SmallVector<int64_t> os = {n, g, fg};
+    llvm::append_range(os, outType.getShape().drop_front(2));
+    Value xg = reshapeTensor(rewriter, loc, x, xs);
+    Value wg = reshapeTensor(rewriter, loc, adaptor.getWeight(), ws);
+    Value init = filledTensor(rewriter, loc, os, elt, 0.0);
+    if (Value bias = adaptor.getBias()) {
+      Value bg = reshapeTensor(rewriter, loc, bias, {1, g, fg, 1, 1, 1});
+      init = elementwise(
+          rewriter, loc, bg, cast<RankedTensorType>(init.getType()),
+          [](OpBuilder &, Location, ValueRange in) { return in[0]; });
+    }
+    // Loops: n g f od oh ow | c kd kh kw.
+    SmallVector<AffineExpr> wExprs = {getAffineDimExpr(1, ctx),
+                                      getAffineDimExpr(2, ctx),
+                                      getAffineDimExpr(6, ctx)};
+    for (int i = 0; i < 3; ++i)
+      wExprs.push_back(getAffineDimExpr(7 + i, ctx));
+    Value y = windowGeneric(
+        rewriter, loc, xg, wg, AffineMap::get(10, 0, wExprs, ctx), init,
+        /*outer=*/2, 3, op.getStrides(), op.getDilations(), 4,
+        [](OpBuilder &b, Location l, Value acc, ValueRange in) -> Value {
+          return arith::AddFOp::create(
+              b, l, acc, arith::MulFOp::create(b, l, in[0], in[1]));
+        });
+    rewriter.replaceOp(op, reshapeTensor(rewriter, loc, y, outType.getShape()));
+    return success();
+  }
+};
+
+/// max_pool3d / avg_pool3d => pad (-inf / 0, plus ceil-mode room), then a
+/// window generic with an empty window operand giving the kernel extent;
+/// the average divides by each window's constant element count.
+template <typename SourceOp, bool isMax>
+struct Pool3dLowering : OpConversionPattern<SourceOp> {
+  using OpConversionPattern<SourceOp>::OpConversionPattern;
+  using Adaptor = typename SourceOp::Adaptor;
+
+  LogicalResult
+  matchAndRewrite(SourceOp op, Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    auto inType = cast<RankedTensorType>(adaptor.getInput().getType());
+    auto outType = cast<RankedTensorType>(op.getType());
+    Type elt = outType.getElementType();
+    ArrayRef<int64_t> k = op.getKernel(), s = op.getStrides(), p = op.getPads();
+    SmallVector<int64_t> dil = {1, 1, 1};
+    if constexpr (isMax)
+      dil.assign(op.getDilations().begin(), op.getDilations().end());
+    SmallVector<int64_t> low = {0, 0, p[0], p[1], p[2]},
+                         high = {0, 0, p[3], p[4], p[5]};
+    for (int i = 0; i < 3; ++i)
+      high[2 + i] += ceilExtra(inType.getDimSize(2 + i), p[i], p[3 + i],
+                               outType.getDimSize(2 + i), k[i], s[i], dil[i]);
+    double inf = std::numeric_limits<double>::infinity();
+    Value x = padTensor(rewriter, loc, adaptor.getInput(), low, high,
+                        isMax ? -inf : 0.0);
+    Value init = filledTensor(rewriter, loc, outType.getShape(), elt,
+                              isMax ? -inf : 0.0);
+    // The window's extent comes from an (unread) k-shaped operand.
+    Value window = emptyTensor(rewriter, loc, k, elt);
+    AffineMap windowMap =
+        AffineMap::get(8, 0,
+                       {getAffineDimExpr(5, ctx), getAffineDimExpr(6, ctx),
+                        getAffineDimExpr(7, ctx)},
+                       ctx);
+    Value y = windowGeneric(
+        rewriter, loc, x, window, windowMap, init, 2, 3, s, dil, 3,
+        [](OpBuilder &b, Location l, Value acc, ValueRange in) -> Value {
+          if (isMax)
+            return arith::MaximumFOp::create(b, l, acc, in[0]);
+          return arith::AddFOp::create(b, l, acc, in[0]);
+        });
+    if constexpr (!isMax) {
+      SmallVector<int64_t> os(outType.getShape().drop_front(2));
+      SmallVector<float> divisors;
+      for (int64_t a = 0; a < os[0]; ++a)
+        for (int64_t bb = 0; bb < os[1]; ++bb)
+          for (int64_t c = 0; c < os[2]; ++c) {
+            int64_t at[3] = {a, bb, c};
+            int64_t count = 1;
+            for (int i = 0; i < 3; ++i)
+              count *=
+                  windowCount(at[i], inType.getDimSize(2 + i), p[i], p[3 + i],
+                              k[i], s[i], op.getCountIncludePad());
+            divisors.push_back(float(count));
+          }
+      auto divType = RankedTensorType::get(os, rewriter.getF32Type());
+      Value div = arith::ConstantOp::create(
+          rewriter, loc, DenseElementsAttr::get(divType, ArrayRef(divisors)));
+      y = elementwise(rewriter, loc, {y, div}, outType,
+                      [](OpBuilder &b, Location l, ValueRange args) -> Value {
+                        Value d = args[1];
+                        if (d.getType() != args[0].getType())
+                          d = arith::ExtFOp::create(b, l, args[0].getType(), d);
+                        return arith::DivFOp::create(b, l, args[0], d);
+                      });
+    }
+    rewriter.replaceOp(op, y);
+    return success();
+  }
+};
+
 /// adaptive_avg_pool2d(x)[n, c, i, j] => sum_{h, w} x[n, c, h, w] * Ph[i, h] *
 /// Pw[j, w], with constant averaging matrices holding 1/count inside window
 /// i (rows floor(i*H/OH) .. ceil((i+1)*H/OH)) and 0 outside.
@@ -765,11 +951,14 @@ struct SoftmaxLowering : OpConversionPattern<SourceOp> {
 } // namespace
 
 void populateLowerNNPatterns(RewritePatternSet &patterns) {
-  patterns.add<Conv2dLowering, ConvTranspose2dLowering, BatchNormLowering,
-               LayerNormLowering, GroupNormLowering, ResizeLowering,
-               MaxPool2dLowering, AvgPool2dLowering, AdaptiveAvgPool2dLowering,
-               SoftmaxLowering<SoftmaxOp, false>,
-               SoftmaxLowering<LogSoftmaxOp, true>>(patterns.getContext());
+  patterns.add<
+      Conv2dLowering, ConvTransposeLowering<ConvTranspose2dOp, Conv2dOp>,
+      ConvTransposeLowering<ConvTranspose3dOp, Conv3dOp>, BatchNormLowering,
+      LayerNormLowering, GroupNormLowering, ResizeLowering, MaxPool2dLowering,
+      AvgPool2dLowering, AdaptiveAvgPool2dLowering, Conv3dLowering,
+      Pool3dLowering<MaxPool3dOp, true>, Pool3dLowering<AvgPool3dOp, false>,
+      SoftmaxLowering<SoftmaxOp, false>, SoftmaxLowering<LogSoftmaxOp, true>>(
+      patterns.getContext());
 }
 
 } // namespace lathe

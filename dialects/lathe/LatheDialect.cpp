@@ -85,28 +85,38 @@ LogicalResult verifyWindow(std::optional<Location> loc, StringRef op,
   return success();
 }
 
-/// Result type of an NCHW pooling op.
-LogicalResult inferPool2d(std::optional<Location> loc, StringRef op,
-                          Value input, ArrayRef<int64_t> kernel,
-                          ArrayRef<int64_t> strides, ArrayRef<int64_t> pads,
-                          ArrayRef<int64_t> dilations, bool ceilMode,
-                          SmallVectorImpl<Type> &results) {
+/// Result type of an N-D pooling op over |spatial| dims.
+LogicalResult inferPool(std::optional<Location> loc, StringRef op,
+                        int64_t spatial, Value input, ArrayRef<int64_t> kernel,
+                        ArrayRef<int64_t> strides, ArrayRef<int64_t> pads,
+                        ArrayRef<int64_t> dilations, bool ceilMode,
+                        SmallVectorImpl<Type> &results) {
   RankedTensorType type = rankedType(input);
-  if (type.getRank() != 4)
-    return fail(loc, op + " expected a rank-4 NCHW input, got rank " +
-                         Twine(type.getRank()));
-  if (failed(verifyWindow(loc, op, 2, kernel, strides, pads, dilations)))
+  if (type.getRank() != spatial + 2)
+    return fail(loc, op + " expected a rank-" + Twine(spatial + 2) +
+                         " input, got rank " + Twine(type.getRank()));
+  if (failed(verifyWindow(loc, op, spatial, kernel, strides, pads, dilations)))
     return failure();
   SmallVector<int64_t> shape(type.getShape());
-  for (int i = 0; i < 2; ++i) {
+  for (int64_t i = 0; i < spatial; ++i) {
     shape[2 + i] =
-        windowOutputSize(shape[2 + i], pads[i], pads[i + 2], kernel[i],
+        windowOutputSize(shape[2 + i], pads[i], pads[i + spatial], kernel[i],
                          strides[i], dilations[i], ceilMode);
     if (shape[2 + i] <= 0)
       return fail(loc, op + " window is larger than the padded input");
   }
   results.push_back(RankedTensorType::get(shape, type.getElementType()));
   return success();
+}
+
+/// Result type of an NCHW pooling op.
+LogicalResult inferPool2d(std::optional<Location> loc, StringRef op,
+                          Value input, ArrayRef<int64_t> kernel,
+                          ArrayRef<int64_t> strides, ArrayRef<int64_t> pads,
+                          ArrayRef<int64_t> dilations, bool ceilMode,
+                          SmallVectorImpl<Type> &results) {
+  return inferPool(loc, op, 2, input, kernel, strides, pads, dilations,
+                   ceilMode, results);
 }
 
 LogicalResult inferBinary(std::optional<Location> loc, StringRef op, Value lhs,
@@ -333,43 +343,104 @@ LogicalResult MatmulOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
+/// Result type of an N-D convolution (|spatial| dims) named |op|.
+static LogicalResult inferConv(std::optional<Location> loc, StringRef op,
+                               int64_t spatial, Value input, Value weight,
+                               Value bias, ArrayRef<int64_t> strides,
+                               ArrayRef<int64_t> pads,
+                               ArrayRef<int64_t> dilations, int64_t groups,
+                               SmallVectorImpl<Type> &results) {
+  RankedTensorType x = rankedType(input), w = rankedType(weight);
+  if (x.getRank() != spatial + 2 || w.getRank() != spatial + 2)
+    return fail(loc, op + " expected rank-" + Twine(spatial + 2) +
+                         " input and weight, got ranks " + Twine(x.getRank()) +
+                         " and " + Twine(w.getRank()));
+  int64_t c = x.getDimSize(1), f = w.getDimSize(0);
+  if (groups <= 0 || c % groups != 0 || f % groups != 0)
+    return fail(loc, op + " expected groups to divide input channels " +
+                         Twine(c) + " and output channels " + Twine(f) +
+                         ", got " + Twine(groups));
+  if (w.getDimSize(1) * groups != c)
+    return fail(loc, op + " expected weight dimension 1 to be " +
+                         Twine(c / groups) + " (channels / groups), got " +
+                         Twine(w.getDimSize(1)));
+  if (bias) {
+    RankedTensorType bt = rankedType(bias);
+    if (bt.getRank() != 1 || bt.getDimSize(0) != f)
+      return fail(loc, op + " expected a bias of " + Twine(f) + " elements");
+  }
+  ArrayRef<int64_t> kernel = w.getShape().drop_front(2);
+  if (failed(verifyWindow(loc, op, spatial, kernel, strides, pads, dilations)))
+    return failure();
+  SmallVector<int64_t> shape = {x.getDimSize(0), f};
+  for (int64_t i = 0; i < spatial; ++i) {
+    shape.push_back(windowOutputSize(x.getDimSize(2 + i), pads[i],
+                                     pads[i + spatial], kernel[i], strides[i],
+                                     dilations[i], false));
+    if (shape.back() <= 0)
+      return fail(loc, op + " kernel is larger than the padded input");
+  }
+  results.push_back(RankedTensorType::get(shape, x.getElementType()));
+  return success();
+}
+
 LogicalResult Conv2dOp::inferReturnTypes(MLIRContext *,
                                          std::optional<Location> loc,
                                          Adaptor adaptor,
                                          SmallVectorImpl<Type> &results) {
-  RankedTensorType x = rankedType(adaptor.getInput()),
-                   w = rankedType(adaptor.getWeight());
-  if (x.getRank() != 4 || w.getRank() != 4)
-    return fail(loc,
-                "lathe.conv2d expected rank-4 input and weight, got ranks " +
-                    Twine(x.getRank()) + " and " + Twine(w.getRank()));
-  int64_t groups = adaptor.getGroups();
-  int64_t c = x.getDimSize(1), f = w.getDimSize(0);
-  if (groups <= 0 || c % groups != 0 || f % groups != 0)
-    return fail(loc, "lathe.conv2d expected groups to divide input channels " +
-                         Twine(c) + " and output channels " + Twine(f) +
-                         ", got " + Twine(groups));
-  if (w.getDimSize(1) * groups != c)
-    return fail(loc, "lathe.conv2d expected weight dimension 1 to be " +
-                         Twine(c / groups) + " (channels / groups), got " +
-                         Twine(w.getDimSize(1)));
-  if (Value b = adaptor.getBias()) {
-    RankedTensorType bt = rankedType(b);
-    if (bt.getRank() != 1 || bt.getDimSize(0) != f)
-      return fail(loc,
-                  "lathe.conv2d expected a bias of " + Twine(f) + " elements");
-  }
+  return inferConv(loc, "lathe.conv2d", 2, adaptor.getInput(),
+                   adaptor.getWeight(), adaptor.getBias(), adaptor.getStrides(),
+                   adaptor.getPads(), adaptor.getDilations(),
+                   adaptor.getGroups(), results);
+}
+
+LogicalResult Conv3dOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &results) {
+  return inferConv(loc, "lathe.conv3d", 3, adaptor.getInput(),
+                   adaptor.getWeight(), adaptor.getBias(), adaptor.getStrides(),
+                   adaptor.getPads(), adaptor.getDilations(),
+                   adaptor.getGroups(), results);
+}
+
+/// Result type of an N-D transposed convolution.
+static LogicalResult
+inferConvTranspose(std::optional<Location> loc, StringRef op, int64_t spatial,
+                   Value input, Value weight, Value bias,
+                   ArrayRef<int64_t> strides, ArrayRef<int64_t> pads,
+                   ArrayRef<int64_t> dil, ArrayRef<int64_t> outPad,
+                   int64_t groups, SmallVectorImpl<Type> &results) {
+  RankedTensorType x = rankedType(input), w = rankedType(weight);
+  if (x.getRank() != spatial + 2 || w.getRank() != spatial + 2)
+    return fail(loc, op + " expected rank-" + Twine(spatial + 2) +
+                         " input and weight");
+  int64_t c = x.getDimSize(1);
+  if (groups <= 0 || c % groups != 0 || w.getDimSize(0) != c)
+    return fail(loc, op + " expected weight dimension 0 to be the " + Twine(c) +
+                         " input channels, divisible by groups " +
+                         Twine(groups));
+  int64_t f = w.getDimSize(1) * groups;
+  if (bias)
+    if (rankedType(bias).getRank() != 1 || rankedType(bias).getDimSize(0) != f)
+      return fail(loc, op + " expected a bias of " + Twine(f) + " elements");
   ArrayRef<int64_t> kernel = w.getShape().drop_front(2);
-  if (failed(verifyWindow(loc, "lathe.conv2d", 2, kernel, adaptor.getStrides(),
-                          adaptor.getPads(), adaptor.getDilations())))
+  if (failed(verifyWindow(loc, op, spatial, kernel, strides, pads, dil)))
     return failure();
-  SmallVector<int64_t> shape = {x.getDimSize(0), f, 0, 0};
-  for (int i = 0; i < 2; ++i) {
-    shape[2 + i] = windowOutputSize(
-        x.getDimSize(2 + i), adaptor.getPads()[i], adaptor.getPads()[i + 2],
-        kernel[i], adaptor.getStrides()[i], adaptor.getDilations()[i], false);
-    if (shape[2 + i] <= 0)
-      return fail(loc, "lathe.conv2d kernel is larger than the padded input");
+  if (int64_t(outPad.size()) != spatial)
+    return fail(loc, op + " expected " + Twine(spatial) + " output paddings");
+  SmallVector<int64_t> shape = {x.getDimSize(0), f};
+  for (int64_t i = 0; i < spatial; ++i) {
+    if (outPad[i] < 0 || outPad[i] >= std::max(strides[i], dil[i]))
+      return fail(loc, op +
+                           " expected output padding below the stride or "
+                           "dilation, got " +
+                           Twine(outPad[i]));
+    shape.push_back((x.getDimSize(2 + i) - 1) * strides[i] - pads[i] -
+                    pads[i + spatial] + dil[i] * (kernel[i] - 1) + outPad[i] +
+                    1);
+    if (shape.back() <= 0)
+      return fail(loc, op + " pads leave no output");
   }
   results.push_back(RankedTensorType::get(shape, x.getElementType()));
   return success();
@@ -379,42 +450,22 @@ LogicalResult
 ConvTranspose2dOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
                                     Adaptor adaptor,
                                     SmallVectorImpl<Type> &results) {
-  RankedTensorType x = rankedType(adaptor.getInput()),
-                   w = rankedType(adaptor.getWeight());
-  StringRef op = "lathe.conv_transpose2d";
-  if (x.getRank() != 4 || w.getRank() != 4)
-    return fail(loc, op + " expected rank-4 input and weight");
-  int64_t groups = adaptor.getGroups(), c = x.getDimSize(1);
-  if (groups <= 0 || c % groups != 0 || w.getDimSize(0) != c)
-    return fail(loc, op + " expected weight dimension 0 to be the " + Twine(c) +
-                         " input channels, divisible by groups " +
-                         Twine(groups));
-  int64_t f = w.getDimSize(1) * groups;
-  if (Value b = adaptor.getBias())
-    if (rankedType(b).getRank() != 1 || rankedType(b).getDimSize(0) != f)
-      return fail(loc, op + " expected a bias of " + Twine(f) + " elements");
-  ArrayRef<int64_t> kernel = w.getShape().drop_front(2);
-  ArrayRef<int64_t> strides = adaptor.getStrides(), pads = adaptor.getPads(),
-                    dil = adaptor.getDilations(),
-                    outPad = adaptor.getOutputPadding();
-  if (failed(verifyWindow(loc, op, 2, kernel, strides, pads, dil)))
-    return failure();
-  if (outPad.size() != 2)
-    return fail(loc, op + " expected 2 output paddings");
-  SmallVector<int64_t> shape = {x.getDimSize(0), f, 0, 0};
-  for (int i = 0; i < 2; ++i) {
-    if (outPad[i] < 0 || outPad[i] >= std::max(strides[i], dil[i]))
-      return fail(loc, op +
-                           " expected output padding below the stride or "
-                           "dilation, got " +
-                           Twine(outPad[i]));
-    shape[2 + i] = (x.getDimSize(2 + i) - 1) * strides[i] - pads[i] -
-                   pads[i + 2] + dil[i] * (kernel[i] - 1) + outPad[i] + 1;
-    if (shape[2 + i] <= 0)
-      return fail(loc, op + " pads leave no output");
-  }
-  results.push_back(RankedTensorType::get(shape, x.getElementType()));
-  return success();
+  return inferConvTranspose(
+      loc, "lathe.conv_transpose2d", 2, adaptor.getInput(), adaptor.getWeight(),
+      adaptor.getBias(), adaptor.getStrides(), adaptor.getPads(),
+      adaptor.getDilations(), adaptor.getOutputPadding(), adaptor.getGroups(),
+      results);
+}
+
+LogicalResult
+ConvTranspose3dOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                    Adaptor adaptor,
+                                    SmallVectorImpl<Type> &results) {
+  return inferConvTranspose(
+      loc, "lathe.conv_transpose3d", 3, adaptor.getInput(), adaptor.getWeight(),
+      adaptor.getBias(), adaptor.getStrides(), adaptor.getPads(),
+      adaptor.getDilations(), adaptor.getOutputPadding(), adaptor.getGroups(),
+      results);
 }
 
 LogicalResult BatchNormOp::inferReturnTypes(MLIRContext *,
@@ -876,6 +927,25 @@ LogicalResult FlipOp::verify() {
     if (d < 0 || d >= rank)
       return emitOpError("expected dims in [0, ") << rank << "), got " << d;
   return success();
+}
+
+LogicalResult MaxPool3dOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &results) {
+  return inferPool(loc, "lathe.max_pool3d", 3, adaptor.getInput(),
+                   adaptor.getKernel(), adaptor.getStrides(), adaptor.getPads(),
+                   adaptor.getDilations(), adaptor.getCeilMode(), results);
+}
+
+LogicalResult AvgPool3dOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &results) {
+  int64_t ones[] = {1, 1, 1};
+  return inferPool(loc, "lathe.avg_pool3d", 3, adaptor.getInput(),
+                   adaptor.getKernel(), adaptor.getStrides(), adaptor.getPads(),
+                   ones, adaptor.getCeilMode(), results);
 }
 
 #define GET_OP_CLASSES

@@ -889,6 +889,86 @@ def Lathe_AvgPool2dOp : Lathe_Op<"avg_pool2d", [InferTypeOpAdaptor]> {
 }
 
 // adaptive_avg_pool2d(x)[n, c, i, j] = mean of x[n, c, floor(i*H/OH) : ceil((i+1)*H/OH), ...]
+def Lathe_Conv3dOp : Lathe_Op<"conv3d", [InferTypeOpAdaptor]> {
+  let summary = "3-D convolution over an NCDHW input";
+  let description = [{
+    `torch.nn.Conv3d`: as `conv2d` with a depth dimension. `weight` is
+    `F x C/groups x KD x KH x KW`; `pads` is `[front, top, left, back,
+    bottom, right]`; `strides` and `dilations` are `[d, h, w]`.
+    ```mlir
+    %y = lathe.conv3d %x, %w {pads = array<i64: 1, 1, 1, 1, 1, 1>}
+        : (tensor<1x2x4x4x4xf32>, tensor<3x2x3x3x3xf32>) -> tensor<1x3x4x4x4xf32>
+    ```
+  }];
+  let arguments = (ins Lathe_FloatTensor:$input, Lathe_FloatTensor:$weight,
+                   Optional<Lathe_FloatTensor>:$bias,
+                   DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1, 1}">:$strides,
+                   DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0, 0, 0, 0, 0}">:$pads,
+                   DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1, 1}">:$dilations,
+                   DefaultValuedAttr<I64Attr, "1">:$groups);
+  let results = (outs Lathe_FloatTensor:$result);
+  let assemblyFormat = "$input `,` $weight (`,` $bias^)? attr-dict `:` "
+                       "functional-type(operands, results)";
+}
+
+def Lathe_ConvTranspose3dOp : Lathe_Op<"conv_transpose3d", [InferTypeOpAdaptor]> {
+  let summary = "3-D transposed convolution over an NCDHW input";
+  let description = [{
+    `torch.nn.ConvTranspose3d`: as `conv_transpose2d` with a depth dimension
+    (`pads` is `[front, top, left, back, bottom, right]`).
+    ```mlir
+    %y = lathe.conv_transpose3d %x, %w {strides = array<i64: 2, 2, 2>}
+        : (tensor<1x4x3x3x3xf32>, tensor<4x2x3x3x3xf32>) -> tensor<1x2x7x7x7xf32>
+    ```
+  }];
+  let arguments = (ins Lathe_FloatTensor:$input, Lathe_FloatTensor:$weight,
+                   Optional<Lathe_FloatTensor>:$bias,
+                   DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1, 1}">:$strides,
+                   DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0, 0, 0, 0, 0}">:$pads,
+                   DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1, 1}">:$dilations,
+                   DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0, 0}">:$output_padding,
+                   DefaultValuedAttr<I64Attr, "1">:$groups);
+  let results = (outs Lathe_FloatTensor:$result);
+  let assemblyFormat = "$input `,` $weight (`,` $bias^)? attr-dict `:` "
+                       "functional-type(operands, results)";
+}
+
+def Lathe_MaxPool3dOp : Lathe_Op<"max_pool3d", [InferTypeOpAdaptor]> {
+  let summary = "3-D max pooling over an NCDHW input";
+  let description = [{
+    `torch.nn.MaxPool3d`, as `max_pool2d` with a depth dimension.
+    ```mlir
+    %y = lathe.max_pool3d %x {kernel = array<i64: 2, 2, 2>, strides = array<i64: 2, 2, 2>}
+        : tensor<1x4x8x8x8xf32> -> tensor<1x4x4x4x4xf32>
+    ```
+  }];
+  let arguments = (ins Lathe_FloatTensor:$input, DenseI64ArrayAttr:$kernel,
+                   DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1, 1}">:$strides,
+                   DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0, 0, 0, 0, 0}">:$pads,
+                   DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1, 1}">:$dilations,
+                   DefaultValuedAttr<BoolAttr, "false">:$ceil_mode);
+  let results = (outs Lathe_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+}
+
+def Lathe_AvgPool3dOp : Lathe_Op<"avg_pool3d", [InferTypeOpAdaptor]> {
+  let summary = "3-D average pooling over an NCDHW input";
+  let description = [{
+    `torch.nn.AvgPool3d`, as `avg_pool2d` with a depth dimension.
+    ```mlir
+    %y = lathe.avg_pool3d %x {kernel = array<i64: 2, 2, 2>, strides = array<i64: 2, 2, 2>}
+        : tensor<1x4x8x8x8xf32> -> tensor<1x4x4x4x4xf32>
+    ```
+  }];
+  let arguments = (ins Lathe_FloatTensor:$input, DenseI64ArrayAttr:$kernel,
+                   DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1, 1}">:$strides,
+                   DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0, 0, 0, 0, 0}">:$pads,
+                   DefaultValuedAttr<BoolAttr, "false">:$ceil_mode,
+                   DefaultValuedAttr<BoolAttr, "true">:$count_include_pad);
+  let results = (outs Lathe_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+}
+
 def Lathe_AdaptiveAvgPool2dOp
     : Lathe_Op<"adaptive_avg_pool2d", [InferTypeOpAdaptor]> {
   let summary = "2-D adaptive average pooling to a fixed output size";

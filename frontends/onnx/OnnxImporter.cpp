@@ -1255,9 +1255,9 @@ FailureOr<Importer::ConvOperands> Importer::convOperands(const NodeProto &node,
   ops.inputType = cast<RankedTensorType>(x->getType());
   auto wType = cast<RankedTensorType>(w->getType());
   ops.spatial = ops.inputType.getRank() - 2;
-  if ((ops.spatial != 1 && ops.spatial != 2) ||
+  if (ops.spatial < 1 || ops.spatial > 3 ||
       wType.getRank() != ops.inputType.getRank()) {
-    error(node) << "only 1-D and 2-D " << what
+    error(node) << "only 1-D to 3-D " << what
                 << " is supported, got input rank " << ops.inputType.getRank()
                 << " and weight rank " << wType.getRank();
     return failure();
@@ -1281,6 +1281,16 @@ LogicalResult Importer::conv(const NodeProto &node) {
                          pads)))
     return failure();
   Value in = ops->input, weight = ops->weight;
+  if (ops->spatial == 3) {
+    auto y = build<Conv3dOp>(
+        node, in, weight, ops->bias, b.getDenseI64ArrayAttr(strides),
+        b.getDenseI64ArrayAttr(pads), b.getDenseI64ArrayAttr(dilations),
+        b.getI64IntegerAttr(intAttr(node, "group", 1)));
+    if (failed(y))
+      return failure();
+    setOutput(node, 0, *y);
+    return success();
+  }
   if (ops->spatial == 1) {
     // Conv1d as Conv2d over N x C x 1 x L.
     auto lifted = liftTo2d(in);
@@ -1344,6 +1354,17 @@ LogicalResult Importer::convTranspose(const NodeProto &node) {
   if (int64_t(pads.size()) != 2 * spatial)
     return error(node) << "expected " << 2 * spatial << " pads";
   Value in = ops->input, weight = ops->weight;
+  if (spatial == 3) {
+    auto y = build<ConvTranspose3dOp>(
+        node, in, weight, ops->bias, b.getDenseI64ArrayAttr(strides),
+        b.getDenseI64ArrayAttr(pads), b.getDenseI64ArrayAttr(dilations),
+        b.getDenseI64ArrayAttr(outPad),
+        b.getI64IntegerAttr(intAttr(node, "group", 1)));
+    if (failed(y))
+      return failure();
+    setOutput(node, 0, *y);
+    return success();
+  }
   if (spatial == 1) {
     auto lifted = liftTo2d(in), liftedW = liftTo2d(weight);
     if (failed(lifted) || failed(liftedW))
@@ -1442,14 +1463,26 @@ LogicalResult Importer::maxPool(const NodeProto &node) {
   if (!kernel)
     return error(node) << "missing required attribute kernel_shape";
   int64_t spatial = xType.getRank() - 2;
-  if ((spatial != 1 && spatial != 2) || int64_t(kernel->size()) != spatial)
-    return error(node) << "only 1-D and 2-D max pooling is supported, got "
+  if (spatial < 1 || spatial > 3 || int64_t(kernel->size()) != spatial)
+    return error(node) << "only 1-D to 3-D max pooling is supported, got "
                           "input rank "
-                       << xType.getRank();
+                       << xType.getRank() << " and a " << kernel->size()
+                       << "-D kernel";
   SmallVector<int64_t> strides, dilations, pads;
   if (failed(windowAttrs(node, xType, *kernel, strides, dilations, pads)))
     return failure();
   Value in = *x;
+  if (spatial == 3) {
+    auto y = build<MaxPool3dOp>(node, in, b.getDenseI64ArrayAttr(*kernel),
+                                b.getDenseI64ArrayAttr(strides),
+                                b.getDenseI64ArrayAttr(pads),
+                                b.getDenseI64ArrayAttr(dilations),
+                                b.getBoolAttr(intAttr(node, "ceil_mode", 0)));
+    if (failed(y))
+      return failure();
+    setOutput(node, 0, *y);
+    return success();
+  }
   if (spatial == 1) {
     auto lifted = liftTo2d(in);
     if (failed(lifted))
@@ -1477,16 +1510,28 @@ LogicalResult Importer::avgPool(const NodeProto &node) {
   if (!kernel)
     return error(node) << "missing required attribute kernel_shape";
   int64_t spatial = xType.getRank() - 2;
-  if ((spatial != 1 && spatial != 2) || int64_t(kernel->size()) != spatial)
-    return error(node) << "only 1-D and 2-D average pooling is supported, "
+  if (spatial < 1 || spatial > 3 || int64_t(kernel->size()) != spatial)
+    return error(node) << "only 1-D to 3-D average pooling is supported, "
                           "got input rank "
-                       << xType.getRank();
+                       << xType.getRank() << " and a " << kernel->size()
+                       << "-D kernel";
   SmallVector<int64_t> strides, dilations, pads;
   if (failed(windowAttrs(node, xType, *kernel, strides, dilations, pads)))
     return failure();
   if (llvm::any_of(dilations, [](int64_t d) { return d != 1; }))
     return error(node) << "dilated average pooling is not supported";
   Value in = *x;
+  if (spatial == 3) {
+    auto y = build<AvgPool3dOp>(
+        node, in, b.getDenseI64ArrayAttr(*kernel),
+        b.getDenseI64ArrayAttr(strides), b.getDenseI64ArrayAttr(pads),
+        b.getBoolAttr(intAttr(node, "ceil_mode", 0)),
+        b.getBoolAttr(intAttr(node, "count_include_pad", 0) != 0));
+    if (failed(y))
+      return failure();
+    setOutput(node, 0, *y);
+    return success();
+  }
   if (spatial == 1) {
     auto lifted = liftTo2d(in);
     if (failed(lifted))
@@ -1509,9 +1554,16 @@ LogicalResult Importer::globalAvgPool(const NodeProto &node) {
   auto x = input(node, 0);
   if (failed(x))
     return failure();
-  if (cast<RankedTensorType>(x->getType()).getRank() != 4)
-    return error(node) << "only 2-D (rank-4 NCHW) global pooling is supported";
-  auto y = build<AdaptiveAvgPool2dOp>(node, *x, b.getDenseI64ArrayAttr({1, 1}));
+  int64_t rank = cast<RankedTensorType>(x->getType()).getRank();
+  if (rank < 3)
+    return error(node) << "expected an N x C x D1 ... input, got rank " << rank;
+  auto y =
+      rank == 4
+          ? build<AdaptiveAvgPool2dOp>(node, *x, b.getDenseI64ArrayAttr({1, 1}))
+          : build<ReduceMeanOp>(node, *x,
+                                b.getDenseI64ArrayAttr(llvm::to_vector(
+                                    llvm::seq<int64_t>(2, rank))),
+                                b.getBoolAttr(true));
   if (failed(y))
     return failure();
   setOutput(node, 0, *y);

@@ -127,7 +127,7 @@ func.func @pool_kernel(%x: tensor<1x4x8x8xf32>) {
 // -----
 
 func.func @pool_rank(%x: tensor<4x8x8xf32>) {
-  // expected-error @+2 {{lathe.max_pool2d expected a rank-4 NCHW input, got rank 3}}
+  // expected-error @+2 {{lathe.max_pool2d expected a rank-4 input, got rank 3}}
   // expected-error @+1 {{failed to infer returned types}}
   %0 = lathe.max_pool2d %x {kernel = array<i64: 2, 2>} : tensor<4x8x8xf32> -> tensor<4x7x7xf32>
   return

@@ -461,3 +461,26 @@ func.func @resize_bilinear(%x: tensor<1x1x4x4xf32>) -> tensor<1x1x8x8xf32> {
   %0 = lathe.resize %x {mode = 1 : i64, scales = array<f64: 1.0, 1.0, 2.0, 2.0>} : tensor<1x1x4x4xf32> -> tensor<1x1x8x8xf32>
   return %0 : tensor<1x1x8x8xf32>
 }
+
+// -----
+
+// CHECK-LABEL: func.func @conv3d_grouped
+//       CHECK:   tensor.pad
+//       CHECK:   linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction", "reduction"]
+//   CHECK-NOT:   lathe.
+func.func @conv3d_grouped(%x: tensor<1x4x5x5x5xf32>, %w: tensor<6x2x3x3x3xf32>, %b: tensor<6xf32>) -> tensor<1x6x5x5x5xf32> {
+  %0 = lathe.conv3d %x, %w, %b {groups = 2 : i64, pads = array<i64: 1, 1, 1, 1, 1, 1>} : (tensor<1x4x5x5x5xf32>, tensor<6x2x3x3x3xf32>, tensor<6xf32>) -> tensor<1x6x5x5x5xf32>
+  return %0 : tensor<1x6x5x5x5xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @pools3d
+//       CHECK:   arith.maximumf
+//       CHECK:   arith.divf
+//   CHECK-NOT:   lathe.
+func.func @pools3d(%x: tensor<1x2x4x4x4xf32>) -> tensor<1x2x2x2x2xf32> {
+  %0 = lathe.max_pool3d %x {kernel = array<i64: 2, 2, 2>, strides = array<i64: 2, 2, 2>} : tensor<1x2x4x4x4xf32> -> tensor<1x2x2x2x2xf32>
+  %1 = lathe.avg_pool3d %0 {kernel = array<i64: 3, 3, 3>, pads = array<i64: 1, 1, 1, 1, 1, 1>, count_include_pad = false} : tensor<1x2x2x2x2xf32> -> tensor<1x2x2x2x2xf32>
+  return %1 : tensor<1x2x2x2x2xf32>
+}
