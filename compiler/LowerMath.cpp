@@ -956,6 +956,18 @@ struct ReduceLowering : OpConversionPattern<SourceOp> {
           rewriter, loc, x, axes, keep, init,
           [](OpBuilder &b, Location l, Value acc, ValueRange in) -> Value {
             Value v = in[0];
+            if (isInt(v)) {
+              switch (kind) {
+              case ReduceKind::Max:
+                return arith::MaxSIOp::create(b, l, acc, v);
+              case ReduceKind::Min:
+                return arith::MinSIOp::create(b, l, acc, v);
+              case ReduceKind::Prod:
+                return arith::MulIOp::create(b, l, acc, v);
+              default:
+                return arith::AddIOp::create(b, l, acc, v);
+              }
+            }
             switch (kind) {
             case ReduceKind::Max:
               return arith::MaximumFOp::create(b, l, acc, v);
@@ -983,6 +995,10 @@ struct ReduceLowering : OpConversionPattern<SourceOp> {
         reduced = elementwise(
             rewriter, loc, reduced, compact,
             [&](OpBuilder &b, Location l, ValueRange in) -> Value {
+              if (kind == ReduceKind::Mean && isInt(in[0]))
+                return arith::DivSIOp::create(
+                    b, l, in[0],
+                    floatConstant(b, l, in[0].getType(), double(count)));
               if (kind == ReduceKind::Mean)
                 return arith::DivFOp::create(
                     b, l, in[0],

@@ -16,14 +16,22 @@ namespace lathe {
 #include "compiler/Passes.h.inc"
 } // namespace lathe
 
+#include <cmath>
+
 using namespace mlir;
 
 namespace lathe {
 
 Value floatConstant(OpBuilder &b, Location loc, Type type, double value) {
-  if (isa<IntegerType>(type))
-    return arith::ConstantOp::create(b, loc,
-                                     b.getIntegerAttr(type, int64_t(value)));
+  if (auto intType = dyn_cast<IntegerType>(type)) {
+    // +-infinity (reduction identities) become the type's extremes.
+    unsigned width = intType.getWidth();
+    APInt v = std::isinf(value)
+                  ? (value > 0 ? APInt::getSignedMaxValue(width)
+                               : APInt::getSignedMinValue(width))
+                  : APInt(width, int64_t(value), /*isSigned=*/true);
+    return arith::ConstantOp::create(b, loc, b.getIntegerAttr(type, v));
+  }
   return arith::ConstantOp::create(b, loc, b.getFloatAttr(type, value));
 }
 

@@ -672,7 +672,8 @@ def Lathe_MatmulOp : Lathe_Op<"matmul", [InferTypeOpAdaptor]> {
 // Math: reductions
 //===----------------------------------------------------------------------===//
 
-class Lathe_ReduceOp<string mnemonic, string torch, string formula>
+class Lathe_ReduceOp<string mnemonic, string torch, string formula,
+                     Type tensor = Lathe_FloatTensor>
     : Lathe_Op<mnemonic, [InferTypeOpAdaptor]> {
   let summary = formula # " over the listed axes";
   let description = [{
@@ -684,17 +685,17 @@ class Lathe_ReduceOp<string mnemonic, string torch, string formula>
         : tensor<4x10xf32> -> tensor<4xf32>
     ```
   }];
-  let arguments = (ins Lathe_FloatTensor:$input, DenseI64ArrayAttr:$axes,
+  let arguments = (ins tensor:$input, DenseI64ArrayAttr:$axes,
                    DefaultValuedAttr<BoolAttr, "true">:$keepdims);
-  let results = (outs Lathe_FloatTensor:$result);
+  let results = (outs tensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
 }
 
-def Lathe_ReduceSumOp : Lathe_ReduceOp<"reduce_sum", "torch.sum", "sum">;
-def Lathe_ReduceMeanOp : Lathe_ReduceOp<"reduce_mean", "torch.mean", "mean">;
-def Lathe_ReduceMaxOp : Lathe_ReduceOp<"reduce_max", "torch.amax", "maximum">;
-def Lathe_ReduceMinOp : Lathe_ReduceOp<"reduce_min", "torch.amin", "minimum">;
-def Lathe_ReduceProdOp : Lathe_ReduceOp<"reduce_prod", "torch.prod", "product">;
+def Lathe_ReduceSumOp : Lathe_ReduceOp<"reduce_sum", "torch.sum", "sum", Lathe_NumericTensor>;
+def Lathe_ReduceMeanOp : Lathe_ReduceOp<"reduce_mean", "torch.mean", "mean", Lathe_NumericTensor>;
+def Lathe_ReduceMaxOp : Lathe_ReduceOp<"reduce_max", "torch.amax", "maximum", Lathe_NumericTensor>;
+def Lathe_ReduceMinOp : Lathe_ReduceOp<"reduce_min", "torch.amin", "minimum", Lathe_NumericTensor>;
+def Lathe_ReduceProdOp : Lathe_ReduceOp<"reduce_prod", "torch.prod", "product", Lathe_NumericTensor>;
 def Lathe_ReduceL1Op
     : Lathe_ReduceOp<"reduce_l1", "torch.linalg.vector_norm(ord=1)", "sum of |x|">;
 def Lathe_ReduceL2Op

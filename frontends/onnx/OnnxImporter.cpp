@@ -402,8 +402,17 @@ Value Importer::materialize(const std::string &name, const TensorValue &value) {
     values[name] = arg;
     return arg;
   }
-  auto attr = DenseElementsAttr::getFromRawBuffer(
-      type, ArrayRef<char>(value.bytes.data(), value.bytes.size()));
+  DenseElementsAttr attr;
+  if (value.dtype == DType::Bool) {
+    // Booleans are one byte each in ONNX, bit-packed in MLIR's raw form.
+    SmallVector<bool> bits;
+    for (char byte : value.bytes)
+      bits.push_back(byte != 0);
+    attr = DenseElementsAttr::get(type, ArrayRef<bool>(bits));
+  } else {
+    attr = DenseElementsAttr::getFromRawBuffer(
+        type, ArrayRef<char>(value.bytes.data(), value.bytes.size()));
+  }
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(&func.getBody().front());
   Value c = ConstantOp::create(b, NameLoc::get(b.getStringAttr(name)), attr);
@@ -421,14 +430,8 @@ FailureOr<Value> Importer::input(const NodeProto &node, int i) {
   if (it != values.end())
     return it->second;
   auto c = constants.find(name);
-  if (c != constants.end()) {
-    if (c->second.dtype == DType::Bool) {
-      error(node) << "boolean tensor '" << name
-                  << "' used at run time is not supported yet";
-      return failure();
-    }
+  if (c != constants.end())
     return materialize(name, c->second);
-  }
   error(node) << "input '" << name << "' is not produced by any earlier node";
   return failure();
 }
@@ -897,7 +900,39 @@ LogicalResult Importer::mod(const NodeProto &node) {
   return success();
 }
 
+/// Index |i| of an operand with |n| elements in an element-wise op over
+/// |total| elements (equal sizes, or a single broadcast element).
+static int64_t foldIndex(int64_t n, int64_t i) { return n == 1 ? 0 : i; }
+
+/// True when every value has |total| elements or one.
+static bool foldable(ArrayRef<const TensorValue *> values, int64_t &total) {
+  total = 1;
+  for (const TensorValue *v : values)
+    total = std::max(total, v->numElements());
+  return llvm::all_of(values, [&](const TensorValue *v) {
+    return v->numElements() == total || v->numElements() == 1;
+  });
+}
+
 LogicalResult Importer::predicate(const NodeProto &node) {
+  // Comparisons of int64 compile-time values (shape arithmetic) fold.
+  if (node.op_type() == "Equal" && isConstant(node.input(0)) &&
+      isConstant(node.input(1))) {
+    const TensorValue &a = constants[node.input(0)],
+                      &c = constants[node.input(1)];
+    int64_t total;
+    if (a.dtype == DType::I64 && c.dtype == DType::I64 &&
+        foldable({&a, &c}, total)) {
+      TensorValue out;
+      out.dtype = DType::Bool;
+      out.shape = (a.numElements() >= c.numElements() ? a : c).shape;
+      for (int64_t i = 0; i < total; ++i)
+        out.bytes.push_back(a.intAt(foldIndex(a.numElements(), i)) ==
+                            c.intAt(foldIndex(c.numElements(), i)));
+      setConstant(node, 0, std::move(out));
+      return success();
+    }
+  }
   auto lhs = input(node, 0), rhs = input(node, 1);
   if (failed(lhs) || failed(rhs))
     return failure();
@@ -929,6 +964,30 @@ LogicalResult Importer::logicalNot(const NodeProto &node) {
 }
 
 LogicalResult Importer::where(const NodeProto &node) {
+  if (isConstant(node.input(0)) && isConstant(node.input(1)) &&
+      isConstant(node.input(2))) {
+    const TensorValue &c = constants[node.input(0)],
+                      &x = constants[node.input(1)],
+                      &y = constants[node.input(2)];
+    int64_t total;
+    if (x.dtype == y.dtype && foldable({&c, &x, &y}, total)) {
+      TensorValue out;
+      out.dtype = x.dtype;
+      for (const TensorValue *v : {&c, &x, &y})
+        if (v->numElements() == total)
+          out.shape = v->shape;
+      size_t elt = dtypeSize(x.dtype);
+      for (int64_t i = 0; i < total; ++i) {
+        const TensorValue &from =
+            c.intAt(foldIndex(c.numElements(), i)) ? x : y;
+        const char *src =
+            from.bytes.data() + foldIndex(from.numElements(), i) * elt;
+        out.bytes.insert(out.bytes.end(), src, src + elt);
+      }
+      setConstant(node, 0, std::move(out));
+      return success();
+    }
+  }
   auto c = input(node, 0), lhs = input(node, 1), rhs = input(node, 2);
   if (failed(c) || failed(lhs) || failed(rhs))
     return failure();
