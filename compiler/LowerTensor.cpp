@@ -5,6 +5,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Transforms/DialectConversion.h"
 
@@ -282,6 +283,99 @@ struct FlipLowering : OpConversionPattern<FlipOp> {
   }
 };
 
+/// |old| combined with |update| by a scatter's |reduction|.
+Value scatterCombine(OpBuilder &b, Location l, ScatterReduction reduction,
+                     Value old, Value update) {
+  bool isInt = isa<IntegerType>(old.getType());
+  switch (reduction) {
+  case ScatterReduction::add:
+    return isInt ? arith::AddIOp::create(b, l, old, update).getResult()
+                 : arith::AddFOp::create(b, l, old, update).getResult();
+  case ScatterReduction::mul:
+    return isInt ? arith::MulIOp::create(b, l, old, update).getResult()
+                 : arith::MulFOp::create(b, l, old, update).getResult();
+  case ScatterReduction::max:
+    return isInt ? arith::MaxSIOp::create(b, l, old, update).getResult()
+                 : arith::MaximumFOp::create(b, l, old, update).getResult();
+  case ScatterReduction::min:
+    return isInt ? arith::MinSIOp::create(b, l, old, update).getResult()
+                 : arith::MinimumFOp::create(b, l, old, update).getResult();
+  case ScatterReduction::none:
+    break;
+  }
+  return update;
+}
+
+/// Row-major coordinates of linear position |i| in |shape|.
+SmallVector<Value> delinearize(OpBuilder &b, Location l, Value i,
+                               ArrayRef<int64_t> shape) {
+  SmallVector<Value> coords(shape.size());
+  for (int64_t d = shape.size() - 1; d >= 0; --d) {
+    Value size = arith::ConstantIndexOp::create(b, l, shape[d]);
+    coords[d] = arith::RemUIOp::create(b, l, i, size);
+    i = arith::DivUIOp::create(b, l, i, size);
+  }
+  return coords;
+}
+
+/// scatter(x, ...) => scf.for over the updates in row-major order carrying
+/// the result tensor: y[target(p)] = combine(y[target(p)], u[p]).
+template <typename SourceOp>
+struct ScatterLowering : OpConversionPattern<SourceOp> {
+  using OpConversionPattern<SourceOp>::OpConversionPattern;
+  using Adaptor = typename SourceOp::Adaptor;
+
+  LogicalResult
+  matchAndRewrite(SourceOp op, Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getInput(), idx = adaptor.getIndices(),
+          upd = adaptor.getUpdates();
+    auto xType = cast<RankedTensorType>(x.getType());
+    auto uType = cast<RankedTensorType>(upd.getType());
+    ArrayRef<int64_t> uShape = uType.getShape();
+    ScatterReduction reduction = op.getReduction();
+    Value lo = arith::ConstantIndexOp::create(rewriter, loc, 0);
+    Value hi =
+        arith::ConstantIndexOp::create(rewriter, loc, uType.getNumElements());
+    Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
+    auto loop = scf::ForOp::create(
+        rewriter, loc, lo, hi, one, ValueRange{x},
+        [&](OpBuilder &b, Location l, Value i, ValueRange carried) {
+          SmallVector<Value> p = delinearize(b, l, i, uShape);
+          SmallVector<Value> target;
+          if constexpr (std::is_same_v<SourceOp, ScatterElementsOp>) {
+            int64_t axis = op.getAxis();
+            target = p;
+            target[axis] =
+                clampedIndex(b, l, tensor::ExtractOp::create(b, l, idx, p),
+                             xType.getDimSize(axis));
+          } else {
+            auto iType = cast<RankedTensorType>(idx.getType());
+            int64_t batch = iType.getRank() - 1, k = iType.getShape().back();
+            SmallVector<Value> at(p.begin(), p.begin() + batch);
+            at.push_back(Value());
+            for (int64_t j = 0; j < k; ++j) {
+              at.back() = arith::ConstantIndexOp::create(b, l, j);
+              target.push_back(
+                  clampedIndex(b, l, tensor::ExtractOp::create(b, l, idx, at),
+                               xType.getDimSize(j)));
+            }
+            target.append(p.begin() + batch, p.end());
+          }
+          Value u = tensor::ExtractOp::create(b, l, upd, p);
+          Value y = carried[0];
+          if (reduction != ScatterReduction::none)
+            u = scatterCombine(b, l, reduction,
+                               tensor::ExtractOp::create(b, l, y, target), u);
+          scf::YieldOp::create(
+              b, l, tensor::InsertOp::create(b, l, u, y, target).getResult());
+        });
+    rewriter.replaceOp(op, loop.getResult(0));
+    return success();
+  }
+};
+
 /// constant => arith.constant.
 struct ConstantLowering : OpConversionPattern<ConstantOp> {
   using OpConversionPattern::OpConversionPattern;
@@ -300,8 +394,9 @@ struct ConstantLowering : OpConversionPattern<ConstantOp> {
 void populateLowerTensorPatterns(RewritePatternSet &patterns) {
   patterns.add<ReshapeLowering, TransposeLowering, PadLowering, ConcatLowering,
                SliceLowering, ExpandLowering, GatherLowering,
-               GatherElementsLowering, FlipLowering, ConstantLowering>(
-      patterns.getContext());
+               GatherElementsLowering, FlipLowering,
+               ScatterLowering<ScatterElementsOp>, ScatterLowering<ScatterNdOp>,
+               ConstantLowering>(patterns.getContext());
 }
 
 } // namespace lathe

@@ -26,7 +26,8 @@ def LowerToLinalg : Pass<"lathe-lower-to-linalg", "mlir::ModuleOp"> {
   }];
   let dependentDialects = [
     "mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect",
-    "mlir::arith::ArithDialect", "mlir::math::MathDialect"
+    "mlir::arith::ArithDialect", "mlir::math::MathDialect",
+    "mlir::scf::SCFDialect"
   ];
 }
 

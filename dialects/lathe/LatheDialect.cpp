@@ -948,5 +948,55 @@ LogicalResult AvgPool3dOp::inferReturnTypes(MLIRContext *,
                    ones, adaptor.getCeilMode(), results);
 }
 
+LogicalResult
+ScatterElementsOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                    Adaptor adaptor,
+                                    SmallVectorImpl<Type> &results) {
+  RankedTensorType x = rankedType(adaptor.getInput());
+  RankedTensorType idx = rankedType(adaptor.getIndices());
+  RankedTensorType upd = rankedType(adaptor.getUpdates());
+  int64_t axis = adaptor.getAxis();
+  if (axis < 0 || axis >= x.getRank())
+    return fail(loc, "lathe.scatter_elements expected axis in [0, " +
+                         Twine(x.getRank()) + "), got " + Twine(axis));
+  if (idx.getShape() != upd.getShape() || idx.getRank() != x.getRank())
+    return fail(loc, "lathe.scatter_elements expected indices and updates "
+                     "of one shape and the input's rank");
+  if (upd.getElementType() != x.getElementType())
+    return fail(loc, "lathe.scatter_elements expected updates of the "
+                     "input's element type");
+  for (int64_t d = 0; d < x.getRank(); ++d)
+    if (d != axis && idx.getDimSize(d) > x.getDimSize(d))
+      return fail(loc, "lathe.scatter_elements expected indices no larger "
+                       "than the input in dimension " +
+                           Twine(d));
+  results.push_back(x);
+  return success();
+}
+
+LogicalResult ScatterNdOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &results) {
+  RankedTensorType x = rankedType(adaptor.getInput());
+  RankedTensorType idx = rankedType(adaptor.getIndices());
+  RankedTensorType upd = rankedType(adaptor.getUpdates());
+  if (idx.getRank() < 1)
+    return fail(loc, "lathe.scatter_nd expected indices of rank >= 1");
+  int64_t k = idx.getShape().back();
+  if (k < 1 || k > x.getRank())
+    return fail(loc, "lathe.scatter_nd expected index tuples of 1 to " +
+                         Twine(x.getRank()) + " coordinates, got " + Twine(k));
+  SmallVector<int64_t> want(idx.getShape().drop_back());
+  llvm::append_range(want, x.getShape().drop_front(k));
+  if (upd.getShape() != ArrayRef<int64_t>(want) ||
+      upd.getElementType() != x.getElementType())
+    return fail(loc, "lathe.scatter_nd expected updates of shape "
+                     "indices.shape[:-1] + input.shape[k:] and the input's "
+                     "element type");
+  results.push_back(x);
+  return success();
+}
+
 #define GET_OP_CLASSES
 #include "dialects/lathe/LatheOps.cpp.inc"

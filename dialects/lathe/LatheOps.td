@@ -1274,6 +1274,63 @@ def Lathe_ResizeOp : Lathe_Op<"resize"> {
   let hasVerifier = 1;
 }
 
+def Lathe_ScatterReductionAttr : I64EnumAttr<"ScatterReduction",
+    "how a scatter combines an update with the value it lands on", [
+    I64EnumAttrCase<"none", 0>, I64EnumAttrCase<"add", 1>,
+    I64EnumAttrCase<"mul", 2>, I64EnumAttrCase<"max", 3>,
+    I64EnumAttrCase<"min", 4>]> {
+  let cppNamespace = "::lathe";
+}
+
+// scatter_elements(x, idx, u): y = x; y[i.., idx[i..], k..] (op)= u[i.., j, k..]
+def Lathe_ScatterElementsOp : Lathe_Op<"scatter_elements", [InferTypeOpAdaptor]> {
+  let summary = "write updates into a copy at per-element indices";
+  let description = [{
+    `Tensor.scatter(axis, index, src)` / `scatter_add` / `scatter_reduce`:
+    `indices` and `updates` share a shape of the input's rank (no larger in
+    the other dimensions). Updates apply in row-major order, so with
+    duplicate indices and no `reduction` the last one wins. Negative indices
+    count from the end; out-of-range ones are clamped.
+    ```mlir
+    %y = lathe.scatter_elements %x, %i, %u {axis = 1 : i64, reduction = 1 : i64}
+        : (tensor<3x5xf32>, tensor<3x2xi64>, tensor<3x2xf32>) -> tensor<3x5xf32>
+    ```
+  }];
+  let arguments = (ins Lathe_NumericTensor:$input,
+                   RankedTensorOf<[I32, I64]>:$indices,
+                   Lathe_NumericTensor:$updates, I64Attr:$axis,
+                   DefaultValuedAttr<Lathe_ScatterReductionAttr, "::lathe::ScatterReduction::none">:$reduction);
+  let results = (outs Lathe_NumericTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $indices `,` $updates attr-dict `:` `(` type($input) `,`
+    type($indices) `,` type($updates) `)` `->` type($result)
+  }];
+}
+
+// scatter_nd(x, idx, u): y = x; y[idx[q..]] (op)= u[q..]
+def Lathe_ScatterNdOp : Lathe_Op<"scatter_nd", [InferTypeOpAdaptor]> {
+  let summary = "write update slices into a copy at index tuples";
+  let description = [{
+    `x.index_put_(indices, values)` / ONNX ScatterND: the last dimension of
+    `indices` (size k) holds coordinates into the input's first k
+    dimensions; `updates` has shape `indices.shape[:-1] + x.shape[k:]`.
+    Updates apply in row-major order.
+    ```mlir
+    %y = lathe.scatter_nd %x, %i, %u
+        : (tensor<4x6xf32>, tensor<2x1xi64>, tensor<2x6xf32>) -> tensor<4x6xf32>
+    ```
+  }];
+  let arguments = (ins Lathe_NumericTensor:$input,
+                   RankedTensorOf<[I32, I64]>:$indices,
+                   Lathe_NumericTensor:$updates,
+                   DefaultValuedAttr<Lathe_ScatterReductionAttr, "::lathe::ScatterReduction::none">:$reduction);
+  let results = (outs Lathe_NumericTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $indices `,` $updates attr-dict `:` `(` type($input) `,`
+    type($indices) `,` type($updates) `)` `->` type($result)
+  }];
+}
+
 def Lathe_ConstantOp : Lathe_Op<"constant", [ConstantLike, InferTypeOpAdaptor]> {
   let summary = "a literal tensor";
   let description = [{

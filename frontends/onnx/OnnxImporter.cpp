@@ -178,6 +178,7 @@ public:
   LogicalResult globalMaxPool(const NodeProto &node);
   LogicalResult gelu(const NodeProto &node);
   LogicalResult resize(const NodeProto &node);
+  LogicalResult scatter(const NodeProto &node);
   /// group_norm of |x| with per-channel |scale| and |bias| (epsilon from the
   /// node); its first result.
   FailureOr<Value> finishGroupNorm(const NodeProto &node, Value x, Value scale,
@@ -1970,16 +1971,33 @@ LogicalResult Importer::pad(const NodeProto &node) {
 LogicalResult Importer::identity(const NodeProto &node) {
   // Identity, and Dropout in inference: the output is the input.
   if (node.op_type() == "Dropout") {
-    if (node.output_size() > 1 && !node.output(1).empty())
-      return error(node) << "the mask output of Dropout is not supported in "
-                            "inference graphs";
+    bool training = false;
     if (hasInput(node, 2)) {
-      const TensorValue *training = constantInput(node, 2, "training_mode");
-      if (!training)
+      const TensorValue *mode = constantInput(node, 2, "training_mode");
+      if (!mode)
         return failure();
-      if (training->intAt(0) != 0)
-        return error(node) << "training_mode=true is not supported in "
-                              "inference graphs";
+      training = mode->intAt(0) != 0;
+    }
+    double ratio = floatAttr(node, "ratio", 0.5f);
+    if (opset >= 12 && hasInput(node, 1)) {
+      const TensorValue *r = constantInput(node, 1, "ratio");
+      if (!r)
+        return failure();
+      ratio = r->floatAt(0);
+    }
+    if (training && ratio != 0.0)
+      return error(node) << "training_mode=true is not supported in "
+                            "inference graphs (dropout belongs to training)";
+    if (node.output_size() > 1 && !node.output(1).empty()) {
+      // In inference (or at ratio 0) every element is kept.
+      auto shape = shapeOf(node, 0);
+      if (failed(shape))
+        return failure();
+      TensorValue mask;
+      mask.dtype = DType::Bool;
+      mask.shape.assign(shape->begin(), shape->end());
+      mask.bytes.assign(mask.numElements(), 1);
+      setConstant(node, 1, std::move(mask));
     }
   }
   if (isConstant(node.input(0))) {
@@ -2807,6 +2825,33 @@ LogicalResult Importer::resize(const NodeProto &node) {
   return success();
 }
 
+LogicalResult Importer::scatter(const NodeProto &node) {
+  auto x = input(node, 0), idx = input(node, 1), upd = input(node, 2);
+  if (failed(x) || failed(idx) || failed(upd))
+    return failure();
+  std::string name = stringAttr(node, "reduction", "none");
+  std::optional<ScatterReduction> reduction = symbolizeScatterReduction(name);
+  if (!reduction)
+    return error(node) << "reduction '" << name
+                       << "' is not none, add, mul, max or min";
+  auto reductionAttr = ScatterReductionAttr::get(&ctx, *reduction);
+  FailureOr<Value> y;
+  if (node.op_type() == "ScatterND") {
+    y = build<ScatterNdOp>(node, *x, *idx, *upd, reductionAttr);
+  } else {
+    auto axis = resolveAxis(node, intAttr(node, "axis", 0),
+                            cast<RankedTensorType>(x->getType()).getRank());
+    if (failed(axis))
+      return failure();
+    y = build<ScatterElementsOp>(node, *x, *idx, *upd,
+                                 b.getI64IntegerAttr(*axis), reductionAttr);
+  }
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Normalization beyond batch and layer norm
 //===----------------------------------------------------------------------===//
@@ -3406,6 +3451,9 @@ const std::map<std::string, OpInfo> &opTable() {
          "exclude_outside", "extrapolation_value", "keep_aspect_ratio_policy",
          "mode", "nearest_mode"}}},
       {"Upsample", {&I::resize, {"mode", "scales"}}},
+      {"Scatter", {&I::scatter, {"axis"}}},
+      {"ScatterElements", {&I::scatter, {"axis", "reduction"}}},
+      {"ScatterND", {&I::scatter, {"reduction"}}},
       {"CastLike", {&I::castLike, {"saturate"}}},
   };
   return table;

@@ -484,3 +484,17 @@ func.func @pools3d(%x: tensor<1x2x4x4x4xf32>) -> tensor<1x2x2x2x2xf32> {
   %1 = lathe.avg_pool3d %0 {kernel = array<i64: 3, 3, 3>, pads = array<i64: 1, 1, 1, 1, 1, 1>, count_include_pad = false} : tensor<1x2x2x2x2xf32> -> tensor<1x2x2x2x2xf32>
   return %1 : tensor<1x2x2x2x2xf32>
 }
+
+// -----
+
+// CHECK-LABEL: func.func @scatter_add
+//       CHECK:   scf.for {{.*}} iter_args
+//       CHECK:     arith.remui
+//       CHECK:     tensor.extract
+//       CHECK:     arith.addf
+//       CHECK:     tensor.insert
+//   CHECK-NOT:   lathe.
+func.func @scatter_add(%x: tensor<3x5xf32>, %i: tensor<3x2xi64>, %u: tensor<3x2xf32>) -> tensor<3x5xf32> {
+  %0 = lathe.scatter_elements %x, %i, %u {axis = 1 : i64, reduction = 1 : i64} : (tensor<3x5xf32>, tensor<3x2xi64>, tensor<3x2xf32>) -> tensor<3x5xf32>
+  return %0 : tensor<3x5xf32>
+}
