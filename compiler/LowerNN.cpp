@@ -601,6 +601,88 @@ struct MaxPool2dLowering : OpConversionPattern<MaxPool2dOp> {
   }
 };
 
+/// max_pool2d_with_indices(x) => one generic over (n, c, oh, ow, kh, kw)
+/// keeping (best value, its flat offset in x); a window position in the
+/// padding reads -inf and so is never chosen over an input element.
+struct MaxPool2dIndicesLowering : OpConversionPattern<MaxPool2dIndicesOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(MaxPool2dIndicesOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    auto inType = cast<RankedTensorType>(adaptor.getInput().getType());
+    auto outType = cast<RankedTensorType>(op.getResult().getType());
+    auto idxType = cast<RankedTensorType>(op.getIndices().getType());
+    Type elt = outType.getElementType();
+    ArrayRef<int64_t> k = op.getKernel(), s = op.getStrides(), p = op.getPads(),
+                      d = op.getDilations();
+    SmallVector<int64_t> high = {0, 0, p[2], p[3]};
+    for (int i = 0; i < 2; ++i)
+      high[2 + i] += ceilExtra(inType.getDimSize(2 + i), p[i], p[2 + i],
+                               outType.getDimSize(2 + i), k[i], s[i], d[i]);
+    double lowest = -std::numeric_limits<double>::infinity();
+    Value x = padTensor(rewriter, loc, adaptor.getInput(), {0, 0, p[0], p[1]},
+                        high, lowest);
+    Value best = filledTensor(rewriter, loc, outType.getShape(), elt, lowest);
+    Value where = filledTensor(rewriter, loc, idxType.getShape(),
+                               rewriter.getI64Type(), 0.0);
+    Value window = emptyTensor(rewriter, loc, k, elt);
+    AffineExpr n, c, oh, ow, kh, kw;
+    bindDims(ctx, n, c, oh, ow, kh, kw);
+    AffineMap xMap = AffineMap::get(
+        6, 0, {n, c, oh * s[0] + kh * d[0], ow * s[1] + kw * d[1]}, ctx);
+    AffineMap wMap = AffineMap::get(6, 0, {kh, kw}, ctx);
+    AffineMap outMap = AffineMap::get(6, 0, {n, c, oh, ow}, ctx);
+    SmallVector<utils::IteratorType> iterators(4,
+                                               utils::IteratorType::parallel);
+    iterators.append(2, utils::IteratorType::reduction);
+    int64_t cDim = inType.getDimSize(1), hDim = inType.getDimSize(2),
+            wDim = inType.getDimSize(3);
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{outType, idxType}, ValueRange{x, window},
+        ValueRange{best, where},
+        ArrayRef<AffineMap>{xMap, wMap, outMap, outMap}, iterators,
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          auto index = [&](int64_t dim) -> Value {
+            return linalg::IndexOp::create(b, l, dim);
+          };
+          auto cst = [&](int64_t v) -> Value {
+            return arith::ConstantIndexOp::create(b, l, v);
+          };
+          auto mul = [&](Value a, Value bb) -> Value {
+            return arith::MulIOp::create(b, l, a, bb);
+          };
+          auto add = [&](Value a, Value bb) -> Value {
+            return arith::AddIOp::create(b, l, a, bb);
+          };
+          // Input coordinates (unpadded) of this window position.
+          Value h = arith::SubIOp::create(
+              b, l, add(mul(index(2), cst(s[0])), mul(index(4), cst(d[0]))),
+              cst(p[0]));
+          Value w = arith::SubIOp::create(
+              b, l, add(mul(index(3), cst(s[1])), mul(index(5), cst(d[1]))),
+              cst(p[1]));
+          Value flat = add(
+              mul(add(mul(add(mul(index(0), cst(cDim)), index(1)), cst(hDim)),
+                      h),
+                  cst(wDim)),
+              w);
+          Value better = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGT,
+                                               args[0], args[2]);
+          Value here = arith::IndexCastOp::create(b, l, b.getI64Type(), flat);
+          linalg::YieldOp::create(
+              b, l,
+              ValueRange{
+                  arith::SelectOp::create(b, l, better, args[0], args[2]),
+                  arith::SelectOp::create(b, l, better, here, args[3])});
+        });
+    rewriter.replaceOp(op, generic.getResults());
+    return success();
+  }
+};
+
 /// Number of positions of window |o| that count towards an average: inside
 /// the input, or inside the input and its padding with count_include_pad.
 int64_t windowCount(int64_t o, int64_t in, int64_t padBegin, int64_t padEnd,
@@ -955,10 +1037,10 @@ void populateLowerNNPatterns(RewritePatternSet &patterns) {
       Conv2dLowering, ConvTransposeLowering<ConvTranspose2dOp, Conv2dOp>,
       ConvTransposeLowering<ConvTranspose3dOp, Conv3dOp>, BatchNormLowering,
       LayerNormLowering, GroupNormLowering, ResizeLowering, MaxPool2dLowering,
-      AvgPool2dLowering, AdaptiveAvgPool2dLowering, Conv3dLowering,
-      Pool3dLowering<MaxPool3dOp, true>, Pool3dLowering<AvgPool3dOp, false>,
-      SoftmaxLowering<SoftmaxOp, false>, SoftmaxLowering<LogSoftmaxOp, true>>(
-      patterns.getContext());
+      MaxPool2dIndicesLowering, AvgPool2dLowering, AdaptiveAvgPool2dLowering,
+      Conv3dLowering, Pool3dLowering<MaxPool3dOp, true>,
+      Pool3dLowering<AvgPool3dOp, false>, SoftmaxLowering<SoftmaxOp, false>,
+      SoftmaxLowering<LogSoftmaxOp, true>>(patterns.getContext());
 }
 
 } // namespace lathe

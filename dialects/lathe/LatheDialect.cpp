@@ -998,5 +998,19 @@ LogicalResult ScatterNdOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
+LogicalResult MaxPool2dIndicesOp::inferReturnTypes(
+    MLIRContext *ctx, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &results) {
+  if (failed(inferPool(loc, "lathe.max_pool2d_with_indices", 2,
+                       adaptor.getInput(), adaptor.getKernel(),
+                       adaptor.getStrides(), adaptor.getPads(),
+                       adaptor.getDilations(), adaptor.getCeilMode(), results)))
+    return failure();
+  auto values = cast<RankedTensorType>(results[0]);
+  results.push_back(
+      RankedTensorType::get(values.getShape(), IntegerType::get(ctx, 64)));
+  return success();
+}
+
 #define GET_OP_CLASSES
 #include "dialects/lathe/LatheOps.cpp.inc"

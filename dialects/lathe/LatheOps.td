@@ -869,6 +869,27 @@ def Lathe_MaxPool2dOp : Lathe_Op<"max_pool2d", [InferTypeOpAdaptor]> {
 }
 
 // avg_pool2d(x)[n, c, oh, ow] = sum_window x / count(window)
+def Lathe_MaxPool2dIndicesOp : Lathe_Op<"max_pool2d_with_indices", [InferTypeOpAdaptor]> {
+  let summary = "2-D max pooling that also returns where each maximum was";
+  let description = [{
+    `torch.nn.MaxPool2d(return_indices=True)` as ONNX defines the indices:
+    the row-major offset of each chosen element in the whole input
+    (`((n C + c) H + h) W + w`; PyTorch's per-plane `h W + w` is that minus
+    the plane's start). The first maximum of a window wins.
+    ```mlir
+    %y, %i = lathe.max_pool2d_with_indices %x {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>}
+        : tensor<1x4x8x8xf32> -> (tensor<1x4x4x4xf32>, tensor<1x4x4x4xi64>)
+    ```
+  }];
+  let arguments = (ins Lathe_FloatTensor:$input, DenseI64ArrayAttr:$kernel,
+                   DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$strides,
+                   DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0, 0, 0}">:$pads,
+                   DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$dilations,
+                   DefaultValuedAttr<BoolAttr, "false">:$ceil_mode);
+  let results = (outs Lathe_FloatTensor:$result, RankedTensorOf<[I64]>:$indices);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` `(` type($result) `,` type($indices) `)`";
+}
+
 def Lathe_AvgPool2dOp : Lathe_Op<"avg_pool2d", [InferTypeOpAdaptor]> {
   let summary = "2-D average pooling over an NCHW input";
   let description = [{

@@ -179,6 +179,7 @@ public:
   LogicalResult gelu(const NodeProto &node);
   LogicalResult resize(const NodeProto &node);
   LogicalResult scatter(const NodeProto &node);
+  LogicalResult maxUnpool(const NodeProto &node);
   /// group_norm of |x| with per-channel |scale| and |bias| (epsilon from the
   /// node); its first result.
   FailureOr<Value> finishGroupNorm(const NodeProto &node, Value x, Value scale,
@@ -1512,9 +1513,7 @@ LogicalResult Importer::maxPool(const NodeProto &node) {
   auto x = input(node, 0);
   if (failed(x))
     return failure();
-  if (node.output_size() > 1 && !node.output(1).empty())
-    return error(node) << "the Indices output (return_indices) is not "
-                          "supported yet";
+  bool withIndices = node.output_size() > 1 && !node.output(1).empty();
   if (intAttr(node, "storage_order", 0) != 0)
     return error(node) << "storage_order=1 (column-major indices) is not "
                           "supported";
@@ -1532,6 +1531,21 @@ LogicalResult Importer::maxPool(const NodeProto &node) {
   if (failed(windowAttrs(node, xType, *kernel, strides, dilations, pads)))
     return failure();
   Value in = *x;
+  if (withIndices && spatial != 2)
+    return error(node) << "the Indices output is supported for 2-D max "
+                          "pooling only";
+  if (withIndices) {
+    Operation *made = MaxPool2dIndicesOp::create(
+        b, loc, in, b.getDenseI64ArrayAttr(*kernel),
+        b.getDenseI64ArrayAttr(strides), b.getDenseI64ArrayAttr(pads),
+        b.getDenseI64ArrayAttr(dilations),
+        b.getBoolAttr(intAttr(node, "ceil_mode", 0)));
+    if (failed(finish(made)))
+      return failure();
+    setOutput(node, 0, made->getResult(0));
+    setOutput(node, 1, made->getResult(1));
+    return success();
+  }
   if (spatial == 3) {
     auto y = build<MaxPool3dOp>(node, in, b.getDenseI64ArrayAttr(*kernel),
                                 b.getDenseI64ArrayAttr(strides),
@@ -2852,6 +2866,81 @@ LogicalResult Importer::scatter(const NodeProto &node) {
   return success();
 }
 
+LogicalResult Importer::maxUnpool(const NodeProto &node) {
+  // y = zeros(output shape); y.flat[indices] = x: a scatter_nd on the
+  // flattened tensors.
+  auto x = input(node, 0), idx = input(node, 1);
+  if (failed(x) || failed(idx))
+    return failure();
+  auto xType = cast<RankedTensorType>(x->getType());
+  int64_t spatial = xType.getRank() - 2;
+  auto kernel = intsAttr(node, "kernel_shape");
+  if (!kernel || int64_t(kernel->size()) != spatial)
+    return error(node) << "expected a kernel_shape of " << spatial << " values";
+  SmallVector<int64_t> strides =
+      intsAttr(node, "strides").value_or(SmallVector<int64_t>(spatial, 1));
+  SmallVector<int64_t> pads =
+      intsAttr(node, "pads").value_or(SmallVector<int64_t>(2 * spatial, 0));
+  if (int64_t(strides.size()) != spatial || int64_t(pads.size()) != 2 * spatial)
+    return error(node) << "expected " << spatial << " strides and "
+                       << 2 * spatial << " pads";
+  // Indices address the default output; output_shape extends it at the end.
+  SmallVector<int64_t> out(xType.getShape().take_front(2));
+  for (int64_t i = 0; i < spatial; ++i)
+    out.push_back((xType.getDimSize(2 + i) - 1) * strides[i] + (*kernel)[i] -
+                  pads[i] - pads[i + spatial]);
+  SmallVector<int64_t> requested(out);
+  if (hasInput(node, 2)) {
+    const TensorValue *shape = constantInput(node, 2, "output_shape");
+    if (!shape)
+      return failure();
+    requested.clear();
+    for (int64_t i = 0; i < shape->numElements(); ++i)
+      requested.push_back(shape->intAt(i));
+    if (requested.size() != out.size())
+      return error(node) << "output_shape must have " << out.size()
+                         << " dimensions";
+    for (size_t d = 0; d < out.size(); ++d)
+      if (requested[d] < out[d])
+        return error(node) << "output_shape " << shapeString(requested)
+                           << " is smaller than the unpooled "
+                           << shapeString(out);
+  }
+  int64_t total = 1;
+  for (int64_t d : out)
+    total *= d;
+  Type elt = xType.getElementType();
+  Value zeros = ConstantOp::create(
+      b, loc,
+      DenseElementsAttr::get(RankedTensorType::get({total}, elt),
+                             b.getFloatAttr(elt, 0.0)));
+  int64_t m = xType.getNumElements();
+  auto values = buildReshape(*x, {m});
+  auto positions = buildReshape(*idx, {m, 1});
+  if (failed(values) || failed(positions))
+    return failure();
+  auto flat = build<ScatterNdOp>(
+      node, zeros, *positions, *values,
+      ScatterReductionAttr::get(&ctx, ScatterReduction::none));
+  if (failed(flat))
+    return failure();
+  auto y = buildReshape(*flat, out);
+  if (failed(y))
+    return failure();
+  if (requested != out) {
+    SmallVector<int64_t> extend(out.size(), 0);
+    for (size_t d = 0; d < out.size(); ++d)
+      extend.push_back(requested[d] - out[d]);
+    y = build<PadOp>(node, *y, b.getDenseI64ArrayAttr(extend),
+                     b.getF64FloatAttr(0.0),
+                     PadModeAttr::get(&ctx, PadMode::constant));
+    if (failed(y))
+      return failure();
+  }
+  setOutput(node, 0, *y);
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Normalization beyond batch and layer norm
 //===----------------------------------------------------------------------===//
@@ -3452,6 +3541,7 @@ const std::map<std::string, OpInfo> &opTable() {
          "mode", "nearest_mode"}}},
       {"Upsample", {&I::resize, {"mode", "scales"}}},
       {"Scatter", {&I::scatter, {"axis"}}},
+      {"MaxUnpool", {&I::maxUnpool, {"kernel_shape", "pads", "strides"}}},
       {"ScatterElements", {&I::scatter, {"axis", "reduction"}}},
       {"ScatterND", {&I::scatter, {"reduction"}}},
       {"CastLike", {&I::castLike, {"saturate"}}},
