@@ -683,6 +683,175 @@ struct MaxPool2dIndicesLowering : OpConversionPattern<MaxPool2dIndicesOp> {
   }
 };
 
+/// grid_sample(x, g) => generic over (n, c, i, j): read (gx, gy) from the
+/// grid, unnormalize, apply the padding rule, then gather the nearest,
+/// bilinear or bicubic taps (f64 coordinates and weights), as PyTorch's
+/// grid_sampler_2d does.
+struct GridSampleLowering : OpConversionPattern<GridSampleOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(GridSampleOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getInput(), grid = adaptor.getGrid();
+    auto xType = cast<RankedTensorType>(x.getType());
+    auto type = cast<RankedTensorType>(op.getType());
+    Type elt = type.getElementType();
+    bool align = op.getAlignCorners();
+    GridPadding padding = op.getPadding();
+    ResizeMode mode = op.getMode();
+    int64_t sizes[2] = {xType.getDimSize(3), xType.getDimSize(2)}; // W, H
+    Value init = emptyTensor(rewriter, loc, type.getShape(), elt);
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, type, ValueRange{}, init,
+        ArrayRef<AffineMap>{
+            AffineMap::getMultiDimIdentityMap(4, rewriter.getContext())},
+        SmallVector<utils::IteratorType>(4, utils::IteratorType::parallel),
+        [&](OpBuilder &b, Location l, ValueRange) {
+          Type f64 = b.getF64Type();
+          auto c = [&](double v) { return floatConstant(b, l, f64, v); };
+          auto add = [&](Value p, Value q) -> Value {
+            return arith::AddFOp::create(b, l, p, q);
+          };
+          auto sub = [&](Value p, Value q) -> Value {
+            return arith::SubFOp::create(b, l, p, q);
+          };
+          auto mul = [&](Value p, Value q) -> Value {
+            return arith::MulFOp::create(b, l, p, q);
+          };
+          auto idx = [&](int64_t d) -> Value {
+            return linalg::IndexOp::create(b, l, d);
+          };
+          Value n = idx(0), ch = idx(1);
+          // Clip to [0, size - 1].
+          auto clip = [&](Value v, int64_t size) -> Value {
+            return arith::MinimumFOp::create(
+                b, l, arith::MaximumFOp::create(b, l, v, c(0.0)),
+                c(double(size - 1)));
+          };
+          // PyTorch's reflect_coordinates over [low / 2, high / 2].
+          auto reflect = [&](Value v, double twiceLow,
+                             double twiceHigh) -> Value {
+            if (twiceLow == twiceHigh)
+              return c(0.0);
+            double lo = twiceLow / 2, span = (twiceHigh - twiceLow) / 2;
+            Value in = math::AbsFOp::create(b, l, sub(v, c(lo)));
+            Value extra = arith::RemFOp::create(b, l, in, c(span));
+            Value flips = math::FloorOp::create(
+                b, l, arith::DivFOp::create(b, l, in, c(span)));
+            Value odd = arith::CmpFOp::create(
+                b, l, arith::CmpFPredicate::ONE,
+                arith::RemFOp::create(b, l, flips, c(2.0)), c(0.0));
+            return arith::SelectOp::create(
+                b, l, odd, add(sub(c(span), extra), c(lo)), add(extra, c(lo)));
+          };
+          // compute_coordinates: the padding rule on a source coordinate.
+          auto pad = [&](Value v, int64_t size) -> Value {
+            if (padding == GridPadding::border)
+              return clip(v, size);
+            if (padding == GridPadding::reflection) {
+              v = align ? reflect(v, 0, 2.0 * (size - 1))
+                        : reflect(v, -1, 2.0 * size - 1);
+              return clip(v, size);
+            }
+            return v;
+          };
+          Value coord[2];
+          for (int a = 0; a < 2; ++a) {
+            Value g = tensor::ExtractOp::create(
+                b, l, grid,
+                ValueRange{n, idx(2), idx(3),
+                           arith::ConstantIndexOp::create(b, l, a)});
+            if (g.getType() != f64)
+              g = arith::ExtFOp::create(b, l, f64, g);
+            int64_t size = sizes[a];
+            coord[a] =
+                align ? mul(add(g, c(1.0)), c((size - 1) / 2.0))
+                      : mul(sub(mul(add(g, c(1.0)), c(double(size))), c(1.0)),
+                            c(0.5));
+            if (mode != ResizeMode::cubic)
+              coord[a] = pad(coord[a], size);
+          }
+          // One tap: zero outside the input (zeros padding), else x[...].
+          auto tap = [&](Value xi, Value yi) -> Value {
+            // xi, yi: f64 integral coordinates.
+            if (mode == ResizeMode::cubic) {
+              xi = pad(xi, sizes[0]);
+              yi = pad(yi, sizes[1]);
+            }
+            auto inside = [&](Value v, int64_t size) -> Value {
+              return arith::AndIOp::create(
+                  b, l,
+                  arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGE, v,
+                                        c(0.0)),
+                  arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLE, v,
+                                        c(double(size - 1))));
+            };
+            Value ok = arith::AndIOp::create(b, l, inside(xi, sizes[0]),
+                                             inside(yi, sizes[1]));
+            auto toIndex = [&](Value v, int64_t size) -> Value {
+              Value i = arith::IndexCastOp::create(
+                  b, l, b.getIndexType(),
+                  arith::FPToSIOp::create(b, l, b.getI64Type(), clip(v, size)));
+              return i;
+            };
+            Value v = tensor::ExtractOp::create(
+                b, l, x,
+                ValueRange{n, ch, toIndex(yi, sizes[1]),
+                           toIndex(xi, sizes[0])});
+            if (v.getType() != f64)
+              v = arith::ExtFOp::create(b, l, f64, v);
+            return arith::SelectOp::create(b, l, ok, v, c(0.0));
+          };
+          Value result;
+          if (mode == ResizeMode::nearest) {
+            result = tap(math::RoundEvenOp::create(b, l, coord[0]),
+                         math::RoundEvenOp::create(b, l, coord[1]));
+          } else {
+            Value fx = math::FloorOp::create(b, l, coord[0]);
+            Value fy = math::FloorOp::create(b, l, coord[1]);
+            Value tx = sub(coord[0], fx), ty = sub(coord[1], fy);
+            SmallVector<std::pair<double, Value>> wx, wy;
+            if (mode == ResizeMode::linear) {
+              wx = {{0, sub(c(1.0), tx)}, {1, tx}};
+              wy = {{0, sub(c(1.0), ty)}, {1, ty}};
+            } else {
+              double a = -0.75;
+              auto outer = [&](Value s) {
+                return sub(add(mul(sub(mul(c(a), s), c(5 * a)), mul(s, s)),
+                               mul(c(8 * a), s)),
+                           c(4 * a));
+              };
+              auto inner = [&](Value s) {
+                return add(mul(sub(mul(c(a + 2), s), c(a + 3)), mul(s, s)),
+                           c(1.0));
+              };
+              auto weights = [&](Value t) {
+                return SmallVector<std::pair<double, Value>>{
+                    {-1, outer(add(t, c(1.0)))},
+                    {0, inner(t)},
+                    {1, inner(sub(c(1.0), t))},
+                    {2, outer(sub(c(2.0), t))}};
+              };
+              wx = weights(tx);
+              wy = weights(ty);
+            }
+            result = c(0.0);
+            for (auto &[oy, wyv] : wy)
+              for (auto &[ox, wxv] : wx)
+                result = add(result, mul(mul(wyv, wxv),
+                                         tap(add(fx, c(ox)), add(fy, c(oy)))));
+          }
+          if (elt != f64)
+            result = arith::TruncFOp::create(b, l, elt, result);
+          linalg::YieldOp::create(b, l, result);
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
 /// Number of positions of window |o| that count towards an average: inside
 /// the input, or inside the input and its padding with count_include_pad.
 int64_t windowCount(int64_t o, int64_t in, int64_t padBegin, int64_t padEnd,
@@ -1037,10 +1206,11 @@ void populateLowerNNPatterns(RewritePatternSet &patterns) {
       Conv2dLowering, ConvTransposeLowering<ConvTranspose2dOp, Conv2dOp>,
       ConvTransposeLowering<ConvTranspose3dOp, Conv3dOp>, BatchNormLowering,
       LayerNormLowering, GroupNormLowering, ResizeLowering, MaxPool2dLowering,
-      MaxPool2dIndicesLowering, AvgPool2dLowering, AdaptiveAvgPool2dLowering,
-      Conv3dLowering, Pool3dLowering<MaxPool3dOp, true>,
-      Pool3dLowering<AvgPool3dOp, false>, SoftmaxLowering<SoftmaxOp, false>,
-      SoftmaxLowering<LogSoftmaxOp, true>>(patterns.getContext());
+      MaxPool2dIndicesLowering, GridSampleLowering, AvgPool2dLowering,
+      AdaptiveAvgPool2dLowering, Conv3dLowering,
+      Pool3dLowering<MaxPool3dOp, true>, Pool3dLowering<AvgPool3dOp, false>,
+      SoftmaxLowering<SoftmaxOp, false>, SoftmaxLowering<LogSoftmaxOp, true>>(
+      patterns.getContext());
 }
 
 } // namespace lathe

@@ -1012,5 +1012,22 @@ LogicalResult MaxPool2dIndicesOp::inferReturnTypes(
   return success();
 }
 
+LogicalResult GridSampleOp::inferReturnTypes(MLIRContext *,
+                                             std::optional<Location> loc,
+                                             Adaptor adaptor,
+                                             SmallVectorImpl<Type> &results) {
+  RankedTensorType x = rankedType(adaptor.getInput());
+  RankedTensorType g = rankedType(adaptor.getGrid());
+  if (x.getRank() != 4 || g.getRank() != 4 || g.getDimSize(3) != 2 ||
+      g.getDimSize(0) != x.getDimSize(0) ||
+      g.getElementType() != x.getElementType())
+    return fail(loc, "lathe.grid_sample expected an N x C x H x W input and "
+                     "an N x Ho x Wo x 2 grid of its type");
+  results.push_back(RankedTensorType::get(
+      {x.getDimSize(0), x.getDimSize(1), g.getDimSize(1), g.getDimSize(2)},
+      x.getElementType()));
+  return success();
+}
+
 #define GET_OP_CLASSES
 #include "dialects/lathe/LatheOps.cpp.inc"

@@ -1352,6 +1352,38 @@ def Lathe_ScatterNdOp : Lathe_Op<"scatter_nd", [InferTypeOpAdaptor]> {
   }];
 }
 
+def Lathe_GridPaddingAttr : I64EnumAttr<"GridPadding",
+    "what grid_sample reads outside the input", [
+    I64EnumAttrCase<"zeros", 0>, I64EnumAttrCase<"border", 1>,
+    I64EnumAttrCase<"reflection", 2>]> {
+  let cppNamespace = "::lathe";
+}
+
+// grid_sample(x, g)[n, c, i, j] = interpolate(x[n, c], unnormalize(g[n, i, j]))
+def Lathe_GridSampleOp : Lathe_Op<"grid_sample", [InferTypeOpAdaptor]> {
+  let summary = "sample an NCHW input at normalized grid points";
+  let description = [{
+    `torch.nn.functional.grid_sample`: `grid` is `N x Ho x Wo x 2` holding
+    (x, y) in [-1, 1] (with `align_corners` the extremes are the corner
+    pixels' centres, without it their outer edges); `mode` nearest (0,
+    half to even), linear (1, bilinear) or cubic (2, bicubic, A = -0.75);
+    `padding` zeros, border or reflection, as PyTorch defines them.
+    ```mlir
+    %y = lathe.grid_sample %x, %g {mode = 1 : i64}
+        : (tensor<1x3x8x8xf32>, tensor<1x4x4x2xf32>) -> tensor<1x3x4x4xf32>
+    ```
+  }];
+  let arguments = (ins Lathe_FloatTensor:$input, Lathe_FloatTensor:$grid,
+                   DefaultValuedAttr<Lathe_ResizeModeAttr, "::lathe::ResizeMode::linear">:$mode,
+                   DefaultValuedAttr<Lathe_GridPaddingAttr, "::lathe::GridPadding::zeros">:$padding,
+                   UnitAttr:$align_corners);
+  let results = (outs Lathe_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $grid attr-dict `:` `(` type($input) `,` type($grid) `)` `->`
+    type($result)
+  }];
+}
+
 def Lathe_ConstantOp : Lathe_Op<"constant", [ConstantLike, InferTypeOpAdaptor]> {
   let summary = "a literal tensor";
   let description = [{

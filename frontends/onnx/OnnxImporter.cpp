@@ -180,6 +180,8 @@ public:
   LogicalResult resize(const NodeProto &node);
   LogicalResult scatter(const NodeProto &node);
   LogicalResult maxUnpool(const NodeProto &node);
+  LogicalResult gridSample(const NodeProto &node);
+  LogicalResult affineGrid(const NodeProto &node);
   /// group_norm of |x| with per-channel |scale| and |bias| (epsilon from the
   /// node); its first result.
   FailureOr<Value> finishGroupNorm(const NodeProto &node, Value x, Value scale,
@@ -2941,6 +2943,94 @@ LogicalResult Importer::maxUnpool(const NodeProto &node) {
   return success();
 }
 
+LogicalResult Importer::gridSample(const NodeProto &node) {
+  auto x = input(node, 0), grid = input(node, 1);
+  if (failed(x) || failed(grid))
+    return failure();
+  std::string modeName =
+      stringAttr(node, "mode", opset >= 20 ? "linear" : "bilinear");
+  std::optional<ResizeMode> mode =
+      modeName == "bilinear"  ? std::optional(ResizeMode::linear)
+      : modeName == "bicubic" ? std::optional(ResizeMode::cubic)
+                              : symbolizeResizeMode(modeName);
+  if (!mode)
+    return error(node) << "mode '" << modeName << "' is not supported";
+  std::string padName = stringAttr(node, "padding_mode", "zeros");
+  std::optional<GridPadding> padding = symbolizeGridPadding(padName);
+  if (!padding)
+    return error(node) << "padding_mode '" << padName
+                       << "' is not zeros, border or reflection";
+  auto y = build<GridSampleOp>(
+      node, *x, *grid, ResizeModeAttr::get(&ctx, *mode),
+      GridPaddingAttr::get(&ctx, *padding),
+      intAttr(node, "align_corners", 0) ? b.getUnitAttr() : UnitAttr());
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
+  return success();
+}
+
+LogicalResult Importer::affineGrid(const NodeProto &node) {
+  // grid = base @ theta^T, base holding (x, y[, z], 1) of every output
+  // point in normalized coordinates (x fastest).
+  auto theta = input(node, 0);
+  const TensorValue *size = constantInput(node, 1, "size");
+  if (failed(theta) || !size)
+    return failure();
+  auto tType = cast<RankedTensorType>(theta->getType());
+  int64_t spatial = size->numElements() - 2;
+  if ((spatial != 2 && spatial != 3) || tType.getRank() != 3 ||
+      tType.getDimSize(1) != spatial || tType.getDimSize(2) != spatial + 1)
+    return error(node) << "expected theta N x 2 x 3 with a 4-element size, "
+                          "or N x 3 x 4 with a 5-element size";
+  bool align = intAttr(node, "align_corners", 0) != 0;
+  SmallVector<int64_t> dims; // D, H, W (outermost first)
+  for (int64_t i = 2; i < size->numElements(); ++i)
+    dims.push_back(size->intAt(i));
+  int64_t points = 1;
+  for (int64_t d : dims)
+    points *= d;
+  auto coord = [&](int64_t i, int64_t n) {
+    if (align)
+      return n == 1 ? 0.0 : -1.0 + 2.0 * double(i) / double(n - 1);
+    return (2.0 * double(i) + 1.0) / double(n) - 1.0;
+  };
+  SmallVector<double> base;
+  for (int64_t p = 0; p < points; ++p) {
+    SmallVector<int64_t> at(dims.size());
+    for (int64_t d = dims.size() - 1, rest = p; d >= 0; --d) {
+      at[d] = rest % dims[d];
+      rest /= dims[d];
+    }
+    for (int64_t d = dims.size() - 1; d >= 0; --d) // x, y[, z]
+      base.push_back(coord(at[d], dims[d]));
+    base.push_back(1.0);
+  }
+  Type elt = tType.getElementType();
+  SmallVector<Attribute> values;
+  for (double v : base)
+    values.push_back(b.getFloatAttr(elt, v));
+  Value baseValue = ConstantOp::create(
+      b, loc,
+      DenseElementsAttr::get(
+          RankedTensorType::get({1, points, spatial + 1}, elt), values));
+  auto thetaT =
+      build<TransposeOp>(node, *theta, b.getDenseI64ArrayAttr({0, 2, 1}));
+  if (failed(thetaT))
+    return failure();
+  auto grid = build<MatmulOp>(node, baseValue, *thetaT);
+  if (failed(grid))
+    return failure();
+  SmallVector<int64_t> shape = {tType.getDimSize(0)};
+  llvm::append_range(shape, dims);
+  shape.push_back(spatial);
+  auto y = buildReshape(*grid, shape);
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Normalization beyond batch and layer norm
 //===----------------------------------------------------------------------===//
@@ -3542,6 +3632,9 @@ const std::map<std::string, OpInfo> &opTable() {
       {"Upsample", {&I::resize, {"mode", "scales"}}},
       {"Scatter", {&I::scatter, {"axis"}}},
       {"MaxUnpool", {&I::maxUnpool, {"kernel_shape", "pads", "strides"}}},
+      {"AffineGrid", {&I::affineGrid, {"align_corners"}}},
+      {"GridSample",
+       {&I::gridSample, {"align_corners", "mode", "padding_mode"}}},
       {"ScatterElements", {&I::scatter, {"axis", "reduction"}}},
       {"ScatterND", {&I::scatter, {"reduction"}}},
       {"CastLike", {&I::castLike, {"saturate"}}},

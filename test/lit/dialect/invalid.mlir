@@ -324,3 +324,12 @@ func.func @resize_scales(%x: tensor<1x4xf32>) {
   %0 = lathe.resize %x {scales = array<f64: 2.0>} : tensor<1x4xf32> -> tensor<1x8xf32>
   return
 }
+
+// -----
+
+func.func @grid_sample_grid(%x: tensor<1x3x8x8xf32>, %g: tensor<1x4x4x3xf32>) {
+  // expected-error @+2 {{lathe.grid_sample expected an N x C x H x W input and an N x Ho x Wo x 2 grid of its type}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = lathe.grid_sample %x, %g : (tensor<1x3x8x8xf32>, tensor<1x4x4x3xf32>) -> tensor<1x3x4x4xf32>
+  return
+}

@@ -1,0 +1,75 @@
+"""End-to-end check of ONNX operators PyTorch 1.13 cannot export (so no
+fixture model carries them): each graph is built with onnx.helper, compiled
+with `lathe compile`, run with `lathe run` on fresh random inputs, and
+compared with the PyTorch function it stands for.
+
+Usage: check_onnx_ops.py LATHE WORK_DIR
+Tolerance: |lathe - torch| <= 1e-5 + 1e-5 * |torch| (float32, short sums).
+"""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import onnx
+import torch
+from onnx import TensorProto as T
+from onnx import helper
+
+
+def run_case(lathe, work, name, graph, opset, inputs, want):
+    model = helper.make_model(graph,
+                              opset_imports=[helper.make_opsetid("", opset)])
+    model.ir_version = 8
+    path = os.path.join(work, name + ".onnx")
+    onnx.save(model, path)
+    so = os.path.join(work, name + ".so")
+    subprocess.run([lathe, "compile", path, "-o", so], check=True,
+                   stdout=subprocess.DEVNULL)
+    args = [lathe, "run", so]
+    for i, x in enumerate(inputs):
+        p = os.path.join(work, "%s-in%d.npy" % (name, i))
+        np.save(p, x)
+        args += ["--input", p]
+    out = os.path.join(work, name + "-out.npy")
+    subprocess.run(args + ["--output", out], check=True,
+                   stdout=subprocess.DEVNULL)
+    got = np.load(out)
+    err = np.abs(got.astype(np.float64) - want)
+    ok = got.shape == want.shape and np.all(err <= 1e-5 + 1e-5 * np.abs(want))
+    print("%s %s: max abs err %.3g" % ("PASS" if ok else "FAIL", name,
+                                       float(err.max())))
+    return ok
+
+
+def affine_grid_cases(lathe, work, rng):
+    ok = True
+    for align in (0, 1):
+        for size in ([2, 1, 3, 5], [2, 1, 2, 3, 4]):
+            spatial = len(size) - 2
+            theta_shape = [2, spatial, spatial + 1]
+            g = helper.make_graph(
+                [helper.make_node("AffineGrid", ["theta", "size"], ["grid"],
+                                  align_corners=align)], "g",
+                [helper.make_tensor_value_info("theta", T.FLOAT, theta_shape)],
+                [helper.make_tensor_value_info("grid", T.FLOAT, None)],
+                [helper.make_tensor("size", T.INT64, [len(size)], size)])
+            theta = rng.standard_normal(theta_shape).astype(np.float32)
+            want = torch.nn.functional.affine_grid(
+                torch.from_numpy(theta), size, align_corners=bool(align))
+            ok &= run_case(lathe, work,
+                           "affine_grid_%dd_align%d" % (spatial, align), g, 20,
+                           [theta], want.numpy())
+    return ok
+
+
+def main():
+    lathe, work = sys.argv[1], sys.argv[2]
+    os.makedirs(work, exist_ok=True)
+    rng = np.random.default_rng()
+    ok = affine_grid_cases(lathe, work, rng)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
