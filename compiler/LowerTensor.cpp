@@ -5,9 +5,12 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Transforms/DialectConversion.h"
+
+#include <cmath>
 
 using namespace mlir;
 
@@ -376,6 +379,124 @@ struct ScatterLowering : OpConversionPattern<SourceOp> {
   }
 };
 
+/// SplitMix64 of counter |c| under |seed|: a counter-based generator (each
+/// value depends on (seed, c) only).
+Value splitMix64(OpBuilder &b, Location l, Value c, uint64_t seed) {
+  auto k = [&](uint64_t v) -> Value {
+    return arith::ConstantOp::create(b, l, b.getI64IntegerAttr(int64_t(v)));
+  };
+  auto mix = [&](Value z, unsigned shift, uint64_t mul) -> Value {
+    Value x = arith::XOrIOp::create(b, l, z,
+                                    arith::ShRUIOp::create(b, l, z, k(shift)));
+    return mul ? arith::MulIOp::create(b, l, x, k(mul)).getResult() : x;
+  };
+  Value one = k(1);
+  Value z = arith::AddIOp::create(
+      b, l, k(seed),
+      arith::MulIOp::create(b, l, arith::AddIOp::create(b, l, c, one),
+                            k(0x9E3779B97F4A7C15ull)));
+  z = mix(z, 30, 0xBF58476D1CE4E5B9ull);
+  z = mix(z, 27, 0x94D049BB133111EBull);
+  return mix(z, 31, 0);
+}
+
+/// A uniform f64 in [0, 1) from |bits| random bits of counter |c|.
+Value uniform01(OpBuilder &b, Location l, Value c, uint64_t seed, int bits) {
+  Value z = splitMix64(b, l, c, seed);
+  Value top = arith::ShRUIOp::create(
+      b, l, z, arith::ConstantOp::create(b, l, b.getI64IntegerAttr(64 - bits)));
+  Value f = arith::UIToFPOp::create(b, l, b.getF64Type(), top);
+  return arith::MulFOp::create(
+      b, l, f, floatConstant(b, l, b.getF64Type(), std::ldexp(1.0, -bits)));
+}
+
+/// random() => generic over the result { transform(splitmix64(seed,
+/// offset + linear index)) }.
+struct RandomLowering : OpConversionPattern<RandomOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(RandomOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = cast<RankedTensorType>(op.getType());
+    Type elt = type.getElementType();
+    int64_t rank = type.getRank();
+    // The seed is mixed once at compile time so nearby seeds diverge.
+    uint64_t seed = uint64_t(op.getSeed()) * 0xD1B54A32D192ED03ull + 1;
+    int bits = elt.isF64() ? 53 : 24;
+    double a = op.getA().convertToDouble(),
+           bParam = op.getB().convertToDouble();
+    bool normal = op.getDistribution() == Distribution::normal;
+    Value offset;
+    if (Value o = adaptor.getOffset()) {
+      SmallVector<Value> zeros(
+          cast<RankedTensorType>(o.getType()).getRank(),
+          arith::ConstantIndexOp::create(rewriter, loc, 0));
+      offset = tensor::ExtractOp::create(rewriter, loc, o, zeros);
+    }
+    Value init = emptyTensor(rewriter, loc, type.getShape(), elt);
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, type, ValueRange{}, init,
+        ArrayRef<AffineMap>{
+            AffineMap::getMultiDimIdentityMap(rank, rewriter.getContext())},
+        SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+        [&](OpBuilder &b, Location l, ValueRange) {
+          Value linear = arith::ConstantIndexOp::create(b, l, 0);
+          for (int64_t d = 0; d < rank; ++d)
+            linear = arith::AddIOp::create(
+                b, l,
+                arith::MulIOp::create(
+                    b, l, linear,
+                    arith::ConstantIndexOp::create(b, l, type.getDimSize(d))),
+                linalg::IndexOp::create(b, l, d));
+          Value c = arith::IndexCastOp::create(b, l, b.getI64Type(), linear);
+          if (offset)
+            c = arith::AddIOp::create(b, l, c, offset);
+          Type f64 = b.getF64Type();
+          Value v;
+          if (!normal) {
+            v = arith::AddFOp::create(
+                b, l,
+                arith::MulFOp::create(b, l, uniform01(b, l, c, seed, bits),
+                                      floatConstant(b, l, f64, bParam - a)),
+                floatConstant(b, l, f64, a));
+          } else {
+            Value two = arith::ConstantOp::create(b, l, b.getI64IntegerAttr(2));
+            Value c0 = arith::MulIOp::create(b, l, c, two);
+            Value c1 = arith::AddIOp::create(
+                b, l, c0,
+                arith::ConstantOp::create(b, l, b.getI64IntegerAttr(1)));
+            // sqrt(-2 ln(1 - u1)) cos(2 pi u2): 1 - u1 lies in (0, 1].
+            Value u1 = uniform01(b, l, c0, seed, 53);
+            Value u2 = uniform01(b, l, c1, seed, 53);
+            Value r = math::SqrtOp::create(
+                b, l,
+                arith::MulFOp::create(
+                    b, l, floatConstant(b, l, f64, -2.0),
+                    math::LogOp::create(
+                        b, l,
+                        arith::SubFOp::create(
+                            b, l, floatConstant(b, l, f64, 1.0), u1))));
+            Value angle = arith::MulFOp::create(
+                b, l, u2, floatConstant(b, l, f64, 6.283185307179586));
+            Value z = arith::MulFOp::create(b, l, r,
+                                            math::CosOp::create(b, l, angle));
+            v = arith::AddFOp::create(
+                b, l,
+                arith::MulFOp::create(b, l, z,
+                                      floatConstant(b, l, f64, bParam)),
+                floatConstant(b, l, f64, a));
+          }
+          if (elt != f64)
+            v = arith::TruncFOp::create(b, l, elt, v);
+          linalg::YieldOp::create(b, l, v);
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
 /// constant => arith.constant.
 struct ConstantLowering : OpConversionPattern<ConstantOp> {
   using OpConversionPattern::OpConversionPattern;
@@ -396,7 +517,7 @@ void populateLowerTensorPatterns(RewritePatternSet &patterns) {
                SliceLowering, ExpandLowering, GatherLowering,
                GatherElementsLowering, FlipLowering,
                ScatterLowering<ScatterElementsOp>, ScatterLowering<ScatterNdOp>,
-               ConstantLowering>(patterns.getContext());
+               RandomLowering, ConstantLowering>(patterns.getContext());
 }
 
 } // namespace lathe

@@ -1029,5 +1029,15 @@ LogicalResult GridSampleOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
+LogicalResult RandomOp::verify() {
+  if (Value offset = getOffset())
+    if (cast<RankedTensorType>(offset.getType()).getNumElements() != 1)
+      return emitOpError("expected a single-element offset");
+  if (getDistribution() == Distribution::normal &&
+      !(getB().convertToDouble() >= 0))
+    return emitOpError("expected a non-negative standard deviation");
+  return success();
+}
+
 #define GET_OP_CLASSES
 #include "dialects/lathe/LatheOps.cpp.inc"

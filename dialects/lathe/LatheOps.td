@@ -1384,6 +1384,37 @@ def Lathe_GridSampleOp : Lathe_Op<"grid_sample", [InferTypeOpAdaptor]> {
   }];
 }
 
+def Lathe_DistributionAttr : I64EnumAttr<"Distribution",
+    "what a random op draws from", [
+    I64EnumAttrCase<"uniform", 0>, I64EnumAttrCase<"normal", 1>]> {
+  let cppNamespace = "::lathe";
+}
+
+// random()[i] = transform(splitmix64(seed, offset + i))
+def Lathe_RandomOp : Lathe_Op<"random"> {
+  let summary = "random numbers from a seeded counter-based generator";
+  let description = [{
+    `torch.rand` / `torch.randn` / `torch.normal` (and, compared against a
+    probability, `torch.bernoulli`): element `i` (row-major) is a pure
+    function of `seed` and the counter `offset + i` (SplitMix64), so a run
+    is reproducible bit for bit, elements are independent of how the work is
+    split across threads, and a caller advances the stream by passing a new
+    `offset` (absent: 0). `uniform` draws from `[a, b)` (24 random bits for
+    f32, 53 for f64); `normal` has mean `a` and standard deviation `b` (Box-
+    Muller on counters 2i and 2i + 1).
+    ```mlir
+    %u = lathe.random {distribution = 0 : i64, a = 0.0, b = 1.0, seed = 42 : i64} : tensor<4x8xf32>
+    ```
+  }];
+  let arguments = (ins Optional<RankedTensorOf<[I64]>>:$offset,
+                   DefaultValuedAttr<Lathe_DistributionAttr, "::lathe::Distribution::uniform">:$distribution,
+                   DefaultValuedAttr<F64Attr, "0.0">:$a,
+                   DefaultValuedAttr<F64Attr, "1.0">:$b, I64Attr:$seed);
+  let results = (outs Lathe_FloatTensor:$result);
+  let assemblyFormat = "($offset^ `:` type($offset))? attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
 def Lathe_ConstantOp : Lathe_Op<"constant", [ConstantLike, InferTypeOpAdaptor]> {
   let summary = "a literal tensor";
   let description = [{

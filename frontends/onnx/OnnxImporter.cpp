@@ -18,6 +18,7 @@
 #include <cmath>
 #include <cstring>
 #include <functional>
+#include <limits>
 #include <set>
 
 using namespace mlir;
@@ -182,6 +183,8 @@ public:
   LogicalResult maxUnpool(const NodeProto &node);
   LogicalResult gridSample(const NodeProto &node);
   LogicalResult affineGrid(const NodeProto &node);
+  LogicalResult random(const NodeProto &node);
+  LogicalResult isSpecial(const NodeProto &node);
   /// group_norm of |x| with per-channel |scale| and |bias| (epsilon from the
   /// node); its first result.
   FailureOr<Value> finishGroupNorm(const NodeProto &node, Value x, Value scale,
@@ -3031,6 +3034,119 @@ LogicalResult Importer::affineGrid(const NodeProto &node) {
   return success();
 }
 
+LogicalResult Importer::random(const NodeProto &node) {
+  const std::string &op = node.op_type();
+  bool like = op == "RandomUniformLike" || op == "RandomNormalLike" ||
+              op == "Bernoulli";
+  SmallVector<int64_t> shape;
+  Type elt = b.getF32Type();
+  Value probability;
+  if (like) {
+    auto x = input(node, 0);
+    if (failed(x))
+      return failure();
+    auto t = cast<RankedTensorType>(x->getType());
+    shape.assign(t.getShape().begin(), t.getShape().end());
+    elt = t.getElementType();
+    probability = *x;
+  } else {
+    auto s = intsAttr(node, "shape");
+    if (!s)
+      return error(node) << "missing required attribute shape";
+    shape = *s;
+  }
+  Type outElt = elt;
+  if (const auto *a = findAttr(node, "dtype")) {
+    auto d = dtypeFromOnnx(int(a->i()));
+    if (!d)
+      return error(node) << llvm::toString(d.takeError());
+    outElt = mlirType(*d);
+  }
+  // Without a seed each node still gets its own stream, from its position.
+  int64_t seed = findAttr(node, "seed")
+                     ? int64_t(floatAttr(node, "seed", 0.0f))
+                     : int64_t(std::hash<std::string>()(node.name() + "#" +
+                                                        node.output(0)));
+  bool bernoulli = op == "Bernoulli";
+  Type drawElt = bernoulli ? elt : outElt;
+  if (!isa<FloatType>(drawElt))
+    return error(node) << "random values of a non-float type are not "
+                          "supported";
+  bool normal = op == "RandomNormal" || op == "RandomNormalLike";
+  double a =
+      normal ? floatAttr(node, "mean", 0.0f) : floatAttr(node, "low", 0.0f);
+  double bParam =
+      normal ? floatAttr(node, "scale", 1.0f) : floatAttr(node, "high", 1.0f);
+  if (bernoulli) {
+    a = 0.0;
+    bParam = 1.0;
+  }
+  auto y = finish(RandomOp::create(
+      b, loc, RankedTensorType::get(shape, drawElt), Value(),
+      DistributionAttr::get(&ctx, normal ? Distribution::normal
+                                         : Distribution::uniform),
+      b.getF64FloatAttr(a), b.getF64FloatAttr(bParam),
+      b.getI64IntegerAttr(seed)));
+  if (failed(y))
+    return failure();
+  if (bernoulli) {
+    // bernoulli(p) = (u < p), as the element type asked for.
+    y = build<LessOp>(node, *y, probability);
+    if (failed(y))
+      return failure();
+  }
+  y = castTo(node, *y, outElt);
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
+  return success();
+}
+
+LogicalResult Importer::isSpecial(const NodeProto &node) {
+  // isnan(x) = x != x; isinf(x) = x == +inf (detect_positive) or x == -inf
+  // (detect_negative).
+  auto x = input(node, 0);
+  if (failed(x))
+    return failure();
+  Type elt = cast<RankedTensorType>(x->getType()).getElementType();
+  if (!isa<FloatType>(elt))
+    return error(node) << "expected a floating-point input";
+  if (node.op_type() == "IsNaN") {
+    auto same = build<EqualOp>(node, *x, *x);
+    if (failed(same))
+      return failure();
+    auto y = finish(NotOp::create(b, loc, same->getType(), *same));
+    if (failed(y))
+      return failure();
+    setOutput(node, 0, *y);
+    return success();
+  }
+  auto scalar = [&](double v) -> Value {
+    return ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(RankedTensorType::get({}, elt),
+                               b.getFloatAttr(elt, v)));
+  };
+  double inf = std::numeric_limits<double>::infinity();
+  bool pos = intAttr(node, "detect_positive", 1) != 0,
+       neg = intAttr(node, "detect_negative", 1) != 0;
+  FailureOr<Value> y;
+  if (pos && neg) {
+    auto magnitude = finish(AbsOp::create(b, loc, *x));
+    if (failed(magnitude))
+      return failure();
+    y = build<EqualOp>(node, *magnitude, scalar(inf));
+  } else {
+    // Neither: compare with NaN, which is never equal.
+    double target = pos ? inf : neg ? -inf : std::nan("");
+    y = build<EqualOp>(node, *x, scalar(target));
+  }
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Normalization beyond batch and layer norm
 //===----------------------------------------------------------------------===//
@@ -3633,6 +3749,15 @@ const std::map<std::string, OpInfo> &opTable() {
       {"Scatter", {&I::scatter, {"axis"}}},
       {"MaxUnpool", {&I::maxUnpool, {"kernel_shape", "pads", "strides"}}},
       {"AffineGrid", {&I::affineGrid, {"align_corners"}}},
+      {"RandomUniform",
+       {&I::random, {"dtype", "high", "low", "seed", "shape"}}},
+      {"RandomNormal",
+       {&I::random, {"dtype", "mean", "scale", "seed", "shape"}}},
+      {"RandomUniformLike", {&I::random, {"dtype", "high", "low", "seed"}}},
+      {"RandomNormalLike", {&I::random, {"dtype", "mean", "scale", "seed"}}},
+      {"Bernoulli", {&I::random, {"dtype", "seed"}}},
+      {"IsNaN", {&I::isSpecial, {}}},
+      {"IsInf", {&I::isSpecial, {"detect_negative", "detect_positive"}}},
       {"GridSample",
        {&I::gridSample, {"align_corners", "mode", "padding_mode"}}},
       {"ScatterElements", {&I::scatter, {"axis", "reduction"}}},

@@ -498,3 +498,17 @@ func.func @scatter_add(%x: tensor<3x5xf32>, %i: tensor<3x2xi64>, %u: tensor<3x2x
   %0 = lathe.scatter_elements %x, %i, %u {axis = 1 : i64, reduction = 1 : i64} : (tensor<3x5xf32>, tensor<3x2xi64>, tensor<3x2xf32>) -> tensor<3x5xf32>
   return %0 : tensor<3x5xf32>
 }
+
+// -----
+
+// CHECK-LABEL: func.func @random_normal
+//       CHECK:   linalg.generic
+//       CHECK:     arith.shrui
+//       CHECK:     arith.uitofp
+//       CHECK:     math.log
+//       CHECK:     math.cos
+//   CHECK-NOT:   lathe.
+func.func @random_normal() -> tensor<4x8xf32> {
+  %0 = lathe.random {distribution = 1 : i64, a = 0.0, b = 1.0, seed = 42 : i64} : tensor<4x8xf32>
+  return %0 : tensor<4x8xf32>
+}
