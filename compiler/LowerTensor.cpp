@@ -497,6 +497,149 @@ struct RandomLowering : OpConversionPattern<RandomOp> {
   }
 };
 
+/// gather_nd(x, idx) => generic over the result { x[b.., clamp(idx[b.., q..,
+/// 0..k-1]), r..] }.
+struct GatherNdLowering : OpConversionPattern<GatherNdOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(GatherNdOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(op.getType());
+    Value x = adaptor.getInput(), idx = adaptor.getIndices();
+    auto xType = cast<RankedTensorType>(x.getType());
+    auto iType = cast<RankedTensorType>(idx.getType());
+    int64_t batch = op.getBatchDims(), k = iType.getShape().back();
+    int64_t lead = iType.getRank() - 1; // result dims read from the indices
+    Value init = emptyTensor(rewriter, op.getLoc(), type.getShape(),
+                             type.getElementType());
+    int64_t rank = type.getRank();
+    auto generic = linalg::GenericOp::create(
+        rewriter, op.getLoc(), type, ValueRange{}, init,
+        ArrayRef<AffineMap>{
+            AffineMap::getMultiDimIdentityMap(rank, rewriter.getContext())},
+        SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+        [&](OpBuilder &b, Location l, ValueRange) {
+          SmallVector<Value> at, coords;
+          for (int64_t d = 0; d < lead; ++d)
+            at.push_back(linalg::IndexOp::create(b, l, d));
+          for (int64_t d = 0; d < batch; ++d)
+            coords.push_back(at[d]);
+          at.push_back(Value());
+          for (int64_t j = 0; j < k; ++j) {
+            at.back() = arith::ConstantIndexOp::create(b, l, j);
+            coords.push_back(
+                clampedIndex(b, l, tensor::ExtractOp::create(b, l, idx, at),
+                             xType.getDimSize(batch + j)));
+          }
+          for (int64_t d = lead; d < rank; ++d)
+            coords.push_back(linalg::IndexOp::create(b, l, d));
+          linalg::YieldOp::create(
+              b, l, tensor::ExtractOp::create(b, l, x, coords).getResult());
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+/// top_k(x) => rank[i] = #{j : x[j] before x[i]} (a reduction over j; before
+/// = larger, or equal at a smaller index), then out[r] = the element of rank
+/// r (a reduction over i selecting it).
+struct TopKLowering : OpConversionPattern<TopKOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(TopKOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    Value x = adaptor.getInput();
+    auto xType = cast<RankedTensorType>(x.getType());
+    auto vType = cast<RankedTensorType>(op.getValues().getType());
+    auto iType = cast<RankedTensorType>(op.getIndices().getType());
+    int64_t rank = xType.getRank(), axis = op.getAxis();
+    bool largest = op.getLargest();
+    Type i64 = rewriter.getI64Type();
+    // Loops (dims..., j): x read at i (= the axis dim) and at j.
+    auto withAxis = [&](unsigned loops, unsigned axisDim) {
+      SmallVector<AffineExpr> e;
+      for (int64_t d = 0; d < rank; ++d)
+        e.push_back(getAffineDimExpr(d == axis ? axisDim : d, ctx));
+      return AffineMap::get(loops, 0, e, ctx);
+    };
+    SmallVector<utils::IteratorType> iters(rank + 1,
+                                           utils::IteratorType::parallel);
+    iters.back() = utils::IteratorType::reduction;
+    auto identity =
+        AffineMap::getMultiDimIdentityMap(rank + 1, ctx).getMajorSubMap(rank);
+    Value zero64 = filledTensor(rewriter, loc, xType.getShape(), i64, 0.0);
+    auto ranksType = RankedTensorType::get(xType.getShape(), i64);
+    Value ranks =
+        linalg::GenericOp::create(
+            rewriter, loc, ranksType, ValueRange{x, x}, zero64,
+            ArrayRef<AffineMap>{withAxis(rank + 1, axis),
+                                withAxis(rank + 1, rank), identity},
+            iters,
+            [&](OpBuilder &b, Location l, ValueRange args) {
+              Value xi = args[0], xj = args[1];
+              bool isInt = isa<IntegerType>(xi.getType());
+              Value ahead, tie;
+              if (isInt) {
+                ahead =
+                    arith::CmpIOp::create(b, l,
+                                          largest ? arith::CmpIPredicate::sgt
+                                                  : arith::CmpIPredicate::slt,
+                                          xj, xi);
+                tie = arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, xj,
+                                            xi);
+              } else {
+                ahead =
+                    arith::CmpFOp::create(b, l,
+                                          largest ? arith::CmpFPredicate::OGT
+                                                  : arith::CmpFPredicate::OLT,
+                                          xj, xi);
+                tie = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OEQ, xj,
+                                            xi);
+              }
+              Value earlier =
+                  arith::CmpIOp::create(b, l, arith::CmpIPredicate::ult,
+                                        linalg::IndexOp::create(b, l, rank),
+                                        linalg::IndexOp::create(b, l, axis));
+              Value before = arith::OrIOp::create(
+                  b, l, ahead, arith::AndIOp::create(b, l, tie, earlier));
+              Value one = arith::ExtUIOp::create(b, l, b.getI64Type(), before);
+              linalg::YieldOp::create(
+                  b, l, arith::AddIOp::create(b, l, args[2], one).getResult());
+            })
+            .getResult(0);
+    // Loops (dims with the axis as r..., i): pick the element of rank r.
+    Value vInit = filledTensor(rewriter, loc, vType.getShape(),
+                               vType.getElementType(), 0.0);
+    Value iInit = filledTensor(rewriter, loc, iType.getShape(), i64, 0.0);
+    auto outMap =
+        AffineMap::getMultiDimIdentityMap(rank + 1, ctx).getMajorSubMap(rank);
+    auto pick = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{vType, iType}, ValueRange{x, ranks},
+        ValueRange{vInit, iInit},
+        ArrayRef<AffineMap>{withAxis(rank + 1, rank), withAxis(rank + 1, rank),
+                            outMap, outMap},
+        iters, [&](OpBuilder &b, Location l, ValueRange args) {
+          Value r = arith::IndexCastOp::create(
+              b, l, b.getI64Type(), linalg::IndexOp::create(b, l, axis));
+          Value hit =
+              arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, args[1], r);
+          Value i = arith::IndexCastOp::create(
+              b, l, b.getI64Type(), linalg::IndexOp::create(b, l, rank));
+          linalg::YieldOp::create(
+              b, l,
+              ValueRange{arith::SelectOp::create(b, l, hit, args[0], args[2]),
+                         arith::SelectOp::create(b, l, hit, i, args[3])});
+        });
+    rewriter.replaceOp(op, pick.getResults());
+    return success();
+  }
+};
+
 /// constant => arith.constant.
 struct ConstantLowering : OpConversionPattern<ConstantOp> {
   using OpConversionPattern::OpConversionPattern;
@@ -513,11 +656,13 @@ struct ConstantLowering : OpConversionPattern<ConstantOp> {
 } // namespace
 
 void populateLowerTensorPatterns(RewritePatternSet &patterns) {
-  patterns.add<ReshapeLowering, TransposeLowering, PadLowering, ConcatLowering,
-               SliceLowering, ExpandLowering, GatherLowering,
-               GatherElementsLowering, FlipLowering,
-               ScatterLowering<ScatterElementsOp>, ScatterLowering<ScatterNdOp>,
-               RandomLowering, ConstantLowering>(patterns.getContext());
+  patterns
+      .add<ReshapeLowering, TransposeLowering, PadLowering, ConcatLowering,
+           SliceLowering, ExpandLowering, GatherLowering,
+           GatherElementsLowering, FlipLowering,
+           ScatterLowering<ScatterElementsOp>, ScatterLowering<ScatterNdOp>,
+           RandomLowering, GatherNdLowering, TopKLowering, ConstantLowering>(
+          patterns.getContext());
 }
 
 } // namespace lathe

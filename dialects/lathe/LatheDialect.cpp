@@ -1039,5 +1039,49 @@ LogicalResult RandomOp::verify() {
   return success();
 }
 
+LogicalResult GatherNdOp::inferReturnTypes(MLIRContext *,
+                                           std::optional<Location> loc,
+                                           Adaptor adaptor,
+                                           SmallVectorImpl<Type> &results) {
+  RankedTensorType x = rankedType(adaptor.getInput());
+  RankedTensorType idx = rankedType(adaptor.getIndices());
+  int64_t batch = adaptor.getBatchDims();
+  if (idx.getRank() < 1 || batch < 0 || batch >= idx.getRank() ||
+      batch >= x.getRank())
+    return fail(loc, "lathe.gather_nd expected batch_dims below both ranks");
+  int64_t k = idx.getShape().back();
+  if (k < 1 || batch + k > x.getRank())
+    return fail(loc, "lathe.gather_nd expected index tuples of 1 to " +
+                         Twine(x.getRank() - batch) + " coordinates, got " +
+                         Twine(k));
+  for (int64_t d = 0; d < batch; ++d)
+    if (idx.getDimSize(d) != x.getDimSize(d))
+      return fail(loc, "lathe.gather_nd expected the batch dimensions of the "
+                       "input and the indices to match");
+  SmallVector<int64_t> shape(idx.getShape().drop_back());
+  llvm::append_range(shape, x.getShape().drop_front(batch + k));
+  results.push_back(RankedTensorType::get(shape, x.getElementType()));
+  return success();
+}
+
+LogicalResult TopKOp::inferReturnTypes(MLIRContext *ctx,
+                                       std::optional<Location> loc,
+                                       Adaptor adaptor,
+                                       SmallVectorImpl<Type> &results) {
+  RankedTensorType x = rankedType(adaptor.getInput());
+  int64_t axis = adaptor.getAxis(), k = adaptor.getK();
+  if (axis < 0 || axis >= x.getRank())
+    return fail(loc, "lathe.top_k expected axis in [0, " + Twine(x.getRank()) +
+                         "), got " + Twine(axis));
+  if (k < 1 || k > x.getDimSize(axis))
+    return fail(loc, "lathe.top_k expected k in [1, " +
+                         Twine(x.getDimSize(axis)) + "], got " + Twine(k));
+  SmallVector<int64_t> shape(x.getShape());
+  shape[axis] = k;
+  results.push_back(RankedTensorType::get(shape, x.getElementType()));
+  results.push_back(RankedTensorType::get(shape, IntegerType::get(ctx, 64)));
+  return success();
+}
+
 #define GET_OP_CLASSES
 #include "dialects/lathe/LatheOps.cpp.inc"

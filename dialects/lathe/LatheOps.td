@@ -1415,6 +1415,47 @@ def Lathe_RandomOp : Lathe_Op<"random"> {
   let hasVerifier = 1;
 }
 
+// gather_nd(x, idx)[b.., q..] = x[b.., idx[b.., q.., :], ..]
+def Lathe_GatherNdOp : Lathe_Op<"gather_nd", [InferTypeOpAdaptor]> {
+  let summary = "gather slices at index tuples";
+  let description = [{
+    ONNX GatherND / `x[idx[..., 0], idx[..., 1], ...]`: the last dimension
+    of `indices` (size k) holds coordinates into the input's dimensions
+    after the first `batch_dims` (which input and indices share). The result
+    is `indices.shape[:-1] + x.shape[batch_dims + k:]`. Negative coordinates
+    count from the end; out-of-range ones are clamped.
+    ```mlir
+    %y = lathe.gather_nd %x, %i : (tensor<4x6xf32>, tensor<3x2xi64>) -> tensor<3xf32>
+    ```
+  }];
+  let arguments = (ins Lathe_AnyTensor:$input,
+                   RankedTensorOf<[I32, I64]>:$indices,
+                   DefaultValuedAttr<I64Attr, "0">:$batch_dims);
+  let results = (outs Lathe_AnyTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $indices attr-dict `:` `(` type($input) `,` type($indices) `)`
+    `->` type($result)
+  }];
+}
+
+// top_k(x): the k largest (or smallest) along axis, sorted, and their indices
+def Lathe_TopKOp : Lathe_Op<"top_k", [InferTypeOpAdaptor]> {
+  let summary = "the k largest or smallest elements along an axis";
+  let description = [{
+    `torch.topk(x, k, axis, largest, sorted=True)`: values in order (largest
+    first, or smallest first) and their int64 indices; equal values keep
+    index order. Work is quadratic in the axis length.
+    ```mlir
+    %v, %i = lathe.top_k %x {axis = 1 : i64, k = 2 : i64}
+        : tensor<3x8xf32> -> (tensor<3x2xf32>, tensor<3x2xi64>)
+    ```
+  }];
+  let arguments = (ins Lathe_NumericTensor:$input, I64Attr:$k, I64Attr:$axis,
+                   DefaultValuedAttr<BoolAttr, "true">:$largest);
+  let results = (outs Lathe_NumericTensor:$values, RankedTensorOf<[I64]>:$indices);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` `(` type($values) `,` type($indices) `)`";
+}
+
 def Lathe_ConstantOp : Lathe_Op<"constant", [ConstantLike, InferTypeOpAdaptor]> {
   let summary = "a literal tensor";
   let description = [{

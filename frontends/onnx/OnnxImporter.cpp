@@ -185,6 +185,8 @@ public:
   LogicalResult affineGrid(const NodeProto &node);
   LogicalResult random(const NodeProto &node);
   LogicalResult isSpecial(const NodeProto &node);
+  LogicalResult gatherNd(const NodeProto &node);
+  LogicalResult topK(const NodeProto &node);
   /// group_norm of |x| with per-channel |scale| and |bias| (epsilon from the
   /// node); its first result.
   FailureOr<Value> finishGroupNorm(const NodeProto &node, Value x, Value scale,
@@ -3147,6 +3149,48 @@ LogicalResult Importer::isSpecial(const NodeProto &node) {
   return success();
 }
 
+LogicalResult Importer::gatherNd(const NodeProto &node) {
+  auto x = input(node, 0), idx = input(node, 1);
+  if (failed(x) || failed(idx))
+    return failure();
+  auto y = build<GatherNdOp>(
+      node, *x, *idx, b.getI64IntegerAttr(intAttr(node, "batch_dims", 0)));
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
+  return success();
+}
+
+LogicalResult Importer::topK(const NodeProto &node) {
+  auto x = input(node, 0);
+  if (failed(x))
+    return failure();
+  int64_t k;
+  if (opset < 10) {
+    k = intAttr(node, "k", 0);
+  } else {
+    const TensorValue *kv = constantInput(node, 1, "K");
+    if (!kv)
+      return failure();
+    if (kv->numElements() != 1)
+      return error(node) << "K must hold one value";
+    k = kv->intAt(0);
+  }
+  auto axis = resolveAxis(node, intAttr(node, "axis", -1),
+                          cast<RankedTensorType>(x->getType()).getRank());
+  if (failed(axis))
+    return failure();
+  Operation *made = TopKOp::create(
+      b, loc, *x, b.getI64IntegerAttr(k), b.getI64IntegerAttr(*axis),
+      b.getBoolAttr(intAttr(node, "largest", 1) != 0));
+  if (failed(finish(made)))
+    return failure();
+  setOutput(node, 0, made->getResult(0));
+  if (node.output_size() > 1 && !node.output(1).empty())
+    setOutput(node, 1, made->getResult(1));
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Normalization beyond batch and layer norm
 //===----------------------------------------------------------------------===//
@@ -3757,6 +3801,8 @@ const std::map<std::string, OpInfo> &opTable() {
       {"RandomNormalLike", {&I::random, {"dtype", "mean", "scale", "seed"}}},
       {"Bernoulli", {&I::random, {"dtype", "seed"}}},
       {"IsNaN", {&I::isSpecial, {}}},
+      {"GatherND", {&I::gatherNd, {"batch_dims"}}},
+      {"TopK", {&I::topK, {"axis", "k", "largest", "sorted"}}},
       {"IsInf", {&I::isSpecial, {"detect_negative", "detect_positive"}}},
       {"GridSample",
        {&I::gridSample, {"align_corners", "mode", "padding_mode"}}},

@@ -333,3 +333,12 @@ func.func @grid_sample_grid(%x: tensor<1x3x8x8xf32>, %g: tensor<1x4x4x3xf32>) {
   %0 = lathe.grid_sample %x, %g : (tensor<1x3x8x8xf32>, tensor<1x4x4x3xf32>) -> tensor<1x3x4x4xf32>
   return
 }
+
+// -----
+
+func.func @top_k_too_many(%x: tensor<3x4xf32>) {
+  // expected-error @+2 {{lathe.top_k expected k in [1, 4], got 5}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %v, %i = lathe.top_k %x {axis = 1 : i64, k = 5 : i64} : tensor<3x4xf32> -> (tensor<3x5xf32>, tensor<3x5xi64>)
+  return
+}
