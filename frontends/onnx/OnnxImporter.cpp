@@ -187,6 +187,8 @@ public:
   LogicalResult isSpecial(const NodeProto &node);
   LogicalResult gatherNd(const NodeProto &node);
   LogicalResult topK(const NodeProto &node);
+  LogicalResult lrn(const NodeProto &node);
+  LogicalResult ifOp(const NodeProto &node);
   /// group_norm of |x| with per-channel |scale| and |bias| (epsilon from the
   /// node); its first result.
   FailureOr<Value> finishGroupNorm(const NodeProto &node, Value x, Value scale,
@@ -3193,6 +3195,68 @@ LogicalResult Importer::topK(const NodeProto &node) {
 
 //===----------------------------------------------------------------------===//
 // Normalization beyond batch and layer norm
+
+LogicalResult Importer::lrn(const NodeProto &node) {
+  // y = x / (bias + alpha / size * sum over the channel window of x^2)^beta,
+  // the window [c - floor((size-1)/2), c + ceil((size-1)/2)]: squares,
+  // zero-padded along channels, summed as `size` shifted slices.
+  auto x = input(node, 0);
+  if (failed(x))
+    return failure();
+  auto type = cast<RankedTensorType>(x->getType());
+  int64_t size = intAttr(node, "size", 0), rank = type.getRank();
+  if (size < 1 || rank < 3)
+    return error(node) << "expected a positive size and an N x C x ... input";
+  auto sq = build<MulOp>(node, *x, *x);
+  if (failed(sq))
+    return failure();
+  SmallVector<int64_t> pads(2 * rank, 0);
+  pads[1] = (size - 1) / 2;
+  pads[rank + 1] = size - 1 - pads[1];
+  auto padded = build<PadOp>(node, *sq, b.getDenseI64ArrayAttr(pads),
+                             b.getF64FloatAttr(0.0),
+                             PadModeAttr::get(&ctx, PadMode::constant));
+  if (failed(padded))
+    return failure();
+  FailureOr<Value> sum = failure();
+  for (int64_t k = 0; k < size; ++k) {
+    SmallVector<int64_t> starts(rank, 0), steps(rank, 1);
+    starts[1] = k;
+    auto part = build<SliceOp>(node, *padded, b.getDenseI64ArrayAttr(starts),
+                               b.getDenseI64ArrayAttr(type.getShape()),
+                               b.getDenseI64ArrayAttr(steps));
+    if (failed(part))
+      return failure();
+    sum = k == 0 ? part : build<AddOp>(node, *sum, *part);
+    if (failed(sum))
+      return failure();
+  }
+  Type elt = type.getElementType();
+  auto scalar = [&](double v) -> Value {
+    return ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(RankedTensorType::get({}, elt),
+                               b.getFloatAttr(elt, v)));
+  };
+  double alpha = floatAttr(node, "alpha", 1e-4f),
+         beta = floatAttr(node, "beta", 0.75f),
+         bias = floatAttr(node, "bias", 1.0f);
+  auto scaled = build<MulOp>(node, *sum, scalar(alpha / double(size)));
+  if (failed(scaled))
+    return failure();
+  auto base = build<AddOp>(node, *scaled, scalar(bias));
+  if (failed(base))
+    return failure();
+  auto den = build<PowOp>(node, *base, scalar(beta));
+  if (failed(den))
+    return failure();
+  auto y = build<DivOp>(node, *x, *den);
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 
 LogicalResult Importer::instanceNorm(const NodeProto &node) {
@@ -3489,6 +3553,54 @@ LogicalResult Importer::recurrent(const NodeProto &node) {
       v = *p;
     }
     setOutput(node, i, v);
+  }
+  return success();
+}
+
+LogicalResult Importer::ifOp(const NodeProto &node) {
+  // Exporters branch on shapes; with the condition known at compile time the
+  // chosen branch is imported in place of the node.
+  const TensorValue *cond = constantInput(node, 0, "cond");
+  if (!cond)
+    return failure();
+  if (cond->numElements() != 1)
+    return error(node) << "cond must hold one value";
+  bool taken = cond->intAt(0) != 0;
+  const auto *attr = findAttr(node, taken ? "then_branch" : "else_branch");
+  if (!attr || !attr->has_g())
+    return error(node) << "missing " << (taken ? "then" : "else") << "_branch";
+  const onnx::GraphProto &branch = attr->g();
+  if (branch.output_size() != node.output_size())
+    return error(node) << "the branch has " << branch.output_size()
+                       << " outputs for " << node.output_size();
+  for (const auto &init : branch.initializer()) {
+    auto value = decodeTensor(init, modelDir);
+    if (!value)
+      return error(node) << llvm::toString(value.takeError());
+    constants[init.name()] = std::move(*value);
+  }
+  Location outer = loc;
+  for (int i = 0; i < branch.node_size(); ++i) {
+    const NodeProto &inner = branch.node(i);
+    loc = NameLoc::get(b.getStringAttr(nodeName(inner, i)));
+    std::string reason = unsupportedReason(inner);
+    if (!reason.empty())
+      return emitError(loc) << reason << " (opset " << opset << ")";
+    if (failed((this->*opTable().at(inner.op_type()).handler)(inner)))
+      return failure();
+  }
+  loc = outer;
+  for (int i = 0; i < node.output_size(); ++i) {
+    const std::string &from = branch.output(i).name();
+    if (isConstant(from)) {
+      setConstant(node, i, constants[from]);
+      continue;
+    }
+    auto v = values.find(from);
+    if (v == values.end())
+      return error(node) << "branch output '" << from
+                         << "' is not produced by the branch";
+    setOutput(node, i, v->second);
   }
   return success();
 }
@@ -3802,6 +3914,8 @@ const std::map<std::string, OpInfo> &opTable() {
       {"Bernoulli", {&I::random, {"dtype", "seed"}}},
       {"IsNaN", {&I::isSpecial, {}}},
       {"GatherND", {&I::gatherNd, {"batch_dims"}}},
+      {"LRN", {&I::lrn, {"alpha", "beta", "bias", "size"}}},
+      {"If", {&I::ifOp, {"else_branch", "then_branch"}}},
       {"TopK", {&I::topK, {"axis", "k", "largest", "sorted"}}},
       {"IsInf", {&I::isSpecial, {"detect_negative", "detect_positive"}}},
       {"GridSample",
