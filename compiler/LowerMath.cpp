@@ -501,26 +501,6 @@ struct ModLowering : OpConversionPattern<ModOp> {
   }
 };
 
-/// The logical binary ops on booleans: generic { and / or / xor }.
-template <typename SourceOp, typename ArithOp>
-struct LogicalLowering : OpConversionPattern<SourceOp> {
-  using OpConversionPattern<SourceOp>::OpConversionPattern;
-  using Adaptor = typename SourceOp::Adaptor;
-
-  LogicalResult
-  matchAndRewrite(SourceOp op, Adaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    auto type = cast<RankedTensorType>(op.getType());
-    Value result = elementwise(
-        rewriter, op.getLoc(), {adaptor.getLhs(), adaptor.getRhs()}, type,
-        [](OpBuilder &b, Location loc, ValueRange args) -> Value {
-          return ArithOp::create(b, loc, args[0], args[1]);
-        });
-    rewriter.replaceOp(op, result);
-    return success();
-  }
-};
-
 /// cast(x) => generic { ext / trunc / fp<->si / x != 0 } by the element
 /// types; booleans widen as unsigned (true is 1).
 struct CastLowering : OpConversionPattern<CastOp> {
@@ -1051,11 +1031,11 @@ void populateLowerMathPatterns(RewritePatternSet &patterns) {
                CompareLowering<GreaterEqualOp, FP::OGE, IP::sge>,
                CompareLowering<LessOp, FP::OLT, IP::slt>,
                CompareLowering<LessEqualOp, FP::OLE, IP::sle>>(ctx);
-  patterns
-      .add<LogicalLowering<AndOp, arith::AndIOp>,
-           LogicalLowering<OrOp, arith::OrIOp>,
-           LogicalLowering<XorOp, arith::XOrIOp>, NotLowering, WhereLowering>(
-          ctx);
+  // Booleans are integers: the logical ops take the integer branch.
+  patterns.add<BinaryLowering<AndOp, arith::AndIOp, arith::AndIOp>,
+               BinaryLowering<OrOp, arith::OrIOp, arith::OrIOp>,
+               BinaryLowering<XorOp, arith::XOrIOp, arith::XOrIOp>, NotLowering,
+               WhereLowering>(ctx);
   patterns.add<ArgReduceLowering<ArgMaxOp, true>,
                ArgReduceLowering<ArgMinOp, false>,
                TriangleLowering<TriuOp, true>, TriangleLowering<TrilOp, false>>(

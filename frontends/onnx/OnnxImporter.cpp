@@ -1178,11 +1178,10 @@ LogicalResult Importer::reduce(const NodeProto &node) {
         axes.push_back(d);
   }
   for (int64_t &a : axes) {
-    if (a < -rank || a >= rank)
-      return error(node) << "axis " << a << " is out of range for rank "
-                         << rank;
-    if (a < 0)
-      a += rank;
+    auto resolved = resolveAxis(node, a, rank);
+    if (failed(resolved))
+      return failure();
+    a = *resolved;
   }
   llvm::sort(axes);
   axes.erase(std::unique(axes.begin(), axes.end()), axes.end());
@@ -1213,12 +1212,10 @@ LogicalResult Importer::argReduce(const NodeProto &node) {
   if (failed(x))
     return failure();
   int64_t rank = cast<RankedTensorType>(x->getType()).getRank();
-  int64_t axis = intAttr(node, "axis", 0);
-  if (axis < -rank || axis >= rank)
-    return error(node) << "axis " << axis << " is out of range for rank "
-                       << rank;
-  if (axis < 0)
-    axis += rank;
+  auto resolved = resolveAxis(node, intAttr(node, "axis", 0), rank);
+  if (failed(resolved))
+    return failure();
+  int64_t axis = *resolved;
   auto axisAttr = b.getI64IntegerAttr(axis);
   auto keep = b.getBoolAttr(intAttr(node, "keepdims", 1) != 0);
   auto last = b.getBoolAttr(intAttr(node, "select_last_index", 0) != 0);
@@ -1490,12 +1487,10 @@ LogicalResult Importer::layerNorm(const NodeProto &node) {
   if (failed(x) || failed(scale) || failed(bias))
     return failure();
   int64_t rank = cast<RankedTensorType>(x->getType()).getRank();
-  int64_t axis = intAttr(node, "axis", -1);
-  if (axis < -rank || axis >= rank)
-    return error(node) << "axis " << axis << " is out of range for rank "
-                       << rank;
-  if (axis < 0)
-    axis += rank;
+  auto resolved = resolveAxis(node, intAttr(node, "axis", -1), rank);
+  if (failed(resolved))
+    return failure();
+  int64_t axis = *resolved;
   Type none = NoneType::get(&ctx);
   auto op =
       LayerNormOp::create(b, loc, TypeRange{none, none, none}, *x, *scale,
@@ -1659,12 +1654,10 @@ LogicalResult Importer::softmax(const NodeProto &node) {
     return failure();
   auto type = cast<RankedTensorType>(x->getType());
   int64_t rank = type.getRank();
-  int64_t axis = intAttr(node, "axis", opset >= 13 ? -1 : 1);
-  if (axis < -rank || axis >= rank)
-    return error(node) << "axis " << axis << " is out of range for rank "
-                       << rank;
-  if (axis < 0)
-    axis += rank;
+  auto resolved = resolveAxis(node, intAttr(node, "axis", opset >= 13 ? -1 : 1), rank);
+  if (failed(resolved))
+    return failure();
+  int64_t axis = *resolved;
   bool isLog = node.op_type() == "LogSoftmax";
   Value in = *x;
   if (opset < 13 && axis != rank - 1) {
@@ -2166,12 +2159,11 @@ LogicalResult Importer::gatherAtRunTime(const NodeProto &node, int64_t axis) {
   auto data = input(node, 0), indices = input(node, 1);
   if (failed(data) || failed(indices))
     return failure();
-  int64_t rank = cast<RankedTensorType>(data->getType()).getRank();
-  if (axis < -rank || axis >= rank)
-    return error(node) << "axis " << axis << " is out of range for rank "
-                       << rank;
-  if (axis < 0)
-    axis += rank;
+  auto resolved = resolveAxis(
+      node, axis, cast<RankedTensorType>(data->getType()).getRank());
+  if (failed(resolved))
+    return failure();
+  axis = *resolved;
   auto y = node.op_type() == "Gather"
                ? build<GatherOp>(node, *data, *indices, axis)
                : build<GatherElementsOp>(node, *data, *indices, axis);
@@ -2270,12 +2262,10 @@ LogicalResult Importer::concat(const NodeProto &node) {
     inputs.push_back(*v);
   }
   int64_t rank = cast<RankedTensorType>(inputs[0].getType()).getRank();
-  int64_t axis = intAttr(node, "axis", 0);
-  if (axis < -rank || axis >= rank)
-    return error(node) << "axis " << axis << " is out of range for rank "
-                       << rank;
-  if (axis < 0)
-    axis += rank;
+  auto resolved = resolveAxis(node, intAttr(node, "axis", 0), rank);
+  if (failed(resolved))
+    return failure();
+  int64_t axis = *resolved;
   auto y = build<ConcatOp>(node, inputs, b.getI64IntegerAttr(axis));
   if (failed(y))
     return failure();
