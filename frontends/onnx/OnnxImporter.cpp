@@ -1654,7 +1654,8 @@ LogicalResult Importer::softmax(const NodeProto &node) {
     return failure();
   auto type = cast<RankedTensorType>(x->getType());
   int64_t rank = type.getRank();
-  auto resolved = resolveAxis(node, intAttr(node, "axis", opset >= 13 ? -1 : 1), rank);
+  auto resolved =
+      resolveAxis(node, intAttr(node, "axis", opset >= 13 ? -1 : 1), rank);
   if (failed(resolved))
     return failure();
   int64_t axis = *resolved;

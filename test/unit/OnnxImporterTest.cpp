@@ -122,8 +122,7 @@ TEST_CASE("importer reports a Conv shape error at the node's name") {
 TEST_CASE("importer rejects a Conv whose kernel rank exceeds 3-D") {
   onnx::ModelProto model = makeModel();
   addInput(model, "x", {1, 3, 4, 4, 4, 4});
-  addInitializer(model, "w", {4, 3, 3, 3, 3, 3},
-                 std::vector<float>(972, 0.1f));
+  addInitializer(model, "w", {4, 3, 3, 3, 3, 3}, std::vector<float>(972, 0.1f));
   addNode(model, "Conv", "conv4d", {"x", "w"}, {"y"});
   addOutput(model, "y");
   ImportOutcome r = importFile(save(model, makeTempDir()));
