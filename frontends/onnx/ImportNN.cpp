@@ -1,0 +1,989 @@
+// ONNX import of the nn family: convolution, pooling, normalization,
+// resampling.
+#include "frontends/onnx/Importer.h"
+
+#include <cmath>
+
+namespace lathe::onnx_import {
+
+LogicalResult Importer::windowPads(const NodeProto &node, RankedTensorType in,
+                                   ArrayRef<int64_t> kernel,
+                                   ArrayRef<int64_t> strides,
+                                   ArrayRef<int64_t> dilations,
+                                   SmallVectorImpl<int64_t> &pads) {
+  size_t n = kernel.size();
+  std::string autoPad = stringAttr(node, "auto_pad", "NOTSET");
+  auto explicitPads = intsAttr(node, "pads");
+  if (autoPad == "NOTSET") {
+    pads.assign(explicitPads ? *explicitPads : SmallVector<int64_t>(2 * n, 0));
+    if (pads.size() != 2 * n)
+      return error(node) << "expected " << 2 * n << " pads, got "
+                         << pads.size();
+    return success();
+  }
+  pads.assign(2 * n, 0);
+  if (autoPad == "VALID")
+    return success();
+  if (autoPad != "SAME_UPPER" && autoPad != "SAME_LOWER")
+    return error(node) << "unknown auto_pad '" << autoPad << "'";
+  for (size_t i = 0; i < n; ++i) {
+    int64_t size = in.getDimSize(in.getRank() - n + i);
+    int64_t out = (size + strides[i] - 1) / strides[i];
+    int64_t total = std::max<int64_t>(
+        0, (out - 1) * strides[i] + dilations[i] * (kernel[i] - 1) + 1 - size);
+    int64_t small = total / 2, large = total - small;
+    pads[i] = autoPad == "SAME_UPPER" ? small : large;
+    pads[i + n] = autoPad == "SAME_UPPER" ? large : small;
+  }
+  return success();
+}
+
+LogicalResult Importer::windowStrides(const NodeProto &node, size_t n,
+                                      SmallVectorImpl<int64_t> &strides,
+                                      SmallVectorImpl<int64_t> &dilations) {
+  SmallVector<int64_t> ones(n, 1);
+  strides.assign(intsAttr(node, "strides").value_or(ones));
+  dilations.assign(intsAttr(node, "dilations").value_or(ones));
+  if (strides.size() != n || dilations.size() != n)
+    return error(node) << "expected " << n << " strides and dilations, got "
+                       << strides.size() << " and " << dilations.size();
+  return success();
+}
+
+LogicalResult Importer::windowAttrs(const NodeProto &node, RankedTensorType in,
+                                    ArrayRef<int64_t> kernel,
+                                    SmallVectorImpl<int64_t> &strides,
+                                    SmallVectorImpl<int64_t> &dilations,
+                                    SmallVectorImpl<int64_t> &pads) {
+  if (failed(windowStrides(node, kernel.size(), strides, dilations)))
+    return failure();
+  return windowPads(node, in, kernel, strides, dilations, pads);
+}
+
+FailureOr<Importer::ConvOperands> Importer::convOperands(const NodeProto &node,
+                                                         StringRef what) {
+  auto x = input(node, 0), w = input(node, 1), bias = optionalInput(node, 2);
+  if (failed(x) || failed(w) || failed(bias))
+    return failure();
+  ConvOperands ops;
+  ops.input = *x;
+  ops.weight = *w;
+  ops.bias = *bias;
+  ops.inputType = cast<RankedTensorType>(x->getType());
+  auto wType = cast<RankedTensorType>(w->getType());
+  ops.spatial = ops.inputType.getRank() - 2;
+  if (ops.spatial < 1 || ops.spatial > 3 ||
+      wType.getRank() != ops.inputType.getRank()) {
+    error(node) << "only 1-D to 3-D " << what
+                << " is supported, got input rank " << ops.inputType.getRank()
+                << " and weight rank " << wType.getRank();
+    return failure();
+  }
+  ops.kernel.assign(wType.getShape().drop_front(2).begin(),
+                    wType.getShape().end());
+  if (auto ks = intsAttr(node, "kernel_shape"); ks && *ks != ops.kernel) {
+    error(node) << "kernel_shape " << shapeString(*ks)
+                << " does not match the weight's " << shapeString(ops.kernel);
+    return failure();
+  }
+  return ops;
+}
+
+LogicalResult Importer::conv(const NodeProto &node) {
+  auto ops = convOperands(node, "convolution");
+  if (failed(ops))
+    return failure();
+  SmallVector<int64_t> strides, dilations, pads;
+  if (failed(windowAttrs(node, ops->inputType, ops->kernel, strides, dilations,
+                         pads)))
+    return failure();
+  Value in = ops->input, weight = ops->weight;
+  if (ops->spatial == 3) {
+    auto y = build<Conv3dOp>(
+        node, in, weight, ops->bias, b.getDenseI64ArrayAttr(strides),
+        b.getDenseI64ArrayAttr(pads), b.getDenseI64ArrayAttr(dilations),
+        b.getI64IntegerAttr(intAttr(node, "group", 1)));
+    if (failed(y))
+      return failure();
+    setOutput(node, 0, *y);
+    return success();
+  }
+  if (ops->spatial == 1) {
+    // Conv1d as Conv2d over N x C x 1 x L.
+    auto lifted = liftTo2d(in);
+    auto liftedW = liftTo2d(weight);
+    if (failed(lifted) || failed(liftedW))
+      return failure();
+    in = *lifted;
+    weight = *liftedW;
+    lift1dWindow(strides, dilations, pads);
+  }
+  auto y = build<Conv2dOp>(
+      node, in, weight, ops->bias, b.getDenseI64ArrayAttr(strides),
+      b.getDenseI64ArrayAttr(pads), b.getDenseI64ArrayAttr(dilations),
+      b.getI64IntegerAttr(intAttr(node, "group", 1)));
+  if (failed(y))
+    return failure();
+  return setWindowOutput(node, *y, ops->spatial);
+}
+
+LogicalResult Importer::convTranspose(const NodeProto &node) {
+  auto ops = convOperands(node, "transposed convolution");
+  if (failed(ops))
+    return failure();
+  int64_t spatial = ops->spatial;
+  RankedTensorType xType = ops->inputType;
+  ArrayRef<int64_t> kernel = ops->kernel;
+  SmallVector<int64_t> strides, dilations;
+  if (failed(windowStrides(node, spatial, strides, dilations)))
+    return failure();
+  SmallVector<int64_t> outPad = intsAttr(node, "output_padding")
+                                    .value_or(SmallVector<int64_t>(spatial, 0));
+  if (int64_t(outPad.size()) != spatial)
+    return error(node) << "expected " << spatial << " output paddings";
+  std::string autoPad = stringAttr(node, "auto_pad", "NOTSET");
+  auto outputShape = intsAttr(node, "output_shape");
+  SmallVector<int64_t> pads(2 * spatial, 0);
+  if (auto explicitPads = intsAttr(node, "pads");
+      explicitPads && !outputShape && autoPad == "NOTSET") {
+    pads = *explicitPads;
+  } else if (outputShape || autoPad == "SAME_UPPER" ||
+             autoPad == "SAME_LOWER") {
+    // Pads that give the requested output size (input * stride for SAME).
+    for (int64_t i = 0; i < spatial; ++i) {
+      int64_t in = xType.getDimSize(2 + i);
+      int64_t out = outputShape
+                        ? (*outputShape)[outputShape->size() - spatial + i]
+                        : in * strides[i];
+      int64_t total = strides[i] * (in - 1) + outPad[i] +
+                      (kernel[i] - 1) * dilations[i] + 1 - out;
+      if (total < 0)
+        return error(node) << "output_shape " << out
+                           << " needs negative padding, which is not "
+                              "supported";
+      bool upper = autoPad != "SAME_LOWER";
+      pads[i] = upper ? total / 2 : total - total / 2;
+      pads[i + spatial] = total - pads[i];
+    }
+  } else if (autoPad != "NOTSET" && autoPad != "VALID") {
+    return error(node) << "unknown auto_pad '" << autoPad << "'";
+  }
+  if (int64_t(pads.size()) != 2 * spatial)
+    return error(node) << "expected " << 2 * spatial << " pads";
+  Value in = ops->input, weight = ops->weight;
+  if (spatial == 3) {
+    auto y = build<ConvTranspose3dOp>(
+        node, in, weight, ops->bias, b.getDenseI64ArrayAttr(strides),
+        b.getDenseI64ArrayAttr(pads), b.getDenseI64ArrayAttr(dilations),
+        b.getDenseI64ArrayAttr(outPad),
+        b.getI64IntegerAttr(intAttr(node, "group", 1)));
+    if (failed(y))
+      return failure();
+    setOutput(node, 0, *y);
+    return success();
+  }
+  if (spatial == 1) {
+    auto lifted = liftTo2d(in), liftedW = liftTo2d(weight);
+    if (failed(lifted) || failed(liftedW))
+      return failure();
+    in = *lifted;
+    weight = *liftedW;
+    lift1dWindow(strides, dilations, pads);
+    outPad.insert(outPad.begin(), 0);
+  }
+  auto y = build<ConvTranspose2dOp>(
+      node, in, weight, ops->bias, b.getDenseI64ArrayAttr(strides),
+      b.getDenseI64ArrayAttr(pads), b.getDenseI64ArrayAttr(dilations),
+      b.getDenseI64ArrayAttr(outPad),
+      b.getI64IntegerAttr(intAttr(node, "group", 1)));
+  if (failed(y))
+    return failure();
+  return setWindowOutput(node, *y, spatial);
+}
+
+LogicalResult Importer::batchNorm(const NodeProto &node) {
+  if (intAttr(node, "training_mode", 0) != 0)
+    return error(node) << "training_mode=1 is not supported in inference "
+                          "graphs; export the model in eval mode";
+  if (intAttr(node, "spatial", 1) != 1)
+    return error(node) << "spatial=0 is not supported";
+  for (int i = 1; i < node.output_size(); ++i)
+    if (!node.output(i).empty())
+      return error(node) << "outputs beyond Y (running statistics) are only "
+                            "produced in training mode";
+  SmallVector<Value> ins;
+  for (int i = 0; i < 5; ++i) {
+    auto v = input(node, i);
+    if (failed(v))
+      return failure();
+    ins.push_back(*v);
+  }
+  auto y =
+      build<BatchNormOp>(node, ins[0], ins[1], ins[2], ins[3], ins[4],
+                         b.getF32FloatAttr(floatAttr(node, "epsilon", 1e-5f)),
+                         b.getF32FloatAttr(floatAttr(node, "momentum", 0.9f)));
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
+  return success();
+}
+
+LogicalResult Importer::layerNorm(const NodeProto &node) {
+  if (intAttr(node, "stash_type", 1) != 1)
+    return error(node) << "stash_type other than 1 (float32 statistics) is "
+                          "not supported";
+  auto x = input(node, 0), scale = input(node, 1),
+       bias = optionalInput(node, 2);
+  if (failed(x) || failed(scale) || failed(bias))
+    return failure();
+  int64_t rank = cast<RankedTensorType>(x->getType()).getRank();
+  auto resolved = resolveAxis(node, intAttr(node, "axis", -1), rank);
+  if (failed(resolved))
+    return failure();
+  int64_t axis = *resolved;
+  Type none = NoneType::get(&ctx);
+  auto op =
+      LayerNormOp::create(b, loc, TypeRange{none, none, none}, *x, *scale,
+                          *bias, b.getI64IntegerAttr(axis),
+                          b.getF32FloatAttr(floatAttr(node, "epsilon", 1e-5f)));
+  SmallVector<Type> types;
+  if (failed(LayerNormOp::inferReturnTypes(
+          &ctx, loc, op->getOperands(), op->getRawDictionaryAttrs(),
+          op->getPropertiesStorage(), op->getRegions(), types))) {
+    op->erase();
+    return failure();
+  }
+  for (auto [result, type] : llvm::zip(op->getResults(), types))
+    result.setType(type);
+  if (failed(finish(op)))
+    return failure();
+  for (int i = 0; i < node.output_size() && i < 3; ++i)
+    if (!node.output(i).empty())
+      setOutput(node, i, op->getResult(i));
+  return success();
+}
+
+LogicalResult Importer::maxPool(const NodeProto &node) {
+  auto x = input(node, 0);
+  if (failed(x))
+    return failure();
+  bool withIndices = node.output_size() > 1 && !node.output(1).empty();
+  if (intAttr(node, "storage_order", 0) != 0)
+    return error(node) << "storage_order=1 (column-major indices) is not "
+                          "supported";
+  auto xType = cast<RankedTensorType>(x->getType());
+  auto kernel = intsAttr(node, "kernel_shape");
+  if (!kernel)
+    return error(node) << "missing required attribute kernel_shape";
+  int64_t spatial = xType.getRank() - 2;
+  if (spatial < 1 || spatial > 3 || int64_t(kernel->size()) != spatial)
+    return error(node) << "only 1-D to 3-D max pooling is supported, got "
+                          "input rank "
+                       << xType.getRank() << " and a " << kernel->size()
+                       << "-D kernel";
+  SmallVector<int64_t> strides, dilations, pads;
+  if (failed(windowAttrs(node, xType, *kernel, strides, dilations, pads)))
+    return failure();
+  Value in = *x;
+  if (withIndices && spatial != 2)
+    return error(node) << "the Indices output is supported for 2-D max "
+                          "pooling only";
+  if (withIndices) {
+    Operation *made = MaxPool2dIndicesOp::create(
+        b, loc, in, b.getDenseI64ArrayAttr(*kernel),
+        b.getDenseI64ArrayAttr(strides), b.getDenseI64ArrayAttr(pads),
+        b.getDenseI64ArrayAttr(dilations),
+        b.getBoolAttr(intAttr(node, "ceil_mode", 0)));
+    if (failed(finish(made)))
+      return failure();
+    setOutput(node, 0, made->getResult(0));
+    setOutput(node, 1, made->getResult(1));
+    return success();
+  }
+  if (spatial == 3) {
+    auto y = build<MaxPool3dOp>(node, in, b.getDenseI64ArrayAttr(*kernel),
+                                b.getDenseI64ArrayAttr(strides),
+                                b.getDenseI64ArrayAttr(pads),
+                                b.getDenseI64ArrayAttr(dilations),
+                                b.getBoolAttr(intAttr(node, "ceil_mode", 0)));
+    if (failed(y))
+      return failure();
+    setOutput(node, 0, *y);
+    return success();
+  }
+  if (spatial == 1) {
+    auto lifted = liftTo2d(in);
+    if (failed(lifted))
+      return failure();
+    in = *lifted;
+    kernel->insert(kernel->begin(), 1);
+    lift1dWindow(strides, dilations, pads);
+  }
+  auto y = build<MaxPool2dOp>(node, in, b.getDenseI64ArrayAttr(*kernel),
+                              b.getDenseI64ArrayAttr(strides),
+                              b.getDenseI64ArrayAttr(pads),
+                              b.getDenseI64ArrayAttr(dilations),
+                              b.getBoolAttr(intAttr(node, "ceil_mode", 0)));
+  if (failed(y))
+    return failure();
+  return setWindowOutput(node, *y, spatial);
+}
+
+LogicalResult Importer::avgPool(const NodeProto &node) {
+  auto x = input(node, 0);
+  if (failed(x))
+    return failure();
+  auto xType = cast<RankedTensorType>(x->getType());
+  auto kernel = intsAttr(node, "kernel_shape");
+  if (!kernel)
+    return error(node) << "missing required attribute kernel_shape";
+  int64_t spatial = xType.getRank() - 2;
+  if (spatial < 1 || spatial > 3 || int64_t(kernel->size()) != spatial)
+    return error(node) << "only 1-D to 3-D average pooling is supported, "
+                          "got input rank "
+                       << xType.getRank() << " and a " << kernel->size()
+                       << "-D kernel";
+  SmallVector<int64_t> strides, dilations, pads;
+  if (failed(windowAttrs(node, xType, *kernel, strides, dilations, pads)))
+    return failure();
+  if (llvm::any_of(dilations, [](int64_t d) { return d != 1; }))
+    return error(node) << "dilated average pooling is not supported";
+  Value in = *x;
+  if (spatial == 3) {
+    auto y = build<AvgPool3dOp>(
+        node, in, b.getDenseI64ArrayAttr(*kernel),
+        b.getDenseI64ArrayAttr(strides), b.getDenseI64ArrayAttr(pads),
+        b.getBoolAttr(intAttr(node, "ceil_mode", 0)),
+        b.getBoolAttr(intAttr(node, "count_include_pad", 0) != 0));
+    if (failed(y))
+      return failure();
+    setOutput(node, 0, *y);
+    return success();
+  }
+  if (spatial == 1) {
+    auto lifted = liftTo2d(in);
+    if (failed(lifted))
+      return failure();
+    in = *lifted;
+    kernel->insert(kernel->begin(), 1);
+    lift1dWindow(strides, dilations, pads);
+  }
+  auto y = build<AvgPool2dOp>(
+      node, in, b.getDenseI64ArrayAttr(*kernel),
+      b.getDenseI64ArrayAttr(strides), b.getDenseI64ArrayAttr(pads),
+      b.getBoolAttr(intAttr(node, "ceil_mode", 0)),
+      b.getBoolAttr(intAttr(node, "count_include_pad", 0) != 0));
+  if (failed(y))
+    return failure();
+  return setWindowOutput(node, *y, spatial);
+}
+
+LogicalResult Importer::globalAvgPool(const NodeProto &node) {
+  auto x = input(node, 0);
+  if (failed(x))
+    return failure();
+  int64_t rank = cast<RankedTensorType>(x->getType()).getRank();
+  if (rank < 3)
+    return error(node) << "expected an N x C x D1 ... input, got rank " << rank;
+  auto y =
+      rank == 4
+          ? build<AdaptiveAvgPool2dOp>(node, *x, b.getDenseI64ArrayAttr({1, 1}))
+          : build<ReduceMeanOp>(node, *x,
+                                b.getDenseI64ArrayAttr(llvm::to_vector(
+                                    llvm::seq<int64_t>(2, rank))),
+                                b.getBoolAttr(true));
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
+  return success();
+}
+
+LogicalResult Importer::softmax(const NodeProto &node) {
+  auto x = input(node, 0);
+  if (failed(x))
+    return failure();
+  auto type = cast<RankedTensorType>(x->getType());
+  int64_t rank = type.getRank();
+  auto resolved =
+      resolveAxis(node, intAttr(node, "axis", opset >= 13 ? -1 : 1), rank);
+  if (failed(resolved))
+    return failure();
+  int64_t axis = *resolved;
+  bool isLog = node.op_type() == "LogSoftmax";
+  Value in = *x;
+  if (opset < 13 && axis != rank - 1) {
+    // Before opset 13 the input is coerced to 2-D at |axis|.
+    int64_t outer = 1, inner = 1;
+    for (int64_t d = 0; d < rank; ++d)
+      (d < axis ? outer : inner) *= type.getDimSize(d);
+    auto flat = buildReshape(in, {outer, inner});
+    if (failed(flat))
+      return failure();
+    in = *flat;
+    axis = 1;
+  }
+  FailureOr<Value> y =
+      isLog ? finish(LogSoftmaxOp::create(b, loc, in.getType(), in, axis))
+            : finish(SoftmaxOp::create(b, loc, in.getType(), in, axis));
+  if (failed(y))
+    return failure();
+  auto back = buildReshape(*y, type.getShape());
+  if (failed(back))
+    return failure();
+  setOutput(node, 0, *back);
+  return success();
+}
+
+LogicalResult Importer::depthToSpace(const NodeProto &node) {
+  // PixelShuffle / PixelUnshuffle: reshape, transpose, reshape.
+  auto x = input(node, 0);
+  if (failed(x))
+    return failure();
+  auto type = cast<RankedTensorType>(x->getType());
+  if (type.getRank() != 4)
+    return error(node) << "expected an NCHW input, got rank " << type.getRank();
+  int64_t bs = intAttr(node, "blocksize", 0);
+  int64_t n = type.getDimSize(0), c = type.getDimSize(1),
+          h = type.getDimSize(2), w = type.getDimSize(3);
+  SmallVector<int64_t> split, perm, out;
+  if (node.op_type() == "DepthToSpace") {
+    if (bs < 1 || c % (bs * bs) != 0)
+      return error(node) << "blocksize " << bs << " must divide the " << c
+                         << " channels twice";
+    std::string mode = stringAttr(node, "mode", "DCR");
+    if (mode == "DCR") {
+      split = {n, bs, bs, c / (bs * bs), h, w};
+      perm = {0, 3, 4, 1, 5, 2};
+    } else if (mode == "CRD") {
+      split = {n, c / (bs * bs), bs, bs, h, w};
+      perm = {0, 1, 4, 2, 5, 3};
+    } else {
+      return error(node) << "mode '" << mode << "' is not DCR or CRD";
+    }
+    out = {n, c / (bs * bs), h * bs, w * bs};
+  } else {
+    if (bs < 1 || h % bs != 0 || w % bs != 0)
+      return error(node) << "blocksize " << bs << " must divide the " << h
+                         << "x" << w << " spatial size";
+    split = {n, c, h / bs, bs, w / bs, bs};
+    perm = {0, 3, 5, 1, 2, 4};
+    out = {n, c * bs * bs, h / bs, w / bs};
+  }
+  auto blocks = buildReshape(*x, split);
+  if (failed(blocks))
+    return failure();
+  auto moved = build<TransposeOp>(node, *blocks, b.getDenseI64ArrayAttr(perm));
+  if (failed(moved))
+    return failure();
+  auto y = buildReshape(*moved, out);
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
+  return success();
+}
+
+LogicalResult Importer::resize(const NodeProto &node) {
+  auto x = input(node, 0);
+  if (failed(x))
+    return failure();
+  auto type = cast<RankedTensorType>(x->getType());
+  int64_t rank = type.getRank();
+  bool legacy = node.op_type() == "Upsample" || opset < 11;
+  // Inputs: Upsample-7 has scales as an attribute; Upsample-9 and Resize-10
+  // take (X, scales); Resize-11+ takes (X, roi, scales, sizes).
+  int scalesInput = legacy ? 1 : 2, sizesInput = legacy ? -1 : 3;
+  std::vector<double> given;
+  bool haveScales = false;
+  if (node.op_type() == "Upsample" && opset < 9) {
+    if (const auto *a = findAttr(node, "scales")) {
+      given.assign(a->floats().begin(), a->floats().end());
+      haveScales = true;
+    }
+  } else if (hasInput(node, scalesInput)) {
+    const TensorValue *v = constantInput(node, scalesInput, "scales");
+    if (!v)
+      return failure();
+    for (int64_t i = 0; i < v->numElements(); ++i)
+      given.push_back(v->floatAt(i));
+    haveScales = !given.empty();
+  }
+  std::vector<int64_t> sizes;
+  if (sizesInput >= 0 && hasInput(node, sizesInput)) {
+    const TensorValue *v = constantInput(node, sizesInput, "sizes");
+    if (!v)
+      return failure();
+    for (int64_t i = 0; i < v->numElements(); ++i)
+      sizes.push_back(v->intAt(i));
+  }
+  if (haveScales == !sizes.empty())
+    return error(node) << "expected exactly one of scales and sizes";
+  SmallVector<int64_t> axes;
+  if (auto a = intsAttr(node, "axes")) {
+    for (int64_t v : *a) {
+      auto r = resolveAxis(node, v, rank);
+      if (failed(r))
+        return failure();
+      axes.push_back(*r);
+    }
+  } else {
+    axes = llvm::to_vector(llvm::seq<int64_t>(0, rank));
+  }
+  size_t count = haveScales ? given.size() : sizes.size();
+  if (count != axes.size())
+    return error(node) << "expected " << axes.size() << " "
+                       << (haveScales ? "scales" : "sizes") << ", got "
+                       << count;
+  if (intAttr(node, "antialias", 0) != 0)
+    return error(node) << "antialias=1 is not supported";
+  SmallVector<double> scales(rank, 1.0);
+  SmallVector<int64_t> out(type.getShape());
+  if (haveScales) {
+    for (size_t i = 0; i < axes.size(); ++i) {
+      if (!(given[i] > 0))
+        return error(node) << "scales must be positive, got " << given[i];
+      scales[axes[i]] = given[i];
+      out[axes[i]] =
+          int64_t(std::floor(double(type.getDimSize(axes[i])) * given[i]));
+    }
+  } else {
+    std::string policy =
+        stringAttr(node, "keep_aspect_ratio_policy", "stretch");
+    if (policy != "stretch" && policy != "not_larger" &&
+        policy != "not_smaller")
+      return error(node) << "keep_aspect_ratio_policy '" << policy
+                         << "' is not stretch, not_larger or not_smaller";
+    double common = policy == "not_larger" ? 1e300 : 0.0;
+    for (size_t i = 0; i < axes.size(); ++i) {
+      double ratio = double(sizes[i]) / double(type.getDimSize(axes[i]));
+      common = policy == "not_larger" ? std::min(common, ratio)
+                                      : std::max(common, ratio);
+    }
+    for (size_t i = 0; i < axes.size(); ++i) {
+      int64_t in = type.getDimSize(axes[i]);
+      if (policy == "stretch") {
+        out[axes[i]] = sizes[i];
+        scales[axes[i]] = double(sizes[i]) / double(in);
+      } else {
+        scales[axes[i]] = common;
+        out[axes[i]] = int64_t(std::round(common * double(in)));
+      }
+    }
+  }
+  for (int64_t d : out)
+    if (d <= 0)
+      return error(node) << "the output would be empty; zero-size tensors "
+                            "are not supported yet";
+  std::string modeName = stringAttr(node, "mode", "nearest");
+  std::optional<ResizeMode> mode = symbolizeResizeMode(
+      modeName == "bilinear" || modeName == "trilinear" ? "linear" : modeName);
+  if (!mode)
+    return error(node) << "mode '" << modeName
+                       << "' is not nearest, linear or cubic";
+  std::string cmName =
+      legacy ? "asymmetric"
+             : stringAttr(node, "coordinate_transformation_mode", "half_pixel");
+  std::optional<CoordinateMode> cm = symbolizeCoordinateMode(cmName);
+  if (!cm)
+    return error(node) << "coordinate_transformation_mode '" << cmName
+                       << "' is not supported";
+  std::string nmName =
+      legacy ? "floor" : stringAttr(node, "nearest_mode", "round_prefer_floor");
+  std::optional<NearestMode> nm = symbolizeNearestMode(nmName);
+  if (!nm)
+    return error(node) << "nearest_mode '" << nmName << "' is not supported";
+  DenseF64ArrayAttr roi;
+  if (*cm == CoordinateMode::tf_crop_and_resize) {
+    const TensorValue *r = constantInput(node, 1, "roi");
+    if (!r)
+      return failure();
+    SmallVector<double> full(2 * rank, 0.0);
+    for (int64_t d = 0; d < rank; ++d)
+      full[rank + d] = 1.0;
+    if (size_t(r->numElements()) != 2 * axes.size())
+      return error(node) << "expected a roi of " << 2 * axes.size()
+                         << " values, got " << r->numElements();
+    for (size_t i = 0; i < axes.size(); ++i) {
+      full[axes[i]] = r->floatAt(i);
+      full[rank + axes[i]] = r->floatAt(i + axes.size());
+    }
+    roi = b.getDenseF64ArrayAttr(full);
+  }
+  auto y = finish(ResizeOp::create(
+      b, loc, RankedTensorType::get(out, type.getElementType()), *x,
+      b.getDenseF64ArrayAttr(scales), ResizeModeAttr::get(&ctx, *mode),
+      CoordinateModeAttr::get(&ctx, *cm), NearestModeAttr::get(&ctx, *nm),
+      b.getF64FloatAttr(floatAttr(node, "cubic_coeff_a", -0.75f)),
+      intAttr(node, "exclude_outside", 0) ? b.getUnitAttr() : UnitAttr(),
+      b.getF64FloatAttr(floatAttr(node, "extrapolation_value", 0.0f)), roi));
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
+  return success();
+}
+
+LogicalResult Importer::maxUnpool(const NodeProto &node) {
+  // y = zeros(output shape); y.flat[indices] = x: a scatter_nd on the
+  // flattened tensors.
+  auto x = input(node, 0), idx = input(node, 1);
+  if (failed(x) || failed(idx))
+    return failure();
+  auto xType = cast<RankedTensorType>(x->getType());
+  int64_t spatial = xType.getRank() - 2;
+  auto kernel = intsAttr(node, "kernel_shape");
+  if (!kernel || int64_t(kernel->size()) != spatial)
+    return error(node) << "expected a kernel_shape of " << spatial << " values";
+  SmallVector<int64_t> strides =
+      intsAttr(node, "strides").value_or(SmallVector<int64_t>(spatial, 1));
+  SmallVector<int64_t> pads =
+      intsAttr(node, "pads").value_or(SmallVector<int64_t>(2 * spatial, 0));
+  if (int64_t(strides.size()) != spatial || int64_t(pads.size()) != 2 * spatial)
+    return error(node) << "expected " << spatial << " strides and "
+                       << 2 * spatial << " pads";
+  // Indices address the default output; output_shape extends it at the end.
+  SmallVector<int64_t> out(xType.getShape().take_front(2));
+  for (int64_t i = 0; i < spatial; ++i)
+    out.push_back((xType.getDimSize(2 + i) - 1) * strides[i] + (*kernel)[i] -
+                  pads[i] - pads[i + spatial]);
+  SmallVector<int64_t> requested(out);
+  if (hasInput(node, 2)) {
+    const TensorValue *shape = constantInput(node, 2, "output_shape");
+    if (!shape)
+      return failure();
+    requested.clear();
+    for (int64_t i = 0; i < shape->numElements(); ++i)
+      requested.push_back(shape->intAt(i));
+    if (requested.size() != out.size())
+      return error(node) << "output_shape must have " << out.size()
+                         << " dimensions";
+    for (size_t d = 0; d < out.size(); ++d)
+      if (requested[d] < out[d])
+        return error(node) << "output_shape " << shapeString(requested)
+                           << " is smaller than the unpooled "
+                           << shapeString(out);
+  }
+  int64_t total = 1;
+  for (int64_t d : out)
+    total *= d;
+  Type elt = xType.getElementType();
+  Value zeros = ConstantOp::create(
+      b, loc,
+      DenseElementsAttr::get(RankedTensorType::get({total}, elt),
+                             b.getFloatAttr(elt, 0.0)));
+  int64_t m = xType.getNumElements();
+  auto values = buildReshape(*x, {m});
+  auto positions = buildReshape(*idx, {m, 1});
+  if (failed(values) || failed(positions))
+    return failure();
+  auto flat = build<ScatterNdOp>(
+      node, zeros, *positions, *values,
+      ScatterReductionAttr::get(&ctx, ScatterReduction::none));
+  if (failed(flat))
+    return failure();
+  auto y = buildReshape(*flat, out);
+  if (failed(y))
+    return failure();
+  if (requested != out) {
+    SmallVector<int64_t> extend(out.size(), 0);
+    for (size_t d = 0; d < out.size(); ++d)
+      extend.push_back(requested[d] - out[d]);
+    y = build<PadOp>(node, *y, b.getDenseI64ArrayAttr(extend),
+                     b.getF64FloatAttr(0.0),
+                     PadModeAttr::get(&ctx, PadMode::constant));
+    if (failed(y))
+      return failure();
+  }
+  setOutput(node, 0, *y);
+  return success();
+}
+
+LogicalResult Importer::gridSample(const NodeProto &node) {
+  auto x = input(node, 0), grid = input(node, 1);
+  if (failed(x) || failed(grid))
+    return failure();
+  std::string modeName =
+      stringAttr(node, "mode", opset >= 20 ? "linear" : "bilinear");
+  std::optional<ResizeMode> mode =
+      modeName == "bilinear"  ? std::optional(ResizeMode::linear)
+      : modeName == "bicubic" ? std::optional(ResizeMode::cubic)
+                              : symbolizeResizeMode(modeName);
+  if (!mode)
+    return error(node) << "mode '" << modeName << "' is not supported";
+  std::string padName = stringAttr(node, "padding_mode", "zeros");
+  std::optional<GridPadding> padding = symbolizeGridPadding(padName);
+  if (!padding)
+    return error(node) << "padding_mode '" << padName
+                       << "' is not zeros, border or reflection";
+  auto y = build<GridSampleOp>(
+      node, *x, *grid, ResizeModeAttr::get(&ctx, *mode),
+      GridPaddingAttr::get(&ctx, *padding),
+      intAttr(node, "align_corners", 0) ? b.getUnitAttr() : UnitAttr());
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
+  return success();
+}
+
+LogicalResult Importer::affineGrid(const NodeProto &node) {
+  // grid = base @ theta^T, base holding (x, y[, z], 1) of every output
+  // point in normalized coordinates (x fastest).
+  auto theta = input(node, 0);
+  const TensorValue *size = constantInput(node, 1, "size");
+  if (failed(theta) || !size)
+    return failure();
+  auto tType = cast<RankedTensorType>(theta->getType());
+  int64_t spatial = size->numElements() - 2;
+  if ((spatial != 2 && spatial != 3) || tType.getRank() != 3 ||
+      tType.getDimSize(1) != spatial || tType.getDimSize(2) != spatial + 1)
+    return error(node) << "expected theta N x 2 x 3 with a 4-element size, "
+                          "or N x 3 x 4 with a 5-element size";
+  bool align = intAttr(node, "align_corners", 0) != 0;
+  SmallVector<int64_t> dims; // D, H, W (outermost first)
+  for (int64_t i = 2; i < size->numElements(); ++i)
+    dims.push_back(size->intAt(i));
+  int64_t points = 1;
+  for (int64_t d : dims)
+    points *= d;
+  auto coord = [&](int64_t i, int64_t n) {
+    if (align)
+      return n == 1 ? 0.0 : -1.0 + 2.0 * double(i) / double(n - 1);
+    return (2.0 * double(i) + 1.0) / double(n) - 1.0;
+  };
+  SmallVector<double> base;
+  for (int64_t p = 0; p < points; ++p) {
+    SmallVector<int64_t> at(dims.size());
+    for (int64_t d = dims.size() - 1, rest = p; d >= 0; --d) {
+      at[d] = rest % dims[d];
+      rest /= dims[d];
+    }
+    for (int64_t d = dims.size() - 1; d >= 0; --d) // x, y[, z]
+      base.push_back(coord(at[d], dims[d]));
+    base.push_back(1.0);
+  }
+  Type elt = tType.getElementType();
+  SmallVector<Attribute> values;
+  for (double v : base)
+    values.push_back(b.getFloatAttr(elt, v));
+  Value baseValue = ConstantOp::create(
+      b, loc,
+      DenseElementsAttr::get(
+          RankedTensorType::get({1, points, spatial + 1}, elt), values));
+  auto thetaT =
+      build<TransposeOp>(node, *theta, b.getDenseI64ArrayAttr({0, 2, 1}));
+  if (failed(thetaT))
+    return failure();
+  auto grid = build<MatmulOp>(node, baseValue, *thetaT);
+  if (failed(grid))
+    return failure();
+  SmallVector<int64_t> shape = {tType.getDimSize(0)};
+  llvm::append_range(shape, dims);
+  shape.push_back(spatial);
+  auto y = buildReshape(*grid, shape);
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
+  return success();
+}
+
+LogicalResult Importer::lrn(const NodeProto &node) {
+  // y = x / (bias + alpha / size * sum over the channel window of x^2)^beta,
+  // the window [c - floor((size-1)/2), c + ceil((size-1)/2)]: squares,
+  // zero-padded along channels, summed as `size` shifted slices.
+  auto x = input(node, 0);
+  if (failed(x))
+    return failure();
+  auto type = cast<RankedTensorType>(x->getType());
+  int64_t size = intAttr(node, "size", 0), rank = type.getRank();
+  if (size < 1 || rank < 3)
+    return error(node) << "expected a positive size and an N x C x ... input";
+  auto sq = build<MulOp>(node, *x, *x);
+  if (failed(sq))
+    return failure();
+  SmallVector<int64_t> pads(2 * rank, 0);
+  pads[1] = (size - 1) / 2;
+  pads[rank + 1] = size - 1 - pads[1];
+  auto padded = build<PadOp>(node, *sq, b.getDenseI64ArrayAttr(pads),
+                             b.getF64FloatAttr(0.0),
+                             PadModeAttr::get(&ctx, PadMode::constant));
+  if (failed(padded))
+    return failure();
+  FailureOr<Value> sum = failure();
+  for (int64_t k = 0; k < size; ++k) {
+    SmallVector<int64_t> starts(rank, 0), steps(rank, 1);
+    starts[1] = k;
+    auto part = build<SliceOp>(node, *padded, b.getDenseI64ArrayAttr(starts),
+                               b.getDenseI64ArrayAttr(type.getShape()),
+                               b.getDenseI64ArrayAttr(steps));
+    if (failed(part))
+      return failure();
+    sum = k == 0 ? part : build<AddOp>(node, *sum, *part);
+    if (failed(sum))
+      return failure();
+  }
+  Type elt = type.getElementType();
+  auto scalar = [&](double v) -> Value {
+    return ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(RankedTensorType::get({}, elt),
+                               b.getFloatAttr(elt, v)));
+  };
+  double alpha = floatAttr(node, "alpha", 1e-4f),
+         beta = floatAttr(node, "beta", 0.75f),
+         bias = floatAttr(node, "bias", 1.0f);
+  auto scaled = build<MulOp>(node, *sum, scalar(alpha / double(size)));
+  if (failed(scaled))
+    return failure();
+  auto base = build<AddOp>(node, *scaled, scalar(bias));
+  if (failed(base))
+    return failure();
+  auto den = build<PowOp>(node, *base, scalar(beta));
+  if (failed(den))
+    return failure();
+  auto y = build<DivOp>(node, *x, *den);
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
+  return success();
+}
+
+LogicalResult Importer::instanceNorm(const NodeProto &node) {
+  auto x = input(node, 0), scale = input(node, 1), bias = input(node, 2);
+  if (failed(x) || failed(scale) || failed(bias))
+    return failure();
+  auto type = cast<RankedTensorType>(x->getType());
+  if (type.getRank() < 3)
+    return error(node) << "expected an N x C x D1 ... input, got rank "
+                       << type.getRank();
+  auto y = finishGroupNorm(node, *x, *scale, *bias, type.getDimSize(1));
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
+  return success();
+}
+
+LogicalResult Importer::groupNorm(const NodeProto &node) {
+  auto x = input(node, 0), scale = input(node, 1), bias = input(node, 2);
+  if (failed(x) || failed(scale) || failed(bias))
+    return failure();
+  if (intAttr(node, "stash_type", 1) != 1)
+    return error(node) << "stash_type other than 1 (float32 statistics) is "
+                          "not supported";
+  auto type = cast<RankedTensorType>(x->getType());
+  int64_t groups = intAttr(node, "num_groups", 0);
+  if (type.getRank() < 2 || groups <= 0 || type.getDimSize(1) % groups != 0)
+    return error(node) << "num_groups " << groups
+                       << " must divide the channels of an N x C x ... input";
+  Value s = *scale, bi = *bias;
+  if (opset < 21) {
+    // Opsets 18-20 hold one scale and bias per group: repeat per channel.
+    int64_t per = type.getDimSize(1) / groups;
+    for (Value *v : {&s, &bi}) {
+      auto t = cast<RankedTensorType>(v->getType());
+      if (t.getRank() != 1 || t.getDimSize(0) != groups)
+        return error(node) << "expected scale and bias of " << groups
+                           << " elements (one per group)";
+      auto column = buildReshape(*v, {groups, 1});
+      if (failed(column))
+        return failure();
+      auto wide = finish(ExpandOp::create(
+          b, loc, RankedTensorType::get({groups, per}, t.getElementType()),
+          *column));
+      if (failed(wide))
+        return failure();
+      auto flat = buildReshape(*wide, {groups * per});
+      if (failed(flat))
+        return failure();
+      *v = *flat;
+    }
+  }
+  auto y = finishGroupNorm(node, *x, s, bi, groups);
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
+  return success();
+}
+
+FailureOr<Value> Importer::finishGroupNorm(const NodeProto &node, Value x,
+                                           Value scale, Value bias,
+                                           int64_t groups) {
+  auto type = cast<RankedTensorType>(x.getType());
+  auto stats = RankedTensorType::get({type.getDimSize(0), groups},
+                                     type.getElementType());
+  auto op =
+      GroupNormOp::create(b, loc, TypeRange{type, stats, stats}, x, scale, bias,
+                          b.getI64IntegerAttr(groups),
+                          b.getF32FloatAttr(floatAttr(node, "epsilon", 1e-5f)));
+  SmallVector<Type> inferred;
+  if (failed(GroupNormOp::inferReturnTypes(
+          &ctx, loc, op->getOperands(), op->getRawDictionaryAttrs(),
+          op->getPropertiesStorage(), op->getRegions(), inferred))) {
+    op->erase();
+    return failure();
+  }
+  return finish(op);
+}
+
+LogicalResult Importer::meanVarianceNorm(const NodeProto &node) {
+  // (x - mean) / (sqrt(mean((x - mean)^2)) + 1e-9) over axes (default 0,2,3).
+  auto x = input(node, 0);
+  if (failed(x))
+    return failure();
+  int64_t rank = cast<RankedTensorType>(x->getType()).getRank();
+  SmallVector<int64_t> axes;
+  for (int64_t a :
+       intsAttr(node, "axes").value_or(SmallVector<int64_t>{0, 2, 3})) {
+    auto r = resolveAxis(node, a, rank);
+    if (failed(r))
+      return failure();
+    axes.push_back(*r);
+  }
+  llvm::sort(axes);
+  axes.erase(std::unique(axes.begin(), axes.end()), axes.end());
+  auto axesAttr = b.getDenseI64ArrayAttr(axes);
+  auto keep = b.getBoolAttr(true);
+  auto mean = build<ReduceMeanOp>(node, *x, axesAttr, keep);
+  if (failed(mean))
+    return failure();
+  auto dev = build<SubOp>(node, *x, *mean);
+  if (failed(dev))
+    return failure();
+  auto sq = build<MulOp>(node, *dev, *dev);
+  if (failed(sq))
+    return failure();
+  auto var = build<ReduceMeanOp>(node, *sq, axesAttr, keep);
+  if (failed(var))
+    return failure();
+  auto sd = finish(SqrtOp::create(b, loc, *var));
+  if (failed(sd))
+    return failure();
+  Type elt = cast<RankedTensorType>(x->getType()).getElementType();
+  Value eps =
+      ConstantOp::create(b, loc,
+                         DenseElementsAttr::get(RankedTensorType::get({}, elt),
+                                                b.getFloatAttr(elt, 1e-9)));
+  auto den = build<AddOp>(node, *sd, eps);
+  if (failed(den))
+    return failure();
+  auto y = build<DivOp>(node, *dev, *den);
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
+  return success();
+}
+
+LogicalResult Importer::globalMaxPool(const NodeProto &node) {
+  auto x = input(node, 0);
+  if (failed(x))
+    return failure();
+  int64_t rank = cast<RankedTensorType>(x->getType()).getRank();
+  if (rank < 3)
+    return error(node) << "expected an N x C x D1 ... input, got rank " << rank;
+  auto axes = llvm::to_vector(llvm::seq<int64_t>(2, rank));
+  auto y = build<ReduceMaxOp>(node, *x, b.getDenseI64ArrayAttr(axes),
+                              b.getBoolAttr(true));
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
+  return success();
+}
+
+} // namespace lathe::onnx_import

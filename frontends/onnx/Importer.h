@@ -1,0 +1,343 @@
+// The ONNX importer's internals, shared by the files that hold its op
+// handlers by family (Import*.cpp); not part of the frontend's interface.
+#ifndef LATHE_FRONTENDS_ONNX_IMPORTER_H
+#define LATHE_FRONTENDS_ONNX_IMPORTER_H
+
+#include "frontends/onnx/OnnxImporter.h"
+
+#include "dialects/lathe/LatheDialect.h"
+#include "frontends/onnx/OnnxModel.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Verifier.h"
+
+#include "llvm/Support/Path.h"
+
+#include "onnx/onnx_pb.h"
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace lathe::onnx_import {
+
+using namespace mlir;
+using NodeProto = onnx::NodeProto;
+
+inline const onnx::AttributeProto *findAttr(const NodeProto &node,
+                                            StringRef name) {
+  for (const auto &attr : node.attribute())
+    if (attr.name() == name)
+      return &attr;
+  return nullptr;
+}
+
+inline int64_t intAttr(const NodeProto &node, StringRef name,
+                       int64_t fallback) {
+  const auto *attr = findAttr(node, name);
+  return attr ? attr->i() : fallback;
+}
+
+inline float floatAttr(const NodeProto &node, StringRef name, float fallback) {
+  const auto *attr = findAttr(node, name);
+  return attr ? attr->f() : fallback;
+}
+
+inline std::string stringAttr(const NodeProto &node, StringRef name,
+                              StringRef fallback) {
+  const auto *attr = findAttr(node, name);
+  return attr ? attr->s() : fallback.str();
+}
+
+inline std::optional<SmallVector<int64_t>> intsAttr(const NodeProto &node,
+                                                    StringRef name) {
+  const auto *attr = findAttr(node, name);
+  if (!attr)
+    return std::nullopt;
+  return SmallVector<int64_t>(attr->ints().begin(), attr->ints().end());
+}
+
+inline std::string shapeString(ArrayRef<int64_t> shape) {
+  std::string s;
+  for (size_t i = 0; i < shape.size(); ++i)
+    s += (i ? "x" : "") + std::to_string(shape[i]);
+  return s.empty() ? "scalar" : s;
+}
+
+class Importer;
+
+using Handler = LogicalResult (Importer::*)(const NodeProto &);
+
+struct OpInfo {
+  Handler handler;
+  std::vector<std::string> attributes; ///< Every attribute the handler reads.
+};
+
+const std::map<std::string, OpInfo> &opTable();
+
+/// Why |node| cannot be imported, judged from its op type and attributes
+/// alone; empty when it may be.
+std::string unsupportedReason(const NodeProto &node);
+
+/// The node's name, or "<op type>_<index>" for an unnamed one.
+std::string nodeName(const NodeProto &node, int index);
+
+/// The model's default-domain opset (0 when it declares none).
+int64_t defaultOpset(const onnx::ModelProto &model);
+
+class Importer {
+public:
+  Importer(MLIRContext &ctx, const onnx::ModelProto &model,
+           const std::string &path, const ImportOptions &options)
+      : ctx(ctx), b(&ctx), model(model), graph(model.graph()), path(path),
+        options(options), opset(defaultOpset(model)) {
+    modelDir = llvm::sys::path::parent_path(path).str();
+  }
+
+  FailureOr<Model> run();
+
+  // Op handlers, in the families of the dialect.
+  LogicalResult unary(const NodeProto &node);
+  LogicalResult binary(const NodeProto &node);
+  LogicalResult activation(const NodeProto &node);
+  LogicalResult predicate(const NodeProto &node);
+  LogicalResult logicalNot(const NodeProto &node);
+  LogicalResult where(const NodeProto &node);
+  LogicalResult clip(const NodeProto &node);
+  LogicalResult variadic(const NodeProto &node);
+  LogicalResult gemm(const NodeProto &node);
+  LogicalResult matmul(const NodeProto &node);
+  LogicalResult reduce(const NodeProto &node);
+  LogicalResult argReduce(const NodeProto &node);
+  LogicalResult trilu(const NodeProto &node);
+  LogicalResult conv(const NodeProto &node);
+  LogicalResult batchNorm(const NodeProto &node);
+  LogicalResult convTranspose(const NodeProto &node);
+  LogicalResult layerNorm(const NodeProto &node);
+  LogicalResult maxPool(const NodeProto &node);
+  LogicalResult avgPool(const NodeProto &node);
+  LogicalResult globalAvgPool(const NodeProto &node);
+  LogicalResult softmax(const NodeProto &node);
+  LogicalResult flatten(const NodeProto &node);
+  LogicalResult reshape(const NodeProto &node);
+  LogicalResult squeeze(const NodeProto &node);
+  LogicalResult transpose(const NodeProto &node);
+  LogicalResult pad(const NodeProto &node);
+  LogicalResult identity(const NodeProto &node);
+  LogicalResult constant(const NodeProto &node);
+  LogicalResult shape(const NodeProto &node);
+  LogicalResult size(const NodeProto &node);
+  LogicalResult constantOfShape(const NodeProto &node);
+  LogicalResult gather(const NodeProto &node);
+  LogicalResult gatherElements(const NodeProto &node);
+  /// Gather / GatherElements of run-time data along |axis|.
+  LogicalResult gatherAtRunTime(const NodeProto &node, int64_t axis);
+  LogicalResult nllLoss(const NodeProto &node);
+  LogicalResult recurrent(const NodeProto &node);
+  LogicalResult range(const NodeProto &node);
+  LogicalResult eyeLike(const NodeProto &node);
+  LogicalResult cumSum(const NodeProto &node);
+  LogicalResult oneHot(const NodeProto &node);
+  LogicalResult hardmax(const NodeProto &node);
+  LogicalResult tile(const NodeProto &node);
+  LogicalResult depthToSpace(const NodeProto &node);
+  LogicalResult instanceNorm(const NodeProto &node);
+  LogicalResult groupNorm(const NodeProto &node);
+  LogicalResult meanVarianceNorm(const NodeProto &node);
+  LogicalResult globalMaxPool(const NodeProto &node);
+  LogicalResult gelu(const NodeProto &node);
+  LogicalResult resize(const NodeProto &node);
+  LogicalResult scatter(const NodeProto &node);
+  LogicalResult maxUnpool(const NodeProto &node);
+  LogicalResult gridSample(const NodeProto &node);
+  LogicalResult affineGrid(const NodeProto &node);
+  LogicalResult random(const NodeProto &node);
+  LogicalResult isSpecial(const NodeProto &node);
+  LogicalResult gatherNd(const NodeProto &node);
+  LogicalResult topK(const NodeProto &node);
+  LogicalResult lrn(const NodeProto &node);
+  LogicalResult ifOp(const NodeProto &node);
+  /// group_norm of |x| with per-channel |scale| and |bias| (epsilon from the
+  /// node); its first result.
+  FailureOr<Value> finishGroupNorm(const NodeProto &node, Value x, Value scale,
+                                   Value bias, int64_t groups);
+  /// |axis| in [-rank, rank) made non-negative; an error naming |node|
+  /// otherwise.
+  FailureOr<int64_t> resolveAxis(const NodeProto &node, int64_t axis,
+                                 int64_t rank);
+  LogicalResult softmaxCrossEntropy(const NodeProto &node);
+  /// NegativeLogLikelihoodLoss on log-probabilities |logp| (shared by
+  /// SoftmaxCrossEntropyLoss).
+  FailureOr<Value> buildNllLoss(const NodeProto &node, Value logp);
+  LogicalResult concat(const NodeProto &node);
+  LogicalResult slice(const NodeProto &node);
+  LogicalResult split(const NodeProto &node);
+  LogicalResult expand(const NodeProto &node);
+  /// The static shape of input |i| (compile-time value or run-time tensor).
+  FailureOr<SmallVector<int64_t>> shapeOf(const NodeProto &node, int i);
+  /// The ints of an optional compile-time input (or attribute |attr| before
+  /// |inputSince|); nullopt when absent.
+  FailureOr<std::optional<SmallVector<int64_t>>> intsFrom(const NodeProto &node,
+                                                          StringRef attr,
+                                                          int index,
+                                                          int64_t inputSince);
+  LogicalResult castOp(const NodeProto &node);
+  LogicalResult castLike(const NodeProto &node);
+  LogicalResult mod(const NodeProto &node);
+  /// Pow(T, T1) -> T, converting the exponent (or, for an integer base and a
+  /// float exponent, computing in float).
+  LogicalResult power(const NodeProto &node, Value x, Value e);
+  /// A PRelu slope read per channel as opsets before 7 did.
+  FailureOr<Value> prelu6Slope(Value x, Value slope);
+  /// |x| converted to element type |to| (itself when it already has it).
+  FailureOr<Value> castTo(const NodeProto &node, Value x, Type to);
+  /// The element type of input |i| without materializing a constant.
+  FailureOr<Type> shapeOrTypeSource(const NodeProto &node, int i);
+  /// Before opset 7, Add/Sub/Mul/Div/Pow broadcast only with broadcast=1,
+  /// aligning |rhs| at |axis| of |lhs| (default: trailing).
+  FailureOr<Value> legacyBroadcast(const NodeProto &node, Value lhs, Value rhs);
+
+private:
+  InFlightDiagnostic error(const NodeProto &node) {
+    return emitError(loc) << node.op_type() << ": ";
+  }
+  Type mlirType(DType dtype);
+  LogicalResult addInputs();
+  LogicalResult addOutputs(SmallVectorImpl<Value> &results,
+                           SmallVectorImpl<Attribute> &resultAttrs);
+
+  bool isConstant(const std::string &name) const {
+    return constants.count(name) != 0;
+  }
+  bool hasInput(const NodeProto &node, int i) const {
+    return node.input_size() > i && !node.input(i).empty();
+  }
+  /// The compile-time value of input |i|, or null with an error emitted.
+  const TensorValue *constantInput(const NodeProto &node, int i,
+                                   StringRef what);
+  /// The run-time value of input |i|: a graph input, a node result, a
+  /// parameter (float initializers) or a literal.
+  FailureOr<Value> input(const NodeProto &node, int i);
+  Value materialize(const std::string &name, const TensorValue &value);
+  void setOutput(const NodeProto &node, int i, Value value) {
+    values[node.output(i)] = value;
+  }
+  void setConstant(const NodeProto &node, int i, TensorValue value) {
+    constants[node.output(i)] = std::move(value);
+  }
+  /// Input |i|, or a null Value when the node leaves it out.
+  FailureOr<Value> optionalInput(const NodeProto &node, int i) {
+    if (!hasInput(node, i))
+      return Value();
+    return input(node, i);
+  }
+  /// The operands of Conv and ConvTranspose: input, weight (same rank, 1-D
+  /// or 2-D), optional bias, and the kernel size checked against
+  /// kernel_shape.
+  struct ConvOperands {
+    Value input, weight, bias;
+    RankedTensorType inputType;
+    SmallVector<int64_t> kernel;
+    int64_t spatial;
+  };
+  FailureOr<ConvOperands> convOperands(const NodeProto &node, StringRef what);
+  /// strides and dilations (default 1), one per spatial dimension.
+  LogicalResult windowStrides(const NodeProto &node, size_t n,
+                              SmallVectorImpl<int64_t> &strides,
+                              SmallVectorImpl<int64_t> &dilations);
+  /// strides, dilations (default 1) and pads (explicit or auto_pad) of a
+  /// window op with |kernel|, checked to have one entry per spatial dim.
+  LogicalResult windowAttrs(const NodeProto &node, RankedTensorType in,
+                            ArrayRef<int64_t> kernel,
+                            SmallVectorImpl<int64_t> &strides,
+                            SmallVectorImpl<int64_t> &dilations,
+                            SmallVectorImpl<int64_t> &pads);
+  /// N x C x L viewed as N x C x 1 x L (1-D window ops run as 2-D ones).
+  FailureOr<Value> liftTo2d(Value v) {
+    auto shape =
+        SmallVector<int64_t>(cast<RankedTensorType>(v.getType()).getShape());
+    shape.insert(shape.begin() + 2, 1);
+    return buildReshape(v, shape);
+  }
+  /// The 2-D window attributes of a 1-D one: unit height, no height pads.
+  static void lift1dWindow(SmallVectorImpl<int64_t> &strides,
+                           SmallVectorImpl<int64_t> &dilations,
+                           SmallVectorImpl<int64_t> &pads) {
+    strides.insert(strides.begin(), 1);
+    dilations.insert(dilations.begin(), 1);
+    pads.assign({0, pads[0], 0, pads[1]});
+  }
+  /// Sets output 0 to |y|, dropping the unit height of a lifted 1-D op.
+  LogicalResult setWindowOutput(const NodeProto &node, Value y,
+                                int64_t spatial) {
+    if (spatial == 1) {
+      auto shape =
+          SmallVector<int64_t>(cast<RankedTensorType>(y.getType()).getShape());
+      shape.erase(shape.begin() + 2);
+      auto flat = buildReshape(y, shape);
+      if (failed(flat))
+        return failure();
+      y = *flat;
+    }
+    setOutput(node, 0, y);
+    return success();
+  }
+  /// Resolves pads / auto_pad of a window op for input |in|.
+  LogicalResult windowPads(const NodeProto &node, RankedTensorType in,
+                           ArrayRef<int64_t> kernel, ArrayRef<int64_t> strides,
+                           ArrayRef<int64_t> dilations,
+                           SmallVectorImpl<int64_t> &pads);
+  /// Builds an op whose result type is inferred; a shape error becomes a
+  /// diagnostic at the node instead of an abort inside the builder.
+  template <typename OpTy, typename... Args>
+  FailureOr<Value> build(const NodeProto &node, Args &&...args) {
+    auto op =
+        OpTy::create(b, loc, NoneType::get(&ctx), std::forward<Args>(args)...);
+    SmallVector<Type> types;
+    if (failed(OpTy::inferReturnTypes(
+            &ctx, loc, op->getOperands(), op->getRawDictionaryAttrs(),
+            op->getPropertiesStorage(), op->getRegions(), types))) {
+      op->erase();
+      return failure();
+    }
+    op->getResult(0).setType(types[0]);
+    return finish(op);
+  }
+  /// Verifies a freshly built op; erases it on failure.
+  FailureOr<Value> finish(Operation *op) {
+    if (failed(verify(op))) {
+      op->erase();
+      return failure();
+    }
+    return op->getResult(0);
+  }
+  FailureOr<Value> buildReshape(Value v, ArrayRef<int64_t> shape) {
+    auto type = cast<RankedTensorType>(v.getType());
+    if (type.getShape() == shape)
+      return v;
+    return finish(ReshapeOp::create(
+        b, loc, RankedTensorType::get(shape, type.getElementType()), v));
+  }
+
+  MLIRContext &ctx;
+  OpBuilder b;
+  const onnx::ModelProto &model;
+  const onnx::GraphProto &graph;
+  std::string path, modelDir;
+  const ImportOptions &options;
+  int64_t opset;
+  Location loc = UnknownLoc::get(&ctx);
+  func::FuncOp func;
+  std::map<std::string, Value> values;
+  std::map<std::string, TensorValue> constants;
+  std::set<std::string> initializerNames;
+  std::vector<Parameter> params;
+};
+
+} // namespace lathe::onnx_import
+
+#endif // LATHE_FRONTENDS_ONNX_IMPORTER_H
