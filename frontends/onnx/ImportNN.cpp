@@ -263,6 +263,23 @@ LogicalResult Importer::layerNorm(const NodeProto &node) {
   return success();
 }
 
+LogicalResult Importer::poolWindow(const NodeProto &node, RankedTensorType in,
+                                   StringRef what,
+                                   std::optional<SmallVector<int64_t>> &kernel,
+                                   SmallVectorImpl<int64_t> &strides,
+                                   SmallVectorImpl<int64_t> &dilations,
+                                   SmallVectorImpl<int64_t> &pads) {
+  kernel = intsAttr(node, "kernel_shape");
+  if (!kernel)
+    return error(node) << "missing required attribute kernel_shape";
+  int64_t spatial = in.getRank() - 2;
+  if (spatial < 1 || spatial > 3 || int64_t(kernel->size()) != spatial)
+    return error(node) << "only 1-D to 3-D " << what
+                       << " is supported, got input rank " << in.getRank()
+                       << " and a " << kernel->size() << "-D kernel";
+  return windowAttrs(node, in, *kernel, strides, dilations, pads);
+}
+
 LogicalResult Importer::maxPool(const NodeProto &node) {
   auto x = input(node, 0);
   if (failed(x))
@@ -272,18 +289,12 @@ LogicalResult Importer::maxPool(const NodeProto &node) {
     return error(node) << "storage_order=1 (column-major indices) is not "
                           "supported";
   auto xType = cast<RankedTensorType>(x->getType());
-  auto kernel = intsAttr(node, "kernel_shape");
-  if (!kernel)
-    return error(node) << "missing required attribute kernel_shape";
-  int64_t spatial = xType.getRank() - 2;
-  if (spatial < 1 || spatial > 3 || int64_t(kernel->size()) != spatial)
-    return error(node) << "only 1-D to 3-D max pooling is supported, got "
-                          "input rank "
-                       << xType.getRank() << " and a " << kernel->size()
-                       << "-D kernel";
+  std::optional<SmallVector<int64_t>> kernel;
   SmallVector<int64_t> strides, dilations, pads;
-  if (failed(windowAttrs(node, xType, *kernel, strides, dilations, pads)))
+  if (failed(poolWindow(node, xType, "max pooling", kernel, strides, dilations,
+                        pads)))
     return failure();
+  int64_t spatial = xType.getRank() - 2;
   Value in = *x;
   if (withIndices && spatial != 2)
     return error(node) << "the Indices output is supported for 2-D max "
@@ -334,18 +345,12 @@ LogicalResult Importer::avgPool(const NodeProto &node) {
   if (failed(x))
     return failure();
   auto xType = cast<RankedTensorType>(x->getType());
-  auto kernel = intsAttr(node, "kernel_shape");
-  if (!kernel)
-    return error(node) << "missing required attribute kernel_shape";
-  int64_t spatial = xType.getRank() - 2;
-  if (spatial < 1 || spatial > 3 || int64_t(kernel->size()) != spatial)
-    return error(node) << "only 1-D to 3-D average pooling is supported, "
-                          "got input rank "
-                       << xType.getRank() << " and a " << kernel->size()
-                       << "-D kernel";
+  std::optional<SmallVector<int64_t>> kernel;
   SmallVector<int64_t> strides, dilations, pads;
-  if (failed(windowAttrs(node, xType, *kernel, strides, dilations, pads)))
+  if (failed(poolWindow(node, xType, "average pooling", kernel, strides,
+                        dilations, pads)))
     return failure();
+  int64_t spatial = xType.getRank() - 2;
   if (llvm::any_of(dilations, [](int64_t d) { return d != 1; }))
     return error(node) << "dilated average pooling is not supported";
   Value in = *x;

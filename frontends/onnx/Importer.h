@@ -286,6 +286,14 @@ private:
     setOutput(node, 0, y);
     return success();
   }
+  /// The kernel_shape (1-D to 3-D, one entry per spatial dimension) and
+  /// window attributes of a pooling node; |what| names it in errors.
+  LogicalResult poolWindow(const NodeProto &node, RankedTensorType in,
+                           StringRef what,
+                           std::optional<SmallVector<int64_t>> &kernel,
+                           SmallVectorImpl<int64_t> &strides,
+                           SmallVectorImpl<int64_t> &dilations,
+                           SmallVectorImpl<int64_t> &pads);
   /// Resolves pads / auto_pad of a window op for input |in|.
   LogicalResult windowPads(const NodeProto &node, RankedTensorType in,
                            ArrayRef<int64_t> kernel, ArrayRef<int64_t> strides,

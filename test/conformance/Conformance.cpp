@@ -83,20 +83,32 @@ bool randomReference(const std::string &caseName) {
 
 /// Checks |got| against |want| for a random case: shape, type, and every
 /// value 0 or 1.
-bool compareSupport(const lathe_tensor_t *got, const TensorValue &want,
-                    Outcome &outcome, const std::string &name) {
+/// |got| as a TensorValue when its shape and type are |want|'s; nullopt
+/// (with the reason in |outcome|) otherwise.
+std::optional<TensorValue> readOutput(const lathe_tensor_t *got,
+                                      const TensorValue &want, Outcome &outcome,
+                                      const std::string &name) {
   lathe_tensor_info_t info;
   lathe_tensor_info(got, &info);
   std::vector<int64_t> dims(info.dims, info.dims + info.rank);
   if (dims != want.shape || int(info.dtype) != int(want.dtype)) {
     outcome.detail = "output " + name + " has the wrong shape or type";
-    return false;
+    return std::nullopt;
   }
   TensorValue g;
   g.dtype = want.dtype;
   g.shape = dims;
   const char *data = static_cast<const char *>(lathe_tensor_data(got));
   g.bytes.assign(data, data + lathe_tensor_num_bytes(got));
+  return g;
+}
+
+bool compareSupport(const lathe_tensor_t *got, const TensorValue &want,
+                    Outcome &outcome, const std::string &name) {
+  std::optional<TensorValue> read = readOutput(got, want, outcome, name);
+  if (!read)
+    return false;
+  const TensorValue &g = *read;
   for (int64_t i = 0; i < g.numElements(); ++i)
     if (g.floatAt(i) != 0.0 && g.floatAt(i) != 1.0) {
       outcome.detail = "output " + name + " holds a value other than 0 or 1";
@@ -109,18 +121,10 @@ bool compareSupport(const lathe_tensor_t *got, const TensorValue &want,
 /// Compares |got| (a runtime tensor) with |want|; fills max errors.
 bool compare(const lathe_tensor_t *got, const TensorValue &want,
              Outcome &outcome, const std::string &name) {
-  lathe_tensor_info_t info;
-  lathe_tensor_info(got, &info);
-  std::vector<int64_t> dims(info.dims, info.dims + info.rank);
-  if (dims != want.shape || int(info.dtype) != int(want.dtype)) {
-    outcome.detail = "output " + name + " has the wrong shape or type";
+  std::optional<TensorValue> read = readOutput(got, want, outcome, name);
+  if (!read)
     return false;
-  }
-  TensorValue g;
-  g.dtype = want.dtype;
-  g.shape = dims;
-  const char *data = static_cast<const char *>(lathe_tensor_data(got));
-  g.bytes.assign(data, data + lathe_tensor_num_bytes(got));
+  const TensorValue &g = *read;
   bool isFloat = want.dtype == DType::F32 || want.dtype == DType::F64;
   bool ok = true;
   for (int64_t i = 0; i < want.numElements(); ++i) {

@@ -20,7 +20,7 @@ from onnx import TensorProto as T
 from onnx import helper
 
 
-def run_case(lathe, work, name, graph, opset, inputs, want):
+def compile_and_run(lathe, work, name, graph, opset, inputs):
     model = helper.make_model(graph,
                               opset_imports=[helper.make_opsetid("", opset)])
     model.ir_version = 8
@@ -37,7 +37,11 @@ def run_case(lathe, work, name, graph, opset, inputs, want):
     out = os.path.join(work, name + "-out.npy")
     subprocess.run(args + ["--output", out], check=True,
                    stdout=subprocess.DEVNULL)
-    got = np.load(out)
+    return np.load(out)
+
+
+def run_case(lathe, work, name, graph, opset, inputs, want):
+    got = compile_and_run(lathe, work, name, graph, opset, inputs)
     err = np.abs(got.astype(np.float64) - want)
     ok = got.shape == want.shape and np.all(err <= 1e-5 + 1e-5 * np.abs(want))
     print("%s %s: max abs err %.3g" % ("PASS" if ok else "FAIL", name,
@@ -64,26 +68,6 @@ def affine_grid_cases(lathe, work, rng):
                            "affine_grid_%dd_align%d" % (spatial, align), g, 20,
                            [theta], want.numpy())
     return ok
-
-
-def compile_and_run(lathe, work, name, graph, opset, inputs):
-    model = helper.make_model(graph,
-                              opset_imports=[helper.make_opsetid("", opset)])
-    model.ir_version = 8
-    path = os.path.join(work, name + ".onnx")
-    onnx.save(model, path)
-    so = os.path.join(work, name + ".so")
-    subprocess.run([lathe, "compile", path, "-o", so], check=True,
-                   stdout=subprocess.DEVNULL)
-    args = [lathe, "run", so]
-    for i, x in enumerate(inputs):
-        p = os.path.join(work, "%s-in%d.npy" % (name, i))
-        np.save(p, x)
-        args += ["--input", p]
-    out = os.path.join(work, name + "-out.npy")
-    subprocess.run(args + ["--output", out], check=True,
-                   stdout=subprocess.DEVNULL)
-    return np.load(out)
 
 
 def random_cases(lathe, work):
