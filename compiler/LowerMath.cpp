@@ -411,6 +411,57 @@ struct OneHotLowering : OpConversionPattern<OneHotOp> {
   }
 };
 
+/// einsum(inputs) => one generic over (result letters..., summed letters...)
+/// reading each input through its letters { acc + prod(inputs) }.
+struct EinsumLowering : OpConversionPattern<EinsumOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(EinsumOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    MLIRContext *ctx = rewriter.getContext();
+    auto type = cast<RankedTensorType>(op.getType());
+    EinsumTerms terms = *parseEinsum(op.getEquation());
+    std::string order = terms.output;
+    for (const std::string &t : terms.inputs)
+      for (char c : t)
+        if (order.find(c) == std::string::npos)
+          order.push_back(c);
+    unsigned loops = order.size();
+    auto mapOf = [&](StringRef letters) {
+      SmallVector<AffineExpr> e;
+      for (char c : letters)
+        e.push_back(getAffineDimExpr(order.find(c), ctx));
+      return AffineMap::get(loops, 0, e, ctx);
+    };
+    SmallVector<AffineMap> maps;
+    for (const std::string &t : terms.inputs)
+      maps.push_back(mapOf(t));
+    maps.push_back(mapOf(terms.output));
+    SmallVector<utils::IteratorType> iterators(loops,
+                                               utils::IteratorType::parallel);
+    for (unsigned d = terms.output.size(); d < loops; ++d)
+      iterators[d] = utils::IteratorType::reduction;
+    Value init = filledTensor(rewriter, op.getLoc(), type.getShape(),
+                              type.getElementType(), 0.0);
+    auto generic = linalg::GenericOp::create(
+        rewriter, op.getLoc(), type, adaptor.getInputs(), init, maps, iterators,
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          Value p = args[0];
+          for (Value v : args.drop_front().drop_back())
+            p = isInt(p) ? arith::MulIOp::create(b, l, p, v).getResult()
+                         : arith::MulFOp::create(b, l, p, v).getResult();
+          Value acc = args.back();
+          linalg::YieldOp::create(
+              b, l,
+              isInt(p) ? arith::AddIOp::create(b, l, acc, p).getResult()
+                       : arith::AddFOp::create(b, l, acc, p).getResult());
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
 /// add(a, b) => generic with broadcasting maps { a + b }, and the other
 /// binary ops alike; |FloatOp| on floats, |IntOp| (signed) on integers.
 template <typename SourceOp, typename FloatOp, typename IntOp>
@@ -1015,7 +1066,7 @@ void populateLowerMathPatterns(RewritePatternSet &patterns) {
            UnaryLowering<LeakyReluOp>, UnaryLowering<HardSigmoidOp>,
            UnaryLowering<ThresholdedReluOp>, UnaryLowering<ShrinkOp>,
            UnaryLowering<ClipOp>, UnaryLowering<GeluOp>>(ctx);
-  patterns.add<CumSumLowering, OneHotLowering>(ctx);
+  patterns.add<CumSumLowering, OneHotLowering, EinsumLowering>(ctx);
   patterns.add<BinaryLowering<AddOp, arith::AddFOp, arith::AddIOp>,
                BinaryLowering<SubOp, arith::SubFOp, arith::SubIOp>,
                BinaryLowering<MulOp, arith::MulFOp, arith::MulIOp>,

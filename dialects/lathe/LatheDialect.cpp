@@ -6,6 +6,9 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/OpImplementation.h"
 
+#include <cctype>
+#include <map>
+
 using namespace mlir;
 using namespace lathe;
 
@@ -1080,6 +1083,74 @@ LogicalResult TopKOp::inferReturnTypes(MLIRContext *ctx,
   shape[axis] = k;
   results.push_back(RankedTensorType::get(shape, x.getElementType()));
   results.push_back(RankedTensorType::get(shape, IntegerType::get(ctx, 64)));
+  return success();
+}
+
+FailureOr<EinsumTerms> lathe::parseEinsum(StringRef equation) {
+  auto [lhs, rhs] = equation.split("->");
+  if (lhs.size() == equation.size())
+    return failure();
+  EinsumTerms terms;
+  SmallVector<StringRef> parts;
+  lhs.split(parts, ',');
+  auto letters = [](StringRef s) -> std::optional<std::string> {
+    std::string out;
+    for (char c : s) {
+      if (c == ' ')
+        continue;
+      if (!std::isalpha(static_cast<unsigned char>(c)))
+        return std::nullopt;
+      out.push_back(c);
+    }
+    return out;
+  };
+  for (StringRef p : parts) {
+    auto l = letters(p);
+    if (!l)
+      return failure();
+    terms.inputs.push_back(*l);
+  }
+  auto out = letters(rhs);
+  if (!out)
+    return failure();
+  terms.output = *out;
+  return terms;
+}
+
+LogicalResult EinsumOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &results) {
+  auto terms = parseEinsum(adaptor.getEquation());
+  ValueRange inputs = adaptor.getInputs();
+  if (failed(terms) || terms->inputs.size() != inputs.size() || inputs.empty())
+    return fail(loc, "lathe.einsum expected an explicit equation with one "
+                     "term per input, got '" +
+                         adaptor.getEquation() + "'");
+  std::map<char, int64_t> sizes;
+  Type elt = rankedType(inputs[0]).getElementType();
+  for (auto [term, v] : llvm::zip(terms->inputs, inputs)) {
+    RankedTensorType t = rankedType(v);
+    if (int64_t(term.size()) != t.getRank() || t.getElementType() != elt)
+      return fail(loc, "lathe.einsum expected term '" + term +
+                           "' to name every dimension of an input of the "
+                           "first input's type");
+    for (auto [c, d] : llvm::zip(term, t.getShape())) {
+      auto [it, fresh] = sizes.insert({c, d});
+      if (!fresh && it->second != d)
+        return fail(loc, "lathe.einsum letter '" + Twine(c) + "' has sizes " +
+                             Twine(it->second) + " and " + Twine(d));
+    }
+  }
+  SmallVector<int64_t> shape;
+  for (char c : terms->output) {
+    auto it = sizes.find(c);
+    if (it == sizes.end() || llvm::count(terms->output, c) != 1)
+      return fail(loc, "lathe.einsum result letter '" + Twine(c) +
+                           "' must appear once and in an input");
+    shape.push_back(it->second);
+  }
+  results.push_back(RankedTensorType::get(shape, elt));
   return success();
 }
 

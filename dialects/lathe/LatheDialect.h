@@ -39,6 +39,14 @@ int64_t windowOutputSize(int64_t in, int64_t padBegin, int64_t padEnd,
                          int64_t kernel, int64_t stride, int64_t dilation,
                          bool ceilMode);
 
+/// An explicit einsum equation split into each input's letters and the
+/// result's; failure when it is not of the form "ab,bc->ac".
+struct EinsumTerms {
+  llvm::SmallVector<std::string> inputs;
+  std::string output;
+};
+mlir::FailureOr<EinsumTerms> parseEinsum(llvm::StringRef equation);
+
 } // namespace lathe
 
 #endif // LATHE_DIALECTS_LATHE_LATHEDIALECT_H

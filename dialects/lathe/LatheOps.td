@@ -458,6 +458,25 @@ def Lathe_OneHotOp : Lathe_Op<"one_hot", [InferTypeOpAdaptor]> {
   }];
 }
 
+// einsum(a, b, ...)[out] = sum over the other letters of prod(inputs)
+def Lathe_EinsumOp : Lathe_Op<"einsum", [InferTypeOpAdaptor]> {
+  let summary = "Einstein summation";
+  let description = [{
+    `torch.einsum` in explicit form: `equation` names each input's
+    dimensions with one letter each (a letter repeated within one input
+    takes its diagonal), then `->` and the result's letters; letters missing
+    from the result are summed over. Every use of a letter must have one
+    size. (The frontend expands `...` and the implicit form.)
+    ```mlir
+    %y = lathe.einsum(%a, %b) {equation = "bij,bjk->bik"}
+        : (tensor<5x2x3xf32>, tensor<5x3x4xf32>) -> tensor<5x2x4xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<Lathe_NumericTensor>:$inputs, StrAttr:$equation);
+  let results = (outs Lathe_NumericTensor:$result);
+  let assemblyFormat = "`(` $inputs `)` attr-dict `:` functional-type($inputs, results)";
+}
+
 class Lathe_BinaryOp<string mnemonic, list<Trait> traits = [],
                      Type tensor = Lathe_NumericTensor>
     : Lathe_Op<mnemonic, !listconcat(traits, [InferTypeOpAdaptor])> {

@@ -1,12 +1,91 @@
 // ONNX import of the math family: element-wise ops, reductions, casts.
 #include "frontends/onnx/Importer.h"
 
+#include "llvm/ADT/StringExtras.h"
+
+#include <cctype>
 #include <cmath>
 #include <cstring>
 #include <functional>
 #include <limits>
 
 namespace lathe::onnx_import {
+
+LogicalResult Importer::einsum(const NodeProto &node) {
+  // The equation made explicit: "..." becomes unused letters (aligned on the
+  // right across inputs), an implicit result is the ellipsis then the
+  // letters used once, in alphabetical order.
+  SmallVector<Value> inputs;
+  for (int i = 0; i < node.input_size(); ++i) {
+    auto v = input(node, i);
+    if (failed(v))
+      return failure();
+    inputs.push_back(*v);
+  }
+  std::string equation;
+  for (char c : stringAttr(node, "equation", ""))
+    if (c != ' ')
+      equation.push_back(c);
+  size_t arrow = equation.find("->");
+  std::string lhs = equation.substr(0, arrow);
+  SmallVector<std::string> terms;
+  for (StringRef t : llvm::split(StringRef(lhs), ','))
+    terms.push_back(t.str());
+  if (terms.size() != inputs.size())
+    return error(node) << "equation '" << equation << "' has " << terms.size()
+                       << " terms for " << inputs.size() << " inputs";
+  std::string spare;
+  for (char c = 'A'; c <= 'z'; ++c)
+    if (std::isalpha(static_cast<unsigned char>(c)) &&
+        equation.find(c) == std::string::npos)
+      spare.push_back(c);
+  int64_t ellipsisRank = 0;
+  SmallVector<int64_t> ranks;
+  for (auto [t, v] : llvm::zip(terms, inputs)) {
+    int64_t rank = cast<RankedTensorType>(v.getType()).getRank();
+    size_t dots = t.find("...");
+    int64_t e = dots == std::string::npos ? 0 : rank - int64_t(t.size() - 3);
+    if (e < 0 || (dots == std::string::npos && int64_t(t.size()) != rank))
+      return error(node) << "term '" << t << "' does not fit an input of rank "
+                         << rank;
+    ellipsisRank = std::max(ellipsisRank, e);
+    ranks.push_back(e);
+  }
+  if (ellipsisRank > int64_t(spare.size()))
+    return error(node) << "too many dimensions under '...'";
+  std::string ellipsis = spare.substr(0, ellipsisRank);
+  for (auto [t, e] : llvm::zip(terms, ranks)) {
+    size_t dots = t.find("...");
+    if (dots != std::string::npos)
+      t.replace(dots, 3, ellipsis.substr(ellipsisRank - e));
+  }
+  std::string out;
+  if (arrow != std::string::npos) {
+    out = equation.substr(arrow + 2);
+    size_t dots = out.find("...");
+    if (dots != std::string::npos)
+      out.replace(dots, 3, ellipsis);
+  } else {
+    std::string once;
+    for (char c = 'A'; c <= 'z'; ++c) {
+      if (!std::isalpha(static_cast<unsigned char>(c)) ||
+          ellipsis.find(c) != std::string::npos)
+        continue;
+      int count = 0;
+      for (const std::string &t : terms)
+        count += llvm::count(t, c);
+      if (count == 1)
+        once.push_back(c);
+    }
+    out = ellipsis + once;
+  }
+  std::string canonical = llvm::join(terms, ",") + "->" + out;
+  auto y = build<EinsumOp>(node, inputs, b.getStringAttr(canonical));
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
+  return success();
+}
 
 LogicalResult Importer::unary(const NodeProto &node) {
   const std::string &opType = node.op_type();

@@ -160,6 +160,7 @@ public:
   LogicalResult gatherNd(const NodeProto &node);
   LogicalResult topK(const NodeProto &node);
   LogicalResult lrn(const NodeProto &node);
+  LogicalResult einsum(const NodeProto &node);
   LogicalResult ifOp(const NodeProto &node);
   /// group_norm of |x| with per-channel |scale| and |bias| (epsilon from the
   /// node); its first result.

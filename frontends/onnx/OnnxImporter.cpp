@@ -495,6 +495,7 @@ const std::map<std::string, OpInfo> &opTable() {
       {"IsNaN", {&I::isSpecial, {}}},
       {"GatherND", {&I::gatherNd, {"batch_dims"}}},
       {"LRN", {&I::lrn, {"alpha", "beta", "bias", "size"}}},
+      {"Einsum", {&I::einsum, {"equation"}}},
       {"If", {&I::ifOp, {"else_branch", "then_branch"}}},
       {"TopK", {&I::topK, {"axis", "k", "largest", "sorted"}}},
       {"IsInf", {&I::isSpecial, {"detect_negative", "detect_positive"}}},
