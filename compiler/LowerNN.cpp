@@ -521,13 +521,9 @@ struct ResizeLowering : OpConversionPattern<ResizeOp> {
     auto type = cast<RankedTensorType>(op.getType());
     int64_t rank = type.getRank();
     Type elt = type.getElementType();
-    Value init = emptyTensor(rewriter, loc, type.getShape(), elt);
-    auto generic = linalg::GenericOp::create(
-        rewriter, loc, type, ValueRange{}, init,
-        ArrayRef<AffineMap>{
-            AffineMap::getMultiDimIdentityMap(rank, rewriter.getContext())},
-        SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
-        [&](OpBuilder &b, Location l, ValueRange) {
+    Value result = elementwise(
+        rewriter, loc, ValueRange{}, type,
+        [&](OpBuilder &b, Location l, ValueRange) -> Value {
           SmallVector<ResizeTaps> dims;
           for (int64_t d = 0; d < rank; ++d)
             dims.push_back(resizeTaps(b, l, op, d, inType.getDimSize(d),
@@ -563,9 +559,9 @@ struct ResizeLowering : OpConversionPattern<ResizeOp> {
                   sum);
           Value result =
               elt == f64 ? sum : arith::TruncFOp::create(b, l, elt, sum);
-          linalg::YieldOp::create(b, l, result);
+          return result;
         });
-    rewriter.replaceOp(op, generic.getResult(0));
+    rewriter.replaceOp(op, result);
     return success();
   }
 };
@@ -702,13 +698,9 @@ struct GridSampleLowering : OpConversionPattern<GridSampleOp> {
     GridPadding padding = op.getPadding();
     ResizeMode mode = op.getMode();
     int64_t sizes[2] = {xType.getDimSize(3), xType.getDimSize(2)}; // W, H
-    Value init = emptyTensor(rewriter, loc, type.getShape(), elt);
-    auto generic = linalg::GenericOp::create(
-        rewriter, loc, type, ValueRange{}, init,
-        ArrayRef<AffineMap>{
-            AffineMap::getMultiDimIdentityMap(4, rewriter.getContext())},
-        SmallVector<utils::IteratorType>(4, utils::IteratorType::parallel),
-        [&](OpBuilder &b, Location l, ValueRange) {
+    Value result = elementwise(
+        rewriter, loc, ValueRange{}, type,
+        [&](OpBuilder &b, Location l, ValueRange) -> Value {
           Type f64 = b.getF64Type();
           auto c = [&](double v) { return floatConstant(b, l, f64, v); };
           auto add = [&](Value p, Value q) -> Value {
@@ -845,9 +837,9 @@ struct GridSampleLowering : OpConversionPattern<GridSampleOp> {
           }
           if (elt != f64)
             result = arith::TruncFOp::create(b, l, elt, result);
-          linalg::YieldOp::create(b, l, result);
+          return result;
         });
-    rewriter.replaceOp(op, generic.getResult(0));
+    rewriter.replaceOp(op, result);
     return success();
   }
 };

@@ -98,22 +98,16 @@ struct PadLowering : OpConversionPattern<PadOp> {
       Value x = adaptor.getInput();
       auto xType = cast<RankedTensorType>(x.getType());
       auto type = cast<RankedTensorType>(op.getType());
-      Value init = emptyTensor(rewriter, op.getLoc(), type.getShape(),
-                               type.getElementType());
-      auto generic = linalg::GenericOp::create(
-          rewriter, op.getLoc(), type, ValueRange{}, init,
-          ArrayRef<AffineMap>{
-              AffineMap::getMultiDimIdentityMap(rank, rewriter.getContext())},
-          SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
-          [&](OpBuilder &b, Location l, ValueRange) {
+      Value result = elementwise(
+          rewriter, op.getLoc(), ValueRange{}, type,
+          [&](OpBuilder &b, Location l, ValueRange) -> Value {
             SmallVector<Value> coords;
             for (size_t d = 0; d < rank; ++d)
               coords.push_back(
                   sourceIndex(b, l, d, pads[d], xType.getDimSize(d), mode));
-            linalg::YieldOp::create(
-                b, l, tensor::ExtractOp::create(b, l, x, coords).getResult());
+            return tensor::ExtractOp::create(b, l, x, coords).getResult();
           });
-      rewriter.replaceOp(op, generic.getResult(0));
+      rewriter.replaceOp(op, result);
       return success();
     }
     rewriter.replaceOp(op,
@@ -435,13 +429,9 @@ struct RandomLowering : OpConversionPattern<RandomOp> {
           arith::ConstantIndexOp::create(rewriter, loc, 0));
       offset = tensor::ExtractOp::create(rewriter, loc, o, zeros);
     }
-    Value init = emptyTensor(rewriter, loc, type.getShape(), elt);
-    auto generic = linalg::GenericOp::create(
-        rewriter, loc, type, ValueRange{}, init,
-        ArrayRef<AffineMap>{
-            AffineMap::getMultiDimIdentityMap(rank, rewriter.getContext())},
-        SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
-        [&](OpBuilder &b, Location l, ValueRange) {
+    Value result = elementwise(
+        rewriter, loc, ValueRange{}, type,
+        [&](OpBuilder &b, Location l, ValueRange) -> Value {
           Value linear = arith::ConstantIndexOp::create(b, l, 0);
           for (int64_t d = 0; d < rank; ++d)
             linear = arith::AddIOp::create(
@@ -490,9 +480,9 @@ struct RandomLowering : OpConversionPattern<RandomOp> {
           }
           if (elt != f64)
             v = arith::TruncFOp::create(b, l, elt, v);
-          linalg::YieldOp::create(b, l, v);
+          return v;
         });
-    rewriter.replaceOp(op, generic.getResult(0));
+    rewriter.replaceOp(op, result);
     return success();
   }
 };
@@ -511,15 +501,10 @@ struct GatherNdLowering : OpConversionPattern<GatherNdOp> {
     auto iType = cast<RankedTensorType>(idx.getType());
     int64_t batch = op.getBatchDims(), k = iType.getShape().back();
     int64_t lead = iType.getRank() - 1; // result dims read from the indices
-    Value init = emptyTensor(rewriter, op.getLoc(), type.getShape(),
-                             type.getElementType());
     int64_t rank = type.getRank();
-    auto generic = linalg::GenericOp::create(
-        rewriter, op.getLoc(), type, ValueRange{}, init,
-        ArrayRef<AffineMap>{
-            AffineMap::getMultiDimIdentityMap(rank, rewriter.getContext())},
-        SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
-        [&](OpBuilder &b, Location l, ValueRange) {
+    Value result = elementwise(
+        rewriter, op.getLoc(), ValueRange{}, type,
+        [&](OpBuilder &b, Location l, ValueRange) -> Value {
           SmallVector<Value> at, coords;
           for (int64_t d = 0; d < lead; ++d)
             at.push_back(linalg::IndexOp::create(b, l, d));
@@ -534,10 +519,9 @@ struct GatherNdLowering : OpConversionPattern<GatherNdOp> {
           }
           for (int64_t d = lead; d < rank; ++d)
             coords.push_back(linalg::IndexOp::create(b, l, d));
-          linalg::YieldOp::create(
-              b, l, tensor::ExtractOp::create(b, l, x, coords).getResult());
+          return tensor::ExtractOp::create(b, l, x, coords).getResult();
         });
-    rewriter.replaceOp(op, generic.getResult(0));
+    rewriter.replaceOp(op, result);
     return success();
   }
 };
