@@ -567,13 +567,9 @@ LogicalResult Importer::variadic(const NodeProto &node) {
     y = *r;
   }
   if (op == "Mean" && node.input_size() > 1) {
-    auto type = cast<RankedTensorType>(y.getType());
-    auto scalar = RankedTensorType::get({}, type.getElementType());
-    Value count = ConstantOp::create(
-        b, loc,
-        DenseElementsAttr::get(
-            scalar,
-            b.getFloatAttr(type.getElementType(), double(node.input_size()))));
+    Value count =
+        scalarConstant(cast<RankedTensorType>(y.getType()).getElementType(),
+                       double(node.input_size()));
     auto mean = build<DivOp>(node, y, count);
     if (failed(mean))
       return failure();
@@ -796,12 +792,6 @@ LogicalResult Importer::isSpecial(const NodeProto &node) {
     setOutput(node, 0, *y);
     return success();
   }
-  auto scalar = [&](double v) -> Value {
-    return ConstantOp::create(
-        b, loc,
-        DenseElementsAttr::get(RankedTensorType::get({}, elt),
-                               b.getFloatAttr(elt, v)));
-  };
   double inf = std::numeric_limits<double>::infinity();
   bool pos = intAttr(node, "detect_positive", 1) != 0,
        neg = intAttr(node, "detect_negative", 1) != 0;
@@ -810,11 +800,11 @@ LogicalResult Importer::isSpecial(const NodeProto &node) {
     auto magnitude = finish(AbsOp::create(b, loc, *x));
     if (failed(magnitude))
       return failure();
-    y = build<EqualOp>(node, *magnitude, scalar(inf));
+    y = build<EqualOp>(node, *magnitude, scalarConstant(elt, inf));
   } else {
     // Neither: compare with NaN, which is never equal.
     double target = pos ? inf : neg ? -inf : std::nan("");
-    y = build<EqualOp>(node, *x, scalar(target));
+    y = build<EqualOp>(node, *x, scalarConstant(elt, target));
   }
   if (failed(y))
     return failure();

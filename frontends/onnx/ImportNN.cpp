@@ -825,22 +825,17 @@ LogicalResult Importer::lrn(const NodeProto &node) {
       return failure();
   }
   Type elt = type.getElementType();
-  auto scalar = [&](double v) -> Value {
-    return ConstantOp::create(
-        b, loc,
-        DenseElementsAttr::get(RankedTensorType::get({}, elt),
-                               b.getFloatAttr(elt, v)));
-  };
   double alpha = floatAttr(node, "alpha", 1e-4f),
          beta = floatAttr(node, "beta", 0.75f),
          bias = floatAttr(node, "bias", 1.0f);
-  auto scaled = build<MulOp>(node, *sum, scalar(alpha / double(size)));
+  auto scaled =
+      build<MulOp>(node, *sum, scalarConstant(elt, alpha / double(size)));
   if (failed(scaled))
     return failure();
-  auto base = build<AddOp>(node, *scaled, scalar(bias));
+  auto base = build<AddOp>(node, *scaled, scalarConstant(elt, bias));
   if (failed(base))
     return failure();
-  auto den = build<PowOp>(node, *base, scalar(beta));
+  auto den = build<PowOp>(node, *base, scalarConstant(elt, beta));
   if (failed(den))
     return failure();
   auto y = build<DivOp>(node, *x, *den);
@@ -961,10 +956,7 @@ LogicalResult Importer::meanVarianceNorm(const NodeProto &node) {
   if (failed(sd))
     return failure();
   Type elt = cast<RankedTensorType>(x->getType()).getElementType();
-  Value eps =
-      ConstantOp::create(b, loc,
-                         DenseElementsAttr::get(RankedTensorType::get({}, elt),
-                                                b.getFloatAttr(elt, 1e-9)));
+  Value eps = scalarConstant(elt, 1e-9);
   auto den = build<AddOp>(node, *sd, eps);
   if (failed(den))
     return failure();

@@ -324,6 +324,14 @@ private:
     }
     return op->getResult(0);
   }
+  /// A rank-0 float constant of element type |elt| (to broadcast in a
+  /// binary op).
+  Value scalarConstant(Type elt, double v) {
+    return ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(RankedTensorType::get({}, elt),
+                               b.getFloatAttr(elt, v)));
+  }
   FailureOr<Value> buildReshape(Value v, ArrayRef<int64_t> shape) {
     auto type = cast<RankedTensorType>(v.getType());
     if (type.getShape() == shape)
