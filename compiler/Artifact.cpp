@@ -92,6 +92,92 @@ static llvm::Expected<TensorSpec> specOf(Type type, StringRef name) {
   return spec;
 }
 
+const EntrySignature *Signature::entry(const std::string &name) const {
+  for (const auto &e : entries)
+    if (e.name == name)
+      return &e;
+  return nullptr;
+}
+
+/// The entry points a module may define, in descriptor order.
+static const char *const kEntryNames[] = {"forward", "eval_step", "gradient",
+                                          "train_step"};
+
+/// Reads one entry function's arguments and results into |entry|, adding
+/// optimizer state to |sig| as train_step declares it.
+static llvm::Error readEntry(func::FuncOp func, Signature &sig,
+                             EntrySignature &entry) {
+  std::string where = "@" + entry.name;
+  for (unsigned i = 0; i < func.getNumArguments(); ++i) {
+    Type type = func.getArgument(i).getType();
+    if (auto name = func.getArgAttrOfType<StringAttr>(i, kInputAttr)) {
+      auto spec = specOf(type, name.getValue());
+      if (!spec)
+        return spec.takeError();
+      entry.args.push_back({Slot::Input, entry.inputs.size()});
+      entry.inputs.push_back(std::move(*spec));
+    } else if (auto name = func.getArgAttrOfType<StringAttr>(i, kParamAttr)) {
+      auto it = llvm::find_if(sig.params, [&](const TensorSpec &p) {
+        return p.name == name.getValue();
+      });
+      if (it == sig.params.end())
+        return error(where + " takes parameter '" + name.getValue() +
+                     "', which @forward does not");
+      entry.args.push_back({Slot::Param, size_t(it - sig.params.begin())});
+    } else if (auto name = func.getArgAttrOfType<StringAttr>(i, kStateAttr)) {
+      auto spec = specOf(type, name.getValue());
+      if (!spec)
+        return spec.takeError();
+      if (auto init = func.getArgAttrOfType<FloatAttr>(i, "lathe.state_init"))
+        spec->init = init.getValueAsDouble();
+      sig.stateBytes = llvm::alignTo(sig.stateBytes, kWeightAlignment);
+      spec->offset = sig.stateBytes;
+      sig.stateBytes += spec->numElements() * dtypeSize(spec->dtype);
+      entry.args.push_back({Slot::State, sig.state.size()});
+      sig.state.push_back(std::move(*spec));
+    } else if (auto name = func.getArgAttrOfType<StringAttr>(i, kHyperAttr)) {
+      entry.args.push_back({Slot::Hyper, entry.hyper.size()});
+      entry.hyper.push_back(name.str());
+    } else {
+      return error("argument " + llvm::Twine(i) + " of " + where +
+                   " is neither an input nor a parameter");
+    }
+  }
+  size_t newState = 0;
+  for (unsigned i = 0; i < func.getNumResults(); ++i) {
+    Type type = func.getResultTypes()[i];
+    auto named = [&](const char *attr) {
+      return func.getResultAttrOfType<StringAttr>(i, attr);
+    };
+    if (auto name = named(kParamAttr)) {
+      auto it = llvm::find_if(sig.params, [&](const TensorSpec &p) {
+        return p.name == name.getValue();
+      });
+      if (it == sig.params.end())
+        return error(where + " updates an unknown parameter");
+      entry.results.push_back({Slot::NewParam, size_t(it - sig.params.begin())});
+      continue;
+    }
+    if (named(kStateAttr)) {
+      entry.results.push_back({Slot::NewState, newState++});
+      continue;
+    }
+    std::string name = "output";
+    if (auto n = named(kOutputAttr))
+      name = n.str();
+    else if (auto n = named(kGradAttr))
+      name = "grad:" + n.str();
+    else if (auto n = named(kInputGradAttr))
+      name = "grad:" + n.str();
+    auto spec = specOf(type, name);
+    if (!spec)
+      return spec.takeError();
+    entry.results.push_back({Slot::Output, entry.outputs.size()});
+    entry.outputs.push_back(std::move(*spec));
+  }
+  return llvm::Error::success();
+}
+
 llvm::Expected<Signature> readSignature(const Model &model) {
   ModuleOp module = model.module.get();
   auto func = module.lookupSymbol<func::FuncOp>("forward");
@@ -100,13 +186,9 @@ llvm::Expected<Signature> readSignature(const Model &model) {
   Signature sig;
   for (unsigned i = 0; i < func.getNumArguments(); ++i) {
     Type type = func.getArgument(i).getType();
-    if (auto name = func.getArgAttrOfType<StringAttr>(i, kInputAttr)) {
+    if (func.getArgAttrOfType<StringAttr>(i, kInputAttr)) {
       if (!sig.params.empty())
         return error("inputs must precede parameters in @forward");
-      auto spec = specOf(type, name.getValue());
-      if (!spec)
-        return spec.takeError();
-      sig.inputs.push_back(std::move(*spec));
     } else if (auto name = func.getArgAttrOfType<StringAttr>(i, kParamAttr)) {
       auto spec = specOf(type, name.getValue());
       if (!spec)
@@ -120,14 +202,18 @@ llvm::Expected<Signature> readSignature(const Model &model) {
                    " of @forward is neither an input nor a parameter");
     }
   }
-  for (unsigned i = 0; i < func.getNumResults(); ++i) {
-    auto name = func.getResultAttrOfType<StringAttr>(i, kOutputAttr);
-    auto spec = specOf(func.getResultTypes()[i],
-                       name ? name.getValue() : StringRef("output"));
-    if (!spec)
-      return spec.takeError();
-    sig.outputs.push_back(std::move(*spec));
+  for (const char *name : kEntryNames) {
+    auto f = module.lookupSymbol<func::FuncOp>(name);
+    if (!f)
+      continue;
+    EntrySignature entry;
+    entry.name = name;
+    if (auto err = readEntry(f, sig, entry))
+      return std::move(err);
+    sig.entries.push_back(std::move(entry));
   }
+  sig.inputs = sig.entries.front().inputs;
+  sig.outputs = sig.entries.front().outputs;
   return sig;
 }
 
@@ -155,17 +241,26 @@ static std::string descriptorText(const Signature &sig,
   else
     os << "weights embedded " << sig.weightBytes << " " << std::hex
        << weightsHash << std::dec << "\n";
+  if (!sig.state.empty() || sig.entry("train_step"))
+    os << "state " << sig.stateBytes << "\n";
   os << "scratch " << sig.scratchBytes << "\n";
-  os << "entry forward\n";
-  for (const auto &t : sig.inputs)
-    os << "input " << dtypeName(t.dtype) << " " << shapeText(t) << " " << t.name
-       << "\n";
-  for (const auto &t : sig.outputs)
-    os << "output " << dtypeName(t.dtype) << " " << shapeText(t) << " "
-       << t.name << "\n";
   for (const auto &t : sig.params)
     os << "param " << dtypeName(t.dtype) << " " << shapeText(t) << " "
        << t.offset << " " << t.name << "\n";
+  for (const auto &t : sig.state)
+    os << "state-tensor " << dtypeName(t.dtype) << " " << shapeText(t) << " "
+       << t.offset << " " << t.init << " " << t.name << "\n";
+  for (const auto &e : sig.entries) {
+    os << "entry " << e.name << "\n";
+    for (const auto &h : e.hyper)
+      os << "hyper " << h << "\n";
+    for (const auto &t : e.inputs)
+      os << "input " << dtypeName(t.dtype) << " " << shapeText(t) << " "
+         << t.name << "\n";
+    for (const auto &t : e.outputs)
+      os << "output " << dtypeName(t.dtype) << " " << shapeText(t) << " "
+         << t.name << "\n";
+  }
   return os.str();
 }
 
@@ -255,7 +350,53 @@ static std::string headerText(const Signature &sig,
      << "_forward(const void *weights, void *const *inputs,\n"
      << "    void *const *outputs, void *scratch,\n"
      << "    const lathe_parallel_t *parallel);\n\n"
-     << "/* The artifact's descriptor (format: lathe docs/artifact.md). */\n"
+     ;
+  for (const auto &e : sig.entries) {
+    if (e.name == "forward")
+      continue;
+    std::string upperEntry = llvm::StringRef(e.name).upper();
+    os << "/* " << e.name << ": inputs, in order:\n";
+    for (size_t i = 0; i < e.inputs.size(); ++i)
+      os << " *   [" << i << "] " << e.inputs[i].name << ": "
+         << cTypeName(e.inputs[i].dtype) << "[" << e.inputs[i].numElements()
+         << "], shape " << shapeText(e.inputs[i]) << "\n";
+    os << " * outputs, in order:\n";
+    for (size_t i = 0; i < e.outputs.size(); ++i)
+      os << " *   [" << i << "] " << e.outputs[i].name << ": "
+         << cTypeName(e.outputs[i].dtype) << "[" << e.outputs[i].numElements()
+         << "], shape " << shapeText(e.outputs[i]) << "\n";
+    os << " */\n#define " << upper << "_" << upperEntry
+       << "_NUM_INPUTS " << e.inputs.size() << "\n#define " << upper << "_"
+       << upperEntry << "_NUM_OUTPUTS " << e.outputs.size() << "\n";
+    if (e.updates()) {
+      os << "#define " << upper << "_STATE_BYTES " << sig.stateBytes
+         << "u\n"
+         << "/* One training step (forward, loss, backward, optimizer\n"
+            " * update): |params| (the weights blob's layout, "
+         << upper
+         << "_WEIGHT_BYTES,\n"
+            " * 64-byte aligned) and |state| ("
+         << upper
+         << "_STATE_BYTES, the optimizer's\n"
+            " * buffers, laid out and initialized as the descriptor's\n"
+            " * state-tensor lines say) are updated in place; hyper[0] is\n"
+            " * the learning rate, hyper[1] the 1-based step number. The\n"
+            " * same return codes as _forward. */\n"
+         << "int32_t " << options.name << "_" << e.name
+         << "(void *params, void *state, const double *hyper,\n"
+         << "    void *const *inputs, void *const *outputs, void *scratch,\n"
+         << "    const lathe_parallel_t *parallel);\n\n";
+    } else {
+      os << "/* Like _forward, with the inputs and outputs above"
+         << (e.name == "eval_step" ? " (inference semantics)" : "")
+         << "; |weights| may be trained parameters in the blob's layout. */\n"
+         << "int32_t " << options.name << "_" << e.name
+         << "(const void *weights, void *const *inputs,\n"
+         << "    void *const *outputs, void *scratch,\n"
+         << "    const lathe_parallel_t *parallel);\n\n";
+    }
+  }
+  os << "/* The artifact's descriptor (format: lathe docs/artifact.md). */\n"
      << "extern const char " << options.name << "_descriptor[];\n\n"
      << "#ifdef __cplusplus\n}\n#endif\n\n#endif\n";
   return os.str();
@@ -396,23 +537,29 @@ llvm::Error defineDispatches(llvm::Module &module) {
   return llvm::Error::success();
 }
 
-/// Adds `int32_t <name>_forward(const void *weights, void *const *inputs,
-/// void *const *outputs, void *scratch, const lathe_parallel_t *parallel)`
-/// calling the lowered @forward with one pointer per input, parameter and
-/// output, then the scratch arena (malloc'ed for the call when |scratch| is
-/// NULL) and |parallel|.
+/// Adds the C entry point of |entry|, calling its lowered function with one
+/// pointer per argument and result (see Slot), then the scratch arena
+/// (malloc'ed for the call when |scratch| is NULL) and |parallel|:
+///   int32_t P_E(const void *weights, void *const *inputs,
+///               void *const *outputs, void *scratch, parallel)
+/// or, for train_step, which writes the new parameters and state into the
+/// arena past the memory plan and copies them over the caller's blobs,
+///   int32_t P_train_step(void *params, void *state, const double *hyper,
+///               void *const *inputs, void *const *outputs, void *scratch,
+///               parallel).
 llvm::Error addEntryPoint(llvm::Module &module, const Signature &sig,
+                          const EntrySignature &entry,
                           const ArtifactOptions &options,
                           llvm::GlobalVariable *embedded) {
-  llvm::Function *impl = module.getFunction("forward");
+  llvm::Function *impl = module.getFunction(entry.name);
   if (!impl)
-    return error("the lowered module has no forward function");
-  size_t expected =
-      sig.inputs.size() + sig.params.size() + sig.outputs.size() + 2;
+    return error("the lowered module has no " + entry.name + " function");
+  size_t expected = entry.args.size() + entry.results.size() + 2;
   if (impl->arg_size() != expected)
-    return error("the lowered forward takes " + llvm::Twine(impl->arg_size()) +
-                 " pointers, expected " + llvm::Twine(expected));
-  impl->setName(options.name + "_forward_impl");
+    return error("the lowered " + entry.name + " takes " +
+                 llvm::Twine(impl->arg_size()) + " pointers, expected " +
+                 llvm::Twine(expected));
+  impl->setName(options.name + "_" + entry.name + "_impl");
   impl->setLinkage(llvm::GlobalValue::InternalLinkage);
 
   llvm::LLVMContext &ctx = module.getContext();
@@ -424,35 +571,44 @@ llvm::Error addEntryPoint(llvm::Module &module, const Signature &sig,
   llvm::FunctionCallee freeFn = module.getOrInsertFunction(
       "free",
       llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), {ptr}, false));
-  auto *type = llvm::FunctionType::get(i32, {ptr, ptr, ptr, ptr, ptr}, false);
-  auto *entry = llvm::Function::Create(type, llvm::GlobalValue::ExternalLinkage,
-                                       options.name + "_forward", module);
-  llvm::Value *weights = entry->getArg(0);
-  llvm::Value *inputs = entry->getArg(1);
-  llvm::Value *outputs = entry->getArg(2);
-  llvm::Value *scratch = entry->getArg(3);
-  llvm::Value *parallel = entry->getArg(4);
-  auto *body = llvm::BasicBlock::Create(ctx, "entry", entry);
-  auto *missing = llvm::BasicBlock::Create(ctx, "missing", entry);
-  auto *checkArena = llvm::BasicBlock::Create(ctx, "check_arena", entry);
-  auto *allocate = llvm::BasicBlock::Create(ctx, "allocate", entry);
-  auto *noMemory = llvm::BasicBlock::Create(ctx, "no_memory", entry);
-  auto *run = llvm::BasicBlock::Create(ctx, "run", entry);
-  auto *release = llvm::BasicBlock::Create(ctx, "release", entry);
-  auto *done = llvm::BasicBlock::Create(ctx, "done", entry);
+  bool train = entry.updates();
+  SmallVector<llvm::Type *> params(train ? 7 : 5, ptr);
+  auto *type = llvm::FunctionType::get(i32, params, false);
+  auto *fn = llvm::Function::Create(type, llvm::GlobalValue::ExternalLinkage,
+                                    options.name + "_" + entry.name, module);
+  unsigned a = 0;
+  llvm::Value *weights = fn->getArg(a++);
+  llvm::Value *state = train ? fn->getArg(a++) : nullptr;
+  llvm::Value *hyper = train ? fn->getArg(a++) : nullptr;
+  llvm::Value *inputs = fn->getArg(a++);
+  llvm::Value *outputs = fn->getArg(a++);
+  llvm::Value *scratch = fn->getArg(a++);
+  llvm::Value *parallel = fn->getArg(a++);
+  auto *body = llvm::BasicBlock::Create(ctx, "entry", fn);
+  auto *missing = llvm::BasicBlock::Create(ctx, "missing", fn);
+  auto *checkArena = llvm::BasicBlock::Create(ctx, "check_arena", fn);
+  auto *allocate = llvm::BasicBlock::Create(ctx, "allocate", fn);
+  auto *noMemory = llvm::BasicBlock::Create(ctx, "no_memory", fn);
+  auto *run = llvm::BasicBlock::Create(ctx, "run", fn);
+  auto *release = llvm::BasicBlock::Create(ctx, "release", fn);
+  auto *done = llvm::BasicBlock::Create(ctx, "done", fn);
   llvm::IRBuilder<> b(body);
-  if (embedded) {
-    llvm::Value *isNull = b.CreateIsNull(weights);
-    weights = b.CreateSelect(isNull, embedded, weights);
-  }
-  // Only the pointers the model reads must be non-NULL.
+  // Only the pointers the entry reads must be non-NULL; embedded weights
+  // stand in for NULL ones, except where the step writes them.
   llvm::Value *bad = b.getFalse();
-  if (!sig.inputs.empty())
+  if (embedded && !train)
+    weights = b.CreateSelect(b.CreateIsNull(weights), embedded, weights);
+  if (!entry.inputs.empty())
     bad = b.CreateOr(bad, b.CreateIsNull(inputs));
-  if (!sig.outputs.empty())
+  if (!entry.outputs.empty())
     bad = b.CreateOr(bad, b.CreateIsNull(outputs));
   if (!sig.params.empty())
     bad = b.CreateOr(bad, b.CreateIsNull(weights));
+  if (train) {
+    if (!sig.state.empty())
+      bad = b.CreateOr(bad, b.CreateIsNull(state));
+    bad = b.CreateOr(bad, b.CreateIsNull(hyper));
+  }
   b.CreateCondBr(bad, missing, checkArena);
   b.SetInsertPoint(missing);
   b.CreateRet(b.getInt32(1));
@@ -472,16 +628,59 @@ llvm::Error addEntryPoint(llvm::Module &module, const Signature &sig,
   llvm::PHINode *arena = b.CreatePHI(ptr, 2);
   arena->addIncoming(scratch, checkArena);
   arena->addIncoming(allocated, allocate);
+  uint64_t newParams = sig.planBytes;
+  uint64_t newState =
+      newParams + llvm::alignTo(sig.weightBytes, kWeightAlignment);
+  auto at = [&](llvm::Value *base, uint64_t offset) {
+    return b.CreateConstGEP1_64(b.getInt8Ty(), base, offset);
+  };
+  auto load = [&](llvm::Value *array, size_t i) {
+    return b.CreateLoad(ptr, b.CreateConstGEP1_64(ptr, array, i));
+  };
   std::vector<llvm::Value *> args;
-  for (size_t i = 0; i < sig.inputs.size(); ++i)
-    args.push_back(b.CreateLoad(ptr, b.CreateConstGEP1_64(ptr, inputs, i)));
-  for (const auto &p : sig.params)
-    args.push_back(b.CreateConstGEP1_64(b.getInt8Ty(), weights, p.offset));
-  for (size_t i = 0; i < sig.outputs.size(); ++i)
-    args.push_back(b.CreateLoad(ptr, b.CreateConstGEP1_64(ptr, outputs, i)));
+  for (auto [slot, i] : entry.args)
+    switch (slot) {
+    case Slot::Input:
+      args.push_back(load(inputs, i));
+      break;
+    case Slot::Param:
+      args.push_back(at(weights, sig.params[i].offset));
+      break;
+    case Slot::State:
+      args.push_back(at(state, sig.state[i].offset));
+      break;
+    case Slot::Hyper:
+      args.push_back(at(hyper, 8 * i));
+      break;
+    default:
+      return error("internal error: a result slot among arguments");
+    }
+  for (auto [slot, i] : entry.results)
+    switch (slot) {
+    case Slot::Output:
+      args.push_back(load(outputs, i));
+      break;
+    case Slot::NewParam:
+      args.push_back(at(arena, newParams + sig.params[i].offset));
+      break;
+    case Slot::NewState:
+      args.push_back(at(arena, newState + sig.state[i].offset));
+      break;
+    default:
+      return error("internal error: an argument slot among results");
+    }
   args.push_back(arena);
   args.push_back(parallel);
   b.CreateCall(impl, args);
+  if (train) {
+    llvm::Align align(kWeightAlignment);
+    if (sig.weightBytes)
+      b.CreateMemCpy(weights, align, at(arena, newParams), align,
+                     sig.weightBytes);
+    if (sig.stateBytes)
+      b.CreateMemCpy(state, align, at(arena, newState), align,
+                     sig.stateBytes);
+  }
   b.CreateCondBr(own, release, done);
   b.SetInsertPoint(release);
   b.CreateCall(freeFn, {arena});
@@ -526,9 +725,9 @@ llvm::Expected<Artifact> compileModel(Model &model,
     return target.takeError();
 
   // The signature is read: the naming attributes have no meaning in LLVM IR.
-  {
+  for (const auto &entry : sig->entries) {
     ModuleOp module = model.module.get();
-    auto func = module.lookupSymbol<func::FuncOp>("forward");
+    auto func = module.lookupSymbol<func::FuncOp>(entry.name);
     auto empty = DictionaryAttr::get(module.getContext());
     func.setAllArgAttrs(
         SmallVector<DictionaryAttr>(func.getNumArguments(), empty));
@@ -545,8 +744,15 @@ llvm::Expected<Artifact> compileModel(Model &model,
     auto scratch = module->getAttrOfType<IntegerAttr>("lathe.scratch_bytes");
     if (!scratch)
       return error("internal error: the pipeline made no memory plan");
-    // At least one cache line, so that a C array of this size is valid.
-    sig->scratchBytes = std::max<int64_t>(scratch.getInt(), 64);
+    // At least one cache line, so that a C array of this size is valid;
+    // train_step's new blobs follow the plan.
+    sig->planBytes = llvm::alignTo(scratch.getInt(), kWeightAlignment);
+    sig->scratchBytes = std::max<uint64_t>(sig->planBytes, 64);
+    if (sig->entry("train_step"))
+      sig->scratchBytes = sig->planBytes +
+                          llvm::alignTo(sig->weightBytes, kWeightAlignment) +
+                          llvm::alignTo(sig->stateBytes, kWeightAlignment);
+    artifact.signature.planBytes = sig->planBytes;
     artifact.signature.scratchBytes = sig->scratchBytes;
     module->removeAttr("lathe.scratch_bytes");
   }
@@ -570,8 +776,9 @@ llvm::Expected<Artifact> compileModel(Model &model,
         llvm::GlobalValue::ExternalLinkage, init, options.name + "_weights");
     embedded->setAlignment(llvm::Align(kWeightAlignment));
   }
-  if (auto err = addEntryPoint(*module, *sig, options, embedded))
-    return std::move(err);
+  for (const auto &entry : sig->entries)
+    if (auto err = addEntryPoint(*module, *sig, entry, options, embedded))
+      return std::move(err);
   if (auto err = defineDispatches(*module))
     return std::move(err);
 

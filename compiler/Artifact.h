@@ -18,20 +18,47 @@ struct TensorSpec {
   std::string name;
   DType dtype = DType::F32;
   std::vector<int64_t> shape;
-  uint64_t offset = 0; ///< Parameters only: byte offset in the weights blob.
+  uint64_t offset = 0; ///< Parameters and state: byte offset in their blob.
+  double init = 0.0;   ///< State only: the value it starts from.
 
   int64_t numElements() const;
 };
 
+/// Where one argument or result of an entry point's lowered function comes
+/// from or goes: the caller's inputs or outputs, the parameter blob, the
+/// optimizer-state blob, the hyperparameter array, or (train_step's results)
+/// the parameter and state blobs' new contents.
+enum class Slot { Input, Param, State, Hyper, Output, NewParam, NewState };
+
+/// One exported entry point.
+struct EntrySignature {
+  std::string name; ///< forward, eval_step, gradient or train_step.
+  std::vector<TensorSpec> inputs, outputs;
+  std::vector<std::string> hyper; ///< train_step: "lr", "step" (f64 each).
+  /// The lowered function's arguments and results, in order: what each is
+  /// and its index in the list its slot names.
+  std::vector<std::pair<Slot, size_t>> args, results;
+
+  bool updates() const { return name == "train_step"; }
+};
+
 /// What an artifact exports, as its descriptor states it.
 struct Signature {
+  /// @forward's inputs and outputs, and the parameters every entry shares.
   std::vector<TensorSpec> inputs, params, outputs;
+  std::vector<TensorSpec> state; ///< Optimizer buffers (training builds).
+  std::vector<EntrySignature> entries; ///< forward first.
   uint64_t weightBytes = 0;
-  uint64_t scratchBytes = 0; ///< The memory plan's arena.
+  uint64_t stateBytes = 0;
+  uint64_t scratchBytes = 0; ///< The memory plan's arena (plus, for
+                             ///< train_step, room for the new blobs).
+  uint64_t planBytes = 0;    ///< The memory plan alone.
+
+  const EntrySignature *entry(const std::string &name) const;
 };
 
 /// Current version of the descriptor format (see docs/artifact.md).
-inline constexpr int kDescriptorVersion = 1;
+inline constexpr int kDescriptorVersion = 2;
 
 /// Alignment of every parameter in the weights blob.
 inline constexpr uint64_t kWeightAlignment = 64;
@@ -59,8 +86,9 @@ struct Artifact {
   std::vector<char> weights; ///< The weights blob (embedded or side file).
 };
 
-/// Reads the signature (inputs, parameters with their blob offsets, outputs)
-/// of a Model's @forward function.
+/// Reads the signature of a Model: @forward's inputs, parameters (with their
+/// blob offsets) and outputs, and every training entry point the module has
+/// (@eval_step, @gradient, @train_step with its optimizer state).
 llvm::Expected<Signature> readSignature(const Model &model);
 
 /// Lowers and compiles |model| (its module is consumed) into an Artifact.

@@ -844,15 +844,6 @@ struct GridSampleLowering : OpConversionPattern<GridSampleOp> {
   }
 };
 
-/// Number of positions of window |o| that count towards an average: inside
-/// the input, or inside the input and its padding with count_include_pad.
-int64_t windowCount(int64_t o, int64_t in, int64_t padBegin, int64_t padEnd,
-                    int64_t kernel, int64_t stride, bool includePad) {
-  int64_t start = o * stride - padBegin, end = start + kernel;
-  int64_t lo = includePad ? -padBegin : 0, hi = includePad ? in + padEnd : in;
-  return std::min(end, hi) - std::max(start, lo);
-}
-
 /// avg_pool2d(x) => pooling_nchw_sum(pad(x, 0)) / divisor[oh, ow], the
 /// divisors computed at compile time from the static shapes.
 struct AvgPool2dLowering : OpConversionPattern<AvgPool2dOp> {
@@ -1086,12 +1077,7 @@ struct AdaptiveAvgPool2dLowering : OpConversionPattern<AdaptiveAvgPool2dOp> {
 
   static Value averagingMatrix(OpBuilder &b, Location loc, Type elt,
                                int64_t out, int64_t in) {
-    SmallVector<double> values(out * in, 0.0);
-    for (int64_t i = 0; i < out; ++i) {
-      int64_t start = (i * in) / out, end = ((i + 1) * in + out - 1) / out;
-      for (int64_t h = start; h < end; ++h)
-        values[i * in + h] = 1.0 / double(end - start);
-    }
+    SmallVector<double> values = adaptiveAveragingMatrix(out, in);
     auto type = RankedTensorType::get({out, in}, elt);
     SmallVector<Attribute> attrs;
     for (double v : values)

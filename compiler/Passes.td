@@ -133,4 +133,106 @@ def LowerMemrefCopy : Pass<"lathe-lower-memref-copy"> {
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
+//===----------------------------------------------------------------------===//
+// Training: loss, training-mode semantics, autodiff, optimizer update
+//===----------------------------------------------------------------------===//
+
+def AddLoss : Pass<"lathe-add-loss", "mlir::ModuleOp"> {
+  let summary = "Add a loss to @forward, as @eval_step and @gradient";
+  let description = [{
+    `forward(x, params) -> y` gains `eval_step(x, target, params) -> (loss,
+    y)` and a copy of it, `gradient`, for the training passes. The loss is a
+    torch.nn criterion (`loss`) built from lathe ops on the model's first
+    output and a new `target` input, or, with `loss=output:NAME`, the model's
+    own scalar output NAME (then no target is added).
+  }];
+  let options = [
+    Option<"loss", "loss", "std::string", /*default=*/"\"cross_entropy\"",
+           "cross_entropy, nll, mse, l1, smooth_l1, huber, bce, "
+           "bce_with_logits, kl_div, or output:NAME">,
+    Option<"reduction", "reduction", "std::string", /*default=*/"\"mean\"",
+           "mean or sum (batchmean too for kl_div)">,
+    Option<"labelSmoothing", "label-smoothing", "double", /*default=*/"0.0",
+           "cross_entropy's label_smoothing">,
+    Option<"ignoreIndex", "ignore-index", "int64_t", /*default=*/"-100",
+           "cross_entropy / nll target value that counts for nothing">,
+    Option<"beta", "beta", "double", /*default=*/"1.0", "smooth_l1's beta">,
+    Option<"delta", "delta", "double", /*default=*/"1.0", "huber's delta">,
+    Option<"posWeight", "pos-weight", "double", /*default=*/"1.0",
+           "bce_with_logits' pos_weight (one for every class)">,
+    Option<"logTarget", "log-target", "bool", /*default=*/"false",
+           "kl_div's log_target">
+  ];
+}
+
+def TrainingMode : Pass<"lathe-training-mode", "mlir::ModuleOp"> {
+  let summary = "Give @gradient training-mode semantics";
+  let description = [{
+    `batch_norm(x, running stats) => (x - mean_batch) / sqrt(var_batch + eps)
+    * scale + bias`, from lathe reductions so that autodiff differentiates
+    through the statistics, and the running statistics' new values
+    (`running * momentum + batch * (1 - momentum)`, the variance unbiased)
+    become results marked `lathe.update` with the parameter's name.
+  }];
+}
+
+def Autodiff : Pass<"lathe-autodiff", "mlir::ModuleOp"> {
+  let summary = "Append the reverse-mode gradient of @gradient's loss";
+  let description = [{
+    `gradient(x, t, params) -> (loss, ...)` gains one result per parameter
+    the loss depends on: `d loss / d param`, marked `lathe.grad` with the
+    parameter's name (and, with `wrt-inputs`, one per float input, marked
+    `lathe.input_grad`). Each op on a path from a parameter to the loss
+    builds its operands' gradients through GradientOpInterface, in reverse
+    order; an op without a rule is an error at its location.
+  }];
+  let options = [
+    Option<"wrtInputs", "wrt-inputs", "bool", /*default=*/"false",
+           "also differentiate with respect to the float inputs">
+  ];
+}
+
+def ApplyOptimizer : Pass<"lathe-apply-optimizer", "mlir::ModuleOp"> {
+  let summary = "Turn @gradient into @train_step with an optimizer update";
+  let description = [{
+    `train_step(x, t, params, state, lr, step) -> (loss, y, params', state')`:
+    every trained parameter is updated from its gradient as torch.optim's
+    optimizer does (with optional gradient clipping first), parameters with
+    a `lathe.update` take that value, the others pass through. `lr` and the
+    1-based `step` are f64 scalars so that the driver's schedule can change
+    them; the optimizer's buffers are `state` arguments marked `lathe.state`.
+    With `keep-gradient`, @gradient stays as its own entry point.
+  }];
+  let options = [
+    Option<"optimizer", "optimizer", "std::string", /*default=*/"\"sgd\"",
+           "sgd, adam, adamw, rmsprop, adagrad, adadelta or adamax">,
+    Option<"momentum", "momentum", "double", /*default=*/"0.0", "">,
+    Option<"dampening", "dampening", "double", /*default=*/"0.0", "">,
+    Option<"nesterov", "nesterov", "bool", /*default=*/"false", "">,
+    Option<"weightDecay", "weight-decay", "double", /*default=*/"-1.0",
+           "-1: the optimizer's default (0, or 0.01 for adamw)">,
+    Option<"beta1", "beta1", "double", /*default=*/"-1.0",
+           "-1: the default (0.9)">,
+    Option<"beta2", "beta2", "double", /*default=*/"0.999", "">,
+    Option<"eps", "eps", "double", /*default=*/"-1.0",
+           "-1: the optimizer's default">,
+    Option<"amsgrad", "amsgrad", "bool", /*default=*/"false", "">,
+    Option<"alpha", "alpha", "double", /*default=*/"0.99", "rmsprop's alpha">,
+    Option<"centered", "centered", "bool", /*default=*/"false", "">,
+    Option<"rho", "rho", "double", /*default=*/"0.9", "adadelta's rho">,
+    Option<"lrDecay", "lr-decay", "double", /*default=*/"0.0", "adagrad">,
+    Option<"initialAccumulator", "initial-accumulator", "double",
+           /*default=*/"0.0", "adagrad's initial_accumulator_value">,
+    Option<"maximize", "maximize", "bool", /*default=*/"false", "">,
+    Option<"clipNorm", "clip-norm", "double", /*default=*/"0.0",
+           "clip_grad_norm_ max_norm (0: off)">,
+    Option<"clipNormType", "clip-norm-type", "double", /*default=*/"2.0",
+           "clip_grad_norm_ norm_type">,
+    Option<"clipValue", "clip-value", "double", /*default=*/"0.0",
+           "clip_grad_value_ clip_value (0: off)">,
+    Option<"keepGradient", "keep-gradient", "bool", /*default=*/"false",
+           "keep @gradient as an entry point">
+  ];
+}
+
 #endif // LATHE_COMPILER_PASSES_TD

@@ -2,6 +2,7 @@
 #include "compiler/Pipeline.h"
 
 #include "compiler/Passes.h"
+#include "dialects/lathe/Gradients.h"
 #include "dialects/lathe/LatheDialect.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -11,6 +12,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
+#include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
 
@@ -21,6 +23,52 @@ void registerCompilerDialects(DialectRegistry &registry) {
   registerAllExtensions(registry);
   registerAllToLLVMIRTranslations(registry);
   registry.insert<LatheDialect>();
+  registerGradientInterfaces(registry);
+}
+
+LogicalResult addTrainingEntryPoints(ModuleOp module,
+                                     const TrainingOptions &o) {
+  PassManager pm(module.getContext(), ModuleOp::getOperationName());
+  AddLossOptions loss;
+  loss.loss = o.loss;
+  loss.reduction = o.reduction;
+  loss.labelSmoothing = o.labelSmoothing;
+  loss.ignoreIndex = o.ignoreIndex;
+  loss.beta = o.beta;
+  loss.delta = o.delta;
+  loss.posWeight = o.posWeight;
+  loss.logTarget = o.logTarget;
+  AutodiffOptions autodiff;
+  autodiff.wrtInputs = o.wrtInputs;
+  ApplyOptimizerOptions opt;
+  opt.optimizer = o.optimizer;
+  opt.momentum = o.momentum;
+  opt.dampening = o.dampening;
+  opt.nesterov = o.nesterov;
+  opt.weightDecay = o.weightDecay;
+  opt.beta1 = o.beta1;
+  opt.beta2 = o.beta2;
+  opt.eps = o.eps;
+  opt.amsgrad = o.amsgrad;
+  opt.alpha = o.alpha;
+  opt.centered = o.centered;
+  opt.rho = o.rho;
+  opt.lrDecay = o.lrDecay;
+  opt.initialAccumulator = o.initialAccumulator;
+  opt.maximize = o.maximize;
+  opt.clipNorm = o.clipNorm;
+  opt.clipNormType = o.clipNormType;
+  opt.clipValue = o.clipValue;
+  opt.keepGradient = o.keepGradient;
+  // Recurrent layers first: autodiff differentiates their cells.
+  pm.addPass(createDecomposeRecurrent());
+  pm.addPass(createAddLoss(loss));
+  pm.addPass(createTrainingMode());
+  pm.addPass(createAutodiff(autodiff));
+  pm.addPass(createApplyOptimizer(opt));
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  return pm.run(module);
 }
 
 std::string cpuPipelineText() {

@@ -4,6 +4,8 @@
 
 #include "mlir/Support/LLVM.h"
 
+#include <string>
+
 namespace mlir {
 class DialectRegistry;
 class ModuleOp;
@@ -24,6 +26,32 @@ struct CpuPipelineOptions {
 /// loops → LLVM, with bare-pointer calling convention for @forward.
 mlir::LogicalResult lowerToLLVMDialect(mlir::ModuleOp module,
                                        const CpuPipelineOptions &options);
+
+/// What a training build adds to @forward (see the passes' options in
+/// Passes.td: lathe-add-loss, lathe-autodiff, lathe-apply-optimizer).
+struct TrainingOptions {
+  std::string loss = "cross_entropy", reduction = "mean";
+  double labelSmoothing = 0.0, beta = 1.0, delta = 1.0, posWeight = 1.0;
+  int64_t ignoreIndex = -100;
+  bool logTarget = false;
+  /// Optimizer and its hyperparameters; a negative value means the
+  /// optimizer's own default.
+  std::string optimizer = "sgd";
+  double momentum = 0.0, dampening = 0.0, weightDecay = -1.0, beta1 = -1.0,
+         beta2 = 0.999, eps = -1.0, alpha = 0.99, rho = 0.9, lrDecay = 0.0,
+         initialAccumulator = 0.0, clipNorm = 0.0, clipNormType = 2.0,
+         clipValue = 0.0;
+  bool nesterov = false, amsgrad = false, centered = false, maximize = false;
+  /// Also export @gradient (loss, outputs and every gradient), with input
+  /// gradients when |wrtInputs|.
+  bool keepGradient = false, wrtInputs = false;
+};
+
+/// Adds @eval_step and @train_step (and @gradient on request) beside
+/// @forward: the training passes, run on lathe ops before lowering.
+/// Diagnostics go to the module's context.
+mlir::LogicalResult addTrainingEntryPoints(mlir::ModuleOp module,
+                                           const TrainingOptions &options);
 
 /// The passes lowerToLLVMDialect runs on a builtin.module, as text.
 std::string cpuPipelineText();

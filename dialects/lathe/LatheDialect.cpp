@@ -49,6 +49,24 @@ int64_t lathe::windowOutputSize(int64_t in, int64_t padBegin, int64_t padEnd,
   return out;
 }
 
+int64_t lathe::windowCount(int64_t o, int64_t in, int64_t padBegin,
+                           int64_t padEnd, int64_t kernel, int64_t stride,
+                           bool includePad) {
+  int64_t start = o * stride - padBegin, end = start + kernel;
+  int64_t lo = includePad ? -padBegin : 0, hi = includePad ? in + padEnd : in;
+  return std::min(end, hi) - std::max(start, lo);
+}
+
+SmallVector<double> lathe::adaptiveAveragingMatrix(int64_t out, int64_t in) {
+  SmallVector<double> values(out * in, 0.0);
+  for (int64_t i = 0; i < out; ++i) {
+    int64_t start = (i * in) / out, end = ((i + 1) * in + out - 1) / out;
+    for (int64_t h = start; h < end; ++h)
+      values[i * in + h] = 1.0 / double(end - start);
+  }
+  return values;
+}
+
 namespace {
 
 RankedTensorType rankedType(Value v) {

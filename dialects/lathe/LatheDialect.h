@@ -22,6 +22,15 @@ namespace lathe {
 inline constexpr const char kInputAttr[] = "lathe.input";
 inline constexpr const char kParamAttr[] = "lathe.param";
 inline constexpr const char kOutputAttr[] = "lathe.output";
+/// Training builds: a result holding d loss / d the named parameter (or
+/// input), the new value of a parameter the step computes itself (batch
+/// norm's running statistics), an optimizer buffer argument and result, and
+/// the f64 scalars the driver passes (learning rate, step).
+inline constexpr const char kGradAttr[] = "lathe.grad";
+inline constexpr const char kInputGradAttr[] = "lathe.input_grad";
+inline constexpr const char kUpdateAttr[] = "lathe.update";
+inline constexpr const char kStateAttr[] = "lathe.state";
+inline constexpr const char kHyperAttr[] = "lathe.hyper";
 
 /// NumPy broadcast of two static shapes; failure when a pair of dimensions
 /// differs and neither is 1.
@@ -38,6 +47,16 @@ mlir::LogicalResult inferReduceType(std::optional<mlir::Location> loc,
 int64_t windowOutputSize(int64_t in, int64_t padBegin, int64_t padEnd,
                          int64_t kernel, int64_t stride, int64_t dilation,
                          bool ceilMode);
+
+/// Number of positions of pooling window |o| that count towards an average:
+/// inside the input, or inside the input and its padding with
+/// count_include_pad.
+int64_t windowCount(int64_t o, int64_t in, int64_t padBegin, int64_t padEnd,
+                    int64_t kernel, int64_t stride, bool includePad);
+
+/// The |out| x |in| matrix of adaptive average pooling along one dimension:
+/// row i holds 1/count over window [floor(i in/out), ceil((i+1) in/out)).
+llvm::SmallVector<double> adaptiveAveragingMatrix(int64_t out, int64_t in);
 
 /// An explicit einsum equation split into each input's letters and the
 /// result's; failure when it is not of the form "ab,bc->ac".

@@ -1,0 +1,244 @@
+// Gradient rules of the tensor and loss families: layout ops move the
+// gradient back where the element came from; gathers become scatter-adds.
+#include "dialects/lathe/GradBuilder.h"
+
+using namespace mlir;
+
+namespace lathe {
+namespace {
+
+using Grads = SmallVectorImpl<Value>;
+
+bool isFloat(Value v) { return isa<FloatType>(TensorBuilder::elt(v)); }
+
+LogicalResult reshapeGrad(ReshapeOp op, TensorBuilder &gb, ArrayRef<Value> rg,
+                          Grads &og) {
+  if (rg[0] && isFloat(op.getInput()))
+    og[0] = gb.reshape(rg[0], gb.shape(op.getInput()));
+  return success();
+}
+
+LogicalResult transposeGrad(TransposeOp op, TensorBuilder &gb,
+                            ArrayRef<Value> rg, Grads &og) {
+  if (!rg[0] || !isFloat(op.getInput()))
+    return success();
+  ArrayRef<int64_t> perm = op.getPerm();
+  SmallVector<int64_t> inverse(perm.size());
+  for (size_t i = 0; i < perm.size(); ++i)
+    inverse[perm[i]] = i;
+  og[0] = gb.transpose(rg[0], inverse);
+  return success();
+}
+
+LogicalResult concatGrad(ConcatOp op, TensorBuilder &gb, ArrayRef<Value> rg,
+                         Grads &og) {
+  if (!rg[0] || !isFloat(op.getResult()))
+    return success();
+  int64_t axis = op.getAxis(), at = 0;
+  for (auto [i, in] : llvm::enumerate(op.getInputs())) {
+    SmallVector<int64_t> starts(gb.shape(in).size(), 0);
+    SmallVector<int64_t> sizes(gb.shape(in));
+    starts[axis] = at;
+    at += sizes[axis];
+    og[i] = gb.slice(rg[0], starts, sizes);
+  }
+  return success();
+}
+
+/// The adjoint of a strided slice: each step spreads the gradient with
+/// (step - 1) zeros between elements, then zero padding puts it at its start.
+LogicalResult sliceGrad(SliceOp op, TensorBuilder &gb, ArrayRef<Value> rg,
+                        Grads &og) {
+  if (!rg[0] || !isFloat(op.getInput()))
+    return success();
+  Value g = rg[0];
+  ArrayRef<int64_t> xs = gb.shape(op.getInput());
+  ArrayRef<int64_t> starts = op.getStarts(), steps = op.getSteps();
+  size_t rank = xs.size();
+  for (size_t d = 0; d < rank; ++d) {
+    int64_t s = steps[d], n = gb.shape(g)[d];
+    if (s == 1 || n == 0)
+      continue;
+    SmallVector<int64_t> split(gb.shape(g));
+    split.insert(split.begin() + d + 1, 1);
+    SmallVector<int64_t> low(rank + 1, 0), high(rank + 1, 0);
+    high[d + 1] = s - 1;
+    Value spread = gb.pad(gb.reshape(g, split), low, high);
+    SmallVector<int64_t> merged(gb.shape(g));
+    merged[d] = n * s;
+    Value flat = gb.reshape(spread, merged);
+    SmallVector<int64_t> zero(rank, 0), keep(merged);
+    keep[d] = (n - 1) * s + 1;
+    g = gb.slice(flat, zero, keep);
+  }
+  SmallVector<int64_t> low(starts), high;
+  for (size_t d = 0; d < rank; ++d)
+    high.push_back(xs[d] - starts[d] - gb.shape(g)[d]);
+  og[0] = gb.pad(g, low, high);
+  return success();
+}
+
+LogicalResult flipGrad(FlipOp op, TensorBuilder &gb, ArrayRef<Value> rg,
+                       Grads &og) {
+  if (rg[0] && isFloat(op.getInput()))
+    og[0] = FlipOp::create(gb.b, gb.loc, rg[0].getType(), rg[0],
+                           op.getDimsAttr());
+  return success();
+}
+
+LogicalResult expandGrad(ExpandOp op, TensorBuilder &gb, ArrayRef<Value> rg,
+                         Grads &og) {
+  if (rg[0] && isFloat(op.getInput()))
+    og[0] = gb.unbroadcast(rg[0], op.getInput().getType());
+  return success();
+}
+
+LogicalResult padGrad(PadOp op, TensorBuilder &gb, ArrayRef<Value> rg,
+                      Grads &og) {
+  if (!rg[0] || !isFloat(op.getInput()))
+    return success();
+  if (op.getMode() != PadMode::constant)
+    return gradientError(op, "no gradient for pad in " +
+                                 stringifyPadMode(op.getMode()) +
+                                 " mode (only constant padding)");
+  ArrayRef<int64_t> xs = gb.shape(op.getInput());
+  og[0] = gb.slice(rg[0], op.getPads().take_front(xs.size()), xs);
+  return success();
+}
+
+template <typename OpTy>
+LogicalResult triangleGrad(OpTy op, TensorBuilder &gb, ArrayRef<Value> rg,
+                           Grads &og) {
+  if (rg[0] && isFloat(op.getInput()))
+    og[0] = OpTy::create(gb.b, gb.loc, rg[0].getType(), rg[0],
+                         op.getDiagonalAttr());
+  return success();
+}
+
+/// gather along |axis|: the gradient rows are added back at their indices
+/// (scatter_nd over the gathered axis moved to the front).
+LogicalResult gatherGrad(GatherOp op, TensorBuilder &gb, ArrayRef<Value> rg,
+                         Grads &og) {
+  if (!rg[0] || !isFloat(op.getInput()))
+    return success();
+  Value x = op.getInput(), idx = op.getIndices(), g = rg[0];
+  ArrayRef<int64_t> xs = gb.shape(x);
+  int64_t axis = op.getAxis(), k = gb.shape(idx).size();
+  int64_t rank = xs.size();
+  // g: [pre (axis dims), idx (k dims), post]; move idx dims to the front.
+  SmallVector<int64_t> perm;
+  for (int64_t i = 0; i < k; ++i)
+    perm.push_back(axis + i);
+  for (int64_t i = 0; i < axis; ++i)
+    perm.push_back(i);
+  for (int64_t i = axis + k; i < int64_t(gb.shape(g).size()); ++i)
+    perm.push_back(i);
+  Value updates = gb.transpose(g, perm);
+  SmallVector<int64_t> front = {xs[axis]}, idxShape(gb.shape(idx));
+  for (int64_t i = 0; i < rank; ++i)
+    if (i != axis)
+      front.push_back(xs[i]);
+  idxShape.push_back(1);
+  Value scattered = ScatterNdOp::create(
+      gb.b, gb.loc, gb.splat(0.0, front, gb.elt(x)), gb.reshape(idx, idxShape),
+      updates,
+      ScatterReductionAttr::get(gb.b.getContext(), ScatterReduction::add));
+  // [axis, pre, post] back to x's order.
+  SmallVector<int64_t> back;
+  for (int64_t i = 0; i < axis; ++i)
+    back.push_back(i + 1);
+  back.push_back(0);
+  for (int64_t i = axis + 1; i < rank; ++i)
+    back.push_back(i);
+  og[0] = gb.transpose(scattered, back);
+  return success();
+}
+
+LogicalResult gatherElementsGrad(GatherElementsOp op, TensorBuilder &gb,
+                                 ArrayRef<Value> rg, Grads &og) {
+  if (!rg[0] || !isFloat(op.getInput()))
+    return success();
+  og[0] = ScatterElementsOp::create(
+      gb.b, gb.loc, gb.zerosLike(op.getInput()), op.getIndices(), rg[0],
+      op.getAxisAttr(),
+      ScatterReductionAttr::get(gb.b.getContext(), ScatterReduction::add));
+  return success();
+}
+
+LogicalResult topKGrad(TopKOp op, TensorBuilder &gb, ArrayRef<Value> rg,
+                       Grads &og) {
+  if (!rg[0] || !isFloat(op.getInput()))
+    return success();
+  og[0] = ScatterElementsOp::create(
+      gb.b, gb.loc, gb.zerosLike(op.getInput()), op.getIndices(), rg[0],
+      op.getAxisAttr(),
+      ScatterReductionAttr::get(gb.b.getContext(), ScatterReduction::add));
+  return success();
+}
+
+/// nll_loss: dX[n, c, d] = -[c = t] w[t] times the result's gradient
+/// (divided by the counted weight for `mean`).
+LogicalResult nllLossGrad(NllLossOp op, TensorBuilder &gb, ArrayRef<Value> rg,
+                          Grads &og) {
+  if (!rg[0])
+    return success();
+  Value x = op.getInput(), t = op.getTarget(), g = rg[0];
+  Type elt = gb.elt(x);
+  ArrayRef<int64_t> xs = gb.shape(x);
+  Value w = op.getWeight()
+                ? GatherOp::create(gb.b, gb.loc, op.getWeight(), t,
+                                   gb.b.getI64IntegerAttr(0))
+                      .getResult()
+                : gb.splat(1.0, gb.shape(t), elt);
+  if (auto ignore = op.getIgnoreIndexAttr()) {
+    Value skip = gb.equal(t, gb.scalar(double(ignore.getInt()), gb.elt(t)));
+    w = gb.where(skip, gb.scalarLike(0, w), w);
+  }
+  Value coef = gb.neg(w);
+  switch (op.getReduction()) {
+  case Reduction::none:
+  case Reduction::sum:
+    coef = gb.mul(coef, g);
+    break;
+  case Reduction::mean:
+    coef = gb.mul(coef,
+                  gb.div(g, gb.reduceSum(w, [&] {
+                    SmallVector<int64_t> all;
+                    for (size_t i = 0; i < gb.shape(w).size(); ++i)
+                      all.push_back(i);
+                    return all;
+                  }(),
+                                         false)));
+    break;
+  }
+  Value hot = OneHotOp::create(gb.b, gb.loc, t, gb.constant({0, 1}, {2}, elt),
+                               gb.b.getI64IntegerAttr(xs[1]),
+                               gb.b.getI64IntegerAttr(1));
+  SmallVector<int64_t> coefShape(gb.shape(coef));
+  if (coefShape.empty())
+    coefShape.assign(xs.size(), 1);
+  else
+    coefShape.insert(coefShape.begin() + 1, 1);
+  og[0] = gb.mul(hot, gb.reshape(coef, coefShape));
+  return success();
+}
+
+} // namespace
+
+void attachTensorGradients(MLIRContext *ctx) {
+  attachGradient<ReshapeOp, reshapeGrad>(ctx);
+  attachGradient<TransposeOp, transposeGrad>(ctx);
+  attachGradient<ConcatOp, concatGrad>(ctx);
+  attachGradient<SliceOp, sliceGrad>(ctx);
+  attachGradient<FlipOp, flipGrad>(ctx);
+  attachGradient<ExpandOp, expandGrad>(ctx);
+  attachGradient<PadOp, padGrad>(ctx);
+  attachGradient<TriuOp, triangleGrad<TriuOp>>(ctx);
+  attachGradient<TrilOp, triangleGrad<TrilOp>>(ctx);
+  attachGradient<GatherOp, gatherGrad>(ctx);
+  attachGradient<GatherElementsOp, gatherElementsGrad>(ctx);
+  attachGradient<TopKOp, topKGrad>(ctx);
+  attachGradient<NllLossOp, nllLossGrad>(ctx);
+}
+
+} // namespace lathe

@@ -1,0 +1,132 @@
+// TensorBuilder: lathe ops at one location.
+#include "dialects/lathe/TensorBuilder.h"
+
+using namespace mlir;
+
+namespace lathe {
+
+Value TensorBuilder::scalar(double value, Type t) {
+  return constant({value}, {}, t);
+}
+
+Value TensorBuilder::splat(double value, ArrayRef<int64_t> s, Type t) {
+  auto type = RankedTensorType::get(s, t);
+  Attribute element = isa<FloatType>(t) ? Attribute(b.getFloatAttr(t, value))
+                                        : b.getIntegerAttr(t, int64_t(value));
+  return ConstantOp::create(b, loc, DenseElementsAttr::get(type, element));
+}
+
+Value TensorBuilder::constant(ArrayRef<double> values, ArrayRef<int64_t> s,
+                            Type t) {
+  auto type = RankedTensorType::get(s, t);
+  SmallVector<Attribute> attrs;
+  for (double v : values)
+    attrs.push_back(isa<FloatType>(t) ? Attribute(b.getFloatAttr(t, v))
+                                      : b.getIntegerAttr(t, int64_t(v)));
+  return ConstantOp::create(b, loc, DenseElementsAttr::get(type, attrs));
+}
+
+Value TensorBuilder::logicalNot(Value c) { return NotOp::create(b, loc, c); }
+
+Value TensorBuilder::toFloat(Value c, Type t) { return cast(c, t); }
+
+Value TensorBuilder::cast(Value x, Type t) {
+  if (elt(x) == t)
+    return x;
+  return CastOp::create(b, loc, RankedTensorType::get(shape(x), t), x);
+}
+
+Value TensorBuilder::reshape(Value v, ArrayRef<int64_t> to) {
+  if (shape(v) == to)
+    return v;
+  return ReshapeOp::create(b, loc, RankedTensorType::get(to, elt(v)), v);
+}
+
+Value TensorBuilder::transpose(Value v, ArrayRef<int64_t> perm) {
+  bool identity = true;
+  for (size_t i = 0; i < perm.size(); ++i)
+    identity &= perm[i] == int64_t(i);
+  if (identity)
+    return v;
+  return TransposeOp::create(b, loc, v, perm);
+}
+
+Value TensorBuilder::transposeLast2(Value v) {
+  int64_t r = shape(v).size();
+  SmallVector<int64_t> perm;
+  for (int64_t i = 0; i < r; ++i)
+    perm.push_back(i);
+  std::swap(perm[r - 1], perm[r - 2]);
+  return transpose(v, perm);
+}
+
+Value TensorBuilder::expand(Value v, ArrayRef<int64_t> to) {
+  if (shape(v) == to)
+    return v;
+  return ExpandOp::create(b, loc, RankedTensorType::get(to, elt(v)), v);
+}
+
+Value TensorBuilder::reduceSum(Value v, ArrayRef<int64_t> axes, bool keepdims) {
+  if (axes.empty())
+    return v;
+  return ReduceSumOp::create(b, loc, v, axes, keepdims);
+}
+
+Value TensorBuilder::reduceMean(Value v, ArrayRef<int64_t> axes, bool keepdims) {
+  if (axes.empty())
+    return v;
+  return ReduceMeanOp::create(b, loc, v, axes, keepdims);
+}
+
+Value TensorBuilder::slice(Value v, ArrayRef<int64_t> starts,
+                         ArrayRef<int64_t> sizes, ArrayRef<int64_t> steps) {
+  SmallVector<int64_t> st(steps);
+  if (st.empty())
+    st.assign(starts.size(), 1);
+  bool whole = true;
+  for (size_t i = 0; i < starts.size(); ++i)
+    whole &= starts[i] == 0 && sizes[i] == shape(v)[i] && st[i] == 1;
+  if (whole)
+    return v;
+  return SliceOp::create(b, loc, v, starts, sizes, st);
+}
+
+Value TensorBuilder::pad(Value v, ArrayRef<int64_t> low, ArrayRef<int64_t> high) {
+  bool none = true;
+  SmallVector<int64_t> pads(low);
+  pads.append(high.begin(), high.end());
+  for (int64_t p : pads)
+    none &= p == 0;
+  if (none)
+    return v;
+  return PadOp::create(b, loc, v, pads, llvm::APFloat(0.0), PadMode::constant);
+}
+
+Value TensorBuilder::concat(ArrayRef<Value> parts, int64_t axis) {
+  if (parts.size() == 1)
+    return parts[0];
+  return ConcatOp::create(b, loc, parts, axis);
+}
+
+Value TensorBuilder::unbroadcast(Value g, Type target) {
+  auto t = mlir::cast<RankedTensorType>(target);
+  ArrayRef<int64_t> from = shape(g), to = t.getShape();
+  if (from == to)
+    return g;
+  size_t lead = from.size() - to.size();
+  SmallVector<int64_t> axes;
+  for (size_t i = 0; i < from.size(); ++i)
+    if (i < lead || (to[i - lead] == 1 && from[i] != 1))
+      axes.push_back(i);
+  return reshape(reduceSum(g, axes, /*keepdims=*/true), to);
+}
+
+Value TensorBuilder::keepDims(Value v, ArrayRef<int64_t> axes,
+                            ArrayRef<int64_t> inputShape) {
+  SmallVector<int64_t> kept(inputShape);
+  for (int64_t a : axes)
+    kept[a] = 1;
+  return reshape(v, kept);
+}
+
+} // namespace lathe

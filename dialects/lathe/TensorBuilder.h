@@ -1,0 +1,117 @@
+// A builder of lathe ops at one location, every op inferring its result
+// type: what gradient rules, losses and optimizer updates are written with.
+#ifndef LATHE_DIALECTS_LATHE_TENSORBUILDER_H
+#define LATHE_DIALECTS_LATHE_TENSORBUILDER_H
+
+#include "dialects/lathe/LatheDialect.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+
+namespace lathe {
+
+/// Builds lathe ops at one location; every op infers its result type.
+struct TensorBuilder {
+  mlir::OpBuilder &b;
+  mlir::Location loc;
+
+  static mlir::RankedTensorType type(mlir::Value v) {
+    return mlir::cast<mlir::RankedTensorType>(v.getType());
+  }
+  static llvm::ArrayRef<int64_t> shape(mlir::Value v) {
+    return type(v).getShape();
+  }
+  static mlir::Type elt(mlir::Value v) { return type(v).getElementType(); }
+
+  /// A rank-0 constant of element type |t| (broadcasts in binary ops).
+  mlir::Value scalar(double value, mlir::Type t);
+  /// A rank-0 constant of |like|'s element type.
+  mlir::Value scalarLike(double value, mlir::Value like) {
+    return scalar(value, elt(like));
+  }
+  /// A constant of |shape| filled with |value|.
+  mlir::Value splat(double value, llvm::ArrayRef<int64_t> shape, mlir::Type t);
+  mlir::Value zerosLike(mlir::Value v) {
+    return splat(0.0, shape(v), elt(v));
+  }
+  /// A constant of |shape| with the given values (row-major).
+  mlir::Value constant(llvm::ArrayRef<double> values,
+                       llvm::ArrayRef<int64_t> shape, mlir::Type t);
+
+  mlir::Value add(mlir::Value x, mlir::Value y) {
+    return AddOp::create(b, loc, x, y);
+  }
+  mlir::Value sub(mlir::Value x, mlir::Value y) {
+    return SubOp::create(b, loc, x, y);
+  }
+  mlir::Value mul(mlir::Value x, mlir::Value y) {
+    return MulOp::create(b, loc, x, y);
+  }
+  mlir::Value div(mlir::Value x, mlir::Value y) {
+    return DivOp::create(b, loc, x, y);
+  }
+  mlir::Value scale(mlir::Value x, double c) {
+    return c == 1.0 ? x : mul(x, scalarLike(c, x));
+  }
+  mlir::Value neg(mlir::Value x) { return NegOp::create(b, loc, x); }
+  mlir::Value exp(mlir::Value x) { return ExpOp::create(b, loc, x); }
+  mlir::Value log(mlir::Value x) { return LogOp::create(b, loc, x); }
+  mlir::Value sqrt(mlir::Value x) { return SqrtOp::create(b, loc, x); }
+  mlir::Value sigmoid(mlir::Value x) { return SigmoidOp::create(b, loc, x); }
+  mlir::Value sign(mlir::Value x) { return SignOp::create(b, loc, x); }
+  mlir::Value square(mlir::Value x) { return mul(x, x); }
+  mlir::Value greater(mlir::Value x, mlir::Value y) {
+    return GreaterOp::create(b, loc, x, y);
+  }
+  mlir::Value less(mlir::Value x, mlir::Value y) {
+    return LessOp::create(b, loc, x, y);
+  }
+  mlir::Value equal(mlir::Value x, mlir::Value y) {
+    return EqualOp::create(b, loc, x, y);
+  }
+  mlir::Value logicalAnd(mlir::Value x, mlir::Value y) {
+    return AndOp::create(b, loc, x, y);
+  }
+  mlir::Value where(mlir::Value c, mlir::Value x, mlir::Value y) {
+    return WhereOp::create(b, loc, c, x, y);
+  }
+  mlir::Value logicalNot(mlir::Value c);
+  /// |g| where |c| holds, else zero.
+  mlir::Value mask(mlir::Value c, mlir::Value g) {
+    return where(c, g, scalarLike(0.0, g));
+  }
+  /// A boolean tensor as 0/1 of element type |t|.
+  mlir::Value toFloat(mlir::Value c, mlir::Type t);
+  mlir::Value cast(mlir::Value x, mlir::Type t);
+
+  mlir::Value reshape(mlir::Value v, llvm::ArrayRef<int64_t> to);
+  mlir::Value transpose(mlir::Value v, llvm::ArrayRef<int64_t> perm);
+  /// Swaps the last two dimensions.
+  mlir::Value transposeLast2(mlir::Value v);
+  mlir::Value expand(mlir::Value v, llvm::ArrayRef<int64_t> to);
+  mlir::Value matmul(mlir::Value x, mlir::Value y) {
+    return MatmulOp::create(b, loc, x, y);
+  }
+  mlir::Value reduceSum(mlir::Value v, llvm::ArrayRef<int64_t> axes,
+                        bool keepdims);
+  mlir::Value reduceMean(mlir::Value v, llvm::ArrayRef<int64_t> axes,
+                         bool keepdims);
+  mlir::Value slice(mlir::Value v, llvm::ArrayRef<int64_t> starts,
+                    llvm::ArrayRef<int64_t> sizes,
+                    llvm::ArrayRef<int64_t> steps = {});
+  /// Zero padding: |low| and |high| per dimension.
+  mlir::Value pad(mlir::Value v, llvm::ArrayRef<int64_t> low,
+                  llvm::ArrayRef<int64_t> high);
+  mlir::Value concat(llvm::ArrayRef<mlir::Value> parts, int64_t axis);
+
+  /// Sums |g| (the gradient of a broadcast result) down to |target|'s shape:
+  /// over leading dimensions |target| lacks and dimensions where it has 1.
+  mlir::Value unbroadcast(mlir::Value g, mlir::Type target);
+  /// Re-inserts the |axes| a reduction without keepdims removed, as size 1.
+  mlir::Value keepDims(mlir::Value v, llvm::ArrayRef<int64_t> axes,
+                       llvm::ArrayRef<int64_t> inputShape);
+};
+
+} // namespace lathe
+
+#endif // LATHE_DIALECTS_LATHE_TENSORBUILDER_H
