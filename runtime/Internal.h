@@ -35,6 +35,53 @@ struct lathe_tensor {
 
 namespace lathe::runtime {
 
+struct TensorDesc {
+  std::string name;
+  lathe_dtype_t dtype = LATHE_F32;
+  std::vector<int64_t> dims;
+  uint64_t offset = 0; ///< Parameters and state: offset in their blob.
+  double init = 0.0;   ///< State: initial value.
+};
+
+/// One entry point of an artifact, as its descriptor describes it.
+struct ModuleEntry {
+  std::string name;
+  std::vector<TensorDesc> inputs, outputs;
+  std::vector<std::string> hyper;
+  void *fn = nullptr;
+  bool updates() const { return name == "train_step"; }
+};
+
+} // namespace lathe::runtime
+
+struct lathe_module {
+  void *handle = nullptr;
+  std::string descriptor, name, target, weightsFile;
+  bool externalWeights = false;
+  uint64_t weightBytes = 0, weightsHash = 0, scratchBytes = 0, stateBytes = 0;
+  /// forward's inputs and outputs (the module-level API describes them).
+  std::vector<lathe::runtime::TensorDesc> inputs, outputs, params, state;
+  std::vector<lathe::runtime::ModuleEntry> entries;
+  void *weights = nullptr; ///< Side-file weights, or NULL for embedded.
+  const void *embeddedWeights = nullptr; ///< The artifact's own blob.
+
+  ~lathe_module();
+};
+
+namespace lathe::runtime {
+
+uint64_t fnv1a64(const char *data, size_t size);
+
+const ModuleEntry *findEntry(const lathe_module &m, const std::string &name);
+
+/// Runs entry |entry| of |module| on |params| (the weights blob's layout;
+/// NULL: the module's own) and, for train_step, |state| and |hyper|.
+lathe_status_t runEntry(lathe_context_t *context, const lathe_module &module,
+                        const std::string &entry, void *params, void *state,
+                        const double *hyper, lathe_tensor_t *const *inputs,
+                        size_t num_inputs, lathe_tensor_t **out_outputs,
+                        size_t num_outputs);
+
 /// Records |message| as |context|'s last error and returns |status|.
 lathe_status_t fail(lathe_context_t *context, lathe_status_t status,
                     const std::string &message);

@@ -14,37 +14,17 @@ using namespace lathe::runtime;
 
 namespace {
 
-constexpr int kDescriptorVersion = 1;
-
-struct TensorDesc {
-  std::string name;
-  lathe_dtype_t dtype = LATHE_F32;
-  std::vector<int64_t> dims;
-  uint64_t offset = 0;
-};
-
-using ForwardFn = int32_t (*)(const void *, void *const *, void *const *,
-                              void *, const lathe_parallel_t *);
+constexpr int kDescriptorVersion = 2;
 
 } // namespace
 
-struct lathe_module {
-  void *handle = nullptr;
-  std::string descriptor, name, target, weightsFile;
-  bool externalWeights = false;
-  uint64_t weightBytes = 0, weightsHash = 0, scratchBytes = 0;
-  std::vector<TensorDesc> inputs, outputs, params;
-  void *weights = nullptr; ///< Side-file weights, or NULL for embedded.
-  ForwardFn forward = nullptr;
+lathe_module::~lathe_module() {
+  std::free(weights);
+  if (handle)
+    dlclose(handle);
+}
 
-  ~lathe_module() {
-    std::free(weights);
-    if (handle)
-      dlclose(handle);
-  }
-};
-
-namespace {
+namespace lathe::runtime {
 
 uint64_t fnv1a64(const char *data, size_t size) {
   uint64_t h = 1469598103934665603ull;
@@ -54,6 +34,17 @@ uint64_t fnv1a64(const char *data, size_t size) {
   }
   return h;
 }
+
+const ModuleEntry *findEntry(const lathe_module &m, const std::string &name) {
+  for (const ModuleEntry &e : m.entries)
+    if (e.name == name)
+      return &e;
+  return nullptr;
+}
+
+} // namespace lathe::runtime
+
+namespace {
 
 bool parseShape(const std::string &text, std::vector<int64_t> &dims) {
   dims.clear();
@@ -109,28 +100,54 @@ std::string parseDescriptor(const std::string &text, lathe_module &m) {
         m.weightsFile = rest();
     } else if (kind == "scratch") {
       fields >> m.scratchBytes;
+    } else if (kind == "state") {
+      fields >> m.stateBytes;
     } else if (kind == "entry") {
-      // Only forward exists in this format version.
-    } else if (kind == "input" || kind == "output" || kind == "param") {
+      ModuleEntry e;
+      fields >> e.name;
+      if (e.name.empty())
+        return where + "entry without a name";
+      m.entries.push_back(std::move(e));
+    } else if (kind == "hyper") {
+      if (m.entries.empty())
+        return where + "hyper before any entry";
+      m.entries.back().hyper.push_back(rest());
+    } else if (kind == "input" || kind == "output" || kind == "param" ||
+               kind == "state-tensor") {
       TensorDesc t;
       std::string dtype, shape;
       fields >> dtype >> shape;
-      if (kind == "param")
+      if (kind == "param" || kind == "state-tensor")
         fields >> t.offset;
+      if (kind == "state-tensor")
+        fields >> t.init;
       t.name = rest();
+      if (!fields.good() && !fields.eof())
+        return where + "malformed tensor record";
       if (!parseDType(dtype, t.dtype) || !parseShape(shape, t.dims) ||
           t.name.empty())
         return where + "malformed tensor record";
-      (kind == "input"    ? m.inputs
-       : kind == "output" ? m.outputs
-                          : m.params)
-          .push_back(std::move(t));
+      if (kind == "param") {
+        m.params.push_back(std::move(t));
+      } else if (kind == "state-tensor") {
+        m.state.push_back(std::move(t));
+      } else {
+        if (m.entries.empty())
+          return where + kind + " before any entry";
+        (kind == "input" ? m.entries.back().inputs : m.entries.back().outputs)
+            .push_back(std::move(t));
+      }
     } else if (!kind.empty()) {
       return where + "unknown record '" + kind + "'";
     }
   }
   if (!sawHeader || m.name.empty())
     return "the descriptor lacks its version or name";
+  const ModuleEntry *forward = findEntry(m, "forward");
+  if (!forward)
+    return "the descriptor has no forward entry point";
+  m.inputs = forward->inputs;
+  m.outputs = forward->outputs;
   return "";
 }
 
@@ -218,12 +235,15 @@ lathe_status_t lathe_module_load(lathe_context_t *context, const char *path,
   if (!problem.empty())
     return fail(context, LATHE_INCOMPATIBLE,
                 std::string(path) + ": " + problem);
-  m->forward = reinterpret_cast<ForwardFn>(
-      dlsym(m->handle, (m->name + "_forward").c_str()));
-  if (!m->forward)
-    return fail(context, LATHE_INCOMPATIBLE,
-                std::string(path) + ": entry point " + m->name +
-                    "_forward is missing");
+  for (ModuleEntry &e : m->entries) {
+    e.fn = dlsym(m->handle, (m->name + "_" + e.name).c_str());
+    if (!e.fn)
+      return fail(context, LATHE_INCOMPATIBLE,
+                  std::string(path) + ": entry point " + m->name + "_" +
+                      e.name + " is missing");
+  }
+  if (!m->externalWeights)
+    m->embeddedWeights = dlsym(m->handle, (m->name + "_weights").c_str());
   if (m->externalWeights) {
     lathe_status_t status = loadWeights(context, *m, file);
     if (status != LATHE_OK)
@@ -273,27 +293,89 @@ lathe_status_t lathe_module_run(lathe_context_t *context,
                                 size_t num_outputs) {
   if (!context)
     return LATHE_INVALID_ARGUMENT;
-  if (!module || !entry || (num_inputs && !inputs) ||
-      (num_outputs && !out_outputs))
+  if (!module || !entry)
     return fail(context, LATHE_INVALID_ARGUMENT,
-                "lathe_module_run: NULL module, entry, inputs or outputs");
-  if (std::strcmp(entry, "forward") != 0)
+                "lathe_module_run: NULL module or entry");
+  const ModuleEntry *e = findEntry(*module, entry);
+  if (e && e->updates())
+    return fail(context, LATHE_INVALID_ARGUMENT,
+                "train_step updates parameters: run it through a "
+                "lathe_trainer_t (lathe_trainer_step)");
+  return runEntry(context, *module, entry, module->weights, nullptr, nullptr,
+                  inputs, num_inputs, out_outputs, num_outputs);
+}
+
+size_t lathe_module_num_entries(const lathe_module_t *m) {
+  return m ? m->entries.size() : 0;
+}
+const char *lathe_module_entry_name(const lathe_module_t *m, size_t index) {
+  return m && index < m->entries.size() ? m->entries[index].name.c_str()
+                                        : nullptr;
+}
+size_t lathe_module_entry_num_inputs(const lathe_module_t *m,
+                                     const char *entry) {
+  const ModuleEntry *e = m && entry ? findEntry(*m, entry) : nullptr;
+  return e ? e->inputs.size() : 0;
+}
+size_t lathe_module_entry_num_outputs(const lathe_module_t *m,
+                                      const char *entry) {
+  const ModuleEntry *e = m && entry ? findEntry(*m, entry) : nullptr;
+  return e ? e->outputs.size() : 0;
+}
+lathe_status_t lathe_module_entry_input_info(const lathe_module_t *m,
+                                             const char *entry, size_t i,
+                                             lathe_tensor_info_t *out_info) {
+  const ModuleEntry *e = m && entry ? findEntry(*m, entry) : nullptr;
+  return e ? describe(e->inputs, i, out_info) : LATHE_INVALID_ARGUMENT;
+}
+lathe_status_t lathe_module_entry_output_info(const lathe_module_t *m,
+                                              const char *entry, size_t i,
+                                              lathe_tensor_info_t *out_info) {
+  const ModuleEntry *e = m && entry ? findEntry(*m, entry) : nullptr;
+  return e ? describe(e->outputs, i, out_info) : LATHE_INVALID_ARGUMENT;
+}
+size_t lathe_module_num_state(const lathe_module_t *m) {
+  return m ? m->state.size() : 0;
+}
+lathe_status_t lathe_module_state_info(const lathe_module_t *m, size_t i,
+                                       lathe_tensor_info_t *out_info) {
+  return m ? describe(m->state, i, out_info) : LATHE_INVALID_ARGUMENT;
+}
+
+} // extern "C"
+
+namespace lathe::runtime {
+
+lathe_status_t runEntry(lathe_context_t *context, const lathe_module &module,
+                        const std::string &entry, void *params, void *state,
+                        const double *hyper, lathe_tensor_t *const *inputs,
+                        size_t num_inputs, lathe_tensor_t **out_outputs,
+                        size_t num_outputs) {
+  if ((num_inputs && !inputs) || (num_outputs && !out_outputs))
+    return fail(context, LATHE_INVALID_ARGUMENT,
+                "lathe_module_run: NULL inputs or outputs");
+  const ModuleEntry *e = findEntry(module, entry);
+  if (!e) {
+    std::string have;
+    for (const ModuleEntry &x : module.entries)
+      have += (have.empty() ? "" : ", ") + x.name;
     return fail(context, LATHE_NOT_FOUND,
-                std::string("entry point '") + entry + "' does not exist in " +
-                    module->name + " (it has: forward)");
-  if (num_inputs != module->inputs.size())
+                "entry point '" + entry + "' does not exist in " +
+                    module.name + " (it has: " + have + ")");
+  }
+  if (num_inputs != e->inputs.size())
     return fail(context, LATHE_INVALID_ARGUMENT,
-                module->name + " takes " +
-                    std::to_string(module->inputs.size()) + " inputs, got " +
+                module.name + " " + entry + " takes " +
+                    std::to_string(e->inputs.size()) + " inputs, got " +
                     std::to_string(num_inputs));
-  if (num_outputs != module->outputs.size())
+  if (num_outputs != e->outputs.size())
     return fail(context, LATHE_INVALID_ARGUMENT,
-                module->name + " produces " +
-                    std::to_string(module->outputs.size()) +
+                module.name + " " + entry + " produces " +
+                    std::to_string(e->outputs.size()) +
                     " outputs, asked for " + std::to_string(num_outputs));
   std::vector<void *> in(num_inputs), out(num_outputs);
   for (size_t i = 0; i < num_inputs; ++i) {
-    const TensorDesc &want = module->inputs[i];
+    const TensorDesc &want = e->inputs[i];
     const lathe_tensor_t *t = inputs[i];
     if (!t)
       return fail(context, LATHE_INVALID_ARGUMENT,
@@ -312,27 +394,41 @@ lathe_status_t lathe_module_run(lathe_context_t *context,
       lathe_tensor_destroy(t);
   };
   for (size_t i = 0; i < num_outputs; ++i) {
-    lathe_status_t status = createTensor(context, module->outputs[i].dtype,
-                                         module->outputs[i].dims, &made[i]);
+    lathe_status_t status =
+        createTensor(context, e->outputs[i].dtype, e->outputs[i].dims,
+                     &made[i]);
     if (status != LATHE_OK) {
       cleanup();
       return status;
     }
     out[i] = made[i]->data;
   }
-  void *scratch = contextScratch(context, module->scratchBytes);
+  void *scratch = contextScratch(context, module.scratchBytes);
   if (!scratch) {
     cleanup();
     return fail(context, LATHE_OUT_OF_MEMORY,
-                "out of memory for " + std::to_string(module->scratchBytes) +
+                "out of memory for " + std::to_string(module.scratchBytes) +
                     " bytes of scratch");
   }
-  int32_t rc = module->forward(module->weights, in.data(), out.data(), scratch,
-                               lathe_context_parallel(context));
+  int32_t rc;
+  if (e->updates()) {
+    using StepFn = int32_t (*)(void *, void *, const double *, void *const *,
+                               void *const *, void *,
+                               const lathe_parallel_t *);
+    rc = reinterpret_cast<StepFn>(e->fn)(params, state, hyper, in.data(),
+                                         out.data(), scratch,
+                                         lathe_context_parallel(context));
+  } else {
+    using EntryFn = int32_t (*)(const void *, void *const *, void *const *,
+                                void *, const lathe_parallel_t *);
+    rc = reinterpret_cast<EntryFn>(e->fn)(params, in.data(), out.data(),
+                                          scratch,
+                                          lathe_context_parallel(context));
+  }
   if (rc != 0) {
     cleanup();
     return fail(context, LATHE_INTERNAL,
-                module->name + "_forward failed with code " +
+                module.name + "_" + entry + " failed with code " +
                     std::to_string(rc));
   }
   for (size_t i = 0; i < num_outputs; ++i)
@@ -340,4 +436,4 @@ lathe_status_t lathe_module_run(lathe_context_t *context,
   return LATHE_OK;
 }
 
-} // extern "C"
+} // namespace lathe::runtime

@@ -2,6 +2,8 @@
 #ifndef LATHE_TOOLS_LATHE_COMMANDS_H
 #define LATHE_TOOLS_LATHE_COMMANDS_H
 
+#include "compiler/Pipeline.h"
+
 #include <cstdint>
 #include <map>
 #include <string>
@@ -19,6 +21,9 @@ struct CompileOptions {
   std::string weights = "embedded";
   std::string triple, cpu;
   bool printIR = false;
+  /// --train: add eval_step and train_step (loss, autodiff, optimizer).
+  bool train = false;
+  TrainingOptions training;
 };
 
 struct RunOptions {

@@ -115,6 +115,11 @@ int runCompile(const CompileOptions &options) {
   if (mlir::failed(model))
     return diagnostics.fail("cannot import " + options.model);
 
+  if (options.train &&
+      mlir::failed(addTrainingEntryPoints(*model->module, options.training)))
+    return diagnostics.fail("cannot build the training step of " +
+                            options.model);
+
   // Text outputs go to stdout when no -o was given and nothing binary is due.
   auto writeText = [&](const std::string &ext) -> int {
     std::string text;

@@ -7,6 +7,56 @@
 
 using namespace lathe::cli;
 
+/// The loss and optimizer options `compile --train` and `train` share; the
+/// defaults are torch.nn's and torch.optim's.
+static void addTrainingOptions(CLI::App *app, lathe::TrainingOptions &t) {
+  app->add_option("--loss", t.loss,
+                  "cross_entropy (default), nll, mse, l1, smooth_l1, huber, "
+                  "bce, bce_with_logits, kl_div, or output:NAME for a model "
+                  "whose output NAME is its own scalar loss");
+  app->add_option("--reduction", t.reduction,
+                  "mean (default) or sum (batchmean too for kl_div)")
+      ->check(CLI::IsMember({"mean", "sum", "batchmean"}));
+  app->add_option("--label-smoothing", t.labelSmoothing,
+                  "cross_entropy's label_smoothing (0)")
+      ->check(CLI::Range(0.0, 1.0));
+  app->add_option("--ignore-index", t.ignoreIndex,
+                  "target class that counts for nothing (-100)");
+  app->add_option("--beta", t.beta, "smooth_l1's beta (1)");
+  app->add_option("--delta", t.delta, "huber's delta (1)");
+  app->add_option("--pos-weight", t.posWeight,
+                  "bce_with_logits' pos_weight, for every class (1)");
+  app->add_flag("--log-target", t.logTarget, "kl_div's log_target");
+  app->add_option("--optimizer", t.optimizer,
+                  "sgd (default), adam, adamw, rmsprop, adagrad, adadelta, "
+                  "adamax")
+      ->check(CLI::IsMember(
+          {"sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta", "adamax"}));
+  app->add_option("--momentum", t.momentum, "sgd / rmsprop momentum (0)");
+  app->add_option("--dampening", t.dampening, "sgd dampening (0)");
+  app->add_flag("--nesterov", t.nesterov, "sgd Nesterov momentum");
+  app->add_option("--weight-decay", t.weightDecay,
+                  "L2 penalty (0; adamw: decoupled, 0.01)");
+  app->add_option("--beta1", t.beta1, "Adam-family beta1 (0.9)");
+  app->add_option("--beta2", t.beta2, "Adam-family beta2 (0.999)");
+  app->add_option("--eps", t.eps,
+                  "the optimizer's eps (1e-8; adagrad 1e-10; adadelta 1e-6)");
+  app->add_flag("--amsgrad", t.amsgrad, "Adam/AdamW amsgrad");
+  app->add_option("--alpha", t.alpha, "rmsprop's alpha (0.99)");
+  app->add_flag("--centered", t.centered, "centered rmsprop");
+  app->add_option("--rho", t.rho, "adadelta's rho (0.9)");
+  app->add_option("--lr-decay", t.lrDecay, "adagrad's lr_decay (0)");
+  app->add_option("--initial-accumulator", t.initialAccumulator,
+                  "adagrad's initial_accumulator_value (0)");
+  app->add_flag("--maximize", t.maximize, "maximize the objective");
+  app->add_option("--clip-grad-norm", t.clipNorm,
+                  "clip_grad_norm_ max_norm before each step (off)");
+  app->add_option("--clip-norm-type", t.clipNormType,
+                  "clip_grad_norm_ norm_type (2; inf for the max norm)");
+  app->add_option("--clip-grad-value", t.clipValue,
+                  "clip_grad_value_ before each step (off)");
+}
+
 int main(int argc, char **argv) {
   CLI::App app{
       "lathe: an ahead-of-time compiler for static neural networks.\n"
@@ -53,6 +103,15 @@ int main(int argc, char **argv) {
                 "machine's CPU, or generic when cross-compiling)");
   c->add_flag("--print-ir", compile.printIR,
               "Print the IR after every pass to stderr");
+  c->add_flag("--train", compile.train,
+              "Also export eval_step and train_step (forward, loss, "
+              "backward and optimizer update in one function)");
+  c->add_flag("--gradient", compile.training.keepGradient,
+              "With --train: also export gradient (loss, outputs and every "
+              "parameter's gradient)");
+  c->add_flag("--gradient-inputs", compile.training.wrtInputs,
+              "With --gradient: also the float inputs' gradients");
+  addTrainingOptions(c, compile.training);
 
   RunOptions run;
   auto *r = app.add_subcommand(

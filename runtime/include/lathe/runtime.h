@@ -141,7 +141,33 @@ LATHE_API lathe_status_t lathe_module_param_info(const lathe_module_t *module,
                                                  size_t index,
                                                  lathe_tensor_info_t *out_info);
 
-/* Runs entry point |entry| ("forward") of |module|. Inputs are borrowed and
+/* Entry points: "forward" always; a training build adds "eval_step"
+ * (inputs then targets -> loss then outputs, inference semantics),
+ * "train_step" (run only through a trainer) and, on request, "gradient"
+ * (-> loss, outputs, then one "grad:<param>" output per trained parameter).
+ * Names are owned by the module; NULL / 0 for an unknown entry or index.
+ * Thread-safe. */
+LATHE_API size_t lathe_module_num_entries(const lathe_module_t *module);
+LATHE_API const char *lathe_module_entry_name(const lathe_module_t *module,
+                                              size_t index);
+LATHE_API size_t lathe_module_entry_num_inputs(const lathe_module_t *module,
+                                               const char *entry);
+LATHE_API size_t lathe_module_entry_num_outputs(const lathe_module_t *module,
+                                                const char *entry);
+LATHE_API lathe_status_t lathe_module_entry_input_info(
+    const lathe_module_t *module, const char *entry, size_t index,
+    lathe_tensor_info_t *out_info);
+LATHE_API lathe_status_t lathe_module_entry_output_info(
+    const lathe_module_t *module, const char *entry, size_t index,
+    lathe_tensor_info_t *out_info);
+/* The optimizer-state tensors of a training build ("<param>.<buffer>"). */
+LATHE_API size_t lathe_module_num_state(const lathe_module_t *module);
+LATHE_API lathe_status_t lathe_module_state_info(const lathe_module_t *module,
+                                                 size_t index,
+                                                 lathe_tensor_info_t *out_info);
+
+/* Runs entry point |entry| ("forward", "eval_step", "gradient") of |module|
+ * with its own weights. Inputs are borrowed and
  * must match the module's input dtypes and shapes in order. On LATHE_OK each
  * out_outputs[i] is a new tensor owned by the caller. Thread-safe for
  * distinct contexts. */
@@ -149,6 +175,67 @@ LATHE_API lathe_status_t lathe_module_run(
     lathe_context_t *context, const lathe_module_t *module, const char *entry,
     lathe_tensor_t *const *inputs, size_t num_inputs,
     lathe_tensor_t **out_outputs, size_t num_outputs);
+
+/* A trainer: the mutable parameters (initialized from the module's
+ * weights) and optimizer state (initialized as the descriptor says) of a
+ * training build, and its step count. One trainer is used by one thread at
+ * a time. On LATHE_OK *out_trainer is owned by the caller
+ * (lathe_trainer_destroy); |module| must outlive it. */
+typedef struct lathe_trainer lathe_trainer_t;
+LATHE_API lathe_status_t lathe_trainer_create(lathe_context_t *context,
+                                              const lathe_module_t *module,
+                                              lathe_trainer_t **out_trainer);
+LATHE_API void lathe_trainer_destroy(lathe_trainer_t *trainer);
+
+/* One optimizer step on a batch (train_step's inputs: the model's inputs,
+ * then the target) at learning rate |lr|; the step count advances first
+ * (the first step is 1). On LATHE_OK out_outputs[i] are new tensors owned
+ * by the caller: the loss, then the model's outputs. */
+LATHE_API lathe_status_t lathe_trainer_step(
+    lathe_context_t *context, lathe_trainer_t *trainer, double lr,
+    lathe_tensor_t *const *inputs, size_t num_inputs,
+    lathe_tensor_t **out_outputs, size_t num_outputs);
+
+/* Runs another entry point ("forward", "eval_step", "gradient") on the
+ * trainer's current parameters, as lathe_module_run. */
+LATHE_API lathe_status_t lathe_trainer_run(
+    lathe_context_t *context, const lathe_trainer_t *trainer,
+    const char *entry, lathe_tensor_t *const *inputs, size_t num_inputs,
+    lathe_tensor_t **out_outputs, size_t num_outputs);
+
+/* Steps taken so far (what the next step's number follows). */
+LATHE_API int64_t lathe_trainer_steps(const lathe_trainer_t *trainer);
+
+/* The current value of parameter |index| (the module's param order), as a
+ * borrowed tensor valid until the trainer's next call; NULL if out of
+ * range. */
+LATHE_API const lathe_tensor_t *
+lathe_trainer_param(const lathe_trainer_t *trainer, size_t index);
+
+/* Writes a checkpoint: a safetensors file holding every parameter and
+ * optimizer-state tensor, with metadata (the step count, a checksum of the
+ * data, and the |num_metadata| key/value pairs given), through a temporary
+ * file, fsync and rename, so that an existing checkpoint is replaced only
+ * by a complete one. */
+LATHE_API lathe_status_t lathe_trainer_save(lathe_context_t *context,
+                                            const lathe_trainer_t *trainer,
+                                            const char *path,
+                                            const char *const *metadata_keys,
+                                            const char *const *metadata_values,
+                                            size_t num_metadata);
+
+/* Restores a checkpoint written by lathe_trainer_save for the same model
+ * and optimizer. A truncated, corrupted or mismatched file is refused
+ * (LATHE_INCOMPATIBLE or LATHE_IO_ERROR, with the reason) and leaves the
+ * trainer unchanged. */
+LATHE_API lathe_status_t lathe_trainer_load(lathe_context_t *context,
+                                            lathe_trainer_t *trainer,
+                                            const char *path);
+
+/* The value of metadata |key| of the checkpoint last loaded ("" if none).
+ * Owned by the trainer; valid until its next load. */
+LATHE_API const char *lathe_trainer_metadata(const lathe_trainer_t *trainer,
+                                             const char *key);
 
 /* Creates a zero-filled tensor owning its 64-byte aligned storage. On
  * LATHE_OK *out_tensor is owned by the caller (lathe_tensor_destroy). */
