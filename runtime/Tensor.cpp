@@ -266,16 +266,12 @@ static bool headerField(const std::string &header, const std::string &key,
   return true;
 }
 
-lathe_status_t lathe_tensor_load_npy(lathe_context_t *context, const char *path,
-                                     lathe_tensor_t **out_tensor) {
-  if (!path || !out_tensor)
-    return fail(context, LATHE_INVALID_ARGUMENT,
-                "lathe_tensor_load_npy: NULL path or output");
-  *out_tensor = nullptr;
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    return fail(context, LATHE_NOT_FOUND,
-                std::string(path) + ": cannot open: " + std::strerror(errno));
+} // extern "C"
+
+/// Reads one .npy array from |in| (|path| names it in messages).
+static lathe_status_t readNpy(lathe_context_t *context, std::istream &in,
+                              const std::string &path,
+                              lathe_tensor_t **out_tensor) {
   auto bad = [&](const std::string &why) {
     return fail(context, LATHE_INVALID_ARGUMENT,
                 std::string(path) + ": not a supported .npy file: " + why);
@@ -345,6 +341,103 @@ lathe_status_t lathe_tensor_load_npy(lathe_context_t *context, const char *path,
   }
   *out_tensor = tensor;
   return LATHE_OK;
+}
+
+/// The offset of stored (uncompressed) member |member| of the zip archive
+/// |in|, from its central directory; "" or the reason it is not usable.
+static std::string findZipMember(std::istream &in, const std::string &member,
+                                 uint64_t &offset) {
+  in.seekg(0, std::ios::end);
+  int64_t size = in.tellg();
+  int64_t tail = std::min<int64_t>(size, 65536 + 22);
+  std::string buf(tail, '\0');
+  in.seekg(size - tail);
+  if (!in.read(buf.data(), tail))
+    return "cannot read the zip directory";
+  auto u16 = [](const char *p) { return uint32_t(uint8_t(p[0]) | uint8_t(p[1]) << 8); };
+  auto u32 = [&](const char *p) { return u16(p) | u16(p + 2) << 16; };
+  size_t eocd = buf.rfind(std::string("PK\x05\x06", 4));
+  if (eocd == std::string::npos || eocd + 22 > buf.size())
+    return "not a zip archive (no end of central directory)";
+  uint32_t entries = u16(&buf[eocd + 10]);
+  uint64_t dirOffset = u32(&buf[eocd + 16]);
+  in.seekg(int64_t(dirOffset));
+  for (uint32_t e = 0; e < entries; ++e) {
+    char h[46];
+    if (!in.read(h, 46) || u32(h) != 0x02014b50)
+      return "corrupt zip central directory";
+    uint32_t method = u16(h + 10);
+    uint32_t nameLen = u16(h + 28), extraLen = u16(h + 30),
+             commentLen = u16(h + 32);
+    uint64_t local = u32(h + 42);
+    std::string name(nameLen, '\0');
+    in.read(name.data(), nameLen);
+    std::string extra(extraLen, '\0');
+    in.read(extra.data(), extraLen);
+    in.seekg(commentLen, std::ios::cur);
+    if (name != member)
+      continue;
+    if (method != 0)
+      return "member " + member +
+             " is compressed (write the file with numpy.savez, not "
+             "savez_compressed)";
+    if (local == 0xffffffffu) // ZIP64: the offset is in the extra field.
+      for (size_t i = 0; i + 4 <= extra.size();) {
+        uint32_t id = u16(&extra[i]), len = u16(&extra[i + 2]);
+        if (id == 1)
+          for (size_t k = 0; k + 8 <= len; k += 8) {
+            uint64_t v = u32(&extra[i + 4 + k]) |
+                         uint64_t(u32(&extra[i + 8 + k])) << 32;
+            local = v; // The offset is the last of the present fields.
+          }
+        i += 4 + len;
+      }
+    char lh[30];
+    in.seekg(int64_t(local));
+    if (!in.read(lh, 30) || u32(lh) != 0x04034b50)
+      return "corrupt zip local header for " + member;
+    offset = local + 30 + u16(lh + 26) + u16(lh + 28);
+    return "";
+  }
+  return "no array named '" + member.substr(0, member.size() - 4) + "'";
+}
+
+extern "C" {
+
+lathe_status_t lathe_tensor_load_npy(lathe_context_t *context, const char *path,
+                                     lathe_tensor_t **out_tensor) {
+  if (!path || !out_tensor)
+    return fail(context, LATHE_INVALID_ARGUMENT,
+                "lathe_tensor_load_npy: NULL path or output");
+  *out_tensor = nullptr;
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    return fail(context, LATHE_NOT_FOUND,
+                std::string(path) + ": cannot open: " + std::strerror(errno));
+  return readNpy(context, in, path, out_tensor);
+}
+
+lathe_status_t lathe_tensor_load_npz(lathe_context_t *context, const char *path,
+                                     const char *name,
+                                     lathe_tensor_t **out_tensor) {
+  if (!path || !name || !out_tensor)
+    return fail(context, LATHE_INVALID_ARGUMENT,
+                "lathe_tensor_load_npz: NULL path, name or output");
+  *out_tensor = nullptr;
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    return fail(context, LATHE_NOT_FOUND,
+                std::string(path) + ": cannot open: " + std::strerror(errno));
+  uint64_t offset = 0;
+  std::string problem = findZipMember(in, std::string(name) + ".npy", offset);
+  if (!problem.empty())
+    return fail(context, problem.rfind("no array", 0) == 0
+                             ? LATHE_NOT_FOUND
+                             : LATHE_INVALID_ARGUMENT,
+                std::string(path) + ": " + problem);
+  in.clear();
+  in.seekg(int64_t(offset));
+  return readNpy(context, in, std::string(path) + ":" + name, out_tensor);
 }
 
 lathe_status_t lathe_tensor_save_npy(lathe_context_t *context,

@@ -277,4 +277,48 @@ llvm::Expected<TensorValue> decodeTensor(const onnx::TensorProto &tensor,
   return value;
 }
 
+llvm::Expected<std::string>
+replaceInitializers(const std::string &path,
+                    const std::map<std::string, std::vector<char>> &values) {
+  auto model = readOnnxFile(path);
+  if (!model)
+    return model.takeError();
+  std::map<std::string, bool> used;
+  for (onnx::TensorProto &t : *(*model)->mutable_graph()->mutable_initializer()) {
+    auto it = values.find(t.name());
+    if (it == values.end())
+      continue;
+    auto dtype = dtypeFromOnnx(t.data_type());
+    if (!dtype)
+      return dtype.takeError();
+    int64_t n = 1;
+    for (int64_t d : t.dims())
+      n *= d;
+    if (size_t(n) * dtypeSize(*dtype) != it->second.size())
+      return llvm::createStringError(
+          llvm::inconvertibleErrorCode(),
+          path + ": initializer '" + t.name() + "' holds " +
+              std::to_string(n * dtypeSize(*dtype)) + " bytes, the trained "
+              "value " + std::to_string(it->second.size()));
+    t.clear_float_data();
+    t.clear_double_data();
+    t.clear_int32_data();
+    t.clear_int64_data();
+    t.clear_external_data();
+    t.set_data_location(onnx::TensorProto::DEFAULT);
+    t.set_raw_data(it->second.data(), it->second.size());
+    used[t.name()] = true;
+  }
+  for (const auto &v : values)
+    if (!used.count(v.first))
+      return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                     path + " has no initializer '" + v.first +
+                                         "'");
+  std::string bytes;
+  if (!(*model)->SerializeToString(&bytes))
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "cannot serialize the updated model");
+  return bytes;
+}
+
 } // namespace lathe

@@ -6,6 +6,7 @@
 
 #include "llvm/Support/Error.h"
 
+#include <map>
 #include <memory>
 #include <string>
 
@@ -32,6 +33,14 @@ struct TensorValue {
 /// it is missing, unreadable or not a valid ModelProto.
 llvm::Expected<std::unique_ptr<onnx::ModelProto>>
 readOnnxFile(const std::string &path);
+
+/// The ONNX file at |path| with the initializers named in |values| replaced
+/// by those bytes (row-major, the initializer's own type and size), as a
+/// serialized ModelProto. Fails naming an initializer whose size differs or
+/// a value that names no initializer.
+llvm::Expected<std::string>
+replaceInitializers(const std::string &path,
+                    const std::map<std::string, std::vector<char>> &values);
 
 /// Maps an ONNX TensorProto data type to a DType, or fails naming it.
 llvm::Expected<DType> dtypeFromOnnx(int onnxType);

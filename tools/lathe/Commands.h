@@ -38,7 +38,33 @@ struct InspectOptions {
   std::vector<std::string> inputShapes;
 };
 
+struct TrainOptions {
+  std::string model, data, val, checkpoint, resume, logdir;
+  double valSplit = 0.0;
+  int64_t epochs = 10, batchSize = 64, maxSteps = 0;
+  uint64_t seed = 0;
+  bool shuffle = true;
+  int threads = 0;
+  double lr = 1e-3;
+  /// constant, step, multistep, exponential, cosine, cosine_restarts,
+  /// onecycle, cyclic, plateau (torch.optim.lr_scheduler's, per epoch;
+  /// onecycle and cyclic per step).
+  std::string schedule = "constant";
+  double gamma = 0.1, etaMin = 0.0, pctStart = 0.3, maxLr = 0.0,
+         factor = 0.1;
+  int64_t stepSize = 10, tMax = 0, t0 = 10, tMult = 1, stepSizeUp = 2000,
+          patience = 10;
+  std::vector<int64_t> milestones;
+  TrainingOptions training;
+};
+
+struct ExportOptions {
+  std::string checkpoint, output, model;
+};
+
 int runCompile(const CompileOptions &options);
+int runTrain(const TrainOptions &options);
+int runExport(const ExportOptions &options);
 int runRun(const RunOptions &options);
 int runInspect(const InspectOptions &options);
 

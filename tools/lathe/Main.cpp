@@ -140,6 +140,80 @@ int main(int argc, char **argv) {
   i->add_option("--input-shape", inspect.inputShapes,
                 "Static shape of an input, as for compile");
 
+  TrainOptions train;
+  auto *t = app.add_subcommand(
+      "train",
+      "Compile a model's training step and train it on .npz data.\n"
+      "  lathe train lenet.onnx --data train.npz --val val.npz \\\n"
+      "      --loss cross_entropy --optimizer adam --lr 1e-3 --epochs 20 \\\n"
+      "      --batch-size 64 --lr-schedule cosine --checkpoint runs/lenet\n"
+      "  lathe train ... --resume runs/lenet");
+  t->add_option("model", train.model, "The .onnx file")->required();
+  t->add_option("--data", train.data,
+                "Training data: a numpy.savez .npz with one array per model "
+                "input (by input name) and the target ('target', 'y' or "
+                "'labels'); dimension 0 indexes samples")
+      ->required();
+  t->add_option("--val", train.val, "Validation data, like --data");
+  t->add_option("--val-split", train.valSplit,
+                "Without --val: the fraction of --data held out (seeded)")
+      ->check(CLI::Range(0.0, 0.9));
+  t->add_option("--epochs", train.epochs, "Epochs (10)")
+      ->check(CLI::PositiveNumber);
+  t->add_option("--batch-size", train.batchSize,
+                "Samples per step (64); the last partial batch of an epoch "
+                "is dropped")
+      ->check(CLI::PositiveNumber);
+  t->add_option("--lr", train.lr, "Learning rate (1e-3; onecycle: max_lr; "
+                                  "cyclic: base_lr)");
+  t->add_option("--lr-schedule", train.schedule,
+                "constant, step, multistep, exponential, cosine, "
+                "cosine_restarts, onecycle, cyclic, plateau")
+      ->check(CLI::IsMember({"constant", "step", "multistep", "exponential",
+                             "cosine", "cosine_restarts", "onecycle",
+                             "cyclic", "plateau"}));
+  t->add_option("--gamma", train.gamma, "step/multistep/exponential (0.1)");
+  t->add_option("--step-size", train.stepSize, "step: epochs per decay (10)");
+  t->add_option("--milestones", train.milestones, "multistep: epochs")
+      ->delimiter(',');
+  t->add_option("--t-max", train.tMax, "cosine: T_max (--epochs)");
+  t->add_option("--eta-min", train.etaMin, "cosine*: eta_min (0)");
+  t->add_option("--t0", train.t0, "cosine_restarts: T_0 (10)");
+  t->add_option("--t-mult", train.tMult, "cosine_restarts: T_mult (1)");
+  t->add_option("--pct-start", train.pctStart, "onecycle: pct_start (0.3)");
+  t->add_option("--max-lr", train.maxLr, "cyclic: max_lr");
+  t->add_option("--step-size-up", train.stepSizeUp,
+                "cyclic: step_size_up (2000)");
+  t->add_option("--patience", train.patience, "plateau: patience (10)");
+  t->add_option("--factor", train.factor, "plateau: factor (0.1)");
+  t->add_option("--seed", train.seed, "Shuffling and split seed (0)");
+  t->add_flag("!--no-shuffle", train.shuffle, "Keep the data's order");
+  t->add_option("--checkpoint", train.checkpoint,
+                "Folder for model.so and checkpoint.safetensors (written "
+                "atomically after every epoch and on Ctrl-C)");
+  t->add_option("--resume", train.resume,
+                "Continue exactly from the checkpoint in this folder");
+  t->add_option("--logdir", train.logdir,
+                "Folder for metrics.csv (per epoch) and steps.csv (per step)");
+  t->add_option("--max-steps", train.maxSteps,
+                "Stop after this many steps in this run, saving a "
+                "checkpoint (0: no limit)");
+  t->add_option("-t,--threads", train.threads, "Threads (0: one per CPU)");
+  addTrainingOptions(t, train.training);
+
+  ExportOptions exportOptions;
+  auto *x = app.add_subcommand(
+      "export", "Write a checkpoint's trained parameters into its ONNX "
+                "model.\n  lathe export runs/lenet -o lenet-trained.onnx");
+  x->add_option("checkpoint", exportOptions.checkpoint,
+                "The --checkpoint folder of lathe train")
+      ->required();
+  x->add_option("-o,--output", exportOptions.output, "The .onnx to write")
+      ->required();
+  x->add_option("--model", exportOptions.model,
+                "The ONNX model trained (default: the one the checkpoint "
+                "names)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError &e) {
@@ -149,5 +223,9 @@ int main(int argc, char **argv) {
     return runCompile(compile);
   if (r->parsed())
     return runRun(run);
+  if (t->parsed())
+    return runTrain(train);
+  if (x->parsed())
+    return runExport(exportOptions);
   return runInspect(inspect);
 }

@@ -268,6 +268,13 @@ LATHE_API lathe_status_t lathe_tensor_load_npy(lathe_context_t *context,
                                                const char *path,
                                                lathe_tensor_t **out_tensor);
 
+/* Reads the array |name| of a NumPy .npz archive written by numpy.savez
+ * (stored members; savez_compressed is refused with a message). */
+LATHE_API lathe_status_t lathe_tensor_load_npz(lathe_context_t *context,
+                                               const char *path,
+                                               const char *name,
+                                               lathe_tensor_t **out_tensor);
+
 /* Writes |tensor| as a version-1 .npy file, atomically (temporary file then
  * rename): an existing file is replaced only by a complete one. */
 LATHE_API lathe_status_t lathe_tensor_save_npy(lathe_context_t *context,
