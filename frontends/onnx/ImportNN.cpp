@@ -201,14 +201,28 @@ LogicalResult Importer::convTranspose(const NodeProto &node) {
   return setWindowOutput(node, *y, spatial);
 }
 
+/// Whether any node or graph output reads the value |name|.
+static bool isRead(const onnx::GraphProto &graph, const std::string &name) {
+  for (const auto &n : graph.node())
+    for (const auto &in : n.input())
+      if (in == name)
+        return true;
+  for (const auto &out : graph.output())
+    if (out.name() == name)
+      return true;
+  return false;
+}
+
 LogicalResult Importer::batchNorm(const NodeProto &node) {
-  if (intAttr(node, "training_mode", 0) != 0)
-    return error(node) << "training_mode=1 is not supported in inference "
-                          "graphs; export the model in eval mode";
+  // A graph exported in training mode (torch.onnx TrainingMode.TRAINING)
+  // marks its batch norms so, with running-statistics outputs nobody reads:
+  // it imports as batch_norm, whose train_step (lathe-training-mode) uses
+  // batch statistics and updates the running ones. Read statistics outputs
+  // remain unsupported.
   if (intAttr(node, "spatial", 1) != 1)
     return error(node) << "spatial=0 is not supported";
   for (int i = 1; i < node.output_size(); ++i)
-    if (!node.output(i).empty())
+    if (!node.output(i).empty() && isRead(graph, node.output(i)))
       return error(node) << "outputs beyond Y (running statistics) are only "
                             "produced in training mode";
   SmallVector<Value> ins;
