@@ -1,5 +1,6 @@
 // The lathe-add-loss pass: @forward plus a torch.nn criterion becomes
 // @eval_step and @gradient.
+#include "compiler/FunctionResults.h"
 #include "compiler/Passes.h"
 #include "dialects/lathe/LatheDialect.h"
 #include "dialects/lathe/TensorBuilder.h"
@@ -17,13 +18,6 @@ using namespace mlir;
 namespace lathe {
 namespace {
 
-SmallVector<int64_t> allAxes(Value v) {
-  SmallVector<int64_t> axes;
-  for (size_t i = 0; i < TensorBuilder::shape(v).size(); ++i)
-    axes.push_back(i);
-  return axes;
-}
-
 struct AddLossPass : impl::AddLossBase<AddLossPass> {
   using AddLossBase::AddLossBase;
 
@@ -31,16 +25,18 @@ struct AddLossPass : impl::AddLossBase<AddLossPass> {
   FailureOr<Value> reduce(TensorBuilder &tb, Value elementwise,
                           Operation *where) {
     if (reduction == "mean")
-      return tb.reduceMean(elementwise, allAxes(elementwise), false);
+      return tb.reduceMean(elementwise, TensorBuilder::allAxes(elementwise),
+                           false);
     if (reduction == "sum")
-      return tb.reduceSum(elementwise, allAxes(elementwise), false);
+      return tb.reduceSum(elementwise, TensorBuilder::allAxes(elementwise),
+                          false);
     if (reduction == "batchmean" && loss == "kl_div")
-      return tb.scale(tb.reduceSum(elementwise, allAxes(elementwise), false),
-                      1.0 / double(TensorBuilder::shape(elementwise)[0]));
+      return tb.scale(
+          tb.reduceSum(elementwise, TensorBuilder::allAxes(elementwise), false),
+          1.0 / double(TensorBuilder::shape(elementwise)[0]));
     where->emitError("lathe: reduction '")
         << reduction << "' does not give a scalar loss for " << loss
-        << " (use mean or sum"
-        << (loss == "kl_div" ? ", or batchmean)" : ")");
+        << " (use mean or sum" << (loss == "kl_div" ? ", or batchmean)" : ")");
     return failure();
   }
 
@@ -50,20 +46,19 @@ struct AddLossPass : impl::AddLossBase<AddLossPass> {
     Type elt = TensorBuilder::elt(x);
     auto one = [&] { return tb.scalar(1.0, elt); };
     if (loss == "cross_entropy" || loss == "nll") {
-      Value logp = loss == "nll" ? x
-                                 : LogSoftmaxOp::create(tb.b, tb.loc, x,
-                                                        int64_t(1))
-                                       .getResult();
+      Value logp =
+          loss == "nll"
+              ? x
+              : LogSoftmaxOp::create(tb.b, tb.loc, x, int64_t(1)).getResult();
       Reduction r = reduction == "sum" ? Reduction::sum : Reduction::mean;
       if (reduction != "sum" && reduction != "mean") {
         where->emitError("lathe: reduction '")
             << reduction << "' does not give a scalar loss (use mean or sum)";
         return failure();
       }
-      Value nll = NllLossOp::create(
-          tb.b, tb.loc, logp, t, Value(),
-          ReductionAttr::get(tb.b.getContext(), r),
-          tb.b.getI64IntegerAttr(ignoreIndex));
+      Value nll = NllLossOp::create(tb.b, tb.loc, logp, t, Value(),
+                                    ReductionAttr::get(tb.b.getContext(), r),
+                                    tb.b.getI64IntegerAttr(ignoreIndex));
       if (labelSmoothing == 0.0 || loss == "nll")
         return nll;
       // torch: (1 - e) nll + e / C * smooth, smooth = -sum_c logp over the
@@ -73,11 +68,14 @@ struct AddLossPass : impl::AddLossBase<AddLossPass> {
           tb.logicalNot(tb.equal(
               t, tb.scalar(double(ignoreIndex), TensorBuilder::elt(t)))),
           elt);
-      Value perElement = tb.mul(
-          tb.neg(tb.reduceSum(logp, {1}, /*keepdims=*/false)), counted);
-      Value smooth = tb.reduceSum(perElement, allAxes(perElement), false);
+      Value perElement =
+          tb.mul(tb.neg(tb.reduceSum(logp, {1}, /*keepdims=*/false)), counted);
+      Value smooth =
+          tb.reduceSum(perElement, TensorBuilder::allAxes(perElement), false);
       if (r == Reduction::mean)
-        smooth = tb.div(smooth, tb.reduceSum(counted, allAxes(counted), false));
+        smooth = tb.div(
+            smooth,
+            tb.reduceSum(counted, TensorBuilder::allAxes(counted), false));
       return tb.add(tb.scale(nll, 1.0 - labelSmoothing),
                     tb.scale(smooth, labelSmoothing / double(classes)));
     }
@@ -106,8 +104,8 @@ struct AddLossPass : impl::AddLossBase<AddLossPass> {
       Value logx = MaxOp::create(tb.b, tb.loc, tb.log(x), floor);
       Value log1mx =
           MaxOp::create(tb.b, tb.loc, tb.log(tb.sub(one(), x)), floor);
-      perElement = tb.neg(
-          tb.add(tb.mul(t, logx), tb.mul(tb.sub(one(), t), log1mx)));
+      perElement =
+          tb.neg(tb.add(tb.mul(t, logx), tb.mul(tb.sub(one(), t), log1mx)));
     } else if (loss == "bce_with_logits") {
       // (1 - t) x + w (log(1 + exp(-x))), w = 1 + (pos_weight - 1) t,
       // with log(1 + exp(-x)) = m + log(exp(-m) + exp(-x - m)), m = max(-x, 0).
@@ -124,8 +122,8 @@ struct AddLossPass : impl::AddLossBase<AddLossPass> {
         Value zero = tb.scalar(0.0, elt);
         Value positive = tb.greater(t, zero);
         Value safe = tb.where(positive, t, one());
-        perElement = tb.where(positive, tb.mul(t, tb.sub(tb.log(safe), x)),
-                              zero);
+        perElement =
+            tb.where(positive, tb.mul(t, tb.sub(tb.log(safe), x)), zero);
       }
     } else {
       where->emitError("lathe: unknown loss '")
@@ -201,14 +199,13 @@ struct AddLossPass : impl::AddLossBase<AddLossPass> {
         targetType = RankedTensorType::get(shape, b.getI64Type());
       }
       unsigned at = 0;
-      while (at < eval.getNumArguments() &&
-             eval.getArgAttr(at, kInputAttr))
+      while (at < eval.getNumArguments() && eval.getArgAttr(at, kInputAttr))
         ++at;
-      if (failed(eval.insertArgument(
-              at, targetType,
-              b.getDictionaryAttr(
-                  b.getNamedAttr(kInputAttr, b.getStringAttr("target"))),
-              eval.getLoc())))
+      if (failed(
+              eval.insertArgument(at, targetType,
+                                  b.getDictionaryAttr(b.getNamedAttr(
+                                      kInputAttr, b.getStringAttr("target"))),
+                                  eval.getLoc())))
         return signalPassFailure();
       auto value = criterion(tb, prediction, eval.getArgument(at), forward);
       if (failed(value))
@@ -221,14 +218,7 @@ struct AddLossPass : impl::AddLossBase<AddLossPass> {
     resultAttrs.insert(resultAttrs.begin(),
                        b.getDictionaryAttr(b.getNamedAttr(
                            kOutputAttr, b.getStringAttr("loss"))));
-    func::ReturnOp::create(b, ret.getLoc(), results);
-    ret.erase();
-    SmallVector<Type> types;
-    for (Value v : results)
-      types.push_back(v.getType());
-    eval.setType(FunctionType::get(&getContext(),
-                                   eval.getFunctionType().getInputs(), types));
-    eval.setAllResultAttrs(resultAttrs);
+    setFunctionResults(eval, results, resultAttrs);
 
     auto gradient = eval.clone();
     gradient.setName("gradient");

@@ -1,5 +1,6 @@
 // The lathe-apply-optimizer pass: @gradient's parameter gradients become
 // torch.optim updates, and the function becomes @train_step.
+#include "compiler/FunctionResults.h"
 #include "compiler/Passes.h"
 #include "dialects/lathe/LatheDialect.h"
 #include "dialects/lathe/TensorBuilder.h"
@@ -47,8 +48,8 @@ struct ApplyOptimizerPass : impl::ApplyOptimizerBase<ApplyOptimizerPass> {
     return value < 0 ? fallback : value;
   }
 
-  LogicalResult build(OpBuilder &b, SmallVectorImpl<Trained> &params,
-                      Value lr, Value step,
+  LogicalResult build(OpBuilder &b, SmallVectorImpl<Trained> &params, Value lr,
+                      Value step,
                       SmallVectorImpl<std::pair<Value, Value>> &stateOut,
                       DenseMap<Value, Value> &newParams) {
     TensorBuilder tb{b, func.getLoc()};
@@ -64,16 +65,12 @@ struct ApplyOptimizerPass : impl::ApplyOptimizerBase<ApplyOptimizerPass> {
       Value total;
       bool inf = std::isinf(clipNormType);
       for (Trained &p : params) {
-        SmallVector<int64_t> axes;
-        for (size_t i = 0; i < TensorBuilder::shape(p.grad).size(); ++i)
-          axes.push_back(i);
+        SmallVector<int64_t> axes = TensorBuilder::allAxes(p.grad);
         Value a = tb.cast(AbsOp::create(b, tb.loc, p.grad), f64);
         Value part =
-            inf ? ReduceMaxOp::create(b, tb.loc, a, axes, false).getResult()
+            inf ? tb.reduceMax(a, axes, false)
                 : tb.reduceSum(PowOp::create(b, tb.loc, a, s(clipNormType)),
                                axes, false);
-        if (axes.empty())
-          part = inf ? a : PowOp::create(b, tb.loc, a, s(clipNormType));
         total = !total ? part
                 : inf  ? MaxOp::create(b, tb.loc, total, part).getResult()
                        : tb.add(total, part);
@@ -103,8 +100,8 @@ struct ApplyOptimizerPass : impl::ApplyOptimizerBase<ApplyOptimizerPass> {
         Value d = g;
         if (momentum != 0.0) {
           Value buf = addState(b, p, "momentum_buffer");
-          Value next = tb.add(tb.scale(buf, momentum),
-                              tb.scale(g, 1.0 - dampening));
+          Value next =
+              tb.add(tb.scale(buf, momentum), tb.scale(g, 1.0 - dampening));
           next = tb.where(first, g, next); // torch starts the buffer at g.
           stateOut.push_back({buf, next});
           d = nesterov ? tb.add(g, tb.scale(next, momentum)) : next;
@@ -122,15 +119,15 @@ struct ApplyOptimizerPass : impl::ApplyOptimizerBase<ApplyOptimizerPass> {
         Value stepSize = c(tb.div(lr, bc1));
         if (optimizer == "adamax") {
           Value u = addState(b, p, "exp_inf");
-          Value uNext = MaxOp::create(
-              b, tb.loc, tb.scale(u, b2),
-              tb.add(AbsOp::create(b, tb.loc, g), k(e)));
+          Value uNext =
+              MaxOp::create(b, tb.loc, tb.scale(u, b2),
+                            tb.add(AbsOp::create(b, tb.loc, g), k(e)));
           stateOut.push_back({u, uNext});
           update = tb.mul(stepSize, tb.div(mNext, uNext));
         } else {
           Value v = addState(b, p, "exp_avg_sq");
-          Value vNext = tb.add(tb.scale(v, b2),
-                               tb.scale(tb.square(g), 1.0 - b2));
+          Value vNext =
+              tb.add(tb.scale(v, b2), tb.scale(tb.square(g), 1.0 - b2));
           stateOut.push_back({v, vNext});
           Value second = vNext;
           if (amsgrad) {
@@ -138,8 +135,8 @@ struct ApplyOptimizerPass : impl::ApplyOptimizerBase<ApplyOptimizerPass> {
             second = MaxOp::create(b, tb.loc, vmax, vNext);
             stateOut.push_back({vmax, second});
           }
-          Value bc2 = tb.sqrt(
-              tb.sub(s(1.0), PowOp::create(b, tb.loc, s(b2), step)));
+          Value bc2 =
+              tb.sqrt(tb.sub(s(1.0), PowOp::create(b, tb.loc, s(b2), step)));
           Value denom = tb.add(tb.div(tb.sqrt(second), c(bc2)), k(e));
           update = tb.mul(stepSize, tb.div(mNext, denom));
         }
@@ -172,8 +169,8 @@ struct ApplyOptimizerPass : impl::ApplyOptimizerBase<ApplyOptimizerPass> {
         Value sum = addState(b, p, "sum", initialAccumulator);
         Value sumNext = tb.add(sum, tb.square(g));
         stateOut.push_back({sum, sumNext});
-        Value clr = tb.div(
-            lr, tb.add(s(1.0), tb.scale(tb.sub(step, s(1.0)), lrDecay)));
+        Value clr =
+            tb.div(lr, tb.add(s(1.0), tb.scale(tb.sub(step, s(1.0)), lrDecay)));
         update = tb.mul(c(clr), tb.div(g, tb.add(tb.sqrt(sumNext), k(e))));
       } else if (optimizer == "adadelta") {
         double e = option(eps, 1e-6);
@@ -181,9 +178,9 @@ struct ApplyOptimizerPass : impl::ApplyOptimizerBase<ApplyOptimizerPass> {
         Value acc = addState(b, p, "acc_delta");
         Value sqNext =
             tb.add(tb.scale(sq, rho), tb.scale(tb.square(g), 1.0 - rho));
-        Value delta = tb.mul(tb.div(tb.sqrt(tb.add(acc, k(e))),
-                                    tb.sqrt(tb.add(sqNext, k(e)))),
-                             g);
+        Value delta = tb.mul(
+            tb.div(tb.sqrt(tb.add(acc, k(e))), tb.sqrt(tb.add(sqNext, k(e)))),
+            g);
         Value accNext =
             tb.add(tb.scale(acc, rho), tb.scale(tb.square(delta), 1.0 - rho));
         stateOut.push_back({sq, sqNext});
@@ -213,11 +210,10 @@ struct ApplyOptimizerPass : impl::ApplyOptimizerBase<ApplyOptimizerPass> {
     OpBuilder b(ctx);
     Type f64 = RankedTensorType::get({}, b.getF64Type());
     for (StringRef hyper : {"lr", "step"})
-      (void)func.insertArgument(
-          func.getNumArguments(), f64,
-          b.getDictionaryAttr(
-              b.getNamedAttr(kHyperAttr, b.getStringAttr(hyper))),
-          func.getLoc());
+      (void)func.insertArgument(func.getNumArguments(), f64,
+                                b.getDictionaryAttr(b.getNamedAttr(
+                                    kHyperAttr, b.getStringAttr(hyper))),
+                                func.getLoc());
     Value lr = func.getArgument(func.getNumArguments() - 2);
     Value step = func.getArgument(func.getNumArguments() - 1);
 
@@ -270,18 +266,10 @@ struct ApplyOptimizerPass : impl::ApplyOptimizerBase<ApplyOptimizerPass> {
     for (auto [arg, next] : stateOut) {
       results.push_back(next);
       resultAttrs.push_back(b.getDictionaryAttr(b.getNamedAttr(
-          kStateAttr,
-          func.getArgAttr(cast<BlockArgument>(arg).getArgNumber(),
-                          kStateAttr))));
+          kStateAttr, func.getArgAttr(cast<BlockArgument>(arg).getArgNumber(),
+                                      kStateAttr))));
     }
-    func::ReturnOp::create(b, ret.getLoc(), results);
-    ret.erase();
-    SmallVector<Type> types;
-    for (Value v : results)
-      types.push_back(v.getType());
-    func.setType(
-        FunctionType::get(ctx, func.getFunctionType().getInputs(), types));
-    func.setAllResultAttrs(resultAttrs);
+    setFunctionResults(func, results, resultAttrs);
     if (keepGradient) {
       // @gradient keeps only the loss, the outputs and the gradients.
       auto gret =
@@ -295,15 +283,7 @@ struct ApplyOptimizerPass : impl::ApplyOptimizerBase<ApplyOptimizerPass> {
           keep.push_back(gret.getOperand(i));
           keepAttrs.push_back(gattrs[i]);
         }
-      OpBuilder gb(gret);
-      func::ReturnOp::create(gb, gret.getLoc(), keep);
-      gret.erase();
-      SmallVector<Type> gtypes;
-      for (Value v : keep)
-        gtypes.push_back(v.getType());
-      gradient.setType(FunctionType::get(
-          ctx, gradient.getFunctionType().getInputs(), gtypes));
-      gradient.setAllResultAttrs(keepAttrs);
+      setFunctionResults(gradient, keep, keepAttrs);
     }
   }
 };

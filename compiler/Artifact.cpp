@@ -155,7 +155,8 @@ static llvm::Error readEntry(func::FuncOp func, Signature &sig,
       });
       if (it == sig.params.end())
         return error(where + " updates an unknown parameter");
-      entry.results.push_back({Slot::NewParam, size_t(it - sig.params.begin())});
+      entry.results.push_back(
+          {Slot::NewParam, size_t(it - sig.params.begin())});
       continue;
     }
     if (named(kStateAttr)) {
@@ -349,8 +350,7 @@ static std::string headerText(const Signature &sig,
      << "int32_t " << options.name
      << "_forward(const void *weights, void *const *inputs,\n"
      << "    void *const *outputs, void *scratch,\n"
-     << "    const lathe_parallel_t *parallel);\n\n"
-     ;
+     << "    const lathe_parallel_t *parallel);\n\n";
   for (const auto &e : sig.entries) {
     if (e.name == "forward")
       continue;
@@ -365,12 +365,11 @@ static std::string headerText(const Signature &sig,
       os << " *   [" << i << "] " << e.outputs[i].name << ": "
          << cTypeName(e.outputs[i].dtype) << "[" << e.outputs[i].numElements()
          << "], shape " << shapeText(e.outputs[i]) << "\n";
-    os << " */\n#define " << upper << "_" << upperEntry
-       << "_NUM_INPUTS " << e.inputs.size() << "\n#define " << upper << "_"
-       << upperEntry << "_NUM_OUTPUTS " << e.outputs.size() << "\n";
+    os << " */\n#define " << upper << "_" << upperEntry << "_NUM_INPUTS "
+       << e.inputs.size() << "\n#define " << upper << "_" << upperEntry
+       << "_NUM_OUTPUTS " << e.outputs.size() << "\n";
     if (e.updates()) {
-      os << "#define " << upper << "_STATE_BYTES " << sig.stateBytes
-         << "u\n"
+      os << "#define " << upper << "_STATE_BYTES " << sig.stateBytes << "u\n"
          << "/* One training step (forward, loss, backward, optimizer\n"
             " * update): |params| (the weights blob's layout, "
          << upper
@@ -678,8 +677,7 @@ llvm::Error addEntryPoint(llvm::Module &module, const Signature &sig,
       b.CreateMemCpy(weights, align, at(arena, newParams), align,
                      sig.weightBytes);
     if (sig.stateBytes)
-      b.CreateMemCpy(state, align, at(arena, newState), align,
-                     sig.stateBytes);
+      b.CreateMemCpy(state, align, at(arena, newState), align, sig.stateBytes);
   }
   b.CreateCondBr(own, release, done);
   b.SetInsertPoint(release);

@@ -46,7 +46,7 @@ struct EntrySignature {
 struct Signature {
   /// @forward's inputs and outputs, and the parameters every entry shares.
   std::vector<TensorSpec> inputs, params, outputs;
-  std::vector<TensorSpec> state; ///< Optimizer buffers (training builds).
+  std::vector<TensorSpec> state;       ///< Optimizer buffers (training builds).
   std::vector<EntrySignature> entries; ///< forward first.
   uint64_t weightBytes = 0;
   uint64_t stateBytes = 0;

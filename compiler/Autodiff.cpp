@@ -1,6 +1,7 @@
 // The lathe-autodiff pass: reverse-mode differentiation of @gradient's loss
 // with respect to its parameters, one gradient rule per op
 // (GradientOpInterface).
+#include "compiler/FunctionResults.h"
 #include "compiler/Passes.h"
 #include "dialects/lathe/Gradients.h"
 #include "dialects/lathe/LatheDialect.h"
@@ -19,11 +20,6 @@ using namespace mlir;
 namespace lathe {
 namespace {
 
-bool isFloatTensor(Type t) {
-  auto type = dyn_cast<RankedTensorType>(t);
-  return type && isa<FloatType>(type.getElementType());
-}
-
 struct AutodiffPass : impl::AutodiffBase<AutodiffPass> {
   using AutodiffBase::AutodiffBase;
 
@@ -35,7 +31,7 @@ struct AutodiffPass : impl::AutodiffBase<AutodiffPass> {
     auto ret = cast<func::ReturnOp>(block.getTerminator());
     Value loss = ret.getOperand(0);
     auto lossType = cast<RankedTensorType>(loss.getType());
-    if (lossType.getRank() != 0 || !isFloatTensor(lossType)) {
+    if (lossType.getRank() != 0 || !isa<FloatType>(lossType.getElementType())) {
       func.emitError("lathe: the loss must be a float scalar, got ")
           << lossType;
       return signalPassFailure();
@@ -44,7 +40,7 @@ struct AutodiffPass : impl::AutodiffBase<AutodiffPass> {
     // Forward: the values that depend on a differentiated argument.
     SmallVector<BlockArgument> wrt;
     for (BlockArgument arg : func.getArguments()) {
-      if (!isFloatTensor(arg.getType()))
+      if (!TensorBuilder::isFloat(arg))
         continue;
       if (func.getArgAttr(arg.getArgNumber(), kParamAttr) ||
           (wrtInputs && func.getArgAttr(arg.getArgNumber(), kInputAttr)))
@@ -55,7 +51,7 @@ struct AutodiffPass : impl::AutodiffBase<AutodiffPass> {
       if (llvm::any_of(op.getOperands(),
                        [&](Value v) { return active.contains(v); }))
         for (Value r : op.getResults())
-          if (isFloatTensor(r.getType()))
+          if (TensorBuilder::isFloat(r))
             active.insert(r);
 
     // Backward, appended before the return in reverse op order.
@@ -116,23 +112,15 @@ struct AutodiffPass : impl::AutodiffBase<AutodiffPass> {
       if (!g) {
         if (isParam)
           continue; // Not trained: the loss does not depend on it.
-        g = tb.splat(0.0, TensorBuilder::shape(arg),
-                     TensorBuilder::elt(arg));
+        g = tb.splat(0.0, TensorBuilder::shape(arg), TensorBuilder::elt(arg));
       }
-      auto name = func.getArgAttrOfType<StringAttr>(
-          i, isParam ? kParamAttr : kInputAttr);
+      auto name = func.getArgAttrOfType<StringAttr>(i, isParam ? kParamAttr
+                                                               : kInputAttr);
       results.push_back(g);
       attrs.push_back(b.getDictionaryAttr(
           b.getNamedAttr(isParam ? kGradAttr : kInputGradAttr, name)));
     }
-    func::ReturnOp::create(b, ret.getLoc(), results);
-    ret.erase();
-    SmallVector<Type> types;
-    for (Value v : results)
-      types.push_back(v.getType());
-    func.setType(FunctionType::get(&getContext(),
-                                   func.getFunctionType().getInputs(), types));
-    func.setAllResultAttrs(attrs);
+    setFunctionResults(func, results, attrs);
   }
 };
 

@@ -2,6 +2,7 @@
 // and tensor ops of their cells, unrolled over the (static) sequence.
 #include "compiler/Passes.h"
 #include "dialects/lathe/LatheDialect.h"
+#include "dialects/lathe/TensorBuilder.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/PatternMatch.h"
@@ -17,26 +18,8 @@ using namespace mlir;
 namespace lathe {
 namespace {
 
-/// Builds lathe ops at one location; every op infers its result type.
-struct CellBuilder {
-  PatternRewriter &b;
-  Location loc;
-
-  ArrayRef<int64_t> shape(Value v) {
-    return cast<RankedTensorType>(v.getType()).getShape();
-  }
-  Value reshape(Value v, ArrayRef<int64_t> to) {
-    auto type = cast<RankedTensorType>(v.getType());
-    if (type.getShape() == to)
-      return v;
-    return ReshapeOp::create(
-        b, loc, RankedTensorType::get(to, type.getElementType()), v);
-  }
-  /// v[offsets : offsets + sizes], unit steps.
-  Value slice(Value v, ArrayRef<int64_t> offsets, ArrayRef<int64_t> sizes) {
-    SmallVector<int64_t> steps(offsets.size(), 1);
-    return SliceOp::create(b, loc, v, offsets, sizes, steps);
-  }
+/// TensorBuilder plus the row / column selections the cells need.
+struct CellBuilder : TensorBuilder {
   /// Row |k| of a leading dimension, with that dimension dropped.
   Value row(Value v, int64_t k) {
     SmallVector<int64_t> offsets(shape(v).size(), 0), sizes(shape(v));
@@ -52,36 +35,13 @@ struct CellBuilder {
     sizes.back() = h;
     return slice(v, offsets, sizes);
   }
-  Value transpose2d(Value v) {
-    return TransposeOp::create(b, loc, v, ArrayRef<int64_t>{1, 0});
-  }
-  Value matmul(Value x, Value y) { return MatmulOp::create(b, loc, x, y); }
-  Value add(Value x, Value y) { return AddOp::create(b, loc, x, y); }
-  Value sub(Value x, Value y) { return SubOp::create(b, loc, x, y); }
-  Value mul(Value x, Value y) { return MulOp::create(b, loc, x, y); }
-  Value sigmoid(Value x) { return SigmoidOp::create(b, loc, x); }
   Value tanh(Value x) { return TanhOp::create(b, loc, x); }
   Value relu(Value x) { return ReluOp::create(b, loc, x); }
-  Value zeros(ArrayRef<int64_t> s, Type elt) {
-    auto type = RankedTensorType::get(s, elt);
-    return ConstantOp::create(
-        b, loc, DenseElementsAttr::get(type, b.getFloatAttr(elt, 0.0)));
-  }
-  Value ones(ArrayRef<int64_t> s, Type elt) {
-    auto type = RankedTensorType::get(s, elt);
-    return ConstantOp::create(
-        b, loc, DenseElementsAttr::get(type, b.getFloatAttr(elt, 1.0)));
-  }
   Value clip(Value x, std::optional<float> bound) {
     if (!bound)
       return x;
     return ClipOp::create(b, loc, x.getType(), x, b.getF64FloatAttr(-*bound),
                           b.getF64FloatAttr(*bound));
-  }
-  Value concat(ArrayRef<Value> parts, int64_t axis) {
-    if (parts.size() == 1)
-      return parts[0];
-    return ConcatOp::create(b, loc, parts, axis);
   }
 };
 
@@ -110,8 +70,8 @@ DirectionResult unroll(CellBuilder &cb, OpTy op, Cell cell, int64_t k,
     clipBound = c.getValueAsDouble();
 
   // All steps' input projections at once: X W^T (+ biases).
-  Value wT = cb.transpose2d(cb.row(op.getWeight(), k));
-  Value rT = cb.transpose2d(cb.row(op.getRecurrence(), k));
+  Value wT = cb.transposeLast2(cb.row(op.getWeight(), k));
+  Value rT = cb.transposeLast2(cb.row(op.getRecurrence(), k));
   Value xw = cb.matmul(x, wT); // T x N x gH
   Value recurrentBias;
   if (Value bias = op.getBias()) {
@@ -125,10 +85,10 @@ DirectionResult unroll(CellBuilder &cb, OpTy op, Cell cell, int64_t k,
       xw = cb.add(xw, cb.add(wb, rb));
     }
   }
-  Value hState = initialH ? cb.row(initialH, k) : cb.zeros({n, h}, elt);
+  Value hState = initialH ? cb.row(initialH, k) : cb.splat(0.0, {n, h}, elt);
   Value cState;
   if (cell == Cell::Lstm)
-    cState = initialC ? cb.row(initialC, k) : cb.zeros({n, h}, elt);
+    cState = initialC ? cb.row(initialC, k) : cb.splat(0.0, {n, h}, elt);
   Value pi, po, pf;
   if (peepholes) {
     Value pk = cb.row(peepholes, k);
@@ -173,7 +133,8 @@ DirectionResult unroll(CellBuilder &cb, OpTy op, Cell cell, int64_t k,
           cb.tanh(cb.clip(cb.add(cb.part(xt, 2, h), candidate), clipBound));
       // h = (1 - z) * n + z * h
       Value keep = cb.mul(z, hState);
-      hState = cb.add(cb.mul(cb.sub(cb.ones({n, h}, elt), z), nGate), keep);
+      hState =
+          cb.add(cb.mul(cb.sub(cb.splat(1.0, {n, h}, elt), z), nGate), keep);
       break;
     }
     case Cell::Lstm: {
@@ -213,7 +174,7 @@ struct DecomposeRecurrent : OpRewritePattern<OpTy> {
 
   LogicalResult matchAndRewrite(OpTy op,
                                 PatternRewriter &rewriter) const override {
-    CellBuilder cb{rewriter, op.getLoc()};
+    CellBuilder cb{{rewriter, op.getLoc()}};
     Value initialC, peepholes;
     if constexpr (cell == Cell::Lstm) {
       initialC = op.getInitialC();

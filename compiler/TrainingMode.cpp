@@ -1,5 +1,6 @@
 // The lathe-training-mode pass: @gradient normalizes with batch statistics
 // and returns the updated running statistics.
+#include "compiler/FunctionResults.h"
 #include "compiler/Passes.h"
 #include "dialects/lathe/LatheDialect.h"
 #include "dialects/lathe/TensorBuilder.h"
@@ -54,8 +55,8 @@ struct TrainingModePass : impl::TrainingModeBase<TrainingModePass> {
       Value centered = tb.sub(x, mean);
       Value var = tb.reduceMean(tb.square(centered), axes, true);
       double eps = op.getEpsilon().convertToDouble();
-      Value normalized = tb.div(
-          centered, tb.sqrt(tb.add(var, tb.scalarLike(eps, var))));
+      Value normalized =
+          tb.div(centered, tb.sqrt(tb.add(var, tb.scalarLike(eps, var))));
       Value y = tb.add(tb.mul(normalized, tb.reshape(op.getScale(), channel)),
                        tb.reshape(op.getBias(), channel));
       op.getResult().replaceAllUsesWith(y);
@@ -80,19 +81,12 @@ struct TrainingModePass : impl::TrainingModeBase<TrainingModePass> {
       return;
     SmallVector<Value> results(ret.getOperands());
     results.append(updates.begin(), updates.end());
-    OpBuilder b(ret);
-    func::ReturnOp::create(b, ret.getLoc(), results);
-    ret.erase();
-    SmallVector<Type> types(func.getResultTypes());
-    for (Value v : updates)
-      types.push_back(v.getType());
     SmallVector<DictionaryAttr> attrs;
     func.getAllResultAttrs(attrs);
-    func.setType(FunctionType::get(&getContext(),
-                                   func.getFunctionType().getInputs(), types));
+    OpBuilder b(&getContext());
     for (StringAttr name : names)
       attrs.push_back(b.getDictionaryAttr(b.getNamedAttr(kUpdateAttr, name)));
-    func.setAllResultAttrs(attrs);
+    setFunctionResults(func, results, attrs);
   }
 };
 

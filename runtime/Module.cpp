@@ -360,8 +360,8 @@ lathe_status_t runEntry(lathe_context_t *context, const lathe_module &module,
     for (const ModuleEntry &x : module.entries)
       have += (have.empty() ? "" : ", ") + x.name;
     return fail(context, LATHE_NOT_FOUND,
-                "entry point '" + entry + "' does not exist in " +
-                    module.name + " (it has: " + have + ")");
+                "entry point '" + entry + "' does not exist in " + module.name +
+                    " (it has: " + have + ")");
   }
   if (num_inputs != e->inputs.size())
     return fail(context, LATHE_INVALID_ARGUMENT,
@@ -371,8 +371,8 @@ lathe_status_t runEntry(lathe_context_t *context, const lathe_module &module,
   if (num_outputs != e->outputs.size())
     return fail(context, LATHE_INVALID_ARGUMENT,
                 module.name + " " + entry + " produces " +
-                    std::to_string(e->outputs.size()) +
-                    " outputs, asked for " + std::to_string(num_outputs));
+                    std::to_string(e->outputs.size()) + " outputs, asked for " +
+                    std::to_string(num_outputs));
   std::vector<void *> in(num_inputs), out(num_outputs);
   for (size_t i = 0; i < num_inputs; ++i) {
     const TensorDesc &want = e->inputs[i];
@@ -394,9 +394,8 @@ lathe_status_t runEntry(lathe_context_t *context, const lathe_module &module,
       lathe_tensor_destroy(t);
   };
   for (size_t i = 0; i < num_outputs; ++i) {
-    lathe_status_t status =
-        createTensor(context, e->outputs[i].dtype, e->outputs[i].dims,
-                     &made[i]);
+    lathe_status_t status = createTensor(context, e->outputs[i].dtype,
+                                         e->outputs[i].dims, &made[i]);
     if (status != LATHE_OK) {
       cleanup();
       return status;
@@ -413,17 +412,16 @@ lathe_status_t runEntry(lathe_context_t *context, const lathe_module &module,
   int32_t rc;
   if (e->updates()) {
     using StepFn = int32_t (*)(void *, void *, const double *, void *const *,
-                               void *const *, void *,
-                               const lathe_parallel_t *);
+                               void *const *, void *, const lathe_parallel_t *);
     rc = reinterpret_cast<StepFn>(e->fn)(params, state, hyper, in.data(),
                                          out.data(), scratch,
                                          lathe_context_parallel(context));
   } else {
     using EntryFn = int32_t (*)(const void *, void *const *, void *const *,
                                 void *, const lathe_parallel_t *);
-    rc = reinterpret_cast<EntryFn>(e->fn)(params, in.data(), out.data(),
-                                          scratch,
-                                          lathe_context_parallel(context));
+    rc =
+        reinterpret_cast<EntryFn>(e->fn)(params, in.data(), out.data(), scratch,
+                                         lathe_context_parallel(context));
   }
   if (rc != 0) {
     cleanup();

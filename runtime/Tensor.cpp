@@ -354,7 +354,9 @@ static std::string findZipMember(std::istream &in, const std::string &member,
   in.seekg(size - tail);
   if (!in.read(buf.data(), tail))
     return "cannot read the zip directory";
-  auto u16 = [](const char *p) { return uint32_t(uint8_t(p[0]) | uint8_t(p[1]) << 8); };
+  auto u16 = [](const char *p) {
+    return uint32_t(uint8_t(p[0]) | uint8_t(p[1]) << 8);
+  };
   auto u32 = [&](const char *p) { return u16(p) | u16(p + 2) << 16; };
   size_t eocd = buf.rfind(std::string("PK\x05\x06", 4));
   if (eocd == std::string::npos || eocd + 22 > buf.size())
@@ -386,8 +388,8 @@ static std::string findZipMember(std::istream &in, const std::string &member,
         uint32_t id = u16(&extra[i]), len = u16(&extra[i + 2]);
         if (id == 1)
           for (size_t k = 0; k + 8 <= len; k += 8) {
-            uint64_t v = u32(&extra[i + 4 + k]) |
-                         uint64_t(u32(&extra[i + 8 + k])) << 32;
+            uint64_t v =
+                u32(&extra[i + 4 + k]) | uint64_t(u32(&extra[i + 8 + k])) << 32;
             local = v; // The offset is the last of the present fields.
           }
         i += 4 + len;
@@ -431,9 +433,9 @@ lathe_status_t lathe_tensor_load_npz(lathe_context_t *context, const char *path,
   uint64_t offset = 0;
   std::string problem = findZipMember(in, std::string(name) + ".npy", offset);
   if (!problem.empty())
-    return fail(context, problem.rfind("no array", 0) == 0
-                             ? LATHE_NOT_FOUND
-                             : LATHE_INVALID_ARGUMENT,
+    return fail(context,
+                problem.rfind("no array", 0) == 0 ? LATHE_NOT_FOUND
+                                                  : LATHE_INVALID_ARGUMENT,
                 std::string(path) + ": " + problem);
   in.clear();
   in.seekg(int64_t(offset));

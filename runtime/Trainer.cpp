@@ -281,32 +281,28 @@ lathe_status_t lathe_trainer_create(lathe_context_t *context,
 
 void lathe_trainer_destroy(lathe_trainer_t *trainer) { delete trainer; }
 
-lathe_status_t lathe_trainer_step(lathe_context_t *context,
-                                  lathe_trainer_t *trainer, double lr,
-                                  lathe_tensor_t *const *inputs,
-                                  size_t num_inputs,
-                                  lathe_tensor_t **out_outputs,
-                                  size_t num_outputs) {
+lathe_status_t
+lathe_trainer_step(lathe_context_t *context, lathe_trainer_t *trainer,
+                   double lr, lathe_tensor_t *const *inputs, size_t num_inputs,
+                   lathe_tensor_t **out_outputs, size_t num_outputs) {
   if (!context)
     return LATHE_INVALID_ARGUMENT;
   if (!trainer)
     return fail(context, LATHE_INVALID_ARGUMENT, "NULL trainer");
   double hyper[2] = {lr, double(trainer->steps + 1)};
   lathe_status_t status = runEntry(
-      context, *trainer->module, "train_step", trainer->params,
-      trainer->state, hyper, inputs, num_inputs, out_outputs, num_outputs);
+      context, *trainer->module, "train_step", trainer->params, trainer->state,
+      hyper, inputs, num_inputs, out_outputs, num_outputs);
   if (status == LATHE_OK)
     ++trainer->steps;
   return status;
 }
 
-lathe_status_t lathe_trainer_run(lathe_context_t *context,
-                                 const lathe_trainer_t *trainer,
-                                 const char *entry,
-                                 lathe_tensor_t *const *inputs,
-                                 size_t num_inputs,
-                                 lathe_tensor_t **out_outputs,
-                                 size_t num_outputs) {
+lathe_status_t
+lathe_trainer_run(lathe_context_t *context, const lathe_trainer_t *trainer,
+                  const char *entry, lathe_tensor_t *const *inputs,
+                  size_t num_inputs, lathe_tensor_t **out_outputs,
+                  size_t num_outputs) {
   if (!context)
     return LATHE_INVALID_ARGUMENT;
   if (!trainer || !entry)
@@ -329,16 +325,14 @@ const lathe_tensor_t *lathe_trainer_param(const lathe_trainer_t *trainer,
   return &trainer->paramViews[index];
 }
 
-lathe_status_t lathe_trainer_save(lathe_context_t *context,
-                                  const lathe_trainer_t *trainer,
-                                  const char *path,
-                                  const char *const *metadata_keys,
-                                  const char *const *metadata_values,
-                                  size_t num_metadata) {
+lathe_status_t
+lathe_trainer_save(lathe_context_t *context, const lathe_trainer_t *trainer,
+                   const char *path, const char *const *metadata_keys,
+                   const char *const *metadata_values, size_t num_metadata) {
   if (!context)
     return LATHE_INVALID_ARGUMENT;
-  if (!trainer || !path || (num_metadata && (!metadata_keys ||
-                                             !metadata_values)))
+  if (!trainer || !path ||
+      (num_metadata && (!metadata_keys || !metadata_values)))
     return fail(context, LATHE_INVALID_ARGUMENT,
                 "lathe_trainer_save: NULL trainer, path or metadata");
   std::vector<Stored> all = storedTensors(*trainer);
@@ -478,8 +472,8 @@ lathe_status_t lathe_trainer_load(lathe_context_t *context,
       for (const Json &d : shape->items)
         dims.push_back(d.number);
     if (!shape || dims != s.desc->dims)
-      return bad("tensor '" + s.desc->name + "' has shape " +
-                 shapeText(dims) + ", expected " + shapeText(s.desc->dims));
+      return bad("tensor '" + s.desc->name + "' has shape " + shapeText(dims) +
+                 ", expected " + shapeText(s.desc->dims));
     if (!offsets || offsets->items.size() != 2 ||
         offsets->items[0].number < 0 ||
         uint64_t(offsets->items[1].number) > dataSize ||

@@ -13,28 +13,26 @@ namespace {
 
 using Grads = SmallVectorImpl<Value>;
 
-bool isFloat(Value v) { return isa<FloatType>(TensorBuilder::elt(v)); }
-
 /// A unary rule given dy/dx as a function of x and y.
 template <typename OpTy, typename Fn>
 LogicalResult unary(OpTy op, TensorBuilder &gb, ArrayRef<Value> rg, Grads &og,
                     Fn derivative) {
-  if (!rg[0] || !isFloat(op.getInput()))
+  if (!rg[0] || !TensorBuilder::isFloat(op.getInput()))
     return success();
   og[0] = derivative(op.getInput(), op.getResult(), rg[0]);
   return success();
 }
 
-#define UNARY_RULE(NAME, OP, ...)                                             \
-  LogicalResult NAME(OP op, TensorBuilder &gb, ArrayRef<Value> rg, Grads &og) {  \
-    return unary(op, gb, rg, og, [&](Value x, Value y, Value g) __VA_ARGS__);         \
+#define UNARY_RULE(NAME, OP, ...)                                              \
+  LogicalResult NAME(OP op, TensorBuilder &gb, ArrayRef<Value> rg,             \
+                     Grads &og) {                                              \
+    return unary(op, gb, rg, og, [&](Value x, Value y, Value g) __VA_ARGS__);  \
   }
 
 UNARY_RULE(reluGrad, ReluOp,
            { return gb.mask(gb.greater(x, gb.scalarLike(0, x)), g); })
-UNARY_RULE(sigmoidGrad, SigmoidOp, {
-  return gb.mul(g, gb.mul(y, gb.sub(gb.scalarLike(1, y), y)));
-})
+UNARY_RULE(sigmoidGrad, SigmoidOp,
+           { return gb.mul(g, gb.mul(y, gb.sub(gb.scalarLike(1, y), y))); })
 UNARY_RULE(tanhGrad, TanhOp,
            { return gb.mul(g, gb.sub(gb.scalarLike(1, y), gb.square(y))); })
 UNARY_RULE(expGrad, ExpOp, { return gb.mul(g, y); })
@@ -45,9 +43,11 @@ UNARY_RULE(absGrad, AbsOp, { return gb.mul(g, gb.sign(x)); })
 UNARY_RULE(reciprocalGrad, ReciprocalOp,
            { return gb.neg(gb.mul(g, gb.square(y))); })
 UNARY_RULE(erfGrad, ErfOp, {
-  return gb.mul(g, gb.scale(gb.exp(gb.neg(gb.square(x))), 2.0 / std::sqrt(M_PI)));
+  return gb.mul(g,
+                gb.scale(gb.exp(gb.neg(gb.square(x))), 2.0 / std::sqrt(M_PI)));
 })
-UNARY_RULE(sinGrad, SinOp, { return gb.mul(g, CosOp::create(gb.b, gb.loc, x)); })
+UNARY_RULE(sinGrad, SinOp,
+           { return gb.mul(g, CosOp::create(gb.b, gb.loc, x)); })
 UNARY_RULE(cosGrad, CosOp,
            { return gb.neg(gb.mul(g, SinOp::create(gb.b, gb.loc, x))); })
 UNARY_RULE(tanGrad, TanOp,
@@ -56,8 +56,7 @@ UNARY_RULE(asinGrad, AsinOp, {
   return gb.div(g, gb.sqrt(gb.sub(gb.scalarLike(1, x), gb.square(x))));
 })
 UNARY_RULE(acosGrad, AcosOp, {
-  return gb.neg(
-      gb.div(g, gb.sqrt(gb.sub(gb.scalarLike(1, x), gb.square(x)))));
+  return gb.neg(gb.div(g, gb.sqrt(gb.sub(gb.scalarLike(1, x), gb.square(x)))));
 })
 UNARY_RULE(atanGrad, AtanOp,
            { return gb.div(g, gb.add(gb.scalarLike(1, x), gb.square(x))); })
@@ -75,15 +74,15 @@ UNARY_RULE(atanhGrad, AtanhOp,
            { return gb.div(g, gb.sub(gb.scalarLike(1, x), gb.square(x))); })
 UNARY_RULE(softplusGrad, SoftplusOp, { return gb.mul(g, gb.sigmoid(x)); })
 UNARY_RULE(softsignGrad, SoftsignOp, {
-  return gb.div(g,
-                gb.square(gb.add(gb.scalarLike(1, x), AbsOp::create(gb.b, gb.loc, x))));
+  return gb.div(g, gb.square(gb.add(gb.scalarLike(1, x),
+                                    AbsOp::create(gb.b, gb.loc, x))));
 })
 // hard_swish(x) = x * relu6(x + 3) / 6: 0 below -3, 1 above 3, else x/3 + 1/2.
 UNARY_RULE(hardSwishGrad, HardSwishOp, {
   Value mid = gb.add(gb.scale(x, 1.0 / 3.0), gb.scalarLike(0.5, x));
-  Value d = gb.where(gb.less(x, gb.scalarLike(-3, x)), gb.scalarLike(0, x),
-                     gb.where(gb.greater(x, gb.scalarLike(3, x)),
-                              gb.scalarLike(1, x), mid));
+  Value d = gb.where(
+      gb.less(x, gb.scalarLike(-3, x)), gb.scalarLike(0, x),
+      gb.where(gb.greater(x, gb.scalarLike(3, x)), gb.scalarLike(1, x), mid));
   return gb.mul(g, d);
 })
 UNARY_RULE(eluGrad, EluOp, {
@@ -145,9 +144,9 @@ UNARY_RULE(geluGrad, GeluOp, {
     Value t = TanhOp::create(gb.b, gb.loc, u);
     Value one = gb.scalarLike(1, x);
     Value du = gb.scale(gb.add(one, gb.scale(x2, 3 * 0.044715)), k);
-    Value d = gb.add(gb.scale(gb.add(one, t), 0.5),
-                     gb.mul(gb.scale(x, 0.5),
-                            gb.mul(gb.sub(one, gb.square(t)), du)));
+    Value d =
+        gb.add(gb.scale(gb.add(one, t), 0.5),
+               gb.mul(gb.scale(x, 0.5), gb.mul(gb.sub(one, gb.square(t)), du)));
     return gb.mul(g, d);
   }
   // d/dx x Phi(x) = Phi(x) + x phi(x)
@@ -169,7 +168,7 @@ LogicalResult noGrad(OpTy, TensorBuilder &, ArrayRef<Value>, Grads &) {
 
 LogicalResult cumsumGrad(CumSumOp op, TensorBuilder &gb, ArrayRef<Value> rg,
                          Grads &og) {
-  if (!rg[0] || !isFloat(op.getInput()))
+  if (!rg[0] || !TensorBuilder::isFloat(op.getInput()))
     return success();
   og[0] = CumSumOp::create(gb.b, gb.loc, rg[0].getType(), rg[0],
                            op.getAxisAttr(), op.getExclusiveAttr(),
@@ -183,7 +182,7 @@ template <typename OpTy, typename Fn>
 LogicalResult binary(OpTy op, TensorBuilder &gb, ArrayRef<Value> rg, Grads &og,
                      Fn partials) {
   Value a = op.getLhs(), b = op.getRhs(), g = rg[0];
-  if (!g || !isFloat(a))
+  if (!g || !TensorBuilder::isFloat(a))
     return success();
   auto [da, db] = partials(a, b, op.getResult(), g);
   if (da)
@@ -193,26 +192,28 @@ LogicalResult binary(OpTy op, TensorBuilder &gb, ArrayRef<Value> rg, Grads &og,
   return success();
 }
 
-#define BINARY_RULE(NAME, OP, ...)                                            \
-  LogicalResult NAME(OP op, TensorBuilder &gb, ArrayRef<Value> rg, Grads &og) {  \
-    return binary(op, gb, rg, og,                                              \
-                  [&](Value a, Value b, Value y,                               \
-                      Value g) -> std::pair<Value, Value> __VA_ARGS__);               \
+#define BINARY_RULE(NAME, OP, ...)                                             \
+  LogicalResult NAME(OP op, TensorBuilder &gb, ArrayRef<Value> rg,             \
+                     Grads &og) {                                              \
+    return binary(                                                             \
+        op, gb, rg, og,                                                        \
+        [&](Value a, Value b, Value y, Value g) -> std::pair<Value, Value>     \
+                                                    __VA_ARGS__);              \
   }
 
 BINARY_RULE(addGrad, AddOp, { return {g, g}; })
 BINARY_RULE(subGrad, SubOp, { return {g, gb.neg(g)}; })
 BINARY_RULE(mulGrad, MulOp, { return {gb.mul(g, b), gb.mul(g, a)}; })
-BINARY_RULE(divGrad, DivOp,
-            { return {gb.div(g, b), gb.neg(gb.div(gb.mul(g, y), b))}; })
+BINARY_RULE(divGrad, DivOp, {
+  return {gb.div(g, b), gb.neg(gb.div(gb.mul(g, y), b))};
+})
 BINARY_RULE(powGrad, PowOp, {
   Value one = gb.scalarLike(1, b);
-  Value da = gb.mul(g, gb.mul(b, PowOp::create(gb.b, gb.loc, a,
-                                               gb.sub(b, one))));
+  Value da =
+      gb.mul(g, gb.mul(b, PowOp::create(gb.b, gb.loc, a, gb.sub(b, one))));
   // d/db a^b = a^b log a, taken as 0 where a = 0 (as PyTorch).
   Value zero = gb.scalarLike(0, a);
-  Value db = gb.where(gb.equal(a, zero), zero,
-                      gb.mul(g, gb.mul(y, gb.log(a))));
+  Value db = gb.where(gb.equal(a, zero), zero, gb.mul(g, gb.mul(y, gb.log(a))));
   return {da, db};
 })
 // Ties split the gradient in halves, as torch.maximum / torch.minimum.
@@ -238,7 +239,7 @@ BINARY_RULE(preluGrad, PReluOp, {
 LogicalResult whereGrad(WhereOp op, TensorBuilder &gb, ArrayRef<Value> rg,
                         Grads &og) {
   Value g = rg[0];
-  if (!g || !isFloat(op.getLhs()))
+  if (!g || !TensorBuilder::isFloat(op.getLhs()))
     return success();
   Value zero = gb.scalarLike(0, g);
   og[1] = gb.unbroadcast(gb.where(op.getCondition(), g, zero),
@@ -250,7 +251,8 @@ LogicalResult whereGrad(WhereOp op, TensorBuilder &gb, ArrayRef<Value> rg,
 
 LogicalResult castGrad(CastOp op, TensorBuilder &gb, ArrayRef<Value> rg,
                        Grads &og) {
-  if (rg[0] && isFloat(op.getInput()) && isFloat(op.getResult()))
+  if (rg[0] && TensorBuilder::isFloat(op.getInput()) &&
+      TensorBuilder::isFloat(op.getResult()))
     og[0] = gb.cast(rg[0], gb.elt(op.getInput()));
   return success();
 }
@@ -301,35 +303,34 @@ LogicalResult matmulGrad(MatmulOp op, TensorBuilder &gb, ArrayRef<Value> rg,
   Value am = gb.reshape(a, a2), bm = gb.reshape(b, b2);
   Value da = gb.matmul(gm, gb.transposeLast2(bm));
   Value db = gb.matmul(gb.transposeLast2(am), gm);
-  og[0] = gb.reshape(
-      gb.unbroadcast(da, RankedTensorType::get(a2, gb.elt(a))), as);
-  og[1] = gb.reshape(
-      gb.unbroadcast(db, RankedTensorType::get(b2, gb.elt(b))), bs);
+  og[0] =
+      gb.reshape(gb.unbroadcast(da, RankedTensorType::get(a2, gb.elt(a))), as);
+  og[1] =
+      gb.reshape(gb.unbroadcast(db, RankedTensorType::get(b2, gb.elt(b))), bs);
   return success();
 }
 
 /// The gradient of a reduction's result, broadcast back over the input.
-template <typename OpTy>
-Value spread(OpTy op, TensorBuilder &gb, Value g) {
+template <typename OpTy> Value spread(OpTy op, TensorBuilder &gb, Value g) {
   Value x = op.getInput();
   Value kept = op.getKeepdims() ? g : gb.keepDims(g, op.getAxes(), gb.shape(x));
   return gb.expand(kept, gb.shape(x));
 }
 
-template <typename OpTy>
-Value keptResult(OpTy op, TensorBuilder &gb) {
+template <typename OpTy> Value keptResult(OpTy op, TensorBuilder &gb) {
   Value x = op.getInput();
   Value y = op.getResult();
   return op.getKeepdims() ? y : gb.keepDims(y, op.getAxes(), gb.shape(x));
 }
 
-#define REDUCE_RULE(NAME, OP, ...)                                            \
-  LogicalResult NAME(OP op, TensorBuilder &gb, ArrayRef<Value> rg, Grads &og) {  \
-    if (!rg[0] || !isFloat(op.getInput()))                                     \
+#define REDUCE_RULE(NAME, OP, ...)                                             \
+  LogicalResult NAME(OP op, TensorBuilder &gb, ArrayRef<Value> rg,             \
+                     Grads &og) {                                              \
+    if (!rg[0] || !TensorBuilder::isFloat(op.getInput()))                      \
       return success();                                                        \
     Value x = op.getInput();                                                   \
     Value g = spread(op, gb, rg[0]);                                           \
-    og[0] = [&]() -> Value __VA_ARGS__();                                             \
+    og[0] = [&]() -> Value __VA_ARGS__();                                      \
     return success();                                                          \
   }
 
@@ -370,15 +371,14 @@ REDUCE_RULE(reduceLogSumExpGrad, ReduceLogSumExpOp, {
 template <typename OpTy>
 LogicalResult extremumGrad(OpTy op, TensorBuilder &gb, ArrayRef<Value> rg,
                            Grads &og) {
-  if (!rg[0] || !isFloat(op.getInput()))
+  if (!rg[0] || !TensorBuilder::isFloat(op.getInput()))
     return success();
   Value x = op.getInput();
   Value y = gb.expand(keptResult(op, gb), gb.shape(x));
   Value hit = gb.toFloat(gb.equal(x, y), gb.elt(x));
   Value count = gb.reduceSum(hit, op.getAxes(), /*keepdims=*/true);
-  Value g = op.getKeepdims()
-                ? rg[0]
-                : gb.keepDims(rg[0], op.getAxes(), gb.shape(x));
+  Value g =
+      op.getKeepdims() ? rg[0] : gb.keepDims(rg[0], op.getAxes(), gb.shape(x));
   og[0] = gb.mul(hit, gb.expand(gb.div(g, count), gb.shape(x)));
   return success();
 }
@@ -388,7 +388,7 @@ LogicalResult extremumGrad(OpTy op, TensorBuilder &gb, ArrayRef<Value> rg,
 /// i has). Inputs that take a diagonal are not covered.
 LogicalResult einsumGrad(EinsumOp op, TensorBuilder &gb, ArrayRef<Value> rg,
                          Grads &og) {
-  if (!rg[0] || !isFloat(op.getResult()))
+  if (!rg[0] || !TensorBuilder::isFloat(op.getResult()))
     return success();
   auto terms = parseEinsum(op.getEquation());
   if (failed(terms))

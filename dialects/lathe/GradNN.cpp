@@ -30,16 +30,14 @@ Value conv(TensorBuilder &gb, Value x, Value w, ArrayRef<int64_t> strides,
            int64_t groups) {
   auto &b = gb.b;
   if (gb.shape(x).size() == 4)
-    return Conv2dOp::create(b, gb.loc, x, w, Value(),
-                            b.getDenseI64ArrayAttr(strides),
-                            b.getDenseI64ArrayAttr(pads),
-                            b.getDenseI64ArrayAttr(dilations),
-                            b.getI64IntegerAttr(groups));
-  return Conv3dOp::create(b, gb.loc, x, w, Value(),
-                          b.getDenseI64ArrayAttr(strides),
-                          b.getDenseI64ArrayAttr(pads),
-                          b.getDenseI64ArrayAttr(dilations),
-                          b.getI64IntegerAttr(groups));
+    return Conv2dOp::create(
+        b, gb.loc, x, w, Value(), b.getDenseI64ArrayAttr(strides),
+        b.getDenseI64ArrayAttr(pads), b.getDenseI64ArrayAttr(dilations),
+        b.getI64IntegerAttr(groups));
+  return Conv3dOp::create(
+      b, gb.loc, x, w, Value(), b.getDenseI64ArrayAttr(strides),
+      b.getDenseI64ArrayAttr(pads), b.getDenseI64ArrayAttr(dilations),
+      b.getI64IntegerAttr(groups));
 }
 
 Value convTranspose(TensorBuilder &gb, Value x, Value w,
@@ -78,8 +76,8 @@ Value convWeightGrad(TensorBuilder &gb, Value u, Value v,
     Value ug = gb.slice(u, start, usize);
     start[1] = g * cv;
     Value vg = gb.slice(v, start, vsize);
-    Value r = conv(gb, swap01(gb, ug), swap01(gb, vg), dilations, pads,
-                   strides, 1); // Cu x Cv x K'
+    Value r = conv(gb, swap01(gb, ug), swap01(gb, vg), dilations, pads, strides,
+                   1); // Cu x Cv x K'
     SmallVector<int64_t> zero(us.size(), 0), size = {cu, cv};
     size.append(kernel.begin(), kernel.end());
     parts.push_back(swap01(gb, gb.slice(r, zero, size)));
@@ -110,8 +108,8 @@ LogicalResult convGrad(OpTy op, TensorBuilder &gb, ArrayRef<Value> rg,
   // forward stride dropped.
   SmallVector<int64_t> outputPadding;
   for (size_t i = 0; i < n; ++i) {
-    int64_t full = (gs[2 + i] - 1) * s[i] - p[i] - p[n + i] +
-                   d[i] * (ws[2 + i] - 1) + 1;
+    int64_t full =
+        (gs[2 + i] - 1) * s[i] - p[i] - p[n + i] + d[i] * (ws[2 + i] - 1) + 1;
     outputPadding.push_back(xs[2 + i] - full);
   }
   og[0] = convTranspose(gb, g, w, s, p, d, outputPadding, op.getGroups());
@@ -154,11 +152,10 @@ LogicalResult batchNormGrad(BatchNormOp op, TensorBuilder &gb,
     return success();
   Value x = op.getInput();
   size_t rank = gb.shape(x).size();
-  Value rstd = gb.div(gb.scalarLike(1, x),
-                      gb.sqrt(gb.add(op.getVar(),
-                                     gb.scalarLike(op.getEpsilon()
-                                                       .convertToDouble(),
-                                                   x))));
+  Value rstd = gb.div(
+      gb.scalarLike(1, x),
+      gb.sqrt(gb.add(op.getVar(),
+                     gb.scalarLike(op.getEpsilon().convertToDouble(), x))));
   Value scale = perChannel(gb, op.getScale(), rank);
   og[0] = gb.mul(g, gb.mul(scale, perChannel(gb, rstd, rank)));
   Value xhat = gb.mul(gb.sub(x, perChannel(gb, op.getMean(), rank)),
@@ -273,9 +270,9 @@ LogicalResult avgPoolGrad(OpTy op, TensorBuilder &gb, ArrayRef<Value> rg,
     SmallVector<double> next;
     for (double prev : divisors)
       for (int64_t o = 0; o < gs[2 + i]; ++o)
-        next.push_back(prev * double(windowCount(o, xs[2 + i], p[i], p[n + i],
-                                                 k[i], s[i],
-                                                 op.getCountIncludePad())));
+        next.push_back(prev *
+                       double(windowCount(o, xs[2 + i], p[i], p[n + i], k[i],
+                                          s[i], op.getCountIncludePad())));
     divisors = std::move(next);
     divShape.push_back(gs[2 + i]);
   }
@@ -312,9 +309,8 @@ LogicalResult adaptiveAvgPool2dGrad(AdaptiveAvgPool2dOp op, TensorBuilder &gb,
     for (int64_t h = 0; h < xs[2]; ++h)
       phT[h * gs[2] + i] = ph[i * xs[2] + h];
   Value rows = gb.matmul(gb.constant(phT, {xs[2], gs[2]}, elt), g);
-  og[0] = gb.matmul(
-      rows, gb.constant(adaptiveAveragingMatrix(gs[3], xs[3]), {gs[3], xs[3]},
-                        elt));
+  og[0] = gb.matmul(rows, gb.constant(adaptiveAveragingMatrix(gs[3], xs[3]),
+                                      {gs[3], xs[3]}, elt));
   return success();
 }
 

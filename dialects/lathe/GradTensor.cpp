@@ -9,18 +9,16 @@ namespace {
 
 using Grads = SmallVectorImpl<Value>;
 
-bool isFloat(Value v) { return isa<FloatType>(TensorBuilder::elt(v)); }
-
 LogicalResult reshapeGrad(ReshapeOp op, TensorBuilder &gb, ArrayRef<Value> rg,
                           Grads &og) {
-  if (rg[0] && isFloat(op.getInput()))
+  if (rg[0] && TensorBuilder::isFloat(op.getInput()))
     og[0] = gb.reshape(rg[0], gb.shape(op.getInput()));
   return success();
 }
 
 LogicalResult transposeGrad(TransposeOp op, TensorBuilder &gb,
                             ArrayRef<Value> rg, Grads &og) {
-  if (!rg[0] || !isFloat(op.getInput()))
+  if (!rg[0] || !TensorBuilder::isFloat(op.getInput()))
     return success();
   ArrayRef<int64_t> perm = op.getPerm();
   SmallVector<int64_t> inverse(perm.size());
@@ -32,7 +30,7 @@ LogicalResult transposeGrad(TransposeOp op, TensorBuilder &gb,
 
 LogicalResult concatGrad(ConcatOp op, TensorBuilder &gb, ArrayRef<Value> rg,
                          Grads &og) {
-  if (!rg[0] || !isFloat(op.getResult()))
+  if (!rg[0] || !TensorBuilder::isFloat(op.getResult()))
     return success();
   int64_t axis = op.getAxis(), at = 0;
   for (auto [i, in] : llvm::enumerate(op.getInputs())) {
@@ -49,7 +47,7 @@ LogicalResult concatGrad(ConcatOp op, TensorBuilder &gb, ArrayRef<Value> rg,
 /// (step - 1) zeros between elements, then zero padding puts it at its start.
 LogicalResult sliceGrad(SliceOp op, TensorBuilder &gb, ArrayRef<Value> rg,
                         Grads &og) {
-  if (!rg[0] || !isFloat(op.getInput()))
+  if (!rg[0] || !TensorBuilder::isFloat(op.getInput()))
     return success();
   Value g = rg[0];
   ArrayRef<int64_t> xs = gb.shape(op.getInput());
@@ -80,22 +78,22 @@ LogicalResult sliceGrad(SliceOp op, TensorBuilder &gb, ArrayRef<Value> rg,
 
 LogicalResult flipGrad(FlipOp op, TensorBuilder &gb, ArrayRef<Value> rg,
                        Grads &og) {
-  if (rg[0] && isFloat(op.getInput()))
-    og[0] = FlipOp::create(gb.b, gb.loc, rg[0].getType(), rg[0],
-                           op.getDimsAttr());
+  if (rg[0] && TensorBuilder::isFloat(op.getInput()))
+    og[0] =
+        FlipOp::create(gb.b, gb.loc, rg[0].getType(), rg[0], op.getDimsAttr());
   return success();
 }
 
 LogicalResult expandGrad(ExpandOp op, TensorBuilder &gb, ArrayRef<Value> rg,
                          Grads &og) {
-  if (rg[0] && isFloat(op.getInput()))
+  if (rg[0] && TensorBuilder::isFloat(op.getInput()))
     og[0] = gb.unbroadcast(rg[0], op.getInput().getType());
   return success();
 }
 
 LogicalResult padGrad(PadOp op, TensorBuilder &gb, ArrayRef<Value> rg,
                       Grads &og) {
-  if (!rg[0] || !isFloat(op.getInput()))
+  if (!rg[0] || !TensorBuilder::isFloat(op.getInput()))
     return success();
   if (op.getMode() != PadMode::constant)
     return gradientError(op, "no gradient for pad in " +
@@ -109,7 +107,7 @@ LogicalResult padGrad(PadOp op, TensorBuilder &gb, ArrayRef<Value> rg,
 template <typename OpTy>
 LogicalResult triangleGrad(OpTy op, TensorBuilder &gb, ArrayRef<Value> rg,
                            Grads &og) {
-  if (rg[0] && isFloat(op.getInput()))
+  if (rg[0] && TensorBuilder::isFloat(op.getInput()))
     og[0] = OpTy::create(gb.b, gb.loc, rg[0].getType(), rg[0],
                          op.getDiagonalAttr());
   return success();
@@ -119,7 +117,7 @@ LogicalResult triangleGrad(OpTy op, TensorBuilder &gb, ArrayRef<Value> rg,
 /// (scatter_nd over the gathered axis moved to the front).
 LogicalResult gatherGrad(GatherOp op, TensorBuilder &gb, ArrayRef<Value> rg,
                          Grads &og) {
-  if (!rg[0] || !isFloat(op.getInput()))
+  if (!rg[0] || !TensorBuilder::isFloat(op.getInput()))
     return success();
   Value x = op.getInput(), idx = op.getIndices(), g = rg[0];
   ArrayRef<int64_t> xs = gb.shape(x);
@@ -156,7 +154,7 @@ LogicalResult gatherGrad(GatherOp op, TensorBuilder &gb, ArrayRef<Value> rg,
 
 LogicalResult gatherElementsGrad(GatherElementsOp op, TensorBuilder &gb,
                                  ArrayRef<Value> rg, Grads &og) {
-  if (!rg[0] || !isFloat(op.getInput()))
+  if (!rg[0] || !TensorBuilder::isFloat(op.getInput()))
     return success();
   og[0] = ScatterElementsOp::create(
       gb.b, gb.loc, gb.zerosLike(op.getInput()), op.getIndices(), rg[0],
@@ -167,7 +165,7 @@ LogicalResult gatherElementsGrad(GatherElementsOp op, TensorBuilder &gb,
 
 LogicalResult topKGrad(TopKOp op, TensorBuilder &gb, ArrayRef<Value> rg,
                        Grads &og) {
-  if (!rg[0] || !isFloat(op.getInput()))
+  if (!rg[0] || !TensorBuilder::isFloat(op.getInput()))
     return success();
   og[0] = ScatterElementsOp::create(
       gb.b, gb.loc, gb.zerosLike(op.getInput()), op.getIndices(), rg[0],
@@ -185,11 +183,10 @@ LogicalResult nllLossGrad(NllLossOp op, TensorBuilder &gb, ArrayRef<Value> rg,
   Value x = op.getInput(), t = op.getTarget(), g = rg[0];
   Type elt = gb.elt(x);
   ArrayRef<int64_t> xs = gb.shape(x);
-  Value w = op.getWeight()
-                ? GatherOp::create(gb.b, gb.loc, op.getWeight(), t,
-                                   gb.b.getI64IntegerAttr(0))
-                      .getResult()
-                : gb.splat(1.0, gb.shape(t), elt);
+  Value w = op.getWeight() ? GatherOp::create(gb.b, gb.loc, op.getWeight(), t,
+                                              gb.b.getI64IntegerAttr(0))
+                                 .getResult()
+                           : gb.splat(1.0, gb.shape(t), elt);
   if (auto ignore = op.getIgnoreIndexAttr()) {
     Value skip = gb.equal(t, gb.scalar(double(ignore.getInt()), gb.elt(t)));
     w = gb.where(skip, gb.scalarLike(0, w), w);
@@ -201,14 +198,8 @@ LogicalResult nllLossGrad(NllLossOp op, TensorBuilder &gb, ArrayRef<Value> rg,
     coef = gb.mul(coef, g);
     break;
   case Reduction::mean:
-    coef = gb.mul(coef,
-                  gb.div(g, gb.reduceSum(w, [&] {
-                    SmallVector<int64_t> all;
-                    for (size_t i = 0; i < gb.shape(w).size(); ++i)
-                      all.push_back(i);
-                    return all;
-                  }(),
-                                         false)));
+    coef = gb.mul(coef, gb.div(g, gb.reduceSum(w, TensorBuilder::allAxes(w),
+                                               /*keepdims=*/false)));
     break;
   }
   Value hot = OneHotOp::create(gb.b, gb.loc, t, gb.constant({0, 1}, {2}, elt),

@@ -17,7 +17,7 @@ Value TensorBuilder::splat(double value, ArrayRef<int64_t> s, Type t) {
 }
 
 Value TensorBuilder::constant(ArrayRef<double> values, ArrayRef<int64_t> s,
-                            Type t) {
+                              Type t) {
   auto type = RankedTensorType::get(s, t);
   SmallVector<Attribute> attrs;
   for (double v : values)
@@ -72,14 +72,28 @@ Value TensorBuilder::reduceSum(Value v, ArrayRef<int64_t> axes, bool keepdims) {
   return ReduceSumOp::create(b, loc, v, axes, keepdims);
 }
 
-Value TensorBuilder::reduceMean(Value v, ArrayRef<int64_t> axes, bool keepdims) {
+SmallVector<int64_t> TensorBuilder::allAxes(Value v) {
+  SmallVector<int64_t> axes;
+  for (size_t i = 0; i < shape(v).size(); ++i)
+    axes.push_back(i);
+  return axes;
+}
+
+Value TensorBuilder::reduceMax(Value v, ArrayRef<int64_t> axes, bool keepdims) {
+  if (axes.empty())
+    return v;
+  return ReduceMaxOp::create(b, loc, v, axes, keepdims);
+}
+
+Value TensorBuilder::reduceMean(Value v, ArrayRef<int64_t> axes,
+                                bool keepdims) {
   if (axes.empty())
     return v;
   return ReduceMeanOp::create(b, loc, v, axes, keepdims);
 }
 
 Value TensorBuilder::slice(Value v, ArrayRef<int64_t> starts,
-                         ArrayRef<int64_t> sizes, ArrayRef<int64_t> steps) {
+                           ArrayRef<int64_t> sizes, ArrayRef<int64_t> steps) {
   SmallVector<int64_t> st(steps);
   if (st.empty())
     st.assign(starts.size(), 1);
@@ -91,7 +105,8 @@ Value TensorBuilder::slice(Value v, ArrayRef<int64_t> starts,
   return SliceOp::create(b, loc, v, starts, sizes, st);
 }
 
-Value TensorBuilder::pad(Value v, ArrayRef<int64_t> low, ArrayRef<int64_t> high) {
+Value TensorBuilder::pad(Value v, ArrayRef<int64_t> low,
+                         ArrayRef<int64_t> high) {
   bool none = true;
   SmallVector<int64_t> pads(low);
   pads.append(high.begin(), high.end());
@@ -122,7 +137,7 @@ Value TensorBuilder::unbroadcast(Value g, Type target) {
 }
 
 Value TensorBuilder::keepDims(Value v, ArrayRef<int64_t> axes,
-                            ArrayRef<int64_t> inputShape) {
+                              ArrayRef<int64_t> inputShape) {
   SmallVector<int64_t> kept(inputShape);
   for (int64_t a : axes)
     kept[a] = 1;

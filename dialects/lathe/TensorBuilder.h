@@ -22,6 +22,12 @@ struct TensorBuilder {
     return type(v).getShape();
   }
   static mlir::Type elt(mlir::Value v) { return type(v).getElementType(); }
+  static bool isFloat(mlir::Value v) {
+    auto t = mlir::dyn_cast<mlir::RankedTensorType>(v.getType());
+    return t && mlir::isa<mlir::FloatType>(t.getElementType());
+  }
+  /// [0, rank): every dimension of |v|.
+  static llvm::SmallVector<int64_t> allAxes(mlir::Value v);
 
   /// A rank-0 constant of element type |t| (broadcasts in binary ops).
   mlir::Value scalar(double value, mlir::Type t);
@@ -31,9 +37,7 @@ struct TensorBuilder {
   }
   /// A constant of |shape| filled with |value|.
   mlir::Value splat(double value, llvm::ArrayRef<int64_t> shape, mlir::Type t);
-  mlir::Value zerosLike(mlir::Value v) {
-    return splat(0.0, shape(v), elt(v));
-  }
+  mlir::Value zerosLike(mlir::Value v) { return splat(0.0, shape(v), elt(v)); }
   /// A constant of |shape| with the given values (row-major).
   mlir::Value constant(llvm::ArrayRef<double> values,
                        llvm::ArrayRef<int64_t> shape, mlir::Type t);
@@ -96,6 +100,8 @@ struct TensorBuilder {
                         bool keepdims);
   mlir::Value reduceMean(mlir::Value v, llvm::ArrayRef<int64_t> axes,
                          bool keepdims);
+  mlir::Value reduceMax(mlir::Value v, llvm::ArrayRef<int64_t> axes,
+                        bool keepdims);
   mlir::Value slice(mlir::Value v, llvm::ArrayRef<int64_t> starts,
                     llvm::ArrayRef<int64_t> sizes,
                     llvm::ArrayRef<int64_t> steps = {});

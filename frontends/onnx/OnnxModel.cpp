@@ -284,7 +284,8 @@ replaceInitializers(const std::string &path,
   if (!model)
     return model.takeError();
   std::map<std::string, bool> used;
-  for (onnx::TensorProto &t : *(*model)->mutable_graph()->mutable_initializer()) {
+  for (onnx::TensorProto &t :
+       *(*model)->mutable_graph()->mutable_initializer()) {
     auto it = values.find(t.name());
     if (it == values.end())
       continue;
@@ -295,11 +296,13 @@ replaceInitializers(const std::string &path,
     for (int64_t d : t.dims())
       n *= d;
     if (size_t(n) * dtypeSize(*dtype) != it->second.size())
-      return llvm::createStringError(
-          llvm::inconvertibleErrorCode(),
-          path + ": initializer '" + t.name() + "' holds " +
-              std::to_string(n * dtypeSize(*dtype)) + " bytes, the trained "
-              "value " + std::to_string(it->second.size()));
+      return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                     path + ": initializer '" + t.name() +
+                                         "' holds " +
+                                         std::to_string(n * dtypeSize(*dtype)) +
+                                         " bytes, the trained "
+                                         "value " +
+                                         std::to_string(it->second.size()));
     t.clear_float_data();
     t.clear_double_data();
     t.clear_int32_data();

@@ -50,8 +50,7 @@ struct TrainOptions {
   /// onecycle, cyclic, plateau (torch.optim.lr_scheduler's, per epoch;
   /// onecycle and cyclic per step).
   std::string schedule = "constant";
-  double gamma = 0.1, etaMin = 0.0, pctStart = 0.3, maxLr = 0.0,
-         factor = 0.1;
+  double gamma = 0.1, etaMin = 0.0, pctStart = 0.3, maxLr = 0.0, factor = 0.1;
   int64_t stepSize = 10, tMax = 0, t0 = 10, tMult = 1, stepSizeUp = 2000,
           patience = 10;
   std::vector<int64_t> milestones;

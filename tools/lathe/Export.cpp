@@ -28,9 +28,8 @@ int runExport(const ExportOptions &o) {
       lathe_trainer_create(ctx, module, &trainer) != LATHE_OK ||
       lathe_trainer_load(ctx, trainer, ckpt.c_str()) != LATHE_OK)
     return done(reportError(lathe_context_last_error(ctx)));
-  std::string model = o.model.empty()
-                          ? lathe_trainer_metadata(trainer, "lathe.onnx")
-                          : o.model;
+  std::string model =
+      o.model.empty() ? lathe_trainer_metadata(trainer, "lathe.onnx") : o.model;
   if (model.empty())
     return done(reportError(ckpt + " does not name its ONNX model; pass "
                                    "--model"));
@@ -48,8 +47,8 @@ int runExport(const ExportOptions &o) {
   if (auto err = writeFileAtomically(o.output, {bytes->data(), bytes->size()}))
     return done(reportError(llvm::toString(std::move(err))));
   std::cout << "wrote " << o.output << " (" << values.size()
-            << " trained parameters, step "
-            << lathe_trainer_steps(trainer) << ")\n";
+            << " trained parameters, step " << lathe_trainer_steps(trainer)
+            << ")\n";
   return done(0);
 }
 

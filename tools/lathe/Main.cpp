@@ -30,8 +30,8 @@ static void addTrainingOptions(CLI::App *app, lathe::TrainingOptions &t) {
   app->add_option("--optimizer", t.optimizer,
                   "sgd (default), adam, adamw, rmsprop, adagrad, adadelta, "
                   "adamax")
-      ->check(CLI::IsMember(
-          {"sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta", "adamax"}));
+      ->check(CLI::IsMember({"sgd", "adam", "adamw", "rmsprop", "adagrad",
+                             "adadelta", "adamax"}));
   app->add_option("--momentum", t.momentum, "sgd / rmsprop momentum (0)");
   app->add_option("--dampening", t.dampening, "sgd dampening (0)");
   app->add_flag("--nesterov", t.nesterov, "sgd Nesterov momentum");
@@ -164,14 +164,15 @@ int main(int argc, char **argv) {
                 "Samples per step (64); the last partial batch of an epoch "
                 "is dropped")
       ->check(CLI::PositiveNumber);
-  t->add_option("--lr", train.lr, "Learning rate (1e-3; onecycle: max_lr; "
-                                  "cyclic: base_lr)");
+  t->add_option("--lr", train.lr,
+                "Learning rate (1e-3; onecycle: max_lr; "
+                "cyclic: base_lr)");
   t->add_option("--lr-schedule", train.schedule,
                 "constant, step, multistep, exponential, cosine, "
                 "cosine_restarts, onecycle, cyclic, plateau")
       ->check(CLI::IsMember({"constant", "step", "multistep", "exponential",
-                             "cosine", "cosine_restarts", "onecycle",
-                             "cyclic", "plateau"}));
+                             "cosine", "cosine_restarts", "onecycle", "cyclic",
+                             "plateau"}));
   t->add_option("--gamma", train.gamma, "step/multistep/exponential (0.1)");
   t->add_option("--step-size", train.stepSize, "step: epochs per decay (10)");
   t->add_option("--milestones", train.milestones, "multistep: epochs")

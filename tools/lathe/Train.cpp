@@ -113,19 +113,40 @@ std::string gather(const lathe_tensor_t *src, const std::vector<int64_t> &rows,
     for (size_t k = 0; k < rowElems; ++k) {
       double v;
       switch (si.dtype) {
-      case LATHE_F32: v = reinterpret_cast<const float *>(from)[k]; break;
-      case LATHE_F64: v = reinterpret_cast<const double *>(from)[k]; break;
-      case LATHE_I32: v = reinterpret_cast<const int32_t *>(from)[k]; break;
-      case LATHE_I64: v = double(reinterpret_cast<const int64_t *>(from)[k]); break;
-      case LATHE_I8: v = reinterpret_cast<const int8_t *>(from)[k]; break;
-      default: v = reinterpret_cast<const uint8_t *>(from)[k]; break;
+      case LATHE_F32:
+        v = reinterpret_cast<const float *>(from)[k];
+        break;
+      case LATHE_F64:
+        v = reinterpret_cast<const double *>(from)[k];
+        break;
+      case LATHE_I32:
+        v = reinterpret_cast<const int32_t *>(from)[k];
+        break;
+      case LATHE_I64:
+        v = double(reinterpret_cast<const int64_t *>(from)[k]);
+        break;
+      case LATHE_I8:
+        v = reinterpret_cast<const int8_t *>(from)[k];
+        break;
+      default:
+        v = reinterpret_cast<const uint8_t *>(from)[k];
+        break;
       }
       switch (di.dtype) {
-      case LATHE_F32: reinterpret_cast<float *>(to)[k] = float(v); break;
-      case LATHE_F64: reinterpret_cast<double *>(to)[k] = v; break;
-      case LATHE_I32: reinterpret_cast<int32_t *>(to)[k] = int32_t(v); break;
-      case LATHE_I64: reinterpret_cast<int64_t *>(to)[k] = int64_t(v); break;
-      default: return what + ": cannot convert to the model's element type";
+      case LATHE_F32:
+        reinterpret_cast<float *>(to)[k] = float(v);
+        break;
+      case LATHE_F64:
+        reinterpret_cast<double *>(to)[k] = v;
+        break;
+      case LATHE_I32:
+        reinterpret_cast<int32_t *>(to)[k] = int32_t(v);
+        break;
+      case LATHE_I64:
+        reinterpret_cast<int64_t *>(to)[k] = int64_t(v);
+        break;
+      default:
+        return what + ": cannot convert to the model's element type";
       }
     }
   }
@@ -154,8 +175,8 @@ struct Schedule {
       return lr * std::pow(o.gamma, double(epoch));
     if (s == "cosine") {
       int64_t tmax = o.tMax > 0 ? o.tMax : o.epochs;
-      return o.etaMin + (lr - o.etaMin) *
-                            (1 + std::cos(M_PI * double(epoch) / tmax)) / 2;
+      return o.etaMin +
+             (lr - o.etaMin) * (1 + std::cos(M_PI * double(epoch) / tmax)) / 2;
     }
     if (s == "cosine_restarts") {
       int64_t ti = o.t0, tcur = epoch;
@@ -237,8 +258,10 @@ int runTrain(const TrainOptions &o) {
         if (i == 0) {
           shape.push_back(o.batchSize);
         } else if (dims[i].getAsInteger(10, d)) {
-          return reportError("input '" + input.name + "' has symbolic "
-                             "dimension " + dims[i].str() +
+          return reportError("input '" + input.name +
+                             "' has symbolic "
+                             "dimension " +
+                             dims[i].str() +
                              " besides the batch; lathe train needs the "
                              "others static");
         } else {
@@ -296,14 +319,16 @@ int runTrain(const TrainOptions &o) {
     return reportError(e);
   Owned<lathe_module_t> module(rawModule);
   lathe_trainer_t *rawTrainer = nullptr;
-  if (auto e = check(lathe_trainer_create(ctx.get(), module.get(), &rawTrainer));
+  if (auto e =
+          check(lathe_trainer_create(ctx.get(), module.get(), &rawTrainer));
       !e.empty())
     return reportError(e);
   Owned<lathe_trainer_t> trainer(rawTrainer);
 
   // train_step's inputs: the model's, then the target.
   size_t numInputs = lathe_module_entry_num_inputs(module.get(), "train_step");
-  size_t numOutputs = lathe_module_entry_num_outputs(module.get(), "train_step");
+  size_t numOutputs =
+      lathe_module_entry_num_outputs(module.get(), "train_step");
   std::vector<std::string> names;
   std::vector<Owned<lathe_tensor_t>> batch;
   for (size_t i = 0; i < numInputs; ++i) {
@@ -343,25 +368,25 @@ int runTrain(const TrainOptions &o) {
   const DataSet &valSet = o.val.empty() ? train : val;
   int64_t batchesPerEpoch = int64_t(trainRows.size()) / o.batchSize;
   if (batchesPerEpoch == 0)
-    return reportError("the training set has " +
-                       std::to_string(trainRows.size()) +
-                       " samples, fewer than one batch of " +
-                       std::to_string(o.batchSize));
+    return reportError(
+        "the training set has " + std::to_string(trainRows.size()) +
+        " samples, fewer than one batch of " + std::to_string(o.batchSize));
 
   Schedule schedule{o};
   int64_t epoch0 = 0, batch0 = 0;
   std::string ckpt = dir.empty() ? "" : dir + "/checkpoint.safetensors";
   if (!o.resume.empty()) {
     std::string from = o.resume + "/checkpoint.safetensors";
-    if (auto e = check(lathe_trainer_load(ctx.get(), trainer.get(),
-                                          from.c_str()));
+    if (auto e =
+            check(lathe_trainer_load(ctx.get(), trainer.get(), from.c_str()));
         !e.empty())
       return reportError(e);
     epoch0 = std::atoll(lathe_trainer_metadata(trainer.get(), "lathe.epoch"));
     batch0 = std::atoll(lathe_trainer_metadata(trainer.get(), "lathe.batch"));
     schedule.plateauLr =
         std::atof(lathe_trainer_metadata(trainer.get(), "lathe.plateau_lr"));
-    std::string best = lathe_trainer_metadata(trainer.get(), "lathe.plateau_best");
+    std::string best =
+        lathe_trainer_metadata(trainer.get(), "lathe.plateau_best");
     schedule.best = best.empty() ? INFINITY : std::atof(best.c_str());
     schedule.bad =
         std::atoll(lathe_trainer_metadata(trainer.get(), "lathe.plateau_bad"));
@@ -372,12 +397,14 @@ int runTrain(const TrainOptions &o) {
   auto save = [&](int64_t epoch, int64_t nextBatch) -> std::string {
     if (ckpt.empty())
       return "";
-    std::string values[] = {std::to_string(epoch), std::to_string(nextBatch),
-                            std::to_string(o.seed),
-                            fixed(schedule.plateauLr, 17),
-                            std::isinf(schedule.best) ? ""
-                                                      : fixed(schedule.best, 17),
-                            std::to_string(schedule.bad), o.model};
+    std::string values[] = {
+        std::to_string(epoch),
+        std::to_string(nextBatch),
+        std::to_string(o.seed),
+        fixed(schedule.plateauLr, 17),
+        std::isinf(schedule.best) ? "" : fixed(schedule.best, 17),
+        std::to_string(schedule.bad),
+        o.model};
     const char *keys[] = {"lathe.epoch",        "lathe.batch",
                           "lathe.seed",         "lathe.plateau_lr",
                           "lathe.plateau_best", "lathe.plateau_bad",
@@ -394,8 +421,10 @@ int runTrain(const TrainOptions &o) {
     if (auto ec = llvm::sys::fs::create_directories(o.logdir))
       return reportError(o.logdir + ": cannot create: " + ec.message());
     bool fresh = o.resume.empty();
-    csv.open(o.logdir + "/metrics.csv", fresh ? std::ios::trunc : std::ios::app);
-    steps.open(o.logdir + "/steps.csv", fresh ? std::ios::trunc : std::ios::app);
+    csv.open(o.logdir + "/metrics.csv",
+             fresh ? std::ios::trunc : std::ios::app);
+    steps.open(o.logdir + "/steps.csv",
+               fresh ? std::ios::trunc : std::ios::app);
     if (fresh) {
       csv << "epoch,lr,train_loss,train_acc,val_loss,val_acc,ms_per_step\n";
       steps << "step,loss\n";
@@ -413,8 +442,8 @@ int runTrain(const TrainOptions &o) {
     ins.push_back(t.get());
   std::vector<lathe_tensor_t *> outs(numOutputs);
   // Accuracy: argmax over the class dimension of the first output.
-  auto correct = [&](const lathe_tensor_t *pred,
-                     const lathe_tensor_t *target, int64_t rows) {
+  auto correct = [&](const lathe_tensor_t *pred, const lathe_tensor_t *target,
+                     int64_t rows) {
     lathe_tensor_info_t pi, ti;
     lathe_tensor_info(pred, &pi);
     lathe_tensor_info(target, &ti);
@@ -463,9 +492,9 @@ int runTrain(const TrainOptions &o) {
       int64_t step = lathe_trainer_steps(trainer.get());
       double lr = schedule.at(epoch, step, totalSteps);
       auto t0 = std::chrono::steady_clock::now();
-      if (auto e = check(lathe_trainer_step(ctx.get(), trainer.get(), lr,
-                                            ins.data(), ins.size(),
-                                            outs.data(), outs.size()));
+      if (auto e =
+              check(lathe_trainer_step(ctx.get(), trainer.get(), lr, ins.data(),
+                                       ins.size(), outs.data(), outs.size()));
           !e.empty())
         return reportError(e);
       stepMs += std::chrono::duration<double, std::milli>(
@@ -492,7 +521,8 @@ int runTrain(const TrainOptions &o) {
                   << fixed(lossSum / done, 3);
         if (counted)
           std::cerr << "  acc " << fixed(100.0 * hits / counted, 1) << "%";
-        std::cerr << "  " << fixed(stepMs / done, 1) << " ms/step" << std::flush;
+        std::cerr << "  " << fixed(stepMs / done, 1) << " ms/step"
+                  << std::flush;
       }
       bool stop = interrupted || (o.maxSteps > 0 && stepsThisRun >= o.maxSteps);
       if (stop) {
@@ -529,7 +559,8 @@ int runTrain(const TrainOptions &o) {
               !e.empty())
             return reportError(e);
         if (classes && real < size_t(o.batchSize)) {
-          auto *t = static_cast<int64_t *>(lathe_tensor_data(batch.back().get()));
+          auto *t =
+              static_cast<int64_t *>(lathe_tensor_data(batch.back().get()));
           lathe_tensor_info_t ti;
           lathe_tensor_info(batch.back().get(), &ti);
           int64_t rest = 1;
@@ -540,9 +571,9 @@ int runTrain(const TrainOptions &o) {
         }
         size_t n = lathe_module_entry_num_outputs(module.get(), "eval_step");
         std::vector<lathe_tensor_t *> eo(n);
-        if (auto e = check(lathe_trainer_run(ctx.get(), trainer.get(),
-                                             "eval_step", ins.data(), ins.size(),
-                                             eo.data(), n));
+        if (auto e =
+                check(lathe_trainer_run(ctx.get(), trainer.get(), "eval_step",
+                                        ins.data(), ins.size(), eo.data(), n));
             !e.empty())
           return reportError(e);
         float l = *static_cast<float *>(lathe_tensor_data(eo[0]));
@@ -562,8 +593,8 @@ int runTrain(const TrainOptions &o) {
         valAcc = 100.0 * double(vh) / double(vn);
     }
     double trainLoss = done ? lossSum / done : NAN;
-    double lrNow = schedule.at(epoch, lathe_trainer_steps(trainer.get()) - 1,
-                               totalSteps);
+    double lrNow =
+        schedule.at(epoch, lathe_trainer_steps(trainer.get()) - 1, totalSteps);
     schedule.observe(std::isnan(valLoss) ? trainLoss : valLoss);
     std::cerr << "epoch " << epoch + 1 << "/" << o.epochs << "  loss "
               << fixed(trainLoss, 4);
@@ -573,8 +604,8 @@ int runTrain(const TrainOptions &o) {
       std::cerr << "  val_loss " << fixed(valLoss, 4);
     if (!std::isnan(valAcc))
       std::cerr << "  val_acc " << fixed(valAcc, 2) << "%";
-    std::cerr << "  lr " << lrNow << "  "
-              << fixed(done ? stepMs / done : 0, 2) << " ms/step\n";
+    std::cerr << "  lr " << lrNow << "  " << fixed(done ? stepMs / done : 0, 2)
+              << " ms/step\n";
     if (csv.is_open())
       csv << epoch + 1 << "," << lrNow << "," << fixed(trainLoss, 6) << ","
           << (counted ? fixed(100.0 * hits / counted, 4) : "") << ","
