@@ -470,6 +470,16 @@ int runTrain(const TrainOptions &o) {
     }
   };
 
+  // The samples |rows| of |set| into the batch tensors.
+  auto fillBatch = [&](const DataSet &set, const std::vector<int64_t> &rows,
+                       const std::string &what) -> std::string {
+    for (size_t i = 0; i < batch.size(); ++i)
+      if (auto e = gather(set.arrays[i].get(), rows, batch[i].get(),
+                          what + "'" + names[i] + "'");
+          !e.empty())
+        return e;
+    return "";
+  };
   int64_t totalSteps = batchesPerEpoch * o.epochs;
   int64_t stepsThisRun = 0;
   for (int64_t epoch = epoch0; epoch < o.epochs; ++epoch) {
@@ -484,11 +494,8 @@ int runTrain(const TrainOptions &o) {
     for (int64_t b = epoch == epoch0 ? batch0 : 0; b < batchesPerEpoch; ++b) {
       std::vector<int64_t> rows(order.begin() + b * o.batchSize,
                                 order.begin() + (b + 1) * o.batchSize);
-      for (size_t i = 0; i < batch.size(); ++i)
-        if (auto e = gather(train.arrays[i].get(), rows, batch[i].get(),
-                            o.data + ": '" + names[i] + "'");
-            !e.empty())
-          return reportError(e);
+      if (auto e = fillBatch(train, rows, o.data + ": "); !e.empty())
+        return reportError(e);
       int64_t step = lathe_trainer_steps(trainer.get());
       double lr = schedule.at(epoch, step, totalSteps);
       auto t0 = std::chrono::steady_clock::now();
@@ -553,11 +560,8 @@ int runTrain(const TrainOptions &o) {
         std::vector<int64_t> rows(valRows.begin() + at,
                                   valRows.begin() + at + real);
         rows.resize(o.batchSize, rows.front());
-        for (size_t i = 0; i < batch.size(); ++i)
-          if (auto e = gather(valSet.arrays[i].get(), rows, batch[i].get(),
-                              "validation '" + names[i] + "'");
-              !e.empty())
-            return reportError(e);
+        if (auto e = fillBatch(valSet, rows, "validation "); !e.empty())
+          return reportError(e);
         if (classes && real < size_t(o.batchSize)) {
           auto *t =
               static_cast<int64_t *>(lathe_tensor_data(batch.back().get()));
