@@ -385,6 +385,14 @@ static std::string headerText(const Signature &sig,
          << "(void *params, void *state, const double *hyper,\n"
          << "    void *const *inputs, void *const *outputs, void *scratch,\n"
          << "    const lathe_parallel_t *parallel);\n\n";
+    } else if (!e.hyper.empty()) {
+      os << "/* Like _forward, with the inputs and outputs above; |weights|\n"
+            " * may be trained parameters in the blob's layout. hyper[0] is\n"
+            " * the 1-based step number whose dropout masks it draws. */\n"
+         << "int32_t " << options.name << "_" << e.name
+         << "(const void *weights, const double *hyper,\n"
+         << "    void *const *inputs, void *const *outputs, void *scratch,\n"
+         << "    const lathe_parallel_t *parallel);\n\n";
     } else {
       os << "/* Like _forward, with the inputs and outputs above"
          << (e.name == "eval_step" ? " (inference semantics)" : "")
@@ -546,6 +554,8 @@ llvm::Error defineDispatches(llvm::Module &module) {
 ///   int32_t P_train_step(void *params, void *state, const double *hyper,
 ///               void *const *inputs, void *const *outputs, void *scratch,
 ///               parallel).
+/// Another entry with hyperparameters (@gradient of a model with dropout)
+/// takes |hyper| after |weights|.
 llvm::Error addEntryPoint(llvm::Module &module, const Signature &sig,
                           const EntrySignature &entry,
                           const ArtifactOptions &options,
@@ -571,14 +581,15 @@ llvm::Error addEntryPoint(llvm::Module &module, const Signature &sig,
       "free",
       llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), {ptr}, false));
   bool train = entry.updates();
-  SmallVector<llvm::Type *> params(train ? 7 : 5, ptr);
+  bool takesHyper = train || !entry.hyper.empty();
+  SmallVector<llvm::Type *> params(5 + train + takesHyper, ptr);
   auto *type = llvm::FunctionType::get(i32, params, false);
   auto *fn = llvm::Function::Create(type, llvm::GlobalValue::ExternalLinkage,
                                     options.name + "_" + entry.name, module);
   unsigned a = 0;
   llvm::Value *weights = fn->getArg(a++);
   llvm::Value *state = train ? fn->getArg(a++) : nullptr;
-  llvm::Value *hyper = train ? fn->getArg(a++) : nullptr;
+  llvm::Value *hyper = takesHyper ? fn->getArg(a++) : nullptr;
   llvm::Value *inputs = fn->getArg(a++);
   llvm::Value *outputs = fn->getArg(a++);
   llvm::Value *scratch = fn->getArg(a++);
@@ -603,11 +614,10 @@ llvm::Error addEntryPoint(llvm::Module &module, const Signature &sig,
     bad = b.CreateOr(bad, b.CreateIsNull(outputs));
   if (!sig.params.empty())
     bad = b.CreateOr(bad, b.CreateIsNull(weights));
-  if (train) {
-    if (!sig.state.empty())
-      bad = b.CreateOr(bad, b.CreateIsNull(state));
+  if (train && !sig.state.empty())
+    bad = b.CreateOr(bad, b.CreateIsNull(state));
+  if (takesHyper)
     bad = b.CreateOr(bad, b.CreateIsNull(hyper));
-  }
   b.CreateCondBr(bad, missing, checkArena);
   b.SetInsertPoint(missing);
   b.CreateRet(b.getInt32(1));

@@ -637,16 +637,31 @@ struct ConstantLowering : OpConversionPattern<ConstantOp> {
   }
 };
 
+/// dropout (inference) => the input, and an all-true mask.
+struct DropoutLowering : OpConversionPattern<DropoutOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(DropoutOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto maskType = cast<RankedTensorType>(op.getMask().getType());
+    Value keep = arith::ConstantOp::create(
+        rewriter, op.getLoc(),
+        DenseElementsAttr::get(maskType, rewriter.getBoolAttr(true)));
+    rewriter.replaceOp(op, {adaptor.getInput(), keep});
+    return success();
+  }
+};
+
 } // namespace
 
 void populateLowerTensorPatterns(RewritePatternSet &patterns) {
-  patterns
-      .add<ReshapeLowering, TransposeLowering, PadLowering, ConcatLowering,
-           SliceLowering, ExpandLowering, GatherLowering,
-           GatherElementsLowering, FlipLowering,
-           ScatterLowering<ScatterElementsOp>, ScatterLowering<ScatterNdOp>,
-           RandomLowering, GatherNdLowering, TopKLowering, ConstantLowering>(
-          patterns.getContext());
+  patterns.add<ReshapeLowering, TransposeLowering, PadLowering, ConcatLowering,
+               SliceLowering, ExpandLowering, GatherLowering,
+               GatherElementsLowering, FlipLowering,
+               ScatterLowering<ScatterElementsOp>, ScatterLowering<ScatterNdOp>,
+               RandomLowering, GatherNdLowering, TopKLowering, ConstantLowering,
+               DropoutLowering>(patterns.getContext());
 }
 
 } // namespace lathe

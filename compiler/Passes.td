@@ -173,7 +173,19 @@ def TrainingMode : Pass<"lathe-training-mode", "mlir::ModuleOp"> {
     through the statistics, and the running statistics' new values
     (`running * momentum + batch * (1 - momentum)`, the variance unbiased)
     become results marked `lathe.update` with the parameter's name.
+
+    `dropout(x) => x * (u >= ratio) / (1 - ratio)` with `u` a uniform
+    `lathe.random` draw per element (per `N x C` channel when
+    `channelwise`). Every dropout of the step owns a disjoint run of
+    counters, and the run of step `s` starts at `(s - 1) * 2^32`, so no two
+    draws of a training run share a counter; `s` is the
+    `step` hyperparameter, which the pass adds to @gradient as an argument
+    (marked `lathe.hyper`) when there is a dropout.
   }];
+  let options = [
+    Option<"seed", "seed", "uint64_t", /*default=*/"0",
+           "Seed of the dropout draws (added to each op's own seed)">,
+  ];
 }
 
 def Autodiff : Pass<"lathe-autodiff", "mlir::ModuleOp"> {

@@ -63,7 +63,9 @@ LogicalResult addTrainingEntryPoints(ModuleOp module,
   // Recurrent layers first: autodiff differentiates their cells.
   pm.addPass(createDecomposeRecurrent());
   pm.addPass(createAddLoss(loss));
-  pm.addPass(createTrainingMode());
+  TrainingModeOptions mode;
+  mode.seed = o.seed;
+  pm.addPass(createTrainingMode(mode));
   pm.addPass(createAutodiff(autodiff));
   pm.addPass(createApplyOptimizer(opt));
   pm.addPass(createCanonicalizerPass());

@@ -45,6 +45,8 @@ struct TrainingOptions {
   /// Also export @gradient (loss, outputs and every gradient), with input
   /// gradients when |wrtInputs|.
   bool keepGradient = false, wrtInputs = false;
+  /// Seed of dropout's random draws.
+  uint64_t seed = 0;
 };
 
 /// Adds @eval_step and @train_step (and @gradient on request) beside

@@ -75,10 +75,12 @@ uint64_t fnv1a64(const char *data, size_t size);
 const ModuleEntry *findEntry(const lathe_module &m, const std::string &name);
 
 /// Runs entry |entry| of |module| on |params| (the weights blob's layout;
-/// NULL: the module's own) and, for train_step, |state| and |hyper|.
+/// NULL: the module's own) and, for train_step, |state|; the entry's
+/// hyperparameters are |lr| and |step| (the 1-based step number, which
+/// also picks the dropout masks), as its descriptor names them.
 lathe_status_t runEntry(lathe_context_t *context, const lathe_module &module,
                         const std::string &entry, void *params, void *state,
-                        const double *hyper, lathe_tensor_t *const *inputs,
+                        double lr, int64_t step, lathe_tensor_t *const *inputs,
                         size_t num_inputs, lathe_tensor_t **out_outputs,
                         size_t num_outputs);
 

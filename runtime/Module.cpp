@@ -301,7 +301,7 @@ lathe_status_t lathe_module_run(lathe_context_t *context,
     return fail(context, LATHE_INVALID_ARGUMENT,
                 "train_step updates parameters: run it through a "
                 "lathe_trainer_t (lathe_trainer_step)");
-  return runEntry(context, *module, entry, module->weights, nullptr, nullptr,
+  return runEntry(context, *module, entry, module->weights, nullptr, 0.0, 1,
                   inputs, num_inputs, out_outputs, num_outputs);
 }
 
@@ -348,7 +348,7 @@ namespace lathe::runtime {
 
 lathe_status_t runEntry(lathe_context_t *context, const lathe_module &module,
                         const std::string &entry, void *params, void *state,
-                        const double *hyper, lathe_tensor_t *const *inputs,
+                        double lr, int64_t step, lathe_tensor_t *const *inputs,
                         size_t num_inputs, lathe_tensor_t **out_outputs,
                         size_t num_outputs) {
   if ((num_inputs && !inputs) || (num_outputs && !out_outputs))
@@ -373,6 +373,14 @@ lathe_status_t runEntry(lathe_context_t *context, const lathe_module &module,
                 module.name + " " + entry + " produces " +
                     std::to_string(e->outputs.size()) + " outputs, asked for " +
                     std::to_string(num_outputs));
+  std::vector<double> hyper;
+  for (const std::string &h : e->hyper) {
+    if (h != "lr" && h != "step")
+      return fail(context, LATHE_INCOMPATIBLE,
+                  module.name + " " + entry + " takes hyperparameter '" + h +
+                      "', which this runtime does not know");
+    hyper.push_back(h == "lr" ? lr : double(step));
+  }
   std::vector<void *> in(num_inputs), out(num_outputs);
   for (size_t i = 0; i < num_inputs; ++i) {
     const TensorDesc &want = e->inputs[i];
@@ -413,9 +421,16 @@ lathe_status_t runEntry(lathe_context_t *context, const lathe_module &module,
   if (e->updates()) {
     using StepFn = int32_t (*)(void *, void *, const double *, void *const *,
                                void *const *, void *, const lathe_parallel_t *);
-    rc = reinterpret_cast<StepFn>(e->fn)(params, state, hyper, in.data(),
+    rc = reinterpret_cast<StepFn>(e->fn)(params, state, hyper.data(), in.data(),
                                          out.data(), scratch,
                                          lathe_context_parallel(context));
+  } else if (!hyper.empty()) {
+    using HyperFn =
+        int32_t (*)(const void *, const double *, void *const *, void *const *,
+                    void *, const lathe_parallel_t *);
+    rc = reinterpret_cast<HyperFn>(e->fn)(params, hyper.data(), in.data(),
+                                          out.data(), scratch,
+                                          lathe_context_parallel(context));
   } else {
     using EntryFn = int32_t (*)(const void *, void *const *, void *const *,
                                 void *, const lathe_parallel_t *);

@@ -289,10 +289,9 @@ lathe_trainer_step(lathe_context_t *context, lathe_trainer_t *trainer,
     return LATHE_INVALID_ARGUMENT;
   if (!trainer)
     return fail(context, LATHE_INVALID_ARGUMENT, "NULL trainer");
-  double hyper[2] = {lr, double(trainer->steps + 1)};
   lathe_status_t status = runEntry(
       context, *trainer->module, "train_step", trainer->params, trainer->state,
-      hyper, inputs, num_inputs, out_outputs, num_outputs);
+      lr, trainer->steps + 1, inputs, num_inputs, out_outputs, num_outputs);
   if (status == LATHE_OK)
     ++trainer->steps;
   return status;
@@ -311,7 +310,8 @@ lathe_trainer_run(lathe_context_t *context, const lathe_trainer_t *trainer,
     return fail(context, LATHE_INVALID_ARGUMENT,
                 "use lathe_trainer_step for train_step");
   return runEntry(context, *trainer->module, entry, trainer->params, nullptr,
-                  nullptr, inputs, num_inputs, out_outputs, num_outputs);
+                  0.0, trainer->steps + 1, inputs, num_inputs, out_outputs,
+                  num_outputs);
 }
 
 int64_t lathe_trainer_steps(const lathe_trainer_t *trainer) {

@@ -1060,6 +1060,18 @@ LogicalResult RandomOp::verify() {
   return success();
 }
 
+LogicalResult DropoutOp::verify() {
+  double ratio = getRatio().convertToDouble();
+  if (!(ratio >= 0.0 && ratio <= 1.0))
+    return emitOpError("expected a ratio in [0, 1], got ") << ratio;
+  auto x = cast<RankedTensorType>(getInput().getType());
+  if (cast<RankedTensorType>(getMask().getType()).getShape() != x.getShape())
+    return emitOpError("expected a mask of the input's shape");
+  if (getChannelwise() && x.getRank() < 2)
+    return emitOpError("channelwise dropout expected an N x C x ... input");
+  return success();
+}
+
 LogicalResult GatherNdOp::inferReturnTypes(MLIRContext *,
                                            std::optional<Location> loc,
                                            Adaptor adaptor,

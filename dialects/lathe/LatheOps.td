@@ -1434,6 +1434,31 @@ def Lathe_RandomOp : Lathe_Op<"random"> {
   let hasVerifier = 1;
 }
 
+// dropout(x) = x in inference; x * keep / (1 - ratio) in training
+def Lathe_DropoutOp : Lathe_Op<"dropout", [AllTypesMatch<["input", "output"]>]> {
+  let summary = "dropout: the identity in inference, random zeroing in training";
+  let description = [{
+    `torch.nn.Dropout` (and, with `channelwise`, `Dropout1d/2d/3d`, which
+    drop whole channels: one draw per `N x C` position, broadcast over the
+    spatial dimensions). In inference (`forward`, `eval_step`) the output is
+    the input and `mask` is all true. When training, `lathe-training-mode`
+    replaces the op: each element (or channel) is kept where a `lathe.random`
+    uniform draw is at least `ratio`, kept elements are scaled by
+    `1 / (1 - ratio)`, and `ratio = 1` zeroes everything, as PyTorch does.
+    The draws come from `seed` and a counter that advances with the step
+    number, so a training run is reproducible and resumes bit for bit.
+    `mask` is ONNX Dropout's second output (true where kept).
+    ```mlir
+    %y, %m = lathe.dropout %x {ratio = 0.5, seed = 0 : i64} : tensor<4x8xf32> -> tensor<4x8xi1>
+    ```
+  }];
+  let arguments = (ins Lathe_FloatTensor:$input, F64Attr:$ratio,
+                   DefaultValuedAttr<I64Attr, "0">:$seed, UnitAttr:$channelwise);
+  let results = (outs Lathe_FloatTensor:$output, RankedTensorOf<[I1]>:$mask);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($mask)";
+  let hasVerifier = 1;
+}
+
 // gather_nd(x, idx)[b.., q..] = x[b.., idx[b.., q.., :], ..]
 def Lathe_GatherNdOp : Lathe_Op<"gather_nd", [InferTypeOpAdaptor]> {
   let summary = "gather slices at index tuples";

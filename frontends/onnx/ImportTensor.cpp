@@ -305,27 +305,35 @@ LogicalResult Importer::pad(const NodeProto &node) {
 }
 
 LogicalResult Importer::identity(const NodeProto &node) {
-  // Identity, and Dropout in inference: the output is the input.
-  if (node.op_type() == "Dropout") {
-    bool training = false;
-    if (hasInput(node, 2)) {
-      const TensorValue *mode = constantInput(node, 2, "training_mode");
-      if (!mode)
-        return failure();
-      training = mode->intAt(0) != 0;
-    }
-    double ratio = floatAttr(node, "ratio", 0.5f);
-    if (opset >= 12 && hasInput(node, 1)) {
-      const TensorValue *r = constantInput(node, 1, "ratio");
-      if (!r)
-        return failure();
-      ratio = r->floatAt(0);
-    }
-    if (training && ratio != 0.0)
-      return error(node) << "training_mode=true is not supported in "
-                            "inference graphs (dropout belongs to training)";
-    if (node.output_size() > 1 && !node.output(1).empty()) {
-      // In inference (or at ratio 0) every element is kept.
+  if (isConstant(node.input(0))) {
+    setConstant(node, 0, constants[node.input(0)]);
+    return success();
+  }
+  auto x = input(node, 0);
+  if (failed(x))
+    return failure();
+  setOutput(node, 0, *x);
+  return success();
+}
+
+LogicalResult Importer::dropout(const NodeProto &node) {
+  // The op is the identity in inference whatever training_mode says; the
+  // training passes make it drop (so training_mode only has to be constant).
+  if (hasInput(node, 2) && !constantInput(node, 2, "training_mode"))
+    return failure();
+  double ratio = floatAttr(node, "ratio", 0.5f);
+  if (opset >= 12 && hasInput(node, 1)) {
+    const TensorValue *r = constantInput(node, 1, "ratio");
+    if (!r)
+      return failure();
+    ratio = r->floatAt(0);
+  }
+  if (!(ratio >= 0.0 && ratio < 1.0))
+    return error(node) << "ratio " << ratio << " is outside [0, 1)";
+  bool wantsMask = node.output_size() > 1 && !node.output(1).empty();
+  if (ratio == 0.0 || isConstant(node.input(0))) {
+    // Nothing is ever dropped (or the input is a compile-time value).
+    if (wantsMask) {
       auto shape = shapeOf(node, 0);
       if (failed(shape))
         return failure();
@@ -335,15 +343,23 @@ LogicalResult Importer::identity(const NodeProto &node) {
       mask.bytes.assign(mask.numElements(), 1);
       setConstant(node, 1, std::move(mask));
     }
-  }
-  if (isConstant(node.input(0))) {
-    setConstant(node, 0, constants[node.input(0)]);
-    return success();
+    return identity(node);
   }
   auto x = input(node, 0);
   if (failed(x))
     return failure();
-  setOutput(node, 0, *x);
+  auto type = cast<RankedTensorType>(x->getType());
+  if (!isa<FloatType>(type.getElementType()))
+    return error(node) << "dropout of a non-float tensor is not supported";
+  auto op = DropoutOp::create(
+      b, loc, type, RankedTensorType::get(type.getShape(), b.getI1Type()), *x,
+      b.getF64FloatAttr(ratio), b.getI64IntegerAttr(intAttr(node, "seed", 0)),
+      UnitAttr());
+  if (failed(finish(op)))
+    return failure();
+  setOutput(node, 0, op.getOutput());
+  if (wantsMask)
+    setOutput(node, 1, op.getMask());
   return success();
 }
 

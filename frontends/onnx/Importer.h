@@ -128,6 +128,7 @@ public:
   LogicalResult transpose(const NodeProto &node);
   LogicalResult pad(const NodeProto &node);
   LogicalResult identity(const NodeProto &node);
+  LogicalResult dropout(const NodeProto &node);
   LogicalResult constant(const NodeProto &node);
   LogicalResult shape(const NodeProto &node);
   LogicalResult size(const NodeProto &node);

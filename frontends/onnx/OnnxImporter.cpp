@@ -432,7 +432,7 @@ const std::map<std::string, OpInfo> &opTable() {
       {"Transpose", {&I::transpose, {"perm"}}},
       {"Pad", {&I::pad, {"mode", "pads", "value"}}},
       {"Identity", {&I::identity, {}}},
-      {"Dropout", {&I::identity, {"ratio", "seed"}}},
+      {"Dropout", {&I::dropout, {"ratio", "seed"}}},
       {"Constant",
        {&I::constant,
         {"value", "value_float", "value_floats", "value_int", "value_ints"}}},

@@ -111,6 +111,8 @@ int main(int argc, char **argv) {
               "parameter's gradient)");
   c->add_flag("--gradient-inputs", compile.training.wrtInputs,
               "With --gradient: also the float inputs' gradients");
+  c->add_option("--seed", compile.training.seed,
+                "With --train: seed of dropout's random draws (0)");
   addTrainingOptions(c, compile.training);
 
   RunOptions run;
@@ -187,7 +189,8 @@ int main(int argc, char **argv) {
                 "cyclic: step_size_up (2000)");
   t->add_option("--patience", train.patience, "plateau: patience (10)");
   t->add_option("--factor", train.factor, "plateau: factor (0.1)");
-  t->add_option("--seed", train.seed, "Shuffling and split seed (0)");
+  t->add_option("--seed", train.seed,
+                "Seed of the shuffling, the validation split and dropout (0)");
   t->add_flag("!--no-shuffle", train.shuffle, "Keep the data's order");
   t->add_option("--checkpoint", train.checkpoint,
                 "Folder for model.so and checkpoint.safetensors (written "
@@ -195,7 +198,8 @@ int main(int argc, char **argv) {
   t->add_option("--resume", train.resume,
                 "Continue exactly from the checkpoint in this folder");
   t->add_option("--logdir", train.logdir,
-                "Folder for metrics.csv (per epoch) and steps.csv (per step)");
+                "Folder for metrics.csv (per epoch), steps.csv (per step) "
+                "and TensorBoard event files (tensorboard --logdir DIR)");
   t->add_option("--max-steps", train.maxSteps,
                 "Stop after this many steps in this run, saving a "
                 "checkpoint (0: no limit)");

@@ -2,6 +2,7 @@
 // with schedules, validation, metrics, checkpoints and exact resumption.
 #include "tools/lathe/Commands.h"
 #include "tools/lathe/Diagnostics.h"
+#include "tools/lathe/EventFile.h"
 
 #include "compiler/Artifact.h"
 #include "frontends/onnx/OnnxImporter.h"
@@ -225,6 +226,14 @@ struct Schedule {
   }
 };
 
+/// |v| with every significant digit (it reads back as the same double).
+std::string precise(double v) {
+  std::ostringstream os;
+  os.precision(17);
+  os << v;
+  return os.str();
+}
+
 std::string fixed(double v, int digits) {
   std::ostringstream os;
   os.setf(std::ios::fixed);
@@ -277,7 +286,9 @@ int runTrain(const TrainOptions &o) {
   auto model = importOnnx(context, o.model, importOptions);
   if (mlir::failed(model))
     return diagnostics.fail("cannot import " + o.model);
-  if (mlir::failed(addTrainingEntryPoints(*model->module, o.training)))
+  TrainingOptions training = o.training;
+  training.seed = o.seed; // Dropout draws from the run's seed too.
+  if (mlir::failed(addTrainingEntryPoints(*model->module, training)))
     return diagnostics.fail("cannot build the training step of " + o.model);
 
   std::string dir = o.checkpoint.empty() ? o.resume : o.checkpoint;
@@ -381,6 +392,11 @@ int runTrain(const TrainOptions &o) {
             check(lathe_trainer_load(ctx.get(), trainer.get(), from.c_str()));
         !e.empty())
       return reportError(e);
+    std::string seed = lathe_trainer_metadata(trainer.get(), "lathe.seed");
+    if (seed != std::to_string(o.seed))
+      return reportError(from + ": was trained with --seed " + seed + ", not " +
+                         std::to_string(o.seed) +
+                         "; resume with the same seed");
     epoch0 = std::atoll(lathe_trainer_metadata(trainer.get(), "lathe.epoch"));
     batch0 = std::atoll(lathe_trainer_metadata(trainer.get(), "lathe.batch"));
     schedule.plateauLr =
@@ -417,6 +433,7 @@ int runTrain(const TrainOptions &o) {
   };
 
   std::ofstream csv, steps;
+  EventFile events;
   if (!o.logdir.empty()) {
     if (auto ec = llvm::sys::fs::create_directories(o.logdir))
       return reportError(o.logdir + ": cannot create: " + ec.message());
@@ -427,8 +444,11 @@ int runTrain(const TrainOptions &o) {
                fresh ? std::ios::trunc : std::ios::app);
     if (fresh) {
       csv << "epoch,lr,train_loss,train_acc,val_loss,val_acc,ms_per_step\n";
-      steps << "step,loss\n";
+      steps << "step,lr,loss\n";
     }
+    // A resumed run adds a file; TensorBoard merges them by step.
+    if (auto e = events.open(o.logdir); !e.empty())
+      return reportError(e);
   }
   std::signal(SIGINT, onInterrupt);
   std::signal(SIGTERM, onInterrupt);
@@ -509,7 +529,12 @@ int runTrain(const TrainOptions &o) {
                     .count();
       float loss = *static_cast<float *>(lathe_tensor_data(outs[0]));
       if (steps.is_open())
-        steps << step + 1 << "," << fixed(loss, 9) << "\n";
+        steps << step + 1 << "," << precise(lr) << "," << fixed(loss, 9)
+              << "\n";
+      if (events.isOpen()) {
+        events.scalar("step/loss", step + 1, loss);
+        events.scalar("step/lr", step + 1, lr);
+      }
       lossSum += loss;
       ++done;
       if (classes && outs.size() > 1) {
@@ -617,6 +642,19 @@ int runTrain(const TrainOptions &o) {
           << (std::isnan(valAcc) ? "" : fixed(valAcc, 4)) << ","
           << fixed(done ? stepMs / done : 0, 4) << "\n"
           << std::flush;
+    if (events.isOpen()) {
+      int64_t e = epoch + 1;
+      events.scalar("epoch/lr", e, lrNow);
+      events.scalar("epoch/train_loss", e, trainLoss);
+      if (counted)
+        events.scalar("epoch/train_acc", e, 100.0 * hits / counted);
+      if (!std::isnan(valLoss))
+        events.scalar("epoch/val_loss", e, valLoss);
+      if (!std::isnan(valAcc))
+        events.scalar("epoch/val_acc", e, valAcc);
+      events.scalar("epoch/ms_per_step", e, done ? stepMs / done : 0);
+      events.flush();
+    }
     if (auto e = save(epoch + 1, 0); !e.empty())
       return reportError(e);
   }

@@ -169,7 +169,8 @@ LATHE_API lathe_status_t lathe_module_state_info(const lathe_module_t *module,
 /* Runs entry point |entry| ("forward", "eval_step", "gradient") of |module|
  * with its own weights. Inputs are borrowed and
  * must match the module's input dtypes and shapes in order. On LATHE_OK each
- * out_outputs[i] is a new tensor owned by the caller. Thread-safe for
+ * out_outputs[i] is a new tensor owned by the caller. A model's dropouts
+ * drop in "gradient" only, with the masks of step 1. Thread-safe for
  * distinct contexts. */
 LATHE_API lathe_status_t lathe_module_run(
     lathe_context_t *context, const lathe_module_t *module, const char *entry,
@@ -197,7 +198,8 @@ LATHE_API lathe_status_t lathe_trainer_step(
     lathe_tensor_t **out_outputs, size_t num_outputs);
 
 /* Runs another entry point ("forward", "eval_step", "gradient") on the
- * trainer's current parameters, as lathe_module_run. */
+ * trainer's current parameters, as lathe_module_run; "gradient" draws the
+ * dropout masks of the trainer's next step. */
 LATHE_API lathe_status_t lathe_trainer_run(
     lathe_context_t *context, const lathe_trainer_t *trainer,
     const char *entry, lathe_tensor_t *const *inputs, size_t num_inputs,

@@ -351,3 +351,19 @@ func.func @einsum_sizes(%a: tensor<2x3xf32>, %b: tensor<4x5xf32>) {
   %0 = lathe.einsum(%a, %b) {equation = "ij,jk->ik"} : (tensor<2x3xf32>, tensor<4x5xf32>) -> tensor<2x5xf32>
   return
 }
+
+// -----
+
+func.func @dropout_ratio(%x: tensor<4x8xf32>) {
+  // expected-error @+1 {{'lathe.dropout' op expected a ratio in [0, 1], got 1.5}}
+  %0, %1 = lathe.dropout %x {ratio = 1.5 : f64} : tensor<4x8xf32> -> tensor<4x8xi1>
+  return
+}
+
+// -----
+
+func.func @dropout_channelwise_rank(%x: tensor<8xf32>) {
+  // expected-error @+1 {{'lathe.dropout' op channelwise dropout expected an N x C x ... input}}
+  %0, %1 = lathe.dropout %x {ratio = 0.5 : f64, channelwise} : tensor<8xf32> -> tensor<8xi1>
+  return
+}

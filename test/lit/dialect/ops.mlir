@@ -166,5 +166,7 @@ func.func @tensor(%x: tensor<1x4x2x2xf32>) {
   %6 = lathe.expand %x : tensor<1x4x2x2xf32> -> tensor<3x4x2x2xf32>
   // CHECK: lathe.constant dense<[1.000000e+00, 2.000000e+00]> : tensor<2xf32>
   %3 = lathe.constant dense<[1.0, 2.0]> : tensor<2xf32>
+  // CHECK: lathe.dropout %{{.*}} {channelwise, ratio = 2.500000e-01 : f64, seed = 3 : i64} : tensor<1x4x2x2xf32> -> tensor<1x4x2x2xi1>
+  %7, %8 = lathe.dropout %x {ratio = 0.25 : f64, seed = 3 : i64, channelwise} : tensor<1x4x2x2xf32> -> tensor<1x4x2x2xi1>
   return
 }
