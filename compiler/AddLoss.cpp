@@ -160,11 +160,15 @@ struct AddLossPass : impl::AddLossBase<AddLossPass> {
     Value lossValue;
     StringRef lossName(loss);
     if (lossName.consume_front("output:")) {
-      // The model's own loss output.
+      // The model's own loss output, which moves to the front.
       for (unsigned i = 0; i < eval.getNumResults(); ++i) {
         auto name = eval.getResultAttrOfType<StringAttr>(i, kOutputAttr);
-        if (name && name.getValue() == lossName)
+        if (name && name.getValue() == lossName && !lossValue) {
           lossValue = results[i];
+          results.erase(results.begin() + i);
+          resultAttrs.erase(resultAttrs.begin() + i);
+          break;
+        }
       }
       if (!lossValue) {
         forward.emitError("lathe: the model has no output named '")

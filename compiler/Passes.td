@@ -133,6 +133,17 @@ def LowerMemrefCopy : Pass<"lathe-lower-memref-copy"> {
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
+def DistinctResults : Pass<"lathe-distinct-results", "mlir::func::FuncOp"> {
+  let summary = "Give each returned buffer its own allocation";
+  let description = [{
+    A function that returns one buffer more than once (two model outputs
+    that are the same value) returns a fresh copy for every repeat, so that
+    each result can become its own out-parameter.
+    `return %a, %a => %c = memref.alloc; memref.copy %a, %c; return %a, %c`.
+  }];
+  let dependentDialects = ["mlir::memref::MemRefDialect"];
+}
+
 //===----------------------------------------------------------------------===//
 // Training: loss, training-mode semantics, autodiff, optimizer update
 //===----------------------------------------------------------------------===//

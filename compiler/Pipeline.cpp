@@ -88,6 +88,7 @@ std::string cpuPipelineText() {
       // Buffers: static shapes, results written into caller buffers.
       "one-shot-bufferize{bufferize-function-boundaries=1 "
       "function-boundary-type-conversion=identity-layout-map},"
+      "func.func(lathe-distinct-results),"
       "buffer-results-to-out-params{hoist-static-allocs=1 "
       "modify-public-functions=1},"
       "func.func(buffer-hoisting),buffer-deallocation-pipeline,"

@@ -104,12 +104,44 @@ def random_cases(lathe, work):
     return ok
 
 
+def repeated_output_cases(lathe, work, rng):
+    """A graph whose outputs repeat a value (Identity of an output, of an
+    input) gives every output its own buffer."""
+    F = T.FLOAT
+    graph = helper.make_graph(
+        [helper.make_node("Relu", ["x"], ["a"]),
+         helper.make_node("Identity", ["a"], ["b"]),
+         helper.make_node("Identity", ["x"], ["c"])], "repeat",
+        [helper.make_tensor_value_info("x", F, [3, 4])],
+        [helper.make_tensor_value_info(n, F, [3, 4]) for n in "abc"])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    path = os.path.join(work, "repeat.onnx")
+    onnx.save(model, path)
+    so = os.path.join(work, "repeat.so")
+    subprocess.run([lathe, "compile", path, "-o", so], check=True,
+                   stdout=subprocess.DEVNULL)
+    x = rng.standard_normal((3, 4)).astype(np.float32)
+    np.save(os.path.join(work, "repeat-x.npy"), x)
+    outs = [os.path.join(work, "repeat-%s.npy" % n) for n in "abc"]
+    args = [lathe, "run", so, "--input", os.path.join(work, "repeat-x.npy")]
+    for o in outs:
+        args += ["--output", o]
+    subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
+    a, b, c = (np.load(o) for o in outs)
+    ok = (np.array_equal(a, np.maximum(x, 0)) and np.array_equal(b, a)
+          and np.array_equal(c, x))
+    print("%s repeated outputs" % ("PASS" if ok else "FAIL"))
+    return ok
+
+
 def main():
     lathe, work = sys.argv[1], sys.argv[2]
     os.makedirs(work, exist_ok=True)
     rng = np.random.default_rng()
     ok = affine_grid_cases(lathe, work, rng)
     ok &= random_cases(lathe, work)
+    ok &= repeated_output_cases(lathe, work, rng)
     return 0 if ok else 1
 
 
