@@ -234,6 +234,12 @@ BINARY_RULE(preluGrad, PReluOp, {
   Value zero = gb.scalarLike(0, g);
   return {gb.where(pos, g, gb.mul(g, b)), gb.where(pos, zero, gb.mul(g, a))};
 })
+// y = a - q b with q = floor(a / b) (trunc for fmod): an integer, constant
+// between the jumps, recovered exactly by rounding (a - y) / b.
+BINARY_RULE(modGrad, ModOp, {
+  Value q = RoundOp::create(gb.b, gb.loc, gb.div(gb.sub(a, y), b));
+  return {g, gb.neg(gb.mul(g, q))};
+})
 #undef BINARY_RULE
 
 LogicalResult whereGrad(WhereOp op, TensorBuilder &gb, ArrayRef<Value> rg,
@@ -473,7 +479,7 @@ void attachMathGradients(MLIRContext *ctx) {
   attachGradient<PowOp, powGrad>(ctx);
   attachGradient<MaxOp, maxGrad>(ctx);
   attachGradient<MinOp, minGrad>(ctx);
-  attachGradient<ModOp, noGrad<ModOp>>(ctx);
+  attachGradient<ModOp, modGrad>(ctx);
   attachGradient<PReluOp, preluGrad>(ctx);
   attachGradient<WhereOp, whereGrad>(ctx);
   attachGradient<CastOp, castGrad>(ctx);

@@ -3,6 +3,8 @@
 // gradient is a transposed convolution, and so on).
 #include "dialects/lathe/GradBuilder.h"
 
+#include <limits>
+
 using namespace mlir;
 
 namespace lathe {
@@ -251,6 +253,49 @@ LogicalResult maxPool2dIndicesGrad(MaxPool2dIndicesOp op, TensorBuilder &gb,
   return success();
 }
 
+/// 3-D max pooling: the padded input's strided slice per kernel offset; the
+/// first offset (row-major) that attains the maximum takes the gradient, as
+/// PyTorch's argmax does, and each offset's share goes back through its
+/// slice.
+LogicalResult maxPool3dGrad(MaxPool3dOp op, TensorBuilder &gb,
+                            ArrayRef<Value> rg, Grads &og) {
+  Value g = rg[0];
+  if (!g)
+    return success();
+  Value x = op.getInput(), y = op.getResult();
+  ArrayRef<int64_t> xs = gb.shape(x), ys = gb.shape(y);
+  ArrayRef<int64_t> k = op.getKernel(), s = op.getStrides(), p = op.getPads(),
+                    dil = op.getDilations();
+  SmallVector<int64_t> low(xs.size(), 0), high(xs.size(), 0), padded(xs);
+  SmallVector<int64_t> steps(xs.size(), 1);
+  for (size_t d = 0; d < 3; ++d) {
+    int64_t need = (ys[d + 2] - 1) * s[d] + (k[d] - 1) * dil[d] + 1;
+    low[d + 2] = p[d];
+    high[d + 2] = std::max<int64_t>(0, need - xs[d + 2] - p[d]);
+    padded[d + 2] = xs[d + 2] + low[d + 2] + high[d + 2];
+    steps[d + 2] = s[d];
+  }
+  Value xp = gb.pad(x, low, high, -std::numeric_limits<double>::infinity());
+  Value taken, sum;
+  for (int64_t a = 0; a < k[0]; ++a)
+    for (int64_t b = 0; b < k[1]; ++b)
+      for (int64_t c = 0; c < k[2]; ++c) {
+        SmallVector<int64_t> starts = {0, 0, a * dil[0], b * dil[1],
+                                       c * dil[2]};
+        Value hit = gb.equal(gb.slice(xp, starts, ys, steps), y);
+        if (taken) {
+          hit = gb.logicalAnd(hit, gb.logicalNot(taken));
+          taken = OrOp::create(gb.b, gb.loc, taken, hit);
+        } else {
+          taken = hit;
+        }
+        Value part = gb.unslice(gb.mask(hit, g), padded, starts, steps);
+        sum = sum ? gb.add(sum, part) : part;
+      }
+  og[0] = gb.slice(sum, low, xs);
+  return success();
+}
+
 /// Average pooling is a depthwise transposed convolution of g / divisor with
 /// a kernel of ones; the full (unpadded) result is cropped to the input.
 template <typename OpTy>
@@ -347,6 +392,7 @@ void attachNNGradients(MLIRContext *ctx) {
   attachGradient<GroupNormOp, groupNormGrad>(ctx);
   attachGradient<MaxPool2dOp, maxPool2dGrad>(ctx);
   attachGradient<MaxPool2dIndicesOp, maxPool2dIndicesGrad>(ctx);
+  attachGradient<MaxPool3dOp, maxPool3dGrad>(ctx);
   attachGradient<AvgPool2dOp, avgPoolGrad<AvgPool2dOp>>(ctx);
   attachGradient<AvgPool3dOp, avgPoolGrad<AvgPool3dOp>>(ctx);
   attachGradient<AdaptiveAvgPool2dOp, adaptiveAvgPool2dGrad>(ctx);

@@ -49,30 +49,8 @@ LogicalResult sliceGrad(SliceOp op, TensorBuilder &gb, ArrayRef<Value> rg,
                         Grads &og) {
   if (!rg[0] || !TensorBuilder::isFloat(op.getInput()))
     return success();
-  Value g = rg[0];
-  ArrayRef<int64_t> xs = gb.shape(op.getInput());
-  ArrayRef<int64_t> starts = op.getStarts(), steps = op.getSteps();
-  size_t rank = xs.size();
-  for (size_t d = 0; d < rank; ++d) {
-    int64_t s = steps[d], n = gb.shape(g)[d];
-    if (s == 1 || n == 0)
-      continue;
-    SmallVector<int64_t> split(gb.shape(g));
-    split.insert(split.begin() + d + 1, 1);
-    SmallVector<int64_t> low(rank + 1, 0), high(rank + 1, 0);
-    high[d + 1] = s - 1;
-    Value spread = gb.pad(gb.reshape(g, split), low, high);
-    SmallVector<int64_t> merged(gb.shape(g));
-    merged[d] = n * s;
-    Value flat = gb.reshape(spread, merged);
-    SmallVector<int64_t> zero(rank, 0), keep(merged);
-    keep[d] = (n - 1) * s + 1;
-    g = gb.slice(flat, zero, keep);
-  }
-  SmallVector<int64_t> low(starts), high;
-  for (size_t d = 0; d < rank; ++d)
-    high.push_back(xs[d] - starts[d] - gb.shape(g)[d]);
-  og[0] = gb.pad(g, low, high);
+  og[0] =
+      gb.unslice(rg[0], gb.shape(op.getInput()), op.getStarts(), op.getSteps());
   return success();
 }
 
@@ -211,6 +189,31 @@ LogicalResult nllLossGrad(NllLossOp op, TensorBuilder &gb, ArrayRef<Value> rg,
   else
     coefShape.insert(coefShape.begin() + 1, 1);
   og[0] = gb.mul(hot, gb.reshape(coef, coefShape));
+
+  // The class weights: each sample's -x[i, t_i] (less the loss, over the
+  // weight sum, for mean), summed per class; ignored samples count nothing.
+  if (op.getWeight()) {
+    SmallVector<int64_t> tShape(gb.shape(t));
+    tShape.insert(tShape.begin() + 1, 1); // N x 1 x d...
+    Value picked = GatherElementsOp::create(
+                       gb.b, gb.loc, RankedTensorType::get(tShape, elt), x,
+                       gb.reshape(t, tShape), gb.b.getI64IntegerAttr(1))
+                       .getResult();
+    Value e = gb.reshape(gb.neg(picked), gb.shape(t));
+    if (op.getReduction() == Reduction::mean)
+      e = gb.div(gb.sub(e, op.getResult()),
+                 gb.reduceSum(w, TensorBuilder::allAxes(w), false));
+    if (auto ignore = op.getIgnoreIndexAttr())
+      e = gb.where(gb.equal(t, gb.scalar(double(ignore.getInt()), gb.elt(t))),
+                   gb.scalarLike(0, e), e);
+    e = gb.mul(e, g);
+    SmallVector<int64_t> axes;
+    for (int64_t i = 0; i < int64_t(xs.size()); ++i)
+      if (i != 1)
+        axes.push_back(i);
+    og[2] = gb.reduceSum(gb.mul(hot, gb.reshape(e, tShape)), axes,
+                         /*keepdims=*/false);
+  }
   return success();
 }
 

@@ -105,8 +105,8 @@ Value TensorBuilder::slice(Value v, ArrayRef<int64_t> starts,
   return SliceOp::create(b, loc, v, starts, sizes, st);
 }
 
-Value TensorBuilder::pad(Value v, ArrayRef<int64_t> low,
-                         ArrayRef<int64_t> high) {
+Value TensorBuilder::pad(Value v, ArrayRef<int64_t> low, ArrayRef<int64_t> high,
+                         double value) {
   bool none = true;
   SmallVector<int64_t> pads(low);
   pads.append(high.begin(), high.end());
@@ -114,7 +114,35 @@ Value TensorBuilder::pad(Value v, ArrayRef<int64_t> low,
     none &= p == 0;
   if (none)
     return v;
-  return PadOp::create(b, loc, v, pads, llvm::APFloat(0.0), PadMode::constant);
+  return PadOp::create(b, loc, v, pads, llvm::APFloat(value),
+                       PadMode::constant);
+}
+
+Value TensorBuilder::unslice(Value g, ArrayRef<int64_t> xs,
+                             ArrayRef<int64_t> starts,
+                             ArrayRef<int64_t> steps) {
+  size_t rank = xs.size();
+  // Along each strided dimension: s - 1 zeros after every element.
+  for (size_t d = 0; d < rank; ++d) {
+    int64_t s = steps[d], n = shape(g)[d];
+    if (s == 1 || n == 0)
+      continue;
+    SmallVector<int64_t> split(shape(g));
+    split.insert(split.begin() + d + 1, 1);
+    SmallVector<int64_t> low(rank + 1, 0), high(rank + 1, 0);
+    high[d + 1] = s - 1;
+    Value spread = pad(reshape(g, split), low, high);
+    SmallVector<int64_t> merged(shape(g));
+    merged[d] = n * s;
+    Value flat = reshape(spread, merged);
+    SmallVector<int64_t> zero(rank, 0), keep(merged);
+    keep[d] = (n - 1) * s + 1;
+    g = slice(flat, zero, keep);
+  }
+  SmallVector<int64_t> low(starts), high;
+  for (size_t d = 0; d < rank; ++d)
+    high.push_back(xs[d] - starts[d] - shape(g)[d]);
+  return pad(g, low, high);
 }
 
 Value TensorBuilder::concat(ArrayRef<Value> parts, int64_t axis) {

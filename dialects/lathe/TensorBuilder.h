@@ -105,9 +105,15 @@ struct TensorBuilder {
   mlir::Value slice(mlir::Value v, llvm::ArrayRef<int64_t> starts,
                     llvm::ArrayRef<int64_t> sizes,
                     llvm::ArrayRef<int64_t> steps = {});
-  /// Zero padding: |low| and |high| per dimension.
+  /// Constant padding (|value|, default zero): |low| and |high| per
+  /// dimension.
   mlir::Value pad(mlir::Value v, llvm::ArrayRef<int64_t> low,
-                  llvm::ArrayRef<int64_t> high);
+                  llvm::ArrayRef<int64_t> high, double value = 0.0);
+  /// The adjoint of slice: |g| placed into zeros of |shape| at |starts|,
+  /// |steps| apart (positive steps).
+  mlir::Value unslice(mlir::Value g, llvm::ArrayRef<int64_t> shape,
+                      llvm::ArrayRef<int64_t> starts,
+                      llvm::ArrayRef<int64_t> steps);
   mlir::Value concat(llvm::ArrayRef<mlir::Value> parts, int64_t axis);
 
   /// Sums |g| (the gradient of a broadcast result) down to |target|'s shape:
