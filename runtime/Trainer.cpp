@@ -298,6 +298,43 @@ lathe_trainer_step(lathe_context_t *context, lathe_trainer_t *trainer,
 }
 
 lathe_status_t
+lathe_trainer_step_module(lathe_context_t *context, lathe_trainer_t *trainer,
+                          const lathe_module_t *module, double lr,
+                          lathe_tensor_t *const *inputs, size_t num_inputs,
+                          lathe_tensor_t **out_outputs, size_t num_outputs) {
+  if (!context)
+    return LATHE_INVALID_ARGUMENT;
+  if (!trainer || !module)
+    return fail(context, LATHE_INVALID_ARGUMENT, "NULL trainer or module");
+  // The same parameters and state, laid out alike.
+  auto same = [](const std::vector<TensorDesc> &a,
+                 const std::vector<TensorDesc> &b) {
+    if (a.size() != b.size())
+      return false;
+    for (size_t i = 0; i < a.size(); ++i)
+      if (a[i].name != b[i].name || a[i].dtype != b[i].dtype ||
+          a[i].dims != b[i].dims || a[i].offset != b[i].offset)
+        return false;
+    return true;
+  };
+  const lathe_module &own = *trainer->module;
+  if (!same(module->params, own.params) || !same(module->state, own.state) ||
+      module->weightBytes != own.weightBytes ||
+      module->stateBytes != own.stateBytes)
+    return fail(context, LATHE_INCOMPATIBLE,
+                module->name +
+                    "'s parameters or optimizer state differ from "
+                    "the trainer's " +
+                    own.name + "'s");
+  lathe_status_t status = runEntry(
+      context, *module, "train_step", trainer->params, trainer->state, lr,
+      trainer->steps + 1, inputs, num_inputs, out_outputs, num_outputs);
+  if (status == LATHE_OK)
+    ++trainer->steps;
+  return status;
+}
+
+lathe_status_t
 lathe_trainer_run(lathe_context_t *context, const lathe_trainer_t *trainer,
                   const char *entry, lathe_tensor_t *const *inputs,
                   size_t num_inputs, lathe_tensor_t **out_outputs,

@@ -449,6 +449,92 @@ def schedule_cases(lathe, work, gen):
             check("TensorBoard event file: CRCs, per-step loss and per-epoch scalars", ok, why)
 
 
+def write_idx(path, array):
+    """An MNIST-style IDX file (big-endian)."""
+    codes = {np.dtype(np.uint8): 0x08, np.dtype(np.int32): 0x0C,
+             np.dtype(np.float32): 0x0D, np.dtype(np.float64): 0x0E}
+    with open(path, "wb") as f:
+        f.write(bytes([0, 0, codes[array.dtype], array.ndim]))
+        f.write(struct.pack(">%dI" % array.ndim, *array.shape))
+        f.write(array.astype(array.dtype.newbyteorder(">")).tobytes())
+
+
+def data_cases(lathe, work, gen):
+    """--keep-last against PyTorch (DataLoader drop_last=False), in float64;
+    .npy and IDX data files; clear errors for bad data."""
+    n, batch, epochs = 40, 16, 2
+    x = torch.randn(n, 5, generator=gen, dtype=torch.float64)
+    t = torch.randint(0, 3, (n,), generator=gen)
+    model = nn.Sequential(nn.Linear(5, 4), nn.Tanh(), nn.Linear(4, 3)).double()
+    onnx = os.path.join(work, "tail.onnx")
+    torch.onnx.export(model, x[:2], onnx, input_names=["x"], output_names=["y"],
+                      dynamic_axes={"x": {0: "N"}, "y": {0: "N"}}, opset_version=13)
+    np.save(os.path.join(work, "tail-x.npy"), x.numpy())
+    np.save(os.path.join(work, "tail-t.npy"), t.numpy())
+    run = os.path.join(work, "tail")
+    shutil.rmtree(run, ignore_errors=True)
+    r = subprocess.run([lathe, "train", onnx, "--data",
+                        "%s,target=%s" % (os.path.join(work, "tail-x.npy"),
+                                          os.path.join(work, "tail-t.npy")),
+                        "--batch-size", str(batch), "--epochs", str(epochs), "--keep-last",
+                        "--no-shuffle", "--optimizer", "sgd", "--momentum", "0.9",
+                        "--lr", "0.1", "--checkpoint", run, "--logdir", run],
+                       capture_output=True, text=True)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    losses = []
+    for _ in range(epochs):
+        for b in range(0, n, batch):
+            opt.zero_grad()
+            loss = nn.functional.cross_entropy(model(x[b:b + batch]), t[b:b + batch])
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+    ok = r.returncode == 0
+    detail = r.stderr[-300:]
+    if ok:
+        got, _ = read_safetensors(os.path.join(run, "checkpoint.safetensors"))
+        worst = max(np.abs(np.frombuffer(got[k], dtype=np.float64).reshape(p.shape) - p.numpy()).max()
+                    / np.abs(p.numpy()).max() for k, p in model.state_dict().items())
+        logged = [float(l.split(",")[2]) for l in open(os.path.join(run, "steps.csv")).read().split()[1:]]
+        ok = len(logged) == len(losses) == 6 and worst < OPT_RTOL and np.allclose(logged, losses, rtol=1e-8)
+        detail = "%d steps (2 full + 1 partial per epoch), max relative difference %.1e" % (
+            len(logged), worst)
+    check("--keep-last trains the partial batch as PyTorch's drop_last=False", ok, detail)
+
+
+def idx_cases(lathe, examples, work):
+    digits = os.path.join(examples, "digits")
+    train = np.load(os.path.join(digits, "digits-train.npz"))
+    images = os.path.join(work, "train-images-idx3-ubyte")
+    labels = os.path.join(work, "train-labels-idx1-ubyte")
+    write_idx(images, train["x"].reshape(-1, 8, 8))
+    write_idx(labels, train["target"].astype(np.uint8))
+    common = [lathe, "train", os.path.join(digits, "lenet-digits.onnx"), "--epochs", "1",
+              "--batch-size", "64", "--seed", "3"]
+    runs = {}
+    for what, data in [("npz", os.path.join(digits, "digits-train.npz")),
+                       ("idx", "%s,%s" % (images, labels))]:
+        d = os.path.join(work, "idx-" + what)
+        shutil.rmtree(d, ignore_errors=True)
+        r = subprocess.run(common + ["--data", data, "--logdir", d], capture_output=True, text=True)
+        runs[what] = open(os.path.join(d, "steps.csv")).read() if r.returncode == 0 else r.stderr
+    check("IDX image and label files train exactly as the same data in .npz",
+          runs["idx"] == runs["npz"] and runs["npz"].count("\n") == 1497 // 64 + 1)
+    # A truncated IDX file and a file too many are refused by name.
+    bad = os.path.join(work, "bad-idx3-ubyte")
+    with open(images, "rb") as f:
+        data = f.read()
+    with open(bad, "wb") as f:
+        f.write(data[:-7])
+    for what, spec, expect in [
+            ("truncated IDX file", "%s,%s" % (bad, labels), "header announces"),
+            ("extra data file", "%s,%s,%s" % (images, labels, labels), "more files than"),
+            ("unknown array name", "pixels=%s,%s" % (images, labels), "'pixels' is not a model input")]:
+        r = subprocess.run(common + ["--data", spec], capture_output=True, text=True)
+        check("lathe train refuses a %s" % what, r.returncode != 0 and expect in r.stderr,
+              r.stderr.strip().splitlines()[-1] if r.stderr.strip() else "")
+
+
 def read_safetensors(path):
     with open(path, "rb") as f:
         data = f.read()
@@ -538,6 +624,8 @@ def main():
     dropout_cases(lathe, rt, work, gen)
     optimizer_cases(lathe, rt, work, gen)
     schedule_cases(lathe, work, gen)
+    data_cases(lathe, work, gen)
+    idx_cases(lathe, examples, work)
     cli_cases(lathe, examples, work)
     print("%d passed, %d failed" % (len(PASSED), len(FAILED)))
     return 1 if FAILED else 0

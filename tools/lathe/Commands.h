@@ -42,6 +42,7 @@ struct TrainOptions {
   std::string model, data, val, checkpoint, resume, logdir;
   double valSplit = 0.0;
   int64_t epochs = 10, batchSize = 64, maxSteps = 0;
+  bool keepLast = false;
   uint64_t seed = 0;
   bool shuffle = true;
   int threads = 0;

@@ -154,7 +154,9 @@ int main(int argc, char **argv) {
   t->add_option("--data", train.data,
                 "Training data: a numpy.savez .npz with one array per model "
                 "input (by input name) and the target ('target', 'y' or "
-                "'labels'); dimension 0 indexes samples")
+                "'labels'), or comma-separated .npy / MNIST IDX files as "
+                "NAME=FILE or in order (inputs, then the target); dimension "
+                "0 indexes samples")
       ->required();
   t->add_option("--val", train.val, "Validation data, like --data");
   t->add_option("--val-split", train.valSplit,
@@ -163,8 +165,8 @@ int main(int argc, char **argv) {
   t->add_option("--epochs", train.epochs, "Epochs (10)")
       ->check(CLI::PositiveNumber);
   t->add_option("--batch-size", train.batchSize,
-                "Samples per step (64); the last partial batch of an epoch "
-                "is dropped")
+                "Samples per step (64); an epoch's last partial batch is "
+                "dropped unless --keep-last")
       ->check(CLI::PositiveNumber);
   t->add_option("--lr", train.lr,
                 "Learning rate (1e-3; onecycle: max_lr; "
@@ -192,6 +194,9 @@ int main(int argc, char **argv) {
   t->add_option("--seed", train.seed,
                 "Seed of the shuffling, the validation split and dropout (0)");
   t->add_flag("!--no-shuffle", train.shuffle, "Keep the data's order");
+  t->add_flag("--keep-last", train.keepLast,
+              "Also train on each epoch's last partial batch (drop_last=False; "
+              "compiles a second step for its size)");
   t->add_option("--checkpoint", train.checkpoint,
                 "Folder for model.so and checkpoint.safetensors (written "
                 "atomically after every epoch and on Ctrl-C)");

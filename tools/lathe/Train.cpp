@@ -50,39 +50,113 @@ struct DataSet {
   int64_t samples = 0;
 };
 
-std::string loadArrays(lathe_context_t *ctx, const std::string &path,
+/// Reads a .npy or an IDX file, by its first bytes.
+lathe_status_t loadFile(lathe_context_t *ctx, const std::string &path,
+                        lathe_tensor_t **out) {
+  char magic[6] = {};
+  std::ifstream(path, std::ios::binary).read(magic, 6);
+  if (std::memcmp(magic, "\x93NUMPY", 6) == 0)
+    return lathe_tensor_load_npy(ctx, path.c_str(), out);
+  return lathe_tensor_load_idx(ctx, path.c_str(), out);
+}
+
+/// Loads a data set from |spec|: one .npz (an array per model input, by
+/// name, and the target as 'target', 'y' or 'labels'), or comma-separated
+/// .npy / IDX files, each NAME=PATH or, unnamed, in the order of |names|
+/// (the model's inputs, then the target).
+std::string loadArrays(lathe_context_t *ctx, const std::string &spec,
                        const std::vector<std::string> &names, DataSet &out) {
+  static const char *const kTargetNames[] = {"target", "y", "labels"};
+  auto slotOf = [&](const std::string &name) -> size_t {
+    for (size_t i = 0; i + 1 < names.size(); ++i)
+      if (names[i] == name)
+        return i;
+    for (const char *t : kTargetNames)
+      if (name == t)
+        return names.size() - 1;
+    return names.size();
+  };
+  out.arrays.resize(names.size());
+  std::vector<std::string> from(names.size(), spec);
+  bool npz = spec.find_first_of(",=") == std::string::npos &&
+             llvm::StringRef(spec).ends_with(".npz");
+  if (npz) {
+    for (size_t i = 0; i < names.size(); ++i) {
+      std::vector<std::string> candidates = {names[i]};
+      if (i + 1 == names.size())
+        candidates.assign(std::begin(kTargetNames), std::end(kTargetNames));
+      lathe_tensor_t *t = nullptr;
+      for (const std::string &c : candidates) {
+        if (lathe_tensor_load_npz(ctx, spec.c_str(), c.c_str(), &t) == LATHE_OK)
+          break;
+        std::string err = lathe_context_last_error(ctx);
+        if (err.find("no array named") == std::string::npos)
+          return err;
+      }
+      if (!t) {
+        std::string list;
+        for (const auto &c : candidates)
+          list += (list.empty() ? "'" : ", '") + c + "'";
+        return spec + ": has no array " + list;
+      }
+      out.arrays[i].reset(t);
+    }
+  } else {
+    size_t next = 0;
+    llvm::SmallVector<llvm::StringRef> items;
+    llvm::StringRef(spec).split(items, ',', -1, /*KeepEmpty=*/false);
+    for (llvm::StringRef item : items) {
+      auto [name, path] = item.split('=');
+      if (path.empty())
+        std::swap(name, path);
+      size_t slot = name.empty() ? next++ : slotOf(name.str());
+      if (slot >= names.size()) {
+        std::string list;
+        for (const auto &n : names)
+          list += (list.empty() ? "" : ", ") + n;
+        return name.empty()
+                   ? spec +
+                         ": more files than the model's inputs and "
+                         "target (" +
+                         list + ")"
+                   : spec + ": '" + name.str() +
+                         "' is not a model input or the target (" + list + ")";
+      }
+      if (out.arrays[slot])
+        return spec + ": two files for '" + names[slot] + "'";
+      lathe_tensor_t *t = nullptr;
+      if (loadFile(ctx, path.str(), &t) != LATHE_OK)
+        return lathe_context_last_error(ctx);
+      out.arrays[slot].reset(t);
+      from[slot] = path.str();
+    }
+    for (size_t i = 0; i < names.size(); ++i)
+      if (!out.arrays[i])
+        return spec + ": no file for '" + names[i] + "'";
+  }
   for (size_t i = 0; i < names.size(); ++i) {
-    std::vector<std::string> candidates = {names[i]};
-    if (i + 1 == names.size())
-      candidates = {"target", "y", "labels"};
-    lathe_tensor_t *t = nullptr;
-    for (const std::string &c : candidates) {
-      if (lathe_tensor_load_npz(ctx, path.c_str(), c.c_str(), &t) == LATHE_OK)
-        break;
-      std::string err = lathe_context_last_error(ctx);
-      if (err.find("no array named") == std::string::npos)
-        return err;
-    }
-    if (!t) {
-      std::string list;
-      for (const auto &c : candidates)
-        list += (list.empty() ? "'" : ", '") + c + "'";
-      return path + ": has no array " + list;
-    }
     lathe_tensor_info_t info;
-    lathe_tensor_info(t, &info);
+    lathe_tensor_info(out.arrays[i].get(), &info);
     if (info.rank == 0)
-      return path + ": array '" + candidates[0] + "' has no sample dimension";
+      return from[i] + ": the array for '" + names[i] +
+             "' has no sample dimension";
     if (i == 0)
       out.samples = info.dims[0];
     else if (info.dims[0] != out.samples)
-      return path + ": arrays hold different numbers of samples (" +
+      return spec + ": arrays hold different numbers of samples (" +
              std::to_string(out.samples) + " and " +
              std::to_string(info.dims[0]) + ")";
-    out.arrays.emplace_back(t);
   }
   return "";
+}
+
+/// Element |i| of a float tensor (f32 or f64) as a double.
+double element(const lathe_tensor_t *t, int64_t i) {
+  lathe_tensor_info_t info;
+  lathe_tensor_info(t, &info);
+  const void *data = lathe_tensor_data(t);
+  return info.dtype == LATHE_F64 ? static_cast<const double *>(data)[i]
+                                 : static_cast<const float *>(data)[i];
 }
 
 /// Copies samples |rows| of |src| into batch tensor |dst| (whose element
@@ -92,15 +166,24 @@ std::string gather(const lathe_tensor_t *src, const std::vector<int64_t> &rows,
   lathe_tensor_info_t si, di;
   lathe_tensor_info(src, &si);
   lathe_tensor_info(dst, &di);
-  if (si.rank != di.rank ||
-      !std::equal(si.dims + 1, si.dims + si.rank, di.dims + 1))
-    return what + ": samples of shape " +
-           std::to_string(si.rank ? si.rank - 1 : 0) + "-d do not match the " +
-           "model's (expected each sample as the model's input without its "
-           "batch dimension)";
-  size_t rowElems = 1;
+  // A sample may differ in shape from the model's if not in size
+  // (28 x 28 IDX images for a 1 x 28 x 28 input).
+  size_t rowElems = 1, srcElems = 1;
   for (size_t i = 1; i < di.rank; ++i)
     rowElems *= di.dims[i];
+  for (size_t i = 1; i < si.rank; ++i)
+    srcElems *= si.dims[i];
+  if (srcElems != rowElems) {
+    auto dims = [](const lathe_tensor_info_t &t) {
+      std::string text;
+      for (size_t i = 1; i < t.rank; ++i)
+        text += (i > 1 ? "x" : "") + std::to_string(t.dims[i]);
+      return text.empty() ? std::string("scalar") : text;
+    };
+    return what + ": samples of shape " + dims(si) +
+           " do not fit the model's " + dims(di) +
+           " (each sample is the model's input without its batch dimension)";
+  }
   const char *s = static_cast<const char *>(lathe_tensor_data(src));
   char *d = static_cast<char *>(lathe_tensor_data(dst));
   size_t ss = lathe_dtype_size(si.dtype), ds = lathe_dtype_size(di.dtype);
@@ -244,44 +327,38 @@ std::string fixed(double v, int digits) {
 
 } // namespace
 
-int runTrain(const TrainOptions &o) {
+/// Compiles |o|'s model, its inputs' batch dimension set to |batch|, with
+/// its training step into the shared object |so|. Returns 0, or the exit
+/// code after reporting why not.
+int compileStep(const TrainOptions &o, int64_t batch, const std::string &so) {
   mlir::DialectRegistry registry;
   registerCompilerDialects(registry);
   mlir::MLIRContext context(registry);
   DiagnosticPrinter diagnostics(context, o.model);
-  if (o.batchSize <= 0)
-    return reportError("--batch-size must be positive");
-
-  // The model's input shapes with the batch dimension set to --batch-size.
   ImportOptions importOptions;
-  {
-    auto summary = summarizeOnnx(o.model);
-    if (!summary)
-      return reportError(llvm::toString(summary.takeError()));
-    for (const auto &input : summary->inputs) {
-      llvm::SmallVector<llvm::StringRef> dims;
-      llvm::StringRef(input.shape).split(dims, 'x');
-      std::vector<int64_t> shape;
-      for (size_t i = 0; i < dims.size(); ++i) {
-        int64_t d = 0;
-        if (i == 0) {
-          shape.push_back(o.batchSize);
-        } else if (dims[i].getAsInteger(10, d)) {
-          return reportError("input '" + input.name +
-                             "' has symbolic "
-                             "dimension " +
-                             dims[i].str() +
-                             " besides the batch; lathe train needs the "
-                             "others static");
-        } else {
-          shape.push_back(d);
-        }
-      }
-      if (input.shape == "scalar" || shape.empty())
+  auto summary = summarizeOnnx(o.model);
+  if (!summary)
+    return reportError(llvm::toString(summary.takeError()));
+  for (const auto &input : summary->inputs) {
+    llvm::SmallVector<llvm::StringRef> dims;
+    llvm::StringRef(input.shape).split(dims, 'x');
+    std::vector<int64_t> shape;
+    for (size_t i = 0; i < dims.size(); ++i) {
+      int64_t d = 0;
+      if (i == 0)
+        shape.push_back(batch);
+      else if (dims[i].getAsInteger(10, d))
         return reportError("input '" + input.name +
-                           "' has no batch dimension to train over");
-      importOptions.inputShapes[input.name] = shape;
+                           "' has symbolic dimension " + dims[i].str() +
+                           " besides the batch; lathe train needs the "
+                           "others static");
+      else
+        shape.push_back(d);
     }
+    if (input.shape == "scalar" || shape.empty())
+      return reportError("input '" + input.name +
+                         "' has no batch dimension to train over");
+    importOptions.inputShapes[input.name] = shape;
   }
   auto model = importOnnx(context, o.model, importOptions);
   if (mlir::failed(model))
@@ -290,7 +367,19 @@ int runTrain(const TrainOptions &o) {
   training.seed = o.seed; // Dropout draws from the run's seed too.
   if (mlir::failed(addTrainingEntryPoints(*model->module, training)))
     return diagnostics.fail("cannot build the training step of " + o.model);
+  ArtifactOptions artifactOptions;
+  artifactOptions.name = "model";
+  auto artifact = compileModel(*model, artifactOptions);
+  if (!artifact)
+    return diagnostics.fail(llvm::toString(artifact.takeError()));
+  if (auto err = writeSharedObject(*artifact, so))
+    return reportError(llvm::toString(std::move(err)));
+  return 0;
+}
 
+int runTrain(const TrainOptions &o) {
+  if (o.batchSize <= 0)
+    return reportError("--batch-size must be positive");
   std::string dir = o.checkpoint.empty() ? o.resume : o.checkpoint;
   std::string work = dir;
   if (work.empty()) {
@@ -301,15 +390,10 @@ int runTrain(const TrainOptions &o) {
   } else if (auto ec = llvm::sys::fs::create_directories(work)) {
     return reportError(work + ": cannot create: " + ec.message());
   }
-  ArtifactOptions artifactOptions;
-  artifactOptions.name = "model";
   auto start = std::chrono::steady_clock::now();
-  auto artifact = compileModel(*model, artifactOptions);
-  if (!artifact)
-    return diagnostics.fail(llvm::toString(artifact.takeError()));
   std::string so = work + "/model.so";
-  if (auto err = writeSharedObject(*artifact, so))
-    return reportError(llvm::toString(std::move(err)));
+  if (int rc = compileStep(o, o.batchSize, so))
+    return rc;
   double compileSeconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
@@ -378,10 +462,37 @@ int runTrain(const TrainOptions &o) {
   }
   const DataSet &valSet = o.val.empty() ? train : val;
   int64_t batchesPerEpoch = int64_t(trainRows.size()) / o.batchSize;
-  if (batchesPerEpoch == 0)
+  // --keep-last: the epoch's last partial batch runs the train_step of a
+  // second build for its size, on the same parameters and state.
+  int64_t tail = o.keepLast ? int64_t(trainRows.size()) % o.batchSize : 0;
+  int64_t stepsPerEpoch = batchesPerEpoch + (tail > 0);
+  if (stepsPerEpoch == 0)
     return reportError(
         "the training set has " + std::to_string(trainRows.size()) +
-        " samples, fewer than one batch of " + std::to_string(o.batchSize));
+        " samples, fewer than one batch of " + std::to_string(o.batchSize) +
+        " (--keep-last trains on a partial batch)");
+  Owned<lathe_module_t> tailModule;
+  std::vector<Owned<lathe_tensor_t>> tailBatch;
+  if (tail) {
+    std::string tailSo = work + "/model-tail.so";
+    if (int rc = compileStep(o, tail, tailSo))
+      return rc;
+    lathe_module_t *raw = nullptr;
+    if (auto e = check(lathe_module_load(ctx.get(), tailSo.c_str(), &raw));
+        !e.empty())
+      return reportError(e);
+    tailModule.reset(raw);
+    for (size_t i = 0; i < numInputs; ++i) {
+      lathe_tensor_info_t info;
+      lathe_module_entry_input_info(raw, "train_step", i, &info);
+      lathe_tensor_t *t = nullptr;
+      if (auto e = check(lathe_tensor_create(ctx.get(), info.dtype, info.rank,
+                                             info.dims, &t));
+          !e.empty())
+        return reportError(e);
+      tailBatch.emplace_back(t);
+    }
+  }
 
   Schedule schedule{o};
   int64_t epoch0 = 0, batch0 = 0;
@@ -470,14 +581,14 @@ int runTrain(const TrainOptions &o) {
     int64_t c = pi.dims[1], rest = 1;
     for (size_t i = 2; i < pi.rank; ++i)
       rest *= pi.dims[i];
-    const float *p = static_cast<const float *>(lathe_tensor_data(pred));
     const int64_t *t = static_cast<const int64_t *>(lathe_tensor_data(target));
     int64_t hits = 0;
     for (int64_t n = 0; n < rows; ++n)
       for (int64_t r = 0; r < rest; ++r) {
         int64_t best = 0;
         for (int64_t k = 1; k < c; ++k)
-          if (p[(n * c + k) * rest + r] > p[(n * c + best) * rest + r])
+          if (element(pred, (n * c + k) * rest + r) >
+              element(pred, (n * c + best) * rest + r))
             best = k;
         hits += best == t[n * rest + r];
       }
@@ -490,17 +601,25 @@ int runTrain(const TrainOptions &o) {
     }
   };
 
-  // The samples |rows| of |set| into the batch tensors.
-  auto fillBatch = [&](const DataSet &set, const std::vector<int64_t> &rows,
-                       const std::string &what) -> std::string {
-    for (size_t i = 0; i < batch.size(); ++i)
-      if (auto e = gather(set.arrays[i].get(), rows, batch[i].get(),
+  // The samples |rows| of |set| into the batch tensors |into|.
+  auto fillInto = [&](std::vector<Owned<lathe_tensor_t>> &into,
+                      const DataSet &set, const std::vector<int64_t> &rows,
+                      const std::string &what) -> std::string {
+    for (size_t i = 0; i < into.size(); ++i)
+      if (auto e = gather(set.arrays[i].get(), rows, into[i].get(),
                           what + "'" + names[i] + "'");
           !e.empty())
         return e;
     return "";
   };
-  int64_t totalSteps = batchesPerEpoch * o.epochs;
+  auto fillBatch = [&](const DataSet &set, const std::vector<int64_t> &rows,
+                       const std::string &what) {
+    return fillInto(batch, set, rows, what);
+  };
+  std::vector<lathe_tensor_t *> tailIns;
+  for (auto &t : tailBatch)
+    tailIns.push_back(t.get());
+  int64_t totalSteps = stepsPerEpoch * o.epochs;
   int64_t stepsThisRun = 0;
   for (int64_t epoch = epoch0; epoch < o.epochs; ++epoch) {
     std::vector<int64_t> order = trainRows;
@@ -511,23 +630,32 @@ int runTrain(const TrainOptions &o) {
     double lossSum = 0;
     int64_t hits = 0, counted = 0, done = 0;
     double stepMs = 0;
-    for (int64_t b = epoch == epoch0 ? batch0 : 0; b < batchesPerEpoch; ++b) {
-      std::vector<int64_t> rows(order.begin() + b * o.batchSize,
-                                order.begin() + (b + 1) * o.batchSize);
-      if (auto e = fillBatch(train, rows, o.data + ": "); !e.empty())
+    for (int64_t b = epoch == epoch0 ? batch0 : 0; b < stepsPerEpoch; ++b) {
+      bool last = b == batchesPerEpoch; // The partial batch.
+      std::vector<int64_t> rows(
+          order.begin() + b * o.batchSize,
+          order.begin() +
+              std::min<int64_t>((b + 1) * o.batchSize, int64_t(order.size())));
+      if (auto e =
+              fillInto(last ? tailBatch : batch, train, rows, o.data + ": ");
+          !e.empty())
         return reportError(e);
       int64_t step = lathe_trainer_steps(trainer.get());
       double lr = schedule.at(epoch, step, totalSteps);
       auto t0 = std::chrono::steady_clock::now();
-      if (auto e =
-              check(lathe_trainer_step(ctx.get(), trainer.get(), lr, ins.data(),
-                                       ins.size(), outs.data(), outs.size()));
+      if (auto e = check(last ? lathe_trainer_step_module(
+                                    ctx.get(), trainer.get(), tailModule.get(),
+                                    lr, tailIns.data(), tailIns.size(),
+                                    outs.data(), outs.size())
+                              : lathe_trainer_step(ctx.get(), trainer.get(), lr,
+                                                   ins.data(), ins.size(),
+                                                   outs.data(), outs.size()));
           !e.empty())
         return reportError(e);
       stepMs += std::chrono::duration<double, std::milli>(
                     std::chrono::steady_clock::now() - t0)
                     .count();
-      float loss = *static_cast<float *>(lathe_tensor_data(outs[0]));
+      double loss = element(outs[0], 0);
       if (steps.is_open())
         steps << step + 1 << "," << precise(lr) << "," << fixed(loss, 9)
               << "\n";
@@ -538,18 +666,19 @@ int runTrain(const TrainOptions &o) {
       lossSum += loss;
       ++done;
       if (classes && outs.size() > 1) {
-        auto [h, n] = correct(outs[1], batch.back().get(), o.batchSize);
+        auto [h, n] = correct(outs[1], (last ? tailBatch : batch).back().get(),
+                              int64_t(rows.size()));
         hits += h;
         counted += n;
       }
       release();
       ++stepsThisRun;
       if (tty) {
-        int width = 20, filled = int(width * (b + 1) / batchesPerEpoch);
+        int width = 20, filled = int(width * (b + 1) / stepsPerEpoch);
         std::cerr << "\r  epoch " << epoch + 1 << "/" << o.epochs << "  ["
                   << std::string(filled, '=') << (filled < width ? ">" : "")
                   << std::string(std::max(0, width - filled - 1), ' ') << "] "
-                  << b + 1 << "/" << batchesPerEpoch << " batches  loss "
+                  << b + 1 << "/" << stepsPerEpoch << " batches  loss "
                   << fixed(lossSum / done, 3);
         if (counted)
           std::cerr << "  acc " << fixed(100.0 * hits / counted, 1) << "%";
@@ -605,7 +734,7 @@ int runTrain(const TrainOptions &o) {
                                         ins.data(), ins.size(), eo.data(), n));
             !e.empty())
           return reportError(e);
-        float l = *static_cast<float *>(lathe_tensor_data(eo[0]));
+        double l = element(eo[0], 0);
         sum += double(l) * double(real);
         weight += int64_t(real);
         if (classes && n > 1) {

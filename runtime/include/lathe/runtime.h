@@ -197,6 +197,15 @@ LATHE_API lathe_status_t lathe_trainer_step(
     lathe_tensor_t *const *inputs, size_t num_inputs,
     lathe_tensor_t **out_outputs, size_t num_outputs);
 
+/* As lathe_trainer_step, with the train_step of |module|: another build of
+ * the trainer's model and optimizer (the same parameters and state), for
+ * another batch size, such as an epoch's last partial batch.
+ * LATHE_INCOMPATIBLE when the parameters or state differ. */
+LATHE_API lathe_status_t lathe_trainer_step_module(
+    lathe_context_t *context, lathe_trainer_t *trainer,
+    const lathe_module_t *module, double lr, lathe_tensor_t *const *inputs,
+    size_t num_inputs, lathe_tensor_t **out_outputs, size_t num_outputs);
+
 /* Runs another entry point ("forward", "eval_step", "gradient") on the
  * trainer's current parameters, as lathe_module_run; "gradient" draws the
  * dropout masks of the trainer's next step. */
@@ -275,6 +284,13 @@ LATHE_API lathe_status_t lathe_tensor_load_npy(lathe_context_t *context,
 LATHE_API lathe_status_t lathe_tensor_load_npz(lathe_context_t *context,
                                                const char *path,
                                                const char *name,
+                                               lathe_tensor_t **out_tensor);
+
+/* Reads an MNIST-style IDX file (magic 0 0 type rank, big-endian u32
+ * dimensions, big-endian data; types u8, i8, i16 (as i32), i32, f32, f64).
+ * On LATHE_OK *out_tensor is owned by the caller. */
+LATHE_API lathe_status_t lathe_tensor_load_idx(lathe_context_t *context,
+                                               const char *path,
                                                lathe_tensor_t **out_tensor);
 
 /* Writes |tensor| as a version-1 .npy file, atomically (temporary file then
