@@ -21,6 +21,20 @@ using namespace mlir;
 namespace lathe {
 namespace {
 
+/// Whether |map| reads some dimension backwards (a flip: `-d + c`), which
+/// the tiling's slice computation cannot bound.
+bool readsBackwards(AffineMap map) {
+  bool found = false;
+  for (AffineExpr e : map.getResults())
+    e.walk([&](AffineExpr sub) {
+      if (auto mul = dyn_cast<AffineBinaryOpExpr>(sub))
+        if (mul.getKind() == AffineExprKind::Mul)
+          if (auto c = dyn_cast<AffineConstantExpr>(mul.getRHS()))
+            found |= c.getValue() < 0;
+    });
+  return found;
+}
+
 struct ParallelizeLinalgPass
     : public impl::ParallelizeLinalgBase<ParallelizeLinalgPass> {
   using Base::Base;
@@ -41,7 +55,8 @@ struct ParallelizeLinalgPass
       int64_t iterations = 1;
       for (int64_t r : ranges)
         iterations *= r;
-      if (iterations < minIterations)
+      if (iterations < minIterations ||
+          llvm::any_of(op.getIndexingMapsArray(), readsBackwards))
         continue;
       SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
       std::optional<unsigned> dim;

@@ -92,7 +92,9 @@ def ParallelizeLinalg : Pass<"lathe-parallelize-linalg", "mlir::func::FuncOp"> {
     slice i of dP }` where dP is the op's outermost parallel dimension with
     more than one element. Applies to ops on tensors that are not already in
     a parallel loop and have at least `min-iterations` iterations, so that
-    small ops do not pay for waking threads.
+    small ops do not pay for waking threads, and that read no dimension
+    backwards (a flip's `-d + c`, whose tiles' slices upstream tiling cannot
+    bound): those stay serial.
   }];
   let options = [
     Option<"minIterations", "min-iterations", "int64_t", /*default=*/"65536",

@@ -155,6 +155,47 @@ def gradient_cases(lathe, rt, work, gen):
             check("gradient %s #%d (%d of %d parameters by name)" % (name, trial, checked, len(params)), ok, worst)
 
 
+def resnet_case(lathe, rt, work, gen):
+    """ResNet-18 (torchvision, 10 classes, batch norm in training mode) in
+    float64 at 2 x 3 x 32 x 32: every parameter's gradient against autograd.
+    The reference uses the float32-rounded epsilon and momentum the ONNX
+    file holds (with 1 x 1 maps and batch 2 in layer4, the gradient is
+    sensitive to epsilon's last bits)."""
+    import torchvision
+    torch.manual_seed(int(torch.randint(0, 2 ** 31, (1,), generator=gen)))
+    model = torchvision.models.resnet18(weights=None, num_classes=10).double()
+    x = torch.randn(2, 3, 32, 32, generator=gen, dtype=torch.float64)
+    t = torch.randint(0, 10, (2,), generator=gen)
+    onnx = os.path.join(work, "resnet18.onnx")
+    so = os.path.join(work, "resnet18.so")
+    model.train()
+    torch.onnx.export(model, x, onnx, input_names=["x"], output_names=["y"],
+                      opset_version=13, training=torch.onnx.TrainingMode.TRAINING,
+                      do_constant_folding=False)
+    compile_train(lathe, onnx, so, "--gradient")
+    module = rt.load(so)
+    outs = dict(zip(rt.output_names(module, "gradient"),
+                    rt.run(module, "gradient", [x.numpy(), t.numpy()])))
+    for m in model.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            m.eps = float(np.float32(m.eps))
+            m.momentum = float(np.float32(m.momentum))
+    model.zero_grad()
+    ref = nn.functional.cross_entropy(model(x), t)
+    ref.backward()
+    worst, checked = 0.0, 0
+    for name, p in model.named_parameters():
+        g = outs.get("grad:" + name)
+        if g is None:
+            continue
+        checked += 1
+        worst = max(worst, np.abs(g - p.grad.numpy()).max() / max(np.abs(p.grad.numpy()).max(), 1e-300))
+    params = len(list(model.parameters()))
+    check("gradient resnet18 (float64, %d of %d parameters)" % (checked, params),
+          checked == params and worst < 1e-8 and abs(float(outs["loss"]) - ref.item()) < 1e-10,
+          "max |diff| / max |grad| per parameter %.1e" % worst)
+
+
 def dropout_cases(lathe, rt, work, gen):
     """Dropout: the identity in forward/eval_step; in gradient/train_step
     x * keep / (1 - p) with keep drawn per step, and the gradient through
@@ -622,6 +663,7 @@ def main():
     rt = lathe_rt.Runtime(library)
     gradient_cases(lathe, rt, work, gen)
     dropout_cases(lathe, rt, work, gen)
+    resnet_case(lathe, rt, work, gen)
     optimizer_cases(lathe, rt, work, gen)
     schedule_cases(lathe, work, gen)
     data_cases(lathe, work, gen)
