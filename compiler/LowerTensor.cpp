@@ -81,8 +81,7 @@ Value sourceIndex(OpBuilder &b, Location l, int64_t d, int64_t low, int64_t n,
   }
 }
 
-/// pad(x) => tensor.pad(x) with the constant value; reflect/// pad(x) =>
-/// tensor.pad(x) with the constant value; reflect / edge / wrap
+/// pad(x) => tensor.pad(x) with the constant value; reflect / edge / wrap
 /// => generic over the result { x[map(i - low)] } with each coordinate
 /// mirrored, clamped or wrapped into range.
 struct PadLowering : OpConversionPattern<PadOp> {

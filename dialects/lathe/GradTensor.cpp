@@ -2,6 +2,10 @@
 // gradient back where the element came from; gathers become scatter-adds.
 #include "dialects/lathe/GradBuilder.h"
 
+#include <algorithm>
+#include <type_traits>
+#include <vector>
+
 using namespace mlir;
 
 namespace lathe {
@@ -69,16 +73,57 @@ LogicalResult expandGrad(ExpandOp op, TensorBuilder &gb, ArrayRef<Value> rg,
   return success();
 }
 
+/// The input coordinate that output coordinate |o| of a dimension of |n|
+/// elements padded by |low| in front reads (the lowering's sourceIndex).
+int64_t padSource(int64_t o, int64_t low, int64_t n, PadMode mode) {
+  int64_t i = o - low;
+  switch (mode) {
+  case PadMode::edge:
+    return std::max<int64_t>(0, std::min(i, n - 1));
+  case PadMode::wrap:
+    return ((i % n) + n) % n;
+  default: { // reflect
+    int64_t j = i < 0 ? -i : i;
+    return j > n - 1 ? 2 * (n - 1) - j : j;
+  }
+  }
+}
+
+/// Constant padding crops the gradient; reflect / edge / wrap also add
+/// each padded element's gradient to the element it copies: per padded
+/// dimension, a product with the constant 0/1 matrix M[o, source(o)].
 LogicalResult padGrad(PadOp op, TensorBuilder &gb, ArrayRef<Value> rg,
                       Grads &og) {
   if (!rg[0] || !TensorBuilder::isFloat(op.getInput()))
     return success();
-  if (op.getMode() != PadMode::constant)
-    return gradientError(op, "no gradient for pad in " +
-                                 stringifyPadMode(op.getMode()) +
-                                 " mode (only constant padding)");
   ArrayRef<int64_t> xs = gb.shape(op.getInput());
-  og[0] = gb.slice(rg[0], op.getPads().take_front(xs.size()), xs);
+  ArrayRef<int64_t> pads = op.getPads();
+  size_t rank = xs.size();
+  if (op.getMode() == PadMode::constant) {
+    og[0] = gb.slice(rg[0], pads.take_front(rank), xs);
+    return success();
+  }
+  Value g = rg[0];
+  for (size_t d = 0; d < rank; ++d) {
+    if (pads[d] == 0 && pads[rank + d] == 0)
+      continue;
+    int64_t out = gb.shape(g)[d], n = xs[d];
+    std::vector<double> m(size_t(out * n), 0.0);
+    for (int64_t o = 0; o < out; ++o)
+      m[size_t(o * n + padSource(o, pads[d], n, op.getMode()))] = 1.0;
+    SmallVector<int64_t> perm;
+    for (size_t i = 0; i < rank; ++i)
+      if (i != d)
+        perm.push_back(int64_t(i));
+    perm.push_back(int64_t(d)); // d last: [..., out] x [out, n].
+    SmallVector<int64_t> back(rank);
+    for (size_t i = 0; i < rank; ++i)
+      back[perm[i]] = int64_t(i);
+    g = gb.transpose(
+        gb.matmul(gb.transpose(g, perm), gb.constant(m, {out, n}, gb.elt(g))),
+        back);
+  }
+  og[0] = g;
   return success();
 }
 
@@ -138,6 +183,77 @@ LogicalResult gatherElementsGrad(GatherElementsOp op, TensorBuilder &gb,
       gb.b, gb.loc, gb.zerosLike(op.getInput()), op.getIndices(), rg[0],
       op.getAxisAttr(),
       ScatterReductionAttr::get(gb.b.getContext(), ScatterReduction::add));
+  return success();
+}
+
+/// gather_nd: the gradient slices are added back at their index tuples
+/// (scatter_nd, with the batch dimensions' own coordinates prepended to the
+/// tuples when batch_dims > 0).
+LogicalResult gatherNdGrad(GatherNdOp op, TensorBuilder &gb, ArrayRef<Value> rg,
+                           Grads &og) {
+  if (!rg[0] || !TensorBuilder::isFloat(op.getInput()))
+    return success();
+  Value idx = op.getIndices();
+  int64_t batch = op.getBatchDims();
+  if (batch > 0) {
+    ArrayRef<int64_t> is = gb.shape(idx);
+    SmallVector<int64_t> shape(is.drop_back());
+    int64_t count = 1;
+    for (int64_t d : shape)
+      count *= d;
+    std::vector<double> coords;
+    for (int64_t flat = 0; flat < count; ++flat) {
+      SmallVector<int64_t> at(shape.size());
+      for (int64_t d = int64_t(shape.size()) - 1, r = flat; d >= 0; --d) {
+        at[d] = r % shape[d];
+        r /= shape[d];
+      }
+      for (int64_t d = 0; d < batch; ++d)
+        coords.push_back(double(at[d]));
+    }
+    shape.push_back(batch);
+    idx = gb.concat({gb.constant(coords, shape, gb.elt(idx)), idx},
+                    int64_t(shape.size()) - 1);
+  }
+  og[0] = ScatterNdOp::create(
+      gb.b, gb.loc, gb.zerosLike(op.getInput()), idx, rg[0],
+      ScatterReductionAttr::get(gb.b.getContext(), ScatterReduction::add));
+  return success();
+}
+
+/// scatter_elements / scatter_nd: without a reduction, the overwritten
+/// elements get no gradient and each update the gradient where it landed;
+/// with add, the input's gradient passes through. mul/max/min: no rule.
+template <typename OpTy>
+LogicalResult scatterGrad(OpTy op, TensorBuilder &gb, ArrayRef<Value> rg,
+                          Grads &og) {
+  if (!rg[0] || !TensorBuilder::isFloat(op.getInput()))
+    return success();
+  Value g = rg[0];
+  ScatterReduction r = op.getReduction();
+  if (r != ScatterReduction::none && r != ScatterReduction::add)
+    return gradientError(op, "no gradient for a scatter with reduction " +
+                                 stringifyScatterReduction(r) +
+                                 " (only none and add)");
+  constexpr bool elements = std::is_same_v<OpTy, ScatterElementsOp>;
+  auto none =
+      ScatterReductionAttr::get(gb.b.getContext(), ScatterReduction::none);
+  if (r == ScatterReduction::add) {
+    og[0] = g;
+  } else if constexpr (elements) {
+    og[0] = ScatterElementsOp::create(gb.b, gb.loc, g, op.getIndices(),
+                                      gb.zerosLike(op.getUpdates()),
+                                      op.getAxisAttr(), none);
+  } else {
+    og[0] = ScatterNdOp::create(gb.b, gb.loc, g, op.getIndices(),
+                                gb.zerosLike(op.getUpdates()), none);
+  }
+  if constexpr (elements)
+    og[2] = GatherElementsOp::create(gb.b, gb.loc, op.getUpdates().getType(), g,
+                                     op.getIndices(), op.getAxisAttr());
+  else
+    og[2] = GatherNdOp::create(gb.b, gb.loc, op.getUpdates().getType(), g,
+                               op.getIndices(), gb.b.getI64IntegerAttr(0));
   return success();
 }
 
@@ -232,6 +348,9 @@ void attachTensorGradients(MLIRContext *ctx) {
   attachGradient<GatherOp, gatherGrad>(ctx);
   attachGradient<GatherElementsOp, gatherElementsGrad>(ctx);
   attachGradient<TopKOp, topKGrad>(ctx);
+  attachGradient<GatherNdOp, gatherNdGrad>(ctx);
+  attachGradient<ScatterElementsOp, scatterGrad<ScatterElementsOp>>(ctx);
+  attachGradient<ScatterNdOp, scatterGrad<ScatterNdOp>>(ctx);
   attachGradient<NllLossOp, nllLossGrad>(ctx);
 }
 

@@ -19,7 +19,7 @@ class _Info(C.Structure):
 
 
 class Runtime:
-    def __init__(self, library):
+    def __init__(self, library, threads=0):
         lib = self.lib = C.CDLL(library)
         P = C.c_void_p
         lib.lathe_context_create.argtypes = [P, C.POINTER(P)]
@@ -54,7 +54,9 @@ class Runtime:
         lib.lathe_trainer_save.argtypes = [P, P, C.c_char_p, P, P, C.c_size_t]
         lib.lathe_trainer_load.argtypes = [P, P, C.c_char_p]
         self.ctx = P()
-        self._check(lib.lathe_context_create(None, C.byref(self.ctx)))
+        # lathe_context_options_t {struct_size, num_threads}; 0: one per CPU.
+        opts = (C.c_size_t * 2)(16, threads)
+        self._check(lib.lathe_context_create(opts, C.byref(self.ctx)))
 
     def _check(self, status):
         if status != 0:
