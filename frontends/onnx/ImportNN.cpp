@@ -216,11 +216,15 @@ static bool isRead(const onnx::GraphProto &graph, const std::string &name) {
 LogicalResult Importer::batchNorm(const NodeProto &node) {
   // A graph exported in training mode (torch.onnx TrainingMode.TRAINING)
   // marks its batch norms so, with running-statistics outputs nobody reads:
-  // it imports as batch_norm, whose train_step (lathe-training-mode) uses
-  // batch statistics and updates the running ones. Read statistics outputs
-  // remain unsupported.
+  // in a training build it imports as batch_norm, whose train_step
+  // (lathe-training-mode) uses batch statistics and updates the running
+  // ones. Read statistics outputs remain unsupported.
   if (intAttr(node, "spatial", 1) != 1)
     return error(node) << "spatial=0 is not supported";
+  if (intAttr(node, "training_mode", 0) != 0 && !options.trainingGraph)
+    return error(node) << "training_mode=1 (batch statistics) only in a "
+                          "training build (--train, lathe train); export the "
+                          "model in eval mode for inference";
   for (int i = 1; i < node.output_size(); ++i)
     if (!node.output(i).empty() && isRead(graph, node.output(i)))
       return error(node) << "outputs beyond Y (running statistics) are only "

@@ -317,10 +317,16 @@ LogicalResult Importer::identity(const NodeProto &node) {
 }
 
 LogicalResult Importer::dropout(const NodeProto &node) {
-  // The op is the identity in inference whatever training_mode says; the
-  // training passes make it drop (so training_mode only has to be constant).
-  if (hasInput(node, 2) && !constantInput(node, 2, "training_mode"))
-    return failure();
+  // In a training build the op is the identity in inference whatever
+  // training_mode says, and the training passes make it drop; an inference
+  // build cannot honour training_mode=true (random output).
+  bool trainingMode = false;
+  if (hasInput(node, 2)) {
+    const TensorValue *mode = constantInput(node, 2, "training_mode");
+    if (!mode)
+      return failure();
+    trainingMode = mode->intAt(0) != 0;
+  }
   double ratio = floatAttr(node, "ratio", 0.5f);
   if (opset >= 12 && hasInput(node, 1)) {
     const TensorValue *r = constantInput(node, 1, "ratio");
@@ -330,6 +336,10 @@ LogicalResult Importer::dropout(const NodeProto &node) {
   }
   if (!(ratio >= 0.0 && ratio < 1.0))
     return error(node) << "ratio " << ratio << " is outside [0, 1)";
+  if (trainingMode && ratio != 0.0 && !options.trainingGraph)
+    return error(node) << "training_mode=true (random dropout) only in a "
+                          "training build (--train, lathe train); export the "
+                          "model in eval mode for inference";
   bool wantsMask = node.output_size() > 1 && !node.output(1).empty();
   if (ratio == 0.0 || isConstant(node.input(0))) {
     // Nothing is ever dropped (or the input is a compile-time value).

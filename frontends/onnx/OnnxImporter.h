@@ -30,6 +30,12 @@ struct ImportOptions {
   /// Inputs fixed to a value at compile time: they become constants (so
   /// they may feed shapes, axes or slice bounds) and leave the signature.
   std::map<std::string, FrozenValue> frozenInputs;
+  /// The graph is a model's training form (lathe train, compile --train):
+  /// nodes in training mode (Dropout's training_mode, BatchNormalization's)
+  /// import as the layer, whose inference entry points use inference
+  /// semantics and whose training entry points train. Otherwise such nodes
+  /// are refused, since an inference build cannot honour them.
+  bool trainingGraph = false;
 };
 
 /// Converts the ONNX model at |path|. Errors are emitted as diagnostics on

@@ -317,6 +317,39 @@ replaceInitializers(const std::string &path,
       return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                      path + " has no initializer '" + v.first +
                                          "'");
+  // Inference mode: Dropout reads a constant false, batch norms drop the
+  // training outputs (a training build imports them only unread).
+  onnx::GraphProto *graph = (*model)->mutable_graph();
+  const std::string inference = "lathe_inference_mode";
+  bool needFalse = false;
+  for (onnx::NodeProto &node : *graph->mutable_node()) {
+    if (node.op_type() == "Dropout" && node.input_size() > 2 &&
+        !node.input(2).empty()) {
+      node.set_input(2, inference);
+      needFalse = true;
+    }
+    if (node.op_type() == "BatchNormalization") {
+      for (onnx::AttributeProto &a : *node.mutable_attribute())
+        if (a.name() == "training_mode")
+          a.set_i(0);
+      while (node.output_size() > 1)
+        node.mutable_output()->RemoveLast();
+    }
+  }
+  if (needFalse) {
+    onnx::NodeProto *constant = graph->add_node();
+    constant->set_op_type("Constant");
+    constant->set_name(inference);
+    constant->add_output(inference);
+    onnx::AttributeProto *value = constant->add_attribute();
+    value->set_name("value");
+    value->set_type(onnx::AttributeProto::TENSOR);
+    value->mutable_t()->set_data_type(onnx::TensorProto::BOOL);
+    value->mutable_t()->add_int32_data(0);
+    // First, so that the graph stays in topological order.
+    for (int i = graph->node_size() - 1; i > 0; --i)
+      graph->mutable_node()->SwapElements(i, i - 1);
+  }
   std::string bytes;
   if (!(*model)->SerializeToString(&bytes))
     return llvm::createStringError(llvm::inconvertibleErrorCode(),

@@ -35,7 +35,9 @@ llvm::Expected<std::unique_ptr<onnx::ModelProto>>
 readOnnxFile(const std::string &path);
 
 /// The ONNX file at |path| with the initializers named in |values| replaced
-/// by those bytes (row-major, the initializer's own type and size), as a
+/// by those bytes (row-major, the initializer's own type and size) and its
+/// nodes in inference mode (Dropout's training_mode false,
+/// BatchNormalization's training_mode 0 with only its Y output), as a
 /// serialized ModelProto. Fails naming an initializer whose size differs or
 /// a value that names no initializer.
 llvm::Expected<std::string>

@@ -653,6 +653,31 @@ def cli_cases(lathe, examples, work):
             if init.name in tensors:
                 ok &= numpy_helper.to_array(init).tobytes() == tensors[init.name]
     check("export writes the trained parameters into the ONNX model", ok, r.stderr.strip())
+    # The export is an inference model: it compiles without --train (its
+    # dropout and training-mode nodes set to inference) and classifies the
+    # validation set as the trained model did.
+    val = np.load(os.path.join(digits, "digits-val.npz"))
+    xs = os.path.join(work, "val-x.npy")
+    np.save(xs, val["x"].astype(np.float32))
+    so = os.path.join(work, "trained.so")
+    r = subprocess.run([lathe, "compile", out, "-o", so, "--input-shape",
+                        "x=%dx1x8x8" % len(val["x"])], capture_output=True, text=True)
+    acc = 0.0
+    if r.returncode == 0:
+        logits = os.path.join(work, "val-logits.npy")
+        r = subprocess.run([lathe, "run", so, "--input", xs, "--output", logits],
+                           capture_output=True, text=True)
+        if r.returncode == 0:
+            acc = 100.0 * float((np.load(logits).argmax(1) == val["target"]).mean())
+    check("the exported model compiles for inference and keeps its accuracy", acc >= 97.0,
+          "%.2f%%" % acc if r.returncode == 0 else r.stderr.strip()[-300:])
+    # Compiled for inference, the training-mode graph is refused by name.
+    r = subprocess.run([lathe, "compile", os.path.join(digits, "lenet-digits.onnx"),
+                        "--input-shape", "x=1x1x8x8", "-o",
+                        os.path.join(work, "refused.so")], capture_output=True, text=True)
+    check("an inference build refuses a training-mode Dropout, naming the node",
+          r.returncode != 0 and "training_mode=true" in r.stderr and "Dropout" in r.stderr,
+          r.stderr.strip().splitlines()[-1] if r.stderr.strip() else "")
 
 
 def main():

@@ -111,6 +111,7 @@ int runCompile(const CompileOptions &options) {
   mlir::MLIRContext context(registry);
   DiagnosticPrinter diagnostics(context, options.model);
 
+  importOptions.trainingGraph = options.train;
   auto model = importOnnx(context, options.model, importOptions);
   if (mlir::failed(model))
     return diagnostics.fail("cannot import " + options.model);

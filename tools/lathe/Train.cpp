@@ -360,6 +360,7 @@ int compileStep(const TrainOptions &o, int64_t batch, const std::string &so) {
                          "' has no batch dimension to train over");
     importOptions.inputShapes[input.name] = shape;
   }
+  importOptions.trainingGraph = true;
   auto model = importOnnx(context, o.model, importOptions);
   if (mlir::failed(model))
     return diagnostics.fail("cannot import " + o.model);
