@@ -9,7 +9,6 @@ statistics).
 """
 import argparse
 import os
-import statistics
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "test", "fixtures"))
 sys.path.insert(0, os.path.join(HERE, "..", "test", "e2e"))
 import lathe_rt  # noqa: E402
 import models  # noqa: E402
+from bench import median_ms  # noqa: E402
 
 # name: (factory, input shape with the batch) — ResNet-18 at batch 8.
 CASES = {
@@ -30,17 +30,6 @@ CASES = {
     "lenet": (models.LeNet5, (64, 1, 28, 28)),
     "resnet18": (lambda: models.resnet18(), (8, 3, 224, 224)),
 }
-
-
-def median_ms(fn, repeats, warmup):
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1e3)
-    return statistics.median(times), min(times)
 
 
 def main():

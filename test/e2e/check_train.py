@@ -335,30 +335,26 @@ def _masked(data):
     return (((c >> 15) | (c << 17)) + 0xA282EAD8) & 0xFFFFFFFF
 
 
+def _varint(buf, i):
+    """The protocol buffer varint at buf[i]: (value, next index)."""
+    v = shift = 0
+    while True:
+        b = buf[i]
+        i += 1
+        v |= (b & 0x7F) << shift
+        shift += 7
+        if b < 0x80:
+            return v, i
+
+
 def _fields(buf):
     """(field number, wire type, value) of a protocol buffer message."""
     i = 0
     while i < len(buf):
-        key = 0
-        shift = 0
-        while True:
-            b = buf[i]
-            i += 1
-            key |= (b & 0x7F) << shift
-            shift += 7
-            if b < 0x80:
-                break
+        key, i = _varint(buf, i)
         field, wire = key >> 3, key & 7
         if wire == 0:
-            v = 0
-            shift = 0
-            while True:
-                b = buf[i]
-                i += 1
-                v |= (b & 0x7F) << shift
-                shift += 7
-                if b < 0x80:
-                    break
+            v, i = _varint(buf, i)
         elif wire == 1:
             v = struct.unpack("<d", buf[i:i + 8])[0]
             i += 8
@@ -366,15 +362,7 @@ def _fields(buf):
             v = struct.unpack("<f", buf[i:i + 4])[0]
             i += 4
         elif wire == 2:
-            n = 0
-            shift = 0
-            while True:
-                b = buf[i]
-                i += 1
-                n |= (b & 0x7F) << shift
-                shift += 7
-                if b < 0x80:
-                    break
+            n, i = _varint(buf, i)
             v = buf[i:i + n]
             i += n
         else:

@@ -427,17 +427,28 @@ int runTrain(const TrainOptions &o) {
       lathe_module_entry_num_outputs(module.get(), "train_step");
   std::vector<std::string> names;
   std::vector<Owned<lathe_tensor_t>> batch;
+  // Batch tensors shaped as |m|'s train_step inputs.
+  auto makeBatch = [&](lathe_module_t *m,
+                       std::vector<Owned<lathe_tensor_t>> &into) {
+    for (size_t i = 0; i < numInputs; ++i) {
+      lathe_tensor_info_t info;
+      lathe_module_entry_input_info(m, "train_step", i, &info);
+      lathe_tensor_t *t = nullptr;
+      if (auto e = check(lathe_tensor_create(ctx.get(), info.dtype, info.rank,
+                                             info.dims, &t));
+          !e.empty())
+        return e;
+      into.emplace_back(t);
+    }
+    return std::string();
+  };
   for (size_t i = 0; i < numInputs; ++i) {
     lathe_tensor_info_t info;
     lathe_module_entry_input_info(module.get(), "train_step", i, &info);
     names.push_back(info.name);
-    lathe_tensor_t *t = nullptr;
-    if (auto e = check(lathe_tensor_create(ctx.get(), info.dtype, info.rank,
-                                           info.dims, &t));
-        !e.empty())
-      return reportError(e);
-    batch.emplace_back(t);
   }
+  if (auto e = makeBatch(module.get(), batch); !e.empty())
+    return reportError(e);
   bool classes = o.training.loss == "cross_entropy" || o.training.loss == "nll";
 
   DataSet train, val;
@@ -483,16 +494,8 @@ int runTrain(const TrainOptions &o) {
         !e.empty())
       return reportError(e);
     tailModule.reset(raw);
-    for (size_t i = 0; i < numInputs; ++i) {
-      lathe_tensor_info_t info;
-      lathe_module_entry_input_info(raw, "train_step", i, &info);
-      lathe_tensor_t *t = nullptr;
-      if (auto e = check(lathe_tensor_create(ctx.get(), info.dtype, info.rank,
-                                             info.dims, &t));
-          !e.empty())
-        return reportError(e);
-      tailBatch.emplace_back(t);
-    }
+    if (auto e = makeBatch(raw, tailBatch); !e.empty())
+      return reportError(e);
   }
 
   Schedule schedule{o};
