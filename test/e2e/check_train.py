@@ -93,6 +93,14 @@ def export(model, example, path, name="x"):
     model.eval()
 
 
+def export_training(model, example, path):
+    """Exports |model| in training mode (batch norms and dropouts stay)."""
+    model.train()
+    torch.onnx.export(model, example, path, input_names=["x"], output_names=["y"],
+                      opset_version=13, training=torch.onnx.TrainingMode.TRAINING,
+                      do_constant_folding=False)
+
+
 def compile_train(lathe, onnx, so, *flags):
     subprocess.run([lathe, "compile", onnx, "-o", so, "--train", *flags],
                    check=True, stdout=subprocess.DEVNULL)
@@ -168,10 +176,7 @@ def resnet_case(lathe, rt, work, gen):
     t = torch.randint(0, 10, (2,), generator=gen)
     onnx = os.path.join(work, "resnet18.onnx")
     so = os.path.join(work, "resnet18.so")
-    model.train()
-    torch.onnx.export(model, x, onnx, input_names=["x"], output_names=["y"],
-                      opset_version=13, training=torch.onnx.TrainingMode.TRAINING,
-                      do_constant_folding=False)
+    export_training(model, x, onnx)
     compile_train(lathe, onnx, so, "--gradient")
     module = rt.load(so)
     outs = dict(zip(rt.output_names(module, "gradient"),
@@ -205,10 +210,7 @@ def dropout_cases(lathe, rt, work, gen):
     x = torch.randn(64, 10, generator=gen)
     onnx = os.path.join(work, "dropout.onnx")
     so = os.path.join(work, "dropout.so")
-    model.train()
-    torch.onnx.export(model, x, onnx, input_names=["x"], output_names=["y"],
-                      opset_version=13, training=torch.onnx.TrainingMode.TRAINING,
-                      do_constant_folding=False)
+    export_training(model, x, onnx)
     compile_train(lathe, onnx, so, "--gradient", "--loss", "mse", "--seed", "7")
     module = rt.load(so)
     t = torch.randn(64, 32, generator=gen)
