@@ -533,6 +533,47 @@ def data_cases(lathe, work, gen):
     check("--keep-last trains the partial batch as PyTorch's drop_last=False", ok, detail)
 
 
+def kill_cases(lathe, work, gen):
+    """SIGKILL at random moments of a run that checkpoints every epoch
+    (3 steps): the checkpoint on disk is always complete, so that a resume
+    from it succeeds."""
+    import random
+    import signal
+    import time
+    n = 48
+    data = os.path.join(work, "kill.npz")
+    np.savez(data, x=torch.randn(n, 6, generator=gen).numpy(),
+             target=torch.randint(0, 3, (n,), generator=gen).numpy())
+    onnx = os.path.join(work, "kill.onnx")
+    torch.onnx.export(nn.Sequential(nn.Linear(6, 64), nn.ReLU(), nn.Linear(64, 3)),
+                      torch.zeros(2, 6), onnx, input_names=["x"], output_names=["y"],
+                      dynamic_axes={"x": {0: "N"}, "y": {0: "N"}}, opset_version=13)
+    run = os.path.join(work, "kill")
+    shutil.rmtree(run, ignore_errors=True)
+    base = [lathe, "train", onnx, "--data", data, "--batch-size", "16", "--checkpoint", run]
+    rnd = random.Random(int(torch.randint(0, 2 ** 31, (1,), generator=gen)))
+    kills, bad = 0, []
+    for i in range(6):
+        ckpt = os.path.join(run, "checkpoint.safetensors")
+        # Resume from the previous kill's checkpoint when there is one.
+        args = base + ["--epochs", "1000000"] + (["--resume", run] if os.path.exists(ckpt) else [])
+        p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # Past the compile (about 1 s), into the checkpoint writes.
+        time.sleep(1.5 + rnd.uniform(0, 1.0))
+        p.send_signal(signal.SIGKILL)
+        p.wait()
+        kills += 1
+        if not os.path.exists(ckpt):
+            bad.append("kill %d: no checkpoint" % i)
+            continue
+        r = subprocess.run(base + ["--epochs", "1000000", "--resume", run, "--max-steps", "1"],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            bad.append("kill %d: %s" % (i, r.stderr.strip().splitlines()[-1]))
+    check("SIGKILL during training never leaves a broken checkpoint (%d kills)" % kills,
+          not bad, "; ".join(bad))
+
+
 def idx_cases(lathe, examples, work):
     digits = os.path.join(examples, "digits")
     train = np.load(os.path.join(digits, "digits-train.npz"))
@@ -683,6 +724,7 @@ def main():
     schedule_cases(lathe, work, gen)
     data_cases(lathe, work, gen)
     idx_cases(lathe, examples, work)
+    kill_cases(lathe, work, gen)
     cli_cases(lathe, examples, work)
     print("%d passed, %d failed" % (len(PASSED), len(FAILED)))
     return 1 if FAILED else 0
