@@ -208,21 +208,10 @@ struct ApplyOptimizerPass : impl::ApplyOptimizerBase<ApplyOptimizerPass> {
     func.setName("train_step");
     MLIRContext *ctx = &getContext();
     OpBuilder b(ctx);
-    // Hyperparameters lr, step (the latter already there when the step's
-    // dropouts draw from it), last and in that order.
-    Type f64 = RankedTensorType::get({}, b.getF64Type());
-    auto hyperAttr = [&](StringRef name) {
-      return b.getDictionaryAttr(
-          b.getNamedAttr(kHyperAttr, b.getStringAttr(name)));
-    };
-    unsigned end = func.getNumArguments();
-    bool hasStep = end && func.getArgAttr(end - 1, kHyperAttr);
-    if (!hasStep)
-      (void)func.insertArgument(end, f64, hyperAttr("step"), func.getLoc());
-    (void)func.insertArgument(func.getNumArguments() - 1, f64, hyperAttr("lr"),
-                              func.getLoc());
-    Value lr = func.getArgument(func.getNumArguments() - 2);
-    Value step = func.getArgument(func.getNumArguments() - 1);
+    // Hyperparameters step (already there when the step's dropouts draw
+    // from it) and lr right before it.
+    BlockArgument step = hyperArgument(func, "step");
+    Value lr = hyperArgument(func, "lr", step.getArgNumber());
 
     auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
     SmallVector<DictionaryAttr> attrs;

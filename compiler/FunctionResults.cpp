@@ -1,5 +1,7 @@
-// Rewriting what an entry function returns.
+// Rewriting an entry function's results and hyperparameter arguments.
 #include "compiler/FunctionResults.h"
+
+#include "dialects/lathe/LatheDialect.h"
 
 using namespace mlir;
 
@@ -17,6 +19,22 @@ void setFunctionResults(func::FuncOp func, ArrayRef<Value> results,
   func.setType(FunctionType::get(func.getContext(),
                                  func.getFunctionType().getInputs(), types));
   func.setAllResultAttrs(attrs);
+}
+
+BlockArgument hyperArgument(func::FuncOp func, StringRef name,
+                            std::optional<unsigned> at) {
+  for (BlockArgument arg : func.getArguments())
+    if (auto n =
+            func.getArgAttrOfType<StringAttr>(arg.getArgNumber(), kHyperAttr))
+      if (n.getValue() == name)
+        return arg;
+  OpBuilder b(func.getContext());
+  unsigned index = at.value_or(func.getNumArguments());
+  (void)func.insertArgument(
+      index, RankedTensorType::get({}, b.getF64Type()),
+      b.getDictionaryAttr(b.getNamedAttr(kHyperAttr, b.getStringAttr(name))),
+      func.getLoc());
+  return func.getArgument(index);
 }
 
 } // namespace lathe

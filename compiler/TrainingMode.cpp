@@ -28,21 +28,6 @@ StringAttr paramName(func::FuncOp func, Value v) {
   return func.getArgAttrOfType<StringAttr>(arg.getArgNumber(), kParamAttr);
 }
 
-/// The `step` hyperparameter argument of |func|, added when missing.
-Value stepArgument(func::FuncOp func) {
-  for (BlockArgument arg : func.getArguments())
-    if (auto name =
-            func.getArgAttrOfType<StringAttr>(arg.getArgNumber(), kHyperAttr))
-      if (name.getValue() == "step")
-        return arg;
-  OpBuilder b(func.getContext());
-  (void)func.insertArgument(
-      func.getNumArguments(), RankedTensorType::get({}, b.getF64Type()),
-      b.getDictionaryAttr(b.getNamedAttr(kHyperAttr, b.getStringAttr("step"))),
-      func.getLoc());
-  return func.getArgument(func.getNumArguments() - 1);
-}
-
 /// The shape of |op|'s draws: the input's, or N x C x 1... per channel.
 SmallVector<int64_t> drawShape(DropoutOp op) {
   SmallVector<int64_t> shape(TensorBuilder::shape(op.getInput()));
@@ -63,7 +48,7 @@ LogicalResult lowerDropouts(func::FuncOp func, uint64_t seed) {
   func.walk([&](DropoutOp op) { drops.push_back(op); });
   if (drops.empty())
     return success();
-  Value step = stepArgument(func);
+  Value step = hyperArgument(func, "step");
   int64_t base = 0;
   for (DropoutOp op : drops) {
     OpBuilder b(op);

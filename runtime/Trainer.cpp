@@ -234,6 +234,20 @@ std::string hex64(uint64_t v) {
   return buf;
 }
 
+/// One train_step of |module| on |trainer|'s parameters and state; the
+/// step count advances on success.
+lathe_status_t step(lathe_context_t *context, lathe_trainer_t *trainer,
+                    const lathe_module &module, double lr,
+                    lathe_tensor_t *const *inputs, size_t num_inputs,
+                    lathe_tensor_t **out_outputs, size_t num_outputs) {
+  lathe_status_t status = runEntry(
+      context, module, "train_step", trainer->params, trainer->state, lr,
+      trainer->steps + 1, inputs, num_inputs, out_outputs, num_outputs);
+  if (status == LATHE_OK)
+    ++trainer->steps;
+  return status;
+}
+
 } // namespace
 
 extern "C" {
@@ -289,12 +303,8 @@ lathe_trainer_step(lathe_context_t *context, lathe_trainer_t *trainer,
     return LATHE_INVALID_ARGUMENT;
   if (!trainer)
     return fail(context, LATHE_INVALID_ARGUMENT, "NULL trainer");
-  lathe_status_t status = runEntry(
-      context, *trainer->module, "train_step", trainer->params, trainer->state,
-      lr, trainer->steps + 1, inputs, num_inputs, out_outputs, num_outputs);
-  if (status == LATHE_OK)
-    ++trainer->steps;
-  return status;
+  return step(context, trainer, *trainer->module, lr, inputs, num_inputs,
+              out_outputs, num_outputs);
 }
 
 lathe_status_t
@@ -326,12 +336,8 @@ lathe_trainer_step_module(lathe_context_t *context, lathe_trainer_t *trainer,
                     "'s parameters or optimizer state differ from "
                     "the trainer's " +
                     own.name + "'s");
-  lathe_status_t status = runEntry(
-      context, *module, "train_step", trainer->params, trainer->state, lr,
-      trainer->steps + 1, inputs, num_inputs, out_outputs, num_outputs);
-  if (status == LATHE_OK)
-    ++trainer->steps;
-  return status;
+  return step(context, trainer, *module, lr, inputs, num_inputs, out_outputs,
+              num_outputs);
 }
 
 lathe_status_t

@@ -175,8 +175,11 @@ LogicalResult gatherGrad(GatherOp op, TensorBuilder &gb, ArrayRef<Value> rg,
   return success();
 }
 
-LogicalResult gatherElementsGrad(GatherElementsOp op, TensorBuilder &gb,
-                                 ArrayRef<Value> rg, Grads &og) {
+/// gather_elements and top_k read the input at indices along an axis: the
+/// gradient is added back there.
+template <typename OpTy>
+LogicalResult alongAxisGrad(OpTy op, TensorBuilder &gb, ArrayRef<Value> rg,
+                            Grads &og) {
   if (!rg[0] || !TensorBuilder::isFloat(op.getInput()))
     return success();
   og[0] = ScatterElementsOp::create(
@@ -257,17 +260,6 @@ LogicalResult scatterGrad(OpTy op, TensorBuilder &gb, ArrayRef<Value> rg,
   return success();
 }
 
-LogicalResult topKGrad(TopKOp op, TensorBuilder &gb, ArrayRef<Value> rg,
-                       Grads &og) {
-  if (!rg[0] || !TensorBuilder::isFloat(op.getInput()))
-    return success();
-  og[0] = ScatterElementsOp::create(
-      gb.b, gb.loc, gb.zerosLike(op.getInput()), op.getIndices(), rg[0],
-      op.getAxisAttr(),
-      ScatterReductionAttr::get(gb.b.getContext(), ScatterReduction::add));
-  return success();
-}
-
 /// nll_loss: dX[n, c, d] = -[c = t] w[t] times the result's gradient
 /// (divided by the counted weight for `mean`).
 LogicalResult nllLossGrad(NllLossOp op, TensorBuilder &gb, ArrayRef<Value> rg,
@@ -281,21 +273,16 @@ LogicalResult nllLossGrad(NllLossOp op, TensorBuilder &gb, ArrayRef<Value> rg,
                                               gb.b.getI64IntegerAttr(0))
                                  .getResult()
                            : gb.splat(1.0, gb.shape(t), elt);
+  Value skip; // Where the target is ignore_index.
   if (auto ignore = op.getIgnoreIndexAttr()) {
-    Value skip = gb.equal(t, gb.scalar(double(ignore.getInt()), gb.elt(t)));
+    skip = gb.equal(t, gb.scalar(double(ignore.getInt()), gb.elt(t)));
     w = gb.where(skip, gb.scalarLike(0, w), w);
   }
-  Value coef = gb.neg(w);
-  switch (op.getReduction()) {
-  case Reduction::none:
-  case Reduction::sum:
-    coef = gb.mul(coef, g);
-    break;
-  case Reduction::mean:
-    coef = gb.mul(coef, gb.div(g, gb.reduceSum(w, TensorBuilder::allAxes(w),
-                                               /*keepdims=*/false)));
-    break;
-  }
+  bool mean = op.getReduction() == Reduction::mean;
+  Value total = mean ? gb.reduceSum(w, TensorBuilder::allAxes(w),
+                                    /*keepdims=*/false)
+                     : Value();
+  Value coef = gb.mul(gb.neg(w), mean ? gb.div(g, total) : g);
   Value hot = OneHotOp::create(gb.b, gb.loc, t, gb.constant({0, 1}, {2}, elt),
                                gb.b.getI64IntegerAttr(xs[1]),
                                gb.b.getI64IntegerAttr(1));
@@ -316,12 +303,10 @@ LogicalResult nllLossGrad(NllLossOp op, TensorBuilder &gb, ArrayRef<Value> rg,
                        gb.reshape(t, tShape), gb.b.getI64IntegerAttr(1))
                        .getResult();
     Value e = gb.reshape(gb.neg(picked), gb.shape(t));
-    if (op.getReduction() == Reduction::mean)
-      e = gb.div(gb.sub(e, op.getResult()),
-                 gb.reduceSum(w, TensorBuilder::allAxes(w), false));
-    if (auto ignore = op.getIgnoreIndexAttr())
-      e = gb.where(gb.equal(t, gb.scalar(double(ignore.getInt()), gb.elt(t))),
-                   gb.scalarLike(0, e), e);
+    if (mean)
+      e = gb.div(gb.sub(e, op.getResult()), total);
+    if (skip)
+      e = gb.where(skip, gb.scalarLike(0, e), e);
     e = gb.mul(e, g);
     SmallVector<int64_t> axes;
     for (int64_t i = 0; i < int64_t(xs.size()); ++i)
@@ -346,8 +331,8 @@ void attachTensorGradients(MLIRContext *ctx) {
   attachGradient<TriuOp, triangleGrad<TriuOp>>(ctx);
   attachGradient<TrilOp, triangleGrad<TrilOp>>(ctx);
   attachGradient<GatherOp, gatherGrad>(ctx);
-  attachGradient<GatherElementsOp, gatherElementsGrad>(ctx);
-  attachGradient<TopKOp, topKGrad>(ctx);
+  attachGradient<GatherElementsOp, alongAxisGrad<GatherElementsOp>>(ctx);
+  attachGradient<TopKOp, alongAxisGrad<TopKOp>>(ctx);
   attachGradient<GatherNdOp, gatherNdGrad>(ctx);
   attachGradient<ScatterElementsOp, scatterGrad<ScatterElementsOp>>(ctx);
   attachGradient<ScatterNdOp, scatterGrad<ScatterNdOp>>(ctx);

@@ -242,9 +242,6 @@ case("softmax_cross_entropy", "SoftmaxCrossEntropyLoss", [("x", (4, 3, 2), norma
 def build(name, op, inputs, attrs, out_shape, consts, opset, rng):
     D = T.DOUBLE
     graph_inputs = [helper.make_tensor_value_info(n, D, list(s)) for n, s, _ in inputs]
-    names = {}
-    for i, (n, _, _) in enumerate(inputs):
-        names[i] = n
     nodes = []
     arity = len(inputs) + len(consts)
     operands = []

@@ -154,12 +154,12 @@ LATHE_API size_t lathe_module_entry_num_inputs(const lathe_module_t *module,
                                                const char *entry);
 LATHE_API size_t lathe_module_entry_num_outputs(const lathe_module_t *module,
                                                 const char *entry);
-LATHE_API lathe_status_t lathe_module_entry_input_info(
-    const lathe_module_t *module, const char *entry, size_t index,
-    lathe_tensor_info_t *out_info);
-LATHE_API lathe_status_t lathe_module_entry_output_info(
-    const lathe_module_t *module, const char *entry, size_t index,
-    lathe_tensor_info_t *out_info);
+LATHE_API lathe_status_t
+lathe_module_entry_input_info(const lathe_module_t *module, const char *entry,
+                              size_t index, lathe_tensor_info_t *out_info);
+LATHE_API lathe_status_t
+lathe_module_entry_output_info(const lathe_module_t *module, const char *entry,
+                               size_t index, lathe_tensor_info_t *out_info);
 /* The optimizer-state tensors of a training build ("<param>.<buffer>"). */
 LATHE_API size_t lathe_module_num_state(const lathe_module_t *module);
 LATHE_API lathe_status_t lathe_module_state_info(const lathe_module_t *module,
@@ -192,10 +192,12 @@ LATHE_API void lathe_trainer_destroy(lathe_trainer_t *trainer);
  * then the target) at learning rate |lr|; the step count advances first
  * (the first step is 1). On LATHE_OK out_outputs[i] are new tensors owned
  * by the caller: the loss, then the model's outputs. */
-LATHE_API lathe_status_t lathe_trainer_step(
-    lathe_context_t *context, lathe_trainer_t *trainer, double lr,
-    lathe_tensor_t *const *inputs, size_t num_inputs,
-    lathe_tensor_t **out_outputs, size_t num_outputs);
+LATHE_API lathe_status_t lathe_trainer_step(lathe_context_t *context,
+                                            lathe_trainer_t *trainer, double lr,
+                                            lathe_tensor_t *const *inputs,
+                                            size_t num_inputs,
+                                            lathe_tensor_t **out_outputs,
+                                            size_t num_outputs);
 
 /* As lathe_trainer_step, with the train_step of |module|: another build of
  * the trainer's model and optimizer (the same parameters and state), for
@@ -210,8 +212,8 @@ LATHE_API lathe_status_t lathe_trainer_step_module(
  * trainer's current parameters, as lathe_module_run; "gradient" draws the
  * dropout masks of the trainer's next step. */
 LATHE_API lathe_status_t lathe_trainer_run(
-    lathe_context_t *context, const lathe_trainer_t *trainer,
-    const char *entry, lathe_tensor_t *const *inputs, size_t num_inputs,
+    lathe_context_t *context, const lathe_trainer_t *trainer, const char *entry,
+    lathe_tensor_t *const *inputs, size_t num_inputs,
     lathe_tensor_t **out_outputs, size_t num_outputs);
 
 /* Steps taken so far (what the next step's number follows). */
