@@ -135,6 +135,17 @@ def LowerMemrefCopy : Pass<"lathe-lower-memref-copy"> {
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
+def ReadOnlyArguments : Pass<"lathe-read-only-arguments", "mlir::func::FuncOp"> {
+  let summary = "Keep bufferization from writing into the caller's buffers";
+  let description = [{
+    Marks every tensor argument `bufferization.writable = false`, so that an
+    op that updates its operand (a scatter, whose result starts as its
+    input) works on a copy instead of overwriting the caller's input or
+    weights.
+  }];
+  let dependentDialects = ["mlir::bufferization::BufferizationDialect"];
+}
+
 def DistinctResults : Pass<"lathe-distinct-results", "mlir::func::FuncOp"> {
   let summary = "Give each returned buffer its own allocation";
   let description = [{

@@ -85,8 +85,9 @@ std::string cpuPipelineText() {
       "loop-invariant-subset-hoisting,canonicalize,"
       // Every other large op: tiles over its outermost parallel dimension.
       "func.func(lathe-parallelize-linalg),canonicalize,"
-      // Buffers: static shapes, results written into caller buffers.
-      "one-shot-bufferize{bufferize-function-boundaries=1 "
+      // Buffers: static shapes, results written into caller buffers, the
+      // caller's inputs and weights never written.
+      "func.func(lathe-read-only-arguments),one-shot-bufferize{bufferize-function-boundaries=1 "
       "function-boundary-type-conversion=identity-layout-map},"
       "func.func(lathe-distinct-results),"
       "buffer-results-to-out-params{hoist-static-allocs=1 "

@@ -4,6 +4,7 @@
 #include "dialects/lathe/GradBuilder.h"
 
 #include <limits>
+#include <vector>
 
 using namespace mlir;
 
@@ -359,6 +360,52 @@ LogicalResult adaptiveAvgPool2dGrad(AdaptiveAvgPool2dOp op, TensorBuilder &gb,
   return success();
 }
 
+/// resize is linear in its input and separable: along each resampled
+/// dimension d it is a product with a matrix M_d (out x in). M_d is the
+/// same resize applied to an in x in identity along its first dimension
+/// (so the taps and weights are the forward's own), and the gradient takes
+/// g through M_d^T dimension by dimension. Points outside a
+/// tf_crop_and_resize roi hold a constant and pass no gradient.
+LogicalResult resizeGrad(ResizeOp op, TensorBuilder &gb, ArrayRef<Value> rg,
+                         Grads &og) {
+  if (!rg[0])
+    return success();
+  auto &b = gb.b;
+  Value g = rg[0];
+  Type elt = gb.elt(g);
+  ArrayRef<int64_t> xs = gb.shape(op.getInput());
+  ArrayRef<double> scales = op.getScales();
+  bool crop = op.getCoordinateMode() == CoordinateMode::tf_crop_and_resize;
+  size_t rank = xs.size();
+  for (size_t d = 0; d < rank; ++d) {
+    int64_t in = xs[d], out = gb.shape(g)[d];
+    if (in == out && scales[d] == 1.0 && !crop)
+      continue; // The forward reads this dimension in place.
+    std::vector<double> rows;
+    for (int64_t i = 0; i < in; ++i)
+      rows.push_back(double(i));
+    Value identity = OneHotOp::create(
+        b, gb.loc, gb.constant(rows, {in}, b.getI64Type()),
+        gb.constant({0, 1}, {2}, elt), b.getI64IntegerAttr(in),
+        b.getI64IntegerAttr(1));
+    DenseF64ArrayAttr roi;
+    if (crop) {
+      ArrayRef<double> r = *op.getRoi();
+      roi = b.getDenseF64ArrayAttr({r[d], 0.0, r[rank + d], 1.0});
+    }
+    Value m = ResizeOp::create(
+        b, gb.loc, RankedTensorType::get({out, in}, elt), identity,
+        b.getDenseF64ArrayAttr({scales[d], 1.0}), op.getModeAttr(),
+        op.getCoordinateModeAttr(), op.getNearestModeAttr(),
+        op.getCubicCoeffAAttr(), op.getExcludeOutsideAttr(),
+        b.getF64FloatAttr(0.0), roi);
+    g = gb.productAlong(g, d, m);
+  }
+  og[0] = g;
+  return success();
+}
+
+
 LogicalResult softmaxGrad(SoftmaxOp op, TensorBuilder &gb, ArrayRef<Value> rg,
                           Grads &og) {
   Value g = rg[0], y = op.getResult();
@@ -396,6 +443,7 @@ void attachNNGradients(MLIRContext *ctx) {
   attachGradient<AvgPool2dOp, avgPoolGrad<AvgPool2dOp>>(ctx);
   attachGradient<AvgPool3dOp, avgPoolGrad<AvgPool3dOp>>(ctx);
   attachGradient<AdaptiveAvgPool2dOp, adaptiveAvgPool2dGrad>(ctx);
+  attachGradient<ResizeOp, resizeGrad>(ctx);
   attachGradient<SoftmaxOp, softmaxGrad>(ctx);
   attachGradient<LogSoftmaxOp, logSoftmaxGrad>(ctx);
 }

@@ -111,17 +111,7 @@ LogicalResult padGrad(PadOp op, TensorBuilder &gb, ArrayRef<Value> rg,
     std::vector<double> m(size_t(out * n), 0.0);
     for (int64_t o = 0; o < out; ++o)
       m[size_t(o * n + padSource(o, pads[d], n, op.getMode()))] = 1.0;
-    SmallVector<int64_t> perm;
-    for (size_t i = 0; i < rank; ++i)
-      if (i != d)
-        perm.push_back(int64_t(i));
-    perm.push_back(int64_t(d)); // d last: [..., out] x [out, n].
-    SmallVector<int64_t> back(rank);
-    for (size_t i = 0; i < rank; ++i)
-      back[perm[i]] = int64_t(i);
-    g = gb.transpose(
-        gb.matmul(gb.transpose(g, perm), gb.constant(m, {out, n}, gb.elt(g))),
-        back);
+    g = gb.productAlong(g, d, gb.constant(m, {out, n}, gb.elt(g)));
   }
   og[0] = g;
   return success();
@@ -224,39 +214,78 @@ LogicalResult gatherNdGrad(GatherNdOp op, TensorBuilder &gb, ArrayRef<Value> rg,
   return success();
 }
 
-/// scatter_elements / scatter_nd: without a reduction, the overwritten
-/// elements get no gradient and each update the gradient where it landed;
-/// with add, the input's gradient passes through. mul/max/min: no rule.
+/// scatter_elements / scatter_nd, by reduction (PyTorch's scatter_reduce
+/// derivatives, the input included as include_self=True):
+/// - none: overwritten elements get no gradient, each update the gradient
+///   where it landed;
+/// - add: the input's gradient passes through;
+/// - mul: the input's gradient is scaled by the product of the updates that
+///   landed on it; an update's gradient is g * result / u, or where u is 0,
+///   g * (the product of everything else) when it is the only zero there;
+/// - max / min: the gradient is shared evenly among the input element and
+///   the updates that equal the result.
 template <typename OpTy>
 LogicalResult scatterGrad(OpTy op, TensorBuilder &gb, ArrayRef<Value> rg,
                           Grads &og) {
   if (!rg[0] || !TensorBuilder::isFloat(op.getInput()))
     return success();
-  Value g = rg[0];
-  ScatterReduction r = op.getReduction();
-  if (r != ScatterReduction::none && r != ScatterReduction::add)
-    return gradientError(op, "no gradient for a scatter with reduction " +
-                                 stringifyScatterReduction(r) +
-                                 " (only none and add)");
   constexpr bool elements = std::is_same_v<OpTy, ScatterElementsOp>;
-  auto none =
-      ScatterReductionAttr::get(gb.b.getContext(), ScatterReduction::none);
-  if (r == ScatterReduction::add) {
+  Value g = rg[0], x = op.getInput(), u = op.getUpdates(), y = op.getResult();
+  Value idx = op.getIndices();
+  MLIRContext *ctx = gb.b.getContext();
+  // The op's own scatter and its adjoint gather, at the same indices.
+  auto scatter = [&](Value into, Value updates, ScatterReduction r) -> Value {
+    auto reduction = ScatterReductionAttr::get(ctx, r);
+    if constexpr (elements)
+      return ScatterElementsOp::create(gb.b, gb.loc, into, idx, updates,
+                                       op.getAxisAttr(), reduction);
+    else
+      return ScatterNdOp::create(gb.b, gb.loc, into, idx, updates, reduction);
+  };
+  auto gather = [&](Value from) -> Value {
+    if constexpr (elements)
+      return GatherElementsOp::create(gb.b, gb.loc, u.getType(), from, idx,
+                                      op.getAxisAttr());
+    else
+      return GatherNdOp::create(gb.b, gb.loc, u.getType(), from, idx,
+                                gb.b.getI64IntegerAttr(0));
+  };
+  Type elt = gb.elt(x);
+  Value zero = gb.scalarLike(0.0, x), one = gb.scalarLike(1.0, x);
+  switch (op.getReduction()) {
+  case ScatterReduction::none:
+    og[0] = scatter(g, gb.zerosLike(u), ScatterReduction::none);
+    og[2] = gather(g);
+    break;
+  case ScatterReduction::add:
     og[0] = g;
-  } else if constexpr (elements) {
-    og[0] = ScatterElementsOp::create(gb.b, gb.loc, g, op.getIndices(),
-                                      gb.zerosLike(op.getUpdates()),
-                                      op.getAxisAttr(), none);
-  } else {
-    og[0] = ScatterNdOp::create(gb.b, gb.loc, g, op.getIndices(),
-                                gb.zerosLike(op.getUpdates()), none);
+    og[2] = gather(g);
+    break;
+  case ScatterReduction::mul: {
+    og[0] = gb.mul(g, scatter(gb.splat(1.0, gb.shape(x), elt), u,
+                              ScatterReduction::mul));
+    Value isZero = gb.equal(u, zero);
+    Value safe = gb.where(isZero, one, u);
+    Value othersProduct = scatter(x, safe, ScatterReduction::mul);
+    Value zeros = scatter(gb.zerosLike(x), gb.toFloat(isZero, elt),
+                          ScatterReduction::add);
+    Value onlyZero = gb.equal(gather(zeros), one);
+    og[2] = gb.where(isZero, gb.mask(onlyZero, gather(gb.mul(g, othersProduct))),
+                     gb.div(gather(gb.mul(g, y)), safe));
+    break;
   }
-  if constexpr (elements)
-    og[2] = GatherElementsOp::create(gb.b, gb.loc, op.getUpdates().getType(), g,
-                                     op.getIndices(), op.getAxisAttr());
-  else
-    og[2] = GatherNdOp::create(gb.b, gb.loc, op.getUpdates().getType(), g,
-                               op.getIndices(), gb.b.getI64IntegerAttr(0));
+  case ScatterReduction::max:
+  case ScatterReduction::min: {
+    Value hitX = gb.equal(x, y), hitU = gb.equal(u, gather(y));
+    Value count = gb.add(gb.toFloat(hitX, elt),
+                         scatter(gb.zerosLike(x), gb.toFloat(hitU, elt),
+                                 ScatterReduction::add));
+    Value share = gb.div(g, count);
+    og[0] = gb.mask(hitX, share);
+    og[2] = gb.mask(hitU, gather(share));
+    break;
+  }
+  }
   return success();
 }
 

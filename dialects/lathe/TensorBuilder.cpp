@@ -145,6 +145,19 @@ Value TensorBuilder::unslice(Value g, ArrayRef<int64_t> xs,
   return pad(g, low, high);
 }
 
+Value TensorBuilder::productAlong(Value v, size_t d, Value m) {
+  size_t rank = shape(v).size();
+  SmallVector<int64_t> perm; // d last: [..., k] x [k, n].
+  for (size_t i = 0; i < rank; ++i)
+    if (i != d)
+      perm.push_back(int64_t(i));
+  perm.push_back(int64_t(d));
+  SmallVector<int64_t> back(rank);
+  for (size_t i = 0; i < rank; ++i)
+    back[perm[i]] = int64_t(i);
+  return transpose(matmul(transpose(v, perm), m), back);
+}
+
 Value TensorBuilder::concat(ArrayRef<Value> parts, int64_t axis) {
   if (parts.size() == 1)
     return parts[0];

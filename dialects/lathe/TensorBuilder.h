@@ -115,6 +115,9 @@ struct TensorBuilder {
                       llvm::ArrayRef<int64_t> starts,
                       llvm::ArrayRef<int64_t> steps);
   mlir::Value concat(llvm::ArrayRef<mlir::Value> parts, int64_t axis);
+  /// Dimension |d| of |v| (k elements) times the matrix |m| (k x n): the
+  /// result has n elements there, sum_i v[.., i, ..] m[i, j].
+  mlir::Value productAlong(mlir::Value v, size_t d, mlir::Value m);
 
   /// Sums |g| (the gradient of a broadcast result) down to |target|'s shape:
   /// over leading dimensions |target| lacks and dimensions where it has 1.

@@ -55,6 +55,16 @@ def distinct(shape):
     return make
 
 
+def zeros_at(shape, flat_positions):
+    """Normal values with exact zeros at |flat_positions| (a product's
+    derivative where a factor is zero)."""
+    def make(rng):
+        x = rng.standard_normal(shape)
+        x.reshape(-1)[list(flat_positions)] = 0.0
+        return x
+    return make
+
+
 def ints(values, dtype=np.int64):
     return np.array(values, dtype=dtype)
 
@@ -195,6 +205,46 @@ case("scatter_nd", "ScatterND",
 case("scatter_nd_add", "ScatterND",
      [("x", (4, 3), normal((4, 3))), ("u", (3,), normal((3,)))], (4, 3), opset=16,
      consts={1: ints([[0, 1], [0, 1], [2, 2]])}, reduction="add")
+# Multiplying scatters: duplicate targets; update zeros alone (1) and
+# paired (4, 5) on one element.
+case("scatter_elements_mul", "ScatterElements",
+     [("x", (3, 4), normal((3, 4))), ("u", (3, 4), zeros_at((3, 4), [1, 4, 8]))], (3, 4), opset=16,
+     consts={1: ints([[0, 2, 1, 0], [0, 1, 0, 1], [0, 1, 2, 2]])}, axis=0, reduction="mul")
+case("scatter_nd_mul", "ScatterND",
+     [("x", (4, 3), normal((4, 3))), ("u", (3, 3), zeros_at((3, 3), [1, 4, 5]))], (4, 3), opset=16,
+     consts={1: ints([[2], [2], [0]])}, reduction="mul")
+for reduction in ["max", "min"]:
+    case("scatter_elements_" + reduction, "ScatterElements",
+         [("x", (3, 4), distinct((3, 4))), ("u", (3, 4), distinct((3, 4)))], (3, 4), opset=18,
+         consts={1: ints([[0, 2, 1, 0], [0, 1, 0, 1], [0, 1, 2, 2]])}, axis=0, reduction=reduction)
+    case("scatter_nd_" + reduction, "ScatterND",
+         [("x", (4, 3), distinct((4, 3))), ("u", (3, 3), distinct((3, 3)))], (4, 3), opset=18,
+         consts={1: ints([[2], [2], [0]])}, reduction=reduction)
+# Resize: every mode, the coordinate mappings, exclude_outside, a crop.
+NO_ROI = np.array([], dtype=np.float64)
+case("resize_linear_half_pixel", "Resize", [("x", (1, 2, 3, 3), normal((1, 2, 3, 3)))],
+     (1, 2, 6, 5), opset=13, consts={1: NO_ROI, 2: np.array([], dtype=np.float32),
+                                     3: ints([1, 2, 6, 5])}, mode="linear")
+case("resize_cubic_align_corners_exclude", "Resize", [("x", (1, 1, 5, 6), normal((1, 1, 5, 6)))],
+     (1, 1, 7, 3), opset=13, consts={1: NO_ROI, 2: np.array([], dtype=np.float32),
+                                     3: ints([1, 1, 7, 3])},
+     mode="cubic", coordinate_transformation_mode="align_corners", exclude_outside=1,
+     cubic_coeff_a=-0.5)
+case("resize_cubic_downsample", "Resize", [("x", (1, 1, 8, 8), normal((1, 1, 8, 8)))],
+     (1, 1, 3, 4), opset=13, consts={1: NO_ROI, 2: np.array([1, 1, 0.4, 0.6], dtype=np.float32)},
+     mode="cubic")
+case("resize_nearest_asymmetric_floor", "Resize", [("x", (2, 3, 4), normal((2, 3, 4)))],
+     (2, 5, 7), opset=13, consts={1: NO_ROI, 2: np.array([], dtype=np.float32),
+                                  3: ints([2, 5, 7])},
+     mode="nearest", coordinate_transformation_mode="asymmetric", nearest_mode="floor")
+case("resize_linear_pytorch_half_pixel", "Resize", [("x", (1, 2, 4, 1), normal((1, 2, 4, 1)))],
+     (1, 2, 2, 3), opset=13, consts={1: NO_ROI, 2: np.array([1, 1, 0.5, 3], dtype=np.float32)},
+     mode="linear", coordinate_transformation_mode="pytorch_half_pixel")
+case("resize_crop_and_resize", "Resize", [("x", (1, 1, 4, 5), normal((1, 1, 4, 5)))],
+     (1, 1, 3, 4), opset=13,
+     consts={1: np.array([0, 0, -0.2, 0.3, 1, 1, 0.9, 1.3]), 2: np.array([], dtype=np.float32),
+             3: ints([1, 1, 3, 4])},
+     mode="linear", coordinate_transformation_mode="tf_crop_and_resize", extrapolation_value=2.5)
 case("trilu_upper", "Trilu", [("x", (3, 4), normal((3, 4)))], (3, 4), opset=14,
      consts={1: ints(1)}, upper=1)
 case("trilu_lower", "Trilu", [("x", (3, 4), normal((3, 4)))], (3, 4), opset=14, upper=0)
