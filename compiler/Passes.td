@@ -212,6 +212,20 @@ def TrainingMode : Pass<"lathe-training-mode", "mlir::ModuleOp"> {
   ];
 }
 
+def ExpandForGradient : Pass<"lathe-expand-for-gradient", "mlir::ModuleOp"> {
+  let summary = "Rewrite @gradient's grid_sample into differentiable lathe ops";
+  let description = [{
+    An op whose derivative is best taken through its definition is written
+    out in @gradient as the lathe ops that define it, so that autodiff
+    differentiates those: `grid_sample(x, grid)` becomes the grid's
+    unnormalized coordinates, the padding rule (clip, reflect), the tap
+    weights (from `t = coord - floor(coord)`) and one `gather_nd` per tap,
+    summed. The gradient with respect to the grid follows from the weights,
+    the one with respect to the input from the gathers. @forward and
+    @eval_step keep the fused kernel.
+  }];
+}
+
 def Autodiff : Pass<"lathe-autodiff", "mlir::ModuleOp"> {
   let summary = "Append the reverse-mode gradient of @gradient's loss";
   let description = [{

@@ -66,6 +66,7 @@ LogicalResult addTrainingEntryPoints(ModuleOp module,
   TrainingModeOptions mode;
   mode.seed = o.seed;
   pm.addPass(createTrainingMode(mode));
+  pm.addPass(createExpandForGradient());
   pm.addPass(createAutodiff(autodiff));
   pm.addPass(createApplyOptimizer(opt));
   pm.addPass(createCanonicalizerPass());

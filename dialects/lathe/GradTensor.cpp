@@ -289,6 +289,23 @@ LogicalResult scatterGrad(OpTy op, TensorBuilder &gb, ArrayRef<Value> rg,
   return success();
 }
 
+/// one_hot: `off` receives the gradient of every element that is not the
+/// hot one, `on` that of the hot ones.
+LogicalResult oneHotGrad(OneHotOp op, TensorBuilder &gb, ArrayRef<Value> rg,
+                         Grads &og) {
+  if (!rg[0] || !TensorBuilder::isFloat(op.getValues()))
+    return success();
+  Value g = rg[0];
+  Value hot = OneHotOp::create(
+      gb.b, gb.loc, op.getIndices(), gb.constant({0, 1}, {2}, gb.elt(g)),
+      op.getDepthAttr(), op.getAxisAttr());
+  SmallVector<int64_t> all = TensorBuilder::allAxes(g);
+  Value on = gb.reduceSum(gb.mul(g, hot), all, /*keepdims=*/false);
+  Value off = gb.sub(gb.reduceSum(g, all, /*keepdims=*/false), on);
+  og[1] = gb.concat({gb.reshape(off, {1}), gb.reshape(on, {1})}, 0);
+  return success();
+}
+
 /// nll_loss: dX[n, c, d] = -[c = t] w[t] times the result's gradient
 /// (divided by the counted weight for `mean`).
 LogicalResult nllLossGrad(NllLossOp op, TensorBuilder &gb, ArrayRef<Value> rg,
@@ -365,6 +382,7 @@ void attachTensorGradients(MLIRContext *ctx) {
   attachGradient<GatherNdOp, gatherNdGrad>(ctx);
   attachGradient<ScatterElementsOp, scatterGrad<ScatterElementsOp>>(ctx);
   attachGradient<ScatterNdOp, scatterGrad<ScatterNdOp>>(ctx);
+  attachGradient<OneHotOp, oneHotGrad>(ctx);
   attachGradient<NllLossOp, nllLossGrad>(ctx);
 }
 

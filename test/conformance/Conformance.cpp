@@ -279,12 +279,22 @@ Outcome runCase(const std::string &caseDir, const std::string &workDir) {
                         inputs[i].bytes.empty() ? (void *)""
                                                 : inputs[i].bytes.data(),
                         &in[i]);
+    std::vector<std::vector<char>> before;
+    for (const TensorValue &t : inputs)
+      before.push_back(t.bytes);
     if (lathe_module_run(ctx, module, "forward", in.data(), in.size(),
                          out.data(), out.size()) != LATHE_OK) {
       outcome.status = "fail";
       outcome.detail = std::string("run: ") + lathe_context_last_error(ctx);
       return outcome;
     }
+    // The caller's inputs are never written.
+    for (size_t i = 0; i < inputs.size(); ++i)
+      if (inputs[i].bytes != before[i]) {
+        outcome.status = "fail";
+        outcome.detail = "the run wrote into input " + std::to_string(i);
+        return outcome;
+      }
     bool random = randomReference(llvm::sys::path::filename(caseDir).str());
     for (size_t i = 0; i < outputs.size(); ++i) {
       bool ok =
