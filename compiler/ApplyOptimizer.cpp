@@ -30,12 +30,13 @@ struct ApplyOptimizerPass : impl::ApplyOptimizerBase<ApplyOptimizerPass> {
   using ApplyOptimizerBase::ApplyOptimizerBase;
 
   func::FuncOp func;
+  BlockArgument lrArg;
 
   /// Adds an optimizer buffer for |p| (initialized to |init| by the
   /// runtime) and returns its argument.
   Value addState(OpBuilder &b, const Trained &p, StringRef what,
                  double init = 0.0) {
-    unsigned at = func.getNumArguments() - 2; // Before lr and step.
+    unsigned at = lrArg.getArgNumber(); // Before the hyperparameters.
     std::string name = p.name + "." + what.str();
     auto attrs = b.getDictionaryAttr(
         {b.getNamedAttr(kStateAttr, b.getStringAttr(name)),
@@ -49,7 +50,7 @@ struct ApplyOptimizerPass : impl::ApplyOptimizerBase<ApplyOptimizerPass> {
   }
 
   LogicalResult build(OpBuilder &b, SmallVectorImpl<Trained> &params, Value lr,
-                      Value step,
+                      Value step, Value cycled,
                       SmallVectorImpl<std::pair<Value, Value>> &stateOut,
                       DenseMap<Value, Value> &newParams) {
     TensorBuilder tb{b, func.getLoc()};
@@ -84,6 +85,28 @@ struct ApplyOptimizerPass : impl::ApplyOptimizerBase<ApplyOptimizerPass> {
     }
 
     bool adamw = optimizer == "adamw";
+    if (cycled && optimizer != "sgd" && optimizer != "rmsprop" &&
+        optimizer != "adam" && !adamw && optimizer != "adamax")
+      return func.emitError("lathe: ")
+             << optimizer
+             << " has neither momentum nor beta1 to take from a 'momentum' "
+                "hyperparameter";
+    // The momentum (sgd, rmsprop) or beta1 (adam family): the 'momentum'
+    // hyperparameter when cycled, else the constant. |x| times it, and
+    // |x| times one minus it.
+    double fixedMomentum = optimizer == "sgd" || optimizer == "rmsprop"
+                               ? momentum
+                               : option(beta1, 0.9);
+    auto byMomentum = [&](Value x) {
+      return cycled ? tb.mul(x, tb.cast(cycled, TensorBuilder::elt(x)))
+                    : tb.scale(x, fixedMomentum);
+    };
+    auto byOneMinusMomentum = [&](Value x) {
+      return cycled ? tb.mul(x, tb.cast(tb.sub(s(1.0), cycled),
+                                        TensorBuilder::elt(x)))
+                    : tb.scale(x, 1.0 - fixedMomentum);
+    };
+    bool withMomentum = cycled || momentum != 0.0;
     double wd = option(weightDecay, adamw ? 0.01 : 0.0);
     Value first = tb.equal(step, s(1.0));
     for (Trained &p : params) {
@@ -98,24 +121,24 @@ struct ApplyOptimizerPass : impl::ApplyOptimizerBase<ApplyOptimizerPass> {
       Value update; // Subtracted from w.
       if (optimizer == "sgd") {
         Value d = g;
-        if (momentum != 0.0) {
+        if (withMomentum) {
           Value buf = addState(b, p, "momentum_buffer");
-          Value next =
-              tb.add(tb.scale(buf, momentum), tb.scale(g, 1.0 - dampening));
+          Value next = tb.add(byMomentum(buf), tb.scale(g, 1.0 - dampening));
           next = tb.where(first, g, next); // torch starts the buffer at g.
           stateOut.push_back({buf, next});
-          d = nesterov ? tb.add(g, tb.scale(next, momentum)) : next;
+          d = nesterov ? tb.add(g, byMomentum(next)) : next;
         }
         update = tb.mul(d, c(lr));
       } else if (optimizer == "adam" || adamw || optimizer == "adamax") {
-        double b1 = option(beta1, 0.9), b2 = beta2;
+        double b2 = beta2;
         double e = option(eps, 1e-8);
         if (adamw && wd != 0.0)
           w = tb.mul(w, c(tb.sub(s(1.0), tb.scale(lr, wd))));
         Value m = addState(b, p, "exp_avg");
-        Value mNext = tb.add(m, tb.scale(tb.sub(g, m), 1.0 - b1));
+        Value mNext = tb.add(m, byOneMinusMomentum(tb.sub(g, m)));
         stateOut.push_back({m, mNext});
-        Value bc1 = tb.sub(s(1.0), PowOp::create(b, tb.loc, s(b1), step));
+        Value b1 = cycled ? cycled : s(fixedMomentum);
+        Value bc1 = tb.sub(s(1.0), PowOp::create(b, tb.loc, b1, step));
         Value stepSize = c(tb.div(lr, bc1));
         if (optimizer == "adamax") {
           Value u = addState(b, p, "exp_inf");
@@ -157,9 +180,9 @@ struct ApplyOptimizerPass : impl::ApplyOptimizerBase<ApplyOptimizerPass> {
         }
         avg = tb.add(avg, k(e));
         Value d = tb.div(g, avg);
-        if (momentum > 0) {
+        if (withMomentum) {
           Value buf = addState(b, p, "momentum_buffer");
-          Value next = tb.add(tb.scale(buf, momentum), d);
+          Value next = tb.add(byMomentum(buf), d);
           stateOut.push_back({buf, next});
           d = next;
         }
@@ -211,7 +234,9 @@ struct ApplyOptimizerPass : impl::ApplyOptimizerBase<ApplyOptimizerPass> {
     // Hyperparameters step (already there when the step's dropouts draw
     // from it) and lr right before it.
     BlockArgument step = hyperArgument(func, "step");
-    Value lr = hyperArgument(func, "lr", step.getArgNumber());
+    lrArg = hyperArgument(func, "lr", step.getArgNumber());
+    Value lr = lrArg;
+    Value cycled = momentumHyper ? hyperArgument(func, "momentum") : Value();
 
     auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
     SmallVector<DictionaryAttr> attrs;
@@ -244,7 +269,7 @@ struct ApplyOptimizerPass : impl::ApplyOptimizerBase<ApplyOptimizerPass> {
     b.setInsertionPoint(ret);
     SmallVector<std::pair<Value, Value>> stateOut;
     DenseMap<Value, Value> newParams;
-    if (failed(build(b, trained, lr, step, stateOut, newParams)))
+    if (failed(build(b, trained, lr, step, cycled, stateOut, newParams)))
       return signalPassFailure();
 
     SmallVector<Value> results(outputs);

@@ -251,6 +251,10 @@ def ApplyOptimizer : Pass<"lathe-apply-optimizer", "mlir::ModuleOp"> {
     a `lathe.update` take that value, the others pass through. `lr` and the
     1-based `step` are f64 scalars so that the driver's schedule can change
     them; the optimizer's buffers are `state` arguments marked `lathe.state`.
+    With `momentum-hyper`, SGD's and RMSprop's momentum (the momentum path
+    always on) or Adam's, AdamW's and Adamax's beta1 is the f64 scalar
+    hyperparameter `momentum` instead of a constant, for schedules that
+    cycle it (torch's OneCycleLR and CyclicLR `cycle_momentum`).
     With `keep-gradient`, @gradient stays as its own entry point.
   }];
   let options = [
@@ -281,7 +285,10 @@ def ApplyOptimizer : Pass<"lathe-apply-optimizer", "mlir::ModuleOp"> {
     Option<"clipValue", "clip-value", "double", /*default=*/"0.0",
            "clip_grad_value_ clip_value (0: off)">,
     Option<"keepGradient", "keep-gradient", "bool", /*default=*/"false",
-           "keep @gradient as an entry point">
+           "keep @gradient as an entry point">,
+    Option<"momentumHyper", "momentum-hyper", "bool", /*default=*/"false",
+           "momentum (sgd, rmsprop) or beta1 (adam, adamw, adamax) from the "
+           "hyperparameter 'momentum'">
   ];
 }
 

@@ -60,6 +60,7 @@ LogicalResult addTrainingEntryPoints(ModuleOp module,
   opt.clipNormType = o.clipNormType;
   opt.clipValue = o.clipValue;
   opt.keepGradient = o.keepGradient;
+  opt.momentumHyper = o.momentumHyper;
   // Recurrent layers first: autodiff differentiates their cells.
   pm.addPass(createDecomposeRecurrent());
   pm.addPass(createAddLoss(loss));

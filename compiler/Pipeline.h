@@ -42,6 +42,9 @@ struct TrainingOptions {
          initialAccumulator = 0.0, clipNorm = 0.0, clipNormType = 2.0,
          clipValue = 0.0;
   bool nesterov = false, amsgrad = false, centered = false, maximize = false;
+  /// Momentum (sgd, rmsprop) or beta1 (adam, adamw, adamax) is the step's
+  /// hyperparameter "momentum" rather than a constant.
+  bool momentumHyper = false;
   /// Also export @gradient (loss, outputs and every gradient), with input
   /// gradients when |wrtInputs|.
   bool keepGradient = false, wrtInputs = false;

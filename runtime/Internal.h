@@ -5,6 +5,7 @@
 #include "lathe/runtime.h"
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -74,13 +75,20 @@ uint64_t fnv1a64(const char *data, size_t size);
 
 const ModuleEntry *findEntry(const lathe_module &m, const std::string &name);
 
+/// The values of an entry's hyperparameters: |lr|, |step| (the 1-based
+/// step number, which also picks the dropout masks) and any others by name
+/// (|named|, may be NULL), as its descriptor names them.
+struct HyperValues {
+  double lr = 0.0;
+  int64_t step = 1;
+  const std::map<std::string, double> *named = nullptr;
+};
+
 /// Runs entry |entry| of |module| on |params| (the weights blob's layout;
-/// NULL: the module's own) and, for train_step, |state|; the entry's
-/// hyperparameters are |lr| and |step| (the 1-based step number, which
-/// also picks the dropout masks), as its descriptor names them.
+/// NULL: the module's own) and, for train_step, |state|.
 lathe_status_t runEntry(lathe_context_t *context, const lathe_module &module,
                         const std::string &entry, void *params, void *state,
-                        double lr, int64_t step, lathe_tensor_t *const *inputs,
+                        const HyperValues &hyper, lathe_tensor_t *const *inputs,
                         size_t num_inputs, lathe_tensor_t **out_outputs,
                         size_t num_outputs);
 

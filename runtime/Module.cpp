@@ -301,7 +301,7 @@ lathe_status_t lathe_module_run(lathe_context_t *context,
     return fail(context, LATHE_INVALID_ARGUMENT,
                 "train_step updates parameters: run it through a "
                 "lathe_trainer_t (lathe_trainer_step)");
-  return runEntry(context, *module, entry, module->weights, nullptr, 0.0, 1,
+  return runEntry(context, *module, entry, module->weights, nullptr, {},
                   inputs, num_inputs, out_outputs, num_outputs);
 }
 
@@ -348,7 +348,7 @@ namespace lathe::runtime {
 
 lathe_status_t runEntry(lathe_context_t *context, const lathe_module &module,
                         const std::string &entry, void *params, void *state,
-                        double lr, int64_t step, lathe_tensor_t *const *inputs,
+                        const HyperValues &values, lathe_tensor_t *const *inputs,
                         size_t num_inputs, lathe_tensor_t **out_outputs,
                         size_t num_outputs) {
   if ((num_inputs && !inputs) || (num_outputs && !out_outputs))
@@ -375,11 +375,15 @@ lathe_status_t runEntry(lathe_context_t *context, const lathe_module &module,
                     std::to_string(num_outputs));
   std::vector<double> hyper;
   for (const std::string &h : e->hyper) {
-    if (h != "lr" && h != "step")
-      return fail(context, LATHE_INCOMPATIBLE,
+    if (h == "lr" || h == "step") {
+      hyper.push_back(h == "lr" ? values.lr : double(values.step));
+      continue;
+    }
+    if (!values.named || !values.named->count(h))
+      return fail(context, LATHE_INVALID_ARGUMENT,
                   module.name + " " + entry + " takes hyperparameter '" + h +
-                      "', which this runtime does not know");
-    hyper.push_back(h == "lr" ? lr : double(step));
+                      "': set it with lathe_trainer_set_hyper");
+    hyper.push_back(values.named->at(h));
   }
   std::vector<void *> in(num_inputs), out(num_outputs);
   for (size_t i = 0; i < num_inputs; ++i) {

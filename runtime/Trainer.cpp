@@ -20,6 +20,7 @@ struct lathe_trainer {
   const lathe_module *module = nullptr;
   void *params = nullptr, *state = nullptr;
   int64_t steps = 0;
+  std::map<std::string, double> hyper; ///< Set by lathe_trainer_set_hyper.
   std::vector<lathe_tensor> paramViews;
   std::map<std::string, std::string> metadata;
 
@@ -240,9 +241,10 @@ lathe_status_t step(lathe_context_t *context, lathe_trainer_t *trainer,
                     const lathe_module &module, double lr,
                     lathe_tensor_t *const *inputs, size_t num_inputs,
                     lathe_tensor_t **out_outputs, size_t num_outputs) {
-  lathe_status_t status = runEntry(
-      context, module, "train_step", trainer->params, trainer->state, lr,
-      trainer->steps + 1, inputs, num_inputs, out_outputs, num_outputs);
+  lathe_status_t status =
+      runEntry(context, module, "train_step", trainer->params, trainer->state,
+               {lr, trainer->steps + 1, &trainer->hyper}, inputs, num_inputs,
+               out_outputs, num_outputs);
   if (status == LATHE_OK)
     ++trainer->steps;
   return status;
@@ -353,8 +355,24 @@ lathe_trainer_run(lathe_context_t *context, const lathe_trainer_t *trainer,
     return fail(context, LATHE_INVALID_ARGUMENT,
                 "use lathe_trainer_step for train_step");
   return runEntry(context, *trainer->module, entry, trainer->params, nullptr,
-                  0.0, trainer->steps + 1, inputs, num_inputs, out_outputs,
-                  num_outputs);
+                  {0.0, trainer->steps + 1, &trainer->hyper}, inputs,
+                  num_inputs, out_outputs, num_outputs);
+}
+
+lathe_status_t lathe_trainer_set_hyper(lathe_context_t *context,
+                                      lathe_trainer_t *trainer,
+                                      const char *name, double value) {
+  if (!context)
+    return LATHE_INVALID_ARGUMENT;
+  if (!trainer || !name)
+    return fail(context, LATHE_INVALID_ARGUMENT, "NULL trainer or name");
+  if (std::strcmp(name, "lr") == 0 || std::strcmp(name, "step") == 0)
+    return fail(context, LATHE_INVALID_ARGUMENT,
+                std::string("'") + name +
+                    "' is not set this way: lr is lathe_trainer_step's "
+                    "argument, step the trainer's count");
+  trainer->hyper[name] = value;
+  return LATHE_OK;
 }
 
 int64_t lathe_trainer_steps(const lathe_trainer_t *trainer) {

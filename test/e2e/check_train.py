@@ -323,6 +323,73 @@ def optimizer_cases(lathe, rt, work, gen):
               "max relative difference: parameters %.2e, losses %.2e" % (worst, worst_loss))
 
 
+def momentum_cycle_cases(lathe, work, gen):
+    """onecycle and cyclic cycle the momentum (SGD, RMSprop) or beta1 (Adam)
+    as torch's cycle_momentum=True: `lathe train` in float64 against
+    torch.optim with its scheduler, parameters after every step's update."""
+    n, batch, epochs = 48, 8, 3
+    total = n // batch * epochs
+    x = torch.randn(n, 6, generator=gen, dtype=torch.float64)
+    t = torch.randint(0, 3, (n,), generator=gen)
+    base = nn.Sequential(nn.Linear(6, 5), nn.Tanh(), nn.Linear(5, 3)).double()
+    onnx = os.path.join(work, "cycle.onnx")
+    torch.onnx.export(base, x[:2], onnx, input_names=["x"], output_names=["y"],
+                      dynamic_axes={"x": {0: "N"}, "y": {0: "N"}}, opset_version=13)
+    data = os.path.join(work, "cycle.npz")
+    np.savez(data, x=x.numpy(), target=t.numpy())
+    S = torch.optim.lr_scheduler
+    configs = [
+        ("sgd-nesterov-onecycle", ["--optimizer", "sgd", "--nesterov", "--momentum", "0.9",
+                                   "--lr-schedule", "onecycle", "--lr", "0.2",
+                                   "--pct-start", "0.4"],
+         lambda p: torch.optim.SGD(p, lr=0.2, momentum=0.9, nesterov=True),
+         lambda o: S.OneCycleLR(o, 0.2, total_steps=total, pct_start=0.4)),
+        ("adam-onecycle-momentum-range",
+         ["--optimizer", "adam", "--lr-schedule", "onecycle", "--lr", "0.05",
+          "--base-momentum", "0.7", "--max-momentum", "0.9"],
+         lambda p: torch.optim.Adam(p, lr=0.05),
+         lambda o: S.OneCycleLR(o, 0.05, total_steps=total, base_momentum=0.7,
+                                max_momentum=0.9)),
+        ("sgd-cyclic", ["--optimizer", "sgd", "--lr-schedule", "cyclic", "--lr", "0.01",
+                        "--max-lr", "0.2", "--step-size-up", "4"],
+         lambda p: torch.optim.SGD(p, lr=0.01),
+         lambda o: S.CyclicLR(o, 0.01, 0.2, step_size_up=4)),
+        ("rmsprop-cyclic", ["--optimizer", "rmsprop", "--lr-schedule", "cyclic", "--lr", "0.001",
+                            "--max-lr", "0.01", "--step-size-up", "5"],
+         lambda p: torch.optim.RMSprop(p, lr=0.001),
+         lambda o: S.CyclicLR(o, 0.001, 0.01, step_size_up=5)),
+    ]
+    for name, flags, make_opt, make_sched in configs:
+        run = os.path.join(work, "cycle-" + name)
+        shutil.rmtree(run, ignore_errors=True)
+        r = subprocess.run([lathe, "train", onnx, "--data", data, "--batch-size", str(batch),
+                            "--epochs", str(epochs), "--no-shuffle", "--checkpoint", run,
+                            *flags], capture_output=True, text=True)
+        ref = nn.Sequential(nn.Linear(6, 5), nn.Tanh(), nn.Linear(5, 3)).double()
+        ref.load_state_dict(base.state_dict())
+        opt = make_opt(ref.parameters())
+        sched = make_sched(opt)
+        for _ in range(epochs):
+            for b in range(0, n, batch):
+                opt.zero_grad()
+                nn.functional.cross_entropy(ref(x[b:b + batch]), t[b:b + batch]).backward()
+                opt.step()
+                sched.step()
+        ok, detail = r.returncode == 0, r.stderr[-300:]
+        if ok:
+            got, _ = read_safetensors(os.path.join(run, "checkpoint.safetensors"))
+            worst = max(np.abs(np.frombuffer(got[k], dtype=np.float64).reshape(p.shape)
+                               - p.detach().numpy()).max() / np.abs(p.detach().numpy()).max()
+                        for k, p in ref.state_dict().items())
+            ok = worst < OPT_RTOL
+            detail = "max relative difference %.1e" % worst
+        check("%s cycles the momentum as torch for %d steps" % (name, total), ok, detail)
+    r = subprocess.run([lathe, "train", onnx, "--data", data, "--optimizer", "adagrad",
+                        "--lr-schedule", "onecycle"], capture_output=True, text=True)
+    check("onecycle with adagrad (no momentum to cycle) is refused",
+          r.returncode == 1 and "--no-cycle-momentum" in r.stderr, r.stderr.strip()[-200:])
+
+
 def _crc32c(data):
     crc = 0xFFFFFFFF
     for byte in data:
@@ -722,6 +789,7 @@ def main():
     resnet_case(lathe, rt, work, gen)
     optimizer_cases(lathe, rt, work, gen)
     schedule_cases(lathe, work, gen)
+    momentum_cycle_cases(lathe, work, gen)
     data_cases(lathe, work, gen)
     idx_cases(lathe, examples, work)
     kill_cases(lathe, work, gen)

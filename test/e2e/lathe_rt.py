@@ -43,6 +43,7 @@ class Runtime:
         lib.lathe_tensor_destroy.argtypes = [P]
         lib.lathe_trainer_create.argtypes = [P, P, C.POINTER(P)]
         lib.lathe_trainer_destroy.argtypes = [P]
+        lib.lathe_trainer_set_hyper.argtypes = [P, P, C.c_char_p, C.c_double]
         lib.lathe_trainer_step.argtypes = [P, P, C.c_double, C.POINTER(P),
                                            C.c_size_t, C.POINTER(P), C.c_size_t]
         lib.lathe_trainer_run.argtypes = [P, P, C.c_char_p, C.POINTER(P),
@@ -139,6 +140,10 @@ class Runtime:
     def step(self, module, trainer, lr, inputs):
         return self._call(self.lib.lathe_trainer_step, module, "train_step",
                           inputs, trainer, C.c_double(lr))
+
+    def set_hyper(self, trainer, name, value):
+        self._check(self.lib.lathe_trainer_set_hyper(self.ctx, trainer, name.encode(),
+                                                     C.c_double(value)))
 
     def trainer_run(self, module, trainer, entry, inputs):
         return self._call(self.lib.lathe_trainer_run, module, entry, inputs,

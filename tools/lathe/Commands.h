@@ -55,6 +55,11 @@ struct TrainOptions {
   int64_t stepSize = 10, tMax = 0, t0 = 10, tMult = 1, stepSizeUp = 2000,
           patience = 10;
   std::vector<int64_t> milestones;
+  /// onecycle and cyclic also cycle the momentum (sgd, rmsprop) or beta1
+  /// (adam, adamw, adamax) between these (negative: the schedule's
+  /// defaults, 0.85-0.95 and 0.8-0.9), as torch's cycle_momentum=True.
+  bool cycleMomentum = true;
+  double baseMomentum = -1.0, maxMomentum = -1.0;
   TrainingOptions training;
 };
 

@@ -113,6 +113,10 @@ int main(int argc, char **argv) {
               "With --gradient: also the float inputs' gradients");
   c->add_option("--seed", compile.training.seed,
                 "With --train: seed of dropout's random draws (0)");
+  c->add_flag("--momentum-hyper", compile.training.momentumHyper,
+              "With --train: train_step takes the momentum (sgd, rmsprop) or "
+              "beta1 (adam, adamw, adamax) as hyperparameter 'momentum' "
+              "(lathe_trainer_set_hyper), for schedules that cycle it");
   addTrainingOptions(c, compile.training);
 
   RunOptions run;
@@ -189,6 +193,13 @@ int main(int argc, char **argv) {
   t->add_option("--max-lr", train.maxLr, "cyclic: max_lr");
   t->add_option("--step-size-up", train.stepSizeUp,
                 "cyclic: step_size_up (2000)");
+  t->add_flag("!--no-cycle-momentum", train.cycleMomentum,
+              "onecycle/cyclic: keep the momentum or beta1 fixed "
+              "(cycle_momentum=False)");
+  t->add_option("--base-momentum", train.baseMomentum,
+                "onecycle/cyclic: base_momentum (0.85; cyclic 0.8)");
+  t->add_option("--max-momentum", train.maxMomentum,
+                "onecycle/cyclic: max_momentum (0.95; cyclic 0.9)");
   t->add_option("--patience", train.patience, "plateau: patience (10)");
   t->add_option("--factor", train.factor, "plateau: factor (0.1)");
   t->add_option("--seed", train.seed,

@@ -237,12 +237,50 @@ std::string gather(const lathe_tensor_t *src, const std::vector<int64_t> &rows,
   return "";
 }
 
+/// Whether the run's schedule cycles the momentum (or beta1) every step.
+bool cyclesMomentum(const TrainOptions &o) {
+  return o.cycleMomentum &&
+         (o.schedule == "onecycle" || o.schedule == "cyclic");
+}
+
 /// The learning rate of torch.optim.lr_scheduler's schedules, in closed
-/// form from the epoch (or, for onecycle/cyclic, the step).
+/// form from the epoch (or, for onecycle/cyclic, the step), and the
+/// momentum onecycle and cyclic cycle.
 struct Schedule {
   const TrainOptions &o;
   double plateauLr = 0, best = INFINITY;
   int64_t bad = 0;
+
+  /// OneCycleLR's cos annealing from |a| to |b|.
+  static double anneal(double a, double b, double pct) {
+    return b + (a - b) / 2 * (1 + std::cos(M_PI * pct));
+  }
+  /// OneCycleLR's end of the rising phase.
+  double risingEnd(int64_t totalSteps) const {
+    return o.pctStart * double(totalSteps) - 1;
+  }
+  /// CyclicLR's triangular height in [0, 1].
+  double triangle(int64_t step) const {
+    double up = double(o.stepSizeUp);
+    double cycle = std::floor(1 + double(step) / (2 * up));
+    double x = std::abs(double(step) / up - 2 * cycle + 1);
+    return std::max(0.0, 1 - x);
+  }
+
+  /// The momentum (or beta1) of step |step| (0-based) while it cycles:
+  /// falling as the learning rate rises.
+  double momentum(int64_t step, int64_t totalSteps) const {
+    bool one = o.schedule == "onecycle";
+    double base = o.baseMomentum >= 0 ? o.baseMomentum : one ? 0.85 : 0.8;
+    double max = o.maxMomentum >= 0 ? o.maxMomentum : one ? 0.95 : 0.9;
+    if (!one)
+      return max - (max - base) * triangle(step);
+    double p1 = risingEnd(totalSteps);
+    if (step <= p1)
+      return anneal(max, base, double(step) / p1);
+    return anneal(base, max,
+                  (double(step) - p1) / (double(totalSteps) - 1 - p1));
+  }
 
   double at(int64_t epoch, int64_t step, int64_t totalSteps) const {
     double lr = o.lr;
@@ -273,21 +311,14 @@ struct Schedule {
     }
     if (s == "onecycle") {
       double initial = o.lr / 25.0, minimum = initial / 1e4;
-      double p1 = o.pctStart * double(totalSteps) - 1;
-      auto anneal = [](double a, double b, double pct) {
-        return b + (a - b) / 2 * (1 + std::cos(M_PI * pct));
-      };
+      double p1 = risingEnd(totalSteps);
       if (step <= p1)
         return anneal(initial, o.lr, double(step) / p1);
       return anneal(o.lr, minimum,
                     (double(step) - p1) / (double(totalSteps) - 1 - p1));
     }
-    if (s == "cyclic") {
-      double up = double(o.stepSizeUp);
-      double cycle = std::floor(1 + double(step) / (2 * up));
-      double x = std::abs(double(step) / up - 2 * cycle + 1);
-      return o.lr + (o.maxLr - o.lr) * std::max(0.0, 1 - x);
-    }
+    if (s == "cyclic")
+      return o.lr + (o.maxLr - o.lr) * triangle(step);
     if (s == "plateau")
       return plateauLr > 0 ? plateauLr : lr;
     return lr;
@@ -366,6 +397,7 @@ int compileStep(const TrainOptions &o, int64_t batch, const std::string &so) {
     return diagnostics.fail("cannot import " + o.model);
   TrainingOptions training = o.training;
   training.seed = o.seed; // Dropout draws from the run's seed too.
+  training.momentumHyper = cyclesMomentum(o);
   if (mlir::failed(addTrainingEntryPoints(*model->module, training)))
     return diagnostics.fail("cannot build the training step of " + o.model);
   ArtifactOptions artifactOptions;
@@ -381,6 +413,14 @@ int compileStep(const TrainOptions &o, int64_t batch, const std::string &so) {
 int runTrain(const TrainOptions &o) {
   if (o.batchSize <= 0)
     return reportError("--batch-size must be positive");
+  const std::string &optimizer = o.training.optimizer;
+  if (cyclesMomentum(o) && optimizer != "sgd" && optimizer != "rmsprop" &&
+      optimizer != "adam" && optimizer != "adamw" && optimizer != "adamax")
+    return reportError("--lr-schedule " + o.schedule +
+                       " cycles the momentum (torch's cycle_momentum=True), "
+                       "and " + optimizer +
+                       " has neither momentum nor beta1: add "
+                       "--no-cycle-momentum");
   std::string dir = o.checkpoint.empty() ? o.resume : o.checkpoint;
   std::string work = dir;
   if (work.empty()) {
@@ -646,6 +686,12 @@ int runTrain(const TrainOptions &o) {
         return reportError(e);
       int64_t step = lathe_trainer_steps(trainer.get());
       double lr = schedule.at(epoch, step, totalSteps);
+      if (cyclesMomentum(o))
+        if (auto e = check(lathe_trainer_set_hyper(
+                ctx.get(), trainer.get(), "momentum",
+                schedule.momentum(step, totalSteps)));
+            !e.empty())
+          return reportError(e);
       auto t0 = std::chrono::steady_clock::now();
       if (auto e = check(last ? lathe_trainer_step_module(
                                     ctx.get(), trainer.get(), tailModule.get(),

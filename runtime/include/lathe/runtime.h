@@ -216,6 +216,17 @@ LATHE_API lathe_status_t lathe_trainer_run(
     lathe_tensor_t *const *inputs, size_t num_inputs,
     lathe_tensor_t **out_outputs, size_t num_outputs);
 
+/* Sets hyperparameter |name| of the trainer's steps beyond lr and step,
+ * such as "momentum" in a build compiled with --momentum-hyper (SGD and
+ * RMSprop's momentum, Adam's, AdamW's and Adamax's beta1), which a momentum
+ * cycling schedule changes every step. It holds until set again; a step
+ * whose entry takes a hyperparameter never set fails with
+ * LATHE_INVALID_ARGUMENT. */
+LATHE_API lathe_status_t lathe_trainer_set_hyper(lathe_context_t *context,
+                                                 lathe_trainer_t *trainer,
+                                                 const char *name,
+                                                 double value);
+
 /* Steps taken so far (what the next step's number follows). */
 LATHE_API int64_t lathe_trainer_steps(const lathe_trainer_t *trainer);
 
