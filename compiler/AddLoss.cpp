@@ -34,7 +34,7 @@ struct AddLossPass : impl::AddLossBase<AddLossPass> {
       return tb.scale(
           tb.reduceSum(elementwise, TensorBuilder::allAxes(elementwise), false),
           1.0 / double(TensorBuilder::shape(elementwise)[0]));
-    where->emitError("lathe: reduction '")
+    where->emitError("reduction '")
         << reduction << "' does not give a scalar loss for " << loss
         << " (use mean or sum" << (loss == "kl_div" ? ", or batchmean)" : ")");
     return failure();
@@ -52,7 +52,7 @@ struct AddLossPass : impl::AddLossBase<AddLossPass> {
               : LogSoftmaxOp::create(tb.b, tb.loc, x, int64_t(1)).getResult();
       Reduction r = reduction == "sum" ? Reduction::sum : Reduction::mean;
       if (reduction != "sum" && reduction != "mean") {
-        where->emitError("lathe: reduction '")
+        where->emitError("reduction '")
             << reduction << "' does not give a scalar loss (use mean or sum)";
         return failure();
       }
@@ -126,7 +126,7 @@ struct AddLossPass : impl::AddLossBase<AddLossPass> {
             tb.where(positive, tb.mul(t, tb.sub(tb.log(safe), x)), zero);
       }
     } else {
-      where->emitError("lathe: unknown loss '")
+      where->emitError("unknown loss '")
           << loss
           << "' (expected cross_entropy, nll, mse, l1, smooth_l1, huber, "
              "bce, bce_with_logits, kl_div or output:NAME)";
@@ -139,11 +139,11 @@ struct AddLossPass : impl::AddLossBase<AddLossPass> {
     ModuleOp module = getOperation();
     auto forward = module.lookupSymbol<func::FuncOp>("forward");
     if (!forward) {
-      module.emitError("lathe: the module has no @forward function");
+      module.emitError("the module has no @forward function");
       return signalPassFailure();
     }
     if (forward.getNumResults() == 0) {
-      forward.emitError("lathe: @forward has no output to train");
+      forward.emitError("@forward has no output to train");
       return signalPassFailure();
     }
     auto eval = forward.clone();
@@ -171,13 +171,13 @@ struct AddLossPass : impl::AddLossBase<AddLossPass> {
         }
       }
       if (!lossValue) {
-        forward.emitError("lathe: the model has no output named '")
+        forward.emitError("the model has no output named '")
             << lossName << "' to use as its loss";
         return signalPassFailure();
       }
       auto type = cast<RankedTensorType>(lossValue.getType());
       if (type.getRank() != 0 || !isa<FloatType>(type.getElementType())) {
-        forward.emitError("lathe: the loss output '")
+        forward.emitError("the loss output '")
             << lossName << "' must be a float scalar, got " << type;
         return signalPassFailure();
       }
@@ -186,14 +186,14 @@ struct AddLossPass : impl::AddLossBase<AddLossPass> {
       Value prediction = results[0];
       auto predType = cast<RankedTensorType>(prediction.getType());
       if (!isa<FloatType>(predType.getElementType())) {
-        forward.emitError("lathe: the model's first output is not a float "
+        forward.emitError("the model's first output is not a float "
                           "tensor; a loss needs a prediction");
         return signalPassFailure();
       }
       RankedTensorType targetType = predType;
       if (loss == "cross_entropy" || loss == "nll") {
         if (predType.getRank() < 2) {
-          forward.emitError("lathe: ")
+          forward.emitError()
               << loss << " expects an N x C (x d...) prediction, got "
               << predType;
           return signalPassFailure();

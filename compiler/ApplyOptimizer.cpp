@@ -87,7 +87,7 @@ struct ApplyOptimizerPass : impl::ApplyOptimizerBase<ApplyOptimizerPass> {
     bool adamw = optimizer == "adamw";
     if (cycled && optimizer != "sgd" && optimizer != "rmsprop" &&
         optimizer != "adam" && !adamw && optimizer != "adamax")
-      return func.emitError("lathe: ")
+      return func.emitError()
              << optimizer
              << " has neither momentum nor beta1 to take from a 'momentum' "
                 "hyperparameter";
@@ -210,7 +210,7 @@ struct ApplyOptimizerPass : impl::ApplyOptimizerBase<ApplyOptimizerPass> {
         stateOut.push_back({acc, accNext});
         update = tb.mul(delta, c(lr));
       } else {
-        return func.emitError("lathe: unknown optimizer '")
+        return func.emitError("unknown optimizer '")
                << optimizer
                << "' (expected sgd, adam, adamw, rmsprop, adagrad, adadelta "
                   "or adamax)";

@@ -32,7 +32,7 @@ struct AutodiffPass : impl::AutodiffBase<AutodiffPass> {
     Value loss = ret.getOperand(0);
     auto lossType = cast<RankedTensorType>(loss.getType());
     if (lossType.getRank() != 0 || !isa<FloatType>(lossType.getElementType())) {
-      func.emitError("lathe: the loss must be a float scalar, got ")
+      func.emitError("the loss must be a float scalar, got ")
           << lossType;
       return signalPassFailure();
     }
@@ -79,7 +79,7 @@ struct AutodiffPass : impl::AutodiffBase<AutodiffPass> {
         continue;
       auto rule = dyn_cast<GradientOpInterface>(op);
       if (!rule) {
-        op->emitError("lathe: '")
+        op->emitError("'")
             << op->getName()
             << "' has no gradient rule, so a model using it on the path "
                "from a parameter to the loss cannot be trained";
@@ -92,7 +92,7 @@ struct AutodiffPass : impl::AutodiffBase<AutodiffPass> {
       for (auto [operand, g] : llvm::zip(op->getOperands(), operandGrads))
         if (g && active.contains(operand)) {
           if (g.getType() != operand.getType()) {
-            op->emitError("lathe: internal error: the gradient rule of '")
+            op->emitError("internal error: the gradient rule of '")
                 << op->getName() << "' gave " << g.getType() << " for an "
                 << operand.getType() << " operand";
             return signalPassFailure();

@@ -61,7 +61,7 @@ LogicalResult lowerDropouts(func::FuncOp func, uint64_t seed) {
                           tb.scalar(double(base), i64));
     base += RankedTensorType::get(shape, f64).getNumElements();
     if (base > kStepCounters)
-      return op.emitError("lathe: the step's dropouts draw more than 2^32 "
+      return op.emitError("the step's dropouts draw more than 2^32 "
                           "random numbers");
     double ratio = op.getRatio().convertToDouble();
     Value u = RandomOp::create(

@@ -12,7 +12,7 @@
 
 namespace lathe {
 
-/// Emits "lathe: <message>" at |op| and returns failure.
+/// Emits <message> at |op| and returns failure.
 mlir::LogicalResult gradientError(mlir::Operation *op,
                                   const llvm::Twine &message);
 

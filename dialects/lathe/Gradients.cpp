@@ -11,7 +11,7 @@ using namespace mlir;
 namespace lathe {
 
 LogicalResult gradientError(Operation *op, const Twine &message) {
-  return op->emitError("lathe: ") << message;
+  return op->emitError() << message;
 }
 
 void registerGradientInterfaces(DialectRegistry &registry) {

@@ -86,8 +86,15 @@ def main():
               "parameters 10 tensors")), r.stdout)
     r = lathe("inspect", "lenet.so")
     check("inspect describes a compiled artifact", r.returncode == 0 and all(
-        s in r.stdout for s in ("name       lenet", "output     y: f32 2x10",
-                                "weights    embedded")), r.stdout)
+        s in r.stdout for s in ("name       lenet", "entry      forward",
+                                "  output   y: f32 2x10", "weights    embedded")), r.stdout)
+    r = lathe("compile", lenet, "--train", "--optimizer", "adam", "-o", "lenet-train.so")
+    r = r if r.returncode else lathe("inspect", "lenet-train.so")
+    check("inspect lists a training build's entry points and optimizer state",
+          r.returncode == 0 and all(s in r.stdout for s in (
+              "entry      eval_step", "entry      train_step (hyperparameters lr, step)",
+              "  input    target: i64 2", "state      20 optimizer tensors")),
+          r.stdout + r.stderr)
 
     r = lathe("compile", lenet, "--emit", "mlir")
     check("--emit mlir prints the lathe module",
@@ -169,7 +176,7 @@ def main():
     r = lathe("compile", "symbolic.onnx", "--input-shape", "x=3x4")
     r2 = lathe("inspect", "symbolic.so")
     check("--input-shape fixes a symbolic dimension",
-          r.returncode == 0 and "input      x: f32 3x4" in r2.stdout,
+          r.returncode == 0 and "  input    x: f32 3x4" in r2.stdout,
           r.stderr + r2.stdout)
 
     # A shape given as an input: frozen at compile time.

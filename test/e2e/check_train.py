@@ -639,6 +639,29 @@ def kill_cases(lathe, work, gen):
             bad.append("kill %d: %s" % (i, r.stderr.strip().splitlines()[-1]))
     check("SIGKILL during training never leaves a broken checkpoint (%d kills)" % kills,
           not bad, "; ".join(bad))
+    # A killed write's temporary file (of a process that is gone) is removed
+    # by the next run in that folder; a running process's is left alone.
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    stale = os.path.join(run, "checkpoint.safetensors.tmp.%d" % dead.pid)
+    live = os.path.join(run, "checkpoint.safetensors.tmp.%d" % os.getpid())
+    for f in (stale, live):
+        open(f, "wb").write(b"partial")
+    r = subprocess.run(base + ["--epochs", "1000000", "--resume", run, "--max-steps", "1"],
+                       capture_output=True, text=True)
+    check("a later run removes killed writes' temporary files, not a live process's",
+          r.returncode == 0 and not os.path.exists(stale) and os.path.exists(live),
+          r.stderr.strip()[-200:])
+    os.remove(live)
+    # Without --checkpoint the run's compiled steps live in a temporary
+    # folder that is gone when it ends.
+    tmp = os.path.join(work, "kill-tmpdir")
+    shutil.rmtree(tmp, ignore_errors=True)
+    os.makedirs(tmp)
+    r = subprocess.run([lathe, "train", onnx, "--data", data, "--batch-size", "16", "--epochs", "1"],
+                       capture_output=True, text=True, env=dict(os.environ, TMPDIR=tmp))
+    check("lathe train without --checkpoint leaves no temporary folder",
+          r.returncode == 0 and os.listdir(tmp) == [], str(os.listdir(tmp)) + r.stderr[-200:])
 
 
 def idx_cases(lathe, examples, work):

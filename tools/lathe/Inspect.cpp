@@ -14,6 +14,9 @@
 
 #include <iomanip>
 #include <iostream>
+#include <map>
+#include <string>
+#include <vector>
 
 namespace lathe::cli {
 namespace {
@@ -99,15 +102,34 @@ int inspectArtifact(const InspectOptions &options) {
   };
   std::cout << "artifact   " << options.path << "\n"
             << "name       " << lathe_module_name(module) << "\n"
-            << "target     " << lathe_module_target(module) << "\n"
-            << "entry      forward\n";
+            << "target     " << lathe_module_target(module) << "\n";
+  // Every entry point (a training build has eval_step, train_step and
+  // perhaps gradient besides forward), with its hyperparameters, inputs
+  // and outputs.
+  std::map<std::string, std::vector<std::string>> hyper;
+  std::string section;
+  for (llvm::StringRef line : llvm::split(lathe_module_descriptor(module), '\n'))
+    if (line.consume_front("entry "))
+      section = line.str();
+    else if (line.consume_front("hyper "))
+      hyper[section].push_back(line.str());
   lathe_tensor_info_t info;
-  for (size_t i = 0; i < lathe_module_num_inputs(module); ++i)
-    if (lathe_module_input_info(module, i, &info) == LATHE_OK)
-      print("input      ", info);
-  for (size_t i = 0; i < lathe_module_num_outputs(module); ++i)
-    if (lathe_module_output_info(module, i, &info) == LATHE_OK)
-      print("output     ", info);
+  for (size_t e = 0; e < lathe_module_num_entries(module); ++e) {
+    const char *entry = lathe_module_entry_name(module, e);
+    std::cout << "entry      " << entry;
+    for (size_t h = 0; h < hyper[entry].size(); ++h)
+      std::cout << (h ? ", " : " (hyperparameters ") << hyper[entry][h]
+                << (h + 1 == hyper[entry].size() ? ")" : "");
+    std::cout << "\n";
+    for (size_t i = 0; i < lathe_module_entry_num_inputs(module, entry); ++i)
+      if (lathe_module_entry_input_info(module, entry, i, &info) == LATHE_OK)
+        print("  input    ", info);
+    for (size_t i = 0; i < lathe_module_entry_num_outputs(module, entry); ++i)
+      if (lathe_module_entry_output_info(module, entry, i, &info) == LATHE_OK)
+        print("  output   ", info);
+  }
+  if (size_t n = lathe_module_num_state(module))
+    std::cout << "state      " << n << " optimizer tensors\n";
   size_t values = 0, bytes = 0;
   for (size_t i = 0; i < lathe_module_num_params(module); ++i) {
     if (lathe_module_param_info(module, i, &info) != LATHE_OK)

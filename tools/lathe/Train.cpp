@@ -19,6 +19,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cerrno>
 #include <csignal>
 #include <cstring>
 #include <fstream>
@@ -237,6 +238,33 @@ std::string gather(const lathe_tensor_t *src, const std::vector<int64_t> &rows,
   return "";
 }
 
+/// A folder of this run's own (the compiled steps when there is no
+/// checkpoint folder), removed when the run ends however it ends.
+struct TemporaryFolder {
+  std::string path;
+  ~TemporaryFolder() {
+    if (!path.empty())
+      llvm::sys::fs::remove_directories(path);
+  }
+};
+
+/// Removes the temporary files of checkpoint writes that a killed process
+/// left in |dir| (checkpoint.safetensors.tmp.<pid> of no running process).
+/// The checkpoint itself is never touched.
+void removeAbandonedCheckpoints(const std::string &dir) {
+  std::error_code ec;
+  const std::string prefix = "checkpoint.safetensors.tmp.";
+  for (llvm::sys::fs::directory_iterator it(dir, ec), end; !ec && it != end;
+       it.increment(ec)) {
+    llvm::StringRef name = llvm::sys::path::filename(it->path());
+    int pid = 0;
+    if (!name.consume_front(prefix) || name.getAsInteger(10, pid) || pid <= 0)
+      continue;
+    if (::kill(pid_t(pid), 0) != 0 && errno == ESRCH)
+      llvm::sys::fs::remove(it->path());
+  }
+}
+
 /// Whether the run's schedule cycles the momentum (or beta1) every step.
 bool cyclesMomentum(const TrainOptions &o) {
   return o.cycleMomentum &&
@@ -423,13 +451,16 @@ int runTrain(const TrainOptions &o) {
                        "--no-cycle-momentum");
   std::string dir = o.checkpoint.empty() ? o.resume : o.checkpoint;
   std::string work = dir;
+  TemporaryFolder temporary;
   if (work.empty()) {
     llvm::SmallString<128> tmp;
     if (llvm::sys::fs::createUniqueDirectory("lathe-train", tmp))
       return reportError("cannot create a temporary folder");
-    work = tmp.str().str();
+    work = temporary.path = tmp.str().str();
   } else if (auto ec = llvm::sys::fs::create_directories(work)) {
     return reportError(work + ": cannot create: " + ec.message());
+  } else {
+    removeAbandonedCheckpoints(work);
   }
   auto start = std::chrono::steady_clock::now();
   std::string so = work + "/model.so";
