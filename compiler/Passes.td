@@ -52,9 +52,11 @@ def VectorizeContractions : Pass<"lathe-vectorize-contractions",
     `C[b, m, n] += A[b, m, k] * B[b, k, n] => for b, m/tm, n/tn, k:
     C[tm x tn] += broadcast(A[tm x 1]) * B[1 x tn]` as vector FMAs. Applies to
     linalg contractions whose `n` dimension is the innermost dimension of the
-    output and of `B` (so vector loads and stores are contiguous). `n` is
-    zero-padded up to whole vectors and the m tile divides `m` exactly, so no
-    tile is partial; other contractions are left to the scalar path.
+    output; when it is not innermost in `B` (a Linear layer's `x W^T`), `B`
+    is first copied transposed so that it is (vector loads and stores are
+    contiguous). `n` is zero-padded up to whole vectors and the m tile
+    divides `m` exactly, so no tile is partial; other contractions are left
+    to the scalar path.
   }];
   let options = [
     Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"8",

@@ -13,6 +13,8 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/PatternMatch.h"
 
+#include <optional>
+
 namespace lathe {
 #define GEN_PASS_DEF_VECTORIZECONTRACTIONS
 #include "compiler/Passes.h.inc"
@@ -59,7 +61,52 @@ struct Plan {
   SmallVector<int64_t> tiles; ///< One per loop, in the op's loop order.
   unsigned vectorDim;         ///< The loop vectorized along (n).
   int64_t paddedN;            ///< n rounded up to whole vectors.
+  /// The input that has n but not innermost (B of a Linear's x W^T): it is
+  /// transposed first so that n is.
+  std::optional<unsigned> transposeInput;
 };
+
+/// The permutation of |map|'s results that moves dimension |n| last.
+SmallVector<int64_t> nLastPermutation(AffineMap map, unsigned n) {
+  SmallVector<int64_t> perm;
+  int64_t at = -1;
+  for (auto [i, e] : llvm::enumerate(map.getResults())) {
+    if (cast<AffineDimExpr>(e).getPosition() == n)
+      at = int64_t(i);
+    else
+      perm.push_back(int64_t(i));
+  }
+  perm.push_back(at);
+  return perm;
+}
+
+/// Replaces input |i| of |op| by a transposed copy whose innermost
+/// dimension is the loop |n|, with the indexing map to match.
+void transposeInputForN(RewriterBase &rewriter, linalg::GenericOp op,
+                        unsigned i, unsigned n) {
+  OpOperand *input = op.getDpsInputOperand(i);
+  AffineMap map = op.getMatchingIndexingMap(input);
+  SmallVector<int64_t> perm = nLastPermutation(map, n);
+  auto type = cast<RankedTensorType>(input->get().getType());
+  SmallVector<int64_t> shape;
+  SmallVector<AffineExpr> results;
+  for (int64_t p : perm) {
+    shape.push_back(type.getDimSize(p));
+    results.push_back(map.getResult(p));
+  }
+  rewriter.setInsertionPoint(op);
+  Value init = tensor::EmptyOp::create(rewriter, op.getLoc(), shape,
+                                       type.getElementType());
+  Value transposed = linalg::TransposeOp::create(rewriter, op.getLoc(),
+                                                 input->get(), init, perm)
+                         .getResult()[0];
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  maps[i] = AffineMap::get(map.getNumDims(), 0, results, op.getContext());
+  rewriter.modifyOpInPlace(op, [&] {
+    input->set(transposed);
+    op.setIndexingMapsAttr(rewriter.getAffineMapArrayAttr(maps));
+  });
+}
 
 /// The plan for |op|, or failure with the reason when it does not fit the
 /// register-blocking scheme.
@@ -84,9 +131,17 @@ FailureOr<Plan> choosePlan(linalg::LinalgOp op, int64_t vectorWidth,
     return failure();
   }
   unsigned n = last.getPosition();
+  std::optional<unsigned> transposeInput;
   if (!innermostIs(maps[0], n) && !innermostIs(maps[1], n)) {
-    why = "the n dimension is not contiguous in its operand";
-    return failure();
+    // The operand that has n gets a transposed copy (O(k n) next to the
+    // O(m n k) product) when it is a generic reading whole dimensions.
+    unsigned i = maps[0].isFunctionOfDim(n) ? 0 : 1;
+    if (!isa<linalg::GenericOp>(op.getOperation()) ||
+        !maps[i].isProjectedPermutation()) {
+      why = "the n dimension is not contiguous in its operand";
+      return failure();
+    }
+    transposeInput = i;
   }
   // The row dimension of the register block: the m dimension nearest the
   // output's inner end, if any.
@@ -111,7 +166,7 @@ FailureOr<Plan> choosePlan(linalg::LinalgOp op, int64_t vectorWidth,
     tiles[*m] = largestDivisorUpTo(
         ranges[*m], std::max<int64_t>(1, accRegisters / regsPerRow));
   tiles[n] = tn;
-  return Plan{tiles, n, paddedN};
+  return Plan{tiles, n, paddedN, transposeInput};
 }
 
 struct VectorizeContractionsPass
@@ -127,6 +182,9 @@ struct VectorizeContractionsPass
       auto plan = choosePlan(op, vectorWidth, accumulatorRegisters, why);
       if (failed(plan))
         continue; // Left to the scalar path.
+      if (plan->transposeInput)
+        transposeInputForN(rewriter, cast<linalg::GenericOp>(op.getOperation()),
+                           *plan->transposeInput, plan->vectorDim);
       if (plan->paddedN != op.getStaticLoopRanges()[plan->vectorDim]) {
         // Zero-pad n to whole vectors; the result is the unpadded slice.
         linalg::LinalgPaddingOptions padding;

@@ -50,10 +50,12 @@ func.func @matmul_padded(%a: tensor<4x32xf32>, %b: tensor<32x49xf32>, %c: tensor
 
 // -----
 
-// A transposed B (n not contiguous in B) is left to the scalar path.
+// A transposed B (a Linear layer's x W^T: n not contiguous in B) is
+// copied transposed first, then vectorized as any other.
 // CHECK-LABEL: func.func @matmul_transposed_b
-//   CHECK-NOT:   vector.
-//       CHECK:   linalg.generic
+//       CHECK:   %[[BT:.*]] = linalg.transpose ins(%{{.*}} : tensor<64x32xf32>) outs(%{{.*}} : tensor<32x64xf32>) permutation = [1, 0]
+//       CHECK:   scf.forall
+//       CHECK:   arith.mulf %{{.*}} : vector<4x1x16xf32>
 func.func @matmul_transposed_b(%a: tensor<4x32xf32>, %b: tensor<64x32xf32>, %c: tensor<4x64xf32>) -> tensor<4x64xf32> {
   %0 = linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>],
                        iterator_types = ["parallel", "parallel", "reduction"]}
