@@ -81,6 +81,21 @@ class SeqClassifier(nn.Module):
         return self.fc(out[:, -1, :])
 
 
+def export_batched(model, example, path):
+    """Exports with a symbolic batch dimension (what `lathe train` sets)."""
+    torch.onnx.export(model, example, path, input_names=["x"], output_names=["y"],
+                      dynamic_axes={"x": {0: "N"}, "y": {0: "N"}}, opset_version=13)
+
+
+def checkpoint_difference(run, model):
+    """Largest difference, relative to each parameter's largest magnitude,
+    between a float64 checkpoint in |run| and |model|'s parameters."""
+    got, _ = read_safetensors(os.path.join(run, "checkpoint.safetensors"))
+    return max(np.abs(np.frombuffer(got[k], dtype=np.float64).reshape(p.shape)
+                      - p.detach().numpy()).max() / np.abs(p.detach().numpy()).max()
+               for k, p in model.state_dict().items())
+
+
 def export(model, example, path, name="x"):
     """Exports as for training: batch norms stay themselves (PyTorch folds
     them into convolutions in eval-mode exports); recurrent weights are
@@ -333,8 +348,7 @@ def momentum_cycle_cases(lathe, work, gen):
     t = torch.randint(0, 3, (n,), generator=gen)
     base = nn.Sequential(nn.Linear(6, 5), nn.Tanh(), nn.Linear(5, 3)).double()
     onnx = os.path.join(work, "cycle.onnx")
-    torch.onnx.export(base, x[:2], onnx, input_names=["x"], output_names=["y"],
-                      dynamic_axes={"x": {0: "N"}, "y": {0: "N"}}, opset_version=13)
+    export_batched(base, x[:2], onnx)
     data = os.path.join(work, "cycle.npz")
     np.savez(data, x=x.numpy(), target=t.numpy())
     S = torch.optim.lr_scheduler
@@ -377,10 +391,7 @@ def momentum_cycle_cases(lathe, work, gen):
                 sched.step()
         ok, detail = r.returncode == 0, r.stderr[-300:]
         if ok:
-            got, _ = read_safetensors(os.path.join(run, "checkpoint.safetensors"))
-            worst = max(np.abs(np.frombuffer(got[k], dtype=np.float64).reshape(p.shape)
-                               - p.detach().numpy()).max() / np.abs(p.detach().numpy()).max()
-                        for k, p in ref.state_dict().items())
+            worst = checkpoint_difference(run, ref)
             ok = worst < OPT_RTOL
             detail = "max relative difference %.1e" % worst
         check("%s cycles the momentum as torch for %d steps" % (name, total), ok, detail)
@@ -480,9 +491,7 @@ def schedule_cases(lathe, work, gen):
     np.savez(data, x=torch.randn(n, 6, generator=gen).numpy(),
              target=torch.randint(0, 3, (n,), generator=gen).numpy())
     onnx = os.path.join(work, "sched.onnx")
-    torch.onnx.export(nn.Linear(6, 3), torch.zeros(2, 6), onnx, input_names=["x"],
-                      output_names=["y"], dynamic_axes={"x": {0: "N"}, "y": {0: "N"}},
-                      opset_version=13)
+    export_batched(nn.Linear(6, 3), torch.zeros(2, 6), onnx)
     S = torch.optim.lr_scheduler
     configs = [
         ("step", ["--lr", "0.1", "--step-size", "3", "--gamma", "0.5"], False,
@@ -565,8 +574,7 @@ def data_cases(lathe, work, gen):
     t = torch.randint(0, 3, (n,), generator=gen)
     model = nn.Sequential(nn.Linear(5, 4), nn.Tanh(), nn.Linear(4, 3)).double()
     onnx = os.path.join(work, "tail.onnx")
-    torch.onnx.export(model, x[:2], onnx, input_names=["x"], output_names=["y"],
-                      dynamic_axes={"x": {0: "N"}, "y": {0: "N"}}, opset_version=13)
+    export_batched(model, x[:2], onnx)
     np.save(os.path.join(work, "tail-x.npy"), x.numpy())
     np.save(os.path.join(work, "tail-t.npy"), t.numpy())
     run = os.path.join(work, "tail")
@@ -590,9 +598,7 @@ def data_cases(lathe, work, gen):
     ok = r.returncode == 0
     detail = r.stderr[-300:]
     if ok:
-        got, _ = read_safetensors(os.path.join(run, "checkpoint.safetensors"))
-        worst = max(np.abs(np.frombuffer(got[k], dtype=np.float64).reshape(p.shape) - p.numpy()).max()
-                    / np.abs(p.numpy()).max() for k, p in model.state_dict().items())
+        worst = checkpoint_difference(run, model)
         logged = [float(l.split(",")[2]) for l in open(os.path.join(run, "steps.csv")).read().split()[1:]]
         ok = len(logged) == len(losses) == 6 and worst < OPT_RTOL and np.allclose(logged, losses, rtol=1e-8)
         detail = "%d steps (2 full + 1 partial per epoch), max relative difference %.1e" % (
@@ -612,9 +618,8 @@ def kill_cases(lathe, work, gen):
     np.savez(data, x=torch.randn(n, 6, generator=gen).numpy(),
              target=torch.randint(0, 3, (n,), generator=gen).numpy())
     onnx = os.path.join(work, "kill.onnx")
-    torch.onnx.export(nn.Sequential(nn.Linear(6, 64), nn.ReLU(), nn.Linear(64, 3)),
-                      torch.zeros(2, 6), onnx, input_names=["x"], output_names=["y"],
-                      dynamic_axes={"x": {0: "N"}, "y": {0: "N"}}, opset_version=13)
+    export_batched(nn.Sequential(nn.Linear(6, 64), nn.ReLU(), nn.Linear(64, 3)),
+                   torch.zeros(2, 6), onnx)
     run = os.path.join(work, "kill")
     shutil.rmtree(run, ignore_errors=True)
     base = [lathe, "train", onnx, "--data", data, "--batch-size", "16", "--checkpoint", run]
