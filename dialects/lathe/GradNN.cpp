@@ -59,6 +59,48 @@ Value convTranspose(TensorBuilder &gb, Value x, Value w,
       b.getDenseI64ArrayAttr(outputPadding), b.getI64IntegerAttr(groups));
 }
 
+/// convWeightGrad for a kernel of one tap (1 x 1, pointwise): per group
+/// and sample a matrix product of u's strided points, `Cu x O`, with v[n]
+/// laid out `O x Cv`, summed over n. (As a convolution this would have one
+/// output element per channel pair, a poor fit for vector code along the
+/// kernel.)
+Value pointwiseWeightGrad(TensorBuilder &gb, Value u, Value v,
+                          ArrayRef<int64_t> strides, ArrayRef<int64_t> pads,
+                          int64_t groups) {
+  ArrayRef<int64_t> us = gb.shape(u), vs = gb.shape(v);
+  size_t sp = strides.size();
+  int64_t n = us[0], cu = us[1] / groups, cv = vs[1] / groups, points = 1;
+  SmallVector<int64_t> low = {0, 0}, high = {0, 0}, last = {0};
+  for (size_t i = 0; i < sp; ++i) {
+    points *= vs[2 + i];
+    last.push_back(int64_t(2 + i));
+  }
+  last.push_back(1);
+  low.append(pads.begin(), pads.begin() + sp);
+  high.append(pads.begin() + sp, pads.end());
+  Value padded = gb.pad(u, low, high);
+  // v as N x O x Cv (channels last), all groups at once.
+  Value vLast = gb.reshape(gb.transpose(v, last), {n, points, vs[1]});
+  SmallVector<int64_t> weightShape = {cv, cu};
+  weightShape.append(sp, 1);
+  SmallVector<Value> parts;
+  for (int64_t g = 0; g < groups; ++g) {
+    SmallVector<int64_t> starts(us.size(), 0), sizes = {n, cu},
+        steps = {1, 1};
+    starts[1] = g * cu;
+    for (size_t i = 0; i < sp; ++i) {
+      sizes.push_back(vs[2 + i]);
+      steps.push_back(strides[i]);
+    }
+    Value points3 = gb.reshape(gb.slice(padded, starts, sizes, steps),
+                               {n, cu, points});
+    Value vg = gb.slice(vLast, {0, 0, g * cv}, {n, points, cv});
+    Value sum = gb.reduceSum(gb.matmul(points3, vg), {0}, /*keepdims=*/false);
+    parts.push_back(gb.reshape(gb.transposeLast2(sum), weightShape));
+  }
+  return gb.concat(parts, 0);
+}
+
 /// The weight gradient of a convolution whose input is |u| (N x Cu x S...)
 /// and whose output gradient is |v| (N x Cv x O...): a `Cv x Cu/groups x
 /// kernel` tensor, dW[f, c, k] = sum_{n, o} v[n, f, o] u[n, c, o s + k d - p].
@@ -68,6 +110,8 @@ Value convWeightGrad(TensorBuilder &gb, Value u, Value v,
                      ArrayRef<int64_t> kernel, ArrayRef<int64_t> strides,
                      ArrayRef<int64_t> pads, ArrayRef<int64_t> dilations,
                      int64_t groups) {
+  if (llvm::all_of(kernel, [](int64_t k) { return k == 1; }))
+    return pointwiseWeightGrad(gb, u, v, strides, pads, groups);
   ArrayRef<int64_t> us = gb.shape(u), vs = gb.shape(v);
   int64_t cu = us[1] / groups, cv = vs[1] / groups;
   SmallVector<Value> parts;

@@ -147,6 +147,9 @@ case("conv2d_groups_dilation", "Conv",
      strides=[2, 1], pads=[1, 0, 0, 1], dilations=[2, 1], group=2)
 case("conv1d", "Conv", [("x", (2, 3, 7), normal((2, 3, 7))), ("w", (4, 3, 3), normal((4, 3, 3)))],
      (2, 4, 4), strides=[2], pads=[1, 1])
+case("conv2d_pointwise_stride_groups", "Conv",
+     [("x", (2, 4, 5, 6), normal((2, 4, 5, 6))), ("w", (6, 2, 1, 1), normal((6, 2, 1, 1)))],
+     (2, 6, 3, 4), strides=[2, 2], pads=[0, 1, 1, 0], group=2)
 case("conv3d", "Conv", [("x", (1, 2, 4, 4, 3), normal((1, 2, 4, 4, 3))),
                         ("w", (3, 2, 2, 3, 2), normal((3, 2, 2, 3, 2)))], (1, 3, 3, 2, 2))
 case("conv_transpose2d", "ConvTranspose",
