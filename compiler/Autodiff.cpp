@@ -32,8 +32,7 @@ struct AutodiffPass : impl::AutodiffBase<AutodiffPass> {
     Value loss = ret.getOperand(0);
     auto lossType = cast<RankedTensorType>(loss.getType());
     if (lossType.getRank() != 0 || !isa<FloatType>(lossType.getElementType())) {
-      func.emitError("the loss must be a float scalar, got ")
-          << lossType;
+      func.emitError("the loss must be a float scalar, got ") << lossType;
       return signalPassFailure();
     }
 

@@ -45,8 +45,8 @@ struct GridSampleExpansion : TensorBuilder {
     Value in = AbsOp::create(b, loc, sub(v, num(lo)));
     Value extra = ModOp::create(b, loc, in, num(span), b.getUnitAttr());
     Value flips = FloorOp::create(b, loc, div(in, num(span)));
-    Value even = equal(ModOp::create(b, loc, flips, num(2.0), UnitAttr()),
-                       num(0.0));
+    Value even =
+        equal(ModOp::create(b, loc, flips, num(2.0), UnitAttr()), num(0.0));
     return where(even, add(extra, num(lo)),
                  add(sub(num(span), extra), num(lo)));
   }
@@ -56,9 +56,8 @@ struct GridSampleExpansion : TensorBuilder {
     case GridPadding::border:
       return clip(v, size);
     case GridPadding::reflection:
-      return clip(op.getAlignCorners()
-                      ? reflect(v, 0, 2.0 * double(size - 1))
-                      : reflect(v, -1, 2.0 * double(size) - 1),
+      return clip(op.getAlignCorners() ? reflect(v, 0, 2.0 * double(size - 1))
+                                       : reflect(v, -1, 2.0 * double(size) - 1),
                   size);
     default:
       return v;
@@ -67,8 +66,8 @@ struct GridSampleExpansion : TensorBuilder {
   /// Grid component |a| (0: x over the width, 1: y over the height) in
   /// pixels: N x Ho x Wo.
   Value source(int a, int64_t size) {
-    Value g = reshape(slice(op.getGrid(), {0, 0, 0, a}, {n, ho, wo, 1}),
-                      {n, ho, wo});
+    Value g =
+        reshape(slice(op.getGrid(), {0, 0, 0, a}, {n, ho, wo, 1}), {n, ho, wo});
     Value one = num(1.0);
     Value v = op.getAlignCorners()
                   ? scale(add(g, one), double(size - 1) / 2)
@@ -101,13 +100,12 @@ struct GridSampleExpansion : TensorBuilder {
       return {{0, sub(num(1.0), t)}, {1, t}};
     double a = -0.75; // Keys' cubic convolution, as PyTorch's bicubic.
     auto outer = [&](Value s) { // 1 < s < 2
-      return sub(add(mul(sub(scale(s, a), num(5 * a)), square(s)),
-                     scale(s, 8 * a)),
-                 num(4 * a));
+      return sub(
+          add(mul(sub(scale(s, a), num(5 * a)), square(s)), scale(s, 8 * a)),
+          num(4 * a));
     };
     auto inner = [&](Value s) { // 0 <= s <= 1
-      return add(mul(sub(scale(s, a + 2), num(a + 3)), square(s)),
-                 num(1.0));
+      return add(mul(sub(scale(s, a + 2), num(a + 3)), square(s)), num(1.0));
     };
     Value one = num(1.0), two = num(2.0);
     return {{-1, outer(add(t, one))},

@@ -89,7 +89,8 @@ std::string cpuPipelineText() {
       "func.func(lathe-parallelize-linalg),canonicalize,"
       // Buffers: static shapes, results written into caller buffers, the
       // caller's inputs and weights never written.
-      "func.func(lathe-read-only-arguments),one-shot-bufferize{bufferize-function-boundaries=1 "
+      "func.func(lathe-read-only-arguments),"
+      "one-shot-bufferize{bufferize-function-boundaries=1 "
       "function-boundary-type-conversion=identity-layout-map},"
       "func.func(lathe-distinct-results),"
       "buffer-results-to-out-params{hoist-static-allocs=1 "

@@ -301,8 +301,8 @@ lathe_status_t lathe_module_run(lathe_context_t *context,
     return fail(context, LATHE_INVALID_ARGUMENT,
                 "train_step updates parameters: run it through a "
                 "lathe_trainer_t (lathe_trainer_step)");
-  return runEntry(context, *module, entry, module->weights, nullptr, {},
-                  inputs, num_inputs, out_outputs, num_outputs);
+  return runEntry(context, *module, entry, module->weights, nullptr, {}, inputs,
+                  num_inputs, out_outputs, num_outputs);
 }
 
 size_t lathe_module_num_entries(const lathe_module_t *m) {
@@ -348,9 +348,9 @@ namespace lathe::runtime {
 
 lathe_status_t runEntry(lathe_context_t *context, const lathe_module &module,
                         const std::string &entry, void *params, void *state,
-                        const HyperValues &values, lathe_tensor_t *const *inputs,
-                        size_t num_inputs, lathe_tensor_t **out_outputs,
-                        size_t num_outputs) {
+                        const HyperValues &values,
+                        lathe_tensor_t *const *inputs, size_t num_inputs,
+                        lathe_tensor_t **out_outputs, size_t num_outputs) {
   if ((num_inputs && !inputs) || (num_outputs && !out_outputs))
     return fail(context, LATHE_INVALID_ARGUMENT,
                 "lathe_module_run: NULL inputs or outputs");

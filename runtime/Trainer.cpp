@@ -360,8 +360,8 @@ lathe_trainer_run(lathe_context_t *context, const lathe_trainer_t *trainer,
 }
 
 lathe_status_t lathe_trainer_set_hyper(lathe_context_t *context,
-                                      lathe_trainer_t *trainer,
-                                      const char *name, double value) {
+                                       lathe_trainer_t *trainer,
+                                       const char *name, double value) {
   if (!context)
     return LATHE_INVALID_ARGUMENT;
   if (!trainer || !name)

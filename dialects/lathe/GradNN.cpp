@@ -85,15 +85,14 @@ Value pointwiseWeightGrad(TensorBuilder &gb, Value u, Value v,
   weightShape.append(sp, 1);
   SmallVector<Value> parts;
   for (int64_t g = 0; g < groups; ++g) {
-    SmallVector<int64_t> starts(us.size(), 0), sizes = {n, cu},
-        steps = {1, 1};
+    SmallVector<int64_t> starts(us.size(), 0), sizes = {n, cu}, steps = {1, 1};
     starts[1] = g * cu;
     for (size_t i = 0; i < sp; ++i) {
       sizes.push_back(vs[2 + i]);
       steps.push_back(strides[i]);
     }
-    Value points3 = gb.reshape(gb.slice(padded, starts, sizes, steps),
-                               {n, cu, points});
+    Value points3 =
+        gb.reshape(gb.slice(padded, starts, sizes, steps), {n, cu, points});
     Value vg = gb.slice(vLast, {0, 0, g * cv}, {n, points, cv});
     Value sum = gb.reduceSum(gb.matmul(points3, vg), {0}, /*keepdims=*/false);
     parts.push_back(gb.reshape(gb.transposeLast2(sum), weightShape));
@@ -428,10 +427,10 @@ LogicalResult resizeGrad(ResizeOp op, TensorBuilder &gb, ArrayRef<Value> rg,
     std::vector<double> rows;
     for (int64_t i = 0; i < in; ++i)
       rows.push_back(double(i));
-    Value identity = OneHotOp::create(
-        b, gb.loc, gb.constant(rows, {in}, b.getI64Type()),
-        gb.constant({0, 1}, {2}, elt), b.getI64IntegerAttr(in),
-        b.getI64IntegerAttr(1));
+    Value identity =
+        OneHotOp::create(b, gb.loc, gb.constant(rows, {in}, b.getI64Type()),
+                         gb.constant({0, 1}, {2}, elt), b.getI64IntegerAttr(in),
+                         b.getI64IntegerAttr(1));
     DenseF64ArrayAttr roi;
     if (crop) {
       ArrayRef<double> r = *op.getRoi();
@@ -448,7 +447,6 @@ LogicalResult resizeGrad(ResizeOp op, TensorBuilder &gb, ArrayRef<Value> rg,
   og[0] = g;
   return success();
 }
-
 
 LogicalResult softmaxGrad(SoftmaxOp op, TensorBuilder &gb, ArrayRef<Value> rg,
                           Grads &og) {

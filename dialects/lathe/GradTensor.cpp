@@ -262,24 +262,25 @@ LogicalResult scatterGrad(OpTy op, TensorBuilder &gb, ArrayRef<Value> rg,
     og[2] = gather(g);
     break;
   case ScatterReduction::mul: {
-    og[0] = gb.mul(g, scatter(gb.splat(1.0, gb.shape(x), elt), u,
-                              ScatterReduction::mul));
+    og[0] = gb.mul(
+        g, scatter(gb.splat(1.0, gb.shape(x), elt), u, ScatterReduction::mul));
     Value isZero = gb.equal(u, zero);
     Value safe = gb.where(isZero, one, u);
     Value othersProduct = scatter(x, safe, ScatterReduction::mul);
     Value zeros = scatter(gb.zerosLike(x), gb.toFloat(isZero, elt),
                           ScatterReduction::add);
     Value onlyZero = gb.equal(gather(zeros), one);
-    og[2] = gb.where(isZero, gb.mask(onlyZero, gather(gb.mul(g, othersProduct))),
-                     gb.div(gather(gb.mul(g, y)), safe));
+    og[2] =
+        gb.where(isZero, gb.mask(onlyZero, gather(gb.mul(g, othersProduct))),
+                 gb.div(gather(gb.mul(g, y)), safe));
     break;
   }
   case ScatterReduction::max:
   case ScatterReduction::min: {
     Value hitX = gb.equal(x, y), hitU = gb.equal(u, gather(y));
-    Value count = gb.add(gb.toFloat(hitX, elt),
-                         scatter(gb.zerosLike(x), gb.toFloat(hitU, elt),
-                                 ScatterReduction::add));
+    Value count = gb.add(
+        gb.toFloat(hitX, elt),
+        scatter(gb.zerosLike(x), gb.toFloat(hitU, elt), ScatterReduction::add));
     Value share = gb.div(g, count);
     og[0] = gb.mask(hitX, share);
     og[2] = gb.mask(hitU, gather(share));
@@ -296,9 +297,9 @@ LogicalResult oneHotGrad(OneHotOp op, TensorBuilder &gb, ArrayRef<Value> rg,
   if (!rg[0] || !TensorBuilder::isFloat(op.getValues()))
     return success();
   Value g = rg[0];
-  Value hot = OneHotOp::create(
-      gb.b, gb.loc, op.getIndices(), gb.constant({0, 1}, {2}, gb.elt(g)),
-      op.getDepthAttr(), op.getAxisAttr());
+  Value hot = OneHotOp::create(gb.b, gb.loc, op.getIndices(),
+                               gb.constant({0, 1}, {2}, gb.elt(g)),
+                               op.getDepthAttr(), op.getAxisAttr());
   SmallVector<int64_t> all = TensorBuilder::allAxes(g);
   Value on = gb.reduceSum(gb.mul(g, hot), all, /*keepdims=*/false);
   Value off = gb.sub(gb.reduceSum(g, all, /*keepdims=*/false), on);

@@ -108,7 +108,8 @@ int inspectArtifact(const InspectOptions &options) {
   // and outputs.
   std::map<std::string, std::vector<std::string>> hyper;
   std::string section;
-  for (llvm::StringRef line : llvm::split(lathe_module_descriptor(module), '\n'))
+  for (llvm::StringRef line :
+       llvm::split(lathe_module_descriptor(module), '\n'))
     if (line.consume_front("entry "))
       section = line.str();
     else if (line.consume_front("hyper "))

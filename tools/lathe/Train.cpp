@@ -17,9 +17,9 @@
 #include "llvm/Support/Path.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
-#include <cerrno>
 #include <csignal>
 #include <cstring>
 #include <fstream>
@@ -446,7 +446,8 @@ int runTrain(const TrainOptions &o) {
       optimizer != "adam" && optimizer != "adamw" && optimizer != "adamax")
     return reportError("--lr-schedule " + o.schedule +
                        " cycles the momentum (torch's cycle_momentum=True), "
-                       "and " + optimizer +
+                       "and " +
+                       optimizer +
                        " has neither momentum nor beta1: add "
                        "--no-cycle-momentum");
   std::string dir = o.checkpoint.empty() ? o.resume : o.checkpoint;
@@ -718,9 +719,9 @@ int runTrain(const TrainOptions &o) {
       int64_t step = lathe_trainer_steps(trainer.get());
       double lr = schedule.at(epoch, step, totalSteps);
       if (cyclesMomentum(o))
-        if (auto e = check(lathe_trainer_set_hyper(
-                ctx.get(), trainer.get(), "momentum",
-                schedule.momentum(step, totalSteps)));
+        if (auto e = check(
+                lathe_trainer_set_hyper(ctx.get(), trainer.get(), "momentum",
+                                        schedule.momentum(step, totalSteps)));
             !e.empty())
           return reportError(e);
       auto t0 = std::chrono::steady_clock::now();
