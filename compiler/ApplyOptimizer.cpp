@@ -2,6 +2,7 @@
 // torch.optim updates, and the function becomes @train_step.
 #include "compiler/FunctionResults.h"
 #include "compiler/Passes.h"
+#include "compiler/Pipeline.h"
 #include "dialects/lathe/LatheDialect.h"
 #include "dialects/lathe/TensorBuilder.h"
 
@@ -85,8 +86,7 @@ struct ApplyOptimizerPass : impl::ApplyOptimizerBase<ApplyOptimizerPass> {
     }
 
     bool adamw = optimizer == "adamw";
-    if (cycled && optimizer != "sgd" && optimizer != "rmsprop" &&
-        optimizer != "adam" && !adamw && optimizer != "adamax")
+    if (cycled && !hasCyclableMomentum(optimizer))
       return func.emitError()
              << optimizer
              << " has neither momentum nor beta1 to take from a 'momentum' "
@@ -235,7 +235,6 @@ struct ApplyOptimizerPass : impl::ApplyOptimizerBase<ApplyOptimizerPass> {
     // from it) and lr right before it.
     BlockArgument step = hyperArgument(func, "step");
     lrArg = hyperArgument(func, "lr", step.getArgNumber());
-    Value lr = lrArg;
     Value cycled = momentumHyper ? hyperArgument(func, "momentum") : Value();
 
     auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
@@ -269,7 +268,7 @@ struct ApplyOptimizerPass : impl::ApplyOptimizerBase<ApplyOptimizerPass> {
     b.setInsertionPoint(ret);
     SmallVector<std::pair<Value, Value>> stateOut;
     DenseMap<Value, Value> newParams;
-    if (failed(build(b, trained, lr, step, cycled, stateOut, newParams)))
+    if (failed(build(b, trained, lrArg, step, cycled, stateOut, newParams)))
       return signalPassFailure();
 
     SmallVector<Value> results(outputs);

@@ -25,6 +25,7 @@ namespace {
 struct GridSampleExpansion : TensorBuilder {
   GridSampleOp op;
   int64_t n, c, h, w, ho, wo;
+  Value nhwc; ///< The input channels last, which every tap gathers from.
 
   GridSampleExpansion(OpBuilder &b, GridSampleOp op)
       : TensorBuilder{b, op.getLoc()}, op(op) {
@@ -90,7 +91,6 @@ struct GridSampleExpansion : TensorBuilder {
       return reshape(cast(clip(v, size), b.getI64Type()), {n, ho, wo, 1});
     };
     Value at = concat({index(yi, h), index(xi, w)}, 3);
-    Value nhwc = transpose(op.getInput(), {0, 2, 3, 1});
     Value v = GatherNdOp::create(b, loc, nhwc, at, b.getI64IntegerAttr(1));
     return mask(reshape(ok, {n, ho, wo, 1}), v);
   }
@@ -115,6 +115,7 @@ struct GridSampleExpansion : TensorBuilder {
   }
 
   Value build() {
+    nhwc = transpose(op.getInput(), {0, 2, 3, 1});
     Value x = source(0, w), y = source(1, h);
     Value sum;
     if (op.getMode() == ResizeMode::nearest) {

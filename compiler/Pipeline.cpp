@@ -26,6 +26,11 @@ void registerCompilerDialects(DialectRegistry &registry) {
   registerGradientInterfaces(registry);
 }
 
+bool hasCyclableMomentum(StringRef optimizer) {
+  return llvm::is_contained({"sgd", "rmsprop", "adam", "adamw", "adamax"},
+                            optimizer);
+}
+
 LogicalResult addTrainingEntryPoints(ModuleOp module,
                                      const TrainingOptions &o) {
   PassManager pm(module.getContext(), ModuleOp::getOperationName());

@@ -52,6 +52,10 @@ struct TrainingOptions {
   uint64_t seed = 0;
 };
 
+/// Whether |optimizer| has a momentum (sgd, rmsprop) or beta1 (adam,
+/// adamw, adamax) that TrainingOptions::momentumHyper can take at run time.
+bool hasCyclableMomentum(llvm::StringRef optimizer);
+
 /// Adds @eval_step and @train_step (and @gradient on request) beside
 /// @forward: the training passes, run on lathe ops before lowering.
 /// Diagnostics go to the module's context.

@@ -428,9 +428,7 @@ LogicalResult resizeGrad(ResizeOp op, TensorBuilder &gb, ArrayRef<Value> rg,
     for (int64_t i = 0; i < in; ++i)
       rows.push_back(double(i));
     Value identity =
-        OneHotOp::create(b, gb.loc, gb.constant(rows, {in}, b.getI64Type()),
-                         gb.constant({0, 1}, {2}, elt), b.getI64IntegerAttr(in),
-                         b.getI64IntegerAttr(1));
+        gb.oneHot(gb.constant(rows, {in}, b.getI64Type()), in, 1, elt);
     DenseF64ArrayAttr roi;
     if (crop) {
       ArrayRef<double> r = *op.getRoi();

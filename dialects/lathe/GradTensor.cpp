@@ -297,9 +297,8 @@ LogicalResult oneHotGrad(OneHotOp op, TensorBuilder &gb, ArrayRef<Value> rg,
   if (!rg[0] || !TensorBuilder::isFloat(op.getValues()))
     return success();
   Value g = rg[0];
-  Value hot = OneHotOp::create(gb.b, gb.loc, op.getIndices(),
-                               gb.constant({0, 1}, {2}, gb.elt(g)),
-                               op.getDepthAttr(), op.getAxisAttr());
+  Value hot =
+      gb.oneHot(op.getIndices(), op.getDepth(), op.getAxis(), gb.elt(g));
   SmallVector<int64_t> all = TensorBuilder::allAxes(g);
   Value on = gb.reduceSum(gb.mul(g, hot), all, /*keepdims=*/false);
   Value off = gb.sub(gb.reduceSum(g, all, /*keepdims=*/false), on);
@@ -330,9 +329,7 @@ LogicalResult nllLossGrad(NllLossOp op, TensorBuilder &gb, ArrayRef<Value> rg,
                                     /*keepdims=*/false)
                      : Value();
   Value coef = gb.mul(gb.neg(w), mean ? gb.div(g, total) : g);
-  Value hot = OneHotOp::create(gb.b, gb.loc, t, gb.constant({0, 1}, {2}, elt),
-                               gb.b.getI64IntegerAttr(xs[1]),
-                               gb.b.getI64IntegerAttr(1));
+  Value hot = gb.oneHot(t, xs[1], 1, elt);
   SmallVector<int64_t> coefShape(gb.shape(coef));
   if (coefShape.empty())
     coefShape.assign(xs.size(), 1);

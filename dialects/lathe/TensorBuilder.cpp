@@ -36,6 +36,13 @@ Value TensorBuilder::cast(Value x, Type t) {
   return CastOp::create(b, loc, RankedTensorType::get(shape(x), t), x);
 }
 
+Value TensorBuilder::oneHot(Value indices, int64_t depth, int64_t axis,
+                            Type t) {
+  return OneHotOp::create(b, loc, indices, constant({0, 1}, {2}, t),
+                          b.getI64IntegerAttr(depth),
+                          b.getI64IntegerAttr(axis));
+}
+
 Value TensorBuilder::reshape(Value v, ArrayRef<int64_t> to) {
   if (shape(v) == to)
     return v;

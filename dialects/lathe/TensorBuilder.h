@@ -87,6 +87,10 @@ struct TensorBuilder {
   /// A boolean tensor as 0/1 of element type |t|.
   mlir::Value toFloat(mlir::Value c, mlir::Type t);
   mlir::Value cast(mlir::Value x, mlir::Type t);
+  /// 1 where |indices| hits, else 0, of element type |t|: a new dimension
+  /// of |depth| at |axis| (one_hot with values [0, 1]).
+  mlir::Value oneHot(mlir::Value indices, int64_t depth, int64_t axis,
+                     mlir::Type t);
 
   mlir::Value reshape(mlir::Value v, llvm::ArrayRef<int64_t> to);
   mlir::Value transpose(mlir::Value v, llvm::ArrayRef<int64_t> perm);

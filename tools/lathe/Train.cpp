@@ -279,20 +279,25 @@ struct Schedule {
   double plateauLr = 0, best = INFINITY;
   int64_t bad = 0;
 
-  /// OneCycleLR's cos annealing from |a| to |b|.
-  static double anneal(double a, double b, double pct) {
-    return b + (a - b) / 2 * (1 + std::cos(M_PI * pct));
+  /// OneCycleLR's two phases of cos annealing: |first| to |peak| until
+  /// step pct_start * total - 1, then |peak| to |last|.
+  double oneCycle(double first, double peak, double last, int64_t step,
+                  int64_t totalSteps) const {
+    auto anneal = [](double a, double b, double pct) {
+      return b + (a - b) / 2 * (1 + std::cos(M_PI * pct));
+    };
+    double p1 = o.pctStart * double(totalSteps) - 1;
+    if (double(step) <= p1)
+      return anneal(first, peak, double(step) / p1);
+    return anneal(peak, last,
+                  (double(step) - p1) / (double(totalSteps) - 1 - p1));
   }
-  /// OneCycleLR's end of the rising phase.
-  double risingEnd(int64_t totalSteps) const {
-    return o.pctStart * double(totalSteps) - 1;
-  }
-  /// CyclicLR's triangular height in [0, 1].
-  double triangle(int64_t step) const {
+  /// CyclicLR's triangle: |low| at the cycle's ends, |high| in its middle.
+  double cyclic(double low, double high, int64_t step) const {
     double up = double(o.stepSizeUp);
     double cycle = std::floor(1 + double(step) / (2 * up));
     double x = std::abs(double(step) / up - 2 * cycle + 1);
-    return std::max(0.0, 1 - x);
+    return low + (high - low) * std::max(0.0, 1 - x);
   }
 
   /// The momentum (or beta1) of step |step| (0-based) while it cycles:
@@ -301,13 +306,8 @@ struct Schedule {
     bool one = o.schedule == "onecycle";
     double base = o.baseMomentum >= 0 ? o.baseMomentum : one ? 0.85 : 0.8;
     double max = o.maxMomentum >= 0 ? o.maxMomentum : one ? 0.95 : 0.9;
-    if (!one)
-      return max - (max - base) * triangle(step);
-    double p1 = risingEnd(totalSteps);
-    if (step <= p1)
-      return anneal(max, base, double(step) / p1);
-    return anneal(base, max,
-                  (double(step) - p1) / (double(totalSteps) - 1 - p1));
+    return one ? oneCycle(max, base, max, step, totalSteps)
+               : cyclic(max, base, step);
   }
 
   double at(int64_t epoch, int64_t step, int64_t totalSteps) const {
@@ -338,15 +338,11 @@ struct Schedule {
              (lr - o.etaMin) * (1 + std::cos(M_PI * double(tcur) / ti)) / 2;
     }
     if (s == "onecycle") {
-      double initial = o.lr / 25.0, minimum = initial / 1e4;
-      double p1 = risingEnd(totalSteps);
-      if (step <= p1)
-        return anneal(initial, o.lr, double(step) / p1);
-      return anneal(o.lr, minimum,
-                    (double(step) - p1) / (double(totalSteps) - 1 - p1));
+      double initial = o.lr / 25.0;
+      return oneCycle(initial, o.lr, initial / 1e4, step, totalSteps);
     }
     if (s == "cyclic")
-      return o.lr + (o.maxLr - o.lr) * triangle(step);
+      return cyclic(o.lr, o.maxLr, step);
     if (s == "plateau")
       return plateauLr > 0 ? plateauLr : lr;
     return lr;
@@ -441,13 +437,11 @@ int compileStep(const TrainOptions &o, int64_t batch, const std::string &so) {
 int runTrain(const TrainOptions &o) {
   if (o.batchSize <= 0)
     return reportError("--batch-size must be positive");
-  const std::string &optimizer = o.training.optimizer;
-  if (cyclesMomentum(o) && optimizer != "sgd" && optimizer != "rmsprop" &&
-      optimizer != "adam" && optimizer != "adamw" && optimizer != "adamax")
+  if (cyclesMomentum(o) && !hasCyclableMomentum(o.training.optimizer))
     return reportError("--lr-schedule " + o.schedule +
                        " cycles the momentum (torch's cycle_momentum=True), "
                        "and " +
-                       optimizer +
+                       o.training.optimizer +
                        " has neither momentum nor beta1: add "
                        "--no-cycle-momentum");
   std::string dir = o.checkpoint.empty() ? o.resume : o.checkpoint;
@@ -817,7 +811,7 @@ int runTrain(const TrainOptions &o) {
             !e.empty())
           return reportError(e);
         double l = element(eo[0], 0);
-        sum += double(l) * double(real);
+        sum += l * double(real);
         weight += int64_t(real);
         if (classes && n > 1) {
           auto [h, c] = correct(eo[1], batch.back().get(), int64_t(real));
