@@ -597,14 +597,14 @@ struct MaxPool2dLowering : OpConversionPattern<MaxPool2dOp> {
   }
 };
 
-/// max_pool2d_with_indices(x) => one generic over (n, c, oh, ow, kh, kw)
-/// keeping (best value, its flat offset in x); a window position in the
-/// padding reads -inf and so is never chosen over an input element.
-struct MaxPool2dIndicesLowering : OpConversionPattern<MaxPool2dIndicesOp> {
+/// max_pool_with_indices(x) => one generic over (n, c, o..., k...) keeping
+/// (best value, its offset in x); a window position in the padding
+/// reads -inf and so is never chosen over an input element.
+struct MaxPoolIndicesLowering : OpConversionPattern<MaxPoolIndicesOp> {
   using OpConversionPattern::OpConversionPattern;
 
   LogicalResult
-  matchAndRewrite(MaxPool2dIndicesOp op, OpAdaptor adaptor,
+  matchAndRewrite(MaxPoolIndicesOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     MLIRContext *ctx = rewriter.getContext();
@@ -614,28 +614,37 @@ struct MaxPool2dIndicesLowering : OpConversionPattern<MaxPool2dIndicesOp> {
     Type elt = outType.getElementType();
     ArrayRef<int64_t> k = op.getKernel(), s = op.getStrides(), p = op.getPads(),
                       d = op.getDilations();
-    SmallVector<int64_t> high = {0, 0, p[2], p[3]};
-    for (int i = 0; i < 2; ++i)
-      high[2 + i] += ceilExtra(inType.getDimSize(2 + i), p[i], p[2 + i],
-                               outType.getDimSize(2 + i), k[i], s[i], d[i]);
+    unsigned spatial = inType.getRank() - 2, rank = 2 + 2 * spatial;
+    SmallVector<int64_t> low = {0, 0}, high = {0, 0};
+    for (unsigned i = 0; i < spatial; ++i) {
+      low.push_back(p[i]);
+      high.push_back(p[spatial + i] +
+                     ceilExtra(inType.getDimSize(2 + i), p[i], p[spatial + i],
+                               outType.getDimSize(2 + i), k[i], s[i], d[i]));
+    }
     double lowest = -std::numeric_limits<double>::infinity();
-    Value x = padTensor(rewriter, loc, adaptor.getInput(), {0, 0, p[0], p[1]},
-                        high, lowest);
+    Value x = padTensor(rewriter, loc, adaptor.getInput(), low, high, lowest);
     Value best = filledTensor(rewriter, loc, outType.getShape(), elt, lowest);
     Value where = filledTensor(rewriter, loc, idxType.getShape(),
                                rewriter.getI64Type(), 0.0);
     Value window = emptyTensor(rewriter, loc, k, elt);
-    AffineExpr n, c, oh, ow, kh, kw;
-    bindDims(ctx, n, c, oh, ow, kh, kw);
-    AffineMap xMap = AffineMap::get(
-        6, 0, {n, c, oh * s[0] + kh * d[0], ow * s[1] + kw * d[1]}, ctx);
-    AffineMap wMap = AffineMap::get(6, 0, {kh, kw}, ctx);
-    AffineMap outMap = AffineMap::get(6, 0, {n, c, oh, ow}, ctx);
-    SmallVector<utils::IteratorType> iterators(4,
+    // Dimensions: n, c, the output positions, then the kernel offsets.
+    SmallVector<AffineExpr> xExprs = {getAffineDimExpr(0, ctx),
+                                      getAffineDimExpr(1, ctx)},
+                            wExprs, outExprs(xExprs);
+    for (unsigned i = 0; i < spatial; ++i) {
+      AffineExpr o = getAffineDimExpr(2 + i, ctx),
+                 kk = getAffineDimExpr(2 + spatial + i, ctx);
+      xExprs.push_back(o * s[i] + kk * d[i]);
+      wExprs.push_back(kk);
+      outExprs.push_back(o);
+    }
+    AffineMap xMap = AffineMap::get(rank, 0, xExprs, ctx);
+    AffineMap wMap = AffineMap::get(rank, 0, wExprs, ctx);
+    AffineMap outMap = AffineMap::get(rank, 0, outExprs, ctx);
+    SmallVector<utils::IteratorType> iterators(2 + spatial,
                                                utils::IteratorType::parallel);
-    iterators.append(2, utils::IteratorType::reduction);
-    int64_t cDim = inType.getDimSize(1), hDim = inType.getDimSize(2),
-            wDim = inType.getDimSize(3);
+    iterators.append(spatial, utils::IteratorType::reduction);
     auto generic = linalg::GenericOp::create(
         rewriter, loc, TypeRange{outType, idxType}, ValueRange{x, window},
         ValueRange{best, where},
@@ -653,18 +662,24 @@ struct MaxPool2dIndicesLowering : OpConversionPattern<MaxPool2dIndicesOp> {
           auto add = [&](Value a, Value bb) -> Value {
             return arith::AddIOp::create(b, l, a, bb);
           };
-          // Input coordinates (unpadded) of this window position.
-          Value h = arith::SubIOp::create(
-              b, l, add(mul(index(2), cst(s[0])), mul(index(4), cst(d[0]))),
-              cst(p[0]));
-          Value w = arith::SubIOp::create(
-              b, l, add(mul(index(3), cst(s[1])), mul(index(5), cst(d[1]))),
-              cst(p[1]));
-          Value flat = add(
-              mul(add(mul(add(mul(index(0), cst(cDim)), index(1)), cst(hDim)),
-                      h),
-                  cst(wDim)),
-              w);
+          // Offset in the unpadded input of this window position: the
+          // plane's row-major start plus the position in the plane, row- or
+          // column-major.
+          Value flat = add(mul(index(0), cst(inType.getDimSize(1))), index(1));
+          Value inPlane = cst(0);
+          int64_t planeSize = 1;
+          for (unsigned j = 0; j < spatial; ++j) {
+            unsigned i = op.getColumnMajor() ? spatial - 1 - j : j;
+            int64_t size = inType.getDimSize(2 + i);
+            Value at = arith::SubIOp::create(
+                b, l,
+                add(mul(index(2 + i), cst(s[i])),
+                    mul(index(2 + spatial + i), cst(d[i]))),
+                cst(p[i]));
+            inPlane = add(mul(inPlane, cst(size)), at);
+            planeSize *= size;
+          }
+          flat = add(mul(flat, cst(planeSize)), inPlane);
           Value better = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGT,
                                                args[0], args[2]);
           Value here = arith::IndexCastOp::create(b, l, b.getI64Type(), flat);
@@ -1184,7 +1199,7 @@ void populateLowerNNPatterns(RewritePatternSet &patterns) {
       Conv2dLowering, ConvTransposeLowering<ConvTranspose2dOp, Conv2dOp>,
       ConvTransposeLowering<ConvTranspose3dOp, Conv3dOp>, BatchNormLowering,
       LayerNormLowering, GroupNormLowering, ResizeLowering, MaxPool2dLowering,
-      MaxPool2dIndicesLowering, GridSampleLowering, AvgPool2dLowering,
+      MaxPoolIndicesLowering, GridSampleLowering, AvgPool2dLowering,
       AdaptiveAvgPool2dLowering, Conv3dLowering,
       Pool3dLowering<MaxPool3dOp, true>, Pool3dLowering<AvgPool3dOp, false>,
       SoftmaxLowering<SoftmaxOp, false>, SoftmaxLowering<LogSoftmaxOp, true>>(

@@ -263,7 +263,7 @@ LogicalResult groupNormGrad(GroupNormOp op, TensorBuilder &gb,
 }
 
 /// Max pooling routes each output's gradient to the element it chose: the
-/// indices of max_pool2d_with_indices (offsets in the whole input), added
+/// indices of max_pool_with_indices (offsets in the whole input), added
 /// into a flat zero tensor.
 Value routeToIndices(TensorBuilder &gb, Value g, Value indices,
                      ArrayRef<int64_t> inputShape) {
@@ -278,65 +278,29 @@ Value routeToIndices(TensorBuilder &gb, Value g, Value indices,
   return gb.reshape(flat, inputShape);
 }
 
-LogicalResult maxPool2dGrad(MaxPool2dOp op, TensorBuilder &gb,
-                            ArrayRef<Value> rg, Grads &og) {
+/// max_pool2d / max_pool3d: the same pooling with indices says where each
+/// maximum came from (the first one of a window, as PyTorch's argmax).
+template <typename OpTy>
+LogicalResult maxPoolGrad(OpTy op, TensorBuilder &gb, ArrayRef<Value> rg,
+                          Grads &og) {
   if (!rg[0])
     return success();
-  auto withIndices = MaxPool2dIndicesOp::create(
+  auto withIndices = MaxPoolIndicesOp::create(
       gb.b, gb.loc, op.getInput(), op.getKernelAttr(), op.getStridesAttr(),
-      op.getPadsAttr(), op.getDilationsAttr(), op.getCeilModeAttr());
+      op.getPadsAttr(), op.getDilationsAttr(), op.getCeilModeAttr(),
+      /*column_major=*/gb.b.getBoolAttr(false));
   og[0] = routeToIndices(gb, rg[0], withIndices.getIndices(),
                          gb.shape(op.getInput()));
   return success();
 }
 
-LogicalResult maxPool2dIndicesGrad(MaxPool2dIndicesOp op, TensorBuilder &gb,
-                                   ArrayRef<Value> rg, Grads &og) {
+/// Column-major indices are recomputed row-major.
+LogicalResult maxPoolIndicesGrad(MaxPoolIndicesOp op, TensorBuilder &gb,
+                                 ArrayRef<Value> rg, Grads &og) {
+  if (op.getColumnMajor())
+    return maxPoolGrad(op, gb, rg, og);
   if (rg[0])
     og[0] = routeToIndices(gb, rg[0], op.getIndices(), gb.shape(op.getInput()));
-  return success();
-}
-
-/// 3-D max pooling: the padded input's strided slice per kernel offset; the
-/// first offset (row-major) that attains the maximum takes the gradient, as
-/// PyTorch's argmax does, and each offset's share goes back through its
-/// slice.
-LogicalResult maxPool3dGrad(MaxPool3dOp op, TensorBuilder &gb,
-                            ArrayRef<Value> rg, Grads &og) {
-  Value g = rg[0];
-  if (!g)
-    return success();
-  Value x = op.getInput(), y = op.getResult();
-  ArrayRef<int64_t> xs = gb.shape(x), ys = gb.shape(y);
-  ArrayRef<int64_t> k = op.getKernel(), s = op.getStrides(), p = op.getPads(),
-                    dil = op.getDilations();
-  SmallVector<int64_t> low(xs.size(), 0), high(xs.size(), 0), padded(xs);
-  SmallVector<int64_t> steps(xs.size(), 1);
-  for (size_t d = 0; d < 3; ++d) {
-    int64_t need = (ys[d + 2] - 1) * s[d] + (k[d] - 1) * dil[d] + 1;
-    low[d + 2] = p[d];
-    high[d + 2] = std::max<int64_t>(0, need - xs[d + 2] - p[d]);
-    padded[d + 2] = xs[d + 2] + low[d + 2] + high[d + 2];
-    steps[d + 2] = s[d];
-  }
-  Value xp = gb.pad(x, low, high, -std::numeric_limits<double>::infinity());
-  Value taken, sum;
-  for (int64_t a = 0; a < k[0]; ++a)
-    for (int64_t b = 0; b < k[1]; ++b)
-      for (int64_t c = 0; c < k[2]; ++c) {
-        SmallVector<int64_t> starts = {0, 0, a * dil[0], b * dil[1],
-                                       c * dil[2]};
-        Value hit = gb.equal(gb.slice(xp, starts, ys, steps), y);
-        if (taken) {
-          hit = gb.logicalAnd(hit, gb.logicalNot(taken));
-          taken = OrOp::create(gb.b, gb.loc, taken, hit);
-        } else {
-          taken = hit;
-        }
-        Value part = gb.unslice(gb.mask(hit, g), padded, starts, steps);
-        sum = sum ? gb.add(sum, part) : part;
-      }
-  og[0] = gb.slice(sum, low, xs);
   return success();
 }
 
@@ -477,9 +441,9 @@ void attachNNGradients(MLIRContext *ctx) {
   attachGradient<BatchNormOp, batchNormGrad>(ctx);
   attachGradient<LayerNormOp, layerNormGrad>(ctx);
   attachGradient<GroupNormOp, groupNormGrad>(ctx);
-  attachGradient<MaxPool2dOp, maxPool2dGrad>(ctx);
-  attachGradient<MaxPool2dIndicesOp, maxPool2dIndicesGrad>(ctx);
-  attachGradient<MaxPool3dOp, maxPool3dGrad>(ctx);
+  attachGradient<MaxPool2dOp, maxPoolGrad<MaxPool2dOp>>(ctx);
+  attachGradient<MaxPoolIndicesOp, maxPoolIndicesGrad>(ctx);
+  attachGradient<MaxPool3dOp, maxPoolGrad<MaxPool3dOp>>(ctx);
   attachGradient<AvgPool2dOp, avgPoolGrad<AvgPool2dOp>>(ctx);
   attachGradient<AvgPool3dOp, avgPoolGrad<AvgPool3dOp>>(ctx);
   attachGradient<AdaptiveAvgPool2dOp, adaptiveAvgPool2dGrad>(ctx);

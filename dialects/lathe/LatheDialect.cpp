@@ -1019,10 +1019,15 @@ LogicalResult ScatterNdOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
-LogicalResult MaxPool2dIndicesOp::inferReturnTypes(
-    MLIRContext *ctx, std::optional<Location> loc, Adaptor adaptor,
-    SmallVectorImpl<Type> &results) {
-  if (failed(inferPool(loc, "lathe.max_pool2d_with_indices", 2,
+LogicalResult
+MaxPoolIndicesOp::inferReturnTypes(MLIRContext *ctx,
+                                   std::optional<Location> loc, Adaptor adaptor,
+                                   SmallVectorImpl<Type> &results) {
+  int64_t spatial = rankedType(adaptor.getInput()).getRank() - 2;
+  if (spatial != 2 && spatial != 3)
+    return fail(loc, "lathe.max_pool_with_indices expected a rank-4 or rank-5 "
+                     "input");
+  if (failed(inferPool(loc, "lathe.max_pool_with_indices", spatial,
                        adaptor.getInput(), adaptor.getKernel(),
                        adaptor.getStrides(), adaptor.getPads(),
                        adaptor.getDilations(), adaptor.getCeilMode(), results)))

@@ -887,28 +887,35 @@ def Lathe_MaxPool2dOp : Lathe_Op<"max_pool2d", [InferTypeOpAdaptor]> {
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
 }
 
-// avg_pool2d(x)[n, c, oh, ow] = sum_window x / count(window)
-def Lathe_MaxPool2dIndicesOp : Lathe_Op<"max_pool2d_with_indices", [InferTypeOpAdaptor]> {
-  let summary = "2-D max pooling that also returns where each maximum was";
+def Lathe_MaxPoolIndicesOp : Lathe_Op<"max_pool_with_indices", [InferTypeOpAdaptor]> {
+  let summary = "2-D or 3-D max pooling that also returns where each maximum was";
   let description = [{
-    `torch.nn.MaxPool2d(return_indices=True)` as ONNX defines the indices:
-    the row-major offset of each chosen element in the whole input
-    (`((n C + c) H + h) W + w`; PyTorch's per-plane `h W + w` is that minus
-    the plane's start). The first maximum of a window wins.
+    `torch.nn.MaxPool2d/3d(return_indices=True)` over an `N x C x H x W` or
+    `N x C x D x H x W` input, with the indices as ONNX defines them: the
+    row-major offset of each chosen element in the whole input
+    (`((n C + c) H + h) W + w` in 2-D; PyTorch's per-plane offset is that
+    minus the plane's start). With `column_major` (ONNX storage_order=1)
+    the spatial part of the offset is column-major instead
+    (`(n C + c) H W + w H + h`). The first maximum of a window wins. A 1-D
+    pooling is the 2-D one over `H = 1`, whose offsets are the same.
+    Strides, pads (all begins, then all ends) and dilations have one entry
+    per spatial dimension.
     ```mlir
-    %y, %i = lathe.max_pool2d_with_indices %x {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>}
+    %y, %i = lathe.max_pool_with_indices %x {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>,
+        pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>}
         : tensor<1x4x8x8xf32> -> (tensor<1x4x4x4xf32>, tensor<1x4x4x4xi64>)
     ```
   }];
   let arguments = (ins Lathe_FloatTensor:$input, DenseI64ArrayAttr:$kernel,
-                   DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$strides,
-                   DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0, 0, 0}">:$pads,
-                   DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$dilations,
-                   DefaultValuedAttr<BoolAttr, "false">:$ceil_mode);
+                   DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$pads,
+                   DenseI64ArrayAttr:$dilations,
+                   DefaultValuedAttr<BoolAttr, "false">:$ceil_mode,
+                   DefaultValuedAttr<BoolAttr, "false">:$column_major);
   let results = (outs Lathe_FloatTensor:$result, RankedTensorOf<[I64]>:$indices);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` `(` type($result) `,` type($indices) `)`";
 }
 
+// avg_pool2d(x)[n, c, oh, ow] = sum_window x / count(window)
 def Lathe_AvgPool2dOp : Lathe_Op<"avg_pool2d", [InferTypeOpAdaptor]> {
   let summary = "2-D average pooling over an NCHW input";
   let description = [{

@@ -303,9 +303,11 @@ LogicalResult Importer::maxPool(const NodeProto &node) {
   if (failed(x))
     return failure();
   bool withIndices = node.output_size() > 1 && !node.output(1).empty();
-  if (intAttr(node, "storage_order", 0) != 0)
-    return error(node) << "storage_order=1 (column-major indices) is not "
-                          "supported";
+  int64_t storageOrder = intAttr(node, "storage_order", 0);
+  if (storageOrder != 0 && storageOrder != 1)
+    return error(node) << "storage_order must be 0 (row-major) or 1 "
+                          "(column-major), got "
+                       << storageOrder;
   auto xType = cast<RankedTensorType>(x->getType());
   std::optional<SmallVector<int64_t>> kernel;
   SmallVector<int64_t> strides, dilations, pads;
@@ -314,20 +316,26 @@ LogicalResult Importer::maxPool(const NodeProto &node) {
     return failure();
   int64_t spatial = xType.getRank() - 2;
   Value in = *x;
-  if (withIndices && spatial != 2)
-    return error(node) << "the Indices output is supported for 2-D max "
-                          "pooling only";
+  if (spatial == 1) {
+    auto lifted = liftTo2d(in);
+    if (failed(lifted))
+      return failure();
+    in = *lifted;
+    kernel->insert(kernel->begin(), 1);
+    lift1dWindow(strides, dilations, pads);
+  }
   if (withIndices) {
-    Operation *made = MaxPool2dIndicesOp::create(
+    Operation *made = MaxPoolIndicesOp::create(
         b, loc, in, b.getDenseI64ArrayAttr(*kernel),
         b.getDenseI64ArrayAttr(strides), b.getDenseI64ArrayAttr(pads),
         b.getDenseI64ArrayAttr(dilations),
-        b.getBoolAttr(intAttr(node, "ceil_mode", 0)));
+        b.getBoolAttr(intAttr(node, "ceil_mode", 0)),
+        b.getBoolAttr(storageOrder == 1));
     if (failed(finish(made)))
       return failure();
-    setOutput(node, 0, made->getResult(0));
-    setOutput(node, 1, made->getResult(1));
-    return success();
+    if (failed(setWindowOutput(node, made->getResult(0), spatial, 0)))
+      return failure();
+    return setWindowOutput(node, made->getResult(1), spatial, 1);
   }
   if (spatial == 3) {
     auto y = build<MaxPool3dOp>(node, in, b.getDenseI64ArrayAttr(*kernel),
@@ -339,14 +347,6 @@ LogicalResult Importer::maxPool(const NodeProto &node) {
       return failure();
     setOutput(node, 0, *y);
     return success();
-  }
-  if (spatial == 1) {
-    auto lifted = liftTo2d(in);
-    if (failed(lifted))
-      return failure();
-    in = *lifted;
-    kernel->insert(kernel->begin(), 1);
-    lift1dWindow(strides, dilations, pads);
   }
   auto y = build<MaxPool2dOp>(node, in, b.getDenseI64ArrayAttr(*kernel),
                               b.getDenseI64ArrayAttr(strides),

@@ -273,9 +273,10 @@ private:
     dilations.insert(dilations.begin(), 1);
     pads.assign({0, pads[0], 0, pads[1]});
   }
-  /// Sets output 0 to |y|, dropping the unit height of a lifted 1-D op.
-  LogicalResult setWindowOutput(const NodeProto &node, Value y,
-                                int64_t spatial) {
+  /// Sets output |index| to |y|, dropping the unit height of a lifted 1-D
+  /// op.
+  LogicalResult setWindowOutput(const NodeProto &node, Value y, int64_t spatial,
+                                int index = 0) {
     if (spatial == 1) {
       auto shape =
           SmallVector<int64_t>(cast<RankedTensorType>(y.getType()).getShape());
@@ -285,7 +286,7 @@ private:
         return failure();
       y = *flat;
     }
-    setOutput(node, 0, y);
+    setOutput(node, index, y);
     return success();
   }
   /// The kernel_shape (1-D to 3-D, one entry per spatial dimension) and

@@ -275,6 +275,12 @@ case("flip_slice", "Slice", [("x", (3, 4), normal((3, 4)))], (3, 2),
 case("floor", "Floor", [("x", S, uniform(S, 0.1, 0.9))], S)
 case("max_pool2d_indices", "MaxPool", [("x", (1, 2, 4, 4), distinct((1, 2, 4, 4)))], (1, 2, 2, 2),
      kernel_shape=[2, 2], strides=[2, 2])
+case("max_pool1d_indices", "MaxPool", [("x", (2, 2, 9), distinct((2, 2, 9)))], (2, 2, 4),
+     kernel_shape=[3], strides=[2], pads=[1, 1], dilations=[2], ceil_mode=1)
+case("max_pool2d_column_major_indices", "MaxPool", [("x", (1, 2, 5, 4), distinct((1, 2, 5, 4)))],
+     (1, 2, 2, 2), kernel_shape=[3, 2], strides=[2, 2], storage_order=1)
+case("max_pool3d_indices", "MaxPool", [("x", (1, 2, 4, 5, 4), distinct((1, 2, 4, 5, 4)))],
+     (1, 2, 3, 2, 2), kernel_shape=[2, 3, 2], strides=[1, 2, 2], pads=[0, 1, 0, 0, 0, 0])
 case("max_pool3d", "MaxPool", [("x", (1, 1, 4, 4, 4), distinct((1, 1, 4, 4, 4)))], (1, 1, 2, 2, 2),
      kernel_shape=[2, 2, 2], strides=[2, 2, 2])
 case("max_pool3d_pad_ceil_dilation", "MaxPool", [("x", (1, 2, 5, 4, 5), distinct((1, 2, 5, 4, 5)))],
@@ -322,7 +328,7 @@ def build(name, op, inputs, attrs, out_shape, consts, opset, rng):
             operands.append(cname)
         else:
             operands.append(next(float_at)[0])
-    outputs = ["y"] + (["idx"] if op == "TopK" or name == "max_pool2d_indices" else [])
+    outputs = ["y"] + (["idx"] if op == "TopK" or name.endswith("_indices") else [])
     nodes.append(helper.make_node(op, operands, outputs, **attrs))
     r = rng.standard_normal(out_shape) if out_shape else np.array(rng.standard_normal())
     nodes.append(helper.make_node("Constant", [], ["loss_weights"],

@@ -126,6 +126,28 @@ func.func @pool_kernel(%x: tensor<1x4x8x8xf32>) {
 
 // -----
 
+func.func @pool_indices_rank(%x: tensor<4x8x8xf32>) {
+  // expected-error @+2 {{lathe.max_pool_with_indices expected a rank-4 or rank-5 input}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0:2 = lathe.max_pool_with_indices %x {kernel = array<i64: 2>, strides = array<i64: 1>,
+                                        pads = array<i64: 0, 0>, dilations = array<i64: 1>}
+      : tensor<4x8x8xf32> -> (tensor<4x8x7xf32>, tensor<4x8x7xi64>)
+  return
+}
+
+// -----
+
+func.func @pool_indices_window(%x: tensor<1x4x4x8x8xf32>) {
+  // expected-error @+2 {{lathe.max_pool_with_indices expected 3 strides, got 2}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0:2 = lathe.max_pool_with_indices %x {kernel = array<i64: 2, 2, 2>, strides = array<i64: 1, 1>,
+                                        pads = array<i64: 0, 0, 0, 0, 0, 0>, dilations = array<i64: 1, 1, 1>}
+      : tensor<1x4x4x8x8xf32> -> (tensor<1x4x3x7x7xf32>, tensor<1x4x3x7x7xi64>)
+  return
+}
+
+// -----
+
 func.func @pool_rank(%x: tensor<4x8x8xf32>) {
   // expected-error @+2 {{lathe.max_pool2d expected a rank-4 input, got rank 3}}
   // expected-error @+1 {{failed to infer returned types}}

@@ -116,7 +116,8 @@ func.func @gathers_and_losses(%t: tensor<10x4xf32>, %i: tensor<2x3xi64>, %x: ten
 
 // CHECK-LABEL: func.func @nn
 func.func @nn(%x: tensor<1x4x8x8xf32>, %w: tensor<6x2x3x3xf32>, %b: tensor<6xf32>,
-              %s: tensor<4xf32>, %ls: tensor<4x8x8xf32>, %wt: tensor<4x2x3x3xf32>) {
+              %s: tensor<4xf32>, %ls: tensor<4x8x8xf32>, %wt: tensor<4x2x3x3xf32>,
+              %v: tensor<1x4x4x8x8xf32>) {
   // CHECK: lathe.conv2d %{{.*}}, %{{.*}}, %{{.*}} {dilations = array<i64: 1, 2>, groups = 2 : i64, pads = array<i64: 1, 2, 0, 1>, strides = array<i64: 2, 1>}
   %0 = lathe.conv2d %x, %w, %b {strides = array<i64: 2, 1>, pads = array<i64: 1, 2, 0, 1>,
                                 dilations = array<i64: 1, 2>, groups = 2 : i64}
@@ -132,6 +133,10 @@ func.func @nn(%x: tensor<1x4x8x8xf32>, %w: tensor<6x2x3x3xf32>, %b: tensor<6xf32
   %2 = lathe.max_pool2d %x {kernel = array<i64: 3, 3>, strides = array<i64: 2, 2>,
                             pads = array<i64: 1, 1, 1, 1>, ceil_mode = true}
       : tensor<1x4x8x8xf32> -> tensor<1x4x5x5xf32>
+  // CHECK: lathe.max_pool_with_indices %{{.*}} {dilations = array<i64: 1, 2, 1>, kernel = array<i64: 2, 2, 3>, pads = array<i64: 0, 1, 0, 0, 1, 0>, strides = array<i64: 1, 2, 2>} : tensor<1x4x4x8x8xf32> -> (tensor<1x4x3x4x3xf32>, tensor<1x4x3x4x3xi64>)
+  %mi:2 = lathe.max_pool_with_indices %v {kernel = array<i64: 2, 2, 3>, strides = array<i64: 1, 2, 2>,
+                                          pads = array<i64: 0, 1, 0, 0, 1, 0>, dilations = array<i64: 1, 2, 1>}
+      : tensor<1x4x4x8x8xf32> -> (tensor<1x4x3x4x3xf32>, tensor<1x4x3x4x3xi64>)
   // CHECK: lathe.avg_pool2d %{{.*}} {count_include_pad = false, kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>}
   %3 = lathe.avg_pool2d %x {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>,
                             count_include_pad = false}
