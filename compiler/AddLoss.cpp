@@ -7,6 +7,9 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/StringSwitch.h"
+
+#include <cmath>
 
 namespace lathe {
 #define GEN_PASS_DEF_ADDLOSS
@@ -18,121 +21,235 @@ using namespace mlir;
 namespace lathe {
 namespace {
 
+/// A criterion's inputs beyond the model's predictions.
+struct CriterionInput {
+  const char *name;
+  RankedTensorType type;
+};
+
 struct AddLossPass : impl::AddLossBase<AddLossPass> {
   using AddLossBase::AddLossBase;
 
-  /// Reduces per-element losses as `reduction` says.
-  FailureOr<Value> reduce(TensorBuilder &tb, Value elementwise,
-                          Operation *where) {
-    if (reduction == "mean")
-      return tb.reduceMean(elementwise, TensorBuilder::allAxes(elementwise),
-                           false);
-    if (reduction == "sum")
-      return tb.reduceSum(elementwise, TensorBuilder::allAxes(elementwise),
-                          false);
-    if (reduction == "batchmean" && loss == "kl_div")
-      return tb.scale(
-          tb.reduceSum(elementwise, TensorBuilder::allAxes(elementwise), false),
-          1.0 / double(TensorBuilder::shape(elementwise)[0]));
-    where->emitError("reduction '")
-        << reduction << "' does not give a scalar loss for " << loss
-        << " (use mean or sum" << (loss == "kl_div" ? ", or batchmean)" : ")");
-    return failure();
+  /// How many of the model's first outputs the criterion compares.
+  unsigned predictionCount() const {
+    if (loss == "margin_ranking" || loss == "cosine_embedding")
+      return 2;
+    return loss == "triplet_margin" ? 3 : 1;
   }
 
-  /// The criterion on |x| (the prediction) and |t| (the target).
-  FailureOr<Value> criterion(TensorBuilder &tb, Value x, Value t,
-                             Operation *where) {
-    Type elt = TensorBuilder::elt(x);
-    auto one = [&] { return tb.scalar(1.0, elt); };
-    if (loss == "cross_entropy" || loss == "nll") {
-      Value logp =
-          loss == "nll"
-              ? x
-              : LogSoftmaxOp::create(tb.b, tb.loc, x, int64_t(1)).getResult();
-      Reduction r = reduction == "sum" ? Reduction::sum : Reduction::mean;
-      if (reduction != "sum" && reduction != "mean") {
-        where->emitError("reduction '")
-            << reduction << "' does not give a scalar loss (use mean or sum)";
-        return failure();
-      }
-      Value nll = NllLossOp::create(tb.b, tb.loc, logp, t, Value(),
-                                    ReductionAttr::get(tb.b.getContext(), r),
-                                    tb.b.getI64IntegerAttr(ignoreIndex));
-      if (labelSmoothing == 0.0 || loss == "nll")
-        return nll;
-      // torch: (1 - e) nll + e / C * smooth, smooth = -sum_c logp over the
-      // counted (not ignored) elements, divided by their count for mean.
-      int64_t classes = TensorBuilder::shape(x)[1];
-      Value counted = tb.toFloat(
-          tb.logicalNot(tb.equal(
-              t, tb.scalar(double(ignoreIndex), TensorBuilder::elt(t)))),
-          elt);
-      Value perElement =
-          tb.mul(tb.neg(tb.reduceSum(logp, {1}, /*keepdims=*/false)), counted);
-      Value smooth =
-          tb.reduceSum(perElement, TensorBuilder::allAxes(perElement), false);
-      if (r == Reduction::mean)
-        smooth = tb.div(
-            smooth,
-            tb.reduceSum(counted, TensorBuilder::allAxes(counted), false));
-      return tb.add(tb.scale(nll, 1.0 - labelSmoothing),
-                    tb.scale(smooth, labelSmoothing / double(classes)));
-    }
-    Value d = tb.sub(x, t);
-    Value perElement;
-    if (loss == "mse") {
-      perElement = tb.square(d);
-    } else if (loss == "l1") {
-      perElement = AbsOp::create(tb.b, tb.loc, d);
-    } else if (loss == "smooth_l1" || loss == "huber") {
-      Value a = AbsOp::create(tb.b, tb.loc, d);
-      double k = loss == "huber" ? delta : beta;
-      if (k <= 0.0 && loss == "smooth_l1") {
-        perElement = a;
-      } else {
-        Value small = tb.less(a, tb.scalar(k, elt));
-        Value quad = tb.scale(tb.square(d), loss == "huber" ? 0.5 : 0.5 / k);
-        Value lin = tb.sub(a, tb.scalar(0.5 * k, elt));
-        if (loss == "huber")
-          lin = tb.scale(lin, k);
-        perElement = tb.where(small, quad, lin);
-      }
-    } else if (loss == "bce") {
-      // torch clamps each log at -100.
-      Value floor = tb.scalar(-100.0, elt);
-      Value logx = MaxOp::create(tb.b, tb.loc, tb.log(x), floor);
-      Value log1mx =
-          MaxOp::create(tb.b, tb.loc, tb.log(tb.sub(one(), x)), floor);
-      perElement =
-          tb.neg(tb.add(tb.mul(t, logx), tb.mul(tb.sub(one(), t), log1mx)));
-    } else if (loss == "bce_with_logits") {
-      // (1 - t) x + w (log(1 + exp(-x))), w = 1 + (pos_weight - 1) t,
-      // with log(1 + exp(-x)) = m + log(exp(-m) + exp(-x - m)), m = max(-x, 0).
-      Value m = ReluOp::create(tb.b, tb.loc, tb.neg(x));
-      Value soft = tb.add(
-          m, tb.log(tb.add(tb.exp(tb.neg(m)), tb.exp(tb.sub(tb.neg(x), m)))));
-      Value w = tb.add(one(), tb.scale(t, posWeight - 1.0));
-      perElement = tb.add(tb.mul(tb.sub(one(), t), x), tb.mul(w, soft));
-    } else if (loss == "kl_div") {
-      if (logTarget) {
-        perElement = tb.mul(tb.exp(t), tb.sub(t, x));
-      } else {
-        // t (log t - x), taken as 0 where t = 0 (xlogy).
-        Value zero = tb.scalar(0.0, elt);
-        Value positive = tb.greater(t, zero);
-        Value safe = tb.where(positive, t, one());
-        perElement =
-            tb.where(positive, tb.mul(t, tb.sub(tb.log(safe), x)), zero);
-      }
-    } else {
-      where->emitError("unknown loss '")
-          << loss
-          << "' (expected cross_entropy, nll, mse, l1, smooth_l1, huber, "
-             "bce, bce_with_logits, kl_div or output:NAME)";
+  /// Builds |OpTy| (whose result type inference checks its operands),
+  /// reporting a mismatch at the op's location instead of aborting.
+  template <typename OpTy, typename... Args>
+  FailureOr<Value> build(OpBuilder &b, Location loc, Args &&...args) {
+    auto op =
+        OpTy::create(b, loc, b.getNoneType(), std::forward<Args>(args)...);
+    SmallVector<Type> types;
+    if (failed(OpTy::inferReturnTypes(
+            b.getContext(), loc, op->getOperands(), op->getRawDictionaryAttrs(),
+            op->getPropertiesStorage(), op->getRegions(), types))) {
+      op->erase();
       return failure();
     }
-    return reduce(tb, perElement, where);
+    op->getResult(0).setType(types[0]);
+    return op->getResult(0);
+  }
+
+  /// The option's value, or the criterion's own default when unset (NaN).
+  static double orDefault(double value, double fallback) {
+    return std::isnan(value) ? fallback : value;
+  }
+
+  /// The criterion's extra inputs (targets, lengths) for |predictions|.
+  FailureOr<SmallVector<CriterionInput>>
+  criterionInputs(ArrayRef<Value> predictions, Operation *where) {
+    auto pred = cast<RankedTensorType>(predictions[0].getType());
+    Type i64 = IntegerType::get(&getContext(), 64);
+    auto dropDim = [&](int64_t d) {
+      SmallVector<int64_t> shape(pred.getShape());
+      shape.erase(shape.begin() + d);
+      return RankedTensorType::get(shape, i64);
+    };
+    auto needRank = [&](int64_t rank, StringRef layout) -> LogicalResult {
+      if (pred.getRank() == rank)
+        return success();
+      where->emitError() << loss << " expects " << layout
+                         << " predictions, got " << pred;
+      return failure();
+    };
+    if (loss == "cross_entropy" || loss == "nll") {
+      if (pred.getRank() < 2) {
+        where->emitError() << loss << " expects an N x C (x d...) prediction, "
+                           << "got " << pred;
+        return failure();
+      }
+      return SmallVector<CriterionInput>{{"target", dropDim(1)}};
+    }
+    if (loss == "multi_margin") {
+      if (failed(needRank(2, "N x C")))
+        return failure();
+      return SmallVector<CriterionInput>{{"target", dropDim(1)}};
+    }
+    if (loss == "multilabel_margin") {
+      if (failed(needRank(2, "N x C")))
+        return failure();
+      return SmallVector<CriterionInput>{
+          {"target", RankedTensorType::get(pred.getShape(), i64)}};
+    }
+    if (loss == "cosine_embedding") {
+      if (failed(needRank(2, "two N x D")))
+        return failure();
+      return SmallVector<CriterionInput>{
+          {"target",
+           RankedTensorType::get({pred.getDimSize(0)}, pred.getElementType())}};
+    }
+    if (loss == "triplet_margin")
+      return SmallVector<CriterionInput>{};
+    if (loss == "ctc") {
+      if (failed(needRank(3, "T x N x C log-probability")))
+        return failure();
+      int64_t steps = pred.getDimSize(0), n = pred.getDimSize(1);
+      int64_t length = targetLength > 0 ? targetLength : steps;
+      auto lengths = RankedTensorType::get({n}, i64);
+      return SmallVector<CriterionInput>{
+          {"target", RankedTensorType::get({n, length}, i64)},
+          {"input_lengths", lengths},
+          {"target_lengths", lengths}};
+    }
+    return SmallVector<CriterionInput>{{"target", pred}};
+  }
+
+  /// A per-class weight constant from --class-weight, or null.
+  FailureOr<Value> classWeights(TensorBuilder &tb, Type elt, int64_t classes,
+                                Operation *where) {
+    if (classWeight.empty())
+      return Value();
+    if (int64_t(classWeight.size()) != classes) {
+      where->emitError() << "--class-weight has " << classWeight.size()
+                         << " values; the prediction has " << classes
+                         << " classes";
+      return failure();
+    }
+    return tb.constant(
+        SmallVector<double>(classWeight.begin(), classWeight.end()), {classes},
+        elt);
+  }
+
+  /// The criterion on |predictions| and the extra inputs |extra|.
+  FailureOr<Value> criterion(TensorBuilder &tb, ArrayRef<Value> predictions,
+                             ArrayRef<Value> extra, Operation *where) {
+    MLIRContext *ctx = &getContext();
+    OpBuilder &b = tb.b;
+    Location loc = tb.loc;
+    Value x = predictions[0];
+    Type elt = TensorBuilder::elt(x);
+    int64_t classes = TensorBuilder::shape(x).back();
+    std::optional<Reduction> parsed =
+        llvm::StringSwitch<std::optional<Reduction>>(reduction)
+            .Case("mean", Reduction::mean)
+            .Case("sum", Reduction::sum)
+            .Case("batchmean", Reduction::batchmean)
+            .Default(std::nullopt);
+    if (!parsed || (*parsed == Reduction::batchmean && loss != "kl_div")) {
+      where->emitError("reduction '")
+          << reduction << "' does not give a scalar loss for " << loss
+          << " (use mean or sum"
+          << (loss == "kl_div" ? ", or batchmean)" : ")");
+      return failure();
+    }
+    auto r = ReductionAttr::get(ctx, *parsed);
+    auto f64 = [&](double v) { return b.getF64FloatAttr(v); };
+    auto flag = [&](bool v) { return b.getBoolAttr(v); };
+    Value t = extra.empty() ? Value() : extra[0];
+    bool weighted = loss == "cross_entropy" || loss == "nll" ||
+                    loss == "multi_margin" ||
+                    loss == "multilabel_soft_margin" || loss == "bce" ||
+                    loss == "bce_with_logits";
+    if (!classWeight.empty() && !weighted) {
+      where->emitError() << "--class-weight does not apply to " << loss;
+      return failure();
+    }
+    int64_t weightClasses = (loss == "cross_entropy" || loss == "nll")
+                                ? TensorBuilder::shape(x)[1]
+                                : classes;
+    auto w = classWeights(tb, elt, weightClasses, where);
+    if (failed(w))
+      return failure();
+
+    if (loss == "cross_entropy")
+      return build<CrossEntropyLossOp>(b, loc, x, t, *w, r,
+                                       b.getI64IntegerAttr(ignoreIndex),
+                                       f64(labelSmoothing));
+    if (loss == "nll")
+      return build<NllLossOp>(b, loc, x, t, *w, r,
+                              b.getI64IntegerAttr(ignoreIndex));
+    if (loss == "mse")
+      return build<MseLossOp>(b, loc, x, t, r);
+    if (loss == "l1")
+      return build<L1LossOp>(b, loc, x, t, r);
+    if (loss == "smooth_l1")
+      return build<SmoothL1LossOp>(b, loc, x, t, r, f64(beta));
+    if (loss == "huber")
+      return build<HuberLossOp>(b, loc, x, t, r, f64(delta));
+    if (loss == "soft_margin")
+      return build<SoftMarginLossOp>(b, loc, x, t, r);
+    if (loss == "kl_div")
+      return build<KlDivLossOp>(b, loc, x, t, r, flag(logTarget));
+    if (loss == "poisson_nll")
+      return build<PoissonNllLossOp>(b, loc, x, t, r, flag(!noLogInput),
+                                     flag(full), f64(orDefault(lossEps, 1e-8)));
+    if (loss == "hinge_embedding")
+      return build<HingeEmbeddingLossOp>(b, loc, x, t, r,
+                                         f64(orDefault(margin, 1.0)));
+    if (loss == "bce")
+      return build<BceLossOp>(b, loc, x, t, *w, r);
+    if (loss == "bce_with_logits") {
+      Value pw;
+      if (posWeight != 1.0)
+        pw = tb.splat(posWeight, {classes}, elt);
+      return build<BceWithLogitsLossOp>(b, loc, x, t, *w, pw, r);
+    }
+    if (loss == "multilabel_soft_margin")
+      return build<MultilabelSoftMarginLossOp>(b, loc, x, t, *w, r);
+    if (loss == "multi_margin") {
+      double p = orDefault(normP, 1.0);
+      if (p != 1.0 && p != 2.0) {
+        where->emitError() << "multi_margin's p must be 1 or 2, got " << p;
+        return failure();
+      }
+      return build<MultiMarginLossOp>(b, loc, x, t, *w, r,
+                                      b.getI64IntegerAttr(int64_t(p)),
+                                      f64(orDefault(margin, 1.0)));
+    }
+    if (loss == "multilabel_margin")
+      return build<MultilabelMarginLossOp>(b, loc, x, t, r);
+    if (loss == "margin_ranking")
+      return build<MarginRankingLossOp>(b, loc, x, predictions[1], t, r,
+                                        f64(orDefault(margin, 0.0)));
+    if (loss == "cosine_embedding")
+      return build<CosineEmbeddingLossOp>(b, loc, x, predictions[1], t, r,
+                                          f64(orDefault(margin, 0.0)));
+    if (loss == "triplet_margin") {
+      double p = orDefault(normP, 2.0);
+      if (!(p > 0.0)) {
+        where->emitError() << "triplet_margin's p must be positive, got " << p;
+        return failure();
+      }
+      return build<TripletMarginLossOp>(
+          b, loc, x, predictions[1], predictions[2], r,
+          f64(orDefault(margin, 1.0)), f64(p), f64(orDefault(lossEps, 1e-6)),
+          flag(swap));
+    }
+    if (loss == "ctc")
+      return build<CtcLossOp>(b, loc, x, t, extra[1], extra[2], r,
+                              b.getI64IntegerAttr(blank), flag(zeroInfinity));
+    where->emitError("unknown loss '")
+        << loss
+        << "' (expected cross_entropy, nll, mse, l1, smooth_l1, huber, "
+           "soft_margin, kl_div, poisson_nll, hinge_embedding, bce, "
+           "bce_with_logits, multilabel_soft_margin, multi_margin, "
+           "multilabel_margin, margin_ranking, cosine_embedding, "
+           "triplet_margin, ctc or output:NAME)";
+    return failure();
   }
 
   void runOnOperation() override {
@@ -182,36 +299,38 @@ struct AddLossPass : impl::AddLossBase<AddLossPass> {
         return signalPassFailure();
       }
     } else {
-      // A target input after the model's inputs.
-      Value prediction = results[0];
-      auto predType = cast<RankedTensorType>(prediction.getType());
-      if (!isa<FloatType>(predType.getElementType())) {
-        forward.emitError("the model's first output is not a float "
-                          "tensor; a loss needs a prediction");
+      // The criterion's inputs (targets, lengths) after the model's inputs.
+      unsigned count = predictionCount();
+      if (results.size() < count) {
+        forward.emitError() << loss << " compares the model's first " << count
+                            << " outputs; the model has " << results.size();
         return signalPassFailure();
       }
-      RankedTensorType targetType = predType;
-      if (loss == "cross_entropy" || loss == "nll") {
-        if (predType.getRank() < 2) {
-          forward.emitError()
-              << loss << " expects an N x C (x d...) prediction, got "
-              << predType;
+      ArrayRef<Value> predictions = ArrayRef<Value>(results).take_front(count);
+      for (Value p : predictions)
+        if (!isa<FloatType>(TensorBuilder::elt(p))) {
+          forward.emitError("the model's output ")
+              << p.getType()
+              << " is not a float tensor; a loss needs a prediction";
           return signalPassFailure();
         }
-        SmallVector<int64_t> shape(predType.getShape());
-        shape.erase(shape.begin() + 1);
-        targetType = RankedTensorType::get(shape, b.getI64Type());
-      }
+      auto inputs = criterionInputs(predictions, forward);
+      if (failed(inputs))
+        return signalPassFailure();
       unsigned at = 0;
       while (at < eval.getNumArguments() && eval.getArgAttr(at, kInputAttr))
         ++at;
-      if (failed(
-              eval.insertArgument(at, targetType,
-                                  b.getDictionaryAttr(b.getNamedAttr(
-                                      kInputAttr, b.getStringAttr("target"))),
-                                  eval.getLoc())))
-        return signalPassFailure();
-      auto value = criterion(tb, prediction, eval.getArgument(at), forward);
+      SmallVector<Value> extra;
+      for (const CriterionInput &in : *inputs) {
+        if (failed(
+                eval.insertArgument(at, in.type,
+                                    b.getDictionaryAttr(b.getNamedAttr(
+                                        kInputAttr, b.getStringAttr(in.name))),
+                                    eval.getLoc())))
+          return signalPassFailure();
+        extra.push_back(eval.getArgument(at++));
+      }
+      auto value = criterion(tb, predictions, extra, forward);
       if (failed(value))
         return signalPassFailure();
       lossValue = *value;

@@ -4,6 +4,8 @@
 
 #include "mlir/Pass/Pass.h"
 
+#include <limits>
+
 namespace mlir {
 class RewritePatternSet;
 class TypeConverter;

@@ -15,6 +15,18 @@ def DecomposeRecurrent : Pass<"lathe-decompose-recurrent"> {
   }];
 }
 
+def DecomposeLosses : Pass<"lathe-decompose-losses"> {
+  let summary = "Rewrite torch.nn criteria into the lathe ops of their definitions";
+  let description = [{
+    `mse_loss(x, t) => reduce((x - t)^2)`, `cross_entropy_loss => nll_loss(
+    log_softmax(x))` plus label smoothing, `ctc_loss =>` the alpha recursion
+    in log space unrolled over the static number of steps, and every other
+    criterion as PyTorch computes it. Runs before autodiff (whose gradient
+    of a criterion is then the gradient of its definition) and before
+    lowering; only nll_loss stays a loss op.
+  }];
+}
+
 def LowerToLinalg : Pass<"lathe-lower-to-linalg", "mlir::ModuleOp"> {
   let summary = "Lower lathe ops to linalg, tensor, arith and math";
   let description = [{
@@ -168,14 +180,19 @@ def AddLoss : Pass<"lathe-add-loss", "mlir::ModuleOp"> {
   let description = [{
     `forward(x, params) -> y` gains `eval_step(x, target, params) -> (loss,
     y)` and a copy of it, `gradient`, for the training passes. The loss is a
-    torch.nn criterion (`loss`) built from lathe ops on the model's first
-    output and a new `target` input, or, with `loss=output:NAME`, the model's
-    own scalar output NAME (then no target is added).
+    torch.nn criterion op (`loss`) on the model's first output (first two
+    for margin_ranking and cosine_embedding, first three for triplet_margin)
+    and new inputs for what it compares them with (`target`; for ctc also
+    `input_lengths` and `target_lengths`), or, with `loss=output:NAME`, the
+    model's own scalar output NAME (then nothing is added).
   }];
   let options = [
     Option<"loss", "loss", "std::string", /*default=*/"\"cross_entropy\"",
-           "cross_entropy, nll, mse, l1, smooth_l1, huber, bce, "
-           "bce_with_logits, kl_div, or output:NAME">,
+           "cross_entropy, nll, mse, l1, smooth_l1, huber, soft_margin, "
+           "kl_div, poisson_nll, hinge_embedding, bce, bce_with_logits, "
+           "multilabel_soft_margin, multi_margin, multilabel_margin, "
+           "margin_ranking, cosine_embedding, triplet_margin, ctc, or "
+           "output:NAME">,
     Option<"reduction", "reduction", "std::string", /*default=*/"\"mean\"",
            "mean or sum (batchmean too for kl_div)">,
     Option<"labelSmoothing", "label-smoothing", "double", /*default=*/"0.0",
@@ -187,7 +204,32 @@ def AddLoss : Pass<"lathe-add-loss", "mlir::ModuleOp"> {
     Option<"posWeight", "pos-weight", "double", /*default=*/"1.0",
            "bce_with_logits' pos_weight (one for every class)">,
     Option<"logTarget", "log-target", "bool", /*default=*/"false",
-           "kl_div's log_target">
+           "kl_div's log_target">,
+    Option<"margin", "margin", "double",
+           /*default=*/"std::numeric_limits<double>::quiet_NaN()",
+           "the margin of hinge_embedding (default 1), margin_ranking (0), "
+           "cosine_embedding (0), multi_margin (1) and triplet_margin (1)">,
+    Option<"normP", "p", "double",
+           /*default=*/"std::numeric_limits<double>::quiet_NaN()",
+           "multi_margin's p (1 or 2; default 1), triplet_margin's norm "
+           "degree (default 2)">,
+    Option<"lossEps", "loss-eps", "double",
+           /*default=*/"std::numeric_limits<double>::quiet_NaN()",
+           "poisson_nll's eps (default 1e-8), triplet_margin's (1e-6)">,
+    Option<"swap", "swap", "bool", /*default=*/"false",
+           "triplet_margin's distance swap">,
+    Option<"noLogInput", "no-log-input", "bool", /*default=*/"false",
+           "poisson_nll: the prediction is the rate, not its log">,
+    Option<"full", "full", "bool", /*default=*/"false",
+           "poisson_nll's Stirling term">,
+    Option<"blank", "blank", "int64_t", /*default=*/"0", "ctc's blank class">,
+    Option<"zeroInfinity", "zero-infinity", "bool", /*default=*/"false",
+           "ctc: impossible alignments cost 0 instead of inf">,
+    Option<"targetLength", "target-length", "int64_t", /*default=*/"0",
+           "ctc: the padded target length S (default: the number of steps T)">,
+    ListOption<"classWeight", "class-weight", "double",
+               "per-class weights (cross_entropy, nll, multi_margin, "
+               "multilabel_soft_margin, bce, bce_with_logits)">
   ];
 }
 

@@ -43,6 +43,16 @@ LogicalResult addTrainingEntryPoints(ModuleOp module,
   loss.delta = o.delta;
   loss.posWeight = o.posWeight;
   loss.logTarget = o.logTarget;
+  loss.margin = o.margin;
+  loss.normP = o.normP;
+  loss.lossEps = o.lossEps;
+  loss.swap = o.swap;
+  loss.noLogInput = o.noLogInput;
+  loss.full = o.full;
+  loss.blank = o.blank;
+  loss.zeroInfinity = o.zeroInfinity;
+  loss.targetLength = o.targetLength;
+  loss.classWeight.assign(o.classWeight.begin(), o.classWeight.end());
   AutodiffOptions autodiff;
   autodiff.wrtInputs = o.wrtInputs;
   ApplyOptimizerOptions opt;
@@ -69,6 +79,8 @@ LogicalResult addTrainingEntryPoints(ModuleOp module,
   // Recurrent layers first: autodiff differentiates their cells.
   pm.addPass(createDecomposeRecurrent());
   pm.addPass(createAddLoss(loss));
+  // Criteria as the ops of their definitions: autodiff differentiates those.
+  pm.addPass(createDecomposeLosses());
   TrainingModeOptions mode;
   mode.seed = o.seed;
   pm.addPass(createTrainingMode(mode));
@@ -81,9 +93,11 @@ LogicalResult addTrainingEntryPoints(ModuleOp module,
 }
 
 std::string cpuPipelineText() {
-  return // Graph level: recurrent layers unrolled into cell ops, then
-         // lathe ops to upstream ops on tensors.
-      "lathe-decompose-recurrent,lathe-lower-to-linalg,canonicalize,cse,"
+  return // Graph level: recurrent layers unrolled into cell ops, criteria
+         // into the ops of their definitions, then lathe ops to upstream
+         // ops on tensors.
+      "lathe-decompose-recurrent,lathe-decompose-losses,lathe-lower-to-linalg,"
+      "canonicalize,cse,"
       "linalg-fuse-elementwise-ops,canonicalize,"
       // Contractions: convolutions as matrix products, register-blocked
       // vector code, accumulators kept in registers across the k loop.

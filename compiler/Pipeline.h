@@ -4,7 +4,9 @@
 
 #include "mlir/Support/LLVM.h"
 
+#include <limits>
 #include <string>
+#include <vector>
 
 namespace mlir {
 class DialectRegistry;
@@ -34,6 +36,13 @@ struct TrainingOptions {
   double labelSmoothing = 0.0, beta = 1.0, delta = 1.0, posWeight = 1.0;
   int64_t ignoreIndex = -100;
   bool logTarget = false;
+  /// A NaN means the criterion's own default.
+  double margin = std::numeric_limits<double>::quiet_NaN(),
+         normP = std::numeric_limits<double>::quiet_NaN(),
+         lossEps = std::numeric_limits<double>::quiet_NaN();
+  bool swap = false, noLogInput = false, full = false, zeroInfinity = false;
+  int64_t blank = 0, targetLength = 0;
+  std::vector<double> classWeight;
   /// Optimizer and its hyperparameters; a negative value means the
   /// optimizer's own default.
   std::string optimizer = "sgd";

@@ -12,8 +12,12 @@ using namespace lathe::cli;
 static void addTrainingOptions(CLI::App *app, lathe::TrainingOptions &t) {
   app->add_option("--loss", t.loss,
                   "cross_entropy (default), nll, mse, l1, smooth_l1, huber, "
-                  "bce, bce_with_logits, kl_div, or output:NAME for a model "
-                  "whose output NAME is its own scalar loss");
+                  "soft_margin, kl_div, poisson_nll, hinge_embedding, bce, "
+                  "bce_with_logits, multilabel_soft_margin, multi_margin, "
+                  "multilabel_margin, margin_ranking and cosine_embedding "
+                  "(on the first two outputs), triplet_margin (first three), "
+                  "ctc, or output:NAME for a model whose output NAME is its "
+                  "own scalar loss");
   app->add_option("--reduction", t.reduction,
                   "mean (default) or sum (batchmean too for kl_div)")
       ->check(CLI::IsMember({"mean", "sum", "batchmean"}));
@@ -27,6 +31,29 @@ static void addTrainingOptions(CLI::App *app, lathe::TrainingOptions &t) {
   app->add_option("--pos-weight", t.posWeight,
                   "bce_with_logits' pos_weight, for every class (1)");
   app->add_flag("--log-target", t.logTarget, "kl_div's log_target");
+  app->add_option("--margin", t.margin,
+                  "margin of hinge_embedding (1), margin_ranking (0), "
+                  "cosine_embedding (0), multi_margin (1), triplet_margin (1)");
+  app->add_option("--p", t.normP,
+                  "multi_margin's p (1 or 2; 1), triplet_margin's norm "
+                  "degree (2)");
+  app->add_option("--loss-eps", t.lossEps,
+                  "poisson_nll's eps (1e-8), triplet_margin's (1e-6)");
+  app->add_flag("--swap", t.swap, "triplet_margin's distance swap");
+  app->add_flag("--no-log-input", t.noLogInput,
+                "poisson_nll: the prediction is the rate, not its log");
+  app->add_flag("--full", t.full, "poisson_nll's Stirling term");
+  app->add_option("--blank", t.blank, "ctc's blank class (0)");
+  app->add_flag("--zero-infinity", t.zeroInfinity,
+                "ctc: impossible alignments cost 0 instead of inf");
+  app->add_option("--target-length", t.targetLength,
+                  "ctc: padded target length S of the N x S targets "
+                  "(default: the number of steps T)")
+      ->check(CLI::PositiveNumber);
+  app->add_option("--class-weight", t.classWeight,
+                  "per-class weights, comma-separated (cross_entropy, nll, "
+                  "multi_margin, multilabel_soft_margin, bce, bce_with_logits)")
+      ->delimiter(',');
   app->add_option("--optimizer", t.optimizer,
                   "sgd (default), adam, adamw, rmsprop, adagrad, adadelta, "
                   "adamax")
