@@ -1,4 +1,5 @@
-"""Every torch.nn criterion of `lathe compile --train --loss`, against PyTorch.
+"""Every torch.nn criterion of `lathe compile --train --loss`, against PyTorch,
+and `lathe train` with criteria of several inputs (ctc) and none (triplet).
 
 Usage: check_losses.py LATHE RUNTIME_LIBRARY WORK_DIR
 
@@ -244,6 +245,80 @@ def run_case(lathe, rt, work, name, flags, head, shapes, make_x, make_t, ref):
     return True, "loss %.6g, worst relative error %.2g" % (float(loss), worst)
 
 
+def linear_model(path, in_shape, features, classes, transpose):
+    """x (N x [T x] F) -> x W, time-major with log_softmax when |transpose|
+    (a CTC head: T x N x C)."""
+    w = numpy_helper.from_array(
+        (rng.standard_normal((features, classes)) * 0.3).astype(np.float32), "W")
+    nodes = [helper.make_node("MatMul", ["x", "W"], ["z" if transpose else "y"])]
+    out_shape = list(in_shape[:-1]) + [classes]
+    if transpose:
+        nodes += [helper.make_node("Transpose", ["z"], ["zt"], perm=[1, 0, 2]),
+                  helper.make_node("LogSoftmax", ["zt"], ["y"], axis=2)]
+        out_shape = [out_shape[1], out_shape[0], classes]
+    graph = helper.make_graph(
+        nodes, "linear", [helper.make_tensor_value_info("x", TensorProto.FLOAT, in_shape)],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, out_shape)], [w])
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    m.ir_version = 8
+    onnx.save(m, path)
+
+
+def train_cases(lathe, work):
+    """`lathe train` with a criterion of several inputs (ctc: target and both
+    lengths from the data file) and with none (triplet_margin on three
+    outputs of one model): the data plumbing works and the loss falls."""
+    results = []
+    # CTC: 64 sequences of 8 steps; feature k > 0 marks label k at even steps.
+    samples, steps, feats, classes, length = 64, 8, 4, 4, 3
+    targets = rng.integers(1, classes, (samples, length))
+    target_lengths = rng.integers(1, length + 1, samples)
+    input_lengths = rng.integers(6, steps + 1, samples)
+    x = rng.standard_normal((samples, steps, feats)).astype(np.float32) * 0.1
+    x[:, :, 0] = 1.0  # a bias feature, for the blank
+    for n in range(samples):
+        for k in range(target_lengths[n]):
+            x[n, 2 * k, targets[n, k]] += 1.0
+    data = os.path.join(work, "ctc.npz")
+    np.savez(data, x=x, target=targets, input_lengths=input_lengths,
+             target_lengths=target_lengths)
+    onnx_path = os.path.join(work, "ctc-model.onnx")
+    linear_model(onnx_path, [8, steps, feats], feats, classes, transpose=True)
+    results.append(("train ctc", onnx_path, data,
+                    ["--loss", "ctc", "--target-length", str(length), "--batch-size", "8"]))
+    # Triplet: anchors near their positives after one shared projection.
+    trip = os.path.join(work, "triplet.onnx")
+    w = numpy_helper.from_array((rng.standard_normal((6, 4)) * 0.5).astype(np.float32), "W")
+    names = ["a", "p", "n"]
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", [k, "W"], ["y" + k]) for k in names], "triplet",
+        [helper.make_tensor_value_info(k, TensorProto.FLOAT, [8, 6]) for k in names],
+        [helper.make_tensor_value_info("y" + k, TensorProto.FLOAT, [8, 4]) for k in names], [w])
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    m.ir_version = 8
+    onnx.save(m, trip)
+    a = rng.standard_normal((64, 6)).astype(np.float32)
+    data = os.path.join(work, "triplet.npz")
+    np.savez(data, a=a, p=a + 0.1 * rng.standard_normal((64, 6)).astype(np.float32),
+             n=rng.standard_normal((64, 6)).astype(np.float32))
+    results.append(("train triplet_margin", trip, data,
+                    ["--loss", "triplet_margin", "--margin", "5", "--batch-size", "8"]))
+    checks = []
+    for name, model_path, data, flags in results:
+        log = os.path.join(work, name.replace(" ", "-"))
+        r = subprocess.run([lathe, "train", model_path, "--data", data, "--optimizer", "adam",
+                            "--lr", "0.05", "--epochs", "15", "--logdir", log, *flags],
+                           capture_output=True, text=True)
+        if r.returncode:
+            checks.append((name, False, r.stderr.strip().splitlines()[-1]))
+            continue
+        rows = [line.split(",") for line in open(os.path.join(log, "metrics.csv"))][1:]
+        first, last = float(rows[0][2]), float(rows[-1][2])
+        checks.append((name, last < 0.5 * first,
+                       "mean loss of epoch 1 %.4g, of epoch %d %.4g" % (first, len(rows), last)))
+    return checks
+
+
 def main():
     lathe, library, work = sys.argv[1:4]
     os.makedirs(work, exist_ok=True)
@@ -252,6 +327,10 @@ def main():
     for c in CASES:
         ok, detail = run_case(lathe, rt, work, *c)
         print("%s %s: %s" % ("ok  " if ok else "FAIL", c[0], detail), flush=True)
+        passed += ok
+        failed += not ok
+    for name, ok, detail in train_cases(lathe, work):
+        print("%s %s: %s" % ("ok  " if ok else "FAIL", name, detail), flush=True)
         passed += ok
         failed += not ok
     print("%d passed, %d failed" % (passed, failed))

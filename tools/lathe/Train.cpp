@@ -61,21 +61,23 @@ lathe_status_t loadFile(lathe_context_t *ctx, const std::string &path,
   return lathe_tensor_load_idx(ctx, path.c_str(), out);
 }
 
-/// Loads a data set from |spec|: one .npz (an array per model input, by
-/// name, and the target as 'target', 'y' or 'labels'), or comma-separated
-/// .npy / IDX files, each NAME=PATH or, unnamed, in the order of |names|
-/// (the model's inputs, then the target).
+/// Loads a data set from |spec|: one .npz (an array per model input and
+/// criterion input, by name, the target also as 'y' or 'labels'), or
+/// comma-separated .npy / IDX files, each NAME=PATH or, unnamed, in the
+/// order of |names| (the model's inputs, then the criterion's: the target,
+/// and for ctc input_lengths and target_lengths).
 std::string loadArrays(lathe_context_t *ctx, const std::string &spec,
                        const std::vector<std::string> &names, DataSet &out) {
   static const char *const kTargetNames[] = {"target", "y", "labels"};
+  auto exact = [&](const std::string &name) -> size_t {
+    return size_t(std::find(names.begin(), names.end(), name) - names.begin());
+  };
   auto slotOf = [&](const std::string &name) -> size_t {
-    for (size_t i = 0; i + 1 < names.size(); ++i)
-      if (names[i] == name)
-        return i;
+    size_t slot = exact(name);
     for (const char *t : kTargetNames)
-      if (name == t)
-        return names.size() - 1;
-    return names.size();
+      if (slot == names.size() && name == t)
+        slot = exact("target");
+    return slot;
   };
   out.arrays.resize(names.size());
   std::vector<std::string> from(names.size(), spec);
@@ -84,7 +86,7 @@ std::string loadArrays(lathe_context_t *ctx, const std::string &spec,
   if (npz) {
     for (size_t i = 0; i < names.size(); ++i) {
       std::vector<std::string> candidates = {names[i]};
-      if (i + 1 == names.size())
+      if (names[i] == "target")
         candidates.assign(std::begin(kTargetNames), std::end(kTargetNames));
       lathe_tensor_t *t = nullptr;
       for (const std::string &c : candidates) {

@@ -389,3 +389,57 @@ func.func @dropout_channelwise_rank(%x: tensor<8xf32>) {
   %0, %1 = lathe.dropout %x {ratio = 0.5 : f64, channelwise} : tensor<8xf32> -> tensor<8xi1>
   return
 }
+
+// -----
+
+func.func @loss_batchmean(%x: tensor<8x5xf32>) {
+  // expected-error @+2 {{lathe.mse_loss does not take reduction batchmean (only lathe.kl_div_loss does)}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = lathe.mse_loss %x, %x {reduction = 3 : i64} : (tensor<8x5xf32>, tensor<8x5xf32>) -> tensor<f32>
+  return
+}
+
+// -----
+
+func.func @loss_shapes(%x: tensor<8x5xf32>, %t: tensor<8x4xf32>) {
+  // expected-error @+2 {{lathe.l1_loss expected operands of one element type and broadcastable shapes}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = lathe.l1_loss %x, %t : (tensor<8x5xf32>, tensor<8x4xf32>) -> tensor<f32>
+  return
+}
+
+// -----
+
+func.func @cross_entropy_target(%x: tensor<8x5xf32>, %t: tensor<5xi64>) {
+  // expected-error @+2 {{lathe.cross_entropy_loss expected class targets of shape N x d... matching the input}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = lathe.cross_entropy_loss %x, %t : (tensor<8x5xf32>, tensor<5xi64>) -> tensor<f32>
+  return
+}
+
+// -----
+
+func.func @multi_margin_p(%x: tensor<8x5xf32>, %t: tensor<8xi64>) {
+  // expected-error @+2 {{lathe.multi_margin_loss expected p of 1 or 2, got 3}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = lathe.multi_margin_loss %x, %t {p = 3 : i64} : (tensor<8x5xf32>, tensor<8xi64>) -> tensor<f32>
+  return
+}
+
+// -----
+
+func.func @ctc_blank(%lp: tensor<6x8x5xf32>, %y: tensor<8x3xi64>, %n: tensor<8xi64>) {
+  // expected-error @+2 {{lathe.ctc_loss expected a blank class in [0, 5), got 5}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = lathe.ctc_loss %lp, %y, %n, %n {blank = 5 : i64} : (tensor<6x8x5xf32>, tensor<8x3xi64>, tensor<8xi64>, tensor<8xi64>) -> tensor<f32>
+  return
+}
+
+// -----
+
+func.func @ctc_lengths(%lp: tensor<6x8x5xf32>, %y: tensor<8x3xi64>, %n: tensor<4xi64>) {
+  // expected-error @+2 {{lathe.ctc_loss expected one input length and one target length per sample (N = 8)}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = lathe.ctc_loss %lp, %y, %n, %n : (tensor<6x8x5xf32>, tensor<8x3xi64>, tensor<4xi64>, tensor<4xi64>) -> tensor<f32>
+  return
+}

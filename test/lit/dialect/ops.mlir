@@ -175,3 +175,33 @@ func.func @tensor(%x: tensor<1x4x2x2xf32>) {
   %7, %8 = lathe.dropout %x {ratio = 0.25 : f64, seed = 3 : i64, channelwise} : tensor<1x4x2x2xf32> -> tensor<1x4x2x2xi1>
   return
 }
+
+// CHECK-LABEL: func.func @losses
+func.func @losses(%x: tensor<8x5xf32>, %t: tensor<8x5xf32>, %c: tensor<8xi64>,
+                  %w: tensor<5xf32>, %v: tensor<8xf32>, %lp: tensor<6x8x5xf32>,
+                  %y: tensor<8x3xi64>) {
+  // CHECK: lathe.mse_loss %{{.*}}, %{{.*}} {reduction = 2 : i64} : (tensor<8x5xf32>, tensor<8x5xf32>) -> tensor<f32>
+  %0 = lathe.mse_loss %x, %t {reduction = 2 : i64} : (tensor<8x5xf32>, tensor<8x5xf32>) -> tensor<f32>
+  // CHECK: lathe.smooth_l1_loss %{{.*}}, %{{.*}} {beta = 5.000000e-01 : f64, reduction = 0 : i64} : (tensor<8x5xf32>, tensor<8x5xf32>) -> tensor<8x5xf32>
+  %1 = lathe.smooth_l1_loss %x, %t {beta = 0.5 : f64, reduction = 0 : i64} : (tensor<8x5xf32>, tensor<8x5xf32>) -> tensor<8x5xf32>
+  // CHECK: lathe.kl_div_loss %{{.*}}, %{{.*}} {log_target = true, reduction = 3 : i64}
+  %2 = lathe.kl_div_loss %x, %t {log_target = true, reduction = 3 : i64} : (tensor<8x5xf32>, tensor<8x5xf32>) -> tensor<f32>
+  // CHECK: lathe.bce_with_logits_loss %{{.*}}, %{{.*}} weight %{{.*}} pos_weight %{{.*}} : (tensor<8x5xf32>, tensor<8x5xf32>, tensor<5xf32>, tensor<5xf32>) -> tensor<f32>
+  %3 = lathe.bce_with_logits_loss %x, %t weight %w pos_weight %w : (tensor<8x5xf32>, tensor<8x5xf32>, tensor<5xf32>, tensor<5xf32>) -> tensor<f32>
+  // CHECK: lathe.bce_with_logits_loss %{{.*}}, %{{.*}} pos_weight %{{.*}} : (tensor<8x5xf32>, tensor<8x5xf32>, tensor<5xf32>) -> tensor<f32>
+  %4 = lathe.bce_with_logits_loss %x, %t pos_weight %w : (tensor<8x5xf32>, tensor<8x5xf32>, tensor<5xf32>) -> tensor<f32>
+  // CHECK: lathe.cross_entropy_loss %{{.*}}, %{{.*}} weight %{{.*}} {ignore_index = 3 : i64, label_smoothing = 1.000000e-01 : f64, reduction = 0 : i64} : (tensor<8x5xf32>, tensor<8xi64>, tensor<5xf32>) -> tensor<8xf32>
+  %5 = lathe.cross_entropy_loss %x, %c weight %w {ignore_index = 3 : i64, label_smoothing = 0.1 : f64, reduction = 0 : i64}
+      : (tensor<8x5xf32>, tensor<8xi64>, tensor<5xf32>) -> tensor<8xf32>
+  // CHECK: lathe.cross_entropy_loss %{{.*}}, %{{.*}} : (tensor<8x5xf32>, tensor<8x5xf32>) -> tensor<f32>
+  %6 = lathe.cross_entropy_loss %x, %t : (tensor<8x5xf32>, tensor<8x5xf32>) -> tensor<f32>
+  // CHECK: lathe.multi_margin_loss %{{.*}}, %{{.*}} {margin = 5.000000e-01 : f64, p = 2 : i64, reduction = 0 : i64} : (tensor<8x5xf32>, tensor<8xi64>) -> tensor<8xf32>
+  %7 = lathe.multi_margin_loss %x, %c {p = 2 : i64, margin = 0.5 : f64, reduction = 0 : i64} : (tensor<8x5xf32>, tensor<8xi64>) -> tensor<8xf32>
+  // CHECK: lathe.cosine_embedding_loss %{{.*}}, %{{.*}}, %{{.*}} : (tensor<8x5xf32>, tensor<8x5xf32>, tensor<8xf32>) -> tensor<f32>
+  %8 = lathe.cosine_embedding_loss %x, %t, %v : (tensor<8x5xf32>, tensor<8x5xf32>, tensor<8xf32>) -> tensor<f32>
+  // CHECK: lathe.triplet_margin_loss %{{.*}}, %{{.*}}, %{{.*}} {p = 1.000000e+00 : f64, swap = true} : (tensor<8x5xf32>, tensor<8x5xf32>, tensor<8x5xf32>) -> tensor<f32>
+  %9 = lathe.triplet_margin_loss %x, %t, %x {p = 1.0 : f64, swap = true} : (tensor<8x5xf32>, tensor<8x5xf32>, tensor<8x5xf32>) -> tensor<f32>
+  // CHECK: lathe.ctc_loss %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} {blank = 4 : i64, zero_infinity = true} : (tensor<6x8x5xf32>, tensor<8x3xi64>, tensor<8xi64>, tensor<8xi64>) -> tensor<f32>
+  %10 = lathe.ctc_loss %lp, %y, %c, %c {blank = 4 : i64, zero_infinity = true} : (tensor<6x8x5xf32>, tensor<8x3xi64>, tensor<8xi64>, tensor<8xi64>) -> tensor<f32>
+  return
+}
