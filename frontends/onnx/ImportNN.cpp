@@ -259,25 +259,14 @@ LogicalResult Importer::layerNorm(const NodeProto &node) {
   if (failed(resolved))
     return failure();
   int64_t axis = *resolved;
-  Type none = NoneType::get(&ctx);
-  auto op =
-      LayerNormOp::create(b, loc, TypeRange{none, none, none}, *x, *scale,
-                          *bias, b.getI64IntegerAttr(axis),
-                          b.getF32FloatAttr(floatAttr(node, "epsilon", 1e-5f)));
-  SmallVector<Type> types;
-  if (failed(LayerNormOp::inferReturnTypes(
-          &ctx, loc, op->getOperands(), op->getRawDictionaryAttrs(),
-          op->getPropertiesStorage(), op->getRegions(), types))) {
-    op->erase();
-    return failure();
-  }
-  for (auto [result, type] : llvm::zip(op->getResults(), types))
-    result.setType(type);
-  if (failed(finish(op)))
+  auto op = buildOp<LayerNormOp>(
+      3, *x, *scale, *bias, b.getI64IntegerAttr(axis),
+      b.getF32FloatAttr(floatAttr(node, "epsilon", 1e-5f)));
+  if (failed(op))
     return failure();
   for (int i = 0; i < node.output_size() && i < 3; ++i)
     if (!node.output(i).empty())
-      setOutput(node, i, op->getResult(i));
+      setOutput(node, i, (*op)->getResult(i));
   return success();
 }
 
@@ -325,17 +314,16 @@ LogicalResult Importer::maxPool(const NodeProto &node) {
     lift1dWindow(strides, dilations, pads);
   }
   if (withIndices) {
-    Operation *made = MaxPoolIndicesOp::create(
-        b, loc, in, b.getDenseI64ArrayAttr(*kernel),
-        b.getDenseI64ArrayAttr(strides), b.getDenseI64ArrayAttr(pads),
-        b.getDenseI64ArrayAttr(dilations),
+    auto made = buildOp<MaxPoolIndicesOp>(
+        2, in, b.getDenseI64ArrayAttr(*kernel), b.getDenseI64ArrayAttr(strides),
+        b.getDenseI64ArrayAttr(pads), b.getDenseI64ArrayAttr(dilations),
         b.getBoolAttr(intAttr(node, "ceil_mode", 0)),
         b.getBoolAttr(storageOrder == 1));
-    if (failed(finish(made)))
+    if (failed(made))
       return failure();
-    if (failed(setWindowOutput(node, made->getResult(0), spatial, 0)))
+    if (failed(setWindowOutput(node, (*made)->getResult(0), spatial, 0)))
       return failure();
-    return setWindowOutput(node, made->getResult(1), spatial, 1);
+    return setWindowOutput(node, (*made)->getResult(1), spatial, 1);
   }
   if (spatial == 3) {
     auto y = build<MaxPool3dOp>(node, in, b.getDenseI64ArrayAttr(*kernel),

@@ -306,8 +306,19 @@ private:
   /// diagnostic at the node instead of an abort inside the builder.
   template <typename OpTy, typename... Args>
   FailureOr<Value> build(const NodeProto &node, Args &&...args) {
+    auto op = buildOp<OpTy>(1, std::forward<Args>(args)...);
+    if (failed(op))
+      return failure();
+    return (*op)->getResult(0);
+  }
+  /// Builds |OpTy| with |results| results whose types it infers from the
+  /// operands and attributes; a failed inference is a diagnostic at the
+  /// node, not an abort.
+  template <typename OpTy, typename... Args>
+  FailureOr<Operation *> buildOp(unsigned results, Args &&...args) {
+    SmallVector<Type> none(results, NoneType::get(&ctx));
     auto op =
-        OpTy::create(b, loc, NoneType::get(&ctx), std::forward<Args>(args)...);
+        OpTy::create(b, loc, TypeRange(none), std::forward<Args>(args)...);
     SmallVector<Type> types;
     if (failed(OpTy::inferReturnTypes(
             &ctx, loc, op->getOperands(), op->getRawDictionaryAttrs(),
@@ -315,8 +326,11 @@ private:
       op->erase();
       return failure();
     }
-    op->getResult(0).setType(types[0]);
-    return finish(op);
+    for (auto [result, type] : llvm::zip(op->getResults(), types))
+      result.setType(type);
+    if (failed(finish(op)))
+      return failure();
+    return op.getOperation();
   }
   /// Verifies a freshly built op; erases it on failure.
   FailureOr<Value> finish(Operation *op) {

@@ -152,6 +152,33 @@ TEST_CASE("importer runs a Conv1d as a Conv2d of unit height") {
   CHECK(r.ok);
 }
 
+TEST_CASE("importer reports a MaxPool with indices whose window does not fit") {
+  onnx::ModelProto model = makeModel();
+  addInput(model, "x", {1, 1, 2, 2, 2});
+  setInts(addNode(model, "MaxPool", "pool3d", {"x"}, {"y", "i"}),
+          "kernel_shape", {3, 3, 3});
+  addOutput(model, "y");
+  addOutput(model, "i");
+  ImportOutcome r = importFile(save(model, makeTempDir()));
+  CHECK_FALSE(r.ok);
+  CHECK_THAT(r.diagnostics, Contains("[pool3d] lathe.max_pool_with_indices "
+                                     "window is larger than the padded input"));
+}
+
+TEST_CASE("importer runs a 1-D MaxPool with indices as a 2-D one") {
+  onnx::ModelProto model = makeModel();
+  addInput(model, "x", {2, 3, 9});
+  onnx::NodeProto &pool =
+      addNode(model, "MaxPool", "pool1d", {"x"}, {"y", "i"});
+  setInts(pool, "kernel_shape", {3});
+  setInt(pool, "storage_order", 1);
+  addOutput(model, "y");
+  addOutput(model, "i");
+  ImportOutcome r = importFile(save(model, makeTempDir()));
+  INFO(r.diagnostics);
+  CHECK(r.ok);
+}
+
 TEST_CASE("importer rejects an initializer whose data does not fit its shape") {
   onnx::ModelProto model = makeModel();
   addInput(model, "x", {4});
