@@ -103,9 +103,15 @@ DirectionResult unroll(CellBuilder &cb, OpTy op, Cell cell, int64_t k,
   if constexpr (std::is_same_v<OpTy, RnnOp>)
     relu = op.getNonlinearity() == Nonlinearity::relu;
 
+  // With sequence_lens, a sample's steps from its length on keep its state
+  // and output zeros; a reverse pass thus starts at the sample's last step.
+  Value lengths;
+  if (Value lens = op.getSequenceLens())
+    lengths = cb.reshape(cb.cast(lens, elt), {n, 1});
   SmallVector<Value> steps(t);
   for (int64_t s = 0; s < t; ++s) {
     int64_t step = reverse ? t - 1 - s : s;
+    Value hBefore = hState, cBefore = cState;
     Value xt = cb.row(xw, step); // N x gH
     Value hr = cb.matmul(hState, rT);
     if (recurrentBias)
@@ -156,7 +162,15 @@ DirectionResult unroll(CellBuilder &cb, OpTy op, Cell cell, int64_t k,
       break;
     }
     }
-    steps[step] = cb.reshape(hState, {1, 1, n, h});
+    Value yt = hState;
+    if (lengths) {
+      Value active = cb.greater(lengths, cb.scalar(double(step) + 0.5, elt));
+      yt = cb.mask(active, hState);
+      hState = cb.where(active, hState, hBefore);
+      if (cState)
+        cState = cb.where(active, cState, cBefore);
+    }
+    steps[step] = cb.reshape(yt, {1, 1, n, h});
   }
   DirectionResult out;
   out.y = cb.concat(steps, 0);

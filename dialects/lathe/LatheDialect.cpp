@@ -1150,12 +1150,13 @@ LogicalResult CtcLossOp::inferReturnTypes(MLIRContext *,
 }
 
 /// Shapes of a recurrent layer with |gates| gates: X T x N x I, W D x gH x I,
-/// R D x gH x H, B D x 2gH, states D x N x H, peepholes D x 3H; results
-/// T x D x N x H and D x N x H.
+/// R D x gH x H, B D x 2gH, states D x N x H, peepholes D x 3H, sequence
+/// lengths N; results T x D x N x H and D x N x H.
 static LogicalResult verifyRecurrent(Operation *op, int64_t gates,
                                      int64_t hidden, Direction direction,
                                      Value x, Value w, Value r, Value bias,
-                                     ValueRange states, Value peepholes) {
+                                     ValueRange states, Value peepholes,
+                                     Value lengths) {
   auto shape = [](Value v) { return rankedType(v).getShape(); };
   int64_t d = direction == Direction::bidirectional ? 2 : 1;
   if (hidden <= 0)
@@ -1176,13 +1177,14 @@ static LogicalResult verifyRecurrent(Operation *op, int64_t gates,
   };
   Type elt = rankedType(x).getElementType();
   for (Value v : op->getOperands())
-    if (rankedType(v).getElementType() != elt)
+    if (v != lengths && rankedType(v).getElementType() != elt)
       return op->emitOpError("expected every operand of the input's type");
   int64_t states0 = hidden;
   if (failed(expect(w, {d, gates * hidden, in}, "weight")) ||
       failed(expect(r, {d, gates * hidden, hidden}, "recurrence")) ||
       failed(expect(bias, {d, 2 * gates * hidden}, "bias")) ||
-      failed(expect(peepholes, {d, 3 * hidden}, "peepholes")))
+      failed(expect(peepholes, {d, 3 * hidden}, "peepholes")) ||
+      failed(expect(lengths, {n}, "sequence_lens")))
     return failure();
   for (Value s : states)
     if (failed(expect(s, {d, n, states0}, "initial state")))
@@ -1198,13 +1200,15 @@ static LogicalResult verifyRecurrent(Operation *op, int64_t gates,
 LogicalResult RnnOp::verify() {
   return verifyRecurrent(*this, 1, getHiddenSize(), getDirection(), getInput(),
                          getWeight(), getRecurrence(), getBias(),
-                         ValueRange(getODSOperands(4)), Value());
+                         ValueRange(getODSOperands(4)), Value(),
+                         getSequenceLens());
 }
 
 LogicalResult GruOp::verify() {
   return verifyRecurrent(*this, 3, getHiddenSize(), getDirection(), getInput(),
                          getWeight(), getRecurrence(), getBias(),
-                         ValueRange(getODSOperands(4)), Value());
+                         ValueRange(getODSOperands(4)), Value(),
+                         getSequenceLens());
 }
 
 LogicalResult LstmOp::verify() {
@@ -1215,7 +1219,7 @@ LogicalResult LstmOp::verify() {
     states.push_back(getInitialC());
   return verifyRecurrent(*this, 4, getHiddenSize(), getDirection(), getInput(),
                          getWeight(), getRecurrence(), getBias(), states,
-                         getPeepholes());
+                         getPeepholes(), getSequenceLens());
 }
 
 LogicalResult ResizeOp::verify() {

@@ -1897,7 +1897,10 @@ class Lathe_RecurrentOp<string mnemonic, int gates, string torch, string cell,
     bias), optional initial state `D x N x H`; `D` is 2 when bidirectional.
     Results: every step's hidden state `T x D x N x H`, and the last hidden
     state `D x N x H`}] # cell # [{. `clip`, when set, bounds the gates'
-    pre-activations. Weights are parameters, so the layer trains.
+    pre-activations. Optional `sequence_lens` (`N`, at most `T`) end each
+    sample early: its later outputs are zero and its last state is the one
+    at its own last step (the reverse direction starts there). Weights are
+    parameters, so the layer trains.
     ```mlir
     %y, %h}] # !if(!eq(gates, 4), ", %c", "") # [{ = lathe.}] # mnemonic # [{ %x, %w, %r {hidden_size = 8 : i64}
         : (tensor<5x2x3xf32>, tensor<1x}] # !mul(gates, 8) # [{x3xf32>, tensor<1x}] # !mul(gates, 8) # [{x8xf32>)
@@ -1910,14 +1913,15 @@ class Lathe_RecurrentOp<string mnemonic, int gates, string torch, string cell,
 def Lathe_RnnOp : Lathe_RecurrentOp<"rnn", 1, "torch.nn.RNN", ""> {
   let arguments = (ins Lathe_FloatTensor:$input, Lathe_FloatTensor:$weight,
                    Lathe_FloatTensor:$recurrence, Optional<Lathe_FloatTensor>:$bias,
-                   Optional<Lathe_FloatTensor>:$initial_h, I64Attr:$hidden_size,
+                   Optional<Lathe_FloatTensor>:$initial_h,
+                   Optional<Lathe_IndexTensor>:$sequence_lens, I64Attr:$hidden_size,
                    DefaultValuedAttr<Lathe_DirectionAttr, "::lathe::Direction::forward">:$direction,
                    DefaultValuedAttr<Lathe_NonlinearityAttr, "::lathe::Nonlinearity::tanh">:$nonlinearity,
                    OptionalAttr<F32Attr>:$clip);
   let results = (outs Lathe_FloatTensor:$y, Lathe_FloatTensor:$y_h);
   let assemblyFormat = [{
     $input `,` $weight `,` $recurrence (`bias` $bias^)? (`initial_h` $initial_h^)?
-    attr-dict `:` functional-type(operands, results)
+    (`sequence_lens` $sequence_lens^)? attr-dict `:` functional-type(operands, results)
   }];
 }
 
@@ -1928,13 +1932,14 @@ def Lathe_GruOp : Lathe_RecurrentOp<"gru", 3, "torch.nn.GRU", "", [{
   }]> {
   let arguments = (ins Lathe_FloatTensor:$input, Lathe_FloatTensor:$weight,
                    Lathe_FloatTensor:$recurrence, Optional<Lathe_FloatTensor>:$bias,
-                   Optional<Lathe_FloatTensor>:$initial_h, I64Attr:$hidden_size,
+                   Optional<Lathe_FloatTensor>:$initial_h,
+                   Optional<Lathe_IndexTensor>:$sequence_lens, I64Attr:$hidden_size,
                    DefaultValuedAttr<Lathe_DirectionAttr, "::lathe::Direction::forward">:$direction,
                    UnitAttr:$linear_before_reset, OptionalAttr<F32Attr>:$clip);
   let results = (outs Lathe_FloatTensor:$y, Lathe_FloatTensor:$y_h);
   let assemblyFormat = [{
     $input `,` $weight `,` $recurrence (`bias` $bias^)? (`initial_h` $initial_h^)?
-    attr-dict `:` functional-type(operands, results)
+    (`sequence_lens` $sequence_lens^)? attr-dict `:` functional-type(operands, results)
   }];
 }
 
@@ -1947,7 +1952,8 @@ def Lathe_LstmOp : Lathe_RecurrentOp<"lstm", 4, "torch.nn.LSTM",
                    Lathe_FloatTensor:$recurrence, Optional<Lathe_FloatTensor>:$bias,
                    Optional<Lathe_FloatTensor>:$initial_h,
                    Optional<Lathe_FloatTensor>:$initial_c,
-                   Optional<Lathe_FloatTensor>:$peepholes, I64Attr:$hidden_size,
+                   Optional<Lathe_FloatTensor>:$peepholes,
+                   Optional<Lathe_IndexTensor>:$sequence_lens, I64Attr:$hidden_size,
                    DefaultValuedAttr<Lathe_DirectionAttr, "::lathe::Direction::forward">:$direction,
                    OptionalAttr<F32Attr>:$clip);
   let results = (outs Lathe_FloatTensor:$y, Lathe_FloatTensor:$y_h,
@@ -1955,7 +1961,7 @@ def Lathe_LstmOp : Lathe_RecurrentOp<"lstm", 4, "torch.nn.LSTM",
   let assemblyFormat = [{
     $input `,` $weight `,` $recurrence (`bias` $bias^)? (`initial_h` $initial_h^)?
     (`initial_c` $initial_c^)? (`peepholes` $peepholes^)?
-    attr-dict `:` functional-type(operands, results)
+    (`sequence_lens` $sequence_lens^)? attr-dict `:` functional-type(operands, results)
   }];
 }
 

@@ -45,15 +45,22 @@ LogicalResult Importer::recurrent(const NodeProto &node) {
     return error(node) << "expected a rank-3 input, got rank "
                        << xType.getRank();
   int64_t t = xType.getDimSize(0), n = xType.getDimSize(1);
+  // sequence_lens: dropped when known to be the full length everywhere.
+  Value lengths;
   if (hasInput(node, 4)) {
-    // Only sequences that all run the full length are supported.
-    const TensorValue *lens = constantInput(node, 4, "sequence_lens");
-    if (!lens)
-      return failure();
-    for (int64_t i = 0; i < lens->numElements(); ++i)
-      if (lens->intAt(i) != t)
-        return error(node) << "sequence_lens shorter than the sequence (" << t
-                           << ") are not supported yet";
+    bool full = false;
+    if (isConstant(node.input(4))) {
+      const TensorValue *lens = constantInput(node, 4, "sequence_lens");
+      full = true;
+      for (int64_t i = 0; i < lens->numElements(); ++i)
+        full &= lens->intAt(i) == t;
+    }
+    if (!full) {
+      auto lens = input(node, 4);
+      if (failed(lens))
+        return failure();
+      lengths = *lens;
+    }
   }
   std::string dirName = stringAttr(node, "direction", "forward");
   std::optional<Direction> direction = symbolizeDirection(dirName);
@@ -110,17 +117,17 @@ LogicalResult Importer::recurrent(const NodeProto &node) {
   Operation *made;
   if (op == "LSTM")
     made = LstmOp::create(b, loc, TypeRange{yType, stateType, stateType}, xs,
-                          *w, *r, *bias, h0, c0, *peepholes, hiddenAttr,
-                          dirAttr, clip);
+                          *w, *r, *bias, h0, c0, *peepholes, lengths,
+                          hiddenAttr, dirAttr, clip);
   else if (op == "GRU")
     made = GruOp::create(
-        b, loc, TypeRange{yType, stateType}, xs, *w, *r, *bias, h0, hiddenAttr,
-        dirAttr,
+        b, loc, TypeRange{yType, stateType}, xs, *w, *r, *bias, h0, lengths,
+        hiddenAttr, dirAttr,
         intAttr(node, "linear_before_reset", 0) ? b.getUnitAttr() : UnitAttr(),
         clip);
   else
     made = RnnOp::create(b, loc, TypeRange{yType, stateType}, xs, *w, *r, *bias,
-                         h0, hiddenAttr, dirAttr,
+                         h0, lengths, hiddenAttr, dirAttr,
                          NonlinearityAttr::get(&ctx, nonlinearity), clip);
   if (failed(finish(made)))
     return failure();

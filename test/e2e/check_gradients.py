@@ -290,6 +290,15 @@ case("lstm_bidirectional", "LSTM",
      [("x", (3, 2, 2), normal((3, 2, 2))), ("w", (2, 12, 2), normal((2, 12, 2))),
       ("r", (2, 12, 3), normal((2, 12, 3))), ("b", (2, 24), normal((2, 24)))], (3, 2, 2, 3),
      direction="bidirectional", hidden_size=3)
+case("lstm_bidirectional_sequence_lens", "LSTM",
+     [("x", (3, 2, 2), normal((3, 2, 2))), ("w", (2, 12, 2), normal((2, 12, 2))),
+      ("r", (2, 12, 3), normal((2, 12, 3))), ("b", (2, 24), normal((2, 24)))], (3, 2, 2, 3),
+     consts={4: ints([3, 1], np.int32)}, direction="bidirectional", hidden_size=3)
+case("gru_reverse_sequence_lens", "GRU",
+     [("x", (3, 2, 2), normal((3, 2, 2))), ("w", (1, 9, 2), normal((1, 9, 2))),
+      ("r", (1, 9, 3), normal((1, 9, 3))), ("b", (1, 18), normal((1, 18)))], (3, 1, 2, 3),
+     consts={4: ints([2, 1], np.int32)}, direction="reverse", hidden_size=3,
+     linear_before_reset=1)
 case("gru_linear_before_reset", "GRU",
      [("x", (3, 2, 2), normal((3, 2, 2))), ("w", (1, 9, 2), normal((1, 9, 2))),
       ("r", (1, 9, 3), normal((1, 9, 3))), ("b", (1, 18), normal((1, 18)))], (3, 1, 2, 3),

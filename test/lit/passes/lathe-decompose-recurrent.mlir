@@ -42,3 +42,21 @@ func.func @rnn_relu(%x: tensor<2x1x3xf32>, %w: tensor<1x4x3xf32>, %r: tensor<1x4
       : (tensor<2x1x3xf32>, tensor<1x4x3xf32>, tensor<1x4x4xf32>, tensor<1x1x4xf32>) -> (tensor<2x1x1x4xf32>, tensor<1x1x4xf32>)
   return %h : tensor<1x1x4xf32>
 }
+
+// -----
+
+// sequence_lens: per step, samples past their length keep their state and
+// output zeros.
+// CHECK-LABEL: func.func @rnn_sequence_lens
+//       CHECK:   %[[L:.*]] = lathe.cast %arg3 : tensor<2xi32> to tensor<2xf32>
+//       CHECK:   %[[L2:.*]] = lathe.reshape %[[L]] : tensor<2xf32> -> tensor<2x1xf32>
+//       CHECK:   %[[ON:.*]] = lathe.greater %[[L2]], %{{.*}} : tensor<2x1xf32>, tensor<f32> -> tensor<2x1xi1>
+//       CHECK:   lathe.where %[[ON]], %{{.*}}, %{{.*}} : tensor<2x1xi1>, tensor<2x4xf32>, tensor<f32> -> tensor<2x4xf32>
+//       CHECK:   lathe.where %[[ON]], %{{.*}}, %{{.*}} : tensor<2x1xi1>, tensor<2x4xf32>, tensor<2x4xf32> -> tensor<2x4xf32>
+//   CHECK-NOT:   lathe.rnn
+func.func @rnn_sequence_lens(%x: tensor<3x2x3xf32>, %w: tensor<1x4x3xf32>, %r: tensor<1x4x4xf32>, %lens: tensor<2xi32>)
+    -> tensor<3x1x2x4xf32> {
+  %y, %h = lathe.rnn %x, %w, %r sequence_lens %lens {hidden_size = 4 : i64}
+      : (tensor<3x2x3xf32>, tensor<1x4x3xf32>, tensor<1x4x4xf32>, tensor<2xi32>) -> (tensor<3x1x2x4xf32>, tensor<1x2x4xf32>)
+  return %y : tensor<3x1x2x4xf32>
+}
