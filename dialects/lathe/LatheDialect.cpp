@@ -888,16 +888,32 @@ LogicalResult samplesByClasses(std::optional<Location> loc, StringRef op,
   return success();
 }
 
+/// An element-wise loss over broadcast |operands| (the first one's type).
+LogicalResult inferBroadcastLoss(std::optional<Location> loc, StringRef op,
+                                 Reduction reduction, ArrayRef<Value> operands,
+                                 SmallVectorImpl<Type> &results) {
+  auto shape = lossBroadcast(loc, op, operands);
+  if (failed(shape))
+    return failure();
+  return lossResult(loc, op, reduction, *shape,
+                    rankedType(operands[0]).getElementType(), results);
+}
+
+/// |operands| without the absent optional ones.
+SmallVector<Value> present(std::initializer_list<Value> operands) {
+  SmallVector<Value> out;
+  for (Value v : operands)
+    if (v)
+      out.push_back(v);
+  return out;
+}
+
 template <typename Adaptor>
 LogicalResult inferPointwiseLoss(std::optional<Location> loc, StringRef op,
                                  Adaptor adaptor,
                                  SmallVectorImpl<Type> &results) {
-  auto shape =
-      lossBroadcast(loc, op, {adaptor.getInput(), adaptor.getTarget()});
-  if (failed(shape))
-    return failure();
-  return lossResult(loc, op, adaptor.getReduction(), *shape,
-                    rankedType(adaptor.getInput()).getElementType(), results);
+  return inferBroadcastLoss(loc, op, adaptor.getReduction(),
+                            {adaptor.getInput(), adaptor.getTarget()}, results);
 }
 
 } // namespace
@@ -953,30 +969,20 @@ LogicalResult BceLossOp::inferReturnTypes(MLIRContext *,
                                           std::optional<Location> loc,
                                           Adaptor adaptor,
                                           SmallVectorImpl<Type> &results) {
-  SmallVector<Value> operands = {adaptor.getInput(), adaptor.getTarget()};
-  if (adaptor.getWeight())
-    operands.push_back(adaptor.getWeight());
-  auto shape = lossBroadcast(loc, "lathe.bce_loss", operands);
-  if (failed(shape))
-    return failure();
-  return lossResult(loc, "lathe.bce_loss", adaptor.getReduction(), *shape,
-                    rankedType(adaptor.getInput()).getElementType(), results);
+  return inferBroadcastLoss(
+      loc, "lathe.bce_loss", adaptor.getReduction(),
+      present({adaptor.getInput(), adaptor.getTarget(), adaptor.getWeight()}),
+      results);
 }
 
 LogicalResult BceWithLogitsLossOp::inferReturnTypes(
     MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
     SmallVectorImpl<Type> &results) {
-  StringRef op = "lathe.bce_with_logits_loss";
-  SmallVector<Value> operands = {adaptor.getInput(), adaptor.getTarget()};
-  if (adaptor.getWeight())
-    operands.push_back(adaptor.getWeight());
-  if (adaptor.getPosWeight())
-    operands.push_back(adaptor.getPosWeight());
-  auto shape = lossBroadcast(loc, op, operands);
-  if (failed(shape))
-    return failure();
-  return lossResult(loc, op, adaptor.getReduction(), *shape,
-                    rankedType(adaptor.getInput()).getElementType(), results);
+  return inferBroadcastLoss(
+      loc, "lathe.bce_with_logits_loss", adaptor.getReduction(),
+      present({adaptor.getInput(), adaptor.getTarget(), adaptor.getWeight(),
+               adaptor.getPosWeight()}),
+      results);
 }
 
 LogicalResult MultilabelSoftMarginLossOp::inferReturnTypes(
@@ -1078,13 +1084,9 @@ static LogicalResult pairedSamples(std::optional<Location> loc, StringRef op,
 LogicalResult MarginRankingLossOp::inferReturnTypes(
     MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
     SmallVectorImpl<Type> &results) {
-  StringRef op = "lathe.margin_ranking_loss";
-  auto shape = lossBroadcast(
-      loc, op, {adaptor.getInput1(), adaptor.getInput2(), adaptor.getTarget()});
-  if (failed(shape))
-    return failure();
-  return lossResult(loc, op, adaptor.getReduction(), *shape,
-                    rankedType(adaptor.getInput1()).getElementType(), results);
+  return inferBroadcastLoss(
+      loc, "lathe.margin_ranking_loss", adaptor.getReduction(),
+      {adaptor.getInput1(), adaptor.getInput2(), adaptor.getTarget()}, results);
 }
 
 LogicalResult CosineEmbeddingLossOp::inferReturnTypes(

@@ -305,14 +305,8 @@ LogicalResult Importer::maxPool(const NodeProto &node) {
     return failure();
   int64_t spatial = xType.getRank() - 2;
   Value in = *x;
-  if (spatial == 1) {
-    auto lifted = liftTo2d(in);
-    if (failed(lifted))
-      return failure();
-    in = *lifted;
-    kernel->insert(kernel->begin(), 1);
-    lift1dWindow(strides, dilations, pads);
-  }
+  if (failed(lift1d(in, *kernel, strides, dilations, pads)))
+    return failure();
   if (withIndices) {
     auto made = buildOp<MaxPoolIndicesOp>(
         2, in, b.getDenseI64ArrayAttr(*kernel), b.getDenseI64ArrayAttr(strides),
@@ -371,14 +365,8 @@ LogicalResult Importer::avgPool(const NodeProto &node) {
     setOutput(node, 0, *y);
     return success();
   }
-  if (spatial == 1) {
-    auto lifted = liftTo2d(in);
-    if (failed(lifted))
-      return failure();
-    in = *lifted;
-    kernel->insert(kernel->begin(), 1);
-    lift1dWindow(strides, dilations, pads);
-  }
+  if (failed(lift1d(in, *kernel, strides, dilations, pads)))
+    return failure();
   auto y = build<AvgPool2dOp>(
       node, in, b.getDenseI64ArrayAttr(*kernel),
       b.getDenseI64ArrayAttr(strides), b.getDenseI64ArrayAttr(pads),

@@ -273,6 +273,22 @@ private:
     dilations.insert(dilations.begin(), 1);
     pads.assign({0, pads[0], 0, pads[1]});
   }
+  /// A 1-D window op (|in| N x C x L) as the 2-D one over unit height:
+  /// lifts |in| and the window attributes in place; other ranks stay.
+  LogicalResult lift1d(Value &in, SmallVectorImpl<int64_t> &kernel,
+                       SmallVectorImpl<int64_t> &strides,
+                       SmallVectorImpl<int64_t> &dilations,
+                       SmallVectorImpl<int64_t> &pads) {
+    if (cast<RankedTensorType>(in.getType()).getRank() != 3)
+      return success();
+    auto lifted = liftTo2d(in);
+    if (failed(lifted))
+      return failure();
+    in = *lifted;
+    kernel.insert(kernel.begin(), 1);
+    lift1dWindow(strides, dilations, pads);
+    return success();
+  }
   /// Sets output |index| to |y|, dropping the unit height of a lifted 1-D
   /// op.
   LogicalResult setWindowOutput(const NodeProto &node, Value y, int64_t spatial,
