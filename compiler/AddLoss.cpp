@@ -41,16 +41,9 @@ struct AddLossPass : impl::AddLossBase<AddLossPass> {
   /// reporting a mismatch at the op's location instead of aborting.
   template <typename OpTy, typename... Args>
   FailureOr<Value> build(OpBuilder &b, Location loc, Args &&...args) {
-    auto op =
-        OpTy::create(b, loc, b.getNoneType(), std::forward<Args>(args)...);
-    SmallVector<Type> types;
-    if (failed(OpTy::inferReturnTypes(
-            b.getContext(), loc, op->getOperands(), op->getRawDictionaryAttrs(),
-            op->getPropertiesStorage(), op->getRegions(), types))) {
-      op->erase();
+    auto op = createInferred<OpTy>(b, loc, 1, std::forward<Args>(args)...);
+    if (!op)
       return failure();
-    }
-    op->getResult(0).setType(types[0]);
     return op->getResult(0);
   }
 

@@ -196,6 +196,20 @@ Value decompose(LossBuilder &lb, MultilabelSoftMarginLossOp op) {
                    op.getReduction());
 }
 
+/// |x| (N x C (x d...) or C) batched, and the per-sample result back.
+struct Batched {
+  Value x;
+  bool unbatched;
+  Batched(LossBuilder &lb, Value input)
+      : x(input), unbatched(lb.shape(input).size() == 1) {
+    if (unbatched)
+      x = lb.unsqueeze(x, 0);
+  }
+  Value back(LossBuilder &lb, Value perSample) const {
+    return unbatched ? lb.reshape(perSample, {}) : perSample;
+  }
+};
+
 /// Class-index cross-entropy on N x C x d... logits.
 Value classCrossEntropy(LossBuilder &lb, CrossEntropyLossOp op, Value x,
                         Value t) {
@@ -213,9 +227,8 @@ Value classCrossEntropy(LossBuilder &lb, CrossEntropyLossOp op, Value x,
   // PyTorch: (1 - e) nll + e / C * smooth, smooth = -sum_c w_c logp_c over
   // the counted elements; mean divides by their summed target weights.
   int64_t classes = lb.shape(x)[1];
-  SmallVector<int64_t> perClass(lb.shape(x).size(), 1);
-  perClass[1] = classes;
-  Value weighted = w ? lb.mul(logp, lb.reshape(w, perClass)) : logp;
+  Value weighted =
+      w ? lb.mul(logp, lb.perChannel(w, lb.shape(x).size())) : logp;
   Value counted = lb.logicalNot(
       lb.equal(t, lb.scalar(double(ignore), TensorBuilder::elt(t))));
   Value smooth = lb.mask(counted, lb.neg(lb.reduceSum(weighted, {1}, false)));
@@ -242,11 +255,8 @@ Value probabilityCrossEntropy(LossBuilder &lb, CrossEntropyLossOp op, Value x,
   if (e > 0.0)
     t = lb.add(lb.scale(t, 1.0 - e), lb.scalarLike(e / double(classes), t));
   Value prod = lb.mul(logp, t);
-  if (Value w = op.getWeight()) {
-    SmallVector<int64_t> perClass(lb.shape(x).size(), 1);
-    perClass[1] = classes;
-    prod = lb.mul(prod, lb.reshape(w, perClass));
-  }
+  if (Value w = op.getWeight())
+    prod = lb.mul(prod, lb.perChannel(w, lb.shape(x).size()));
   Value loss = lb.neg(lb.reduceSum(prod, {1}, false));
   if (op.getReduction() == Reduction::mean)
     return lb.scale(lb.reduceSum(loss, TensorBuilder::allAxes(loss), false),
@@ -255,34 +265,15 @@ Value probabilityCrossEntropy(LossBuilder &lb, CrossEntropyLossOp op, Value x,
 }
 
 Value decompose(LossBuilder &lb, CrossEntropyLossOp op) {
-  Value x = op.getInput(), t = op.getTarget();
-  bool probabilities = TensorBuilder::isFloat(t);
-  bool unbatched = lb.shape(x).size() == 1;
-  if (unbatched) {
-    // A single sample: C logits.
-    x = lb.unsqueeze(x, 0);
+  Batched in(lb, op.getInput());
+  Value t = op.getTarget();
+  if (in.unbatched)
     t = lb.unsqueeze(t, 0);
-  }
-  Value loss = probabilities ? probabilityCrossEntropy(lb, op, x, t)
-                             : classCrossEntropy(lb, op, x, t);
-  if (unbatched && op.getReduction() == Reduction::none)
-    loss = lb.reshape(loss, {});
-  return loss;
+  Value loss = TensorBuilder::isFloat(t)
+                   ? probabilityCrossEntropy(lb, op, in.x, t)
+                   : classCrossEntropy(lb, op, in.x, t);
+  return op.getReduction() == Reduction::none ? in.back(lb, loss) : loss;
 }
-
-/// |x| (N x C or C) as N x C, and the per-sample result back.
-struct Batched {
-  Value x;
-  bool unbatched;
-  Batched(LossBuilder &lb, Value input)
-      : x(input), unbatched(lb.shape(input).size() == 1) {
-    if (unbatched)
-      x = lb.unsqueeze(x, 0);
-  }
-  Value back(LossBuilder &lb, Value perSample) const {
-    return unbatched ? lb.reshape(perSample, {}) : perSample;
-  }
-};
 
 Value decompose(LossBuilder &lb, MultiMarginLossOp op) {
   Batched in(lb, op.getInput());
@@ -309,7 +300,7 @@ Value decompose(LossBuilder &lb, MultilabelMarginLossOp op) {
   Batched in(lb, op.getInput());
   Value x = in.x;
   Type elt = lb.elt(x);
-  int64_t n = lb.shape(x)[0], classes = lb.shape(x)[1];
+  int64_t classes = lb.shape(x)[1];
   Value y = lb.indices(op.getTarget());
   if (in.unbatched)
     y = lb.unsqueeze(y, 0);
@@ -333,7 +324,6 @@ Value decompose(LossBuilder &lb, MultilabelMarginLossOp op) {
                          lb.unsqueeze(lb.sub(lb.one(isTarget), isTarget), 1));
   Value loss = lb.scale(lb.reduceSum(lb.mul(z, counted), {1, 2}, false),
                         1.0 / double(classes));
-  (void)n;
   return lb.reduce(in.back(lb, loss), op.getReduction());
 }
 
@@ -430,6 +420,11 @@ Value decompose(LossBuilder &lb, CtcLossOp op) {
     canSkip.push_back(l % 2 && l >= 2 ? 1.0 : 0.0);
     start.push_back(l < 2 ? 1.0 : 0.0);
   }
+  Type i1 = lb.b.getI1Type();
+  // |v| (N x L) moved k labels right, |fill| entering at the left.
+  auto shiftRight = [&](Value v, int64_t k, double fill) {
+    return lb.pad(lb.slice(v, {0, 0}, {n, labels - k}), {0, k}, {0, 0}, fill);
+  };
   Value ext = lb.add(lb.mul(GatherOp::create(lb.b, lb.loc, targets,
                                              lb.constant(from, {labels}, i64),
                                              lb.b.getI64IntegerAttr(1)),
@@ -438,11 +433,8 @@ Value decompose(LossBuilder &lb, CtcLossOp op) {
   // A label may follow the one two back unless it is a blank or repeats.
   Value skip;
   if (labels >= 3) {
-    Value back2 =
-        lb.pad(lb.slice(ext, {0, 0}, {n, labels - 2}), {0, 2}, {0, 0}, -1.0);
-    skip = lb.logicalAnd(
-        lb.logicalNot(lb.equal(ext, back2)),
-        lb.greater(lb.constant(canSkip, {labels}, elt), lb.scalar(0.5, elt)));
+    skip = lb.logicalAnd(lb.logicalNot(lb.equal(ext, shiftRight(ext, 2, -1.0))),
+                         lb.constant(canSkip, {labels}, i1));
   }
   // e[t, n, l] = lp[t, n, ext[n, l]].
   Value e = GatherElementsOp::create(lb.b, lb.loc, lp,
@@ -452,20 +444,14 @@ Value decompose(LossBuilder &lb, CtcLossOp op) {
     return lb.reshape(lb.slice(e, {t, 0, 0}, {1, n, labels}), {n, labels});
   };
   Value none = lb.splat(impossible, {n, labels}, elt);
-  Value alpha = lb.where(
-      lb.greater(lb.constant(start, {labels}, elt), lb.scalar(0.5, elt)),
-      step(0), none);
+  Value alpha = lb.where(lb.constant(start, {labels}, i1), step(0), none);
   Value lengthsF = lb.reshape(lb.cast(inputLengths, elt), {n, 1});
   for (int64_t t = 1; t < steps; ++t) {
     SmallVector<Value> terms = {alpha};
     if (labels >= 2)
-      terms.push_back(lb.pad(lb.slice(alpha, {0, 0}, {n, labels - 1}), {0, 1},
-                             {0, 0}, impossible));
+      terms.push_back(shiftRight(alpha, 1, impossible));
     if (skip)
-      terms.push_back(lb.where(skip,
-                               lb.pad(lb.slice(alpha, {0, 0}, {n, labels - 2}),
-                                      {0, 2}, {0, 0}, impossible),
-                               none));
+      terms.push_back(lb.where(skip, shiftRight(alpha, 2, impossible), none));
     Value next = lb.add(logAddExp(lb, terms), step(t));
     // Samples whose input has ended (t >= input_lengths) keep their alpha.
     Value active = lb.greater(lengthsF, lb.scalar(double(t) + 0.5, elt));

@@ -103,21 +103,21 @@ struct TrainingModePass : impl::TrainingModeBase<TrainingModePass> {
       TensorBuilder tb{b, op.getLoc()};
       Value x = op.getInput();
       ArrayRef<int64_t> xs = TensorBuilder::shape(x);
-      SmallVector<int64_t> axes = {0}, channel(xs.size(), 1);
+      SmallVector<int64_t> axes = {0};
       int64_t count = xs[0];
       for (size_t i = 2; i < xs.size(); ++i) {
         axes.push_back(i);
         count *= xs[i];
       }
-      channel[1] = xs[1];
       Value mean = tb.reduceMean(x, axes, /*keepdims=*/true);
       Value centered = tb.sub(x, mean);
       Value var = tb.reduceMean(tb.square(centered), axes, true);
       double eps = op.getEpsilon().convertToDouble();
       Value normalized =
           tb.div(centered, tb.sqrt(tb.add(var, tb.scalarLike(eps, var))));
-      Value y = tb.add(tb.mul(normalized, tb.reshape(op.getScale(), channel)),
-                       tb.reshape(op.getBias(), channel));
+      Value y =
+          tb.add(tb.mul(normalized, tb.perChannel(op.getScale(), xs.size())),
+                 tb.perChannel(op.getBias(), xs.size()));
       op.getResult().replaceAllUsesWith(y);
 
       // Running statistics: ONNX's momentum weighs the old value.

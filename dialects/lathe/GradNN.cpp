@@ -183,13 +183,6 @@ LogicalResult convTransposeGrad(OpTy op, TensorBuilder &gb, ArrayRef<Value> rg,
   return success();
 }
 
-/// A per-channel vector reshaped to broadcast over N x C x ...
-Value perChannel(TensorBuilder &gb, Value v, size_t rank) {
-  SmallVector<int64_t> shape(rank, 1);
-  shape[1] = gb.shape(v)[0];
-  return gb.reshape(v, shape);
-}
-
 /// Inference-mode batch norm is affine in x: y = x a + c per channel.
 LogicalResult batchNormGrad(BatchNormOp op, TensorBuilder &gb,
                             ArrayRef<Value> rg, Grads &og) {
@@ -202,10 +195,10 @@ LogicalResult batchNormGrad(BatchNormOp op, TensorBuilder &gb,
       gb.scalarLike(1, x),
       gb.sqrt(gb.add(op.getVar(),
                      gb.scalarLike(op.getEpsilon().convertToDouble(), x))));
-  Value scale = perChannel(gb, op.getScale(), rank);
-  og[0] = gb.mul(g, gb.mul(scale, perChannel(gb, rstd, rank)));
-  Value xhat = gb.mul(gb.sub(x, perChannel(gb, op.getMean(), rank)),
-                      perChannel(gb, rstd, rank));
+  Value scale = gb.perChannel(op.getScale(), rank);
+  og[0] = gb.mul(g, gb.mul(scale, gb.perChannel(rstd, rank)));
+  Value xhat = gb.mul(gb.sub(x, gb.perChannel(op.getMean(), rank)),
+                      gb.perChannel(rstd, rank));
   og[1] = channelSum(gb, gb.mul(g, xhat));
   og[2] = channelSum(gb, g);
   return success();
@@ -254,7 +247,7 @@ LogicalResult groupNormGrad(GroupNormOp op, TensorBuilder &gb,
   Value mean = gb.reshape(op.getMean(), stat);
   Value rstd = gb.reshape(op.getInvStdDev(), stat);
   Value xhat = gb.mul(gb.sub(gb.reshape(x, grouped), mean), rstd);
-  Value gh = gb.mul(g, perChannel(gb, op.getScale(), xs.size()));
+  Value gh = gb.mul(g, gb.perChannel(op.getScale(), xs.size()));
   Value dx = normalizedInputGrad(gb, xhat, rstd, gb.reshape(gh, grouped), {2});
   og[0] = gb.reshape(dx, xs);
   og[1] = channelSum(gb, gb.mul(g, gb.reshape(xhat, xs)));

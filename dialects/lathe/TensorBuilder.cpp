@@ -184,6 +184,12 @@ Value TensorBuilder::unbroadcast(Value g, Type target) {
   return reshape(reduceSum(g, axes, /*keepdims=*/true), to);
 }
 
+Value TensorBuilder::perChannel(Value v, size_t rank) {
+  SmallVector<int64_t> s(rank, 1);
+  s[1] = shape(v)[0];
+  return reshape(v, s);
+}
+
 Value TensorBuilder::keepDims(Value v, ArrayRef<int64_t> axes,
                               ArrayRef<int64_t> inputShape) {
   SmallVector<int64_t> kept(inputShape);

@@ -10,6 +10,29 @@
 
 namespace lathe {
 
+/// Creates |OpTy| with |results| results, inferring their types from the
+/// operands and attributes without aborting when they do not fit: then the
+/// inference's diagnostic is emitted at |loc|, the op erased and null
+/// returned. For operands that come from outside the compiler (a model
+/// file, a command line); TensorBuilder's own ops fit by construction.
+template <typename OpTy, typename... Args>
+OpTy createInferred(mlir::OpBuilder &b, mlir::Location loc, unsigned results,
+                    Args &&...args) {
+  llvm::SmallVector<mlir::Type> none(results, b.getNoneType());
+  auto op =
+      OpTy::create(b, loc, mlir::TypeRange(none), std::forward<Args>(args)...);
+  llvm::SmallVector<mlir::Type> types;
+  if (mlir::failed(OpTy::inferReturnTypes(
+          b.getContext(), loc, op->getOperands(), op->getRawDictionaryAttrs(),
+          op->getPropertiesStorage(), op->getRegions(), types))) {
+    op->erase();
+    return OpTy();
+  }
+  for (auto [result, type] : llvm::zip(op->getResults(), types))
+    result.setType(type);
+  return op;
+}
+
 /// Builds lathe ops at one location; every op infers its result type.
 struct TensorBuilder {
   mlir::OpBuilder &b;
@@ -126,6 +149,9 @@ struct TensorBuilder {
   /// Sums |g| (the gradient of a broadcast result) down to |target|'s shape:
   /// over leading dimensions |target| lacks and dimensions where it has 1.
   mlir::Value unbroadcast(mlir::Value g, mlir::Type target);
+  /// A per-channel vector (C) viewed as 1 x C x 1... of |rank|, to
+  /// broadcast over N x C x ... tensors.
+  mlir::Value perChannel(mlir::Value v, size_t rank);
   /// Re-inserts the |axes| a reduction without keepdims removed, as size 1.
   mlir::Value keepDims(mlir::Value v, llvm::ArrayRef<int64_t> axes,
                        llvm::ArrayRef<int64_t> inputShape);

@@ -899,21 +899,12 @@ LogicalResult Importer::groupNorm(const NodeProto &node) {
 FailureOr<Value> Importer::finishGroupNorm(const NodeProto &node, Value x,
                                            Value scale, Value bias,
                                            int64_t groups) {
-  auto type = cast<RankedTensorType>(x.getType());
-  auto stats = RankedTensorType::get({type.getDimSize(0), groups},
-                                     type.getElementType());
-  auto op =
-      GroupNormOp::create(b, loc, TypeRange{type, stats, stats}, x, scale, bias,
-                          b.getI64IntegerAttr(groups),
-                          b.getF32FloatAttr(floatAttr(node, "epsilon", 1e-5f)));
-  SmallVector<Type> inferred;
-  if (failed(GroupNormOp::inferReturnTypes(
-          &ctx, loc, op->getOperands(), op->getRawDictionaryAttrs(),
-          op->getPropertiesStorage(), op->getRegions(), inferred))) {
-    op->erase();
+  auto op = buildOp<GroupNormOp>(
+      3, x, scale, bias, b.getI64IntegerAttr(groups),
+      b.getF32FloatAttr(floatAttr(node, "epsilon", 1e-5f)));
+  if (failed(op))
     return failure();
-  }
-  return finish(op);
+  return (*op)->getResult(0);
 }
 
 LogicalResult Importer::meanVarianceNorm(const NodeProto &node) {

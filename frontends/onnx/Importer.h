@@ -6,6 +6,7 @@
 #include "frontends/onnx/OnnxImporter.h"
 
 #include "dialects/lathe/LatheDialect.h"
+#include "dialects/lathe/TensorBuilder.h"
 #include "frontends/onnx/OnnxModel.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -332,19 +333,9 @@ private:
   /// node, not an abort.
   template <typename OpTy, typename... Args>
   FailureOr<Operation *> buildOp(unsigned results, Args &&...args) {
-    SmallVector<Type> none(results, NoneType::get(&ctx));
     auto op =
-        OpTy::create(b, loc, TypeRange(none), std::forward<Args>(args)...);
-    SmallVector<Type> types;
-    if (failed(OpTy::inferReturnTypes(
-            &ctx, loc, op->getOperands(), op->getRawDictionaryAttrs(),
-            op->getPropertiesStorage(), op->getRegions(), types))) {
-      op->erase();
-      return failure();
-    }
-    for (auto [result, type] : llvm::zip(op->getResults(), types))
-      result.setType(type);
-    if (failed(finish(op)))
+        createInferred<OpTy>(b, loc, results, std::forward<Args>(args)...);
+    if (!op || failed(finish(op)))
       return failure();
     return op.getOperation();
   }
