@@ -7,7 +7,6 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
-#include "llvm/ADT/StringSwitch.h"
 
 #include <cmath>
 
@@ -136,13 +135,9 @@ struct AddLossPass : impl::AddLossBase<AddLossPass> {
     Value x = predictions[0];
     Type elt = TensorBuilder::elt(x);
     int64_t classes = TensorBuilder::shape(x).back();
-    std::optional<Reduction> parsed =
-        llvm::StringSwitch<std::optional<Reduction>>(reduction)
-            .Case("mean", Reduction::mean)
-            .Case("sum", Reduction::sum)
-            .Case("batchmean", Reduction::batchmean)
-            .Default(std::nullopt);
-    if (!parsed || (*parsed == Reduction::batchmean && loss != "kl_div")) {
+    std::optional<Reduction> parsed = symbolizeReduction(reduction);
+    if (!parsed || *parsed == Reduction::none ||
+        (*parsed == Reduction::batchmean && loss != "kl_div")) {
       where->emitError("reduction '")
           << reduction << "' does not give a scalar loss for " << loss
           << " (use mean or sum"

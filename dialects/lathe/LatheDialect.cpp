@@ -938,13 +938,9 @@ LogicalResult NllLossOp::inferReturnTypes(MLIRContext *,
        << x << ", got " << t;
     return fail(loc, msg);
   }
-  if (Value w = adaptor.getWeight()) {
-    RankedTensorType wt = rankedType(w);
-    if (wt.getRank() != 1 || wt.getDimSize(0) != x.getDimSize(1) ||
-        wt.getElementType() != x.getElementType())
-      return fail(loc, "lathe.nll_loss expected one weight per class (" +
-                           Twine(x.getDimSize(1)) + ") of the input's type");
-  }
+  if (failed(classWeight(loc, "lathe.nll_loss", adaptor.getWeight(),
+                         x.getDimSize(1), x.getElementType())))
+    return failure();
   return lossResult(loc, "lathe.nll_loss", adaptor.getReduction(), targetShape,
                     x.getElementType(), results);
 }
