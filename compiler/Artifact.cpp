@@ -63,16 +63,25 @@ static std::optional<DType> dtypeOf(Type type) {
     return DType::F32;
   if (type.isF64())
     return DType::F64;
+  if (type.isF16())
+    return DType::F16;
+  if (type.isBF16())
+    return DType::BF16;
   if (type.isInteger(1))
     return DType::Bool;
-  if (type.isUnsignedInteger(8))
-    return DType::U8;
-  if (type.isInteger(8))
-    return DType::I8;
-  if (type.isInteger(32))
-    return DType::I32;
-  if (type.isInteger(64))
-    return DType::I64;
+  if (auto integer = dyn_cast<IntegerType>(type)) {
+    bool isUnsigned = integer.isUnsigned();
+    switch (integer.getWidth()) {
+    case 8:
+      return isUnsigned ? DType::U8 : DType::I8;
+    case 16:
+      return isUnsigned ? DType::U16 : DType::I16;
+    case 32:
+      return isUnsigned ? DType::U32 : DType::I32;
+    case 64:
+      return isUnsigned ? DType::U64 : DType::I64;
+    }
+  }
   return std::nullopt;
 }
 
@@ -293,9 +302,20 @@ static const char *cTypeName(DType type) {
     return "int64_t";
   case DType::I8:
     return "int8_t";
+  case DType::I16:
+    return "int16_t";
   case DType::U8:
   case DType::Bool:
     return "uint8_t";
+  // 16-bit floats as their bit patterns: C has no portable half type.
+  case DType::U16:
+  case DType::F16:
+  case DType::BF16:
+    return "uint16_t";
+  case DType::U32:
+    return "uint32_t";
+  case DType::U64:
+    return "uint64_t";
   }
   return "void";
 }

@@ -463,8 +463,10 @@ struct EinsumLowering : OpConversionPattern<EinsumOp> {
 };
 
 /// add(a, b) => generic with broadcasting maps { a + b }, and the other
-/// binary ops alike; |FloatOp| on floats, |IntOp| (signed) on integers.
-template <typename SourceOp, typename FloatOp, typename IntOp>
+/// binary ops alike; |FloatOp| on floats, |IntOp| on signed integers,
+/// |UIntOp| on unsigned ones.
+template <typename SourceOp, typename FloatOp, typename IntOp,
+          typename UIntOp = IntOp>
 struct BinaryLowering : OpConversionPattern<SourceOp> {
   using OpConversionPattern<SourceOp>::OpConversionPattern;
   using Adaptor = typename SourceOp::Adaptor;
@@ -473,9 +475,12 @@ struct BinaryLowering : OpConversionPattern<SourceOp> {
   matchAndRewrite(SourceOp op, Adaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     auto type = cast<RankedTensorType>(op.getType());
+    bool unsignedInt = isUnsigned(op.getLhs().getType());
     Value result = elementwise(
         rewriter, op.getLoc(), {adaptor.getLhs(), adaptor.getRhs()}, type,
-        [](OpBuilder &b, Location loc, ValueRange args) -> Value {
+        [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
+          if (unsignedInt)
+            return UIntOp::create(b, loc, args[0], args[1]);
           if (isInt(args[0]))
             return IntOp::create(b, loc, args[0], args[1]);
           return FloatOp::create(b, loc, args[0], args[1]);
@@ -494,16 +499,23 @@ struct PowLowering : OpConversionPattern<PowOp> {
   matchAndRewrite(PowOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     auto type = cast<RankedTensorType>(op.getType());
+    bool unsignedInt = isUnsigned(type);
     Value result = elementwise(
         rewriter, op.getLoc(), {adaptor.getLhs(), adaptor.getRhs()}, type,
-        [](OpBuilder &b, Location loc, ValueRange args) -> Value {
+        [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
           if (!isInt(args[0]))
             return math::PowFOp::create(b, loc, args[0], args[1]);
           Type f64 = b.getF64Type();
-          Value x = arith::SIToFPOp::create(b, loc, f64, args[0]);
-          Value y = arith::SIToFPOp::create(b, loc, f64, args[1]);
-          return arith::FPToSIOp::create(b, loc, args[0].getType(),
-                                         math::PowFOp::create(b, loc, x, y));
+          auto toFloat = [&](Value v) -> Value {
+            if (unsignedInt)
+              return arith::UIToFPOp::create(b, loc, f64, v);
+            return arith::SIToFPOp::create(b, loc, f64, v);
+          };
+          Value p =
+              math::PowFOp::create(b, loc, toFloat(args[0]), toFloat(args[1]));
+          if (unsignedInt)
+            return arith::FPToUIOp::create(b, loc, args[0].getType(), p);
+          return arith::FPToSIOp::create(b, loc, args[0].getType(), p);
         });
     rewriter.replaceOp(op, result);
     return success();
@@ -520,10 +532,14 @@ struct ModLowering : OpConversionPattern<ModOp> {
                   ConversionPatternRewriter &rewriter) const override {
     auto type = cast<RankedTensorType>(op.getType());
     bool fmod = op.getFmod();
+    bool unsignedInt = isUnsigned(type);
     Value result = elementwise(
         rewriter, op.getLoc(), {adaptor.getLhs(), adaptor.getRhs()}, type,
         [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
           Value x = args[0], y = args[1], zero = zeroOf(b, loc, x);
+          // Unsigned values have no sign to fix: both remainders agree.
+          if (unsignedInt)
+            return arith::RemUIOp::create(b, loc, x, y);
           if (isInt(x)) {
             Value r = arith::RemSIOp::create(b, loc, x, y);
             if (fmod)
@@ -552,8 +568,48 @@ struct ModLowering : OpConversionPattern<ModOp> {
   }
 };
 
-/// cast(x) => generic { ext / trunc / fp<->si / x != 0 } by the element
-/// types; booleans widen as unsigned (true is 1).
+/// shift_left(a, b) => generic { b <u width ? a << b : 0 }; shift_right
+/// alike with a logical shift on unsigned elements, and on signed ones an
+/// arithmetic shift by min(b, width - 1) (amounts compared unsigned, so a
+/// negative one is out of range too).
+template <typename SourceOp, bool left>
+struct ShiftLowering : OpConversionPattern<SourceOp> {
+  using OpConversionPattern<SourceOp>::OpConversionPattern;
+  using Adaptor = typename SourceOp::Adaptor;
+
+  LogicalResult
+  matchAndRewrite(SourceOp op, Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(op.getType());
+    bool unsignedInt = isUnsigned(type);
+    int64_t width = type.getElementTypeBitWidth();
+    Value result = elementwise(
+        rewriter, op.getLoc(), {adaptor.getLhs(), adaptor.getRhs()}, type,
+        [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
+          Value x = args[0], y = args[1];
+          auto constant = [&](int64_t v) -> Value {
+            return arith::ConstantOp::create(b, loc,
+                                             b.getIntegerAttr(x.getType(), v));
+          };
+          Value inRange = arith::CmpIOp::create(
+              b, loc, arith::CmpIPredicate::ult, y, constant(width));
+          if (!left && !unsignedInt)
+            return arith::ShRSIOp::create(
+                b, loc, x, select(b, loc, inRange, y, constant(width - 1)));
+          Value zero = zeroOf(b, loc, x);
+          Value amount = select(b, loc, inRange, y, zero);
+          Value shifted =
+              left ? Value(arith::ShLIOp::create(b, loc, x, amount))
+                   : Value(arith::ShRUIOp::create(b, loc, x, amount));
+          return select(b, loc, inRange, shifted, zero);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// cast(x) => generic { ext / trunc / fp<->int / x != 0 } by the element
+/// types; booleans and unsigned integers widen as unsigned (true is 1).
 struct CastLowering : OpConversionPattern<CastOp> {
   using OpConversionPattern::OpConversionPattern;
 
@@ -561,21 +617,26 @@ struct CastLowering : OpConversionPattern<CastOp> {
   matchAndRewrite(CastOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     auto type = cast<RankedTensorType>(op.getType());
+    Type from = op.getInput().getType().getElementType();
     Type to = type.getElementType();
     Value result =
         elementwise(rewriter, op.getLoc(), adaptor.getInput(), type,
                     [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
-                      return convertScalar(b, loc, args[0], to);
+                      return convertScalar(b, loc, args[0], from, to);
                     });
     rewriter.replaceOp(op, result);
     return success();
   }
 
-  static Value convertScalar(OpBuilder &b, Location loc, Value x, Type to) {
-    Type from = x.getType();
+  /// |x| (a signless scalar of lathe type |from|) converted to |to|.
+  static Value convertScalar(OpBuilder &b, Location loc, Value x, Type from,
+                             Type to) {
     if (from == to)
       return x;
-    bool fromBool = from.isInteger(1);
+    bool fromUnsigned = from.isInteger(1) || from.isUnsignedInteger();
+    Type toSignless = to;
+    if (to.isUnsignedInteger())
+      toSignless = b.getIntegerType(to.getIntOrFloatBitWidth());
     if (to.isInteger(1)) {
       if (isa<FloatType>(from))
         return fcmp(b, loc, arith::CmpFPredicate::UNE, x, zeroOf(b, loc, x));
@@ -584,30 +645,40 @@ struct CastLowering : OpConversionPattern<CastOp> {
     }
     if (auto toFloat = dyn_cast<FloatType>(to)) {
       if (auto fromFloat = dyn_cast<FloatType>(from)) {
+        // f16 <-> bf16: same width, different formats; through f32.
+        if (fromFloat.getWidth() == toFloat.getWidth())
+          return arith::TruncFOp::create(
+              b, loc, to, arith::ExtFOp::create(b, loc, b.getF32Type(), x));
         if (fromFloat.getWidth() < toFloat.getWidth())
           return arith::ExtFOp::create(b, loc, to, x);
         return arith::TruncFOp::create(b, loc, to, x);
       }
-      if (fromBool)
+      if (fromUnsigned)
         return arith::UIToFPOp::create(b, loc, to, x);
       return arith::SIToFPOp::create(b, loc, to, x);
     }
-    if (isa<FloatType>(from))
-      return arith::FPToSIOp::create(b, loc, to, x);
+    if (isa<FloatType>(from)) {
+      if (to.isUnsignedInteger())
+        return arith::FPToUIOp::create(b, loc, toSignless, x);
+      return arith::FPToSIOp::create(b, loc, toSignless, x);
+    }
     unsigned fromWidth = from.getIntOrFloatBitWidth();
     unsigned toWidth = to.getIntOrFloatBitWidth();
+    if (fromWidth == toWidth) // signed <-> unsigned: the same bits
+      return x;
     if (fromWidth > toWidth)
-      return arith::TruncIOp::create(b, loc, to, x);
-    if (fromBool)
-      return arith::ExtUIOp::create(b, loc, to, x);
-    return arith::ExtSIOp::create(b, loc, to, x);
+      return arith::TruncIOp::create(b, loc, toSignless, x);
+    if (fromUnsigned)
+      return arith::ExtUIOp::create(b, loc, toSignless, x);
+    return arith::ExtSIOp::create(b, loc, toSignless, x);
   }
 };
 
 /// equal(a, b) => generic { cmpf oeq / cmpi eq } with broadcasting; greater,
-/// less and friends alike (ordered float predicates, signed integer ones).
+/// less and friends alike (ordered float predicates; signed or unsigned
+/// integer ones by the operands' type).
 template <typename SourceOp, arith::CmpFPredicate floatPred,
-          arith::CmpIPredicate signedPred>
+          arith::CmpIPredicate signedPred, arith::CmpIPredicate unsignedPred>
 struct CompareLowering : OpConversionPattern<SourceOp> {
   using OpConversionPattern<SourceOp>::OpConversionPattern;
   using Adaptor = typename SourceOp::Adaptor;
@@ -616,13 +687,15 @@ struct CompareLowering : OpConversionPattern<SourceOp> {
   matchAndRewrite(SourceOp op, Adaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     auto type = cast<RankedTensorType>(op.getType());
+    arith::CmpIPredicate intPred =
+        isUnsigned(op.getLhs().getType()) ? unsignedPred : signedPred;
     Value result = elementwise(
         rewriter, op.getLoc(), {adaptor.getLhs(), adaptor.getRhs()}, type,
-        [](OpBuilder &b, Location l, ValueRange args) -> Value {
+        [&](OpBuilder &b, Location l, ValueRange args) -> Value {
           Type t = args[0].getType();
           if (isa<FloatType>(t))
             return arith::CmpFOp::create(b, l, floatPred, args[0], args[1]);
-          return arith::CmpIOp::create(b, l, signedPred, args[0], args[1]);
+          return arith::CmpIOp::create(b, l, intPred, args[0], args[1]);
         });
     rewriter.replaceOp(op, result);
     return success();
@@ -1067,21 +1140,23 @@ void populateLowerMathPatterns(RewritePatternSet &patterns) {
            UnaryLowering<ThresholdedReluOp>, UnaryLowering<ShrinkOp>,
            UnaryLowering<ClipOp>, UnaryLowering<GeluOp>>(ctx);
   patterns.add<CumSumLowering, OneHotLowering, EinsumLowering>(ctx);
-  patterns.add<BinaryLowering<AddOp, arith::AddFOp, arith::AddIOp>,
-               BinaryLowering<SubOp, arith::SubFOp, arith::SubIOp>,
-               BinaryLowering<MulOp, arith::MulFOp, arith::MulIOp>,
-               BinaryLowering<DivOp, arith::DivFOp, arith::DivSIOp>,
-               BinaryLowering<MaxOp, arith::MaximumFOp, arith::MaxSIOp>,
-               BinaryLowering<MinOp, arith::MinimumFOp, arith::MinSIOp>,
-               PowLowering, ModLowering, CastLowering>(ctx);
+  patterns.add<
+      BinaryLowering<AddOp, arith::AddFOp, arith::AddIOp>,
+      BinaryLowering<SubOp, arith::SubFOp, arith::SubIOp>,
+      BinaryLowering<MulOp, arith::MulFOp, arith::MulIOp>,
+      BinaryLowering<DivOp, arith::DivFOp, arith::DivSIOp, arith::DivUIOp>,
+      BinaryLowering<MaxOp, arith::MaximumFOp, arith::MaxSIOp, arith::MaxUIOp>,
+      BinaryLowering<MinOp, arith::MinimumFOp, arith::MinSIOp, arith::MinUIOp>,
+      ShiftLowering<ShiftLeftOp, true>, ShiftLowering<ShiftRightOp, false>,
+      PowLowering, ModLowering, CastLowering>(ctx);
   patterns.add<PReluLowering>(ctx);
   using FP = arith::CmpFPredicate;
   using IP = arith::CmpIPredicate;
-  patterns.add<CompareLowering<EqualOp, FP::OEQ, IP::eq>,
-               CompareLowering<GreaterOp, FP::OGT, IP::sgt>,
-               CompareLowering<GreaterEqualOp, FP::OGE, IP::sge>,
-               CompareLowering<LessOp, FP::OLT, IP::slt>,
-               CompareLowering<LessEqualOp, FP::OLE, IP::sle>>(ctx);
+  patterns.add<CompareLowering<EqualOp, FP::OEQ, IP::eq, IP::eq>,
+               CompareLowering<GreaterOp, FP::OGT, IP::sgt, IP::ugt>,
+               CompareLowering<GreaterEqualOp, FP::OGE, IP::sge, IP::uge>,
+               CompareLowering<LessOp, FP::OLT, IP::slt, IP::ult>,
+               CompareLowering<LessEqualOp, FP::OLE, IP::sle, IP::ule>>(ctx);
   // Booleans are integers: the logical ops take the integer branch.
   patterns.add<BinaryLowering<AndOp, arith::AndIOp, arith::AndIOp>,
                BinaryLowering<OrOp, arith::OrIOp, arith::OrIOp>,

@@ -10,6 +10,8 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/TypeUtilities.h"
 #include "mlir/Transforms/DialectConversion.h"
 
 namespace lathe {
@@ -34,6 +36,10 @@ Value floatConstant(OpBuilder &b, Location loc, Type type, double value) {
     return arith::ConstantOp::create(b, loc, b.getIntegerAttr(type, v));
   }
   return arith::ConstantOp::create(b, loc, b.getFloatAttr(type, value));
+}
+
+bool isUnsigned(Type type) {
+  return getElementTypeOrSelf(type).isUnsignedInteger();
 }
 
 Value emptyTensor(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
@@ -74,8 +80,33 @@ AffineMap broadcastMap(MLIRContext *ctx, ArrayRef<int64_t> operandShape,
   return AffineMap::get(outShape.size(), 0, exprs, ctx);
 }
 
+/// |type| with an unsigned integer element type made signless.
+static RankedTensorType signlessTensor(RankedTensorType type) {
+  auto integer = dyn_cast<IntegerType>(type.getElementType());
+  if (!integer || integer.isSignless())
+    return type;
+  return type.clone(IntegerType::get(type.getContext(), integer.getWidth()));
+}
+
+/// |value| cast to |type| with a builtin.unrealized_conversion_cast (which
+/// lathe-signless-integers removes) when the types differ.
+static Value castView(OpBuilder &b, Location loc, Value value, Type type) {
+  if (value.getType() == type)
+    return value;
+  return UnrealizedConversionCastOp::create(b, loc, type, value).getResult(0);
+}
+
 Value elementwise(OpBuilder &b, Location loc, ValueRange inputs,
                   RankedTensorType outType, ScalarBody body) {
+  // Arithmetic is signless: unsigned tensors are read and written through
+  // signless views; the op's lowering chose the unsigned arith ops already.
+  RankedTensorType resultType = outType;
+  outType = signlessTensor(outType);
+  SmallVector<Value> views;
+  for (Value in : inputs)
+    views.push_back(castView(
+        b, loc, in, signlessTensor(cast<RankedTensorType>(in.getType()))));
+  inputs = views;
   MLIRContext *ctx = b.getContext();
   SmallVector<AffineMap> maps;
   for (Value in : inputs)
@@ -93,7 +124,7 @@ Value elementwise(OpBuilder &b, Location loc, ValueRange inputs,
         Value result = body(nb, nloc, args.drop_back());
         linalg::YieldOp::create(nb, nloc, result);
       });
-  return generic.getResult(0);
+  return castView(b, loc, generic.getResult(0), resultType);
 }
 
 Value reduceOver(OpBuilder &b, Location loc, ValueRange inputs,
@@ -194,6 +225,8 @@ struct LowerToLinalgPass : public impl::LowerToLinalgBase<LowerToLinalgPass> {
     target.addLegalDialect<linalg::LinalgDialect, tensor::TensorDialect,
                            arith::ArithDialect, math::MathDialect,
                            scf::SCFDialect, func::FuncDialect>();
+    // Signless views of unsigned tensors (see elementwise).
+    target.addLegalOp<UnrealizedConversionCastOp>();
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
       signalPassFailure();

@@ -11,6 +11,9 @@ namespace lathe {
 mlir::Value floatConstant(mlir::OpBuilder &b, mlir::Location loc,
                           mlir::Type type, double value);
 
+/// True when |type|, or its element type, is an unsigned integer type.
+bool isUnsigned(mlir::Type type);
+
 /// `tensor.empty` of a static shape.
 mlir::Value emptyTensor(mlir::OpBuilder &b, mlir::Location loc,
                         llvm::ArrayRef<int64_t> shape, mlir::Type elementType);
@@ -32,6 +35,9 @@ using ScalarBody = llvm::function_ref<mlir::Value(
 
 /// An all-parallel `linalg.generic` producing |outType| from |inputs|, each
 /// broadcast to the result shape; |body| maps the input scalars to the result.
+/// Unsigned integer tensors are read and written through signless views, so
+/// |body| sees signless scalars: the caller picks unsigned arith ops by the
+/// lathe op's types (isUnsigned).
 mlir::Value elementwise(mlir::OpBuilder &b, mlir::Location loc,
                         mlir::ValueRange inputs, mlir::RankedTensorType outType,
                         ScalarBody body);

@@ -43,6 +43,20 @@ def LowerToLinalg : Pass<"lathe-lower-to-linalg", "mlir::ModuleOp"> {
   ];
 }
 
+def SignlessIntegers : Pass<"lathe-signless-integers", "mlir::ModuleOp"> {
+  let summary = "Drop integer signedness once lowering has used it";
+  let description = [{
+    `tensor<4xui8> => tensor<4xi8>` on every value, block argument, function
+    signature and dense constant. The lathe dialect keeps unsigned element
+    types so that lowering can pick unsigned division, comparison and
+    conversion; the lowered code does its arithmetic on signless views (the
+    `builtin.unrealized_conversion_cast`s around each element-wise
+    `linalg.generic`), and this pass then removes the signedness and those
+    casts, leaving upstream passes only signless integers. The artifact's
+    signature keeps the unsigned types: it is read before lowering.
+  }];
+}
+
 def ConvToIm2col : Pass<"lathe-conv-to-im2col"> {
   let summary = "Rewrite NCHW convolutions as im2col plus a contraction";
   let description = [{

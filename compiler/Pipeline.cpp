@@ -97,7 +97,8 @@ std::string cpuPipelineText() {
          // into the ops of their definitions, then lathe ops to upstream
          // ops on tensors.
       "lathe-decompose-recurrent,lathe-decompose-losses,lathe-lower-to-linalg,"
-      "canonicalize,cse,"
+      // Lowering chose unsigned ops by type; upstream wants signless ones.
+      "lathe-signless-integers,canonicalize,cse,"
       "linalg-fuse-elementwise-ops,canonicalize,"
       // Contractions: convolutions as matrix products, register-blocked
       // vector code, accumulators kept in registers across the k loop.
@@ -121,6 +122,11 @@ std::string cpuPipelineText() {
       "lathe-outline-parallel-loops,scf-forall-to-for,canonicalize,"
       // Loops and vectors, then the LLVM dialect.
       "convert-linalg-to-loops,convert-vector-to-scf{full-unroll=1},"
+      // 16-bit floats: stored as such, computed in f32 and rounded after
+      // every op (what LLVM would do, without libgcc's bf16 helpers).
+      "math-extend-to-supported-types,"
+      "arith-emulate-unsupported-floats{source-types=f16,bf16 "
+      "target-type=f32},arith-expand{include-bf16=1},"
       "expand-strided-metadata,lower-affine,convert-scf-to-cf,"
       "finalize-memref-to-llvm,"
       "convert-vector-to-llvm,convert-ub-to-llvm,"

@@ -13,7 +13,23 @@
 namespace lathe {
 
 /// Element types a tensor may have at the artifact boundary.
-enum class DType { F32, F64, I32, I64, I8, U8, Bool };
+/// Element types a tensor may have at the artifact boundary, in the order of
+/// the runtime's lathe_dtype_t.
+enum class DType {
+  F32,
+  F64,
+  I32,
+  I64,
+  I8,
+  U8,
+  Bool,
+  I16,
+  U16,
+  U32,
+  U64,
+  F16,
+  BF16
+};
 
 /// Name used in descriptors and headers ("f32", "i64", ...).
 const char *dtypeName(DType type);

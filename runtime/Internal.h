@@ -99,6 +99,9 @@ lathe_status_t fail(lathe_context_t *context, lathe_status_t status,
 /// Product of |dims|; false on a negative dimension or overflow.
 bool elementCount(const int64_t *dims, size_t rank, size_t &out);
 
+/// Number of lathe_dtype_t values (they run from 0).
+constexpr int kDTypeCount = LATHE_BF16 + 1;
+
 /// Parses "f32", "i64", ... ; false if unknown.
 bool parseDType(const std::string &name, lathe_dtype_t &out);
 

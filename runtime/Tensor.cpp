@@ -37,9 +37,8 @@ bool elementCount(const int64_t *dims, size_t rank, size_t &out) {
 }
 
 bool parseDType(const std::string &name, lathe_dtype_t &out) {
-  static const char *names[] = {"f32", "f64", "i32", "i64", "i8", "u8", "bool"};
-  for (int i = 0; i < 7; ++i)
-    if (name == names[i]) {
+  for (int i = 0; i < kDTypeCount; ++i)
+    if (name == lathe_dtype_name(lathe_dtype_t(i))) {
       out = lathe_dtype_t(i);
       return true;
     }
@@ -147,13 +146,15 @@ const char *lathe_status_name(lathe_status_t status) {
 }
 
 const char *lathe_dtype_name(lathe_dtype_t dtype) {
-  static const char *names[] = {"f32", "f64", "i32", "i64", "i8", "u8", "bool"};
-  return unsigned(dtype) < 7 ? names[dtype] : "?";
+  static const char *names[] = {"f32", "f64",  "i32", "i64", "i8",
+                                "u8",  "bool", "i16", "u16", "u32",
+                                "u64", "f16",  "bf16"};
+  return unsigned(dtype) < std::size(names) ? names[dtype] : "?";
 }
 
 size_t lathe_dtype_size(lathe_dtype_t dtype) {
-  static const size_t sizes[] = {4, 8, 4, 8, 1, 1, 1};
-  return unsigned(dtype) < 7 ? sizes[dtype] : 0;
+  static const size_t sizes[] = {4, 8, 4, 8, 1, 1, 1, 2, 2, 4, 8, 2, 2};
+  return unsigned(dtype) < std::size(sizes) ? sizes[dtype] : 0;
 }
 
 lathe_status_t lathe_tensor_create(lathe_context_t *context,
@@ -240,9 +241,11 @@ size_t lathe_tensor_num_bytes(const lathe_tensor_t *tensor) {
 // .npy
 //===----------------------------------------------------------------------===//
 
+/// The .npy descr of |dtype|; NULL for bf16, which NumPy lacks.
 static const char *npyDescr(lathe_dtype_t dtype) {
-  static const char *descrs[] = {"<f4", "<f8", "<i4", "<i8",
-                                 "|i1", "|u1", "|b1"};
+  static const char *descrs[] = {"<f4", "<f8", "<i4",  "<i8", "|i1",
+                                 "|u1", "|b1", "<i2",  "<u2", "<u4",
+                                 "<u8", "<f2", nullptr};
   return descrs[dtype];
 }
 
@@ -308,14 +311,16 @@ static lathe_status_t readNpy(lathe_context_t *context, std::istream &in,
     return bad("Fortran-ordered arrays are not supported (use C order)");
   lathe_dtype_t dtype;
   bool known = false;
-  for (int i = 0; i < 7 && !known; ++i)
-    if (descr == std::string("'") + npyDescr(lathe_dtype_t(i)) + "'") {
+  for (int i = 0; i < kDTypeCount && !known; ++i)
+    if (npyDescr(lathe_dtype_t(i)) &&
+        descr == std::string("'") + npyDescr(lathe_dtype_t(i)) + "'") {
       dtype = lathe_dtype_t(i);
       known = true;
     }
   if (!known)
     return bad("element type " + descr +
-               " (supported: <f4 <f8 <i4 <i8 |i1 |u1 |b1)");
+               " (supported: <f4 <f8 <f2 <i8 <i4 <i2 |i1 <u8 <u4 <u2 |u1 "
+               "|b1)");
   std::vector<int64_t> dims;
   std::string inner = shape.substr(1, shape.size() - 2);
   std::stringstream ss(inner);
@@ -448,6 +453,11 @@ lathe_status_t lathe_tensor_save_npy(lathe_context_t *context,
   if (!tensor || !path)
     return fail(context, LATHE_INVALID_ARGUMENT,
                 "lathe_tensor_save_npy: NULL tensor or path");
+  if (!npyDescr(tensor->dtype))
+    return fail(context, LATHE_INVALID_ARGUMENT,
+                std::string(path) + ": NumPy has no " +
+                    lathe_dtype_name(tensor->dtype) +
+                    " element type; cast the tensor before saving");
   std::string dict = std::string("{'descr': '") + npyDescr(tensor->dtype) +
                      "', 'fortran_order': False, 'shape': (";
   for (size_t i = 0; i < tensor->dims.size(); ++i)

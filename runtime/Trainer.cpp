@@ -75,6 +75,18 @@ const char *safetensorsDType(lathe_dtype_t d) {
     return "U8";
   case LATHE_BOOL:
     return "BOOL";
+  case LATHE_I16:
+    return "I16";
+  case LATHE_U16:
+    return "U16";
+  case LATHE_U32:
+    return "U32";
+  case LATHE_U64:
+    return "U64";
+  case LATHE_F16:
+    return "F16";
+  case LATHE_BF16:
+    return "BF16";
   }
   return "?";
 }

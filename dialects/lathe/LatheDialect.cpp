@@ -246,8 +246,6 @@ LogicalResult TrilOp::verify() { return verifyTriangle(*this); }
 static LogicalResult inferBroadcast(std::optional<Location> loc, StringRef op,
                                     Value lhs, Value rhs, Type elt,
                                     SmallVectorImpl<Type> &results) {
-  if (rankedType(lhs).getElementType().isUnsignedInteger())
-    return fail(loc, op + " does not support unsigned integer operands yet");
   SmallVector<Type> same;
   if (failed(inferBinary(loc, op, lhs, rhs, same)))
     return failure();
@@ -306,6 +304,8 @@ LATHE_BINARY_INFER(MaxOp, "lathe.max")
 LATHE_BINARY_INFER(MinOp, "lathe.min")
 LATHE_BINARY_INFER(PReluOp, "lathe.prelu")
 LATHE_BINARY_INFER(ModOp, "lathe.mod")
+LATHE_BINARY_INFER(ShiftLeftOp, "lathe.shift_left")
+LATHE_BINARY_INFER(ShiftRightOp, "lathe.shift_right")
 #undef LATHE_BINARY_INFER
 
 LogicalResult GemmOp::inferReturnTypes(MLIRContext *,

@@ -34,6 +34,14 @@ def Lathe_FloatTensor : RankedTensorOf<[AnyFloat]>;
 def Lathe_IntElement : SignlessIntOfWidths<[8, 16, 32, 64]>;
 /// Float or signless (two's-complement, signed) integer elements.
 def Lathe_NumericTensor : RankedTensorOf<[AnyFloat, Lathe_IntElement]>;
+def Lathe_UnsignedElement : UnsignedIntOfWidths<[8, 16, 32, 64]>;
+/// Numeric elements plus unsigned integers: the ops whose lowering picks
+/// unsigned division, comparison and conversion for unsigned types.
+def Lathe_ArithTensor
+    : RankedTensorOf<[AnyFloat, Lathe_IntElement, Lathe_UnsignedElement]>;
+/// Signed or unsigned integer elements.
+def Lathe_IntegerTensor
+    : RankedTensorOf<[Lathe_IntElement, Lathe_UnsignedElement]>;
 def Lathe_AnyTensor : RankedTensorOf<[AnyType]>;
 
 //===----------------------------------------------------------------------===//
@@ -478,7 +486,7 @@ def Lathe_EinsumOp : Lathe_Op<"einsum", [InferTypeOpAdaptor]> {
 }
 
 class Lathe_BinaryOp<string mnemonic, list<Trait> traits = [],
-                     Type tensor = Lathe_NumericTensor>
+                     Type tensor = Lathe_ArithTensor>
     : Lathe_Op<mnemonic, !listconcat(traits, [InferTypeOpAdaptor])> {
   let arguments = (ins tensor:$lhs, tensor:$rhs);
   let results = (outs tensor:$result);
@@ -562,8 +570,32 @@ def Lathe_ModOp : Lathe_BinaryOp<"mod"> {
     %y = lathe.mod %a, %b {fmod} : tensor<8xf32>, tensor<f32> -> tensor<8xf32>
     ```
   }];
-  let arguments = (ins Lathe_NumericTensor:$lhs, Lathe_NumericTensor:$rhs,
+  let arguments = (ins Lathe_ArithTensor:$lhs, Lathe_ArithTensor:$rhs,
                    UnitAttr:$fmod);
+}
+
+// shift_left(a, b) = a << b; shift_right(a, b) = a >> b
+def Lathe_ShiftLeftOp : Lathe_BinaryOp<"shift_left", [], Lathe_IntegerTensor> {
+  let summary = "broadcasting bitwise left shift";
+  let description = [{
+    `torch.bitwise_left_shift` (ONNX `BitShift` LEFT). A shift by the element
+    width or more (or, for signed amounts, by a negative amount) gives 0.
+    ```mlir
+    %y = lathe.shift_left %a, %b : tensor<8xui8>, tensor<ui8> -> tensor<8xui8>
+    ```
+  }];
+}
+
+def Lathe_ShiftRightOp : Lathe_BinaryOp<"shift_right", [], Lathe_IntegerTensor> {
+  let summary = "broadcasting bitwise right shift";
+  let description = [{
+    `torch.bitwise_right_shift` (ONNX `BitShift` RIGHT): logical on unsigned
+    elements, arithmetic (sign-filling) on signed ones. A shift by the
+    element width or more (or by a negative amount) gives 0, or -1 for a
+    negative signed value. ```mlir
+    %y = lathe.shift_right %a, %b : tensor<8xui8>, tensor<ui8> -> tensor<8xui8>
+    ```
+  }];
 }
 
 // prelu(x, slope) = x >= 0 ? x : slope * x
@@ -1210,15 +1242,18 @@ def Lathe_TrilOp : Lathe_TriangleOp<"tril", "lower">;
 def Lathe_CastOp : Lathe_Op<"cast", [SameOperandsAndResultShape]> {
   let summary = "element type conversion";
   let description = [{
-    `Tensor.to(dtype)` between float (f32, f64), signed integer (8 to 64
-    bits) and boolean (`i1`) elements. Float to integer truncates toward
-    zero; anything to boolean is `x != 0`; integers wrap when narrowed.
+    `Tensor.to(dtype)` between float (f16, bf16, f32, f64), signed and
+    unsigned integer (8 to 64 bits) and boolean (`i1`) elements. Float to
+    integer truncates toward zero; anything to boolean is `x != 0`; integers
+    wrap when narrowed and widen by their own signedness.
     ```mlir
     %y = lathe.cast %x : tensor<8xf32> to tensor<8xi64>
     ```
   }];
-  let arguments = (ins RankedTensorOf<[AnyFloat, Lathe_IntElement, I1]>:$input);
-  let results = (outs RankedTensorOf<[AnyFloat, Lathe_IntElement, I1]>:$result);
+  let arguments = (ins RankedTensorOf<[AnyFloat, Lathe_IntElement,
+                                      Lathe_UnsignedElement, I1]>:$input);
+  let results = (outs RankedTensorOf<[AnyFloat, Lathe_IntElement,
+                                     Lathe_UnsignedElement, I1]>:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `to` type($result)";
 }
 

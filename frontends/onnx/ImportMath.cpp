@@ -371,6 +371,25 @@ LogicalResult Importer::mod(const NodeProto &node) {
   return success();
 }
 
+LogicalResult Importer::bitShift(const NodeProto &node) {
+  auto lhs = input(node, 0), rhs = input(node, 1);
+  if (failed(lhs) || failed(rhs))
+    return failure();
+  std::string direction = stringAttr(node, "direction", "");
+  FailureOr<Value> y;
+  if (direction == "LEFT")
+    y = build<ShiftLeftOp>(node, *lhs, *rhs);
+  else if (direction == "RIGHT")
+    y = build<ShiftRightOp>(node, *lhs, *rhs);
+  else
+    return error(node) << "direction must be \"LEFT\" or \"RIGHT\", got \""
+                       << direction << "\"";
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
+  return success();
+}
+
 /// Index |i| of an operand with |n| elements in an element-wise op over
 /// |total| elements (equal sizes, or a single broadcast element).
 static int64_t foldIndex(int64_t n, int64_t i) { return n == 1 ? 0 : i; }
@@ -869,35 +888,8 @@ LogicalResult Importer::castOp(const NodeProto &node) {
     TensorValue out;
     out.dtype = *to;
     out.shape = v.shape;
-    size_t elt = dtypeSize(*to);
-    out.bytes.resize(v.numElements() * elt);
-    for (int64_t i = 0; i < v.numElements(); ++i) {
-      char *dst = out.bytes.data() + i * elt;
-      auto put = [&](auto x) { std::memcpy(dst, &x, sizeof(x)); };
-      switch (*to) {
-      case DType::F32:
-        put(float(v.floatAt(i)));
-        break;
-      case DType::F64:
-        put(double(v.floatAt(i)));
-        break;
-      case DType::I32:
-        put(int32_t(v.intAt(i)));
-        break;
-      case DType::I64:
-        put(int64_t(v.intAt(i)));
-        break;
-      case DType::I8:
-        put(int8_t(v.intAt(i)));
-        break;
-      case DType::U8:
-        put(uint8_t(v.intAt(i)));
-        break;
-      case DType::Bool:
-        put(uint8_t(v.floatAt(i) != 0));
-        break;
-      }
-    }
+    for (int64_t i = 0; i < v.numElements(); ++i)
+      out.append(v.floatAt(i), v.intAt(i));
     setConstant(node, 0, std::move(out));
     return success();
   }

@@ -764,39 +764,6 @@ LogicalResult Importer::expand(const NodeProto &node) {
   return success();
 }
 
-/// Appends |v| to |t| converted to |t|'s element type.
-static void appendElement(TensorValue &t, double f, int64_t i) {
-  auto put = [&](auto x) {
-    const char *p = reinterpret_cast<const char *>(&x);
-    t.bytes.insert(t.bytes.end(), p, p + sizeof(x));
-  };
-  switch (t.dtype) {
-  case DType::F32:
-    put(float(f));
-    break;
-  case DType::F64:
-    put(f);
-    break;
-  case DType::I32:
-    put(int32_t(i));
-    break;
-  case DType::I64:
-    put(i);
-    break;
-  case DType::I8:
-    put(int8_t(i));
-    break;
-  case DType::U8:
-    put(uint8_t(i));
-    break;
-  case DType::Bool:
-    put(uint8_t(i != 0));
-    break;
-  }
-}
-
-static bool isFloatDType(DType d) { return d == DType::F32 || d == DType::F64; }
-
 LogicalResult Importer::range(const NodeProto &node) {
   const TensorValue *start = constantInput(node, 0, "start");
   const TensorValue *limit = constantInput(node, 1, "limit");
@@ -818,8 +785,8 @@ LogicalResult Importer::range(const NodeProto &node) {
                           "supported yet";
   out.shape = {n};
   for (int64_t i = 0; i < n; ++i)
-    appendElement(out, s + double(i) * d,
-                  isFloat ? 0 : start->intAt(0) + i * delta->intAt(0));
+    out.append(s + double(i) * d,
+               isFloat ? 0 : start->intAt(0) + i * delta->intAt(0));
   setConstant(node, 0, std::move(out));
   return success();
 }
@@ -842,17 +809,13 @@ LogicalResult Importer::eyeLike(const NodeProto &node) {
     auto x = input(node, 0);
     if (failed(x))
       return failure();
-    Type elt = cast<RankedTensorType>(x->getType()).getElementType();
-    out.dtype = elt.isF64()         ? DType::F64
-                : elt.isInteger(64) ? DType::I64
-                : elt.isInteger(32) ? DType::I32
-                                    : DType::F32;
+    out.dtype = *dtypeOf(cast<RankedTensorType>(x->getType()).getElementType());
   }
   out.shape = {(*shape)[0], (*shape)[1]};
   int64_t k = intAttr(node, "k", 0);
   for (int64_t i = 0; i < out.shape[0]; ++i)
     for (int64_t j = 0; j < out.shape[1]; ++j)
-      appendElement(out, j - i == k ? 1.0 : 0.0, j - i == k ? 1 : 0);
+      out.append(j - i == k ? 1.0 : 0.0, j - i == k ? 1 : 0);
   setConstant(node, 0, std::move(out));
   return success();
 }

@@ -191,6 +191,7 @@ public:
   LogicalResult castOp(const NodeProto &node);
   LogicalResult castLike(const NodeProto &node);
   LogicalResult mod(const NodeProto &node);
+  LogicalResult bitShift(const NodeProto &node);
   /// Pow(T, T1) -> T, converting the exponent (or, for an integer base and a
   /// float exponent, computing in float).
   LogicalResult power(const NodeProto &node, Value x, Value e);
@@ -209,6 +210,8 @@ private:
     return emitError(loc) << node.op_type() << ": ";
   }
   Type mlirType(DType dtype);
+  /// The DType whose MLIR element type is |type|, if any.
+  std::optional<DType> dtypeOf(Type type);
   LogicalResult addInputs();
   LogicalResult addOutputs(SmallVectorImpl<Value> &results,
                            SmallVectorImpl<Attribute> &resultAttrs);

@@ -46,8 +46,20 @@ Type Importer::mlirType(DType dtype) {
     return b.getI64Type();
   case DType::I8:
     return b.getIntegerType(8);
+  case DType::I16:
+    return b.getIntegerType(16);
   case DType::U8:
     return b.getIntegerType(8, /*isSigned=*/false);
+  case DType::U16:
+    return b.getIntegerType(16, /*isSigned=*/false);
+  case DType::U32:
+    return b.getIntegerType(32, /*isSigned=*/false);
+  case DType::U64:
+    return b.getIntegerType(64, /*isSigned=*/false);
+  case DType::F16:
+    return b.getF16Type();
+  case DType::BF16:
+    return b.getBF16Type();
   case DType::Bool:
     return b.getI1Type();
   }
@@ -70,10 +82,16 @@ const TensorValue *Importer::constantInput(const NodeProto &node, int i,
   return &it->second;
 }
 
+std::optional<DType> Importer::dtypeOf(Type type) {
+  for (int d = 0; d <= int(DType::BF16); ++d)
+    if (mlirType(DType(d)) == type)
+      return DType(d);
+  return std::nullopt;
+}
+
 Value Importer::materialize(const std::string &name, const TensorValue &value) {
   auto type = RankedTensorType::get(value.shape, mlirType(value.dtype));
-  bool isFloat = value.dtype == DType::F32 || value.dtype == DType::F64;
-  if (isFloat && initializerNames.count(name)) {
+  if (isFloatDType(value.dtype) && initializerNames.count(name)) {
     // A trainable value: a named parameter of the entry function.
     Block &body = func.getBody().front();
     Value arg = body.addArgument(type, UnknownLoc::get(&ctx));
@@ -304,10 +322,6 @@ FailureOr<Value> Importer::castTo(const NodeProto &node, Value x, Type to) {
   auto type = cast<RankedTensorType>(x.getType());
   if (type.getElementType() == to)
     return x;
-  if (type.getElementType().isUnsignedInteger() || to.isUnsignedInteger()) {
-    error(node) << "unsigned element types are not supported at run time yet";
-    return failure();
-  }
   return finish(
       CastOp::create(b, loc, RankedTensorType::get(type.getShape(), to), x));
 }
@@ -338,6 +352,7 @@ const std::map<std::string, OpInfo> &opTable() {
       {"Div", {&I::binary, {"broadcast", "axis", "consumed_inputs"}}},
       {"Pow", {&I::binary, {"broadcast", "axis"}}},
       {"Mod", {&I::mod, {"fmod"}}},
+      {"BitShift", {&I::bitShift, {"direction"}}},
       {"PRelu", {&I::binary, {}}},
       {"Equal", {&I::predicate, {}}},
       {"Greater", {&I::predicate, {}}},

@@ -3,6 +3,7 @@
 
 #include "onnx/onnx_pb.h"
 
+#include "llvm/ADT/APFloat.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -35,6 +36,18 @@ const char *dtypeName(DType type) {
     return "u8";
   case DType::Bool:
     return "bool";
+  case DType::I16:
+    return "i16";
+  case DType::U16:
+    return "u16";
+  case DType::U32:
+    return "u32";
+  case DType::U64:
+    return "u64";
+  case DType::F16:
+    return "f16";
+  case DType::BF16:
+    return "bf16";
   }
   return "?";
 }
@@ -43,16 +56,34 @@ size_t dtypeSize(DType type) {
   switch (type) {
   case DType::F64:
   case DType::I64:
+  case DType::U64:
     return 8;
   case DType::F32:
   case DType::I32:
+  case DType::U32:
     return 4;
+  case DType::I16:
+  case DType::U16:
+  case DType::F16:
+  case DType::BF16:
+    return 2;
   case DType::I8:
   case DType::U8:
   case DType::Bool:
     return 1;
   }
   return 0;
+}
+
+bool isFloatDType(DType type) {
+  return type == DType::F32 || type == DType::F64 || type == DType::F16 ||
+         type == DType::BF16;
+}
+
+/// The IEEE semantics of a 16-bit float dtype.
+static const llvm::fltSemantics &halfSemantics(DType type) {
+  return type == DType::F16 ? llvm::APFloat::IEEEhalf()
+                            : llvm::APFloat::BFloat();
 }
 
 int64_t TensorValue::numElements() const {
@@ -62,44 +93,90 @@ int64_t TensorValue::numElements() const {
   return n;
 }
 
+template <typename T> static T load(const char *p) {
+  T v;
+  std::memcpy(&v, p, sizeof(T));
+  return v;
+}
+
 int64_t TensorValue::intAt(int64_t i) const {
   const char *p = bytes.data() + i * dtypeSize(dtype);
   switch (dtype) {
-  case DType::I64: {
-    int64_t v;
-    std::memcpy(&v, p, 8);
-    return v;
-  }
-  case DType::I32: {
-    int32_t v;
-    std::memcpy(&v, p, 4);
-    return v;
-  }
+  case DType::I64:
+  case DType::U64:
+    return load<int64_t>(p);
+  case DType::I32:
+    return load<int32_t>(p);
+  case DType::U32:
+    return load<uint32_t>(p);
+  case DType::I16:
+    return load<int16_t>(p);
+  case DType::U16:
+    return load<uint16_t>(p);
   case DType::I8:
     return int8_t(*p);
   case DType::U8:
   case DType::Bool:
     return uint8_t(*p);
-  default:
+  case DType::F32:
+  case DType::F64:
+  case DType::F16:
+  case DType::BF16:
     return int64_t(floatAt(i));
   }
+  return 0;
 }
 
 double TensorValue::floatAt(int64_t i) const {
   const char *p = bytes.data() + i * dtypeSize(dtype);
   switch (dtype) {
-  case DType::F32: {
-    float v;
-    std::memcpy(&v, p, 4);
-    return v;
-  }
-  case DType::F64: {
-    double v;
-    std::memcpy(&v, p, 8);
-    return v;
-  }
+  case DType::F32:
+    return load<float>(p);
+  case DType::F64:
+    return load<double>(p);
+  case DType::F16:
+  case DType::BF16:
+    return llvm::APFloat(halfSemantics(dtype),
+                         llvm::APInt(16, load<uint16_t>(p)))
+        .convertToDouble();
+  case DType::U64:
+    return double(load<uint64_t>(p));
   default:
     return double(intAt(i));
+  }
+}
+
+void TensorValue::append(double f, int64_t i) {
+  size_t at = bytes.size();
+  bytes.resize(at + dtypeSize(dtype));
+  char *dst = bytes.data() + at;
+  auto put = [&](auto x) { std::memcpy(dst, &x, sizeof(x)); };
+  switch (dtype) {
+  case DType::F32:
+    return put(float(f));
+  case DType::F64:
+    return put(f);
+  case DType::F16:
+  case DType::BF16: {
+    llvm::APFloat h(f);
+    bool lost;
+    h.convert(halfSemantics(dtype), llvm::APFloat::rmNearestTiesToEven, &lost);
+    return put(uint16_t(h.bitcastToAPInt().getZExtValue()));
+  }
+  case DType::I64:
+  case DType::U64:
+    return put(i);
+  case DType::I32:
+  case DType::U32:
+    return put(int32_t(i));
+  case DType::I16:
+  case DType::U16:
+    return put(int16_t(i));
+  case DType::I8:
+  case DType::U8:
+    return put(int8_t(i));
+  case DType::Bool:
+    return put(uint8_t(f != 0));
   }
 }
 
@@ -138,6 +215,18 @@ llvm::Expected<DType> dtypeFromOnnx(int onnxType) {
     return DType::U8;
   case onnx::TensorProto::BOOL:
     return DType::Bool;
+  case onnx::TensorProto::INT16:
+    return DType::I16;
+  case onnx::TensorProto::UINT16:
+    return DType::U16;
+  case onnx::TensorProto::UINT32:
+    return DType::U32;
+  case onnx::TensorProto::UINT64:
+    return DType::U64;
+  case onnx::TensorProto::FLOAT16:
+    return DType::F16;
+  case onnx::TensorProto::BFLOAT16:
+    return DType::BF16;
   default:
     return error("unsupported ONNX element type " +
                  onnx::TensorProto::DataType_Name(
@@ -269,6 +358,17 @@ llvm::Expected<TensorValue> decodeTensor(const onnx::TensorProto &tensor,
     case DType::U8:
     case DType::Bool:
       return store(tensor.int32_data(), copyAs(uint8_t()));
+    case DType::I16:
+      return store(tensor.int32_data(), copyAs(int16_t()));
+    // 16-bit floats travel as their bit patterns in int32_data.
+    case DType::U16:
+    case DType::F16:
+    case DType::BF16:
+      return store(tensor.int32_data(), copyAs(uint16_t()));
+    case DType::U32:
+      return store(tensor.uint64_data(), copyAs(uint32_t()));
+    case DType::U64:
+      return store(tensor.uint64_data(), copyAs(uint64_t()));
     }
     return llvm::Error::success();
   }();

@@ -27,7 +27,13 @@ struct TensorValue {
   /// Element |i| converted to int64 / double (for shape arithmetic).
   int64_t intAt(int64_t i) const;
   double floatAt(int64_t i) const;
+  /// Appends one element: |f| converted for float types (rounded to nearest
+  /// for 16-bit ones), |i| wrapped for integers, |f| != 0 for booleans.
+  void append(double f, int64_t i);
 };
+
+/// True for the float dtypes (f16, bf16, f32, f64).
+bool isFloatDType(DType type);
 
 /// Parses the ONNX file at |path|. Fails with a message naming the file when
 /// it is missing, unreadable or not a valid ModelProto.

@@ -40,6 +40,12 @@ typedef enum lathe_dtype {
   LATHE_I8 = 4,
   LATHE_U8 = 5,
   LATHE_BOOL = 6,
+  LATHE_I16 = 7,
+  LATHE_U16 = 8,
+  LATHE_U32 = 9,
+  LATHE_U64 = 10,
+  LATHE_F16 = 11,  /* IEEE 754 binary16 */
+  LATHE_BF16 = 12, /* bfloat16: the upper half of an f32 */
 } lathe_dtype_t;
 
 #ifndef LATHE_PARALLEL_T_DEFINED
