@@ -27,6 +27,18 @@ def DecomposeLosses : Pass<"lathe-decompose-losses"> {
   }];
 }
 
+def WidenHalfFloats : Pass<"lathe-widen-half-floats"> {
+  let summary = "Compute every f16 / bf16 op in f32, rounding its results";
+  let description = [{
+    `y = op(a : f16) => y = cast(op(cast(a) : f32)) : f16` for each lathe op
+    with 16-bit float operands or results (casts and constants excepted):
+    storage stays 16-bit, arithmetic is f32 and each op's results are rounded
+    once, as PyTorch and ONNX Runtime compute half precision on CPUs. Sums
+    inside matrix products, convolutions, reductions and normalizations
+    accumulate in f32; no 16-bit arithmetic reaches LLVM, only conversions.
+  }];
+}
+
 def LowerToLinalg : Pass<"lathe-lower-to-linalg", "mlir::ModuleOp"> {
   let summary = "Lower lathe ops to linalg, tensor, arith and math";
   let description = [{

@@ -96,7 +96,9 @@ std::string cpuPipelineText() {
   return // Graph level: recurrent layers unrolled into cell ops, criteria
          // into the ops of their definitions, then lathe ops to upstream
          // ops on tensors.
-      "lathe-decompose-recurrent,lathe-decompose-losses,lathe-lower-to-linalg,"
+      "lathe-decompose-recurrent,lathe-decompose-losses,"
+      // Half precision is storage: each op computes in f32.
+      "lathe-widen-half-floats,lathe-lower-to-linalg,"
       // Lowering chose unsigned ops by type; upstream wants signless ones.
       "lathe-signless-integers,canonicalize,cse,"
       "linalg-fuse-elementwise-ops,canonicalize,"
@@ -122,11 +124,8 @@ std::string cpuPipelineText() {
       "lathe-outline-parallel-loops,scf-forall-to-for,canonicalize,"
       // Loops and vectors, then the LLVM dialect.
       "convert-linalg-to-loops,convert-vector-to-scf{full-unroll=1},"
-      // 16-bit floats: stored as such, computed in f32 and rounded after
-      // every op (what LLVM would do, without libgcc's bf16 helpers).
-      "math-extend-to-supported-types,"
-      "arith-emulate-unsupported-floats{source-types=f16,bf16 "
-      "target-type=f32},arith-expand{include-bf16=1},"
+      // f32 -> bf16 rounding as integer code (libgcc 12 has no helper).
+      "arith-expand{include-bf16=1},"
       "expand-strided-metadata,lower-affine,convert-scf-to-cf,"
       "finalize-memref-to-llvm,"
       "convert-vector-to-llvm,convert-ub-to-llvm,"

@@ -20,7 +20,8 @@ from onnx import TensorProto as T
 from onnx import helper
 
 
-def compile_and_run(lathe, work, name, graph, opset, inputs):
+def compile_and_run_all(lathe, work, name, graph, opset, inputs):
+    """Every output of |graph| run on |inputs|, as NumPy arrays."""
     model = helper.make_model(graph,
                               opset_imports=[helper.make_opsetid("", opset)])
     model.ir_version = 8
@@ -34,10 +35,16 @@ def compile_and_run(lathe, work, name, graph, opset, inputs):
         p = os.path.join(work, "%s-in%d.npy" % (name, i))
         np.save(p, x)
         args += ["--input", p]
-    out = os.path.join(work, name + "-out.npy")
-    subprocess.run(args + ["--output", out], check=True,
-                   stdout=subprocess.DEVNULL)
-    return np.load(out)
+    outs = [os.path.join(work, "%s-out%d.npy" % (name, i))
+            for i in range(len(graph.output))]
+    for out in outs:
+        args += ["--output", out]
+    subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
+    return [np.load(out) for out in outs]
+
+
+def compile_and_run(lathe, work, name, graph, opset, inputs):
+    return compile_and_run_all(lathe, work, name, graph, opset, inputs)[0]
 
 
 def run_case(lathe, work, name, graph, opset, inputs, want):

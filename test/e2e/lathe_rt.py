@@ -7,9 +7,12 @@ import ctypes as C
 
 import numpy as np
 
+# lathe_dtype_t; bf16 (12) has no NumPy type.
 _DTYPES = {np.dtype("float32"): 0, np.dtype("float64"): 1,
            np.dtype("int32"): 2, np.dtype("int64"): 3, np.dtype("int8"): 4,
-           np.dtype("uint8"): 5, np.dtype("bool"): 6}
+           np.dtype("uint8"): 5, np.dtype("bool"): 6, np.dtype("int16"): 7,
+           np.dtype("uint16"): 8, np.dtype("uint32"): 9,
+           np.dtype("uint64"): 10, np.dtype("float16"): 11}
 _NUMPY = {v: k for k, v in _DTYPES.items()}
 
 

@@ -1,8 +1,10 @@
 // Unit tests of the ONNX frontend: valid models, malformed files, clear errors.
 #include "OnnxBuilder.h"
+#include "frontends/onnx/OnnxModel.h"
 
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <fstream>
 
 using namespace lathe::test;
@@ -341,4 +343,46 @@ TEST_CASE("importer aligns a legacy broadcast=1 operand at its axis") {
   CHECK_FALSE(bad.ok);
   CHECK_THAT(bad.diagnostics, Contains("lathe.add expected broadcastable "
                                        "shapes"));
+}
+
+TEST_CASE("typed fields decode 16-bit floats and unsigned integers") {
+  onnx::TensorProto half;
+  half.set_name("h");
+  half.set_data_type(onnx::TensorProto::FLOAT16);
+  half.add_dims(3);
+  for (int bits : {0x3c00, 0xc000, 0x7c00}) // 1, -2, +inf as binary16
+    half.add_int32_data(bits);
+  auto h = lathe::decodeTensor(half, "");
+  REQUIRE(bool(h));
+  CHECK(h->dtype == lathe::DType::F16);
+  CHECK(h->floatAt(0) == 1.0);
+  CHECK(h->floatAt(1) == -2.0);
+  CHECK(std::isinf(h->floatAt(2)));
+
+  onnx::TensorProto bf;
+  bf.set_name("b");
+  bf.set_data_type(onnx::TensorProto::BFLOAT16);
+  bf.add_dims(1);
+  bf.add_int32_data(0x3fc0); // 1.5 as bfloat16
+  auto b = lathe::decodeTensor(bf, "");
+  REQUIRE(bool(b));
+  CHECK(b->floatAt(0) == 1.5);
+
+  onnx::TensorProto wide;
+  wide.set_name("u");
+  wide.set_data_type(onnx::TensorProto::UINT64);
+  wide.add_dims(2);
+  wide.add_uint64_data(18446744073709551615ull);
+  wide.add_uint64_data(7);
+  auto u = lathe::decodeTensor(wide, "");
+  REQUIRE(bool(u));
+  CHECK(u->dtype == lathe::DType::U64);
+  CHECK(u->floatAt(0) == 18446744073709551615.0);
+  CHECK(u->intAt(1) == 7);
+
+  // Appending rounds to the element type.
+  lathe::TensorValue t;
+  t.dtype = lathe::DType::F16;
+  t.append(1.0 + 1.0 / 4096, 0); // below half a binary16 ulp above 1
+  CHECK(t.floatAt(0) == 1.0);
 }

@@ -215,11 +215,43 @@ TEST_CASE("runtime loads external weights and verifies them") {
   std::ofstream(weights, std::ios::binary) << saved;
 }
 
+TEST_CASE("dtype names and sizes cover every dtype") {
+  const std::pair<lathe_dtype_t, std::pair<const char *, size_t>> want[] = {
+      {LATHE_F32, {"f32", 4}},   {LATHE_F64, {"f64", 8}},
+      {LATHE_I32, {"i32", 4}},   {LATHE_I64, {"i64", 8}},
+      {LATHE_I8, {"i8", 1}},     {LATHE_U8, {"u8", 1}},
+      {LATHE_BOOL, {"bool", 1}}, {LATHE_I16, {"i16", 2}},
+      {LATHE_U16, {"u16", 2}},   {LATHE_U32, {"u32", 4}},
+      {LATHE_U64, {"u64", 8}},   {LATHE_F16, {"f16", 2}},
+      {LATHE_BF16, {"bf16", 2}}};
+  for (const auto &[dtype, nameSize] : want) {
+    CHECK(std::string(lathe_dtype_name(dtype)) == nameSize.first);
+    CHECK(lathe_dtype_size(dtype) == nameSize.second);
+  }
+  CHECK(lathe_dtype_size(lathe_dtype_t(13)) == 0);
+}
+
+TEST_CASE("bf16 tensors are refused by .npy, which has no such type") {
+  Context c;
+  std::string dir = makeTempDir();
+  int64_t dims[] = {3};
+  lathe_tensor_t *t = nullptr;
+  REQUIRE(lathe_tensor_create(c.ctx, LATHE_BF16, 1, dims, &t) == LATHE_OK);
+  std::string path = dir + "/t.npy";
+  CHECK(lathe_tensor_save_npy(c.ctx, t, path.c_str()) ==
+        LATHE_INVALID_ARGUMENT);
+  CHECK(std::string(lathe_context_last_error(c.ctx)).find("bf16") !=
+        std::string::npos);
+  CHECK(!std::ifstream(path).good());
+  lathe_tensor_destroy(t);
+}
+
 TEST_CASE("npy files round-trip every dtype and shape") {
   Context c;
   std::string dir = makeTempDir();
-  for (lathe_dtype_t dtype : {LATHE_F32, LATHE_F64, LATHE_I32, LATHE_I64,
-                              LATHE_I8, LATHE_U8, LATHE_BOOL}) {
+  for (lathe_dtype_t dtype :
+       {LATHE_F32, LATHE_F64, LATHE_I32, LATHE_I64, LATHE_I8, LATHE_U8,
+        LATHE_BOOL, LATHE_I16, LATHE_U16, LATHE_U32, LATHE_U64, LATHE_F16}) {
     for (std::vector<int64_t> dims :
          {std::vector<int64_t>{}, std::vector<int64_t>{5},
           std::vector<int64_t>{2, 3, 4}}) {

@@ -212,12 +212,28 @@ std::string gather(const lathe_tensor_t *src, const std::vector<int64_t> &rows,
       case LATHE_I64:
         v = double(reinterpret_cast<const int64_t *>(from)[k]);
         break;
+      case LATHE_I16:
+        v = reinterpret_cast<const int16_t *>(from)[k];
+        break;
       case LATHE_I8:
         v = reinterpret_cast<const int8_t *>(from)[k];
         break;
-      default:
+      case LATHE_U8:
+      case LATHE_BOOL:
         v = reinterpret_cast<const uint8_t *>(from)[k];
         break;
+      case LATHE_U16:
+        v = reinterpret_cast<const uint16_t *>(from)[k];
+        break;
+      case LATHE_U32:
+        v = reinterpret_cast<const uint32_t *>(from)[k];
+        break;
+      case LATHE_U64:
+        v = double(reinterpret_cast<const uint64_t *>(from)[k]);
+        break;
+      default:
+        return what + ": cannot convert " + lathe_dtype_name(si.dtype) +
+               " data to the model's " + lathe_dtype_name(di.dtype);
       }
       switch (di.dtype) {
       case LATHE_F32:
@@ -233,7 +249,8 @@ std::string gather(const lathe_tensor_t *src, const std::vector<int64_t> &rows,
         reinterpret_cast<int64_t *>(to)[k] = int64_t(v);
         break;
       default:
-        return what + ": cannot convert to the model's element type";
+        return what + ": cannot convert " + lathe_dtype_name(si.dtype) +
+               " data to the model's " + lathe_dtype_name(di.dtype);
       }
     }
   }

@@ -244,10 +244,26 @@ func.func @layer_norm_scale(%x: tensor<4x16xf32>, %s: tensor<8xf32>) {
 
 // -----
 
-func.func @compare_unsigned(%a: tensor<4xui8>) {
-  // expected-error @+2 {{lathe.less does not support unsigned integer operands yet}}
+func.func @relu_unsigned(%a: tensor<4xui8>) {
+  // expected-error @+1 {{operand #0 must be ranked tensor of floating-point or 8/16/32/64-bit signless integer values}}
+  %0 = lathe.relu %a : tensor<4xui8>
+  return
+}
+
+// -----
+
+func.func @shift_float(%a: tensor<4xf32>) {
+  // expected-error @+1 {{operand #0 must be ranked tensor of 8/16/32/64-bit signless integer or 8/16/32/64-bit unsigned integer values}}
+  %0 = lathe.shift_left %a, %a : tensor<4xf32>, tensor<4xf32> -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @add_mixed_signedness(%a: tensor<4xui8>, %b: tensor<4xi8>) {
+  // expected-error @+2 {{lathe.add expected operands of one element type}}
   // expected-error @+1 {{failed to infer returned types}}
-  %0 = lathe.less %a, %a : tensor<4xui8>, tensor<4xui8> -> tensor<4xi1>
+  %0 = lathe.add %a, %b : tensor<4xui8>, tensor<4xi8> -> tensor<4xui8>
   return
 }
 

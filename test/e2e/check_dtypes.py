@@ -1,0 +1,254 @@
+"""End-to-end check of element types beyond float32: unsigned integers
+(uint8 to uint64), int16, float16 and bfloat16 through `lathe compile` and
+`lathe run`, on fresh random inputs.
+
+Usage: check_dtypes.py LATHE WORK_DIR
+
+References and tolerances, per case:
+- integer arithmetic, comparisons, shifts and integer casts: NumPy's
+  wrapping arithmetic (PyTorch 1.13 has no uint16/32/64), and PyTorch for
+  uint8 shifts by the element width or more; exact equality.
+- uint8 image normalization: PyTorch in float32; 1e-6 + 1e-6 * |torch|.
+- float16 / bfloat16 networks: PyTorch computing each op in float32 and
+  rounding its result to 16 bits (what Lathe and PyTorch's CPU kernels do);
+  one unit in the last place of the 16-bit result, since a different f32
+  summation order may round the other way.
+- conversions to bfloat16: PyTorch's round-to-nearest-even; exact equality.
+"""
+import os
+import sys
+
+import numpy as np
+import torch
+from onnx import TensorProto as T
+from onnx import helper
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from check_onnx_ops import compile_and_run_all  # noqa: E402
+
+ONNX_TYPE = {np.uint8: T.UINT8, np.uint16: T.UINT16, np.uint32: T.UINT32,
+             np.uint64: T.UINT64, np.int16: T.INT16, np.float16: T.FLOAT16,
+             np.float32: T.FLOAT, np.float64: T.DOUBLE, np.int64: T.INT64,
+             np.int32: T.INT32, np.bool_: T.BOOL}
+
+
+def report(name, ok, detail=""):
+    print("%s %s%s" % ("PASS" if ok else "FAIL", name,
+                       (": " + detail) if detail else ""))
+    return ok
+
+
+def value_info(name, dtype, shape):
+    return helper.make_tensor_value_info(name, ONNX_TYPE[dtype], shape)
+
+
+def unsigned_arithmetic(lathe, work, rng):
+    """Every unsigned width: wrapping +, -, *, unsigned /, %, max, min, >,
+    <= and both shifts, with operands across the whole range (values with
+    the top bit set are where signed code would go wrong)."""
+    ok = True
+    ops = [("Add", {}, np.add), ("Sub", {}, np.subtract),
+           ("Mul", {}, np.multiply), ("Div", {}, np.floor_divide),
+           ("Mod", {}, np.remainder), ("Max", {}, np.maximum),
+           ("Min", {}, np.minimum), ("Greater", {}, np.greater),
+           ("LessOrEqual", {}, np.less_equal)]
+    for dtype in (np.uint8, np.uint16, np.uint32, np.uint64):
+        bits = np.dtype(dtype).itemsize * 8
+        shape = [6, 7]
+        a = rng.integers(0, 2**bits, shape, dtype=dtype, endpoint=False)
+        b = rng.integers(1, 2**bits, shape, dtype=dtype, endpoint=False)
+        a[0, :4] = [0, 2**bits - 1, 2**(bits - 1), 2**(bits - 1) - 1]
+        s = rng.integers(0, bits, shape, dtype=dtype)
+        nodes, outputs, want = [], [], []
+        for op, attrs, ref in ops:
+            nodes.append(helper.make_node(op, ["a", "b"], [op], **attrs))
+            is_bool = op in ("Greater", "LessOrEqual")
+            outputs.append(value_info(op, np.bool_ if is_bool else dtype,
+                                      shape))
+            want.append(ref(a, b))
+        for direction, ref in (("LEFT", np.left_shift),
+                               ("RIGHT", np.right_shift)):
+            nodes.append(helper.make_node("BitShift", ["a", "s"], [direction],
+                                          direction=direction))
+            outputs.append(value_info(direction, dtype, shape))
+            want.append(ref(a, s))
+        graph = helper.make_graph(
+            nodes, "g", [value_info("a", dtype, shape),
+                         value_info("b", dtype, shape),
+                         value_info("s", dtype, shape)], outputs)
+        name = "unsigned_%s" % np.dtype(dtype).name
+        got = compile_and_run_all(lathe, work, name, graph, 13, [a, b, s])
+        bad = [o.name for o, g, w in zip(outputs, got, want)
+               if g.dtype != w.dtype or not np.array_equal(g, w)]
+        ok &= report(name, not bad, "differs in " + ", ".join(bad) if bad
+                     else "%d ops exact" % len(outputs))
+    return ok
+
+
+def wide_shifts(lathe, work, rng):
+    """uint8 shifts by the element width or more give 0, as in PyTorch."""
+    a = rng.integers(0, 256, [16], dtype=np.uint8)
+    s = np.arange(16, dtype=np.uint8)
+    graph = helper.make_graph(
+        [helper.make_node("BitShift", ["a", "s"], ["l"], direction="LEFT"),
+         helper.make_node("BitShift", ["a", "s"], ["r"], direction="RIGHT")],
+        "g", [value_info("a", np.uint8, [16]), value_info("s", np.uint8, [16])],
+        [value_info("l", np.uint8, [16]), value_info("r", np.uint8, [16])])
+    left, right = compile_and_run_all(lathe, work, "wide_shifts", graph, 13,
+                                      [a, s])
+    ta, ts = torch.from_numpy(a), torch.from_numpy(s)
+    ok = (np.array_equal(left, (ta << ts).numpy())
+          and np.array_equal(right, (ta >> ts).numpy()))
+    return report("uint8 shifts by 0..15", ok)
+
+
+def integer_casts(lathe, work, rng):
+    """Casts that depend on signedness: unsigned values above the signed
+    range widen with zeros and convert to floats as large positives."""
+    u64 = rng.integers(0, 2**64, [10], dtype=np.uint64)
+    u32 = rng.integers(0, 2**32, [10], dtype=np.uint32)
+    i16 = rng.integers(-2**15, 2**15, [10], dtype=np.int16)
+    f = rng.uniform(0, 255, [10]).astype(np.float32)
+    cases = [("u64", u64, np.float64), ("u32", u32, np.int64),
+             ("u32", u32, np.float32), ("i16", i16, np.float32),
+             ("i16", i16, np.uint16), ("f", f, np.uint8),
+             ("f", f, np.uint16)]
+    inputs = {"u64": u64, "u32": u32, "i16": i16, "f": f}
+    nodes, outputs, want = [], [], []
+    for i, (src, x, to) in enumerate(cases):
+        out = "y%d" % i
+        nodes.append(helper.make_node("Cast", [src], [out], to=ONNX_TYPE[to]))
+        outputs.append(value_info(out, to, [10]))
+        want.append(x.astype(to))
+    graph = helper.make_graph(
+        nodes, "g", [value_info(k, v.dtype.type, [10])
+                     for k, v in inputs.items()], outputs)
+    got = compile_and_run_all(lathe, work, "integer_casts", graph, 13,
+                              list(inputs.values()))
+    bad = ["%s->%s" % (c[0], np.dtype(c[2]).name)
+           for c, g, w in zip(cases, got, want)
+           if g.dtype != w.dtype or not np.array_equal(g, w)]
+    return report("casts by signedness", not bad,
+                  "differs in " + ", ".join(bad) if bad else "")
+
+
+def uint8_image(lathe, work, rng):
+    """The usual preprocessing inside a model: uint8 pixels to normalized
+    float32."""
+    x = rng.integers(0, 256, [2, 3, 8, 8], dtype=np.uint8)
+    mean = np.array([0.485, 0.456, 0.406], np.float32).reshape(1, 3, 1, 1)
+    std = np.array([0.229, 0.224, 0.225], np.float32).reshape(1, 3, 1, 1)
+    graph = helper.make_graph(
+        [helper.make_node("Cast", ["x"], ["xf"], to=T.FLOAT),
+         helper.make_node("Div", ["xf", "scale"], ["x01"]),
+         helper.make_node("Sub", ["x01", "mean"], ["centered"]),
+         helper.make_node("Div", ["centered", "std"], ["y"])],
+        "g", [value_info("x", np.uint8, [2, 3, 8, 8])],
+        [value_info("y", np.float32, [2, 3, 8, 8])],
+        [helper.make_tensor("scale", T.FLOAT, [], [255.0]),
+         helper.make_tensor("mean", T.FLOAT, [1, 3, 1, 1], mean.ravel()),
+         helper.make_tensor("std", T.FLOAT, [1, 3, 1, 1], std.ravel())])
+    (got,) = compile_and_run_all(lathe, work, "uint8_image", graph, 13, [x])
+    want = ((torch.from_numpy(x).float() / 255 - torch.from_numpy(mean))
+            / torch.from_numpy(std)).numpy()
+    err = np.abs(got - want)
+    ok = got.dtype == np.float32 and bool(
+        np.all(err <= 1e-6 + 1e-6 * np.abs(want)))
+    return report("uint8 image normalization", ok,
+                  "max abs err %.3g" % float(err.max()))
+
+
+def half_ulp(x):
+    """One unit in the last place of float16 |x|."""
+    x = np.abs(x.astype(np.float16))
+    return (np.nextafter(x, np.float16(np.inf)) - x).astype(np.float64)
+
+
+def float16_mlp(lathe, work, rng):
+    """Linear (Gemm) -> ReLU -> Linear (MatMul + Add) -> Softmax, weights and
+    activations in float16."""
+    n, d, h, c = 4, 48, 64, 10
+    x = rng.standard_normal([n, d]).astype(np.float16)
+    w1 = (rng.standard_normal([h, d]) / np.sqrt(d)).astype(np.float16)
+    b1 = rng.standard_normal([h]).astype(np.float16)
+    w2 = (rng.standard_normal([h, c]) / np.sqrt(h)).astype(np.float16)
+    b2 = rng.standard_normal([c]).astype(np.float16)
+    inits = [helper.make_tensor(name, T.FLOAT16, v.shape, v.tobytes(),
+                                raw=True)
+             for name, v in (("w1", w1), ("b1", b1), ("w2", w2), ("b2", b2))]
+    graph = helper.make_graph(
+        [helper.make_node("Gemm", ["x", "w1", "b1"], ["g"], transB=1),
+         helper.make_node("Relu", ["g"], ["r"]),
+         helper.make_node("MatMul", ["r", "w2"], ["m"]),
+         helper.make_node("Add", ["m", "b2"], ["logits"]),
+         helper.make_node("Softmax", ["logits"], ["p"], axis=1)],
+        "g", [value_info("x", np.float16, [n, d])],
+        [value_info("logits", np.float16, [n, c]),
+         value_info("p", np.float16, [n, c])], inits)
+    logits, p = compile_and_run_all(lathe, work, "float16_mlp", graph, 13, [x])
+
+    def t(v):
+        return torch.from_numpy(v.astype(np.float32))
+
+    def r16(v):
+        return v.half().float()
+    gemm = r16(t(x) @ t(w1).T + t(b1))
+    relu = r16(torch.relu(gemm))
+    want_logits = r16(r16(relu @ t(w2)) + t(b2))
+    want_p = r16(torch.softmax(want_logits, dim=1))
+    ok = logits.dtype == np.float16 and p.dtype == np.float16
+    worst = 0.0
+    for got, want in ((logits, want_logits.numpy()), (p, want_p.numpy())):
+        # Inputs to a rounding may differ by an f32 ulp: allow the rounding
+        # of |want| one step either way, plus that of the logits feeding p.
+        err = np.abs(got.astype(np.float64) - want.astype(np.float64))
+        tol = 2 * half_ulp(want) + 1e-7
+        worst = max(worst, float((err / tol).max()))
+        ok &= bool(np.all(err <= tol))
+    return report("float16 MLP (Gemm, ReLU, MatMul, Softmax)", ok,
+                  "max error %.2f of the allowed 2 ulp" % worst)
+
+
+def bfloat16(lathe, work, rng):
+    """f32 -> bf16 rounding and a bf16 computation, read back as f32 (NumPy
+    has no bfloat16 to carry it through .npy)."""
+    a = (rng.standard_normal([64]) * 100).astype(np.float32)
+    b = rng.standard_normal([64]).astype(np.float32)
+    graph = helper.make_graph(
+        [helper.make_node("Cast", ["a"], ["ah"], to=T.BFLOAT16),
+         helper.make_node("Cast", ["b"], ["bh"], to=T.BFLOAT16),
+         helper.make_node("Mul", ["ah", "bh"], ["ph"]),
+         helper.make_node("Exp", ["bh"], ["eh"]),
+         helper.make_node("Cast", ["ah"], ["ra"], to=T.FLOAT),
+         helper.make_node("Cast", ["ph"], ["p"], to=T.FLOAT),
+         helper.make_node("Cast", ["eh"], ["e"], to=T.FLOAT)],
+        "g", [value_info("a", np.float32, [64]),
+              value_info("b", np.float32, [64])],
+        [value_info(n, np.float32, [64]) for n in ("ra", "p", "e")])
+    ra, p, e = compile_and_run_all(lathe, work, "bfloat16", graph, 13, [a, b])
+    ta = torch.from_numpy(a).bfloat16()
+    tb = torch.from_numpy(b).bfloat16()
+    ok = np.array_equal(ra, ta.float().numpy())
+    ok &= np.array_equal(p, (ta * tb).float().numpy())
+    want_e = torch.exp(tb.float()).bfloat16().float().numpy()
+    # exp in f32 may differ in its last f32 bit: one bf16 step at most.
+    step = np.abs(want_e) * 2.0**-7
+    ok &= bool(np.all(np.abs(e - want_e) <= step))
+    return report("bfloat16 rounding, Mul and Exp", bool(ok))
+
+
+def main():
+    lathe, work = sys.argv[1], sys.argv[2]
+    os.makedirs(work, exist_ok=True)
+    rng = np.random.default_rng()
+    ok = unsigned_arithmetic(lathe, work, rng)
+    ok &= wide_shifts(lathe, work, rng)
+    ok &= integer_casts(lathe, work, rng)
+    ok &= uint8_image(lathe, work, rng)
+    ok &= float16_mlp(lathe, work, rng)
+    ok &= bfloat16(lathe, work, rng)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
