@@ -142,6 +142,7 @@ public:
   LogicalResult recurrent(const NodeProto &node);
   LogicalResult range(const NodeProto &node);
   LogicalResult eyeLike(const NodeProto &node);
+  LogicalResult window(const NodeProto &node);
   LogicalResult cumSum(const NodeProto &node);
   LogicalResult oneHot(const NodeProto &node);
   LogicalResult hardmax(const NodeProto &node);
@@ -212,6 +213,9 @@ private:
   Type mlirType(DType dtype);
   /// The DType whose MLIR element type is |type|, if any.
   std::optional<DType> dtypeOf(Type type);
+  /// The graph inputs (not initializers) whose values |name| is computed
+  /// from, in graph order.
+  std::vector<std::string> graphInputsFeeding(const std::string &name);
   LogicalResult addInputs();
   LogicalResult addOutputs(SmallVectorImpl<Value> &results,
                            SmallVectorImpl<Attribute> &resultAttrs);

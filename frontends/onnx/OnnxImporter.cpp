@@ -74,12 +74,44 @@ const TensorValue *Importer::constantInput(const NodeProto &node, int i,
   }
   auto it = constants.find(node.input(i));
   if (it == constants.end()) {
-    error(node) << "input '" << node.input(i) << "' (" << what
-                << ") must be known at compile time (an initializer or a "
-                   "Constant)";
+    auto diag = error(node);
+    diag << "input '" << node.input(i) << "' (" << what
+         << ") must be known at compile time (an initializer or a Constant)";
+    std::vector<std::string> roots = graphInputsFeeding(node.input(i));
+    if (!roots.empty())
+      diag << "; it is computed from graph input '" << roots.front()
+           << "': fix that with --freeze-input " << roots.front()
+           << "=FILE.npy";
     return nullptr;
   }
   return &it->second;
+}
+
+std::vector<std::string>
+Importer::graphInputsFeeding(const std::string &name) {
+  auto found = values.find(name);
+  if (found == values.end())
+    return {};
+  llvm::SmallPtrSet<Value, 16> seen;
+  llvm::SmallPtrSet<Value, 4> arguments;
+  SmallVector<Value> work = {found->second};
+  while (!work.empty()) {
+    Value v = work.pop_back_val();
+    if (!seen.insert(v).second)
+      continue;
+    if (isa<BlockArgument>(v))
+      arguments.insert(v);
+    else
+      llvm::append_range(work, v.getDefiningOp()->getOperands());
+  }
+  std::vector<std::string> roots;
+  for (const auto &in : graph.input()) {
+    auto v = values.find(in.name());
+    if (v != values.end() && arguments.count(v->second) &&
+        !initializerNames.count(in.name()))
+      roots.push_back(in.name());
+  }
+  return roots;
 }
 
 std::optional<DType> Importer::dtypeOf(Type type) {
@@ -479,6 +511,9 @@ const std::map<std::string, OpInfo> &opTable() {
         {"activation_alpha", "activation_beta", "activations", "clip",
          "direction", "hidden_size", "input_forget", "layout"}}},
       {"EyeLike", {&I::eyeLike, {"dtype", "k"}}},
+      {"HannWindow", {&I::window, {"output_datatype", "periodic"}}},
+      {"HammingWindow", {&I::window, {"output_datatype", "periodic"}}},
+      {"BlackmanWindow", {&I::window, {"output_datatype", "periodic"}}},
       {"CumSum", {&I::cumSum, {"exclusive", "reverse"}}},
       {"OneHot", {&I::oneHot, {"axis"}}},
       {"Hardmax", {&I::hardmax, {"axis"}}},
@@ -538,6 +573,19 @@ FailureOr<Model> importOnnx(MLIRContext &ctx, const std::string &path,
     return failure();
   }
   int64_t opset = defaultOpset(**model);
+  if (opset == 0) {
+    std::string imports;
+    for (const auto &entry : (*model)->opset_import())
+      imports += (imports.empty() ? "" : ", ") + entry.domain() + " " +
+                 std::to_string(entry.version());
+    emitError(UnknownLoc::get(&ctx))
+        << path
+        << ": the model imports no opset of the default ONNX domain (it "
+           "imports: "
+        << (imports.empty() ? std::string("nothing") : imports)
+        << "); Lathe compiles opsets 1 to 21 of the default domain";
+    return failure();
+  }
   if (opset < 1 || opset > 21) {
     emitError(UnknownLoc::get(&ctx))
         << path << ": opset " << opset << " is not supported (1 to 21 are)";

@@ -230,13 +230,17 @@ Outcome runCase(const std::string &caseDir, const std::string &workDir) {
       ImportOptions options;
       while (mlir::failed(imported) &&
              diagnostics.find(marker) != std::string::npos) {
-        // "...: input 'NAME' (what) must be known at compile time..."
-        size_t at = diagnostics.find("input '");
-        size_t end = at == std::string::npos ? std::string::npos
-                                             : diagnostics.find('\'', at + 7);
+        // "... must be known at compile time ...: fix that with
+        // --freeze-input NAME=FILE.npy"
+        const std::string hint = "--freeze-input ";
+        size_t at = diagnostics.find(hint);
+        size_t end = at == std::string::npos
+                         ? std::string::npos
+                         : diagnostics.find('=', at + hint.size());
         if (end == std::string::npos)
           break;
-        std::string name = diagnostics.substr(at + 7, end - at - 7);
+        std::string name =
+            diagnostics.substr(at + hint.size(), end - at - hint.size());
         auto it = std::find(names.begin(), names.end(), name);
         size_t index = size_t(it - names.begin());
         if (it == names.end() || index >= files.size() ||

@@ -222,6 +222,33 @@ TEST_CASE("importer rejects an opset outside 1..21") {
   CHECK_THAT(r.diagnostics, Contains("opset 99 is not supported"));
 }
 
+TEST_CASE("importer names the domains of a model without a default opset") {
+  onnx::ModelProto model = linearReluModel();
+  model.mutable_opset_import(0)->set_domain("ai.onnx.preview.training");
+  ImportOutcome r = importFile(save(model, makeTempDir()));
+  CHECK_FALSE(r.ok);
+  CHECK_THAT(r.diagnostics,
+             Contains("imports no opset of the default ONNX domain (it "
+                      "imports: ai.onnx.preview.training 13)"));
+}
+
+TEST_CASE("importer names the graph input a compile-time value comes from") {
+  onnx::ModelProto model = makeModel();
+  addInput(model, "x", {2, 3});
+  addInput(model, "n", {2});
+  setInt(addNode(model, "Cast", "to_int", {"n"}, {"reps"}), "to",
+         onnx::TensorProto::INT64);
+  addNode(model, "Add", "plus", {"reps", "reps"}, {"twice"});
+  addNode(model, "Tile", "tile", {"x", "twice"}, {"y"});
+  addOutput(model, "y");
+  ImportOutcome r = importFile(save(model, makeTempDir()));
+  CHECK_FALSE(r.ok);
+  CHECK_THAT(r.diagnostics, Contains("input 'twice' (repeats) must be known "
+                                     "at compile time"));
+  CHECK_THAT(r.diagnostics, Contains("computed from graph input 'n': fix "
+                                     "that with --freeze-input n=FILE.npy"));
+}
+
 namespace {
 
 /// linearReluModel with W stored externally at |location|.
