@@ -87,8 +87,7 @@ const TensorValue *Importer::constantInput(const NodeProto &node, int i,
   return &it->second;
 }
 
-std::vector<std::string>
-Importer::graphInputsFeeding(const std::string &name) {
+std::vector<std::string> Importer::graphInputsFeeding(const std::string &name) {
   auto found = values.find(name);
   if (found == values.end())
     return {};
