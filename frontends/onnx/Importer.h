@@ -193,6 +193,20 @@ public:
   LogicalResult castLike(const NodeProto &node);
   LogicalResult mod(const NodeProto &node);
   LogicalResult bitShift(const NodeProto &node);
+  LogicalResult quantizeLinear(const NodeProto &node);
+  LogicalResult dequantizeLinear(const NodeProto &node);
+  LogicalResult dynamicQuantizeLinear(const NodeProto &node);
+  /// A quantization scale or zero point, |what|, over a rank-|rank| tensor:
+  /// one value (as a scalar), or one per element of |axis| (|channels| of
+  /// them, reshaped to broadcast along it).
+  FailureOr<Value> quantParam(const NodeProto &node, Value param, int64_t rank,
+                              int64_t axis, int64_t channels, StringRef what);
+  LogicalResult quantParams(const NodeProto &node, Value x, Value &scale,
+                            Value &zeroPoint);
+  /// saturate(round(x / scale) + zeroPoint) as element type |to| (8-bit);
+  /// rounds halves to even; |zeroPoint| may be null.
+  FailureOr<Value> quantize(const NodeProto &node, Value x, Value scale,
+                            Value zeroPoint, Type to);
   /// Pow(T, T1) -> T, converting the exponent (or, for an integer base and a
   /// float exponent, computing in float).
   LogicalResult power(const NodeProto &node, Value x, Value e);

@@ -14,6 +14,8 @@ References and tolerances, per case:
   one unit in the last place of the 16-bit result, since a different f32
   summation order may round the other way.
 - conversions to bfloat16: PyTorch's round-to-nearest-even; exact equality.
+- QuantizeLinear: torch.quantize_per_tensor / per_channel's integers,
+  exactly; DequantizeLinear: their dequantize() within 1e-6 relative.
 """
 import os
 import sys
@@ -29,7 +31,7 @@ from check_onnx_ops import compile_and_run_all  # noqa: E402
 ONNX_TYPE = {np.uint8: T.UINT8, np.uint16: T.UINT16, np.uint32: T.UINT32,
              np.uint64: T.UINT64, np.int16: T.INT16, np.float16: T.FLOAT16,
              np.float32: T.FLOAT, np.float64: T.DOUBLE, np.int64: T.INT64,
-             np.int32: T.INT32, np.bool_: T.BOOL}
+             np.int32: T.INT32, np.int8: T.INT8, np.bool_: T.BOOL}
 
 
 def report(name, ok, detail=""):
@@ -237,6 +239,44 @@ def bfloat16(lathe, work, rng):
     return report("bfloat16 rounding, Mul and Exp", bool(ok))
 
 
+def quantize_dequantize(lathe, work, rng):
+    """QuantizeLinear / DequantizeLinear pairs as torch.ao.quantization
+    exports them: per tensor to uint8 and per channel (axis 1) to int8."""
+    x = (rng.standard_normal([2, 4, 5]) * 3).astype(np.float32)
+    scale_c = rng.uniform(0.01, 0.05, [4]).astype(np.float32)
+    zp_c = rng.integers(-10, 10, [4]).astype(np.int8)
+    graph = helper.make_graph(
+        [helper.make_node("QuantizeLinear", ["x", "s", "z"], ["q"]),
+         helper.make_node("DequantizeLinear", ["q", "s", "z"], ["d"]),
+         helper.make_node("QuantizeLinear", ["x", "sc", "zc"], ["qc"], axis=1),
+         helper.make_node("DequantizeLinear", ["qc", "sc", "zc"], ["dc"],
+                          axis=1)],
+        "g", [value_info("x", np.float32, [2, 4, 5])],
+        [value_info("q", np.uint8, [2, 4, 5]),
+         value_info("d", np.float32, [2, 4, 5]),
+         value_info("qc", np.int8, [2, 4, 5]),
+         value_info("dc", np.float32, [2, 4, 5])],
+        [helper.make_tensor("s", T.FLOAT, [], [0.05]),
+         helper.make_tensor("z", T.UINT8, [], [128]),
+         helper.make_tensor("sc", T.FLOAT, [4], scale_c),
+         helper.make_tensor("zc", T.INT8, [4], zp_c)])
+    q, d, qc, dc = compile_and_run_all(lathe, work, "qdq", graph, 13, [x])
+    tx = torch.from_numpy(x)
+    tq = torch.quantize_per_tensor(tx, 0.05, 128, torch.quint8)
+    tqc = torch.quantize_per_channel(
+        tx, torch.from_numpy(scale_c).double(),
+        torch.from_numpy(zp_c.astype(np.int64)), 1, torch.qint8)
+    ok = np.array_equal(q, tq.int_repr().numpy())
+    ok &= np.array_equal(qc, tqc.int_repr().numpy())
+    # Dequantized values: the same products in float32 (torch multiplies
+    # in float64 per channel, so allow one float32 rounding).
+    for got, want in ((d, tq.dequantize()), (dc, tqc.dequantize())):
+        want = want.numpy()
+        ok &= bool(np.all(np.abs(got - want) <= 1e-6 * np.abs(want) + 1e-7))
+    return report("QuantizeLinear / DequantizeLinear per tensor and channel",
+                  bool(ok))
+
+
 def main():
     lathe, work = sys.argv[1], sys.argv[2]
     os.makedirs(work, exist_ok=True)
@@ -247,6 +287,7 @@ def main():
     ok &= uint8_image(lathe, work, rng)
     ok &= float16_mlp(lathe, work, rng)
     ok &= bfloat16(lathe, work, rng)
+    ok &= quantize_dequantize(lathe, work, rng)
     return 0 if ok else 1
 
 
