@@ -101,38 +101,24 @@ struct TrainingModePass : impl::TrainingModeBase<TrainingModePass> {
     for (BatchNormOp op : norms) {
       OpBuilder b(op);
       TensorBuilder tb{b, op.getLoc()};
-      Value x = op.getInput();
-      ArrayRef<int64_t> xs = TensorBuilder::shape(x);
-      SmallVector<int64_t> axes = {0};
-      int64_t count = xs[0];
-      for (size_t i = 2; i < xs.size(); ++i) {
-        axes.push_back(i);
-        count *= xs[i];
-      }
-      Value mean = tb.reduceMean(x, axes, /*keepdims=*/true);
-      Value centered = tb.sub(x, mean);
-      Value var = tb.reduceMean(tb.square(centered), axes, true);
-      double eps = op.getEpsilon().convertToDouble();
-      Value normalized =
-          tb.div(centered, tb.sqrt(tb.add(var, tb.scalarLike(eps, var))));
-      Value y =
-          tb.add(tb.mul(normalized, tb.perChannel(op.getScale(), xs.size())),
-                 tb.perChannel(op.getBias(), xs.size()));
-      op.getResult().replaceAllUsesWith(y);
+      TensorBuilder::BatchStatistics batch = tb.batchStatistics(op);
+      op.getResult().replaceAllUsesWith(batch.y);
 
       // Running statistics: ONNX's momentum weighs the old value.
       double m = op.getMomentum().convertToDouble();
-      auto update = [&](Value running, Value batch, double correction) {
+      auto update = [&](Value running, Value stat, double correction) {
         StringAttr name = paramName(func, running);
         if (!name || !updated.insert(name.getValue()).second)
           return;
-        Value flat = tb.reshape(batch, TensorBuilder::shape(running));
+        Value flat = tb.reshape(stat, TensorBuilder::shape(running));
         updates.push_back(tb.add(tb.scale(running, m),
                                  tb.scale(flat, (1.0 - m) * correction)));
         names.push_back(name);
       };
-      update(op.getMean(), mean, 1.0);
-      update(op.getVar(), var,
+      // PyTorch's running variance is unbiased.
+      int64_t count = batch.count;
+      update(op.getMean(), batch.mean, 1.0);
+      update(op.getVar(), batch.variance,
              count > 1 ? double(count) / double(count - 1) : 1.0);
       op.erase();
     }

@@ -190,6 +190,26 @@ Value TensorBuilder::perChannel(Value v, size_t rank) {
   return reshape(v, s);
 }
 
+TensorBuilder::BatchStatistics TensorBuilder::batchStatistics(BatchNormOp op) {
+  Value x = op.getInput();
+  ArrayRef<int64_t> xs = shape(x);
+  SmallVector<int64_t> axes = {0};
+  int64_t count = xs[0];
+  for (size_t i = 2; i < xs.size(); ++i) {
+    axes.push_back(i);
+    count *= xs[i];
+  }
+  Value mean = reduceMean(x, axes, /*keepdims=*/true);
+  Value centered = sub(x, mean);
+  Value var = reduceMean(square(centered), axes, true);
+  double eps = op.getEpsilon().convertToDouble();
+  Value normalized = div(centered, sqrt(add(var, scalarLike(eps, var))));
+  Value y = add(mul(normalized, perChannel(op.getScale(), xs.size())),
+                perChannel(op.getBias(), xs.size()));
+  SmallVector<int64_t> channels = {xs[1]};
+  return {y, reshape(mean, channels), reshape(var, channels), count};
+}
+
 Value TensorBuilder::keepDims(Value v, ArrayRef<int64_t> axes,
                               ArrayRef<int64_t> inputShape) {
   SmallVector<int64_t> kept(inputShape);

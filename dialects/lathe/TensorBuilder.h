@@ -155,6 +155,17 @@ struct TensorBuilder {
   /// Re-inserts the |axes| a reduction without keepdims removed, as size 1.
   mlir::Value keepDims(mlir::Value v, llvm::ArrayRef<int64_t> axes,
                        llvm::ArrayRef<int64_t> inputShape);
+
+  /// Batch normalization with the statistics of the batch (training mode).
+  struct BatchStatistics {
+    mlir::Value y;
+    mlir::Value mean;     ///< Per channel (C).
+    mlir::Value variance; ///< Per channel (C), biased (divided by count).
+    int64_t count;        ///< Elements per channel.
+  };
+  /// |op| (a batch_norm) computed with its input's batch statistics: mean
+  /// and biased variance over every dimension but the channel one.
+  BatchStatistics batchStatistics(BatchNormOp op);
 };
 
 } // namespace lathe

@@ -218,14 +218,13 @@ LogicalResult Importer::batchNorm(const NodeProto &node) {
   // marks its batch norms so, with running-statistics outputs nobody reads:
   // in a training build it imports as batch_norm, whose train_step
   // (lathe-training-mode) uses batch statistics and updates the running
-  // ones. Read statistics outputs remain unsupported.
+  // ones. Elsewhere training_mode=1 is computed as ONNX defines it: batch
+  // statistics, and the running ones as outputs.
   if (intAttr(node, "spatial", 1) != 1)
     return error(node) << "spatial=0 is not supported";
-  if (intAttr(node, "training_mode", 0) != 0 && !options.trainingGraph)
-    return error(node) << "training_mode=1 (batch statistics) only in a "
-                          "training build (--train, lathe train); export the "
-                          "model in eval mode for inference";
-  for (int i = 1; i < node.output_size(); ++i)
+  bool batchStatistics =
+      intAttr(node, "training_mode", 0) != 0 && !options.trainingGraph;
+  for (int i = 1; i < node.output_size() && !batchStatistics; ++i)
     if (!node.output(i).empty() && isRead(graph, node.output(i)))
       return error(node) << "outputs beyond Y (running statistics) are only "
                             "produced in training mode";
@@ -242,7 +241,25 @@ LogicalResult Importer::batchNorm(const NodeProto &node) {
                          b.getF32FloatAttr(floatAttr(node, "momentum", 0.9f)));
   if (failed(y))
     return failure();
-  setOutput(node, 0, *y);
+  if (!batchStatistics) {
+    setOutput(node, 0, *y);
+    return success();
+  }
+  // running = running * momentum + batch * (1 - momentum), with the biased
+  // batch variance (ONNX's reference, unlike PyTorch's running variance).
+  auto norm = cast<BatchNormOp>(y->getDefiningOp());
+  TensorBuilder tb{b, loc};
+  TensorBuilder::BatchStatistics batch = tb.batchStatistics(norm);
+  double m = norm.getMomentum().convertToDouble();
+  auto running = [&](Value old, Value stat) {
+    return tb.add(tb.scale(old, m), tb.scale(stat, 1.0 - m));
+  };
+  setOutput(node, 0, batch.y);
+  if (node.output_size() > 1 && !node.output(1).empty())
+    setOutput(node, 1, running(norm.getMean(), batch.mean));
+  if (node.output_size() > 2 && !node.output(2).empty())
+    setOutput(node, 2, running(norm.getVar(), batch.variance));
+  norm.erase();
   return success();
 }
 

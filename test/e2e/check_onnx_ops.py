@@ -77,6 +77,44 @@ def affine_grid_cases(lathe, work, rng):
     return ok
 
 
+def batchnorm_training_mode_cases(lathe, work, rng):
+    """BatchNormalization with training_mode=1 in an inference build: the
+    batch's statistics normalize (as torch.nn.functional.batch_norm with
+    training=True), and the running statistics come out updated with
+    ONNX's momentum and the biased batch variance."""
+    shape, momentum = [4, 3, 5, 6], 0.8
+    F = T.FLOAT
+    graph = helper.make_graph(
+        [helper.make_node("BatchNormalization",
+                          ["x", "scale", "bias", "mean", "var"],
+                          ["y", "running_mean", "running_var"],
+                          training_mode=1, momentum=momentum, epsilon=1e-3)],
+        "g", [helper.make_tensor_value_info(n, F, s) for n, s in (
+            ("x", shape), ("scale", [3]), ("bias", [3]), ("mean", [3]),
+            ("var", [3]))],
+        [helper.make_tensor_value_info(n, F, None)
+         for n in ("y", "running_mean", "running_var")])
+    x = rng.standard_normal(shape).astype(np.float32) * 2 + 1
+    scale, bias, mean = (rng.standard_normal([3]).astype(np.float32)
+                         for _ in range(3))
+    var = rng.uniform(0.5, 2, [3]).astype(np.float32)
+    y, rm, rv = compile_and_run_all(lathe, work, "batchnorm_training", graph,
+                                    15, [x, scale, bias, mean, var])
+    want_y = torch.nn.functional.batch_norm(
+        torch.from_numpy(x), None, None, torch.from_numpy(scale),
+        torch.from_numpy(bias), training=True, eps=1e-3).numpy()
+    axes = (0, 2, 3)
+    want_rm = mean * momentum + x.mean(axis=axes) * (1 - momentum)
+    want_rv = var * momentum + x.var(axis=axes) * (1 - momentum)
+    ok = True
+    for got, want in ((y, want_y), (rm, want_rm), (rv, want_rv)):
+        ok &= got.shape == want.shape and bool(
+            np.all(np.abs(got - want) <= 1e-5 + 1e-5 * np.abs(want)))
+    print("%s batchnorm training_mode=1 (y, running mean and variance)"
+          % ("PASS" if ok else "FAIL"))
+    return ok
+
+
 def random_cases(lathe, work):
     ok = True
     shape = [200, 100]
@@ -149,6 +187,7 @@ def main():
     ok = affine_grid_cases(lathe, work, rng)
     ok &= random_cases(lathe, work)
     ok &= repeated_output_cases(lathe, work, rng)
+    ok &= batchnorm_training_mode_cases(lathe, work, rng)
     return 0 if ok else 1
 
 
