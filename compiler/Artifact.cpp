@@ -58,33 +58,6 @@ bool isCIdentifier(llvm::StringRef name) {
   return llvm::all_of(name, [](char c) { return isalnum(c) || c == '_'; });
 }
 
-static std::optional<DType> dtypeOf(Type type) {
-  if (type.isF32())
-    return DType::F32;
-  if (type.isF64())
-    return DType::F64;
-  if (type.isF16())
-    return DType::F16;
-  if (type.isBF16())
-    return DType::BF16;
-  if (type.isInteger(1))
-    return DType::Bool;
-  if (auto integer = dyn_cast<IntegerType>(type)) {
-    bool isUnsigned = integer.isUnsigned();
-    switch (integer.getWidth()) {
-    case 8:
-      return isUnsigned ? DType::U8 : DType::I8;
-    case 16:
-      return isUnsigned ? DType::U16 : DType::I16;
-    case 32:
-      return isUnsigned ? DType::U32 : DType::I32;
-    case 64:
-      return isUnsigned ? DType::U64 : DType::I64;
-    }
-  }
-  return std::nullopt;
-}
-
 static llvm::Expected<TensorSpec> specOf(Type type, StringRef name) {
   auto tensor = dyn_cast<RankedTensorType>(type);
   if (!tensor || !tensor.hasStaticShape())

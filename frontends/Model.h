@@ -7,12 +7,12 @@
 #include "mlir/IR/OwningOpRef.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace lathe {
 
-/// Element types a tensor may have at the artifact boundary.
 /// Element types a tensor may have at the artifact boundary, in the order of
 /// the runtime's lathe_dtype_t.
 enum class DType {
@@ -35,6 +35,12 @@ enum class DType {
 const char *dtypeName(DType type);
 /// Size in bytes of one element.
 size_t dtypeSize(DType type);
+/// True for the float dtypes (f16, bf16, f32, f64).
+bool isFloatDType(DType type);
+/// The MLIR element type of |type| (`uiN` for unsigned, `i1` for bool).
+mlir::Type elementType(mlir::MLIRContext *ctx, DType type);
+/// The DType whose MLIR element type is |type|, if any.
+std::optional<DType> dtypeOf(mlir::Type type);
 
 /// A named parameter (weight, bias, running statistic) with its value.
 struct Parameter {

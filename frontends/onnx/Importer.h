@@ -225,8 +225,6 @@ private:
     return emitError(loc) << node.op_type() << ": ";
   }
   Type mlirType(DType dtype);
-  /// The DType whose MLIR element type is |type|, if any.
-  std::optional<DType> dtypeOf(Type type);
   /// The graph inputs (not initializers) whose values |name| is computed
   /// from, in graph order.
   std::vector<std::string> graphInputsFeeding(const std::string &name);

@@ -34,37 +34,7 @@ int64_t defaultOpset(const onnx::ModelProto &model) {
   return 0;
 }
 
-Type Importer::mlirType(DType dtype) {
-  switch (dtype) {
-  case DType::F32:
-    return b.getF32Type();
-  case DType::F64:
-    return b.getF64Type();
-  case DType::I32:
-    return b.getI32Type();
-  case DType::I64:
-    return b.getI64Type();
-  case DType::I8:
-    return b.getIntegerType(8);
-  case DType::I16:
-    return b.getIntegerType(16);
-  case DType::U8:
-    return b.getIntegerType(8, /*isSigned=*/false);
-  case DType::U16:
-    return b.getIntegerType(16, /*isSigned=*/false);
-  case DType::U32:
-    return b.getIntegerType(32, /*isSigned=*/false);
-  case DType::U64:
-    return b.getIntegerType(64, /*isSigned=*/false);
-  case DType::F16:
-    return b.getF16Type();
-  case DType::BF16:
-    return b.getBF16Type();
-  case DType::Bool:
-    return b.getI1Type();
-  }
-  return {};
-}
+Type Importer::mlirType(DType dtype) { return elementType(&ctx, dtype); }
 
 const TensorValue *Importer::constantInput(const NodeProto &node, int i,
                                            StringRef what) {
@@ -111,13 +81,6 @@ std::vector<std::string> Importer::graphInputsFeeding(const std::string &name) {
       roots.push_back(in.name());
   }
   return roots;
-}
-
-std::optional<DType> Importer::dtypeOf(Type type) {
-  for (int d = 0; d <= int(DType::BF16); ++d)
-    if (mlirType(DType(d)) == type)
-      return DType(d);
-  return std::nullopt;
 }
 
 Value Importer::materialize(const std::string &name, const TensorValue &value) {

@@ -20,66 +20,6 @@ static llvm::Error error(const llvm::Twine &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
 }
 
-const char *dtypeName(DType type) {
-  switch (type) {
-  case DType::F32:
-    return "f32";
-  case DType::F64:
-    return "f64";
-  case DType::I32:
-    return "i32";
-  case DType::I64:
-    return "i64";
-  case DType::I8:
-    return "i8";
-  case DType::U8:
-    return "u8";
-  case DType::Bool:
-    return "bool";
-  case DType::I16:
-    return "i16";
-  case DType::U16:
-    return "u16";
-  case DType::U32:
-    return "u32";
-  case DType::U64:
-    return "u64";
-  case DType::F16:
-    return "f16";
-  case DType::BF16:
-    return "bf16";
-  }
-  return "?";
-}
-
-size_t dtypeSize(DType type) {
-  switch (type) {
-  case DType::F64:
-  case DType::I64:
-  case DType::U64:
-    return 8;
-  case DType::F32:
-  case DType::I32:
-  case DType::U32:
-    return 4;
-  case DType::I16:
-  case DType::U16:
-  case DType::F16:
-  case DType::BF16:
-    return 2;
-  case DType::I8:
-  case DType::U8:
-  case DType::Bool:
-    return 1;
-  }
-  return 0;
-}
-
-bool isFloatDType(DType type) {
-  return type == DType::F32 || type == DType::F64 || type == DType::F16 ||
-         type == DType::BF16;
-}
-
 /// The IEEE semantics of a 16-bit float dtype.
 static const llvm::fltSemantics &halfSemantics(DType type) {
   return type == DType::F16 ? llvm::APFloat::IEEEhalf()

@@ -32,9 +32,6 @@ struct TensorValue {
   void append(double f, int64_t i);
 };
 
-/// True for the float dtypes (f16, bf16, f32, f64).
-bool isFloatDType(DType type);
-
 /// Parses the ONNX file at |path|. Fails with a message naming the file when
 /// it is missing, unreadable or not a valid ModelProto.
 llvm::Expected<std::unique_ptr<onnx::ModelProto>>

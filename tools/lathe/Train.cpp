@@ -190,6 +190,10 @@ std::string gather(const lathe_tensor_t *src, const std::vector<int64_t> &rows,
   const char *s = static_cast<const char *>(lathe_tensor_data(src));
   char *d = static_cast<char *>(lathe_tensor_data(dst));
   size_t ss = lathe_dtype_size(si.dtype), ds = lathe_dtype_size(di.dtype);
+  auto cannotConvert = [&] {
+    return what + ": cannot convert " + lathe_dtype_name(si.dtype) +
+           " data to the model's " + lathe_dtype_name(di.dtype);
+  };
   for (size_t r = 0; r < rows.size(); ++r) {
     const char *from = s + size_t(rows[r]) * rowElems * ss;
     char *to = d + r * rowElems * ds;
@@ -232,8 +236,7 @@ std::string gather(const lathe_tensor_t *src, const std::vector<int64_t> &rows,
         v = double(reinterpret_cast<const uint64_t *>(from)[k]);
         break;
       default:
-        return what + ": cannot convert " + lathe_dtype_name(si.dtype) +
-               " data to the model's " + lathe_dtype_name(di.dtype);
+        return cannotConvert();
       }
       switch (di.dtype) {
       case LATHE_F32:
@@ -249,8 +252,7 @@ std::string gather(const lathe_tensor_t *src, const std::vector<int64_t> &rows,
         reinterpret_cast<int64_t *>(to)[k] = int64_t(v);
         break;
       default:
-        return what + ": cannot convert " + lathe_dtype_name(si.dtype) +
-               " data to the model's " + lathe_dtype_name(di.dtype);
+        return cannotConvert();
       }
     }
   }

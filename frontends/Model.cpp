@@ -1,0 +1,113 @@
+// The element types of the artifact boundary: names, sizes and their MLIR
+// element types, shared by the frontends and the compiler.
+#include "frontends/Model.h"
+
+#include "mlir/IR/BuiltinTypes.h"
+
+namespace lathe {
+
+const char *dtypeName(DType type) {
+  switch (type) {
+  case DType::F32:
+    return "f32";
+  case DType::F64:
+    return "f64";
+  case DType::I32:
+    return "i32";
+  case DType::I64:
+    return "i64";
+  case DType::I8:
+    return "i8";
+  case DType::U8:
+    return "u8";
+  case DType::Bool:
+    return "bool";
+  case DType::I16:
+    return "i16";
+  case DType::U16:
+    return "u16";
+  case DType::U32:
+    return "u32";
+  case DType::U64:
+    return "u64";
+  case DType::F16:
+    return "f16";
+  case DType::BF16:
+    return "bf16";
+  }
+  return "?";
+}
+
+size_t dtypeSize(DType type) {
+  switch (type) {
+  case DType::F64:
+  case DType::I64:
+  case DType::U64:
+    return 8;
+  case DType::F32:
+  case DType::I32:
+  case DType::U32:
+    return 4;
+  case DType::I16:
+  case DType::U16:
+  case DType::F16:
+  case DType::BF16:
+    return 2;
+  case DType::I8:
+  case DType::U8:
+  case DType::Bool:
+    return 1;
+  }
+  return 0;
+}
+
+bool isFloatDType(DType type) {
+  return type == DType::F32 || type == DType::F64 || type == DType::F16 ||
+         type == DType::BF16;
+}
+
+mlir::Type elementType(mlir::MLIRContext *ctx, DType type) {
+  auto integer = [&](unsigned width, bool isUnsigned) -> mlir::Type {
+    return mlir::IntegerType::get(ctx, width,
+                                  isUnsigned ? mlir::IntegerType::Unsigned
+                                             : mlir::IntegerType::Signless);
+  };
+  switch (type) {
+  case DType::F32:
+    return mlir::Float32Type::get(ctx);
+  case DType::F64:
+    return mlir::Float64Type::get(ctx);
+  case DType::F16:
+    return mlir::Float16Type::get(ctx);
+  case DType::BF16:
+    return mlir::BFloat16Type::get(ctx);
+  case DType::I8:
+    return integer(8, false);
+  case DType::I16:
+    return integer(16, false);
+  case DType::I32:
+    return integer(32, false);
+  case DType::I64:
+    return integer(64, false);
+  case DType::U8:
+    return integer(8, true);
+  case DType::U16:
+    return integer(16, true);
+  case DType::U32:
+    return integer(32, true);
+  case DType::U64:
+    return integer(64, true);
+  case DType::Bool:
+    return integer(1, false);
+  }
+  return {};
+}
+
+std::optional<DType> dtypeOf(mlir::Type type) {
+  for (int d = 0; d <= int(DType::BF16); ++d)
+    if (elementType(type.getContext(), DType(d)) == type)
+      return DType(d);
+  return std::nullopt;
+}
+
+} // namespace lathe
