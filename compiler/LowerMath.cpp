@@ -85,7 +85,10 @@ Value UnaryLowering<NegOp>::scalar(OpBuilder &b, Location loc, Value x, NegOp) {
   return arith::NegFOp::create(b, loc, x);
 }
 template <>
-Value UnaryLowering<AbsOp>::scalar(OpBuilder &b, Location loc, Value x, AbsOp) {
+Value UnaryLowering<AbsOp>::scalar(OpBuilder &b, Location loc, Value x,
+                                   AbsOp op) {
+  if (isUnsigned(op.getType()))
+    return x;
   if (isInt(x))
     return math::AbsIOp::create(b, loc, x);
   return math::AbsFOp::create(b, loc, x);
@@ -136,17 +139,19 @@ Value UnaryLowering<ReciprocalOp>::scalar(OpBuilder &b, Location loc, Value x,
 }
 template <>
 Value UnaryLowering<SignOp>::scalar(OpBuilder &b, Location loc, Value x,
-                                    SignOp) {
+                                    SignOp op) {
   if (isInt(x)) {
     Value zero = zeroOf(b, loc, x);
     Value one =
         arith::ConstantOp::create(b, loc, b.getIntegerAttr(x.getType(), 1));
     Value minusOne =
         arith::ConstantOp::create(b, loc, b.getIntegerAttr(x.getType(), -1));
+    bool isUns = isUnsigned(op.getType());
     Value pos = select(
-        b, loc,
-        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, x, zero), one,
+        b, loc, compareElements(b, loc, Compare::Greater, x, zero, isUns), one,
         zero);
+    if (isUns)
+      return pos;
     return select(
         b, loc,
         arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, x, zero),
@@ -270,10 +275,11 @@ Value UnaryLowering<ClipOp>::scalar(OpBuilder &b, Location loc, Value x,
       return arith::ConstantOp::create(
           b, loc, b.getIntegerAttr(x.getType(), int64_t(a.getValueAsDouble())));
     };
+    bool isUns = isUnsigned(op.getType());
     if (auto lo = op.getMinAttr())
-      y = arith::MaxSIOp::create(b, loc, y, bound(lo));
+      y = maxElements(b, loc, y, bound(lo), isUns);
     if (auto hi = op.getMaxAttr())
-      y = arith::MinSIOp::create(b, loc, y, bound(hi));
+      y = minElements(b, loc, y, bound(hi), isUns);
     return y;
   }
   // max/min that keep a NaN input NaN.
@@ -334,18 +340,15 @@ struct CumSumLowering : OpConversionPattern<CumSumOp> {
     SmallVector<utils::IteratorType> iterators(rank + 1,
                                                utils::IteratorType::parallel);
     iterators.back() = utils::IteratorType::reduction;
-    Type elt = type.getElementType();
-    Value zero =
-        arith::ConstantOp::create(rewriter, loc, rewriter.getZeroAttr(elt));
-    Value init =
-        linalg::FillOp::create(rewriter, loc, zero,
-                               emptyTensor(rewriter, loc, type.getShape(), elt))
-            .getResult(0);
+    Value init = signlessView(rewriter, loc,
+                              filledTensor(rewriter, loc, type.getShape(),
+                                           type.getElementType(), 0.0));
     using P = arith::CmpIPredicate;
     P pred = op.getReverse() ? (op.getExclusive() ? P::sgt : P::sge)
                              : (op.getExclusive() ? P::slt : P::sle);
     auto generic = linalg::GenericOp::create(
-        rewriter, loc, type, adaptor.getInput(), init, maps, iterators,
+        rewriter, loc, init.getType(),
+        signlessView(rewriter, loc, adaptor.getInput()), init, maps, iterators,
         [&](OpBuilder &b, Location l, ValueRange args) {
           Value i = linalg::IndexOp::create(b, l, axis);
           Value j = linalg::IndexOp::create(b, l, rank);
@@ -356,7 +359,8 @@ struct CumSumLowering : OpConversionPattern<CumSumOp> {
                           : arith::AddFOp::create(b, l, args[1], v).getResult();
           linalg::YieldOp::create(b, l, sum);
         });
-    rewriter.replaceOp(op, generic.getResult(0));
+    rewriter.replaceOp(op,
+                       typedView(rewriter, loc, generic.getResult(0), type));
     return success();
   }
 };
@@ -896,8 +900,9 @@ struct ArgReduceLowering : OpConversionPattern<SourceOp> {
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     MLIRContext *ctx = rewriter.getContext();
-    Value x = adaptor.getInput();
-    auto type = cast<RankedTensorType>(x.getType());
+    auto type = cast<RankedTensorType>(adaptor.getInput().getType());
+    bool isUns = isUnsigned(type);
+    Value x = signlessView(rewriter, loc, adaptor.getInput());
     auto outType = cast<RankedTensorType>(op.getType());
     int64_t axis = op.getAxis(), rank = type.getRank();
     bool last = op.getSelectLastIndex();
@@ -913,8 +918,10 @@ struct ArgReduceLowering : OpConversionPattern<SourceOp> {
     }
     AffineMap outMap = AffineMap::get(rank, 0, outExprs, ctx);
     double inf = std::numeric_limits<double>::infinity();
-    Value best = filledTensor(rewriter, loc, outType.getShape(),
-                              type.getElementType(), isMax ? -inf : inf);
+    Value best =
+        signlessView(rewriter, loc,
+                     filledTensor(rewriter, loc, outType.getShape(),
+                                  type.getElementType(), isMax ? -inf : inf));
     Value zero =
         arith::ConstantOp::create(rewriter, loc, rewriter.getI64IntegerAttr(0));
     Value indexInit =
@@ -929,13 +936,12 @@ struct ArgReduceLowering : OpConversionPattern<SourceOp> {
                             outMap, outMap},
         iterators, [&](OpBuilder &b, Location l, ValueRange args) {
           Value v = args[0], acc = args[1], idx = args[2];
-          auto strict =
-              isMax ? arith::CmpFPredicate::OGT : arith::CmpFPredicate::OLT;
-          Value better = arith::CmpFOp::create(b, l, strict, v, acc);
+          Value better = compareElements(
+              b, l, isMax ? Compare::Greater : Compare::Less, v, acc, isUns);
           if (last)
             better = arith::OrIOp::create(
                 b, l, better,
-                arith::CmpFOp::create(b, l, arith::CmpFPredicate::OEQ, v, acc));
+                compareElements(b, l, Compare::Equal, v, acc, isUns));
           Value here = arith::IndexCastOp::create(
               b, l, b.getI64Type(), linalg::IndexOp::create(b, l, axis));
           linalg::YieldOp::create(
@@ -1056,16 +1062,17 @@ struct ReduceLowering : OpConversionPattern<SourceOp> {
                     : kind == ReduceKind::Min  ? inf
                     : kind == ReduceKind::Prod ? 1.0
                                                : 0.0;
+      bool isUns = isUnsigned(inType);
       reduced = reduceOver(
           rewriter, loc, x, axes, keep, init,
-          [](OpBuilder &b, Location l, Value acc, ValueRange in) -> Value {
+          [&](OpBuilder &b, Location l, Value acc, ValueRange in) -> Value {
             Value v = in[0];
             if (isInt(v)) {
               switch (kind) {
               case ReduceKind::Max:
-                return arith::MaxSIOp::create(b, l, acc, v);
+                return maxElements(b, l, acc, v, isUns);
               case ReduceKind::Min:
-                return arith::MinSIOp::create(b, l, acc, v);
+                return minElements(b, l, acc, v, isUns);
               case ReduceKind::Prod:
                 return arith::MulIOp::create(b, l, acc, v);
               default:
@@ -1099,10 +1106,12 @@ struct ReduceLowering : OpConversionPattern<SourceOp> {
         reduced = elementwise(
             rewriter, loc, reduced, compact,
             [&](OpBuilder &b, Location l, ValueRange in) -> Value {
-              if (kind == ReduceKind::Mean && isInt(in[0]))
-                return arith::DivSIOp::create(
-                    b, l, in[0],
-                    floatConstant(b, l, in[0].getType(), double(count)));
+              if (kind == ReduceKind::Mean && isInt(in[0])) {
+                Value n = floatConstant(b, l, in[0].getType(), double(count));
+                return isUnsigned(inType)
+                           ? arith::DivUIOp::create(b, l, in[0], n).getResult()
+                           : arith::DivSIOp::create(b, l, in[0], n).getResult();
+              }
               if (kind == ReduceKind::Mean)
                 return arith::DivFOp::create(
                     b, l, in[0],

@@ -27,6 +27,59 @@ int64_t ceilExtra(int64_t in, int64_t padBegin, int64_t padEnd, int64_t out,
   return std::max<int64_t>(0, needed - (in + padBegin + padEnd));
 }
 
+/// A sliding-window linalg.generic over dims (outer..., out spatial...,
+/// window...): |input| is read at (outer..., o * stride + k * dilation),
+/// |weight| (if any) through |weightMap|, the result at (outer..., o);
+/// |combine| maps (accumulator, input[, weight]) to the accumulator, seeing
+/// unsigned elements as signless.
+Value windowGeneric(OpBuilder &b, Location loc, Value input, Value weight,
+                    AffineMap weightMap, Value init, int64_t outer,
+                    int64_t spatial, ArrayRef<int64_t> strides,
+                    ArrayRef<int64_t> dilations, int64_t reductionDims,
+                    CombineBody combine) {
+  MLIRContext *ctx = b.getContext();
+  Type resultType = init.getType();
+  input = signlessView(b, loc, input);
+  weight = signlessView(b, loc, weight);
+  init = signlessView(b, loc, init);
+  auto outType = cast<RankedTensorType>(init.getType());
+  int64_t parallel = outType.getRank();
+  int64_t loops = parallel + reductionDims;
+  int64_t windowStart = loops - spatial;
+  SmallVector<AffineExpr> inExprs;
+  int64_t inRank = cast<RankedTensorType>(input.getType()).getRank();
+  // Leading non-spatial input dims: outer dims of the output, or (for a
+  // convolution) the channel reduction dims in between.
+  for (int64_t d = 0; d < inRank - spatial; ++d)
+    inExprs.push_back(
+        getAffineDimExpr(d < outer ? d : parallel + d - outer, ctx));
+  for (int64_t i = 0; i < spatial; ++i)
+    inExprs.push_back(getAffineDimExpr(parallel - spatial + i, ctx) *
+                          strides[i] +
+                      getAffineDimExpr(windowStart + i, ctx) * dilations[i]);
+  SmallVector<AffineMap> maps = {AffineMap::get(loops, 0, inExprs, ctx)};
+  SmallVector<Value> ins = {input};
+  if (weight) {
+    maps.push_back(weightMap);
+    ins.push_back(weight);
+  }
+  maps.push_back(
+      AffineMap::getMultiDimIdentityMap(loops, ctx).getMajorSubMap(parallel));
+  SmallVector<utils::IteratorType> iterators(loops,
+                                             utils::IteratorType::parallel);
+  for (int64_t d = parallel; d < loops; ++d)
+    iterators[d] = utils::IteratorType::reduction;
+  Value result =
+      linalg::GenericOp::create(
+          b, loc, outType, ins, init, maps, iterators,
+          [&](OpBuilder &nb, Location l, ValueRange args) {
+            linalg::YieldOp::create(
+                nb, l, combine(nb, l, args.back(), args.drop_back()));
+          })
+          .getResult(0);
+  return typedView(b, loc, result, resultType);
+}
+
 /// conv2d(x, w, b) => conv_2d_nchw_fchw(pad(x), w) into broadcast(b), or the
 /// grouped conv_2d_ngchw_gfchw on expanded shapes when groups > 1.
 struct Conv2dLowering : OpConversionPattern<Conv2dOp> {
@@ -566,7 +619,9 @@ struct ResizeLowering : OpConversionPattern<ResizeOp> {
   }
 };
 
-/// max_pool2d(x) => pooling_nchw_max(pad(x, -inf)) into fill(-inf).
+/// max_pool2d(x) => pooling_nchw_max(pad(x, -inf)) into fill(-inf); an
+/// integer x (the padding its lowest value) pools in a window generic, as
+/// linalg has no unsigned NCHW max pooling.
 struct MaxPool2dLowering : OpConversionPattern<MaxPool2dOp> {
   using OpConversionPattern::OpConversionPattern;
 
@@ -574,6 +629,7 @@ struct MaxPool2dLowering : OpConversionPattern<MaxPool2dOp> {
   matchAndRewrite(MaxPool2dOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
     auto inType = cast<RankedTensorType>(adaptor.getInput().getType());
     auto outType = cast<RankedTensorType>(op.getType());
     Type elt = outType.getElementType();
@@ -588,10 +644,22 @@ struct MaxPool2dLowering : OpConversionPattern<MaxPool2dOp> {
                         high, lowest);
     Value init = filledTensor(rewriter, loc, outType.getShape(), elt, lowest);
     Value window = emptyTensor(rewriter, loc, k, elt);
-    Value pooled = linalg::PoolingNchwMaxOp::create(
-                       rewriter, loc, outType, ValueRange{x, window}, init,
-                       i64Vector(rewriter, s), i64Vector(rewriter, d))
-                       .getResult(0);
+    Value pooled;
+    if (isa<FloatType>(elt)) {
+      pooled = linalg::PoolingNchwMaxOp::create(
+                   rewriter, loc, outType, ValueRange{x, window}, init,
+                   i64Vector(rewriter, s), i64Vector(rewriter, d))
+                   .getResult(0);
+    } else {
+      bool isUns = isUnsigned(elt);
+      AffineMap windowMap = AffineMap::get(
+          6, 0, {getAffineDimExpr(4, ctx), getAffineDimExpr(5, ctx)}, ctx);
+      pooled = windowGeneric(
+          rewriter, loc, x, window, windowMap, init, 2, 2, s, d, 2,
+          [&](OpBuilder &b, Location l, Value acc, ValueRange in) -> Value {
+            return maxElements(b, l, acc, in[0], isUns);
+          });
+    }
     rewriter.replaceOp(op, pooled);
     return success();
   }
@@ -623,11 +691,17 @@ struct MaxPoolIndicesLowering : OpConversionPattern<MaxPoolIndicesOp> {
                                outType.getDimSize(2 + i), k[i], s[i], d[i]));
     }
     double lowest = -std::numeric_limits<double>::infinity();
-    Value x = padTensor(rewriter, loc, adaptor.getInput(), low, high, lowest);
-    Value best = filledTensor(rewriter, loc, outType.getShape(), elt, lowest);
+    bool isUns = isUnsigned(elt);
+    Value x = signlessView(
+        rewriter, loc,
+        padTensor(rewriter, loc, adaptor.getInput(), low, high, lowest));
+    Value best = signlessView(
+        rewriter, loc,
+        filledTensor(rewriter, loc, outType.getShape(), elt, lowest));
     Value where = filledTensor(rewriter, loc, idxType.getShape(),
                                rewriter.getI64Type(), 0.0);
-    Value window = emptyTensor(rewriter, loc, k, elt);
+    Value window = emptyTensor(
+        rewriter, loc, k, cast<RankedTensorType>(x.getType()).getElementType());
     // Dimensions: n, c, the output positions, then the kernel offsets.
     SmallVector<AffineExpr> xExprs = {getAffineDimExpr(0, ctx),
                                       getAffineDimExpr(1, ctx)},
@@ -646,8 +720,8 @@ struct MaxPoolIndicesLowering : OpConversionPattern<MaxPoolIndicesOp> {
                                                utils::IteratorType::parallel);
     iterators.append(spatial, utils::IteratorType::reduction);
     auto generic = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{outType, idxType}, ValueRange{x, window},
-        ValueRange{best, where},
+        rewriter, loc, TypeRange{best.getType(), idxType},
+        ValueRange{x, window}, ValueRange{best, where},
         ArrayRef<AffineMap>{xMap, wMap, outMap, outMap}, iterators,
         [&](OpBuilder &b, Location l, ValueRange args) {
           auto index = [&](int64_t dim) -> Value {
@@ -680,8 +754,8 @@ struct MaxPoolIndicesLowering : OpConversionPattern<MaxPoolIndicesOp> {
             planeSize *= size;
           }
           flat = add(mul(flat, cst(planeSize)), inPlane);
-          Value better = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGT,
-                                               args[0], args[2]);
+          Value better =
+              compareElements(b, l, Compare::Greater, args[0], args[2], isUns);
           Value here = arith::IndexCastOp::create(b, l, b.getI64Type(), flat);
           linalg::YieldOp::create(
               b, l,
@@ -689,7 +763,9 @@ struct MaxPoolIndicesLowering : OpConversionPattern<MaxPoolIndicesOp> {
                   arith::SelectOp::create(b, l, better, args[0], args[2]),
                   arith::SelectOp::create(b, l, better, here, args[3])});
         });
-    rewriter.replaceOp(op, generic.getResults());
+    rewriter.replaceOp(op,
+                       {typedView(rewriter, loc, generic.getResult(0), outType),
+                        generic.getResult(1)});
     return success();
   }
 };
@@ -910,52 +986,6 @@ struct AvgPool2dLowering : OpConversionPattern<AvgPool2dOp> {
   }
 };
 
-/// A sliding-window linalg.generic over dims (outer..., out spatial...,
-/// window...): |input| is read at (outer..., o * stride + k * dilation),
-/// |weight| (if any) through |weightMap|, the result at (outer..., o);
-/// |combine| maps (accumulator, input[, weight]) to the accumulator.
-Value windowGeneric(OpBuilder &b, Location loc, Value input, Value weight,
-                    AffineMap weightMap, Value init, int64_t outer,
-                    int64_t spatial, ArrayRef<int64_t> strides,
-                    ArrayRef<int64_t> dilations, int64_t reductionDims,
-                    CombineBody combine) {
-  MLIRContext *ctx = b.getContext();
-  auto outType = cast<RankedTensorType>(init.getType());
-  int64_t parallel = outType.getRank();
-  int64_t loops = parallel + reductionDims;
-  int64_t windowStart = loops - spatial;
-  SmallVector<AffineExpr> inExprs;
-  int64_t inRank = cast<RankedTensorType>(input.getType()).getRank();
-  // Leading non-spatial input dims: outer dims of the output, or (for a
-  // convolution) the channel reduction dims in between.
-  for (int64_t d = 0; d < inRank - spatial; ++d)
-    inExprs.push_back(
-        getAffineDimExpr(d < outer ? d : parallel + d - outer, ctx));
-  for (int64_t i = 0; i < spatial; ++i)
-    inExprs.push_back(getAffineDimExpr(parallel - spatial + i, ctx) *
-                          strides[i] +
-                      getAffineDimExpr(windowStart + i, ctx) * dilations[i]);
-  SmallVector<AffineMap> maps = {AffineMap::get(loops, 0, inExprs, ctx)};
-  SmallVector<Value> ins = {input};
-  if (weight) {
-    maps.push_back(weightMap);
-    ins.push_back(weight);
-  }
-  maps.push_back(
-      AffineMap::getMultiDimIdentityMap(loops, ctx).getMajorSubMap(parallel));
-  SmallVector<utils::IteratorType> iterators(loops,
-                                             utils::IteratorType::parallel);
-  for (int64_t d = parallel; d < loops; ++d)
-    iterators[d] = utils::IteratorType::reduction;
-  return linalg::GenericOp::create(
-             b, loc, outType, ins, init, maps, iterators,
-             [&](OpBuilder &nb, Location l, ValueRange args) {
-               linalg::YieldOp::create(
-                   nb, l, combine(nb, l, args.back(), args.drop_back()));
-             })
-      .getResult(0);
-}
-
 /// conv3d(x, w) => generic over (n, g, f, od, oh, ow, c, kd, kh, kw) of
 /// x[n, g, c, o * s + k * d] * w[g, f, c, k] on the grouped views, starting
 /// from the bias.
@@ -1049,9 +1079,9 @@ struct Pool3dLowering : OpConversionPattern<SourceOp> {
                        ctx);
     Value y = windowGeneric(
         rewriter, loc, x, window, windowMap, init, 2, 3, s, dil, 3,
-        [](OpBuilder &b, Location l, Value acc, ValueRange in) -> Value {
+        [&](OpBuilder &b, Location l, Value acc, ValueRange in) -> Value {
           if (isMax)
-            return arith::MaximumFOp::create(b, l, acc, in[0]);
+            return maxElements(b, l, acc, in[0], isUnsigned(elt));
           return arith::AddFOp::create(b, l, acc, in[0]);
         });
     if constexpr (!isMax) {

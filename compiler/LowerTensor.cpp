@@ -94,7 +94,7 @@ struct PadLowering : OpConversionPattern<PadOp> {
     size_t rank = pads.size() / 2;
     PadMode mode = op.getMode();
     if (mode != PadMode::constant) {
-      Value x = adaptor.getInput();
+      Value x = signlessView(rewriter, op.getLoc(), adaptor.getInput());
       auto xType = cast<RankedTensorType>(x.getType());
       auto type = cast<RankedTensorType>(op.getType());
       Value result = elementwise(
@@ -536,8 +536,9 @@ struct TopKLowering : OpConversionPattern<TopKOp> {
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     MLIRContext *ctx = rewriter.getContext();
-    Value x = adaptor.getInput();
-    auto xType = cast<RankedTensorType>(x.getType());
+    auto xType = cast<RankedTensorType>(adaptor.getInput().getType());
+    bool isUns = isUnsigned(xType);
+    Value x = signlessView(rewriter, loc, adaptor.getInput());
     auto vType = cast<RankedTensorType>(op.getValues().getType());
     auto iType = cast<RankedTensorType>(op.getIndices().getType());
     int64_t rank = xType.getRank(), axis = op.getAxis();
@@ -565,25 +566,10 @@ struct TopKLowering : OpConversionPattern<TopKOp> {
             iters,
             [&](OpBuilder &b, Location l, ValueRange args) {
               Value xi = args[0], xj = args[1];
-              bool isInt = isa<IntegerType>(xi.getType());
-              Value ahead, tie;
-              if (isInt) {
-                ahead =
-                    arith::CmpIOp::create(b, l,
-                                          largest ? arith::CmpIPredicate::sgt
-                                                  : arith::CmpIPredicate::slt,
-                                          xj, xi);
-                tie = arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, xj,
-                                            xi);
-              } else {
-                ahead =
-                    arith::CmpFOp::create(b, l,
-                                          largest ? arith::CmpFPredicate::OGT
-                                                  : arith::CmpFPredicate::OLT,
-                                          xj, xi);
-                tie = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OEQ, xj,
-                                            xi);
-              }
+              Value ahead = compareElements(
+                  b, l, largest ? Compare::Greater : Compare::Less, xj, xi,
+                  isUns);
+              Value tie = compareElements(b, l, Compare::Equal, xj, xi, isUns);
               Value earlier =
                   arith::CmpIOp::create(b, l, arith::CmpIPredicate::ult,
                                         linalg::IndexOp::create(b, l, rank),
@@ -596,13 +582,14 @@ struct TopKLowering : OpConversionPattern<TopKOp> {
             })
             .getResult(0);
     // Loops (dims with the axis as r..., i): pick the element of rank r.
-    Value vInit = filledTensor(rewriter, loc, vType.getShape(),
-                               vType.getElementType(), 0.0);
+    Value vInit = signlessView(rewriter, loc,
+                               filledTensor(rewriter, loc, vType.getShape(),
+                                            vType.getElementType(), 0.0));
     Value iInit = filledTensor(rewriter, loc, iType.getShape(), i64, 0.0);
     auto outMap =
         AffineMap::getMultiDimIdentityMap(rank + 1, ctx).getMajorSubMap(rank);
     auto pick = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{vType, iType}, ValueRange{x, ranks},
+        rewriter, loc, TypeRange{vInit.getType(), iType}, ValueRange{x, ranks},
         ValueRange{vInit, iInit},
         ArrayRef<AffineMap>{withAxis(rank + 1, rank), withAxis(rank + 1, rank),
                             outMap, outMap},
@@ -618,7 +605,8 @@ struct TopKLowering : OpConversionPattern<TopKOp> {
               ValueRange{arith::SelectOp::create(b, l, hit, args[0], args[2]),
                          arith::SelectOp::create(b, l, hit, i, args[3])});
         });
-    rewriter.replaceOp(op, pick.getResults());
+    rewriter.replaceOp(op, {typedView(rewriter, loc, pick.getResult(0), vType),
+                            pick.getResult(1)});
     return success();
   }
 };

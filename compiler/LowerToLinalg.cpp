@@ -27,19 +27,62 @@ namespace lathe {
 
 Value floatConstant(OpBuilder &b, Location loc, Type type, double value) {
   if (auto intType = dyn_cast<IntegerType>(type)) {
-    // +-infinity (reduction identities) become the type's extremes.
+    // +-infinity (reduction identities) become the type's extremes; an
+    // unsigned type's constant is signless, for its signless view.
     unsigned width = intType.getWidth();
-    APInt v = std::isinf(value)
-                  ? (value > 0 ? APInt::getSignedMaxValue(width)
-                               : APInt::getSignedMinValue(width))
-                  : APInt(width, int64_t(value), /*isSigned=*/true);
-    return arith::ConstantOp::create(b, loc, b.getIntegerAttr(type, v));
+    bool isUnsigned = intType.isUnsigned();
+    APInt v = !std::isinf(value)
+                  ? APInt(width, int64_t(value), /*isSigned=*/true)
+              : value > 0 ? (isUnsigned ? APInt::getMaxValue(width)
+                                        : APInt::getSignedMaxValue(width))
+                          : (isUnsigned ? APInt::getMinValue(width)
+                                        : APInt::getSignedMinValue(width));
+    Type signless = IntegerType::get(type.getContext(), width);
+    return arith::ConstantOp::create(b, loc, b.getIntegerAttr(signless, v));
   }
   return arith::ConstantOp::create(b, loc, b.getFloatAttr(type, value));
 }
 
 bool isUnsigned(Type type) {
   return getElementTypeOrSelf(type).isUnsignedInteger();
+}
+
+Value compareElements(OpBuilder &b, Location loc, Compare how, Value lhs,
+                      Value rhs, bool isUnsigned) {
+  using FP = arith::CmpFPredicate;
+  using IP = arith::CmpIPredicate;
+  if (isa<FloatType>(lhs.getType())) {
+    FP pred = how == Compare::Less           ? FP::OLT
+              : how == Compare::LessEqual    ? FP::OLE
+              : how == Compare::Greater      ? FP::OGT
+              : how == Compare::GreaterEqual ? FP::OGE
+                                             : FP::OEQ;
+    return arith::CmpFOp::create(b, loc, pred, lhs, rhs);
+  }
+  IP pred = how == Compare::Less           ? (isUnsigned ? IP::ult : IP::slt)
+            : how == Compare::LessEqual    ? (isUnsigned ? IP::ule : IP::sle)
+            : how == Compare::Greater      ? (isUnsigned ? IP::ugt : IP::sgt)
+            : how == Compare::GreaterEqual ? (isUnsigned ? IP::uge : IP::sge)
+                                           : IP::eq;
+  return arith::CmpIOp::create(b, loc, pred, lhs, rhs);
+}
+
+Value maxElements(OpBuilder &b, Location loc, Value lhs, Value rhs,
+                  bool isUnsigned) {
+  if (isa<FloatType>(lhs.getType()))
+    return arith::MaximumFOp::create(b, loc, lhs, rhs);
+  if (isUnsigned)
+    return arith::MaxUIOp::create(b, loc, lhs, rhs);
+  return arith::MaxSIOp::create(b, loc, lhs, rhs);
+}
+
+Value minElements(OpBuilder &b, Location loc, Value lhs, Value rhs,
+                  bool isUnsigned) {
+  if (isa<FloatType>(lhs.getType()))
+    return arith::MinimumFOp::create(b, loc, lhs, rhs);
+  if (isUnsigned)
+    return arith::MinUIOp::create(b, loc, lhs, rhs);
+  return arith::MinSIOp::create(b, loc, lhs, rhs);
 }
 
 Value emptyTensor(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
@@ -62,9 +105,10 @@ Value clampedIndex(OpBuilder &b, Location loc, Value value, int64_t n) {
 
 Value filledTensor(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
                    Type elementType, double value) {
-  Value init = emptyTensor(b, loc, shape, elementType);
   Value scalar = floatConstant(b, loc, elementType, value);
-  return linalg::FillOp::create(b, loc, scalar, init).getResult(0);
+  Value init = emptyTensor(b, loc, shape, scalar.getType());
+  Value filled = linalg::FillOp::create(b, loc, scalar, init).getResult(0);
+  return typedView(b, loc, filled, RankedTensorType::get(shape, elementType));
 }
 
 AffineMap broadcastMap(MLIRContext *ctx, ArrayRef<int64_t> operandShape,
@@ -88,12 +132,15 @@ static RankedTensorType signlessTensor(RankedTensorType type) {
   return type.clone(IntegerType::get(type.getContext(), integer.getWidth()));
 }
 
-/// |value| cast to |type| with a builtin.unrealized_conversion_cast (which
-/// lathe-signless-integers removes) when the types differ.
-static Value castView(OpBuilder &b, Location loc, Value value, Type type) {
+Value typedView(OpBuilder &b, Location loc, Value value, Type type) {
   if (value.getType() == type)
     return value;
   return UnrealizedConversionCastOp::create(b, loc, type, value).getResult(0);
+}
+
+Value signlessView(OpBuilder &b, Location loc, Value value) {
+  auto type = dyn_cast<RankedTensorType>(value.getType());
+  return type ? typedView(b, loc, value, signlessTensor(type)) : value;
 }
 
 Value elementwise(OpBuilder &b, Location loc, ValueRange inputs,
@@ -104,8 +151,7 @@ Value elementwise(OpBuilder &b, Location loc, ValueRange inputs,
   outType = signlessTensor(outType);
   SmallVector<Value> views;
   for (Value in : inputs)
-    views.push_back(castView(
-        b, loc, in, signlessTensor(cast<RankedTensorType>(in.getType()))));
+    views.push_back(signlessView(b, loc, in));
   inputs = views;
   MLIRContext *ctx = b.getContext();
   SmallVector<AffineMap> maps;
@@ -124,7 +170,7 @@ Value elementwise(OpBuilder &b, Location loc, ValueRange inputs,
         Value result = body(nb, nloc, args.drop_back());
         linalg::YieldOp::create(nb, nloc, result);
       });
-  return castView(b, loc, generic.getResult(0), resultType);
+  return typedView(b, loc, generic.getResult(0), resultType);
 }
 
 Value reduceOver(OpBuilder &b, Location loc, ValueRange inputs,
@@ -132,6 +178,9 @@ Value reduceOver(OpBuilder &b, Location loc, ValueRange inputs,
                  CombineBody combine) {
   MLIRContext *ctx = b.getContext();
   auto type = cast<RankedTensorType>(inputs[0].getType());
+  SmallVector<Value> views;
+  for (Value in : inputs)
+    views.push_back(signlessView(b, loc, in));
   int64_t rank = type.getRank();
   SmallVector<int64_t> shape;
   SmallVector<AffineExpr> outExprs;
@@ -154,14 +203,17 @@ Value reduceOver(OpBuilder &b, Location loc, ValueRange inputs,
     maps.push_back(outMap);
   maps.push_back(outMap);
   auto outType = RankedTensorType::get(shape, type.getElementType());
-  Value acc = filledTensor(b, loc, shape, type.getElementType(), init);
-  return linalg::GenericOp::create(
-             b, loc, outType, inputs, acc, maps, iterators,
-             [&](OpBuilder &nb, Location l, ValueRange args) {
-               Value next = combine(nb, l, args.back(), args.drop_back());
-               linalg::YieldOp::create(nb, l, next);
-             })
-      .getResult(0);
+  Value acc = signlessView(
+      b, loc, filledTensor(b, loc, shape, type.getElementType(), init));
+  Value reduced = linalg::GenericOp::create(
+                      b, loc, acc.getType(), views, acc, maps, iterators,
+                      [&](OpBuilder &nb, Location l, ValueRange args) {
+                        Value next =
+                            combine(nb, l, args.back(), args.drop_back());
+                        linalg::YieldOp::create(nb, l, next);
+                      })
+                      .getResult(0);
+  return typedView(b, loc, reduced, outType);
 }
 
 Value padTensor(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> low,
@@ -173,11 +225,13 @@ Value padTensor(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> low,
   SmallVector<int64_t> shape(type.getShape());
   for (size_t i = 0; i < shape.size(); ++i)
     shape[i] += low[i] + high[i];
-  auto padType = RankedTensorType::get(shape, type.getElementType());
   Value pad = floatConstant(b, loc, type.getElementType(), value);
-  return tensor::PadOp::create(
-      b, loc, padType, input, getAsIndexOpFoldResult(b.getContext(), low),
-      getAsIndexOpFoldResult(b.getContext(), high), pad);
+  auto padType = RankedTensorType::get(shape, pad.getType());
+  Value padded =
+      tensor::PadOp::create(b, loc, padType, signlessView(b, loc, input),
+                            getAsIndexOpFoldResult(b.getContext(), low),
+                            getAsIndexOpFoldResult(b.getContext(), high), pad);
+  return typedView(b, loc, padded, padType.clone(type.getElementType()));
 }
 
 Value reshapeTensor(OpBuilder &b, Location loc, Value input,

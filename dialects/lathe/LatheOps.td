@@ -121,7 +121,7 @@ def Lathe_NegOp : Lathe_UnaryOp<"neg", [], Lathe_NumericTensor> {
   }];
 }
 
-def Lathe_AbsOp : Lathe_UnaryOp<"abs", [], Lathe_NumericTensor> {
+def Lathe_AbsOp : Lathe_UnaryOp<"abs", [], Lathe_ArithTensor> {
   let summary = "absolute value, element-wise";
   let description = [{
     `torch.abs`. ```mlir
@@ -167,7 +167,7 @@ def Lathe_RoundOp : Lathe_UnaryOp<"round"> {
   }];
 }
 
-def Lathe_SignOp : Lathe_UnaryOp<"sign", [], Lathe_NumericTensor> {
+def Lathe_SignOp : Lathe_UnaryOp<"sign", [], Lathe_ArithTensor> {
   let summary = "-1, 0 or 1 by the sign of x, element-wise";
   let description = [{
     `torch.sign`. ```mlir
@@ -411,9 +411,9 @@ def Lathe_ClipOp : Lathe_ActivationOp<"clip"> {
     %y = lathe.clip %x {min = 0.0 : f64, max = 6.0 : f64} : tensor<8xf32>
     ```
   }];
-  let arguments = (ins Lathe_NumericTensor:$input, OptionalAttr<F64Attr>:$min,
+  let arguments = (ins Lathe_ArithTensor:$input, OptionalAttr<F64Attr>:$min,
                    OptionalAttr<F64Attr>:$max);
-  let results = (outs Lathe_NumericTensor:$result);
+  let results = (outs Lathe_ArithTensor:$result);
 }
 
 // gelu(x) = x * Phi(x), or the tanh approximation
@@ -438,9 +438,9 @@ def Lathe_CumSumOp : Lathe_Op<"cumsum", [SameOperandsAndResultType]> {
     %y = lathe.cumsum %x {axis = 1 : i64, reverse} : tensor<2x8xf32>
     ```
   }];
-  let arguments = (ins Lathe_NumericTensor:$input, I64Attr:$axis,
+  let arguments = (ins Lathe_ArithTensor:$input, I64Attr:$axis,
                    UnitAttr:$exclusive, UnitAttr:$reverse);
-  let results = (outs Lathe_NumericTensor:$result);
+  let results = (outs Lathe_ArithTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input)";
   let hasVerifier = 1;
 }
@@ -742,11 +742,11 @@ class Lathe_ReduceOp<string mnemonic, string torch, string formula,
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
 }
 
-def Lathe_ReduceSumOp : Lathe_ReduceOp<"reduce_sum", "torch.sum", "sum", Lathe_NumericTensor>;
-def Lathe_ReduceMeanOp : Lathe_ReduceOp<"reduce_mean", "torch.mean", "mean", Lathe_NumericTensor>;
-def Lathe_ReduceMaxOp : Lathe_ReduceOp<"reduce_max", "torch.amax", "maximum", Lathe_NumericTensor>;
-def Lathe_ReduceMinOp : Lathe_ReduceOp<"reduce_min", "torch.amin", "minimum", Lathe_NumericTensor>;
-def Lathe_ReduceProdOp : Lathe_ReduceOp<"reduce_prod", "torch.prod", "product", Lathe_NumericTensor>;
+def Lathe_ReduceSumOp : Lathe_ReduceOp<"reduce_sum", "torch.sum", "sum", Lathe_ArithTensor>;
+def Lathe_ReduceMeanOp : Lathe_ReduceOp<"reduce_mean", "torch.mean", "mean", Lathe_ArithTensor>;
+def Lathe_ReduceMaxOp : Lathe_ReduceOp<"reduce_max", "torch.amax", "maximum", Lathe_ArithTensor>;
+def Lathe_ReduceMinOp : Lathe_ReduceOp<"reduce_min", "torch.amin", "minimum", Lathe_ArithTensor>;
+def Lathe_ReduceProdOp : Lathe_ReduceOp<"reduce_prod", "torch.prod", "product", Lathe_ArithTensor>;
 def Lathe_ReduceL1Op
     : Lathe_ReduceOp<"reduce_l1", "torch.linalg.vector_norm(ord=1)", "sum of |x|">;
 def Lathe_ReduceL2Op
@@ -767,7 +767,7 @@ class Lathe_ArgReduceOp<string mnemonic, string torch>
     %i = lathe.}] # mnemonic # [{ %x {axis = 1 : i64} : tensor<4x10xf32> -> tensor<4x1xi64>
     ```
   }];
-  let arguments = (ins Lathe_FloatTensor:$input, I64Attr:$axis,
+  let arguments = (ins Lathe_ArithTensor:$input, I64Attr:$axis,
                    DefaultValuedAttr<BoolAttr, "true">:$keepdims,
                    DefaultValuedAttr<BoolAttr, "false">:$select_last_index);
   let results = (outs RankedTensorOf<[I64]>:$result);
@@ -910,12 +910,12 @@ def Lathe_MaxPool2dOp : Lathe_Op<"max_pool2d", [InferTypeOpAdaptor]> {
         : tensor<1x4x8x8xf32> -> tensor<1x4x4x4xf32>
     ```
   }];
-  let arguments = (ins Lathe_FloatTensor:$input, DenseI64ArrayAttr:$kernel,
+  let arguments = (ins Lathe_ArithTensor:$input, DenseI64ArrayAttr:$kernel,
                    DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$strides,
                    DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0, 0, 0}">:$pads,
                    DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$dilations,
                    DefaultValuedAttr<BoolAttr, "false">:$ceil_mode);
-  let results = (outs Lathe_FloatTensor:$result);
+  let results = (outs Lathe_ArithTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
 }
 
@@ -938,12 +938,12 @@ def Lathe_MaxPoolIndicesOp : Lathe_Op<"max_pool_with_indices", [InferTypeOpAdapt
         : tensor<1x4x8x8xf32> -> (tensor<1x4x4x4xf32>, tensor<1x4x4x4xi64>)
     ```
   }];
-  let arguments = (ins Lathe_FloatTensor:$input, DenseI64ArrayAttr:$kernel,
+  let arguments = (ins Lathe_ArithTensor:$input, DenseI64ArrayAttr:$kernel,
                    DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$pads,
                    DenseI64ArrayAttr:$dilations,
                    DefaultValuedAttr<BoolAttr, "false">:$ceil_mode,
                    DefaultValuedAttr<BoolAttr, "false">:$column_major);
-  let results = (outs Lathe_FloatTensor:$result, RankedTensorOf<[I64]>:$indices);
+  let results = (outs Lathe_ArithTensor:$result, RankedTensorOf<[I64]>:$indices);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` `(` type($result) `,` type($indices) `)`";
 }
 
@@ -1022,12 +1022,12 @@ def Lathe_MaxPool3dOp : Lathe_Op<"max_pool3d", [InferTypeOpAdaptor]> {
         : tensor<1x4x8x8x8xf32> -> tensor<1x4x4x4x4xf32>
     ```
   }];
-  let arguments = (ins Lathe_FloatTensor:$input, DenseI64ArrayAttr:$kernel,
+  let arguments = (ins Lathe_ArithTensor:$input, DenseI64ArrayAttr:$kernel,
                    DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1, 1}">:$strides,
                    DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0, 0, 0, 0, 0}">:$pads,
                    DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1, 1}">:$dilations,
                    DefaultValuedAttr<BoolAttr, "false">:$ceil_mode);
-  let results = (outs Lathe_FloatTensor:$result);
+  let results = (outs Lathe_ArithTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
 }
 
@@ -1211,10 +1211,10 @@ def Lathe_PadOp : Lathe_Op<"pad", [InferTypeOpAdaptor]> {
         : tensor<1x3x4x4xf32> -> tensor<1x3x6x6xf32>
     ```
   }];
-  let arguments = (ins Lathe_NumericTensor:$input, DenseI64ArrayAttr:$pads,
+  let arguments = (ins Lathe_ArithTensor:$input, DenseI64ArrayAttr:$pads,
                    DefaultValuedAttr<F64Attr, "0.0">:$value,
                    DefaultValuedAttr<Lathe_PadModeAttr, "::lathe::PadMode::constant">:$mode);
-  let results = (outs Lathe_NumericTensor:$result);
+  let results = (outs Lathe_ArithTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
 }
 
@@ -1536,9 +1536,9 @@ def Lathe_TopKOp : Lathe_Op<"top_k", [InferTypeOpAdaptor]> {
         : tensor<3x8xf32> -> (tensor<3x2xf32>, tensor<3x2xi64>)
     ```
   }];
-  let arguments = (ins Lathe_NumericTensor:$input, I64Attr:$k, I64Attr:$axis,
+  let arguments = (ins Lathe_ArithTensor:$input, I64Attr:$k, I64Attr:$axis,
                    DefaultValuedAttr<BoolAttr, "true">:$largest);
-  let results = (outs Lathe_NumericTensor:$values, RankedTensorOf<[I64]>:$indices);
+  let results = (outs Lathe_ArithTensor:$values, RankedTensorOf<[I64]>:$indices);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` `(` type($values) `,` type($indices) `)`";
 }
 

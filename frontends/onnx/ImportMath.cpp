@@ -223,12 +223,19 @@ LogicalResult Importer::unary(const NodeProto &node) {
            }},
       };
   const std::string &op = node.op_type();
-  bool integerOk = op == "Neg" || op == "Abs" || op == "Sign" || op == "Relu";
+  // Integer types as ONNX allows them: Abs and Sign any, Neg and Relu
+  // signed ones.
+  bool unsignedOk = op == "Abs" || op == "Sign";
+  bool signedOk = unsignedOk || op == "Neg" || op == "Relu";
   Type elt = cast<RankedTensorType>(x->getType()).getElementType();
+  bool isInteger = isa<IntegerType>(elt) && !elt.isInteger(1);
   if (!isa<FloatType>(elt) &&
-      !(integerOk && elt.isSignlessInteger() && !elt.isInteger(1)))
+      !(isInteger && (elt.isUnsignedInteger() ? unsignedOk : signedOk)))
     return error(node) << "expected a floating-point"
-                       << (integerOk ? " or signed integer" : "") << " input";
+                       << (unsignedOk ? " or integer"
+                           : signedOk ? " or signed integer"
+                                      : "")
+                       << " input";
   auto y = finish(builders.at(op)(b, loc, *x).getDefiningOp());
   if (failed(y))
     return failure();

@@ -16,6 +16,9 @@ References and tolerances, per case:
 - conversions to bfloat16: PyTorch's round-to-nearest-even; exact equality.
 - QuantizeLinear: torch.quantize_per_tensor / per_channel's integers,
   exactly; DequantizeLinear: their dequantize() within 1e-6 relative.
+- integer pooling, reductions, arg/top-k, clip, cumsum, pad, abs and sign
+  on signed and unsigned types: NumPy (PyTorch 1.13 has no unsigned types
+  beyond uint8 and no integer max pooling); exact equality.
 """
 import os
 import sys
@@ -277,6 +280,141 @@ def quantize_dequantize(lathe, work, rng):
                   bool(ok))
 
 
+def max_pool_reference(x, kernel, strides, pads, ceil_mode=False):
+    """ONNX MaxPool over N x C x spatial... with the padding at the type's
+    lowest value; returns the values and ONNX's row-major indices."""
+    spatial = x.ndim - 2
+    lowest = np.iinfo(x.dtype).min
+    widths = [(0, 0), (0, 0)] + [(pads[i], pads[spatial + i])
+                                 for i in range(spatial)]
+    out = []
+    for i in range(spatial):
+        span = x.shape[2 + i] + pads[i] + pads[spatial + i] - kernel[i]
+        n = (-(-span // strides[i]) if ceil_mode else span // strides[i]) + 1
+        if ceil_mode and (n - 1) * strides[i] >= x.shape[2 + i] + pads[i]:
+            n -= 1
+        widths[2 + i] = (pads[i], max(pads[spatial + i],
+                                      (n - 1) * strides[i] + kernel[i]
+                                      - x.shape[2 + i] - pads[i]))
+        out.append(n)
+    padded = np.pad(x, widths, constant_values=lowest)
+    flat = np.pad(np.arange(x.size).reshape(x.shape), widths,
+                  constant_values=-1)
+    values = np.empty(list(x.shape[:2]) + out, x.dtype)
+    indices = np.empty(values.shape, np.int64)
+    for pos in np.ndindex(*out):
+        window = tuple(slice(p * s, p * s + k)
+                       for p, s, k in zip(pos, strides, kernel))
+        w = padded[(slice(None), slice(None)) + window]
+        f = flat[(slice(None), slice(None)) + window]
+        w = w.reshape(x.shape[0], x.shape[1], -1)
+        f = f.reshape(x.shape[0], x.shape[1], -1)
+        # Padding never wins: only positions inside x compete.
+        best = np.where(f >= 0, w, lowest).argmax(axis=2)
+        at = (slice(None), slice(None)) + pos
+        values[at] = np.take_along_axis(w, best[..., None], 2)[..., 0]
+        indices[at] = np.take_along_axis(f, best[..., None], 2)[..., 0]
+    return values, indices
+
+
+def integer_ops(lathe, work, rng):
+    """Max pooling (2-D with padding, ceil mode and indices; 3-D),
+    reductions, ArgMax/ArgMin, TopK, Clip, CumSum, Pad (constant and
+    reflect), Abs and Sign on signed and unsigned integers across their
+    whole range: unsigned values with the top bit set are where signed code
+    goes wrong."""
+    ok = True
+    for dtype in (np.uint8, np.uint32, np.uint64, np.int8, np.int32):
+        info = np.iinfo(dtype)
+        x = rng.integers(info.min, info.max, [2, 3, 7, 6], dtype=dtype,
+                         endpoint=True)
+        x[0, 0, 0, :3] = [info.min, info.max, info.max // 2 + 1]
+        v = rng.integers(info.min, info.max, [2, 3, 3, 4, 4], dtype=dtype,
+                         endpoint=True)
+        small = rng.integers(0, 3, [4, 5]).astype(dtype)
+        lo, hi = (10, 200) if dtype == np.uint8 else (
+            (-50, 60) if info.min < 0 else (1000, 2**31))
+        nodes = [
+            helper.make_node("MaxPool", ["x"], ["pool", "where"],
+                             kernel_shape=[3, 2], strides=[2, 2],
+                             pads=[1, 0, 1, 1], ceil_mode=1),
+            helper.make_node("MaxPool", ["v"], ["pool3"],
+                             kernel_shape=[2, 2, 2], strides=[1, 2, 2]),
+            helper.make_node("ReduceMax", ["x"], ["rmax"], axes=[1, 3]),
+            helper.make_node("ReduceMin", ["x"], ["rmin"], axes=[2],
+                             keepdims=0),
+            helper.make_node("ReduceSum", ["x", "axes"], ["rsum"],
+                             keepdims=0),
+            helper.make_node("ReduceMean", ["small"], ["rmean"], axes=[1]),
+            helper.make_node("ReduceProd", ["small"], ["rprod"], axes=[0]),
+            helper.make_node("ArgMax", ["x"], ["amax"], axis=3),
+            helper.make_node("ArgMin", ["x"], ["amin"], axis=1, keepdims=0,
+                             select_last_index=1),
+            helper.make_node("TopK", ["x", "k"], ["topv", "topi"], axis=2),
+            helper.make_node("TopK", ["x", "k"], ["botv", "boti"], axis=3,
+                             largest=0),
+            helper.make_node("Clip", ["x", "lo", "hi"], ["clip"]),
+            helper.make_node("CumSum", ["x", "axis1"], ["csum"]),
+            helper.make_node("Pad", ["x", "pads", "fill"], ["padc"]),
+            helper.make_node("Pad", ["x", "pads"], ["padr"], mode="reflect"),
+            helper.make_node("Abs", ["x"], ["abs"]),
+            helper.make_node("Sign", ["x"], ["sign"]),
+        ]
+        pool, where = max_pool_reference(x, [3, 2], [2, 2], [1, 0, 1, 1],
+                                         ceil_mode=True)
+        pool3, _ = max_pool_reference(v, [2, 2, 2], [1, 2, 2], [0] * 6)
+        wide = np.int64 if info.min < 0 else np.uint64
+        order = np.argsort(-x.astype(np.float64) if info.min < 0 else
+                           ~x.astype(np.uint64), axis=2, kind="stable")
+        low = np.argsort(x, axis=3, kind="stable")
+        last = x.shape[1] - 1 - np.argmin(x[:, ::-1], axis=1)
+        want = {
+            "pool": pool, "where": where, "pool3": pool3,
+            "rmax": x.max(axis=(1, 3), keepdims=True),
+            "rmin": x.min(axis=2),
+            "rsum": x.sum(axis=(0, 2), dtype=dtype),
+            "rmean": (small.astype(wide).sum(axis=1, keepdims=True)
+                      // 5).astype(dtype),
+            "rprod": small.prod(axis=0, keepdims=True, dtype=dtype),
+            "amax": np.argmax(x, axis=3)[..., None],
+            "amin": last,
+            "topv": np.take_along_axis(x, order[:, :, :3], 2),
+            "topi": order[:, :, :3],
+            "botv": np.take_along_axis(x, low[..., :3], 3),
+            "boti": low[..., :3],
+            "clip": np.clip(x, dtype(lo), dtype(hi)),
+            "csum": np.cumsum(x, axis=1, dtype=dtype),
+            "padc": np.pad(x, [(0, 0), (0, 0), (1, 2), (2, 0)],
+                           constant_values=dtype(7)),
+            "padr": np.pad(x, [(0, 0), (0, 0), (1, 2), (2, 0)],
+                           mode="reflect"),
+            "abs": np.abs(x) if info.min < 0 else x,
+            "sign": np.sign(x).astype(dtype),
+        }
+        outputs = [value_info(n, w.dtype.type, list(w.shape))
+                   for n, w in want.items()]
+        graph = helper.make_graph(
+            nodes, "g",
+            [value_info("x", dtype, list(x.shape)),
+             value_info("v", dtype, list(v.shape)),
+             value_info("small", dtype, list(small.shape))], outputs,
+            [helper.make_tensor("axes", T.INT64, [2], [0, 2]),
+             helper.make_tensor("k", T.INT64, [1], [3]),
+             helper.make_tensor("lo", ONNX_TYPE[dtype], [], [lo]),
+             helper.make_tensor("hi", ONNX_TYPE[dtype], [], [hi]),
+             helper.make_tensor("axis1", T.INT64, [], [1]),
+             helper.make_tensor("pads", T.INT64, [8],
+                                [0, 0, 1, 2, 0, 0, 2, 0]),
+             helper.make_tensor("fill", ONNX_TYPE[dtype], [], [7])])
+        name = "integer_ops_%s" % np.dtype(dtype).name
+        got = compile_and_run_all(lathe, work, name, graph, 13, [x, v, small])
+        bad = [o.name for o, g, w in zip(outputs, got, want.values())
+               if g.dtype != w.dtype or not np.array_equal(g, w)]
+        ok &= report(name, not bad, "differs in " + ", ".join(bad) if bad
+                     else "%d ops exact" % len(outputs))
+    return ok
+
+
 def main():
     lathe, work = sys.argv[1], sys.argv[2]
     os.makedirs(work, exist_ok=True)
@@ -288,6 +426,7 @@ def main():
     ok &= float16_mlp(lathe, work, rng)
     ok &= bfloat16(lathe, work, rng)
     ok &= quantize_dequantize(lathe, work, rng)
+    ok &= integer_ops(lathe, work, rng)
     return 0 if ok else 1
 
 

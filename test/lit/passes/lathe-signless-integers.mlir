@@ -48,3 +48,27 @@ func.func @shifts(%a: tensor<4xui8>, %b: tensor<4xi8>) -> (tensor<4xui8>, tensor
   %2 = lathe.reshape %0 : tensor<4xui8> -> tensor<2x2xui8>
   return %0, %1, %2 : tensor<4xui8>, tensor<4xi8>, tensor<2x2xui8>
 }
+
+// -----
+
+// Pooling and reductions over unsigned elements: the padding and the
+// identity of max are 0 (the lowest unsigned value), of min all ones;
+// maxima and orderings are unsigned.
+// CHECK-LABEL: func.func @pool_reduce
+//       CHECK:   tensor.pad
+//       CHECK:     tensor.yield %c0_i8 : i8
+//       CHECK:   arith.maxui
+//       CHECK:   arith.constant -1 : i8
+//       CHECK:   arith.minui
+//       CHECK:   arith.cmpi ugt
+//   CHECK-NOT:   unrealized_conversion_cast
+//   CHECK-NOT:   ui8
+func.func @pool_reduce(%x: tensor<1x1x4x4xui8>)
+    -> (tensor<1x1x2x2xui8>, tensor<1x1x4xui8>, tensor<1x1x4x1xi64>) {
+  %p = lathe.max_pool2d %x {kernel = array<i64: 3, 3>, strides = array<i64: 2, 2>,
+      pads = array<i64: 1, 1, 0, 0>} : tensor<1x1x4x4xui8> -> tensor<1x1x2x2xui8>
+  %m = lathe.reduce_min %x {axes = array<i64: 3>, keepdims = false}
+      : tensor<1x1x4x4xui8> -> tensor<1x1x4xui8>
+  %a = lathe.argmax %x {axis = 3 : i64} : tensor<1x1x4x4xui8> -> tensor<1x1x4x1xi64>
+  return %p, %m, %a : tensor<1x1x2x2xui8>, tensor<1x1x4xui8>, tensor<1x1x4x1xi64>
+}
