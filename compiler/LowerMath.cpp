@@ -768,7 +768,8 @@ struct PReluLowering : OpConversionPattern<PReluOp> {
   }
 };
 
-/// A contraction `out[batch, m, n] += lhs[..., m, k] * rhs[..., k, n]` as one
+/// A contraction `out[batch, m, n] += lhs[..., m, k] * rhs[..., k, n]` (float
+/// or integer) as one
 /// linalg.generic over dims (batch..., m, n, k); the maps encode transposes,
 /// broadcast batch dimensions and dropped vector dimensions.
 Value contraction(OpBuilder &b, Location loc, Value lhs, Value rhs,
@@ -783,9 +784,8 @@ Value contraction(OpBuilder &b, Location loc, Value lhs, Value rhs,
       b, loc, outType, ValueRange{lhs, rhs}, init,
       ArrayRef<AffineMap>{lhsMap, rhsMap, outMap}, iterators,
       [](OpBuilder &nb, Location nloc, ValueRange args) {
-        Value prod = arith::MulFOp::create(nb, nloc, args[0], args[1]);
-        Value sum = arith::AddFOp::create(nb, nloc, args[2], prod);
-        linalg::YieldOp::create(nb, nloc, sum);
+        linalg::YieldOp::create(
+            nb, nloc, multiplyAdd(nb, nloc, args[2], args[0], args[1]));
       });
   return generic.getResult(0);
 }

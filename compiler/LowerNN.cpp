@@ -1032,8 +1032,7 @@ struct Conv3dLowering : OpConversionPattern<Conv3dOp> {
         rewriter, loc, xg, wg, AffineMap::get(10, 0, wExprs, ctx), init,
         /*outer=*/2, 3, op.getStrides(), op.getDilations(), 4,
         [](OpBuilder &b, Location l, Value acc, ValueRange in) -> Value {
-          return arith::AddFOp::create(
-              b, l, acc, arith::MulFOp::create(b, l, in[0], in[1]));
+          return multiplyAdd(b, l, acc, in[0], in[1]);
         });
     rewriter.replaceOp(op, reshapeTensor(rewriter, loc, y, outType.getShape()));
     return success();

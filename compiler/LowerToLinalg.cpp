@@ -85,6 +85,14 @@ Value minElements(OpBuilder &b, Location loc, Value lhs, Value rhs,
   return arith::MinSIOp::create(b, loc, lhs, rhs);
 }
 
+Value multiplyAdd(OpBuilder &b, Location loc, Value acc, Value lhs, Value rhs) {
+  if (isa<IntegerType>(acc.getType()))
+    return arith::AddIOp::create(b, loc, acc,
+                                 arith::MulIOp::create(b, loc, lhs, rhs));
+  return arith::AddFOp::create(b, loc, acc,
+                               arith::MulFOp::create(b, loc, lhs, rhs));
+}
+
 Value emptyTensor(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
                   Type elementType) {
   return tensor::EmptyOp::create(b, loc, shape, elementType);

@@ -43,6 +43,10 @@ mlir::Value maxElements(mlir::OpBuilder &b, mlir::Location loc, mlir::Value lhs,
 mlir::Value minElements(mlir::OpBuilder &b, mlir::Location loc, mlir::Value lhs,
                         mlir::Value rhs, bool isUnsigned);
 
+/// acc + lhs * rhs for float or (signless) integer scalars.
+mlir::Value multiplyAdd(mlir::OpBuilder &b, mlir::Location loc, mlir::Value acc,
+                        mlir::Value lhs, mlir::Value rhs);
+
 /// `tensor.empty` of a static shape.
 mlir::Value emptyTensor(mlir::OpBuilder &b, mlir::Location loc,
                         llvm::ArrayRef<int64_t> shape, mlir::Type elementType);

@@ -341,6 +341,8 @@ LogicalResult MatmulOp::inferReturnTypes(MLIRContext *,
                    b = rankedType(adaptor.getRhs());
   if (a.getRank() == 0 || b.getRank() == 0)
     return fail(loc, "lathe.matmul expected operands of rank >= 1");
+  if (a.getElementType() != b.getElementType())
+    return fail(loc, "lathe.matmul expected operands of one element type");
   SmallVector<int64_t> sa(a.getShape()), sb(b.getShape());
   bool vecA = sa.size() == 1, vecB = sb.size() == 1;
   if (vecA)
@@ -390,6 +392,10 @@ static LogicalResult inferConv(std::optional<Location> loc, StringRef op,
     if (bt.getRank() != 1 || bt.getDimSize(0) != f)
       return fail(loc, op + " expected a bias of " + Twine(f) + " elements");
   }
+  if (w.getElementType() != x.getElementType() ||
+      (bias && rankedType(bias).getElementType() != x.getElementType()))
+    return fail(loc, op + " expected input, weight and bias of one element "
+                          "type");
   ArrayRef<int64_t> kernel = w.getShape().drop_front(2);
   if (failed(verifyWindow(loc, op, spatial, kernel, strides, pads, dilations)))
     return failure();

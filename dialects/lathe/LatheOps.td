@@ -707,14 +707,15 @@ def Lathe_GemmOp : Lathe_Op<"gemm", [InferTypeOpAdaptor]> {
 def Lathe_MatmulOp : Lathe_Op<"matmul", [InferTypeOpAdaptor]> {
   let summary = "matrix product with torch.matmul's rank rules";
   let description = [{
-    1-D operands are promoted to matrices (and the added dimension removed from
+    Floats, or signed integers accumulated in their own type (quantized
+    models multiply int32 values). 1-D operands are promoted to matrices (and the added dimension removed from
     the result); batch dimensions broadcast NumPy-style.
     ```mlir
     %y = lathe.matmul %a, %b : tensor<2x4x16xf32>, tensor<16x8xf32> -> tensor<2x4x8xf32>
     ```
   }];
-  let arguments = (ins Lathe_FloatTensor:$lhs, Lathe_FloatTensor:$rhs);
-  let results = (outs Lathe_FloatTensor:$result);
+  let arguments = (ins Lathe_NumericTensor:$lhs, Lathe_NumericTensor:$rhs);
+  let results = (outs Lathe_NumericTensor:$result);
   let assemblyFormat =
       "$lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)";
 }
@@ -724,7 +725,7 @@ def Lathe_MatmulOp : Lathe_Op<"matmul", [InferTypeOpAdaptor]> {
 //===----------------------------------------------------------------------===//
 
 class Lathe_ReduceOp<string mnemonic, string torch, string formula,
-                     Type tensor = Lathe_FloatTensor>
+                     Type tensor = Lathe_NumericTensor>
     : Lathe_Op<mnemonic, [InferTypeOpAdaptor]> {
   let summary = formula # " over the listed axes";
   let description = [{
@@ -786,7 +787,8 @@ def Lathe_ArgMinOp : Lathe_ArgReduceOp<"argmin", "torch.argmin">;
 def Lathe_Conv2dOp : Lathe_Op<"conv2d", [InferTypeOpAdaptor]> {
   let summary = "2-D convolution over an NCHW input";
   let description = [{
-    `torch.nn.Conv2d`. `weight` is `F x C/groups x KH x KW`; `bias` (optional) is
+    `torch.nn.Conv2d`, on floats or (for quantized models) signed integers
+    accumulated in their own type. `weight` is `F x C/groups x KH x KW`; `bias` (optional) is
     `F`. `pads` is `[top, left, bottom, right]` (asymmetric padding allowed; zero
     fill), `strides` and `dilations` are `[h, w]`. The output is
     `floor((H + top + bottom - d0*(KH-1) - 1) / s0) + 1` high, likewise wide.
@@ -795,13 +797,13 @@ def Lathe_Conv2dOp : Lathe_Op<"conv2d", [InferTypeOpAdaptor]> {
         : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>, tensor<4xf32>) -> tensor<1x4x4x4xf32>
     ```
   }];
-  let arguments = (ins Lathe_FloatTensor:$input, Lathe_FloatTensor:$weight,
-                   Optional<Lathe_FloatTensor>:$bias,
+  let arguments = (ins Lathe_NumericTensor:$input, Lathe_NumericTensor:$weight,
+                   Optional<Lathe_NumericTensor>:$bias,
                    DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$strides,
                    DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0, 0, 0}">:$pads,
                    DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$dilations,
                    DefaultValuedAttr<I64Attr, "1">:$groups);
-  let results = (outs Lathe_FloatTensor:$result);
+  let results = (outs Lathe_NumericTensor:$result);
   let assemblyFormat = "$input `,` $weight (`,` $bias^)? attr-dict `:` "
                        "functional-type(operands, results)";
 }
@@ -980,13 +982,13 @@ def Lathe_Conv3dOp : Lathe_Op<"conv3d", [InferTypeOpAdaptor]> {
         : (tensor<1x2x4x4x4xf32>, tensor<3x2x3x3x3xf32>) -> tensor<1x3x4x4x4xf32>
     ```
   }];
-  let arguments = (ins Lathe_FloatTensor:$input, Lathe_FloatTensor:$weight,
-                   Optional<Lathe_FloatTensor>:$bias,
+  let arguments = (ins Lathe_NumericTensor:$input, Lathe_NumericTensor:$weight,
+                   Optional<Lathe_NumericTensor>:$bias,
                    DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1, 1}">:$strides,
                    DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0, 0, 0, 0, 0}">:$pads,
                    DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1, 1}">:$dilations,
                    DefaultValuedAttr<I64Attr, "1">:$groups);
-  let results = (outs Lathe_FloatTensor:$result);
+  let results = (outs Lathe_NumericTensor:$result);
   let assemblyFormat = "$input `,` $weight (`,` $bias^)? attr-dict `:` "
                        "functional-type(operands, results)";
 }

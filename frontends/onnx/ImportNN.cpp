@@ -61,8 +61,12 @@ LogicalResult Importer::windowAttrs(const NodeProto &node, RankedTensorType in,
 }
 
 FailureOr<Importer::ConvOperands> Importer::convOperands(const NodeProto &node,
-                                                         StringRef what) {
-  auto x = input(node, 0), w = input(node, 1), bias = optionalInput(node, 2);
+                                                         StringRef what,
+                                                         int xIndex, int wIndex,
+                                                         int biasIndex) {
+  auto x = input(node, xIndex), w = input(node, wIndex);
+  FailureOr<Value> bias =
+      biasIndex < 0 ? Value() : optionalInput(node, biasIndex);
   if (failed(x) || failed(w) || failed(bias))
     return failure();
   ConvOperands ops;
@@ -89,26 +93,19 @@ FailureOr<Importer::ConvOperands> Importer::convOperands(const NodeProto &node,
   return ops;
 }
 
-LogicalResult Importer::conv(const NodeProto &node) {
-  auto ops = convOperands(node, "convolution");
-  if (failed(ops))
-    return failure();
+FailureOr<Value> Importer::buildConv(const NodeProto &node,
+                                     const ConvOperands &ops) {
   SmallVector<int64_t> strides, dilations, pads;
-  if (failed(windowAttrs(node, ops->inputType, ops->kernel, strides, dilations,
+  if (failed(windowAttrs(node, ops.inputType, ops.kernel, strides, dilations,
                          pads)))
     return failure();
-  Value in = ops->input, weight = ops->weight;
-  if (ops->spatial == 3) {
-    auto y = build<Conv3dOp>(
-        node, in, weight, ops->bias, b.getDenseI64ArrayAttr(strides),
-        b.getDenseI64ArrayAttr(pads), b.getDenseI64ArrayAttr(dilations),
-        b.getI64IntegerAttr(intAttr(node, "group", 1)));
-    if (failed(y))
-      return failure();
-    setOutput(node, 0, *y);
-    return success();
-  }
-  if (ops->spatial == 1) {
+  Value in = ops.input, weight = ops.weight;
+  auto group = b.getI64IntegerAttr(intAttr(node, "group", 1));
+  if (ops.spatial == 3)
+    return build<Conv3dOp>(
+        node, in, weight, ops.bias, b.getDenseI64ArrayAttr(strides),
+        b.getDenseI64ArrayAttr(pads), b.getDenseI64ArrayAttr(dilations), group);
+  if (ops.spatial == 1) {
     // Conv1d as Conv2d over N x C x 1 x L.
     auto lifted = liftTo2d(in);
     auto liftedW = liftTo2d(weight);
@@ -119,12 +116,25 @@ LogicalResult Importer::conv(const NodeProto &node) {
     lift1dWindow(strides, dilations, pads);
   }
   auto y = build<Conv2dOp>(
-      node, in, weight, ops->bias, b.getDenseI64ArrayAttr(strides),
-      b.getDenseI64ArrayAttr(pads), b.getDenseI64ArrayAttr(dilations),
-      b.getI64IntegerAttr(intAttr(node, "group", 1)));
+      node, in, weight, ops.bias, b.getDenseI64ArrayAttr(strides),
+      b.getDenseI64ArrayAttr(pads), b.getDenseI64ArrayAttr(dilations), group);
+  if (failed(y) || ops.spatial != 1)
+    return y;
+  auto shape =
+      SmallVector<int64_t>(cast<RankedTensorType>(y->getType()).getShape());
+  shape.erase(shape.begin() + 2);
+  return buildReshape(*y, shape);
+}
+
+LogicalResult Importer::conv(const NodeProto &node) {
+  auto ops = convOperands(node, "convolution");
+  if (failed(ops))
+    return failure();
+  auto y = buildConv(node, *ops);
   if (failed(y))
     return failure();
-  return setWindowOutput(node, *y, ops->spatial);
+  setOutput(node, 0, *y);
+  return success();
 }
 
 LogicalResult Importer::convTranspose(const NodeProto &node) {

@@ -1,6 +1,8 @@
 // ONNX import of linear quantization: QuantizeLinear, DequantizeLinear and
 // DynamicQuantizeLinear as the element-wise lathe ops of their definitions
-// (what torch.ao.quantization's quantize/dequantize pairs export to).
+// (what torch.ao.quantization's quantize/dequantize pairs export to), and
+// the integer-arithmetic ops (MatMulInteger, ConvInteger, QLinearMatMul,
+// QLinearConv) as int32 products of zero-point-shifted operands.
 #include "frontends/onnx/Importer.h"
 
 namespace lathe::onnx_import {
@@ -69,18 +71,21 @@ LogicalResult Importer::quantParams(const NodeProto &node, Value x,
 FailureOr<Value> Importer::quantize(const NodeProto &node, Value x, Value scale,
                                     Value zeroPoint, Type to) {
   Type f = cast<RankedTensorType>(x.getType()).getElementType();
-  auto like = [&](Value v) {
-    return castTo(node, v, f); // scale and zero point in x's type
-  };
-  auto s = like(scale);
+  auto s = castTo(node, scale, f); // the scale in x's type
   if (failed(s))
     return failure();
   auto q = build<DivOp>(node, x, *s);
   if (failed(q))
     return failure();
-  Value y = RoundOp::create(b, loc, *q); // halves to even
+  return roundToInteger(node, *q, zeroPoint, to);
+}
+
+FailureOr<Value> Importer::roundToInteger(const NodeProto &node, Value x,
+                                          Value zeroPoint, Type to) {
+  Value y = RoundOp::create(b, loc, x); // halves to even
   if (zeroPoint) {
-    auto z = like(zeroPoint);
+    auto z = castTo(node, zeroPoint,
+                    cast<RankedTensorType>(x.getType()).getElementType());
     if (failed(z))
       return failure();
     auto shifted = build<AddOp>(node, y, *z);
@@ -188,6 +193,196 @@ LogicalResult Importer::dynamicQuantizeLinear(const NodeProto &node) {
     setOutput(node, 1, *scale);
   if (node.output_size() > 2)
     setOutput(node, 2, *zeroPoint);
+  return success();
+}
+
+/// The 8-bit integer types the integer-arithmetic ops take.
+static bool isQuantizedType(Type t) {
+  return t.isSignlessInteger(8) || t.isUnsignedInteger(8);
+}
+
+/// |axis| of a rank-|rank| operand as quantParam takes it, with the
+/// number of its elements; a negative |axis| allows one value only.
+static std::pair<int64_t, int64_t> paramAxis(RankedTensorType type,
+                                             int64_t axis) {
+  if (axis < 0 || axis >= type.getRank())
+    return {0, 1};
+  return {axis, type.getDimSize(axis)};
+}
+
+FailureOr<Value> Importer::zeroPointShifted(const NodeProto &node, int index,
+                                            int zpIndex, int64_t axis) {
+  auto x = input(node, index);
+  if (failed(x))
+    return failure();
+  auto type = cast<RankedTensorType>(x->getType());
+  if (!isQuantizedType(type.getElementType()))
+    return error(node) << "input " << index << " must hold int8 or uint8 "
+                       << "values, got " << type.getElementType();
+  Type i32 = b.getI32Type();
+  auto wide = castTo(node, *x, i32);
+  if (failed(wide) || !hasInput(node, zpIndex))
+    return wide;
+  auto z = input(node, zpIndex);
+  if (failed(z))
+    return failure();
+  if (cast<RankedTensorType>(z->getType()).getElementType() !=
+      type.getElementType())
+    return error(node) << "the zero point (input " << zpIndex
+                       << ") must have the type of input " << index;
+  auto [at, channels] = paramAxis(type, axis);
+  auto zp = quantParam(node, *z, type.getRank(), at, channels,
+                       "the zero point of input " + std::to_string(index));
+  if (failed(zp))
+    return failure();
+  auto zi = castTo(node, *zp, i32);
+  if (failed(zi))
+    return failure();
+  return build<SubOp>(node, *wide, *zi);
+}
+
+FailureOr<Value> Importer::requantize(const NodeProto &node, Value acc,
+                                      Value scale, int yScaleIndex,
+                                      int64_t axis) {
+  auto type = cast<RankedTensorType>(acc.getType());
+  auto [at, channels] = paramAxis(type, axis);
+  auto ys = input(node, yScaleIndex), yz = input(node, yScaleIndex + 1);
+  if (failed(ys) || failed(yz))
+    return failure();
+  Type to = cast<RankedTensorType>(yz->getType()).getElementType();
+  if (!isQuantizedType(to))
+    return error(node) << "the output zero point must be int8 or uint8, got "
+                       << to;
+  auto yScale =
+      quantParam(node, *ys, type.getRank(), at, channels, "the output scale");
+  auto yZero = quantParam(node, *yz, type.getRank(), at, channels,
+                          "the output zero point");
+  if (failed(yScale) || failed(yZero))
+    return failure();
+  // As ONNX Runtime does: one multiplier, scale / y_scale, then the int32
+  // accumulator times it, rounded.
+  auto multiplier = build<DivOp>(node, scale, *yScale);
+  auto real = castTo(node, acc, b.getF32Type());
+  if (failed(multiplier) || failed(real))
+    return failure();
+  auto scaled = build<MulOp>(node, *real, *multiplier);
+  if (failed(scaled))
+    return failure();
+  return roundToInteger(node, *scaled, *yZero, to);
+}
+
+LogicalResult Importer::matmulInteger(const NodeProto &node) {
+  auto a = input(node, 0), bm = input(node, 1);
+  if (failed(a) || failed(bm))
+    return failure();
+  int64_t ra = cast<RankedTensorType>(a->getType()).getRank();
+  int64_t rb = cast<RankedTensorType>(bm->getType()).getRank();
+  // a's zero point per row (its dimension -2), b's per column (-1).
+  auto ai = zeroPointShifted(node, 0, 2, ra >= 2 ? ra - 2 : -1);
+  auto bi = zeroPointShifted(node, 1, 3, rb >= 2 ? rb - 1 : -1);
+  if (failed(ai) || failed(bi))
+    return failure();
+  auto y = build<MatmulOp>(node, *ai, *bi);
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
+  return success();
+}
+
+LogicalResult Importer::convInteger(const NodeProto &node) {
+  auto ops = convOperands(node, "convolution", 0, 1, -1);
+  if (failed(ops))
+    return failure();
+  // x's zero point is one value; w's one value or one per output channel.
+  auto xi = zeroPointShifted(node, 0, 2, -1);
+  auto wi = zeroPointShifted(node, 1, 3, 0);
+  if (failed(xi) || failed(wi))
+    return failure();
+  ops->input = *xi;
+  ops->weight = *wi;
+  auto y = buildConv(node, *ops);
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
+  return success();
+}
+
+/// Scale input |index| (float) reshaped to broadcast over a rank-|rank|
+/// result: one value, or one per element of its dimension |axis|.
+FailureOr<Value> Importer::productScale(const NodeProto &node, int index,
+                                        RankedTensorType result, int64_t axis,
+                                        StringRef what) {
+  auto s = input(node, index);
+  if (failed(s))
+    return failure();
+  if (!cast<RankedTensorType>(s->getType()).getElementType().isF32())
+    return error(node) << what << " (input " << index << ") must be float32";
+  auto [at, channels] = paramAxis(result, axis);
+  return quantParam(node, *s, result.getRank(), at, channels, what);
+}
+
+LogicalResult Importer::qlinearMatmul(const NodeProto &node) {
+  auto a = input(node, 0), bm = input(node, 3);
+  if (failed(a) || failed(bm))
+    return failure();
+  int64_t ra = cast<RankedTensorType>(a->getType()).getRank();
+  int64_t rb = cast<RankedTensorType>(bm->getType()).getRank();
+  auto ai = zeroPointShifted(node, 0, 2, ra >= 2 ? ra - 2 : -1);
+  auto bi = zeroPointShifted(node, 3, 5, rb >= 2 ? rb - 1 : -1);
+  if (failed(ai) || failed(bi))
+    return failure();
+  auto acc = build<MatmulOp>(node, *ai, *bi);
+  if (failed(acc))
+    return failure();
+  auto type = cast<RankedTensorType>(acc->getType());
+  int64_t rank = type.getRank();
+  // Per-row scales follow a's rows, per-column ones b's columns.
+  int64_t rowAxis = ra >= 2 ? rank - (rb >= 2 ? 2 : 1) : -1;
+  int64_t columnAxis = rb >= 2 ? rank - 1 : -1;
+  auto as = productScale(node, 1, type, rowAxis, "a_scale");
+  auto bs = productScale(node, 4, type, columnAxis, "b_scale");
+  if (failed(as) || failed(bs))
+    return failure();
+  auto scale = build<MulOp>(node, *as, *bs);
+  if (failed(scale))
+    return failure();
+  auto y = requantize(node, *acc, *scale, 6, rowAxis);
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
+  return success();
+}
+
+LogicalResult Importer::qlinearConv(const NodeProto &node) {
+  auto ops = convOperands(node, "convolution", 0, 3, 8);
+  if (failed(ops))
+    return failure();
+  if (ops->bias && !cast<RankedTensorType>(ops->bias.getType())
+                        .getElementType()
+                        .isSignlessInteger(32))
+    return error(node) << "the bias (input 8) must be int32";
+  auto xi = zeroPointShifted(node, 0, 2, -1);
+  auto wi = zeroPointShifted(node, 3, 5, 0);
+  if (failed(xi) || failed(wi))
+    return failure();
+  ops->input = *xi;
+  ops->weight = *wi;
+  auto acc = buildConv(node, *ops);
+  if (failed(acc))
+    return failure();
+  auto type = cast<RankedTensorType>(acc->getType());
+  // x's scale is one value; w's one value or one per output channel.
+  auto xs = productScale(node, 1, type, -1, "x_scale");
+  auto ws = productScale(node, 4, type, 1, "w_scale");
+  if (failed(xs) || failed(ws))
+    return failure();
+  auto scale = build<MulOp>(node, *xs, *ws);
+  if (failed(scale))
+    return failure();
+  auto y = requantize(node, *acc, *scale, 6, -1);
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
   return success();
 }
 

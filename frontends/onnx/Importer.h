@@ -196,6 +196,25 @@ public:
   LogicalResult quantizeLinear(const NodeProto &node);
   LogicalResult dequantizeLinear(const NodeProto &node);
   LogicalResult dynamicQuantizeLinear(const NodeProto &node);
+  LogicalResult matmulInteger(const NodeProto &node);
+  LogicalResult convInteger(const NodeProto &node);
+  LogicalResult qlinearMatmul(const NodeProto &node);
+  LogicalResult qlinearConv(const NodeProto &node);
+  /// Input |index| of |node| (8-bit integers) as int32 minus the zero point
+  /// at input |zpIndex| (absent: 0), which holds one value or one per
+  /// element of |axis| of that input.
+  FailureOr<Value> zeroPointShifted(const NodeProto &node, int index,
+                                    int zpIndex, int64_t axis);
+  /// A quantized result: saturate(round(|acc| * |scale| / y_scale) + y_zp)
+  /// in y_zp's type, with y_scale and y_zp at inputs |yScaleIndex| and
+  /// |yScaleIndex| + 1, one value or one per element of |axis|.
+  FailureOr<Value> requantize(const NodeProto &node, Value acc, Value scale,
+                              int yScaleIndex, int64_t axis);
+  /// The float32 scale at input |index| over |result|: one value, or one
+  /// per element of its dimension |axis| (negative: one value only).
+  FailureOr<Value> productScale(const NodeProto &node, int index,
+                                RankedTensorType result, int64_t axis,
+                                StringRef what);
   /// A quantization scale or zero point, |what|, over a rank-|rank| tensor:
   /// one value (as a scalar), or one per element of |axis| (|channels| of
   /// them, reshaped to broadcast along it).
@@ -207,6 +226,10 @@ public:
   /// rounds halves to even; |zeroPoint| may be null.
   FailureOr<Value> quantize(const NodeProto &node, Value x, Value scale,
                             Value zeroPoint, Type to);
+  /// saturate(round(x) + zeroPoint) as element type |to| (8-bit), halves
+  /// to even; |zeroPoint| may be null.
+  FailureOr<Value> roundToInteger(const NodeProto &node, Value x,
+                                  Value zeroPoint, Type to);
   /// Pow(T, T1) -> T, converting the exponent (or, for an integer base and a
   /// float exponent, computing in float).
   LogicalResult power(const NodeProto &node, Value x, Value e);
@@ -266,7 +289,14 @@ private:
     SmallVector<int64_t> kernel;
     int64_t spatial;
   };
-  FailureOr<ConvOperands> convOperands(const NodeProto &node, StringRef what);
+  /// |xIndex|, |wIndex| and |biasIndex| say which node inputs they are
+  /// (|biasIndex| -1: none).
+  FailureOr<ConvOperands> convOperands(const NodeProto &node, StringRef what,
+                                       int xIndex = 0, int wIndex = 1,
+                                       int biasIndex = 2);
+  /// The N-D convolution of |ops| with the node's strides, dilations, pads
+  /// and group (1-D runs as 2-D over unit height).
+  FailureOr<Value> buildConv(const NodeProto &node, const ConvOperands &ops);
   /// strides and dilations (default 1), one per spatial dimension.
   LogicalResult windowStrides(const NodeProto &node, size_t n,
                               SmallVectorImpl<int64_t> &strides,

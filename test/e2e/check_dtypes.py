@@ -16,6 +16,12 @@ References and tolerances, per case:
 - conversions to bfloat16: PyTorch's round-to-nearest-even; exact equality.
 - QuantizeLinear: torch.quantize_per_tensor / per_channel's integers,
   exactly; DequantizeLinear: their dequantize() within 1e-6 relative.
+- MatMulInteger / ConvInteger: int64 NumPy products and float64 PyTorch
+  convolutions of the zero-point-shifted integers (exact there); exact
+  equality. QLinearMatMul / QLinearConv: those accumulators requantized
+  as ONNX Runtime does, in float32 (one multiplier
+  f32(a_scale * b_scale) / y_scale, product rounded half to even);
+  exact equality.
 - integer pooling, reductions, arg/top-k, clip, cumsum, pad, abs and sign
   on signed and unsigned types: NumPy (PyTorch 1.13 has no unsigned types
   beyond uint8 and no integer max pooling); exact equality.
@@ -280,6 +286,106 @@ def quantize_dequantize(lathe, work, rng):
                   bool(ok))
 
 
+def shifted_conv(x, xzp, w, wzp, **kw):
+    """The integer convolution of the zero-point-shifted operands (float64
+    PyTorch, exact for these magnitudes) as int64."""
+    conv = {3: torch.nn.functional.conv1d,
+            4: torch.nn.functional.conv2d}[x.ndim]
+    wzp = np.reshape(wzp, [-1] + [1] * (w.ndim - 1))
+    acc = conv(torch.from_numpy(x.astype(np.float64) - xzp),
+               torch.from_numpy(w.astype(np.float64) - wzp), **kw)
+    return acc.numpy().astype(np.int64)
+
+
+def requantized(acc, scale, y_scale, y_zp, dtype):
+    """ONNX Runtime's requantization in float32."""
+    multiplier = np.float32(scale) / np.float32(y_scale)
+    y = np.rint(acc.astype(np.float32) * multiplier) + y_zp
+    info = np.iinfo(dtype)
+    return np.clip(y, info.min, info.max).astype(dtype)
+
+
+def integer_quantized_ops(lathe, work, rng):
+    """MatMulInteger (batched, per-row and per-column zero points),
+    ConvInteger (2-D grouped with stride, padding and per-channel weight
+    zero points; 1-D), QLinearMatMul (per-column b scales) and QLinearConv
+    (per-channel weight scales, int32 bias, padding)."""
+    u8 = lambda shape: rng.integers(0, 256, shape, dtype=np.uint8)  # noqa
+    i8 = lambda shape: rng.integers(-128, 128, shape, dtype=np.int8)  # noqa
+    a, bq = u8([2, 3, 5, 7]), i8([7, 4])
+    a_zp, b_zp = u8([5]), i8([4])
+    x, w = u8([1, 4, 7, 7]), i8([6, 2, 3, 3])
+    x_zp, w_zp = np.uint8(rng.integers(0, 256)), i8([6])
+    x1, w1 = u8([2, 2, 9]), u8([3, 2, 3])
+    x1_zp = np.uint8(rng.integers(0, 256))
+    w1_zp = np.uint8(rng.integers(0, 256))
+    qa, qb = u8([3, 5]), i8([5, 4])
+    qa_s = np.float32(0.02)
+    qb_s = rng.uniform(0.001, 0.01, [4]).astype(np.float32)
+    qa_zp, qb_zp = np.uint8(120), i8([4])
+    qy_s, qy_zp = np.float32(0.05), np.uint8(100)
+    cx, cw = u8([1, 3, 8, 8]), i8([4, 3, 3, 3])
+    cx_s = np.float32(0.03)
+    cw_s = rng.uniform(0.001, 0.004, [4]).astype(np.float32)
+    cx_zp, cb = np.uint8(90), rng.integers(-2000, 2000, [4]).astype(np.int32)
+    cy_s, cy_zp = np.float32(0.1), np.uint8(128)
+
+    def tensor(name, value):
+        value = np.asarray(value)
+        return helper.make_tensor(name, ONNX_TYPE[value.dtype.type],
+                                  list(value.shape), value.flatten().tolist())
+
+    nodes = [
+        helper.make_node("MatMulInteger", ["a", "b", "a_zp", "b_zp"], ["mm"]),
+        helper.make_node("ConvInteger", ["x", "w", "x_zp", "w_zp"], ["conv"],
+                         group=2, strides=[2, 1], pads=[1, 0, 1, 2]),
+        helper.make_node("ConvInteger", ["x1", "w1", "x1_zp", "w1_zp"],
+                         ["conv1"], pads=[1, 1], dilations=[2]),
+        helper.make_node("QLinearMatMul", ["qa", "qa_s", "qa_zp", "qb", "qb_s",
+                                           "qb_zp", "qy_s", "qy_zp"], ["qmm"]),
+        helper.make_node("QLinearConv", ["cx", "cx_s", "cx_zp", "cw", "cw_s",
+                                         "cw_zp", "cy_s", "cy_zp", "cb"],
+                         ["qconv"], pads=[1, 1, 1, 1]),
+    ]
+    mm = np.matmul(a.astype(np.int64) - a_zp[:, None],
+                   bq.astype(np.int64) - b_zp).astype(np.int32)
+    # ConvInteger's asymmetric pads: top 1, left 0, bottom 1, right 2.
+    conv = shifted_conv(np.pad(x, [(0, 0), (0, 0), (1, 1), (0, 2)],
+                               constant_values=x_zp), x_zp, w, w_zp,
+                        stride=(2, 1), groups=2).astype(np.int32)
+    conv1 = shifted_conv(x1, x1_zp, w1, np.array([w1_zp]), padding=1,
+                         dilation=2).astype(np.int32)
+    qacc = np.matmul(qa.astype(np.int64) - qa_zp, qb.astype(np.int64) - qb_zp)
+    qmm = requantized(qacc, qa_s * qb_s, qy_s, qy_zp, np.uint8)
+    cacc = shifted_conv(cx, cx_zp, cw, np.zeros(4), padding=1) + \
+        cb.reshape(1, 4, 1, 1)
+    qconv = requantized(cacc, cx_s * cw_s.reshape(1, 4, 1, 1), cy_s, cy_zp,
+                        np.uint8)
+    want = {"mm": mm, "conv": conv, "conv1": conv1, "qmm": qmm,
+            "qconv": qconv}
+    inputs = {"a": a, "b": bq, "x": x, "w": w, "x1": x1, "w1": w1,
+              "qa": qa, "qb": qb, "cx": cx, "cw": cw}
+    graph = helper.make_graph(
+        nodes, "g",
+        [value_info(n, v.dtype.type, list(v.shape)) for n, v in inputs.items()],
+        [value_info(n, v.dtype.type, list(v.shape)) for n, v in want.items()],
+        [tensor("a_zp", a_zp), tensor("b_zp", b_zp), tensor("x_zp", x_zp),
+         tensor("w_zp", w_zp), tensor("x1_zp", x1_zp), tensor("w1_zp", w1_zp),
+         tensor("qa_s", qa_s), tensor("qb_s", qb_s), tensor("qa_zp", qa_zp),
+         tensor("qb_zp", qb_zp), tensor("qy_s", qy_s), tensor("qy_zp", qy_zp),
+         tensor("cx_s", cx_s), tensor("cw_s", cw_s), tensor("cx_zp", cx_zp),
+         tensor("cw_zp", np.zeros(4, np.int8)), tensor("cy_s", cy_s),
+         tensor("cy_zp", cy_zp), tensor("cb", cb)])
+    got = compile_and_run_all(lathe, work, "integer_quantized", graph, 13,
+                              list(inputs.values()))
+    bad = ["%s (max |diff| %d)" % (n, np.abs(g.astype(np.int64) - v).max())
+           for (n, v), g in zip(want.items(), got)
+           if g.dtype != v.dtype or not np.array_equal(g, v)]
+    return report("MatMulInteger, ConvInteger, QLinearMatMul, QLinearConv",
+                  not bad, "differs in " + ", ".join(bad) if bad else
+                  "%d outputs exact" % len(want))
+
+
 def max_pool_reference(x, kernel, strides, pads, ceil_mode=False):
     """ONNX MaxPool over N x C x spatial... with the padding at the type's
     lowest value; returns the values and ONNX's row-major indices."""
@@ -427,6 +533,7 @@ def main():
     ok &= bfloat16(lathe, work, rng)
     ok &= quantize_dequantize(lathe, work, rng)
     ok &= integer_ops(lathe, work, rng)
+    ok &= integer_quantized_ops(lathe, work, rng)
     return 0 if ok else 1
 
 

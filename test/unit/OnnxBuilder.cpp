@@ -41,11 +41,11 @@ onnx::ModelProto makeModel(int opset) {
 }
 
 void addInput(onnx::ModelProto &model, const std::string &name,
-              std::vector<int64_t> dims) {
+              std::vector<int64_t> dims, int elemType) {
   auto *in = model.mutable_graph()->add_input();
   in->set_name(name);
   auto *tt = in->mutable_type()->mutable_tensor_type();
-  tt->set_elem_type(onnx::TensorProto::FLOAT);
+  tt->set_elem_type(elemType);
   auto *shape = tt->mutable_shape();
   for (int64_t d : dims) {
     auto *dim = shape->add_dim();

@@ -16,9 +16,11 @@ std::string makeTempDir();
 /// A model with the given default-domain opset and an empty graph.
 onnx::ModelProto makeModel(int opset = 13);
 
-/// Adds a float graph input; a negative dimension becomes symbolic ("batch").
+/// Adds a graph input (float unless |elemType| says otherwise); a negative
+/// dimension becomes symbolic ("batch").
 void addInput(onnx::ModelProto &model, const std::string &name,
-              std::vector<int64_t> dims);
+              std::vector<int64_t> dims,
+              int elemType = onnx::TensorProto::FLOAT);
 void addOutput(onnx::ModelProto &model, const std::string &name);
 
 /// Adds a float32 initializer with |values| (raw_data).

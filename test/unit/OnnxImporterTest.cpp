@@ -249,6 +249,48 @@ TEST_CASE("importer names the graph input a compile-time value comes from") {
                                      "that with --freeze-input n=FILE.npy"));
 }
 
+TEST_CASE("integer-arithmetic ops name a wrong operand type or zero point") {
+  const int u8 = onnx::TensorProto::UINT8, i8 = onnx::TensorProto::INT8;
+  SECTION("a float operand") {
+    onnx::ModelProto model = makeModel();
+    addInput(model, "a", {2, 3});
+    addInput(model, "b", {3, 4}, u8);
+    addNode(model, "MatMulInteger", "mm", {"a", "b"}, {"y"});
+    addOutput(model, "y");
+    ImportOutcome r = importFile(save(model, makeTempDir()));
+    CHECK_FALSE(r.ok);
+    CHECK_THAT(r.diagnostics,
+               Contains("MatMulInteger: input 0 must hold int8 or "
+                        "uint8 values, got 'f32'"));
+  }
+  SECTION("a zero point of another type than its operand") {
+    onnx::ModelProto model = makeModel();
+    addInput(model, "x", {1, 2, 5, 5}, u8);
+    addInput(model, "w", {3, 2, 3, 3}, i8);
+    addInput(model, "xz", {}, i8);
+    addNode(model, "ConvInteger", "conv", {"x", "w", "xz"}, {"y"});
+    addOutput(model, "y");
+    ImportOutcome r = importFile(save(model, makeTempDir()));
+    CHECK_FALSE(r.ok);
+    CHECK_THAT(r.diagnostics, Contains("the zero point (input 2) must have "
+                                       "the type of input 0"));
+  }
+  SECTION("a per-channel zero point of the wrong length") {
+    onnx::ModelProto model = makeModel();
+    addInput(model, "x", {1, 2, 5, 5}, u8);
+    addInput(model, "w", {3, 2, 3, 3}, i8);
+    addInput(model, "xz", {}, u8);
+    addInput(model, "wz", {4}, i8);
+    addNode(model, "ConvInteger", "conv", {"x", "w", "xz", "wz"}, {"y"});
+    addOutput(model, "y");
+    ImportOutcome r = importFile(save(model, makeTempDir()));
+    CHECK_FALSE(r.ok);
+    CHECK_THAT(r.diagnostics,
+               Contains("the zero point of input 1 must be a scalar or hold "
+                        "one value per element of axis 0 (3), got shape 4"));
+  }
+}
+
 namespace {
 
 /// linearReluModel with W stored externally at |location|.

@@ -459,3 +459,21 @@ func.func @ctc_lengths(%lp: tensor<6x8x5xf32>, %y: tensor<8x3xi64>, %n: tensor<4
   %0 = lathe.ctc_loss %lp, %y, %n, %n : (tensor<6x8x5xf32>, tensor<8x3xi64>, tensor<4xi64>, tensor<4xi64>) -> tensor<f32>
   return
 }
+
+// -----
+
+func.func @matmul_mixed(%a: tensor<2x3xf32>, %b: tensor<3x4xi32>) {
+  // expected-error @+2 {{lathe.matmul expected operands of one element type}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = lathe.matmul %a, %b : tensor<2x3xf32>, tensor<3x4xi32> -> tensor<2x4xf32>
+  return
+}
+
+// -----
+
+func.func @conv_mixed(%x: tensor<1x2x5x5xi32>, %w: tensor<3x2x3x3xi32>, %b: tensor<3xf32>) {
+  // expected-error @+2 {{lathe.conv2d expected input, weight and bias of one element type}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = lathe.conv2d %x, %w, %b : (tensor<1x2x5x5xi32>, tensor<3x2x3x3xi32>, tensor<3xf32>) -> tensor<1x3x3x3xi32>
+  return
+}

@@ -56,6 +56,17 @@ func.func @matmul_batched(%a: tensor<2x4x16xf32>, %b: tensor<16x8xf32>) -> tenso
 
 // -----
 
+// Integer products (quantized models) multiply and add as integers.
+// CHECK-LABEL: func.func @matmul_int
+//       CHECK:   arith.muli %{{.*}} : i32
+//       CHECK:   arith.addi %{{.*}} : i32
+func.func @matmul_int(%a: tensor<4x16xi32>, %b: tensor<16x8xi32>) -> tensor<4x8xi32> {
+  %0 = lathe.matmul %a, %b : tensor<4x16xi32>, tensor<16x8xi32> -> tensor<4x8xi32>
+  return %0 : tensor<4x8xi32>
+}
+
+// -----
+
 // conv2d pads its input and accumulates into the broadcast bias.
 // CHECK-LABEL: func.func @conv
 //       CHECK:   tensor.pad %{{.*}} low[0, 0, 1, 2] high[0, 0, 0, 1]
