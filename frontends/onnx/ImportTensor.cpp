@@ -764,6 +764,67 @@ LogicalResult Importer::expand(const NodeProto &node) {
   return success();
 }
 
+/// ReverseSequence: y[.., t, .., b, ..] = x[.., len[b] - 1 - t, .., b, ..]
+/// for t < len[b], else x[.., t, .., b, ..]: a gather along the time axis of
+/// where(t < len, len - 1 - t, t), with len clamped to [0, T] so that a
+/// length out of range cannot read outside x.
+LogicalResult Importer::reverseSequence(const NodeProto &node) {
+  auto x = input(node, 0), lens = input(node, 1);
+  if (failed(x) || failed(lens))
+    return failure();
+  auto type = cast<RankedTensorType>(x->getType());
+  int64_t batchAxis = intAttr(node, "batch_axis", 1);
+  int64_t timeAxis = intAttr(node, "time_axis", 0);
+  if (type.getRank() < 2)
+    return error(node) << "the input must have rank 2 or more, got "
+                       << shapeString(type.getShape());
+  if (!((batchAxis == 0 && timeAxis == 1) || (batchAxis == 1 && timeAxis == 0)))
+    return error(node) << "batch_axis and time_axis must be 0 and 1 in some "
+                          "order, got "
+                       << batchAxis << " and " << timeAxis;
+  int64_t steps = type.getDimSize(timeAxis), batch = type.getDimSize(batchAxis);
+  auto lensType = cast<RankedTensorType>(lens->getType());
+  if (!lensType.getElementType().isSignlessInteger(64) ||
+      lensType.getShape() != ArrayRef<int64_t>{batch})
+    return error(node) << "sequence_lens must be int64 of shape " << batch
+                       << ", got " << lensType;
+  Type i64 = b.getI64Type();
+  SmallVector<int64_t> timeShape(type.getRank(), 1),
+      batchShape(type.getRank(), 1);
+  timeShape[timeAxis] = steps;
+  batchShape[batchAxis] = batch;
+  Value t = ConstantOp::create(
+      b, loc,
+      DenseElementsAttr::get(
+          RankedTensorType::get(timeShape, i64),
+          ArrayRef<int64_t>(llvm::to_vector(llvm::seq<int64_t>(0, steps)))));
+  auto len = buildReshape(*lens, batchShape);
+  if (failed(len))
+    return failure();
+  Value clamped =
+      ClipOp::create(b, loc, len->getType(), *len, b.getF64FloatAttr(0.0),
+                     b.getF64FloatAttr(double(steps)));
+  auto inside = build<LessOp>(node, t, clamped);
+  auto last = build<SubOp>(node, clamped, scalarConstant(i64, 1.0));
+  if (failed(inside) || failed(last))
+    return failure();
+  auto mirrored = build<SubOp>(node, *last, t);
+  if (failed(mirrored))
+    return failure();
+  auto where = build<WhereOp>(node, *inside, *mirrored, t);
+  if (failed(where))
+    return failure();
+  auto indices = finish(ExpandOp::create(
+      b, loc, RankedTensorType::get(type.getShape(), i64), *where));
+  if (failed(indices))
+    return failure();
+  auto y = build<GatherElementsOp>(node, *x, *indices, timeAxis);
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
+  return success();
+}
+
 LogicalResult Importer::range(const NodeProto &node) {
   const TensorValue *start = constantInput(node, 0, "start");
   const TensorValue *limit = constantInput(node, 1, "limit");

@@ -136,6 +136,7 @@ public:
   LogicalResult constantOfShape(const NodeProto &node);
   LogicalResult gather(const NodeProto &node);
   LogicalResult gatherElements(const NodeProto &node);
+  LogicalResult reverseSequence(const NodeProto &node);
   /// Gather / GatherElements of run-time data along |axis|.
   LogicalResult gatherAtRunTime(const NodeProto &node, int64_t axis);
   LogicalResult nllLoss(const NodeProto &node);
@@ -396,13 +397,14 @@ private:
     }
     return op->getResult(0);
   }
-  /// A rank-0 float constant of element type |elt| (to broadcast in a
-  /// binary op).
+  /// A rank-0 constant of element type |elt|, float or integer (|v|
+  /// truncated), to broadcast in a binary op.
   Value scalarConstant(Type elt, double v) {
+    Attribute value = isa<IntegerType>(elt)
+                          ? Attribute(b.getIntegerAttr(elt, int64_t(v)))
+                          : Attribute(b.getFloatAttr(elt, v));
     return ConstantOp::create(
-        b, loc,
-        DenseElementsAttr::get(RankedTensorType::get({}, elt),
-                               b.getFloatAttr(elt, v)));
+        b, loc, DenseElementsAttr::get(RankedTensorType::get({}, elt), value));
   }
   FailureOr<Value> buildReshape(Value v, ArrayRef<int64_t> shape) {
     auto type = cast<RankedTensorType>(v.getType());

@@ -462,6 +462,7 @@ const std::map<std::string, OpInfo> &opTable() {
       {"Size", {&I::size, {}}},
       {"ConstantOfShape", {&I::constantOfShape, {"value"}}},
       {"Gather", {&I::gather, {"axis"}}},
+      {"ReverseSequence", {&I::reverseSequence, {"batch_axis", "time_axis"}}},
       {"GatherElements", {&I::gatherElements, {"axis"}}},
       {"NegativeLogLikelihoodLoss",
        {&I::nllLoss, {"ignore_index", "reduction"}}},

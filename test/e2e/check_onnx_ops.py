@@ -180,6 +180,32 @@ def repeated_output_cases(lathe, work, rng):
     return ok
 
 
+def reverse_sequence_cases(lathe, work, rng):
+    """ReverseSequence, time-major and batch-major, with run-time lengths:
+    each sample's first len steps flipped (torch.flip), the rest kept."""
+    ok = True
+    for name, shape, batch_axis, time_axis in (
+            ("reverse_sequence_time", [6, 4, 3], 1, 0),
+            ("reverse_sequence_batch", [3, 5, 2], 0, 1)):
+        x = rng.standard_normal(shape).astype(np.float32)
+        steps, batch = shape[time_axis], shape[batch_axis]
+        lens = rng.integers(1, steps + 1, [batch]).astype(np.int64)
+        graph = helper.make_graph(
+            [helper.make_node("ReverseSequence", ["x", "lens"], ["y"],
+                              batch_axis=batch_axis, time_axis=time_axis)],
+            name, [helper.make_tensor_value_info("x", T.FLOAT, shape),
+                   helper.make_tensor_value_info("lens", T.INT64, [batch])],
+            [helper.make_tensor_value_info("y", T.FLOAT, shape)])
+        want = torch.from_numpy(x).clone()
+        for b_, n in enumerate(lens):
+            at = [slice(None)] * 3
+            at[batch_axis], at[time_axis] = b_, slice(0, int(n))
+            want[tuple(at)] = torch.flip(want[tuple(at)], [0])
+        ok &= run_case(lathe, work, name, graph, 13, [x, lens],
+                       want.numpy().astype(np.float64))
+    return ok
+
+
 def main():
     lathe, work = sys.argv[1], sys.argv[2]
     os.makedirs(work, exist_ok=True)
@@ -188,6 +214,7 @@ def main():
     ok &= random_cases(lathe, work)
     ok &= repeated_output_cases(lathe, work, rng)
     ok &= batchnorm_training_mode_cases(lathe, work, rng)
+    ok &= reverse_sequence_cases(lathe, work, rng)
     return 0 if ok else 1
 
 
