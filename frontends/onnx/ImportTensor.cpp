@@ -852,40 +852,6 @@ LogicalResult Importer::range(const NodeProto &node) {
   return success();
 }
 
-/// HannWindow / HammingWindow / BlackmanWindow (torch.hann_window, ...): a
-/// compile-time size gives a constant. w[n] = a0 - a1 cos(2 pi n / N) +
-/// a2 cos(4 pi n / N), N = size (periodic) or size - 1 (symmetric).
-LogicalResult Importer::window(const NodeProto &node) {
-  const TensorValue *size = constantInput(node, 0, "size");
-  if (!size)
-    return failure();
-  if (size->numElements() != 1)
-    return error(node) << "size must be a scalar";
-  int64_t n = size->intAt(0);
-  if (n <= 0)
-    return error(node) << "size must be positive, got " << n;
-  auto dtype = dtypeFromOnnx(int(intAttr(node, "output_datatype", 1)));
-  if (!dtype)
-    return error(node) << llvm::toString(dtype.takeError());
-  const std::string &op = node.op_type();
-  double a0 = 0.5, a1 = 0.5, a2 = 0;
-  if (op == "HammingWindow")
-    a0 = 25.0 / 46, a1 = 1 - a0;
-  else if (op == "BlackmanWindow")
-    a0 = 0.42, a1 = 0.5, a2 = 0.08;
-  double period = intAttr(node, "periodic", 1) ? double(n) : double(n - 1);
-  TensorValue out;
-  out.dtype = *dtype;
-  out.shape = {n};
-  for (int64_t i = 0; i < n; ++i) {
-    double x = period == 0 ? 0 : 2 * M_PI * double(i) / period;
-    double w = a0 - a1 * std::cos(x) + a2 * std::cos(2 * x);
-    out.append(w, int64_t(w));
-  }
-  setConstant(node, 0, std::move(out));
-  return success();
-}
-
 LogicalResult Importer::eyeLike(const NodeProto &node) {
   auto shape = shapeOf(node, 0);
   if (failed(shape))

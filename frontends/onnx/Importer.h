@@ -144,6 +144,25 @@ public:
   LogicalResult range(const NodeProto &node);
   LogicalResult eyeLike(const NodeProto &node);
   LogicalResult window(const NodeProto &node);
+  LogicalResult dft(const NodeProto &node);
+  LogicalResult stft(const NodeProto &node);
+  LogicalResult melWeightMatrix(const NodeProto &node);
+  /// The discrete Fourier transform of the signal |re| + i |im| (|im| null:
+  /// real) along |axis|, zero-padded or truncated to |length|, keeping the
+  /// first |bins| bins; normalized by 1 / length when |inverse|. Returns the
+  /// real and imaginary parts.
+  FailureOr<std::pair<Value, Value>> buildDft(const NodeProto &node, Value re,
+                                              Value im, int64_t axis,
+                                              int64_t length, int64_t bins,
+                                              bool inverse);
+  /// The real and imaginary parts (the latter null for a real signal) of
+  /// |x|, whose last dimension is 1 (real) or 2 (complex).
+  FailureOr<std::pair<Value, Value>> complexParts(const NodeProto &node,
+                                                  Value x);
+  /// |re| and |im| stacked along a new last dimension of 2.
+  FailureOr<Value> complexTensor(const NodeProto &node, Value re, Value im);
+  FailureOr<int64_t> lengthInput(const NodeProto &node, int i, StringRef what,
+                                 int64_t fallback);
   LogicalResult cumSum(const NodeProto &node);
   LogicalResult oneHot(const NodeProto &node);
   LogicalResult hardmax(const NodeProto &node);

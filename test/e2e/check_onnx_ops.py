@@ -4,7 +4,8 @@ with `lathe compile`, run with `lathe run` on fresh random inputs, and
 compared with the PyTorch function it stands for.
 
 Usage: check_onnx_ops.py LATHE WORK_DIR
-Tolerance: |lathe - torch| <= 1e-5 + 1e-5 * |torch| (float32, short sums).
+Tolerance: |lathe - torch| <= 1e-5 + 1e-5 * |torch| (float32, short sums:
+the transforms here sum at most 32 terms).
 Random ops are checked statistically instead (20000 draws: mean and standard
 deviation within 0.03 of the distribution's, uniform draws inside [low,
 high)), and for reproducibility: two runs give identical bits.
@@ -206,6 +207,55 @@ def reverse_sequence_cases(lathe, work, rng):
     return ok
 
 
+def as_complex_pair(y):
+    """A complex tensor as ONNX's [..., 2] real/imaginary layout."""
+    return torch.stack([y.real, y.imag], dim=-1).numpy().astype(np.float64)
+
+
+def signal_cases(lathe, work, rng):
+    """DFT (real onesided with zero padding, complex inverse on a negative
+    axis, truncation) against torch.fft, and STFT with a Hann window
+    against torch.stft(center=False)."""
+    ok = True
+    x = rng.standard_normal([2, 12, 3, 1]).astype(np.float32)
+    z = rng.standard_normal([2, 5, 7, 2]).astype(np.float32)
+    tz = torch.complex(torch.from_numpy(z[..., 0]), torch.from_numpy(z[..., 1]))
+    cases = [
+        ("dft_rfft_padded", x, {"axis": 1, "onesided": 1}, 16,
+         as_complex_pair(torch.fft.rfft(torch.from_numpy(x[..., 0]), n=16,
+                                        dim=1))),
+        ("dft_ifft_axis", z, {"axis": -2, "inverse": 1}, None,
+         as_complex_pair(torch.fft.ifft(tz, dim=2))),
+        ("dft_truncated", z, {"axis": 1}, 4,
+         as_complex_pair(torch.fft.fft(tz[:, :4], dim=1))),
+    ]
+    for name, signal, attrs, length, want in cases:
+        inputs = ["x"] + (["n"] if length else [])
+        init = [helper.make_tensor("n", T.INT64, [], [length])] if length \
+            else []
+        graph = helper.make_graph(
+            [helper.make_node("DFT", inputs, ["y"], **attrs)], name,
+            [helper.make_tensor_value_info("x", T.FLOAT, list(signal.shape))],
+            [helper.make_tensor_value_info("y", T.FLOAT, list(want.shape))],
+            init)
+        ok &= run_case(lathe, work, name, graph, 17, [signal], want)
+    audio = rng.standard_normal([2, 100]).astype(np.float32)
+    window = torch.hann_window(32)
+    spec = torch.stft(torch.from_numpy(audio), n_fft=32, hop_length=10,
+                      window=window, center=False, onesided=True,
+                      return_complex=True).transpose(1, 2)
+    want = as_complex_pair(spec)
+    graph = helper.make_graph(
+        [helper.make_node("STFT", ["x", "step", "w"], ["y"])], "stft",
+        [helper.make_tensor_value_info("x", T.FLOAT, [2, 100, 1]),
+         helper.make_tensor_value_info("w", T.FLOAT, [32])],
+        [helper.make_tensor_value_info("y", T.FLOAT, list(want.shape))],
+        [helper.make_tensor("step", T.INT64, [], [10])])
+    ok &= run_case(lathe, work, "stft_hann", graph, 17,
+                   [audio[..., None], window.numpy()], want)
+    return ok
+
+
 def main():
     lathe, work = sys.argv[1], sys.argv[2]
     os.makedirs(work, exist_ok=True)
@@ -215,6 +265,7 @@ def main():
     ok &= repeated_output_cases(lathe, work, rng)
     ok &= batchnorm_training_mode_cases(lathe, work, rng)
     ok &= reverse_sequence_cases(lathe, work, rng)
+    ok &= signal_cases(lathe, work, rng)
     return 0 if ok else 1
 
 
