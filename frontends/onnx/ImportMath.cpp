@@ -922,4 +922,141 @@ LogicalResult Importer::castLike(const NodeProto &node) {
   return success();
 }
 
+/// Det: Gaussian elimination with partial pivoting, unrolled over the N
+/// columns of the [..., N, N] input (N known at compile time). Step k keeps
+/// the trailing (N - k) x (N - k) block S of every matrix: the row with the
+/// largest |S[r, 0]| is swapped to the top (negating the determinant when
+/// it moves), the determinant is multiplied by the pivot, and S becomes
+/// S[1:, 1:] - S[1:, 0] / pivot * S[0, 1:]. A zero pivot (a singular
+/// matrix) gives 0, and divides by 1 instead so no NaN follows. Built from
+/// differentiable ops, so training flows through it.
+LogicalResult Importer::det(const NodeProto &node) {
+  auto x = input(node, 0);
+  if (failed(x))
+    return failure();
+  auto type = cast<RankedTensorType>(x->getType());
+  int64_t rank = type.getRank();
+  if (rank < 2 || type.getDimSize(rank - 1) != type.getDimSize(rank - 2))
+    return error(node) << "expected [..., N, N] square matrices, got shape "
+                       << shapeString(type.getShape());
+  Type elt = type.getElementType();
+  if (!isa<FloatType>(elt))
+    return error(node) << "the input must be a float tensor";
+  int64_t n = type.getDimSize(rank - 1), batch = 1;
+  for (int64_t d : type.getShape().drop_back(2))
+    batch *= d;
+  SmallVector<int64_t> outShape(type.getShape().drop_back(2));
+  auto s = buildReshape(*x, {batch, n, n});
+  if (failed(s))
+    return failure();
+  Value block = *s;
+  Value det = ConstantOp::create(
+      b, loc,
+      DenseElementsAttr::get(RankedTensorType::get({batch}, elt),
+                             b.getFloatAttr(elt, 1.0)));
+  Type i64 = b.getI64Type();
+  Value zero = scalarConstant(elt, 0.0), one = scalarConstant(elt, 1.0);
+  auto slice = [&](Value v, ArrayRef<int64_t> starts,
+                   ArrayRef<int64_t> sizes) -> FailureOr<Value> {
+    return build<SliceOp>(
+        node, v, b.getDenseI64ArrayAttr(starts), b.getDenseI64ArrayAttr(sizes),
+        b.getDenseI64ArrayAttr(SmallVector<int64_t>(starts.size(), 1)));
+  };
+  for (int64_t m = n; m >= 1; --m) {
+    // The pivot row p (per matrix) of the first column, swapped to row 0.
+    auto column = slice(block, {0, 0, 0}, {batch, m, 1});
+    if (failed(column))
+      return failure();
+    FailureOr<Value> pivotRow = Value();
+    if (m > 1) {
+      auto magnitude = build<AbsOp>(node, *column);
+      if (failed(magnitude))
+        return failure();
+      pivotRow = build<ArgMaxOp>(node, *magnitude, b.getI64IntegerAttr(1),
+                                 b.getBoolAttr(false), b.getBoolAttr(false));
+      if (failed(pivotRow))
+        return failure();
+      auto rows = ConstantOp::create(
+          b, loc,
+          DenseElementsAttr::get(
+              RankedTensorType::get({1, m}, i64),
+              ArrayRef<int64_t>(llvm::to_vector(llvm::seq<int64_t>(0, m)))));
+      Value top = scalarConstant(i64, 0.0);
+      auto isTop = build<EqualOp>(node, rows, top);
+      auto isPivot = build<EqualOp>(node, rows, *pivotRow);
+      if (failed(isTop) || failed(isPivot))
+        return failure();
+      auto fromPivot = build<WhereOp>(node, *isPivot, top, rows);
+      if (failed(fromPivot))
+        return failure();
+      auto order = build<WhereOp>(node, *isTop, *pivotRow, *fromPivot);
+      if (failed(order))
+        return failure();
+      auto order3 = buildReshape(*order, {batch, m, 1});
+      if (failed(order3))
+        return failure();
+      auto orderAll = finish(ExpandOp::create(
+          b, loc, RankedTensorType::get({batch, m, m}, i64), *order3));
+      if (failed(orderAll))
+        return failure();
+      auto swapped =
+          build<GatherElementsOp>(node, block, *orderAll, int64_t(1));
+      if (failed(swapped))
+        return failure();
+      block = *swapped;
+      // A swap (p != 0) negates the determinant.
+      auto pivotIndex = buildReshape(*pivotRow, {batch});
+      if (failed(pivotIndex))
+        return failure();
+      auto moved = build<EqualOp>(node, *pivotIndex, top);
+      if (failed(moved))
+        return failure();
+      auto sign = build<WhereOp>(node, *moved, one, scalarConstant(elt, -1.0));
+      if (failed(sign))
+        return failure();
+      auto signed_ = build<MulOp>(node, det, *sign);
+      if (failed(signed_))
+        return failure();
+      det = *signed_;
+    }
+    auto pivot3 = slice(block, {0, 0, 0}, {batch, 1, 1});
+    if (failed(pivot3))
+      return failure();
+    auto pivot = buildReshape(*pivot3, {batch});
+    if (failed(pivot))
+      return failure();
+    auto scaled = build<MulOp>(node, det, *pivot);
+    if (failed(scaled))
+      return failure();
+    det = *scaled;
+    if (m == 1)
+      break;
+    // S <- S[1:, 1:] - S[1:, 0] / pivot * S[0, 1:].
+    auto singular = build<EqualOp>(node, *pivot3, zero);
+    if (failed(singular))
+      return failure();
+    auto safe = build<WhereOp>(node, *singular, one, *pivot3);
+    auto below = slice(block, {0, 1, 0}, {batch, m - 1, 1});
+    auto right = slice(block, {0, 0, 1}, {batch, 1, m - 1});
+    auto rest = slice(block, {0, 1, 1}, {batch, m - 1, m - 1});
+    if (failed(safe) || failed(below) || failed(right) || failed(rest))
+      return failure();
+    auto factor = build<DivOp>(node, *below, *safe);
+    if (failed(factor))
+      return failure();
+    auto update = build<MulOp>(node, *factor, *right);
+    if (failed(update))
+      return failure();
+    auto next = build<SubOp>(node, *rest, *update);
+    if (failed(next))
+      return failure();
+    block = *next;
+  }
+  auto y = buildReshape(det, outShape);
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
+  return success();
+}
+
 } // namespace lathe::onnx_import

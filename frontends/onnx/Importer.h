@@ -115,6 +115,7 @@ public:
   LogicalResult reduce(const NodeProto &node);
   LogicalResult argReduce(const NodeProto &node);
   LogicalResult trilu(const NodeProto &node);
+  LogicalResult det(const NodeProto &node);
   LogicalResult conv(const NodeProto &node);
   LogicalResult batchNorm(const NodeProto &node);
   LogicalResult convTranspose(const NodeProto &node);

@@ -405,6 +405,7 @@ const std::map<std::string, OpInfo> &opTable() {
       {"Clip", {&I::clip, {"min", "max"}}},
       {"Gemm", {&I::gemm, {"alpha", "beta", "transA", "transB", "broadcast"}}},
       {"MatMul", {&I::matmul, {}}},
+      {"Det", {&I::det, {}}},
       {"ArgMax", {&I::argReduce, {"axis", "keepdims", "select_last_index"}}},
       {"ArgMin", {&I::argReduce, {"axis", "keepdims", "select_last_index"}}},
       {"Trilu", {&I::trilu, {"upper"}}},

@@ -256,6 +256,36 @@ def signal_cases(lathe, work, rng):
     return ok
 
 
+def det_cases(lathe, work, rng):
+    """Det against torch.linalg.det on batches of 5x5 matrices, among them
+    one whose first pivot is zero (rows must be swapped) and a singular
+    one, and on single 1x1 and 3x3 matrices. Tolerance: the error of
+    elimination in float32 scales with the product of the row norms (the
+    Hadamard bound on |det|), so |lathe - torch| <= 1e-5 * that bound."""
+    ok = True
+    batch = rng.standard_normal([3, 2, 5, 5]).astype(np.float32)
+    batch[0, 0, 0, 0] = 0.0
+    batch[0, 1, 3] = batch[0, 1, 1]
+    for name, x in (("det_batched", batch),
+                    ("det_1x1", rng.standard_normal([1, 1]).astype(np.float32)),
+                    ("det_3x3", rng.standard_normal([3, 3]).astype(np.float32))):
+        graph = helper.make_graph(
+            [helper.make_node("Det", ["x"], ["y"])], name,
+            [helper.make_tensor_value_info("x", T.FLOAT, list(x.shape))],
+            [helper.make_tensor_value_info("y", T.FLOAT, list(x.shape[:-2]))])
+        got = compile_and_run(lathe, work, name, graph, 13, [x])
+        x64 = torch.from_numpy(x).double()
+        want = torch.linalg.det(x64).numpy()
+        bound = torch.linalg.norm(x64, dim=-1).prod(dim=-1).numpy()
+        err = np.abs(got - want)
+        case_ok = got.shape == want.shape and bool(np.all(err <= 1e-5 * bound))
+        print("%s %s: max abs err %.3g (bound %.3g)" % (
+            "PASS" if case_ok else "FAIL", name, float(err.max()),
+            float((1e-5 * bound).min())))
+        ok &= case_ok
+    return ok
+
+
 def main():
     lathe, work = sys.argv[1], sys.argv[2]
     os.makedirs(work, exist_ok=True)
@@ -266,6 +296,7 @@ def main():
     ok &= batchnorm_training_mode_cases(lathe, work, rng)
     ok &= reverse_sequence_cases(lathe, work, rng)
     ok &= signal_cases(lathe, work, rng)
+    ok &= det_cases(lathe, work, rng)
     return 0 if ok else 1
 
 
