@@ -995,4 +995,192 @@ LogicalResult Importer::globalMaxPool(const NodeProto &node) {
   return success();
 }
 
+/// RoiAlign (torchvision.ops.roi_align) with a fixed sampling_ratio: every
+/// output bin averages (or, mode max, takes the largest of) sampling_ratio^2
+/// bilinear samples, computed as ONNX Runtime does: sample coordinates from
+/// each roi (scaled by spatial_scale, shifted by half a pixel in
+/// half_pixel mode, at least 1 x 1 in output_half_pixel mode); a sample
+/// outside [-1, size] counts as 0; others clamp into the image. The four
+/// corners of every sample are gathered from the image (channels last) by
+/// GatherND; max mode keeps ORT's largest weighted corner of each sample.
+LogicalResult Importer::roiAlign(const NodeProto &node) {
+  auto x = input(node, 0), rois = input(node, 1), batchIndex = input(node, 2);
+  if (failed(x) || failed(rois) || failed(batchIndex))
+    return failure();
+  auto xType = cast<RankedTensorType>(x->getType());
+  auto rType = cast<RankedTensorType>(rois->getType());
+  Type elt = xType.getElementType();
+  if (xType.getRank() != 4 || !isa<FloatType>(elt))
+    return error(node) << "X must be a float N x C x H x W tensor, got "
+                       << xType;
+  int64_t r = rType.getRank() == 2 ? rType.getDimSize(0) : -1;
+  if (r < 0 || rType.getDimSize(1) != 4 || rType.getElementType() != elt)
+    return error(node) << "rois must be [num_rois, 4] of X's type, got "
+                       << rType;
+  auto bType = cast<RankedTensorType>(batchIndex->getType());
+  if (bType.getShape() != ArrayRef<int64_t>{r} ||
+      !isa<IntegerType>(bType.getElementType()))
+    return error(node) << "batch_indices must be " << r << " integers, got "
+                       << bType;
+  int64_t oh = intAttr(node, "output_height", 1),
+          ow = intAttr(node, "output_width", 1),
+          ratio = intAttr(node, "sampling_ratio", 0);
+  if (oh <= 0 || ow <= 0)
+    return error(node) << "output_height and output_width must be positive";
+  if (ratio <= 0)
+    return error(node) << "sampling_ratio " << ratio
+                       << " (adaptive: a sample count that depends on each "
+                          "roi's size) is not supported; set a positive one";
+  std::string mode = stringAttr(node, "mode", "avg");
+  if (mode != "avg" && mode != "max")
+    return error(node) << "unknown mode '" << mode << "'";
+  std::string transform =
+      stringAttr(node, "coordinate_transformation_mode",
+                 opset >= 16 ? "half_pixel" : "output_half_pixel");
+  if (transform != "half_pixel" && transform != "output_half_pixel")
+    return error(node) << "unknown coordinate_transformation_mode '"
+                       << transform << "'";
+  bool halfPixel = transform == "half_pixel";
+  double scale = floatAttr(node, "spatial_scale", 1.0);
+  int64_t channels = xType.getDimSize(1), height = xType.getDimSize(2),
+          width = xType.getDimSize(3);
+
+  // Bail out on the first failed build; |ok| stays false after one.
+  bool ok = true;
+  auto check = [&](FailureOr<Value> v) -> Value {
+    ok = ok && succeeded(v);
+    return ok ? *v : Value();
+  };
+  auto cst = [&](double v) { return scalarConstant(elt, v); };
+  auto column = [&](int64_t i) {
+    return check(build<SliceOp>(node, *rois, b.getDenseI64ArrayAttr({0, i}),
+                                b.getDenseI64ArrayAttr({r, 1}),
+                                b.getDenseI64ArrayAttr({1, 1})));
+  };
+  // Per axis (0: y over height, 1: x over width): for each roi and sample
+  // position along the axis, the low and high pixel and their weights.
+  struct Taps {
+    Value low, high, weightLow, weightHigh;
+  };
+  auto taps = [&](int64_t startColumn, int64_t bins,
+                  int64_t size) -> std::optional<Taps> {
+    Value start = check(build<MulOp>(node, column(startColumn), cst(scale)));
+    Value end = check(build<MulOp>(node, column(startColumn + 2), cst(scale)));
+    if (!ok)
+      return std::nullopt;
+    if (halfPixel) {
+      start = check(build<SubOp>(node, start, cst(0.5)));
+      end = check(build<SubOp>(node, end, cst(0.5)));
+    }
+    Value extent = check(build<SubOp>(node, end, start));
+    if (ok && !halfPixel)
+      extent = check(build<MaxOp>(node, extent, cst(1.0)));
+    Value bin = check(build<DivOp>(node, extent, cst(double(bins))));
+    if (!ok)
+      return std::nullopt;
+    // Sample i of bin p sits at start + bin * (p + (i + 0.5) / ratio).
+    SmallVector<Attribute> offsets;
+    for (int64_t p = 0; p < bins; ++p)
+      for (int64_t i = 0; i < ratio; ++i)
+        offsets.push_back(
+            b.getFloatAttr(elt, double(p) + (double(i) + 0.5) / double(ratio)));
+    Value offset = ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(RankedTensorType::get({1, bins * ratio}, elt),
+                               offsets));
+    Value at = check(
+        build<AddOp>(node, start, check(build<MulOp>(node, bin, offset))));
+    Value inside = check(
+        build<AndOp>(node, check(build<GreaterEqualOp>(node, at, cst(-1.0))),
+                     check(build<LessEqualOp>(node, at, cst(double(size))))));
+    Value clamped = check(build<MinOp>(
+        node, check(build<MaxOp>(node, at, cst(0.0))), cst(double(size - 1))));
+    Value low = check(build<FloorOp>(node, clamped));
+    Value high = check(build<MinOp>(
+        node, check(build<AddOp>(node, low, cst(1.0))), cst(double(size - 1))));
+    Value frac = check(build<SubOp>(node, clamped, low));
+    Value mask = check(castTo(node, inside, elt));
+    if (!ok)
+      return std::nullopt;
+    Taps t;
+    t.weightHigh = check(build<MulOp>(node, frac, mask));
+    t.weightLow = check(
+        build<MulOp>(node, check(build<SubOp>(node, cst(1.0), frac)), mask));
+    t.low = check(castTo(node, low, b.getI64Type()));
+    t.high = check(castTo(node, high, b.getI64Type()));
+    if (!ok)
+      return std::nullopt;
+    return t;
+  };
+  std::optional<Taps> ys = taps(1, oh, height), xs = taps(0, ow, width);
+  if (!ok || !ys || !xs)
+    return failure();
+  int64_t sy = oh * ratio, sx = ow * ratio;
+  // The image channels-last, so that (batch, y, x) picks a channel vector.
+  Value image =
+      check(build<TransposeOp>(node, *x, b.getDenseI64ArrayAttr({0, 2, 3, 1})));
+  Value batch = check(castTo(node, *batchIndex, b.getI64Type()));
+  if (!ok)
+    return failure();
+  batch = check(buildReshape(batch, {r, 1, 1, 1}));
+  auto spread = [&](Value v, ArrayRef<int64_t> shape) -> Value {
+    Value reshaped = check(buildReshape(v, shape));
+    if (!ok)
+      return Value();
+    return check(finish(ExpandOp::create(
+        b, loc,
+        RankedTensorType::get(
+            {r, sy, sx, 1},
+            cast<RankedTensorType>(v.getType()).getElementType()),
+        reshaped)));
+  };
+  Value batchAt = spread(batch, {r, 1, 1, 1});
+  // corner(ya, xa) = X[batch, ya, xa, :] weighted by wy * wx: [r, sy, sx, C].
+  auto corner = [&](Value ya, Value wy, Value xa, Value wx) -> Value {
+    Value index =
+        check(build<ConcatOp>(node,
+                              ValueRange{batchAt, spread(ya, {r, sy, 1, 1}),
+                                         spread(xa, {r, 1, sx, 1})},
+                              b.getI64IntegerAttr(3)));
+    if (!ok)
+      return Value();
+    Value picked =
+        check(build<GatherNdOp>(node, image, index, b.getI64IntegerAttr(0)));
+    Value weight =
+        check(build<MulOp>(node, check(buildReshape(wy, {r, sy, 1, 1})),
+                           check(buildReshape(wx, {r, 1, sx, 1}))));
+    return check(build<MulOp>(node, picked, weight));
+  };
+  Value terms[4] = {corner(ys->low, ys->weightLow, xs->low, xs->weightLow),
+                    corner(ys->low, ys->weightLow, xs->high, xs->weightHigh),
+                    corner(ys->high, ys->weightHigh, xs->low, xs->weightLow),
+                    corner(ys->high, ys->weightHigh, xs->high, xs->weightHigh)};
+  if (!ok)
+    return failure();
+  bool isMax = mode == "max";
+  Value sample = terms[0];
+  for (int i = 1; i < 4; ++i)
+    sample = isMax ? check(build<MaxOp>(node, sample, terms[i]))
+                   : check(build<AddOp>(node, sample, terms[i]));
+  if (!ok)
+    return failure();
+  // [r, oh, ratio, ow, ratio, C] -> pool the samples -> [r, C, oh, ow].
+  Value grid = check(buildReshape(sample, {r, oh, ratio, ow, ratio, channels}));
+  if (!ok)
+    return failure();
+  auto axes = b.getDenseI64ArrayAttr({2, 4});
+  Value pooled =
+      isMax
+          ? check(build<ReduceMaxOp>(node, grid, axes, b.getBoolAttr(false)))
+          : check(build<ReduceMeanOp>(node, grid, axes, b.getBoolAttr(false)));
+  if (!ok)
+    return failure();
+  auto y =
+      build<TransposeOp>(node, pooled, b.getDenseI64ArrayAttr({0, 3, 1, 2}));
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
+  return success();
+}
+
 } // namespace lathe::onnx_import

@@ -121,6 +121,7 @@ public:
   LogicalResult convTranspose(const NodeProto &node);
   LogicalResult layerNorm(const NodeProto &node);
   LogicalResult maxPool(const NodeProto &node);
+  LogicalResult roiAlign(const NodeProto &node);
   LogicalResult avgPool(const NodeProto &node);
   LogicalResult globalAvgPool(const NodeProto &node);
   LogicalResult softmax(const NodeProto &node);

@@ -286,6 +286,80 @@ def det_cases(lathe, work, rng):
     return ok
 
 
+def roi_align_max_reference(x, rois, batch, oh, ow, ratio, scale, aligned):
+    """ONNX Runtime's RoiAlign mode=max: per sample, the largest of the four
+    weighted bilinear corners; per bin, the largest over its samples."""
+    n, c, h, w = x.shape
+    out = np.zeros([len(rois), c, oh, ow], np.float64)
+    offset = 0.5 if aligned else 0.0
+    for k, (x1, y1, x2, y2) in enumerate(rois.astype(np.float64)):
+        sx, sy = x1 * scale - offset, y1 * scale - offset
+        rw, rh = x2 * scale - offset - sx, y2 * scale - offset - sy
+        if not aligned:
+            rw, rh = max(rw, 1.0), max(rh, 1.0)
+        img = x[batch[k]].astype(np.float64)
+        for p in range(oh):
+            for q in range(ow):
+                best = np.full(c, -np.inf)
+                for i in range(ratio):
+                    for j in range(ratio):
+                        yy = sy + rh / oh * (p + (i + 0.5) / ratio)
+                        xx = sx + rw / ow * (q + (j + 0.5) / ratio)
+                        if yy < -1 or yy > h or xx < -1 or xx > w:
+                            best = np.maximum(best, 0.0)
+                            continue
+                        yy, xx = min(max(yy, 0), h - 1), min(max(xx, 0), w - 1)
+                        y0, x0 = int(yy), int(xx)
+                        y1_, x1_ = min(y0 + 1, h - 1), min(x0 + 1, w - 1)
+                        ly, lx = yy - y0, xx - x0
+                        corners = [(1 - ly) * (1 - lx) * img[:, y0, x0],
+                                   (1 - ly) * lx * img[:, y0, x1_],
+                                   ly * (1 - lx) * img[:, y1_, x0],
+                                   ly * lx * img[:, y1_, x1_]]
+                        best = np.maximum(best, np.max(corners, axis=0))
+                out[k, :, p, q] = best
+    return out
+
+
+def roi_align_cases(lathe, work, rng):
+    """RoiAlign against torchvision.ops.roi_align (mode avg, aligned and
+    not, rois partly outside the image, spatial_scale 0.5), and mode max
+    against ONNX Runtime's algorithm written out in NumPy."""
+    import torchvision
+    ok = True
+    x = rng.standard_normal([2, 3, 12, 10]).astype(np.float32)
+    rois = np.array([[0, 0, 9, 11], [4.5, 2.2, 14.0, 18.0],
+                     [-3.0, -2.0, 6.0, 5.0], [10.0, 12.0, 10.5, 12.2]],
+                    np.float32) * 2
+    batch = np.array([0, 1, 1, 0], np.int64)
+    boxes = torch.cat([torch.from_numpy(batch).float()[:, None],
+                       torch.from_numpy(rois)], dim=1)
+    for name, mode, transform in (
+            ("roi_align_avg_aligned", "avg", "half_pixel"),
+            ("roi_align_avg_unaligned", "avg", "output_half_pixel"),
+            ("roi_align_max", "max", "half_pixel")):
+        aligned = transform == "half_pixel"
+        if mode == "avg":
+            want = torchvision.ops.roi_align(
+                torch.from_numpy(x), boxes, (3, 4), spatial_scale=0.5,
+                sampling_ratio=2, aligned=aligned).double().numpy()
+        else:
+            want = roi_align_max_reference(x, rois, batch, 3, 4, 2, 0.5,
+                                           aligned)
+        graph = helper.make_graph(
+            [helper.make_node("RoiAlign", ["x", "rois", "batch"], ["y"],
+                              mode=mode, output_height=3, output_width=4,
+                              sampling_ratio=2, spatial_scale=0.5,
+                              coordinate_transformation_mode=transform)],
+            name,
+            [helper.make_tensor_value_info("x", T.FLOAT, list(x.shape)),
+             helper.make_tensor_value_info("rois", T.FLOAT, [4, 4]),
+             helper.make_tensor_value_info("batch", T.INT64, [4])],
+            [helper.make_tensor_value_info("y", T.FLOAT, list(want.shape))])
+        ok &= run_case(lathe, work, name, graph, 16, [x, rois, batch], want)
+    return ok
+
+
 def main():
     lathe, work = sys.argv[1], sys.argv[2]
     os.makedirs(work, exist_ok=True)
@@ -297,6 +371,7 @@ def main():
     ok &= reverse_sequence_cases(lathe, work, rng)
     ok &= signal_cases(lathe, work, rng)
     ok &= det_cases(lathe, work, rng)
+    ok &= roi_align_cases(lathe, work, rng)
     return 0 if ok else 1
 
 

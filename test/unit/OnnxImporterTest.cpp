@@ -291,6 +291,20 @@ TEST_CASE("integer-arithmetic ops name a wrong operand type or zero point") {
   }
 }
 
+TEST_CASE("RoiAlign refuses an adaptive sampling ratio by name") {
+  onnx::ModelProto model = makeModel(16);
+  addInput(model, "x", {1, 2, 8, 8});
+  addInput(model, "rois", {3, 4});
+  addInput(model, "batch", {3}, onnx::TensorProto::INT64);
+  addNode(model, "RoiAlign", "roi", {"x", "rois", "batch"}, {"y"});
+  addOutput(model, "y");
+  ImportOutcome r = importFile(save(model, makeTempDir()));
+  CHECK_FALSE(r.ok);
+  CHECK_THAT(r.diagnostics,
+             Contains("RoiAlign: sampling_ratio 0 (adaptive: a sample count "
+                      "that depends on each roi's size) is not supported"));
+}
+
 namespace {
 
 /// linearReluModel with W stored externally at |location|.
