@@ -271,18 +271,42 @@ FailureOr<Value> Importer::requantize(const NodeProto &node, Value acc,
   return roundToInteger(node, *scaled, *yZero, to);
 }
 
-LogicalResult Importer::matmulInteger(const NodeProto &node) {
-  auto a = input(node, 0), bm = input(node, 1);
-  if (failed(a) || failed(bm))
+FailureOr<Value> Importer::shiftedMatmul(const NodeProto &node, int a,
+                                         int aZero, int bIndex, int bZero) {
+  auto av = input(node, a), bv = input(node, bIndex);
+  if (failed(av) || failed(bv))
     return failure();
-  int64_t ra = cast<RankedTensorType>(a->getType()).getRank();
-  int64_t rb = cast<RankedTensorType>(bm->getType()).getRank();
+  int64_t ra = cast<RankedTensorType>(av->getType()).getRank();
+  int64_t rb = cast<RankedTensorType>(bv->getType()).getRank();
   // a's zero point per row (its dimension -2), b's per column (-1).
-  auto ai = zeroPointShifted(node, 0, 2, ra >= 2 ? ra - 2 : -1);
-  auto bi = zeroPointShifted(node, 1, 3, rb >= 2 ? rb - 1 : -1);
+  auto ai = zeroPointShifted(node, a, aZero, ra >= 2 ? ra - 2 : -1);
+  auto bi = zeroPointShifted(node, bIndex, bZero, rb >= 2 ? rb - 1 : -1);
   if (failed(ai) || failed(bi))
     return failure();
-  auto y = build<MatmulOp>(node, *ai, *bi);
+  return build<MatmulOp>(node, *ai, *bi);
+}
+
+FailureOr<Value> Importer::shiftedConv(const NodeProto &node, int x, int xZero,
+                                       int w, int wZero, int bias) {
+  auto ops = convOperands(node, "convolution", x, w, bias);
+  if (failed(ops))
+    return failure();
+  if (ops->bias && !cast<RankedTensorType>(ops->bias.getType())
+                        .getElementType()
+                        .isSignlessInteger(32))
+    return error(node) << "the bias (input " << bias << ") must be int32";
+  // x's zero point is one value; w's one value or one per output channel.
+  auto xi = zeroPointShifted(node, x, xZero, -1);
+  auto wi = zeroPointShifted(node, w, wZero, 0);
+  if (failed(xi) || failed(wi))
+    return failure();
+  ops->input = *xi;
+  ops->weight = *wi;
+  return buildConv(node, *ops);
+}
+
+LogicalResult Importer::matmulInteger(const NodeProto &node) {
+  auto y = shiftedMatmul(node, 0, 2, 1, 3);
   if (failed(y))
     return failure();
   setOutput(node, 0, *y);
@@ -290,17 +314,7 @@ LogicalResult Importer::matmulInteger(const NodeProto &node) {
 }
 
 LogicalResult Importer::convInteger(const NodeProto &node) {
-  auto ops = convOperands(node, "convolution", 0, 1, -1);
-  if (failed(ops))
-    return failure();
-  // x's zero point is one value; w's one value or one per output channel.
-  auto xi = zeroPointShifted(node, 0, 2, -1);
-  auto wi = zeroPointShifted(node, 1, 3, 0);
-  if (failed(xi) || failed(wi))
-    return failure();
-  ops->input = *xi;
-  ops->weight = *wi;
-  auto y = buildConv(node, *ops);
+  auto y = shiftedConv(node, 0, 2, 1, 3, -1);
   if (failed(y))
     return failure();
   setOutput(node, 0, *y);
@@ -322,18 +336,12 @@ FailureOr<Value> Importer::productScale(const NodeProto &node, int index,
 }
 
 LogicalResult Importer::qlinearMatmul(const NodeProto &node) {
+  auto acc = shiftedMatmul(node, 0, 2, 3, 5);
   auto a = input(node, 0), bm = input(node, 3);
-  if (failed(a) || failed(bm))
+  if (failed(acc) || failed(a) || failed(bm))
     return failure();
   int64_t ra = cast<RankedTensorType>(a->getType()).getRank();
   int64_t rb = cast<RankedTensorType>(bm->getType()).getRank();
-  auto ai = zeroPointShifted(node, 0, 2, ra >= 2 ? ra - 2 : -1);
-  auto bi = zeroPointShifted(node, 3, 5, rb >= 2 ? rb - 1 : -1);
-  if (failed(ai) || failed(bi))
-    return failure();
-  auto acc = build<MatmulOp>(node, *ai, *bi);
-  if (failed(acc))
-    return failure();
   auto type = cast<RankedTensorType>(acc->getType());
   int64_t rank = type.getRank();
   // Per-row scales follow a's rows, per-column ones b's columns.
@@ -354,20 +362,7 @@ LogicalResult Importer::qlinearMatmul(const NodeProto &node) {
 }
 
 LogicalResult Importer::qlinearConv(const NodeProto &node) {
-  auto ops = convOperands(node, "convolution", 0, 3, 8);
-  if (failed(ops))
-    return failure();
-  if (ops->bias && !cast<RankedTensorType>(ops->bias.getType())
-                        .getElementType()
-                        .isSignlessInteger(32))
-    return error(node) << "the bias (input 8) must be int32";
-  auto xi = zeroPointShifted(node, 0, 2, -1);
-  auto wi = zeroPointShifted(node, 3, 5, 0);
-  if (failed(xi) || failed(wi))
-    return failure();
-  ops->input = *xi;
-  ops->weight = *wi;
-  auto acc = buildConv(node, *ops);
+  auto acc = shiftedConv(node, 0, 2, 3, 5, 8);
   if (failed(acc))
     return failure();
   auto type = cast<RankedTensorType>(acc->getType());

@@ -180,15 +180,24 @@ FailureOr<std::pair<Value, Value>> Importer::complexParts(const NodeProto &node,
   return std::make_pair(*re, *im);
 }
 
-FailureOr<Value> Importer::complexTensor(const NodeProto &node, Value re,
-                                         Value im) {
-  SmallVector<int64_t> shape(cast<RankedTensorType>(re.getType()).getShape());
+LogicalResult Importer::setDftOutput(const NodeProto &node, Value re, Value im,
+                                     int64_t axis, int64_t length, int64_t bins,
+                                     bool inverse) {
+  auto y = buildDft(node, re, im, axis, length, bins, inverse);
+  if (failed(y))
+    return failure();
+  SmallVector<int64_t> shape(
+      cast<RankedTensorType>(y->first.getType()).getShape());
   shape.push_back(1);
-  auto r = buildReshape(re, shape), i = buildReshape(im, shape);
+  auto r = buildReshape(y->first, shape), i = buildReshape(y->second, shape);
   if (failed(r) || failed(i))
     return failure();
-  return build<ConcatOp>(node, ValueRange{*r, *i},
-                         b.getI64IntegerAttr(int64_t(shape.size()) - 1));
+  auto out = build<ConcatOp>(node, ValueRange{*r, *i},
+                             b.getI64IntegerAttr(int64_t(shape.size()) - 1));
+  if (failed(out))
+    return failure();
+  setOutput(node, 0, *out);
+  return success();
 }
 
 /// An optional compile-time scalar length at input |i|, which must be
@@ -248,15 +257,8 @@ LogicalResult Importer::dft(const NodeProto &node) {
                   cast<RankedTensorType>(re.getType()).getDimSize(axis));
   if (failed(length))
     return failure();
-  int64_t bins = onesided ? *length / 2 + 1 : *length;
-  auto y = buildDft(node, re, im, axis, *length, bins, inverse);
-  if (failed(y))
-    return failure();
-  auto out = complexTensor(node, y->first, y->second);
-  if (failed(out))
-    return failure();
-  setOutput(node, 0, *out);
-  return success();
+  return setDftOutput(node, re, im, axis, *length,
+                      onesided ? *length / 2 + 1 : *length, inverse);
 }
 
 /// STFT: frames of frame_length samples every frame_step (both compile
@@ -333,15 +335,8 @@ LogicalResult Importer::stft(const NodeProto &node) {
       im = *wi;
     }
   }
-  int64_t bins = onesided ? *frame / 2 + 1 : *frame;
-  auto y = buildDft(node, re, im, 2, *frame, bins, false);
-  if (failed(y))
-    return failure();
-  auto out = complexTensor(node, y->first, y->second);
-  if (failed(out))
-    return failure();
-  setOutput(node, 0, *out);
-  return success();
+  return setDftOutput(node, re, im, 2, *frame,
+                      onesided ? *frame / 2 + 1 : *frame, false);
 }
 
 /// MelWeightMatrix: the [dft_length / 2 + 1, num_mel_bins] triangular

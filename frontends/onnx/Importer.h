@@ -161,8 +161,11 @@ public:
   /// |x|, whose last dimension is 1 (real) or 2 (complex).
   FailureOr<std::pair<Value, Value>> complexParts(const NodeProto &node,
                                                   Value x);
-  /// |re| and |im| stacked along a new last dimension of 2.
-  FailureOr<Value> complexTensor(const NodeProto &node, Value re, Value im);
+  /// Sets output 0 of |node| to buildDft's transform of (|re|, |im|), as
+  /// real and imaginary parts stacked along a new last dimension of 2.
+  LogicalResult setDftOutput(const NodeProto &node, Value re, Value im,
+                             int64_t axis, int64_t length, int64_t bins,
+                             bool inverse);
   FailureOr<int64_t> lengthInput(const NodeProto &node, int i, StringRef what,
                                  int64_t fallback);
   LogicalResult cumSum(const NodeProto &node);
@@ -227,6 +230,15 @@ public:
   /// element of |axis| of that input.
   FailureOr<Value> zeroPointShifted(const NodeProto &node, int index,
                                     int zpIndex, int64_t axis);
+  /// The int32 product of inputs |a| and |b| minus their zero points (a's
+  /// per row, b's per column).
+  FailureOr<Value> shiftedMatmul(const NodeProto &node, int a, int aZero, int b,
+                                 int bZero);
+  /// The int32 convolution of inputs |x| and |w| minus their zero points
+  /// (x's one value, w's per output channel), plus the int32 bias at input
+  /// |bias| (-1: none), with the node's window attributes.
+  FailureOr<Value> shiftedConv(const NodeProto &node, int x, int xZero, int w,
+                               int wZero, int bias);
   /// A quantized result: saturate(round(|acc| * |scale| / y_scale) + y_zp)
   /// in y_zp's type, with y_scale and y_zp at inputs |yScaleIndex| and
   /// |yScaleIndex| + 1, one value or one per element of |axis|.
