@@ -680,9 +680,8 @@ struct CastLowering : OpConversionPattern<CastOp> {
 
 /// equal(a, b) => generic { cmpf oeq / cmpi eq } with broadcasting; greater,
 /// less and friends alike (ordered float predicates; signed or unsigned
-/// integer ones by the operands' type).
-template <typename SourceOp, arith::CmpFPredicate floatPred,
-          arith::CmpIPredicate signedPred, arith::CmpIPredicate unsignedPred>
+/// integer ones by the operands' type, as compareElements picks them).
+template <typename SourceOp, Compare how>
 struct CompareLowering : OpConversionPattern<SourceOp> {
   using OpConversionPattern<SourceOp>::OpConversionPattern;
   using Adaptor = typename SourceOp::Adaptor;
@@ -691,15 +690,11 @@ struct CompareLowering : OpConversionPattern<SourceOp> {
   matchAndRewrite(SourceOp op, Adaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     auto type = cast<RankedTensorType>(op.getType());
-    arith::CmpIPredicate intPred =
-        isUnsigned(op.getLhs().getType()) ? unsignedPred : signedPred;
+    bool isUns = isUnsigned(op.getLhs().getType());
     Value result = elementwise(
         rewriter, op.getLoc(), {adaptor.getLhs(), adaptor.getRhs()}, type,
         [&](OpBuilder &b, Location l, ValueRange args) -> Value {
-          Type t = args[0].getType();
-          if (isa<FloatType>(t))
-            return arith::CmpFOp::create(b, l, floatPred, args[0], args[1]);
-          return arith::CmpIOp::create(b, l, intPred, args[0], args[1]);
+          return compareElements(b, l, how, args[0], args[1], isUns);
         });
     rewriter.replaceOp(op, result);
     return success();
@@ -1159,13 +1154,11 @@ void populateLowerMathPatterns(RewritePatternSet &patterns) {
       ShiftLowering<ShiftLeftOp, true>, ShiftLowering<ShiftRightOp, false>,
       PowLowering, ModLowering, CastLowering>(ctx);
   patterns.add<PReluLowering>(ctx);
-  using FP = arith::CmpFPredicate;
-  using IP = arith::CmpIPredicate;
-  patterns.add<CompareLowering<EqualOp, FP::OEQ, IP::eq, IP::eq>,
-               CompareLowering<GreaterOp, FP::OGT, IP::sgt, IP::ugt>,
-               CompareLowering<GreaterEqualOp, FP::OGE, IP::sge, IP::uge>,
-               CompareLowering<LessOp, FP::OLT, IP::slt, IP::ult>,
-               CompareLowering<LessEqualOp, FP::OLE, IP::sle, IP::ule>>(ctx);
+  patterns.add<CompareLowering<EqualOp, Compare::Equal>,
+               CompareLowering<GreaterOp, Compare::Greater>,
+               CompareLowering<GreaterEqualOp, Compare::GreaterEqual>,
+               CompareLowering<LessOp, Compare::Less>,
+               CompareLowering<LessEqualOp, Compare::LessEqual>>(ctx);
   // Booleans are integers: the logical ops take the integer branch.
   patterns.add<BinaryLowering<AndOp, arith::AndIOp, arith::AndIOp>,
                BinaryLowering<OrOp, arith::OrIOp, arith::OrIOp>,

@@ -291,11 +291,9 @@ Value scatterCombine(OpBuilder &b, Location l, ScatterReduction reduction,
     return isInt ? arith::MulIOp::create(b, l, old, update).getResult()
                  : arith::MulFOp::create(b, l, old, update).getResult();
   case ScatterReduction::max:
-    return isInt ? arith::MaxSIOp::create(b, l, old, update).getResult()
-                 : arith::MaximumFOp::create(b, l, old, update).getResult();
+    return maxElements(b, l, old, update, /*isUnsigned=*/false);
   case ScatterReduction::min:
-    return isInt ? arith::MinSIOp::create(b, l, old, update).getResult()
-                 : arith::MinimumFOp::create(b, l, old, update).getResult();
+    return minElements(b, l, old, update, /*isUnsigned=*/false);
   case ScatterReduction::none:
     break;
   }

@@ -1057,13 +1057,28 @@ LogicalResult Importer::roiAlign(const NodeProto &node) {
                                 b.getDenseI64ArrayAttr({r, 1}),
                                 b.getDenseI64ArrayAttr({1, 1})));
   };
-  // Per axis (0: y over height, 1: x over width): for each roi and sample
-  // position along the axis, the low and high pixel and their weights.
+  int64_t sy = oh * ratio, sx = ow * ratio;
+  // |v| reshaped to |shape| and broadcast to [r, sy, sx, 1].
+  auto spread = [&](Value v, ArrayRef<int64_t> shape) -> Value {
+    Value reshaped = check(buildReshape(v, shape));
+    if (!ok)
+      return Value();
+    return check(finish(ExpandOp::create(
+        b, loc,
+        RankedTensorType::get(
+            {r, sy, sx, 1},
+            cast<RankedTensorType>(v.getType()).getElementType()),
+        reshaped)));
+  };
+  // Per axis (y over height, x over width): for each roi and sample
+  // position along the axis, the low and high pixel (as [r, sy, sx, 1]
+  // indices) and their weights (shaped |shape|: [r, sy, 1, 1] or
+  // [r, 1, sx, 1], to broadcast against each other).
   struct Taps {
     Value low, high, weightLow, weightHigh;
   };
-  auto taps = [&](int64_t startColumn, int64_t bins,
-                  int64_t size) -> std::optional<Taps> {
+  auto taps = [&](int64_t startColumn, int64_t bins, int64_t size,
+                  ArrayRef<int64_t> shape) -> std::optional<Taps> {
     Value start = check(build<MulOp>(node, column(startColumn), cst(scale)));
     Value end = check(build<MulOp>(node, column(startColumn + 2), cst(scale)));
     if (!ok)
@@ -1103,52 +1118,39 @@ LogicalResult Importer::roiAlign(const NodeProto &node) {
     if (!ok)
       return std::nullopt;
     Taps t;
-    t.weightHigh = check(build<MulOp>(node, frac, mask));
-    t.weightLow = check(
+    Value weightHigh = check(build<MulOp>(node, frac, mask));
+    Value weightLow = check(
         build<MulOp>(node, check(build<SubOp>(node, cst(1.0), frac)), mask));
-    t.low = check(castTo(node, low, b.getI64Type()));
-    t.high = check(castTo(node, high, b.getI64Type()));
+    if (!ok)
+      return std::nullopt;
+    t.weightHigh = check(buildReshape(weightHigh, shape));
+    t.weightLow = check(buildReshape(weightLow, shape));
+    t.low = spread(check(castTo(node, low, b.getI64Type())), shape);
+    t.high = spread(check(castTo(node, high, b.getI64Type())), shape);
     if (!ok)
       return std::nullopt;
     return t;
   };
-  std::optional<Taps> ys = taps(1, oh, height), xs = taps(0, ow, width);
+  std::optional<Taps> ys = taps(1, oh, height, {r, sy, 1, 1}),
+                      xs = taps(0, ow, width, {r, 1, sx, 1});
   if (!ok || !ys || !xs)
     return failure();
-  int64_t sy = oh * ratio, sx = ow * ratio;
   // The image channels-last, so that (batch, y, x) picks a channel vector.
   Value image =
       check(build<TransposeOp>(node, *x, b.getDenseI64ArrayAttr({0, 2, 3, 1})));
   Value batch = check(castTo(node, *batchIndex, b.getI64Type()));
   if (!ok)
     return failure();
-  batch = check(buildReshape(batch, {r, 1, 1, 1}));
-  auto spread = [&](Value v, ArrayRef<int64_t> shape) -> Value {
-    Value reshaped = check(buildReshape(v, shape));
-    if (!ok)
-      return Value();
-    return check(finish(ExpandOp::create(
-        b, loc,
-        RankedTensorType::get(
-            {r, sy, sx, 1},
-            cast<RankedTensorType>(v.getType()).getElementType()),
-        reshaped)));
-  };
   Value batchAt = spread(batch, {r, 1, 1, 1});
   // corner(ya, xa) = X[batch, ya, xa, :] weighted by wy * wx: [r, sy, sx, C].
   auto corner = [&](Value ya, Value wy, Value xa, Value wx) -> Value {
-    Value index =
-        check(build<ConcatOp>(node,
-                              ValueRange{batchAt, spread(ya, {r, sy, 1, 1}),
-                                         spread(xa, {r, 1, sx, 1})},
-                              b.getI64IntegerAttr(3)));
+    Value index = check(build<ConcatOp>(node, ValueRange{batchAt, ya, xa},
+                                        b.getI64IntegerAttr(3)));
     if (!ok)
       return Value();
     Value picked =
         check(build<GatherNdOp>(node, image, index, b.getI64IntegerAttr(0)));
-    Value weight =
-        check(build<MulOp>(node, check(buildReshape(wy, {r, sy, 1, 1})),
-                           check(buildReshape(wx, {r, 1, sx, 1}))));
+    Value weight = check(build<MulOp>(node, wy, wx));
     return check(build<MulOp>(node, picked, weight));
   };
   Value terms[4] = {corner(ys->low, ys->weightLow, xs->low, xs->weightLow),

@@ -210,17 +210,15 @@ static std::pair<int64_t, int64_t> paramAxis(RankedTensorType type,
   return {axis, type.getDimSize(axis)};
 }
 
-FailureOr<Value> Importer::zeroPointShifted(const NodeProto &node, int index,
-                                            int zpIndex, int64_t axis) {
-  auto x = input(node, index);
-  if (failed(x))
-    return failure();
-  auto type = cast<RankedTensorType>(x->getType());
+FailureOr<Value> Importer::zeroPointShifted(const NodeProto &node, Value x,
+                                            int index, int zpIndex,
+                                            int64_t axis) {
+  auto type = cast<RankedTensorType>(x.getType());
   if (!isQuantizedType(type.getElementType()))
     return error(node) << "input " << index << " must hold int8 or uint8 "
                        << "values, got " << type.getElementType();
   Type i32 = b.getI32Type();
-  auto wide = castTo(node, *x, i32);
+  auto wide = castTo(node, x, i32);
   if (failed(wide) || !hasInput(node, zpIndex))
     return wide;
   auto z = input(node, zpIndex);
@@ -279,8 +277,8 @@ FailureOr<Value> Importer::shiftedMatmul(const NodeProto &node, int a,
   int64_t ra = cast<RankedTensorType>(av->getType()).getRank();
   int64_t rb = cast<RankedTensorType>(bv->getType()).getRank();
   // a's zero point per row (its dimension -2), b's per column (-1).
-  auto ai = zeroPointShifted(node, a, aZero, ra >= 2 ? ra - 2 : -1);
-  auto bi = zeroPointShifted(node, bIndex, bZero, rb >= 2 ? rb - 1 : -1);
+  auto ai = zeroPointShifted(node, *av, a, aZero, ra >= 2 ? ra - 2 : -1);
+  auto bi = zeroPointShifted(node, *bv, bIndex, bZero, rb >= 2 ? rb - 1 : -1);
   if (failed(ai) || failed(bi))
     return failure();
   return build<MatmulOp>(node, *ai, *bi);
@@ -296,8 +294,8 @@ FailureOr<Value> Importer::shiftedConv(const NodeProto &node, int x, int xZero,
                         .isSignlessInteger(32))
     return error(node) << "the bias (input " << bias << ") must be int32";
   // x's zero point is one value; w's one value or one per output channel.
-  auto xi = zeroPointShifted(node, x, xZero, -1);
-  auto wi = zeroPointShifted(node, w, wZero, 0);
+  auto xi = zeroPointShifted(node, ops->input, x, xZero, -1);
+  auto wi = zeroPointShifted(node, ops->weight, w, wZero, 0);
   if (failed(xi) || failed(wi))
     return failure();
   ops->input = *xi;
@@ -337,11 +335,10 @@ FailureOr<Value> Importer::productScale(const NodeProto &node, int index,
 
 LogicalResult Importer::qlinearMatmul(const NodeProto &node) {
   auto acc = shiftedMatmul(node, 0, 2, 3, 5);
-  auto a = input(node, 0), bm = input(node, 3);
-  if (failed(acc) || failed(a) || failed(bm))
+  auto shapeA = shapeOf(node, 0), shapeB = shapeOf(node, 3);
+  if (failed(acc) || failed(shapeA) || failed(shapeB))
     return failure();
-  int64_t ra = cast<RankedTensorType>(a->getType()).getRank();
-  int64_t rb = cast<RankedTensorType>(bm->getType()).getRank();
+  int64_t ra = shapeA->size(), rb = shapeB->size();
   auto type = cast<RankedTensorType>(acc->getType());
   int64_t rank = type.getRank();
   // Per-row scales follow a's rows, per-column ones b's columns.

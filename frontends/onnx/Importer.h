@@ -225,10 +225,10 @@ public:
   LogicalResult convInteger(const NodeProto &node);
   LogicalResult qlinearMatmul(const NodeProto &node);
   LogicalResult qlinearConv(const NodeProto &node);
-  /// Input |index| of |node| (8-bit integers) as int32 minus the zero point
-  /// at input |zpIndex| (absent: 0), which holds one value or one per
-  /// element of |axis| of that input.
-  FailureOr<Value> zeroPointShifted(const NodeProto &node, int index,
+  /// |x|, input |index| of |node| (8-bit integers), as int32 minus the zero
+  /// point at input |zpIndex| (absent: 0), which holds one value or one per
+  /// element of |axis| of |x|.
+  FailureOr<Value> zeroPointShifted(const NodeProto &node, Value x, int index,
                                     int zpIndex, int64_t axis);
   /// The int32 product of inputs |a| and |b| minus their zero points (a's
   /// per row, b's per column).
