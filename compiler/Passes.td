@@ -39,6 +39,20 @@ def WidenHalfFloats : Pass<"lathe-widen-half-floats"> {
   }];
 }
 
+def ElideEmptyTensors : Pass<"lathe-elide-empty-tensors", "mlir::ModuleOp"> {
+  let summary = "Compute nothing for tensors with no elements";
+  let description = [{
+    `y = op(...) : tensor<20x0x5xf32> => y = tensor.empty()`: every empty
+    result of a side-effect-free op, and every use of an empty function
+    argument, becomes `tensor.empty`, so lowering never builds loops, slices
+    or windows over zero extents. A function's empty arguments and results
+    become `tensor<0xT>`: the bare-pointer calling convention has no layout
+    for a multi-dimensional buffer of zero elements. The artifact's
+    descriptor keeps the declared shapes, read before this pass runs.
+  }];
+  let dependentDialects = ["mlir::tensor::TensorDialect"];
+}
+
 def LowerToLinalg : Pass<"lathe-lower-to-linalg", "mlir::ModuleOp"> {
   let summary = "Lower lathe ops to linalg, tensor, arith and math";
   let description = [{

@@ -98,7 +98,9 @@ std::string cpuPipelineText() {
          // ops on tensors.
       "lathe-decompose-recurrent,lathe-decompose-losses,"
       // Half precision is storage: each op computes in f32.
-      "lathe-widen-half-floats,lathe-lower-to-linalg,"
+      "lathe-widen-half-floats,"
+      // Tensors with no elements are computed by nothing.
+      "lathe-elide-empty-tensors,lathe-lower-to-linalg,"
       // Lowering chose unsigned ops by type; upstream wants signless ones.
       "lathe-signless-integers,canonicalize,cse,"
       "linalg-fuse-elementwise-ops,canonicalize,"

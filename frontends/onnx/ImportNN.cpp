@@ -595,10 +595,10 @@ LogicalResult Importer::resize(const NodeProto &node) {
       }
     }
   }
-  for (int64_t d : out)
-    if (d <= 0)
-      return error(node) << "the output would be empty; zero-size tensors "
-                            "are not supported yet";
+  for (int64_t axis = 0; axis < rank; ++axis)
+    if (type.getDimSize(axis) == 0 && out[axis] != 0)
+      return error(node) << "axis " << axis
+                         << " is empty and cannot be resized to " << out[axis];
   std::string modeName = stringAttr(node, "mode", "nearest");
   std::optional<ResizeMode> mode = symbolizeResizeMode(
       modeName == "bilinear" || modeName == "trilinear" ? "linear" : modeName);

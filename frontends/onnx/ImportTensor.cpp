@@ -841,9 +841,6 @@ LogicalResult Importer::range(const NodeProto &node) {
   if (d == 0)
     return error(node) << "delta must not be zero";
   int64_t n = std::max<int64_t>(int64_t(std::ceil((l - s) / d)), 0);
-  if (n == 0)
-    return error(node) << "the range is empty; zero-size tensors are not "
-                          "supported yet";
   out.shape = {n};
   for (int64_t i = 0; i < n; ++i)
     out.append(s + double(i) * d,

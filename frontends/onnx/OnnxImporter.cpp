@@ -157,7 +157,7 @@ LogicalResult Importer::addInputs() {
                << "' has no declared shape; pass --input-shape " << in.name()
                << "=<d0>x<d1>...";
       for (const auto &dim : tt.shape().dim()) {
-        if (!dim.has_dim_value() || dim.dim_value() <= 0)
+        if (!dim.has_dim_value() || dim.dim_value() < 0)
           return emitError(inLoc)
                  << "input '" << in.name() << "' has symbolic dimension '"
                  << (dim.has_dim_param() ? dim.dim_param() : "?")
@@ -267,21 +267,6 @@ FailureOr<Model> Importer::run() {
   if (failed(addOutputs(results, resultAttrs)))
     return failure();
   func::ReturnOp::create(b, result.module->getLoc(), results);
-  // Buffers cross the artifact boundary as bare pointers: an empty one
-  // cannot (yet).
-  for (auto [i, type] : llvm::enumerate(ValueRange(results).getTypes()))
-    if (cast<RankedTensorType>(type).getNumElements() == 0)
-      return emitError(NameLoc::get(b.getStringAttr(graph.output(i).name())))
-             << "output '" << graph.output(i).name()
-             << "' has no elements (shape "
-             << shapeString(cast<RankedTensorType>(type).getShape())
-             << "); zero-size inputs and outputs are not supported yet";
-  for (BlockArgument arg : body->getArguments())
-    if (cast<RankedTensorType>(arg.getType()).getNumElements() == 0)
-      return emitError(arg.getLoc())
-             << "an input or parameter has no elements; zero-size inputs "
-                "and outputs are not supported yet";
-
   func.setFunctionType(b.getFunctionType(body->getArgumentTypes(),
                                          ValueRange(results).getTypes()));
   SmallVector<Attribute> argAttrs;

@@ -206,59 +206,67 @@ Outcome runCase(const std::string &caseDir, const std::string &workDir) {
     return mlir::success();
   });
   auto imported = importOnnx(context, model, {});
-  // Inputs that must be compile-time values (shapes, axes, slice bounds)
-  // are frozen to the first data set's values, as `lathe compile
-  // --freeze-input` does, one at a time as the importer names them; the
-  // case then runs on the remaining inputs.
+  // What a user supplies on the command line, the harness takes from the
+  // first data set, one input at a time as the importer asks for it: the
+  // shape of an input with symbolic dimensions (`--input-shape`), and the
+  // value of an input that must be known at compile time (shapes, axes,
+  // slice bounds: `--freeze-input`), which then leaves the case's inputs.
   std::vector<std::string> frozen;
   std::vector<std::string> sets = sortedEntries(caseDir, "test_data_set_");
-  const std::string marker = "must be known at compile time";
-  if (mlir::failed(imported) && diagnostics.find(marker) != std::string::npos &&
-      !sets.empty()) {
-    auto proto = readOnnxFile(model);
-    if (!proto) {
-      llvm::consumeError(proto.takeError());
-    } else {
-      std::vector<std::string> names;
-      std::set<std::string> inits;
-      for (const auto &init : (*proto)->graph().initializer())
-        inits.insert(init.name());
-      for (const auto &in : (*proto)->graph().input())
-        if (!inits.count(in.name()))
-          names.push_back(in.name());
-      std::vector<std::string> files = sortedEntries(sets[0], "input_");
-      ImportOptions options;
-      while (mlir::failed(imported) &&
-             diagnostics.find(marker) != std::string::npos) {
-        // "... must be known at compile time ...: fix that with
-        // --freeze-input NAME=FILE.npy"
-        const std::string hint = "--freeze-input ";
-        size_t at = diagnostics.find(hint);
-        size_t end = at == std::string::npos
-                         ? std::string::npos
-                         : diagnostics.find('=', at + hint.size());
-        if (end == std::string::npos)
-          break;
-        std::string name =
-            diagnostics.substr(at + hint.size(), end - at - hint.size());
-        auto it = std::find(names.begin(), names.end(), name);
-        size_t index = size_t(it - names.begin());
-        if (it == names.end() || index >= files.size() ||
-            options.frozenInputs.count(name))
-          break;
-        auto t = readTensorFile(files[index]);
-        if (!t) {
-          llvm::consumeError(t.takeError());
-          break;
-        }
+  auto proto = readOnnxFile(model);
+  if (mlir::failed(imported) && !sets.empty() && proto) {
+    std::vector<std::string> names;
+    std::set<std::string> inits;
+    for (const auto &init : (*proto)->graph().initializer())
+      inits.insert(init.name());
+    for (const auto &in : (*proto)->graph().input())
+      if (!inits.count(in.name()))
+        names.push_back(in.name());
+    std::vector<std::string> files = sortedEntries(sets[0], "input_");
+    ImportOptions options;
+    while (mlir::failed(imported)) {
+      // "... must be known at compile time ...: fix that with
+      // --freeze-input NAME=FILE.npy", "input 'NAME' has symbolic
+      // dimension ...; pass --input-shape NAME=<d0>x<d1>..."
+      std::string hint = "--freeze-input ";
+      size_t at = diagnostics.find(hint);
+      bool freeze = at != std::string::npos &&
+                    diagnostics.find("must be known at compile time") !=
+                        std::string::npos;
+      if (!freeze) {
+        hint = "--input-shape ";
+        at = diagnostics.find(hint);
+      }
+      size_t end = at == std::string::npos
+                       ? std::string::npos
+                       : diagnostics.find('=', at + hint.size());
+      if (end == std::string::npos)
+        break;
+      std::string name =
+          diagnostics.substr(at + hint.size(), end - at - hint.size());
+      auto it = std::find(names.begin(), names.end(), name);
+      size_t index = size_t(it - names.begin());
+      if (it == names.end() || index >= files.size() ||
+          options.frozenInputs.count(name) || options.inputShapes.count(name))
+        break;
+      auto t = readTensorFile(files[index]);
+      if (!t) {
+        llvm::consumeError(t.takeError());
+        break;
+      }
+      if (freeze) {
         options.frozenInputs[name] = {t->dtype, t->shape, t->bytes};
         frozen.push_back(name);
         frozenIndices.insert(index);
-        diagnostics.clear();
-        imported = importOnnx(context, model, options);
+      } else {
+        options.inputShapes[name] = t->shape;
       }
+      diagnostics.clear();
+      imported = importOnnx(context, model, options);
     }
   }
+  if (!proto)
+    llvm::consumeError(proto.takeError());
   if (mlir::failed(imported)) {
     outcome.status = "unsupported";
     outcome.detail = diagnostics;

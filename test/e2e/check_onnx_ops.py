@@ -360,6 +360,45 @@ def roi_align_cases(lathe, work, rng):
     return ok
 
 
+def empty_tensor_cases(lathe, work, rng):
+    """Tensors with no elements: an empty input and empty outputs cross the
+    artifact boundary, and ops that make something out of nothing (a sum
+    over an empty axis, a product with an empty inner dimension, a
+    concatenation with an empty piece) give PyTorch's values."""
+    x = np.zeros((2, 0, 3), np.float32)
+    y = rng.standard_normal((2, 4, 3)).astype(np.float32)
+    a = np.zeros((2, 0), np.float32)
+    b = np.zeros((0, 3), np.float32)
+    info = helper.make_tensor_value_info
+    g = helper.make_graph(
+        [helper.make_node("Concat", ["x", "y"], ["cat"], axis=1),
+         helper.make_node("ReduceSum", ["x", "axis1"], ["sum"], keepdims=0),
+         helper.make_node("MatMul", ["a", "b"], ["mm"]),
+         helper.make_node("Relu", ["x"], ["relu"]),
+         helper.make_node("Slice", ["y", "four", "four", "axis1"],
+                          ["none"])], "g",
+        [info("x", T.FLOAT, [2, 0, 3]), info("y", T.FLOAT, [2, 4, 3]),
+         info("a", T.FLOAT, [2, 0]), info("b", T.FLOAT, [0, 3])],
+        [info(n, T.FLOAT, None) for n in ("cat", "sum", "mm", "relu", "none")],
+        [helper.make_tensor("axis1", T.INT64, [1], [1]),
+         helper.make_tensor("four", T.INT64, [1], [4])])
+    got = compile_and_run_all(lathe, work, "empty_tensors", g, 13,
+                              [x, y, a, b])
+    tx, ty = torch.from_numpy(x), torch.from_numpy(y)
+    want = [torch.cat([tx, ty], 1), tx.sum(1),
+            torch.from_numpy(a) @ torch.from_numpy(b), torch.relu(tx),
+            ty[:, 4:4]]
+    ok = True
+    for name, g_, w in zip(("cat", "sum", "mm", "relu", "none"), got, want):
+        w = w.numpy()
+        same = g_.shape == w.shape and g_.dtype == w.dtype and \
+            np.array_equal(g_, w)
+        print("%s empty_tensors %s: shape %s" %
+              ("PASS" if same else "FAIL", name, g_.shape))
+        ok &= same
+    return ok
+
+
 def main():
     lathe, work = sys.argv[1], sys.argv[2]
     os.makedirs(work, exist_ok=True)
@@ -372,6 +411,7 @@ def main():
     ok &= signal_cases(lathe, work, rng)
     ok &= det_cases(lathe, work, rng)
     ok &= roi_align_cases(lathe, work, rng)
+    ok &= empty_tensor_cases(lathe, work, rng)
     return 0 if ok else 1
 
 

@@ -11,6 +11,9 @@ TEST_CASE("--input-shape parses name=AxBxC entries") {
   REQUIRE(parseInputShapes({"x=1x3x224x224", "mask=7"}, shapes, error));
   CHECK(shapes["x"] == std::vector<int64_t>{1, 3, 224, 224});
   CHECK(shapes["mask"] == std::vector<int64_t>{7});
+  // A zero dimension is an empty tensor, not a symbolic one.
+  REQUIRE(parseInputShapes({"empty=4x0"}, shapes, error));
+  CHECK(shapes["empty"] == std::vector<int64_t>{4, 0});
 }
 
 TEST_CASE("--input-shape rejects malformed entries with the entry named") {
@@ -18,8 +21,8 @@ TEST_CASE("--input-shape rejects malformed entries with the entry named") {
   std::string error;
   CHECK_FALSE(parseInputShapes({"x"}, shapes, error));
   CHECK(error == "--input-shape 'x' is not name=AxBxC");
-  CHECK_FALSE(parseInputShapes({"x=1x0x3"}, shapes, error));
-  CHECK(error == "--input-shape 'x=1x0x3': dimensions must be positive "
+  CHECK_FALSE(parseInputShapes({"x=1x-1x3"}, shapes, error));
+  CHECK(error == "--input-shape 'x=1x-1x3': dimensions must be non-negative "
                  "integers");
   CHECK_FALSE(parseInputShapes({"x=1xtwo"}, shapes, error));
   CHECK_FALSE(parseInputShapes({"=1x2"}, shapes, error));

@@ -20,9 +20,9 @@ bool parseInputShapes(const std::vector<std::string> &entries,
     llvm::StringRef(entry).substr(eq + 1).split(parts, 'x');
     for (llvm::StringRef p : parts) {
       int64_t d;
-      if (p.getAsInteger(10, d) || d <= 0) {
+      if (p.getAsInteger(10, d) || d < 0) {
         error = "--input-shape '" + entry +
-                "': dimensions must be positive integers";
+                "': dimensions must be non-negative integers";
         return false;
       }
       dims.push_back(d);
