@@ -193,8 +193,8 @@ lathe_status_t lathe_tensor_wrap(lathe_context_t *context, lathe_dtype_t dtype,
                                  size_t rank, const int64_t *dims, void *data,
                                  lathe_tensor_t **out_tensor) {
   size_t count;
-  if (!out_tensor || (rank && !dims) || !data || !lathe_dtype_size(dtype) ||
-      !elementCount(dims, rank, count))
+  if (!out_tensor || (rank && !dims) || !lathe_dtype_size(dtype) ||
+      !elementCount(dims, rank, count) || (!data && count != 0))
     return fail(context, LATHE_INVALID_ARGUMENT,
                 "lathe_tensor_wrap: invalid dtype, dims, data or output");
   auto *tensor = new (std::nothrow) lathe_tensor;

@@ -129,6 +129,20 @@ TEST_CASE("runtime runs two contexts on two threads side by side") {
   lathe_module_destroy(module);
 }
 
+TEST_CASE("lathe_tensor_wrap takes no data only for an empty tensor") {
+  Context c;
+  int64_t empty[2] = {4, 0}, full[2] = {4, 1};
+  lathe_tensor_t *t = nullptr;
+  REQUIRE(lathe_tensor_wrap(c.ctx, LATHE_F32, 2, empty, nullptr, &t) ==
+          LATHE_OK);
+  CHECK(lathe_tensor_num_bytes(t) == 0);
+  lathe_tensor_destroy(t);
+  t = nullptr;
+  CHECK(lathe_tensor_wrap(c.ctx, LATHE_F32, 2, full, nullptr, &t) ==
+        LATHE_INVALID_ARGUMENT);
+  CHECK(t == nullptr);
+}
+
 TEST_CASE("runtime rejects inputs of the wrong shape, dtype or count") {
   Context c;
   lathe_module_t *module = nullptr;

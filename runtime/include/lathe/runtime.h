@@ -274,9 +274,9 @@ LATHE_API lathe_status_t lathe_tensor_create(lathe_context_t *context,
                                              const int64_t *dims,
                                              lathe_tensor_t **out_tensor);
 
-/* Creates a tensor over caller-owned |data|, which must outlive it. On
- * LATHE_OK *out_tensor is owned by the caller; destroying it leaves |data|
- * alone. */
+/* Creates a tensor over caller-owned |data|, which must outlive it (and may
+ * be NULL for a tensor with no elements). On LATHE_OK *out_tensor is owned
+ * by the caller; destroying it leaves |data| alone. */
 LATHE_API lathe_status_t lathe_tensor_wrap(lathe_context_t *context,
                                            lathe_dtype_t dtype, size_t rank,
                                            const int64_t *dims, void *data,
