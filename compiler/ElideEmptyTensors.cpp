@@ -100,9 +100,9 @@ struct ElideEmptyTensorsPass
         if (auto resultType = emptyTensorType(operand.get().getType()))
           operand.set(emptyTensor(b, ret.getLoc(), flatType(resultType)));
     });
-    func.setFunctionType(FunctionType::get(
-        func.getContext(), entry.getArgumentTypes(),
-        func.front().getTerminator()->getOperandTypes()));
+    func.setFunctionType(
+        FunctionType::get(func.getContext(), entry.getArgumentTypes(),
+                          func.front().getTerminator()->getOperandTypes()));
     return success();
   }
 };

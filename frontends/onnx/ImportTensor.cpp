@@ -1073,10 +1073,7 @@ LogicalResult Importer::ifOp(const NodeProto &node) {
   for (int i = 0; i < branch.node_size(); ++i) {
     const NodeProto &inner = branch.node(i);
     loc = NameLoc::get(b.getStringAttr(nodeName(inner, i)));
-    std::string reason = unsupportedReason(inner);
-    if (!reason.empty())
-      return emitError(loc) << reason << " (opset " << opset << ")";
-    if (failed((this->*opTable().at(inner.op_type()).handler)(inner)))
+    if (failed(importNode(inner)))
       return failure();
   }
   loc = outer;

@@ -78,15 +78,28 @@ struct OpInfo {
   std::vector<std::string> attributes; ///< Every attribute the handler reads.
 };
 
-const std::map<std::string, OpInfo> &opTable();
+/// The domain of ONNX's training operators (optimizer updates).
+constexpr const char *kTrainingDomain = "ai.onnx.preview.training";
 
-/// Why |node| cannot be imported, judged from its op type and attributes
-/// alone; empty when it may be.
-std::string unsupportedReason(const NodeProto &node);
+/// True for the default ONNX domain ("" or "ai.onnx").
+bool isDefaultDomain(StringRef domain);
+/// The operators of the default domain.
+const std::map<std::string, OpInfo> &opTable();
+/// The operators of kTrainingDomain (ImportTraining.cpp).
+const std::map<std::string, OpInfo> &trainingOpTable();
+/// The entry of |node|'s op type in its domain's table; null when none.
+const OpInfo *findOp(const NodeProto &node);
+
+/// Why |node| cannot be imported, judged from its domain, op type and
+/// attributes alone (|opset|: the model's default-domain opset, 0 when it
+/// imports none); empty when it may be.
+std::string unsupportedReason(const NodeProto &node, int64_t opset);
 
 /// The node's name, or "<op type>_<index>" for an unnamed one.
 std::string nodeName(const NodeProto &node, int index);
 
+/// The model's opset of |domain| (0 when it imports none).
+int64_t importedOpset(const onnx::ModelProto &model, StringRef domain);
 /// The model's default-domain opset (0 when it declares none).
 int64_t defaultOpset(const onnx::ModelProto &model);
 
@@ -100,6 +113,11 @@ public:
   }
 
   FailureOr<Model> run();
+  /// Imports |node| with its domain's handler at |loc|; an unsupported
+  /// node is an error there.
+  LogicalResult importNode(const NodeProto &node);
+  /// "opset N" of |node|'s domain, for diagnostics.
+  std::string opsetLabel(const NodeProto &node) const;
 
   // Op handlers, in the families of the dialect.
   LogicalResult unary(const NodeProto &node);
@@ -190,6 +208,18 @@ public:
   LogicalResult lrn(const NodeProto &node);
   LogicalResult einsum(const NodeProto &node);
   LogicalResult ifOp(const NodeProto &node);
+  // ai.onnx.preview.training (ImportTraining.cpp).
+  LogicalResult adagrad(const NodeProto &node);
+  LogicalResult momentum(const NodeProto &node);
+  LogicalResult adam(const NodeProto &node);
+  /// The operands of an optimizer update: the learning rate R and the
+  /// update count T (one value each), then |groups| runs of n tensors (X,
+  /// G, then the optimizer's state), each shaped and typed as its X.
+  struct UpdateOperands {
+    Value rate, count;
+    SmallVector<SmallVector<Value>> runs; ///< runs[k][i]: tensor i of run k.
+  };
+  FailureOr<UpdateOperands> updateOperands(const NodeProto &node, int groups);
   /// group_norm of |x| with per-channel |scale| and |bias| (epsilon from the
   /// node); its first result.
   FailureOr<Value> finishGroupNorm(const NodeProto &node, Value x, Value scale,

@@ -5,18 +5,34 @@
 
 namespace lathe::onnx_import {
 
-/// Why |node| cannot be imported, judged from its op type and attributes
-/// alone; empty when it may be.
-std::string unsupportedReason(const NodeProto &node) {
-  const auto &table = opTable();
-  auto it = table.find(node.op_type());
-  if (!node.domain().empty() && node.domain() != "ai.onnx")
+bool isDefaultDomain(StringRef domain) {
+  return domain.empty() || domain == "ai.onnx";
+}
+
+const OpInfo *findOp(const NodeProto &node) {
+  const std::map<std::string, OpInfo> *table =
+      isDefaultDomain(node.domain())     ? &opTable()
+      : node.domain() == kTrainingDomain ? &trainingOpTable()
+                                         : nullptr;
+  if (!table)
+    return nullptr;
+  auto it = table->find(node.op_type());
+  return it == table->end() ? nullptr : &it->second;
+}
+
+std::string unsupportedReason(const NodeProto &node, int64_t opset) {
+  bool inDefault = isDefaultDomain(node.domain());
+  if (!inDefault && node.domain() != kTrainingDomain)
     return "operator domain '" + node.domain() + "' is not supported";
-  if (it == table.end())
+  if (inDefault && opset == 0)
+    return "operator " + node.op_type() +
+           " is in the default ONNX domain, which the model does not import";
+  const OpInfo *info = findOp(node);
+  if (!info)
     return "operator " + node.op_type() + " is not supported";
   for (const auto &attr : node.attribute())
-    if (std::find(it->second.attributes.begin(), it->second.attributes.end(),
-                  attr.name()) == it->second.attributes.end())
+    if (std::find(info->attributes.begin(), info->attributes.end(),
+                  attr.name()) == info->attributes.end())
       return "attribute '" + attr.name() + "' of " + node.op_type() +
              " is not supported";
   return "";
@@ -27,11 +43,30 @@ std::string nodeName(const NodeProto &node, int index) {
                              : node.name();
 }
 
-int64_t defaultOpset(const onnx::ModelProto &model) {
+int64_t importedOpset(const onnx::ModelProto &model, StringRef domain) {
   for (const auto &entry : model.opset_import())
-    if (entry.domain().empty() || entry.domain() == "ai.onnx")
+    if (isDefaultDomain(entry.domain()) ? isDefaultDomain(domain)
+                                        : entry.domain() == domain)
       return entry.version();
   return 0;
+}
+
+int64_t defaultOpset(const onnx::ModelProto &model) {
+  return importedOpset(model, "");
+}
+
+LogicalResult Importer::importNode(const NodeProto &node) {
+  std::string reason = unsupportedReason(node, opset);
+  if (!reason.empty())
+    return emitError(loc) << reason << " (" << opsetLabel(node) << ")";
+  return (this->*findOp(node)->handler)(node);
+}
+
+std::string Importer::opsetLabel(const NodeProto &node) const {
+  if (isDefaultDomain(node.domain()))
+    return "opset " + std::to_string(opset);
+  return node.domain() + " opset " +
+         std::to_string(importedOpset(model, node.domain()));
 }
 
 Type Importer::mlirType(DType dtype) { return elementType(&ctx, dtype); }
@@ -224,10 +259,10 @@ FailureOr<Model> Importer::run() {
   bool unsupported = false;
   for (int i = 0; i < graph.node_size(); ++i) {
     const NodeProto &node = graph.node(i);
-    std::string reason = unsupportedReason(node);
+    std::string reason = unsupportedReason(node, opset);
     if (!reason.empty()) {
       emitError(NameLoc::get(b.getStringAttr(nodeName(node, i))))
-          << reason << " (opset " << opset << ")";
+          << reason << " (" << opsetLabel(node) << ")";
       unsupported = true;
     }
   }
@@ -256,8 +291,7 @@ FailureOr<Model> Importer::run() {
   for (int i = 0; i < graph.node_size(); ++i) {
     const NodeProto &node = graph.node(i);
     loc = NameLoc::get(b.getStringAttr(nodeName(node, i)));
-    Handler handler = opTable().at(node.op_type()).handler;
-    if (failed((this->*handler)(node)))
+    if (failed(importNode(node)))
       return failure();
   }
   loc = UnknownLoc::get(&ctx);
@@ -542,7 +576,8 @@ FailureOr<Model> importOnnx(MLIRContext &ctx, const std::string &path,
     return failure();
   }
   int64_t opset = defaultOpset(**model);
-  if (opset == 0) {
+  // A model of training operators alone needs no default-domain opset.
+  if (opset == 0 && importedOpset(**model, kTrainingDomain) == 0) {
     std::string imports;
     for (const auto &entry : (*model)->opset_import())
       imports += (imports.empty() ? "" : ", ") + entry.domain() + " " +
@@ -555,7 +590,7 @@ FailureOr<Model> importOnnx(MLIRContext &ctx, const std::string &path,
         << "); Lathe compiles opsets 1 to 21 of the default domain";
     return failure();
   }
-  if (opset < 1 || opset > 21) {
+  if (opset < 0 || opset > 21) {
     emitError(UnknownLoc::get(&ctx))
         << path << ": opset " << opset << " is not supported (1 to 21 are)";
     return failure();
@@ -618,7 +653,7 @@ llvm::Expected<OnnxSummary> summarizeOnnx(const std::string &path) {
   for (int i = 0; i < graph.node_size(); ++i) {
     const NodeProto &node = graph.node(i);
     ++summary.opCounts[node.op_type()];
-    std::string reason = unsupportedReason(node);
+    std::string reason = unsupportedReason(node, summary.opset);
     if (!reason.empty())
       summary.unsupported.push_back(
           {nodeName(node, i), node.op_type(), reason});

@@ -82,6 +82,17 @@ bool truncatedBf16Reference(const std::string &caseName) {
   return caseName.find("FLOAT_to_BFLOAT16") != std::string::npos;
 }
 
+/// Why a case's stored outputs contradict its own model; null for a sound
+/// case. Such a case compiles and runs but is reported unsupported, with
+/// the reason, instead of compared (its operator is checked against ONNX's
+/// reference functions in test/e2e/check_onnx_ops.py).
+const char *defectiveReference(const std::string &caseName) {
+  if (caseName == "test_adam_multiple")
+    return "test data: the reference was computed with epsilon 1e-2, which "
+           "the node leaves at its default, 1e-6";
+  return nullptr;
+}
+
 /// Cases whose reference values come from NumPy's random generator: Lathe
 /// draws from its own seeded counter-based generator (docs/onnx-support.md),
 /// so only the shape, the element type and the support of the distribution
@@ -90,8 +101,6 @@ bool randomReference(const std::string &caseName) {
   return caseName.find("bernoulli") != std::string::npos;
 }
 
-/// Checks |got| against |want| for a random case: shape, type, and every
-/// value 0 or 1.
 /// |got| as a TensorValue when its shape and type are |want|'s; nullopt
 /// (with the reason in |outcome|) otherwise.
 std::optional<TensorValue> readOutput(const lathe_tensor_t *got,
@@ -112,6 +121,8 @@ std::optional<TensorValue> readOutput(const lathe_tensor_t *got,
   return g;
 }
 
+/// Checks |got| against |want| for a random case: shape, type, and every
+/// value 0 or 1.
 bool compareSupport(const lathe_tensor_t *got, const TensorValue &want,
                     Outcome &outcome, const std::string &name) {
   std::optional<TensorValue> read = readOutput(got, want, outcome, name);
@@ -299,6 +310,12 @@ Outcome runCase(const std::string &caseDir, const std::string &workDir) {
     return outcome;
   }
   outcome.status = "pass";
+  std::string caseName = llvm::sys::path::filename(caseDir).str();
+  if (const char *defect = defectiveReference(caseName)) {
+    outcome.status = "unsupported";
+    outcome.detail = defect;
+    sets.clear();
+  }
   for (const std::string &set : sets) {
     std::vector<TensorValue> inputs, outputs;
     std::vector<std::string> inputFiles = sortedEntries(set, "input_");
@@ -371,7 +388,6 @@ Outcome runCase(const std::string &caseDir, const std::string &workDir) {
         outcome.detail = "the run wrote into input " + std::to_string(i);
         return outcome;
       }
-    std::string caseName = llvm::sys::path::filename(caseDir).str();
     bool random = randomReference(caseName);
     for (size_t i = 0; i < outputs.size(); ++i) {
       std::string name = std::to_string(i);

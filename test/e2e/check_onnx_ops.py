@@ -21,10 +21,12 @@ from onnx import TensorProto as T
 from onnx import helper
 
 
-def compile_and_run_all(lathe, work, name, graph, opset, inputs):
-    """Every output of |graph| run on |inputs|, as NumPy arrays."""
-    model = helper.make_model(graph,
-                              opset_imports=[helper.make_opsetid("", opset)])
+def compile_and_run_all(lathe, work, name, graph, opset, inputs,
+                        domain=""):
+    """Every output of |graph| run on |inputs|, as NumPy arrays; |opset| is
+    the version of |domain| the graph imports."""
+    model = helper.make_model(
+        graph, opset_imports=[helper.make_opsetid(domain, opset)])
     model.ir_version = 8
     path = os.path.join(work, name + ".onnx")
     onnx.save(model, path)
@@ -399,6 +401,89 @@ def empty_tensor_cases(lathe, work, rng):
     return ok
 
 
+def optimizer_cases(lathe, work, rng):
+    """Adagrad, Momentum (standard and Nesterov) and Adam of the
+    ai.onnx.preview.training domain, two tensors of different shapes per
+    update, float32 and float64, at the first update (T = 0) and a later one
+    (T = 3, where Adam corrects its moments' bias), against ONNX's own
+    reference functions. Tolerance: 1e-5 relative + 1e-6 absolute (a dozen
+    element-wise operations; the reference computes the scalar rate in
+    float64)."""
+    from onnx.backend.test.case.node.adagrad import apply_adagrad
+    from onnx.backend.test.case.node.adam import apply_adam
+    from onnx.backend.test.case.node.momentum import (apply_momentum,
+                                                       apply_nesterov)
+    domain = "ai.onnx.preview.training"
+    shapes = [(3, 4), (5,)]
+    ok = True
+    for np_type, onnx_type in ((np.float32, T.FLOAT), (np.float64, T.DOUBLE)):
+        for t in (0, 3):
+            def draw(positive=False):
+                arrays = [rng.standard_normal(s).astype(np_type)
+                          for s in shapes]
+                return [np.abs(a) for a in arrays] if positive else arrays
+            x, g, v, h = draw(), draw(), draw(), draw(positive=True)
+            r = np.array(0.05, np_type)
+            step = np.array(t, np.int64)
+            cases = [
+                ("Adagrad", dict(decay_factor=0.1, epsilon=1e-3,
+                                 norm_coefficient=0.01), [x, g, h],
+                 lambda i, a: apply_adagrad(r, step, x[i], g[i], h[i],
+                                            a["norm_coefficient"],
+                                            a["epsilon"],
+                                            a["decay_factor"])),
+                ("Momentum", dict(alpha=0.9, beta=0.5, mode="standard",
+                                  norm_coefficient=0.01), [x, g, v],
+                 lambda i, a: apply_momentum(r, step, x[i], g[i], v[i],
+                                             a["norm_coefficient"],
+                                             a["alpha"], a["beta"])),
+                ("Momentum", dict(alpha=0.9, beta=0.5, mode="nesterov",
+                                  norm_coefficient=0.01), [x, g, v],
+                 lambda i, a: apply_nesterov(r, step, x[i], g[i], v[i],
+                                             a["norm_coefficient"],
+                                             a["alpha"], a["beta"])),
+                ("Adam", dict(alpha=0.8, beta=0.95, epsilon=1e-3,
+                              norm_coefficient=0.01,
+                              norm_coefficient_post=0.02), [x, g, v, h],
+                 lambda i, a: apply_adam(r, step, x[i], g[i], v[i], h[i],
+                                         a["norm_coefficient"],
+                                         a["norm_coefficient_post"],
+                                         a["alpha"], a["beta"],
+                                         a["epsilon"])),
+            ]
+            for op, attrs, runs, reference in cases:
+                # X, G, then the state: one name per tensor of each run.
+                names = [["in%d_%d" % (j, i) for i in range(len(shapes))]
+                         for j in range(len(runs))]
+                outs = ["out%d" % i for i in range(len(shapes) * (len(runs) - 1))]
+                info = helper.make_tensor_value_info
+                inputs = [info("R", onnx_type, []), info("T", T.INT64, [])]
+                for run in names:
+                    inputs += [info(n, onnx_type, s)
+                               for n, s in zip(run, shapes)]
+                graph = helper.make_graph(
+                    [helper.make_node(op, ["R", "T"] + sum(names, []), outs,
+                                      domain=domain, **attrs)], "g",
+                    inputs, [info(o, onnx_type, None) for o in outs])
+                feed = [r, step] + sum(runs, [])
+                label = "%s_%s_%s_t%d" % (op.lower(), attrs.get("mode", ""),
+                                          np.dtype(np_type).name, t)
+                got = compile_and_run_all(lathe, work, label, graph, 1, feed,
+                                          domain)
+                want = [reference(i, attrs) for i in range(len(shapes))]
+                # Outputs: every updated X, then each state in turn.
+                want = [w[k] for k in range(len(runs) - 1) for w in want]
+                err = max(float(np.max(np.abs(a - b) / (1e-6 + 1e-5 * np.abs(b))))
+                          for a, b in zip(got, want))
+                same = all(a.shape == b.shape and a.dtype == np_type
+                           for a, b in zip(got, want))
+                passed = same and err <= 1.0
+                print("%s %s: max error / tolerance %.3g" %
+                      ("PASS" if passed else "FAIL", label, err))
+                ok &= passed
+    return ok
+
+
 def main():
     lathe, work = sys.argv[1], sys.argv[2]
     os.makedirs(work, exist_ok=True)
@@ -412,6 +497,7 @@ def main():
     ok &= det_cases(lathe, work, rng)
     ok &= roi_align_cases(lathe, work, rng)
     ok &= empty_tensor_cases(lathe, work, rng)
+    ok &= optimizer_cases(lathe, work, rng)
     return 0 if ok else 1
 
 

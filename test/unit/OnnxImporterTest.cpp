@@ -224,12 +224,74 @@ TEST_CASE("importer rejects an opset outside 1..21") {
 
 TEST_CASE("importer names the domains of a model without a default opset") {
   onnx::ModelProto model = linearReluModel();
-  model.mutable_opset_import(0)->set_domain("ai.onnx.preview.training");
+  model.mutable_opset_import(0)->set_domain("com.example");
   ImportOutcome r = importFile(save(model, makeTempDir()));
   CHECK_FALSE(r.ok);
   CHECK_THAT(r.diagnostics,
              Contains("imports no opset of the default ONNX domain (it "
-                      "imports: ai.onnx.preview.training 13)"));
+                      "imports: com.example 13)"));
+}
+
+TEST_CASE("a model of training operators alone imports no default opset") {
+  onnx::ModelProto model = linearReluModel();
+  model.mutable_opset_import(0)->set_domain("ai.onnx.preview.training");
+  model.mutable_opset_import(0)->set_version(1);
+  ImportOutcome r = importFile(save(model, makeTempDir()));
+  CHECK_FALSE(r.ok);
+  CHECK_THAT(r.diagnostics,
+             Contains("operator Gemm is in the default ONNX domain, which "
+                      "the model does not import"));
+}
+
+TEST_CASE("optimizer updates name a missing attribute or a mismatched run") {
+  const char *training = "ai.onnx.preview.training";
+  onnx::ModelProto model = makeModel();
+  auto *opset = model.add_opset_import();
+  opset->set_domain(training);
+  opset->set_version(1);
+  addInput(model, "r", {});
+  addInput(model, "t", {}, onnx::TensorProto::INT64);
+  addInput(model, "x", {2, 3});
+  addInput(model, "g", {2, 3});
+  SECTION("Momentum without its required mode") {
+    addInput(model, "v", {2, 3});
+    onnx::NodeProto &node = addNode(model, "Momentum", "momentum",
+                                    {"r", "t", "x", "g", "v"}, {"x2", "v2"});
+    node.set_domain(training);
+    for (const char *name : {"alpha", "beta", "norm_coefficient"}) {
+      auto *attr = node.add_attribute();
+      attr->set_name(name);
+      attr->set_type(onnx::AttributeProto::FLOAT);
+      attr->set_f(0.5f);
+    }
+    addOutput(model, "x2");
+    ImportOutcome r = importFile(save(model, makeTempDir()));
+    CHECK_FALSE(r.ok);
+    CHECK_THAT(r.diagnostics,
+               Contains("Momentum: missing required attribute 'mode'"));
+  }
+  SECTION("an accumulator of another shape than its tensor") {
+    addInput(model, "h", {3, 2});
+    addNode(model, "Adagrad", "adagrad", {"r", "t", "x", "g", "h"},
+            {"x2", "h2"})
+        .set_domain(training);
+    addOutput(model, "x2");
+    ImportOutcome r = importFile(save(model, makeTempDir()));
+    CHECK_FALSE(r.ok);
+    CHECK_THAT(r.diagnostics,
+               Contains("Adagrad: input 4 must have the type of X1 (input "
+                        "2), 'tensor<2x3xf32>', got 'tensor<3x2xf32>'"));
+  }
+  SECTION("inputs that do not split into X, G and H runs") {
+    addNode(model, "Adagrad", "adagrad", {"r", "t", "x", "g"}, {"x2"})
+        .set_domain(training);
+    addOutput(model, "x2");
+    ImportOutcome r = importFile(save(model, makeTempDir()));
+    CHECK_FALSE(r.ok);
+    CHECK_THAT(r.diagnostics,
+               Contains("Adagrad: expected R, T and 3 runs of equally many "
+                        "tensors, got 4 inputs"));
+  }
 }
 
 TEST_CASE("importer names the graph input a compile-time value comes from") {
