@@ -721,24 +721,39 @@ LogicalResult Importer::split(const NodeProto &node) {
   if (int64_t(sizes.size()) != outputs)
     return error(node) << "split lists " << sizes.size() << " sizes for "
                        << outputs << " outputs";
-  int64_t offset = 0;
-  for (int64_t i = 0; i < outputs; ++i) {
+  auto pieces = splitPieces(node, *x, axis, sizes);
+  if (failed(pieces))
+    return failure();
+  for (int64_t i = 0; i < outputs; ++i)
+    if (!node.output(i).empty())
+      setOutput(node, i, (*pieces)[i]);
+  return success();
+}
+
+FailureOr<SmallVector<Value>> Importer::splitPieces(const NodeProto &node,
+                                                    Value x, int64_t axis,
+                                                    ArrayRef<int64_t> sizes) {
+  auto shape = cast<RankedTensorType>(x.getType()).getShape();
+  int64_t rank = shape.size(), offset = 0;
+  SmallVector<Value> pieces;
+  for (int64_t piece : sizes) {
+    if (piece < 0)
+      return error(node) << "split sizes must not be negative, got " << piece;
     SmallVector<int64_t> offs(rank, 0), size(shape), step(rank, 1);
     offs[axis] = offset;
-    size[axis] = sizes[i];
-    offset += sizes[i];
-    if (offset > dim)
+    size[axis] = piece;
+    offset += piece;
+    if (offset > shape[axis])
       return error(node) << "split sizes exceed dimension " << axis << " (size "
-                         << dim << ")";
-    auto y = build<SliceOp>(node, *x, b.getDenseI64ArrayAttr(offs),
+                         << shape[axis] << ")";
+    auto y = build<SliceOp>(node, x, b.getDenseI64ArrayAttr(offs),
                             b.getDenseI64ArrayAttr(size),
                             b.getDenseI64ArrayAttr(step));
     if (failed(y))
       return failure();
-    if (!node.output(i).empty())
-      setOutput(node, i, *y);
+    pieces.push_back(*y);
   }
-  return success();
+  return pieces;
 }
 
 LogicalResult Importer::expand(const NodeProto &node) {
@@ -1079,6 +1094,10 @@ LogicalResult Importer::ifOp(const NodeProto &node) {
   loc = outer;
   for (int i = 0; i < node.output_size(); ++i) {
     const std::string &from = branch.output(i).name();
+    if (auto seq = sequences.find(from); seq != sequences.end()) {
+      sequences[node.output(i)] = seq->second;
+      continue;
+    }
     if (isConstant(from)) {
       setConstant(node, i, constants[from]);
       continue;

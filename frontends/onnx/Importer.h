@@ -235,6 +235,25 @@ public:
   LogicalResult concat(const NodeProto &node);
   LogicalResult slice(const NodeProto &node);
   LogicalResult split(const NodeProto &node);
+  /// |x| cut along |axis| into consecutive pieces of |sizes|.
+  FailureOr<SmallVector<Value>> splitPieces(const NodeProto &node, Value x,
+                                            int64_t axis,
+                                            ArrayRef<int64_t> sizes);
+  // Sequences (ImportSequence.cpp): lists of tensors known at compile time.
+  LogicalResult sequenceConstruct(const NodeProto &node);
+  LogicalResult sequenceInsert(const NodeProto &node);
+  LogicalResult sequenceErase(const NodeProto &node);
+  LogicalResult sequenceAt(const NodeProto &node);
+  LogicalResult sequenceLength(const NodeProto &node);
+  LogicalResult splitToSequence(const NodeProto &node);
+  LogicalResult concatFromSequence(const NodeProto &node);
+  /// The sequence at input |i|, or null with an error emitted.
+  const std::vector<Value> *sequenceInput(const NodeProto &node, int i);
+  /// The compile-time position at input |i| (absent: |fallback|) in
+  /// [-|size|, |size| + |extra|), made non-negative.
+  FailureOr<int64_t> sequencePosition(const NodeProto &node, int i,
+                                      int64_t size, int64_t extra,
+                                      int64_t fallback);
   LogicalResult expand(const NodeProto &node);
   /// The static shape of input |i| (compile-time value or run-time tensor).
   FailureOr<SmallVector<int64_t>> shapeOf(const NodeProto &node, int i);
@@ -488,6 +507,9 @@ private:
   func::FuncOp func;
   std::map<std::string, Value> values;
   std::map<std::string, TensorValue> constants;
+  /// Sequence values by name: their length and elements are known at
+  /// compile time (positions are compile-time inputs).
+  std::map<std::string, std::vector<Value>> sequences;
   std::set<std::string> initializerNames;
   std::vector<Parameter> params;
 };

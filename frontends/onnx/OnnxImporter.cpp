@@ -158,6 +158,10 @@ FailureOr<Value> Importer::input(const NodeProto &node, int i) {
   auto c = constants.find(name);
   if (c != constants.end())
     return materialize(name, c->second);
+  if (sequences.count(name)) {
+    error(node) << "input '" << name << "' is a sequence, not a tensor";
+    return failure();
+  }
   error(node) << "input '" << name << "' is not produced by any earlier node";
   return failure();
 }
@@ -170,7 +174,12 @@ LogicalResult Importer::addInputs() {
       continue; // Older exporters list initializers as inputs too.
     Location inLoc = NameLoc::get(b.getStringAttr(in.name()));
     if (!in.type().has_tensor_type())
-      return emitError(inLoc) << "input '" << in.name() << "' is not a tensor";
+      return emitError(inLoc)
+             << "input '" << in.name() << "' is "
+             << (in.type().has_sequence_type()   ? "a sequence"
+                 : in.type().has_optional_type() ? "an optional"
+                                                 : "not a tensor")
+             << "; a model's inputs must be tensors";
     const auto &tt = in.type().tensor_type();
     auto dtype = dtypeFromOnnx(tt.elem_type());
     if (!dtype)
@@ -244,6 +253,10 @@ LogicalResult Importer::addOutputs(SmallVectorImpl<Value> &results,
       v = it->second;
     else if (isConstant(out.name()))
       v = materialize(out.name(), constants[out.name()]);
+    else if (sequences.count(out.name()))
+      return emitError(NameLoc::get(b.getStringAttr(out.name())))
+             << "output '" << out.name()
+             << "' is a sequence; a model's outputs must be tensors";
     if (!v)
       return emitError(NameLoc::get(b.getStringAttr(out.name())))
              << "output '" << out.name() << "' is not produced by any node";
@@ -557,6 +570,14 @@ const std::map<std::string, OpInfo> &opTable() {
       {"ScatterElements", {&I::scatter, {"axis", "reduction"}}},
       {"ScatterND", {&I::scatter, {"reduction"}}},
       {"CastLike", {&I::castLike, {"saturate"}}},
+      {"SequenceConstruct", {&I::sequenceConstruct, {}}},
+      {"SequenceEmpty", {&I::sequenceConstruct, {"dtype"}}},
+      {"SequenceInsert", {&I::sequenceInsert, {}}},
+      {"SequenceErase", {&I::sequenceErase, {}}},
+      {"SequenceAt", {&I::sequenceAt, {}}},
+      {"SequenceLength", {&I::sequenceLength, {}}},
+      {"SplitToSequence", {&I::splitToSequence, {"axis", "keepdims"}}},
+      {"ConcatFromSequence", {&I::concatFromSequence, {"axis", "new_axis"}}},
   };
   return table;
 }

@@ -484,6 +484,49 @@ def optimizer_cases(lathe, work, rng):
     return ok
 
 
+def sequence_cases(lathe, work, rng):
+    """The sequence operators, positions known at compile time: split into a
+    sequence, insert, erase, pick, count and concatenate or stack, against
+    torch.split / torch.cat / torch.stack. Exact (no arithmetic)."""
+    x = rng.standard_normal((2, 7, 3)).astype(np.float32)
+    y = rng.standard_normal((2, 2, 3)).astype(np.float32)
+    z = rng.standard_normal((4, 5)).astype(np.float32)
+    info = helper.make_tensor_value_info
+    scalar = lambda name, v: helper.make_tensor(name, T.INT64, [], [v])
+    g = helper.make_graph(
+        [helper.make_node("SplitToSequence", ["x", "three"], ["seq"], axis=1),
+         helper.make_node("SequenceInsert", ["seq", "y", "one"], ["seq2"]),
+         helper.make_node("SequenceErase", ["seq2", "minus_two"], ["seq3"]),
+         helper.make_node("ConcatFromSequence", ["seq3"], ["cat"], axis=1),
+         helper.make_node("SequenceAt", ["seq3", "minus_one"], ["last"]),
+         helper.make_node("SequenceLength", ["seq3"], ["count"]),
+         helper.make_node("SplitToSequence", ["z"], ["rows"], axis=0,
+                          keepdims=0),
+         helper.make_node("ConcatFromSequence", ["rows"], ["stacked"],
+                          axis=-1, new_axis=1)], "g",
+        [info("x", T.FLOAT, [2, 7, 3]), info("y", T.FLOAT, [2, 2, 3]),
+         info("z", T.FLOAT, [4, 5])],
+        [info("cat", T.FLOAT, None), info("last", T.FLOAT, None),
+         info("count", T.INT64, None), info("stacked", T.FLOAT, None)],
+        [scalar("three", 3), scalar("one", 1), scalar("minus_two", -2),
+         scalar("minus_one", -1)])
+    got = compile_and_run_all(lathe, work, "sequences", g, 11, [x, y, z])
+    pieces = list(torch.split(torch.from_numpy(x), 3, 1))  # sizes 3, 3, 1
+    pieces.insert(1, torch.from_numpy(y))
+    del pieces[-2]
+    want = [torch.cat(pieces, 1).numpy(), pieces[-1].numpy(),
+            np.array(len(pieces), np.int64),
+            torch.stack(list(torch.from_numpy(z)), -1).numpy()]
+    ok = True
+    for name, a, w in zip(("cat", "last", "count", "stacked"), got, want):
+        same = a.shape == w.shape and a.dtype == w.dtype and \
+            np.array_equal(a, w)
+        print("%s sequences %s: shape %s" %
+              ("PASS" if same else "FAIL", name, a.shape))
+        ok &= same
+    return ok
+
+
 def main():
     lathe, work = sys.argv[1], sys.argv[2]
     os.makedirs(work, exist_ok=True)
@@ -498,6 +541,7 @@ def main():
     ok &= roi_align_cases(lathe, work, rng)
     ok &= empty_tensor_cases(lathe, work, rng)
     ok &= optimizer_cases(lathe, work, rng)
+    ok &= sequence_cases(lathe, work, rng)
     return 0 if ok else 1
 
 

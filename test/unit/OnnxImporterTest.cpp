@@ -243,6 +243,38 @@ TEST_CASE("a model of training operators alone imports no default opset") {
                       "the model does not import"));
 }
 
+TEST_CASE("sequences name a bad position, a sequence output or operand") {
+  onnx::ModelProto model = makeModel(13);
+  addInput(model, "x", {2, 3});
+  addInput(model, "y", {2, 3});
+  addNode(model, "SequenceConstruct", "make", {"x", "y"}, {"seq"});
+  SECTION("a position past the end") {
+    addInt64Initializer(model, "five", {5});
+    model.mutable_graph()->mutable_initializer()->rbegin()->clear_dims();
+    addNode(model, "SequenceAt", "at", {"seq", "five"}, {"z"});
+    addOutput(model, "z");
+    ImportOutcome r = importFile(save(model, makeTempDir()));
+    CHECK_FALSE(r.ok);
+    CHECK_THAT(r.diagnostics, Contains("SequenceAt: position 5 is out of "
+                                       "range for a sequence of 2 tensors"));
+  }
+  SECTION("a sequence as the model's output") {
+    addOutput(model, "seq");
+    ImportOutcome r = importFile(save(model, makeTempDir()));
+    CHECK_FALSE(r.ok);
+    CHECK_THAT(r.diagnostics, Contains("output 'seq' is a sequence; a "
+                                       "model's outputs must be tensors"));
+  }
+  SECTION("a sequence where a tensor belongs") {
+    addNode(model, "Relu", "relu", {"seq"}, {"z"});
+    addOutput(model, "z");
+    ImportOutcome r = importFile(save(model, makeTempDir()));
+    CHECK_FALSE(r.ok);
+    CHECK_THAT(r.diagnostics,
+               Contains("input 'seq' is a sequence, not a tensor"));
+  }
+}
+
 TEST_CASE("optimizer updates name a missing attribute or a mismatched run") {
   const char *training = "ai.onnx.preview.training";
   onnx::ModelProto model = makeModel();

@@ -1,0 +1,217 @@
+// Handlers of ONNX's sequence operators. A sequence is a list of tensors
+// whose length and positions are known at compile time: the importer keeps
+// it as a list of values, and each operator picks, adds or removes values;
+// only the tensors it reads or builds reach the lathe module. Sequences as
+// graph inputs or outputs are refused.
+#include "frontends/onnx/Importer.h"
+
+namespace lathe::onnx_import {
+
+const std::vector<Value> *Importer::sequenceInput(const NodeProto &node,
+                                                  int i) {
+  if (!hasInput(node, i)) {
+    error(node) << "missing input " << i << " (a sequence)";
+    return nullptr;
+  }
+  auto it = sequences.find(node.input(i));
+  if (it == sequences.end()) {
+    error(node) << "input '" << node.input(i)
+                << "' is not a sequence produced by an earlier node";
+    return nullptr;
+  }
+  return &it->second;
+}
+
+FailureOr<int64_t> Importer::sequencePosition(const NodeProto &node, int i,
+                                              int64_t size, int64_t extra,
+                                              int64_t fallback) {
+  if (!hasInput(node, i))
+    return fallback;
+  const TensorValue *position = constantInput(node, i, "position");
+  if (!position)
+    return failure();
+  if (position->numElements() != 1 || isFloatDType(position->dtype))
+    return error(node) << "the position must be one integer";
+  int64_t at = position->intAt(0);
+  if (at < -size || at >= size + extra)
+    return error(node) << "position " << at
+                       << " is out of range for a sequence of " << size
+                       << " tensors";
+  return at < 0 ? at + size : at;
+}
+
+LogicalResult Importer::sequenceConstruct(const NodeProto &node) {
+  // SequenceConstruct(inputs...) and SequenceEmpty().
+  std::vector<Value> elements;
+  for (int i = 0; i < node.input_size(); ++i) {
+    auto v = input(node, i);
+    if (failed(v))
+      return failure();
+    if (!elements.empty() && getElementTypeOrSelf(v->getType()) !=
+                                 getElementTypeOrSelf(elements[0].getType()))
+      return error(node) << "the tensors of a sequence must share one "
+                            "element type";
+    elements.push_back(*v);
+  }
+  sequences[node.output(0)] = std::move(elements);
+  return success();
+}
+
+LogicalResult Importer::sequenceInsert(const NodeProto &node) {
+  const std::vector<Value> *seq = sequenceInput(node, 0);
+  if (!seq)
+    return failure();
+  auto tensor = input(node, 1);
+  if (failed(tensor))
+    return failure();
+  int64_t size = seq->size();
+  auto at = sequencePosition(node, 2, size, 1, size);
+  if (failed(at))
+    return failure();
+  std::vector<Value> elements = *seq;
+  if (!elements.empty() && getElementTypeOrSelf(tensor->getType()) !=
+                               getElementTypeOrSelf(elements[0].getType()))
+    return error(node) << "the tensor's element type differs from the "
+                          "sequence's";
+  elements.insert(elements.begin() + *at, *tensor);
+  sequences[node.output(0)] = std::move(elements);
+  return success();
+}
+
+LogicalResult Importer::sequenceErase(const NodeProto &node) {
+  const std::vector<Value> *seq = sequenceInput(node, 0);
+  if (!seq)
+    return failure();
+  int64_t size = seq->size();
+  if (size == 0)
+    return error(node) << "cannot erase from an empty sequence";
+  auto at = sequencePosition(node, 1, size, 0, size - 1);
+  if (failed(at))
+    return failure();
+  std::vector<Value> elements = *seq;
+  elements.erase(elements.begin() + *at);
+  sequences[node.output(0)] = std::move(elements);
+  return success();
+}
+
+LogicalResult Importer::sequenceAt(const NodeProto &node) {
+  const std::vector<Value> *seq = sequenceInput(node, 0);
+  if (!seq)
+    return failure();
+  if (!hasInput(node, 1))
+    return error(node) << "missing input 1 (position)";
+  auto at = sequencePosition(node, 1, seq->size(), 0, 0);
+  if (failed(at))
+    return failure();
+  setOutput(node, 0, (*seq)[*at]);
+  return success();
+}
+
+LogicalResult Importer::sequenceLength(const NodeProto &node) {
+  const std::vector<Value> *seq = sequenceInput(node, 0);
+  if (!seq)
+    return failure();
+  TensorValue length;
+  length.dtype = DType::I64;
+  length.append(double(seq->size()), int64_t(seq->size()));
+  setConstant(node, 0, std::move(length));
+  return success();
+}
+
+LogicalResult Importer::splitToSequence(const NodeProto &node) {
+  auto x = input(node, 0);
+  if (failed(x))
+    return failure();
+  auto shape = cast<RankedTensorType>(x->getType()).getShape();
+  auto resolved = resolveAxis(node, intAttr(node, "axis", 0), shape.size());
+  if (failed(resolved))
+    return failure();
+  int64_t axis = *resolved, dim = shape[axis];
+  SmallVector<int64_t> sizes;
+  bool squeeze = false;
+  if (!hasInput(node, 1)) {
+    // One piece per index, the axis kept or (keepdims=0) dropped.
+    sizes.assign(dim, 1);
+    squeeze = intAttr(node, "keepdims", 1) == 0;
+  } else {
+    const TensorValue *split = constantInput(node, 1, "split");
+    if (!split)
+      return failure();
+    if (isFloatDType(split->dtype) || split->shape.size() > 1)
+      return error(node) << "split must be an integer scalar or list";
+    if (split->shape.empty()) {
+      // Chunks of one size; the last one smaller when it does not divide.
+      int64_t each = split->intAt(0);
+      if (each <= 0)
+        return error(node) << "a scalar split must be positive, got " << each;
+      for (int64_t offset = 0; offset < dim; offset += each)
+        sizes.push_back(std::min(each, dim - offset));
+    } else {
+      int64_t total = 0;
+      for (int64_t i = 0; i < split->numElements(); ++i) {
+        sizes.push_back(split->intAt(i));
+        total += sizes.back();
+      }
+      if (total != dim)
+        return error(node) << "split sizes add up to " << total
+                           << ", not dimension " << axis << " (" << dim << ")";
+    }
+  }
+  auto pieces = splitPieces(node, *x, axis, sizes);
+  if (failed(pieces))
+    return failure();
+  std::vector<Value> elements;
+  for (Value piece : *pieces) {
+    if (squeeze) {
+      SmallVector<int64_t> dropped(shape);
+      dropped.erase(dropped.begin() + axis);
+      auto flat = buildReshape(piece, dropped);
+      if (failed(flat))
+        return failure();
+      piece = *flat;
+    }
+    elements.push_back(piece);
+  }
+  sequences[node.output(0)] = std::move(elements);
+  return success();
+}
+
+LogicalResult Importer::concatFromSequence(const NodeProto &node) {
+  const std::vector<Value> *seq = sequenceInput(node, 0);
+  if (!seq)
+    return failure();
+  if (seq->empty())
+    return error(node) << "cannot concatenate an empty sequence";
+  if (!findAttr(node, "axis"))
+    return error(node) << "missing required attribute 'axis'";
+  bool newAxis = intAttr(node, "new_axis", 0) != 0;
+  int64_t rank = cast<RankedTensorType>((*seq)[0].getType()).getRank();
+  auto resolved =
+      resolveAxis(node, intAttr(node, "axis", 0), rank + (newAxis ? 1 : 0));
+  if (failed(resolved))
+    return failure();
+  int64_t axis = *resolved;
+  SmallVector<Value> parts;
+  for (Value element : *seq) {
+    if (newAxis) {
+      // Stacked: each tensor gains a unit dimension at |axis|.
+      SmallVector<int64_t> shape(
+          cast<RankedTensorType>(element.getType()).getShape());
+      if (int64_t(shape.size()) != rank)
+        return error(node) << "the tensors of the sequence differ in rank";
+      shape.insert(shape.begin() + axis, 1);
+      auto lifted = buildReshape(element, shape);
+      if (failed(lifted))
+        return failure();
+      element = *lifted;
+    }
+    parts.push_back(element);
+  }
+  auto y = build<ConcatOp>(node, parts, b.getI64IntegerAttr(axis));
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
+  return success();
+}
+
+} // namespace lathe::onnx_import
