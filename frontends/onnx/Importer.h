@@ -208,6 +208,26 @@ public:
   LogicalResult lrn(const NodeProto &node);
   LogicalResult einsum(const NodeProto &node);
   LogicalResult ifOp(const NodeProto &node);
+  // Loops, unrolled at compile time (ImportLoop.cpp).
+  LogicalResult loop(const NodeProto &node);
+  LogicalResult scan(const NodeProto &node);
+  /// A value bound to a body graph's input or read from its output: a
+  /// compile-time tensor, or a run-time one.
+  struct Binding {
+    Value value;
+    std::optional<TensorValue> constant;
+  };
+  /// Imports |body| once with its inputs bound to |inputs|; its names
+  /// shadow the enclosing graph's only while it is imported. Returns its
+  /// outputs.
+  FailureOr<SmallVector<Binding>> importBody(const NodeProto &node,
+                                             const onnx::GraphProto &body,
+                                             ArrayRef<Binding> inputs);
+  /// |binding| as a run-time value (a constant op for a compile-time one).
+  FailureOr<Value> bindingValue(const NodeProto &node, const Binding &binding);
+  /// |parts| (equal shapes) stacked along a new dimension |axis|.
+  FailureOr<Value> stackAlong(const NodeProto &node, ArrayRef<Value> parts,
+                              int64_t axis);
   // ai.onnx.preview.training (ImportTraining.cpp).
   LogicalResult adagrad(const NodeProto &node);
   LogicalResult momentum(const NodeProto &node);
@@ -351,6 +371,8 @@ private:
   /// parameter (float initializers) or a literal.
   FailureOr<Value> input(const NodeProto &node, int i);
   Value materialize(const std::string &name, const TensorValue &value);
+  /// |value| as an attribute of its shape and element type.
+  DenseElementsAttr denseAttr(const TensorValue &value);
   void setOutput(const NodeProto &node, int i, Value value) {
     values[node.output(i)] = value;
   }

@@ -118,6 +118,19 @@ std::vector<std::string> Importer::graphInputsFeeding(const std::string &name) {
   return roots;
 }
 
+DenseElementsAttr Importer::denseAttr(const TensorValue &value) {
+  auto type = RankedTensorType::get(value.shape, mlirType(value.dtype));
+  if (value.dtype == DType::Bool) {
+    // Booleans are one byte each in ONNX, bit-packed in MLIR's raw form.
+    SmallVector<bool> bits;
+    for (char byte : value.bytes)
+      bits.push_back(byte != 0);
+    return DenseElementsAttr::get(type, ArrayRef<bool>(bits));
+  }
+  return DenseElementsAttr::getFromRawBuffer(
+      type, ArrayRef<char>(value.bytes.data(), value.bytes.size()));
+}
+
 Value Importer::materialize(const std::string &name, const TensorValue &value) {
   auto type = RankedTensorType::get(value.shape, mlirType(value.dtype));
   if (isFloatDType(value.dtype) && initializerNames.count(name)) {
@@ -128,20 +141,10 @@ Value Importer::materialize(const std::string &name, const TensorValue &value) {
     values[name] = arg;
     return arg;
   }
-  DenseElementsAttr attr;
-  if (value.dtype == DType::Bool) {
-    // Booleans are one byte each in ONNX, bit-packed in MLIR's raw form.
-    SmallVector<bool> bits;
-    for (char byte : value.bytes)
-      bits.push_back(byte != 0);
-    attr = DenseElementsAttr::get(type, ArrayRef<bool>(bits));
-  } else {
-    attr = DenseElementsAttr::getFromRawBuffer(
-        type, ArrayRef<char>(value.bytes.data(), value.bytes.size()));
-  }
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(&func.getBody().front());
-  Value c = ConstantOp::create(b, NameLoc::get(b.getStringAttr(name)), attr);
+  Value c = ConstantOp::create(b, NameLoc::get(b.getStringAttr(name)),
+                               denseAttr(value));
   values[name] = c;
   return c;
 }
@@ -570,6 +573,12 @@ const std::map<std::string, OpInfo> &opTable() {
       {"ScatterElements", {&I::scatter, {"axis", "reduction"}}},
       {"ScatterND", {&I::scatter, {"reduction"}}},
       {"CastLike", {&I::castLike, {"saturate"}}},
+      {"Loop", {&I::loop, {"body"}}},
+      {"Scan",
+       {&I::scan,
+        {"body", "directions", "num_scan_inputs", "scan_input_axes",
+         "scan_input_directions", "scan_output_axes",
+         "scan_output_directions"}}},
       {"SequenceConstruct", {&I::sequenceConstruct, {}}},
       {"SequenceEmpty", {&I::sequenceConstruct, {"dtype"}}},
       {"SequenceInsert", {&I::sequenceInsert, {}}},

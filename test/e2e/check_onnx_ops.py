@@ -527,6 +527,73 @@ def sequence_cases(lathe, work, rng):
     return ok
 
 
+def loop_cases(lathe, work, rng):
+    """Scan (a reversed scan input along axis 1, a reversed scan output
+    stacked along axis 1) and Loop (a compile-time trip count, the iteration
+    number read in the body, a scan output), unrolled, against the same
+    recurrences in PyTorch. Tolerance: 1e-5 + 1e-5 * |torch| (float32, six
+    steps of a few operations)."""
+    info = helper.make_tensor_value_info
+    s0 = rng.standard_normal(3).astype(np.float32)
+    x = rng.standard_normal((3, 6)).astype(np.float32)
+    body = helper.make_graph(
+        [helper.make_node("Mul", ["s", "half"], ["scaled"]),
+         helper.make_node("Add", ["scaled", "xt"], ["s_out"]),
+         helper.make_node("Tanh", ["s_out"], ["y_t"])], "scan_body",
+        [info("s", T.FLOAT, [3]), info("xt", T.FLOAT, [3])],
+        [info("s_out", T.FLOAT, [3]), info("y_t", T.FLOAT, [3])],
+        [helper.make_tensor("half", T.FLOAT, [], [0.5])])
+    g = helper.make_graph(
+        [helper.make_node("Scan", ["s0", "x"], ["s_final", "ys"], body=body,
+                          num_scan_inputs=1, scan_input_axes=[1],
+                          scan_input_directions=[1], scan_output_axes=[1],
+                          scan_output_directions=[1])], "g",
+        [info("s0", T.FLOAT, [3]), info("x", T.FLOAT, [3, 6])],
+        [info("s_final", T.FLOAT, None), info("ys", T.FLOAT, None)])
+    got = compile_and_run_all(lathe, work, "scan", g, 11, [s0, x])
+    s, steps = torch.from_numpy(s0), []
+    for t in reversed(range(6)):
+        s = s * 0.5 + torch.from_numpy(x[:, t])
+        steps.append(torch.tanh(s))
+    want = [s, torch.stack(steps[::-1], 1)]
+
+    y0 = rng.standard_normal(2).astype(np.float32)
+    body = helper.make_graph(
+        [helper.make_node("Cast", ["i"], ["fi"], to=T.FLOAT),
+         helper.make_node("Mul", ["y", "two"], ["doubled"]),
+         helper.make_node("Add", ["doubled", "fi"], ["y_out"]),
+         helper.make_node("Mul", ["y_out", "y_out"], ["sq"]),
+         helper.make_node("Identity", ["c"], ["c_out"])], "loop_body",
+        [info("i", T.INT64, []), info("c", T.BOOL, []),
+         info("y", T.FLOAT, [2])],
+        [info("c_out", T.BOOL, []), info("y_out", T.FLOAT, [2]),
+         info("sq", T.FLOAT, [2])],
+        [helper.make_tensor("two", T.FLOAT, [], [2.0])])
+    g = helper.make_graph(
+        [helper.make_node("Loop", ["m", "", "y0"], ["y_final", "squares"],
+                          body=body)], "g",
+        [info("y0", T.FLOAT, [2])],
+        [info("y_final", T.FLOAT, None), info("squares", T.FLOAT, None)],
+        [helper.make_tensor("m", T.INT64, [], [4])])
+    got += compile_and_run_all(lathe, work, "loop", g, 13, [y0])
+    y, squares = torch.from_numpy(y0), []
+    for i in range(4):
+        y = y * 2 + i
+        squares.append(y * y)
+    want += [y, torch.stack(squares)]
+    ok = True
+    for name, a, w in zip(("scan_state", "scan_outputs", "loop_state",
+                           "loop_outputs"), got, want):
+        w = w.numpy()
+        err = np.abs(a.astype(np.float64) - w)
+        passed = a.shape == w.shape and bool(
+            np.all(err <= 1e-5 + 1e-5 * np.abs(w)))
+        print("%s %s: max abs err %.3g" % ("PASS" if passed else "FAIL", name,
+                                           float(err.max())))
+        ok &= passed
+    return ok
+
+
 def main():
     lathe, work = sys.argv[1], sys.argv[2]
     os.makedirs(work, exist_ok=True)
@@ -542,6 +609,7 @@ def main():
     ok &= empty_tensor_cases(lathe, work, rng)
     ok &= optimizer_cases(lathe, work, rng)
     ok &= sequence_cases(lathe, work, rng)
+    ok &= loop_cases(lathe, work, rng)
     return 0 if ok else 1
 
 

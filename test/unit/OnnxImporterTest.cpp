@@ -275,6 +275,41 @@ TEST_CASE("sequences name a bad position, a sequence output or operand") {
   }
 }
 
+TEST_CASE("Loop refuses a condition decided at run time") {
+  onnx::ModelProto model = makeModel(13);
+  addInput(model, "y", {2});
+  addInt64Initializer(model, "m", {3});
+  model.mutable_graph()->mutable_initializer()->rbegin()->clear_dims();
+  onnx::NodeProto &node = addNode(model, "Loop", "loop", {"m", "", "y"}, {"z"});
+  auto *attr = node.add_attribute();
+  attr->set_name("body");
+  attr->set_type(onnx::AttributeProto::GRAPH);
+  onnx::GraphProto *body = attr->mutable_g();
+  // cond_out = reduce_sum(y_in) > 0: a run-time value.
+  for (const char *name : {"i", "c", "y_in"})
+    body->add_input()->set_name(name);
+  auto *sum = body->add_node();
+  sum->set_op_type("ReduceSum");
+  sum->add_input("y_in");
+  sum->add_output("total");
+  auto *positive = body->add_node();
+  positive->set_op_type("Greater");
+  positive->add_input("total");
+  positive->add_input("total");
+  positive->add_output("c_out");
+  auto *same = body->add_node();
+  same->set_op_type("Identity");
+  same->add_input("y_in");
+  same->add_output("y_out");
+  for (const char *name : {"c_out", "y_out"})
+    body->add_output()->set_name(name);
+  addOutput(model, "z");
+  ImportOutcome r = importFile(save(model, makeTempDir()));
+  CHECK_FALSE(r.ok);
+  CHECK_THAT(r.diagnostics, Contains("Loop: the body's condition must be "
+                                     "known at compile time"));
+}
+
 TEST_CASE("optimizer updates name a missing attribute or a mismatched run") {
   const char *training = "ai.onnx.preview.training";
   onnx::ModelProto model = makeModel();
