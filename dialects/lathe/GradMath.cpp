@@ -334,7 +334,7 @@ template <typename OpTy> Value keptResult(OpTy op, TensorBuilder &gb) {
                      Grads &og) {                                              \
     if (!rg[0] || !TensorBuilder::isFloat(op.getInput()))                      \
       return success();                                                        \
-    Value x = op.getInput();                                                   \
+    [[maybe_unused]] Value x = op.getInput();                                  \
     Value g = spread(op, gb, rg[0]);                                           \
     og[0] = [&]() -> Value __VA_ARGS__();                                      \
     return success();                                                          \

@@ -419,7 +419,7 @@ LogicalResult logSoftmaxGrad(LogSoftmaxOp op, TensorBuilder &gb,
   Value g = rg[0], y = op.getResult();
   if (!g)
     return success();
-  Value sum = gb.reduceSum(g, {op.getAxis()}, true);
+  Value sum = gb.reduceSum(g, {int64_t(op.getAxis())}, true);
   og[0] = gb.sub(g, gb.mul(gb.exp(y), sum));
   return success();
 }
