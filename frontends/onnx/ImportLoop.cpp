@@ -58,22 +58,10 @@ Importer::importBody(const NodeProto &node, const onnx::GraphProto &body,
     else
       values[in.name()] = binding.value;
   }
-  Location outer = loc;
   SmallVector<Binding> outputs;
   LogicalResult result = [&]() -> LogicalResult {
-    for (const auto &init : body.initializer()) {
-      auto value = decodeTensor(init, modelDir);
-      if (!value)
-        return error(node) << llvm::toString(value.takeError());
-      constants[init.name()] = std::move(*value);
-    }
-    for (int i = 0; i < body.node_size(); ++i) {
-      const NodeProto &inner = body.node(i);
-      loc = NameLoc::get(b.getStringAttr(nodeName(inner, i)));
-      if (failed(importNode(inner)))
-        return failure();
-    }
-    loc = outer;
+    if (failed(importSubgraph(node, body)))
+      return failure();
     for (const auto &out : body.output()) {
       Binding binding;
       if (auto c = constants.find(out.name()); c != constants.end())
@@ -90,7 +78,6 @@ Importer::importBody(const NodeProto &node, const onnx::GraphProto &body,
     }
     return success();
   }();
-  loc = outer;
   restore();
   if (failed(result))
     return failure();

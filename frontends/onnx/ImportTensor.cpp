@@ -1062,6 +1062,27 @@ LogicalResult Importer::gatherNd(const NodeProto &node) {
   return success();
 }
 
+LogicalResult Importer::importSubgraph(const NodeProto &node,
+                                       const onnx::GraphProto &graph) {
+  for (const auto &init : graph.initializer()) {
+    auto value = decodeTensor(init, modelDir);
+    if (!value)
+      return error(node) << llvm::toString(value.takeError());
+    constants[init.name()] = std::move(*value);
+  }
+  Location outer = loc;
+  for (int i = 0; i < graph.node_size(); ++i) {
+    const NodeProto &inner = graph.node(i);
+    loc = NameLoc::get(b.getStringAttr(nodeName(inner, i)));
+    if (failed(importNode(inner))) {
+      loc = outer;
+      return failure();
+    }
+  }
+  loc = outer;
+  return success();
+}
+
 LogicalResult Importer::ifOp(const NodeProto &node) {
   // Exporters branch on shapes; with the condition known at compile time the
   // chosen branch is imported in place of the node.
@@ -1078,20 +1099,8 @@ LogicalResult Importer::ifOp(const NodeProto &node) {
   if (branch.output_size() != node.output_size())
     return error(node) << "the branch has " << branch.output_size()
                        << " outputs for " << node.output_size();
-  for (const auto &init : branch.initializer()) {
-    auto value = decodeTensor(init, modelDir);
-    if (!value)
-      return error(node) << llvm::toString(value.takeError());
-    constants[init.name()] = std::move(*value);
-  }
-  Location outer = loc;
-  for (int i = 0; i < branch.node_size(); ++i) {
-    const NodeProto &inner = branch.node(i);
-    loc = NameLoc::get(b.getStringAttr(nodeName(inner, i)));
-    if (failed(importNode(inner)))
-      return failure();
-  }
-  loc = outer;
+  if (failed(importSubgraph(node, branch)))
+    return failure();
   for (int i = 0; i < node.output_size(); ++i) {
     const std::string &from = branch.output(i).name();
     if (auto seq = sequences.find(from); seq != sequences.end()) {

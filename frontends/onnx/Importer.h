@@ -208,6 +208,10 @@ public:
   LogicalResult lrn(const NodeProto &node);
   LogicalResult einsum(const NodeProto &node);
   LogicalResult ifOp(const NodeProto &node);
+  /// Imports the initializers and nodes of |graph|, an attribute of |node|
+  /// (If's branch, a loop's body), into the current scope.
+  LogicalResult importSubgraph(const NodeProto &node,
+                               const onnx::GraphProto &graph);
   // Loops, unrolled at compile time (ImportLoop.cpp).
   LogicalResult loop(const NodeProto &node);
   LogicalResult scan(const NodeProto &node);

@@ -59,6 +59,19 @@ def run_case(lathe, work, name, graph, opset, inputs, want):
     return ok
 
 
+def same_outputs(label, names, got, want):
+    """True when every array of |got| equals |want|'s exactly: shape, type
+    and values (no arithmetic separates them); prints one line per output."""
+    ok = True
+    for name, a, w in zip(names, got, want):
+        same = a.shape == w.shape and a.dtype == w.dtype and \
+            np.array_equal(a, w)
+        print("%s %s %s: shape %s" %
+              ("PASS" if same else "FAIL", label, name, a.shape))
+        ok &= same
+    return ok
+
+
 def affine_grid_cases(lathe, work, rng):
     ok = True
     for align in (0, 1):
@@ -390,15 +403,8 @@ def empty_tensor_cases(lathe, work, rng):
     want = [torch.cat([tx, ty], 1), tx.sum(1),
             torch.from_numpy(a) @ torch.from_numpy(b), torch.relu(tx),
             ty[:, 4:4]]
-    ok = True
-    for name, g_, w in zip(("cat", "sum", "mm", "relu", "none"), got, want):
-        w = w.numpy()
-        same = g_.shape == w.shape and g_.dtype == w.dtype and \
-            np.array_equal(g_, w)
-        print("%s empty_tensors %s: shape %s" %
-              ("PASS" if same else "FAIL", name, g_.shape))
-        ok &= same
-    return ok
+    return same_outputs("empty_tensors", ("cat", "sum", "mm", "relu", "none"),
+                        got, [w.numpy() for w in want])
 
 
 def optimizer_cases(lathe, work, rng):
@@ -517,14 +523,8 @@ def sequence_cases(lathe, work, rng):
     want = [torch.cat(pieces, 1).numpy(), pieces[-1].numpy(),
             np.array(len(pieces), np.int64),
             torch.stack(list(torch.from_numpy(z)), -1).numpy()]
-    ok = True
-    for name, a, w in zip(("cat", "last", "count", "stacked"), got, want):
-        same = a.shape == w.shape and a.dtype == w.dtype and \
-            np.array_equal(a, w)
-        print("%s sequences %s: shape %s" %
-              ("PASS" if same else "FAIL", name, a.shape))
-        ok &= same
-    return ok
+    return same_outputs("sequences", ("cat", "last", "count", "stacked"), got,
+                        want)
 
 
 def loop_cases(lathe, work, rng):
