@@ -191,23 +191,14 @@ LogicalResult Importer::concatFromSequence(const NodeProto &node) {
   if (failed(resolved))
     return failure();
   int64_t axis = *resolved;
-  SmallVector<Value> parts;
-  for (Value element : *seq) {
-    if (newAxis) {
-      // Stacked: each tensor gains a unit dimension at |axis|.
-      SmallVector<int64_t> shape(
-          cast<RankedTensorType>(element.getType()).getShape());
-      if (int64_t(shape.size()) != rank)
-        return error(node) << "the tensors of the sequence differ in rank";
-      shape.insert(shape.begin() + axis, 1);
-      auto lifted = buildReshape(element, shape);
-      if (failed(lifted))
-        return failure();
-      element = *lifted;
-    }
-    parts.push_back(element);
-  }
-  auto y = build<ConcatOp>(node, parts, b.getI64IntegerAttr(axis));
+  SmallVector<Value> parts(seq->begin(), seq->end());
+  // Stacked (new_axis): each tensor gains a unit dimension at |axis|.
+  if (newAxis && llvm::any_of(parts, [&](Value v) {
+        return cast<RankedTensorType>(v.getType()).getRank() != rank;
+      }))
+    return error(node) << "the tensors of the sequence differ in rank";
+  auto y = newAxis ? stackAlong(node, parts, axis)
+                   : build<ConcatOp>(node, parts, b.getI64IntegerAttr(axis));
   if (failed(y))
     return failure();
   setOutput(node, 0, *y);
