@@ -279,6 +279,8 @@ public:
                                       int64_t size, int64_t extra,
                                       int64_t fallback);
   LogicalResult expand(const NodeProto &node);
+  // Text featurization (ImportText.cpp).
+  LogicalResult tfIdfVectorizer(const NodeProto &node);
   /// The static shape of input |i| (compile-time value or run-time tensor).
   FailureOr<SmallVector<int64_t>> shapeOf(const NodeProto &node, int i);
   /// The ints of an optional compile-time input (or attribute |attr| before

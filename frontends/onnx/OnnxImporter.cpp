@@ -587,6 +587,10 @@ const std::map<std::string, OpInfo> &opTable() {
       {"SequenceLength", {&I::sequenceLength, {}}},
       {"SplitToSequence", {&I::splitToSequence, {"axis", "keepdims"}}},
       {"ConcatFromSequence", {&I::concatFromSequence, {"axis", "new_axis"}}},
+      {"TfIdfVectorizer",
+       {&I::tfIdfVectorizer,
+        {"max_gram_length", "max_skip_count", "min_gram_length", "mode",
+         "ngram_counts", "ngram_indexes", "pool_int64s", "weights"}}},
   };
   return table;
 }

@@ -594,6 +594,80 @@ def loop_cases(lathe, work, rng):
     return ok
 
 
+def tfidf_reference(x, mode, min_gram, max_gram, max_skip, starts, pool,
+                    indexes, weights):
+    """TfIdfVectorizer as its specification reads, one window at a time;
+    weights apply per output column, as in ONNX Runtime."""
+    rows = x.reshape(-1, x.shape[-1])
+    width = max(indexes) + 1
+    out = np.zeros((rows.shape[0], width), np.float64)
+    grams = []  # (items, pool position) for every n-gram of the pool
+    for level, begin in enumerate(starts):
+        n = level + 1
+        end = starts[level + 1] if level + 1 < len(starts) else len(pool)
+        for at in range(begin, end, n):
+            grams.append((tuple(pool[at:at + n]), len(grams)))
+    for r, row in enumerate(rows):
+        counts = np.zeros(len(grams))
+        for items, j in grams:
+            n = len(items)
+            if not min_gram <= n <= max_gram:
+                continue
+            for skip in range(max_skip + 1 if n > 1 else 1):
+                step = skip + 1
+                for i in range(len(row) - (n - 1) * step):
+                    if tuple(row[i:i + (n - 1) * step + 1:step]) == items:
+                        counts[j] += 1
+        for items, j in grams:
+            out[r, indexes[j]] += counts[j]
+    # Weights belong to output columns, as ONNX Runtime applies them.
+    w = np.array(weights[:width]) if weights is not None else np.ones(width)
+    if mode == "IDF":
+        out = np.minimum(out, 1.0) * w
+    elif mode == "TFIDF":
+        out = out * w
+    return out.reshape(x.shape[:-1] + (width,))
+
+
+def tfidf_cases(lathe, work, rng):
+    """TfIdfVectorizer in every mode, with and without weights, over int32
+    and int64 tokens, 1-D and batched, against tfidf_reference. The pool
+    holds 1-, 2- and 3-grams over a small vocabulary so that fresh random
+    tokens hit them; counts are small integers, so the results are exact."""
+    starts = [0, 3, 9]
+    pool = [1, 3, 4,  1, 2,  3, 3,  4, 0,  0, 1, 2,  2, 2, 2]
+    indexes = [6, 0, 2, 1, 4, 3, 2, 7]  # two n-grams share column 2
+    weights = rng.uniform(0.5, 2.0, size=len(indexes)).round(3).tolist()
+    ok = True
+    for name, mode, grams, skip, w, x in (
+            ("tfidf_tf_1d", "TF", (1, 3), 2, None,
+             rng.integers(0, 5, size=[40]).astype(np.int64)),
+            ("tfidf_idf_batch", "IDF", (2, 3), 1, weights,
+             rng.integers(0, 5, size=[3, 25]).astype(np.int32)),
+            ("tfidf_idf_unweighted", "IDF", (1, 2), 0, None,
+             rng.integers(0, 5, size=[4, 12]).astype(np.int64)),
+            ("tfidf_tfidf_batch", "TFIDF", (1, 3), 3, weights,
+             rng.integers(0, 5, size=[2, 30]).astype(np.int64)),
+            ("tfidf_short_rows", "TF", (3, 3), 4, None,
+             rng.integers(0, 5, size=[2, 4]).astype(np.int32))):
+        attrs = dict(mode=mode, min_gram_length=grams[0],
+                     max_gram_length=grams[1], max_skip_count=skip,
+                     ngram_counts=starts, ngram_indexes=indexes,
+                     pool_int64s=pool)
+        if w is not None:
+            attrs["weights"] = w
+        elt = T.INT32 if x.dtype == np.int32 else T.INT64
+        out_shape = list(x.shape[:-1]) + [max(indexes) + 1]
+        graph = helper.make_graph(
+            [helper.make_node("TfIdfVectorizer", ["x"], ["y"], **attrs)], name,
+            [helper.make_tensor_value_info("x", elt, list(x.shape))],
+            [helper.make_tensor_value_info("y", T.FLOAT, out_shape)])
+        want = tfidf_reference(x, mode, grams[0], grams[1], skip, starts, pool,
+                               indexes, w)
+        ok &= run_case(lathe, work, name, graph, 9, [x], want)
+    return ok
+
+
 def main():
     lathe, work = sys.argv[1], sys.argv[2]
     os.makedirs(work, exist_ok=True)
@@ -610,6 +684,7 @@ def main():
     ok &= optimizer_cases(lathe, work, rng)
     ok &= sequence_cases(lathe, work, rng)
     ok &= loop_cases(lathe, work, rng)
+    ok &= tfidf_cases(lathe, work, rng)
     return 0 if ok else 1
 
 

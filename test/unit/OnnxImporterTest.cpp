@@ -598,3 +598,49 @@ TEST_CASE("typed fields decode 16-bit floats and unsigned integers") {
   t.append(1.0 + 1.0 / 4096, 0); // below half a binary16 ulp above 1
   CHECK(t.floatAt(0) == 1.0);
 }
+
+TEST_CASE("TfIdfVectorizer names a malformed pool or string tokens") {
+  onnx::ModelProto model = makeModel(9);
+  addInput(model, "x", {2, 6}, onnx::TensorProto::INT64);
+  onnx::NodeProto &node =
+      addNode(model, "TfIdfVectorizer", "tfidf", {"x"}, {"y"});
+  auto *mode = node.add_attribute();
+  mode->set_name("mode");
+  mode->set_type(onnx::AttributeProto::STRING);
+  mode->set_s("TF");
+  setInt(node, "min_gram_length", 1);
+  setInt(node, "max_gram_length", 2);
+  addOutput(model, "y");
+  SECTION("a level that does not divide into n-grams") {
+    setInts(node, "ngram_counts", {0, 2});
+    setInts(node, "pool_int64s", {4, 5, 6, 7, 8});
+    setInts(node, "ngram_indexes", {0, 1});
+    ImportOutcome r = importFile(save(model, makeTempDir()));
+    CHECK_FALSE(r.ok);
+    CHECK_THAT(r.diagnostics,
+               Contains("TfIdfVectorizer: the 2-grams of the pool hold 3 "
+                        "items, not a multiple of 2"));
+  }
+  SECTION("ngram_indexes of another length than the pool") {
+    setInts(node, "ngram_counts", {0, 2});
+    setInts(node, "pool_int64s", {4, 5, 6, 7});
+    setInts(node, "ngram_indexes", {0, 1});
+    ImportOutcome r = importFile(save(model, makeTempDir()));
+    CHECK_FALSE(r.ok);
+    CHECK_THAT(r.diagnostics,
+               Contains("TfIdfVectorizer: ngram_indexes has 2 entries for "
+                        "the pool's 3 n-grams"));
+  }
+  SECTION("a pool of strings") {
+    auto *pool = node.add_attribute();
+    pool->set_name("pool_strings");
+    pool->set_type(onnx::AttributeProto::STRINGS);
+    pool->add_strings("monday");
+    setInts(node, "ngram_counts", {0});
+    setInts(node, "ngram_indexes", {0});
+    ImportOutcome r = importFile(save(model, makeTempDir()));
+    CHECK_FALSE(r.ok);
+    CHECK_THAT(r.diagnostics, Contains("[tfidf] attribute 'pool_strings' of "
+                                       "TfIdfVectorizer is not supported"));
+  }
+}
