@@ -154,9 +154,11 @@ LogicalResult Importer::convTranspose(const NodeProto &node) {
   std::string autoPad = stringAttr(node, "auto_pad", "NOTSET");
   auto outputShape = intsAttr(node, "output_shape");
   SmallVector<int64_t> pads(2 * spatial, 0);
+  bool explicitPadding = false;
   if (auto explicitPads = intsAttr(node, "pads");
       explicitPads && !outputShape && autoPad == "NOTSET") {
     pads = *explicitPads;
+    explicitPadding = true;
   } else if (outputShape || autoPad == "SAME_UPPER" ||
              autoPad == "SAME_LOWER") {
     // Pads that give the requested output size (input * stride for SAME).
@@ -167,12 +169,13 @@ LogicalResult Importer::convTranspose(const NodeProto &node) {
                         : in * strides[i];
       int64_t total = strides[i] * (in - 1) + outPad[i] +
                       (kernel[i] - 1) * dilations[i] + 1 - out;
-      if (total < 0)
-        return error(node) << "output_shape " << out
-                           << " needs negative padding, which is not "
-                              "supported";
-      bool upper = autoPad != "SAME_LOWER";
-      pads[i] = upper ? total / 2 : total - total / 2;
+      // The smaller half in front for SAME_UPPER, the larger otherwise (as
+      // the specification and ONNX Runtime split it); an output larger
+      // than the full convolution grows at the end, as ONNX Runtime grows
+      // it.
+      pads[i] = total < 0                 ? 0
+                : autoPad == "SAME_UPPER" ? total / 2
+                                          : total - total / 2;
       pads[i + spatial] = total - pads[i];
     }
   } else if (autoPad != "NOTSET" && autoPad != "VALID") {
@@ -180,14 +183,54 @@ LogicalResult Importer::convTranspose(const NodeProto &node) {
   }
   if (int64_t(pads.size()) != 2 * spatial)
     return error(node) << "expected " << 2 * spatial << " pads";
+  // An output (output_shape, or SAME's input * stride) beyond the full
+  // transposed convolution needs negative padding, as ONNX Runtime computes
+  // it: the output extends with elements that no input reaches, which hold
+  // the bias alone.
+  SmallVector<int64_t> extend(2 * spatial, 0);
+  bool extended = false;
+  for (int64_t j = 0; j < 2 * spatial; ++j) {
+    if (pads[j] >= 0)
+      continue;
+    if (explicitPadding)
+      return error(node) << "pads must be non-negative, got " << pads[j];
+    extend[j] = -pads[j];
+    pads[j] = 0;
+    extended = true;
+  }
   Value in = ops->input, weight = ops->weight;
+  Value bias = extended ? Value() : ops->bias;
+  // |y| (rank 2 + spatial, or 4 for a lifted 1-D op) grown by |extend|,
+  // with the bias added after.
+  auto finishExtended = [&](Value y) -> FailureOr<Value> {
+    if (!extended)
+      return y;
+    int64_t rank = cast<RankedTensorType>(y.getType()).getRank();
+    int64_t lifted = rank - 2 - spatial; // 1 for a lifted 1-D op.
+    SmallVector<int64_t> all(2 * rank, 0);
+    for (int64_t i = 0; i < spatial; ++i) {
+      all[2 + lifted + i] = extend[i];
+      all[rank + 2 + lifted + i] = extend[spatial + i];
+    }
+    auto grown = build<PadOp>(node, y, b.getDenseI64ArrayAttr(all),
+                              b.getF64FloatAttr(0.0),
+                              PadModeAttr::get(&ctx, PadMode::constant));
+    if (failed(grown) || !ops->bias)
+      return grown;
+    SmallVector<int64_t> perChannel(rank, 1);
+    perChannel[1] = cast<RankedTensorType>(y.getType()).getDimSize(1);
+    auto channels = buildReshape(ops->bias, perChannel);
+    if (failed(channels))
+      return failure();
+    return build<AddOp>(node, *grown, *channels);
+  };
   if (spatial == 3) {
     auto y = build<ConvTranspose3dOp>(
-        node, in, weight, ops->bias, b.getDenseI64ArrayAttr(strides),
+        node, in, weight, bias, b.getDenseI64ArrayAttr(strides),
         b.getDenseI64ArrayAttr(pads), b.getDenseI64ArrayAttr(dilations),
         b.getDenseI64ArrayAttr(outPad),
         b.getI64IntegerAttr(intAttr(node, "group", 1)));
-    if (failed(y))
+    if (failed(y) || failed(y = finishExtended(*y)))
       return failure();
     setOutput(node, 0, *y);
     return success();
@@ -202,11 +245,11 @@ LogicalResult Importer::convTranspose(const NodeProto &node) {
     outPad.insert(outPad.begin(), 0);
   }
   auto y = build<ConvTranspose2dOp>(
-      node, in, weight, ops->bias, b.getDenseI64ArrayAttr(strides),
+      node, in, weight, bias, b.getDenseI64ArrayAttr(strides),
       b.getDenseI64ArrayAttr(pads), b.getDenseI64ArrayAttr(dilations),
       b.getDenseI64ArrayAttr(outPad),
       b.getI64IntegerAttr(intAttr(node, "group", 1)));
-  if (failed(y))
+  if (failed(y) || failed(y = finishExtended(*y)))
     return failure();
   return setWindowOutput(node, *y, spatial);
 }

@@ -594,6 +594,66 @@ def loop_cases(lathe, work, rng):
     return ok
 
 
+def convtranspose_extended_cases(lathe, work, rng):
+    """ConvTranspose whose output (output_shape, or SAME's input * stride
+    with a kernel smaller than the stride) differs from the full transposed
+    convolution. The reference is torch's conv_transpose cropped as the
+    specification splits the padding (the smaller half in front for
+    SAME_UPPER, the larger otherwise) or, when the output is larger, grown
+    at the end as ONNX Runtime grows it; grown elements hold the bias alone.
+    output_shape [11, 9] crops one dimension by an odd amount and grows the
+    other. (ONNX Runtime 1.19 reads uninitialized memory when it grows
+    a dimension whose kernel is larger than 1, so it cannot be the reference
+    here; the growth at the end is what test_convtranspose_output_shape of
+    the ONNX suite stores.)"""
+    ok = True
+    for name, spatial, attrs, stride, kernel in (
+            ("convtranspose_shape_2d", 2, {"output_shape": [11, 9]}, [3, 2],
+             [3, 3]),
+            ("convtranspose_shape_1d", 1, {"output_shape": [12]}, [3], [2]),
+            ("convtranspose_same_upper_3d", 3, {"auto_pad": "SAME_UPPER"},
+             [3, 2, 3], [2, 1, 2]),
+            ("convtranspose_same_lower_2d", 2, {"auto_pad": "SAME_LOWER"},
+             [4, 3], [3, 2])):
+        size = [4, 3, 5][:spatial]
+        x = rng.standard_normal([2, 3] + size).astype(np.float32)
+        w = rng.standard_normal([3, 2] + kernel).astype(np.float32)
+        bias = rng.standard_normal([2]).astype(np.float32)
+        full = [s * (n - 1) + k for s, n, k in zip(stride, size, kernel)]
+        out = attrs.get("output_shape") or [n * s for n, s in
+                                            zip(size, stride)]
+        conv = {1: torch.nn.functional.conv_transpose1d,
+                2: torch.nn.functional.conv_transpose2d,
+                3: torch.nn.functional.conv_transpose3d}[spatial]
+        y = conv(torch.from_numpy(x), torch.from_numpy(w),
+                 stride=stride).numpy()
+        # Output element o is element o + front of the full convolution,
+        # front the padding in front (C++ division rounds toward zero).
+        want = np.zeros([2, 2] + out, np.float32)
+        src, dst = [slice(None)] * 2, [slice(None)] * 2
+        for f, o in zip(full, out):
+            total = f - o
+            front = total - total // 2
+            if total < 0:
+                front = 0
+            elif attrs.get("auto_pad") == "SAME_UPPER":
+                front = total // 2
+            lo, hi = max(front, 0), min(f, o + front)
+            src.append(slice(lo, hi))
+            dst.append(slice(lo - front, hi - front))
+        want[tuple(dst)] = y[tuple(src)]
+        want += bias.reshape([1, 2] + [1] * spatial)
+        graph = helper.make_graph(
+            [helper.make_node("ConvTranspose", ["x", "w", "b"], ["y"],
+                              strides=stride, **attrs)], name,
+            [helper.make_tensor_value_info("x", T.FLOAT, list(x.shape)),
+             helper.make_tensor_value_info("w", T.FLOAT, list(w.shape)),
+             helper.make_tensor_value_info("b", T.FLOAT, [2])],
+            [helper.make_tensor_value_info("y", T.FLOAT, list(want.shape))])
+        ok &= run_case(lathe, work, name, graph, 13, [x, w, bias], want)
+    return ok
+
+
 def tfidf_reference(x, mode, min_gram, max_gram, max_skip, starts, pool,
                     indexes, weights):
     """TfIdfVectorizer as its specification reads, one window at a time;
@@ -685,6 +745,7 @@ def main():
     ok &= sequence_cases(lathe, work, rng)
     ok &= loop_cases(lathe, work, rng)
     ok &= tfidf_cases(lathe, work, rng)
+    ok &= convtranspose_extended_cases(lathe, work, rng)
     return 0 if ok else 1
 
 
