@@ -87,17 +87,49 @@ LogicalResult Importer::einsum(const NodeProto &node) {
   return success();
 }
 
+/// Whether element-wise arithmetic on compile-time values of |dtype| folds
+/// at import: the float types (computed in double, which one rounding makes
+/// exact for + - * / and the rounding ops) and the integers that fit int64.
+static bool foldableDType(DType dtype) {
+  return dtype != DType::Bool && dtype != DType::U64;
+}
+
 LogicalResult Importer::unary(const NodeProto &node) {
   const std::string &opType = node.op_type();
-  if ((opType == "Neg" || opType == "Abs") && hasInput(node, 0) &&
-      isConstant(node.input(0))) {
-    // Shape arithmetic on int64 compile-time values stays compile-time.
+  // Exact element-wise ops on compile-time values stay compile-time (shape
+  // arithmetic, sizes computed in float). |integer| is null for the
+  // rounding ops, which take floats only (the op reports an integer).
+  struct Exact {
+    double (*real)(double);
+    int64_t (*integer)(int64_t);
+  };
+  static const std::map<std::string, Exact> exact = {
+      {"Neg", {[](double v) { return -v; }, [](int64_t v) { return -v; }}},
+      {"Abs",
+       {[](double v) { return std::fabs(v); },
+        [](int64_t v) { return v < 0 ? -v : v; }}},
+      {"Relu",
+       {[](double v) { return v < 0 ? 0.0 : v; },
+        [](int64_t v) { return v < 0 ? int64_t(0) : v; }}},
+      {"Ceil", {[](double v) { return std::ceil(v); }, nullptr}},
+      {"Floor", {[](double v) { return std::floor(v); }, nullptr}},
+      {"Round", {[](double v) { return std::nearbyint(v); }, nullptr}},
+  };
+  if (auto fold = exact.find(opType);
+      fold != exact.end() && hasInput(node, 0) && isConstant(node.input(0))) {
     const TensorValue &v = constants[node.input(0)];
-    if (v.dtype == DType::I64) {
-      TensorValue out = v;
+    bool integral = !isFloatDType(v.dtype);
+    if (foldableDType(v.dtype) && (!integral || fold->second.integer)) {
+      TensorValue out;
+      out.dtype = v.dtype;
+      out.shape = v.shape;
       for (int64_t i = 0; i < v.numElements(); ++i) {
-        int64_t r = opType == "Neg" ? -v.intAt(i) : std::abs(v.intAt(i));
-        std::memcpy(out.bytes.data() + i * 8, &r, 8);
+        if (integral) {
+          int64_t r = fold->second.integer(v.intAt(i));
+          out.append(double(r), r);
+        } else {
+          out.append(fold->second.real(v.floatAt(i)), 0);
+        }
       }
       setConstant(node, 0, std::move(out));
       return success();
@@ -243,23 +275,35 @@ LogicalResult Importer::unary(const NodeProto &node) {
   return success();
 }
 
-/// Integer arithmetic on compile-time values (shape computations).
+/// Add, Sub, Mul or Div of compile-time values of one type (shape
+/// arithmetic, and sizes computed in float as Range's expansion computes
+/// them); |a| and |c| have one shape, or one of them a single value.
 static TensorValue foldBinary(const std::string &opType, const TensorValue &a,
                               const TensorValue &c) {
   TensorValue out;
-  out.dtype = DType::I64;
+  out.dtype = a.dtype;
   const TensorValue &big = a.numElements() >= c.numElements() ? a : c;
   out.shape = big.shape;
-  int64_t n = out.numElements();
-  out.bytes.resize(n * 8);
+  int64_t n = big.numElements();
+  bool integral = !isFloatDType(a.dtype);
   for (int64_t i = 0; i < n; ++i) {
-    int64_t x = a.intAt(a.numElements() == 1 ? 0 : i);
-    int64_t y = c.intAt(c.numElements() == 1 ? 0 : i);
-    int64_t r = opType == "Add"   ? x + y
-                : opType == "Sub" ? x - y
-                : opType == "Mul" ? x * y
-                                  : (y == 0 ? 0 : x / y);
-    std::memcpy(out.bytes.data() + i * 8, &r, 8);
+    int64_t ia = a.numElements() == 1 ? 0 : i;
+    int64_t ic = c.numElements() == 1 ? 0 : i;
+    if (integral) {
+      int64_t x = a.intAt(ia), y = c.intAt(ic);
+      int64_t r = opType == "Add"   ? x + y
+                  : opType == "Sub" ? x - y
+                  : opType == "Mul" ? x * y
+                                    : (y == 0 ? 0 : x / y);
+      out.append(double(r), r);
+    } else {
+      double x = a.floatAt(ia), y = c.floatAt(ic);
+      double r = opType == "Add"   ? x + y
+                 : opType == "Sub" ? x - y
+                 : opType == "Mul" ? x * y
+                                   : x / y;
+      out.append(r, 0);
+    }
   }
   return out;
 }
@@ -271,10 +315,12 @@ LogicalResult Importer::binary(const NodeProto &node) {
   if (foldable && isConstant(node.input(0)) && isConstant(node.input(1))) {
     const TensorValue &x = constants[node.input(0)],
                       &y = constants[node.input(1)];
-    bool integral = x.dtype == DType::I64 || x.dtype == DType::I32;
-    bool simple = x.numElements() == y.numElements() || x.numElements() == 1 ||
-                  y.numElements() == 1;
-    if (integral && x.dtype == y.dtype && simple) {
+    // Equal shapes, or one value broadcast over the other's shape.
+    auto over = [](const TensorValue &one, const TensorValue &other) {
+      return one.numElements() == 1 && one.shape.size() <= other.shape.size();
+    };
+    bool simple = x.shape == y.shape || over(x, y) || over(y, x);
+    if (foldableDType(x.dtype) && x.dtype == y.dtype && simple) {
       setConstant(node, 0, foldBinary(node.op_type(), x, y));
       return success();
     }

@@ -594,6 +594,64 @@ def loop_cases(lathe, work, rng):
     return ok
 
 
+def constant_folding_cases(lathe, work, rng):
+    """Element-wise arithmetic on compile-time values folds at import, in
+    the operands' type: a Loop trip count computed in float as Range's
+    expansion computes it (Sub, Div, Ceil, Relu, Cast), a broadcasting Add
+    of int64 constants shaped [2, 1] and [1, 2], float32 Div and Round
+    (halves to even). Each result must equal NumPy's exactly: one rounding
+    of a correctly rounded operation leaves nothing to differ."""
+    info = helper.make_tensor_value_info
+
+    def constant(name, dtype, dims, values):
+        return helper.make_node("Constant", [], [name],
+                                value=helper.make_tensor(name + "_v", dtype,
+                                                         dims, values))
+    start, limit, delta = 2.5, 9.0, 1.5
+    body = helper.make_graph(
+        [helper.make_node("Add", ["y", "one"], ["y_out"]),
+         helper.make_node("Identity", ["c"], ["c_out"]),
+         helper.make_node("Identity", ["y_out"], ["seen"])], "body",
+        [info("i", T.INT64, []), info("c", T.BOOL, []),
+         info("y", T.FLOAT, [3])],
+        [info("c_out", T.BOOL, []), info("y_out", T.FLOAT, [3]),
+         info("seen", T.FLOAT, [3])],
+        [helper.make_tensor("one", T.FLOAT, [], [1.0])])
+    nodes = [constant("start", T.FLOAT, [], [start]),
+             constant("limit", T.FLOAT, [], [limit]),
+             constant("delta", T.FLOAT, [], [delta]),
+             helper.make_node("Sub", ["limit", "start"], ["span"]),
+             helper.make_node("Div", ["span", "delta"], ["steps"]),
+             helper.make_node("Ceil", ["steps"], ["up"]),
+             helper.make_node("Relu", ["up"], ["count"]),
+             helper.make_node("Cast", ["count"], ["m"], to=T.INT64),
+             helper.make_node("Loop", ["m", "", "x"], ["y", "ys"], body=body),
+             constant("col", T.INT64, [2, 1], [10, 20]),
+             constant("row", T.INT64, [1, 2], [1, 2]),
+             helper.make_node("Add", ["col", "row"], ["grid"]),
+             constant("num", T.FLOAT, [3], [1.0, 2.0, 10.0]),
+             constant("den", T.FLOAT, [], [3.0]),
+             helper.make_node("Div", ["num", "den"], ["third"]),
+             constant("halves", T.FLOAT, [4], [0.5, 1.5, 2.5, -0.5]),
+             helper.make_node("Round", ["halves"], ["rounded"])]
+    outputs = ["y", "ys", "grid", "third", "rounded"]
+    g = helper.make_graph(nodes, "folding", [info("x", T.FLOAT, [3])],
+                          [info(o, T.FLOAT if o != "grid" else T.INT64, None)
+                           for o in outputs])
+    x = rng.standard_normal(3).astype(np.float32)
+    got = compile_and_run_all(lathe, work, "folding", g, 13, [x])
+    steps = int(np.ceil((np.float32(limit) - np.float32(start)) /
+                        np.float32(delta)))
+    ys = [x + np.float32(1)]
+    for _ in range(steps - 1):
+        ys.append(ys[-1] + np.float32(1))
+    want = [ys[-1], np.stack(ys),
+            np.array([[10], [20]], np.int64) + np.array([[1, 2]], np.int64),
+            np.array([1.0, 2.0, 10.0], np.float32) / np.float32(3.0),
+            np.round(np.array([0.5, 1.5, 2.5, -0.5], np.float32))]
+    return same_outputs("folding", outputs, got, want)
+
+
 def convtranspose_extended_cases(lathe, work, rng):
     """ConvTranspose whose output (output_shape, or SAME's input * stride
     with a kernel smaller than the stride) differs from the full transposed
@@ -746,6 +804,7 @@ def main():
     ok &= loop_cases(lathe, work, rng)
     ok &= tfidf_cases(lathe, work, rng)
     ok &= convtranspose_extended_cases(lathe, work, rng)
+    ok &= constant_folding_cases(lathe, work, rng)
     return 0 if ok else 1
 
 
