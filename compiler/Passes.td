@@ -310,6 +310,20 @@ def ExpandForGradient : Pass<"lathe-expand-for-gradient", "mlir::ModuleOp"> {
   }];
 }
 
+def ExpandGradients : Pass<"lathe-expand-gradients", "mlir::ModuleOp"> {
+  let summary = "Replace lathe.gradient with the backward ops of its y";
+  let description = [{
+    `lathe.gradient %y wrt(%xs) held(%zs)` becomes, in place, the reverse-
+    mode gradient of `sum(y)` with respect to each x through the ops of its
+    block that compute y, as the dialect's gradient rules build it (the
+    engine lathe-autodiff uses): the seed is a tensor of ones shaped as y,
+    the held values stop the gradient, and an x that y does not depend on
+    gets zeros. An op on the path without a rule is an error at its
+    location. Runs after the recurrent layers and the criteria are
+    decomposed, whose parts have rules.
+  }];
+}
+
 def Autodiff : Pass<"lathe-autodiff", "mlir::ModuleOp"> {
   let summary = "Append the reverse-mode gradient of @gradient's loss";
   let description = [{

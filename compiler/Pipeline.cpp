@@ -81,6 +81,8 @@ LogicalResult addTrainingEntryPoints(ModuleOp module,
   pm.addPass(createAddLoss(loss));
   // Criteria as the ops of their definitions: autodiff differentiates those.
   pm.addPass(createDecomposeLosses());
+  // Gradients inside the graph first: autodiff then differentiates them.
+  pm.addPass(createExpandGradients());
   TrainingModeOptions mode;
   mode.seed = o.seed;
   pm.addPass(createTrainingMode(mode));
@@ -97,6 +99,8 @@ std::string cpuPipelineText() {
          // into the ops of their definitions, then lathe ops to upstream
          // ops on tensors.
       "lathe-decompose-recurrent,lathe-decompose-losses,"
+      // Gradients inside the graph (ONNX's Gradient): backward ops.
+      "lathe-expand-gradients,"
       // Half precision is storage: each op computes in f32.
       "lathe-widen-half-floats,"
       // Tensors with no elements are computed by nothing.

@@ -655,6 +655,18 @@ LogicalResult TransposeOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
+LogicalResult GradientOp::inferReturnTypes(MLIRContext *,
+                                           std::optional<Location> loc,
+                                           Adaptor adaptor,
+                                           SmallVectorImpl<Type> &results) {
+  if (adaptor.getXs().empty())
+    return fail(loc, "lathe.gradient expected at least one value to "
+                     "differentiate with respect to");
+  for (Value x : adaptor.getXs())
+    results.push_back(x.getType());
+  return success();
+}
+
 LogicalResult ConcatOp::inferReturnTypes(MLIRContext *,
                                          std::optional<Location> loc,
                                          Adaptor adaptor,

@@ -2002,4 +2002,31 @@ def Lathe_LstmOp : Lathe_RecurrentOp<"lstm", 4, "torch.nn.LSTM",
   }];
 }
 
+//===----------------------------------------------------------------------===//
+// Differentiation inside a graph
+//===----------------------------------------------------------------------===//
+
+def Lathe_GradientOp : Lathe_Op<"gradient", [AttrSizedOperandSegments,
+                                              InferTypeOpAdaptor]> {
+  let summary = "the gradient of a value with respect to earlier values";
+  let description = [{
+    `torch.autograd.grad(y.sum(), xs)` within the graph (ONNX's Gradient):
+    one result per `xs` value, of its type, holding the gradient of the sum
+    of `y` with respect to it through the ops that compute `y` (zero where
+    `y` does not depend on it). No gradient flows through the `held`
+    values. `lathe-expand-gradients` replaces the op with the backward ops
+    that the gradient rules build. ```mlir
+    %da, %db = lathe.gradient %c wrt(%a, %b) held()
+        : (tensor<f32>, tensor<f32>, tensor<f32>) -> (tensor<f32>, tensor<f32>)
+    ```
+  }];
+  let arguments = (ins Lathe_FloatTensor:$y, Variadic<Lathe_FloatTensor>:$xs,
+                   Variadic<Lathe_FloatTensor>:$held);
+  let results = (outs Variadic<Lathe_FloatTensor>:$grads);
+  let assemblyFormat = [{
+    $y `wrt` `(` $xs `)` `held` `(` $held `)` attr-dict `:`
+    functional-type(operands, results)
+  }];
+}
+
 #endif // LATHE_OPS_TD

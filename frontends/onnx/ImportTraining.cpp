@@ -1,6 +1,7 @@
 // Handlers of the ai.onnx.preview.training domain: the optimizer updates
 // Adagrad, Momentum (and Nesterov momentum) and Adam, each one step over any
-// number of tensors, as element-wise lathe ops.
+// number of tensors, as element-wise lathe ops; and Gradient, a
+// lathe.gradient op that lathe-expand-gradients differentiates.
 #include "frontends/onnx/Importer.h"
 
 namespace lathe::onnx_import {
@@ -161,6 +162,60 @@ LogicalResult Importer::adam(const NodeProto &node) {
   return success();
 }
 
+/// Gradient: d sum(y) / d x for each tensor named in xs, through the nodes
+/// that compute y, holding the tensors named in zs constant. The node's
+/// inputs must be those tensors (xs, then zs): the graph is differentiated
+/// at its own values, not re-evaluated at others.
+LogicalResult Importer::gradient(const NodeProto &node) {
+  const auto *xsAttr = findAttr(node, "xs");
+  const auto *yAttr = findAttr(node, "y");
+  if (!xsAttr || xsAttr->strings_size() == 0 || !yAttr)
+    return error(node) << "needs the attributes xs (one name or more) and y";
+  std::vector<std::string> names(xsAttr->strings().begin(),
+                                 xsAttr->strings().end());
+  size_t xCount = names.size();
+  if (const auto *zs = findAttr(node, "zs"))
+    names.insert(names.end(), zs->strings().begin(), zs->strings().end());
+  if (node.input_size() != int(names.size()))
+    return error(node) << "expected " << names.size()
+                       << " inputs (the tensors of xs, then of zs), got "
+                       << node.input_size();
+  if (node.output_size() != int(xCount))
+    return error(node) << "expected " << xCount
+                       << " outputs (one gradient per tensor of xs), got "
+                       << node.output_size();
+  SmallVector<Value> xs, held;
+  for (size_t i = 0; i < names.size(); ++i) {
+    bool isX = i < xCount;
+    if (node.input(int(i)) != names[i])
+      return error(node) << "input " << i << " is '" << node.input(int(i))
+                         << "', not the tensor it evaluates, "
+                         << (isX ? "xs[" : "zs[") << (isX ? i : i - xCount)
+                         << "] = '" << names[i]
+                         << "': differentiating at other values than the "
+                            "graph's is not supported";
+    auto v = input(node, int(i));
+    if (failed(v))
+      return failure();
+    if (!isa<FloatType>(cast<RankedTensorType>(v->getType()).getElementType()))
+      return error(node) << "'" << names[i] << "' must be a float tensor, got "
+                         << v->getType();
+    (isX ? xs : held).push_back(*v);
+  }
+  auto y = valueNamed(node, yAttr->s());
+  if (failed(y))
+    return failure();
+  if (!isa<FloatType>(cast<RankedTensorType>(y->getType()).getElementType()))
+    return error(node) << "y '" << yAttr->s()
+                       << "' must be a float tensor, got " << y->getType();
+  auto op = buildOp<GradientOp>(xCount, *y, xs, held);
+  if (failed(op))
+    return failure();
+  for (size_t i = 0; i < xCount; ++i)
+    setOutput(node, int(i), (*op)->getResult(i));
+  return success();
+}
+
 const std::map<std::string, OpInfo> &trainingOpTable() {
   using I = Importer;
   static const std::map<std::string, OpInfo> table = {
@@ -172,6 +227,7 @@ const std::map<std::string, OpInfo> &trainingOpTable() {
        {&I::adam,
         {"alpha", "beta", "epsilon", "norm_coefficient",
          "norm_coefficient_post"}}},
+      {"Gradient", {&I::gradient, {"xs", "y", "zs"}}},
   };
   return table;
 }

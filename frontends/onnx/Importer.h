@@ -236,6 +236,7 @@ public:
   LogicalResult adagrad(const NodeProto &node);
   LogicalResult momentum(const NodeProto &node);
   LogicalResult adam(const NodeProto &node);
+  LogicalResult gradient(const NodeProto &node);
   /// The operands of an optimizer update: the learning rate R and the
   /// update count T (one value each), then |groups| runs of n tensors (X,
   /// G, then the optimizer's state), each shaped and typed as its X.
@@ -376,6 +377,9 @@ private:
   /// The run-time value of input |i|: a graph input, a node result, a
   /// parameter (float initializers) or a literal.
   FailureOr<Value> input(const NodeProto &node, int i);
+  /// The run-time value of the tensor |name| (as input() reads one), for a
+  /// node that names tensors in its attributes.
+  FailureOr<Value> valueNamed(const NodeProto &node, const std::string &name);
   Value materialize(const std::string &name, const TensorValue &value);
   /// |value| as an attribute of its shape and element type.
   DenseElementsAttr denseAttr(const TensorValue &value);

@@ -154,7 +154,11 @@ FailureOr<Value> Importer::input(const NodeProto &node, int i) {
     error(node) << "missing input " << i;
     return failure();
   }
-  const std::string &name = node.input(i);
+  return valueNamed(node, node.input(i));
+}
+
+FailureOr<Value> Importer::valueNamed(const NodeProto &node,
+                                      const std::string &name) {
   auto it = values.find(name);
   if (it != values.end())
     return it->second;

@@ -594,6 +594,84 @@ def loop_cases(lathe, work, rng):
     return ok
 
 
+def gradient_cases(lathe, work, rng):
+    """ONNX's Gradient (ai.onnx.preview.training) against torch.autograd:
+    the gradient of sum(y) for a non-scalar y = tanh(x W) * s, with respect
+    to the input x, the weight W (an initializer, so a parameter) and s;
+    the same with tanh(x W) held constant (zs); and of a cross-entropy loss
+    (a criterion the pipeline decomposes before differentiating) with
+    respect to its logits. An x that y does not depend on gets zeros.
+    Tolerance: 1e-5 + 1e-5 * |torch| (float32, a few operations)."""
+    info = helper.make_tensor_value_info
+    training = "ai.onnx.preview.training"
+    x = rng.standard_normal((4, 3)).astype(np.float32)
+    w = rng.standard_normal((3, 5)).astype(np.float32)
+    s = rng.standard_normal((4, 5)).astype(np.float32)
+    u = rng.standard_normal((2,)).astype(np.float32)
+    labels = rng.integers(0, 5, size=(4,)).astype(np.int64)
+    ok = True
+    for name, held in (("gradient", []), ("gradient_held", ["t"])):
+        nodes = [helper.make_node("MatMul", ["x", "w"], ["h"]),
+                 helper.make_node("Tanh", ["h"], ["t"]),
+                 helper.make_node("Mul", ["t", "s"], ["y"]),
+                 helper.make_node("SoftmaxCrossEntropyLoss", ["y", "labels"],
+                                  ["loss"]),
+                 helper.make_node("Gradient", ["x", "w", "s", "u"] + held,
+                                  ["dx", "dw", "ds", "du"], domain=training,
+                                  xs=["x", "w", "s", "u"], y="y", zs=held),
+                 helper.make_node("Gradient", ["y"], ["dloss"],
+                                  domain=training, xs=["y"], y="loss")]
+        g = helper.make_graph(
+            nodes, name,
+            [info("x", T.FLOAT, [4, 3]), info("s", T.FLOAT, [4, 5]),
+             info("u", T.FLOAT, [2]), info("labels", T.INT64, [4])],
+            [info(o, T.FLOAT, None) for o in ("dx", "dw", "ds", "du",
+                                              "dloss")],
+            [helper.make_tensor("w", T.FLOAT, [3, 5], w.flatten())])
+        model = helper.make_model(
+            g, opset_imports=[helper.make_opsetid("", 13),
+                              helper.make_opsetid(training, 1)])
+        model.ir_version = 8
+        path = os.path.join(work, name + ".onnx")
+        onnx.save(model, path)
+        so = os.path.join(work, name + ".so")
+        subprocess.run([lathe, "compile", path, "-o", so], check=True,
+                       stdout=subprocess.DEVNULL)
+        args = [lathe, "run", so]
+        for i, a in enumerate((x, s, u, labels)):
+            p = os.path.join(work, "%s-in%d.npy" % (name, i))
+            np.save(p, a)
+            args += ["--input", p]
+        outs = [os.path.join(work, "%s-out%d.npy" % (name, i))
+                for i in range(5)]
+        for out in outs:
+            args += ["--output", out]
+        subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
+        got = [np.load(out) for out in outs]
+
+        tx, tw, ts = (torch.from_numpy(a).requires_grad_() for a in (x, w, s))
+        t = torch.tanh(tx @ tw)
+        if held:
+            t = t.detach()
+        y = t * ts
+        grads = torch.autograd.grad(y.sum(), [tx, tw, ts], allow_unused=True)
+        want = [gr if gr is not None else torch.zeros_like(a)
+                for gr, a in zip(grads, (tx, tw, ts))]
+        want.append(torch.zeros(2))
+        ty = y.detach().requires_grad_()
+        loss = torch.nn.functional.cross_entropy(ty, torch.from_numpy(labels))
+        want.append(torch.autograd.grad(loss, ty)[0])
+        for label, a, wt in zip(("dx", "dw", "ds", "du", "dloss"), got, want):
+            wt = wt.detach().numpy()
+            err = np.abs(a.astype(np.float64) - wt)
+            passed = a.shape == wt.shape and bool(
+                np.all(err <= 1e-5 + 1e-5 * np.abs(wt)))
+            print("%s %s %s: max abs err %.3g" % (
+                "PASS" if passed else "FAIL", name, label, float(err.max())))
+            ok &= passed
+    return ok
+
+
 def constant_folding_cases(lathe, work, rng):
     """Element-wise arithmetic on compile-time values folds at import, in
     the operands' type: a Loop trip count computed in float as Range's
@@ -805,6 +883,7 @@ def main():
     ok &= tfidf_cases(lathe, work, rng)
     ok &= convtranspose_extended_cases(lathe, work, rng)
     ok &= constant_folding_cases(lathe, work, rng)
+    ok &= gradient_cases(lathe, work, rng)
     return 0 if ok else 1
 
 

@@ -644,3 +644,32 @@ TEST_CASE("TfIdfVectorizer names a malformed pool or string tokens") {
                                        "TfIdfVectorizer is not supported"));
   }
 }
+
+TEST_CASE("Gradient refuses inputs other than the tensors it names") {
+  const char *training = "ai.onnx.preview.training";
+  onnx::ModelProto model = makeModel();
+  auto *opset = model.add_opset_import();
+  opset->set_domain(training);
+  opset->set_version(1);
+  addInput(model, "a", {3});
+  addInput(model, "b", {3});
+  addNode(model, "Mul", "mul", {"a", "b"}, {"c"});
+  onnx::NodeProto &node =
+      addNode(model, "Gradient", "grad", {"b", "a"}, {"dc_da", "dc_db"});
+  node.set_domain(training);
+  auto *xs = node.add_attribute();
+  xs->set_name("xs");
+  xs->set_type(onnx::AttributeProto::STRINGS);
+  xs->add_strings("a");
+  xs->add_strings("b");
+  auto *y = node.add_attribute();
+  y->set_name("y");
+  y->set_type(onnx::AttributeProto::STRING);
+  y->set_s("c");
+  addOutput(model, "dc_da");
+  ImportOutcome r = importFile(save(model, makeTempDir()));
+  CHECK_FALSE(r.ok);
+  CHECK_THAT(r.diagnostics,
+             Contains("Gradient: input 0 is 'b', not the tensor it evaluates, "
+                      "xs[0] = 'a'"));
+}

@@ -477,3 +477,21 @@ func.func @conv_mixed(%x: tensor<1x2x5x5xi32>, %w: tensor<3x2x3x3xi32>, %b: tens
   %0 = lathe.conv2d %x, %w, %b : (tensor<1x2x5x5xi32>, tensor<3x2x3x3xi32>, tensor<3xf32>) -> tensor<1x3x3x3xi32>
   return
 }
+
+// -----
+
+func.func @gradient_of_nothing(%y: tensor<3xf32>) {
+  // expected-error @+2 {{lathe.gradient expected at least one value to differentiate with respect to}}
+  // expected-error @+1 {{failed to infer returned types}}
+  lathe.gradient %y wrt() held() : (tensor<3xf32>) -> ()
+  return
+}
+
+// -----
+
+func.func @gradient_wrong_type(%y: tensor<3xf32>, %a: tensor<2xf32>) {
+  // expected-error @+2 {{inferred type(s) 'tensor<2xf32>' are incompatible with return type(s) of operation 'tensor<3xf32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %g = lathe.gradient %y wrt(%a) held() : (tensor<3xf32>, tensor<2xf32>) -> tensor<3xf32>
+  return
+}

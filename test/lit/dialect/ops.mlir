@@ -205,3 +205,11 @@ func.func @losses(%x: tensor<8x5xf32>, %t: tensor<8x5xf32>, %c: tensor<8xi64>,
   %10 = lathe.ctc_loss %lp, %y, %c, %c {blank = 4 : i64, zero_infinity = true} : (tensor<6x8x5xf32>, tensor<8x3xi64>, tensor<8xi64>, tensor<8xi64>) -> tensor<f32>
   return
 }
+
+// CHECK-LABEL: func.func @gradient
+func.func @gradient(%a: tensor<3xf32>, %b: tensor<3xf32>, %z: tensor<3xf32>) {
+  %y = lathe.mul %a, %b : tensor<3xf32>, tensor<3xf32> -> tensor<3xf32>
+  // CHECK: lathe.gradient %{{.*}} wrt(%{{.*}}, %{{.*}}) held(%{{.*}}) : (tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>) -> (tensor<3xf32>, tensor<3xf32>)
+  %da, %db = lathe.gradient %y wrt(%a, %b) held(%z) : (tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>) -> (tensor<3xf32>, tensor<3xf32>)
+  return
+}
