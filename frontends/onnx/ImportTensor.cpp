@@ -309,6 +309,11 @@ LogicalResult Importer::identity(const NodeProto &node) {
     setConstant(node, 0, constants[node.input(0)]);
     return success();
   }
+  if (auto seq = sequences.find(node.input(0)); seq != sequences.end()) {
+    std::vector<Value> elements = seq->second;
+    sequences[node.output(0)] = std::move(elements);
+    return success();
+  }
   auto x = input(node, 0);
   if (failed(x))
     return failure();

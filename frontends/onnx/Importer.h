@@ -362,6 +362,9 @@ private:
   /// from, in graph order.
   std::vector<std::string> graphInputsFeeding(const std::string &name);
   LogicalResult addInputs();
+  /// The arguments of sequence input |in|, one per tensor of its shapes in
+  /// --sequence-input; they become the sequence's elements.
+  LogicalResult addSequenceInput(const onnx::ValueInfoProto &in);
   LogicalResult addOutputs(SmallVectorImpl<Value> &results,
                            SmallVectorImpl<Attribute> &resultAttrs);
 
@@ -544,6 +547,9 @@ private:
   std::map<std::string, std::vector<Value>> sequences;
   std::set<std::string> initializerNames;
   std::vector<Parameter> params;
+  /// The names of the function's input arguments, in order (a sequence
+  /// input's tensors as NAME[i]).
+  std::vector<std::string> argNames;
 };
 
 } // namespace lathe::onnx_import

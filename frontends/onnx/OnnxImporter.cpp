@@ -180,13 +180,17 @@ LogicalResult Importer::addInputs() {
         options.frozenInputs.count(in.name()))
       continue; // Older exporters list initializers as inputs too.
     Location inLoc = NameLoc::get(b.getStringAttr(in.name()));
+    if (in.type().has_sequence_type()) {
+      if (failed(addSequenceInput(in)))
+        return failure();
+      continue;
+    }
     if (!in.type().has_tensor_type())
       return emitError(inLoc)
              << "input '" << in.name() << "' is "
-             << (in.type().has_sequence_type()   ? "a sequence"
-                 : in.type().has_optional_type() ? "an optional"
-                                                 : "not a tensor")
-             << "; a model's inputs must be tensors";
+             << (in.type().has_optional_type() ? "an optional"
+                                               : "not a tensor")
+             << "; a model's inputs must be tensors or sequences of tensors";
     const auto &tt = in.type().tensor_type();
     auto dtype = dtypeFromOnnx(tt.elem_type());
     if (!dtype)
@@ -220,6 +224,7 @@ LogicalResult Importer::addInputs() {
     Value arg =
         body.addArgument(RankedTensorType::get(shape, mlirType(*dtype)), inLoc);
     values[in.name()] = arg;
+    argNames.push_back(in.name());
   }
   for (const auto &[name, value] : options.frozenInputs) {
     bool found = false;
@@ -248,6 +253,57 @@ LogicalResult Importer::addInputs() {
              << "--input-shape names '" << name
              << "', which is not an input of the model";
   }
+  for (const auto &entry : options.sequenceInputs) {
+    bool found = false;
+    for (const auto &in : graph.input())
+      found |= in.name() == entry.first && in.type().has_sequence_type();
+    if (!found)
+      return emitError(UnknownLoc::get(&ctx))
+             << "--sequence-input names '" << entry.first
+             << "', which is not a sequence input of the model";
+  }
+  return success();
+}
+
+LogicalResult Importer::addSequenceInput(const onnx::ValueInfoProto &in) {
+  Location inLoc = NameLoc::get(b.getStringAttr(in.name()));
+  auto given = options.sequenceInputs.find(in.name());
+  if (given == options.sequenceInputs.end())
+    return emitError(inLoc)
+           << "input '" << in.name()
+           << "' is a sequence, whose length and shapes Lathe needs at "
+              "compile time; pass --sequence-input "
+           << in.name() << "=<shape>,<shape>... (one AxBxC per tensor)";
+  const auto &elem = in.type().sequence_type().elem_type();
+  if (!elem.has_tensor_type())
+    return emitError(inLoc) << "input '" << in.name()
+                            << "' is a sequence of non-tensors; Lathe "
+                               "compiles sequences of tensors";
+  const auto &tt = elem.tensor_type();
+  auto dtype = dtypeFromOnnx(tt.elem_type());
+  if (!dtype)
+    return emitError(inLoc) << "input '" << in.name()
+                            << "': " << llvm::toString(dtype.takeError());
+  Block &body = func.getBody().front();
+  std::vector<Value> elements;
+  for (size_t i = 0; i < given->second.size(); ++i) {
+    const std::vector<int64_t> &shape = given->second[i];
+    if (tt.has_shape()) {
+      bool fits = tt.shape().dim_size() == int(shape.size());
+      for (int d = 0; fits && d < tt.shape().dim_size(); ++d)
+        fits = !tt.shape().dim(d).has_dim_value() ||
+               tt.shape().dim(d).dim_value() == shape[d];
+      if (!fits)
+        return emitError(inLoc)
+               << "--sequence-input " << in.name() << ": tensor " << i
+               << " has shape " << shapeString(shape)
+               << ", which the model's declared element shape does not allow";
+    }
+    elements.push_back(body.addArgument(
+        RankedTensorType::get(shape, mlirType(*dtype)), inLoc));
+    argNames.push_back(in.name() + "[" + std::to_string(i) + "]");
+  }
+  sequences[in.name()] = std::move(elements);
   return success();
 }
 
@@ -260,10 +316,16 @@ LogicalResult Importer::addOutputs(SmallVectorImpl<Value> &results,
       v = it->second;
     else if (isConstant(out.name()))
       v = materialize(out.name(), constants[out.name()]);
-    else if (sequences.count(out.name()))
-      return emitError(NameLoc::get(b.getStringAttr(out.name())))
-             << "output '" << out.name()
-             << "' is a sequence; a model's outputs must be tensors";
+    else if (auto seq = sequences.find(out.name()); seq != sequences.end()) {
+      // One output per tensor of the sequence, NAME[i].
+      for (size_t i = 0; i < seq->second.size(); ++i) {
+        results.push_back(seq->second[i]);
+        resultAttrs.push_back(b.getDictionaryAttr(b.getNamedAttr(
+            kOutputAttr,
+            b.getStringAttr(out.name() + "[" + std::to_string(i) + "]"))));
+      }
+      continue;
+    }
     if (!v)
       return emitError(NameLoc::get(b.getStringAttr(out.name())))
              << "output '" << out.name() << "' is not produced by any node";
@@ -324,13 +386,9 @@ FailureOr<Model> Importer::run() {
   func.setFunctionType(b.getFunctionType(body->getArgumentTypes(),
                                          ValueRange(results).getTypes()));
   SmallVector<Attribute> argAttrs;
-  for (const auto &in : graph.input()) {
-    if (initializerNames.count(in.name()) ||
-        options.frozenInputs.count(in.name()))
-      continue;
+  for (const std::string &name : argNames)
     argAttrs.push_back(b.getDictionaryAttr(
-        b.getNamedAttr(kInputAttr, b.getStringAttr(in.name()))));
-  }
+        b.getNamedAttr(kInputAttr, b.getStringAttr(name))));
   for (const Parameter &p : params)
     argAttrs.push_back(b.getDictionaryAttr(
         b.getNamedAttr(kParamAttr, b.getStringAttr(p.name))));

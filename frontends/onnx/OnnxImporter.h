@@ -30,6 +30,10 @@ struct ImportOptions {
   /// Inputs fixed to a value at compile time: they become constants (so
   /// they may feed shapes, axes or slice bounds) and leave the signature.
   std::map<std::string, FrozenValue> frozenInputs;
+  /// The shapes of the tensors of each sequence input, its length their
+  /// count: the sequence becomes one input per tensor, NAME[0], NAME[1]...
+  /// (a sequence output likewise becomes one output per tensor).
+  std::map<std::string, std::vector<std::vector<int64_t>>> sequenceInputs;
   /// The graph is a model's training form (lathe train, compile --train):
   /// nodes in training mode (Dropout's training_mode, BatchNormalization's)
   /// import as the layer, whose inference entry points use inference

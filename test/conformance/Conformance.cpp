@@ -22,6 +22,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 
+#include "onnx/onnx-data_pb.h"
 #include "onnx/onnx_pb.h"
 
 #include <algorithm>
@@ -71,6 +72,35 @@ llvm::Expected<TensorValue> readTensorFile(const std::string &path) {
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    "cannot read " + path);
   return decodeTensor(proto, llvm::sys::path::parent_path(path).str());
+}
+
+/// Reads a test-data file: a serialized TensorProto, or for a sequence
+/// (|sequence|) a SequenceProto of tensors, whose tensors are returned in
+/// order.
+llvm::Expected<std::vector<TensorValue>> readDataFile(const std::string &path,
+                                                      bool sequence) {
+  if (!sequence) {
+    auto t = readTensorFile(path);
+    if (!t)
+      return t.takeError();
+    return std::vector<TensorValue>{std::move(*t)};
+  }
+  std::ifstream in(path, std::ios::binary);
+  onnx::SequenceProto proto;
+  if (!in || !proto.ParseFromIstream(&in))
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "cannot read " + path);
+  if (proto.elem_type() != onnx::SequenceProto::TENSOR)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   path + " is not a sequence of tensors");
+  std::vector<TensorValue> tensors;
+  for (const auto &t : proto.tensor_values()) {
+    auto value = decodeTensor(t, llvm::sys::path::parent_path(path).str());
+    if (!value)
+      return value.takeError();
+    tensors.push_back(std::move(*value));
+  }
+  return tensors;
 }
 
 /// Cases whose bfloat16 reference truncates the f32 value (ONNX 1.12's
@@ -219,65 +249,85 @@ Outcome runCase(const std::string &caseDir, const std::string &workDir) {
   auto imported = importOnnx(context, model, {});
   // What a user supplies on the command line, the harness takes from the
   // first data set, one input at a time as the importer asks for it: the
-  // shape of an input with symbolic dimensions (`--input-shape`), and the
+  // shape of an input with symbolic dimensions (`--input-shape`), the
+  // shapes of a sequence input's tensors (`--sequence-input`), and the
   // value of an input that must be known at compile time (shapes, axes,
   // slice bounds: `--freeze-input`), which then leaves the case's inputs.
   std::vector<std::string> frozen;
   std::vector<std::string> sets = sortedEntries(caseDir, "test_data_set_");
-  if (mlir::failed(imported) && !sets.empty()) {
-    auto proto = readOnnxFile(model);
-    if (!proto) {
-      llvm::consumeError(proto.takeError());
-    } else {
-      std::vector<std::string> names;
-      std::set<std::string> inits;
-      for (const auto &init : (*proto)->graph().initializer())
-        inits.insert(init.name());
-      for (const auto &in : (*proto)->graph().input())
-        if (!inits.count(in.name()))
-          names.push_back(in.name());
-      std::vector<std::string> files = sortedEntries(sets[0], "input_");
-      ImportOptions options;
-      while (mlir::failed(imported)) {
-        // "... must be known at compile time ...: fix that with
-        // --freeze-input NAME=FILE.npy", "input 'NAME' has symbolic
-        // dimension ...; pass --input-shape NAME=<d0>x<d1>..."
-        std::string hint = "--freeze-input ";
-        size_t at = diagnostics.find(hint);
-        bool freeze = at != std::string::npos &&
-                      diagnostics.find("must be known at compile time") !=
-                          std::string::npos;
-        if (!freeze) {
-          hint = "--input-shape ";
-          at = diagnostics.find(hint);
-        }
-        size_t end = at == std::string::npos
-                         ? std::string::npos
-                         : diagnostics.find('=', at + hint.size());
-        if (end == std::string::npos)
-          break;
-        std::string name =
-            diagnostics.substr(at + hint.size(), end - at - hint.size());
-        auto it = std::find(names.begin(), names.end(), name);
-        size_t index = size_t(it - names.begin());
-        if (it == names.end() || index >= files.size() ||
-            options.frozenInputs.count(name) || options.inputShapes.count(name))
-          break;
-        auto t = readTensorFile(files[index]);
-        if (!t) {
-          llvm::consumeError(t.takeError());
-          break;
-        }
-        if (freeze) {
-          options.frozenInputs[name] = {t->dtype, t->shape, t->bytes};
-          frozen.push_back(name);
-          frozenIndices.insert(index);
-        } else {
-          options.inputShapes[name] = t->shape;
-        }
-        diagnostics.clear();
-        imported = importOnnx(context, model, options);
+  // Which graph inputs (initializers aside) and outputs are sequences: their
+  // data files hold SequenceProtos, one model argument per tensor.
+  std::vector<std::string> names;
+  std::vector<bool> inputIsSequence, outputIsSequence;
+  if (auto proto = readOnnxFile(model)) {
+    std::set<std::string> inits;
+    for (const auto &init : (*proto)->graph().initializer())
+      inits.insert(init.name());
+    for (const auto &in : (*proto)->graph().input())
+      if (!inits.count(in.name())) {
+        names.push_back(in.name());
+        inputIsSequence.push_back(in.type().has_sequence_type());
       }
+    for (const auto &out : (*proto)->graph().output())
+      outputIsSequence.push_back(out.type().has_sequence_type());
+  } else {
+    llvm::consumeError(proto.takeError());
+  }
+  if (mlir::failed(imported) && !sets.empty()) {
+    std::vector<std::string> files = sortedEntries(sets[0], "input_");
+    ImportOptions options;
+    while (mlir::failed(imported)) {
+      // "... must be known at compile time ...: fix that with
+      // --freeze-input NAME=FILE.npy", "input 'NAME' has symbolic
+      // dimension ...; pass --input-shape NAME=<d0>x<d1>...", "input 'NAME'
+      // is a sequence ...; pass --sequence-input NAME=<shape>,..."
+      std::string hint;
+      size_t at = std::string::npos;
+      for (const char *h :
+           {"--freeze-input ", "--input-shape ", "--sequence-input "}) {
+        at = diagnostics.find(h);
+        if (at != std::string::npos) {
+          hint = h;
+          break;
+        }
+      }
+      bool freeze = hint == "--freeze-input " &&
+                    diagnostics.find("must be known at compile time") !=
+                        std::string::npos;
+      size_t end = at == std::string::npos
+                       ? std::string::npos
+                       : diagnostics.find('=', at + hint.size());
+      if (end == std::string::npos || (hint == "--freeze-input " && !freeze))
+        break;
+      std::string name =
+          diagnostics.substr(at + hint.size(), end - at - hint.size());
+      auto it = std::find(names.begin(), names.end(), name);
+      size_t index = size_t(it - names.begin());
+      if (it == names.end() || index >= files.size() ||
+          options.frozenInputs.count(name) || options.inputShapes.count(name) ||
+          options.sequenceInputs.count(name))
+        break;
+      auto data = readDataFile(files[index], inputIsSequence[index]);
+      if (!data || (!inputIsSequence[index] && data->size() != 1)) {
+        if (!data)
+          llvm::consumeError(data.takeError());
+        break;
+      }
+      if (hint == "--sequence-input ") {
+        for (const TensorValue &t : *data)
+          options.sequenceInputs[name].push_back(t.shape);
+        if (data->empty())
+          options.sequenceInputs[name] = {};
+      } else if (freeze) {
+        const TensorValue &t = data->front();
+        options.frozenInputs[name] = {t.dtype, t.shape, t.bytes};
+        frozen.push_back(name);
+        frozenIndices.insert(index);
+      } else {
+        options.inputShapes[name] = data->front().shape;
+      }
+      diagnostics.clear();
+      imported = importOnnx(context, model, options);
     }
   }
   if (mlir::failed(imported)) {
@@ -322,28 +372,28 @@ Outcome runCase(const std::string &caseDir, const std::string &workDir) {
   outcome.status = "pass";
   for (const std::string &set : sets) {
     std::vector<TensorValue> inputs, outputs;
-    std::vector<std::string> inputFiles = sortedEntries(set, "input_");
-    for (size_t i = 0; i < inputFiles.size(); ++i) {
-      if (frozenIndices.count(i))
-        continue;
-      const std::string &f = inputFiles[i];
-      auto t = readTensorFile(f);
-      if (!t) {
-        outcome.status = "unsupported";
-        outcome.detail = "test data: " + llvm::toString(t.takeError());
-        return outcome;
+    // A sequence's tensors are consecutive arguments (results).
+    auto read = [&](const std::vector<std::string> &files,
+                    const std::vector<bool> &isSequence,
+                    std::vector<TensorValue> &into) {
+      for (size_t i = 0; i < files.size(); ++i) {
+        if (&into == &inputs && frozenIndices.count(i))
+          continue;
+        auto data = readDataFile(files[i],
+                                 i < isSequence.size() && isSequence[i]);
+        if (!data) {
+          outcome.status = "unsupported";
+          outcome.detail = "test data: " + llvm::toString(data.takeError());
+          return false;
+        }
+        for (TensorValue &t : *data)
+          into.push_back(std::move(t));
       }
-      inputs.push_back(std::move(*t));
-    }
-    for (const std::string &f : sortedEntries(set, "output_")) {
-      auto t = readTensorFile(f);
-      if (!t) {
-        outcome.status = "unsupported";
-        outcome.detail = "test data: " + llvm::toString(t.takeError());
-        return outcome;
-      }
-      outputs.push_back(std::move(*t));
-    }
+      return true;
+    };
+    if (!read(sortedEntries(set, "input_"), inputIsSequence, inputs) ||
+        !read(sortedEntries(set, "output_"), outputIsSequence, outputs))
+      return outcome;
     // ONNX's backend tests store bfloat16 data as uint16 bit patterns
     // (NumPy has no bfloat16); read those as the bf16 the model declares.
     // A data set that contradicts the model's declared input shapes is the

@@ -18,6 +18,7 @@ struct CompileOptions {
   std::string name;
   std::vector<std::string> inputShapes;  ///< "name=1x3x224x224".
   std::vector<std::string> frozenInputs; ///< "name=file.npy".
+  std::vector<std::string> sequenceInputs; ///< "name=2x3,2x3".
   std::string weights = "embedded";
   std::string triple, cpu;
   bool printIR = false;
@@ -36,6 +37,7 @@ struct RunOptions {
 struct InspectOptions {
   std::string path;
   std::vector<std::string> inputShapes;
+  std::vector<std::string> sequenceInputs;
 };
 
 struct TrainOptions {
@@ -76,10 +78,18 @@ int runInspect(const InspectOptions &options);
 /// Prints "lathe: error: <message>" to stderr and returns exit code 1.
 int reportError(const std::string &message);
 
-/// Parses "name=AxBxC" entries; on failure returns false and sets |error|.
+/// Parses "name=AxBxC" entries ("scalar": rank 0); on failure returns
+/// false and sets |error|.
 bool parseInputShapes(const std::vector<std::string> &entries,
                       std::map<std::string, std::vector<int64_t>> &out,
                       std::string &error);
+/// Parses "name=AxB,CxD,..." entries: a sequence input's tensor shapes, in
+/// order ("name=": an empty sequence); on failure returns false and sets
+/// |error|.
+bool parseSequenceInputs(
+    const std::vector<std::string> &entries,
+    std::map<std::string, std::vector<std::vector<int64_t>>> &out,
+    std::string &error);
 
 } // namespace lathe::cli
 

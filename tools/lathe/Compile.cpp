@@ -93,7 +93,9 @@ int runCompile(const CompileOptions &options) {
   ImportOptions importOptions;
   std::string shapeError;
   if (!parseInputShapes(options.inputShapes, importOptions.inputShapes,
-                        shapeError))
+                        shapeError) ||
+      !parseSequenceInputs(options.sequenceInputs,
+                           importOptions.sequenceInputs, shapeError))
     return reportError(shapeError);
 
   for (const std::string &entry : options.frozenInputs) {

@@ -64,7 +64,9 @@ int inspectOnnx(const InspectOptions &options) {
   ImportOptions importOptions;
   std::string shapeError;
   if (!parseInputShapes(options.inputShapes, importOptions.inputShapes,
-                        shapeError))
+                        shapeError) ||
+      !parseSequenceInputs(options.sequenceInputs,
+                           importOptions.sequenceInputs, shapeError))
     return reportError(shapeError);
   mlir::DialectRegistry registry;
   registerCompilerDialects(registry);

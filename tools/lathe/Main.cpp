@@ -115,6 +115,10 @@ int main(int argc, char **argv) {
   c->add_option("--input-shape", compile.inputShapes,
                 "Static shape of an input, e.g. x=1x3x224x224 (repeatable); "
                 "required for inputs with symbolic dimensions");
+  c->add_option("--sequence-input", compile.sequenceInputs,
+                "The shapes of a sequence input's tensors, e.g. "
+                "xs=2x3,2x3,4x3 (repeatable; 'scalar' for rank 0, xs= for an "
+                "empty sequence): it becomes inputs xs[0], xs[1], ...");
   c->add_option("--freeze-input", compile.frozenInputs,
                 "Fix an input to the value in a .npy file at compile time, "
                 "e.g. shape=shape.npy (repeatable): it may then set shapes, "
@@ -172,6 +176,8 @@ int main(int argc, char **argv) {
       ->required();
   i->add_option("--input-shape", inspect.inputShapes,
                 "Static shape of an input, as for compile");
+  i->add_option("--sequence-input", inspect.sequenceInputs,
+                "The shapes of a sequence input's tensors, as for compile");
 
   TrainOptions train;
   auto *t = app.add_subcommand(
