@@ -55,6 +55,8 @@ Importer::importBody(const NodeProto &node, const onnx::GraphProto &body,
   for (auto [in, binding] : llvm::zip(body.input(), inputs)) {
     if (binding.constant)
       constants[in.name()] = *binding.constant;
+    else if (binding.sequence)
+      sequences[in.name()] = *binding.sequence;
     else
       values[in.name()] = binding.value;
   }
@@ -68,9 +70,8 @@ Importer::importBody(const NodeProto &node, const onnx::GraphProto &body,
         binding.constant = c->second;
       else if (auto v = values.find(out.name()); v != values.end())
         binding.value = v->second;
-      else if (sequences.count(out.name()))
-        return error(node) << "body output '" << out.name()
-                           << "' is a sequence; loops carry tensors only";
+      else if (auto seq = sequences.find(out.name()); seq != sequences.end())
+        binding.sequence = seq->second;
       else
         return error(node) << "body output '" << out.name()
                            << "' is not produced by the body";
@@ -86,6 +87,9 @@ Importer::importBody(const NodeProto &node, const onnx::GraphProto &body,
 
 FailureOr<Value> Importer::bindingValue(const NodeProto &node,
                                         const Binding &binding) {
+  if (binding.sequence)
+    return error(node) << "a sequence cannot be a scan output or a tensor "
+                          "result of a loop";
   if (!binding.constant)
     return binding.value;
   return finish(ConstantOp::create(b, loc, denseAttr(*binding.constant)));
@@ -143,6 +147,9 @@ LogicalResult Importer::loop(const NodeProto &node) {
     Binding binding;
     if (isConstant(node.input(2 + i))) {
       binding.constant = constants[node.input(2 + i)];
+    } else if (auto seq = sequences.find(node.input(2 + i));
+               seq != sequences.end()) {
+      binding.sequence = seq->second;
     } else {
       auto v = input(node, 2 + i);
       if (failed(v))
@@ -184,6 +191,8 @@ LogicalResult Importer::loop(const NodeProto &node) {
   for (int64_t i = 0; i < std::min<int64_t>(carried, node.output_size()); ++i) {
     if (state[i].constant)
       setConstant(node, i, *state[i].constant);
+    else if (state[i].sequence)
+      sequences[node.output(i)] = *state[i].sequence;
     else
       setOutput(node, i, state[i].value);
   }

@@ -1,8 +1,8 @@
 // Handlers of ONNX's sequence operators. A sequence is a list of tensors
 // whose length and positions are known at compile time: the importer keeps
 // it as a list of values, and each operator picks, adds or removes values;
-// only the tensors it reads or builds reach the lathe module. Sequences as
-// graph inputs or outputs are refused.
+// only the tensors it reads or builds reach the lathe module. A sequence
+// input or output of the graph is one argument or result per tensor.
 #include "frontends/onnx/Importer.h"
 
 namespace lathe::onnx_import {
@@ -202,6 +202,74 @@ LogicalResult Importer::concatFromSequence(const NodeProto &node) {
   if (failed(y))
     return failure();
   setOutput(node, 0, *y);
+  return success();
+}
+
+/// SequenceMap: the body applied to the tensors at each position of the
+/// input sequences (an additional input that is a tensor is passed whole
+/// every time), unrolled like a loop; output k is the sequence of the
+/// body's output k.
+LogicalResult Importer::sequenceMap(const NodeProto &node) {
+  const auto *attr = findAttr(node, "body");
+  if (!attr || !attr->has_g())
+    return error(node) << "missing attribute 'body'";
+  const onnx::GraphProto &body = attr->g();
+  const std::vector<Value> *first = sequenceInput(node, 0);
+  if (!first)
+    return failure();
+  size_t length = first->size();
+  SmallVector<Binding> whole;
+  std::vector<const std::vector<Value> *> perPosition;
+  for (int i = 0; i < node.input_size(); ++i) {
+    auto seq = sequences.find(node.input(i));
+    if (seq != sequences.end()) {
+      if (seq->second.size() != length)
+        return error(node) << "input " << i << " holds " << seq->second.size()
+                           << " tensors where input 0 holds " << length;
+      perPosition.push_back(&seq->second);
+      continue;
+    }
+    Binding binding;
+    if (isConstant(node.input(i))) {
+      binding.constant = constants[node.input(i)];
+    } else {
+      auto v = input(node, i);
+      if (failed(v))
+        return failure();
+      binding.value = *v;
+    }
+    perPosition.push_back(nullptr);
+    whole.push_back(std::move(binding));
+  }
+  std::vector<std::vector<Value>> outputs(node.output_size());
+  for (size_t at = 0; at < length; ++at) {
+    SmallVector<Binding> bound;
+    size_t next = 0;
+    for (const std::vector<Value> *seq : perPosition) {
+      if (!seq) {
+        bound.push_back(whole[next++]);
+        continue;
+      }
+      Binding binding;
+      binding.value = (*seq)[at];
+      bound.push_back(std::move(binding));
+    }
+    auto results = importBody(node, body, bound);
+    if (failed(results))
+      return failure();
+    if (results->size() != outputs.size())
+      return error(node) << "the body has " << results->size()
+                         << " outputs for " << outputs.size()
+                         << " output sequences";
+    for (size_t k = 0; k < outputs.size(); ++k) {
+      auto v = bindingValue(node, (*results)[k]);
+      if (failed(v))
+        return failure();
+      outputs[k].push_back(*v);
+    }
+  }
+  for (size_t k = 0; k < outputs.size(); ++k)
+    sequences[node.output(int(k))] = std::move(outputs[k]);
   return success();
 }
 

@@ -216,10 +216,11 @@ public:
   LogicalResult loop(const NodeProto &node);
   LogicalResult scan(const NodeProto &node);
   /// A value bound to a body graph's input or read from its output: a
-  /// compile-time tensor, or a run-time one.
+  /// compile-time tensor, a run-time one, or a sequence (its tensors).
   struct Binding {
     Value value;
     std::optional<TensorValue> constant;
+    std::optional<std::vector<Value>> sequence;
   };
   /// Imports |body| once with its inputs bound to |inputs|; its names
   /// shadow the enclosing graph's only while it is imported. Returns its
@@ -227,7 +228,8 @@ public:
   FailureOr<SmallVector<Binding>> importBody(const NodeProto &node,
                                              const onnx::GraphProto &body,
                                              ArrayRef<Binding> inputs);
-  /// |binding| as a run-time value (a constant op for a compile-time one).
+  /// |binding| as a run-time value (a constant op for a compile-time one);
+  /// a sequence is an error.
   FailureOr<Value> bindingValue(const NodeProto &node, const Binding &binding);
   /// |parts| (equal shapes) stacked along a new dimension |axis|.
   FailureOr<Value> stackAlong(const NodeProto &node, ArrayRef<Value> parts,
@@ -272,6 +274,7 @@ public:
   LogicalResult sequenceLength(const NodeProto &node);
   LogicalResult splitToSequence(const NodeProto &node);
   LogicalResult concatFromSequence(const NodeProto &node);
+  LogicalResult sequenceMap(const NodeProto &node);
   /// The sequence at input |i|, or null with an error emitted.
   const std::vector<Value> *sequenceInput(const NodeProto &node, int i);
   /// The compile-time position at input |i| (absent: |fallback|) in

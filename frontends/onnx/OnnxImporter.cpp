@@ -188,8 +188,7 @@ LogicalResult Importer::addInputs() {
     if (!in.type().has_tensor_type())
       return emitError(inLoc)
              << "input '" << in.name() << "' is "
-             << (in.type().has_optional_type() ? "an optional"
-                                               : "not a tensor")
+             << (in.type().has_optional_type() ? "an optional" : "not a tensor")
              << "; a model's inputs must be tensors or sequences of tensors";
     const auto &tt = in.type().tensor_type();
     auto dtype = dtypeFromOnnx(tt.elem_type());
@@ -387,8 +386,8 @@ FailureOr<Model> Importer::run() {
                                          ValueRange(results).getTypes()));
   SmallVector<Attribute> argAttrs;
   for (const std::string &name : argNames)
-    argAttrs.push_back(b.getDictionaryAttr(
-        b.getNamedAttr(kInputAttr, b.getStringAttr(name))));
+    argAttrs.push_back(
+        b.getDictionaryAttr(b.getNamedAttr(kInputAttr, b.getStringAttr(name))));
   for (const Parameter &p : params)
     argAttrs.push_back(b.getDictionaryAttr(
         b.getNamedAttr(kParamAttr, b.getStringAttr(p.name))));
@@ -649,6 +648,7 @@ const std::map<std::string, OpInfo> &opTable() {
       {"SequenceLength", {&I::sequenceLength, {}}},
       {"SplitToSequence", {&I::splitToSequence, {"axis", "keepdims"}}},
       {"ConcatFromSequence", {&I::concatFromSequence, {"axis", "new_axis"}}},
+      {"SequenceMap", {&I::sequenceMap, {"body"}}},
       {"TfIdfVectorizer",
        {&I::tfIdfVectorizer,
         {"max_gram_length", "max_skip_count", "min_gram_length", "mode",

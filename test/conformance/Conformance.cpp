@@ -379,8 +379,8 @@ Outcome runCase(const std::string &caseDir, const std::string &workDir) {
       for (size_t i = 0; i < files.size(); ++i) {
         if (&into == &inputs && frozenIndices.count(i))
           continue;
-        auto data = readDataFile(files[i],
-                                 i < isSequence.size() && isSequence[i]);
+        auto data =
+            readDataFile(files[i], i < isSequence.size() && isSequence[i]);
         if (!data) {
           outcome.status = "unsupported";
           outcome.detail = "test data: " + llvm::toString(data.takeError());

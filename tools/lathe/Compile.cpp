@@ -94,8 +94,8 @@ int runCompile(const CompileOptions &options) {
   std::string shapeError;
   if (!parseInputShapes(options.inputShapes, importOptions.inputShapes,
                         shapeError) ||
-      !parseSequenceInputs(options.sequenceInputs,
-                           importOptions.sequenceInputs, shapeError))
+      !parseSequenceInputs(options.sequenceInputs, importOptions.sequenceInputs,
+                           shapeError))
     return reportError(shapeError);
 
   for (const std::string &entry : options.frozenInputs) {

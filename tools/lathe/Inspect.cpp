@@ -65,8 +65,8 @@ int inspectOnnx(const InspectOptions &options) {
   std::string shapeError;
   if (!parseInputShapes(options.inputShapes, importOptions.inputShapes,
                         shapeError) ||
-      !parseSequenceInputs(options.sequenceInputs,
-                           importOptions.sequenceInputs, shapeError))
+      !parseSequenceInputs(options.sequenceInputs, importOptions.sequenceInputs,
+                           shapeError))
     return reportError(shapeError);
   mlir::DialectRegistry registry;
   registerCompilerDialects(registry);
