@@ -672,6 +672,70 @@ def gradient_cases(lathe, work, rng):
     return ok
 
 
+def sequence_io_cases(lathe, work, rng):
+    """A sequence input and sequence outputs through the command line:
+    `lathe compile --sequence-input xs=2x3,4x3,1x3` makes the input's
+    tensors inputs xs[0], xs[1], xs[2]; SequenceMap applies tanh(x) * w to
+    each; ConcatFromSequence joins them; SplitToSequence cuts the join into
+    rows, a sequence output that becomes outputs rows[0] ... rows[6]. The
+    outputs are fed by name and compared with NumPy's float32 results at
+    1e-6 * (1 + |want|) (tanh's rounding)."""
+    info = helper.make_tensor_value_info
+    shapes = [(2, 3), (4, 3), (1, 3)]
+    xs = [rng.standard_normal(s).astype(np.float32) for s in shapes]
+    w = rng.standard_normal(3).astype(np.float32)
+    body = helper.make_graph(
+        [helper.make_node("Tanh", ["x"], ["t"]),
+         helper.make_node("Mul", ["t", "w_in"], ["y"])], "map_body",
+        [info("x", T.FLOAT, ["N", 3]), info("w_in", T.FLOAT, [3])],
+        [info("y", T.FLOAT, ["N", 3])])
+    seq_type = helper.make_sequence_type_proto(
+        helper.make_tensor_type_proto(T.FLOAT, ["N", 3]))
+    g = helper.make_graph(
+        [helper.make_node("SequenceMap", ["xs", "w"], ["mapped"], body=body),
+         helper.make_node("ConcatFromSequence", ["mapped"], ["joined"],
+                          axis=0),
+         helper.make_node("SplitToSequence", ["joined"], ["rows"], axis=0,
+                          keepdims=0)], "sequence_io",
+        [helper.make_value_info("xs", seq_type), info("w", T.FLOAT, [3])],
+        [info("joined", T.FLOAT, [7, 3]),
+         helper.make_value_info("rows", helper.make_sequence_type_proto(
+             helper.make_tensor_type_proto(T.FLOAT, [3])))])
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    path = os.path.join(work, "sequence_io.onnx")
+    onnx.save(model, path)
+    so = os.path.join(work, "sequence_io.so")
+    subprocess.run([lathe, "compile", path, "-o", so, "--sequence-input",
+                    "xs=" + ",".join("%dx%d" % s for s in shapes)],
+                   check=True, stdout=subprocess.DEVNULL)
+    args = [lathe, "run", so]
+    # Named inputs, in another order than the artifact's.
+    for name, a in [("w", w)] + [("xs[%d]" % i, x) for i, x in
+                                  enumerate(xs)]:
+        p = os.path.join(work, "sequence_io-%s.npy" % name)
+        np.save(p, a)
+        args += ["--input", "%s=%s" % (name, p)]
+    names = ["joined"] + ["rows[%d]" % i for i in range(7)]
+    outs = [os.path.join(work, "sequence_io-out%d.npy" % i)
+            for i in range(len(names))]
+    for name, out in zip(names, outs):
+        args += ["--output", "%s=%s" % (name, out)]
+    subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
+    joined = np.concatenate([np.tanh(x) * w for x in xs])
+    want = [joined] + list(joined)
+    ok = True
+    for name, out, wt in zip(names, outs, want):
+        got = np.load(out)
+        err = np.abs(got.astype(np.float64) - wt)
+        passed = got.shape == wt.shape and bool(
+            np.all(err <= 1e-6 * (1 + np.abs(wt))))
+        print("%s sequence_io %s: max abs err %.3g" % (
+            "PASS" if passed else "FAIL", name, float(err.max())))
+        ok &= passed
+    return ok
+
+
 def constant_folding_cases(lathe, work, rng):
     """Element-wise arithmetic on compile-time values folds at import, in
     the operands' type: a Loop trip count computed in float as Range's
@@ -884,6 +948,7 @@ def main():
     ok &= convtranspose_extended_cases(lathe, work, rng)
     ok &= constant_folding_cases(lathe, work, rng)
     ok &= gradient_cases(lathe, work, rng)
+    ok &= sequence_io_cases(lathe, work, rng)
     return 0 if ok else 1
 
 

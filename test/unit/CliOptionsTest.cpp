@@ -27,3 +27,20 @@ TEST_CASE("--input-shape rejects malformed entries with the entry named") {
   CHECK_FALSE(parseInputShapes({"x=1xtwo"}, shapes, error));
   CHECK_FALSE(parseInputShapes({"=1x2"}, shapes, error));
 }
+
+TEST_CASE("--sequence-input parses one shape per tensor") {
+  using lathe::cli::parseSequenceInputs;
+  std::map<std::string, std::vector<std::vector<int64_t>>> seqs;
+  std::string error;
+  REQUIRE(
+      parseSequenceInputs({"xs=2x3,4x3", "s=scalar,1", "none="}, seqs, error));
+  CHECK(seqs["xs"] == std::vector<std::vector<int64_t>>{{2, 3}, {4, 3}});
+  CHECK(seqs["s"] == std::vector<std::vector<int64_t>>{{}, {1}});
+  CHECK(seqs["none"].empty());
+  CHECK_FALSE(parseSequenceInputs({"xs"}, seqs, error));
+  CHECK(error == "--sequence-input 'xs' is not name=AxB,CxD,... (one shape "
+                 "per tensor)");
+  CHECK_FALSE(parseSequenceInputs({"xs=2x3,,4"}, seqs, error));
+  CHECK(error == "--sequence-input 'xs=2x3,,4': '' is not a shape AxBxC (or "
+                 "scalar)");
+}

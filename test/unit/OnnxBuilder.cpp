@@ -138,7 +138,8 @@ onnx::ModelProto linearReluModel() {
 
 ImportOutcome importFile(
     const std::string &path,
-    std::vector<std::pair<std::string, std::vector<int64_t>>> inputShapes) {
+    std::vector<std::pair<std::string, std::vector<int64_t>>> inputShapes,
+    std::map<std::string, std::vector<std::vector<int64_t>>> sequenceInputs) {
   mlir::DialectRegistry registry;
   registerCompilerDialects(registry);
   mlir::MLIRContext context(registry);
@@ -153,6 +154,7 @@ ImportOutcome importFile(
   ImportOptions options;
   for (auto &[name, dims] : inputShapes)
     options.inputShapes[name] = dims;
+  options.sequenceInputs = std::move(sequenceInputs);
   auto model = importOnnx(context, path, options);
   outcome.ok = mlir::succeeded(model);
   if (outcome.ok)

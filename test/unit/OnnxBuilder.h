@@ -5,6 +5,7 @@
 #include "onnx/onnx_pb.h"
 
 #include <initializer_list>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -56,7 +57,9 @@ struct ImportOutcome {
 };
 ImportOutcome importFile(
     const std::string &path,
-    std::vector<std::pair<std::string, std::vector<int64_t>>> inputShapes = {});
+    std::vector<std::pair<std::string, std::vector<int64_t>>> inputShapes = {},
+    std::map<std::string, std::vector<std::vector<int64_t>>> sequenceInputs =
+        {});
 
 /// Compiles the ONNX file |onnxPath| into |dir|/|name|.so (and a weights
 /// side file when |externalWeights|); returns the .so path or "" with the
