@@ -38,12 +38,18 @@ Importer::importBody(const NodeProto &node, const onnx::GraphProto &body,
   save(values, savedValues);
   save(constants, savedConstants);
   save(sequences, savedSequences);
+  std::set<std::string> savedAbsent;
+  for (const std::string &name : local)
+    if (absent.erase(name))
+      savedAbsent.insert(name);
   auto restore = [&] {
     for (const std::string &name : local) {
       values.erase(name);
       constants.erase(name);
       sequences.erase(name);
+      absent.erase(name);
     }
+    absent.insert(savedAbsent.begin(), savedAbsent.end());
     for (auto &[name, v] : savedValues)
       values[name] = v;
     for (auto &[name, c] : savedConstants)
@@ -53,7 +59,9 @@ Importer::importBody(const NodeProto &node, const onnx::GraphProto &body,
   };
 
   for (auto [in, binding] : llvm::zip(body.input(), inputs)) {
-    if (binding.constant)
+    if (binding.absent)
+      absent.insert(in.name());
+    else if (binding.constant)
       constants[in.name()] = *binding.constant;
     else if (binding.sequence)
       sequences[in.name()] = *binding.sequence;
@@ -72,6 +80,8 @@ Importer::importBody(const NodeProto &node, const onnx::GraphProto &body,
         binding.value = v->second;
       else if (auto seq = sequences.find(out.name()); seq != sequences.end())
         binding.sequence = seq->second;
+      else if (absent.count(out.name()))
+        binding.absent = true;
       else
         return error(node) << "body output '" << out.name()
                            << "' is not produced by the body";
@@ -87,9 +97,11 @@ Importer::importBody(const NodeProto &node, const onnx::GraphProto &body,
 
 FailureOr<Value> Importer::bindingValue(const NodeProto &node,
                                         const Binding &binding) {
-  if (binding.sequence)
-    return error(node) << "a sequence cannot be a scan output or a tensor "
-                          "result of a loop";
+  if (binding.sequence || binding.absent)
+    return error(node) << "a "
+                       << (binding.absent ? "empty optional" : "sequence")
+                       << " cannot be a scan output or a tensor result of a "
+                          "loop";
   if (!binding.constant)
     return binding.value;
   return finish(ConstantOp::create(b, loc, denseAttr(*binding.constant)));
@@ -150,6 +162,8 @@ LogicalResult Importer::loop(const NodeProto &node) {
     } else if (auto seq = sequences.find(node.input(2 + i));
                seq != sequences.end()) {
       binding.sequence = seq->second;
+    } else if (absent.count(node.input(2 + i))) {
+      binding.absent = true;
     } else {
       auto v = input(node, 2 + i);
       if (failed(v))
@@ -193,6 +207,8 @@ LogicalResult Importer::loop(const NodeProto &node) {
       setConstant(node, i, *state[i].constant);
     else if (state[i].sequence)
       sequences[node.output(i)] = *state[i].sequence;
+    else if (state[i].absent)
+      absent.insert(node.output(i));
     else
       setOutput(node, i, state[i].value);
   }

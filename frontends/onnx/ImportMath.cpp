@@ -496,6 +496,19 @@ LogicalResult Importer::predicate(const NodeProto &node) {
 }
 
 LogicalResult Importer::logicalNot(const NodeProto &node) {
+  // A compile-time condition (OptionalHasElement's, a folded comparison)
+  // stays compile-time, so that If and Loop can branch on it.
+  if (hasInput(node, 0) && isConstant(node.input(0)) &&
+      constants[node.input(0)].dtype == DType::Bool) {
+    const TensorValue &c = constants[node.input(0)];
+    TensorValue out;
+    out.dtype = DType::Bool;
+    out.shape = c.shape;
+    for (int64_t i = 0; i < c.numElements(); ++i)
+      out.append(c.intAt(i) ? 0.0 : 1.0, c.intAt(i) ? 0 : 1);
+    setConstant(node, 0, std::move(out));
+    return success();
+  }
   auto x = input(node, 0);
   if (failed(x))
     return failure();

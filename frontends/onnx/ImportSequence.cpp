@@ -3,6 +3,8 @@
 // it as a list of values, and each operator picks, adds or removes values;
 // only the tensors it reads or builds reach the lathe module. A sequence
 // input or output of the graph is one argument or result per tensor.
+// Optionals are known at compile time too: one holding a value is that
+// value, an empty one a name in the importer's |absent| set.
 #include "frontends/onnx/Importer.h"
 
 namespace lathe::onnx_import {
@@ -271,6 +273,66 @@ LogicalResult Importer::sequenceMap(const NodeProto &node) {
   for (size_t k = 0; k < outputs.size(); ++k)
     sequences[node.output(int(k))] = std::move(outputs[k]);
   return success();
+}
+
+LogicalResult Importer::forwardValue(const NodeProto &node,
+                                     const std::string &from, int i) {
+  const std::string &to = node.output(i);
+  if (auto seq = sequences.find(from); seq != sequences.end()) {
+    std::vector<Value> elements = seq->second;
+    sequences[to] = std::move(elements);
+  } else if (absent.count(from)) {
+    absent.insert(to);
+  } else if (isConstant(from)) {
+    TensorValue value = constants[from];
+    constants[to] = std::move(value);
+  } else if (auto v = values.find(from); v != values.end()) {
+    values[to] = v->second;
+  } else {
+    return error(node) << "'" << from
+                       << "' is not produced by any earlier "
+                          "node";
+  }
+  return success();
+}
+
+/// Optional(input): an optional holding |input|, or without an input an
+/// empty optional (of the type attribute's type).
+LogicalResult Importer::optional(const NodeProto &node) {
+  if (!hasInput(node, 0)) {
+    if (!findAttr(node, "type"))
+      return error(node) << "an empty optional needs the 'type' attribute";
+    absent.insert(node.output(0));
+    return success();
+  }
+  return forwardValue(node, node.input(0), 0);
+}
+
+/// OptionalHasElement(input): whether the optional holds a value, known at
+/// compile time; a tensor or sequence (opset 18) holds one, a missing input
+/// none.
+LogicalResult Importer::optionalHasElement(const NodeProto &node) {
+  bool has = hasInput(node, 0) && !absent.count(node.input(0));
+  if (has && !sequences.count(node.input(0)) && !isConstant(node.input(0)) &&
+      !values.count(node.input(0)))
+    return error(node) << "input '" << node.input(0)
+                       << "' is not produced by any earlier node";
+  TensorValue out;
+  out.dtype = DType::Bool;
+  out.append(has ? 1.0 : 0.0, has);
+  setConstant(node, 0, std::move(out));
+  return success();
+}
+
+/// OptionalGetElement(input): the value an optional holds (a tensor or
+/// sequence is its own value, opset 18); an empty optional is an error.
+LogicalResult Importer::optionalGetElement(const NodeProto &node) {
+  if (!hasInput(node, 0))
+    return error(node) << "missing input 0 (the optional)";
+  if (absent.count(node.input(0)))
+    return error(node) << "input '" << node.input(0)
+                       << "' is an empty optional, which holds no value";
+  return forwardValue(node, node.input(0), 0);
 }
 
 } // namespace lathe::onnx_import

@@ -305,20 +305,9 @@ LogicalResult Importer::pad(const NodeProto &node) {
 }
 
 LogicalResult Importer::identity(const NodeProto &node) {
-  if (isConstant(node.input(0))) {
-    setConstant(node, 0, constants[node.input(0)]);
-    return success();
-  }
-  if (auto seq = sequences.find(node.input(0)); seq != sequences.end()) {
-    std::vector<Value> elements = seq->second;
-    sequences[node.output(0)] = std::move(elements);
-    return success();
-  }
-  auto x = input(node, 0);
-  if (failed(x))
-    return failure();
-  setOutput(node, 0, *x);
-  return success();
+  if (!hasInput(node, 0))
+    return error(node) << "missing input 0";
+  return forwardValue(node, node.input(0), 0);
 }
 
 LogicalResult Importer::dropout(const NodeProto &node) {
@@ -1106,22 +1095,9 @@ LogicalResult Importer::ifOp(const NodeProto &node) {
                        << " outputs for " << node.output_size();
   if (failed(importSubgraph(node, branch)))
     return failure();
-  for (int i = 0; i < node.output_size(); ++i) {
-    const std::string &from = branch.output(i).name();
-    if (auto seq = sequences.find(from); seq != sequences.end()) {
-      sequences[node.output(i)] = seq->second;
-      continue;
-    }
-    if (isConstant(from)) {
-      setConstant(node, i, constants[from]);
-      continue;
-    }
-    auto v = values.find(from);
-    if (v == values.end())
-      return error(node) << "branch output '" << from
-                         << "' is not produced by the branch";
-    setOutput(node, i, v->second);
-  }
+  for (int i = 0; i < node.output_size(); ++i)
+    if (failed(forwardValue(node, branch.output(i).name(), i)))
+      return failure();
   return success();
 }
 

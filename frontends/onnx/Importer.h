@@ -216,11 +216,13 @@ public:
   LogicalResult loop(const NodeProto &node);
   LogicalResult scan(const NodeProto &node);
   /// A value bound to a body graph's input or read from its output: a
-  /// compile-time tensor, a run-time one, or a sequence (its tensors).
+  /// compile-time tensor, a run-time one, a sequence (its tensors), or an
+  /// empty optional.
   struct Binding {
     Value value;
     std::optional<TensorValue> constant;
     std::optional<std::vector<Value>> sequence;
+    bool absent = false; ///< An empty optional.
   };
   /// Imports |body| once with its inputs bound to |inputs|; its names
   /// shadow the enclosing graph's only while it is imported. Returns its
@@ -275,6 +277,15 @@ public:
   LogicalResult splitToSequence(const NodeProto &node);
   LogicalResult concatFromSequence(const NodeProto &node);
   LogicalResult sequenceMap(const NodeProto &node);
+  // Optionals: an optional holding a value is that value; an empty one is
+  // a name in |absent|.
+  LogicalResult optional(const NodeProto &node);
+  LogicalResult optionalHasElement(const NodeProto &node);
+  LogicalResult optionalGetElement(const NodeProto &node);
+  /// Binds output |i| of |node| to whatever the name |from| holds: a tensor
+  /// (run-time or compile-time), a sequence or an empty optional.
+  LogicalResult forwardValue(const NodeProto &node, const std::string &from,
+                             int i);
   /// The sequence at input |i|, or null with an error emitted.
   const std::vector<Value> *sequenceInput(const NodeProto &node, int i);
   /// The compile-time position at input |i| (absent: |fallback|) in
@@ -365,9 +376,14 @@ private:
   /// from, in graph order.
   std::vector<std::string> graphInputsFeeding(const std::string &name);
   LogicalResult addInputs();
-  /// The arguments of sequence input |in|, one per tensor of its shapes in
-  /// --sequence-input; they become the sequence's elements.
-  LogicalResult addSequenceInput(const onnx::ValueInfoProto &in);
+  /// The argument of tensor input |name| of type |type|.
+  LogicalResult addTensorInput(const std::string &name,
+                               const onnx::TypeProto::Tensor &type);
+  /// The arguments of sequence input |name| of type |type|, one per tensor
+  /// of its shapes in --sequence-input; they become the sequence's
+  /// elements.
+  LogicalResult addSequenceInput(const std::string &name,
+                                 const onnx::TypeProto::Sequence &type);
   LogicalResult addOutputs(SmallVectorImpl<Value> &results,
                            SmallVectorImpl<Attribute> &resultAttrs);
 
@@ -548,6 +564,8 @@ private:
   /// Sequence values by name: their length and elements are known at
   /// compile time (positions are compile-time inputs).
   std::map<std::string, std::vector<Value>> sequences;
+  /// The names bound to empty optionals.
+  std::set<std::string> absent;
   std::set<std::string> initializerNames;
   std::vector<Parameter> params;
   /// The names of the function's input arguments, in order (a sequence

@@ -174,56 +174,34 @@ FailureOr<Value> Importer::valueNamed(const NodeProto &node,
 }
 
 LogicalResult Importer::addInputs() {
-  Block &body = func.getBody().front();
   for (const auto &in : graph.input()) {
     if (initializerNames.count(in.name()) ||
         options.frozenInputs.count(in.name()))
       continue; // Older exporters list initializers as inputs too.
     Location inLoc = NameLoc::get(b.getStringAttr(in.name()));
-    if (in.type().has_sequence_type()) {
-      if (failed(addSequenceInput(in)))
-        return failure();
-      continue;
-    }
-    if (!in.type().has_tensor_type())
-      return emitError(inLoc)
-             << "input '" << in.name() << "' is "
-             << (in.type().has_optional_type() ? "an optional" : "not a tensor")
-             << "; a model's inputs must be tensors or sequences of tensors";
-    const auto &tt = in.type().tensor_type();
-    auto dtype = dtypeFromOnnx(tt.elem_type());
-    if (!dtype)
-      return emitError(inLoc) << "input '" << in.name()
-                              << "': " << llvm::toString(dtype.takeError());
-    SmallVector<int64_t> shape;
-    auto override = options.inputShapes.find(in.name());
-    if (override != options.inputShapes.end()) {
-      shape.assign(override->second.begin(), override->second.end());
-      if (tt.has_shape() && tt.shape().dim_size() != int(shape.size()))
-        return emitError(inLoc)
-               << "--input-shape " << in.name() << " gives rank "
-               << shape.size() << " but the model declares rank "
-               << tt.shape().dim_size();
-    } else {
-      if (!tt.has_shape())
-        return emitError(inLoc)
-               << "input '" << in.name()
-               << "' has no declared shape; pass --input-shape " << in.name()
-               << "=<d0>x<d1>...";
-      for (const auto &dim : tt.shape().dim()) {
-        if (!dim.has_dim_value() || dim.dim_value() < 0)
-          return emitError(inLoc)
-                 << "input '" << in.name() << "' has symbolic dimension '"
-                 << (dim.has_dim_param() ? dim.dim_param() : "?")
-                 << "'; pass --input-shape " << in.name()
-                 << "=<d0>x<d1>... to fix it";
-        shape.push_back(dim.dim_value());
+    // An optional input holds a value unless --absent-input says otherwise.
+    const onnx::TypeProto *type = &in.type();
+    if (type->has_optional_type()) {
+      if (options.absentInputs.count(in.name())) {
+        absent.insert(in.name());
+        continue;
       }
+      type = &type->optional_type().elem_type();
+    } else if (options.absentInputs.count(in.name())) {
+      return emitError(inLoc) << "--absent-input names '" << in.name()
+                              << "', which is not an optional input";
     }
-    Value arg =
-        body.addArgument(RankedTensorType::get(shape, mlirType(*dtype)), inLoc);
-    values[in.name()] = arg;
-    argNames.push_back(in.name());
+    LogicalResult added =
+        type->has_sequence_type()
+            ? addSequenceInput(in.name(), type->sequence_type())
+        : type->has_tensor_type()
+            ? addTensorInput(in.name(), type->tensor_type())
+            : emitError(inLoc) << "input '" << in.name()
+                               << "' is not a tensor; a model's inputs must "
+                                  "be tensors, sequences of tensors or "
+                                  "optionals of those";
+    if (failed(added))
+      return failure();
   }
   for (const auto &[name, value] : options.frozenInputs) {
     bool found = false;
@@ -252,10 +230,22 @@ LogicalResult Importer::addInputs() {
              << "--input-shape names '" << name
              << "', which is not an input of the model";
   }
+  for (const std::string &name : options.absentInputs) {
+    bool found = false;
+    for (const auto &in : graph.input())
+      found |= in.name() == name;
+    if (!found)
+      return emitError(UnknownLoc::get(&ctx))
+             << "--absent-input names '" << name
+             << "', which is not an input of the model";
+  }
   for (const auto &entry : options.sequenceInputs) {
     bool found = false;
     for (const auto &in : graph.input())
-      found |= in.name() == entry.first && in.type().has_sequence_type();
+      found |= in.name() == entry.first &&
+               (in.type().has_sequence_type() ||
+                (in.type().has_optional_type() &&
+                 in.type().optional_type().elem_type().has_sequence_type()));
     if (!found)
       return emitError(UnknownLoc::get(&ctx))
              << "--sequence-input names '" << entry.first
@@ -264,25 +254,61 @@ LogicalResult Importer::addInputs() {
   return success();
 }
 
-LogicalResult Importer::addSequenceInput(const onnx::ValueInfoProto &in) {
-  Location inLoc = NameLoc::get(b.getStringAttr(in.name()));
-  auto given = options.sequenceInputs.find(in.name());
+LogicalResult Importer::addTensorInput(const std::string &name,
+                                       const onnx::TypeProto::Tensor &tt) {
+  Location inLoc = NameLoc::get(b.getStringAttr(name));
+  auto dtype = dtypeFromOnnx(tt.elem_type());
+  if (!dtype)
+    return emitError(inLoc)
+           << "input '" << name << "': " << llvm::toString(dtype.takeError());
+  SmallVector<int64_t> shape;
+  auto override = options.inputShapes.find(name);
+  if (override != options.inputShapes.end()) {
+    shape.assign(override->second.begin(), override->second.end());
+    if (tt.has_shape() && tt.shape().dim_size() != int(shape.size()))
+      return emitError(inLoc)
+             << "--input-shape " << name << " gives rank " << shape.size()
+             << " but the model declares rank " << tt.shape().dim_size();
+  } else {
+    if (!tt.has_shape())
+      return emitError(inLoc) << "input '" << name
+                              << "' has no declared shape; pass --input-shape "
+                              << name << "=<d0>x<d1>...";
+    for (const auto &dim : tt.shape().dim()) {
+      if (!dim.has_dim_value() || dim.dim_value() < 0)
+        return emitError(inLoc)
+               << "input '" << name << "' has symbolic dimension '"
+               << (dim.has_dim_param() ? dim.dim_param() : "?")
+               << "'; pass --input-shape " << name << "=<d0>x<d1>... to fix it";
+      shape.push_back(dim.dim_value());
+    }
+  }
+  values[name] = func.getBody().front().addArgument(
+      RankedTensorType::get(shape, mlirType(*dtype)), inLoc);
+  argNames.push_back(name);
+  return success();
+}
+
+LogicalResult Importer::addSequenceInput(const std::string &name,
+                                         const onnx::TypeProto::Sequence &st) {
+  Location inLoc = NameLoc::get(b.getStringAttr(name));
+  auto given = options.sequenceInputs.find(name);
   if (given == options.sequenceInputs.end())
     return emitError(inLoc)
-           << "input '" << in.name()
+           << "input '" << name
            << "' is a sequence, whose length and shapes Lathe needs at "
               "compile time; pass --sequence-input "
-           << in.name() << "=<shape>,<shape>... (one AxBxC per tensor)";
-  const auto &elem = in.type().sequence_type().elem_type();
+           << name << "=<shape>,<shape>... (one AxBxC per tensor)";
+  const auto &elem = st.elem_type();
   if (!elem.has_tensor_type())
-    return emitError(inLoc) << "input '" << in.name()
+    return emitError(inLoc) << "input '" << name
                             << "' is a sequence of non-tensors; Lathe "
                                "compiles sequences of tensors";
   const auto &tt = elem.tensor_type();
   auto dtype = dtypeFromOnnx(tt.elem_type());
   if (!dtype)
-    return emitError(inLoc) << "input '" << in.name()
-                            << "': " << llvm::toString(dtype.takeError());
+    return emitError(inLoc)
+           << "input '" << name << "': " << llvm::toString(dtype.takeError());
   Block &body = func.getBody().front();
   std::vector<Value> elements;
   for (size_t i = 0; i < given->second.size(); ++i) {
@@ -294,15 +320,15 @@ LogicalResult Importer::addSequenceInput(const onnx::ValueInfoProto &in) {
                tt.shape().dim(d).dim_value() == shape[d];
       if (!fits)
         return emitError(inLoc)
-               << "--sequence-input " << in.name() << ": tensor " << i
+               << "--sequence-input " << name << ": tensor " << i
                << " has shape " << shapeString(shape)
                << ", which the model's declared element shape does not allow";
     }
     elements.push_back(body.addArgument(
         RankedTensorType::get(shape, mlirType(*dtype)), inLoc));
-    argNames.push_back(in.name() + "[" + std::to_string(i) + "]");
+    argNames.push_back(name + "[" + std::to_string(i) + "]");
   }
-  sequences[in.name()] = std::move(elements);
+  sequences[name] = std::move(elements);
   return success();
 }
 
@@ -315,6 +341,8 @@ LogicalResult Importer::addOutputs(SmallVectorImpl<Value> &results,
       v = it->second;
     else if (isConstant(out.name()))
       v = materialize(out.name(), constants[out.name()]);
+    else if (absent.count(out.name()))
+      continue; // An empty optional: no tensor to return.
     else if (auto seq = sequences.find(out.name()); seq != sequences.end()) {
       // One output per tensor of the sequence, NAME[i].
       for (size_t i = 0; i < seq->second.size(); ++i) {
@@ -649,6 +677,9 @@ const std::map<std::string, OpInfo> &opTable() {
       {"SplitToSequence", {&I::splitToSequence, {"axis", "keepdims"}}},
       {"ConcatFromSequence", {&I::concatFromSequence, {"axis", "new_axis"}}},
       {"SequenceMap", {&I::sequenceMap, {"body"}}},
+      {"Optional", {&I::optional, {"type"}}},
+      {"OptionalHasElement", {&I::optionalHasElement, {}}},
+      {"OptionalGetElement", {&I::optionalGetElement, {}}},
       {"TfIdfVectorizer",
        {&I::tfIdfVectorizer,
         {"max_gram_length", "max_skip_count", "min_gram_length", "mode",

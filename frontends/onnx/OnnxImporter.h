@@ -7,6 +7,7 @@
 #include "llvm/Support/Error.h"
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,10 @@ struct ImportOptions {
   /// count: the sequence becomes one input per tensor, NAME[0], NAME[1]...
   /// (a sequence output likewise becomes one output per tensor).
   std::map<std::string, std::vector<std::vector<int64_t>>> sequenceInputs;
+  /// Optional inputs compiled without a value: they are empty optionals
+  /// (OptionalHasElement is false) and leave the signature. An optional
+  /// input not named here holds a value, an input like any other.
+  std::set<std::string> absentInputs;
   /// The graph is a model's training form (lathe train, compile --train):
   /// nodes in training mode (Dropout's training_mode, BatchNormalization's)
   /// import as the layer, whose inference entry points use inference

@@ -74,32 +74,71 @@ llvm::Expected<TensorValue> readTensorFile(const std::string &path) {
   return decodeTensor(proto, llvm::sys::path::parent_path(path).str());
 }
 
-/// Reads a test-data file: a serialized TensorProto, or for a sequence
-/// (|sequence|) a SequenceProto of tensors, whose tensors are returned in
-/// order.
-llvm::Expected<std::vector<TensorValue>> readDataFile(const std::string &path,
-                                                      bool sequence) {
-  if (!sequence) {
-    auto t = readTensorFile(path);
-    if (!t)
-      return t.takeError();
-    return std::vector<TensorValue>{std::move(*t)};
-  }
-  std::ifstream in(path, std::ios::binary);
-  onnx::SequenceProto proto;
-  if (!in || !proto.ParseFromIstream(&in))
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "cannot read " + path);
-  if (proto.elem_type() != onnx::SequenceProto::TENSOR)
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   path + " is not a sequence of tensors");
+/// The tensors of a TensorProto, a SequenceProto of tensors, or an
+/// OptionalProto holding either (none when it is empty), as |type| says.
+llvm::Expected<std::vector<TensorValue>>
+tensorsOf(const onnx::TypeProto &type, const onnx::TensorProto *tensor,
+          const onnx::SequenceProto *sequence,
+          const onnx::OptionalProto *optional, const std::string &dir) {
+  auto fail = [](const std::string &message) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+  };
   std::vector<TensorValue> tensors;
-  for (const auto &t : proto.tensor_values()) {
-    auto value = decodeTensor(t, llvm::sys::path::parent_path(path).str());
+  auto add = [&](const onnx::TensorProto &t) -> llvm::Error {
+    auto value = decodeTensor(t, dir);
     if (!value)
       return value.takeError();
     tensors.push_back(std::move(*value));
+    return llvm::Error::success();
+  };
+  if (type.has_optional_type()) {
+    if (optional->has_tensor_value())
+      return tensorsOf(type.optional_type().elem_type(),
+                       &optional->tensor_value(), nullptr, nullptr, dir);
+    if (optional->has_sequence_value())
+      return tensorsOf(type.optional_type().elem_type(), nullptr,
+                       &optional->sequence_value(), nullptr, dir);
+    return tensors; // An empty optional.
   }
+  if (type.has_sequence_type()) {
+    if (!sequence || sequence->elem_type() != onnx::SequenceProto::TENSOR)
+      return fail("not a sequence of tensors");
+    for (const auto &t : sequence->tensor_values())
+      if (auto err = add(t))
+        return std::move(err);
+    return tensors;
+  }
+  if (!tensor)
+    return fail("not a tensor");
+  if (auto err = add(*tensor))
+    return std::move(err);
+  return tensors;
+}
+
+/// Reads a test-data file holding a value of |type|: a serialized
+/// TensorProto, SequenceProto or OptionalProto. Returns its tensors in
+/// order (a sequence's are consecutive arguments or results).
+llvm::Expected<std::vector<TensorValue>>
+readDataFile(const std::string &path, const onnx::TypeProto &type) {
+  std::ifstream in(path, std::ios::binary);
+  onnx::TensorProto tensor;
+  onnx::SequenceProto sequence;
+  onnx::OptionalProto optional;
+  google::protobuf::Message &proto =
+      type.has_optional_type()
+          ? static_cast<google::protobuf::Message &>(optional)
+      : type.has_sequence_type()
+          ? static_cast<google::protobuf::Message &>(sequence)
+          : tensor;
+  if (!in || !proto.ParseFromIstream(&in))
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "cannot read " + path);
+  auto tensors = tensorsOf(type, &tensor, &sequence, &optional,
+                           llvm::sys::path::parent_path(path).str());
+  if (!tensors)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   path + ": " +
+                                       llvm::toString(tensors.takeError()));
   return tensors;
 }
 
@@ -246,7 +285,6 @@ Outcome runCase(const std::string &caseDir, const std::string &workDir) {
       diagnostics = d.str();
     return mlir::success();
   });
-  auto imported = importOnnx(context, model, {});
   // What a user supplies on the command line, the harness takes from the
   // first data set, one input at a time as the importer asks for it: the
   // shape of an input with symbolic dimensions (`--input-shape`), the
@@ -255,10 +293,13 @@ Outcome runCase(const std::string &caseDir, const std::string &workDir) {
   // slice bounds: `--freeze-input`), which then leaves the case's inputs.
   std::vector<std::string> frozen;
   std::vector<std::string> sets = sortedEntries(caseDir, "test_data_set_");
-  // Which graph inputs (initializers aside) and outputs are sequences: their
-  // data files hold SequenceProtos, one model argument per tensor.
+  // The types of the graph inputs (initializers aside) and outputs: a
+  // sequence's data file holds a SequenceProto, one model argument per
+  // tensor; an optional's an OptionalProto, an empty one compiled with
+  // `--absent-input`.
   std::vector<std::string> names;
-  std::vector<bool> inputIsSequence, outputIsSequence;
+  std::vector<onnx::TypeProto> inputTypes, outputTypes;
+  ImportOptions importOptions;
   if (auto proto = readOnnxFile(model)) {
     std::set<std::string> inits;
     for (const auto &init : (*proto)->graph().initializer())
@@ -266,16 +307,28 @@ Outcome runCase(const std::string &caseDir, const std::string &workDir) {
     for (const auto &in : (*proto)->graph().input())
       if (!inits.count(in.name())) {
         names.push_back(in.name());
-        inputIsSequence.push_back(in.type().has_sequence_type());
+        inputTypes.push_back(in.type());
       }
     for (const auto &out : (*proto)->graph().output())
-      outputIsSequence.push_back(out.type().has_sequence_type());
+      outputTypes.push_back(out.type());
   } else {
     llvm::consumeError(proto.takeError());
   }
+  if (!sets.empty()) {
+    std::vector<std::string> files = sortedEntries(sets[0], "input_");
+    for (size_t i = 0; i < names.size() && i < files.size(); ++i) {
+      if (!inputTypes[i].has_optional_type())
+        continue;
+      auto data = readDataFile(files[i], inputTypes[i]);
+      if (data && data->empty())
+        importOptions.absentInputs.insert(names[i]);
+      else if (!data)
+        llvm::consumeError(data.takeError());
+    }
+  }
+  auto imported = importOnnx(context, model, importOptions);
   if (mlir::failed(imported) && !sets.empty()) {
     std::vector<std::string> files = sortedEntries(sets[0], "input_");
-    ImportOptions options;
     while (mlir::failed(imported)) {
       // "... must be known at compile time ...: fix that with
       // --freeze-input NAME=FILE.npy", "input 'NAME' has symbolic
@@ -304,30 +357,31 @@ Outcome runCase(const std::string &caseDir, const std::string &workDir) {
       auto it = std::find(names.begin(), names.end(), name);
       size_t index = size_t(it - names.begin());
       if (it == names.end() || index >= files.size() ||
-          options.frozenInputs.count(name) || options.inputShapes.count(name) ||
-          options.sequenceInputs.count(name))
+          importOptions.frozenInputs.count(name) ||
+          importOptions.inputShapes.count(name) ||
+          importOptions.sequenceInputs.count(name))
         break;
-      auto data = readDataFile(files[index], inputIsSequence[index]);
-      if (!data || (!inputIsSequence[index] && data->size() != 1)) {
+      auto data = readDataFile(files[index], inputTypes[index]);
+      if (!data || (hint != "--sequence-input " && data->size() != 1)) {
         if (!data)
           llvm::consumeError(data.takeError());
         break;
       }
       if (hint == "--sequence-input ") {
         for (const TensorValue &t : *data)
-          options.sequenceInputs[name].push_back(t.shape);
+          importOptions.sequenceInputs[name].push_back(t.shape);
         if (data->empty())
-          options.sequenceInputs[name] = {};
+          importOptions.sequenceInputs[name] = {};
       } else if (freeze) {
         const TensorValue &t = data->front();
-        options.frozenInputs[name] = {t.dtype, t.shape, t.bytes};
+        importOptions.frozenInputs[name] = {t.dtype, t.shape, t.bytes};
         frozen.push_back(name);
         frozenIndices.insert(index);
       } else {
-        options.inputShapes[name] = data->front().shape;
+        importOptions.inputShapes[name] = data->front().shape;
       }
       diagnostics.clear();
-      imported = importOnnx(context, model, options);
+      imported = importOnnx(context, model, importOptions);
     }
   }
   if (mlir::failed(imported)) {
@@ -374,13 +428,13 @@ Outcome runCase(const std::string &caseDir, const std::string &workDir) {
     std::vector<TensorValue> inputs, outputs;
     // A sequence's tensors are consecutive arguments (results).
     auto read = [&](const std::vector<std::string> &files,
-                    const std::vector<bool> &isSequence,
+                    const std::vector<onnx::TypeProto> &types,
                     std::vector<TensorValue> &into) {
       for (size_t i = 0; i < files.size(); ++i) {
         if (&into == &inputs && frozenIndices.count(i))
           continue;
-        auto data =
-            readDataFile(files[i], i < isSequence.size() && isSequence[i]);
+        auto data = readDataFile(
+            files[i], i < types.size() ? types[i] : onnx::TypeProto());
         if (!data) {
           outcome.status = "unsupported";
           outcome.detail = "test data: " + llvm::toString(data.takeError());
@@ -391,8 +445,8 @@ Outcome runCase(const std::string &caseDir, const std::string &workDir) {
       }
       return true;
     };
-    if (!read(sortedEntries(set, "input_"), inputIsSequence, inputs) ||
-        !read(sortedEntries(set, "output_"), outputIsSequence, outputs))
+    if (!read(sortedEntries(set, "input_"), inputTypes, inputs) ||
+        !read(sortedEntries(set, "output_"), outputTypes, outputs))
       return outcome;
     // ONNX's backend tests store bfloat16 data as uint16 bit patterns
     // (NumPy has no bfloat16); read those as the bf16 the model declares.

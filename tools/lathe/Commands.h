@@ -19,6 +19,7 @@ struct CompileOptions {
   std::vector<std::string> inputShapes;    ///< "name=1x3x224x224".
   std::vector<std::string> frozenInputs;   ///< "name=file.npy".
   std::vector<std::string> sequenceInputs; ///< "name=2x3,2x3".
+  std::vector<std::string> absentInputs;   ///< Empty optional inputs.
   std::string weights = "embedded";
   std::string triple, cpu;
   bool printIR = false;
@@ -38,6 +39,7 @@ struct InspectOptions {
   std::string path;
   std::vector<std::string> inputShapes;
   std::vector<std::string> sequenceInputs;
+  std::vector<std::string> absentInputs;
 };
 
 struct TrainOptions {

@@ -97,6 +97,8 @@ int runCompile(const CompileOptions &options) {
       !parseSequenceInputs(options.sequenceInputs, importOptions.sequenceInputs,
                            shapeError))
     return reportError(shapeError);
+  importOptions.absentInputs.insert(options.absentInputs.begin(),
+                                    options.absentInputs.end());
 
   for (const std::string &entry : options.frozenInputs) {
     size_t eq = entry.find('=');

@@ -68,6 +68,8 @@ int inspectOnnx(const InspectOptions &options) {
       !parseSequenceInputs(options.sequenceInputs, importOptions.sequenceInputs,
                            shapeError))
     return reportError(shapeError);
+  importOptions.absentInputs.insert(options.absentInputs.begin(),
+                                    options.absentInputs.end());
   mlir::DialectRegistry registry;
   registerCompilerDialects(registry);
   mlir::MLIRContext context(registry);

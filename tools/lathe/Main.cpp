@@ -119,6 +119,9 @@ int main(int argc, char **argv) {
                 "The shapes of a sequence input's tensors, e.g. "
                 "xs=2x3,2x3,4x3 (repeatable; 'scalar' for rank 0, xs= for an "
                 "empty sequence): it becomes inputs xs[0], xs[1], ...");
+  c->add_option("--absent-input", compile.absentInputs,
+                "Compile an optional input without a value (repeatable): it "
+                "is an empty optional and leaves the artifact's inputs");
   c->add_option("--freeze-input", compile.frozenInputs,
                 "Fix an input to the value in a .npy file at compile time, "
                 "e.g. shape=shape.npy (repeatable): it may then set shapes, "
@@ -178,6 +181,8 @@ int main(int argc, char **argv) {
                 "Static shape of an input, as for compile");
   i->add_option("--sequence-input", inspect.sequenceInputs,
                 "The shapes of a sequence input's tensors, as for compile");
+  i->add_option("--absent-input", inspect.absentInputs,
+                "An optional input without a value, as for compile");
 
   TrainOptions train;
   auto *t = app.add_subcommand(
