@@ -736,6 +736,53 @@ def sequence_io_cases(lathe, work, rng):
     return ok
 
 
+def optional_cases(lathe, work, rng):
+    """An optional input through the command line: y = x + bias when the
+    optional holds a bias, y = x * 2 when compiled with --absent-input
+    bias (OptionalHasElement picks the If branch at compile time). Both
+    builds are compared with NumPy exactly (one float32 operation)."""
+    info = helper.make_tensor_value_info
+    x = rng.standard_normal(3).astype(np.float32)
+    bias = rng.standard_normal(3).astype(np.float32)
+    present = helper.make_graph(
+        [helper.make_node("OptionalGetElement", ["bias"], ["b"]),
+         helper.make_node("Add", ["x", "b"], ["with_bias"])], "present", [],
+        [info("with_bias", T.FLOAT, [3])])
+    empty = helper.make_graph(
+        [helper.make_node("Add", ["x", "x"], ["doubled"])], "empty", [],
+        [info("doubled", T.FLOAT, [3])])
+    g = helper.make_graph(
+        [helper.make_node("OptionalHasElement", ["bias"], ["has"]),
+         helper.make_node("If", ["has"], ["y"], then_branch=present,
+                          else_branch=empty)], "optional_io",
+        [info("x", T.FLOAT, [3]),
+         helper.make_value_info("bias", helper.make_optional_type_proto(
+             helper.make_tensor_type_proto(T.FLOAT, [3])))],
+        [info("y", T.FLOAT, [3])])
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 16)])
+    model.ir_version = 8
+    path = os.path.join(work, "optional_io.onnx")
+    onnx.save(model, path)
+    ok = True
+    for label, extra, inputs, want in (
+            ("present", [], [("x", x), ("bias", bias)], x + bias),
+            ("absent", ["--absent-input", "bias"], [("x", x)], x + x)):
+        so = os.path.join(work, "optional_io_%s.so" % label)
+        subprocess.run([lathe, "compile", path, "-o", so] + extra,
+                       check=True, stdout=subprocess.DEVNULL)
+        args = [lathe, "run", so]
+        for name, a in inputs:
+            p = os.path.join(work, "optional_io-%s.npy" % name)
+            np.save(p, a)
+            args += ["--input", "%s=%s" % (name, p)]
+        out = os.path.join(work, "optional_io-%s-y.npy" % label)
+        subprocess.run(args + ["--output", out], check=True,
+                       stdout=subprocess.DEVNULL)
+        ok &= same_outputs("optional_io_" + label, ["y"], [np.load(out)],
+                           [want])
+    return ok
+
+
 def constant_folding_cases(lathe, work, rng):
     """Element-wise arithmetic on compile-time values folds at import, in
     the operands' type: a Loop trip count computed in float as Range's
@@ -949,6 +996,7 @@ def main():
     ok &= constant_folding_cases(lathe, work, rng)
     ok &= gradient_cases(lathe, work, rng)
     ok &= sequence_io_cases(lathe, work, rng)
+    ok &= optional_cases(lathe, work, rng)
     return 0 if ok else 1
 
 

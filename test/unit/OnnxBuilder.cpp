@@ -140,6 +140,15 @@ ImportOutcome importFile(
     const std::string &path,
     std::vector<std::pair<std::string, std::vector<int64_t>>> inputShapes,
     std::map<std::string, std::vector<std::vector<int64_t>>> sequenceInputs) {
+  ImportOptions options;
+  for (auto &[name, dims] : inputShapes)
+    options.inputShapes[name] = dims;
+  options.sequenceInputs = std::move(sequenceInputs);
+  return importWith(path, options);
+}
+
+ImportOutcome importWith(const std::string &path,
+                         const ImportOptions &options) {
   mlir::DialectRegistry registry;
   registerCompilerDialects(registry);
   mlir::MLIRContext context(registry);
@@ -151,10 +160,6 @@ ImportOutcome importFile(
     outcome.diagnostics += where + d.str() + "\n";
     return mlir::success();
   });
-  ImportOptions options;
-  for (auto &[name, dims] : inputShapes)
-    options.inputShapes[name] = dims;
-  options.sequenceInputs = std::move(sequenceInputs);
   auto model = importOnnx(context, path, options);
   outcome.ok = mlir::succeeded(model);
   if (outcome.ok)

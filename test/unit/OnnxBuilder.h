@@ -2,6 +2,8 @@
 #ifndef LATHE_TEST_UNIT_ONNXBUILDER_H
 #define LATHE_TEST_UNIT_ONNXBUILDER_H
 
+#include "frontends/onnx/OnnxImporter.h"
+
 #include "onnx/onnx_pb.h"
 
 #include <initializer_list>
@@ -60,6 +62,10 @@ ImportOutcome importFile(
     std::vector<std::pair<std::string, std::vector<int64_t>>> inputShapes = {},
     std::map<std::string, std::vector<std::vector<int64_t>>> sequenceInputs =
         {});
+
+/// The outcome of importing |path| with every option of |options|.
+ImportOutcome importWith(const std::string &path,
+                         const lathe::ImportOptions &options);
 
 /// Compiles the ONNX file |onnxPath| into |dir|/|name|.so (and a weights
 /// side file when |externalWeights|); returns the .so path or "" with the

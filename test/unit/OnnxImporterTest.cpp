@@ -717,3 +717,45 @@ TEST_CASE("a sequence input needs its tensors' shapes, which must fit") {
                         "sequence input of the model"));
   }
 }
+
+TEST_CASE("optionals: an empty one holds no value, --absent-input names one") {
+  onnx::ModelProto model = makeModel(15);
+  auto *in = model.mutable_graph()->add_input();
+  in->set_name("maybe");
+  auto *tensor = in->mutable_type()
+                     ->mutable_optional_type()
+                     ->mutable_elem_type()
+                     ->mutable_tensor_type();
+  tensor->set_elem_type(onnx::TensorProto::FLOAT);
+  tensor->mutable_shape()->add_dim()->set_dim_value(4);
+  addInput(model, "x", {4});
+  SECTION("an optional input holds a value by default") {
+    addNode(model, "OptionalGetElement", "get", {"maybe"}, {"v"});
+    addNode(model, "Add", "add", {"v", "x"}, {"y"});
+    addOutput(model, "y");
+    ImportOutcome r = importFile(save(model, makeTempDir()));
+    INFO(r.diagnostics);
+    CHECK(r.ok);
+  }
+  SECTION("the value of an empty optional") {
+    addNode(model, "OptionalGetElement", "get", {"maybe"}, {"v"});
+    addOutput(model, "v");
+    lathe::ImportOptions options;
+    options.absentInputs.insert("maybe");
+    ImportOutcome r = importWith(save(model, makeTempDir()), options);
+    CHECK_FALSE(r.ok);
+    CHECK_THAT(r.diagnostics,
+               Contains("OptionalGetElement: input 'maybe' is an empty "
+                        "optional, which holds no value"));
+  }
+  SECTION("--absent-input on an input that is not optional") {
+    addNode(model, "Relu", "relu", {"x"}, {"y"});
+    addOutput(model, "y");
+    lathe::ImportOptions options;
+    options.absentInputs.insert("x");
+    ImportOutcome r = importWith(save(model, makeTempDir()), options);
+    CHECK_FALSE(r.ok);
+    CHECK_THAT(r.diagnostics, Contains("--absent-input names 'x', which is "
+                                       "not an optional input"));
+  }
+}
