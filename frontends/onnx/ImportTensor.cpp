@@ -513,6 +513,86 @@ LogicalResult Importer::gatherAtRunTime(const NodeProto &node, int64_t axis) {
   return success();
 }
 
+/// Compress: the slices along axis (or, without one, the elements of the
+/// flattened input) whose condition is true, the condition known at
+/// compile time (the output's shape depends on it); a gather of those
+/// indices. A condition shorter than the axis drops the rest.
+LogicalResult Importer::compress(const NodeProto &node) {
+  auto x = input(node, 0);
+  if (failed(x))
+    return failure();
+  const TensorValue *condition =
+      constantInput(node, 1, "condition, which decides the output's shape");
+  if (!condition)
+    return failure();
+  if (condition->shape.size() != 1)
+    return error(node) << "condition must be 1-D, got "
+                       << condition->shape.size() << " dimensions";
+  Value data = *x;
+  auto type = cast<RankedTensorType>(data.getType());
+  int64_t axis = 0;
+  if (const auto *a = findAttr(node, "axis")) {
+    auto resolved = resolveAxis(node, a->i(), type.getRank());
+    if (failed(resolved))
+      return failure();
+    axis = *resolved;
+  } else {
+    auto flat = buildReshape(data, {type.getNumElements()});
+    if (failed(flat))
+      return failure();
+    data = *flat;
+  }
+  int64_t length = cast<RankedTensorType>(data.getType()).getDimSize(axis);
+  if (condition->numElements() > length)
+    return error(node) << "condition has " << condition->numElements()
+                       << " entries for " << length << " slices";
+  SmallVector<int64_t> kept;
+  for (int64_t i = 0; i < condition->numElements(); ++i)
+    if (condition->intAt(i) != 0)
+      kept.push_back(i);
+  Value indices = ConstantOp::create(
+      b, loc,
+      DenseElementsAttr::get(
+          RankedTensorType::get({int64_t(kept.size())}, b.getI64Type()),
+          ArrayRef<int64_t>(kept)));
+  auto y = build<GatherOp>(node, data, indices, axis);
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
+  return success();
+}
+
+/// NonZero: the indices of the non-zero elements, one row per dimension,
+/// of an input known at compile time (the output's shape depends on its
+/// values); a rank-0 input counts as one element.
+LogicalResult Importer::nonZero(const NodeProto &node) {
+  const TensorValue *x =
+      constantInput(node, 0, "X, whose values decide the output's shape");
+  if (!x)
+    return failure();
+  std::vector<int64_t> shape = x->shape;
+  if (shape.empty())
+    shape.push_back(1);
+  std::vector<int64_t> hits;
+  for (int64_t i = 0; i < x->numElements(); ++i)
+    if (isFloatDType(x->dtype) ? x->floatAt(i) != 0 : x->intAt(i) != 0)
+      hits.push_back(i);
+  int64_t rank = int64_t(shape.size()), count = int64_t(hits.size());
+  TensorValue out;
+  out.dtype = DType::I64;
+  out.shape = {rank, count};
+  std::vector<int64_t> rows(rank * count);
+  for (int64_t k = 0; k < count; ++k)
+    for (int64_t d = rank - 1, rest = hits[k]; d >= 0; --d) {
+      rows[d * count + k] = rest % shape[d];
+      rest /= shape[d];
+    }
+  for (int64_t v : rows)
+    out.append(double(v), v);
+  setConstant(node, 0, std::move(out));
+  return success();
+}
+
 LogicalResult Importer::gatherElements(const NodeProto &node) {
   return gatherAtRunTime(node, intAttr(node, "axis", 0));
 }

@@ -156,6 +156,8 @@ public:
   LogicalResult constantOfShape(const NodeProto &node);
   LogicalResult gather(const NodeProto &node);
   LogicalResult gatherElements(const NodeProto &node);
+  LogicalResult compress(const NodeProto &node);
+  LogicalResult nonZero(const NodeProto &node);
   LogicalResult reverseSequence(const NodeProto &node);
   /// Gather / GatherElements of run-time data along |axis|.
   LogicalResult gatherAtRunTime(const NodeProto &node, int64_t axis);

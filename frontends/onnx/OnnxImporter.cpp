@@ -593,6 +593,8 @@ const std::map<std::string, OpInfo> &opTable() {
       {"Gather", {&I::gather, {"axis"}}},
       {"ReverseSequence", {&I::reverseSequence, {"batch_axis", "time_axis"}}},
       {"GatherElements", {&I::gatherElements, {"axis"}}},
+      {"Compress", {&I::compress, {"axis"}}},
+      {"NonZero", {&I::nonZero, {}}},
       {"NegativeLogLikelihoodLoss",
        {&I::nllLoss, {"ignore_index", "reduction"}}},
       {"SoftmaxCrossEntropyLoss",

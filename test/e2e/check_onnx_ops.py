@@ -783,6 +783,61 @@ def optional_cases(lathe, work, rng):
     return ok
 
 
+def compress_nonzero_cases(lathe, work, rng):
+    """Compress of run-time data with the condition fixed at compile time
+    (`--freeze-input condition=...`, along an axis, without one, and with a
+    condition shorter than the axis), and NonZero of a compile-time tensor,
+    against np.compress and np.nonzero, exactly (both only move values)."""
+    info = helper.make_tensor_value_info
+    x = rng.standard_normal((4, 5)).astype(np.float32)
+    ok = True
+    for name, axis, cond in (
+            ("compress_axis1", 1, rng.random(5) < 0.5),
+            ("compress_flat", None, rng.random(20) < 0.4),
+            ("compress_short", 0, np.array([True, False, True]))):
+        attrs = {} if axis is None else {"axis": axis}
+        g = helper.make_graph(
+            [helper.make_node("Compress", ["x", "condition"], ["y"], **attrs)],
+            name, [info("x", T.FLOAT, [4, 5]),
+                   info("condition", T.BOOL, [len(cond)])],
+            [info("y", T.FLOAT, None)])
+        model = helper.make_model(g,
+                                  opset_imports=[helper.make_opsetid("", 11)])
+        model.ir_version = 8
+        path = os.path.join(work, name + ".onnx")
+        onnx.save(model, path)
+        cond_path = os.path.join(work, name + "-condition.npy")
+        np.save(cond_path, cond)
+        so = os.path.join(work, name + ".so")
+        subprocess.run([lathe, "compile", path, "-o", so, "--freeze-input",
+                        "condition=" + cond_path], check=True,
+                       stdout=subprocess.DEVNULL)
+        x_path = os.path.join(work, name + "-x.npy")
+        np.save(x_path, x)
+        out = os.path.join(work, name + "-y.npy")
+        subprocess.run([lathe, "run", so, "--input", "x=" + x_path,
+                        "--output", out], check=True,
+                       stdout=subprocess.DEVNULL)
+        ok &= same_outputs(name, ["y"], [np.load(out)],
+                           [np.compress(cond, x, axis=axis)])
+    mask = (rng.random((3, 4, 2)) < 0.3).astype(np.float32)
+    g = helper.make_graph(
+        [helper.make_node("Constant", [], ["m"], value=helper.make_tensor(
+            "m_v", T.FLOAT, list(mask.shape), mask.flatten())),
+         helper.make_node("NonZero", ["m"], ["where"]),
+         helper.make_node("Cast", ["where"], ["where_f"], to=T.FLOAT),
+         helper.make_node("ReduceSum", ["where_f"], ["total"], keepdims=0),
+         helper.make_node("Add", ["total", "x"], ["y"])], "nonzero",
+        [info("x", T.FLOAT, [])],
+        [info("where", T.INT64, None), info("y", T.FLOAT, None)])
+    x0 = np.array(rng.standard_normal(), np.float32)
+    got = compile_and_run_all(lathe, work, "nonzero", g, 13, [x0])
+    where = np.array(np.nonzero(mask), np.int64)
+    want = [where, np.float32(where.astype(np.float32).sum()) + x0]
+    ok &= same_outputs("nonzero", ["where", "y"], got, want)
+    return ok
+
+
 def constant_folding_cases(lathe, work, rng):
     """Element-wise arithmetic on compile-time values folds at import, in
     the operands' type: a Loop trip count computed in float as Range's
@@ -997,6 +1052,7 @@ def main():
     ok &= gradient_cases(lathe, work, rng)
     ok &= sequence_io_cases(lathe, work, rng)
     ok &= optional_cases(lathe, work, rng)
+    ok &= compress_nonzero_cases(lathe, work, rng)
     return 0 if ok else 1
 
 

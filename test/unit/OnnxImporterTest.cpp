@@ -759,3 +759,18 @@ TEST_CASE("optionals: an empty one holds no value, --absent-input names one") {
                                        "not an optional input"));
   }
 }
+
+TEST_CASE("Compress needs its condition at compile time and says how") {
+  onnx::ModelProto model = makeModel(11);
+  addInput(model, "x", {4, 5});
+  addInput(model, "keep", {5}, onnx::TensorProto::BOOL);
+  setInt(addNode(model, "Compress", "compress", {"x", "keep"}, {"y"}), "axis",
+         1);
+  addOutput(model, "y");
+  ImportOutcome r = importFile(save(model, makeTempDir()));
+  CHECK_FALSE(r.ok);
+  CHECK_THAT(r.diagnostics,
+             Contains("Compress: input 'keep' (condition, which decides the "
+                      "output's shape) must be known at compile time"));
+  CHECK_THAT(r.diagnostics, Contains("--freeze-input keep=FILE.npy"));
+}
