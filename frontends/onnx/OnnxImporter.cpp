@@ -755,9 +755,27 @@ llvm::Expected<OnnxSummary> summarizeOnnx(const std::string &path) {
   auto describe = [](const onnx::ValueInfoProto &v) {
     OnnxSummary::Value out;
     out.name = v.name();
-    const auto &tt = v.type().tensor_type();
+    // Optionals and sequences wrap a tensor type: "sequence of f32".
+    std::string kind;
+    const onnx::TypeProto *type = &v.type();
+    for (;;) {
+      if (type->has_optional_type()) {
+        kind += "optional ";
+        type = &type->optional_type().elem_type();
+      } else if (type->has_sequence_type()) {
+        kind += "sequence of ";
+        type = &type->sequence_type().elem_type();
+      } else {
+        break;
+      }
+    }
+    if (!type->has_tensor_type()) {
+      out.dtype = kind + "non-tensor";
+      return out;
+    }
+    const auto &tt = type->tensor_type();
     auto dtype = dtypeFromOnnx(tt.elem_type());
-    out.dtype = dtype ? dtypeName(*dtype) : "unsupported";
+    out.dtype = kind + (dtype ? dtypeName(*dtype) : "unsupported");
     if (!dtype)
       llvm::consumeError(dtype.takeError());
     if (!tt.has_shape()) {
