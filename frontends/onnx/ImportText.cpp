@@ -10,7 +10,7 @@ namespace lathe::onnx_import {
 /// skip up to max_skip_count (1-grams once), for n in [min_gram_length,
 /// max_gram_length]; n-gram j of the pool is counted in output column
 /// ngram_indexes[j].
-/// Output column c gets the count c, or for IDF weights[c] where the
+/// Output column c gets its count, or for IDF weights[c] where the
 /// count is positive, or for TFIDF count * weights[c] (weights default to
 /// 1). String tokens (pool_strings) are not accepted: the op table leaves
 /// the attribute out.
@@ -108,6 +108,21 @@ LogicalResult Importer::tfIdfVectorizer(const NodeProto &node) {
         DenseElementsAttr::get(RankedTensorType::get(shape, elt), attrs));
   };
 
+  // |into| and |v| combined (added, or and-ed for |conjunction|); |into|
+  // null: |v|.
+  auto fold = [&](Value &into, Value v, bool conjunction) -> LogicalResult {
+    if (!into) {
+      into = v;
+      return success();
+    }
+    auto r =
+        conjunction ? build<AndOp>(node, into, v) : build<AddOp>(node, into, v);
+    if (failed(r))
+      return failure();
+    into = *r;
+    return success();
+  };
+
   Value result;
   for (const Level &level : levels) {
     if (level.n < minGram || level.n > maxGram || level.count == 0)
@@ -135,32 +150,16 @@ LogicalResult Importer::tfIdfVectorizer(const NodeProto &node) {
           wanted.push_back(double(pool[poolBase + g * level.n + k]));
         auto equal = build<EqualOp>(node, *column,
                                     constant({level.count}, token, wanted));
-        if (failed(equal))
+        if (failed(equal) || failed(fold(match, *equal, true)))
           return failure();
-        if (match) {
-          auto both = build<AndOp>(node, match, *equal);
-          if (failed(both))
-            return failure();
-          match = *both;
-        } else {
-          match = *equal;
-        }
       }
       auto asFloat = castTo(node, match, f32);
       if (failed(asFloat))
         return failure();
       auto found = build<ReduceSumOp>(
           node, *asFloat, b.getDenseI64ArrayAttr({1}), b.getBoolAttr(false));
-      if (failed(found))
+      if (failed(found) || failed(fold(counts, *found, false)))
         return failure();
-      if (counts) {
-        auto sum = build<AddOp>(node, counts, *found);
-        if (failed(sum))
-          return failure();
-        counts = *sum;
-      } else {
-        counts = *found;
-      }
     }
     if (!counts)
       continue;
@@ -170,16 +169,8 @@ LogicalResult Importer::tfIdfVectorizer(const NodeProto &node) {
       scatter[g * width + (*indexes)[level.first + g]] = 1.0;
     auto placed = build<MatmulOp>(node, counts,
                                   constant({level.count, width}, f32, scatter));
-    if (failed(placed))
+    if (failed(placed) || failed(fold(result, *placed, false)))
       return failure();
-    if (result) {
-      auto sum = build<AddOp>(node, result, *placed);
-      if (failed(sum))
-        return failure();
-      result = *sum;
-    } else {
-      result = *placed;
-    }
   }
   if (!result)
     result = constant({rows, width}, f32, SmallVector<double>(rows * width));

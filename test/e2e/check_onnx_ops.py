@@ -22,11 +22,13 @@ from onnx import helper
 
 
 def compile_and_run_all(lathe, work, name, graph, opset, inputs,
-                        domain=""):
+                        domain="", more_opsets=()):
     """Every output of |graph| run on |inputs|, as NumPy arrays; |opset| is
-    the version of |domain| the graph imports."""
+    the version of |domain| the graph imports, |more_opsets| (domain,
+    version) pairs it imports too."""
     model = helper.make_model(
-        graph, opset_imports=[helper.make_opsetid(domain, opset)])
+        graph, opset_imports=[helper.make_opsetid(domain, opset)] +
+        [helper.make_opsetid(d, v) for d, v in more_opsets])
     model.ir_version = 8
     path = os.path.join(work, name + ".onnx")
     onnx.save(model, path)
@@ -628,26 +630,9 @@ def gradient_cases(lathe, work, rng):
             [info(o, T.FLOAT, None) for o in ("dx", "dw", "ds", "du",
                                               "dloss")],
             [helper.make_tensor("w", T.FLOAT, [3, 5], w.flatten())])
-        model = helper.make_model(
-            g, opset_imports=[helper.make_opsetid("", 13),
-                              helper.make_opsetid(training, 1)])
-        model.ir_version = 8
-        path = os.path.join(work, name + ".onnx")
-        onnx.save(model, path)
-        so = os.path.join(work, name + ".so")
-        subprocess.run([lathe, "compile", path, "-o", so], check=True,
-                       stdout=subprocess.DEVNULL)
-        args = [lathe, "run", so]
-        for i, a in enumerate((x, s, u, labels)):
-            p = os.path.join(work, "%s-in%d.npy" % (name, i))
-            np.save(p, a)
-            args += ["--input", p]
-        outs = [os.path.join(work, "%s-out%d.npy" % (name, i))
-                for i in range(5)]
-        for out in outs:
-            args += ["--output", out]
-        subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
-        got = [np.load(out) for out in outs]
+        got = compile_and_run_all(lathe, work, name, g, 13,
+                                  [x, s, u, labels],
+                                  more_opsets=[(training, 1)])
 
         tx, tw, ts = (torch.from_numpy(a).requires_grad_() for a in (x, w, s))
         t = torch.tanh(tx @ tw)

@@ -117,6 +117,30 @@ void setInt(onnx::NodeProto &node, const std::string &name, int64_t value) {
   a->set_i(value);
 }
 
+void setString(onnx::NodeProto &node, const std::string &name,
+               const std::string &value) {
+  auto *a = node.add_attribute();
+  a->set_name(name);
+  a->set_type(onnx::AttributeProto::STRING);
+  a->set_s(value);
+}
+
+void setStrings(onnx::NodeProto &node, const std::string &name,
+                std::vector<std::string> values) {
+  auto *a = node.add_attribute();
+  a->set_name(name);
+  a->set_type(onnx::AttributeProto::STRINGS);
+  for (const std::string &v : values)
+    a->add_strings(v);
+}
+
+void addOpsetImport(onnx::ModelProto &model, const std::string &domain,
+                    int64_t version) {
+  auto *opset = model.add_opset_import();
+  opset->set_domain(domain);
+  opset->set_version(version);
+}
+
 std::string save(const onnx::ModelProto &model, const std::string &dir,
                  const std::string &file) {
   std::string path = dir + "/" + file;

@@ -43,6 +43,13 @@ onnx::NodeProto &addNode(onnx::ModelProto &model, const std::string &opType,
 void setInts(onnx::NodeProto &node, const std::string &name,
              std::vector<int64_t> values);
 void setInt(onnx::NodeProto &node, const std::string &name, int64_t value);
+void setString(onnx::NodeProto &node, const std::string &name,
+               const std::string &value);
+void setStrings(onnx::NodeProto &node, const std::string &name,
+                std::vector<std::string> values);
+/// Adds an opset import of |domain| (besides the default domain's).
+void addOpsetImport(onnx::ModelProto &model, const std::string &domain,
+                    int64_t version);
 
 /// Serializes |model| to |dir|/|file| and returns the path.
 std::string save(const onnx::ModelProto &model, const std::string &dir,

@@ -312,9 +312,7 @@ TEST_CASE("Loop refuses a condition decided at run time") {
 TEST_CASE("optimizer updates name a missing attribute or a mismatched run") {
   const char *training = "ai.onnx.preview.training";
   onnx::ModelProto model = makeModel();
-  auto *opset = model.add_opset_import();
-  opset->set_domain(training);
-  opset->set_version(1);
+  addOpsetImport(model, training, 1);
   addInput(model, "r", {});
   addInput(model, "t", {}, onnx::TensorProto::INT64);
   addInput(model, "x", {2, 3});
@@ -603,10 +601,7 @@ TEST_CASE("TfIdfVectorizer names a malformed pool or string tokens") {
   addInput(model, "x", {2, 6}, onnx::TensorProto::INT64);
   onnx::NodeProto &node =
       addNode(model, "TfIdfVectorizer", "tfidf", {"x"}, {"y"});
-  auto *mode = node.add_attribute();
-  mode->set_name("mode");
-  mode->set_type(onnx::AttributeProto::STRING);
-  mode->set_s("TF");
+  setString(node, "mode", "TF");
   setInt(node, "min_gram_length", 1);
   setInt(node, "max_gram_length", 2);
   addOutput(model, "y");
@@ -631,10 +626,7 @@ TEST_CASE("TfIdfVectorizer names a malformed pool or string tokens") {
                         "the pool's 3 n-grams"));
   }
   SECTION("a pool of strings") {
-    auto *pool = node.add_attribute();
-    pool->set_name("pool_strings");
-    pool->set_type(onnx::AttributeProto::STRINGS);
-    pool->add_strings("monday");
+    setStrings(node, "pool_strings", {"monday"});
     setInts(node, "ngram_counts", {0});
     setInts(node, "ngram_indexes", {0});
     ImportOutcome r = importFile(save(model, makeTempDir()));
@@ -647,24 +639,15 @@ TEST_CASE("TfIdfVectorizer names a malformed pool or string tokens") {
 TEST_CASE("Gradient refuses inputs other than the tensors it names") {
   const char *training = "ai.onnx.preview.training";
   onnx::ModelProto model = makeModel();
-  auto *opset = model.add_opset_import();
-  opset->set_domain(training);
-  opset->set_version(1);
+  addOpsetImport(model, training, 1);
   addInput(model, "a", {3});
   addInput(model, "b", {3});
   addNode(model, "Mul", "mul", {"a", "b"}, {"c"});
   onnx::NodeProto &node =
       addNode(model, "Gradient", "grad", {"b", "a"}, {"dc_da", "dc_db"});
   node.set_domain(training);
-  auto *xs = node.add_attribute();
-  xs->set_name("xs");
-  xs->set_type(onnx::AttributeProto::STRINGS);
-  xs->add_strings("a");
-  xs->add_strings("b");
-  auto *y = node.add_attribute();
-  y->set_name("y");
-  y->set_type(onnx::AttributeProto::STRING);
-  y->set_s("c");
+  setStrings(node, "xs", {"a", "b"});
+  setString(node, "y", "c");
   addOutput(model, "dc_da");
   ImportOutcome r = importFile(save(model, makeTempDir()));
   CHECK_FALSE(r.ok);
