@@ -591,9 +591,9 @@ LogicalResult OneHotOp::inferReturnTypes(MLIRContext *,
 
 LogicalResult CumSumOp::verify() {
   int64_t rank = getInput().getType().getRank();
-  if (getAxis() < 0 || getAxis() >= rank)
-    return emitOpError("expected axis in [0, ")
-           << rank << "), got " << getAxis();
+  auto axis = int64_t(getAxis());
+  if (axis < 0 || axis >= rank)
+    return emitOpError("expected axis in [0, ") << rank << "), got " << axis;
   return success();
 }
 
@@ -776,9 +776,9 @@ OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
 template <typename SoftmaxLike>
 static LogicalResult verifySoftmax(SoftmaxLike op) {
   int64_t rank = op.getInput().getType().getRank();
-  if (op.getAxis() < 0 || op.getAxis() >= rank)
-    return op.emitOpError("expected axis in [0, ")
-           << rank << "), got " << op.getAxis();
+  auto axis = int64_t(op.getAxis());
+  if (axis < 0 || axis >= rank)
+    return op.emitOpError("expected axis in [0, ") << rank << "), got " << axis;
   return success();
 }
 
@@ -871,7 +871,7 @@ FailureOr<SmallVector<int64_t>> lossBroadcast(std::optional<Location> loc,
       llvm::raw_string_ostream os(msg);
       os << op << " expected operands of one element type and broadcastable "
          << "shapes, got " << rankedType(operands[0]) << " and " << t;
-      fail(loc, msg);
+      (void)fail(loc, msg);
       return failure();
     }
     shape = *next;
@@ -1158,9 +1158,10 @@ LogicalResult CtcLossOp::inferReturnTypes(MLIRContext *,
                            " expected one input length and one target "
                            "length per sample (N = " +
                            Twine(n) + ")");
-  if (adaptor.getBlank() < 0 || adaptor.getBlank() >= classes)
+  auto blank = int64_t(adaptor.getBlank());
+  if (blank < 0 || blank >= classes)
     return fail(loc, op + " expected a blank class in [0, " + Twine(classes) +
-                         "), got " + Twine(adaptor.getBlank()));
+                         "), got " + Twine(blank));
   return lossResult(loc, op, adaptor.getReduction(), {n}, lp.getElementType(),
                     results);
 }

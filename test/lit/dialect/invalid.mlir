@@ -174,6 +174,15 @@ func.func @softmax_axis(%x: tensor<4x10xf32>) {
 
 // -----
 
+// A negative axis is reported as given (the frontend resolves it first).
+func.func @softmax_negative_axis(%x: tensor<4x10xf32>) {
+  // expected-error @+1 {{'lathe.softmax' op expected axis in [0, 2), got -1}}
+  %0 = lathe.softmax %x {axis = -1 : i64} : tensor<4x10xf32>
+  return
+}
+
+// -----
+
 func.func @reshape_count(%x: tensor<4x10xf32>) {
   // expected-error @+1 {{'lathe.reshape' op expected 40 elements in the result, got 42}}
   %0 = lathe.reshape %x : tensor<4x10xf32> -> tensor<6x7xf32>
