@@ -58,34 +58,18 @@ Importer::importBody(const NodeProto &node, const onnx::GraphProto &body,
       sequences[name] = std::move(s);
   };
 
-  for (auto [in, binding] : llvm::zip(body.input(), inputs)) {
-    if (binding.absent)
-      absent.insert(in.name());
-    else if (binding.constant)
-      constants[in.name()] = *binding.constant;
-    else if (binding.sequence)
-      sequences[in.name()] = *binding.sequence;
-    else
-      values[in.name()] = binding.value;
-  }
+  for (auto [in, binding] : llvm::zip(body.input(), inputs))
+    bind(in.name(), binding);
   SmallVector<Binding> outputs;
   LogicalResult result = [&]() -> LogicalResult {
     if (failed(importSubgraph(node, body)))
       return failure();
     for (const auto &out : body.output()) {
-      Binding binding;
-      if (auto c = constants.find(out.name()); c != constants.end())
-        binding.constant = c->second;
-      else if (auto v = values.find(out.name()); v != values.end())
-        binding.value = v->second;
-      else if (auto seq = sequences.find(out.name()); seq != sequences.end())
-        binding.sequence = seq->second;
-      else if (absent.count(out.name()))
-        binding.absent = true;
-      else
+      auto binding = lookupBinding(out.name());
+      if (!binding)
         return error(node) << "body output '" << out.name()
                            << "' is not produced by the body";
-      outputs.push_back(std::move(binding));
+      outputs.push_back(std::move(*binding));
     }
     return success();
   }();
@@ -156,21 +140,10 @@ LogicalResult Importer::loop(const NodeProto &node) {
   }
   SmallVector<Binding> state;
   for (int64_t i = 0; i < carried; ++i) {
-    Binding binding;
-    if (isConstant(node.input(2 + i))) {
-      binding.constant = constants[node.input(2 + i)];
-    } else if (auto seq = sequences.find(node.input(2 + i));
-               seq != sequences.end()) {
-      binding.sequence = seq->second;
-    } else if (absent.count(node.input(2 + i))) {
-      binding.absent = true;
-    } else {
-      auto v = input(node, 2 + i);
-      if (failed(v))
-        return failure();
-      binding.value = *v;
-    }
-    state.push_back(std::move(binding));
+    auto binding = inputBinding(node, 2 + i);
+    if (failed(binding))
+      return failure();
+    state.push_back(std::move(*binding));
   }
   std::vector<SmallVector<Value>> scanned(scans);
   int64_t iteration = 0;
@@ -202,16 +175,8 @@ LogicalResult Importer::loop(const NodeProto &node) {
       scanned[k].push_back(*v);
     }
   }
-  for (int64_t i = 0; i < std::min<int64_t>(carried, node.output_size()); ++i) {
-    if (state[i].constant)
-      setConstant(node, i, *state[i].constant);
-    else if (state[i].sequence)
-      sequences[node.output(i)] = *state[i].sequence;
-    else if (state[i].absent)
-      absent.insert(node.output(i));
-    else
-      setOutput(node, i, state[i].value);
-  }
+  for (int64_t i = 0; i < std::min<int64_t>(carried, node.output_size()); ++i)
+    bind(node.output(i), std::move(state[i]));
   for (int64_t k = 0; carried + k < node.output_size(); ++k) {
     if (scanned[k].empty())
       return error(node) << "the loop runs no iteration, so its scan output "

@@ -231,17 +231,15 @@ LogicalResult Importer::sequenceMap(const NodeProto &node) {
       perPosition.push_back(&seq->second);
       continue;
     }
-    Binding binding;
-    if (isConstant(node.input(i))) {
-      binding.constant = constants[node.input(i)];
-    } else {
-      auto v = input(node, i);
-      if (failed(v))
-        return failure();
-      binding.value = *v;
-    }
+    // A tensor, passed whole at every position.
+    auto binding = inputBinding(node, i);
+    if (failed(binding))
+      return failure();
+    if (binding->absent)
+      return error(node) << "input '" << node.input(i)
+                         << "' is an empty optional, not a tensor";
     perPosition.push_back(nullptr);
-    whole.push_back(std::move(binding));
+    whole.push_back(std::move(*binding));
   }
   std::vector<std::vector<Value>> outputs(node.output_size());
   for (size_t at = 0; at < length; ++at) {
@@ -277,22 +275,12 @@ LogicalResult Importer::sequenceMap(const NodeProto &node) {
 
 LogicalResult Importer::forwardValue(const NodeProto &node,
                                      const std::string &from, int i) {
-  const std::string &to = node.output(i);
-  if (auto seq = sequences.find(from); seq != sequences.end()) {
-    std::vector<Value> elements = seq->second;
-    sequences[to] = std::move(elements);
-  } else if (absent.count(from)) {
-    absent.insert(to);
-  } else if (isConstant(from)) {
-    TensorValue value = constants[from];
-    constants[to] = std::move(value);
-  } else if (auto v = values.find(from); v != values.end()) {
-    values[to] = v->second;
-  } else {
+  auto binding = lookupBinding(from);
+  if (!binding)
     return error(node) << "'" << from
                        << "' is not produced by any earlier "
                           "node";
-  }
+  bind(node.output(i), std::move(*binding));
   return success();
 }
 
@@ -313,8 +301,7 @@ LogicalResult Importer::optional(const NodeProto &node) {
 /// none.
 LogicalResult Importer::optionalHasElement(const NodeProto &node) {
   bool has = hasInput(node, 0) && !absent.count(node.input(0));
-  if (has && !sequences.count(node.input(0)) && !isConstant(node.input(0)) &&
-      !values.count(node.input(0)))
+  if (has && !lookupBinding(node.input(0)))
     return error(node) << "input '" << node.input(0)
                        << "' is not produced by any earlier node";
   TensorValue out;

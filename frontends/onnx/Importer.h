@@ -232,6 +232,13 @@ public:
   FailureOr<SmallVector<Binding>> importBody(const NodeProto &node,
                                              const onnx::GraphProto &body,
                                              ArrayRef<Binding> inputs);
+  /// What the name |name| holds, as a binding; nullopt when nothing does.
+  std::optional<Binding> lookupBinding(const std::string &name) const;
+  /// What input |i| of |node| holds; an error names a missing input or one
+  /// that no earlier node produces.
+  FailureOr<Binding> inputBinding(const NodeProto &node, int i);
+  /// Binds |name| to |binding|, in the map its kind belongs to.
+  void bind(const std::string &name, Binding binding);
   /// |binding| as a run-time value (a constant op for a compile-time one);
   /// a sequence is an error.
   FailureOr<Value> bindingValue(const NodeProto &node, const Binding &binding);

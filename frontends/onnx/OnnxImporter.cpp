@@ -173,6 +173,44 @@ FailureOr<Value> Importer::valueNamed(const NodeProto &node,
   return failure();
 }
 
+std::optional<Importer::Binding>
+Importer::lookupBinding(const std::string &name) const {
+  Binding binding;
+  if (auto c = constants.find(name); c != constants.end())
+    binding.constant = c->second;
+  else if (auto seq = sequences.find(name); seq != sequences.end())
+    binding.sequence = seq->second;
+  else if (absent.count(name))
+    binding.absent = true;
+  else if (auto v = values.find(name); v != values.end())
+    binding.value = v->second;
+  else
+    return std::nullopt;
+  return binding;
+}
+
+FailureOr<Importer::Binding> Importer::inputBinding(const NodeProto &node,
+                                                    int i) {
+  if (!hasInput(node, i))
+    return error(node) << "missing input " << i;
+  auto binding = lookupBinding(node.input(i));
+  if (!binding)
+    return error(node) << "input '" << node.input(i)
+                       << "' is not produced by any earlier node";
+  return std::move(*binding);
+}
+
+void Importer::bind(const std::string &name, Binding binding) {
+  if (binding.absent)
+    absent.insert(name);
+  else if (binding.constant)
+    constants[name] = std::move(*binding.constant);
+  else if (binding.sequence)
+    sequences[name] = std::move(*binding.sequence);
+  else
+    values[name] = binding.value;
+}
+
 LogicalResult Importer::addInputs() {
   for (const auto &in : graph.input()) {
     if (initializerNames.count(in.name()) ||
@@ -254,6 +292,11 @@ LogicalResult Importer::addInputs() {
   return success();
 }
 
+/// The input or output name of tensor |i| of sequence |name|: NAME[i].
+static std::string elementName(const std::string &name, size_t i) {
+  return name + "[" + std::to_string(i) + "]";
+}
+
 LogicalResult Importer::addTensorInput(const std::string &name,
                                        const onnx::TypeProto::Tensor &tt) {
   Location inLoc = NameLoc::get(b.getStringAttr(name));
@@ -326,7 +369,7 @@ LogicalResult Importer::addSequenceInput(const std::string &name,
     }
     elements.push_back(body.addArgument(
         RankedTensorType::get(shape, mlirType(*dtype)), inLoc));
-    argNames.push_back(name + "[" + std::to_string(i) + "]");
+    argNames.push_back(elementName(name, i));
   }
   sequences[name] = std::move(elements);
   return success();
@@ -348,8 +391,7 @@ LogicalResult Importer::addOutputs(SmallVectorImpl<Value> &results,
       for (size_t i = 0; i < seq->second.size(); ++i) {
         results.push_back(seq->second[i]);
         resultAttrs.push_back(b.getDictionaryAttr(b.getNamedAttr(
-            kOutputAttr,
-            b.getStringAttr(out.name() + "[" + std::to_string(i) + "]"))));
+            kOutputAttr, b.getStringAttr(elementName(out.name(), i)))));
       }
       continue;
     }
