@@ -368,10 +368,9 @@ Outcome runCase(const std::string &caseDir, const std::string &workDir) {
         break;
       }
       if (hint == "--sequence-input ") {
+        auto &shapes = importOptions.sequenceInputs[name]; // Maybe none.
         for (const TensorValue &t : *data)
-          importOptions.sequenceInputs[name].push_back(t.shape);
-        if (data->empty())
-          importOptions.sequenceInputs[name] = {};
+          shapes.push_back(t.shape);
       } else if (freeze) {
         const TensorValue &t = data->front();
         importOptions.frozenInputs[name] = {t.dtype, t.shape, t.bytes};
