@@ -15,9 +15,11 @@ import torch
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "fixtures"))
 import models  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import compare  # noqa: E402
 
 
-def main():
+def main(seed):
     lathe, work, name = sys.argv[1:4]
     os.makedirs(work, exist_ok=True)
     onnx_path = models.export(name, work)
@@ -42,19 +44,16 @@ def main():
                                       "linux-vdso", "libpthread")):
             print("FAIL: embedded program depends on %s" % lib)
             return 1
-    x = np.random.default_rng().standard_normal(shape).astype(np.float32)
+    x = np.random.default_rng(seed).standard_normal(shape).astype(np.float32)
     x.tofile(base + ".in")
     subprocess.run([exe, base + ".in", base + ".out"], check=True)
     with torch.no_grad():
         want = model(torch.from_numpy(x)).numpy()
     got = np.fromfile(base + ".out", dtype=np.float32).reshape(want.shape)
-    err = np.abs(got - want)
-    if not np.all(err <= 1e-4 + 1e-4 * np.abs(want)):
-        print("FAIL: max abs err %.3g" % err.max())
-        return 1
-    print("PASS embed %s: max abs err %.3g" % (name, err.max()))
-    return 0
+    r = compare.close(got, want, 1e-4, 1e-4)
+    print("%s embed %s: %s" % ("PASS" if r else "FAIL", name, r.detail))
+    return 0 if r else 1
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(compare.main_with_seed(main))

@@ -25,6 +25,7 @@ from onnx import TensorProto as T
 from onnx import helper, numpy_helper
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import compare  # noqa: E402
 import lathe_rt  # noqa: E402
 
 H = 1e-6
@@ -317,6 +318,31 @@ case("nll_loss_weighted_ignore_k", "NegativeLogLikelihoodLoss",
 case("nll_loss_weighted_none", "NegativeLogLikelihoodLoss",
      [("x", (4, 3), normal((4, 3))), ("w", (3,), uniform((3,), 0.5, 2))], (4,),
      consts={1: ints([0, 2, 1, 2])}, reduction="none")
+# Normalizations over groups and windows: groups < channels (per-group
+# scale before opset 21, per-channel from 21), LRN's channel window, MVN over
+# the default and a custom set of axes.
+case("group_norm_per_group_scale", "GroupNormalization",
+     [("x", (2, 6, 3), normal((2, 6, 3))), ("s", (2,), normal((2,))), ("b", (2,), normal((2,)))],
+     (2, 6, 3), opset=18, num_groups=2, epsilon=1e-3)
+case("group_norm_per_channel_scale", "GroupNormalization",
+     [("x", (2, 6, 2, 2), normal((2, 6, 2, 2))), ("s", (6,), normal((6,))),
+      ("b", (6,), normal((6,)))], (2, 6, 2, 2), opset=21, num_groups=3, epsilon=1e-4)
+case("lrn", "LRN", [("x", (2, 5, 3, 3), normal((2, 5, 3, 3)))], (2, 5, 3, 3),
+     size=3, alpha=0.05, beta=0.75, bias=1.5)
+case("mean_variance_normalization", "MeanVarianceNormalization",
+     [("x", (2, 3, 4, 2), normal((2, 3, 4, 2)))], (2, 3, 4, 2))
+case("mean_variance_normalization_axes", "MeanVarianceNormalization",
+     [("x", (3, 4, 2), normal((3, 4, 2)))], (3, 4, 2), axes=[1])
+case("tile", "Tile", [("x", (2, 3), normal((2, 3)))], (4, 9), consts={1: ints([2, 3])})
+case("split", "Split", [("x", (2, 5, 2), normal((2, 5, 2)))], [(2, 2, 2), (2, 3, 2)],
+     consts={1: ints([2, 3])}, axis=1)
+case("split_equal_parts", "Split", [("x", (6, 2), normal((6, 2)))], [(2, 2), (2, 2), (2, 2)],
+     axis=0)
+for mode in ["DCR", "CRD"]:
+    case("depth_to_space_" + mode.lower(), "DepthToSpace",
+         [("x", (1, 8, 2, 3), normal((1, 8, 2, 3)))], (1, 2, 4, 6), blocksize=2, mode=mode)
+case("global_max_pool", "GlobalMaxPool", [("x", (2, 3, 3, 4), distinct((2, 3, 3, 4)))],
+     (2, 3, 1, 1))
 case("softmax_cross_entropy", "SoftmaxCrossEntropyLoss", [("x", (4, 3, 2), normal((4, 3, 2)))], (),
      consts={1: ints([[0, 2], [1, 1], [2, 0], [-1, 1]])}, reduction="sum", ignore_index=-1)
 
@@ -337,13 +363,23 @@ def build(name, op, inputs, attrs, out_shape, consts, opset, rng):
             operands.append(cname)
         else:
             operands.append(next(float_at)[0])
-    outputs = ["y"] + (["idx"] if op == "TopK" or name.endswith("_indices") else [])
+    # A list of shapes: an op with several differentiable outputs (Split),
+    # each weighted by its own constant in the loss.
+    shapes = out_shape if isinstance(out_shape, list) else [out_shape]
+    outputs = ["y%d" % k if k else "y" for k in range(len(shapes))]
+    outputs += ["idx"] if op == "TopK" or name.endswith("_indices") else []
     nodes.append(helper.make_node(op, operands, outputs, **attrs))
-    r = rng.standard_normal(out_shape) if out_shape else np.array(rng.standard_normal())
-    nodes.append(helper.make_node("Constant", [], ["loss_weights"],
-                                  value=numpy_helper.from_array(r, "loss_weights")))
-    nodes.append(helper.make_node("Mul", ["y", "loss_weights"], ["yr"]))
-    nodes.append(helper.make_node("ReduceSum", ["yr"], ["loss"], keepdims=0))
+    terms = []
+    for k, shape in enumerate(shapes):
+        r = rng.standard_normal(shape) if shape else np.array(rng.standard_normal())
+        nodes.append(helper.make_node("Constant", [], ["loss_weights%d" % k],
+                                      value=numpy_helper.from_array(r, "loss_weights%d" % k)))
+        nodes.append(helper.make_node("Mul", [outputs[k], "loss_weights%d" % k], ["yr%d" % k]))
+        nodes.append(helper.make_node("ReduceSum", ["yr%d" % k],
+                                      ["loss" if len(shapes) == 1 else "loss%d" % k], keepdims=0))
+        terms.append("loss%d" % k)
+    if len(shapes) > 1:
+        nodes.append(helper.make_node("Sum", terms, ["loss"]))
     graph = helper.make_graph(nodes, name, graph_inputs,
                               [helper.make_tensor_value_info("loss", D, [])])
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
@@ -374,9 +410,9 @@ def check_case(rt, so, inputs, rng, expanded=False):
         # @gradient differentiates a rewrite of the op into lathe ops
         # (lathe-expand-for-gradient); its loss must be the kernel's.
         kernel = float(rt.run(module, "forward", xs)[0])
-        if abs(kernel - float(grads["loss"])) > 1e-12 * max(1.0, abs(kernel)):
+        if not compare.scalar_close(grads["loss"], kernel, 1e-12, 1e-12):
             return False, "expanded loss %.17g, kernel %.17g" % (grads["loss"], kernel)
-    worst = 0.0
+    worst = compare.Worst()
     for k, (n, _, _) in enumerate(inputs):
         fd = np.zeros_like(xs[k])
         flat = fd.reshape(-1)
@@ -389,19 +425,19 @@ def check_case(rt, so, inputs, rng, expanded=False):
         g = grads.get("grad:" + n)
         if g is None:
             return False, "no gradient for input '%s'" % n
-        excess = np.abs(g - fd) - (ATOL + RTOL * np.abs(fd))
-        worst = max(worst, float(np.abs(g - fd).max()))
-        if np.any(excess > 0):
-            i = int(np.argmax(excess))
-            return False, "d/d%s[%d]: autodiff %.9g, finite differences %.9g" % (
-                n, i, g.reshape(-1)[i], fd.reshape(-1)[i])
-    return True, "max |autodiff - fd| %.2e" % worst
+        # A NaN on either side fails (the finite differences of a loss
+        # that is NaN are NaN too).
+        r = compare.close(g, fd, RTOL, ATOL, what="autodiff d/d%s against finite differences" % n)
+        if not r:
+            return False, r.detail
+        worst.add(r.error)
+    return True, "max |autodiff - fd| %.2e" % worst.value
 
 
-def main():
+def main(seed):
     lathe, library, work = sys.argv[1:4]
     os.makedirs(work, exist_ok=True)
-    rng = np.random.default_rng()
+    rng = np.random.default_rng(seed)
     rt = lathe_rt.Runtime(library)
     models = [(c[0], build(*c, rng)) for c in CASES]
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
@@ -418,4 +454,4 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(compare.main_with_seed(main))

@@ -20,6 +20,7 @@ import torch
 import torch.nn.functional as F
 from onnx import TensorProto, helper, numpy_helper
 
+import compare
 import lathe_rt
 
 RTOL, ATOL = 2e-4, 2e-5
@@ -56,7 +57,8 @@ def head_torch(head, x):
     return x
 
 
-rng = np.random.default_rng(int.from_bytes(os.urandom(4), "little"))
+SEED = compare.seed()
+rng = np.random.default_rng(SEED)
 
 
 def normal(*shape):
@@ -226,23 +228,22 @@ def run_case(lathe, rt, work, name, flags, head, shapes, make_x, make_t, ref):
         return False, r.stderr.strip().splitlines()[-1] if r.stderr.strip() else "compile failed"
     module = rt.load(so)
     names = rt.output_names(module, "gradient")
-    worst = 0.0
+    worst = compare.Worst()
     for _ in range(2):
         xs, ts = make_x(), make_t()
         outs = dict(zip(names, rt.run(module, "gradient", xs + ts)))
         xt = [torch.from_numpy(x.astype(np.float64)).requires_grad_() for x in xs]
         loss = ref([head_torch(head, x) for x in xt], ts)
         loss.backward()
-        pairs = [("loss", outs["loss"], loss.detach().numpy())]
-        pairs += [("grad:x%d" % i, outs["grad:x%d" % i], x.grad.numpy()) for i, x in enumerate(xt)]
+        pairs = [("loss", outs.get("loss"), loss.detach().numpy())]
+        pairs += [("grad:x%d" % i, outs.get("grad:x%d" % i), x.grad.numpy())
+                  for i, x in enumerate(xt)]
         for what, got, want in pairs:
-            err = np.abs(np.asarray(got, np.float64) - want)
-            bound = ATOL + RTOL * np.abs(want)
-            if not np.all(err <= bound):
-                return False, "%s: max |diff| %.3g (lathe %s, torch %s)" % (
-                    what, err.max(), np.asarray(got).ravel()[:4], np.asarray(want).ravel()[:4])
-            worst = max(worst, float((err / (np.abs(want) + 1e-6)).max()) if err.size else 0.0)
-    return True, "loss %.6g, worst relative error %.2g" % (float(loss), worst)
+            r = compare.close(got, want, RTOL, ATOL, what=what)
+            if not r:
+                return False, r.detail
+            worst.add(compare.relative_difference(got, want, floor=1e-6))
+    return True, "loss %.6g, worst relative error %.2g" % (float(loss), worst.value)
 
 
 def linear_model(path, in_shape, features, classes, transpose):
@@ -334,6 +335,8 @@ def main():
         passed += ok
         failed += not ok
     print("%d passed, %d failed" % (passed, failed))
+    if failed:
+        compare.print_failed_seed(SEED)
     return 1 if failed else 0
 
 

@@ -16,6 +16,7 @@ import torch
 import torch.nn as nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import compare  # noqa: E402
 import lathe_rt  # noqa: E402
 
 FAILED = []
@@ -89,11 +90,15 @@ def export_batched(model, example, path):
 
 def checkpoint_difference(run, model):
     """Largest difference, relative to each parameter's largest magnitude,
-    between a float64 checkpoint in |run| and |model|'s parameters."""
+    between a float64 checkpoint in |run| and |model|'s parameters: NaN or
+    inf when a value is not finite or a parameter is missing."""
     got, _ = read_safetensors(os.path.join(run, "checkpoint.safetensors"))
-    return max(np.abs(np.frombuffer(got[k], dtype=np.float64).reshape(p.shape)
-                      - p.detach().numpy()).max() / np.abs(p.detach().numpy()).max()
-               for k, p in model.state_dict().items())
+    worst = compare.Worst()
+    for k, p in model.state_dict().items():
+        value = (np.frombuffer(got[k], dtype=np.float64).reshape(p.shape) if k in got
+                 and len(got[k]) == 8 * p.numel() else None)
+        worst.add(compare.relative_difference(value, p))
+    return worst.value
 
 
 def export(model, example, path, name="x"):
@@ -151,9 +156,10 @@ def gradient_cases(lathe, rt, work, gen):
             ref.backward()
             model.eval()
             worst = ""
-            ok = np.allclose(outs["loss"], ref.item(), rtol=GRAD_RTOL, atol=GRAD_ATOL)
+            r = compare.scalar_close(outs.get("loss"), ref.item(), GRAD_RTOL, GRAD_ATOL)
+            ok = bool(r)
             if not ok:
-                worst = "loss %g vs %g" % (outs["loss"], ref.item())
+                worst = "loss: " + r.detail
             params = dict(model.named_parameters())
             checked = 0
             for key, value in outs.items():
@@ -163,16 +169,17 @@ def gradient_cases(lathe, rt, work, gen):
                 if p is None:
                     continue  # An exporter-renamed parameter (LSTM weights).
                 checked += 1
-                if not np.allclose(value, p.grad.numpy(), rtol=GRAD_RTOL, atol=GRAD_ATOL):
+                r = compare.close(value, p.grad, GRAD_RTOL, GRAD_ATOL, what=key)
+                if not r:
                     ok = False
-                    worst = "%s: max |diff| %g" % (key, np.abs(value - p.grad.numpy()).max())
+                    worst = r.detail
             # LSTM weights are exported re-packed: compare their norms.
             if name == "lstm":
                 ref_norm = np.sqrt(sum(float((p.grad ** 2).sum()) for p in model.lstm.parameters()))
                 got = [v for k, v in outs.items() if k.startswith("grad:")
                        and k[5:] not in params]
                 got_norm = np.sqrt(sum(float((g.astype(np.float64) ** 2).sum()) for g in got))
-                if not np.isclose(got_norm, ref_norm, rtol=1e-4):
+                if not compare.scalar_close(got_norm, ref_norm, 1e-4):
                     ok = False
                     worst = "LSTM gradient norm %g vs %g" % (got_norm, ref_norm)
             check("gradient %s #%d (%d of %d parameters by name)" % (name, trial, checked, len(params)), ok, worst)
@@ -203,17 +210,18 @@ def resnet_case(lathe, rt, work, gen):
     model.zero_grad()
     ref = nn.functional.cross_entropy(model(x), t)
     ref.backward()
-    worst, checked = 0.0, 0
+    worst, checked = compare.Worst(), 0
     for name, p in model.named_parameters():
         g = outs.get("grad:" + name)
         if g is None:
             continue
         checked += 1
-        worst = max(worst, np.abs(g - p.grad.numpy()).max() / max(np.abs(p.grad.numpy()).max(), 1e-300))
+        worst.add(compare.relative_difference(g, p.grad))
     params = len(list(model.parameters()))
+    loss = compare.scalar_close(outs.get("loss"), ref.item(), 0.0, 1e-10)
     check("gradient resnet18 (float64, %d of %d parameters)" % (checked, params),
-          checked == params and worst < 1e-8 and abs(float(outs["loss"]) - ref.item()) < 1e-10,
-          "max |diff| / max |grad| per parameter %.1e" % worst)
+          checked == params and worst.within(1e-8) and loss,
+          "max |diff| / max |grad| per parameter %.1e; loss %s" % (worst.value, loss.detail))
 
 
 def dropout_cases(lathe, rt, work, gen):
@@ -231,26 +239,26 @@ def dropout_cases(lathe, rt, work, gen):
     t = torch.randn(64, 32, generator=gen)
     lin = model[0](x).detach()
     (y,) = rt.run(module, "forward", [x.numpy()])
-    check("dropout: forward is the identity", np.allclose(y, lin.numpy(), rtol=1e-5, atol=1e-6))
+    r = compare.close(y, lin, 1e-5, 1e-6)
+    check("dropout: forward is the identity", r, r.detail)
     names = rt.output_names(module, "gradient")
     outs = dict(zip(names, rt.run(module, "gradient", [x.numpy(), t.numpy()])))
     y = outs["y"]
     keep = y != 0
     frac = 1.0 - keep.mean()
     scaled = np.where(keep, lin.numpy() / (1 - p), 0.0)
+    r = compare.close(y, scaled, 1e-5, 1e-6)
     check("dropout: gradient drops ~p of the elements and scales the rest",
-          abs(frac - p) < 0.05 and np.allclose(y, scaled, rtol=1e-5, atol=1e-6),
-          "dropped %.3f" % frac)
+          compare.within(abs(frac - p), 0.05) and r, "dropped %.3f; %s" % (frac, r.detail))
     # The reference gradient through the same mask.
     model.zero_grad()
     mask = torch.from_numpy(keep.astype(np.float32))
     ref = nn.functional.mse_loss(model[0](x) * mask / (1 - p), t)
     ref.backward()
-    ok = np.allclose(outs["loss"], ref.item(), rtol=GRAD_RTOL, atol=GRAD_ATOL)
-    for key, value in outs.items():
-        if key.startswith("grad:"):
-            ok &= np.allclose(value, dict(model.named_parameters())[key[5:]].grad.numpy(),
-                              rtol=GRAD_RTOL, atol=GRAD_ATOL)
+    ok = bool(compare.scalar_close(outs.get("loss"), ref.item(), GRAD_RTOL, GRAD_ATOL))
+    grads = {k[5:]: v for k, v in outs.items() if k.startswith("grad:")}
+    for name, param in model.named_parameters():
+        ok &= bool(compare.close(grads.get(name), param.grad, GRAD_RTOL, GRAD_ATOL, what=name))
     check("dropout: loss and gradients through the mask match autograd", ok)
     # A trainer's step 1 draws what gradient drew; step 2 draws anew.
     trainer = rt.trainer(module)
@@ -267,7 +275,8 @@ def dropout_cases(lathe, rt, work, gen):
     check("dropout: --seed picks the masks", not np.array_equal(other[names.index("y")] != 0, keep))
     (e,) = [v for k, v in zip(rt.output_names(module, "eval_step"),
                               rt.run(module, "eval_step", [x.numpy(), t.numpy()])) if k == "y"]
-    check("dropout: eval_step is the identity", np.allclose(e, lin.numpy(), rtol=1e-5, atol=1e-6))
+    r = compare.close(e, lin, 1e-5, 1e-6)
+    check("dropout: eval_step is the identity", r, r.detail)
 
 
 def optimizer_cases(lathe, rt, work, gen):
@@ -317,7 +326,7 @@ def optimizer_cases(lathe, rt, work, gen):
         ref = nn.Sequential(nn.Linear(10, 16), nn.Tanh(), nn.Linear(16, 4)).double()
         ref.load_state_dict(base.state_dict())
         opt = make(ref.parameters())
-        worst_loss = 0.0
+        worst_loss = compare.Worst()
         for i in range(100):
             loss = rt.step(module, trainer, 0.05, [xs[i].numpy(), ts[i].numpy()])[0]
             opt.zero_grad()
@@ -328,14 +337,13 @@ def optimizer_cases(lathe, rt, work, gen):
             if "clip-value" in name:
                 torch.nn.utils.clip_grad_value_(ref.parameters(), 0.02)
             opt.step()
-            worst_loss = max(worst_loss, abs(float(loss) - r.item()) / max(abs(r.item()), 1e-6))
+            worst_loss.add(compare.relative_difference(float(loss), r.item(), floor=1e-6))
         got = rt.params(module, trainer)
-        worst = 0.0
+        worst = compare.Worst()
         for key, p in ref.state_dict().items():
-            d = np.abs(got[key] - p.numpy()).max() / max(np.abs(p.numpy()).max(), 1e-6)
-            worst = max(worst, d)
-        check("optimizer %s, 100 steps" % name, worst < OPT_RTOL and worst_loss < OPT_RTOL,
-              "max relative difference: parameters %.2e, losses %.2e" % (worst, worst_loss))
+            worst.add(compare.relative_difference(got.get(key), p, floor=1e-6))
+        check("optimizer %s, 100 steps" % name, worst.within(OPT_RTOL) and worst_loss.within(OPT_RTOL),
+              "max relative difference: parameters %.2e, losses %.2e" % (worst.value, worst_loss.value))
 
 
 def momentum_cycle_cases(lathe, work, gen):
@@ -392,7 +400,7 @@ def momentum_cycle_cases(lathe, work, gen):
         ok, detail = r.returncode == 0, r.stderr[-300:]
         if ok:
             worst = checkpoint_difference(run, ref)
-            ok = worst < OPT_RTOL
+            ok = compare.within(worst, OPT_RTOL)
             detail = "max relative difference %.1e" % worst
         check("%s cycles the momentum as torch for %d steps" % (name, total), ok, detail)
     r = subprocess.run([lathe, "train", onnx, "--data", data, "--optimizer", "adagrad",
@@ -600,7 +608,8 @@ def data_cases(lathe, work, gen):
     if ok:
         worst = checkpoint_difference(run, model)
         logged = [float(l.split(",")[2]) for l in open(os.path.join(run, "steps.csv")).read().split()[1:]]
-        ok = len(logged) == len(losses) == 6 and worst < OPT_RTOL and np.allclose(logged, losses, rtol=1e-8)
+        ok = (len(losses) == 6 and compare.within(worst, OPT_RTOL)
+              and compare.close(logged, losses, 1e-8, 0.0))
         detail = "%d steps (2 full + 1 partial per epoch), max relative difference %.1e" % (
             len(logged), worst)
     check("--keep-last trains the partial batch as PyTorch's drop_last=False", ok, detail)
