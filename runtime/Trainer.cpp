@@ -2,6 +2,7 @@
 // train_step calls, and safetensors checkpoints.
 #include "runtime/Internal.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -383,6 +384,25 @@ lathe_status_t lathe_trainer_set_hyper(lathe_context_t *context,
                 std::string("'") + name +
                     "' is not set this way: lr is lathe_trainer_step's "
                     "argument, step the trainer's count");
+  // A name no entry of the module takes would be stored and never used: a
+  // misspelled "momentum" would silently leave the old value in force.
+  std::vector<std::string> taken;
+  for (const auto &entry : trainer->module->entries)
+    for (const std::string &h : entry.hyper)
+      if (h != "lr" && h != "step" &&
+          std::find(taken.begin(), taken.end(), h) == taken.end())
+        taken.push_back(h);
+  if (std::find(taken.begin(), taken.end(), name) == taken.end()) {
+    std::string list;
+    for (const std::string &h : taken)
+      list += (list.empty() ? "" : ", ") + h;
+    return fail(context, LATHE_INVALID_ARGUMENT,
+                std::string("no step of model '") + trainer->module->name +
+                    "' takes hyperparameter '" + name + "' (" +
+                    (list.empty() ? std::string("it takes none besides lr")
+                                  : "it takes: " + list) +
+                    ")");
+  }
   trainer->hyper[name] = value;
   return LATHE_OK;
 }

@@ -9,6 +9,9 @@ packages=(
   # Test references only: the compiler and runtime never use Python.
   python3 python3-numpy python3-torch python3-torchvision python3-onnx libopenblas0
   libonnx-testdata
+  # Tests only: an AArch64 cross-compiled artifact is linked and run under
+  # user-mode emulation.
+  qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -157,11 +157,17 @@ def conformance_cases(runner, work):
     cases = {"test_correct": ("pass", [good], {}),
              "test_correct_typed_fields": ("pass", [good], {"typed": True})}
     for label, bad in corruptions(y):
-        key = "test_" + re.sub(r"[^a-z0-9]+", "_", label).strip("_")
+        key = "test_reference_with_" + re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_")
         cases[key] = ("fail", [(x, [] if bad is None else [bad.astype(np.float32)])], {})
         # The same defect in the second data set, after a good one.
         cases[key + "_second_set"] = ("fail", [good, (x, [] if bad is None
                                                        else [bad.astype(np.float32)])], {})
+    # Lathe's own output not finite where the reference is: x holds a NaN
+    # (an infinity) that x + 1 carries through.
+    for what, value in (("nan", np.nan), ("infinity", np.inf)):
+        xs = x.copy()
+        xs[0, 1] = value
+        cases["test_output_with_" + what] = ("fail", [(xs, [y])], {})
     y2 = x * 2
     bad2 = y2.copy()
     bad2[1, 2] = np.nan

@@ -7,11 +7,15 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
 
+#include "llvm/Support/raw_ostream.h"
+
 #include <cstdlib>
+#include <filesystem>
 #include <cstring>
 #include <fstream>
 #include <stdexcept>
@@ -26,6 +30,16 @@ std::string makeTempDir() {
   buf.push_back('\0');
   if (!mkdtemp(buf.data()))
     throw std::runtime_error("mkdtemp failed");
+  // Every folder made here goes when the test program ends.
+  static std::vector<std::string> made;
+  if (made.empty())
+    std::atexit([] {
+      for (const std::string &dir : made) {
+        std::error_code ec;
+        std::filesystem::remove_all(dir, ec);
+      }
+    });
+  made.push_back(buf.data());
   return buf.data();
 }
 
@@ -186,9 +200,14 @@ ImportOutcome importWith(const std::string &path,
   });
   auto model = importOnnx(context, path, options);
   outcome.ok = mlir::succeeded(model);
-  if (outcome.ok)
-    for (const Parameter &p : model->params)
+  if (outcome.ok) {
+    for (const Parameter &p : model->params) {
       outcome.paramNames.push_back(p.name);
+      outcome.paramBytes.push_back(p.bytes);
+    }
+    llvm::raw_string_ostream os(outcome.ir);
+    model->module->print(os);
+  }
   return outcome;
 }
 

@@ -13,7 +13,8 @@
 
 namespace lathe::test {
 
-/// A fresh, empty folder under the system temporary folder.
+/// A fresh, empty folder under the system temporary folder, removed with
+/// everything in it when the test program exits.
 std::string makeTempDir();
 
 /// A model with the given default-domain opset and an empty graph.
@@ -63,6 +64,8 @@ struct ImportOutcome {
   bool ok = false;
   std::string diagnostics;
   std::vector<std::string> paramNames;
+  std::vector<std::vector<char>> paramBytes; ///< In the order of paramNames.
+  std::string ir; ///< The imported module, printed.
 };
 ImportOutcome importFile(
     const std::string &path,

@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <iterator>
 
 using namespace lathe::test;
 using Catch::Matchers::Contains;
@@ -140,7 +141,10 @@ TEST_CASE("importer runs a Conv3d as lathe.conv3d") {
   addNode(model, "Conv", "conv3d", {"x", "w"}, {"y"});
   addOutput(model, "y");
   ImportOutcome r = importFile(save(model, makeTempDir()));
-  CHECK(r.ok);
+  INFO(r.diagnostics);
+  REQUIRE(r.ok);
+  CHECK_THAT(r.ir, Contains("lathe.conv3d"));
+  CHECK_THAT(r.ir, Contains("tensor<1x4x6x6x6xf32>"));
 }
 
 TEST_CASE("importer runs a Conv1d as a Conv2d of unit height") {
@@ -151,7 +155,12 @@ TEST_CASE("importer runs a Conv1d as a Conv2d of unit height") {
   addOutput(model, "y");
   ImportOutcome r = importFile(save(model, makeTempDir()));
   INFO(r.diagnostics);
-  CHECK(r.ok);
+  REQUIRE(r.ok);
+  // pads {1, 0}: one in front, none behind, so 8 + 1 - 3 + 1 = 7 columns.
+  CHECK_THAT(r.ir, Contains("lathe.conv2d"));
+  CHECK_THAT(r.ir, Contains("tensor<1x3x1x8xf32>"));
+  CHECK_THAT(r.ir, Contains("tensor<1x4x1x7xf32>"));
+  CHECK_THAT(r.ir, !Contains("lathe.conv1d"));
 }
 
 TEST_CASE("importer reports a MaxPool with indices whose window does not fit") {
@@ -178,7 +187,10 @@ TEST_CASE("importer runs a 1-D MaxPool with indices as a 2-D one") {
   addOutput(model, "i");
   ImportOutcome r = importFile(save(model, makeTempDir()));
   INFO(r.diagnostics);
-  CHECK(r.ok);
+  REQUIRE(r.ok);
+  CHECK_THAT(r.ir, Contains("lathe.max_pool_with_indices"));
+  CHECK_THAT(r.ir, Contains("tensor<2x3x1x9xf32>"));
+  CHECK_THAT(r.ir, Contains("tensor<2x3x7xi64>"));
 }
 
 TEST_CASE("importer rejects an initializer whose data does not fit its shape") {
@@ -200,7 +212,10 @@ TEST_CASE("importer resolves Reshape's 0 and -1 entries") {
   addNode(model, "Reshape", "flat", {"x", "shape"}, {"y"});
   addOutput(model, "y");
   std::string dir = makeTempDir();
-  CHECK(importFile(save(model, dir)).ok);
+  ImportOutcome good = importFile(save(model, dir));
+  INFO(good.diagnostics);
+  REQUIRE(good.ok);
+  CHECK_THAT(good.ir, Contains("tensor<2x12xf32>"));
 
   onnx::ModelProto bad = makeModel();
   addInput(bad, "x", {2, 3, 4});
@@ -449,7 +464,9 @@ onnx::ModelProto externalModel(const std::string &location, int64_t length) {
 }
 
 void writeFloats(const std::string &path, size_t count) {
-  std::vector<float> values(count, 0.5f);
+  std::vector<float> values(count);
+  for (size_t i = 0; i < count; ++i)
+    values[i] = 0.5f + float(i); // Distinct, so that an order shows.
   std::ofstream(path, std::ios::binary)
       .write(reinterpret_cast<const char *>(values.data()),
              std::streamsize(values.size() * sizeof(float)));
@@ -462,7 +479,14 @@ TEST_CASE("importer reads external data next to the model") {
   writeFloats(dir + "/w.bin", 12);
   ImportOutcome r = importFile(save(externalModel("w.bin", 48), dir));
   INFO(r.diagnostics);
-  CHECK(r.ok);
+  REQUIRE(r.ok);
+  // The parameter holds the file's bytes.
+  std::ifstream in(dir + "/w.bin", std::ios::binary);
+  std::vector<char> file((std::istreambuf_iterator<char>(in)),
+                         std::istreambuf_iterator<char>());
+  REQUIRE(r.paramNames.size() == 2);
+  CHECK(r.paramNames[0] == "W");
+  CHECK(r.paramBytes[0] == file);
 }
 
 TEST_CASE("importer refuses external data outside the model's folder") {
@@ -547,7 +571,10 @@ TEST_CASE("importer aligns a legacy broadcast=1 operand at its axis") {
     return m;
   };
   ImportOutcome ok = importFile(save(model(1), makeTempDir()));
-  CHECK(ok.ok);
+  INFO(ok.diagnostics);
+  REQUIRE(ok.ok);
+  // b is read as 3x1 so that it meets the channels.
+  CHECK_THAT(ok.ir, Contains("tensor<3x1xf32>"));
   ImportOutcome bad = importFile(save(model(2), makeTempDir()));
   CHECK_FALSE(bad.ok);
   CHECK_THAT(bad.diagnostics, Contains("lathe.add expected broadcastable "

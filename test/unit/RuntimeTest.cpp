@@ -7,8 +7,12 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <csignal>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <sys/resource.h>
 #include <thread>
 
 using namespace lathe::test;
@@ -336,7 +340,7 @@ TEST_CASE("npy reader rejects malformed files with the reason") {
   CHECK(t == nullptr);
 }
 
-TEST_CASE("npy writer never leaves a partial file in place of an old one") {
+TEST_CASE("npy writer reports a folder that does not exist") {
   Context c;
   std::string dir = makeTempDir();
   int64_t dims[1] = {4};
@@ -346,6 +350,40 @@ TEST_CASE("npy writer never leaves a partial file in place of an old one") {
   CHECK(lathe_tensor_save_npy(c.ctx, t, path.c_str()) == LATHE_IO_ERROR);
   CHECK_THAT(c.error(), Contains("cannot write"));
   lathe_tensor_destroy(t);
+}
+
+TEST_CASE("npy writer never leaves a partial file in place of an old one") {
+  // The write fails half way: the file size limit (RLIMIT_FSIZE) stops it
+  // after 4 KiB of a 64 KiB tensor, as a full disk would.
+  Context c;
+  std::string dir = makeTempDir();
+  std::string path = dir + "/out.npy";
+  std::ofstream(path, std::ios::binary) << "the old contents";
+  int64_t dims[1] = {16384};
+  lathe_tensor_t *t = nullptr;
+  REQUIRE(lathe_tensor_create(c.ctx, LATHE_F32, 1, dims, &t) == LATHE_OK);
+  struct rlimit before;
+  REQUIRE(getrlimit(RLIMIT_FSIZE, &before) == 0);
+  struct rlimit small = before;
+  small.rlim_cur = 4096;
+  auto oldHandler = std::signal(SIGXFSZ, SIG_IGN);
+  REQUIRE(setrlimit(RLIMIT_FSIZE, &small) == 0);
+  lathe_status_t status = lathe_tensor_save_npy(c.ctx, t, path.c_str());
+  setrlimit(RLIMIT_FSIZE, &before);
+  std::signal(SIGXFSZ, oldHandler);
+  lathe_tensor_destroy(t);
+  CHECK(status == LATHE_IO_ERROR);
+  std::ifstream in(path, std::ios::binary);
+  std::string contents((std::istreambuf_iterator<char>(in)),
+                       std::istreambuf_iterator<char>());
+  CHECK(contents == "the old contents");
+  // Nor a temporary file beside it.
+  size_t files = 0;
+  for (const auto &entry : std::filesystem::directory_iterator(dir)) {
+    INFO(entry.path());
+    ++files;
+  }
+  CHECK(files == 1);
 }
 
 TEST_CASE("tensor creation rejects negative dimensions") {

@@ -24,6 +24,7 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <memory>
 #include <numeric>
 #include <random>
@@ -587,6 +588,17 @@ int runTrain(const TrainOptions &o) {
 
   Schedule schedule{o};
   int64_t epoch0 = 0, batch0 = 0;
+  // The model's content, so that a checkpoint of another model (at the same
+  // path or not) is refused on resume.
+  std::string modelHash;
+  {
+    std::ifstream in(o.model, std::ios::binary);
+    std::vector<char> bytes((std::istreambuf_iterator<char>(in)),
+                            std::istreambuf_iterator<char>());
+    std::ostringstream hex;
+    hex << std::hex << fnv1a64(bytes);
+    modelHash = hex.str();
+  }
   std::string ckpt = dir.empty() ? "" : dir + "/checkpoint.safetensors";
   if (!o.resume.empty()) {
     std::string from = o.resume + "/checkpoint.safetensors";
@@ -599,6 +611,18 @@ int runTrain(const TrainOptions &o) {
       return reportError(from + ": was trained with --seed " + seed + ", not " +
                          std::to_string(o.seed) +
                          "; resume with the same seed");
+    // Checkpoints written before these were recorded have neither.
+    std::string optimizer =
+        lathe_trainer_metadata(trainer.get(), "lathe.optimizer");
+    if (!optimizer.empty() && optimizer != o.training.optimizer)
+      return reportError(from + ": was trained with --optimizer " + optimizer +
+                         ", not " + o.training.optimizer +
+                         "; resume with the same optimizer");
+    std::string hash = lathe_trainer_metadata(trainer.get(), "lathe.onnx_hash");
+    if (!hash.empty() && hash != modelHash)
+      return reportError(from + ": was trained from another model than " +
+                         o.model + " (its content differs from the one " +
+                         "the checkpoint recorded)");
     epoch0 = std::atoll(lathe_trainer_metadata(trainer.get(), "lathe.epoch"));
     batch0 = std::atoll(lathe_trainer_metadata(trainer.get(), "lathe.batch"));
     schedule.plateauLr =
@@ -622,16 +646,21 @@ int runTrain(const TrainOptions &o) {
         fixed(schedule.plateauLr, 17),
         std::isinf(schedule.best) ? "" : fixed(schedule.best, 17),
         std::to_string(schedule.bad),
-        o.model};
+        o.model,
+        o.training.optimizer,
+        modelHash};
     const char *keys[] = {"lathe.epoch",        "lathe.batch",
                           "lathe.seed",         "lathe.plateau_lr",
                           "lathe.plateau_best", "lathe.plateau_bad",
-                          "lathe.onnx"};
-    const char *vals[7];
-    for (int i = 0; i < 7; ++i)
+                          "lathe.onnx",         "lathe.optimizer",
+                          "lathe.onnx_hash"};
+    constexpr size_t n = std::size(keys);
+    static_assert(n == std::size(values), "one value per key");
+    const char *vals[n];
+    for (size_t i = 0; i < n; ++i)
       vals[i] = values[i].c_str();
     return check(lathe_trainer_save(ctx.get(), trainer.get(), ckpt.c_str(),
-                                    keys, vals, 7));
+                                    keys, vals, n));
   };
 
   std::ofstream csv, steps;

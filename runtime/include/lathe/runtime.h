@@ -227,7 +227,8 @@ LATHE_API lathe_status_t lathe_trainer_run(
  * RMSprop's momentum, Adam's, AdamW's and Adamax's beta1), which a momentum
  * cycling schedule changes every step. It holds until set again; a step
  * whose entry takes a hyperparameter never set fails with
- * LATHE_INVALID_ARGUMENT. */
+ * LATHE_INVALID_ARGUMENT, and so does a |name| that no entry of the
+ * trainer's module takes (or "lr" and "step"). */
 LATHE_API lathe_status_t lathe_trainer_set_hyper(lathe_context_t *context,
                                                  lathe_trainer_t *trainer,
                                                  const char *name,
