@@ -209,18 +209,43 @@ std::string compareOutput(const lathe_tensor_t *got,
 /// within 0.04 (5 standard deviations at p = 0.5) of p.
 constexpr int64_t kRandomSamples = 4000;
 
+/// Whether |graph| draws 1 where a uniform draw U exceeds the probability
+/// p, so with probability 1 - p: ONNX 1.12's function body of Bernoulli,
+/// which the *_expanded cases hold, is Greater(RandomUniformLike(p), p).
+/// Lathe computes the graph as written; its reference values came from
+/// NumPy's binomial with p, which contradicts it.
+bool drawsComplement(const onnx::GraphProto &graph) {
+  std::set<std::string> uniform;
+  for (const auto &node : graph.node())
+    if (node.op_type() == "RandomUniformLike")
+      uniform.insert(node.output(0));
+  for (const auto &node : graph.node())
+    if ((node.op_type() == "Greater" && uniform.count(node.input(0))) ||
+        (node.op_type() == "Less" && uniform.count(node.input(1))))
+      return true;
+  return false;
+}
+
 /// A Bernoulli case: its model with the (1-D) input made kRandomSamples
 /// times longer, compiled and run on the case's probabilities repeated;
 /// every output is 0 or 1 and the mean of each probability's draws is within
-/// 5 standard deviations of it (an all-zero or all-one output fails).
+/// 5 standard deviations of the probability the graph defines (an all-zero
+/// or all-one output fails). Sets |note| to what was compared.
 std::string checkRandomCase(const std::string &caseDir,
                             const std::string &workDir,
                             const TensorValue &probabilities,
-                            lathe_context_t *ctx) {
+                            lathe_context_t *ctx, std::string &note) {
   auto proto = readOnnxFile(caseDir + "/model.onnx");
   if (!proto)
     return llvm::toString(proto.takeError());
   onnx::GraphProto *graph = (*proto)->mutable_graph();
+  bool complement = drawsComplement(*graph);
+  note = "random: " + std::to_string(kRandomSamples) +
+         " draws per probability p, every mean within 5 standard deviations "
+         "of " +
+         (complement ? std::string("1 - p (the graph draws 1 where U > p, as "
+                                   "ONNX 1.12's Bernoulli function does)")
+                     : std::string("p"));
   if (probabilities.shape.size() != 1 || graph->input_size() != 1 ||
       graph->output_size() != 1)
     return "a random case the harness cannot widen (not one 1-D input)";
@@ -275,7 +300,8 @@ std::string checkRandomCase(const std::string &caseDir,
     why = "the widened output is not " + std::to_string(wide) + " floats";
   } else {
     for (int64_t i = 0; i < n && why.empty(); ++i) {
-      double p = probabilities.floatAt(i), sum = 0;
+      double given = probabilities.floatAt(i), sum = 0;
+      double p = complement ? 1 - given : given;
       for (int64_t k = 0; k < kRandomSamples; ++k) {
         double v = draws->floats[size_t(k * n + i)];
         if (v != 0.0 && v != 1.0) {
@@ -288,7 +314,7 @@ std::string checkRandomCase(const std::string &caseDir,
       double bound =
           5 * std::sqrt(p * (1 - p) / double(kRandomSamples)) + 1e-12;
       if (why.empty() && !(std::fabs(mean - p) <= bound))
-        why = "the draws of p = " + std::to_string(p) + " average " +
+        why = "the draws of p = " + std::to_string(given) + " average " +
               std::to_string(mean) + " over " +
               std::to_string(kRandomSamples) + " samples";
     }
@@ -549,12 +575,12 @@ Outcome runCase(const std::string &caseDir, const std::string &workDir) {
         return finish("unsupported", "a random case of " +
                                          std::to_string(inputs.size()) +
                                          " inputs");
-      std::string why = checkRandomCase(caseDir, workDir, inputs[0], ctx);
+      std::string note;
+      std::string why =
+          checkRandomCase(caseDir, workDir, inputs[0], ctx, note);
       if (!why.empty())
-        return finish("fail", why);
-      outcome.detail = "random: " + std::to_string(kRandomSamples) +
-                       " draws per probability, every mean within 5 "
-                       "standard deviations of it";
+        return finish("fail", why + " (" + note + ")");
+      outcome.detail = note;
       continue;
     }
     if (outputs.size() != lathe_module_num_outputs(module))

@@ -482,10 +482,10 @@ def optimizer_cases(lathe, work, rng):
                 want = [reference(i, attrs) for i in range(len(shapes))]
                 # Outputs: every updated X, then each state in turn.
                 want = [w[k] for k in range(len(runs) - 1) for w in want]
-                r = compare.all_close(got, want, 1e-5, 1e-6)
+                result = compare.all_close(got, want, 1e-5, 1e-6)
                 same = all(a.dtype == np_type for a in got)
-                passed = same and bool(r)
-                print("%s %s: %s" % ("PASS" if passed else "FAIL", label, r.detail))
+                passed = same and bool(result)
+                print("%s %s: %s" % ("PASS" if passed else "FAIL", label, result.detail))
                 ok &= passed
     return ok
 

@@ -601,9 +601,9 @@ def plateau_cases(lathe, work, gen):
     configs = [
         ("validation loss", ["--val", val, "--lr", "0.5", "--patience", "1", "--factor", "0.5"],
          0.5, 1, 0.5, True),
-        # Random labels at a learning rate too high to settle: the training
-        # loss stalls and bounces.
-        ("training loss", ["--lr", "3", "--patience", "0", "--factor", "0.7"], 3.0, 0, 0.7, False),
+        # Random labels at a learning rate far too high to settle: the
+        # training loss stalls and bounces (3 to 5 reductions in 12 epochs).
+        ("training loss", ["--lr", "10", "--patience", "0", "--factor", "0.7"], 10.0, 0, 0.7, False),
     ]
     for what, flags, lr, patience, factor, on_val in configs:
         run = os.path.join(work, "plateau-" + what.split()[0])
@@ -684,7 +684,8 @@ def val_split_case(lathe, work, gen):
         splits[seed] = held
         ok = (len(losses) == 30 and -1 not in used and len(set(used)) == 30
               and len(held) == 10 and "30 training samples, 10 validation" in r.stderr
-              and compare.scalar_close(val_loss, per_sample[held].mean(), 1e-6))
+              # metrics.csv prints the loss with 6 decimals.
+              and compare.scalar_close(val_loss, per_sample[held].mean(), 1e-12, 6e-7))
         check("--val-split 0.25 (seed %s) trains on 30 samples and validates on the other 10"
               % seed, ok, "steps %d, samples identified %d, held out %d, val_loss %r vs %r" % (
                   len(losses), len(set(used) - {-1}), len(held), val_loss,
@@ -734,8 +735,7 @@ def interrupt_cases(lathe, work, gen):
         check("%s saves the checkpoint of the last step and exits with 130" % sig.name, ok,
               "exit %s, said %r, %d steps logged, checkpoint step %s" % (
                   p.returncode, said[:1], len(logged), meta.get("lathe.step")))
-        r = subprocess.run(args[:-4] + ["--epochs", "1000000", "--resume", run,
-                                        "--logdir", run, "--max-steps", "1"],
+        r = subprocess.run(args + ["--resume", run, "--max-steps", "1"],
                            capture_output=True, text=True)
         logged = open(steps).read().split()[1:] if os.path.exists(steps) else []
         check("a run interrupted by %s resumes at the next step" % sig.name,
@@ -766,7 +766,7 @@ def refusal_cases(lathe, work, gen):
             ("another optimizer (adamw for adam)", onnx, ["--optimizer", "adamw", "--seed", "3"],
              "was trained with --optimizer adam, not adamw"),
             ("another optimizer (sgd for adam)", onnx, ["--optimizer", "sgd", "--seed", "3"],
-             "--optimizer adam"),
+             "this model and optimizer have"),
             ("another seed", onnx, ["--optimizer", "adam", "--seed", "4"],
              "was trained with --seed 3, not 4"),
             ("another model", other, ["--optimizer", "adam", "--seed", "3"],
@@ -803,6 +803,7 @@ def export_model_case(lathe, work, gen):
     r1 = subprocess.run([lathe, "export", run, "-o", out], capture_output=True, text=True)
     check("export names a checkpoint's model that no longer exists, and suggests --model",
           r.returncode == 0 and r1.returncode != 0 and "moved-first.onnx" in r1.stderr
+          and "--model" in r1.stderr
           and not os.path.exists(out), r1.stderr.strip()[-300:])
     r2 = subprocess.run([lathe, "export", run, "-o", out, "--model", moved],
                         capture_output=True, text=True)

@@ -6,6 +6,8 @@
 #include "frontends/onnx/OnnxModel.h"
 #include "lathe/runtime.h"
 
+#include "llvm/Support/FileSystem.h"
+
 #include <iostream>
 
 namespace lathe::cli {
@@ -33,6 +35,10 @@ int runExport(const ExportOptions &o) {
   if (model.empty())
     return done(reportError(ckpt + " does not name its ONNX model; pass "
                                    "--model"));
+  if (o.model.empty() && !llvm::sys::fs::exists(model))
+    return done(reportError(ckpt + " was trained from " + model +
+                            ", which no longer exists; pass --model with "
+                            "the ONNX file trained"));
   std::map<std::string, std::vector<char>> values;
   for (size_t i = 0; i < lathe_module_num_params(module); ++i) {
     lathe_tensor_info_t info;
