@@ -51,7 +51,8 @@ def _shape_mismatch(got, want, what):
 
 
 def close(got, want, rtol, atol, what="output", equal_nan=False):
-    """|got - want| <= atol + rtol * |want| element by element, shapes equal.
+    """|got - want| <= atol + rtol * |want| element by element, shapes equal
+    (|atol| a number or an array of |want|'s shape).
 
     A NaN or infinity in |got| fails unless |want| has the same value at the
     same place (a NaN only with |equal_nan|); an infinity must match in sign.
@@ -79,13 +80,15 @@ def close(got, want, rtol, atol, what="output", equal_nan=False):
                       math.inf)
     finite = ~(inf | g_nan)
     err = np.where(finite, np.abs(g - w), 0.0)
-    excess = err - (atol + rtol * np.abs(np.where(finite, w, 0.0)))
+    # |atol| may be an array of |want|'s shape (a tolerance per element).
+    bound = np.broadcast_to(atol + rtol * np.abs(np.where(finite, w, 0.0)), g.shape)
     worst = float(err.max()) if err.size else 0.0
-    if err.size and not np.all(excess <= 0):
-        i = np.unravel_index(int(np.argmax(excess)), g.shape) if g.ndim else ()
-        return Result(False, "%s%s is %.9g, expected %.9g (|diff| %.3g > %.3g + %.3g * |want|)"
-                      % (what, list(i), g[i], w[i], err[i], atol, rtol), worst)
-    return Result(True, "max abs err %.3g (rtol %g, atol %g)" % (worst, rtol, atol), worst)
+    if err.size and not np.all(err <= bound):
+        i = np.unravel_index(int(np.argmax(err - bound)), g.shape) if g.ndim else ()
+        return Result(False, "%s%s is %.9g, expected %.9g (|diff| %.3g > allowed %.3g)"
+                      % (what, list(i), g[i], w[i], err[i], bound[i]), worst)
+    return Result(True, "max abs err %.3g (rtol %g, atol %s)" % (
+        worst, rtol, "%g" % atol if np.ndim(atol) == 0 else "per element"), worst)
 
 
 def equal(got, want, what="output", equal_nan=True):
