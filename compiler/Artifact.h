@@ -64,8 +64,9 @@ inline constexpr int kDescriptorVersion = 2;
 inline constexpr uint64_t kWeightAlignment = 64;
 
 struct ArtifactOptions {
-  std::string name;     ///< Symbol prefix: a C identifier.
-  std::string triple;   ///< Empty: the host.
+  std::string name;           ///< Symbol prefix: a C identifier.
+  std::string target = "cpu"; ///< The --target (compiler/targets/Target.h).
+  std::string triple;         ///< Empty: the host.
   std::string cpu;      ///< Empty: the host CPU (or "generic" when cross).
   std::string features; ///< Empty: the host CPU's features.
   bool externalWeights = false;

@@ -1,14 +1,18 @@
-// Pipelines: the only place that orders Lathe's passes.
+// Pipelines: the builders that order the target-independent levels (training,
+// graph, lowering) and compose them with a target's (targets/*/).
 #include "compiler/Pipeline.h"
 
-#include "compiler/Passes.h"
+#include "compiler/graph/Passes.h"
+#include "compiler/lowering/Passes.h"
+#include "compiler/targets/Target.h"
+#include "compiler/targets/cpu/CpuTarget.h"
+#include "compiler/targets/cpu/Passes.h"
 #include "dialects/lathe/Gradients.h"
 #include "dialects/lathe/LatheDialect.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
-#include "mlir/InitAllPasses.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
@@ -31,9 +35,7 @@ bool hasCyclableMomentum(StringRef optimizer) {
                             optimizer);
 }
 
-LogicalResult addTrainingEntryPoints(ModuleOp module,
-                                     const TrainingOptions &o) {
-  PassManager pm(module.getContext(), ModuleOp::getOperationName());
+void buildTrainingPipeline(OpPassManager &pm, const TrainingOptions &o) {
   AddLossOptions loss;
   loss.loss = o.loss;
   loss.reduction = o.reduction;
@@ -91,81 +93,105 @@ LogicalResult addTrainingEntryPoints(ModuleOp module,
   pm.addPass(createApplyOptimizer(opt));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+}
+
+LogicalResult addTrainingEntryPoints(ModuleOp module,
+                                     const TrainingOptions &options) {
+  PassManager pm(module.getContext(), ModuleOp::getOperationName());
+  buildTrainingPipeline(pm, options);
   return pm.run(module);
 }
 
-std::string cpuPipelineText() {
-  return // Graph level: recurrent layers unrolled into cell ops, criteria
-         // into the ops of their definitions, then lathe ops to upstream
-         // ops on tensors.
-      "lathe-decompose-recurrent,lathe-decompose-losses,"
-      // Gradients inside the graph (ONNX's Gradient): backward ops.
-      "lathe-expand-gradients,"
-      // Half precision is storage: each op computes in f32.
-      "lathe-widen-half-floats,"
-      // Tensors with no elements are computed by nothing.
-      "lathe-elide-empty-tensors,lathe-lower-to-linalg,"
-      // Lowering chose unsigned ops by type; upstream wants signless ones.
-      "lathe-signless-integers,canonicalize,cse,"
-      "linalg-fuse-elementwise-ops,canonicalize,"
-      // Contractions: convolutions as matrix products, register-blocked
-      // vector code, accumulators kept in registers across the k loop.
-      "lathe-conv-to-im2col,canonicalize,"
-      "func.func(lathe-vectorize-contractions),canonicalize,cse,"
-      "loop-invariant-subset-hoisting,canonicalize,"
-      // Every other large op: tiles over its outermost parallel dimension.
-      "func.func(lathe-parallelize-linalg),canonicalize,"
-      // Buffers: static shapes, results written into caller buffers, the
-      // caller's inputs and weights never written.
-      "func.func(lathe-read-only-arguments),"
-      "one-shot-bufferize{bufferize-function-boundaries=1 "
-      "function-boundary-type-conversion=identity-layout-map},"
-      "func.func(lathe-distinct-results),"
-      "buffer-results-to-out-params{hoist-static-allocs=1 "
-      "modify-public-functions=1},"
-      "func.func(buffer-hoisting),buffer-deallocation-pipeline,"
-      // One caller-provided arena for every intermediate buffer.
-      "lathe-plan-memory,lathe-lower-memref-copy,"
-      // Parallel tile loops become tasks for the caller's thread pool.
-      "lathe-outline-parallel-loops,scf-forall-to-for,canonicalize,"
-      // Loops and vectors, then the LLVM dialect.
-      "convert-linalg-to-loops,convert-vector-to-scf{full-unroll=1},"
-      // f32 -> bf16 rounding as integer code (libgcc 12 has no helper).
-      "arith-expand{include-bf16=1},"
-      "expand-strided-metadata,lower-affine,convert-scf-to-cf,"
-      "finalize-memref-to-llvm,"
-      "convert-vector-to-llvm,convert-ub-to-llvm,"
-      // Math: LLVM intrinsics where they exist, libm calls otherwise.
-      "convert-math-to-llvm,convert-math-to-libm,convert-arith-to-llvm,"
-      "convert-func-to-llvm{use-bare-ptr-memref-call-conv=1},"
-      "convert-cf-to-llvm,reconcile-unrealized-casts";
+void buildGraphPipeline(OpPassManager &pm) {
+  // Recurrent layers unrolled into cell ops, criteria into the ops of their
+  // definitions.
+  pm.addPass(createDecomposeRecurrent());
+  pm.addPass(createDecomposeLosses());
+  // Gradients inside the graph (ONNX's Gradient): backward ops.
+  pm.addPass(createExpandGradients());
 }
+
+void buildLoweringPipeline(OpPassManager &pm) {
+  // Tensors with no elements are computed by nothing.
+  pm.addPass(createElideEmptyTensors());
+  pm.addPass(createLowerToLinalg());
+  // Lowering chose unsigned ops by type; upstream wants signless ones.
+  pm.addPass(createSignlessIntegers());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
+void buildTargetPipeline(OpPassManager &pm, const Target &target) {
+  buildGraphPipeline(pm);
+  target.buildPolicyPipeline(pm);
+  buildLoweringPipeline(pm);
+  target.buildCodegenPipeline(pm);
+}
+
+void registerLathePasses() {
+  registerLatheGraphPasses();
+  registerLatheLoweringPasses();
+  registerLatheCpuPasses();
+}
+
+namespace {
+
+/// lathe-opt's options for the CPU pipelines; the defaults are AVX2's, so
+/// that lit tests do not depend on the machine running them.
+struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
+  Option<int64_t> vectorBits{*this, "vector-bits",
+                             llvm::cl::desc("Vector width in bits"),
+                             llvm::cl::init(256)};
+  Option<int64_t> vectorRegisters{
+      *this, "vector-registers",
+      llvm::cl::desc("Architectural vector registers"), llvm::cl::init(16)};
+
+  CpuTuning tuning() const {
+    CpuTuning t;
+    t.isa = "lathe-opt";
+    t.vectorBits = vectorBits;
+    t.vectorRegisters = vectorRegisters;
+    return t;
+  }
+};
+
+} // namespace
 
 void registerLathePipelines() {
   PassPipelineRegistration<>(
+      "lathe-graph-pipeline",
+      "Graph level: decompose recurrent layers, criteria and gradients",
+      [](OpPassManager &pm) { buildGraphPipeline(pm); });
+  PassPipelineRegistration<>(
+      "lathe-lowering-pipeline", "Lower lathe ops to linalg, tensor and arith",
+      [](OpPassManager &pm) { buildLoweringPipeline(pm); });
+  PassPipelineRegistration<CpuPipelineOptions>(
+      "lathe-cpu-codegen-pipeline",
+      "The CPU target's code generation: linalg on tensors to the LLVM "
+      "dialect",
+      [](OpPassManager &pm, const CpuPipelineOptions &options) {
+        buildCpuCodegenPipeline(pm, options.tuning());
+      });
+  PassPipelineRegistration<CpuPipelineOptions>(
       "lathe-cpu-pipeline",
-      "Lower lathe ops to the LLVM dialect (what `lathe compile` runs)",
-      [](OpPassManager &pm) {
-        if (failed(parsePassPipeline(cpuPipelineText(), pm)))
-          llvm::report_fatal_error("lathe: invalid built-in pipeline");
+      "Lower lathe ops to the LLVM dialect for the CPU (what `lathe compile` "
+      "runs, with the tuning given here instead of the target CPU's)",
+      [](OpPassManager &pm, const CpuPipelineOptions &options) {
+        buildGraphPipeline(pm);
+        buildCpuPolicyPipeline(pm);
+        buildLoweringPipeline(pm);
+        buildCpuCodegenPipeline(pm, options.tuning());
       });
 }
 
-LogicalResult lowerToLLVMDialect(ModuleOp module,
-                                 const CpuPipelineOptions &options) {
-  static bool registered = [] {
-    registerAllPasses();
-    registerLathePasses();
-    return true;
-  }();
-  (void)registered;
+LogicalResult lowerToLLVMDialect(ModuleOp module, const Target &target,
+                                 bool printIR) {
   PassManager pm(module.getContext(), ModuleOp::getOperationName());
-  if (options.printIR) {
+  if (printIR) {
     module.getContext()->disableMultithreading();
     pm.enableIRPrinting();
   }
-  if (failed(parsePassPipeline(cpuPipelineText(), pm)))
-    return failure();
+  buildTargetPipeline(pm, target);
   return pm.run(module);
 }
 

@@ -11,23 +11,33 @@
 namespace mlir {
 class DialectRegistry;
 class ModuleOp;
+class OpPassManager;
 } // namespace mlir
 
 namespace lathe {
 
+class Target;
+
 /// Registers every dialect, interface and translation the pipelines use.
 void registerCompilerDialects(mlir::DialectRegistry &registry);
 
-struct CpuPipelineOptions {
-  /// Print the IR after every pass to stderr (debugging).
-  bool printIR = false;
-};
+/// The graph pipeline (lathe -> lathe): recurrent layers unrolled into
+/// cell ops, criteria into the ops of their definitions, ONNX's Gradient
+/// into backward ops.
+void buildGraphPipeline(mlir::OpPassManager &pm);
 
-/// Lowers a module of lathe ops on tensors to the LLVM dialect: lathe →
-/// linalg → bufferized memrefs (results as out-params, static shapes) →
-/// loops → LLVM, with bare-pointer calling convention for @forward.
+/// The lowering pipeline (lathe -> linalg, tensor, arith, math): empty
+/// tensors elided, every lathe op lowered, integer signedness dropped.
+void buildLoweringPipeline(mlir::OpPassManager &pm);
+
+/// Every level for |target|: the graph pipeline, the target's policy on
+/// lathe ops, the lowering pipeline, the target's code generation pipeline.
+void buildTargetPipeline(mlir::OpPassManager &pm, const Target &target);
+
+/// Runs buildTargetPipeline on |module|, lowering it to the LLVM dialect;
+/// with |printIR|, prints the IR after every pass to stderr.
 mlir::LogicalResult lowerToLLVMDialect(mlir::ModuleOp module,
-                                       const CpuPipelineOptions &options);
+                                       const Target &target, bool printIR);
 
 /// What a training build adds to @forward (see the passes' options in
 /// Passes.td: lathe-add-loss, lathe-autodiff, lathe-apply-optimizer).
@@ -65,16 +75,23 @@ struct TrainingOptions {
 /// adamw, adamax) that TrainingOptions::momentumHyper can take at run time.
 bool hasCyclableMomentum(llvm::StringRef optimizer);
 
-/// Adds @eval_step and @train_step (and @gradient on request) beside
-/// @forward: the training passes, run on lathe ops before lowering.
-/// Diagnostics go to the module's context.
+/// The training pipeline: adds @eval_step and @train_step (and @gradient on
+/// request) beside @forward, on lathe ops before the graph pipeline.
+void buildTrainingPipeline(mlir::OpPassManager &pm,
+                           const TrainingOptions &options);
+
+/// Runs buildTrainingPipeline on |module|. Diagnostics go to the module's
+/// context.
 mlir::LogicalResult addTrainingEntryPoints(mlir::ModuleOp module,
                                            const TrainingOptions &options);
 
-/// The passes lowerToLLVMDialect runs on a builtin.module, as text.
-std::string cpuPipelineText();
+/// Registers every pass of every level (graph, lowering, targets).
+void registerLathePasses();
 
-/// Registers the pipelines as passes of lathe-opt (`--lathe-cpu-pipeline`).
+/// Registers the pipelines for lathe-opt: `--lathe-graph-pipeline`,
+/// `--lathe-lowering-pipeline`, `--lathe-cpu-codegen-pipeline` and
+/// `--lathe-cpu-pipeline` (all levels, what `lathe compile` runs), the CPU
+/// ones with options `vector-bits` and `vector-registers`.
 void registerLathePipelines();
 
 } // namespace lathe

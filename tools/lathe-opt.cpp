@@ -1,5 +1,4 @@
 // lathe-opt: mlir-opt with the lathe dialect and passes registered.
-#include "compiler/Passes.h"
 #include "compiler/Pipeline.h"
 #include "dialects/lathe/LatheDialect.h"
 

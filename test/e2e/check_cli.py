@@ -134,6 +134,29 @@ def main(seed):
                if os.path.exists(obj) else None)
     check("--target-triple cross-compiles (AArch64 object)",
           r.returncode == 0 and machine == 183, "%s machine=%s" % (r.stderr, machine))
+    # The CPU target's vector width and registers come from the target
+    # CPU's features; the header (and the descriptor) state what was chosen.
+    for triple, cpu, want in [
+            ("x86_64-unknown-linux-gnu", "haswell", "avx2 vector-bits=256 vector-registers=16"),
+            # LLVM's tuning for Skylake-X prefers 256-bit vectors; AVX-512
+            # still gives it 32 registers.
+            ("x86_64-unknown-linux-gnu", "skylake-avx512",
+             "avx512 vector-bits=256 vector-registers=32"),
+            ("x86_64-unknown-linux-gnu", "x86-64", "sse2 vector-bits=128 vector-registers=16"),
+            ("aarch64-unknown-linux-gnu", "cortex-a72", "neon vector-bits=128 vector-registers=32")]:
+        r = lathe("compile", mlp, "-o", "tuned-" + cpu, "--emit", "obj,header",
+                  "--target-triple", triple, "--target-cpu", cpu)
+        header = os.path.join(WORK, "tuned-%s.h" % cpu)
+        text = open(header).read() if os.path.exists(header) else ""
+        check("--target-cpu %s (%s) chooses %s" % (cpu, triple.split("-")[0], want),
+              r.returncode == 0 and ("Target: %s %s %s" % (triple, cpu, want)) in text,
+              r.stderr + text[:300])
+    check("an unknown --target is one clear error", *one_error_line(
+        lathe("compile", lenet, "--emit", "obj", "--target", "tpu"),
+        "unknown target 'tpu' (known: cpu)"))
+    check("an unknown --target-cpu is one clear error", *one_error_line(
+        lathe("compile", lenet, "--emit", "obj", "--target-cpu", "nonsense"),
+        "unknown CPU 'nonsense'"))
     check("an unknown target triple is one clear error", *one_error_line(
         lathe("compile", lenet, "--emit", "obj", "--target-triple", "nonsense-cpu-os"),
         "unknown target triple 'nonsense-cpu-os'"))

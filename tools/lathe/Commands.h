@@ -21,7 +21,7 @@ struct CompileOptions {
   std::vector<std::string> sequenceInputs; ///< "name=2x3,2x3".
   std::vector<std::string> absentInputs;   ///< Empty optional inputs.
   std::string weights = "embedded";
-  std::string triple, cpu;
+  std::string target = "cpu", triple, cpu;
   bool printIR = false;
   /// --train: add eval_step and train_step (loss, autodiff, optimizer).
   bool train = false;

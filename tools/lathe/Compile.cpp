@@ -4,6 +4,7 @@
 
 #include "compiler/Artifact.h"
 #include "compiler/Pipeline.h"
+#include "compiler/targets/Target.h"
 #include "frontends/onnx/OnnxImporter.h"
 #include "lathe/runtime.h"
 
@@ -141,9 +142,15 @@ int runCompile(const CompileOptions &options) {
   if (wants("mlir") && writeText(".mlir"))
     return 1;
   if (wants("llvm-dialect")) {
-    CpuPipelineOptions pipeline;
-    pipeline.printIR = options.printIR;
-    if (mlir::failed(lowerToLLVMDialect(*model->module, pipeline)))
+    TargetOptions targetOptions;
+    targetOptions.name = options.target;
+    targetOptions.triple = options.triple;
+    targetOptions.cpu = options.cpu;
+    auto target = makeTarget(targetOptions);
+    if (!target)
+      return reportError(llvm::toString(target.takeError()));
+    if (mlir::failed(
+            lowerToLLVMDialect(*model->module, **target, options.printIR)))
       return diagnostics.fail("lowering failed");
     return writeText(".llvm.mlir");
   }
@@ -152,6 +159,7 @@ int runCompile(const CompileOptions &options) {
 
   ArtifactOptions artifactOptions;
   artifactOptions.name = name;
+  artifactOptions.target = options.target;
   artifactOptions.triple = options.triple;
   artifactOptions.cpu = options.cpu;
   artifactOptions.externalWeights = options.weights == "external";

@@ -2,7 +2,7 @@
 #include "tools/lathe/Commands.h"
 #include "tools/lathe/Diagnostics.h"
 
-#include "compiler/ModelStats.h"
+#include "compiler/graph/ModelStats.h"
 #include "compiler/Pipeline.h"
 #include "frontends/onnx/OnnxImporter.h"
 #include "lathe/runtime.h"

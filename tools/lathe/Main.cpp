@@ -130,6 +130,8 @@ int main(int argc, char **argv) {
                 "embedded: weights inside the artifact (default); external: "
                 "in a side file <output>.weights")
       ->check(CLI::IsMember({"embedded", "external"}));
+  c->add_option("--target", compile.target,
+                "Code generation target (default cpu; known: cpu)");
   c->add_option("--target-triple", compile.triple,
                 "LLVM target triple (default: this machine)");
   c->add_option("--target-cpu", compile.cpu,

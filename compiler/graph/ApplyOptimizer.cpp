@@ -1,0 +1,312 @@
+// The lathe-apply-optimizer pass: @gradient's parameter gradients become
+// torch.optim updates, and the function becomes @train_step.
+#include "compiler/graph/FunctionResults.h"
+#include "compiler/graph/Passes.h"
+#include "compiler/Pipeline.h"
+#include "dialects/lathe/LatheDialect.h"
+#include "dialects/lathe/TensorBuilder.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+
+#include <cmath>
+
+namespace lathe {
+#define GEN_PASS_DEF_APPLYOPTIMIZER
+#include "compiler/graph/Passes.h.inc"
+} // namespace lathe
+
+using namespace mlir;
+
+namespace lathe {
+namespace {
+
+/// One trained parameter while its update is built.
+struct Trained {
+  Value param, grad;
+  std::string name;
+};
+
+struct ApplyOptimizerPass : impl::ApplyOptimizerBase<ApplyOptimizerPass> {
+  using ApplyOptimizerBase::ApplyOptimizerBase;
+
+  func::FuncOp func;
+  BlockArgument lrArg;
+
+  /// Adds an optimizer buffer for |p| (initialized to |init| by the
+  /// runtime) and returns its argument.
+  Value addState(OpBuilder &b, const Trained &p, StringRef what,
+                 double init = 0.0) {
+    unsigned at = lrArg.getArgNumber(); // Before the hyperparameters.
+    std::string name = p.name + "." + what.str();
+    auto attrs = b.getDictionaryAttr(
+        {b.getNamedAttr(kStateAttr, b.getStringAttr(name)),
+         b.getNamedAttr("lathe.state_init", b.getF64FloatAttr(init))});
+    (void)func.insertArgument(at, p.param.getType(), attrs, func.getLoc());
+    return func.getArgument(at);
+  }
+
+  double option(double value, double fallback) {
+    return value < 0 ? fallback : value;
+  }
+
+  LogicalResult build(OpBuilder &b, SmallVectorImpl<Trained> &params, Value lr,
+                      Value step, Value cycled,
+                      SmallVectorImpl<std::pair<Value, Value>> &stateOut,
+                      DenseMap<Value, Value> &newParams) {
+    TensorBuilder tb{b, func.getLoc()};
+    Type f64 = b.getF64Type();
+    auto s = [&](double v) { return tb.scalar(v, f64); };
+    // Gradient clipping, as clip_grad_value_ then clip_grad_norm_.
+    if (clipValue > 0)
+      for (Trained &p : params)
+        p.grad = ClipOp::create(b, tb.loc, p.grad.getType(), p.grad,
+                                b.getF64FloatAttr(-clipValue),
+                                b.getF64FloatAttr(clipValue));
+    if (clipNorm > 0) {
+      Value total;
+      bool inf = std::isinf(clipNormType);
+      for (Trained &p : params) {
+        SmallVector<int64_t> axes = TensorBuilder::allAxes(p.grad);
+        Value a = tb.cast(AbsOp::create(b, tb.loc, p.grad), f64);
+        Value part =
+            inf ? tb.reduceMax(a, axes, false)
+                : tb.reduceSum(PowOp::create(b, tb.loc, a, s(clipNormType)),
+                               axes, false);
+        total = !total ? part
+                : inf  ? MaxOp::create(b, tb.loc, total, part).getResult()
+                       : tb.add(total, part);
+      }
+      if (!inf)
+        total = PowOp::create(b, tb.loc, total, s(1.0 / clipNormType));
+      Value coef = MinOp::create(
+          b, tb.loc, tb.div(s(clipNorm), tb.add(total, s(1e-6))), s(1.0));
+      for (Trained &p : params)
+        p.grad = tb.mul(p.grad, tb.cast(coef, TensorBuilder::elt(p.grad)));
+    }
+
+    bool adamw = optimizer == "adamw";
+    if (cycled && !hasCyclableMomentum(optimizer))
+      return func.emitError()
+             << optimizer
+             << " has neither momentum nor beta1 to take from a 'momentum' "
+                "hyperparameter";
+    // The momentum (sgd, rmsprop) or beta1 (adam family): the 'momentum'
+    // hyperparameter when cycled, else the constant. |x| times it, and
+    // |x| times one minus it.
+    double fixedMomentum = optimizer == "sgd" || optimizer == "rmsprop"
+                               ? momentum
+                               : option(beta1, 0.9);
+    auto byMomentum = [&](Value x) {
+      return cycled ? tb.mul(x, tb.cast(cycled, TensorBuilder::elt(x)))
+                    : tb.scale(x, fixedMomentum);
+    };
+    auto byOneMinusMomentum = [&](Value x) {
+      return cycled ? tb.mul(x, tb.cast(tb.sub(s(1.0), cycled),
+                                        TensorBuilder::elt(x)))
+                    : tb.scale(x, 1.0 - fixedMomentum);
+    };
+    bool withMomentum = cycled || momentum != 0.0;
+    double wd = option(weightDecay, adamw ? 0.01 : 0.0);
+    Value first = tb.equal(step, s(1.0));
+    for (Trained &p : params) {
+      Type elt = TensorBuilder::elt(p.param);
+      auto c = [&](Value v) { return tb.cast(v, elt); }; // f64 scalar -> elt
+      auto k = [&](double v) { return tb.scalar(v, elt); };
+      Value w = p.param, g = p.grad;
+      if (maximize)
+        g = tb.neg(g);
+      if (wd != 0.0 && !adamw)
+        g = tb.add(g, tb.scale(w, wd));
+      Value update; // Subtracted from w.
+      if (optimizer == "sgd") {
+        Value d = g;
+        if (withMomentum) {
+          Value buf = addState(b, p, "momentum_buffer");
+          Value next = tb.add(byMomentum(buf), tb.scale(g, 1.0 - dampening));
+          next = tb.where(first, g, next); // torch starts the buffer at g.
+          stateOut.push_back({buf, next});
+          d = nesterov ? tb.add(g, byMomentum(next)) : next;
+        }
+        update = tb.mul(d, c(lr));
+      } else if (optimizer == "adam" || adamw || optimizer == "adamax") {
+        double b2 = beta2;
+        double e = option(eps, 1e-8);
+        if (adamw && wd != 0.0)
+          w = tb.mul(w, c(tb.sub(s(1.0), tb.scale(lr, wd))));
+        Value m = addState(b, p, "exp_avg");
+        Value mNext = tb.add(m, byOneMinusMomentum(tb.sub(g, m)));
+        stateOut.push_back({m, mNext});
+        Value b1 = cycled ? cycled : s(fixedMomentum);
+        Value bc1 = tb.sub(s(1.0), PowOp::create(b, tb.loc, b1, step));
+        Value stepSize = c(tb.div(lr, bc1));
+        if (optimizer == "adamax") {
+          Value u = addState(b, p, "exp_inf");
+          Value uNext =
+              MaxOp::create(b, tb.loc, tb.scale(u, b2),
+                            tb.add(AbsOp::create(b, tb.loc, g), k(e)));
+          stateOut.push_back({u, uNext});
+          update = tb.mul(stepSize, tb.div(mNext, uNext));
+        } else {
+          Value v = addState(b, p, "exp_avg_sq");
+          Value vNext =
+              tb.add(tb.scale(v, b2), tb.scale(tb.square(g), 1.0 - b2));
+          stateOut.push_back({v, vNext});
+          Value second = vNext;
+          if (amsgrad) {
+            Value vmax = addState(b, p, "max_exp_avg_sq");
+            second = MaxOp::create(b, tb.loc, vmax, vNext);
+            stateOut.push_back({vmax, second});
+          }
+          Value bc2 =
+              tb.sqrt(tb.sub(s(1.0), PowOp::create(b, tb.loc, s(b2), step)));
+          Value denom = tb.add(tb.div(tb.sqrt(second), c(bc2)), k(e));
+          update = tb.mul(stepSize, tb.div(mNext, denom));
+        }
+      } else if (optimizer == "rmsprop") {
+        double e = option(eps, 1e-8);
+        Value sq = addState(b, p, "square_avg");
+        Value sqNext =
+            tb.add(tb.scale(sq, alpha), tb.scale(tb.square(g), 1.0 - alpha));
+        stateOut.push_back({sq, sqNext});
+        Value avg;
+        if (centered) {
+          Value ga = addState(b, p, "grad_avg");
+          Value gaNext = tb.add(tb.scale(ga, alpha), tb.scale(g, 1.0 - alpha));
+          stateOut.push_back({ga, gaNext});
+          avg = tb.sqrt(tb.sub(sqNext, tb.square(gaNext)));
+        } else {
+          avg = tb.sqrt(sqNext);
+        }
+        avg = tb.add(avg, k(e));
+        Value d = tb.div(g, avg);
+        if (withMomentum) {
+          Value buf = addState(b, p, "momentum_buffer");
+          Value next = tb.add(byMomentum(buf), d);
+          stateOut.push_back({buf, next});
+          d = next;
+        }
+        update = tb.mul(d, c(lr));
+      } else if (optimizer == "adagrad") {
+        double e = option(eps, 1e-10);
+        Value sum = addState(b, p, "sum", initialAccumulator);
+        Value sumNext = tb.add(sum, tb.square(g));
+        stateOut.push_back({sum, sumNext});
+        Value clr =
+            tb.div(lr, tb.add(s(1.0), tb.scale(tb.sub(step, s(1.0)), lrDecay)));
+        update = tb.mul(c(clr), tb.div(g, tb.add(tb.sqrt(sumNext), k(e))));
+      } else if (optimizer == "adadelta") {
+        double e = option(eps, 1e-6);
+        Value sq = addState(b, p, "square_avg");
+        Value acc = addState(b, p, "acc_delta");
+        Value sqNext =
+            tb.add(tb.scale(sq, rho), tb.scale(tb.square(g), 1.0 - rho));
+        Value delta = tb.mul(
+            tb.div(tb.sqrt(tb.add(acc, k(e))), tb.sqrt(tb.add(sqNext, k(e)))),
+            g);
+        Value accNext =
+            tb.add(tb.scale(acc, rho), tb.scale(tb.square(delta), 1.0 - rho));
+        stateOut.push_back({sq, sqNext});
+        stateOut.push_back({acc, accNext});
+        update = tb.mul(delta, c(lr));
+      } else {
+        return func.emitError("unknown optimizer '")
+               << optimizer
+               << "' (expected sgd, adam, adamw, rmsprop, adagrad, adadelta "
+                  "or adamax)";
+      }
+      newParams[p.param] = tb.sub(w, update);
+    }
+    return success();
+  }
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto gradient = module.lookupSymbol<func::FuncOp>("gradient");
+    if (!gradient)
+      return;
+    func = keepGradient ? gradient.clone() : gradient;
+    if (keepGradient)
+      module.push_back(func);
+    func.setName("train_step");
+    MLIRContext *ctx = &getContext();
+    OpBuilder b(ctx);
+    // Hyperparameters step (already there when the step's dropouts draw
+    // from it) and lr right before it.
+    BlockArgument step = hyperArgument(func, "step");
+    lrArg = hyperArgument(func, "lr", step.getArgNumber());
+    Value cycled = momentumHyper ? hyperArgument(func, "momentum") : Value();
+
+    auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
+    SmallVector<DictionaryAttr> attrs;
+    func.getAllResultAttrs(attrs);
+    // Split the results: model outputs, gradients, statistics updates.
+    SmallVector<Value> outputs;
+    SmallVector<DictionaryAttr> outputAttrs;
+    llvm::StringMap<Value> grads, updates;
+    for (unsigned i = 0; i < ret.getNumOperands(); ++i) {
+      Value v = ret.getOperand(i);
+      if (auto name = attrs[i].getAs<StringAttr>(kGradAttr))
+        grads[name.getValue()] = v;
+      else if (auto name = attrs[i].getAs<StringAttr>(kUpdateAttr))
+        updates[name.getValue()] = v;
+      else if (!attrs[i].get(kInputGradAttr)) {
+        outputs.push_back(v);
+        outputAttrs.push_back(attrs[i]);
+      }
+    }
+    SmallVector<Trained> trained;
+    SmallVector<BlockArgument> params;
+    for (BlockArgument arg : func.getArguments())
+      if (auto name = func.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
+                                                        kParamAttr)) {
+        params.push_back(arg);
+        if (Value g = grads.lookup(name.getValue()))
+          trained.push_back({arg, g, name.str()});
+      }
+
+    b.setInsertionPoint(ret);
+    SmallVector<std::pair<Value, Value>> stateOut;
+    DenseMap<Value, Value> newParams;
+    if (failed(build(b, trained, lrArg, step, cycled, stateOut, newParams)))
+      return signalPassFailure();
+
+    SmallVector<Value> results(outputs);
+    SmallVector<DictionaryAttr> resultAttrs(outputAttrs);
+    for (BlockArgument p : params) {
+      auto name =
+          func.getArgAttrOfType<StringAttr>(p.getArgNumber(), kParamAttr);
+      Value next = newParams.lookup(p);
+      if (Value u = updates.lookup(name.getValue()))
+        next = u;
+      results.push_back(next ? next : Value(p));
+      resultAttrs.push_back(
+          b.getDictionaryAttr(b.getNamedAttr(kParamAttr, name)));
+    }
+    for (auto [arg, next] : stateOut) {
+      results.push_back(next);
+      resultAttrs.push_back(b.getDictionaryAttr(b.getNamedAttr(
+          kStateAttr, func.getArgAttr(cast<BlockArgument>(arg).getArgNumber(),
+                                      kStateAttr))));
+    }
+    setFunctionResults(func, results, resultAttrs);
+    if (keepGradient) {
+      // @gradient keeps only the loss, the outputs and the gradients.
+      auto gret =
+          cast<func::ReturnOp>(gradient.getBody().front().getTerminator());
+      SmallVector<DictionaryAttr> gattrs;
+      gradient.getAllResultAttrs(gattrs);
+      SmallVector<Value> keep;
+      SmallVector<DictionaryAttr> keepAttrs;
+      for (unsigned i = 0; i < gret.getNumOperands(); ++i)
+        if (!gattrs[i].get(kUpdateAttr)) {
+          keep.push_back(gret.getOperand(i));
+          keepAttrs.push_back(gattrs[i]);
+        }
+      setFunctionResults(gradient, keep, keepAttrs);
+    }
+  }
+};
+
+} // namespace
+} // namespace lathe

@@ -1,0 +1,152 @@
+// The CPU target's passes: half-float policy, contractions, parallel tiles, buffers, memory plan, outlining.
+// The pipeline builders in compiler/Pipeline.cpp order them.
+#ifndef LATHE_COMPILER_TARGETS_CPU_PASSES_TD
+#define LATHE_COMPILER_TARGETS_CPU_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def WidenHalfFloats : Pass<"lathe-widen-half-floats"> {
+  let summary = "Compute every f16 / bf16 op in f32, rounding its results";
+  let description = [{
+    `y = op(a : f16) => y = cast(op(cast(a) : f32)) : f16` for each lathe op
+    with 16-bit float operands or results (casts and constants excepted):
+    storage stays 16-bit, arithmetic is f32 and each op's results are rounded
+    once, as PyTorch and ONNX Runtime compute half precision on CPUs. Sums
+    inside matrix products, convolutions, reductions and normalizations
+    accumulate in f32; no 16-bit arithmetic reaches LLVM, only conversions.
+  }];
+}
+
+def ConvToIm2col : Pass<"lathe-conv-to-im2col"> {
+  let summary = "Rewrite NCHW convolutions as im2col plus a contraction";
+  let description = [{
+    `conv_2d_nchw_fchw(x, w) => contraction(w[f, c*kh*kw], im2col(x)[n, c*kh*kw, oh*ow])`.
+    The contraction is a plain matrix product per batch element whose output
+    is contiguous along `oh*ow`, which `lathe-vectorize-contractions` turns
+    into register-blocked vector code.
+  }];
+  let dependentDialects = [
+    "mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect",
+    "mlir::arith::ArithDialect"
+  ];
+}
+
+def VectorizeContractions : Pass<"lathe-vectorize-contractions",
+                                 "mlir::func::FuncOp"> {
+  let summary = "Tile contractions into register blocks and vectorize them";
+  let description = [{
+    `C[b, m, n] += A[b, m, k] * B[b, k, n] => for b, m/tm, n/tn, k:
+    C[tm x tn] += broadcast(A[tm x 1]) * B[1 x tn]` as vector FMAs. Applies to
+    linalg contractions whose `n` dimension is the innermost dimension of the
+    output; when it is not innermost in `B` (a Linear layer's `x W^T`), `B`
+    is first copied transposed so that it is (vector loads and stores are
+    contiguous). `n` is zero-padded up to whole vectors and the m tile
+    divides `m` exactly, so no tile is partial; other contractions are left
+    to the scalar path.
+  }];
+  let options = [
+    Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"8",
+           "Floats per hardware vector register">,
+    Option<"accumulatorRegisters", "accumulator-registers", "int64_t",
+           /*default=*/"12",
+           "Vector registers the accumulator block may use">,
+  ];
+  let dependentDialects = [
+    "mlir::scf::SCFDialect", "mlir::vector::VectorDialect",
+    "mlir::tensor::TensorDialect", "mlir::affine::AffineDialect",
+    "mlir::arith::ArithDialect"
+  ];
+}
+
+def PlanMemory : Pass<"lathe-plan-memory", "mlir::ModuleOp"> {
+  let summary = "Place intermediate buffers in one caller-provided arena";
+  let description = [{
+    `%b = memref.alloc() ... memref.dealloc %b => %b = memref.view %scratch[off]`
+    for every statically shaped buffer allocated and freed at the top level of
+    a function. Offsets come from the buffers' lifetimes (allocation to
+    deallocation, in program order): buffers that are never live together
+    share bytes. The arena is a new last argument `memref<Nxi8>` of each
+    function, N is recorded in the module attribute `lathe.scratch_bytes`
+    (the largest over functions), and each buffer is 64-byte aligned.
+    Buffers allocated inside loops or never freed keep their allocation.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect"];
+}
+
+def ParallelizeLinalg : Pass<"lathe-parallelize-linalg", "mlir::func::FuncOp"> {
+  let summary = "Split large linalg ops into parallel tiles";
+  let description = [{
+    `linalg op over (d0 x d1 x ...) => scf.forall %i in [0, dP) { op on
+    slice i of dP }` where dP is the op's outermost parallel dimension with
+    more than one element. Applies to ops on tensors that are not already in
+    a parallel loop and have at least `min-iterations` iterations, so that
+    small ops do not pay for waking threads, and that read no dimension
+    backwards (a flip's `-d + c`, whose tiles' slices upstream tiling cannot
+    bound): those stay serial.
+  }];
+  let options = [
+    Option<"minIterations", "min-iterations", "int64_t", /*default=*/"65536",
+           "Iteration-space size below which an op stays serial">,
+  ];
+  let dependentDialects = ["mlir::scf::SCFDialect", "mlir::tensor::TensorDialect",
+                           "mlir::affine::AffineDialect", "mlir::arith::ArithDialect"];
+}
+
+def OutlineParallelLoops : Pass<"lathe-outline-parallel-loops",
+                                "mlir::ModuleOp"> {
+  let summary = "Run scf.forall loops through the caller's parallel_for";
+  let description = [{
+    `scf.forall (%i) = (lb) to (ub) step (s) { body } =>
+    call @lathe_dispatch_N(count, captures..., %parallel)` and
+    `func @lathe_task_N(%begin, %end, captures...) { for k in [begin, end):
+    body[%i = lb + k * s] }`, on buffers. Every function gains a last
+    argument `%parallel: !llvm.ptr` (a `lathe_parallel_t *`, possibly NULL);
+    code generation defines each `@lathe_dispatch_N` to pack the captures into
+    a closure and call `parallel->parallel_for(pool, count, trampoline,
+    closure)`, or the trampoline directly when `parallel` is NULL. Pure ops
+    defining captured views and constants are cloned into the task, so that
+    captures are statically shaped identity-layout buffers and scalars; a
+    loop whose captures cannot be made so stays in place (and is run serially
+    by `scf-forall-to-for`).
+  }];
+  let dependentDialects = ["mlir::scf::SCFDialect", "mlir::LLVM::LLVMDialect",
+                           "mlir::arith::ArithDialect", "mlir::func::FuncDialect"];
+}
+
+def LowerMemrefCopy : Pass<"lathe-lower-memref-copy"> {
+  let summary = "Rewrite memref.copy as linalg.copy";
+  let description = [{
+    `memref.copy(a, b) => linalg.copy(a, b)`. A strided `memref.copy` would
+    otherwise lower to a call into MLIR's C runner utilities; as a linalg op it
+    becomes plain loops, so an artifact depends on nothing beyond libc.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
+def ReadOnlyArguments : Pass<"lathe-read-only-arguments", "mlir::func::FuncOp"> {
+  let summary = "Keep bufferization from writing into the caller's buffers";
+  let description = [{
+    Marks every tensor argument `bufferization.writable = false`, so that an
+    op that updates its operand (a scatter, whose result starts as its
+    input) works on a copy instead of overwriting the caller's input or
+    weights.
+  }];
+  let dependentDialects = ["mlir::bufferization::BufferizationDialect"];
+}
+
+def DistinctResults : Pass<"lathe-distinct-results", "mlir::func::FuncOp"> {
+  let summary = "Give each returned buffer its own allocation";
+  let description = [{
+    A function that returns one buffer more than once (two model outputs
+    that are the same value) returns a fresh copy for every repeat, so that
+    each result can become its own out-parameter.
+    `return %a, %a => %c = memref.alloc; memref.copy %a, %c; return %a, %c`.
+  }];
+  let dependentDialects = ["mlir::memref::MemRefDialect"];
+}
+
+//===----------------------------------------------------------------------===//
+// Training: loss, training-mode semantics, autodiff, optimizer update
+//===----------------------------------------------------------------------===//
+
+#endif // LATHE_COMPILER_TARGETS_CPU_PASSES_TD
