@@ -35,14 +35,16 @@ def median_ms(fn, repeats, warmup):
 RUNTIME = None
 
 
-def lathe_parallel(threads):
-    """The runtime's thread pool as the lathe_parallel_t* entry points take."""
+def lathe_env(threads):
+    """The runtime's call environment (its thread pool) as the lathe_env_t*
+    entry points take (ABI v3, lathe/abi.h)."""
     ctx = ctypes.c_void_p()
     opts = (ctypes.c_size_t * 2)(16, threads)  # {struct_size, num_threads}
     if RUNTIME.lathe_context_create(opts, ctypes.byref(ctx)) != 0:
         raise RuntimeError("lathe_context_create failed")
-    RUNTIME.lathe_context_parallel.restype = ctypes.c_void_p
-    return ctx, RUNTIME.lathe_context_parallel(ctx)
+    RUNTIME.lathe_context_env.restype = ctypes.c_void_p
+    RUNTIME.lathe_context_env.argtypes = [ctypes.c_void_p]
+    return ctx, RUNTIME.lathe_context_env(ctx)
 
 
 def lathe_runner(lathe, onnx_path, work, name, x):
@@ -54,7 +56,7 @@ def lathe_runner(lathe, onnx_path, work, name, x):
     lib = ctypes.CDLL(so)
     fn = getattr(lib, name + "_forward")
     fn.restype = ctypes.c_int32
-    fn.argtypes = [ctypes.c_void_p] * 5
+    fn.argtypes = [ctypes.c_void_p] * 7  # lathe_entry_fn
     out = np.empty(models_out_shape(name, x), np.float32)
     inputs = (ctypes.c_void_p * 1)(x.ctypes.data)
     outputs = (ctypes.c_void_p * 1)(out.ctypes.data)
@@ -65,9 +67,9 @@ def lathe_runner(lathe, onnx_path, work, name, x):
     scratch = np.zeros(scratch_bytes + 64, np.uint8)
     arena = ctypes.c_void_p(scratch.ctypes.data + (-scratch.ctypes.data) % 64)
 
-    def make_run(parallel):
+    def make_run(env):
         def run():
-            if fn(None, inputs, outputs, arena, parallel) != 0:
+            if fn(None, None, None, inputs, outputs, arena, env) != 0:
                 raise RuntimeError("lathe forward failed")
         run.keep_alive = (scratch, x, out)  # buffers the pointers refer to
         return run
@@ -127,8 +129,8 @@ def main():
             def run_torch():
                 with torch.inference_mode():
                     module(xt)
-            _ctx, parallel = lathe_parallel(threads)
-            lathe_ms = median_ms(make_run(parallel), args.repeats, args.warmup)
+            _ctx, env = lathe_env(threads)
+            lathe_ms = median_ms(make_run(env), args.repeats, args.warmup)
             ort_ms = median_ms(lambda: sess.run(None, feed), args.repeats,
                                args.warmup)
             torch_ms = median_ms(run_torch, args.repeats, args.warmup)

@@ -26,6 +26,13 @@ using namespace mlir;
 
 namespace lathe {
 
+// The compiler's DType and the ABI's lathe_dtype_t are one numbering.
+static_assert(int(DType::F32) == LATHE_F32 && int(DType::F64) == LATHE_F64 &&
+                  int(DType::I64) == LATHE_I64 && int(DType::Bool) == LATHE_BOOL &&
+                  int(DType::U64) == LATHE_U64 && int(DType::F16) == LATHE_F16 &&
+                  int(DType::BF16) == LATHE_BF16,
+              "DType must follow lathe_dtype_t");
+
 static llvm::Error error(const llvm::Twine &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
 }
@@ -38,12 +45,7 @@ int64_t TensorSpec::numElements() const {
 }
 
 uint64_t fnv1a64(llvm::ArrayRef<char> data) {
-  uint64_t h = 1469598103934665603ull;
-  for (char c : data) {
-    h ^= uint8_t(c);
-    h *= 1099511628211ull;
-  }
-  return h;
+  return descriptor::fnv1a64(data.data(), data.size());
 }
 
 bool isCIdentifier(llvm::StringRef name) {
@@ -75,9 +77,14 @@ const EntrySignature *Signature::entry(const std::string &name) const {
   return nullptr;
 }
 
-/// The entry points a module may define, in descriptor order.
-static const char *const kEntryNames[] = {"forward", "eval_step", "gradient",
-                                          "train_step"};
+/// The entry points a module may define, in descriptor order, and their
+/// kinds: the one place that maps the compiler's function names to what
+/// the runtime and the descriptor know them as.
+static const std::pair<const char *, descriptor::EntryKind> kEntries[] = {
+    {"forward", descriptor::EntryKind::Infer},
+    {"eval_step", descriptor::EntryKind::Evaluate},
+    {"gradient", descriptor::EntryKind::Gradient},
+    {"train_step", descriptor::EntryKind::Update}};
 
 /// Reads one entry function's arguments and results into |entry|, adding
 /// optimizer state to |sig| as train_step declares it.
@@ -179,12 +186,13 @@ llvm::Expected<Signature> readSignature(const Model &model) {
                    " of @forward is neither an input nor a parameter");
     }
   }
-  for (const char *name : kEntryNames) {
+  for (auto [name, kind] : kEntries) {
     auto f = module.lookupSymbol<func::FuncOp>(name);
     if (!f)
       continue;
     EntrySignature entry;
     entry.name = name;
+    entry.kind = kind;
     if (auto err = readEntry(f, sig, entry))
       return std::move(err);
     sig.entries.push_back(std::move(entry));
@@ -208,7 +216,7 @@ static std::string descriptorText(const Signature &sig,
                                   const std::string &target,
                                   uint64_t weightsHash) {
   std::ostringstream os;
-  os << "lathe-artifact " << kDescriptorVersion << "\n";
+  os << descriptor::kMagic << " " << descriptor::kVersion << "\n";
   os << "name " << options.name << "\n";
   os << "target " << target << "\n";
   if (options.externalWeights)
@@ -227,7 +235,8 @@ static std::string descriptorText(const Signature &sig,
     os << "state-tensor " << dtypeName(t.dtype) << " " << shapeText(t) << " "
        << t.offset << " " << t.init << " " << t.name << "\n";
   for (const auto &e : sig.entries) {
-    os << "entry " << e.name << "\n";
+    os << "entry " << e.name << " " << descriptor::entryKindName(e.kind)
+       << "\n";
     for (const auto &h : e.hyper)
       os << "hyper " << h << "\n";
     for (const auto &t : e.inputs)
@@ -240,21 +249,14 @@ static std::string descriptorText(const Signature &sig,
   return os.str();
 }
 
-/// The thread-pool callback type, shared with lathe/runtime.h.
-static const char kParallelDeclaration[] =
-    "#ifndef LATHE_PARALLEL_T_DEFINED\n"
-    "#define LATHE_PARALLEL_T_DEFINED\n"
-    "/* A thread pool the generated code may use: parallel_for runs\n"
-    " * task(closure, begin, end) over disjoint ranges covering [0, n) and\n"
-    " * returns when all have finished. */\n"
-    "typedef void (*lathe_task_fn)(void *closure, int64_t begin, int64_t "
-    "end);\n"
-    "typedef struct lathe_parallel {\n"
-    "  void (*parallel_for)(void *pool, int64_t n, lathe_task_fn task,\n"
-    "                       void *closure);\n"
-    "  void *pool;\n"
-    "} lathe_parallel_t;\n"
-    "#endif\n";
+/// The ABI declarations (lathe/abi.h), carried by every generated header.
+#include "compiler/AbiHeader.inc"
+
+/// The one parameter list of every entry point (lathe_entry_fn).
+static const char kEntryParameters[] =
+    "(void *params, void *state,\n"
+    "    const double *hyper, void *const *inputs, void *const *outputs,\n"
+    "    void *scratch, const lathe_env_t *env);\n\n";
 
 static const char *cTypeName(DType type) {
   switch (type) {
@@ -296,7 +298,7 @@ static std::string headerText(const Signature &sig,
      << "#ifndef " << upper << "_LATHE_H\n#define " << upper
      << "_LATHE_H\n\n#include <stdint.h>\n\n#ifdef __cplusplus\nextern "
         "\"C\" {\n#endif\n\n"
-     << kParallelDeclaration << "\n";
+     << kAbiHeaderText << "\n";
   auto list = [&](const char *what, const std::vector<TensorSpec> &ts) {
     os << "/* " << what << ", in order (row-major, C types):\n";
     for (size_t i = 0; i < ts.size(); ++i)
@@ -317,28 +319,27 @@ static std::string headerText(const Signature &sig,
        << sig.outputs[i].numElements() << "\n";
   os << "#define " << upper << "_WEIGHT_BYTES " << sig.weightBytes << "u\n";
   os << "#define " << upper << "_SCRATCH_BYTES " << sig.scratchBytes << "u\n\n";
+  os << "/* Every entry point below has the ABI's one signature (see\n"
+        " * lathe_entry_fn above) and returns one of its LATHE_ENTRY_ codes.\n";
   if (options.externalWeights)
-    os << "/* |weights|: the contents of " << options.weightsFileName << " ("
+    os << " * |params|: the contents of " << options.weightsFileName << " ("
        << sig.weightBytes
        << " bytes) at a 64-byte aligned address; it must not be NULL. */\n";
   else
-    os << "/* |weights|: NULL for the weights embedded in the object. */\n";
-  os << "/* |parallel|: NULL runs on the calling thread; otherwise the call\n"
-        " * runs its parallel loops through parallel->parallel_for. */\n";
+    os << " * |params|: NULL for the weights embedded in the object. */\n";
+  os << "/* |env|: NULL runs on the calling thread; otherwise the call runs\n"
+        " * its parallel loops through env->parallel_for, and takes its\n"
+        " * arena from env->alloc when |scratch| is NULL. */\n";
   os << "/* |scratch|: " << upper
      << "_SCRATCH_BYTES bytes, 64-byte aligned,\n"
         " * for every intermediate buffer (the static memory plan); reuse it\n"
         " * across calls, one per concurrent call. NULL: the call mallocs it. "
         "*/\n"
-     << "/* Runs the model: inputs[i] and outputs[i] point to caller-owned\n"
-        " * buffers of the sizes above. Returns 0 on success, 1 when a\n"
-        " * required pointer is NULL, 2 when scratch is NULL and malloc\n"
-        " * fails. No global state: concurrent calls with distinct scratch\n"
-        " * buffers are safe. */\n"
-     << "int32_t " << options.name
-     << "_forward(const void *weights, void *const *inputs,\n"
-     << "    void *const *outputs, void *scratch,\n"
-     << "    const lathe_parallel_t *parallel);\n\n";
+     << "/* forward (kind infer): runs the model; inputs[i] and outputs[i]\n"
+        " * point to caller-owned buffers of the sizes above; |state| and\n"
+        " * |hyper| are unused (NULL). No global state: concurrent calls\n"
+        " * with distinct scratch buffers are safe. */\n"
+     << "int32_t " << options.name << "_forward" << kEntryParameters;
   for (const auto &e : sig.entries) {
     if (e.name == "forward")
       continue;
@@ -356,40 +357,30 @@ static std::string headerText(const Signature &sig,
     os << " */\n#define " << upper << "_" << upperEntry << "_NUM_INPUTS "
        << e.inputs.size() << "\n#define " << upper << "_" << upperEntry
        << "_NUM_OUTPUTS " << e.outputs.size() << "\n";
+    const char *kind = descriptor::entryKindName(e.kind);
     if (e.updates()) {
       os << "#define " << upper << "_STATE_BYTES " << sig.stateBytes << "u\n"
-         << "/* One training step (forward, loss, backward, optimizer\n"
-            " * update): |params| (the weights blob's layout, "
-         << upper
-         << "_WEIGHT_BYTES,\n"
-            " * 64-byte aligned) and |state| ("
-         << upper
-         << "_STATE_BYTES, the optimizer's\n"
-            " * buffers, laid out and initialized as the descriptor's\n"
-            " * state-tensor lines say) are updated in place; hyper[0] is\n"
-            " * the learning rate, hyper[1] the 1-based step number. The\n"
-            " * same return codes as _forward. */\n"
-         << "int32_t " << options.name << "_" << e.name
-         << "(void *params, void *state, const double *hyper,\n"
-         << "    void *const *inputs, void *const *outputs, void *scratch,\n"
-         << "    const lathe_parallel_t *parallel);\n\n";
-    } else if (!e.hyper.empty()) {
-      os << "/* Like _forward, with the inputs and outputs above; |weights|\n"
-            " * may be trained parameters in the blob's layout. hyper[0] is\n"
-            " * the 1-based step number whose dropout masks it draws. */\n"
-         << "int32_t " << options.name << "_" << e.name
-         << "(const void *weights, const double *hyper,\n"
-         << "    void *const *inputs, void *const *outputs, void *scratch,\n"
-         << "    const lathe_parallel_t *parallel);\n\n";
+         << "/* " << e.name << " (kind " << kind
+         << "): one training step (forward, loss,\n"
+            " * backward, optimizer update): |params| (the weights blob's\n"
+            " * layout, "
+         << upper << "_WEIGHT_BYTES, 64-byte aligned) and |state| (" << upper
+         << "_STATE_BYTES,\n"
+            " * the optimizer's buffers, laid out and initialized as the\n"
+            " * descriptor's state-tensor lines say) are updated in place;\n"
+            " * hyper[] holds the descriptor's hyper values in order (lr, the\n"
+            " * 1-based step, ...). */\n";
     } else {
-      os << "/* Like _forward, with the inputs and outputs above"
-         << (e.name == "eval_step" ? " (inference semantics)" : "")
-         << "; |weights| may be trained parameters in the blob's layout. */\n"
-         << "int32_t " << options.name << "_" << e.name
-         << "(const void *weights, void *const *inputs,\n"
-         << "    void *const *outputs, void *scratch,\n"
-         << "    const lathe_parallel_t *parallel);\n\n";
+      os << "/* " << e.name << " (kind " << kind
+         << "): like forward, with the inputs and outputs\n"
+            " * above; |params| may be trained parameters in the blob's\n"
+            " * layout"
+         << (e.hyper.empty() ? ""
+                             : "; hyper[0] is the 1-based step number whose "
+                               "dropout masks it draws")
+         << ". */\n";
     }
+    os << "int32_t " << options.name << "_" << e.name << kEntryParameters;
   }
   os << "/* The artifact's descriptor (format: lathe docs/artifact.md). */\n"
      << "extern const char " << options.name << "_descriptor[];\n\n"
@@ -399,12 +390,12 @@ static std::string headerText(const Signature &sig,
 
 namespace {
 
-/// Defines each `lathe_dispatch_N(count, captures..., parallel)` left declared
+/// Defines each `lathe_dispatch_N(count, captures..., env)` left declared
 /// by lathe-outline-parallel-loops: it stores the captures in a closure of
 /// 8-byte slots and runs `lathe_trampoline_N(closure, begin, end)` (which
 /// unpacks them and calls `lathe_task_N`) over [0, count), through
-/// `parallel->parallel_for(parallel->pool, count, trampoline, closure)`, or
-/// directly when |parallel| is NULL.
+/// `env->parallel_for(env->pool, count, trampoline, closure)`, or directly
+/// when |env| is NULL.
 llvm::Error defineDispatches(llvm::Module &module) {
   llvm::LLVMContext &ctx = module.getContext();
   llvm::Type *ptr = llvm::PointerType::getUnqual(ctx);
@@ -446,33 +437,34 @@ llvm::Error defineDispatches(llvm::Module &module) {
       b.CreateStore(dispatch.getArg(1 + i),
                     b.CreateConstGEP1_64(i64, closure, i));
     llvm::Value *count = dispatch.getArg(0);
-    llvm::Value *parallel = dispatch.getArg(dispatch.arg_size() - 1);
-    b.CreateCondBr(b.CreateIsNull(parallel), serial, pooled);
+    // The entry point passes its lathe_env_t only when it has a
+    // parallel_for (field 1; the pool is field 2), NULL otherwise.
+    llvm::Value *env = dispatch.getArg(dispatch.arg_size() - 1);
+    b.CreateCondBr(b.CreateIsNull(env), serial, pooled);
     b.SetInsertPoint(serial);
     b.CreateCall(trampoline, {closure, b.getInt64(0), count});
     b.CreateRetVoid();
     b.SetInsertPoint(pooled);
-    llvm::Value *parallelFor = b.CreateLoad(ptr, parallel);
-    llvm::Value *pool =
-        b.CreateLoad(ptr, b.CreateConstGEP1_64(ptr, parallel, 1));
+    llvm::Value *parallelFor =
+        b.CreateLoad(ptr, b.CreateConstGEP1_64(ptr, env, 1));
+    llvm::Value *pool = b.CreateLoad(ptr, b.CreateConstGEP1_64(ptr, env, 2));
     b.CreateCall(forType, parallelFor, {pool, count, trampoline, closure});
     b.CreateRetVoid();
   }
   return llvm::Error::success();
 }
 
-/// Adds the C entry point of |entry|, calling its lowered function with one
-/// pointer per argument and result (see Slot), then the scratch arena
-/// (malloc'ed for the call when |scratch| is NULL) and |parallel|:
-///   int32_t P_E(const void *weights, void *const *inputs,
-///               void *const *outputs, void *scratch, parallel)
-/// or, for train_step, which writes the new parameters and state into the
-/// arena past the memory plan and copies them over the caller's blobs,
-///   int32_t P_train_step(void *params, void *state, const double *hyper,
+/// Adds the C entry point of |entry| with the ABI's one signature
+/// (lathe/abi.h):
+///   int32_t P_E(void *params, void *state, const double *hyper,
 ///               void *const *inputs, void *const *outputs, void *scratch,
-///               parallel).
-/// Another entry with hyperparameters (@gradient of a model with dropout)
-/// takes |hyper| after |weights|.
+///               const lathe_env_t *env)
+/// It checks the pointers the entry reads and env->struct_size, takes the
+/// arena (the caller's, env->alloc's or malloc's), and calls the lowered
+/// function with one pointer per argument and result (see Slot), then the
+/// arena and |env| (NULL unless it has a parallel_for). An update entry
+/// (train_step) writes the new parameters and state into the arena past the
+/// memory plan and copies them over the caller's blobs.
 llvm::Error addEntryPoint(llvm::Module &module, const Signature &sig,
                           const EntrySignature &entry,
                           const ArtifactOptions &options,
@@ -492,32 +484,44 @@ llvm::Error addEntryPoint(llvm::Module &module, const Signature &sig,
   llvm::Type *ptr = llvm::PointerType::getUnqual(ctx);
   llvm::Type *i32 = llvm::Type::getInt32Ty(ctx);
   llvm::Type *i64 = llvm::Type::getInt64Ty(ctx);
+  llvm::Type *voidTy = llvm::Type::getVoidTy(ctx);
+  // size_t, as the target lays out lathe_env_t.
+  llvm::IntegerType *sizeTy = module.getDataLayout().getIntPtrType(ctx);
+  uint64_t pointerBytes = module.getDataLayout().getPointerSize();
   llvm::FunctionCallee mallocFn = module.getOrInsertFunction(
       "malloc", llvm::FunctionType::get(ptr, {i64}, false));
   llvm::FunctionCallee freeFn = module.getOrInsertFunction(
-      "free",
-      llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), {ptr}, false));
+      "free", llvm::FunctionType::get(voidTy, {ptr}, false));
+  auto *allocType = llvm::FunctionType::get(ptr, {ptr, sizeTy, sizeTy}, false);
+  auto *releaseType = llvm::FunctionType::get(voidTy, {ptr, ptr}, false);
   bool train = entry.updates();
-  bool takesHyper = train || !entry.hyper.empty();
-  SmallVector<llvm::Type *> params(5 + train + takesHyper, ptr);
+  bool takesHyper = !entry.hyper.empty();
+  SmallVector<llvm::Type *> params(7, ptr);
   auto *type = llvm::FunctionType::get(i32, params, false);
   auto *fn = llvm::Function::Create(type, llvm::GlobalValue::ExternalLinkage,
                                     options.name + "_" + entry.name, module);
-  unsigned a = 0;
-  llvm::Value *weights = fn->getArg(a++);
-  llvm::Value *state = train ? fn->getArg(a++) : nullptr;
-  llvm::Value *hyper = takesHyper ? fn->getArg(a++) : nullptr;
-  llvm::Value *inputs = fn->getArg(a++);
-  llvm::Value *outputs = fn->getArg(a++);
-  llvm::Value *scratch = fn->getArg(a++);
-  llvm::Value *parallel = fn->getArg(a++);
+  llvm::Value *weights = fn->getArg(0);
+  llvm::Value *state = fn->getArg(1);
+  llvm::Value *hyper = fn->getArg(2);
+  llvm::Value *inputs = fn->getArg(3);
+  llvm::Value *outputs = fn->getArg(4);
+  llvm::Value *scratch = fn->getArg(5);
+  llvm::Value *env = fn->getArg(6);
   auto *body = llvm::BasicBlock::Create(ctx, "entry", fn);
   auto *missing = llvm::BasicBlock::Create(ctx, "missing", fn);
+  auto *checkEnv = llvm::BasicBlock::Create(ctx, "check_env", fn);
+  auto *readEnv = llvm::BasicBlock::Create(ctx, "read_env", fn);
+  auto *badEnv = llvm::BasicBlock::Create(ctx, "bad_env", fn);
   auto *checkArena = llvm::BasicBlock::Create(ctx, "check_arena", fn);
   auto *allocate = llvm::BasicBlock::Create(ctx, "allocate", fn);
+  auto *callerAlloc = llvm::BasicBlock::Create(ctx, "caller_alloc", fn);
+  auto *mallocArena = llvm::BasicBlock::Create(ctx, "malloc_arena", fn);
+  auto *checkArenaResult = llvm::BasicBlock::Create(ctx, "allocated", fn);
   auto *noMemory = llvm::BasicBlock::Create(ctx, "no_memory", fn);
   auto *run = llvm::BasicBlock::Create(ctx, "run", fn);
   auto *release = llvm::BasicBlock::Create(ctx, "release", fn);
+  auto *callerFree = llvm::BasicBlock::Create(ctx, "caller_free", fn);
+  auto *mallocFree = llvm::BasicBlock::Create(ctx, "malloc_free", fn);
   auto *done = llvm::BasicBlock::Create(ctx, "done", fn);
   llvm::IRBuilder<> b(body);
   // Only the pointers the entry reads must be non-NULL; embedded weights
@@ -535,25 +539,74 @@ llvm::Error addEntryPoint(llvm::Module &module, const Signature &sig,
     bad = b.CreateOr(bad, b.CreateIsNull(state));
   if (takesHyper)
     bad = b.CreateOr(bad, b.CreateIsNull(hyper));
-  b.CreateCondBr(bad, missing, checkArena);
+  b.CreateCondBr(bad, missing, checkEnv);
   b.SetInsertPoint(missing);
-  b.CreateRet(b.getInt32(1));
+  b.CreateRet(b.getInt32(LATHE_ENTRY_MISSING_POINTER));
 
-  // The arena: the caller's, or one malloc'ed (and freed) for this call.
+  // The environment: NULL, or at least the parallel-for fields; a field
+  // past struct_size is absent.
+  b.SetInsertPoint(checkEnv);
+  llvm::Value *nullPtr = llvm::ConstantPointerNull::get(
+      llvm::cast<llvm::PointerType>(ptr));
+  b.CreateCondBr(b.CreateIsNull(env), checkArena, readEnv);
+  b.SetInsertPoint(readEnv);
+  auto field = [&](unsigned i) {
+    return b.CreateLoad(ptr, b.CreateConstGEP1_64(ptr, env, i));
+  };
+  llvm::Value *envSize = b.CreateLoad(sizeTy, env);
+  auto has = [&](unsigned fields) {
+    return b.CreateICmpUGE(envSize,
+                           llvm::ConstantInt::get(sizeTy, fields * pointerBytes));
+  };
+  llvm::Value *parallelFor = field(1);
+  llvm::Value *taskEnv =
+      b.CreateSelect(b.CreateIsNull(parallelFor), nullPtr, env);
+  // alloc, free and allocator are fields 3 to 5.
+  llvm::Value *hasAllocator = has(6);
+  llvm::Value *envAlloc = b.CreateSelect(hasAllocator, field(3), nullPtr);
+  llvm::Value *envFree = b.CreateSelect(hasAllocator, field(4), nullPtr);
+  llvm::Value *allocator = b.CreateSelect(hasAllocator, field(5), nullPtr);
+  b.CreateCondBr(has(3), checkArena, badEnv);
+  b.SetInsertPoint(badEnv);
+  b.CreateRet(b.getInt32(LATHE_ENTRY_BAD_ENV));
+
+  // The arena: the caller's, or one from env->alloc or malloc for this call
+  // (and freed by the same).
   b.SetInsertPoint(checkArena);
+  auto phi = [&](llvm::Value *fromRead) {
+    llvm::PHINode *p = b.CreatePHI(ptr, 2);
+    p->addIncoming(nullPtr, checkEnv);
+    p->addIncoming(fromRead, readEnv);
+    return p;
+  };
+  llvm::Value *callEnv = phi(taskEnv), *alloc = phi(envAlloc),
+              *dealloc = phi(envFree), *alloccontext = phi(allocator);
   llvm::Value *own = b.CreateIsNull(scratch);
   b.CreateCondBr(own, allocate, run);
   b.SetInsertPoint(allocate);
-  llvm::Value *allocated = b.CreateCall(
-      mallocFn, {b.getInt64(std::max<uint64_t>(sig.scratchBytes, 64))});
+  uint64_t arenaBytes = std::max<uint64_t>(sig.scratchBytes, 64);
+  b.CreateCondBr(b.CreateIsNull(alloc), mallocArena, callerAlloc);
+  b.SetInsertPoint(callerAlloc);
+  llvm::Value *fromCaller = b.CreateCall(
+      allocType, alloc,
+      {alloccontext, llvm::ConstantInt::get(sizeTy, arenaBytes),
+       llvm::ConstantInt::get(sizeTy, kWeightAlignment)});
+  b.CreateBr(checkArenaResult);
+  b.SetInsertPoint(mallocArena);
+  llvm::Value *fromMalloc = b.CreateCall(mallocFn, {b.getInt64(arenaBytes)});
+  b.CreateBr(checkArenaResult);
+  b.SetInsertPoint(checkArenaResult);
+  llvm::PHINode *allocated = b.CreatePHI(ptr, 2);
+  allocated->addIncoming(fromCaller, callerAlloc);
+  allocated->addIncoming(fromMalloc, mallocArena);
   b.CreateCondBr(b.CreateIsNull(allocated), noMemory, run);
   b.SetInsertPoint(noMemory);
-  b.CreateRet(b.getInt32(2));
+  b.CreateRet(b.getInt32(LATHE_ENTRY_NO_MEMORY));
 
   b.SetInsertPoint(run);
   llvm::PHINode *arena = b.CreatePHI(ptr, 2);
   arena->addIncoming(scratch, checkArena);
-  arena->addIncoming(allocated, allocate);
+  arena->addIncoming(allocated, checkArenaResult);
   uint64_t newParams = sig.planBytes;
   uint64_t newState =
       newParams + llvm::alignTo(sig.weightBytes, kWeightAlignment);
@@ -596,7 +649,7 @@ llvm::Error addEntryPoint(llvm::Module &module, const Signature &sig,
       return error("internal error: an argument slot among results");
     }
   args.push_back(arena);
-  args.push_back(parallel);
+  args.push_back(callEnv);
   b.CreateCall(impl, args);
   if (train) {
     llvm::Align align(kWeightAlignment);
@@ -608,10 +661,18 @@ llvm::Error addEntryPoint(llvm::Module &module, const Signature &sig,
   }
   b.CreateCondBr(own, release, done);
   b.SetInsertPoint(release);
+  b.CreateCondBr(b.CreateIsNull(alloc), mallocFree, callerFree);
+  b.SetInsertPoint(callerFree);
+  auto *freeNext = llvm::BasicBlock::Create(ctx, "caller_free_call", fn);
+  b.CreateCondBr(b.CreateIsNull(dealloc), done, freeNext);
+  b.SetInsertPoint(freeNext);
+  b.CreateCall(releaseType, dealloc, {alloccontext, arena});
+  b.CreateBr(done);
+  b.SetInsertPoint(mallocFree);
   b.CreateCall(freeFn, {arena});
   b.CreateBr(done);
   b.SetInsertPoint(done);
-  b.CreateRet(b.getInt32(0));
+  b.CreateRet(b.getInt32(LATHE_ENTRY_OK));
   return llvm::Error::success();
 }
 

@@ -5,6 +5,7 @@
 #define LATHE_COMPILER_ARTIFACT_H
 
 #include "frontends/Model.h"
+#include "runtime/Descriptor.h"
 
 #include "llvm/Support/Error.h"
 
@@ -33,13 +34,15 @@ enum class Slot { Input, Param, State, Hyper, Output, NewParam, NewState };
 /// One exported entry point.
 struct EntrySignature {
   std::string name; ///< forward, eval_step, gradient or train_step.
+  /// What it does, as the descriptor states it (runtime/Descriptor.h).
+  descriptor::EntryKind kind = descriptor::EntryKind::Infer;
   std::vector<TensorSpec> inputs, outputs;
   std::vector<std::string> hyper; ///< train_step: "lr", "step" (f64 each).
   /// The lowered function's arguments and results, in order: what each is
   /// and its index in the list its slot names.
   std::vector<std::pair<Slot, size_t>> args, results;
 
-  bool updates() const { return name == "train_step"; }
+  bool updates() const { return kind == descriptor::EntryKind::Update; }
 };
 
 /// What an artifact exports, as its descriptor states it.
@@ -56,9 +59,6 @@ struct Signature {
 
   const EntrySignature *entry(const std::string &name) const;
 };
-
-/// Current version of the descriptor format (see docs/artifact.md).
-inline constexpr int kDescriptorVersion = 2;
 
 /// Alignment of every parameter in the weights blob.
 inline constexpr uint64_t kWeightAlignment = 64;

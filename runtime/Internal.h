@@ -3,6 +3,7 @@
 #define LATHE_RUNTIME_INTERNAL_H
 
 #include "lathe/runtime.h"
+#include "runtime/Descriptor.h"
 
 #include <cstdint>
 #include <map>
@@ -23,6 +24,9 @@ struct lathe_context {
   /// grown to the largest module run on this context.
   void *scratch = nullptr;
   size_t scratchBytes = 0;
+  /// What entry points get as their lathe_env_t (set up by
+  /// lathe_context_env).
+  lathe_env_t env{};
 
   ~lathe_context();
 };
@@ -49,8 +53,10 @@ struct ModuleEntry {
   std::string name;
   std::vector<TensorDesc> inputs, outputs;
   std::vector<std::string> hyper;
-  void *fn = nullptr;
-  bool updates() const { return name == "train_step"; }
+  lathe::descriptor::EntryKind kind = lathe::descriptor::EntryKind::Infer;
+  lathe_entry_fn fn = nullptr;
+  /// Writes the parameters and the optimizer state (train_step).
+  bool updates() const { return kind == lathe::descriptor::EntryKind::Update; }
 };
 
 } // namespace lathe::runtime
@@ -71,7 +77,7 @@ struct lathe_module {
 
 namespace lathe::runtime {
 
-uint64_t fnv1a64(const char *data, size_t size);
+using descriptor::fnv1a64;
 
 const ModuleEntry *findEntry(const lathe_module &m, const std::string &name);
 

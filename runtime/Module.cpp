@@ -12,12 +12,6 @@
 
 using namespace lathe::runtime;
 
-namespace {
-
-constexpr int kDescriptorVersion = 2;
-
-} // namespace
-
 lathe_module::~lathe_module() {
   std::free(weights);
   if (handle)
@@ -25,15 +19,6 @@ lathe_module::~lathe_module() {
 }
 
 namespace lathe::runtime {
-
-uint64_t fnv1a64(const char *data, size_t size) {
-  uint64_t h = 1469598103934665603ull;
-  for (size_t i = 0; i < size; ++i) {
-    h ^= uint8_t(data[i]);
-    h *= 1099511628211ull;
-  }
-  return h;
-}
 
 const ModuleEntry *findEntry(const lathe_module &m, const std::string &name) {
   for (const ModuleEntry &e : m.entries)
@@ -79,13 +64,14 @@ std::string parseDescriptor(const std::string &text, lathe_module &m) {
       std::getline(fields >> std::ws, r);
       return r;
     };
-    if (kind == "lathe-artifact") {
+    if (kind == lathe::descriptor::kMagic) {
       int version = 0;
       fields >> version;
-      if (version != kDescriptorVersion)
+      if (version != lathe::descriptor::kVersion)
         return "artifact format version " + std::to_string(version) +
                " is not supported by this runtime (it reads version " +
-               std::to_string(kDescriptorVersion) + ")";
+               std::to_string(lathe::descriptor::kVersion) +
+               "): compile the model again with this release's lathe";
       sawHeader = true;
     } else if (kind == "name") {
       fields >> m.name;
@@ -104,9 +90,13 @@ std::string parseDescriptor(const std::string &text, lathe_module &m) {
       fields >> m.stateBytes;
     } else if (kind == "entry") {
       ModuleEntry e;
-      fields >> e.name;
+      std::string entryKind;
+      fields >> e.name >> entryKind;
       if (e.name.empty())
         return where + "entry without a name";
+      if (!lathe::descriptor::parseEntryKind(entryKind, e.kind))
+        return where + "entry '" + e.name + "' has no known kind ('" +
+               entryKind + "')";
       m.entries.push_back(std::move(e));
     } else if (kind == "hyper") {
       if (m.entries.empty())
@@ -236,7 +226,8 @@ lathe_status_t lathe_module_load(lathe_context_t *context, const char *path,
     return fail(context, LATHE_INCOMPATIBLE,
                 std::string(path) + ": " + problem);
   for (ModuleEntry &e : m->entries) {
-    e.fn = dlsym(m->handle, (m->name + "_" + e.name).c_str());
+    e.fn = reinterpret_cast<lathe_entry_fn>(
+        dlsym(m->handle, (m->name + "_" + e.name).c_str()));
     if (!e.fn)
       return fail(context, LATHE_INCOMPATIBLE,
                   std::string(path) + ": entry point " + m->name + "_" +
@@ -421,27 +412,11 @@ lathe_status_t runEntry(lathe_context_t *context, const lathe_module &module,
                 "out of memory for " + std::to_string(module.scratchBytes) +
                     " bytes of scratch");
   }
-  int32_t rc;
-  if (e->updates()) {
-    using StepFn = int32_t (*)(void *, void *, const double *, void *const *,
-                               void *const *, void *, const lathe_parallel_t *);
-    rc = reinterpret_cast<StepFn>(e->fn)(params, state, hyper.data(), in.data(),
-                                         out.data(), scratch,
-                                         lathe_context_parallel(context));
-  } else if (!hyper.empty()) {
-    using HyperFn =
-        int32_t (*)(const void *, const double *, void *const *, void *const *,
-                    void *, const lathe_parallel_t *);
-    rc = reinterpret_cast<HyperFn>(e->fn)(params, hyper.data(), in.data(),
-                                          out.data(), scratch,
-                                          lathe_context_parallel(context));
-  } else {
-    using EntryFn = int32_t (*)(const void *, void *const *, void *const *,
-                                void *, const lathe_parallel_t *);
-    rc =
-        reinterpret_cast<EntryFn>(e->fn)(params, in.data(), out.data(), scratch,
-                                         lathe_context_parallel(context));
-  }
+  // One signature for every kind (lathe/abi.h): an inference entry reads
+  // |params| and ignores |state|; only an update writes them.
+  int32_t rc = e->fn(params, e->updates() ? state : nullptr,
+                     hyper.empty() ? nullptr : hyper.data(), in.data(),
+                     out.data(), scratch, lathe_context_env(context));
   if (rc != 0) {
     cleanup();
     return fail(context, LATHE_INTERNAL,

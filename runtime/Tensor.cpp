@@ -37,12 +37,7 @@ bool elementCount(const int64_t *dims, size_t rank, size_t &out) {
 }
 
 bool parseDType(const std::string &name, lathe_dtype_t &out) {
-  for (int i = 0; i < kDTypeCount; ++i)
-    if (name == lathe_dtype_name(lathe_dtype_t(i))) {
-      out = lathe_dtype_t(i);
-      return true;
-    }
-  return false;
+  return descriptor::parseDType(name, out);
 }
 
 std::string shapeText(const std::vector<int64_t> &dims) {
@@ -111,12 +106,19 @@ int lathe_context_num_threads(const lathe_context_t *context) {
   return context ? context->numThreads : 0;
 }
 
-const lathe_parallel_t *lathe_context_parallel(lathe_context_t *context) {
-  if (!context || context->numThreads <= 1)
+const lathe_env_t *lathe_context_env(lathe_context_t *context) {
+  if (!context)
     return nullptr;
-  if (!context->pool)
-    context->pool = std::make_unique<ThreadPool>(context->numThreads);
-  return context->pool->callback();
+  lathe_env_t &env = context->env;
+  env = lathe_env_t{};
+  env.struct_size = sizeof(lathe_env_t);
+  if (context->numThreads > 1) {
+    if (!context->pool)
+      context->pool = std::make_unique<ThreadPool>(context->numThreads);
+    env.parallel_for = ThreadPool::parallelForCallback;
+    env.pool = context->pool.get();
+  }
+  return &env;
 }
 
 void lathe_context_destroy(lathe_context_t *context) { delete context; }
@@ -146,10 +148,7 @@ const char *lathe_status_name(lathe_status_t status) {
 }
 
 const char *lathe_dtype_name(lathe_dtype_t dtype) {
-  static const char *names[] = {"f32", "f64",  "i32", "i64", "i8",
-                                "u8",  "bool", "i16", "u16", "u32",
-                                "u64", "f16",  "bf16"};
-  return unsigned(dtype) < std::size(names) ? names[dtype] : "?";
+  return lathe::descriptor::dtypeName(dtype);
 }
 
 size_t lathe_dtype_size(lathe_dtype_t dtype) {

@@ -3,14 +3,12 @@
 
 namespace lathe::runtime {
 
-static void parallelForCallback(void *pool, int64_t n, lathe_task_fn task,
-                                void *closure) {
+void ThreadPool::parallelForCallback(void *pool, int64_t n, lathe_task_fn task,
+                                     void *closure) {
   static_cast<ThreadPool *>(pool)->parallelFor(n, task, closure);
 }
 
 ThreadPool::ThreadPool(int threads) {
-  self.parallel_for = parallelForCallback;
-  self.pool = this;
   for (int i = 1; i < threads; ++i)
     workers.emplace_back([this, i] { workerLoop(i); });
 }

@@ -25,8 +25,9 @@ public:
   int size() const { return int(workers.size()) + 1; }
   void parallelFor(int64_t n, lathe_task_fn task, void *closure);
 
-  /// The C callback bound to this pool.
-  const lathe_parallel_t *callback() const { return &self; }
+  /// The parallel-for callback bound to this pool, as lathe_env_t holds it.
+  static void parallelForCallback(void *pool, int64_t n, lathe_task_fn task,
+                                  void *closure);
 
 private:
   void workerLoop(int index);
@@ -42,7 +43,6 @@ private:
   int64_t count = 0;
   lathe_task_fn task = nullptr;
   void *closure = nullptr;
-  lathe_parallel_t self;
 };
 
 } // namespace lathe::runtime

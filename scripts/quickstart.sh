@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
-# Quick start: install what is missing, build Lathe, compile the shipped
-# LeNet-5 example to a native shared object and run it.
+# Quick start: install what is missing, build Lathe, then compile the shipped
+# digits classifier (a LeNet-5 trained by `lathe train` on the shipped 8x8
+# digits, examples/digits/make_trained.sh) to a native shared object and
+# run it on twelve validation images, printing its predictions beside the
+# true digits.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/install-deps.sh"
 "$root/scripts/build.sh"
 lathe="$root/build/tools/lathe"
+digits="$root/examples/digits"
 out="$root/build/example"
 mkdir -p "$out"
 set -x
-"$lathe" inspect "$root/examples/lenet/lenet.onnx"
-"$lathe" compile "$root/examples/lenet/lenet.onnx" -o "$out/lenet.so"
-"$lathe" run "$out/lenet.so" --input x="$root/examples/lenet/digits.npy" \
-  --output y="$out/logits.npy"
-"$lathe" run "$out/lenet.so" --input x="$root/examples/lenet/digits.npy"
+"$lathe" inspect "$digits/lenet-digits-trained.onnx" --input-shape x=12x1x8x8
+"$lathe" compile "$digits/lenet-digits-trained.onnx" --input-shape x=12x1x8x8 \
+  -o "$out/digits.so"
+"$lathe" run "$out/digits.so" --input x="$digits/samples.npy" --classes
+set +x
+echo "true digits: $(cat "$digits/samples-labels.txt")"

@@ -88,13 +88,14 @@ def main(seed):
               "parameters 10 tensors")), r.stdout)
     r = lathe("inspect", "lenet.so")
     check("inspect describes a compiled artifact", r.returncode == 0 and all(
-        s in r.stdout for s in ("name       lenet", "entry      forward",
+        s in r.stdout for s in ("name       lenet", "entry      forward (infer)",
                                 "  output   y: f32 2x10", "weights    embedded")), r.stdout)
     r = lathe("compile", lenet, "--train", "--optimizer", "adam", "-o", "lenet-train.so")
     r = r if r.returncode else lathe("inspect", "lenet-train.so")
     check("inspect lists a training build's entry points and optimizer state",
           r.returncode == 0 and all(s in r.stdout for s in (
-              "entry      eval_step", "entry      train_step (hyperparameters lr, step)",
+              "entry      eval_step (evaluate)",
+              "entry      train_step (update; hyperparameters lr, step)",
               "  input    target: i64 2", "state      20 optimizer tensors")),
           r.stdout + r.stderr)
 

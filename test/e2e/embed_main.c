@@ -33,6 +33,26 @@ static void two_thread_for(void *pool, int64_t n, lathe_task_fn task,
   pthread_join(thread, NULL);
 }
 
+/* An allocator that counts what it hands out, to show that the call takes
+ * its arena from the environment and gives it back. */
+struct counts {
+  int calls, live;
+};
+static struct counts allocations;
+
+static void *counting_alloc(void *allocator, size_t size, size_t alignment) {
+  struct counts *c = allocator;
+  ++c->calls;
+  ++c->live;
+  return aligned_alloc(alignment, (size + alignment - 1) / alignment * alignment);
+}
+
+static void counting_free(void *allocator, void *pointer) {
+  struct counts *c = allocator;
+  --c->live;
+  free(pointer);
+}
+
 #define CAT2(a, b) a##b
 #define CAT(a, b) CAT2(a, b)
 #define UPPER_NAME(suffix) CAT(MODEL_UPPER, suffix)
@@ -58,13 +78,15 @@ int main(int argc, char **argv) {
    * would use a static buffer; NULL would make the call malloc one. */
   void *scratch =
       aligned_alloc(64, (UPPER_NAME(_SCRATCH_BYTES) + 63) / 64 * 64);
-  int rc = CAT(MODEL, _forward)(NULL, inputs, outputs, scratch, NULL);
+  int rc = CAT(MODEL, _forward)(NULL, NULL, NULL, inputs, outputs, scratch,
+                                NULL);
   if (rc != 0) {
     fprintf(stderr, "forward failed: %d\n", rc);
     return 1;
   }
   /* A NULL buffer is an error code, never a crash. */
-  if (CAT(MODEL, _forward)(NULL, NULL, outputs, scratch, NULL) == 0) {
+  if (CAT(MODEL, _forward)(NULL, NULL, NULL, NULL, outputs, scratch, NULL) !=
+      LATHE_ENTRY_MISSING_POINTER) {
     fprintf(stderr, "forward accepted NULL inputs\n");
     return 1;
   }
@@ -74,12 +96,15 @@ int main(int argc, char **argv) {
     return 1;
   }
   fclose(f);
-  /* Without a scratch buffer the call allocates its own, and with a
-   * thread pool it splits its parallel loops: the same numbers either way. */
-  lathe_parallel_t pool = {two_thread_for, NULL};
+  /* Without a scratch buffer the call takes one from the environment's
+   * allocator, and with a thread pool it splits its parallel loops: the
+   * same numbers either way. */
+  lathe_env_t env = {sizeof(lathe_env_t), two_thread_for, NULL,
+                     counting_alloc, counting_free, &allocations};
   float *again = malloc(out_count * sizeof(float));
   void *outputs2[] = {again};
-  if (CAT(MODEL, _forward)(NULL, inputs, outputs2, NULL, &pool) != 0) {
+  if (CAT(MODEL, _forward)(NULL, NULL, NULL, inputs, outputs2, NULL, &env) !=
+      0) {
     fprintf(stderr, "forward without scratch, with threads failed\n");
     return 1;
   }
@@ -88,6 +113,28 @@ int main(int argc, char **argv) {
       fprintf(stderr, "output %zu differs without scratch / with threads\n", i);
       return 1;
     }
+  if (allocations.live != 0 || allocations.calls != 1) {
+    fprintf(stderr, "the arena came from env->alloc %d times, %d not freed\n",
+            allocations.calls, allocations.live);
+    return 1;
+  }
+  /* An environment of an older, smaller layout than the entry needs is
+   * refused with a code; one that ends before the allocator fields still
+   * runs (malloc's arena). */
+  lathe_env_t tiny = {sizeof(size_t), NULL, NULL, NULL, NULL, NULL};
+  if (CAT(MODEL, _forward)(NULL, NULL, NULL, inputs, outputs2, scratch,
+                           &tiny) != LATHE_ENTRY_BAD_ENV) {
+    fprintf(stderr, "forward accepted an environment too small\n");
+    return 1;
+  }
+  lathe_env_t old = {LATHE_ENV_MIN_SIZE, two_thread_for, NULL,
+                     counting_alloc, counting_free, &allocations};
+  if (CAT(MODEL, _forward)(NULL, NULL, NULL, inputs, outputs2, NULL, &old) !=
+          0 ||
+      allocations.calls != 1) {
+    fprintf(stderr, "forward read fields past struct_size\n");
+    return 1;
+  }
   free(again);
   free(scratch);
   free(in);

@@ -197,6 +197,47 @@ TEST_CASE("runtime reports a missing or foreign artifact") {
   CHECK(module == nullptr);
 }
 
+/// A copy of |so| at |path| whose descriptor says |from| where it said |to|
+/// (same length, so the file stays a valid shared object).
+void patchDescriptor(const std::string &so, const std::string &path,
+                     const std::string &from, const std::string &to) {
+  std::ifstream in(so, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)),
+                    std::istreambuf_iterator<char>());
+  size_t at = bytes.find(from);
+  REQUIRE(at != std::string::npos);
+  REQUIRE(from.size() == to.size());
+  bytes.replace(at, from.size(), to);
+  std::ofstream(path, std::ios::binary) << bytes;
+}
+
+TEST_CASE("runtime refuses an artifact of another ABI version, naming both") {
+  Context c;
+  std::string dir = makeTempDir();
+  patchDescriptor(linearReluSo(false), dir + "/v2.so", "lathe-artifact 3\n",
+                  "lathe-artifact 2\n");
+  lathe_module_t *module = nullptr;
+  CHECK(lathe_module_load(c.ctx, (dir + "/v2.so").c_str(), &module) ==
+        LATHE_INCOMPATIBLE);
+  CHECK(module == nullptr);
+  CHECK_THAT(c.error(), Contains("artifact format version 2 is not supported "
+                                 "by this runtime (it reads version 3)"));
+}
+
+TEST_CASE("runtime calls an entry by the kind its descriptor states") {
+  // The kind, not the name, decides how an entry is called: a descriptor
+  // whose forward claims another kind is refused when it names none.
+  Context c;
+  std::string dir = makeTempDir();
+  patchDescriptor(linearReluSo(false), dir + "/kind.so",
+                  "entry forward infer\n", "entry forward inf3r\n");
+  lathe_module_t *module = nullptr;
+  CHECK(lathe_module_load(c.ctx, (dir + "/kind.so").c_str(), &module) ==
+        LATHE_INCOMPATIBLE);
+  CHECK_THAT(c.error(), Contains("entry 'forward' has no known kind "
+                                 "('inf3r')"));
+}
+
 TEST_CASE("runtime loads external weights and verifies them") {
   Context c;
   const std::string &so = linearReluSo(true);
@@ -426,7 +467,10 @@ TEST_CASE("runtime gives identical results on one thread and on three") {
     lathe_context_t *ctx = nullptr;
     REQUIRE(lathe_context_create(&options, &ctx) == LATHE_OK);
     CHECK(lathe_context_num_threads(ctx) == threads);
-    CHECK((lathe_context_parallel(ctx) != nullptr) == (threads > 1));
+    const lathe_env_t *env = lathe_context_env(ctx);
+    REQUIRE(env != nullptr);
+    CHECK(env->struct_size == sizeof(lathe_env_t));
+    CHECK((env->parallel_for != nullptr) == (threads > 1));
     lathe_module_t *module = nullptr;
     REQUIRE(lathe_module_load(ctx, so.c_str(), &module) == LATHE_OK);
     lathe_tensor_t *in = nullptr, *out = nullptr;

@@ -33,6 +33,7 @@ struct RunOptions {
   std::vector<std::string> inputs;  ///< "name=file.npy" or "file.npy".
   std::vector<std::string> outputs; ///< "name=file.npy" or "file.npy".
   int threads = 0;                  ///< 0: one per CPU.
+  bool classes = false; ///< Print each row's argmax (a classifier's class).
 };
 
 struct InspectOptions {

@@ -110,22 +110,26 @@ int inspectArtifact(const InspectOptions &options) {
   // Every entry point (a training build has eval_step, train_step and
   // perhaps gradient besides forward), with its hyperparameters, inputs
   // and outputs.
+  // "entry <name> <kind>" records, each followed by its "hyper" records.
   std::map<std::string, std::vector<std::string>> hyper;
+  std::map<std::string, std::string> kind;
   std::string section;
   for (llvm::StringRef line :
        llvm::split(lathe_module_descriptor(module), '\n'))
-    if (line.consume_front("entry "))
-      section = line.str();
-    else if (line.consume_front("hyper "))
+    if (line.consume_front("entry ")) {
+      auto [name, entryKind] = line.split(' ');
+      section = name.str();
+      kind[section] = entryKind.str();
+    } else if (line.consume_front("hyper ")) {
       hyper[section].push_back(line.str());
+    }
   lathe_tensor_info_t info;
   for (size_t e = 0; e < lathe_module_num_entries(module); ++e) {
     const char *entry = lathe_module_entry_name(module, e);
-    std::cout << "entry      " << entry;
+    std::cout << "entry      " << entry << " (" << kind[entry];
     for (size_t h = 0; h < hyper[entry].size(); ++h)
-      std::cout << (h ? ", " : " (hyperparameters ") << hyper[entry][h]
-                << (h + 1 == hyper[entry].size() ? ")" : "");
-    std::cout << "\n";
+      std::cout << (h ? ", " : "; hyperparameters ") << hyper[entry][h];
+    std::cout << ")\n";
     for (size_t i = 0; i < lathe_module_entry_num_inputs(module, entry); ++i)
       if (lathe_module_entry_input_info(module, entry, i, &info) == LATHE_OK)
         print("  input    ", info);

@@ -171,6 +171,10 @@ int main(int argc, char **argv) {
   r->add_option("-t,--threads", run.threads,
                 "Threads to run on (default 0: one per CPU)")
       ->check(CLI::NonNegativeNumber);
+  r->add_flag("--classes", run.classes,
+              "Also print, for every float output, the index of the largest "
+              "value along its last dimension for each row (a classifier's "
+              "predicted classes)");
 
   InspectOptions inspect;
   auto *i = app.add_subcommand(

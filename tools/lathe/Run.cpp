@@ -94,6 +94,33 @@ void summarize(const lathe_tensor_info_t &info, const lathe_tensor_t *t) {
   std::cout << "\n";
 }
 
+/// Prints the index of the largest value of each row (the last dimension)
+/// of a float output: a classifier's predicted classes.
+void printClasses(const lathe_tensor_info_t &info, const lathe_tensor_t *t) {
+  lathe_tensor_info_t ti;
+  lathe_tensor_info(t, &ti);
+  if ((ti.dtype != LATHE_F32 && ti.dtype != LATHE_F64) || ti.rank == 0)
+    return;
+  int64_t width = ti.dims[ti.rank - 1];
+  size_t count = lathe_tensor_num_bytes(t) / lathe_dtype_size(ti.dtype);
+  if (width <= 0)
+    return;
+  auto at = [&](size_t i) {
+    return ti.dtype == LATHE_F32
+               ? double(static_cast<const float *>(lathe_tensor_data(t))[i])
+               : static_cast<const double *>(lathe_tensor_data(t))[i];
+  };
+  std::cout << info.name << " classes:";
+  for (size_t row = 0; row * size_t(width) < count; ++row) {
+    size_t best = 0;
+    for (size_t j = 1; j < size_t(width); ++j)
+      if (at(row * size_t(width) + j) > at(row * size_t(width) + best))
+        best = j;
+    std::cout << " " << best;
+  }
+  std::cout << "\n";
+}
+
 } // namespace
 
 int runRun(const RunOptions &options) {
@@ -151,6 +178,8 @@ int runRun(const RunOptions &options) {
   for (lathe_tensor_t *t : outputs)
     owned.emplace_back(t);
   for (size_t i = 0; i < outputs.size(); ++i) {
+    if (options.classes)
+      printClasses(outInfo[i], outputs[i]);
     if (outFiles[i].empty()) {
       summarize(outInfo[i], outputs[i]);
       continue;

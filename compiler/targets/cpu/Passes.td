@@ -100,10 +100,11 @@ def OutlineParallelLoops : Pass<"lathe-outline-parallel-loops",
     call @lathe_dispatch_N(count, captures..., %parallel)` and
     `func @lathe_task_N(%begin, %end, captures...) { for k in [begin, end):
     body[%i = lb + k * s] }`, on buffers. Every function gains a last
-    argument `%parallel: !llvm.ptr` (a `lathe_parallel_t *`, possibly NULL);
-    code generation defines each `@lathe_dispatch_N` to pack the captures into
-    a closure and call `parallel->parallel_for(pool, count, trampoline,
-    closure)`, or the trampoline directly when `parallel` is NULL. Pure ops
+    argument `%parallel: !llvm.ptr` (the call's `lathe_env_t *`, NULL when
+    it has no parallel_for); code generation defines each
+    `@lathe_dispatch_N` to pack the captures into a closure and call
+    `env->parallel_for(env->pool, count, trampoline, closure)`, or the
+    trampoline directly when `env` is NULL. Pure ops
     defining captured views and constants are cloned into the task, so that
     captures are statically shaped identity-layout buffers and scalars; a
     loop whose captures cannot be made so stays in place (and is run serially

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lathe/abi.h" /* lathe_dtype_t, lathe_env_t: the artifact ABI */
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -32,34 +34,7 @@ typedef enum lathe_status {
   LATHE_INTERNAL = 6, /* the generated code reported a failure */
 } lathe_status_t;
 
-typedef enum lathe_dtype {
-  LATHE_F32 = 0,
-  LATHE_F64 = 1,
-  LATHE_I32 = 2,
-  LATHE_I64 = 3,
-  LATHE_I8 = 4,
-  LATHE_U8 = 5,
-  LATHE_BOOL = 6,
-  LATHE_I16 = 7,
-  LATHE_U16 = 8,
-  LATHE_U32 = 9,
-  LATHE_U64 = 10,
-  LATHE_F16 = 11,  /* IEEE 754 binary16 */
-  LATHE_BF16 = 12, /* bfloat16: the upper half of an f32 */
-} lathe_dtype_t;
 
-#ifndef LATHE_PARALLEL_T_DEFINED
-#define LATHE_PARALLEL_T_DEFINED
-/* A thread pool the generated code may use: parallel_for runs
- * task(closure, begin, end) over disjoint ranges covering [0, n) and
- * returns when all have finished. (Generated headers declare the same.) */
-typedef void (*lathe_task_fn)(void *closure, int64_t begin, int64_t end);
-typedef struct lathe_parallel {
-  void (*parallel_for)(void *pool, int64_t n, lathe_task_fn task,
-                       void *closure);
-  void *pool;
-} lathe_parallel_t;
-#endif
 
 typedef struct lathe_context lathe_context_t;
 typedef struct lathe_module lathe_module_t;
@@ -91,11 +66,11 @@ LATHE_API lathe_status_t lathe_context_create(
 /* The number of threads calls on |context| use. Thread-safe. */
 LATHE_API int lathe_context_num_threads(const lathe_context_t *context);
 
-/* The context's thread pool as the callback the generated entry points take
- * (for calling an artifact's <name>_forward directly). Owned by the context;
- * NULL when the context uses one thread. Not thread-safe for |context|. */
-LATHE_API const lathe_parallel_t *
-lathe_context_parallel(lathe_context_t *context);
+/* The context's call environment (lathe/abi.h: its thread pool as the
+ * parallel-for callback; parallel_for NULL when the context uses one
+ * thread), for calling an artifact's entry points directly. Owned by the
+ * context. Not thread-safe for |context|. */
+LATHE_API const lathe_env_t *lathe_context_env(lathe_context_t *context);
 
 /* Destroys |context| (NULL is ignored). Not thread-safe for |context|. */
 LATHE_API void lathe_context_destroy(lathe_context_t *context);

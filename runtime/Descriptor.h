@@ -1,0 +1,70 @@
+// The artifact descriptor's vocabulary, shared by the compiler (which writes
+// descriptors) and the runtime (which parses them): header-only, no LLVM.
+// The format itself is documented in docs/artifact.md.
+#ifndef LATHE_RUNTIME_DESCRIPTOR_H
+#define LATHE_RUNTIME_DESCRIPTOR_H
+
+#include "lathe/abi.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <iterator>
+#include <string_view>
+
+namespace lathe::descriptor {
+
+/// The first line of every descriptor is "lathe-artifact <version>".
+inline constexpr int kVersion = LATHE_ABI_VERSION;
+inline constexpr std::string_view kMagic = "lathe-artifact";
+
+/// Element type names, indexed by lathe_dtype_t.
+inline constexpr const char *kDTypeNames[] = {
+    "f32", "f64", "i32", "i64", "i8", "u8", "bool",
+    "i16", "u16", "u32", "u64", "f16", "bf16"};
+
+inline const char *dtypeName(lathe_dtype_t dtype) {
+  return unsigned(dtype) < std::size(kDTypeNames) ? kDTypeNames[dtype] : "?";
+}
+
+inline bool parseDType(std::string_view name, lathe_dtype_t &out) {
+  for (size_t i = 0; i < std::size(kDTypeNames); ++i)
+    if (name == kDTypeNames[i]) {
+      out = lathe_dtype_t(i);
+      return true;
+    }
+  return false;
+}
+
+/// What an entry point does, as its `entry <name> <kind>` record says; the
+/// runtime decides how to call an entry by this, never by its name.
+enum class EntryKind { Infer, Evaluate, Gradient, Update };
+
+inline constexpr const char *kEntryKindNames[] = {"infer", "evaluate",
+                                                  "gradient", "update"};
+
+inline const char *entryKindName(EntryKind kind) {
+  return kEntryKindNames[int(kind)];
+}
+
+inline bool parseEntryKind(std::string_view name, EntryKind &out) {
+  for (size_t i = 0; i < std::size(kEntryKindNames); ++i)
+    if (name == kEntryKindNames[i]) {
+      out = EntryKind(i);
+      return true;
+    }
+  return false;
+}
+
+/// FNV-1a 64: the weights checksum of `weights` records and of checkpoints.
+inline uint64_t fnv1a64(const char *data, size_t size) {
+  uint64_t h = 1469598103934665603ull;
+  for (size_t i = 0; i < size; ++i) {
+    h ^= uint8_t(data[i]);
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+} // namespace lathe::descriptor
+
+#endif // LATHE_RUNTIME_DESCRIPTOR_H
