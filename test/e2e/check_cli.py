@@ -168,6 +168,9 @@ def main(seed):
     # Bad inputs: one clear line, exit 1, nothing overwritten.
     check("a missing model file is one clear error", *one_error_line(
         lathe("compile", "nope.onnx"), "nope.onnx: cannot read"))
+    check("an output folder that does not exist is one clear error, before compiling",
+          *one_error_line(lathe("compile", lenet, "-o", "no-such-folder/lenet.so"),
+                          "the output folder no-such-folder does not exist"))
     data = open(lenet, "rb").read()
     with open(os.path.join(WORK, "cut.onnx"), "wb") as f:
         f.write(data[:len(data) // 3])

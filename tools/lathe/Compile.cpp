@@ -90,6 +90,14 @@ int runCompile(const CompileOptions &options) {
                          : options.name;
   if (!isCIdentifier(name))
     return reportError("--name '" + name + "' is not a C identifier");
+  // Before any work: a folder that is not there would only show up as a
+  // failed link at the end.
+  if (!onlyText || !options.output.empty()) {
+    llvm::StringRef folder = llvm::sys::path::parent_path(base);
+    if (!folder.empty() && !llvm::sys::fs::is_directory(folder))
+      return reportError(base + ": the output folder " + folder.str() +
+                         " does not exist");
+  }
 
   ImportOptions importOptions;
   std::string shapeError;
