@@ -28,8 +28,10 @@ namespace lathe {
 
 // The compiler's DType and the ABI's lathe_dtype_t are one numbering.
 static_assert(int(DType::F32) == LATHE_F32 && int(DType::F64) == LATHE_F64 &&
-                  int(DType::I64) == LATHE_I64 && int(DType::Bool) == LATHE_BOOL &&
-                  int(DType::U64) == LATHE_U64 && int(DType::F16) == LATHE_F16 &&
+                  int(DType::I64) == LATHE_I64 &&
+                  int(DType::Bool) == LATHE_BOOL &&
+                  int(DType::U64) == LATHE_U64 &&
+                  int(DType::F16) == LATHE_F16 &&
                   int(DType::BF16) == LATHE_BF16,
               "DType must follow lathe_dtype_t");
 
@@ -111,7 +113,7 @@ static llvm::Error readEntry(func::FuncOp func, Signature &sig,
       auto spec = specOf(type, name.getValue());
       if (!spec)
         return spec.takeError();
-      if (auto init = func.getArgAttrOfType<FloatAttr>(i, "lathe.state_init"))
+      if (auto init = func.getArgAttrOfType<FloatAttr>(i, kStateInitAttr))
         spec->init = init.getValueAsDouble();
       sig.stateBytes = llvm::alignTo(sig.stateBytes, kWeightAlignment);
       spec->offset = sig.stateBytes;
@@ -194,7 +196,7 @@ llvm::Expected<Signature> readSignature(const Model &model) {
     entry.name = name;
     entry.kind = kind;
     if (auto err = readEntry(f, sig, entry))
-      return std::move(err);
+      return err;
     sig.entries.push_back(std::move(entry));
   }
   sig.inputs = sig.entries.front().inputs;
@@ -546,8 +548,8 @@ llvm::Error addEntryPoint(llvm::Module &module, const Signature &sig,
   // The environment: NULL, or at least the parallel-for fields; a field
   // past struct_size is absent.
   b.SetInsertPoint(checkEnv);
-  llvm::Value *nullPtr = llvm::ConstantPointerNull::get(
-      llvm::cast<llvm::PointerType>(ptr));
+  llvm::Value *nullPtr =
+      llvm::ConstantPointerNull::get(llvm::cast<llvm::PointerType>(ptr));
   b.CreateCondBr(b.CreateIsNull(env), checkArena, readEnv);
   b.SetInsertPoint(readEnv);
   auto field = [&](unsigned i) {
@@ -555,8 +557,8 @@ llvm::Error addEntryPoint(llvm::Module &module, const Signature &sig,
   };
   llvm::Value *envSize = b.CreateLoad(sizeTy, env);
   auto has = [&](unsigned fields) {
-    return b.CreateICmpUGE(envSize,
-                           llvm::ConstantInt::get(sizeTy, fields * pointerBytes));
+    return b.CreateICmpUGE(
+        envSize, llvm::ConstantInt::get(sizeTy, fields * pointerBytes));
   };
   llvm::Value *parallelFor = field(1);
   llvm::Value *taskEnv =
@@ -587,10 +589,10 @@ llvm::Error addEntryPoint(llvm::Module &module, const Signature &sig,
   uint64_t arenaBytes = std::max<uint64_t>(sig.scratchBytes, 64);
   b.CreateCondBr(b.CreateIsNull(alloc), mallocArena, callerAlloc);
   b.SetInsertPoint(callerAlloc);
-  llvm::Value *fromCaller = b.CreateCall(
-      allocType, alloc,
-      {alloccontext, llvm::ConstantInt::get(sizeTy, arenaBytes),
-       llvm::ConstantInt::get(sizeTy, kWeightAlignment)});
+  llvm::Value *fromCaller =
+      b.CreateCall(allocType, alloc,
+                   {alloccontext, llvm::ConstantInt::get(sizeTy, arenaBytes),
+                    llvm::ConstantInt::get(sizeTy, kWeightAlignment)});
   b.CreateBr(checkArenaResult);
   b.SetInsertPoint(mallocArena);
   llvm::Value *fromMalloc = b.CreateCall(mallocFn, {b.getInt64(arenaBytes)});
@@ -731,7 +733,7 @@ llvm::Expected<Artifact> compileModel(Model &model,
     return error("lowering failed (see the diagnostics above)");
   {
     ModuleOp module = model.module.get();
-    auto scratch = module->getAttrOfType<IntegerAttr>("lathe.scratch_bytes");
+    auto scratch = module->getAttrOfType<IntegerAttr>(kScratchBytesAttr);
     if (!scratch)
       return error("internal error: the pipeline made no memory plan");
     // At least one cache line, so that a C array of this size is valid;
@@ -744,7 +746,7 @@ llvm::Expected<Artifact> compileModel(Model &model,
                           llvm::alignTo(sig->stateBytes, kWeightAlignment);
     artifact.signature.planBytes = sig->planBytes;
     artifact.signature.scratchBytes = sig->scratchBytes;
-    module->removeAttr("lathe.scratch_bytes");
+    module->removeAttr(kScratchBytesAttr);
   }
 
   llvm::LLVMContext llvmContext;
@@ -767,9 +769,9 @@ llvm::Expected<Artifact> compileModel(Model &model,
   }
   for (const auto &entry : sig->entries)
     if (auto err = addEntryPoint(*module, *sig, entry, options, embedded))
-      return std::move(err);
+      return err;
   if (auto err = defineDispatches(*module))
-    return std::move(err);
+    return err;
 
   artifact.descriptor = descriptorText(*sig, options, target.description(),
                                        fnv1a64(artifact.weights));

@@ -19,7 +19,7 @@ inline constexpr std::string_view kMagic = "lathe-artifact";
 
 /// Element type names, indexed by lathe_dtype_t.
 inline constexpr const char *kDTypeNames[] = {
-    "f32", "f64", "i32", "i64", "i8", "u8", "bool",
+    "f32", "f64", "i32", "i64", "i8",  "u8",  "bool",
     "i16", "u16", "u32", "u64", "f16", "bf16"};
 
 inline const char *dtypeName(lathe_dtype_t dtype) {

@@ -527,7 +527,7 @@ lathe_status_t lathe_trainer_load(lathe_context_t *context,
     return bad("truncated: the header claims " + std::to_string(length) +
                " bytes, the file has " + std::to_string(size - 8));
   std::string header = bytes.substr(8, length);
-  JsonParser parser{header};
+  JsonParser parser{header, 0, {}};
   Json root;
   if (!parser.parse(root) || root.kind != Json::Object)
     return bad("malformed header (" + parser.error + ")");

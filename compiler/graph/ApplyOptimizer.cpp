@@ -1,8 +1,8 @@
 // The lathe-apply-optimizer pass: @gradient's parameter gradients become
 // torch.optim updates, and the function becomes @train_step.
+#include "compiler/Pipeline.h"
 #include "compiler/graph/FunctionResults.h"
 #include "compiler/graph/Passes.h"
-#include "compiler/Pipeline.h"
 #include "dialects/lathe/LatheDialect.h"
 #include "dialects/lathe/TensorBuilder.h"
 
@@ -41,7 +41,7 @@ struct ApplyOptimizerPass : impl::ApplyOptimizerBase<ApplyOptimizerPass> {
     std::string name = p.name + "." + what.str();
     auto attrs = b.getDictionaryAttr(
         {b.getNamedAttr(kStateAttr, b.getStringAttr(name)),
-         b.getNamedAttr("lathe.state_init", b.getF64FloatAttr(init))});
+         b.getNamedAttr(kStateInitAttr, b.getF64FloatAttr(init))});
     (void)func.insertArgument(at, p.param.getType(), attrs, func.getLoc());
     return func.getArgument(at);
   }

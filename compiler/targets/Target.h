@@ -63,7 +63,8 @@ const char *knownTargets();
 
 /// The target |options| name, configured for their triple and CPU; fails
 /// naming an unknown target, triple or CPU.
-llvm::Expected<std::unique_ptr<Target>> makeTarget(const TargetOptions &options);
+llvm::Expected<std::unique_ptr<Target>>
+makeTarget(const TargetOptions &options);
 
 } // namespace lathe
 

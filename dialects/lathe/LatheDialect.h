@@ -12,25 +12,12 @@
 #include "dialects/lathe/LatheDialect.h.inc"
 #include "dialects/lathe/LatheEnums.h.inc"
 
+#include "dialects/lathe/Attributes.h"
+
 #define GET_OP_CLASSES
 #include "dialects/lathe/LatheOps.h.inc"
 
 namespace lathe {
-
-/// Names of the argument and result attributes that mark the entry function's
-/// inputs, parameters and outputs.
-inline constexpr const char kInputAttr[] = "lathe.input";
-inline constexpr const char kParamAttr[] = "lathe.param";
-inline constexpr const char kOutputAttr[] = "lathe.output";
-/// Training builds: a result holding d loss / d the named parameter (or
-/// input), the new value of a parameter the step computes itself (batch
-/// norm's running statistics), an optimizer buffer argument and result, and
-/// the f64 scalars the driver passes (learning rate, step).
-inline constexpr const char kGradAttr[] = "lathe.grad";
-inline constexpr const char kInputGradAttr[] = "lathe.input_grad";
-inline constexpr const char kUpdateAttr[] = "lathe.update";
-inline constexpr const char kStateAttr[] = "lathe.state";
-inline constexpr const char kHyperAttr[] = "lathe.hyper";
 
 /// NumPy broadcast of two static shapes; failure when a pair of dimensions
 /// differs and neither is 1.

@@ -297,7 +297,7 @@ LogicalResult Importer::scan(const NodeProto &node) {
                          << kMaxUnrolledIterations;
     SmallVector<Binding> state;
     for (int64_t s = 0; s < states; ++s)
-      state.push_back({inputs[s], std::nullopt});
+      state.push_back({inputs[s], std::nullopt, std::nullopt});
     std::vector<SmallVector<Value>> perStep(scanOutputs);
     for (int64_t t = 0; t < length; ++t) {
       SmallVector<Binding> bound(state);
@@ -306,7 +306,7 @@ LogicalResult Importer::scan(const NodeProto &node) {
         auto element = pick(inputs[states + j], axes[j], at);
         if (failed(element))
           return failure();
-        bound.push_back({*element, std::nullopt});
+        bound.push_back({*element, std::nullopt, std::nullopt});
       }
       auto outputs = importBody(node, body, bound);
       if (failed(outputs))

@@ -313,7 +313,7 @@ llvm::Expected<TensorValue> decodeTensor(const onnx::TensorProto &tensor,
     return llvm::Error::success();
   }();
   if (err)
-    return std::move(err);
+    return err;
   return value;
 }
 

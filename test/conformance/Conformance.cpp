@@ -39,8 +39,8 @@
 #include <fstream>
 #include <iostream>
 #include <map>
-#include <set>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <sys/wait.h>
 #include <type_traits>
@@ -114,13 +114,13 @@ tensorsOf(const onnx::TypeProto &type, const onnx::TensorProto *tensor,
       return fail("not a sequence of tensors");
     for (const auto &t : sequence->tensor_values())
       if (auto err = add(t))
-        return std::move(err);
+        return err;
     return tensors;
   }
   if (!tensor)
     return fail("not a tensor");
   if (auto err = add(*tensor))
-    return std::move(err);
+    return err;
   return tensors;
 }
 
@@ -315,8 +315,8 @@ std::string checkRandomCase(const std::string &caseDir,
           5 * std::sqrt(p * (1 - p) / double(kRandomSamples)) + 1e-12;
       if (why.empty() && !(std::fabs(mean - p) <= bound))
         why = "the draws of p = " + std::to_string(given) + " average " +
-              std::to_string(mean) + " over " +
-              std::to_string(kRandomSamples) + " samples";
+              std::to_string(mean) + " over " + std::to_string(kRandomSamples) +
+              " samples";
     }
   }
   if (out)
@@ -328,8 +328,7 @@ std::string checkRandomCase(const std::string &caseDir,
 
 /// The static shape an ONNX graph input declares, or nullopt when it is not
 /// a tensor with every dimension known.
-std::optional<std::vector<int64_t>>
-declaredShape(const onnx::TypeProto &type) {
+std::optional<std::vector<int64_t>> declaredShape(const onnx::TypeProto &type) {
   if (!type.has_tensor_type() || !type.tensor_type().has_shape())
     return std::nullopt;
   std::vector<int64_t> dims;
@@ -518,8 +517,8 @@ Outcome runCase(const std::string &caseDir, const std::string &workDir) {
       if (frozenIndices.count(i))
         continue;
       auto data = readDataFile<TensorValue>(
-          inputFiles[i], i < inputTypes.size() ? inputTypes[i]
-                                                : onnx::TypeProto());
+          inputFiles[i],
+          i < inputTypes.size() ? inputTypes[i] : onnx::TypeProto());
       if (!data)
         return finish("unsupported",
                       "test data: " + llvm::toString(data.takeError()));
@@ -531,8 +530,8 @@ Outcome runCase(const std::string &caseDir, const std::string &workDir) {
     std::vector<std::string> outputFiles = sortedEntries(set, "output_");
     for (size_t i = 0; i < outputFiles.size(); ++i) {
       auto data = readDataFile<conformance::Reference>(
-          outputFiles[i], i < outputTypes.size() ? outputTypes[i]
-                                                 : onnx::TypeProto());
+          outputFiles[i],
+          i < outputTypes.size() ? outputTypes[i] : onnx::TypeProto());
       if (!data)
         return finish("unsupported",
                       "test data: " + llvm::toString(data.takeError()));
@@ -543,10 +542,11 @@ Outcome runCase(const std::string &caseDir, const std::string &workDir) {
     // (NumPy has no bfloat16); read those as the bf16 the model declares.
     lathe_tensor_info_t declared;
     if (inputs.size() != lathe_module_num_inputs(module))
-      return finish("fail", "the compiled model has " +
-                                std::to_string(lathe_module_num_inputs(module)) +
-                                " inputs, the test data " +
-                                std::to_string(inputs.size()));
+      return finish("fail",
+                    "the compiled model has " +
+                        std::to_string(lathe_module_num_inputs(module)) +
+                        " inputs, the test data " +
+                        std::to_string(inputs.size()));
     for (size_t i = 0; i < inputs.size(); ++i) {
       if (lathe_module_input_info(module, i, &declared) != LATHE_OK)
         return finish("fail", "no description of input " + std::to_string(i));
@@ -562,10 +562,10 @@ Outcome runCase(const std::string &caseDir, const std::string &workDir) {
       auto file = from < inputTypes.size() ? declaredShape(inputTypes[from])
                                            : std::nullopt;
       if (file && *file != inputs[i].shape)
-        return finish("unsupported",
-                      "test data: input " + std::to_string(i) + " is " +
-                          shapeText(inputs[i].shape) + ", the model declares " +
-                          shapeText(*file));
+        return finish("unsupported", "test data: input " + std::to_string(i) +
+                                         " is " + shapeText(inputs[i].shape) +
+                                         ", the model declares " +
+                                         shapeText(*file));
       return finish("fail", "the compiled model's input " + std::to_string(i) +
                                 " is " + shapeText(dims) + ", the data " +
                                 shapeText(inputs[i].shape));
@@ -576,18 +576,18 @@ Outcome runCase(const std::string &caseDir, const std::string &workDir) {
                                          std::to_string(inputs.size()) +
                                          " inputs");
       std::string note;
-      std::string why =
-          checkRandomCase(caseDir, workDir, inputs[0], ctx, note);
+      std::string why = checkRandomCase(caseDir, workDir, inputs[0], ctx, note);
       if (!why.empty())
         return finish("fail", why + " (" + note + ")");
       outcome.detail = note;
       continue;
     }
     if (outputs.size() != lathe_module_num_outputs(module))
-      return finish("fail", "the compiled model has " +
-                                std::to_string(lathe_module_num_outputs(module)) +
-                                " outputs, the reference " +
-                                std::to_string(outputs.size()));
+      return finish("fail",
+                    "the compiled model has " +
+                        std::to_string(lathe_module_num_outputs(module)) +
+                        " outputs, the reference " +
+                        std::to_string(outputs.size()));
     for (size_t i = 0; i < outputs.size(); ++i)
       if (lathe_module_output_info(module, i, &declared) == LATHE_OK &&
           declared.dtype == LATHE_BF16)

@@ -238,9 +238,8 @@ llvm::Expected<Reference> decodeReference(const onnx::TensorProto &proto) {
   auto counted = [&](size_t have) -> llvm::Error {
     if (have == size_t(n))
       return llvm::Error::success();
-    return failure("holds " + std::to_string(have) +
-                   " elements, its shape " + shapeText(r.shape) + " " +
-                   std::to_string(n));
+    return failure("holds " + std::to_string(have) + " elements, its shape " +
+                   shapeText(r.shape) + " " + std::to_string(n));
   };
   if (proto.has_raw_data()) {
     const std::string &raw = proto.raw_data();
@@ -248,7 +247,7 @@ llvm::Expected<Reference> decodeReference(const onnx::TensorProto &proto) {
       return failure("raw_data of " + std::to_string(raw.size()) +
                      " bytes is not a whole number of elements");
     if (auto err = counted(raw.size() / width))
-      return std::move(err);
+      return err;
     for (size_t at = 0; at < raw.size(); at += width)
       appendBytes(r, raw.data() + at);
     return r;
@@ -256,32 +255,32 @@ llvm::Expected<Reference> decodeReference(const onnx::TensorProto &proto) {
   switch (r.type) {
   case kFloat:
     if (auto err = counted(size_t(proto.float_data_size())))
-      return std::move(err);
+      return err;
     for (float v : proto.float_data())
       r.floats.push_back(v);
     break;
   case kDouble:
     if (auto err = counted(size_t(proto.double_data_size())))
-      return std::move(err);
+      return err;
     for (double v : proto.double_data())
       r.floats.push_back(v);
     break;
   case kInt64:
     if (auto err = counted(size_t(proto.int64_data_size())))
-      return std::move(err);
+      return err;
     for (int64_t v : proto.int64_data())
       r.ints.push_back(v);
     break;
   case kUint32:
   case kUint64:
     if (auto err = counted(size_t(proto.uint64_data_size())))
-      return std::move(err);
+      return err;
     for (uint64_t v : proto.uint64_data())
       r.ints.push_back(int64_t(v));
     break;
   default:
     if (auto err = counted(size_t(proto.int32_data_size())))
-      return std::move(err);
+      return err;
     for (int32_t v : proto.int32_data())
       appendInt32Field(r, v);
   }

@@ -15,8 +15,8 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <cstdlib>
-#include <filesystem>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <stdexcept>
 

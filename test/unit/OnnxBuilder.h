@@ -65,7 +65,7 @@ struct ImportOutcome {
   std::string diagnostics;
   std::vector<std::string> paramNames;
   std::vector<std::vector<char>> paramBytes; ///< In the order of paramNames.
-  std::string ir; ///< The imported module, printed.
+  std::string ir;                            ///< The imported module, printed.
 };
 ImportOutcome importFile(
     const std::string &path,

@@ -43,6 +43,20 @@ struct InspectOptions {
   std::vector<std::string> absentInputs;
 };
 
+/// The metadata keys lathe train writes into its checkpoints (beside the
+/// runtime's own) and lathe export reads.
+namespace checkpoint_key {
+inline constexpr const char kEpoch[] = "lathe.epoch";
+inline constexpr const char kBatch[] = "lathe.batch";
+inline constexpr const char kSeed[] = "lathe.seed";
+inline constexpr const char kPlateauLr[] = "lathe.plateau_lr";
+inline constexpr const char kPlateauBest[] = "lathe.plateau_best";
+inline constexpr const char kPlateauBad[] = "lathe.plateau_bad";
+inline constexpr const char kOnnx[] = "lathe.onnx";
+inline constexpr const char kOptimizer[] = "lathe.optimizer";
+inline constexpr const char kOnnxHash[] = "lathe.onnx_hash";
+} // namespace checkpoint_key
+
 struct TrainOptions {
   std::string model, data, val, checkpoint, resume, logdir;
   double valSplit = 0.0;

@@ -31,7 +31,8 @@ int runExport(const ExportOptions &o) {
       lathe_trainer_load(ctx, trainer, ckpt.c_str()) != LATHE_OK)
     return done(reportError(lathe_context_last_error(ctx)));
   std::string model =
-      o.model.empty() ? lathe_trainer_metadata(trainer, "lathe.onnx") : o.model;
+      o.model.empty() ? lathe_trainer_metadata(trainer, checkpoint_key::kOnnx)
+                      : o.model;
   if (model.empty())
     return done(reportError(ckpt + " does not name its ONNX model; pass "
                                    "--model"));

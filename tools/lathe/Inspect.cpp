@@ -2,8 +2,8 @@
 #include "tools/lathe/Commands.h"
 #include "tools/lathe/Diagnostics.h"
 
-#include "compiler/graph/ModelStats.h"
 #include "compiler/Pipeline.h"
+#include "compiler/graph/ModelStats.h"
 #include "frontends/onnx/OnnxImporter.h"
 #include "lathe/runtime.h"
 

@@ -606,32 +606,36 @@ int runTrain(const TrainOptions &o) {
             check(lathe_trainer_load(ctx.get(), trainer.get(), from.c_str()));
         !e.empty())
       return reportError(e);
-    std::string seed = lathe_trainer_metadata(trainer.get(), "lathe.seed");
+    std::string seed =
+        lathe_trainer_metadata(trainer.get(), checkpoint_key::kSeed);
     if (seed != std::to_string(o.seed))
       return reportError(from + ": was trained with --seed " + seed + ", not " +
                          std::to_string(o.seed) +
                          "; resume with the same seed");
     // Checkpoints written before these were recorded have neither.
     std::string optimizer =
-        lathe_trainer_metadata(trainer.get(), "lathe.optimizer");
+        lathe_trainer_metadata(trainer.get(), checkpoint_key::kOptimizer);
     if (!optimizer.empty() && optimizer != o.training.optimizer)
       return reportError(from + ": was trained with --optimizer " + optimizer +
                          ", not " + o.training.optimizer +
                          "; resume with the same optimizer");
-    std::string hash = lathe_trainer_metadata(trainer.get(), "lathe.onnx_hash");
+    std::string hash =
+        lathe_trainer_metadata(trainer.get(), checkpoint_key::kOnnxHash);
     if (!hash.empty() && hash != modelHash)
       return reportError(from + ": was trained from another model than " +
                          o.model + " (its content differs from the one " +
                          "the checkpoint recorded)");
-    epoch0 = std::atoll(lathe_trainer_metadata(trainer.get(), "lathe.epoch"));
-    batch0 = std::atoll(lathe_trainer_metadata(trainer.get(), "lathe.batch"));
-    schedule.plateauLr =
-        std::atof(lathe_trainer_metadata(trainer.get(), "lathe.plateau_lr"));
+    epoch0 = std::atoll(
+        lathe_trainer_metadata(trainer.get(), checkpoint_key::kEpoch));
+    batch0 = std::atoll(
+        lathe_trainer_metadata(trainer.get(), checkpoint_key::kBatch));
+    schedule.plateauLr = std::atof(
+        lathe_trainer_metadata(trainer.get(), checkpoint_key::kPlateauLr));
     std::string best =
-        lathe_trainer_metadata(trainer.get(), "lathe.plateau_best");
+        lathe_trainer_metadata(trainer.get(), checkpoint_key::kPlateauBest);
     schedule.best = best.empty() ? INFINITY : std::atof(best.c_str());
-    schedule.bad =
-        std::atoll(lathe_trainer_metadata(trainer.get(), "lathe.plateau_bad"));
+    schedule.bad = std::atoll(
+        lathe_trainer_metadata(trainer.get(), checkpoint_key::kPlateauBad));
     std::cerr << "resumed from " << from << " at epoch " << epoch0 + 1
               << ", batch " << batch0 << " (step "
               << lathe_trainer_steps(trainer.get()) << ")\n";
@@ -649,11 +653,12 @@ int runTrain(const TrainOptions &o) {
         o.model,
         o.training.optimizer,
         modelHash};
-    const char *keys[] = {"lathe.epoch",        "lathe.batch",
-                          "lathe.seed",         "lathe.plateau_lr",
-                          "lathe.plateau_best", "lathe.plateau_bad",
-                          "lathe.onnx",         "lathe.optimizer",
-                          "lathe.onnx_hash"};
+    const char *keys[] = {
+        checkpoint_key::kEpoch,       checkpoint_key::kBatch,
+        checkpoint_key::kSeed,        checkpoint_key::kPlateauLr,
+        checkpoint_key::kPlateauBest, checkpoint_key::kPlateauBad,
+        checkpoint_key::kOnnx,        checkpoint_key::kOptimizer,
+        checkpoint_key::kOnnxHash};
     constexpr size_t n = std::size(keys);
     static_assert(n == std::size(values), "one value per key");
     const char *vals[n];

@@ -130,8 +130,8 @@ makeCpuTarget(const TargetOptions &options) {
   std::string tripleName =
       host ? llvm::sys::getDefaultTargetTriple() : options.triple;
   std::string cpu = !options.cpu.empty() ? options.cpu
-                    : host ? llvm::sys::getHostCPUName().str()
-                           : "generic";
+                    : host               ? llvm::sys::getHostCPUName().str()
+                                         : "generic";
   std::string features = options.features;
   if (features.empty() && host && options.cpu.empty()) {
     llvm::SubtargetFeatures f;

@@ -1,5 +1,6 @@
 // The lathe-plan-memory pass: a static memory plan for intermediate buffers.
 #include "compiler/targets/cpu/Passes.h"
+#include "dialects/lathe/Attributes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -145,7 +146,7 @@ struct PlanMemoryPass : public impl::PlanMemoryBase<PlanMemoryPass> {
         buf.alloc.erase();
       }
     }
-    module->setAttr("lathe.scratch_bytes",
+    module->setAttr(kScratchBytesAttr,
                     IntegerAttr::get(IntegerType::get(ctx, 64), scratch));
   }
 };

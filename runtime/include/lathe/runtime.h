@@ -34,8 +34,6 @@ typedef enum lathe_status {
   LATHE_INTERNAL = 6, /* the generated code reported a failure */
 } lathe_status_t;
 
-
-
 typedef struct lathe_context lathe_context_t;
 typedef struct lathe_module lathe_module_t;
 typedef struct lathe_tensor lathe_tensor_t;

@@ -1,0 +1,30 @@
+// The names of the attributes that passes, code generation and frontends
+// share (light: no MLIR headers), so that none is spelled twice.
+#ifndef LATHE_DIALECTS_LATHE_ATTRIBUTES_H
+#define LATHE_DIALECTS_LATHE_ATTRIBUTES_H
+
+namespace lathe {
+
+/// Names of the argument and result attributes that mark the entry function's
+/// inputs, parameters and outputs.
+inline constexpr const char kInputAttr[] = "lathe.input";
+inline constexpr const char kParamAttr[] = "lathe.param";
+inline constexpr const char kOutputAttr[] = "lathe.output";
+/// Training builds: a result holding d loss / d the named parameter (or
+/// input), the new value of a parameter the step computes itself (batch
+/// norm's running statistics), an optimizer buffer argument and result, and
+/// the f64 scalars the driver passes (learning rate, step).
+inline constexpr const char kGradAttr[] = "lathe.grad";
+inline constexpr const char kInputGradAttr[] = "lathe.input_grad";
+inline constexpr const char kUpdateAttr[] = "lathe.update";
+inline constexpr const char kStateAttr[] = "lathe.state";
+inline constexpr const char kHyperAttr[] = "lathe.hyper";
+/// An optimizer buffer argument's initial value (f64), beside kStateAttr.
+inline constexpr const char kStateInitAttr[] = "lathe.state_init";
+/// The module attribute (i64) by which lathe-plan-memory hands the size of
+/// its arena to artifact emission.
+inline constexpr const char kScratchBytesAttr[] = "lathe.scratch_bytes";
+
+} // namespace lathe
+
+#endif // LATHE_DIALECTS_LATHE_ATTRIBUTES_H
