@@ -392,70 +392,6 @@ static std::string headerText(const Signature &sig,
 
 namespace {
 
-/// Defines each `lathe_dispatch_N(count, captures..., env)` left declared
-/// by lathe-outline-parallel-loops: it stores the captures in a closure of
-/// 8-byte slots and runs `lathe_trampoline_N(closure, begin, end)` (which
-/// unpacks them and calls `lathe_task_N`) over [0, count), through
-/// `env->parallel_for(env->pool, count, trampoline, closure)`, or directly
-/// when |env| is NULL.
-llvm::Error defineDispatches(llvm::Module &module) {
-  llvm::LLVMContext &ctx = module.getContext();
-  llvm::Type *ptr = llvm::PointerType::getUnqual(ctx);
-  llvm::Type *i64 = llvm::Type::getInt64Ty(ctx);
-  llvm::Type *voidTy = llvm::Type::getVoidTy(ctx);
-  auto *taskType = llvm::FunctionType::get(voidTy, {ptr, i64, i64}, false);
-  auto *forType = llvm::FunctionType::get(voidTy, {ptr, i64, ptr, ptr}, false);
-  for (llvm::Function &dispatch : module.functions()) {
-    llvm::StringRef name = dispatch.getName();
-    if (!dispatch.isDeclaration() || !name.consume_front("lathe_dispatch_"))
-      continue;
-    llvm::Function *task = module.getFunction(("lathe_task_" + name).str());
-    size_t numCaptures = dispatch.arg_size() - 2;
-    if (!task || task->arg_size() != numCaptures + 2)
-      return error("internal error: no task for lathe_dispatch_" + name);
-    task->setLinkage(llvm::GlobalValue::InternalLinkage);
-
-    auto *trampoline =
-        llvm::Function::Create(taskType, llvm::GlobalValue::InternalLinkage,
-                               "lathe_trampoline_" + name, module);
-    llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", trampoline));
-    std::vector<llvm::Value *> args = {trampoline->getArg(1),
-                                       trampoline->getArg(2)};
-    for (size_t i = 0; i < numCaptures; ++i)
-      args.push_back(
-          b.CreateLoad(task->getArg(2 + i)->getType(),
-                       b.CreateConstGEP1_64(i64, trampoline->getArg(0), i)));
-    b.CreateCall(task, args);
-    b.CreateRetVoid();
-
-    dispatch.setLinkage(llvm::GlobalValue::InternalLinkage);
-    auto *entry = llvm::BasicBlock::Create(ctx, "entry", &dispatch);
-    auto *serial = llvm::BasicBlock::Create(ctx, "serial", &dispatch);
-    auto *pooled = llvm::BasicBlock::Create(ctx, "pooled", &dispatch);
-    b.SetInsertPoint(entry);
-    llvm::Value *closure = b.CreateAlloca(
-        llvm::ArrayType::get(i64, std::max<size_t>(numCaptures, 1)));
-    for (size_t i = 0; i < numCaptures; ++i)
-      b.CreateStore(dispatch.getArg(1 + i),
-                    b.CreateConstGEP1_64(i64, closure, i));
-    llvm::Value *count = dispatch.getArg(0);
-    // The entry point passes its lathe_env_t only when it has a
-    // parallel_for (field 1; the pool is field 2), NULL otherwise.
-    llvm::Value *env = dispatch.getArg(dispatch.arg_size() - 1);
-    b.CreateCondBr(b.CreateIsNull(env), serial, pooled);
-    b.SetInsertPoint(serial);
-    b.CreateCall(trampoline, {closure, b.getInt64(0), count});
-    b.CreateRetVoid();
-    b.SetInsertPoint(pooled);
-    llvm::Value *parallelFor =
-        b.CreateLoad(ptr, b.CreateConstGEP1_64(ptr, env, 1));
-    llvm::Value *pool = b.CreateLoad(ptr, b.CreateConstGEP1_64(ptr, env, 2));
-    b.CreateCall(forType, parallelFor, {pool, count, trampoline, closure});
-    b.CreateRetVoid();
-  }
-  return llvm::Error::success();
-}
-
 /// Adds the C entry point of |entry| with the ABI's one signature
 /// (lathe/abi.h):
 ///   int32_t P_E(void *params, void *state, const double *hyper,
@@ -770,8 +706,6 @@ llvm::Expected<Artifact> compileModel(Model &model,
   for (const auto &entry : sig->entries)
     if (auto err = addEntryPoint(*module, *sig, entry, options, embedded))
       return err;
-  if (auto err = defineDispatches(*module))
-    return err;
 
   artifact.descriptor = descriptorText(*sig, options, target.description(),
                                        fnv1a64(artifact.weights));

@@ -24,6 +24,9 @@ inline constexpr const char kStateInitAttr[] = "lathe.state_init";
 /// The module attribute (i64) by which lathe-plan-memory hands the size of
 /// its arena to artifact emission.
 inline constexpr const char kScratchBytesAttr[] = "lathe.scratch_bytes";
+/// On a parallel dispatch declaration (lathe-outline-parallel-loops): the
+/// symbol of the task it runs, for lathe-define-dispatches.
+inline constexpr const char kDispatchTaskAttr[] = "lathe.task";
 
 } // namespace lathe
 

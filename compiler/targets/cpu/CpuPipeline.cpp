@@ -88,6 +88,8 @@ void buildCpuCodegenPipeline(OpPassManager &pm, const CpuTuning &tuning) {
   pm.addPass(createConvertFuncToLLVMPass(funcToLLVM));
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
+  // The parallel tasks' dispatch functions and trampolines.
+  pm.addPass(createDefineDispatches());
 }
 
 } // namespace lathe

@@ -1,6 +1,7 @@
 // The lathe-outline-parallel-loops pass: scf.forall loops become tasks run
 // through the caller-provided parallel_for.
 #include "compiler/targets/cpu/Passes.h"
+#include "dialects/lathe/Attributes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -139,6 +140,7 @@ struct OutlineParallelLoopsPass
         func::FuncOp::create(b, loc, "lathe_dispatch_" + suffix,
                              FunctionType::get(ctx, dispatchInputs, {}));
     dispatch.setPrivate();
+    dispatch->setAttr(kDispatchTaskAttr, SymbolRefAttr::get(task));
     b.setInsertionPoint(loop);
     SmallVector<Value> args = {arith::ConstantIndexOp::create(b, loc, count)};
     args.append(captures.begin(), captures.end());

@@ -101,8 +101,9 @@ def OutlineParallelLoops : Pass<"lathe-outline-parallel-loops",
     `func @lathe_task_N(%begin, %end, captures...) { for k in [begin, end):
     body[%i = lb + k * s] }`, on buffers. Every function gains a last
     argument `%parallel: !llvm.ptr` (the call's `lathe_env_t *`, NULL when
-    it has no parallel_for); code generation defines each
-    `@lathe_dispatch_N` to pack the captures into a closure and call
+    it has no parallel_for); lathe-define-dispatches, on the LLVM dialect,
+    defines each `@lathe_dispatch_N` (declared with `lathe.task =
+    @lathe_task_N`) to pack the captures into a closure and call
     `env->parallel_for(env->pool, count, trampoline, closure)`, or the
     trampoline directly when `env` is NULL. Pure ops
     defining captured views and constants are cloned into the task, so that
@@ -149,5 +150,21 @@ def DistinctResults : Pass<"lathe-distinct-results", "mlir::func::FuncOp"> {
 //===----------------------------------------------------------------------===//
 // Training: loss, training-mode semantics, autodiff, optimizer update
 //===----------------------------------------------------------------------===//
+
+def DefineDispatches : Pass<"lathe-define-dispatches", "mlir::ModuleOp"> {
+  let summary = "Define the parallel dispatch functions on the LLVM dialect";
+  let description = [{
+    `llvm.func @lathe_dispatch_N(count, captures..., env) {lathe.task =
+    @lathe_task_N}` (declared by lathe-outline-parallel-loops) =>
+    `closure = [captures...] (8-byte slots); env == null ?
+    @lathe_trampoline_N(closure, 0, count) : env->parallel_for(env->pool,
+    count, @lathe_trampoline_N, closure)`, with `@lathe_trampoline_N(closure,
+    begin, end)` loading the captures and calling `@lathe_task_N(begin, end,
+    captures...)`. `env` is the entry's `lathe_env_t *` (fields: struct_size,
+    parallel_for, pool, ...), passed only when it has a parallel_for. The
+    dispatch, the trampoline and the task get internal linkage.
+  }];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect"];
+}
 
 #endif // LATHE_COMPILER_TARGETS_CPU_PASSES_TD
