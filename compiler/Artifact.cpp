@@ -26,15 +26,6 @@ using namespace mlir;
 
 namespace lathe {
 
-// The compiler's DType and the ABI's lathe_dtype_t are one numbering.
-static_assert(int(DType::F32) == LATHE_F32 && int(DType::F64) == LATHE_F64 &&
-                  int(DType::I64) == LATHE_I64 &&
-                  int(DType::Bool) == LATHE_BOOL &&
-                  int(DType::U64) == LATHE_U64 &&
-                  int(DType::F16) == LATHE_F16 &&
-                  int(DType::BF16) == LATHE_BF16,
-              "DType must follow lathe_dtype_t");
-
 static llvm::Error error(const llvm::Twine &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
 }

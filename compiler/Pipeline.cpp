@@ -121,11 +121,24 @@ void buildLoweringPipeline(OpPassManager &pm) {
   pm.addPass(createCSEPass());
 }
 
-void buildTargetPipeline(OpPassManager &pm, const Target &target) {
+namespace {
+
+/// The order of the levels, whoever supplies the target's two pipelines.
+void composeLevels(OpPassManager &pm,
+                   llvm::function_ref<void(OpPassManager &)> policy,
+                   llvm::function_ref<void(OpPassManager &)> codegen) {
   buildGraphPipeline(pm);
-  target.buildPolicyPipeline(pm);
+  policy(pm);
   buildLoweringPipeline(pm);
-  target.buildCodegenPipeline(pm);
+  codegen(pm);
+}
+
+} // namespace
+
+void buildTargetPipeline(OpPassManager &pm, const Target &target) {
+  composeLevels(
+      pm, [&](OpPassManager &p) { target.buildPolicyPipeline(p); },
+      [&](OpPassManager &p) { target.buildCodegenPipeline(p); });
 }
 
 void registerLathePasses() {
@@ -177,10 +190,10 @@ void registerLathePipelines() {
       "Lower lathe ops to the LLVM dialect for the CPU (what `lathe compile` "
       "runs, with the tuning given here instead of the target CPU's)",
       [](OpPassManager &pm, const CpuPipelineOptions &options) {
-        buildGraphPipeline(pm);
-        buildCpuPolicyPipeline(pm);
-        buildLoweringPipeline(pm);
-        buildCpuCodegenPipeline(pm, options.tuning());
+        CpuTuning tuning = options.tuning();
+        composeLevels(pm, buildCpuPolicyPipeline, [&](OpPassManager &p) {
+          buildCpuCodegenPipeline(p, tuning);
+        });
       });
 }
 

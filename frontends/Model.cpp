@@ -1,41 +1,25 @@
 // The element types of the artifact boundary: names, sizes and their MLIR
 // element types, shared by the frontends and the compiler.
 #include "frontends/Model.h"
+#include "runtime/Descriptor.h"
 
 #include "mlir/IR/BuiltinTypes.h"
 
 namespace lathe {
 
+// DType is lathe_dtype_t's numbering: the names are the descriptor's.
+static_assert(
+    int(DType::F32) == LATHE_F32 && int(DType::F64) == LATHE_F64 &&
+        int(DType::I32) == LATHE_I32 && int(DType::I64) == LATHE_I64 &&
+        int(DType::I8) == LATHE_I8 && int(DType::U8) == LATHE_U8 &&
+        int(DType::Bool) == LATHE_BOOL && int(DType::I16) == LATHE_I16 &&
+        int(DType::U16) == LATHE_U16 && int(DType::U32) == LATHE_U32 &&
+        int(DType::U64) == LATHE_U64 && int(DType::F16) == LATHE_F16 &&
+        int(DType::BF16) == LATHE_BF16,
+    "DType must follow lathe_dtype_t");
+
 const char *dtypeName(DType type) {
-  switch (type) {
-  case DType::F32:
-    return "f32";
-  case DType::F64:
-    return "f64";
-  case DType::I32:
-    return "i32";
-  case DType::I64:
-    return "i64";
-  case DType::I8:
-    return "i8";
-  case DType::U8:
-    return "u8";
-  case DType::Bool:
-    return "bool";
-  case DType::I16:
-    return "i16";
-  case DType::U16:
-    return "u16";
-  case DType::U32:
-    return "u32";
-  case DType::U64:
-    return "u64";
-  case DType::F16:
-    return "f16";
-  case DType::BF16:
-    return "bf16";
-  }
-  return "?";
+  return descriptor::dtypeName(lathe_dtype_t(type));
 }
 
 size_t dtypeSize(DType type) {

@@ -108,9 +108,6 @@ bool elementCount(const int64_t *dims, size_t rank, size_t &out);
 /// Number of lathe_dtype_t values (they run from 0).
 constexpr int kDTypeCount = LATHE_BF16 + 1;
 
-/// Parses "f32", "i64", ... ; false if unknown.
-bool parseDType(const std::string &name, lathe_dtype_t &out);
-
 /// "1x3x224x224" for |dims| ("scalar" for rank 0).
 std::string shapeText(const std::vector<int64_t> &dims);
 

@@ -114,8 +114,8 @@ std::string parseDescriptor(const std::string &text, lathe_module &m) {
       t.name = rest();
       if (!fields.good() && !fields.eof())
         return where + "malformed tensor record";
-      if (!parseDType(dtype, t.dtype) || !parseShape(shape, t.dims) ||
-          t.name.empty())
+      if (!lathe::descriptor::parseDType(dtype, t.dtype) ||
+          !parseShape(shape, t.dims) || t.name.empty())
         return where + "malformed tensor record";
       if (kind == "param") {
         m.params.push_back(std::move(t));

@@ -36,10 +36,6 @@ bool elementCount(const int64_t *dims, size_t rank, size_t &out) {
   return true;
 }
 
-bool parseDType(const std::string &name, lathe_dtype_t &out) {
-  return descriptor::parseDType(name, out);
-}
-
 std::string shapeText(const std::vector<int64_t> &dims) {
   if (dims.empty())
     return "scalar";

@@ -340,13 +340,6 @@ std::optional<std::vector<int64_t>> declaredShape(const onnx::TypeProto &type) {
   return dims;
 }
 
-std::string shapeText(const std::vector<int64_t> &dims) {
-  std::string text = "[";
-  for (size_t i = 0; i < dims.size(); ++i)
-    text += (i ? "x" : "") + std::to_string(dims[i]);
-  return text + "]";
-}
-
 /// The whole run of one case, in the child process.
 Outcome runCase(const std::string &caseDir, const std::string &workDir) {
   Outcome outcome;
@@ -562,13 +555,15 @@ Outcome runCase(const std::string &caseDir, const std::string &workDir) {
       auto file = from < inputTypes.size() ? declaredShape(inputTypes[from])
                                            : std::nullopt;
       if (file && *file != inputs[i].shape)
-        return finish("unsupported", "test data: input " + std::to_string(i) +
-                                         " is " + shapeText(inputs[i].shape) +
-                                         ", the model declares " +
-                                         shapeText(*file));
+        return finish("unsupported",
+                      "test data: input " + std::to_string(i) + " is " +
+                          conformance::shapeText(inputs[i].shape) +
+                          ", the model declares " +
+                          conformance::shapeText(*file));
       return finish("fail", "the compiled model's input " + std::to_string(i) +
-                                " is " + shapeText(dims) + ", the data " +
-                                shapeText(inputs[i].shape));
+                                " is " + conformance::shapeText(dims) +
+                                ", the data " +
+                                conformance::shapeText(inputs[i].shape));
     }
     if (random) {
       if (inputs.size() != 1)

@@ -84,6 +84,13 @@ template <typename T> T load(const char *p) {
   return v;
 }
 
+/// Appends a float16 or bfloat16 element (|r|'s type) given by its bits.
+void appendHalfBits(Reference &r, uint16_t bits) {
+  r.bits.push_back(bits);
+  r.floats.push_back(r.type == kFloat16 ? halfValue(bits)
+                                        : bfloat16Value(bits));
+}
+
 /// Appends the little-endian element at |p| of |r|'s type.
 void appendBytes(Reference &r, const char *p) {
   switch (r.type) {
@@ -94,13 +101,9 @@ void appendBytes(Reference &r, const char *p) {
     r.floats.push_back(load<double>(p));
     return;
   case kFloat16:
-  case kBfloat16: {
-    uint16_t bits = load<uint16_t>(p);
-    r.bits.push_back(bits);
-    r.floats.push_back(r.type == kFloat16 ? halfValue(bits)
-                                          : bfloat16Value(bits));
+  case kBfloat16:
+    appendHalfBits(r, load<uint16_t>(p));
     return;
-  }
   case kUint8:
     r.ints.push_back(load<uint8_t>(p));
     return;
@@ -136,13 +139,9 @@ void appendBytes(Reference &r, const char *p) {
 void appendInt32Field(Reference &r, int32_t v) {
   switch (r.type) {
   case kFloat16:
-  case kBfloat16: {
-    uint16_t bits = uint16_t(v);
-    r.bits.push_back(bits);
-    r.floats.push_back(r.type == kFloat16 ? halfValue(bits)
-                                          : bfloat16Value(bits));
+  case kBfloat16:
+    appendHalfBits(r, uint16_t(v));
     return;
-  }
   case kBool:
     r.ints.push_back(v != 0);
     return;
@@ -196,15 +195,6 @@ int onnxTypeOf(lathe_dtype_t dtype) {
   return 0;
 }
 
-std::string shapeText(const std::vector<int64_t> &shape) {
-  std::ostringstream os;
-  os << "[";
-  for (size_t i = 0; i < shape.size(); ++i)
-    os << (i ? "x" : "") << shape[i];
-  os << "]";
-  return os.str();
-}
-
 /// The number of elements of |shape|, or -1 when a dimension is negative
 /// or the product overflows.
 int64_t elementCount(const std::vector<int64_t> &shape) {
@@ -216,6 +206,15 @@ int64_t elementCount(const std::vector<int64_t> &shape) {
 }
 
 } // namespace
+
+std::string shapeText(const std::vector<int64_t> &shape) {
+  std::ostringstream os;
+  os << "[";
+  for (size_t i = 0; i < shape.size(); ++i)
+    os << (i ? "x" : "") << shape[i];
+  os << "]";
+  return os.str();
+}
 
 bool Reference::isFloat() const {
   return type == kFloat || type == kDouble || type == kFloat16 ||
@@ -307,10 +306,8 @@ void reinterpretAsBfloat16(Reference &reference) {
   if (reference.type != kUint16)
     return;
   reference.type = kBfloat16;
-  for (int64_t v : reference.ints) {
-    reference.bits.push_back(uint16_t(v));
-    reference.floats.push_back(bfloat16Value(uint16_t(v)));
-  }
+  for (int64_t v : reference.ints)
+    appendHalfBits(reference, uint16_t(v));
   reference.ints.clear();
 }
 

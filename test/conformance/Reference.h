@@ -41,6 +41,9 @@ llvm::Expected<Reference> decodeReference(const onnx::TensorProto &proto);
 /// The elements of a runtime tensor, read by the same rules.
 llvm::Expected<Reference> readRuntimeTensor(const lathe_tensor_t *tensor);
 
+/// "[2x3]" for |shape|, in the harness's messages.
+std::string shapeText(const std::vector<int64_t> &shape);
+
 /// Reads a reference stored as uint16 bit patterns (NumPy has no bfloat16)
 /// as the bfloat16 values they hold.
 void reinterpretAsBfloat16(Reference &reference);

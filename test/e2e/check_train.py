@@ -83,6 +83,15 @@ class SeqClassifier(nn.Module):
         return self.fc(out[:, -1, :])
 
 
+def random_class_data(work, name, n, gen):
+    """WORK/NAME.npz with |n| samples: x, 6 normal float32 features; target,
+    a class of 3 (drawn in that order from |gen|). Returns its path."""
+    data = os.path.join(work, name + ".npz")
+    np.savez(data, x=torch.randn(n, 6, generator=gen).numpy(),
+             target=torch.randint(0, 3, (n,), generator=gen).numpy())
+    return data
+
+
 def export_batched(model, example, path):
     """Exports with a symbolic batch dimension (what `lathe train` sets)."""
     torch.onnx.export(model, example, path, input_names=["x"], output_names=["y"],
@@ -514,9 +523,7 @@ def schedule_cases(lathe, work, gen):
     n, batch, epochs = 48, 16, 12
     per_epoch = n // batch
     total = per_epoch * epochs
-    data = os.path.join(work, "sched.npz")
-    np.savez(data, x=torch.randn(n, 6, generator=gen).numpy(),
-             target=torch.randint(0, 3, (n,), generator=gen).numpy())
+    data = random_class_data(work, "sched", n, gen)
     onnx = os.path.join(work, "sched.onnx")
     export_batched(nn.Linear(6, 3), torch.zeros(2, 6), onnx)
     S = torch.optim.lr_scheduler
@@ -700,9 +707,7 @@ def interrupt_cases(lathe, work, gen):
     import signal
     import time
     n = 64
-    data = os.path.join(work, "interrupt.npz")
-    np.savez(data, x=torch.randn(n, 6, generator=gen).numpy(),
-             target=torch.randint(0, 3, (n,), generator=gen).numpy())
+    data = random_class_data(work, "interrupt", n, gen)
     onnx = os.path.join(work, "interrupt.onnx")
     export_batched(nn.Sequential(nn.Linear(6, 32), nn.ReLU(), nn.Linear(32, 3)),
                    torch.zeros(2, 6), onnx)
@@ -747,9 +752,7 @@ def refusal_cases(lathe, work, gen):
     """A checkpoint of another model, optimizer or seed is refused on
     --resume, naming what differs, and left as it was."""
     n = 32
-    data = os.path.join(work, "refuse.npz")
-    np.savez(data, x=torch.randn(n, 6, generator=gen).numpy(),
-             target=torch.randint(0, 3, (n,), generator=gen).numpy())
+    data = random_class_data(work, "refuse", n, gen)
     onnx = os.path.join(work, "refuse.onnx")
     other = os.path.join(work, "refuse-other.onnx")
     export_batched(nn.Sequential(nn.Linear(6, 8), nn.Tanh(), nn.Linear(8, 3)), torch.zeros(2, 6), onnx)
@@ -785,9 +788,7 @@ def export_model_case(lathe, work, gen):
     (the run folder or the model moved); without --model the export says
     so, with it the trained values land in the named model."""
     n = 32
-    data = os.path.join(work, "moved.npz")
-    np.savez(data, x=torch.randn(n, 6, generator=gen).numpy(),
-             target=torch.randint(0, 3, (n,), generator=gen).numpy())
+    data = random_class_data(work, "moved", n, gen)
     first = os.path.join(work, "moved-first.onnx")
     export_batched(nn.Sequential(nn.Linear(6, 4), nn.Tanh(), nn.Linear(4, 3)), torch.zeros(2, 6), first)
     run = os.path.join(work, "moved")
@@ -955,9 +956,7 @@ def kill_cases(lathe, work, gen):
     import signal
     import time
     n = 48
-    data = os.path.join(work, "kill.npz")
-    np.savez(data, x=torch.randn(n, 6, generator=gen).numpy(),
-             target=torch.randint(0, 3, (n,), generator=gen).numpy())
+    data = random_class_data(work, "kill", n, gen)
     onnx = os.path.join(work, "kill.onnx")
     export_batched(nn.Sequential(nn.Linear(6, 64), nn.ReLU(), nn.Linear(64, 3)),
                    torch.zeros(2, 6), onnx)

@@ -44,7 +44,8 @@ static void *counting_alloc(void *allocator, size_t size, size_t alignment) {
   struct counts *c = allocator;
   ++c->calls;
   ++c->live;
-  return aligned_alloc(alignment, (size + alignment - 1) / alignment * alignment);
+  return aligned_alloc(alignment,
+                       (size + alignment - 1) / alignment * alignment);
 }
 
 static void counting_free(void *allocator, void *pointer) {
@@ -78,8 +79,8 @@ int main(int argc, char **argv) {
    * would use a static buffer; NULL would make the call malloc one. */
   void *scratch =
       aligned_alloc(64, (UPPER_NAME(_SCRATCH_BYTES) + 63) / 64 * 64);
-  int rc = CAT(MODEL, _forward)(NULL, NULL, NULL, inputs, outputs, scratch,
-                                NULL);
+  int rc =
+      CAT(MODEL, _forward)(NULL, NULL, NULL, inputs, outputs, scratch, NULL);
   if (rc != 0) {
     fprintf(stderr, "forward failed: %d\n", rc);
     return 1;
@@ -100,7 +101,7 @@ int main(int argc, char **argv) {
    * allocator, and with a thread pool it splits its parallel loops: the
    * same numbers either way. */
   lathe_env_t env = {sizeof(lathe_env_t), two_thread_for, NULL,
-                     counting_alloc, counting_free, &allocations};
+                     counting_alloc,      counting_free,  &allocations};
   float *again = malloc(out_count * sizeof(float));
   void *outputs2[] = {again};
   if (CAT(MODEL, _forward)(NULL, NULL, NULL, inputs, outputs2, NULL, &env) !=
@@ -128,7 +129,7 @@ int main(int argc, char **argv) {
     return 1;
   }
   lathe_env_t old = {LATHE_ENV_MIN_SIZE, two_thread_for, NULL,
-                     counting_alloc, counting_free, &allocations};
+                     counting_alloc,     counting_free,  &allocations};
   if (CAT(MODEL, _forward)(NULL, NULL, NULL, inputs, outputs2, NULL, &old) !=
           0 ||
       allocations.calls != 1) {
