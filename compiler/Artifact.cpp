@@ -192,6 +192,10 @@ llvm::Expected<Signature> readSignature(const Model &model) {
   }
   sig.inputs = sig.entries.front().inputs;
   sig.outputs = sig.entries.front().outputs;
+  if (auto criterion = module->getAttrOfType<StringAttr>(kCriterionAttr))
+    sig.criterion = criterion.getValue().str();
+  if (auto ignore = module->getAttrOfType<IntegerAttr>(kIgnoreIndexAttr))
+    sig.ignoreIndex = ignore.getInt();
   return sig;
 }
 
@@ -221,6 +225,8 @@ static std::string descriptorText(const Signature &sig,
   if (!sig.state.empty() || sig.entry("train_step"))
     os << "state " << sig.stateBytes << "\n";
   os << "scratch " << sig.scratchBytes << "\n";
+  if (!sig.criterion.empty())
+    os << "criterion " << sig.ignoreIndex << " " << sig.criterion << "\n";
   for (const auto &t : sig.params)
     os << "param " << dtypeName(t.dtype) << " " << shapeText(t) << " "
        << t.offset << " " << t.name << "\n";

@@ -56,6 +56,9 @@ struct Signature {
   uint64_t scratchBytes = 0; ///< The memory plan's arena (plus, for
                              ///< train_step, room for the new blobs).
   uint64_t planBytes = 0;    ///< The memory plan alone.
+  /// Training builds: the criterion and the target value it ignores.
+  std::string criterion;
+  int64_t ignoreIndex = -100;
 
   const EntrySignature *entry(const std::string &name) const;
 };

@@ -36,61 +36,17 @@ bool hasCyclableMomentum(StringRef optimizer) {
 }
 
 void buildTrainingPipeline(OpPassManager &pm, const TrainingOptions &o) {
-  AddLossOptions loss;
-  loss.loss = o.loss;
-  loss.reduction = o.reduction;
-  loss.labelSmoothing = o.labelSmoothing;
-  loss.ignoreIndex = o.ignoreIndex;
-  loss.beta = o.beta;
-  loss.delta = o.delta;
-  loss.posWeight = o.posWeight;
-  loss.logTarget = o.logTarget;
-  loss.margin = o.margin;
-  loss.normP = o.normP;
-  loss.lossEps = o.lossEps;
-  loss.swap = o.swap;
-  loss.noLogInput = o.noLogInput;
-  loss.full = o.full;
-  loss.blank = o.blank;
-  loss.zeroInfinity = o.zeroInfinity;
-  loss.targetLength = o.targetLength;
-  loss.classWeight.assign(o.classWeight.begin(), o.classWeight.end());
-  AutodiffOptions autodiff;
-  autodiff.wrtInputs = o.wrtInputs;
-  ApplyOptimizerOptions opt;
-  opt.optimizer = o.optimizer;
-  opt.momentum = o.momentum;
-  opt.dampening = o.dampening;
-  opt.nesterov = o.nesterov;
-  opt.weightDecay = o.weightDecay;
-  opt.beta1 = o.beta1;
-  opt.beta2 = o.beta2;
-  opt.eps = o.eps;
-  opt.amsgrad = o.amsgrad;
-  opt.alpha = o.alpha;
-  opt.centered = o.centered;
-  opt.rho = o.rho;
-  opt.lrDecay = o.lrDecay;
-  opt.initialAccumulator = o.initialAccumulator;
-  opt.maximize = o.maximize;
-  opt.clipNorm = o.clipNorm;
-  opt.clipNormType = o.clipNormType;
-  opt.clipValue = o.clipValue;
-  opt.keepGradient = o.keepGradient;
-  opt.momentumHyper = o.momentumHyper;
   // Recurrent layers first: autodiff differentiates their cells.
   pm.addPass(createDecomposeRecurrent());
-  pm.addPass(createAddLoss(loss));
+  pm.addPass(createAddLoss(o));
   // Criteria as the ops of their definitions: autodiff differentiates those.
   pm.addPass(createDecomposeLosses());
   // Gradients inside the graph first: autodiff then differentiates them.
   pm.addPass(createExpandGradients());
-  TrainingModeOptions mode;
-  mode.seed = o.seed;
-  pm.addPass(createTrainingMode(mode));
+  pm.addPass(createTrainingMode(o));
   pm.addPass(createExpandForGradient());
-  pm.addPass(createAutodiff(autodiff));
-  pm.addPass(createApplyOptimizer(opt));
+  pm.addPass(createAutodiff(o));
+  pm.addPass(createApplyOptimizer(o));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }

@@ -64,6 +64,9 @@ struct ModuleEntry {
 struct lathe_module {
   void *handle = nullptr;
   std::string descriptor, name, target, weightsFile;
+  /// A training build's criterion ("" otherwise) and ignored target value.
+  std::string criterion;
+  int64_t ignoreIndex = -100;
   bool externalWeights = false;
   uint64_t weightBytes = 0, weightsHash = 0, scratchBytes = 0, stateBytes = 0;
   /// forward's inputs and outputs (the module-level API describes them).

@@ -84,6 +84,11 @@ std::string parseDescriptor(const std::string &text, lathe_module &m) {
       m.externalWeights = where_ == "external";
       if (m.externalWeights)
         m.weightsFile = rest();
+    } else if (kind == "criterion") {
+      fields >> m.ignoreIndex;
+      m.criterion = rest();
+      if (m.criterion.empty())
+        return where + "criterion without a name";
     } else if (kind == "scratch") {
       fields >> m.scratchBytes;
     } else if (kind == "state") {
@@ -325,6 +330,15 @@ lathe_status_t lathe_module_entry_output_info(const lathe_module_t *m,
   const ModuleEntry *e = m && entry ? findEntry(*m, entry) : nullptr;
   return e ? describe(e->outputs, i, out_info) : LATHE_INVALID_ARGUMENT;
 }
+const char *lathe_module_criterion(const lathe_module_t *m,
+                                   int64_t *out_ignore_index) {
+  if (!m)
+    return "";
+  if (out_ignore_index)
+    *out_ignore_index = m->ignoreIndex;
+  return m->criterion.c_str();
+}
+
 size_t lathe_module_num_state(const lathe_module_t *m) {
   return m ? m->state.size() : 0;
 }

@@ -123,6 +123,12 @@ const char *lathe_context_last_error(const lathe_context_t *context) {
   return context ? context->lastError.c_str() : "no context";
 }
 
+lathe_status_t lathe_context_set_error(lathe_context_t *context,
+                                       lathe_status_t status,
+                                       const char *message) {
+  return fail(context, status, message ? message : "");
+}
+
 const char *lathe_status_name(lathe_status_t status) {
   switch (status) {
   case LATHE_OK:

@@ -407,6 +407,10 @@ lathe_status_t lathe_trainer_set_hyper(lathe_context_t *context,
   return LATHE_OK;
 }
 
+const lathe_module_t *lathe_trainer_module(const lathe_trainer_t *trainer) {
+  return trainer ? trainer->module : nullptr;
+}
+
 int64_t lathe_trainer_steps(const lathe_trainer_t *trainer) {
   return trainer ? trainer->steps : 0;
 }

@@ -2,6 +2,7 @@
 // @eval_step and @gradient.
 #include "compiler/graph/FunctionResults.h"
 #include "compiler/graph/Passes.h"
+#include "compiler/graph/TrainingOptions.h"
 #include "dialects/lathe/LatheDialect.h"
 #include "dialects/lathe/TensorBuilder.h"
 
@@ -27,7 +28,18 @@ struct CriterionInput {
 };
 
 struct AddLossPass : impl::AddLossBase<AddLossPass> {
-  using AddLossBase::AddLossBase;
+  AddLossPass() = default;
+  AddLossPass(const AddLossPass &other) : AddLossBase(other) {}
+  explicit AddLossPass(const TrainingOptions &from) {
+#define LATHE_LOSS_OPTION LATHE_COPY_PASS_OPTION
+#define LATHE_LOSS_LIST LATHE_COPY_PASS_OPTION
+#include "training/Options.def"
+  }
+
+  // The options: rows of training/Options.def.
+#define LATHE_LOSS_OPTION LATHE_DECLARE_PASS_OPTION
+#define LATHE_LOSS_LIST LATHE_DECLARE_PASS_LIST
+#include "training/Options.def"
 
   /// How many of the model's first outputs the criterion compares.
   unsigned predictionCount() const {
@@ -251,6 +263,9 @@ struct AddLossPass : impl::AddLossBase<AddLossPass> {
       forward.emitError("@forward has no output to train");
       return signalPassFailure();
     }
+    OpBuilder attrs(module.getContext());
+    module->setAttr(kCriterionAttr, attrs.getStringAttr(loss.getValue()));
+    module->setAttr(kIgnoreIndexAttr, attrs.getI64IntegerAttr(ignoreIndex));
     auto eval = forward.clone();
     eval.setName("eval_step");
     module.push_back(eval);
@@ -339,3 +354,8 @@ struct AddLossPass : impl::AddLossBase<AddLossPass> {
 
 } // namespace
 } // namespace lathe
+
+std::unique_ptr<mlir::Pass>
+lathe::createAddLoss(const TrainingOptions &options) {
+  return std::make_unique<lathe::AddLossPass>(options);
+}

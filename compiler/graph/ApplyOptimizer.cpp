@@ -3,6 +3,7 @@
 #include "compiler/Pipeline.h"
 #include "compiler/graph/FunctionResults.h"
 #include "compiler/graph/Passes.h"
+#include "compiler/graph/TrainingOptions.h"
 #include "dialects/lathe/LatheDialect.h"
 #include "dialects/lathe/TensorBuilder.h"
 
@@ -28,7 +29,19 @@ struct Trained {
 };
 
 struct ApplyOptimizerPass : impl::ApplyOptimizerBase<ApplyOptimizerPass> {
-  using ApplyOptimizerBase::ApplyOptimizerBase;
+  ApplyOptimizerPass() = default;
+  ApplyOptimizerPass(const ApplyOptimizerPass &other)
+      : ApplyOptimizerBase(other) {}
+  explicit ApplyOptimizerPass(const TrainingOptions &from){
+#define LATHE_OPTIMIZER_OPTION LATHE_COPY_PASS_OPTION
+#define LATHE_EXPORT_OPTION LATHE_COPY_PASS_OPTION
+#include "training/Options.def"
+  }
+
+  // The options: rows of training/Options.def.
+#define LATHE_OPTIMIZER_OPTION LATHE_DECLARE_PASS_OPTION
+#define LATHE_EXPORT_OPTION LATHE_DECLARE_PASS_OPTION
+#include "training/Options.def"
 
   func::FuncOp func;
   BlockArgument lrArg;
@@ -310,3 +323,8 @@ struct ApplyOptimizerPass : impl::ApplyOptimizerBase<ApplyOptimizerPass> {
 
 } // namespace
 } // namespace lathe
+
+std::unique_ptr<mlir::Pass>
+lathe::createApplyOptimizer(const TrainingOptions &options) {
+  return std::make_unique<lathe::ApplyOptimizerPass>(options);
+}

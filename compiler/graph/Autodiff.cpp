@@ -3,6 +3,7 @@
 // (GradientOpInterface).
 #include "compiler/graph/FunctionResults.h"
 #include "compiler/graph/Passes.h"
+#include "compiler/graph/TrainingOptions.h"
 #include "dialects/lathe/Gradients.h"
 #include "dialects/lathe/LatheDialect.h"
 #include "dialects/lathe/TensorBuilder.h"
@@ -21,7 +22,16 @@ namespace lathe {
 namespace {
 
 struct AutodiffPass : impl::AutodiffBase<AutodiffPass> {
-  using AutodiffBase::AutodiffBase;
+  AutodiffPass() = default;
+  AutodiffPass(const AutodiffPass &other) : AutodiffBase(other) {}
+  explicit AutodiffPass(const TrainingOptions &from) {
+#define LATHE_AUTODIFF_OPTION LATHE_COPY_PASS_OPTION
+#include "training/Options.def"
+  }
+
+  // The options: rows of training/Options.def.
+#define LATHE_AUTODIFF_OPTION LATHE_DECLARE_PASS_OPTION
+#include "training/Options.def"
 
   void runOnOperation() override {
     auto func = getOperation().lookupSymbol<func::FuncOp>("gradient");
@@ -82,3 +92,8 @@ struct AutodiffPass : impl::AutodiffBase<AutodiffPass> {
 
 } // namespace
 } // namespace lathe
+
+std::unique_ptr<mlir::Pass>
+lathe::createAutodiff(const TrainingOptions &options) {
+  return std::make_unique<lathe::AutodiffPass>(options);
+}

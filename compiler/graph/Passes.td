@@ -38,52 +38,9 @@ def AddLoss : Pass<"lathe-add-loss", "mlir::ModuleOp"> {
     and new inputs for what it compares them with (`target`; for ctc also
     `input_lengths` and `target_lengths`), or, with `loss=output:NAME`, the
     model's own scalar output NAME (then nothing is added).
+
+    Options: the LATHE_LOSS_OPTION rows of training/Options.def.
   }];
-  let options = [
-    Option<"loss", "loss", "std::string", /*default=*/"\"cross_entropy\"",
-           "cross_entropy, nll, mse, l1, smooth_l1, huber, soft_margin, "
-           "kl_div, poisson_nll, hinge_embedding, bce, bce_with_logits, "
-           "multilabel_soft_margin, multi_margin, multilabel_margin, "
-           "margin_ranking, cosine_embedding, triplet_margin, ctc, or "
-           "output:NAME">,
-    Option<"reduction", "reduction", "std::string", /*default=*/"\"mean\"",
-           "mean or sum (batchmean too for kl_div)">,
-    Option<"labelSmoothing", "label-smoothing", "double", /*default=*/"0.0",
-           "cross_entropy's label_smoothing">,
-    Option<"ignoreIndex", "ignore-index", "int64_t", /*default=*/"-100",
-           "cross_entropy / nll target value that counts for nothing">,
-    Option<"beta", "beta", "double", /*default=*/"1.0", "smooth_l1's beta">,
-    Option<"delta", "delta", "double", /*default=*/"1.0", "huber's delta">,
-    Option<"posWeight", "pos-weight", "double", /*default=*/"1.0",
-           "bce_with_logits' pos_weight (one for every class)">,
-    Option<"logTarget", "log-target", "bool", /*default=*/"false",
-           "kl_div's log_target">,
-    Option<"margin", "margin", "double",
-           /*default=*/"std::numeric_limits<double>::quiet_NaN()",
-           "the margin of hinge_embedding (default 1), margin_ranking (0), "
-           "cosine_embedding (0), multi_margin (1) and triplet_margin (1)">,
-    Option<"normP", "p", "double",
-           /*default=*/"std::numeric_limits<double>::quiet_NaN()",
-           "multi_margin's p (1 or 2; default 1), triplet_margin's norm "
-           "degree (default 2)">,
-    Option<"lossEps", "loss-eps", "double",
-           /*default=*/"std::numeric_limits<double>::quiet_NaN()",
-           "poisson_nll's eps (default 1e-8), triplet_margin's (1e-6)">,
-    Option<"swap", "swap", "bool", /*default=*/"false",
-           "triplet_margin's distance swap">,
-    Option<"noLogInput", "no-log-input", "bool", /*default=*/"false",
-           "poisson_nll: the prediction is the rate, not its log">,
-    Option<"full", "full", "bool", /*default=*/"false",
-           "poisson_nll's Stirling term">,
-    Option<"blank", "blank", "int64_t", /*default=*/"0", "ctc's blank class">,
-    Option<"zeroInfinity", "zero-infinity", "bool", /*default=*/"false",
-           "ctc: impossible alignments cost 0 instead of inf">,
-    Option<"targetLength", "target-length", "int64_t", /*default=*/"0",
-           "ctc: the padded target length S (default: the number of steps T)">,
-    ListOption<"classWeight", "class-weight", "double",
-               "per-class weights (cross_entropy, nll, multi_margin, "
-               "multilabel_soft_margin, bce, bce_with_logits)">
-  ];
 }
 
 def TrainingMode : Pass<"lathe-training-mode", "mlir::ModuleOp"> {
@@ -102,11 +59,9 @@ def TrainingMode : Pass<"lathe-training-mode", "mlir::ModuleOp"> {
     draws of a training run share a counter; `s` is the
     `step` hyperparameter, which the pass adds to @gradient as an argument
     (marked `lathe.hyper`) when there is a dropout.
+
+    Options: `seed`, the dropout draws' seed (training/Options.def).
   }];
-  let options = [
-    Option<"seed", "seed", "uint64_t", /*default=*/"0",
-           "Seed of the dropout draws (added to each op's own seed)">,
-  ];
 }
 
 def ExpandForGradient : Pass<"lathe-expand-for-gradient", "mlir::ModuleOp"> {
@@ -142,15 +97,13 @@ def Autodiff : Pass<"lathe-autodiff", "mlir::ModuleOp"> {
   let description = [{
     `gradient(x, t, params) -> (loss, ...)` gains one result per parameter
     the loss depends on: `d loss / d param`, marked `lathe.grad` with the
-    parameter's name (and, with `wrt-inputs`, one per float input, marked
+    parameter's name (and, with `gradient-inputs`, one per float input, marked
     `lathe.input_grad`). Each op on a path from a parameter to the loss
     builds its operands' gradients through GradientOpInterface, in reverse
     order; an op without a rule is an error at its location.
+
+    Options: `gradient-inputs` (training/Options.def).
   }];
-  let options = [
-    Option<"wrtInputs", "wrt-inputs", "bool", /*default=*/"false",
-           "also differentiate with respect to the float inputs">
-  ];
 }
 
 def ApplyOptimizer : Pass<"lathe-apply-optimizer", "mlir::ModuleOp"> {
@@ -166,41 +119,11 @@ def ApplyOptimizer : Pass<"lathe-apply-optimizer", "mlir::ModuleOp"> {
     always on) or Adam's, AdamW's and Adamax's beta1 is the f64 scalar
     hyperparameter `momentum` instead of a constant, for schedules that
     cycle it (torch's OneCycleLR and CyclicLR `cycle_momentum`).
-    With `keep-gradient`, @gradient stays as its own entry point.
+    With `gradient`, @gradient stays as its own entry point.
+
+    Options: the LATHE_OPTIMIZER_OPTION rows of training/Options.def, and
+    its LATHE_BUILD_OPTION rows `gradient` and `momentum-hyper`.
   }];
-  let options = [
-    Option<"optimizer", "optimizer", "std::string", /*default=*/"\"sgd\"",
-           "sgd, adam, adamw, rmsprop, adagrad, adadelta or adamax">,
-    Option<"momentum", "momentum", "double", /*default=*/"0.0", "">,
-    Option<"dampening", "dampening", "double", /*default=*/"0.0", "">,
-    Option<"nesterov", "nesterov", "bool", /*default=*/"false", "">,
-    Option<"weightDecay", "weight-decay", "double", /*default=*/"-1.0",
-           "-1: the optimizer's default (0, or 0.01 for adamw)">,
-    Option<"beta1", "beta1", "double", /*default=*/"-1.0",
-           "-1: the default (0.9)">,
-    Option<"beta2", "beta2", "double", /*default=*/"0.999", "">,
-    Option<"eps", "eps", "double", /*default=*/"-1.0",
-           "-1: the optimizer's default">,
-    Option<"amsgrad", "amsgrad", "bool", /*default=*/"false", "">,
-    Option<"alpha", "alpha", "double", /*default=*/"0.99", "rmsprop's alpha">,
-    Option<"centered", "centered", "bool", /*default=*/"false", "">,
-    Option<"rho", "rho", "double", /*default=*/"0.9", "adadelta's rho">,
-    Option<"lrDecay", "lr-decay", "double", /*default=*/"0.0", "adagrad">,
-    Option<"initialAccumulator", "initial-accumulator", "double",
-           /*default=*/"0.0", "adagrad's initial_accumulator_value">,
-    Option<"maximize", "maximize", "bool", /*default=*/"false", "">,
-    Option<"clipNorm", "clip-norm", "double", /*default=*/"0.0",
-           "clip_grad_norm_ max_norm (0: off)">,
-    Option<"clipNormType", "clip-norm-type", "double", /*default=*/"2.0",
-           "clip_grad_norm_ norm_type">,
-    Option<"clipValue", "clip-value", "double", /*default=*/"0.0",
-           "clip_grad_value_ clip_value (0: off)">,
-    Option<"keepGradient", "keep-gradient", "bool", /*default=*/"false",
-           "keep @gradient as an entry point">,
-    Option<"momentumHyper", "momentum-hyper", "bool", /*default=*/"false",
-           "momentum (sgd, rmsprop) or beta1 (adam, adamw, adamax) from the "
-           "hyperparameter 'momentum'">
-  ];
 }
 
 #endif // LATHE_COMPILER_GRAPH_PASSES_TD

@@ -2,6 +2,7 @@
 // and returns the updated running statistics, and its dropouts drop.
 #include "compiler/graph/FunctionResults.h"
 #include "compiler/graph/Passes.h"
+#include "compiler/graph/TrainingOptions.h"
 #include "dialects/lathe/LatheDialect.h"
 #include "dialects/lathe/TensorBuilder.h"
 
@@ -84,7 +85,16 @@ LogicalResult lowerDropouts(func::FuncOp func, uint64_t seed) {
 }
 
 struct TrainingModePass : impl::TrainingModeBase<TrainingModePass> {
-  using TrainingModeBase::TrainingModeBase;
+  TrainingModePass() = default;
+  TrainingModePass(const TrainingModePass &other) : TrainingModeBase(other) {}
+  explicit TrainingModePass(const TrainingOptions &from) {
+#define LATHE_DROPOUT_OPTION LATHE_COPY_PASS_OPTION
+#include "training/Options.def"
+  }
+
+  // The options: rows of training/Options.def.
+#define LATHE_DROPOUT_OPTION LATHE_DECLARE_PASS_OPTION
+#include "training/Options.def"
 
   void runOnOperation() override {
     auto func = getOperation().lookupSymbol<func::FuncOp>("gradient");
@@ -137,3 +147,8 @@ struct TrainingModePass : impl::TrainingModeBase<TrainingModePass> {
 
 } // namespace
 } // namespace lathe
+
+std::unique_ptr<mlir::Pass>
+lathe::createTrainingMode(const TrainingOptions &options) {
+  return std::make_unique<lathe::TrainingModePass>(options);
+}

@@ -21,6 +21,11 @@ inline constexpr const char kStateAttr[] = "lathe.state";
 inline constexpr const char kHyperAttr[] = "lathe.hyper";
 /// An optimizer buffer argument's initial value (f64), beside kStateAttr.
 inline constexpr const char kStateInitAttr[] = "lathe.state_init";
+/// Training builds: module attributes naming the criterion lathe-add-loss
+/// added (a string: "cross_entropy", ..., "output:NAME") and the target
+/// value it ignores (i64; class criteria), for the artifact's descriptor.
+inline constexpr const char kCriterionAttr[] = "lathe.criterion";
+inline constexpr const char kIgnoreIndexAttr[] = "lathe.ignore_index";
 /// The module attribute (i64) by which lathe-plan-memory hands the size of
 /// its arena to artifact emission.
 inline constexpr const char kScratchBytesAttr[] = "lathe.scratch_bytes";

@@ -3,6 +3,7 @@
 #define LATHE_TOOLS_LATHE_COMMANDS_H
 
 #include "compiler/Pipeline.h"
+#include "training/Loop.h"
 
 #include <cstdint>
 #include <map>
@@ -43,42 +44,21 @@ struct InspectOptions {
   std::vector<std::string> absentInputs;
 };
 
-/// The metadata keys lathe train writes into its checkpoints (beside the
-/// runtime's own) and lathe export reads.
+/// The metadata keys lathe train adds to its checkpoints (beside the
+/// runtime's and the training loop's) and lathe export reads.
 namespace checkpoint_key {
-inline constexpr const char kEpoch[] = "lathe.epoch";
-inline constexpr const char kBatch[] = "lathe.batch";
-inline constexpr const char kSeed[] = "lathe.seed";
-inline constexpr const char kPlateauLr[] = "lathe.plateau_lr";
-inline constexpr const char kPlateauBest[] = "lathe.plateau_best";
-inline constexpr const char kPlateauBad[] = "lathe.plateau_bad";
 inline constexpr const char kOnnx[] = "lathe.onnx";
 inline constexpr const char kOptimizer[] = "lathe.optimizer";
 inline constexpr const char kOnnxHash[] = "lathe.onnx_hash";
 } // namespace checkpoint_key
 
+/// lathe train: the command line's own options (data files, resumption,
+/// logging, threads) and the table's (training/Options.def): the loop's and
+/// the training build's.
 struct TrainOptions {
-  std::string model, data, val, checkpoint, resume, logdir;
-  double valSplit = 0.0;
-  int64_t epochs = 10, batchSize = 64, maxSteps = 0;
-  bool keepLast = false;
-  uint64_t seed = 0;
-  bool shuffle = true;
+  std::string model, data, val, resume, logdir;
   int threads = 0;
-  double lr = 1e-3;
-  /// constant, step, multistep, exponential, cosine, cosine_restarts,
-  /// onecycle, cyclic, plateau (torch.optim.lr_scheduler's, per epoch;
-  /// onecycle and cyclic per step).
-  std::string schedule = "constant";
-  double gamma = 0.1, etaMin = 0.0, pctStart = 0.3, maxLr = 0.0, factor = 0.1;
-  int64_t stepSize = 10, tMax = 0, t0 = 10, tMult = 1, stepSizeUp = 2000,
-          patience = 10;
-  std::vector<int64_t> milestones;
-  /// onecycle and cyclic also cycle the momentum (sgd, rmsprop) or beta1
-  /// (adam, adamw, adamax) between these (negative: the schedule's
-  /// defaults, 0.85-0.95 and 0.8-0.9), as torch's cycle_momentum=True.
-  bool cycleMomentum = true;
-  double baseMomentum = -1.0, maxMomentum = -1.0;
+  training::LoopOptions loop;
   TrainingOptions training;
 };
 

@@ -156,6 +156,14 @@ int inspectArtifact(const InspectOptions &options) {
   for (llvm::StringRef line : llvm::split(descriptor, '\n'))
     if (line.starts_with("weights "))
       std::cout << "weights    " << line.drop_front(8).str() << "\n";
+  int64_t ignoreIndex = 0;
+  if (std::string criterion = lathe_module_criterion(module, &ignoreIndex);
+      !criterion.empty())
+    std::cout << "criterion  " << criterion
+              << (criterion == "cross_entropy" || criterion == "nll"
+                      ? " (ignore_index " + std::to_string(ignoreIndex) + ")"
+                      : "")
+              << "\n";
   lathe_module_destroy(module);
   lathe_context_destroy(context);
   return 0;

@@ -40,9 +40,9 @@ std::pair<std::string, std::string> splitBinding(const std::string &entry) {
 
 /// Binds "name=file" / positional "file" entries to the tensors |infos|
 /// names; returns the file per index, or an error message.
-std::string bind(const std::vector<std::string> &entries,
-                 const std::vector<lathe_tensor_info_t> &infos,
-                 const char *what, std::vector<std::string> &files) {
+std::string bindFiles(const std::vector<std::string> &entries,
+                      const std::vector<lathe_tensor_info_t> &infos,
+                      const char *what, std::vector<std::string> &files) {
   files.assign(infos.size(), "");
   size_t positional = 0;
   for (const std::string &entry : entries) {
@@ -149,9 +149,9 @@ int runRun(const RunOptions &options) {
     lathe_module_output_info(rawModule, i, &outInfo[i]);
 
   std::vector<std::string> inFiles, outFiles;
-  std::string problem = bind(options.inputs, inInfo, "input", inFiles);
+  std::string problem = bindFiles(options.inputs, inInfo, "input", inFiles);
   if (problem.empty())
-    problem = bind(options.outputs, outInfo, "output", outFiles);
+    problem = bindFiles(options.outputs, outInfo, "output", outFiles);
   if (!problem.empty())
     return reportError(problem);
 

@@ -77,6 +77,13 @@ LATHE_API void lathe_context_destroy(lathe_context_t *context);
  * is owned by the context and valid until its next call. */
 LATHE_API const char *lathe_context_last_error(const lathe_context_t *context);
 
+/* Records |message| as |context|'s last error and returns |status|: for
+ * libraries layered on this API (such as lathe/training.h) that report
+ * through the caller's context. Not thread-safe for |context|. */
+LATHE_API lathe_status_t lathe_context_set_error(lathe_context_t *context,
+                                                 lathe_status_t status,
+                                                 const char *message);
+
 /* Name of |status| ("LATHE_OK", ...). Static storage. Thread-safe. */
 LATHE_API const char *lathe_status_name(lathe_status_t status);
 
@@ -139,6 +146,12 @@ lathe_module_entry_input_info(const lathe_module_t *module, const char *entry,
 LATHE_API lathe_status_t
 lathe_module_entry_output_info(const lathe_module_t *module, const char *entry,
                                size_t index, lathe_tensor_info_t *out_info);
+/* A training build's criterion (its --loss: "cross_entropy", "mse", ...,
+ * "output:NAME"), and in *out_ignore_index (may be NULL) the target value
+ * a class criterion ignores; "" for an inference build. Owned by the
+ * module. Thread-safe. */
+LATHE_API const char *lathe_module_criterion(const lathe_module_t *module,
+                                             int64_t *out_ignore_index);
 /* The optimizer-state tensors of a training build ("<param>.<buffer>"). */
 LATHE_API size_t lathe_module_num_state(const lathe_module_t *module);
 LATHE_API lathe_status_t lathe_module_state_info(const lathe_module_t *module,
@@ -206,6 +219,10 @@ LATHE_API lathe_status_t lathe_trainer_set_hyper(lathe_context_t *context,
                                                  lathe_trainer_t *trainer,
                                                  const char *name,
                                                  double value);
+
+/* The module the trainer was created for (NULL for a NULL trainer). */
+LATHE_API const lathe_module_t *
+lathe_trainer_module(const lathe_trainer_t *trainer);
 
 /* Steps taken so far (what the next step's number follows). */
 LATHE_API int64_t lathe_trainer_steps(const lathe_trainer_t *trainer);
