@@ -11,7 +11,6 @@
 #include "mlir/Target/LLVMIR/Export.h"
 
 #include "llvm/IR/Constants.h"
-#include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
 #include "llvm/IR/Verifier.h"
@@ -387,231 +386,93 @@ static std::string headerText(const Signature &sig,
   return os.str();
 }
 
-namespace {
-
-/// Adds the C entry point of |entry| with the ABI's one signature
-/// (lathe/abi.h):
-///   int32_t P_E(void *params, void *state, const double *hyper,
-///               void *const *inputs, void *const *outputs, void *scratch,
-///               const lathe_env_t *env)
-/// It checks the pointers the entry reads and env->struct_size, takes the
-/// arena (the caller's, env->alloc's or malloc's), and calls the lowered
-/// function with one pointer per argument and result (see Slot), then the
-/// arena and |env| (NULL unless it has a parallel_for). An update entry
-/// (train_step) writes the new parameters and state into the arena past the
-/// memory plan and copies them over the caller's blobs.
-llvm::Error addEntryPoint(llvm::Module &module, const Signature &sig,
-                          const EntrySignature &entry,
-                          const ArtifactOptions &options,
-                          llvm::GlobalVariable *embedded) {
-  llvm::Function *impl = module.getFunction(entry.name);
-  if (!impl)
-    return error("the lowered module has no " + entry.name + " function");
-  size_t expected = entry.args.size() + entry.results.size() + 2;
-  if (impl->arg_size() != expected)
-    return error("the lowered " + entry.name + " takes " +
-                 llvm::Twine(impl->arg_size()) + " pointers, expected " +
-                 llvm::Twine(expected));
-  impl->setName(options.name + "_" + entry.name + "_impl");
-  impl->setLinkage(llvm::GlobalValue::InternalLinkage);
-
-  llvm::LLVMContext &ctx = module.getContext();
-  llvm::Type *ptr = llvm::PointerType::getUnqual(ctx);
-  llvm::Type *i32 = llvm::Type::getInt32Ty(ctx);
-  llvm::Type *i64 = llvm::Type::getInt64Ty(ctx);
-  llvm::Type *voidTy = llvm::Type::getVoidTy(ctx);
-  // size_t, as the target lays out lathe_env_t.
-  llvm::IntegerType *sizeTy = module.getDataLayout().getIntPtrType(ctx);
-  uint64_t pointerBytes = module.getDataLayout().getPointerSize();
-  llvm::FunctionCallee mallocFn = module.getOrInsertFunction(
-      "malloc", llvm::FunctionType::get(ptr, {i64}, false));
-  llvm::FunctionCallee freeFn = module.getOrInsertFunction(
-      "free", llvm::FunctionType::get(voidTy, {ptr}, false));
-  auto *allocType = llvm::FunctionType::get(ptr, {ptr, sizeTy, sizeTy}, false);
-  auto *releaseType = llvm::FunctionType::get(voidTy, {ptr, ptr}, false);
-  bool train = entry.updates();
-  bool takesHyper = !entry.hyper.empty();
-  SmallVector<llvm::Type *> params(7, ptr);
-  auto *type = llvm::FunctionType::get(i32, params, false);
-  auto *fn = llvm::Function::Create(type, llvm::GlobalValue::ExternalLinkage,
-                                    options.name + "_" + entry.name, module);
-  llvm::Value *weights = fn->getArg(0);
-  llvm::Value *state = fn->getArg(1);
-  llvm::Value *hyper = fn->getArg(2);
-  llvm::Value *inputs = fn->getArg(3);
-  llvm::Value *outputs = fn->getArg(4);
-  llvm::Value *scratch = fn->getArg(5);
-  llvm::Value *env = fn->getArg(6);
-  auto *body = llvm::BasicBlock::Create(ctx, "entry", fn);
-  auto *missing = llvm::BasicBlock::Create(ctx, "missing", fn);
-  auto *checkEnv = llvm::BasicBlock::Create(ctx, "check_env", fn);
-  auto *readEnv = llvm::BasicBlock::Create(ctx, "read_env", fn);
-  auto *badEnv = llvm::BasicBlock::Create(ctx, "bad_env", fn);
-  auto *checkArena = llvm::BasicBlock::Create(ctx, "check_arena", fn);
-  auto *allocate = llvm::BasicBlock::Create(ctx, "allocate", fn);
-  auto *callerAlloc = llvm::BasicBlock::Create(ctx, "caller_alloc", fn);
-  auto *mallocArena = llvm::BasicBlock::Create(ctx, "malloc_arena", fn);
-  auto *checkArenaResult = llvm::BasicBlock::Create(ctx, "allocated", fn);
-  auto *noMemory = llvm::BasicBlock::Create(ctx, "no_memory", fn);
-  auto *run = llvm::BasicBlock::Create(ctx, "run", fn);
-  auto *release = llvm::BasicBlock::Create(ctx, "release", fn);
-  auto *callerFree = llvm::BasicBlock::Create(ctx, "caller_free", fn);
-  auto *mallocFree = llvm::BasicBlock::Create(ctx, "malloc_free", fn);
-  auto *done = llvm::BasicBlock::Create(ctx, "done", fn);
-  llvm::IRBuilder<> b(body);
-  // Only the pointers the entry reads must be non-NULL; embedded weights
-  // stand in for NULL ones, except where the step writes them.
-  llvm::Value *bad = b.getFalse();
-  if (embedded && !train)
-    weights = b.CreateSelect(b.CreateIsNull(weights), embedded, weights);
-  if (!entry.inputs.empty())
-    bad = b.CreateOr(bad, b.CreateIsNull(inputs));
-  if (!entry.outputs.empty())
-    bad = b.CreateOr(bad, b.CreateIsNull(outputs));
-  if (!sig.params.empty())
-    bad = b.CreateOr(bad, b.CreateIsNull(weights));
-  if (train && !sig.state.empty())
-    bad = b.CreateOr(bad, b.CreateIsNull(state));
-  if (takesHyper)
-    bad = b.CreateOr(bad, b.CreateIsNull(hyper));
-  b.CreateCondBr(bad, missing, checkEnv);
-  b.SetInsertPoint(missing);
-  b.CreateRet(b.getInt32(LATHE_ENTRY_MISSING_POINTER));
-
-  // The environment: NULL, or at least the parallel-for fields; a field
-  // past struct_size is absent.
-  b.SetInsertPoint(checkEnv);
-  llvm::Value *nullPtr =
-      llvm::ConstantPointerNull::get(llvm::cast<llvm::PointerType>(ptr));
-  b.CreateCondBr(b.CreateIsNull(env), checkArena, readEnv);
-  b.SetInsertPoint(readEnv);
-  auto field = [&](unsigned i) {
-    return b.CreateLoad(ptr, b.CreateConstGEP1_64(ptr, env, i));
-  };
-  llvm::Value *envSize = b.CreateLoad(sizeTy, env);
-  auto has = [&](unsigned fields) {
-    return b.CreateICmpUGE(
-        envSize, llvm::ConstantInt::get(sizeTy, fields * pointerBytes));
-  };
-  llvm::Value *parallelFor = field(1);
-  llvm::Value *taskEnv =
-      b.CreateSelect(b.CreateIsNull(parallelFor), nullPtr, env);
-  // alloc, free and allocator are fields 3 to 5.
-  llvm::Value *hasAllocator = has(6);
-  llvm::Value *envAlloc = b.CreateSelect(hasAllocator, field(3), nullPtr);
-  llvm::Value *envFree = b.CreateSelect(hasAllocator, field(4), nullPtr);
-  llvm::Value *allocator = b.CreateSelect(hasAllocator, field(5), nullPtr);
-  b.CreateCondBr(has(3), checkArena, badEnv);
-  b.SetInsertPoint(badEnv);
-  b.CreateRet(b.getInt32(LATHE_ENTRY_BAD_ENV));
-
-  // The arena: the caller's, or one from env->alloc or malloc for this call
-  // (and freed by the same).
-  b.SetInsertPoint(checkArena);
-  auto phi = [&](llvm::Value *fromRead) {
-    llvm::PHINode *p = b.CreatePHI(ptr, 2);
-    p->addIncoming(nullPtr, checkEnv);
-    p->addIncoming(fromRead, readEnv);
-    return p;
-  };
-  llvm::Value *callEnv = phi(taskEnv), *alloc = phi(envAlloc),
-              *dealloc = phi(envFree), *alloccontext = phi(allocator);
-  llvm::Value *own = b.CreateIsNull(scratch);
-  b.CreateCondBr(own, allocate, run);
-  b.SetInsertPoint(allocate);
-  uint64_t arenaBytes = std::max<uint64_t>(sig.scratchBytes, 64);
-  b.CreateCondBr(b.CreateIsNull(alloc), mallocArena, callerAlloc);
-  b.SetInsertPoint(callerAlloc);
-  llvm::Value *fromCaller =
-      b.CreateCall(allocType, alloc,
-                   {alloccontext, llvm::ConstantInt::get(sizeTy, arenaBytes),
-                    llvm::ConstantInt::get(sizeTy, kWeightAlignment)});
-  b.CreateBr(checkArenaResult);
-  b.SetInsertPoint(mallocArena);
-  llvm::Value *fromMalloc = b.CreateCall(mallocFn, {b.getInt64(arenaBytes)});
-  b.CreateBr(checkArenaResult);
-  b.SetInsertPoint(checkArenaResult);
-  llvm::PHINode *allocated = b.CreatePHI(ptr, 2);
-  allocated->addIncoming(fromCaller, callerAlloc);
-  allocated->addIncoming(fromMalloc, mallocArena);
-  b.CreateCondBr(b.CreateIsNull(allocated), noMemory, run);
-  b.SetInsertPoint(noMemory);
-  b.CreateRet(b.getInt32(LATHE_ENTRY_NO_MEMORY));
-
-  b.SetInsertPoint(run);
-  llvm::PHINode *arena = b.CreatePHI(ptr, 2);
-  arena->addIncoming(scratch, checkArena);
-  arena->addIncoming(allocated, checkArenaResult);
+/// Describes each lowered entry function (LLVM dialect) for
+/// lathe-define-entry-points: where each of its pointers comes from, the
+/// arena, and for train_step where the new blobs land; with |embedded|,
+/// declares the weights global that stands in for a NULL params pointer
+/// (its bytes are set after translation).
+static llvm::Error describeEntries(ModuleOp module, const Signature &sig,
+                                   const ArtifactOptions &options,
+                                   bool embedded) {
+  MLIRContext *ctx = module.getContext();
+  OpBuilder b(ctx);
+  std::string weightsName = options.name + "_weights";
+  if (embedded) {
+    b.setInsertionPointToStart(module.getBody());
+    auto type = LLVM::LLVMArrayType::get(b.getI8Type(), sig.weightBytes);
+    LLVM::GlobalOp::create(b, module.getLoc(), type, /*isConstant=*/true,
+                           LLVM::Linkage::External, weightsName, Attribute(),
+                           kWeightAlignment);
+  }
+  // train_step's new parameters and state follow the memory plan.
   uint64_t newParams = sig.planBytes;
   uint64_t newState =
       newParams + llvm::alignTo(sig.weightBytes, kWeightAlignment);
-  auto at = [&](llvm::Value *base, uint64_t offset) {
-    return b.CreateConstGEP1_64(b.getInt8Ty(), base, offset);
-  };
-  auto load = [&](llvm::Value *array, size_t i) {
-    return b.CreateLoad(ptr, b.CreateConstGEP1_64(ptr, array, i));
-  };
-  std::vector<llvm::Value *> args;
-  for (auto [slot, i] : entry.args)
-    switch (slot) {
-    case Slot::Input:
-      args.push_back(load(inputs, i));
-      break;
-    case Slot::Param:
-      args.push_back(at(weights, sig.params[i].offset));
-      break;
-    case Slot::State:
-      args.push_back(at(state, sig.state[i].offset));
-      break;
-    case Slot::Hyper:
-      args.push_back(at(hyper, 8 * i));
-      break;
-    default:
-      return error("internal error: a result slot among arguments");
-    }
-  for (auto [slot, i] : entry.results)
-    switch (slot) {
-    case Slot::Output:
-      args.push_back(load(outputs, i));
-      break;
-    case Slot::NewParam:
-      args.push_back(at(arena, newParams + sig.params[i].offset));
-      break;
-    case Slot::NewState:
-      args.push_back(at(arena, newState + sig.state[i].offset));
-      break;
-    default:
-      return error("internal error: an argument slot among results");
-    }
-  args.push_back(arena);
-  args.push_back(callEnv);
-  b.CreateCall(impl, args);
-  if (train) {
-    llvm::Align align(kWeightAlignment);
-    if (sig.weightBytes)
-      b.CreateMemCpy(weights, align, at(arena, newParams), align,
-                     sig.weightBytes);
-    if (sig.stateBytes)
-      b.CreateMemCpy(state, align, at(arena, newState), align, sig.stateBytes);
+  for (const EntrySignature &entry : sig.entries) {
+    auto f = module.lookupSymbol<LLVM::LLVMFuncOp>(entry.name);
+    if (!f)
+      return error("the lowered module has no " + entry.name + " function");
+    auto source = [&](const char *kind, uint64_t value) -> Attribute {
+      return b.getStringAttr(std::string(kind) + " " + std::to_string(value));
+    };
+    SmallVector<Attribute> args, results;
+    for (auto [slot, i] : entry.args)
+      switch (slot) {
+      case Slot::Input:
+        args.push_back(source("input", i));
+        break;
+      case Slot::Param:
+        args.push_back(source("param", sig.params[i].offset));
+        break;
+      case Slot::State:
+        args.push_back(source("state", sig.state[i].offset));
+        break;
+      case Slot::Hyper:
+        args.push_back(source("hyper", i));
+        break;
+      default:
+        return error("internal error: a result slot among arguments");
+      }
+    for (auto [slot, i] : entry.results)
+      switch (slot) {
+      case Slot::Output:
+        results.push_back(source("output", i));
+        break;
+      case Slot::NewParam:
+        results.push_back(source("arena", newParams + sig.params[i].offset));
+        break;
+      case Slot::NewState:
+        results.push_back(source("arena", newState + sig.state[i].offset));
+        break;
+      default:
+        return error("internal error: an argument slot among results");
+      }
+    NamedAttrList d;
+    d.append("symbol", b.getStringAttr(options.name + "_" + entry.name));
+    d.append("args", b.getArrayAttr(args));
+    d.append("results", b.getArrayAttr(results));
+    d.append("arena_bytes", b.getI64IntegerAttr(int64_t(sig.scratchBytes)));
+    d.append("arena_alignment", b.getI64IntegerAttr(kWeightAlignment));
+    // Embedded weights stand in for NULL ones, except where the step
+    // writes them.
+    if (embedded && !entry.updates())
+      d.append("weights", FlatSymbolRefAttr::get(ctx, weightsName));
+    if (entry.updates())
+      d.append(
+          "update",
+          b.getDictionaryAttr(
+              {b.getNamedAttr("weights_at",
+                              b.getI64IntegerAttr(int64_t(newParams))),
+               b.getNamedAttr("weight_bytes",
+                              b.getI64IntegerAttr(int64_t(sig.weightBytes))),
+               b.getNamedAttr("state_at",
+                              b.getI64IntegerAttr(int64_t(newState))),
+               b.getNamedAttr("state_bytes",
+                              b.getI64IntegerAttr(int64_t(sig.stateBytes)))}));
+    f->setAttr(kEntryAttr, d.getDictionary(ctx));
   }
-  b.CreateCondBr(own, release, done);
-  b.SetInsertPoint(release);
-  b.CreateCondBr(b.CreateIsNull(alloc), mallocFree, callerFree);
-  b.SetInsertPoint(callerFree);
-  auto *freeNext = llvm::BasicBlock::Create(ctx, "caller_free_call", fn);
-  b.CreateCondBr(b.CreateIsNull(dealloc), done, freeNext);
-  b.SetInsertPoint(freeNext);
-  b.CreateCall(releaseType, dealloc, {alloccontext, arena});
-  b.CreateBr(done);
-  b.SetInsertPoint(mallocFree);
-  b.CreateCall(freeFn, {arena});
-  b.CreateBr(done);
-  b.SetInsertPoint(done);
-  b.CreateRet(b.getInt32(LATHE_ENTRY_OK));
   return llvm::Error::success();
 }
-
-} // namespace
 
 llvm::Expected<Artifact> compileModel(Model &model,
                                       const ArtifactOptions &options) {
@@ -682,6 +543,13 @@ llvm::Expected<Artifact> compileModel(Model &model,
     module->removeAttr(kScratchBytesAttr);
   }
 
+  bool embedded = !options.externalWeights && !artifact.weights.empty();
+  if (auto err = describeEntries(*model.module, *sig, options, embedded))
+    return err;
+  if (failed(defineEntryPoints(*model.module, options.printIR)))
+    return error("internal error: the entry points could not be defined "
+                 "(see the diagnostics above)");
+
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> module =
       translateModuleToLLVMIR(*model.module, llvmContext, options.name);
@@ -690,19 +558,15 @@ llvm::Expected<Artifact> compileModel(Model &model,
   target.prepare(*module);
 
   llvm::Type *i8 = llvm::Type::getInt8Ty(llvmContext);
-  llvm::GlobalVariable *embedded = nullptr;
-  if (!options.externalWeights && !artifact.weights.empty()) {
-    auto *init = llvm::ConstantDataArray::getRaw(
+  if (embedded) {
+    llvm::GlobalVariable *weights =
+        module->getGlobalVariable(options.name + "_weights");
+    if (!weights)
+      return error("internal error: the weights global is missing");
+    weights->setInitializer(llvm::ConstantDataArray::getRaw(
         llvm::StringRef(artifact.weights.data(), artifact.weights.size()),
-        artifact.weights.size(), i8);
-    embedded = new llvm::GlobalVariable(
-        *module, init->getType(), /*isConstant=*/true,
-        llvm::GlobalValue::ExternalLinkage, init, options.name + "_weights");
-    embedded->setAlignment(llvm::Align(kWeightAlignment));
+        artifact.weights.size(), i8));
   }
-  for (const auto &entry : sig->entries)
-    if (auto err = addEntryPoint(*module, *sig, entry, options, embedded))
-      return err;
 
   artifact.descriptor = descriptorText(*sig, options, target.description(),
                                        fnv1a64(artifact.weights));

@@ -2,6 +2,7 @@
 // graph, lowering) and compose them with a target's (targets/*/).
 #include "compiler/Pipeline.h"
 
+#include "compiler/abi/Passes.h"
 #include "compiler/graph/Passes.h"
 #include "compiler/lowering/Passes.h"
 #include "compiler/targets/Target.h"
@@ -100,6 +101,7 @@ void buildTargetPipeline(OpPassManager &pm, const Target &target) {
 void registerLathePasses() {
   registerLatheGraphPasses();
   registerLatheLoweringPasses();
+  registerLatheAbiPasses();
   registerLatheCpuPasses();
 }
 
@@ -151,6 +153,16 @@ void registerLathePipelines() {
           buildCpuCodegenPipeline(p, tuning);
         });
       });
+}
+
+LogicalResult defineEntryPoints(ModuleOp module, bool printIR) {
+  PassManager pm(module.getContext(), ModuleOp::getOperationName());
+  if (printIR) {
+    module.getContext()->disableMultithreading();
+    pm.enableIRPrinting();
+  }
+  pm.addPass(createDefineEntryPoints());
+  return pm.run(module);
 }
 
 LogicalResult lowerToLLVMDialect(ModuleOp module, const Target &target,

@@ -5,7 +5,6 @@
 #include "compiler/graph/TrainingOptions.h"
 #include "mlir/Support/LLVM.h"
 
-
 namespace mlir {
 class DialectRegistry;
 class ModuleOp;
@@ -50,6 +49,11 @@ void buildTrainingPipeline(mlir::OpPassManager &pm,
 /// context.
 mlir::LogicalResult addTrainingEntryPoints(mlir::ModuleOp module,
                                            const TrainingOptions &options);
+
+/// The artifact's entry points (lathe-define-entry-points) around the
+/// lowered entry functions that carry lathe.entry, on the LLVM dialect;
+/// with |printIR|, prints the IR after it to stderr.
+mlir::LogicalResult defineEntryPoints(mlir::ModuleOp module, bool printIR);
 
 /// Registers every pass of every level (graph, lowering, targets).
 void registerLathePasses();

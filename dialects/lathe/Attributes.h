@@ -26,6 +26,10 @@ inline constexpr const char kStateInitAttr[] = "lathe.state_init";
 /// value it ignores (i64; class criteria), for the artifact's descriptor.
 inline constexpr const char kCriterionAttr[] = "lathe.criterion";
 inline constexpr const char kIgnoreIndexAttr[] = "lathe.ignore_index";
+/// On a lowered entry function (LLVM dialect): the dictionary from which
+/// lathe-define-entry-points builds its C entry point (its Passes.td says
+/// what it holds).
+inline constexpr const char kEntryAttr[] = "lathe.entry";
 /// The module attribute (i64) by which lathe-plan-memory hands the size of
 /// its arena to artifact emission.
 inline constexpr const char kScratchBytesAttr[] = "lathe.scratch_bytes";
