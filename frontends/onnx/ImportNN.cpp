@@ -1,5 +1,6 @@
 // ONNX import of the nn family: convolution, pooling, normalization,
 // resampling.
+#include "frontends/Layers.h"
 #include "frontends/onnx/Importer.h"
 
 #include <cmath>
@@ -95,35 +96,12 @@ FailureOr<Importer::ConvOperands> Importer::convOperands(const NodeProto &node,
 
 FailureOr<Value> Importer::buildConv(const NodeProto &node,
                                      const ConvOperands &ops) {
-  SmallVector<int64_t> strides, dilations, pads;
-  if (failed(windowAttrs(node, ops.inputType, ops.kernel, strides, dilations,
-                         pads)))
+  layers::Window window;
+  if (failed(windowAttrs(node, ops.inputType, ops.kernel, window.stride,
+                         window.dilation, window.padding)))
     return failure();
-  Value in = ops.input, weight = ops.weight;
-  auto group = b.getI64IntegerAttr(intAttr(node, "group", 1));
-  if (ops.spatial == 3)
-    return build<Conv3dOp>(
-        node, in, weight, ops.bias, b.getDenseI64ArrayAttr(strides),
-        b.getDenseI64ArrayAttr(pads), b.getDenseI64ArrayAttr(dilations), group);
-  if (ops.spatial == 1) {
-    // Conv1d as Conv2d over N x C x 1 x L.
-    auto lifted = liftTo2d(in);
-    auto liftedW = liftTo2d(weight);
-    if (failed(lifted) || failed(liftedW))
-      return failure();
-    in = *lifted;
-    weight = *liftedW;
-    lift1dWindow(strides, dilations, pads);
-  }
-  auto y = build<Conv2dOp>(
-      node, in, weight, ops.bias, b.getDenseI64ArrayAttr(strides),
-      b.getDenseI64ArrayAttr(pads), b.getDenseI64ArrayAttr(dilations), group);
-  if (failed(y) || ops.spatial != 1)
-    return y;
-  auto shape =
-      SmallVector<int64_t>(cast<RankedTensorType>(y->getType()).getShape());
-  shape.erase(shape.begin() + 2);
-  return buildReshape(*y, shape);
+  return layers::conv(b, loc, ops.input, ops.weight, ops.bias, window,
+                      intAttr(node, "group", 1));
 }
 
 LogicalResult Importer::conv(const NodeProto &node) {
@@ -184,74 +162,23 @@ LogicalResult Importer::convTranspose(const NodeProto &node) {
   if (int64_t(pads.size()) != 2 * spatial)
     return error(node) << "expected " << 2 * spatial << " pads";
   // An output (output_shape, or SAME's input * stride) beyond the full
-  // transposed convolution needs negative padding, as ONNX Runtime computes
-  // it: the output extends with elements that no input reaches, which hold
-  // the bias alone.
-  SmallVector<int64_t> extend(2 * spatial, 0);
-  bool extended = false;
-  for (int64_t j = 0; j < 2 * spatial; ++j) {
-    if (pads[j] >= 0)
-      continue;
-    if (explicitPadding)
-      return error(node) << "pads must be non-negative, got " << pads[j];
-    extend[j] = -pads[j];
-    pads[j] = 0;
-    extended = true;
-  }
-  Value in = ops->input, weight = ops->weight;
-  Value bias = extended ? Value() : ops->bias;
-  // |y| (rank 2 + spatial, or 4 for a lifted 1-D op) grown by |extend|,
-  // with the bias added after.
-  auto finishExtended = [&](Value y) -> FailureOr<Value> {
-    if (!extended)
-      return y;
-    int64_t rank = cast<RankedTensorType>(y.getType()).getRank();
-    int64_t lifted = rank - 2 - spatial; // 1 for a lifted 1-D op.
-    SmallVector<int64_t> all(2 * rank, 0);
-    for (int64_t i = 0; i < spatial; ++i) {
-      all[2 + lifted + i] = extend[i];
-      all[rank + 2 + lifted + i] = extend[spatial + i];
-    }
-    auto grown = build<PadOp>(node, y, b.getDenseI64ArrayAttr(all),
-                              b.getF64FloatAttr(0.0),
-                              PadModeAttr::get(&ctx, PadMode::constant));
-    if (failed(grown) || !ops->bias)
-      return grown;
-    SmallVector<int64_t> perChannel(rank, 1);
-    perChannel[1] = cast<RankedTensorType>(y.getType()).getDimSize(1);
-    auto channels = buildReshape(ops->bias, perChannel);
-    if (failed(channels))
-      return failure();
-    return build<AddOp>(node, *grown, *channels);
-  };
-  if (spatial == 3) {
-    auto y = build<ConvTranspose3dOp>(
-        node, in, weight, bias, b.getDenseI64ArrayAttr(strides),
-        b.getDenseI64ArrayAttr(pads), b.getDenseI64ArrayAttr(dilations),
-        b.getDenseI64ArrayAttr(outPad),
-        b.getI64IntegerAttr(intAttr(node, "group", 1)));
-    if (failed(y) || failed(y = finishExtended(*y)))
-      return failure();
-    setOutput(node, 0, *y);
-    return success();
-  }
-  if (spatial == 1) {
-    auto lifted = liftTo2d(in), liftedW = liftTo2d(weight);
-    if (failed(lifted) || failed(liftedW))
-      return failure();
-    in = *lifted;
-    weight = *liftedW;
-    lift1dWindow(strides, dilations, pads);
-    outPad.insert(outPad.begin(), 0);
-  }
-  auto y = build<ConvTranspose2dOp>(
-      node, in, weight, bias, b.getDenseI64ArrayAttr(strides),
-      b.getDenseI64ArrayAttr(pads), b.getDenseI64ArrayAttr(dilations),
-      b.getDenseI64ArrayAttr(outPad),
-      b.getI64IntegerAttr(intAttr(node, "group", 1)));
-  if (failed(y) || failed(y = finishExtended(*y)))
+  // transposed convolution needs negative padding, which the layer turns
+  // into growth holding the bias alone (as ONNX Runtime computes it);
+  // explicit pads must not be negative.
+  if (explicitPadding)
+    for (int64_t p : pads)
+      if (p < 0)
+        return error(node) << "pads must be non-negative, got " << p;
+  layers::Window window;
+  window.stride = strides;
+  window.dilation = dilations;
+  window.padding = pads;
+  auto y = layers::convTranspose(b, loc, ops->input, ops->weight, ops->bias,
+                                 window, outPad, intAttr(node, "group", 1));
+  if (failed(y))
     return failure();
-  return setWindowOutput(node, *y, spatial);
+  setOutput(node, 0, *y);
+  return success();
 }
 
 /// Whether any node or graph output reads the value |name|.
@@ -369,45 +296,26 @@ LogicalResult Importer::maxPool(const NodeProto &node) {
                        << storageOrder;
   auto xType = cast<RankedTensorType>(x->getType());
   std::optional<SmallVector<int64_t>> kernel;
-  SmallVector<int64_t> strides, dilations, pads;
-  if (failed(poolWindow(node, xType, "max pooling", kernel, strides, dilations,
-                        pads)))
+  layers::Window window;
+  if (failed(poolWindow(node, xType, "max pooling", kernel, window.stride,
+                        window.dilation, window.padding)))
     return failure();
-  int64_t spatial = xType.getRank() - 2;
-  Value in = *x;
-  if (failed(lift1d(in, *kernel, strides, dilations, pads)))
-    return failure();
+  window.kernel = *kernel;
+  window.ceilMode = intAttr(node, "ceil_mode", 0) != 0;
   if (withIndices) {
-    auto made = buildOp<MaxPoolIndicesOp>(
-        2, in, b.getDenseI64ArrayAttr(*kernel), b.getDenseI64ArrayAttr(strides),
-        b.getDenseI64ArrayAttr(pads), b.getDenseI64ArrayAttr(dilations),
-        b.getBoolAttr(intAttr(node, "ceil_mode", 0)),
-        b.getBoolAttr(storageOrder == 1));
+    auto made =
+        layers::maxPoolWithIndices(b, loc, *x, window, storageOrder == 1);
     if (failed(made))
       return failure();
-    if (failed(setWindowOutput(node, (*made)->getResult(0), spatial, 0)))
-      return failure();
-    return setWindowOutput(node, (*made)->getResult(1), spatial, 1);
-  }
-  if (spatial == 3) {
-    auto y = build<MaxPool3dOp>(node, in, b.getDenseI64ArrayAttr(*kernel),
-                                b.getDenseI64ArrayAttr(strides),
-                                b.getDenseI64ArrayAttr(pads),
-                                b.getDenseI64ArrayAttr(dilations),
-                                b.getBoolAttr(intAttr(node, "ceil_mode", 0)));
-    if (failed(y))
-      return failure();
-    setOutput(node, 0, *y);
+    setOutput(node, 0, made->first);
+    setOutput(node, 1, made->second);
     return success();
   }
-  auto y = build<MaxPool2dOp>(node, in, b.getDenseI64ArrayAttr(*kernel),
-                              b.getDenseI64ArrayAttr(strides),
-                              b.getDenseI64ArrayAttr(pads),
-                              b.getDenseI64ArrayAttr(dilations),
-                              b.getBoolAttr(intAttr(node, "ceil_mode", 0)));
+  auto y = layers::maxPool(b, loc, *x, window);
   if (failed(y))
     return failure();
-  return setWindowOutput(node, *y, spatial);
+  setOutput(node, 0, *y);
+  return success();
 }
 
 LogicalResult Importer::avgPool(const NodeProto &node) {
@@ -416,51 +324,25 @@ LogicalResult Importer::avgPool(const NodeProto &node) {
     return failure();
   auto xType = cast<RankedTensorType>(x->getType());
   std::optional<SmallVector<int64_t>> kernel;
-  SmallVector<int64_t> strides, dilations, pads;
-  if (failed(poolWindow(node, xType, "average pooling", kernel, strides,
-                        dilations, pads)))
+  layers::Window window;
+  if (failed(poolWindow(node, xType, "average pooling", kernel, window.stride,
+                        window.dilation, window.padding)))
     return failure();
-  int64_t spatial = xType.getRank() - 2;
-  if (llvm::any_of(dilations, [](int64_t d) { return d != 1; }))
-    return error(node) << "dilated average pooling is not supported";
-  Value in = *x;
-  if (spatial == 3) {
-    auto y = build<AvgPool3dOp>(
-        node, in, b.getDenseI64ArrayAttr(*kernel),
-        b.getDenseI64ArrayAttr(strides), b.getDenseI64ArrayAttr(pads),
-        b.getBoolAttr(intAttr(node, "ceil_mode", 0)),
-        b.getBoolAttr(intAttr(node, "count_include_pad", 0) != 0));
-    if (failed(y))
-      return failure();
-    setOutput(node, 0, *y);
-    return success();
-  }
-  if (failed(lift1d(in, *kernel, strides, dilations, pads)))
-    return failure();
-  auto y = build<AvgPool2dOp>(
-      node, in, b.getDenseI64ArrayAttr(*kernel),
-      b.getDenseI64ArrayAttr(strides), b.getDenseI64ArrayAttr(pads),
-      b.getBoolAttr(intAttr(node, "ceil_mode", 0)),
-      b.getBoolAttr(intAttr(node, "count_include_pad", 0) != 0));
+  window.kernel = *kernel;
+  window.ceilMode = intAttr(node, "ceil_mode", 0) != 0;
+  auto y = layers::avgPool(b, loc, *x, window,
+                           intAttr(node, "count_include_pad", 0) != 0);
   if (failed(y))
     return failure();
-  return setWindowOutput(node, *y, spatial);
+  setOutput(node, 0, *y);
+  return success();
 }
 
 LogicalResult Importer::globalAvgPool(const NodeProto &node) {
   auto x = input(node, 0);
   if (failed(x))
     return failure();
-  int64_t rank = cast<RankedTensorType>(x->getType()).getRank();
-  if (rank < 3)
-    return error(node) << "expected an N x C x D1 ... input, got rank " << rank;
-  auto y =
-      rank == 4
-          ? build<AdaptiveAvgPool2dOp>(node, *x, b.getDenseI64ArrayAttr({1, 1}))
-          : build<ReduceMeanOp>(node, *x,
-                                b.getDenseI64ArrayAttr(llvm::to_vector(
-                                    llvm::seq<int64_t>(2, rank))),
-                                b.getBoolAttr(true));
+  auto y = layers::globalAvgPool(b, loc, *x);
   if (failed(y))
     return failure();
   setOutput(node, 0, *y);

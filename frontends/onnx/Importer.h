@@ -7,6 +7,7 @@
 
 #include "dialects/lathe/LatheDialect.h"
 #include "dialects/lathe/TensorBuilder.h"
+#include "frontends/ModelBuilder.h"
 #include "frontends/onnx/OnnxModel.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -393,8 +394,7 @@ private:
   /// elements.
   LogicalResult addSequenceInput(const std::string &name,
                                  const onnx::TypeProto::Sequence &type);
-  LogicalResult addOutputs(SmallVectorImpl<Value> &results,
-                           SmallVectorImpl<Attribute> &resultAttrs);
+  LogicalResult addOutputs(SmallVectorImpl<ModelBuilder::Output> &outputs);
 
   bool isConstant(const std::string &name) const {
     return constants.count(name) != 0;
@@ -454,53 +454,6 @@ private:
                             SmallVectorImpl<int64_t> &strides,
                             SmallVectorImpl<int64_t> &dilations,
                             SmallVectorImpl<int64_t> &pads);
-  /// N x C x L viewed as N x C x 1 x L (1-D window ops run as 2-D ones).
-  FailureOr<Value> liftTo2d(Value v) {
-    auto shape =
-        SmallVector<int64_t>(cast<RankedTensorType>(v.getType()).getShape());
-    shape.insert(shape.begin() + 2, 1);
-    return buildReshape(v, shape);
-  }
-  /// The 2-D window attributes of a 1-D one: unit height, no height pads.
-  static void lift1dWindow(SmallVectorImpl<int64_t> &strides,
-                           SmallVectorImpl<int64_t> &dilations,
-                           SmallVectorImpl<int64_t> &pads) {
-    strides.insert(strides.begin(), 1);
-    dilations.insert(dilations.begin(), 1);
-    pads.assign({0, pads[0], 0, pads[1]});
-  }
-  /// A 1-D window op (|in| N x C x L) as the 2-D one over unit height:
-  /// lifts |in| and the window attributes in place; other ranks stay.
-  LogicalResult lift1d(Value &in, SmallVectorImpl<int64_t> &kernel,
-                       SmallVectorImpl<int64_t> &strides,
-                       SmallVectorImpl<int64_t> &dilations,
-                       SmallVectorImpl<int64_t> &pads) {
-    if (cast<RankedTensorType>(in.getType()).getRank() != 3)
-      return success();
-    auto lifted = liftTo2d(in);
-    if (failed(lifted))
-      return failure();
-    in = *lifted;
-    kernel.insert(kernel.begin(), 1);
-    lift1dWindow(strides, dilations, pads);
-    return success();
-  }
-  /// Sets output |index| to |y|, dropping the unit height of a lifted 1-D
-  /// op.
-  LogicalResult setWindowOutput(const NodeProto &node, Value y, int64_t spatial,
-                                int index = 0) {
-    if (spatial == 1) {
-      auto shape =
-          SmallVector<int64_t>(cast<RankedTensorType>(y.getType()).getShape());
-      shape.erase(shape.begin() + 2);
-      auto flat = buildReshape(y, shape);
-      if (failed(flat))
-        return failure();
-      y = *flat;
-    }
-    setOutput(node, index, y);
-    return success();
-  }
   /// The kernel_shape (1-D to 3-D, one entry per spatial dimension) and
   /// window attributes of a pooling node; |what| names it in errors.
   LogicalResult poolWindow(const NodeProto &node, RankedTensorType in,
@@ -567,6 +520,8 @@ private:
   const ImportOptions &options;
   int64_t opset;
   Location loc = UnknownLoc::get(&ctx);
+  /// @forward, its inputs and parameters (created by run()).
+  std::optional<ModelBuilder> forwardBuilder;
   func::FuncOp func;
   std::map<std::string, Value> values;
   std::map<std::string, TensorValue> constants;
@@ -576,10 +531,6 @@ private:
   /// The names bound to empty optionals.
   std::set<std::string> absent;
   std::set<std::string> initializerNames;
-  std::vector<Parameter> params;
-  /// The names of the function's input arguments, in order (a sequence
-  /// input's tensors as NAME[i]).
-  std::vector<std::string> argNames;
 };
 
 } // namespace lathe::onnx_import

@@ -132,14 +132,16 @@ DenseElementsAttr Importer::denseAttr(const TensorValue &value) {
 }
 
 Value Importer::materialize(const std::string &name, const TensorValue &value) {
-  auto type = RankedTensorType::get(value.shape, mlirType(value.dtype));
   if (isFloatDType(value.dtype) && initializerNames.count(name)) {
-    // A trainable value: a named parameter of the entry function.
-    Block &body = func.getBody().front();
-    Value arg = body.addArgument(type, UnknownLoc::get(&ctx));
-    params.push_back({name, value.dtype, value.shape, value.bytes});
-    values[name] = arg;
-    return arg;
+    // A trainable value: a named parameter of the entry function. (Its
+    // bytes fill its shape, and a name is materialized once, so the
+    // builder accepts it.)
+    auto arg = forwardBuilder->addParameter(
+        {name, value.dtype, value.shape, value.bytes}, UnknownLoc::get(&ctx));
+    if (succeeded(arg)) {
+      values[name] = *arg;
+      return *arg;
+    }
   }
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(&func.getBody().front());
@@ -326,9 +328,11 @@ LogicalResult Importer::addTensorInput(const std::string &name,
       shape.push_back(dim.dim_value());
     }
   }
-  values[name] = func.getBody().front().addArgument(
-      RankedTensorType::get(shape, mlirType(*dtype)), inLoc);
-  argNames.push_back(name);
+  auto arg = forwardBuilder->addInput(
+      name, RankedTensorType::get(shape, mlirType(*dtype)), inLoc);
+  if (failed(arg))
+    return failure();
+  values[name] = *arg;
   return success();
 }
 
@@ -352,7 +356,6 @@ LogicalResult Importer::addSequenceInput(const std::string &name,
   if (!dtype)
     return emitError(inLoc)
            << "input '" << name << "': " << llvm::toString(dtype.takeError());
-  Block &body = func.getBody().front();
   std::vector<Value> elements;
   for (size_t i = 0; i < given->second.size(); ++i) {
     const std::vector<int64_t> &shape = given->second[i];
@@ -367,16 +370,19 @@ LogicalResult Importer::addSequenceInput(const std::string &name,
                << " has shape " << shapeString(shape)
                << ", which the model's declared element shape does not allow";
     }
-    elements.push_back(body.addArgument(
-        RankedTensorType::get(shape, mlirType(*dtype)), inLoc));
-    argNames.push_back(elementName(name, i));
+    auto arg = forwardBuilder->addInput(
+        elementName(name, i), RankedTensorType::get(shape, mlirType(*dtype)),
+        inLoc);
+    if (failed(arg))
+      return failure();
+    elements.push_back(*arg);
   }
   sequences[name] = std::move(elements);
   return success();
 }
 
-LogicalResult Importer::addOutputs(SmallVectorImpl<Value> &results,
-                                   SmallVectorImpl<Attribute> &resultAttrs) {
+LogicalResult
+Importer::addOutputs(SmallVectorImpl<ModelBuilder::Output> &outputs) {
   for (const auto &out : graph.output()) {
     Value v;
     auto it = values.find(out.name());
@@ -388,19 +394,14 @@ LogicalResult Importer::addOutputs(SmallVectorImpl<Value> &results,
       continue; // An empty optional: no tensor to return.
     else if (auto seq = sequences.find(out.name()); seq != sequences.end()) {
       // One output per tensor of the sequence, NAME[i].
-      for (size_t i = 0; i < seq->second.size(); ++i) {
-        results.push_back(seq->second[i]);
-        resultAttrs.push_back(b.getDictionaryAttr(b.getNamedAttr(
-            kOutputAttr, b.getStringAttr(elementName(out.name(), i)))));
-      }
+      for (size_t i = 0; i < seq->second.size(); ++i)
+        outputs.push_back({elementName(out.name(), i), seq->second[i]});
       continue;
     }
     if (!v)
       return emitError(NameLoc::get(b.getStringAttr(out.name())))
              << "output '" << out.name() << "' is not produced by any node";
-    results.push_back(v);
-    resultAttrs.push_back(b.getDictionaryAttr(
-        b.getNamedAttr(kOutputAttr, b.getStringAttr(out.name()))));
+    outputs.push_back({out.name(), v});
   }
   return success();
 }
@@ -429,16 +430,13 @@ FailureOr<Model> Importer::run() {
     constants[init.name()] = std::move(*value);
   }
 
-  Model result;
-  result.module = ModuleOp::create(FileLineColLoc::get(&ctx, path, 0, 0));
-  b.setInsertionPointToEnd(result.module->getBody());
-  func = func::FuncOp::create(b, result.module->getLoc(), "forward",
-                              b.getFunctionType({}, {}));
-  Block *body = func.addEntryBlock();
+  Location modelLoc = FileLineColLoc::get(&ctx, path, 0, 0);
+  forwardBuilder.emplace(ctx, modelLoc);
+  func = forwardBuilder->forward();
   if (failed(addInputs()))
     return failure();
 
-  b.setInsertionPointToEnd(body);
+  b.setInsertionPointToEnd(&func.getBody().front());
   for (int i = 0; i < graph.node_size(); ++i) {
     const NodeProto &node = graph.node(i);
     loc = NameLoc::get(b.getStringAttr(nodeName(node, i)));
@@ -447,26 +445,10 @@ FailureOr<Model> Importer::run() {
   }
   loc = UnknownLoc::get(&ctx);
 
-  SmallVector<Value> results;
-  SmallVector<Attribute> resultAttrs;
-  if (failed(addOutputs(results, resultAttrs)))
+  SmallVector<ModelBuilder::Output> outputs;
+  if (failed(addOutputs(outputs)))
     return failure();
-  func::ReturnOp::create(b, result.module->getLoc(), results);
-  func.setFunctionType(b.getFunctionType(body->getArgumentTypes(),
-                                         ValueRange(results).getTypes()));
-  SmallVector<Attribute> argAttrs;
-  for (const std::string &name : argNames)
-    argAttrs.push_back(
-        b.getDictionaryAttr(b.getNamedAttr(kInputAttr, b.getStringAttr(name))));
-  for (const Parameter &p : params)
-    argAttrs.push_back(b.getDictionaryAttr(
-        b.getNamedAttr(kParamAttr, b.getStringAttr(p.name))));
-  func.setAllArgAttrs(argAttrs);
-  func.setAllResultAttrs(resultAttrs);
-  if (failed(verify(*result.module)))
-    return failure();
-  result.params = std::move(params);
-  return result;
+  return forwardBuilder->finish(outputs, modelLoc);
 }
 
 FailureOr<int64_t> Importer::resolveAxis(const NodeProto &node, int64_t axis,

@@ -1,0 +1,368 @@
+// Layer builders: torch.nn layers' forward as lathe ops.
+#include "frontends/Layers.h"
+#include "dialects/lathe/LatheDialect.h"
+#include "dialects/lathe/TensorBuilder.h"
+
+#include "mlir/IR/Verifier.h"
+
+using namespace mlir;
+
+namespace lathe::layers {
+namespace {
+
+RankedTensorType typeOf(Value v) { return cast<RankedTensorType>(v.getType()); }
+
+/// Builds |OpTy| (its result types inferred) and verifies it; a problem is
+/// a diagnostic at |loc|.
+template <typename OpTy, typename... Args>
+FailureOr<Operation *> build(OpBuilder &b, Location loc, unsigned results,
+                             Args &&...args) {
+  auto op = createInferred<OpTy>(b, loc, results, std::forward<Args>(args)...);
+  if (!op)
+    return failure();
+  if (failed(verify(op))) {
+    op->erase();
+    return failure();
+  }
+  return op.getOperation();
+}
+template <typename OpTy, typename... Args>
+FailureOr<Value> build1(OpBuilder &b, Location loc, Args &&...args) {
+  auto op = build<OpTy>(b, loc, 1, std::forward<Args>(args)...);
+  if (failed(op))
+    return failure();
+  return (*op)->getResult(0);
+}
+
+FailureOr<Value> reshape(OpBuilder &b, Location loc, Value v,
+                         ArrayRef<int64_t> shape) {
+  RankedTensorType type = typeOf(v);
+  if (type.getShape() == shape)
+    return v;
+  auto op = ReshapeOp::create(
+      b, loc, RankedTensorType::get(shape, type.getElementType()), v);
+  if (failed(verify(op))) {
+    op->erase();
+    return failure();
+  }
+  return op.getResult();
+}
+
+/// N x C x L viewed as N x C x 1 x L.
+FailureOr<Value> liftTo2d(OpBuilder &b, Location loc, Value v) {
+  SmallVector<int64_t> shape(typeOf(v).getShape());
+  shape.insert(shape.begin() + 2, 1);
+  return reshape(b, loc, v, shape);
+}
+
+/// N x C x 1 x L back to N x C x L.
+FailureOr<Value> dropHeight(OpBuilder &b, Location loc, Value v) {
+  SmallVector<int64_t> shape(typeOf(v).getShape());
+  shape.erase(shape.begin() + 2);
+  return reshape(b, loc, v, shape);
+}
+
+/// |window| with its defaults filled in and its sizes checked for |n|
+/// spatial dimensions (|what| names the layer); for 1-D, lifted to the 2-D
+/// window over unit height.
+FailureOr<Window> resolve(Location loc, Window w, int64_t n, StringRef what,
+                          bool needKernel) {
+  if (n < 1 || n > 3) {
+    emitError(loc) << what << " takes 1 to 3 spatial dimensions, got " << n;
+    return failure();
+  }
+  auto fill = [&](SmallVector<int64_t> &list, int64_t size, int64_t value,
+                  StringRef name) -> LogicalResult {
+    if (list.empty())
+      list.assign(size, value);
+    if (int64_t(list.size()) == size)
+      return success();
+    emitError(loc) << what << ": " << name << " has " << list.size()
+                   << " values, expected " << size;
+    return failure();
+  };
+  if (needKernel && w.kernel.empty()) {
+    emitError(loc) << what << " needs a kernel size";
+    return failure();
+  }
+  if ((needKernel && failed(fill(w.kernel, n, 1, "kernel"))) ||
+      failed(fill(w.stride, n, 1, "stride")) ||
+      failed(fill(w.padding, 2 * n, 0, "padding")) ||
+      failed(fill(w.dilation, n, 1, "dilation")))
+    return failure();
+  auto positive = [](int64_t v) { return v > 0; };
+  if (!llvm::all_of(w.stride, positive) ||
+      !llvm::all_of(w.dilation, positive) ||
+      !llvm::all_of(w.kernel, positive)) {
+    emitError(loc) << what << ": kernel, stride and dilation must be positive";
+    return failure();
+  }
+  if (n == 1) {
+    if (needKernel)
+      w.kernel.insert(w.kernel.begin(), 1);
+    w.stride.insert(w.stride.begin(), 1);
+    w.dilation.insert(w.dilation.begin(), 1);
+    w.padding.assign({0, w.padding[0], 0, w.padding[1]});
+  }
+  return w;
+}
+
+/// The spatial rank of window-op input |x|, or a diagnostic.
+FailureOr<int64_t> spatialRank(Location loc, Value x, StringRef what) {
+  auto type = dyn_cast<RankedTensorType>(x.getType());
+  if (!type || type.getRank() < 3 || type.getRank() > 5) {
+    emitError(loc) << what << " takes an N x C x d1 (x d2 (x d3)) input, got "
+                   << x.getType();
+    return failure();
+  }
+  return type.getRank() - 2;
+}
+
+} // namespace
+
+SmallVector<int64_t> Window::symmetric(ArrayRef<int64_t> padding) {
+  SmallVector<int64_t> both(padding.begin(), padding.end());
+  both.append(padding.begin(), padding.end());
+  return both;
+}
+
+FailureOr<Value> conv(OpBuilder &b, Location loc, Value x, Value weight,
+                      Value bias, const Window &window, int64_t groups) {
+  auto n = spatialRank(loc, x, "convolution");
+  if (failed(n))
+    return failure();
+  if (typeOf(weight).getRank() != *n + 2) {
+    emitError(loc) << "convolution: the weight " << weight.getType()
+                   << " does not have rank " << *n + 2 << " (O x C/groups"
+                   << " x kernel)";
+    return failure();
+  }
+  auto w = resolve(loc, window, *n, "convolution", /*needKernel=*/false);
+  if (failed(w))
+    return failure();
+  auto group = b.getI64IntegerAttr(groups);
+  if (*n == 3)
+    return build1<Conv3dOp>(b, loc, x, weight, bias,
+                            b.getDenseI64ArrayAttr(w->stride),
+                            b.getDenseI64ArrayAttr(w->padding),
+                            b.getDenseI64ArrayAttr(w->dilation), group);
+  if (*n == 1) {
+    auto lx = liftTo2d(b, loc, x), lw = liftTo2d(b, loc, weight);
+    if (failed(lx) || failed(lw))
+      return failure();
+    x = *lx;
+    weight = *lw;
+  }
+  auto y = build1<Conv2dOp>(b, loc, x, weight, bias,
+                            b.getDenseI64ArrayAttr(w->stride),
+                            b.getDenseI64ArrayAttr(w->padding),
+                            b.getDenseI64ArrayAttr(w->dilation), group);
+  if (failed(y) || *n != 1)
+    return y;
+  return dropHeight(b, loc, *y);
+}
+
+FailureOr<Value> convTranspose(OpBuilder &b, Location loc, Value x,
+                               Value weight, Value bias, const Window &window,
+                               ArrayRef<int64_t> outputPadding,
+                               int64_t groups) {
+  auto n = spatialRank(loc, x, "transposed convolution");
+  if (failed(n))
+    return failure();
+  if (typeOf(weight).getRank() != *n + 2) {
+    emitError(loc) << "transposed convolution: the weight " << weight.getType()
+                   << " does not have rank " << *n + 2
+                   << " (C x O/groups x kernel)";
+    return failure();
+  }
+  SmallVector<int64_t> outPad(outputPadding.begin(), outputPadding.end());
+  if (outPad.empty())
+    outPad.assign(*n, 0);
+  if (int64_t(outPad.size()) != *n) {
+    emitError(loc) << "transposed convolution: output padding has "
+                   << outPad.size() << " values, expected " << *n;
+    return failure();
+  }
+  // Negative padding grows the output (see Layers.h): the op pads by
+  // nothing there, and the growth is a constant pad after it.
+  Window nonNegative = window;
+  SmallVector<int64_t> extend(2 * *n, 0);
+  bool extended = false;
+  for (size_t j = 0; j < nonNegative.padding.size(); ++j)
+    if (nonNegative.padding[j] < 0) {
+      if (j < extend.size())
+        extend[j] = -nonNegative.padding[j];
+      nonNegative.padding[j] = 0;
+      extended = true;
+    }
+  auto w = resolve(loc, nonNegative, *n, "transposed convolution",
+                   /*needKernel=*/false);
+  if (failed(w))
+    return failure();
+  Value opBias = extended ? Value() : bias;
+  auto group = b.getI64IntegerAttr(groups);
+  FailureOr<Value> y;
+  if (*n == 3) {
+    y = build1<ConvTranspose3dOp>(
+        b, loc, x, weight, opBias, b.getDenseI64ArrayAttr(w->stride),
+        b.getDenseI64ArrayAttr(w->padding), b.getDenseI64ArrayAttr(w->dilation),
+        b.getDenseI64ArrayAttr(outPad), group);
+  } else {
+    if (*n == 1) {
+      auto lx = liftTo2d(b, loc, x), lw = liftTo2d(b, loc, weight);
+      if (failed(lx) || failed(lw))
+        return failure();
+      x = *lx;
+      weight = *lw;
+      outPad.insert(outPad.begin(), 0);
+    }
+    y = build1<ConvTranspose2dOp>(
+        b, loc, x, weight, opBias, b.getDenseI64ArrayAttr(w->stride),
+        b.getDenseI64ArrayAttr(w->padding), b.getDenseI64ArrayAttr(w->dilation),
+        b.getDenseI64ArrayAttr(outPad), group);
+  }
+  if (failed(y))
+    return failure();
+  if (extended) {
+    // The growth (on the lifted 2-D result for 1-D), then the bias.
+    int64_t rank = typeOf(*y).getRank();
+    int64_t lifted = rank - 2 - *n; // 1 for a lifted 1-D op.
+    SmallVector<int64_t> all(2 * rank, 0);
+    for (int64_t i = 0; i < *n; ++i) {
+      all[2 + lifted + i] = extend[i];
+      all[rank + 2 + lifted + i] = extend[*n + i];
+    }
+    y = build1<PadOp>(b, loc, *y, b.getDenseI64ArrayAttr(all),
+                      b.getF64FloatAttr(0.0),
+                      PadModeAttr::get(b.getContext(), PadMode::constant));
+    if (failed(y))
+      return failure();
+    if (bias) {
+      SmallVector<int64_t> perChannel(rank, 1);
+      perChannel[1] = typeOf(*y).getDimSize(1);
+      auto channels = reshape(b, loc, bias, perChannel);
+      if (failed(channels))
+        return failure();
+      y = build1<AddOp>(b, loc, *y, *channels);
+      if (failed(y))
+        return failure();
+    }
+  }
+  return *n == 1 ? dropHeight(b, loc, *y) : y;
+}
+
+FailureOr<Value> maxPool(OpBuilder &b, Location loc, Value x,
+                         const Window &window) {
+  auto n = spatialRank(loc, x, "max pooling");
+  if (failed(n))
+    return failure();
+  auto w = resolve(loc, window, *n, "max pooling", /*needKernel=*/true);
+  if (failed(w))
+    return failure();
+  auto attrs = [&](auto &&build) {
+    return build(
+        b.getDenseI64ArrayAttr(w->kernel), b.getDenseI64ArrayAttr(w->stride),
+        b.getDenseI64ArrayAttr(w->padding), b.getDenseI64ArrayAttr(w->dilation),
+        b.getBoolAttr(w->ceilMode));
+  };
+  if (*n == 3)
+    return attrs(
+        [&](auto... a) { return build1<MaxPool3dOp>(b, loc, x, a...); });
+  if (*n == 1) {
+    auto lx = liftTo2d(b, loc, x);
+    if (failed(lx))
+      return failure();
+    x = *lx;
+  }
+  auto y =
+      attrs([&](auto... a) { return build1<MaxPool2dOp>(b, loc, x, a...); });
+  if (failed(y) || *n != 1)
+    return y;
+  return dropHeight(b, loc, *y);
+}
+
+FailureOr<std::pair<Value, Value>> maxPoolWithIndices(OpBuilder &b,
+                                                      Location loc, Value x,
+                                                      const Window &window,
+                                                      bool columnMajor) {
+  auto n = spatialRank(loc, x, "max pooling");
+  if (failed(n))
+    return failure();
+  auto w = resolve(loc, window, *n, "max pooling", /*needKernel=*/true);
+  if (failed(w))
+    return failure();
+  if (*n == 1) {
+    auto lx = liftTo2d(b, loc, x);
+    if (failed(lx))
+      return failure();
+    x = *lx;
+  }
+  auto op = build<MaxPoolIndicesOp>(
+      b, loc, 2, x, b.getDenseI64ArrayAttr(w->kernel),
+      b.getDenseI64ArrayAttr(w->stride), b.getDenseI64ArrayAttr(w->padding),
+      b.getDenseI64ArrayAttr(w->dilation), b.getBoolAttr(w->ceilMode),
+      b.getBoolAttr(columnMajor));
+  if (failed(op))
+    return failure();
+  Value values = (*op)->getResult(0), indices = (*op)->getResult(1);
+  if (*n == 1) {
+    auto v = dropHeight(b, loc, values), i = dropHeight(b, loc, indices);
+    if (failed(v) || failed(i))
+      return failure();
+    values = *v;
+    indices = *i;
+  }
+  return std::make_pair(values, indices);
+}
+
+FailureOr<Value> avgPool(OpBuilder &b, Location loc, Value x,
+                         const Window &window, bool countIncludePad) {
+  auto n = spatialRank(loc, x, "average pooling");
+  if (failed(n))
+    return failure();
+  if (llvm::any_of(window.dilation, [](int64_t d) { return d != 1; })) {
+    emitError(loc) << "dilated average pooling is not supported";
+    return failure();
+  }
+  auto w = resolve(loc, window, *n, "average pooling", /*needKernel=*/true);
+  if (failed(w))
+    return failure();
+  auto kernel = b.getDenseI64ArrayAttr(w->kernel);
+  auto stride = b.getDenseI64ArrayAttr(w->stride);
+  auto padding = b.getDenseI64ArrayAttr(w->padding);
+  auto ceil = b.getBoolAttr(w->ceilMode);
+  auto include = b.getBoolAttr(countIncludePad);
+  if (*n == 3)
+    return build1<AvgPool3dOp>(b, loc, x, kernel, stride, padding, ceil,
+                               include);
+  if (*n == 1) {
+    auto lx = liftTo2d(b, loc, x);
+    if (failed(lx))
+      return failure();
+    x = *lx;
+  }
+  auto y =
+      build1<AvgPool2dOp>(b, loc, x, kernel, stride, padding, ceil, include);
+  if (failed(y) || *n != 1)
+    return y;
+  return dropHeight(b, loc, *y);
+}
+
+FailureOr<Value> globalAvgPool(OpBuilder &b, Location loc, Value x) {
+  auto type = dyn_cast<RankedTensorType>(x.getType());
+  if (!type || type.getRank() < 3) {
+    emitError(loc) << "global average pooling takes an N x C x d1 ... input, "
+                   << "got " << x.getType();
+    return failure();
+  }
+  int64_t rank = type.getRank();
+  if (rank == 4)
+    return build1<AdaptiveAvgPool2dOp>(b, loc, x,
+                                       b.getDenseI64ArrayAttr({1, 1}));
+  return build1<ReduceMeanOp>(
+      b, loc, x,
+      b.getDenseI64ArrayAttr(llvm::to_vector(llvm::seq<int64_t>(2, rank))),
+      b.getBoolAttr(true));
+}
+
+} // namespace lathe::layers

@@ -1,0 +1,76 @@
+// Layer builders every frontend shares: torch.nn layers' forward as lathe
+// ops, with torch.nn-style arguments. Each checks its operands and
+// arguments, reports a problem as a diagnostic at |loc| and returns
+// failure (never aborts). The ONNX importer parses a node's attributes
+// into these arguments; the C++ DSL will take them from its modules.
+//
+// Window ops (convolution, pooling) take N x C x d1..dn inputs, n = 1..3; a
+// 1-D op runs as the 2-D one over unit height.
+#ifndef LATHE_FRONTENDS_LAYERS_H
+#define LATHE_FRONTENDS_LAYERS_H
+
+#include "mlir/IR/Builders.h"
+
+#include <utility>
+
+namespace lathe::layers {
+
+/// A window op's geometry over its n spatial dimensions, as torch.nn's
+/// layers take it, except that padding may differ at the two ends of a
+/// dimension. An empty list means the default (stride and dilation 1,
+/// padding 0).
+struct Window {
+  llvm::SmallVector<int64_t> kernel;   ///< n; pooling only (a convolution's
+                                       ///< is its weight's).
+  llvm::SmallVector<int64_t> stride;   ///< n.
+  llvm::SmallVector<int64_t> padding;  ///< 2n: each dimension's front, then
+                                       ///< each dimension's back.
+  llvm::SmallVector<int64_t> dilation; ///< n.
+  bool ceilMode = false;               ///< Pooling's ceil_mode.
+
+  /// torch's padding=(p1, ..., pn): pi at both ends of dimension i.
+  static llvm::SmallVector<int64_t> symmetric(llvm::ArrayRef<int64_t> padding);
+};
+
+/// torch.nn.Conv1d/2d/3d: |x| N x C x d..., |weight| O x C/groups x k...,
+/// |bias| O or null.
+mlir::FailureOr<mlir::Value> conv(mlir::OpBuilder &b, mlir::Location loc,
+                                  mlir::Value x, mlir::Value weight,
+                                  mlir::Value bias, const Window &window,
+                                  int64_t groups = 1);
+
+/// torch.nn.ConvTranspose1d/2d/3d: |weight| C x O/groups x k...,
+/// |outputPadding| n (empty: 0). Padding may be negative: the output then
+/// grows at that end by elements no input reaches, which hold the bias
+/// alone (an output size beyond the full transposed convolution, as ONNX
+/// Runtime computes it).
+mlir::FailureOr<mlir::Value>
+convTranspose(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+              mlir::Value weight, mlir::Value bias, const Window &window,
+              llvm::ArrayRef<int64_t> outputPadding, int64_t groups = 1);
+
+/// torch.nn.MaxPool1d/2d/3d over |window| (kernel required).
+mlir::FailureOr<mlir::Value> maxPool(mlir::OpBuilder &b, mlir::Location loc,
+                                     mlir::Value x, const Window &window);
+
+/// MaxPool with return_indices=True: the values and each maximum's offset
+/// in the whole input, as ONNX defines it (row-major; the spatial part
+/// column-major with |columnMajor|); PyTorch's per-plane index is that
+/// minus the plane's start.
+mlir::FailureOr<std::pair<mlir::Value, mlir::Value>>
+maxPoolWithIndices(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                   const Window &window, bool columnMajor = false);
+
+/// torch.nn.AvgPool1d/2d/3d (no dilation), with count_include_pad.
+mlir::FailureOr<mlir::Value> avgPool(mlir::OpBuilder &b, mlir::Location loc,
+                                     mlir::Value x, const Window &window,
+                                     bool countIncludePad);
+
+/// The mean over every spatial dimension, kept as size 1
+/// (AdaptiveAvgPoolNd(1)): N x C x 1 x ... x 1.
+mlir::FailureOr<mlir::Value> globalAvgPool(mlir::OpBuilder &b,
+                                           mlir::Location loc, mlir::Value x);
+
+} // namespace lathe::layers
+
+#endif // LATHE_FRONTENDS_LAYERS_H
