@@ -365,4 +365,123 @@ FailureOr<Value> globalAvgPool(OpBuilder &b, Location loc, Value x) {
       b.getBoolAttr(true));
 }
 
+FailureOr<Value> linear(OpBuilder &b, Location loc, Value x, Value weight,
+                        Value bias) {
+  auto xType = dyn_cast<RankedTensorType>(x.getType());
+  auto wType = dyn_cast<RankedTensorType>(weight.getType());
+  if (!xType || !wType || xType.getRank() < 1 || wType.getRank() != 2 ||
+      xType.getShape().back() != wType.getDimSize(1)) {
+    emitError(loc) << "linear: the input " << x.getType()
+                   << " does not end in the weight's in_features ("
+                   << weight.getType() << " is out x in)";
+    return failure();
+  }
+  // Leading dimensions folded into rows for one gemm, then restored.
+  ArrayRef<int64_t> lead = xType.getShape().drop_back();
+  int64_t rows = 1;
+  for (int64_t d : lead)
+    rows *= d;
+  auto flat = reshape(b, loc, x, {rows, wType.getDimSize(1)});
+  if (failed(flat))
+    return failure();
+  auto y = build1<GemmOp>(b, loc, *flat, weight, bias, b.getF32FloatAttr(1.0f),
+                          b.getF32FloatAttr(1.0f), b.getBoolAttr(false),
+                          b.getBoolAttr(true));
+  if (failed(y))
+    return failure();
+  SmallVector<int64_t> shape(lead.begin(), lead.end());
+  shape.push_back(wType.getDimSize(0));
+  return reshape(b, loc, *y, shape);
+}
+
+namespace {
+
+/// |v|, or (for an absent affine parameter) a constant |fill| of |shape|
+/// in |x|'s element type.
+Value orConstant(OpBuilder &b, Location loc, Value v, double fill,
+                 ArrayRef<int64_t> shape, Value x) {
+  if (v)
+    return v;
+  TensorBuilder tb{b, loc};
+  return tb.splat(fill, shape, TensorBuilder::elt(x));
+}
+
+/// The channel count of an N x C x ... input, or a diagnostic.
+FailureOr<int64_t> channels(Location loc, Value x, StringRef what,
+                            int64_t minRank) {
+  auto type = dyn_cast<RankedTensorType>(x.getType());
+  if (!type || type.getRank() < minRank) {
+    emitError(loc) << what << " takes an N x C x ... input of rank at least "
+                   << minRank << ", got " << x.getType();
+    return failure();
+  }
+  return type.getDimSize(1);
+}
+
+} // namespace
+
+FailureOr<Value> batchNorm(OpBuilder &b, Location loc, Value x, Value weight,
+                           Value bias, Value runningMean, Value runningVar,
+                           double eps, double momentum) {
+  auto c = channels(loc, x, "batch normalization", 2);
+  if (failed(c))
+    return failure();
+  // The op's momentum weighs the old running value (ONNX's convention).
+  return build1<BatchNormOp>(
+      b, loc, x, orConstant(b, loc, weight, 1.0, {*c}, x),
+      orConstant(b, loc, bias, 0.0, {*c}, x), runningMean, runningVar,
+      b.getF32FloatAttr(float(eps)), b.getF32FloatAttr(float(1.0 - momentum)));
+}
+
+FailureOr<Normalized> layerNorm(OpBuilder &b, Location loc, Value x,
+                                int64_t axis, Value weight, Value bias,
+                                double eps) {
+  auto type = dyn_cast<RankedTensorType>(x.getType());
+  if (!type || axis < 0 || axis >= type.getRank()) {
+    emitError(loc) << "layer normalization: axis " << axis
+                   << " is not a dimension of " << x.getType();
+    return failure();
+  }
+  ArrayRef<int64_t> normalized = type.getShape().drop_front(axis);
+  auto op = build<LayerNormOp>(
+      b, loc, 3, x, orConstant(b, loc, weight, 1.0, normalized, x), bias,
+      b.getI64IntegerAttr(axis), b.getF32FloatAttr(float(eps)));
+  if (failed(op))
+    return failure();
+  return Normalized{(*op)->getResult(0), (*op)->getResult(1),
+                    (*op)->getResult(2)};
+}
+
+FailureOr<Normalized> groupNorm(OpBuilder &b, Location loc, Value x,
+                                int64_t groups, Value weight, Value bias,
+                                double eps) {
+  auto c = channels(loc, x, "group normalization", 2);
+  if (failed(c))
+    return failure();
+  if (groups <= 0 || *c % groups != 0) {
+    emitError(loc) << "group normalization: " << groups
+                   << " groups must divide the " << *c << " channels";
+    return failure();
+  }
+  auto op = build<GroupNormOp>(
+      b, loc, 3, x, orConstant(b, loc, weight, 1.0, {*c}, x),
+      orConstant(b, loc, bias, 0.0, {*c}, x), b.getI64IntegerAttr(groups),
+      b.getF32FloatAttr(float(eps)));
+  if (failed(op))
+    return failure();
+  return Normalized{(*op)->getResult(0), (*op)->getResult(1),
+                    (*op)->getResult(2)};
+}
+
+FailureOr<Value> instanceNorm(OpBuilder &b, Location loc, Value x, Value weight,
+                              Value bias, double eps) {
+  auto c = channels(loc, x, "instance normalization", 3);
+  if (failed(c))
+    return failure();
+  auto n = groupNorm(b, loc, x, *c, weight, bias, eps);
+  if (failed(n))
+    return failure();
+  return n->y;
+}
+
 } // namespace lathe::layers

@@ -71,6 +71,52 @@ mlir::FailureOr<mlir::Value> avgPool(mlir::OpBuilder &b, mlir::Location loc,
 mlir::FailureOr<mlir::Value> globalAvgPool(mlir::OpBuilder &b,
                                            mlir::Location loc, mlir::Value x);
 
+/// torch.nn.Linear: |x| ... x in_features, |weight| out x in, |bias| out or
+/// null: x weight^T + bias over any leading dimensions.
+mlir::FailureOr<mlir::Value> linear(mlir::OpBuilder &b, mlir::Location loc,
+                                    mlir::Value x, mlir::Value weight,
+                                    mlir::Value bias);
+
+/// torch.nn.BatchNorm1d/2d/3d in evaluation mode (a training build's step
+/// uses batch statistics, lathe-training-mode): channel dimension 1,
+/// running statistics of size C; |weight| and |bias| null for
+/// affine=False. |momentum| is torch's (the weight of the batch's
+/// statistics in the running ones, 0.1 by default).
+mlir::FailureOr<mlir::Value>
+batchNorm(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+          mlir::Value weight, mlir::Value bias, mlir::Value runningMean,
+          mlir::Value runningVar, double eps = 1e-5, double momentum = 0.1);
+
+/// A normalization's result with the statistics its backward pass uses.
+struct Normalized {
+  mlir::Value y;
+  mlir::Value mean;      ///< Shaped as the op defines it.
+  mlir::Value invStdDev; ///< 1 / sqrt(var + eps), likewise.
+};
+
+/// torch.nn.LayerNorm over dimensions [axis, rank) of |x| (torch's
+/// normalized_shape is the trailing rank - axis dimensions); |weight| and
+/// |bias| shaped as those dimensions, or null (elementwise_affine=False,
+/// bias=False).
+mlir::FailureOr<Normalized> layerNorm(mlir::OpBuilder &b, mlir::Location loc,
+                                      mlir::Value x, int64_t axis,
+                                      mlir::Value weight, mlir::Value bias,
+                                      double eps = 1e-5);
+
+/// torch.nn.GroupNorm(groups, C, eps, affine): |weight| and |bias| of size
+/// C, or null.
+mlir::FailureOr<Normalized> groupNorm(mlir::OpBuilder &b, mlir::Location loc,
+                                      mlir::Value x, int64_t groups,
+                                      mlir::Value weight, mlir::Value bias,
+                                      double eps = 1e-5);
+
+/// torch.nn.InstanceNorm1d/2d/3d (without running statistics): group
+/// normalization with one group per channel.
+mlir::FailureOr<mlir::Value> instanceNorm(mlir::OpBuilder &b,
+                                          mlir::Location loc, mlir::Value x,
+                                          mlir::Value weight, mlir::Value bias,
+                                          double eps = 1e-5);
+
 } // namespace lathe::layers
 
 #endif // LATHE_FRONTENDS_LAYERS_H

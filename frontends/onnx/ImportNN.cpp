@@ -215,10 +215,10 @@ LogicalResult Importer::batchNorm(const NodeProto &node) {
       return failure();
     ins.push_back(*v);
   }
-  auto y =
-      build<BatchNormOp>(node, ins[0], ins[1], ins[2], ins[3], ins[4],
-                         b.getF32FloatAttr(floatAttr(node, "epsilon", 1e-5f)),
-                         b.getF32FloatAttr(floatAttr(node, "momentum", 0.9f)));
+  // ONNX's momentum weighs the old running value; torch's the new one.
+  auto y = layers::batchNorm(b, loc, ins[0], ins[1], ins[2], ins[3], ins[4],
+                             floatAttr(node, "epsilon", 1e-5f),
+                             1.0 - double(floatAttr(node, "momentum", 0.9f)));
   if (failed(y))
     return failure();
   if (!batchStatistics) {
@@ -256,14 +256,14 @@ LogicalResult Importer::layerNorm(const NodeProto &node) {
   if (failed(resolved))
     return failure();
   int64_t axis = *resolved;
-  auto op = buildOp<LayerNormOp>(
-      3, *x, *scale, *bias, b.getI64IntegerAttr(axis),
-      b.getF32FloatAttr(floatAttr(node, "epsilon", 1e-5f)));
-  if (failed(op))
+  auto n = layers::layerNorm(b, loc, *x, axis, *scale, *bias,
+                             floatAttr(node, "epsilon", 1e-5f));
+  if (failed(n))
     return failure();
+  Value results[] = {n->y, n->mean, n->invStdDev};
   for (int i = 0; i < node.output_size() && i < 3; ++i)
     if (!node.output(i).empty())
-      setOutput(node, i, (*op)->getResult(i));
+      setOutput(node, i, results[i]);
   return success();
 }
 
@@ -799,7 +799,8 @@ LogicalResult Importer::instanceNorm(const NodeProto &node) {
   if (type.getRank() < 3)
     return error(node) << "expected an N x C x D1 ... input, got rank "
                        << type.getRank();
-  auto y = finishGroupNorm(node, *x, *scale, *bias, type.getDimSize(1));
+  auto y = layers::instanceNorm(b, loc, *x, *scale, *bias,
+                                floatAttr(node, "epsilon", 1e-5f));
   if (failed(y))
     return failure();
   setOutput(node, 0, *y);
@@ -841,22 +842,12 @@ LogicalResult Importer::groupNorm(const NodeProto &node) {
       *v = *flat;
     }
   }
-  auto y = finishGroupNorm(node, *x, s, bi, groups);
+  auto y = layers::groupNorm(b, loc, *x, groups, s, bi,
+                             floatAttr(node, "epsilon", 1e-5f));
   if (failed(y))
     return failure();
-  setOutput(node, 0, *y);
+  setOutput(node, 0, y->y);
   return success();
-}
-
-FailureOr<Value> Importer::finishGroupNorm(const NodeProto &node, Value x,
-                                           Value scale, Value bias,
-                                           int64_t groups) {
-  auto op = buildOp<GroupNormOp>(
-      3, x, scale, bias, b.getI64IntegerAttr(groups),
-      b.getF32FloatAttr(floatAttr(node, "epsilon", 1e-5f)));
-  if (failed(op))
-    return failure();
-  return (*op)->getResult(0);
 }
 
 LogicalResult Importer::meanVarianceNorm(const NodeProto &node) {

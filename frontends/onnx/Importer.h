@@ -259,10 +259,6 @@ public:
     SmallVector<SmallVector<Value>> runs; ///< runs[k][i]: tensor i of run k.
   };
   FailureOr<UpdateOperands> updateOperands(const NodeProto &node, int groups);
-  /// group_norm of |x| with per-channel |scale| and |bias| (epsilon from the
-  /// node); its first result.
-  FailureOr<Value> finishGroupNorm(const NodeProto &node, Value x, Value scale,
-                                   Value bias, int64_t groups);
   /// |axis| in [-rank, rank) made non-negative; an error naming |node|
   /// otherwise.
   FailureOr<int64_t> resolveAxis(const NodeProto &node, int64_t axis,

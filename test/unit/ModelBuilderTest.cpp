@@ -144,3 +144,43 @@ TEST_CASE("window layers: 1-D runs as 2-D, ceil mode, indices, global") {
   auto model = m.finish({{"floor", *floor}, {"global", *global}}, f.loc);
   CHECK(succeeded(model));
 }
+
+TEST_CASE("linear and normalization layers, with and without affine") {
+  Fixture f;
+  lathe::ModelBuilder m(f.ctx, f.loc);
+  auto x = m.addInput("x", f.f32({2, 5, 6}), f.loc);
+  auto img = m.addInput("img", f.f32({2, 4, 3, 3}), f.loc);
+  auto w = m.addParameter(f.param("fc.weight", {7, 6}), f.loc);
+  auto stat = m.addParameter(f.param("bn.running_mean", {4}), f.loc);
+  auto var = m.addParameter(f.param("bn.running_var", {4}), f.loc);
+  REQUIRE((succeeded(x) && succeeded(img) && succeeded(w) && succeeded(stat) &&
+           succeeded(var)));
+  OpBuilder &b = m.builder();
+  auto fc = lathe::layers::linear(b, f.loc, *x, *w, Value());
+  auto bn =
+      lathe::layers::batchNorm(b, f.loc, *img, Value(), Value(), *stat, *var);
+  auto ln = lathe::layers::layerNorm(b, f.loc, *x, 2, Value(), Value());
+  auto gn = lathe::layers::groupNorm(b, f.loc, *img, 2, Value(), Value());
+  auto in = lathe::layers::instanceNorm(b, f.loc, *img, Value(), Value());
+  INFO(f.messages);
+  REQUIRE((succeeded(fc) && succeeded(bn) && succeeded(ln) && succeeded(gn) &&
+           succeeded(in)));
+  CHECK(shapeOf(*fc) == ArrayRef<int64_t>{2, 5, 7});
+  CHECK(shapeOf(*bn) == ArrayRef<int64_t>{2, 4, 3, 3});
+  // torch's momentum 0.1 is the op's 0.9 (the old value's weight).
+  CHECK(cast<lathe::BatchNormOp>(bn->getDefiningOp())
+            .getMomentum()
+            .convertToDouble() == Approx(0.9));
+  CHECK(shapeOf(ln->y) == ArrayRef<int64_t>{2, 5, 6});
+  CHECK(shapeOf(gn->mean) == ArrayRef<int64_t>{2, 2});
+  CHECK(shapeOf(*in) == ArrayRef<int64_t>{2, 4, 3, 3});
+
+  CHECK(failed(lathe::layers::linear(b, f.loc, *img, *w, Value())));
+  CHECK_THAT(f.messages, Contains("linear: the input"));
+  CHECK(failed(lathe::layers::groupNorm(b, f.loc, *img, 3, Value(), Value())));
+  CHECK_THAT(f.messages, Contains("3 groups must divide the 4 channels"));
+  CHECK(failed(lathe::layers::layerNorm(b, f.loc, *x, 3, Value(), Value())));
+  CHECK_THAT(f.messages, Contains("axis 3 is not a dimension"));
+  CHECK(failed(lathe::layers::instanceNorm(b, f.loc, *w, Value(), Value())));
+  CHECK_THAT(f.messages, Contains("instance normalization takes an N x C"));
+}
