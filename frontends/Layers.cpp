@@ -484,4 +484,93 @@ FailureOr<Value> instanceNorm(OpBuilder &b, Location loc, Value x, Value weight,
   return n->y;
 }
 
+FailureOr<RecurrentResult> recurrent(OpBuilder &b, Location loc,
+                                     Recurrence kind, Value x, Value w, Value r,
+                                     Value bias, Value h0, Value c0,
+                                     Value peepholes, Value lengths,
+                                     const RecurrentOptions &o) {
+  auto permute = [&](Value v, ArrayRef<int64_t> perm) -> FailureOr<Value> {
+    return build1<TransposeOp>(b, loc, v, b.getDenseI64ArrayAttr(perm));
+  };
+  auto xType = dyn_cast<RankedTensorType>(x.getType());
+  auto rType = dyn_cast<RankedTensorType>(r.getType());
+  if (!xType || xType.getRank() != 3 || !rType || rType.getRank() != 3) {
+    emitError(loc) << "recurrent layer: expected a rank-3 input and "
+                   << "recurrence weight, got " << x.getType() << " and "
+                   << r.getType();
+    return failure();
+  }
+  if (kind != Recurrence::Lstm && (c0 || peepholes)) {
+    emitError(loc) << "recurrent layer: only an LSTM has a cell state and "
+                   << "peepholes";
+    return failure();
+  }
+  if (o.bidirectional && o.reverse) {
+    emitError(loc) << "recurrent layer: bidirectional or reverse, not both";
+    return failure();
+  }
+  if (o.batchFirst) {
+    // Time-major inside: T x N x I, D x N x H states.
+    auto t = permute(x, {1, 0, 2});
+    if (failed(t))
+      return failure();
+    x = *t;
+    for (Value *s : {&h0, &c0}) {
+      if (!*s)
+        continue;
+      auto ts = permute(*s, {1, 0, 2});
+      if (failed(ts))
+        return failure();
+      *s = *ts;
+    }
+  }
+  xType = cast<RankedTensorType>(x.getType());
+  int64_t t = xType.getDimSize(0), n = xType.getDimSize(1);
+  int64_t d = o.bidirectional ? 2 : 1;
+  int64_t hidden = o.hiddenSize > 0 ? o.hiddenSize : rType.getShape().back();
+  Type elt = xType.getElementType();
+  auto yType = RankedTensorType::get({t, d, n, hidden}, elt);
+  auto stateType = RankedTensorType::get({d, n, hidden}, elt);
+  auto hiddenAttr = b.getI64IntegerAttr(hidden);
+  auto dirAttr = DirectionAttr::get(b.getContext(),
+                                    o.bidirectional ? Direction::bidirectional
+                                    : o.reverse     ? Direction::reverse
+                                                    : Direction::forward);
+  FloatAttr clip = o.clip ? b.getF32FloatAttr(*o.clip) : FloatAttr();
+  Operation *made;
+  if (kind == Recurrence::Lstm)
+    made = LstmOp::create(b, loc, TypeRange{yType, stateType, stateType}, x, w,
+                          r, bias, h0, c0, peepholes, lengths, hiddenAttr,
+                          dirAttr, clip);
+  else if (kind == Recurrence::Gru)
+    made =
+        GruOp::create(b, loc, TypeRange{yType, stateType}, x, w, r, bias, h0,
+                      lengths, hiddenAttr, dirAttr,
+                      o.linearBeforeReset ? b.getUnitAttr() : UnitAttr(), clip);
+  else
+    made = RnnOp::create(
+        b, loc, TypeRange{yType, stateType}, x, w, r, bias, h0, lengths,
+        hiddenAttr, dirAttr,
+        NonlinearityAttr::get(b.getContext(),
+                              o.relu ? Nonlinearity::relu : Nonlinearity::tanh),
+        clip);
+  if (failed(verify(made))) {
+    made->erase();
+    return failure();
+  }
+  RecurrentResult result;
+  Value *slots[] = {&result.y, &result.h, &result.c};
+  for (unsigned i = 0; i < made->getNumResults(); ++i) {
+    Value v = made->getResult(i);
+    if (o.batchFirst) {
+      auto p = i == 0 ? permute(v, {2, 0, 1, 3}) : permute(v, {1, 0, 2});
+      if (failed(p))
+        return failure();
+      v = *p;
+    }
+    *slots[i] = v;
+  }
+  return result;
+}
+
 } // namespace lathe::layers

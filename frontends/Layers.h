@@ -11,6 +11,7 @@
 
 #include "mlir/IR/Builders.h"
 
+#include <optional>
 #include <utility>
 
 namespace lathe::layers {
@@ -116,6 +117,41 @@ mlir::FailureOr<mlir::Value> instanceNorm(mlir::OpBuilder &b,
                                           mlir::Location loc, mlir::Value x,
                                           mlir::Value weight, mlir::Value bias,
                                           double eps = 1e-5);
+
+/// The recurrent layers (lathe.rnn, lathe.gru, lathe.lstm: one layer of
+/// torch.nn.RNN / GRU / LSTM over a whole sequence, weights in the ops'
+/// ONNX layout and gate order, which Lathe's rnn ops document).
+enum class Recurrence { Rnn, Gru, Lstm };
+
+struct RecurrentOptions {
+  int64_t hiddenSize = 0; ///< 0: the recurrence weight's last dimension.
+  bool bidirectional = false;
+  bool reverse = false;           ///< One direction, from the last step back.
+  bool batchFirst = false;        ///< N x T x I in; N x T x D x H and N x D x H
+                                  ///< out (ONNX's layout=1).
+  bool relu = false;              ///< Rnn: nonlinearity='relu' instead of tanh.
+  bool linearBeforeReset = false; ///< Gru: the reset gate applied after the
+                                  ///< recurrence's product (torch's GRU).
+  std::optional<float> clip;      ///< Bound on the gates' pre-activations.
+};
+
+/// A recurrent layer's results: every step's hidden state (T x D x N x H,
+/// or N x T x D x H batch first), the last hidden state (D x N x H, or
+/// N x D x H) and, for an LSTM, the last cell state (likewise).
+struct RecurrentResult {
+  mlir::Value y, h, c;
+};
+
+/// One recurrent layer of |kind| over |x| (T x N x I, or N x T x I batch
+/// first) with weights |w| (D x gH x I), |r| (D x gH x H) and optional
+/// |bias| (D x 2gH), initial states |h0|, |c0| (LSTM) shaped as the
+/// results' last states, LSTM |peepholes| (D x 3H), and per-sample
+/// |lengths| (N); null for those absent.
+mlir::FailureOr<RecurrentResult>
+recurrent(mlir::OpBuilder &b, mlir::Location loc, Recurrence kind,
+          mlir::Value x, mlir::Value w, mlir::Value r, mlir::Value bias,
+          mlir::Value h0, mlir::Value c0, mlir::Value peepholes,
+          mlir::Value lengths, const RecurrentOptions &options);
 
 } // namespace lathe::layers
 

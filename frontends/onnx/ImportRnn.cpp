@@ -1,4 +1,5 @@
 // ONNX import of the rnn family: RNN, GRU and LSTM layers.
+#include "frontends/Layers.h"
 #include "frontends/onnx/Importer.h"
 
 #include <cctype>
@@ -19,32 +20,14 @@ LogicalResult Importer::recurrent(const NodeProto &node) {
       failed(initialC) || failed(peepholes))
     return failure();
   int64_t layout = intAttr(node, "layout", 0);
-  Value xs = *x, h0 = *initialH, c0 = *initialC;
-  auto permute = [&](Value v, ArrayRef<int64_t> perm) -> FailureOr<Value> {
-    return build<TransposeOp>(node, v, b.getDenseI64ArrayAttr(perm));
-  };
-  if (layout == 1) {
-    // Batch-major (batch_first): N x T x I in, N x D x H states.
-    auto t = permute(xs, {1, 0, 2});
-    if (failed(t))
-      return failure();
-    xs = *t;
-    for (Value *s : {&h0, &c0}) {
-      if (!*s)
-        continue;
-      auto ts = permute(*s, {1, 0, 2});
-      if (failed(ts))
-        return failure();
-      *s = *ts;
-    }
-  } else if (layout != 0) {
+  if (layout != 0 && layout != 1)
     return error(node) << "layout " << layout << " is not 0 or 1";
-  }
-  auto xType = cast<RankedTensorType>(xs.getType());
+  auto xType = cast<RankedTensorType>(x->getType());
   if (xType.getRank() != 3)
     return error(node) << "expected a rank-3 input, got rank "
                        << xType.getRank();
-  int64_t t = xType.getDimSize(0), n = xType.getDimSize(1);
+  // The number of steps: dimension 0, or 1 batch-first.
+  int64_t t = xType.getDimSize(layout);
   // sequence_lens: dropped when known to be the full length everywhere.
   Value lengths;
   if (hasInput(node, 4)) {
@@ -106,44 +89,26 @@ LogicalResult Importer::recurrent(const NodeProto &node) {
   if (intAttr(node, "input_forget", 0) != 0)
     return error(node) << "input_forget=1 (coupled input and forget gates) "
                           "is not supported";
-  FloatAttr clip;
+  layers::RecurrentOptions o;
+  o.hiddenSize = hidden;
+  o.bidirectional = *direction == Direction::bidirectional;
+  o.reverse = *direction == Direction::reverse;
+  o.batchFirst = layout == 1;
+  o.relu = nonlinearity == Nonlinearity::relu;
+  o.linearBeforeReset = intAttr(node, "linear_before_reset", 0) != 0;
   if (const auto *c = findAttr(node, "clip"))
-    clip = b.getF32FloatAttr(c->f());
-  Type elt = xType.getElementType();
-  auto yType = RankedTensorType::get({t, d, n, hidden}, elt);
-  auto stateType = RankedTensorType::get({d, n, hidden}, elt);
-  auto hiddenAttr = b.getI64IntegerAttr(hidden);
-  auto dirAttr = DirectionAttr::get(&ctx, *direction);
-  Operation *made;
-  if (op == "LSTM")
-    made = LstmOp::create(b, loc, TypeRange{yType, stateType, stateType}, xs,
-                          *w, *r, *bias, h0, c0, *peepholes, lengths,
-                          hiddenAttr, dirAttr, clip);
-  else if (op == "GRU")
-    made = GruOp::create(
-        b, loc, TypeRange{yType, stateType}, xs, *w, *r, *bias, h0, lengths,
-        hiddenAttr, dirAttr,
-        intAttr(node, "linear_before_reset", 0) ? b.getUnitAttr() : UnitAttr(),
-        clip);
-  else
-    made = RnnOp::create(b, loc, TypeRange{yType, stateType}, xs, *w, *r, *bias,
-                         h0, lengths, hiddenAttr, dirAttr,
-                         NonlinearityAttr::get(&ctx, nonlinearity), clip);
-  if (failed(finish(made)))
+    o.clip = c->f();
+  layers::Recurrence kind = op == "LSTM"  ? layers::Recurrence::Lstm
+                            : op == "GRU" ? layers::Recurrence::Gru
+                                          : layers::Recurrence::Rnn;
+  auto made = layers::recurrent(b, loc, kind, *x, *w, *r, *bias, *initialH,
+                                *initialC, *peepholes, lengths, o);
+  if (failed(made))
     return failure();
-  for (int i = 0; i < node.output_size() && i < int(made->getNumResults());
-       ++i) {
-    if (node.output(i).empty())
-      continue;
-    Value v = made->getResult(i);
-    if (layout == 1) {
-      auto p = i == 0 ? permute(v, {2, 0, 1, 3}) : permute(v, {1, 0, 2});
-      if (failed(p))
-        return failure();
-      v = *p;
-    }
-    setOutput(node, i, v);
-  }
+  Value results[] = {made->y, made->h, made->c};
+  for (int i = 0; i < node.output_size() && i < 3; ++i)
+    if (!node.output(i).empty() && results[i])
+      setOutput(node, i, results[i]);
   return success();
 }
 

@@ -184,3 +184,40 @@ TEST_CASE("linear and normalization layers, with and without affine") {
   CHECK(failed(lathe::layers::instanceNorm(b, f.loc, *w, Value(), Value())));
   CHECK_THAT(f.messages, Contains("instance normalization takes an N x C"));
 }
+
+TEST_CASE("recurrent layers: batch first, directions, cell state") {
+  Fixture f;
+  lathe::ModelBuilder m(f.ctx, f.loc);
+  auto x = m.addInput("x", f.f32({2, 5, 3}), f.loc); // N x T x I
+  auto w = m.addParameter(f.param("w", {2, 16, 3}), f.loc);
+  auto r = m.addParameter(f.param("r", {2, 16, 4}), f.loc);
+  auto gw = m.addParameter(f.param("gw", {1, 12, 3}), f.loc);
+  auto gr = m.addParameter(f.param("gr", {1, 12, 4}), f.loc);
+  REQUIRE((succeeded(x) && succeeded(w) && succeeded(r) && succeeded(gw) &&
+           succeeded(gr)));
+  OpBuilder &b = m.builder();
+  lathe::layers::RecurrentOptions o;
+  o.bidirectional = true;
+  o.batchFirst = true;
+  auto lstm = lathe::layers::recurrent(
+      b, f.loc, lathe::layers::Recurrence::Lstm, *x, *w, *r, Value(), Value(),
+      Value(), Value(), Value(), o);
+  INFO(f.messages);
+  REQUIRE(succeeded(lstm));
+  CHECK(shapeOf(lstm->y) == ArrayRef<int64_t>{2, 5, 2, 4}); // N x T x D x H
+  CHECK(shapeOf(lstm->h) == ArrayRef<int64_t>{2, 2, 4});    // N x D x H
+  REQUIRE(lstm->c);
+  lathe::layers::RecurrentOptions g;
+  g.linearBeforeReset = true;
+  auto gru = lathe::layers::recurrent(b, f.loc, lathe::layers::Recurrence::Gru,
+                                      *x, *gw, *gr, Value(), Value(), Value(),
+                                      Value(), Value(), g);
+  REQUIRE(succeeded(gru));
+  // Time-major: x's 2 x 5 is T x N here.
+  CHECK(shapeOf(gru->y) == ArrayRef<int64_t>{2, 1, 5, 4});
+  CHECK_FALSE(gru->c);
+  CHECK(failed(lathe::layers::recurrent(
+      b, f.loc, lathe::layers::Recurrence::Gru, *x, *gw, *gr, Value(), Value(),
+      lstm->h, Value(), Value(), g)));
+  CHECK_THAT(f.messages, Contains("only an LSTM has a cell state"));
+}
