@@ -66,6 +66,8 @@ void buildGraphPipeline(OpPassManager &pm) {
   pm.addPass(createDecomposeLosses());
   // Gradients inside the graph (ONNX's Gradient): backward ops.
   pm.addPass(createExpandGradients());
+  // The dialect's folders: constant subgraphs evaluated, identities gone.
+  pm.addPass(createCanonicalizerPass());
 }
 
 void buildLoweringPipeline(OpPassManager &pm) {

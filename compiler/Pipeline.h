@@ -20,7 +20,7 @@ void registerCompilerDialects(mlir::DialectRegistry &registry);
 
 /// The graph pipeline (lathe -> lathe): recurrent layers unrolled into
 /// cell ops, criteria into the ops of their definitions, ONNX's Gradient
-/// into backward ops.
+/// into backward ops, then the dialect's folders.
 void buildGraphPipeline(mlir::OpPassManager &pm);
 
 /// The lowering pipeline (lathe -> linalg, tensor, arith, math): empty

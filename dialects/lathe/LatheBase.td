@@ -24,7 +24,11 @@ def Lathe_Dialect : Dialect {
     Parameters (weights, biases, running statistics) are arguments of the entry
     function carrying a `lathe.param` name, so training and checkpoints can find
     them; inputs carry `lathe.input`, results `lathe.output`.
+
+    Folders (Fold.cpp) evaluate ops on constants at compile time where the
+    result is exactly what the generated code would compute.
   }];
+  let hasConstantMaterializer = 1;
 }
 
 class Lathe_Op<string mnemonic, list<Trait> traits = []>

@@ -79,6 +79,7 @@ def Lathe_NegOp : Lathe_UnaryOp<"neg", [], Lathe_NumericTensor> {
     %y = lathe.neg %x : tensor<8xf32>
     ```
   }];
+  let hasFolder = 1;
 }
 
 def Lathe_AbsOp : Lathe_UnaryOp<"abs", [], Lathe_ArithTensor> {
@@ -463,6 +464,7 @@ def Lathe_AddOp : Lathe_BinaryOp<"add"> {
     %y = lathe.add %a, %b : tensor<8x16xf32>, tensor<16xf32> -> tensor<8x16xf32>
     ```
   }];
+  let hasFolder = 1;
 }
 
 def Lathe_SubOp : Lathe_BinaryOp<"sub"> {
@@ -472,6 +474,7 @@ def Lathe_SubOp : Lathe_BinaryOp<"sub"> {
     %y = lathe.sub %a, %b : tensor<8x16xf32>, tensor<1x16xf32> -> tensor<8x16xf32>
     ```
   }];
+  let hasFolder = 1;
 }
 
 def Lathe_MulOp : Lathe_BinaryOp<"mul"> {
@@ -481,6 +484,7 @@ def Lathe_MulOp : Lathe_BinaryOp<"mul"> {
     %y = lathe.mul %a, %b : tensor<8x16xf32>, tensor<f32> -> tensor<8x16xf32>
     ```
   }];
+  let hasFolder = 1;
 }
 
 def Lathe_DivOp : Lathe_BinaryOp<"div"> {
@@ -490,6 +494,7 @@ def Lathe_DivOp : Lathe_BinaryOp<"div"> {
     %y = lathe.div %a, %b : tensor<8x16xf32>, tensor<8x1xf32> -> tensor<8x16xf32>
     ```
   }];
+  let hasFolder = 1;
 }
 
 

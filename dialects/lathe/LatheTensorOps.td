@@ -21,6 +21,7 @@ def Lathe_ReshapeOp : Lathe_Op<"reshape"> {
   let results = (outs Lathe_AnyTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
   let hasVerifier = 1;
+  let hasFolder = 1;
 }
 
 // transpose(x)[i_perm[0], ..., i_perm[r-1]] = x[i_0, ..., i_{r-1}]
@@ -35,6 +36,7 @@ def Lathe_TransposeOp : Lathe_Op<"transpose", [InferTypeOpAdaptor]> {
   let arguments = (ins Lathe_AnyTensor:$input, DenseI64ArrayAttr:$perm);
   let results = (outs Lathe_AnyTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasFolder = 1;
 }
 
 // concat(a, b)[..., i, ...] = i < size_a ? a[..., i, ...] : b[..., i - size_a, ...]
@@ -98,6 +100,7 @@ def Lathe_ExpandOp : Lathe_Op<"expand"> {
   let results = (outs Lathe_AnyTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
   let hasVerifier = 1;
+  let hasFolder = 1;
 }
 
 // pad(x)[i] = x[i - low] inside, value outside
