@@ -2,6 +2,7 @@
 #include "compiler/Artifact.h"
 
 #include "compiler/Pipeline.h"
+#include "compiler/graph/Weights.h"
 #include "compiler/targets/Target.h"
 #include "dialects/lathe/LatheDialect.h"
 
@@ -478,6 +479,15 @@ llvm::Expected<Artifact> compileModel(Model &model,
                                       const ArtifactOptions &options) {
   if (!isCIdentifier(options.name))
     return error("--name '" + options.name + "' is not a C identifier");
+  // The graph level sees the weights (on @forward's parameter arguments)
+  // and may rewrite them; the signature and the blob come after it.
+  if (failed(attachWeights(*model.module, model.params)) ||
+      failed(runGraphLevel(*model.module, options.printIR)))
+    return error("the graph level failed (see the diagnostics above)");
+  auto values = detachWeights(*model.module);
+  if (failed(values))
+    return error("the weights could not be read back (see the diagnostics "
+                 "above)");
   auto sig = readSignature(model);
   if (!sig)
     return sig.takeError();
@@ -485,14 +495,14 @@ llvm::Expected<Artifact> compileModel(Model &model,
   artifact.signature = *sig;
 
   // The weights blob, each parameter 64-byte aligned.
-  if (model.params.size() != sig->params.size())
-    return error("the model lists " + llvm::Twine(model.params.size()) +
+  if (values->size() != sig->params.size())
+    return error("the model lists " + llvm::Twine(values->size()) +
                  " parameter values for " + llvm::Twine(sig->params.size()) +
                  " parameters");
   artifact.weights.assign(sig->weightBytes, 0);
   for (size_t i = 0; i < sig->params.size(); ++i) {
     const TensorSpec &spec = sig->params[i];
-    const Parameter &value = model.params[i];
+    const Parameter &value = (*values)[i];
     if (value.bytes.size() != spec.numElements() * dtypeSize(spec.dtype))
       return error("parameter '" + spec.name + "' holds " +
                    llvm::Twine(value.bytes.size()) + " bytes, expected " +
@@ -500,7 +510,7 @@ llvm::Expected<Artifact> compileModel(Model &model,
     std::copy(value.bytes.begin(), value.bytes.end(),
               artifact.weights.begin() + spec.offset);
   }
-  model.params.clear(); // Their bytes now live in the blob.
+  values->clear(); // Their bytes now live in the blob.
 
   TargetOptions targetOptions;
   targetOptions.name = options.target;
@@ -523,7 +533,7 @@ llvm::Expected<Artifact> compileModel(Model &model,
         SmallVector<DictionaryAttr>(func.getNumResults(), empty));
   }
 
-  if (failed(lowerToLLVMDialect(*model.module, target, options.printIR)))
+  if (failed(lowerBelowGraph(*model.module, target, options.printIR)))
     return error("lowering failed (see the diagnostics above)");
   {
     ModuleOp module = model.module.get();

@@ -66,6 +66,8 @@ void buildGraphPipeline(OpPassManager &pm) {
   pm.addPass(createDecomposeLosses());
   // Gradients inside the graph (ONNX's Gradient): backward ops.
   pm.addPass(createExpandGradients());
+  // Inference builds: batch norms into the convolutions' weights.
+  pm.addPass(createFoldBatchNorm());
   // The dialect's folders: constant subgraphs evaluated, identities gone.
   pm.addPass(createCanonicalizerPass());
 }
@@ -157,25 +159,47 @@ void registerLathePipelines() {
       });
 }
 
-LogicalResult defineEntryPoints(ModuleOp module, bool printIR) {
+namespace {
+
+/// Runs |build|'s passes on |module|, printing the IR after each with
+/// |printIR|.
+LogicalResult runPasses(ModuleOp module, bool printIR,
+                        llvm::function_ref<void(OpPassManager &)> build) {
   PassManager pm(module.getContext(), ModuleOp::getOperationName());
   if (printIR) {
     module.getContext()->disableMultithreading();
     pm.enableIRPrinting();
   }
-  pm.addPass(createDefineEntryPoints());
+  build(pm);
   return pm.run(module);
+}
+
+} // namespace
+
+LogicalResult runGraphLevel(ModuleOp module, bool printIR) {
+  return runPasses(module, printIR,
+                   [](OpPassManager &pm) { buildGraphPipeline(pm); });
+}
+
+LogicalResult lowerBelowGraph(ModuleOp module, const Target &target,
+                              bool printIR) {
+  return runPasses(module, printIR, [&](OpPassManager &pm) {
+    target.buildPolicyPipeline(pm);
+    buildLoweringPipeline(pm);
+    target.buildCodegenPipeline(pm);
+  });
 }
 
 LogicalResult lowerToLLVMDialect(ModuleOp module, const Target &target,
                                  bool printIR) {
-  PassManager pm(module.getContext(), ModuleOp::getOperationName());
-  if (printIR) {
-    module.getContext()->disableMultithreading();
-    pm.enableIRPrinting();
-  }
-  buildTargetPipeline(pm, target);
-  return pm.run(module);
+  return runPasses(module, printIR,
+                   [&](OpPassManager &pm) { buildTargetPipeline(pm, target); });
+}
+
+LogicalResult defineEntryPoints(ModuleOp module, bool printIR) {
+  return runPasses(module, printIR, [](OpPassManager &pm) {
+    pm.addPass(createDefineEntryPoints());
+  });
 }
 
 } // namespace lathe

@@ -31,6 +31,15 @@ void buildLoweringPipeline(mlir::OpPassManager &pm);
 /// lathe ops, the lowering pipeline, the target's code generation pipeline.
 void buildTargetPipeline(mlir::OpPassManager &pm, const Target &target);
 
+/// Runs the graph pipeline on |module| (what artifact emission does first,
+/// with the weights on @forward's arguments; compiler/graph/Weights.h).
+mlir::LogicalResult runGraphLevel(mlir::ModuleOp module, bool printIR);
+
+/// Runs the levels below the graph for |target| (its policy, the lowering
+/// pipeline, its code generation) on a module the graph level has run on.
+mlir::LogicalResult lowerBelowGraph(mlir::ModuleOp module, const Target &target,
+                                    bool printIR);
+
 /// Runs buildTargetPipeline on |module|, lowering it to the LLVM dialect;
 /// with |printIR|, prints the IR after every pass to stderr.
 mlir::LogicalResult lowerToLLVMDialect(mlir::ModuleOp module,

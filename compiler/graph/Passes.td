@@ -78,6 +78,23 @@ def ExpandForGradient : Pass<"lathe-expand-for-gradient", "mlir::ModuleOp"> {
   }];
 }
 
+def FoldBatchNorm : Pass<"lathe-fold-batch-norm", "mlir::ModuleOp"> {
+  let summary = "Fold inference batch norms into the convolutions before them";
+  let description = [{
+    In an inference build (a module whose only entry is @forward), `y =
+    batch_norm(conv(x, W, b), scale, bias, mean, var)` with every one of
+    those a parameter argument that carries its value (lathe.value) and
+    that nothing else reads becomes `conv(x, W', b')`: with `s[c] =
+    scale[c] / sqrt(var[c] + eps)`, `W'[c, ...] = W[c, ...] s[c]` and `b'[c]
+    = (b[c] - mean[c]) s[c] + bias[c]` (b = 0 without a bias), computed in
+    double and rounded once to the element type (f32 or f64). W keeps its
+    name with the new value, b' takes the conv's bias or, without one, the
+    batch norm's bias parameter; the parameters left unread (scale, mean,
+    var) leave @forward. A training build keeps its batch norms (their
+    parameters train and their statistics update).
+  }];
+}
+
 def ExpandGradients : Pass<"lathe-expand-gradients", "mlir::ModuleOp"> {
   let summary = "Replace lathe.gradient with the backward ops of its y";
   let description = [{

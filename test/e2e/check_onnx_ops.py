@@ -1013,6 +1013,67 @@ def tfidf_cases(lathe, work, rng):
     return ok
 
 
+def folded_batch_norm_cases(lathe, work, rng):
+    """Conv then BatchNormalization with every operand an initializer
+    (what torch.onnx exports without its own folding): lathe-fold-batch-norm
+    folds the norm into the convolution's weights; the result matches
+    PyTorch's conv then batch norm, and the artifact's parameters lose the
+    norm's scale, mean and variance. Covers 2-D and 3-D, with and without a
+    conv bias, grouped; a conv whose output is also an output is not folded
+    (and still right)."""
+    ok = True
+    for name, spatial, bias, groups, conv_is_output in [
+            ("fold_bn_2d", 2, True, 1, False),
+            ("fold_bn_2d_nobias_grouped", 2, False, 2, False),
+            ("fold_bn_3d", 3, True, 1, False),
+            ("fold_bn_kept", 2, True, 1, True)]:
+        c_in, c_out, k = 4, 6, 3
+        x = rng.standard_normal([2, c_in] + [7] * spatial).astype(np.float32)
+        w = rng.standard_normal([c_out, c_in // groups] + [k] * spatial).astype(np.float32)
+        b = rng.standard_normal(c_out).astype(np.float32)
+        scale = rng.uniform(0.5, 2.0, c_out).astype(np.float32)
+        shift = rng.standard_normal(c_out).astype(np.float32)
+        mean = rng.standard_normal(c_out).astype(np.float32)
+        var = rng.uniform(0.5, 2.0, c_out).astype(np.float32)
+        eps = 1e-3
+        inits = [helper.make_tensor(n, T.FLOAT, a.shape, a.flatten())
+                 for n, a in [("w", w), ("scale", scale), ("shift", shift),
+                              ("mean", mean), ("var", var)] + ([("b", b)] if bias else [])]
+        nodes = [helper.make_node("Conv", ["x", "w"] + (["b"] if bias else []), ["c"],
+                                  group=groups, pads=[1] * (2 * spatial)),
+                 helper.make_node("BatchNormalization", ["c", "scale", "shift", "mean", "var"],
+                                  ["y"], epsilon=eps)]
+        outputs = [helper.make_tensor_value_info("y", T.FLOAT, None)]
+        if conv_is_output:
+            outputs.append(helper.make_tensor_value_info("c", T.FLOAT, None))
+        graph = helper.make_graph(
+            nodes, name, [helper.make_tensor_value_info("x", T.FLOAT, list(x.shape))],
+            outputs, initializer=inits)
+        got = compile_and_run_all(lathe, work, name, graph, 13, [x])
+        conv = {2: torch.nn.functional.conv2d, 3: torch.nn.functional.conv3d}[spatial]
+        c = conv(torch.from_numpy(x), torch.from_numpy(w),
+                 torch.from_numpy(b) if bias else None, padding=1, groups=groups)
+        y = torch.nn.functional.batch_norm(c, torch.from_numpy(mean), torch.from_numpy(var),
+                                           torch.from_numpy(scale), torch.from_numpy(shift),
+                                           training=False, eps=eps)
+        r = compare.close(got[0], y.numpy(), 1e-5, 1e-5)
+        print("%s %s: %s" % ("PASS" if r else "FAIL", name, r.detail))
+        ok &= bool(r)
+        if conv_is_output:
+            rc = compare.close(got[1], c.numpy(), 1e-5, 1e-5)
+            print("%s %s conv output: %s" % ("PASS" if rc else "FAIL", name, rc.detail))
+            ok &= bool(rc)
+        inspect = subprocess.run([lathe, "inspect", os.path.join(work, name + ".so")],
+                                 capture_output=True, text=True).stdout
+        params = [l for l in inspect.splitlines() if l.startswith("parameters")]
+        want = (6 if bias else 5) if conv_is_output else 2
+        folded = bool(params) and params[0].split()[1] == str(want)
+        print("%s %s: %d parameters in the artifact (%s)" %
+              ("PASS" if folded else "FAIL", name, want, params[0] if params else inspect[-200:]))
+        ok &= folded
+    return ok
+
+
 def main(seed):
     lathe, work = sys.argv[1], sys.argv[2]
     os.makedirs(work, exist_ok=True)
@@ -1036,6 +1097,7 @@ def main(seed):
     ok &= sequence_io_cases(lathe, work, rng)
     ok &= optional_cases(lathe, work, rng)
     ok &= compress_nonzero_cases(lathe, work, rng)
+    ok &= folded_batch_norm_cases(lathe, work, rng)
     return 0 if ok else 1
 
 
