@@ -279,6 +279,7 @@ struct LowerToLinalgPass : public impl::LowerToLinalgBase<LowerToLinalgPass> {
     RewritePatternSet patterns(ctx);
     populateLowerMathPatterns(patterns);
     populateLowerNNPatterns(patterns);
+    populateLowerResamplePatterns(patterns);
     populateLowerTensorPatterns(patterns);
     populateLowerLossPatterns(patterns);
 

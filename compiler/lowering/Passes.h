@@ -20,6 +20,8 @@ namespace lathe {
 void populateLowerMathPatterns(mlir::RewritePatternSet &patterns);
 /// Patterns lowering the nn family (conv, batch norm, pooling, softmax).
 void populateLowerNNPatterns(mlir::RewritePatternSet &patterns);
+/// Patterns lowering the resampling ops (resize, grid_sample).
+void populateLowerResamplePatterns(mlir::RewritePatternSet &patterns);
 /// Patterns lowering the tensor family (reshape, transpose, constant).
 void populateLowerTensorPatterns(mlir::RewritePatternSet &patterns);
 /// Patterns lowering the loss family (nll_loss) to linalg.
