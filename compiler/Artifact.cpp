@@ -199,6 +199,22 @@ llvm::Expected<Signature> readSignature(const Model &model) {
   return sig;
 }
 
+/// |text| inside a C comment of the generated header: escaped as in the
+/// descriptor, and every '/' next to a '*' as %2F, so that a name neither
+/// ends the comment nor opens one within it.
+static std::string commentText(const std::string &text) {
+  std::string escaped = descriptor::escapeField(text), out;
+  for (size_t i = 0; i < escaped.size(); ++i) {
+    bool nearStar = (i > 0 && escaped[i - 1] == '*') ||
+                    (i + 1 < escaped.size() && escaped[i + 1] == '*');
+    if (escaped[i] == '/' && nearStar)
+      out += "%2F";
+    else
+      out += escaped[i];
+  }
+  return out;
+}
+
 static std::string shapeText(const TensorSpec &t) {
   std::string s;
   for (size_t i = 0; i < t.shape.size(); ++i)
@@ -218,7 +234,8 @@ static std::string descriptorText(const Signature &sig,
   os << "target " << target << "\n";
   if (options.externalWeights)
     os << "weights external " << sig.weightBytes << " " << std::hex
-       << weightsHash << std::dec << " " << options.weightsFileName << "\n";
+       << weightsHash << std::dec << " "
+       << descriptor::escapeField(options.weightsFileName) << "\n";
   else
     os << "weights embedded " << sig.weightBytes << " " << std::hex
        << weightsHash << std::dec << "\n";
@@ -226,13 +243,15 @@ static std::string descriptorText(const Signature &sig,
     os << "state " << sig.stateBytes << "\n";
   os << "scratch " << sig.scratchBytes << "\n";
   if (!sig.criterion.empty())
-    os << "criterion " << sig.ignoreIndex << " " << sig.criterion << "\n";
+    os << "criterion " << sig.ignoreIndex << " "
+       << descriptor::escapeField(sig.criterion) << "\n";
   for (const auto &t : sig.params)
     os << "param " << dtypeName(t.dtype) << " " << shapeText(t) << " "
-       << t.offset << " " << t.name << "\n";
+       << t.offset << " " << descriptor::escapeField(t.name) << "\n";
   for (const auto &t : sig.state)
     os << "state-tensor " << dtypeName(t.dtype) << " " << shapeText(t) << " "
-       << t.offset << " " << t.init << " " << t.name << "\n";
+       << t.offset << " " << t.init << " " << descriptor::escapeField(t.name)
+       << "\n";
   for (const auto &e : sig.entries) {
     os << "entry " << e.name << " " << descriptor::entryKindName(e.kind)
        << "\n";
@@ -240,10 +259,10 @@ static std::string descriptorText(const Signature &sig,
       os << "hyper " << h << "\n";
     for (const auto &t : e.inputs)
       os << "input " << dtypeName(t.dtype) << " " << shapeText(t) << " "
-         << t.name << "\n";
+         << descriptor::escapeField(t.name) << "\n";
     for (const auto &t : e.outputs)
       os << "output " << dtypeName(t.dtype) << " " << shapeText(t) << " "
-         << t.name << "\n";
+         << descriptor::escapeField(t.name) << "\n";
   }
   return os.str();
 }
@@ -301,7 +320,7 @@ static std::string headerText(const Signature &sig,
   auto list = [&](const char *what, const std::vector<TensorSpec> &ts) {
     os << "/* " << what << ", in order (row-major, C types):\n";
     for (size_t i = 0; i < ts.size(); ++i)
-      os << " *   [" << i << "] " << ts[i].name << ": "
+      os << " *   [" << i << "] " << commentText(ts[i].name) << ": "
          << cTypeName(ts[i].dtype) << "[" << ts[i].numElements() << "], shape "
          << shapeText(ts[i]) << "\n";
     os << " */\n";
@@ -321,8 +340,8 @@ static std::string headerText(const Signature &sig,
   os << "/* Every entry point below has the ABI's one signature (see\n"
         " * lathe_entry_fn above) and returns one of its LATHE_ENTRY_ codes.\n";
   if (options.externalWeights)
-    os << " * |params|: the contents of " << options.weightsFileName << " ("
-       << sig.weightBytes
+    os << " * |params|: the contents of "
+       << commentText(options.weightsFileName) << " (" << sig.weightBytes
        << " bytes) at a 64-byte aligned address; it must not be NULL. */\n";
   else
     os << " * |params|: NULL for the weights embedded in the object. */\n";
@@ -345,12 +364,12 @@ static std::string headerText(const Signature &sig,
     std::string upperEntry = llvm::StringRef(e.name).upper();
     os << "/* " << e.name << ": inputs, in order:\n";
     for (size_t i = 0; i < e.inputs.size(); ++i)
-      os << " *   [" << i << "] " << e.inputs[i].name << ": "
+      os << " *   [" << i << "] " << commentText(e.inputs[i].name) << ": "
          << cTypeName(e.inputs[i].dtype) << "[" << e.inputs[i].numElements()
          << "], shape " << shapeText(e.inputs[i]) << "\n";
     os << " * outputs, in order:\n";
     for (size_t i = 0; i < e.outputs.size(); ++i)
-      os << " *   [" << i << "] " << e.outputs[i].name << ": "
+      os << " *   [" << i << "] " << commentText(e.outputs[i].name) << ": "
          << cTypeName(e.outputs[i].dtype) << "[" << e.outputs[i].numElements()
          << "], shape " << shapeText(e.outputs[i]) << "\n";
     os << " */\n#define " << upper << "_" << upperEntry << "_NUM_INPUTS "

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
+#include <string>
 #include <string_view>
 
 namespace lathe::descriptor {
@@ -53,6 +54,59 @@ inline bool parseEntryKind(std::string_view name, EntryKind &out) {
       return true;
     }
   return false;
+}
+
+/// |text| (a tensor name, a file name, a criterion: data from the model
+/// file or the command line) as one descriptor field: '%', spaces, control
+/// characters and DEL as %XX (two upper-case hex digits), every other byte
+/// as is, so that no name can add a record or a field.
+inline std::string escapeField(std::string_view text) {
+  static const char hex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size());
+  for (char ch : text) {
+    auto c = static_cast<unsigned char>(ch);
+    if (c <= 0x20 || c == 0x7f || c == '%') {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
+
+/// The text escapeField encoded; false for a malformed escape (a '%' not
+/// followed by two hex digits) or a raw space or control character.
+inline bool unescapeField(std::string_view field, std::string &out) {
+  auto digit = [](char c) -> int {
+    if (c >= '0' && c <= '9')
+      return c - '0';
+    if (c >= 'A' && c <= 'F')
+      return c - 'A' + 10;
+    if (c >= 'a' && c <= 'f')
+      return c - 'a' + 10;
+    return -1;
+  };
+  out.clear();
+  for (size_t i = 0; i < field.size(); ++i) {
+    auto c = static_cast<unsigned char>(field[i]);
+    if (c <= 0x20 || c == 0x7f)
+      return false;
+    if (c != '%') {
+      out += field[i];
+      continue;
+    }
+    if (i + 2 >= field.size())
+      return false;
+    int hi = digit(field[i + 1]), lo = digit(field[i + 2]);
+    if (hi < 0 || lo < 0)
+      return false;
+    out += char(hi * 16 + lo);
+    i += 2;
+  }
+  return true;
 }
 
 /// FNV-1a 64: the weights checksum of `weights` records and of checkpoints.

@@ -83,12 +83,13 @@ std::string parseDescriptor(const std::string &text, lathe_module &m) {
           std::dec;
       m.externalWeights = where_ == "external";
       if (m.externalWeights)
-        m.weightsFile = rest();
+        if (!lathe::descriptor::unescapeField(rest(), m.weightsFile))
+          return where + "malformed weights file name";
     } else if (kind == "criterion") {
       fields >> m.ignoreIndex;
-      m.criterion = rest();
-      if (m.criterion.empty())
-        return where + "criterion without a name";
+      if (!lathe::descriptor::unescapeField(rest(), m.criterion) ||
+          m.criterion.empty())
+        return where + "criterion without a well-formed name";
     } else if (kind == "scratch") {
       fields >> m.scratchBytes;
     } else if (kind == "state") {
@@ -116,7 +117,8 @@ std::string parseDescriptor(const std::string &text, lathe_module &m) {
         fields >> t.offset;
       if (kind == "state-tensor")
         fields >> t.init;
-      t.name = rest();
+      if (!lathe::descriptor::unescapeField(rest(), t.name))
+        return where + "malformed tensor name";
       if (!fields.good() && !fields.eof())
         return where + "malformed tensor record";
       if (!lathe::descriptor::parseDType(dtype, t.dtype) ||

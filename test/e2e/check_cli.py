@@ -261,6 +261,42 @@ def main(seed):
     check("run rejects a file that is not an artifact", *one_error_line(
         lathe("run", "cut.so", "--input", "x.npy"), "not a loadable shared object"))
 
+    # Names are data from the model file: a newline, "%", spaces or a
+    # comment terminator in a name add nothing to the descriptor or the
+    # header, and come back intact through the runtime.
+    evil_w = "B2\nscratch 64"
+    evil_out = "y */ int injected; /* %41 \t end"
+    evil_in = " x in"
+    b2 = np.arange(6, dtype=np.float32).reshape(2, 3)
+    write_model([helper.make_node("Add", [evil_in, evil_w], [evil_out])],
+                [helper.make_tensor_value_info(evil_in, TensorProto.FLOAT, [2, 3])],
+                [helper.make_tensor_value_info(evil_out, TensorProto.FLOAT, [2, 3])],
+                [helper.make_tensor(evil_w, TensorProto.FLOAT, [2, 3], b2.flatten())],
+                os.path.join(WORK, "names.onnx"))
+    r = lathe("compile", "names.onnx", "-o", "names", "--emit", "so,obj,header")
+    xin = np.random.default_rng(seed).standard_normal((2, 3)).astype(np.float32)
+    np.save(os.path.join(WORK, "names-x.npy"), xin)
+    rr = lathe("run", "names.so", "--input", "names-x.npy", "--output", "names-y.npy")
+    ok = r.returncode == 0 and rr.returncode == 0 and compare.bits_equal(
+        np.load(os.path.join(WORK, "names-y.npy")), xin + b2)
+    check("names with a newline, spaces, '%' and '*/' compile and run right", ok,
+          r.stderr + rr.stderr)
+    ri = lathe("inspect", "names.so")
+    check("inspect shows such names as the model has them",
+          ri.returncode == 0 and evil_out in ri.stdout, ri.stdout)
+    main_c = os.path.join(WORK, "names_main.c")
+    with open(main_c, "w") as f:
+        f.write('#include "names.h"\nint main(void) { return NAMES_NUM_INPUTS == 1 ? 0 : 1; }\n')
+    cc = subprocess.run(["cc", "-std=c11", "-Wall", "-Werror", "-I", WORK, "-c", main_c,
+                         "-o", os.path.join(WORK, "names_main.o")],
+                        capture_output=True, text=True)
+    # Preprocessed (comments gone), the header declares nothing a name wrote.
+    pre = subprocess.run(["cc", "-E", "-P", "-I", WORK, main_c], capture_output=True,
+                         text=True)
+    check("the header of such names compiles and holds no injected code",
+          cc.returncode == 0 and pre.returncode == 0 and "injected" not in pre.stdout,
+          cc.stderr[-300:])
+
     passed = sum(results)
     print("%d passed, %d failed" % (passed, len(results) - passed))
     return 0 if passed == len(results) else 1

@@ -970,8 +970,16 @@ def kill_cases(lathe, work, gen):
         # Resume from the previous kill's checkpoint when there is one.
         args = base + ["--epochs", "1000000"] + (["--resume", run] if os.path.exists(ckpt) else [])
         p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        # Past the compile (about 1 s), into the checkpoint writes.
-        time.sleep(1.5 + rnd.uniform(0, 1.0))
+        # Past the compile, into the checkpoint writes: once this run has
+        # written a checkpoint (however long a loaded machine takes to
+        # compile), then at a random moment within the next second.
+        started = os.path.getmtime(ckpt) if os.path.exists(ckpt) else None
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and p.poll() is None:
+            if os.path.exists(ckpt) and os.path.getmtime(ckpt) != started:
+                break
+            time.sleep(0.01)
+        time.sleep(rnd.uniform(0, 1.0))
         p.send_signal(signal.SIGKILL)
         p.wait()
         kills += 1

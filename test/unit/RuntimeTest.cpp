@@ -3,6 +3,7 @@
 #include "OnnxBuilder.h"
 
 #include "lathe/runtime.h"
+#include "runtime/Descriptor.h"
 
 #include <catch2/catch.hpp>
 
@@ -508,4 +509,19 @@ TEST_CASE("runtime rejects a negative thread count") {
   lathe_context_t *ctx = nullptr;
   CHECK(lathe_context_create(&options, &ctx) == LATHE_INVALID_ARGUMENT);
   CHECK(ctx == nullptr);
+}
+
+TEST_CASE("descriptor fields escape what could add a record or a field") {
+  std::string name = std::string("a b\nscratch 64\t%41\x7f") + '\0' + "end";
+  std::string field = lathe::descriptor::escapeField(name);
+  CHECK(field == "a%20b%0Ascratch%2064%09%2541%7F%00end");
+  std::string back;
+  REQUIRE(lathe::descriptor::unescapeField(field, back));
+  CHECK(back == name);
+  CHECK(lathe::descriptor::unescapeField("plain.name", back));
+  CHECK(back == "plain.name");
+  // A malformed escape or a raw space is refused.
+  CHECK_FALSE(lathe::descriptor::unescapeField("a%4", back));
+  CHECK_FALSE(lathe::descriptor::unescapeField("a%G1", back));
+  CHECK_FALSE(lathe::descriptor::unescapeField("a b", back));
 }
