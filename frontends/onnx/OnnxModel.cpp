@@ -4,6 +4,7 @@
 #include "onnx/onnx_pb.h"
 
 #include "llvm/ADT/APFloat.h"
+#include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -13,6 +14,7 @@
 
 #include <cstring>
 #include <limits>
+#include <optional>
 
 namespace lathe {
 
@@ -24,6 +26,23 @@ static llvm::Error error(const llvm::Twine &message) {
 static const llvm::fltSemantics &halfSemantics(DType type) {
   return type == DType::F16 ? llvm::APFloat::IEEEhalf()
                             : llvm::APFloat::BFloat();
+}
+
+/// The element count of |dims| and its size in bytes at |elementBytes|
+/// each; nullopt when a dimension is negative or either overflows
+/// 2^62 (no file or memory holds that much).
+static std::optional<std::pair<uint64_t, uint64_t>>
+checkedSize(llvm::ArrayRef<int64_t> dims, uint64_t elementBytes) {
+  constexpr uint64_t kLimit = uint64_t(1) << 62;
+  uint64_t n = 1;
+  for (int64_t d : dims) {
+    if (d < 0 || (d != 0 && n > kLimit / uint64_t(d)))
+      return std::nullopt;
+    n *= uint64_t(d);
+  }
+  if (elementBytes && n > kLimit / elementBytes)
+    return std::nullopt;
+  return std::make_pair(n, n * elementBytes);
 }
 
 int64_t TensorValue::numElements() const {
@@ -226,8 +245,12 @@ llvm::Expected<TensorValue> decodeTensor(const onnx::TensorProto &tensor,
       return error("tensor '" + tensor.name() + "' has a negative dimension");
     value.shape.push_back(d);
   }
-  const uint64_t count = uint64_t(value.numElements());
-  const uint64_t expected = count * dtypeSize(value.dtype);
+  auto size = checkedSize(value.shape, dtypeSize(value.dtype));
+  if (!size)
+    return error("tensor '" + tensor.name() + "' declares a shape whose " +
+                 "size overflows (more than 2^62 elements or bytes)");
+  const uint64_t count = size->first;
+  const uint64_t expected = size->second;
   auto &bytes = value.bytes;
 
   if (tensor.data_location() == onnx::TensorProto::EXTERNAL) {
@@ -266,13 +289,14 @@ llvm::Expected<TensorValue> decodeTensor(const onnx::TensorProto &tensor,
     return value;
   }
 
-  // Typed fields: converted element by element to the declared type.
-  bytes.resize(expected);
+  // Typed fields: converted element by element to the declared type (the
+  // count checked before anything is allocated).
   auto store = [&](auto field, auto convert) -> llvm::Error {
     if (uint64_t(field.size()) != count)
       return error("tensor '" + tensor.name() + "' holds " +
                    llvm::Twine(field.size()) + " values but its shape needs " +
                    llvm::Twine(count));
+    bytes.resize(expected);
     for (uint64_t i = 0; i < count; ++i)
       convert(bytes.data() + i * dtypeSize(value.dtype), field.Get(int(i)));
     return llvm::Error::success();
@@ -332,17 +356,17 @@ replaceInitializers(const std::string &path,
     auto dtype = dtypeFromOnnx(t.data_type());
     if (!dtype)
       return dtype.takeError();
-    int64_t n = 1;
-    for (int64_t d : t.dims())
-      n *= d;
-    if (size_t(n) * dtypeSize(*dtype) != it->second.size())
-      return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                     path + ": initializer '" + t.name() +
-                                         "' holds " +
-                                         std::to_string(n * dtypeSize(*dtype)) +
-                                         " bytes, the trained "
-                                         "value " +
-                                         std::to_string(it->second.size()));
+    auto size = checkedSize(
+        llvm::SmallVector<int64_t>(t.dims().begin(), t.dims().end()),
+        dtypeSize(*dtype));
+    if (!size || size->second != it->second.size())
+      return llvm::createStringError(
+          llvm::inconvertibleErrorCode(),
+          path + ": initializer '" + t.name() + "' holds " +
+              (size ? std::to_string(size->second) : std::string("too many")) +
+              " bytes, the trained "
+              "value " +
+              std::to_string(it->second.size()));
     t.clear_float_data();
     t.clear_double_data();
     t.clear_int32_data();

@@ -784,3 +784,42 @@ TEST_CASE("Compress needs its condition at compile time and says how") {
                       "output's shape) must be known at compile time"));
   CHECK_THAT(r.diagnostics, Contains("--freeze-input keep=FILE.npy"));
 }
+
+TEST_CASE("a declared size that overflows is an error, not a wrapped count") {
+  // [2^62, 4] with no data: the element count wraps to 0 in 64 bits.
+  for (std::vector<int64_t> dims :
+       {std::vector<int64_t>{int64_t(1) << 62, 4},
+        std::vector<int64_t>{int64_t(1) << 31, int64_t(1) << 31, 2},
+        std::vector<int64_t>{int64_t(1) << 61}}) {
+    onnx::ModelProto model = linearReluModel();
+    onnx::TensorProto &big = addInitializer(model, "big", {1}, {0.0f});
+    big.clear_dims();
+    big.clear_raw_data();
+    for (int64_t d : dims)
+      big.add_dims(d);
+    addNode(model, "Slice", "cut", {"big", "starts", "ends"}, {"piece"});
+    addInt64Initializer(model, "starts", {0});
+    addInt64Initializer(model, "ends", {1});
+    addOutput(model, "piece");
+    std::string dir = makeTempDir();
+    ImportOutcome r = importFile(save(model, dir));
+    CHECK_FALSE(r.ok);
+    CHECK_THAT(r.diagnostics, Contains("tensor 'big'"));
+  }
+}
+
+TEST_CASE("typed tensor fields are counted before anything is allocated") {
+  // A shape of 2^40 floats with no float_data: refused by count.
+  onnx::ModelProto model = linearReluModel();
+  onnx::TensorProto &big = addInitializer(model, "big", {1}, {0.0f});
+  big.clear_dims();
+  big.clear_raw_data();
+  big.add_dims(int64_t(1) << 40);
+  addNode(model, "Identity", "id", {"big"}, {"same"});
+  addOutput(model, "same");
+  std::string dir = makeTempDir();
+  ImportOutcome r = importFile(save(model, dir));
+  CHECK_FALSE(r.ok);
+  CHECK_THAT(r.diagnostics,
+             Contains("tensor 'big' holds 0 values but its shape needs"));
+}
