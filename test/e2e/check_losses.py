@@ -74,7 +74,13 @@ def classes(n, *shape):
 
 
 def probabilities(*shape):
-    p = rng.random(shape) * (rng.random(shape) > 0.2)  # some exact zeros
+    # Some exact zeros, never a whole row of them (0 / 0 would make the
+    # reference itself NaN).
+    keep = rng.random(shape) > 0.2
+    first = np.zeros(shape, bool)
+    first[..., 0] = True
+    keep |= first & ~keep.any(-1, keepdims=True)
+    p = (rng.random(shape) + 0.01) * keep
     return (p / p.sum(-1, keepdims=True)).astype(np.float32)
 
 
