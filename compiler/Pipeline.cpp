@@ -84,22 +84,36 @@ void buildLoweringPipeline(OpPassManager &pm) {
 
 namespace {
 
-/// The order of the levels, whoever supplies the target's two pipelines.
-void composeLevels(OpPassManager &pm,
-                   llvm::function_ref<void(OpPassManager &)> policy,
-                   llvm::function_ref<void(OpPassManager &)> codegen) {
-  buildGraphPipeline(pm);
+/// The order of the levels below the graph, whoever supplies the target's
+/// two pipelines.
+void composeBelowGraph(OpPassManager &pm,
+                       llvm::function_ref<void(OpPassManager &)> policy,
+                       llvm::function_ref<void(OpPassManager &)> codegen) {
   policy(pm);
   buildLoweringPipeline(pm);
   codegen(pm);
 }
 
+/// The order of every level: the graph's, then those below it.
+void composeLevels(OpPassManager &pm,
+                   llvm::function_ref<void(OpPassManager &)> policy,
+                   llvm::function_ref<void(OpPassManager &)> codegen) {
+  buildGraphPipeline(pm);
+  composeBelowGraph(pm, policy, codegen);
+}
+
+/// |target|'s levels below the graph.
+void buildBelowGraph(OpPassManager &pm, const Target &target) {
+  composeBelowGraph(
+      pm, [&](OpPassManager &p) { target.buildPolicyPipeline(p); },
+      [&](OpPassManager &p) { target.buildCodegenPipeline(p); });
+}
+
 } // namespace
 
 void buildTargetPipeline(OpPassManager &pm, const Target &target) {
-  composeLevels(
-      pm, [&](OpPassManager &p) { target.buildPolicyPipeline(p); },
-      [&](OpPassManager &p) { target.buildCodegenPipeline(p); });
+  buildGraphPipeline(pm);
+  buildBelowGraph(pm, target);
 }
 
 void registerLathePasses() {
@@ -183,11 +197,8 @@ LogicalResult runGraphLevel(ModuleOp module, bool printIR) {
 
 LogicalResult lowerBelowGraph(ModuleOp module, const Target &target,
                               bool printIR) {
-  return runPasses(module, printIR, [&](OpPassManager &pm) {
-    target.buildPolicyPipeline(pm);
-    buildLoweringPipeline(pm);
-    target.buildCodegenPipeline(pm);
-  });
+  return runPasses(module, printIR,
+                   [&](OpPassManager &pm) { buildBelowGraph(pm, target); });
 }
 
 LogicalResult lowerToLLVMDialect(ModuleOp module, const Target &target,

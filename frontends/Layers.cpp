@@ -3,8 +3,6 @@
 #include "dialects/lathe/LatheDialect.h"
 #include "dialects/lathe/TensorBuilder.h"
 
-#include "mlir/IR/Verifier.h"
-
 using namespace mlir;
 
 namespace lathe::layers {
@@ -12,54 +10,27 @@ namespace {
 
 RankedTensorType typeOf(Value v) { return cast<RankedTensorType>(v.getType()); }
 
-/// Builds |OpTy| (its result types inferred) and verifies it; a problem is
-/// a diagnostic at |loc|.
-template <typename OpTy, typename... Args>
-FailureOr<Operation *> build(OpBuilder &b, Location loc, unsigned results,
-                             Args &&...args) {
-  auto op = createInferred<OpTy>(b, loc, results, std::forward<Args>(args)...);
-  if (!op)
-    return failure();
-  if (failed(verify(op))) {
-    op->erase();
-    return failure();
-  }
-  return op.getOperation();
-}
+/// createVerified's single result.
 template <typename OpTy, typename... Args>
 FailureOr<Value> build1(OpBuilder &b, Location loc, Args &&...args) {
-  auto op = build<OpTy>(b, loc, 1, std::forward<Args>(args)...);
+  auto op = createVerified<OpTy>(b, loc, 1, std::forward<Args>(args)...);
   if (failed(op))
     return failure();
   return (*op)->getResult(0);
-}
-
-FailureOr<Value> reshape(OpBuilder &b, Location loc, Value v,
-                         ArrayRef<int64_t> shape) {
-  RankedTensorType type = typeOf(v);
-  if (type.getShape() == shape)
-    return v;
-  auto op = ReshapeOp::create(
-      b, loc, RankedTensorType::get(shape, type.getElementType()), v);
-  if (failed(verify(op))) {
-    op->erase();
-    return failure();
-  }
-  return op.getResult();
 }
 
 /// N x C x L viewed as N x C x 1 x L.
 FailureOr<Value> liftTo2d(OpBuilder &b, Location loc, Value v) {
   SmallVector<int64_t> shape(typeOf(v).getShape());
   shape.insert(shape.begin() + 2, 1);
-  return reshape(b, loc, v, shape);
+  return reshapeVerified(b, loc, v, shape);
 }
 
 /// N x C x 1 x L back to N x C x L.
 FailureOr<Value> dropHeight(OpBuilder &b, Location loc, Value v) {
   SmallVector<int64_t> shape(typeOf(v).getShape());
   shape.erase(shape.begin() + 2);
-  return reshape(b, loc, v, shape);
+  return reshapeVerified(b, loc, v, shape);
 }
 
 /// |window| with its defaults filled in and its sizes checked for |n|
@@ -240,7 +211,7 @@ FailureOr<Value> convTranspose(OpBuilder &b, Location loc, Value x,
     if (bias) {
       SmallVector<int64_t> perChannel(rank, 1);
       perChannel[1] = typeOf(*y).getDimSize(1);
-      auto channels = reshape(b, loc, bias, perChannel);
+      auto channels = reshapeVerified(b, loc, bias, perChannel);
       if (failed(channels))
         return failure();
       y = build1<AddOp>(b, loc, *y, *channels);
@@ -297,7 +268,7 @@ FailureOr<std::pair<Value, Value>> maxPoolWithIndices(OpBuilder &b,
       return failure();
     x = *lx;
   }
-  auto op = build<MaxPoolIndicesOp>(
+  auto op = createVerified<MaxPoolIndicesOp>(
       b, loc, 2, x, b.getDenseI64ArrayAttr(w->kernel),
       b.getDenseI64ArrayAttr(w->stride), b.getDenseI64ArrayAttr(w->padding),
       b.getDenseI64ArrayAttr(w->dilation), b.getBoolAttr(w->ceilMode),
@@ -381,7 +352,7 @@ FailureOr<Value> linear(OpBuilder &b, Location loc, Value x, Value weight,
   int64_t rows = 1;
   for (int64_t d : lead)
     rows *= d;
-  auto flat = reshape(b, loc, x, {rows, wType.getDimSize(1)});
+  auto flat = reshapeVerified(b, loc, x, {rows, wType.getDimSize(1)});
   if (failed(flat))
     return failure();
   auto y = build1<GemmOp>(b, loc, *flat, weight, bias, b.getF32FloatAttr(1.0f),
@@ -391,7 +362,7 @@ FailureOr<Value> linear(OpBuilder &b, Location loc, Value x, Value weight,
     return failure();
   SmallVector<int64_t> shape(lead.begin(), lead.end());
   shape.push_back(wType.getDimSize(0));
-  return reshape(b, loc, *y, shape);
+  return reshapeVerified(b, loc, *y, shape);
 }
 
 namespace {
@@ -443,7 +414,7 @@ FailureOr<Normalized> layerNorm(OpBuilder &b, Location loc, Value x,
     return failure();
   }
   ArrayRef<int64_t> normalized = type.getShape().drop_front(axis);
-  auto op = build<LayerNormOp>(
+  auto op = createVerified<LayerNormOp>(
       b, loc, 3, x, orConstant(b, loc, weight, 1.0, normalized, x), bias,
       b.getI64IntegerAttr(axis), b.getF32FloatAttr(float(eps)));
   if (failed(op))
@@ -463,7 +434,7 @@ FailureOr<Normalized> groupNorm(OpBuilder &b, Location loc, Value x,
                    << " groups must divide the " << *c << " channels";
     return failure();
   }
-  auto op = build<GroupNormOp>(
+  auto op = createVerified<GroupNormOp>(
       b, loc, 3, x, orConstant(b, loc, weight, 1.0, {*c}, x),
       orConstant(b, loc, bias, 0.0, {*c}, x), b.getI64IntegerAttr(groups),
       b.getF32FloatAttr(float(eps)));
@@ -554,10 +525,8 @@ FailureOr<RecurrentResult> recurrent(OpBuilder &b, Location loc,
         NonlinearityAttr::get(b.getContext(),
                               o.relu ? Nonlinearity::relu : Nonlinearity::tanh),
         clip);
-  if (failed(verify(made))) {
-    made->erase();
+  if (failed(verifiedOrErased(made)))
     return failure();
-  }
   RecurrentResult result;
   Value *slots[] = {&result.y, &result.h, &result.c};
   for (unsigned i = 0; i < made->getNumResults(); ++i) {

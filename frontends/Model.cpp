@@ -87,6 +87,20 @@ mlir::Type elementType(mlir::MLIRContext *ctx, DType type) {
   return {};
 }
 
+std::optional<std::pair<uint64_t, uint64_t>>
+checkedSize(llvm::ArrayRef<int64_t> dims, uint64_t elementBytes) {
+  constexpr uint64_t kLimit = uint64_t(1) << 62;
+  uint64_t n = 1;
+  for (int64_t d : dims) {
+    if (d < 0 || (d != 0 && n > kLimit / uint64_t(d)))
+      return std::nullopt;
+    n *= uint64_t(d);
+  }
+  if (elementBytes && n > kLimit / elementBytes)
+    return std::nullopt;
+  return std::make_pair(n, n * elementBytes);
+}
+
 std::optional<DType> dtypeOf(mlir::Type type) {
   for (int d = 0; d <= int(DType::BF16); ++d)
     if (elementType(type.getContext(), DType(d)) == type)

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace lathe {
@@ -41,6 +42,13 @@ bool isFloatDType(DType type);
 mlir::Type elementType(mlir::MLIRContext *ctx, DType type);
 /// The DType whose MLIR element type is |type|, if any.
 std::optional<DType> dtypeOf(mlir::Type type);
+
+/// The element count of a tensor of shape |dims| and its size in bytes at
+/// |elementBytes| each; nullopt when a dimension is negative or either
+/// exceeds 2^62 (no file or memory holds that much). For every size a
+/// frontend computes from a model file.
+std::optional<std::pair<uint64_t, uint64_t>>
+checkedSize(llvm::ArrayRef<int64_t> dims, uint64_t elementBytes);
 
 /// A named parameter (weight, bias, running statistic) with its value.
 struct Parameter {

@@ -34,18 +34,14 @@ FailureOr<Value> ModelBuilder::addParameter(Parameter p, Location loc) {
   if (p.name.empty() || !names.insert(p.name).second)
     return emitError(loc) << "parameter name '" << p.name
                           << "' is empty or already used";
-  uint64_t elements = 1;
-  for (int64_t d : p.shape) {
-    if (d < 0 || (d && elements > UINT64_MAX / uint64_t(d)))
-      return emitError(loc) << "parameter '" << p.name
-                            << "' has an invalid or too large shape";
-    elements *= uint64_t(d);
-  }
-  uint64_t bytes = elements * dtypeSize(p.dtype);
-  if (elements > UINT64_MAX / dtypeSize(p.dtype) || p.bytes.size() != bytes)
+  auto size = checkedSize(p.shape, dtypeSize(p.dtype));
+  if (!size)
+    return emitError(loc) << "parameter '" << p.name
+                          << "' has an invalid or too large shape";
+  if (p.bytes.size() != size->second)
     return emitError(loc) << "parameter '" << p.name << "' holds "
                           << p.bytes.size() << " bytes; its shape and dtype "
-                          << "need " << bytes;
+                          << "need " << size->second;
   auto type = RankedTensorType::get(p.shape, elementType(&ctx, p.dtype));
   params.push_back(std::move(p));
   return func.getBody().front().addArgument(type, loc);

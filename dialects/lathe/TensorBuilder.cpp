@@ -1,9 +1,31 @@
 // TensorBuilder: lathe ops at one location.
 #include "dialects/lathe/TensorBuilder.h"
 
+#include "mlir/IR/Verifier.h"
+
 using namespace mlir;
 
 namespace lathe {
+
+FailureOr<Operation *> verifiedOrErased(Operation *op) {
+  if (failed(verify(op))) {
+    op->erase();
+    return failure();
+  }
+  return op;
+}
+
+FailureOr<Value> reshapeVerified(OpBuilder &b, Location loc, Value v,
+                                 ArrayRef<int64_t> shape) {
+  auto type = cast<RankedTensorType>(v.getType());
+  if (type.getShape() == shape)
+    return v;
+  auto op = verifiedOrErased(ReshapeOp::create(
+      b, loc, RankedTensorType::get(shape, type.getElementType()), v));
+  if (failed(op))
+    return failure();
+  return (*op)->getResult(0);
+}
 
 Value TensorBuilder::scalar(double value, Type t) {
   return constant({value}, {}, t);

@@ -33,6 +33,28 @@ OpTy createInferred(mlir::OpBuilder &b, mlir::Location loc, unsigned results,
   return op;
 }
 
+/// |op| when its verifier accepts it; otherwise erased, and failure.
+mlir::FailureOr<mlir::Operation *> verifiedOrErased(mlir::Operation *op);
+
+/// createInferred, then the op's verifier: when either fails, the
+/// diagnostic is at |loc|, the op is erased and failure returned. What the
+/// frontends build with (the ONNX importer, the layer builders).
+template <typename OpTy, typename... Args>
+mlir::FailureOr<mlir::Operation *>
+createVerified(mlir::OpBuilder &b, mlir::Location loc, unsigned results,
+               Args &&...args) {
+  auto op = createInferred<OpTy>(b, loc, results, std::forward<Args>(args)...);
+  if (!op)
+    return mlir::failure();
+  return verifiedOrErased(op.getOperation());
+}
+
+/// |v| reshaped to |shape| (|v| itself when it has that shape already),
+/// verified as createVerified does.
+mlir::FailureOr<mlir::Value> reshapeVerified(mlir::OpBuilder &b,
+                                             mlir::Location loc, mlir::Value v,
+                                             llvm::ArrayRef<int64_t> shape);
+
 /// Builds lathe ops at one location; every op infers its result type.
 struct TensorBuilder {
   mlir::OpBuilder &b;

@@ -477,19 +477,14 @@ private:
   /// node, not an abort.
   template <typename OpTy, typename... Args>
   FailureOr<Operation *> buildOp(unsigned results, Args &&...args) {
-    auto op =
-        createInferred<OpTy>(b, loc, results, std::forward<Args>(args)...);
-    if (!op || failed(finish(op)))
-      return failure();
-    return op.getOperation();
+    return createVerified<OpTy>(b, loc, results, std::forward<Args>(args)...);
   }
-  /// Verifies a freshly built op; erases it on failure.
+  /// Verifies a freshly built op (erased on failure); its first result.
   FailureOr<Value> finish(Operation *op) {
-    if (failed(verify(op))) {
-      op->erase();
+    auto verified = verifiedOrErased(op);
+    if (failed(verified))
       return failure();
-    }
-    return op->getResult(0);
+    return (*verified)->getResult(0);
   }
   /// A rank-0 constant of element type |elt|, float or integer (|v|
   /// truncated), to broadcast in a binary op.
@@ -501,11 +496,7 @@ private:
         b, loc, DenseElementsAttr::get(RankedTensorType::get({}, elt), value));
   }
   FailureOr<Value> buildReshape(Value v, ArrayRef<int64_t> shape) {
-    auto type = cast<RankedTensorType>(v.getType());
-    if (type.getShape() == shape)
-      return v;
-    return finish(ReshapeOp::create(
-        b, loc, RankedTensorType::get(shape, type.getElementType()), v));
+    return reshapeVerified(b, loc, v, shape);
   }
 
   MLIRContext &ctx;

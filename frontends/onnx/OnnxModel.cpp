@@ -28,23 +28,6 @@ static const llvm::fltSemantics &halfSemantics(DType type) {
                             : llvm::APFloat::BFloat();
 }
 
-/// The element count of |dims| and its size in bytes at |elementBytes|
-/// each; nullopt when a dimension is negative or either overflows
-/// 2^62 (no file or memory holds that much).
-static std::optional<std::pair<uint64_t, uint64_t>>
-checkedSize(llvm::ArrayRef<int64_t> dims, uint64_t elementBytes) {
-  constexpr uint64_t kLimit = uint64_t(1) << 62;
-  uint64_t n = 1;
-  for (int64_t d : dims) {
-    if (d < 0 || (d != 0 && n > kLimit / uint64_t(d)))
-      return std::nullopt;
-    n *= uint64_t(d);
-  }
-  if (elementBytes && n > kLimit / elementBytes)
-    return std::nullopt;
-  return std::make_pair(n, n * elementBytes);
-}
-
 int64_t TensorValue::numElements() const {
   int64_t n = 1;
   for (int64_t d : shape)
