@@ -63,7 +63,7 @@ std::string checkLoopOptions(const LoopOptions &o) {
     return std::string("option '") + optionName + "' " + why + " (got '" +     \
            optionText(o.field) + "')";
 #include "training/Options.def"
-  return "";
+  return Schedule::check(o);
 }
 
 bool cyclesMomentum(const LoopOptions &o) {

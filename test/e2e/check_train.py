@@ -543,18 +543,65 @@ def schedule_cases(lathe, work, gen):
                                 cycle_momentum=False)),
         ("cyclic", ["--lr", "0.01", "--max-lr", "0.1", "--step-size-up", "4"], True,
          lambda o: S.CyclicLR(o, 0.01, 0.1, step_size_up=4, cycle_momentum=False)),
+        ("linear", ["--lr", "0.1", "--start-factor", "0.25", "--end-factor", "0.9",
+                    "--total-iters", "4"], False,
+         lambda o: S.LinearLR(o, 0.25, 0.9, 4)),
+        ("constant_factor", ["--lr", "0.1", "--factor", "0.5", "--total-iters", "3"], False,
+         lambda o: S.ConstantLR(o, 0.5, 3)),
+        ("polynomial", ["--lr", "0.1", "--total-iters", "8", "--power", "2"], False,
+         lambda o: S.PolynomialLR(o, 8, 2.0)),
+        ("lambda", ["--lr", "0.1", "--lr-lambda", "epoch < 3 ? (epoch+1)/3 : 0.9^(epoch-3)"],
+         False, lambda o: S.LambdaLR(o, lambda e: (e + 1) / 3 if e < 3 else 0.9 ** (e - 3))),
+        ("multiplicative", ["--lr", "0.1", "--lr-lambda", "0.95 - 0.01 * (epoch % 3)"], False,
+         lambda o: S.MultiplicativeLR(o, lambda e: 0.95 - 0.01 * (e % 3))),
+        ("sequential+warmup", ["--lr", "0.1", "--schedules",
+                               "linear(start-factor=0.1, total-iters=3); cosine(t-max=9)",
+                               "--milestones", "3"], False,
+         lambda o: S.SequentialLR(o, [S.LinearLR(o, 0.1, total_iters=3),
+                                      S.CosineAnnealingLR(o, 9)], [3])),
+        ("sequential+three", ["--lr", "0.1", "--schedules",
+                              "constant_factor(factor=0.2 total_iters=5); "
+                              "cosine(t-max=4 eta-min=1e-3); "
+                              "multiplicative(lr-lambda='0.8 + 0.05*(epoch//2)')",
+                              "--milestones", "3,8"], False,
+         lambda o: S.SequentialLR(o, [S.ConstantLR(o, 0.2, 5), S.CosineAnnealingLR(o, 4, 1e-3),
+                                      S.MultiplicativeLR(o, lambda e: 0.8 + 0.05 * (e // 2))],
+                                  [3, 8])),
+        ("chained", ["--lr", "0.1", "--schedules",
+                     "constant_factor(factor=0.5, total-iters=2); exponential(gamma=0.9); "
+                     "multistep(milestones=4,7 gamma=0.5); "
+                     "lambda(lr-lambda=\"max(0.5, 1 - epoch/20)\")"], False,
+         lambda o: S.ChainedScheduler([S.ConstantLR(o, 0.5, 2), S.ExponentialLR(o, 0.9),
+                                       S.MultiStepLR(o, [4, 7], 0.5),
+                                       S.LambdaLR(o, lambda e: max(0.5, 1 - e / 20))])),
     ]  # plateau: plateau_cases, driven by the reference's own losses.
-    for name, flags, per_batch, make in configs:
-        run = os.path.join(work, "sched-" + name)
+    resumed = ("linear", "lambda", "multiplicative", "sequential+three", "chained")
+    for label, flags, per_batch, make in configs:
+        name = label.split("+")[0]
+        run = os.path.join(work, "sched-" + label)
         shutil.rmtree(run, ignore_errors=True)
-        r = subprocess.run([lathe, "train", onnx, "--data", data, "--val", data,
-                            "--batch-size", str(batch), "--epochs", str(epochs),
-                            "--lr-schedule", name, "--logdir", run, *flags],
-                           capture_output=True, text=True)
+        args = [lathe, "train", onnx, "--data", data, "--val", data,
+                "--batch-size", str(batch), "--epochs", str(epochs),
+                "--lr-schedule", name, *flags]
+        r = subprocess.run(args + ["--logdir", run], capture_output=True, text=True)
         if r.returncode != 0:
-            check("schedule %s follows torch" % name, False, r.stderr[-300:])
+            check("schedule %s follows torch" % label, False, r.stderr[-300:])
             continue
-        rows = [l.split(",") for l in open(os.path.join(run, "steps.csv")).read().split()[1:]]
+        steps_csv = open(os.path.join(run, "steps.csv")).read()
+        rows = [l.split(",") for l in steps_csv.split()[1:]]
+        if label in resumed:
+            # Stopped mid-epoch and resumed: the same steps, bit for bit.
+            half = os.path.join(work, "sched-half-" + label)
+            shutil.rmtree(half, ignore_errors=True)
+            a = subprocess.run(args + ["--logdir", half, "--checkpoint", half,
+                                       "--max-steps", str(total // 2 + 1)],
+                               capture_output=True, text=True)
+            b = subprocess.run(args + ["--logdir", half, "--checkpoint", half,
+                                       "--resume", half], capture_output=True, text=True)
+            again = open(os.path.join(half, "steps.csv")).read() if a.returncode == 0 else ""
+            check("schedule %s resumed mid-run gives the same steps bit for bit" % label,
+                  a.returncode == 0 and b.returncode == 0 and again == steps_csv,
+                  "" if a.returncode == 0 and b.returncode == 0 else (a.stderr + b.stderr)[-300:])
         got = [float(row[1]) for row in rows]
         opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=float(flags[1]))
         sched = make(opt)
@@ -569,7 +616,7 @@ def schedule_cases(lathe, work, gen):
                 opt.step()
                 sched.step()
         same = compare.close(got, want, 1e-12, 0.0, what="learning rates")
-        check("schedule %s follows torch.optim.lr_scheduler for %d steps" % (name, total),
+        check("schedule %s follows torch.optim.lr_scheduler for %d steps" % (label, total),
               len(want) == total and same, same.detail)
         # The same run's TensorBoard file: valid records, the logged values.
         files = [f for f in os.listdir(run) if f.startswith("events.out.tfevents.")]
@@ -1160,22 +1207,30 @@ def main(seed):
     torch.set_num_threads(1)
     gen = torch.Generator().manual_seed(seed)
     rt = lathe_rt.Runtime(library)
-    gradient_cases(lathe, rt, work, gen)
-    dropout_cases(lathe, rt, work, gen)
-    resnet_case(lathe, rt, work, gen)
-    optimizer_cases(lathe, rt, work, gen)
-    schedule_cases(lathe, work, gen)
-    momentum_cycle_cases(lathe, work, gen)
-    data_cases(lathe, work, gen)
-    idx_cases(lathe, examples, work)
-    kill_cases(lathe, work, gen)
-    plateau_cases(lathe, work, gen)
-    val_split_case(lathe, work, gen)
-    interrupt_cases(lathe, work, gen)
-    refusal_cases(lathe, work, gen)
-    export_model_case(lathe, work, gen)
-    trainer_api_cases(lathe, rt, work, gen)
-    cli_cases(lathe, examples, work)
+    cases = [
+        (gradient_cases, (lathe, rt, work, gen)),
+        (dropout_cases, (lathe, rt, work, gen)),
+        (resnet_case, (lathe, rt, work, gen)),
+        (optimizer_cases, (lathe, rt, work, gen)),
+        (schedule_cases, (lathe, work, gen)),
+        (momentum_cycle_cases, (lathe, work, gen)),
+        (data_cases, (lathe, work, gen)),
+        (idx_cases, (lathe, examples, work)),
+        (kill_cases, (lathe, work, gen)),
+        (plateau_cases, (lathe, work, gen)),
+        (val_split_case, (lathe, work, gen)),
+        (interrupt_cases, (lathe, work, gen)),
+        (refusal_cases, (lathe, work, gen)),
+        (export_model_case, (lathe, work, gen)),
+        (trainer_api_cases, (lathe, rt, work, gen)),
+        (cli_cases, (lathe, examples, work)),
+    ]
+    # While developing: CHECK_TRAIN_ONLY=schedule_cases,optimizer_cases runs
+    # only those (CI runs them all).
+    only = [c for c in os.environ.get("CHECK_TRAIN_ONLY", "").split(",") if c]
+    for case, args in cases:
+        if not only or case.__name__ in only:
+            case(*args)
     print("%d passed, %d failed" % (len(PASSED), len(FAILED)))
     return 1 if FAILED else 0
 
