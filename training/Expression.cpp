@@ -242,6 +242,11 @@ private:
 };
 
 std::string Expression::parse(const std::string &text, Expression &out) {
+  // A bound on the nodes, and so on the evaluation's recursion through a
+  // long chain of operators.
+  if (text.size() > kMaxLength)
+    return "column " + std::to_string(kMaxLength + 1) +
+           ": longer than " + std::to_string(kMaxLength) + " characters";
   Expression parsed;
   ExpressionParser parser(text, parsed);
   if (std::string why = parser.run(); !why.empty())
@@ -323,7 +328,9 @@ double Expression::eval(int node, double epoch) const {
     double v = arg(0);
     for (size_t i = 1; i < n.operands.size(); ++i) {
       double w = arg(int(i));
-      v = n.kind == Kind::Min ? std::fmin(v, w) : std::fmax(v, w);
+      // Python's: the first of equals (+0 and -0 alike) is kept.
+      if (n.kind == Kind::Min ? w < v : w > v)
+        v = w;
     }
     return v;
   }

@@ -17,18 +17,22 @@
 //            | '(' expr ')'
 //
 // Functions: exp, log, sqrt, abs, floor, ceil, sin, cos, tanh (one
-// argument), pow (two), min and max (one or more). Truth is nonzero;
+// argument), pow (two), min and max (one or more; as Python's, the first
+// of equal values wins, +0 and -0 alike). Truth is nonzero;
 // comparisons give 1 or 0.
 #ifndef LATHE_TRAINING_EXPRESSION_H
 #define LATHE_TRAINING_EXPRESSION_H
 
+#include "lathe/runtime.h" // LATHE_API
+
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 namespace lathe::training {
 
-class Expression {
+class LATHE_API Expression {
 public:
   /// Parses |text| into |out|: "" on success, else "column N: why" (N from
   /// 1, the first character the parser could not take).
@@ -41,6 +45,8 @@ public:
 
   /// Deepest nesting of parentheses, operators and calls accepted.
   static constexpr int kMaxDepth = 64;
+  /// Longest text accepted.
+  static constexpr size_t kMaxLength = 4096;
 
 private:
   friend class ExpressionParser;

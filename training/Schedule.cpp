@@ -325,8 +325,12 @@ std::string Schedule::check(const LoopOptions &o) {
     double lr = schedule.epochLr(e);
     if (!std::isfinite(lr) || lr < 0) {
       std::ostringstream os;
-      os << "lr-schedule " << o.schedule << " gives the learning rate " << lr
-         << " at epoch " << e << " (0-based)";
+      os << "lr-schedule " << o.schedule << " gives the learning rate ";
+      if (std::isnan(lr))
+        os << "nan";
+      else
+        os << lr;
+      os << " at epoch " << e << " (0-based)";
       return os.str();
     }
   }

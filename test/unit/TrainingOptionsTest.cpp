@@ -64,7 +64,7 @@ TEST_CASE("the loop's options are set by their table names") {
   CHECK(setLoopOption(o, "epoch", "3") == "no training loop option 'epoch'");
   CHECK(setLoopOption(o, "epochs", "0") ==
         "option 'epochs' must be positive (got '0')");
-  CHECK(setLoopOption(o, "lr-schedule", "linear").find("must be one of") !=
+  CHECK(setLoopOption(o, "lr-schedule", "linea").find("must be one of") !=
         std::string::npos);
   CHECK(o.epochs == 3); // A refused value changes nothing.
   CHECK(checkLoopOptions(o) == "");
