@@ -22,7 +22,7 @@ struct lathe_trainer {
   void *params = nullptr, *state = nullptr;
   int64_t steps = 0;
   std::map<std::string, double> hyper; ///< Set by lathe_trainer_set_hyper.
-  std::vector<lathe_tensor> paramViews;
+  std::vector<lathe_tensor> paramViews, stateViews;
   std::map<std::string, std::string> metadata;
 
   ~lathe_trainer() {
@@ -304,6 +304,13 @@ lathe_status_t lathe_trainer_create(lathe_context_t *context,
     view.data = static_cast<char *>(t->params) + p.offset;
     t->paramViews.push_back(view);
   }
+  for (const TensorDesc &s : module->state) {
+    lathe_tensor view;
+    view.dtype = s.dtype;
+    view.dims = s.dims;
+    view.data = static_cast<char *>(t->state) + s.offset;
+    t->stateViews.push_back(view);
+  }
   *out_trainer = t.release();
   return LATHE_OK;
 }
@@ -420,6 +427,13 @@ const lathe_tensor_t *lathe_trainer_param(const lathe_trainer_t *trainer,
   if (!trainer || index >= trainer->paramViews.size())
     return nullptr;
   return &trainer->paramViews[index];
+}
+
+const lathe_tensor_t *lathe_trainer_state(const lathe_trainer_t *trainer,
+                                          size_t index) {
+  if (!trainer || index >= trainer->stateViews.size())
+    return nullptr;
+  return &trainer->stateViews[index];
 }
 
 lathe_status_t

@@ -11,6 +11,7 @@
 #include "mlir/IR/BuiltinOps.h"
 
 #include <cmath>
+#include <sstream>
 
 namespace lathe {
 #define GEN_PASS_DEF_APPLYOPTIMIZER
@@ -48,15 +49,58 @@ struct ApplyOptimizerPass : impl::ApplyOptimizerBase<ApplyOptimizerPass> {
 
   /// Adds an optimizer buffer for |p| (initialized to |init| by the
   /// runtime) and returns its argument.
+  /// |type| (default: the parameter's) is a per-parameter scalar's, such as
+  /// ASGD's eta and mu.
   Value addState(OpBuilder &b, const Trained &p, StringRef what,
-                 double init = 0.0) {
+                 double init = 0.0, Type type = {}) {
     unsigned at = lrArg.getArgNumber(); // Before the hyperparameters.
     std::string name = p.name + "." + what.str();
     auto attrs = b.getDictionaryAttr(
         {b.getNamedAttr(kStateAttr, b.getStringAttr(name)),
          b.getNamedAttr(kStateInitAttr, b.getF64FloatAttr(init))});
-    (void)func.insertArgument(at, p.param.getType(), attrs, func.getLoc());
+    (void)func.insertArgument(at, type ? type : p.param.getType(), attrs,
+                              func.getLoc());
     return func.getArgument(at);
+  }
+
+  /// torch's checks of the hyperparameters, naming the option.
+  LogicalResult checkOptions() {
+    auto refuse = [&](const char *option, double v, const char *why) {
+      std::ostringstream got;
+      got << v;
+      return func.emitError() << "option '" << option << "' " << why
+                              << " for " << optimizer << " (got " << got.str()
+                              << ")";
+    };
+    bool adamFamily =
+        optimizer == "adam" || optimizer == "adamw" || optimizer == "adamax";
+    if (adamFamily && beta1 >= 0 && !(beta1 < 1))
+      return refuse("beta1", beta1, "must be in [0, 1)");
+    if (adamFamily && !(beta2 >= 0 && beta2 < 1))
+      return refuse("beta2", beta2, "must be in [0, 1)");
+    if (eps >= 0 && !(eps > 0) && optimizer != "sgd" && optimizer != "rprop" &&
+        optimizer != "asgd")
+      return refuse("eps", eps, "must be positive");
+    if (optimizer == "rprop" && !(etaMinus > 0 && etaMinus < 1))
+      return refuse("eta-minus", etaMinus, "must be in (0, 1)");
+    if (optimizer == "rprop" && !(etaPlus > 1))
+      return refuse("eta-plus", etaPlus, "must be above 1");
+    if (optimizer == "rprop" && !(stepSizeMin <= stepSizeMax))
+      return refuse("step-size-min", stepSizeMin,
+                    "must not be above step-size-max");
+    if (optimizer == "rmsprop" && alpha >= 0 && !(alpha <= 1))
+      return refuse("alpha", alpha, "must be in [0, 1]");
+    if ((optimizer == "sgd" || optimizer == "rmsprop") && momentum < 0)
+      return refuse("momentum", momentum, "must not be negative");
+    if (optimizer == "sgd" && nesterov && (momentum <= 0 || dampening != 0))
+      return func.emitError("option 'nesterov' needs a positive 'momentum' "
+                            "and no 'dampening' (as torch's SGD)");
+    if (optimizer == "adadelta" && !(rho >= 0 && rho <= 1))
+      return refuse("rho", rho, "must be in [0, 1]");
+    if (weightDecay >= 0 && optimizer == "rprop" && weightDecay != 0)
+      return refuse("weight-decay", weightDecay,
+                    "is not an option (torch's Rprop has none)");
+    return success();
   }
 
   double option(double value, double fallback) {
@@ -178,14 +222,15 @@ struct ApplyOptimizerPass : impl::ApplyOptimizerBase<ApplyOptimizerPass> {
         }
       } else if (optimizer == "rmsprop") {
         double e = option(eps, 1e-8);
+        double a = option(alpha, 0.99);
         Value sq = addState(b, p, "square_avg");
         Value sqNext =
-            tb.add(tb.scale(sq, alpha), tb.scale(tb.square(g), 1.0 - alpha));
+            tb.add(tb.scale(sq, a), tb.scale(tb.square(g), 1.0 - a));
         stateOut.push_back({sq, sqNext});
         Value avg;
         if (centered) {
           Value ga = addState(b, p, "grad_avg");
-          Value gaNext = tb.add(tb.scale(ga, alpha), tb.scale(g, 1.0 - alpha));
+          Value gaNext = tb.add(tb.scale(ga, a), tb.scale(g, 1.0 - a));
           stateOut.push_back({ga, gaNext});
           avg = tb.sqrt(tb.sub(sqNext, tb.square(gaNext)));
         } else {
@@ -222,11 +267,56 @@ struct ApplyOptimizerPass : impl::ApplyOptimizerBase<ApplyOptimizerPass> {
         stateOut.push_back({sq, sqNext});
         stateOut.push_back({acc, accNext});
         update = tb.mul(delta, c(lr));
+      } else if (optimizer == "rprop") {
+        // The sign of g * prev picks the step size's factor; where it flips,
+        // the gradient counts as 0 (no step, and prev is 0 next time).
+        Value prev = addState(b, p, "prev");
+        Value size = addState(b, p, "step_size");
+        Value product = tb.mul(g, prev);
+        Value factor =
+            tb.where(tb.greater(product, k(0.0)), k(etaPlus),
+                     tb.where(tb.less(product, k(0.0)), k(etaMinus), k(1.0)));
+        // torch fills the step sizes with the lr at the first step.
+        Value sizeNow = tb.where(first, tb.expand(c(lr), TensorBuilder::shape(w)), size);
+        Value sizeNext = ClipOp::create(b, tb.loc, sizeNow.getType(),
+                                        tb.mul(sizeNow, factor),
+                                        b.getF64FloatAttr(stepSizeMin),
+                                        b.getF64FloatAttr(stepSizeMax));
+        Value kept = tb.where(tb.equal(factor, k(etaMinus)), k(0.0), g);
+        stateOut.push_back({prev, kept});
+        stateOut.push_back({size, sizeNext});
+        update = tb.mul(tb.sign(kept), sizeNext);
+      } else if (optimizer == "asgd") {
+        // eta and mu are per-parameter scalars as in torch; eta starts at
+        // the lr of the first step, mu at 1.
+        Type scalarType = RankedTensorType::get({}, f64);
+        Value etaState = addState(b, p, "eta", 0.0, scalarType);
+        Value muState = addState(b, p, "mu", 1.0, scalarType);
+        Value ax = addState(b, p, "ax");
+        double a = option(alpha, 0.75);
+        Value eta = tb.where(first, lr, etaState);
+        Value decayed = tb.mul(w, c(tb.sub(s(1.0), tb.scale(eta, lambd))));
+        Value next = tb.sub(decayed, tb.mul(c(eta), g));
+        Value axNext = tb.where(
+            tb.equal(muState, s(1.0)), next,
+            tb.add(ax, tb.mul(tb.sub(next, ax), c(muState))));
+        Value etaNext = tb.div(
+            lr, PowOp::create(b, tb.loc,
+                              tb.add(s(1.0), tb.mul(tb.scale(lr, lambd), step)),
+                              s(a)));
+        Value muNext = tb.div(
+            s(1.0), MaxOp::create(b, tb.loc, s(1.0),
+                                  tb.sub(step, s(asgdT0))));
+        stateOut.push_back({etaState, etaNext});
+        stateOut.push_back({muState, muNext});
+        stateOut.push_back({ax, axNext});
+        newParams[p.param] = next;
+        continue;
       } else {
         return func.emitError("unknown optimizer '")
                << optimizer
-               << "' (expected sgd, adam, adamw, rmsprop, adagrad, adadelta "
-                  "or adamax)";
+               << "' (expected sgd, adam, adamw, rmsprop, adagrad, adadelta, "
+                  "adamax, rprop or asgd)";
       }
       newParams[p.param] = tb.sub(w, update);
     }
@@ -278,6 +368,8 @@ struct ApplyOptimizerPass : impl::ApplyOptimizerBase<ApplyOptimizerPass> {
           trained.push_back({arg, g, name.str()});
       }
 
+    if (failed(checkOptions()))
+      return signalPassFailure();
     b.setInsertionPoint(ret);
     SmallVector<std::pair<Value, Value>> stateOut;
     DenseMap<Value, Value> newParams;

@@ -53,6 +53,9 @@ class Runtime:
                                           C.c_size_t, C.POINTER(P), C.c_size_t]
         lib.lathe_trainer_param.argtypes = [P, C.c_size_t]
         lib.lathe_trainer_param.restype = P
+        lib.lathe_trainer_state.argtypes = [P, C.c_size_t]
+        lib.lathe_trainer_state.restype = P
+        lib.lathe_module_num_state.restype = C.c_size_t
         lib.lathe_trainer_steps.argtypes = [P]
         lib.lathe_trainer_steps.restype = C.c_int64
         lib.lathe_trainer_save.argtypes = [P, P, C.c_char_p, P, P, C.c_size_t]
@@ -156,6 +159,15 @@ class Runtime:
         out = {}
         for i, name in enumerate(self.param_names(module)):
             out[name] = self._take(self.lib.lathe_trainer_param(trainer, i))
+        return out
+
+    def state(self, module, trainer):
+        """The optimizer state by name ("<param>.<buffer>")."""
+        out = {}
+        for i in range(self.lib.lathe_module_num_state(module)):
+            info = _Info()
+            self.lib.lathe_module_state_info(module, i, C.byref(info))
+            out[info.name.decode()] = self._take(self.lib.lathe_trainer_state(trainer, i))
         return out
 
     def save(self, trainer, path):

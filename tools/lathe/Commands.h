@@ -64,6 +64,7 @@ struct TrainOptions {
 
 struct ExportOptions {
   std::string checkpoint, output, model;
+  bool averaged = false; ///< ASGD's averages ("<param>.ax") instead.
 };
 
 int runCompile(const CompileOptions &options);

@@ -9,6 +9,7 @@
 #include "llvm/Support/FileSystem.h"
 
 #include <iostream>
+#include <map>
 
 namespace lathe::cli {
 
@@ -40,11 +41,26 @@ int runExport(const ExportOptions &o) {
     return done(reportError(ckpt + " was trained from " + model +
                             ", which no longer exists; pass --model with "
                             "the ONNX file trained"));
+  // With --averaged, each parameter's "<param>.ax" state instead.
+  std::map<std::string, size_t> stateIndex;
+  for (size_t i = 0; i < lathe_module_num_state(module); ++i) {
+    lathe_tensor_info_t info;
+    lathe_module_state_info(module, i, &info);
+    stateIndex[info.name] = i;
+  }
   std::map<std::string, std::vector<char>> values;
   for (size_t i = 0; i < lathe_module_num_params(module); ++i) {
     lathe_tensor_info_t info;
     lathe_module_param_info(module, i, &info);
     const lathe_tensor_t *t = lathe_trainer_param(trainer, i);
+    if (o.averaged) {
+      auto it = stateIndex.find(std::string(info.name) + ".ax");
+      if (it == stateIndex.end())
+        return done(reportError(
+            "--averaged: " + ckpt + " holds no average of parameter '" +
+            info.name + "' (only --optimizer asgd keeps one)"));
+      t = lathe_trainer_state(trainer, it->second);
+    }
     const char *data = static_cast<const char *>(lathe_tensor_data(t));
     values[info.name].assign(data, data + lathe_tensor_num_bytes(t));
   }
@@ -54,7 +70,7 @@ int runExport(const ExportOptions &o) {
   if (auto err = writeFileAtomically(o.output, {bytes->data(), bytes->size()}))
     return done(reportError(llvm::toString(std::move(err))));
   std::cout << "wrote " << o.output << " (" << values.size()
-            << " trained parameters, step " << lathe_trainer_steps(trainer)
+            << (o.averaged ? " averaged" : " trained") << " parameters, step " << lathe_trainer_steps(trainer)
             << ")\n";
   return done(0);
 }

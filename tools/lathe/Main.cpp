@@ -202,6 +202,9 @@ int main(int argc, char **argv) {
   x->add_option("--model", exportOptions.model,
                 "The ONNX model trained (default: the one the checkpoint "
                 "names)");
+  x->add_flag("--averaged", exportOptions.averaged,
+              "Write ASGD's averaged parameters (its 'ax' state) instead of "
+              "the last ones");
 
   try {
     app.parse(argc, argv);

@@ -233,6 +233,13 @@ LATHE_API int64_t lathe_trainer_steps(const lathe_trainer_t *trainer);
 LATHE_API const lathe_tensor_t *
 lathe_trainer_param(const lathe_trainer_t *trainer, size_t index);
 
+/* The current value of optimizer-state tensor |index| (the module's state
+ * order, lathe_module_state_info: "<param>.<buffer>", such as ASGD's
+ * "<param>.ax"), as a borrowed tensor valid until the trainer's next call;
+ * NULL if out of range. */
+LATHE_API const lathe_tensor_t *
+lathe_trainer_state(const lathe_trainer_t *trainer, size_t index);
+
 /* Writes a checkpoint: a safetensors file holding every parameter and
  * optimizer-state tensor, with metadata (the step count, a checksum of the
  * data, and the |num_metadata| key/value pairs given), through a temporary
