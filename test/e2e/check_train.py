@@ -861,6 +861,35 @@ def refusal_cases(lathe, work, gen):
               r2.stderr.strip().splitlines()[-1] if r2.stderr.strip() else r.stderr[-200:])
 
 
+def hyperparameter_refusals(lathe, work, gen):
+    """Hyperparameters torch refuses are refused before training, with a
+    message naming the option, and nothing is written."""
+    data = random_class_data(work, "refuse-hyper", 16, gen)
+    onnx = os.path.join(work, "refuse-hyper.onnx")
+    export_batched(nn.Linear(6, 3), torch.zeros(2, 6), onnx)
+    cases = [
+        (["--lr", "-0.1"], "--lr: must not be negative"),
+        (["--optimizer", "adam", "--beta1", "1"], "option 'beta1' must be in [0, 1) for adam (got 1)"),
+        (["--optimizer", "adamw", "--beta2", "-0.5"], "option 'beta2' must be in [0, 1) for adamw (got -0.5)"),
+        (["--optimizer", "rprop", "--eta-plus", "0.9"], "option 'eta-plus' must be above 1 for rprop (got 0.9)"),
+        (["--optimizer", "rprop", "--eta-minus", "1"], "option 'eta-minus' must be in (0, 1) for rprop (got 1)"),
+        (["--optimizer", "asgd", "--lambd", "-1"], "--lambd: must not be negative"),
+        (["--optimizer", "sgd", "--nesterov"], "option 'nesterov' needs a positive 'momentum'"),
+        (["--lr-schedule", "lambda", "--lr-lambda", "0.9^(epoch"],
+         "option 'lr-lambda': column 11: expected ')' in \"0.9^(epoch\""),
+        (["--lr-schedule", "sequential", "--schedules", "linear; cosine"],
+         "lr-schedule sequential: 2 schedules need 1 milestones (option 'milestones'), not 0"),
+    ]
+    for flags, said in cases:
+        run = os.path.join(work, "refuse-hyper-run")
+        shutil.rmtree(run, ignore_errors=True)
+        r = subprocess.run([lathe, "train", onnx, "--data", data, "--checkpoint", run, *flags],
+                           capture_output=True, text=True)
+        check("train %s is refused naming the option" % " ".join(flags),
+              r.returncode != 0 and said in r.stderr and not os.path.exists(run),
+              r.stderr.strip()[-300:])
+
+
 def export_model_case(lathe, work, gen):
     """lathe export --model: the checkpoint's recorded ONNX path is gone
     (the run folder or the model moved); without --model the export says
@@ -1279,6 +1308,7 @@ def main(seed):
         (val_split_case, (lathe, work, gen)),
         (interrupt_cases, (lathe, work, gen)),
         (refusal_cases, (lathe, work, gen)),
+        (hyperparameter_refusals, (lathe, work, gen)),
         (export_model_case, (lathe, work, gen)),
         (trainer_api_cases, (lathe, rt, work, gen)),
         (cli_cases, (lathe, examples, work)),

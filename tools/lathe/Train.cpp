@@ -246,8 +246,12 @@ int runTrain(const TrainOptions &o) {
   training::LoopOptions loop = o.loop;
   if (loop.checkpoint.empty())
     loop.checkpoint = o.resume;
+  // Options refused before anything is written.
+  if (std::string why = training::checkLoopOptions(loop); !why.empty())
+    return reportError(why);
   std::string work = loop.checkpoint;
   TemporaryFolder temporary;
+  bool created = !work.empty() && !llvm::sys::fs::exists(work);
   if (work.empty()) {
     llvm::SmallString<128> tmp;
     if (llvm::sys::fs::createUniqueDirectory("lathe-train", tmp))
@@ -258,8 +262,11 @@ int runTrain(const TrainOptions &o) {
   }
   auto start = std::chrono::steady_clock::now();
   std::string so = work + "/model.so";
-  if (int rc = compileStep(o, loop.batchSize, so))
+  if (int rc = compileStep(o, loop.batchSize, so)) {
+    if (created) // A model or optimizer refused: leave no empty folder.
+      (void)llvm::sys::fs::remove(work);
     return rc;
+  }
   double compileSeconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
