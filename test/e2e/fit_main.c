@@ -151,7 +151,7 @@ int main(int argc, char **argv) {
              {"epochs", "three", "'three' is not an integer"},
              {"epochs", "0", "must be positive"},
              {"val-split", "0.95", "must be in [0, 0.9]"},
-             {"lr-schedule", "linear", "must be one of"},
+             {"lr-schedule", "linearly", "must be one of"},
              {"shuffle", "maybe", "'maybe' is not true or false"}};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; ++i) {
     lathe_status_t s = lathe_fit_options_set(ctx, o, bad[i].name, bad[i].value);
