@@ -196,6 +196,8 @@ llvm::Expected<Signature> readSignature(const Model &model) {
     sig.criterion = criterion.getValue().str();
   if (auto ignore = module->getAttrOfType<IntegerAttr>(kIgnoreIndexAttr))
     sig.ignoreIndex = ignore.getInt();
+  if (auto lbfgs = module->getAttrOfType<StringAttr>(kLbfgsAttr))
+    sig.lbfgs = lbfgs.getValue().str();
   return sig;
 }
 
@@ -245,6 +247,8 @@ static std::string descriptorText(const Signature &sig,
   if (!sig.criterion.empty())
     os << "criterion " << sig.ignoreIndex << " "
        << descriptor::escapeField(sig.criterion) << "\n";
+  if (!sig.lbfgs.empty())
+    os << "lbfgs " << sig.lbfgs << "\n";
   for (const auto &t : sig.params)
     os << "param " << dtypeName(t.dtype) << " " << shapeText(t) << " "
        << t.offset << " " << descriptor::escapeField(t.name) << "\n";

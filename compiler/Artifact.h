@@ -58,6 +58,8 @@ struct Signature {
   uint64_t planBytes = 0;    ///< The memory plan alone.
   /// Training builds: the criterion and the target value it ignores.
   std::string criterion;
+  /// Training builds with --optimizer lbfgs: its options (kLbfgsAttr).
+  std::string lbfgs;
   int64_t ignoreIndex = -100;
 
   const EntrySignature *entry(const std::string &name) const;

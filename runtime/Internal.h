@@ -59,6 +59,14 @@ struct ModuleEntry {
   bool updates() const { return kind == lathe::descriptor::EntryKind::Update; }
 };
 
+/// torch.optim.LBFGS's options, for a build trained by it.
+struct LbfgsOptions {
+  bool enabled = false;
+  int64_t maxIter = 20, maxEval = 25, historySize = 100;
+  double toleranceGrad = 1e-7, toleranceChange = 1e-9;
+  bool strongWolfe = false;
+};
+
 } // namespace lathe::runtime
 
 struct lathe_module {
@@ -67,6 +75,8 @@ struct lathe_module {
   /// A training build's criterion ("" otherwise) and ignored target value.
   std::string criterion;
   int64_t ignoreIndex = -100;
+  /// Trained by LBFGS on the host (runtime/Lbfgs.cpp).
+  lathe::runtime::LbfgsOptions lbfgs;
   bool externalWeights = false;
   uint64_t weightBytes = 0, weightsHash = 0, scratchBytes = 0, stateBytes = 0;
   /// forward's inputs and outputs (the module-level API describes them).

@@ -1,5 +1,6 @@
 // Loading artifacts: descriptor parsing, weights side files, running.
 #include "runtime/Internal.h"
+#include "runtime/Lbfgs.h"
 
 #include <cerrno>
 #include <cstdlib>
@@ -90,6 +91,9 @@ std::string parseDescriptor(const std::string &text, lathe_module &m) {
       if (!lathe::descriptor::unescapeField(rest(), m.criterion) ||
           m.criterion.empty())
         return where + "criterion without a well-formed name";
+    } else if (kind == "lbfgs") {
+      if (!lathe::runtime::parseLbfgsOptions(rest(), m.lbfgs))
+        return where + "malformed lbfgs options";
     } else if (kind == "scratch") {
       fields >> m.scratchBytes;
     } else if (kind == "state") {

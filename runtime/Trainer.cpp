@@ -1,6 +1,7 @@
 // Trainers: mutable parameters and optimizer state of a training build,
 // train_step calls, and safetensors checkpoints.
 #include "runtime/Internal.h"
+#include "runtime/Lbfgs.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -254,10 +255,14 @@ lathe_status_t step(lathe_context_t *context, lathe_trainer_t *trainer,
                     const lathe_module &module, double lr,
                     lathe_tensor_t *const *inputs, size_t num_inputs,
                     lathe_tensor_t **out_outputs, size_t num_outputs) {
+  HyperValues hyper{lr, trainer->steps + 1, &trainer->hyper};
   lathe_status_t status =
-      runEntry(context, module, "train_step", trainer->params, trainer->state,
-               {lr, trainer->steps + 1, &trainer->hyper}, inputs, num_inputs,
-               out_outputs, num_outputs);
+      module.lbfgs.enabled
+          ? lbfgsStep(context, module, trainer->params, trainer->state, hyper,
+                      inputs, num_inputs, out_outputs, num_outputs)
+          : runEntry(context, module, "train_step", trainer->params,
+                     trainer->state, hyper, inputs, num_inputs, out_outputs,
+                     num_outputs);
   if (status == LATHE_OK)
     ++trainer->steps;
   return status;

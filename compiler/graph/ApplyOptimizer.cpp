@@ -103,6 +103,63 @@ struct ApplyOptimizerPass : impl::ApplyOptimizerBase<ApplyOptimizerPass> {
     return success();
   }
 
+  /// LBFGS: @train_step only declares the state of the host-side steps
+  /// (the runtime's lathe_trainer_step runs torch's LBFGS on @gradient),
+  /// passed through unchanged: the flat direction and previous gradient,
+  /// the curvature pairs, their 1/y.s, and scalars (t, H_diag, prev_loss,
+  /// n_iter, func_evals, pairs held, the oldest pair's slot, whether a
+  /// previous iteration exists). The module records the options.
+  LogicalResult declareLbfgs(OpBuilder &b, ArrayRef<Trained> params,
+                             const llvm::StringMap<Value> &updates,
+                             SmallVectorImpl<std::pair<Value, Value>> &out) {
+    if (!updates.empty())
+      return func.emitError(
+          "lbfgs does not update batch-norm running statistics (its closure "
+          "runs several times a step); train this model with another "
+          "optimizer");
+    if (clipNorm > 0 || clipValue > 0 || maximize ||
+        (weightDecay >= 0 && weightDecay != 0))
+      return func.emitError("lbfgs takes none of clip-grad-norm, "
+                            "clip-grad-value, maximize and weight-decay (as "
+                            "torch's LBFGS)");
+    if (params.empty())
+      return func.emitError("lbfgs: the model has no trained parameters");
+    Type elt = TensorBuilder::elt(params.front().param);
+    int64_t n = 0;
+    for (const Trained &p : params) {
+      if (TensorBuilder::elt(p.param) != elt || !isa<FloatType>(elt) ||
+          !(elt.isF32() || elt.isF64()))
+        return func.emitError("lbfgs needs every trained parameter in one "
+                              "dtype, float32 or float64 ('")
+               << p.name << "' is " << TensorBuilder::elt(p.param) << ")";
+      n += TensorBuilder::type(p.param).getNumElements();
+    }
+    Type f64 = b.getF64Type();
+    auto declare = [&](StringRef name, ArrayRef<int64_t> shape, Type type) {
+      unsigned at = lrArg.getArgNumber();
+      auto attrs = b.getDictionaryAttr(
+          {b.getNamedAttr(kStateAttr, b.getStringAttr(name)),
+           b.getNamedAttr(kStateInitAttr, b.getF64FloatAttr(0.0))});
+      (void)func.insertArgument(at, RankedTensorType::get(shape, type), attrs,
+                                func.getLoc());
+      Value v = func.getArgument(at);
+      out.push_back({v, v});
+    };
+    declare("lbfgs.d", {n}, elt);
+    declare("lbfgs.prev_flat_grad", {n}, elt);
+    declare("lbfgs.old_dirs", {historySize, n}, elt);
+    declare("lbfgs.old_stps", {historySize, n}, elt);
+    declare("lbfgs.ro", {historySize}, f64);
+    declare("lbfgs.scalars", {8}, f64);
+    std::ostringstream os;
+    os.precision(17);
+    os << maxIter << " " << (maxEval > 0 ? maxEval : maxIter * 5 / 4) << " "
+       << toleranceGrad << " " << toleranceChange << " " << historySize << " "
+       << lineSearch;
+    getOperation()->setAttr(kLbfgsAttr, b.getStringAttr(os.str()));
+    return success();
+  }
+
   double option(double value, double fallback) {
     return value < 0 ? fallback : value;
   }
@@ -328,8 +385,11 @@ struct ApplyOptimizerPass : impl::ApplyOptimizerBase<ApplyOptimizerPass> {
     auto gradient = module.lookupSymbol<func::FuncOp>("gradient");
     if (!gradient)
       return;
-    func = keepGradient ? gradient.clone() : gradient;
-    if (keepGradient)
+    bool lbfgs = optimizer == "lbfgs";
+    // LBFGS steps on the host, through @gradient (runtime/Lbfgs.cpp).
+    bool keep = keepGradient || lbfgs;
+    func = keep ? gradient.clone() : gradient;
+    if (keep)
       module.push_back(func);
     func.setName("train_step");
     MLIRContext *ctx = &getContext();
@@ -373,7 +433,9 @@ struct ApplyOptimizerPass : impl::ApplyOptimizerBase<ApplyOptimizerPass> {
     b.setInsertionPoint(ret);
     SmallVector<std::pair<Value, Value>> stateOut;
     DenseMap<Value, Value> newParams;
-    if (failed(build(b, trained, lrArg, step, cycled, stateOut, newParams)))
+    if (lbfgs ? failed(declareLbfgs(b, trained, updates, stateOut))
+              : failed(build(b, trained, lrArg, step, cycled, stateOut,
+                             newParams)))
       return signalPassFailure();
 
     SmallVector<Value> results(outputs);
@@ -395,7 +457,7 @@ struct ApplyOptimizerPass : impl::ApplyOptimizerBase<ApplyOptimizerPass> {
                                       kStateAttr))));
     }
     setFunctionResults(func, results, resultAttrs);
-    if (keepGradient) {
+    if (keep) {
       // @gradient keeps only the loss, the outputs and the gradients.
       auto gret =
           cast<func::ReturnOp>(gradient.getBody().front().getTerminator());

@@ -25,6 +25,9 @@ inline constexpr const char kStateInitAttr[] = "lathe.state_init";
 /// added (a string: "cross_entropy", ..., "output:NAME") and the target
 /// value it ignores (i64; class criteria), for the artifact's descriptor.
 inline constexpr const char kCriterionAttr[] = "lathe.criterion";
+/// On a module trained by LBFGS: its options, "MAX_ITER MAX_EVAL
+/// TOLERANCE_GRAD TOLERANCE_CHANGE HISTORY_SIZE LINE_SEARCH".
+inline constexpr const char kLbfgsAttr[] = "lathe.lbfgs";
 inline constexpr const char kIgnoreIndexAttr[] = "lathe.ignore_index";
 /// On a lowered entry function (LLVM dialect): the dictionary from which
 /// lathe-define-entry-points builds its C entry point (its Passes.td says

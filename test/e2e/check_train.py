@@ -548,6 +548,81 @@ def read_events(path):
     return scalars, ""
 
 
+def lbfgs_cases(lathe, rt, work, gen):
+    """LBFGS against torch.optim.LBFGS in float64: a convex (linear) and a
+    non-convex (tanh MLP) model, with and without the strong-Wolfe line
+    search, 8 steps each: the parameters, the losses and the number of
+    closure evaluations; a run saved after 4 steps and resumed in a new
+    trainer ends bit for bit where the uninterrupted one does."""
+    xs = torch.randn(10, 64, 10, generator=gen, dtype=torch.float64)
+    ts = torch.randint(0, 4, (10, 64), generator=gen)
+    models = {
+        "convex": lambda: nn.Linear(10, 4).double(),
+        "non-convex": lambda: nn.Sequential(nn.Linear(10, 16), nn.Tanh(),
+                                            nn.Linear(16, 4)).double(),
+    }
+    # Three iterations a step: LBFGS amplifies rounding as it nears each
+    # batch's optimum (torch against itself, one start perturbed by an
+    # ulp, differs by 1e-7 after 10 steps of 20 iterations), and the two
+    # sides' gradients round differently.
+    configs = [
+        ("convex", "none", ["--max-iter", "3"], dict(lr=1, max_iter=3)),
+        ("convex", "strong_wolfe", ["--max-iter", "3", "--history-size", "2"],
+         dict(lr=1, max_iter=3, history_size=2)),
+        ("non-convex", "none", ["--max-iter", "3", "--history-size", "2"],
+         dict(lr=0.5, max_iter=3, history_size=2)),
+        ("non-convex", "strong_wolfe", ["--max-iter", "4", "--max-eval", "6"],
+         dict(lr=1, max_iter=4, max_eval=6)),
+    ]
+    for model_name, search, flags, kwargs in configs:
+        name = "lbfgs %s %s" % (model_name, search)
+        base = models[model_name]()
+        onnx = os.path.join(work, "lbfgs-%s.onnx" % model_name)
+        export(base, xs[0], onnx)
+        so = os.path.join(work, "lbfgs-%s-%s.so" % (model_name, search))
+        compile_train(lathe, onnx, so, "--optimizer", "lbfgs", "--line-search", search,
+                      *flags)
+        lr = kwargs["lr"]
+        module = rt.load(so)
+        trainer = rt.trainer(module)
+        ref = models[model_name]()
+        ref.load_state_dict(base.state_dict())
+        opt = torch.optim.LBFGS(ref.parameters(),
+                                line_search_fn=None if search == "none" else search, **kwargs)
+        worst_loss = compare.Worst()
+        for i in range(8):
+            loss = rt.step(module, trainer, lr, [xs[i].numpy(), ts[i].numpy()])[0]
+
+            def closure():
+                opt.zero_grad()
+                r = nn.functional.cross_entropy(ref(xs[i]), ts[i])
+                r.backward()
+                return r
+            r = opt.step(closure)
+            worst_loss.add(compare.relative_difference(float(loss), r.item(), floor=1e-6))
+            if i == 3:
+                half = os.path.join(work, "lbfgs-half.safetensors")
+                rt.save(trainer, half)
+        got = rt.params(module, trainer)
+        worst = compare.Worst()
+        for key, p in ref.state_dict().items():
+            worst.add(compare.relative_difference(got.get(key), p, floor=1e-6))
+        evals = int(rt.state(module, trainer)["lbfgs.scalars"][4])
+        want_evals = opt.state[next(iter(ref.parameters()))]["func_evals"]
+        check("optimizer %s, 8 steps" % name,
+              worst.within(OPT_RTOL) and worst_loss.within(OPT_RTOL) and evals == want_evals,
+              "max relative difference: parameters %.2e, losses %.2e; %d evaluations (torch %d)"
+              % (worst.value, worst_loss.value, evals, want_evals))
+        # Resumed after step 4 in a new trainer.
+        resumed = rt.trainer(module)
+        status = rt.load_checkpoint(resumed, half)
+        for i in range(4, 8):
+            rt.step(module, resumed, lr, [xs[i].numpy(), ts[i].numpy()])
+        again = rt.params(module, resumed)
+        check("%s resumed after 4 steps ends bit for bit as the uninterrupted run" % name,
+              status == 0 and all(again[k].tobytes() == got[k].tobytes() for k in got))
+
+
 def schedule_cases(lathe, work, gen):
     """Every LR schedule of lathe train against torch.optim.lr_scheduler,
     step by step (steps.csv logs the learning rate of every step)."""
@@ -1299,6 +1374,7 @@ def main(seed):
         (dropout_cases, (lathe, rt, work, gen)),
         (resnet_case, (lathe, rt, work, gen)),
         (optimizer_cases, (lathe, rt, work, gen)),
+        (lbfgs_cases, (lathe, rt, work, gen)),
         (schedule_cases, (lathe, work, gen)),
         (momentum_cycle_cases, (lathe, work, gen)),
         (data_cases, (lathe, work, gen)),
