@@ -118,8 +118,7 @@ public:
   /// Evaluates the closure. With |keep| (the first evaluation), the loss
   /// and model outputs go to keep[0..numKeep) instead of being freed.
   lathe_status_t evaluate(double &loss, Vec &grad,
-                          lathe_tensor_t **keep = nullptr,
-                          size_t numKeep = 0) {
+                          lathe_tensor_t **keep = nullptr, size_t numKeep = 0) {
     size_t n = entry->outputs.size();
     std::vector<lathe_tensor_t *> outs(n, nullptr);
     lathe_status_t s = runEntry(context, module, "gradient", params, nullptr,
@@ -333,8 +332,16 @@ Span stateSpan(const lathe_module &module, void *state, const char *name) {
 }
 
 /// Slots of lbfgs.scalars.
-enum Scalar { kT, kHDiag, kPrevLoss, kNIter, kFuncEvals, kNumOld, kFirst,
-              kHasPrev };
+enum Scalar {
+  kT,
+  kHDiag,
+  kPrevLoss,
+  kNIter,
+  kFuncEvals,
+  kNumOld,
+  kFirst,
+  kHasPrev
+};
 
 } // namespace
 
@@ -500,8 +507,7 @@ lathe_status_t lbfgsStep(lathe_context_t *context, const lathe_module &module,
     } else {
       problem.add(t, d);
       if (iter != o.maxIter) {
-        if (lathe_status_t s = problem.evaluate(loss, flatGrad);
-            s != LATHE_OK)
+        if (lathe_status_t s = problem.evaluate(loss, flatGrad); s != LATHE_OK)
           return failed(s);
         optimal = absMax(flatGrad) <= o.toleranceGrad;
         lsEvals = 1;

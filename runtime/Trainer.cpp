@@ -251,6 +251,20 @@ std::string hex64(uint64_t v) {
 
 /// One train_step of |module| on |trainer|'s parameters and state; the
 /// step count advances on success.
+/// Borrowed tensors over the tensors |descs| lays out in |blob|.
+std::vector<lathe_tensor> views(const std::vector<TensorDesc> &descs,
+                                void *blob) {
+  std::vector<lathe_tensor> out;
+  for (const TensorDesc &d : descs) {
+    lathe_tensor view;
+    view.dtype = d.dtype;
+    view.dims = d.dims;
+    view.data = static_cast<char *>(blob) + d.offset;
+    out.push_back(view);
+  }
+  return out;
+}
+
 lathe_status_t step(lathe_context_t *context, lathe_trainer_t *trainer,
                     const lathe_module &module, double lr,
                     lathe_tensor_t *const *inputs, size_t num_inputs,
@@ -302,20 +316,8 @@ lathe_status_t lathe_trainer_create(lathe_context_t *context,
     std::memcpy(t->params, weights, module->weightBytes);
   for (const TensorDesc &s : module->state)
     initialize(t->state, s);
-  for (const TensorDesc &p : module->params) {
-    lathe_tensor view;
-    view.dtype = p.dtype;
-    view.dims = p.dims;
-    view.data = static_cast<char *>(t->params) + p.offset;
-    t->paramViews.push_back(view);
-  }
-  for (const TensorDesc &s : module->state) {
-    lathe_tensor view;
-    view.dtype = s.dtype;
-    view.dims = s.dims;
-    view.data = static_cast<char *>(t->state) + s.offset;
-    t->stateViews.push_back(view);
-  }
+  t->paramViews = views(module->params, t->params);
+  t->stateViews = views(module->state, t->state);
   *out_trainer = t.release();
   return LATHE_OK;
 }

@@ -14,18 +14,14 @@ public:
   ExpressionParser(const std::string &text, Expression &out)
       : text(text), out(out) {}
 
+  /// Every node is added after its operands, so the root comes last,
+  /// where evaluation starts.
   std::string run() {
-    int root = expr(0);
+    expr(0);
     skipSpace();
     if (error.empty() && at < text.size())
       fail("unexpected '" + std::string(1, text[at]) + "'");
-    if (!error.empty())
-      return error;
-    // The root must be last: evaluation starts there.
-    if (root != int(out.nodes.size()) - 1) {
-      out.nodes.push_back(out.nodes[root]);
-    }
-    return "";
+    return error;
   }
 
 private:
@@ -245,8 +241,8 @@ std::string Expression::parse(const std::string &text, Expression &out) {
   // A bound on the nodes, and so on the evaluation's recursion through a
   // long chain of operators.
   if (text.size() > kMaxLength)
-    return "column " + std::to_string(kMaxLength + 1) +
-           ": longer than " + std::to_string(kMaxLength) + " characters";
+    return "column " + std::to_string(kMaxLength + 1) + ": longer than " +
+           std::to_string(kMaxLength) + " characters";
   Expression parsed;
   ExpressionParser parser(text, parsed);
   if (std::string why = parser.run(); !why.empty())

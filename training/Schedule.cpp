@@ -75,8 +75,8 @@ double nextLr(const LoopOptions &o, const Expression &lambda, double lr,
     if (e > o.totalIters)
       return lr;
     double d = o.endFactor - o.startFactor;
-    return lr * (1. + d / (double(o.totalIters) * o.startFactor +
-                           (de - 1) * d));
+    return lr *
+           (1. + d / (double(o.totalIters) * o.startFactor + (de - 1) * d));
   }
   if (s == "constant_factor")
     return e != o.totalIters ? lr : lr * (1.0 / constantFactor(o));
@@ -84,8 +84,8 @@ double nextLr(const LoopOptions &o, const Expression &lambda, double lr,
     if (e > o.totalIters)
       return lr;
     double total = double(o.totalIters);
-    return lr * std::pow((1.0 - de / total) / (1.0 - (de - 1) / total),
-                         o.power);
+    return lr *
+           std::pow((1.0 - de / total) / (1.0 - (de - 1) / total), o.power);
   }
   if (s == "lambda")
     return base * lambda(de);
@@ -107,8 +107,8 @@ double restartLr(const LoopOptions &o, const Expression &lambda, double lr,
   if (s == "cosine")
     return o.etaMin + (base - o.etaMin) * (1 + std::cos(0.0)) / 2;
   if (s == "linear")
-    return base * (o.startFactor + (o.endFactor - o.startFactor) * 0.0 /
-                                       double(o.totalIters));
+    return base * (o.startFactor +
+                   (o.endFactor - o.startFactor) * 0.0 / double(o.totalIters));
   if (s == "constant_factor") {
     double f = constantFactor(o);
     return base * (f + double(0 >= o.totalIters) * (1 - f));
@@ -121,8 +121,7 @@ double restartLr(const LoopOptions &o, const Expression &lambda, double lr,
 }
 
 /// The pieces of a `schedules` text: "NAME(ARGS)" separated by ';'.
-std::string splitParts(const std::string &text,
-                       std::vector<std::string> &out) {
+std::string splitParts(const std::string &text, std::vector<std::string> &out) {
   int depth = 0;
   char quote = 0;
   std::string piece;
@@ -225,10 +224,8 @@ std::string checkPart(const LoopOptions &o) {
     return "needs the factor as option 'lr-lambda' (e.g. \"0.95^epoch\")";
   if (s == "linear" && o.startFactor == 0)
     return "option 'start-factor' must be above 0 (got '0')";
-  if (s == "constant_factor" && constantFactor(o) == 0)
-    return "option 'factor' must be above 0 for constant_factor";
-  if (s == "constant_factor" && !(constantFactor(o) > 0 &&
-                                  constantFactor(o) <= 1))
+  if (s == "constant_factor" &&
+      !(constantFactor(o) > 0 && constantFactor(o) <= 1))
     return "option 'factor' must be in (0, 1] for constant_factor";
   return "";
 }
@@ -244,8 +241,7 @@ std::string parseLambda(const LoopOptions &o, Expression &out) {
 
 } // namespace
 
-std::string Schedule::parseParts(const LoopOptions &o,
-                                 std::vector<Part> &out) {
+std::string Schedule::parseParts(const LoopOptions &o, std::vector<Part> &out) {
   const std::string &s = o.schedule;
   if (s != "sequential" && s != "chained") {
     if (!isEpochSchedule(s))

@@ -53,13 +53,19 @@ struct ApplyOptimizerPass : impl::ApplyOptimizerBase<ApplyOptimizerPass> {
   /// ASGD's eta and mu.
   Value addState(OpBuilder &b, const Trained &p, StringRef what,
                  double init = 0.0, Type type = {}) {
-    unsigned at = lrArg.getArgNumber(); // Before the hyperparameters.
-    std::string name = p.name + "." + what.str();
+    return declareState(b, p.name + "." + what.str(),
+                        type ? type : p.param.getType(), init);
+  }
+
+  /// An optimizer-state argument |name| of |type|, initialized to |init| by
+  /// the runtime, before the hyperparameters.
+  Value declareState(OpBuilder &b, const std::string &name, Type type,
+                     double init) {
+    unsigned at = lrArg.getArgNumber();
     auto attrs = b.getDictionaryAttr(
         {b.getNamedAttr(kStateAttr, b.getStringAttr(name)),
          b.getNamedAttr(kStateInitAttr, b.getF64FloatAttr(init))});
-    (void)func.insertArgument(at, type ? type : p.param.getType(), attrs,
-                              func.getLoc());
+    (void)func.insertArgument(at, type, attrs, func.getLoc());
     return func.getArgument(at);
   }
 
@@ -68,9 +74,8 @@ struct ApplyOptimizerPass : impl::ApplyOptimizerBase<ApplyOptimizerPass> {
     auto refuse = [&](const char *option, double v, const char *why) {
       std::ostringstream got;
       got << v;
-      return func.emitError() << "option '" << option << "' " << why
-                              << " for " << optimizer << " (got " << got.str()
-                              << ")";
+      return func.emitError() << "option '" << option << "' " << why << " for "
+                              << optimizer << " (got " << got.str() << ")";
     };
     bool adamFamily =
         optimizer == "adam" || optimizer == "adamw" || optimizer == "adamax";
@@ -135,14 +140,8 @@ struct ApplyOptimizerPass : impl::ApplyOptimizerBase<ApplyOptimizerPass> {
       n += TensorBuilder::type(p.param).getNumElements();
     }
     Type f64 = b.getF64Type();
-    auto declare = [&](StringRef name, ArrayRef<int64_t> shape, Type type) {
-      unsigned at = lrArg.getArgNumber();
-      auto attrs = b.getDictionaryAttr(
-          {b.getNamedAttr(kStateAttr, b.getStringAttr(name)),
-           b.getNamedAttr(kStateInitAttr, b.getF64FloatAttr(0.0))});
-      (void)func.insertArgument(at, RankedTensorType::get(shape, type), attrs,
-                                func.getLoc());
-      Value v = func.getArgument(at);
+    auto declare = [&](const char *name, ArrayRef<int64_t> shape, Type type) {
+      Value v = declareState(b, name, RankedTensorType::get(shape, type), 0.0);
       out.push_back({v, v});
     };
     declare("lbfgs.d", {n}, elt);
@@ -281,8 +280,7 @@ struct ApplyOptimizerPass : impl::ApplyOptimizerBase<ApplyOptimizerPass> {
         double e = option(eps, 1e-8);
         double a = option(alpha, 0.99);
         Value sq = addState(b, p, "square_avg");
-        Value sqNext =
-            tb.add(tb.scale(sq, a), tb.scale(tb.square(g), 1.0 - a));
+        Value sqNext = tb.add(tb.scale(sq, a), tb.scale(tb.square(g), 1.0 - a));
         stateOut.push_back({sq, sqNext});
         Value avg;
         if (centered) {
@@ -334,11 +332,11 @@ struct ApplyOptimizerPass : impl::ApplyOptimizerBase<ApplyOptimizerPass> {
             tb.where(tb.greater(product, k(0.0)), k(etaPlus),
                      tb.where(tb.less(product, k(0.0)), k(etaMinus), k(1.0)));
         // torch fills the step sizes with the lr at the first step.
-        Value sizeNow = tb.where(first, tb.expand(c(lr), TensorBuilder::shape(w)), size);
-        Value sizeNext = ClipOp::create(b, tb.loc, sizeNow.getType(),
-                                        tb.mul(sizeNow, factor),
-                                        b.getF64FloatAttr(stepSizeMin),
-                                        b.getF64FloatAttr(stepSizeMax));
+        Value sizeNow =
+            tb.where(first, tb.expand(c(lr), TensorBuilder::shape(w)), size);
+        Value sizeNext = ClipOp::create(
+            b, tb.loc, sizeNow.getType(), tb.mul(sizeNow, factor),
+            b.getF64FloatAttr(stepSizeMin), b.getF64FloatAttr(stepSizeMax));
         Value kept = tb.where(tb.equal(factor, k(etaMinus)), k(0.0), g);
         stateOut.push_back({prev, kept});
         stateOut.push_back({size, sizeNext});
@@ -354,16 +352,15 @@ struct ApplyOptimizerPass : impl::ApplyOptimizerBase<ApplyOptimizerPass> {
         Value eta = tb.where(first, lr, etaState);
         Value decayed = tb.mul(w, c(tb.sub(s(1.0), tb.scale(eta, lambd))));
         Value next = tb.sub(decayed, tb.mul(c(eta), g));
-        Value axNext = tb.where(
-            tb.equal(muState, s(1.0)), next,
-            tb.add(ax, tb.mul(tb.sub(next, ax), c(muState))));
+        Value axNext =
+            tb.where(tb.equal(muState, s(1.0)), next,
+                     tb.add(ax, tb.mul(tb.sub(next, ax), c(muState))));
         Value etaNext = tb.div(
             lr, PowOp::create(b, tb.loc,
                               tb.add(s(1.0), tb.mul(tb.scale(lr, lambd), step)),
                               s(a)));
         Value muNext = tb.div(
-            s(1.0), MaxOp::create(b, tb.loc, s(1.0),
-                                  tb.sub(step, s(asgdT0))));
+            s(1.0), MaxOp::create(b, tb.loc, s(1.0), tb.sub(step, s(asgdT0))));
         stateOut.push_back({etaState, etaNext});
         stateOut.push_back({muState, muNext});
         stateOut.push_back({ax, axNext});

@@ -3,9 +3,9 @@
 // column, a differential fuzz against an evaluation built beside the text,
 // and mutated texts that must never crash) and the checks of sequential
 // and chained schedules (training/Schedule).
+#include "training/Schedule.h"
 #include "training/Expression.h"
 #include "training/Loop.h"
-#include "training/Schedule.h"
 
 #include <catch2/catch.hpp>
 
@@ -32,8 +32,7 @@ std::string parseError(const std::string &text) {
 
 /// The same bits, or both NaN.
 bool same(double a, double b) {
-  return (std::isnan(a) && std::isnan(b)) ||
-         std::memcmp(&a, &b, sizeof a) == 0;
+  return (std::isnan(a) && std::isnan(b)) || std::memcmp(&a, &b, sizeof a) == 0;
 }
 
 /// Python's min and max: the first of equals is kept.
@@ -47,14 +46,14 @@ TEST_CASE("lr-lambda expressions evaluate with Python's meaning") {
   CHECK(eval("0.95 ** epoch", 3) == std::pow(0.95, 3.0));
   CHECK(eval("epoch < 5 ? (epoch+1)/5 : 1", 2) == 3.0 / 5);
   CHECK(eval("epoch < 5 ? (epoch+1)/5 : 1", 7) == 1.0);
-  CHECK(eval("-2^2", 0) == -4.0);         // Python: -(2**2).
-  CHECK(eval("2^3^2", 0) == 512.0);       // Right-associative.
+  CHECK(eval("-2^2", 0) == -4.0);   // Python: -(2**2).
+  CHECK(eval("2^3^2", 0) == 512.0); // Right-associative.
   CHECK(eval("2^-1", 0) == 0.5);
   CHECK(eval("7 // 2", 0) == 3.0);
-  CHECK(eval("-7 // 2", 0) == -4.0);      // Floor, not truncation.
-  CHECK(eval("-7 % 3", 0) == 2.0);        // The divisor's sign.
+  CHECK(eval("-7 // 2", 0) == -4.0); // Floor, not truncation.
+  CHECK(eval("-7 % 3", 0) == 2.0);   // The divisor's sign.
   CHECK(eval("7 % -3", 0) == -2.0);
-  CHECK(eval("epoch / 2", 3) == 1.5);     // Exact division.
+  CHECK(eval("epoch / 2", 3) == 1.5); // Exact division.
   CHECK(eval("1 + 2 * 3 - 4 / 2", 0) == 5.0);
   CHECK(eval("min(1, epoch, 0.5) + max(epoch, 2)", 4) == 4.5);
   CHECK(eval("pow(2, epoch)", 10) == 1024.0);
@@ -90,8 +89,8 @@ TEST_CASE("lr-lambda errors point at the column") {
         "column 1: expected a number, 'epoch', a function or '(' at the end");
   CHECK(parseError(std::string(100, '(') + "1" + std::string(100, ')'))
             .find("nested deeper than 64") != std::string::npos);
-  CHECK(parseError(std::string(100, '-') + "1")
-            .find("nested deeper than 64") != std::string::npos);
+  CHECK(parseError(std::string(100, '-') + "1").find("nested deeper than 64") !=
+        std::string::npos);
   std::string chain = "1";
   while (chain.size() <= Expression::kMaxLength)
     chain += "+1";
@@ -264,8 +263,8 @@ TEST_CASE("schedules: the checks name the option") {
   CHECK(checkWith({{"lr-schedule", "sequential"}})
             .find("needs its schedules as option 'schedules'") !=
         std::string::npos);
-  CHECK(checkWith({{"lr-schedule", "sequential"},
-                   {"schedules", "linear; cosine"}}) ==
+  CHECK(checkWith(
+            {{"lr-schedule", "sequential"}, {"schedules", "linear; cosine"}}) ==
         "lr-schedule sequential: 2 schedules need 1 milestones (option "
         "'milestones'), not 0");
   CHECK(checkWith({{"lr-schedule", "sequential"},
@@ -277,8 +276,7 @@ TEST_CASE("schedules: the checks name the option") {
         "option 'schedules', schedule 1 'onecycle': 'onecycle' is not a "
         "per-epoch schedule (step, multistep, exponential, cosine, linear, "
         "constant_factor, polynomial, lambda, multiplicative)");
-  CHECK(checkWith({{"lr-schedule", "chained"},
-                   {"schedules", "cosine(lr=3)"}})
+  CHECK(checkWith({{"lr-schedule", "chained"}, {"schedules", "cosine(lr=3)"}})
             .find("'lr' is not an option of a schedule") != std::string::npos);
   CHECK(checkWith({{"lr-schedule", "chained"},
                    {"schedules", "linear(start-factor=2)"}}) ==

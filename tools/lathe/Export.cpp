@@ -56,9 +56,9 @@ int runExport(const ExportOptions &o) {
     if (o.averaged) {
       auto it = stateIndex.find(std::string(info.name) + ".ax");
       if (it == stateIndex.end())
-        return done(reportError(
-            "--averaged: " + ckpt + " holds no average of parameter '" +
-            info.name + "' (only --optimizer asgd keeps one)"));
+        return done(reportError("--averaged: " + ckpt +
+                                " holds no average of parameter '" + info.name +
+                                "' (only --optimizer asgd keeps one)"));
       t = lathe_trainer_state(trainer, it->second);
     }
     const char *data = static_cast<const char *>(lathe_tensor_data(t));
@@ -70,8 +70,8 @@ int runExport(const ExportOptions &o) {
   if (auto err = writeFileAtomically(o.output, {bytes->data(), bytes->size()}))
     return done(reportError(llvm::toString(std::move(err))));
   std::cout << "wrote " << o.output << " (" << values.size()
-            << (o.averaged ? " averaged" : " trained") << " parameters, step " << lathe_trainer_steps(trainer)
-            << ")\n";
+            << (o.averaged ? " averaged" : " trained") << " parameters, step "
+            << lathe_trainer_steps(trainer) << ")\n";
   return done(0);
 }
 
