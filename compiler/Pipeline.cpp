@@ -32,8 +32,8 @@ void registerCompilerDialects(DialectRegistry &registry) {
 }
 
 bool hasCyclableMomentum(StringRef optimizer) {
-  return llvm::is_contained({"sgd", "rmsprop", "adam", "adamw", "adamax"},
-                            optimizer);
+  return llvm::is_contained(
+      {"sgd", "rmsprop", "adam", "adamw", "adamax", "sparse_adam"}, optimizer);
 }
 
 void buildTrainingPipeline(OpPassManager &pm, const TrainingOptions &o) {

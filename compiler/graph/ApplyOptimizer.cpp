@@ -77,8 +77,8 @@ struct ApplyOptimizerPass : impl::ApplyOptimizerBase<ApplyOptimizerPass> {
       return func.emitError() << "option '" << option << "' " << why << " for "
                               << optimizer << " (got " << got.str() << ")";
     };
-    bool adamFamily =
-        optimizer == "adam" || optimizer == "adamw" || optimizer == "adamax";
+    bool adamFamily = optimizer == "adam" || optimizer == "adamw" ||
+                      optimizer == "adamax" || optimizer == "sparse_adam";
     if (adamFamily && beta1 >= 0 && !(beta1 < 1))
       return refuse("beta1", beta1, "must be in [0, 1)");
     if (adamFamily && !(beta2 >= 0 && beta2 < 1))
@@ -105,6 +105,12 @@ struct ApplyOptimizerPass : impl::ApplyOptimizerBase<ApplyOptimizerPass> {
     if (weightDecay >= 0 && optimizer == "rprop" && weightDecay != 0)
       return refuse("weight-decay", weightDecay,
                     "is not an option (torch's Rprop has none)");
+    if (weightDecay >= 0 && optimizer == "sparse_adam" && weightDecay != 0)
+      return refuse("weight-decay", weightDecay,
+                    "is not an option (torch's SparseAdam has none)");
+    if (amsgrad && optimizer == "sparse_adam")
+      return func.emitError("option 'amsgrad' is not an option for "
+                            "sparse_adam (torch's SparseAdam has none)");
     return success();
   }
 
@@ -157,6 +163,42 @@ struct ApplyOptimizerPass : impl::ApplyOptimizerBase<ApplyOptimizerPass> {
        << lineSearch;
     getOperation()->setAttr(kLbfgsAttr, b.getStringAttr(os.str()));
     return success();
+  }
+
+  /// SparseAdam: the rows of |p| this step's gathers read (the rows of
+  /// torch's sparse gradient, duplicates and zero sums included), as a
+  /// boolean column that broadcasts over |p|. A parameter read any other
+  /// way has a dense gradient, refused with torch's message.
+  FailureOr<Value> touchedRows(TensorBuilder &tb, const Trained &p) {
+    ArrayRef<int64_t> shape = TensorBuilder::shape(p.param);
+    Type elt = TensorBuilder::elt(p.param);
+    int64_t rank = shape.size();
+    Value rows;
+    for (OpOperand &use : p.param.getUses()) {
+      auto gather = dyn_cast<GatherOp>(use.getOwner());
+      int64_t axis = gather ? gather.getAxis() : -1;
+      if (!gather || use.getOperandNumber() != 0 ||
+          (axis != 0 && axis != -rank))
+        return use.getOwner()->emitError(
+                   "SparseAdam does not support dense gradients, please "
+                   "consider Adam instead: '")
+               << p.name << "' is read by '"
+               << use.getOwner()->getName().getStringRef()
+               << "', not only gathered by rows (as an embedding table)";
+      Value idx = gather.getIndices();
+      SmallVector<int64_t> column(TensorBuilder::shape(idx));
+      column.push_back(1);
+      rows = ScatterNdOp::create(
+          tb.b, tb.loc, rows ? rows : tb.splat(0.0, {shape[0]}, elt),
+          tb.reshape(idx, column),
+          tb.splat(1.0, TensorBuilder::shape(idx), elt),
+          ScatterReductionAttr::get(tb.b.getContext(), ScatterReduction::none));
+    }
+    if (!rows)
+      return func.emitError("sparse_adam: '") << p.name << "' is not read";
+    SmallVector<int64_t> broadcast(rank, 1);
+    broadcast[0] = shape[0];
+    return tb.greater(tb.reshape(rows, broadcast), tb.scalar(0.0, elt));
   }
 
   double option(double value, double fallback) {
@@ -222,6 +264,16 @@ struct ApplyOptimizerPass : impl::ApplyOptimizerBase<ApplyOptimizerPass> {
     bool withMomentum = cycled || momentum != 0.0;
     double wd = option(weightDecay, adamw ? 0.01 : 0.0);
     Value first = tb.equal(step, s(1.0));
+    // SparseAdam's rows, found before any update adds uses of the
+    // parameters.
+    DenseMap<Value, Value> touched;
+    if (optimizer == "sparse_adam")
+      for (Trained &p : params) {
+        FailureOr<Value> rows = touchedRows(tb, p);
+        if (failed(rows))
+          return failure();
+        touched[p.param] = *rows;
+      }
     for (Trained &p : params) {
       Type elt = TensorBuilder::elt(p.param);
       auto c = [&](Value v) { return tb.cast(v, elt); }; // f64 scalar -> elt
@@ -276,6 +328,26 @@ struct ApplyOptimizerPass : impl::ApplyOptimizerBase<ApplyOptimizerPass> {
           Value denom = tb.add(tb.div(tb.sqrt(second), c(bc2)), k(e));
           update = tb.mul(stepSize, tb.div(mNext, denom));
         }
+      } else if (optimizer == "sparse_adam") {
+        // torch's lazy Adam: the moments move as old + (new - old) * (1 - b)
+        // on the touched rows only, and only those rows step.
+        double b2 = beta2;
+        double e = option(eps, 1e-8);
+        Value rows = touched.lookup(p.param);
+        Value m = addState(b, p, "exp_avg");
+        Value v = addState(b, p, "exp_avg_sq");
+        Value mNext = tb.add(m, byOneMinusMomentum(tb.sub(g, m)));
+        Value vNext = tb.add(v, tb.scale(tb.sub(tb.square(g), v), 1.0 - b2));
+        stateOut.push_back({m, tb.where(rows, mNext, m)});
+        stateOut.push_back({v, tb.where(rows, vNext, v)});
+        Value b1 = cycled ? cycled : s(fixedMomentum);
+        Value bc1 = tb.sub(s(1.0), PowOp::create(b, tb.loc, b1, step));
+        Value bc2 = tb.sub(s(1.0), PowOp::create(b, tb.loc, s(b2), step));
+        Value stepSize = c(tb.div(tb.mul(lr, tb.sqrt(bc2)), bc1));
+        Value denom = tb.add(tb.sqrt(vNext), k(e));
+        newParams[p.param] = tb.where(
+            rows, tb.sub(w, tb.mul(stepSize, tb.div(mNext, denom))), w);
+        continue;
       } else if (optimizer == "rmsprop") {
         double e = option(eps, 1e-8);
         double a = option(alpha, 0.99);
@@ -370,7 +442,7 @@ struct ApplyOptimizerPass : impl::ApplyOptimizerBase<ApplyOptimizerPass> {
         return func.emitError("unknown optimizer '")
                << optimizer
                << "' (expected sgd, adam, adamw, rmsprop, adagrad, adadelta, "
-                  "adamax, rprop or asgd)";
+                  "adamax, sparse_adam, rprop, asgd or lbfgs)";
       }
       newParams[p.param] = tb.sub(w, update);
     }

@@ -234,7 +234,7 @@ public:
                                              const onnx::GraphProto &body,
                                              ArrayRef<Binding> inputs);
   /// What the name |name| holds, as a binding; nullopt when nothing does.
-  std::optional<Binding> lookupBinding(const std::string &name) const;
+  std::optional<Binding> lookupBinding(const std::string &name);
   /// What input |i| of |node| holds; an error names a missing input or one
   /// that no earlier node produces.
   FailureOr<Binding> inputBinding(const NodeProto &node, int i);
@@ -392,8 +392,18 @@ private:
                                  const onnx::TypeProto::Sequence &type);
   LogicalResult addOutputs(SmallVectorImpl<ModelBuilder::Output> &outputs);
 
+  /// Whether |name| is known at compile time, so nodes reading it may fold.
+  /// A trainable initializer is not: training changes it.
   bool isConstant(const std::string &name) const {
-    return constants.count(name) != 0;
+    return constants.count(name) != 0 && !trainable(name);
+  }
+  /// A float initializer of a training graph: a parameter the training
+  /// steps change, so nothing folds its file value (a tied embedding's
+  /// Transpose, a weight's Slice stay run-time ops on the parameter).
+  bool trainable(const std::string &name) const {
+    auto c = constants.find(name);
+    return options.trainingGraph && c != constants.end() &&
+           initializerNames.count(name) && isFloatDType(c->second.dtype);
   }
   bool hasInput(const NodeProto &node, int i) const {
     return node.input_size() > i && !node.input(i).empty();

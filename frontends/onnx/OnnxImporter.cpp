@@ -176,9 +176,11 @@ FailureOr<Value> Importer::valueNamed(const NodeProto &node,
 }
 
 std::optional<Importer::Binding>
-Importer::lookupBinding(const std::string &name) const {
+Importer::lookupBinding(const std::string &name) {
   Binding binding;
-  if (auto c = constants.find(name); c != constants.end())
+  if (trainable(name) && !values.count(name))
+    materialize(name, constants[name]);
+  if (auto c = constants.find(name); c != constants.end() && !trainable(name))
     binding.constant = c->second;
   else if (auto seq = sequences.find(name); seq != sequences.end())
     binding.sequence = seq->second;
@@ -388,7 +390,7 @@ Importer::addOutputs(SmallVectorImpl<ModelBuilder::Output> &outputs) {
     auto it = values.find(out.name());
     if (it != values.end())
       v = it->second;
-    else if (isConstant(out.name()))
+    else if (constants.count(out.name()))
       v = materialize(out.name(), constants[out.name()]);
     else if (absent.count(out.name()))
       continue; // An empty optional: no tensor to return.

@@ -405,6 +405,182 @@ def optimizer_cases(lathe, rt, work, gen):
     torch.set_default_dtype(torch.float32)
 
 
+class EmbeddingBag(nn.Module):
+    """Two sparse embedding tables: |tok| gathered twice (duplicate rows
+    within a batch), |out| once; most rows go untouched in a step."""
+
+    def __init__(self, rows=30, classes=7):
+        super().__init__()
+        self.tok = nn.Embedding(rows, classes, sparse=True)
+        self.out = nn.Embedding(rows, classes, sparse=True)
+
+    def forward(self, x):
+        return self.tok(x[:, :2]).sum(1) + self.tok(x[:, 2]) + self.out(x[:, 2])
+
+
+class TiedEmbedding(nn.Module):
+    """An embedding table that is also the output projection (sliced and
+    transposed): one parameter read by a gather and by a matmul."""
+
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(30, 7)
+
+    def forward(self, x):
+        return self.emb(x[:, 0]) @ self.emb.weight[:7].t()
+
+
+def tied_weight_case(lathe, rt, work, gen):
+    """A parameter that an exporter's unfolded graph reshapes (Slice,
+    Transpose) is trained, not frozen at its file value: 20 Adam steps in
+    float64 against torch, through both of its uses."""
+    torch.set_default_dtype(torch.float64)
+    base = TiedEmbedding()
+    xs = torch.randint(0, 30, (20, 8, 3), generator=gen)
+    ts = torch.randint(0, 7, (20, 8), generator=gen)
+    onnx = os.path.join(work, "tied.onnx")
+    export_training(base, xs[0], onnx)  # Unfolded: the Slice reads the table.
+    so = os.path.join(work, "tied.so")
+    compile_train(lathe, onnx, so, "--optimizer", "adam")
+    module = rt.load(so)
+    trainer = rt.trainer(module)
+    ref = TiedEmbedding()
+    ref.load_state_dict(base.state_dict())
+    opt = torch.optim.Adam(ref.parameters(), lr=0.05)
+    worst = compare.Worst()
+    for i in range(20):
+        loss = rt.step(module, trainer, 0.05, [xs[i].numpy(), ts[i].numpy()])[0]
+        opt.zero_grad()
+        r = nn.functional.cross_entropy(ref(xs[i]), ts[i])
+        r.backward()
+        opt.step()
+        worst.add(compare.relative_difference(float(loss), r.item(), floor=1e-6))
+    worst.add(compare.relative_difference(rt.params(module, trainer).get("emb.weight"),
+                                          ref.emb.weight, floor=1e-6))
+    check("a tied (sliced, transposed) parameter trains as torch's, 20 steps",
+          worst.within(OPT_RTOL), "max relative difference %.2e" % worst.value)
+    torch.set_default_dtype(torch.float32)
+
+
+def sparse_adam_cases(lathe, rt, work, gen):
+    """SparseAdam against torch.optim.SparseAdam on nn.Embedding(sparse=True)
+    tables in float64, 100 steps: parameters, losses and both moments (the
+    rows a batch does not touch keep their moments and values); a run saved
+    after 50 steps and resumed ends bit for bit as the uninterrupted one;
+    beta1 cycled by onecycle through `lathe train`; dense parameters are
+    refused with torch's message."""
+    torch.set_default_dtype(torch.float64)
+    base = EmbeddingBag().double()
+    xs = torch.randint(0, 30, (100, 8, 3), generator=gen)
+    ts = torch.randint(0, 7, (100, 8), generator=gen)
+    onnx = os.path.join(work, "sparse.onnx")
+    export(base, xs[0], onnx)
+
+    def clip_sparse(params, max_norm):
+        # clip_grad_norm_'s arithmetic on the coalesced gradients (torch
+        # 1.13's own leaves sparse gradients unscaled).
+        grads = [p.grad.coalesce() for p in params]
+        total = torch.norm(torch.stack([torch.norm(g._values()) for g in grads]))
+        coef = min(max_norm / (float(total) + 1e-6), 1.0)
+        for p, g in zip(params, grads):
+            p.grad = torch.sparse_coo_tensor(g._indices(), g._values() * coef, g.size())
+
+    configs = [
+        ("sparse_adam", ["--optimizer", "sparse_adam"], dict(lr=0.05), None),
+        ("sparse_adam-betas-eps-maximize",
+         ["--optimizer", "sparse_adam", "--beta1", "0.8", "--beta2", "0.99", "--eps", "1e-3",
+          "--maximize"],
+         dict(lr=0.05, betas=(0.8, 0.99), eps=1e-3, maximize=True), None),
+        ("sparse_adam-clip-norm", ["--optimizer", "sparse_adam", "--clip-grad-norm", "0.5"],
+         dict(lr=0.05), 0.5),
+    ]
+    for name, flags, kwargs, clip in configs:
+        so = os.path.join(work, "opt-%s.so" % name)
+        compile_train(lathe, onnx, so, *flags)
+        module = rt.load(so)
+        trainer = rt.trainer(module)
+        ref = EmbeddingBag().double()
+        ref.load_state_dict(base.state_dict())
+        opt = torch.optim.SparseAdam(list(ref.parameters()), **kwargs)
+        worst_loss = compare.Worst()
+        half = os.path.join(work, "sparse-half.safetensors")
+        for i in range(100):
+            loss = rt.step(module, trainer, 0.05, [xs[i].numpy(), ts[i].numpy()])[0]
+            opt.zero_grad()
+            r = nn.functional.cross_entropy(ref(xs[i]), ts[i])
+            r.backward()
+            if clip:
+                clip_sparse(list(ref.parameters()), clip)
+            opt.step()
+            worst_loss.add(compare.relative_difference(float(loss), r.item(), floor=1e-6))
+            if i == 49:
+                rt.save(trainer, half)
+        got = rt.params(module, trainer)
+        state = rt.state(module, trainer)
+        worst = compare.Worst()
+        for key, p in ref.named_parameters():
+            worst.add(compare.relative_difference(got.get(key), p, floor=1e-6))
+            for buffer in ("exp_avg", "exp_avg_sq"):
+                worst.add(compare.relative_difference(state.get(key + "." + buffer),
+                                                      opt.state[p][buffer], floor=1e-6))
+        check("optimizer %s, 100 steps" % name, worst.within(OPT_RTOL) and
+              worst_loss.within(OPT_RTOL),
+              "max relative difference: parameters and moments %.2e, losses %.2e"
+              % (worst.value, worst_loss.value))
+        resumed = rt.trainer(module)
+        status = rt.load_checkpoint(resumed, half)
+        for i in range(50, 100):
+            rt.step(module, resumed, 0.05, [xs[i].numpy(), ts[i].numpy()])
+        again = rt.params(module, resumed)
+        check("%s resumed after 50 steps ends bit for bit as the uninterrupted run" % name,
+              status == 0 and all(again[k].tobytes() == got[k].tobytes() for k in got))
+
+    # onecycle cycles SparseAdam's beta1, as torch's (it has betas).
+    n, batch, epochs = 48, 8, 2
+    x = torch.randint(0, 30, (n, 3), generator=gen)
+    t = torch.randint(0, 7, (n,), generator=gen)
+    batched = os.path.join(work, "sparse-batched.onnx")
+    export_batched(base, x[:2], batched)
+    data = os.path.join(work, "sparse.npz")
+    np.savez(data, x=x.numpy(), target=t.numpy())
+    run = os.path.join(work, "sparse-onecycle")
+    shutil.rmtree(run, ignore_errors=True)
+    r = subprocess.run([lathe, "train", batched, "--data", data, "--batch-size", str(batch),
+                        "--epochs", str(epochs), "--no-shuffle", "--checkpoint", run,
+                        "--optimizer", "sparse_adam", "--lr-schedule", "onecycle", "--lr",
+                        "0.05"], capture_output=True, text=True)
+    ref = EmbeddingBag().double()
+    ref.load_state_dict(base.state_dict())
+    opt = torch.optim.SparseAdam(list(ref.parameters()), lr=0.05)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, 0.05, total_steps=n // batch * epochs)
+    for _ in range(epochs):
+        for b in range(0, n, batch):
+            opt.zero_grad()
+            nn.functional.cross_entropy(ref(x[b:b + batch]), t[b:b + batch]).backward()
+            opt.step()
+            sched.step()
+    ok, detail = r.returncode == 0, r.stderr[-300:]
+    if ok:
+        worst = checkpoint_difference(run, ref)
+        ok = compare.within(worst, RUN_RTOL)
+        detail = "max relative difference %.1e" % worst
+    check("sparse_adam-onecycle cycles beta1 as torch", ok, detail)
+
+    # A table that is also read densely (tied to an output projection).
+    tied = os.path.join(work, "sparse-tied.onnx")
+    export_training(TiedEmbedding(), xs[0], tied)
+    for model, said in ((tied, "'emb.weight' is read by"), (onnx, None)):
+        r = subprocess.run([lathe, "compile", model, "-o", os.path.join(work, "refused.so"),
+                            "--train", "--optimizer", "sparse_adam", "--weight-decay",
+                            "0" if said else "0.1"], capture_output=True, text=True)
+        want = ("SparseAdam does not support dense gradients, please consider Adam instead"
+                if said else "option 'weight-decay' is not an option")
+        check("sparse_adam refuses %s" % ("a densely read table" if said else "weight decay"),
+              r.returncode != 0 and want in r.stderr and (not said or said in r.stderr),
+              r.stderr.strip()[-300:])
+    torch.set_default_dtype(torch.float32)
+
+
 def momentum_cycle_cases(lathe, work, gen):
     """onecycle and cyclic cycle the momentum (SGD, RMSprop) or beta1 (Adam)
     as torch's cycle_momentum=True: `lathe train` in float64 against
@@ -1374,6 +1550,8 @@ def main(seed):
         (dropout_cases, (lathe, rt, work, gen)),
         (resnet_case, (lathe, rt, work, gen)),
         (optimizer_cases, (lathe, rt, work, gen)),
+        (tied_weight_case, (lathe, rt, work, gen)),
+        (sparse_adam_cases, (lathe, rt, work, gen)),
         (lbfgs_cases, (lathe, rt, work, gen)),
         (schedule_cases, (lathe, work, gen)),
         (momentum_cycle_cases, (lathe, work, gen)),

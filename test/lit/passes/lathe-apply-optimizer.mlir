@@ -30,7 +30,7 @@
 // ADAM-SAME: -> (tensor<f32> {lathe.output = "loss"}, tensor<3xf32> {lathe.param = "w"}, tensor<3xf32> {lathe.state = "w.exp_avg"}, tensor<3xf32> {lathe.state = "w.exp_avg_sq"})
 // ADAM: lathe.sqrt
 
-// ERR: error: unknown optimizer 'lion' (expected sgd, adam, adamw, rmsprop, adagrad, adadelta, adamax, rprop or asgd)
+// ERR: error: unknown optimizer 'lion' (expected sgd, adam, adamw, rmsprop, adagrad, adadelta, adamax, sparse_adam, rprop, asgd or lbfgs)
 func.func @gradient(%x: tensor<3xf32> {lathe.input = "x"}, %w: tensor<3xf32> {lathe.param = "w"})
     -> (tensor<f32> {lathe.output = "loss"}, tensor<3xf32> {lathe.grad = "w"}) {
   %y = lathe.mul %x, %w : tensor<3xf32>, tensor<3xf32> -> tensor<3xf32>
