@@ -4,6 +4,7 @@
 
 #include "lathe/runtime.h"
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
@@ -15,6 +16,12 @@ namespace lathe::runtime {
 /// |threads| - 1 workers plus the calling thread. parallelFor splits [0, n)
 /// into one contiguous range per thread and returns when all are done.
 /// One parallelFor at a time (a pool belongs to one context).
+///
+/// A model runs many short parallel loops back to back, so waking a
+/// sleeping thread (a futex round trip, tens of microseconds on a VM)
+/// would cost more than the loop: workers and the caller spin on atomics
+/// for a bounded time (kSpin pauses, well under a millisecond) before
+/// they block on the condition variables.
 class ThreadPool {
 public:
   explicit ThreadPool(int threads);
@@ -33,13 +40,19 @@ private:
   void workerLoop(int index);
   void runRange(int index);
 
+  /// Pauses a thread spins before it blocks.
+  static constexpr int kSpin = 1 << 14;
+
   std::vector<std::thread> workers;
   std::mutex mutex;
   std::condition_variable wake, finished;
-  uint64_t generation = 0;
-  int pending = 0;
-  bool stopping = false;
-  // The current job.
+  /// Bumped (under |mutex|) for each job; a worker runs each value once.
+  std::atomic<uint64_t> generation{0};
+  /// Workers still running the current job.
+  std::atomic<int> pending{0};
+  std::atomic<bool> stopping{false};
+  int sleepers = 0; ///< Workers blocked on |wake| (under |mutex|).
+  // The current job, written before |generation| moves.
   int64_t count = 0;
   lathe_task_fn task = nullptr;
   void *closure = nullptr;

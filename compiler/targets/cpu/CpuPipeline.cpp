@@ -23,7 +23,8 @@ void buildCpuPolicyPipeline(OpPassManager &pm) {
 }
 
 void buildCpuCodegenPipeline(OpPassManager &pm, const CpuTuning &tuning) {
-  pm.addPass(createLinalgElementwiseOpFusionPass());
+  // Element-wise chains as one loop; never recomputed inside a contraction.
+  pm.addPass(createFuseElementwise());
   pm.addPass(createCanonicalizerPass());
   // Contractions: convolutions as matrix products, register-blocked vector
   // code sized for the target's vectors and registers, accumulators kept in

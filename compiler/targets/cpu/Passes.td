@@ -17,6 +17,24 @@ def WidenHalfFloats : Pass<"lathe-widen-half-floats"> {
   }];
 }
 
+def FuseElementwise : Pass<"lathe-fuse-elementwise"> {
+  let summary = "Fuse element-wise producers into consumers that read them once";
+  let description = [{
+    `y = f(x); z = g(y) => z = g(f(x))` for linalg.generic ops (upstream's
+    element-wise fusion and reshape folding), where the producer has no
+    other use and the consumer reads each of its elements once. A consumer
+    with reduction loops that reads the operand more than once (a
+    contraction, `C[m, n] += A[m, k] * B[k, n]` reading `A` once per `n`) is
+    left alone: fused, the producer (a bias and an activation) would be
+    recomputed per read, and the contraction would no longer be a plain
+    product for `lathe-vectorize-contractions`.
+  }];
+  let dependentDialects = [
+    "mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect",
+    "mlir::affine::AffineDialect", "mlir::arith::ArithDialect"
+  ];
+}
+
 def ConvToIm2col : Pass<"lathe-conv-to-im2col"> {
   let summary = "Rewrite NCHW convolutions as im2col plus a contraction";
   let description = [{
@@ -42,7 +60,11 @@ def VectorizeContractions : Pass<"lathe-vectorize-contractions",
     is first copied transposed so that it is (vector loads and stores are
     contiguous). `n` is zero-padded up to whole vectors and the m tile
     divides `m` exactly, so no tile is partial; other contractions are left
-    to the scalar path.
+    to the scalar path. The outermost tile loop with several tiles is an
+    `scf.forall` (tasks for the thread pool) when the contraction has at
+    least `min-parallel-work` multiply-adds: about 2 x 64Ki, where waking a
+    second thread starts to pay (ONNX Runtime's MLAS splits SGEMMs at 64Ki
+    per thread).
   }];
   let options = [
     Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"8",
@@ -50,6 +72,9 @@ def VectorizeContractions : Pass<"lathe-vectorize-contractions",
     Option<"accumulatorRegisters", "accumulator-registers", "int64_t",
            /*default=*/"12",
            "Vector registers the accumulator block may use">,
+    Option<"minParallelWork", "min-parallel-work", "int64_t",
+           /*default=*/"131072",
+           "Multiply-adds below which a contraction's tiles run serially">,
   ];
   let dependentDialects = [
     "mlir::scf::SCFDialect", "mlir::vector::VectorDialect",

@@ -247,9 +247,15 @@ struct VectorizeContractionsPass
       for (unsigned d : dims->k)
         loopOrder.push_back(d);
       // The outermost tile loop with more than one tile runs its tiles in
-      // parallel (an scf.forall, one register tile per iteration).
+      // parallel (an scf.forall, one register tile per iteration), when
+      // the product has enough multiply-adds to pay for waking threads.
       SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+      int64_t work = 1;
+      for (int64_t r : ranges)
+        work *= r;
       for (int64_t d : loopOrder) {
+        if (work < minParallelWork)
+          break;
         if (llvm::is_contained(dims->k, unsigned(d)) || ranges[d] <= tiles[d])
           continue;
         SmallVector<int64_t> outerTiles(tiles.size(), 0);

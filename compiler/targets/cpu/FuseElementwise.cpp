@@ -1,0 +1,57 @@
+// The lathe-fuse-elementwise pass: linalg's element-wise fusion, except
+// into the operands that a consumer with reductions reads more than once.
+#include "compiler/targets/cpu/Passes.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Tensor/Transforms/Transforms.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace lathe {
+#define GEN_PASS_DEF_FUSEELEMENTWISE
+#include "compiler/targets/cpu/Passes.h.inc"
+} // namespace lathe
+
+using namespace mlir;
+
+namespace lathe {
+namespace {
+
+/// Whether the producer of |operand| may be fused into its consumer: it
+/// has no other use, and the consumer reads each of its elements once. A
+/// contraction reads its operands once per element of the other side, so a
+/// fused bias and activation would be computed that many times (and the
+/// contraction would no longer be a plain product to vectorize).
+bool fusesOnce(OpOperand *operand) {
+  Operation *producer = operand->get().getDefiningOp();
+  if (!producer || !producer->hasOneUse())
+    return false;
+  auto consumer = dyn_cast<linalg::LinalgOp>(operand->getOwner());
+  if (!consumer || consumer.getNumReductionLoops() == 0)
+    return true;
+  return consumer.getMatchingIndexingMap(operand).isPermutation();
+}
+
+struct FuseElementwisePass
+    : public impl::FuseElementwiseBase<FuseElementwisePass> {
+  void runOnOperation() override {
+    MLIRContext *ctx = &getContext();
+    RewritePatternSet patterns(ctx);
+    linalg::populateElementwiseOpsFusionPatterns(patterns, fusesOnce);
+    linalg::populateFoldReshapeOpsByExpansionPatterns(patterns, fusesOnce);
+    tensor::populateBubbleUpExpandShapePatterns(patterns);
+    affine::AffineApplyOp::getCanonicalizationPatterns(patterns, ctx);
+    linalg::GenericOp::getCanonicalizationPatterns(patterns, ctx);
+    tensor::ExpandShapeOp::getCanonicalizationPatterns(patterns, ctx);
+    tensor::CollapseShapeOp::getCanonicalizationPatterns(patterns, ctx);
+    ctx->getLoadedDialect<linalg::LinalgDialect>()->getCanonicalizationPatterns(
+        patterns);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace
+} // namespace lathe
