@@ -68,6 +68,8 @@ void buildGraphPipeline(OpPassManager &pm) {
   pm.addPass(createExpandGradients());
   // Inference builds: batch norms into the convolutions' weights.
   pm.addPass(createFoldBatchNorm());
+  // Inference builds: Linear weights stored as their products read them.
+  pm.addPass(createTransposeWeights());
   // The dialect's folders: constant subgraphs evaluated, identities gone.
   pm.addPass(createCanonicalizerPass());
 }

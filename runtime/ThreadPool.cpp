@@ -69,8 +69,8 @@ void ThreadPool::parallelFor(int64_t n, lathe_task_fn fn, void *data) {
     relax();
   }
   std::unique_lock<std::mutex> lock(mutex);
-  finished.wait(lock,
-                [this] { return pending.load(std::memory_order_acquire) == 0; });
+  finished.wait(
+      lock, [this] { return pending.load(std::memory_order_acquire) == 0; });
 }
 
 void ThreadPool::workerLoop(int index) {

@@ -95,6 +95,20 @@ def FoldBatchNorm : Pass<"lathe-fold-batch-norm", "mlir::ModuleOp"> {
   }];
 }
 
+def TransposeWeights : Pass<"lathe-transpose-weights", "mlir::ModuleOp"> {
+  let summary = "Store an inference build's Linear weights as K x N";
+  let description = [{
+    In an inference build (a module whose only entry is @forward), a 2-D
+    parameter argument that carries its value (lathe.value) and that only
+    gemms read, as their B with `trans_b` (`torch.nn.Linear`'s `x W^T + b`),
+    gets its value transposed at compile time, and the gemms lose
+    `trans_b`: products then read the weight along n as stored, with no
+    transposed copy per call. The parameter keeps its name; its type (and
+    what lathe_module_param_info reports) is the stored N x K -> K x N
+    layout. Training builds keep every parameter as the model has it.
+  }];
+}
+
 def ExpandGradients : Pass<"lathe-expand-gradients", "mlir::ModuleOp"> {
   let summary = "Replace lathe.gradient with the backward ops of its y";
   let description = [{

@@ -1,4 +1,10 @@
-// RUN: lathe-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(lathe-vectorize-contractions),canonicalize,loop-invariant-subset-hoisting,canonicalize)" | FileCheck %s
+// RUN: lathe-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(lathe-vectorize-contractions{min-parallel-work=0}),canonicalize,loop-invariant-subset-hoisting,canonicalize)" | FileCheck %s
+// RUN: lathe-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(lathe-vectorize-contractions))" | FileCheck %s --check-prefix=SERIAL
+// These products are below the default min-parallel-work (2 x 64Ki
+// multiply-adds): their tiles run serially, with no thread-pool task.
+// SERIAL-NOT: scf.forall
+// SERIAL: arith.mulf {{.*}} : vector<
+// SERIAL-NOT: scf.forall
 // C[m, n] += A[m, k] * B[k, n] becomes a parallel loop over register tiles,
 // each an m-tile x 16 block of vector FMAs accumulated across the k loop.
 
