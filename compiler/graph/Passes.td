@@ -103,9 +103,14 @@ def TransposeWeights : Pass<"lathe-transpose-weights", "mlir::ModuleOp"> {
     gemms read, as their B with `trans_b` (`torch.nn.Linear`'s `x W^T + b`),
     gets its value transposed at compile time, and the gemms lose
     `trans_b`: products then read the weight along n as stored, with no
-    transposed copy per call. The parameter keeps its name; its type (and
-    what lathe_module_param_info reports) is the stored N x K -> K x N
-    layout. Training builds keep every parameter as the model has it.
+    transposed copy per call. Where each gemm's bias (if any) is a 1-D
+    parameter only it reads, n is also padded with zeros to whole 64-byte
+    lines (whole vectors on every CPU target), bias included, and the
+    gemm's result is sliced back to n columns: the product's vector loads
+    need no padded copy of the weight either. The parameter keeps its name;
+    its type (and what lathe_module_param_info reports) is the stored
+    layout, N x K -> K x N'. Training builds keep every parameter as the
+    model has it.
   }];
 }
 
