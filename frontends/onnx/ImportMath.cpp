@@ -912,15 +912,20 @@ LogicalResult Importer::topK(const NodeProto &node) {
       return error(node) << "K must hold one value";
     k = kv->intAt(0);
   }
-  auto axis = resolveAxis(node, intAttr(node, "axis", -1),
-                          cast<RankedTensorType>(x->getType()).getRank());
+  auto xType = cast<RankedTensorType>(x->getType());
+  auto axis = resolveAxis(node, intAttr(node, "axis", -1), xType.getRank());
   if (failed(axis))
     return failure();
-  Operation *made = TopKOp::create(
-      b, loc, *x, b.getI64IntegerAttr(k), b.getI64IntegerAttr(*axis),
-      b.getBoolAttr(intAttr(node, "largest", 1) != 0));
-  if (failed(finish(made)))
+  if (k < 0 || k > xType.getDimSize(*axis))
+    return error(node) << "K = " << k << " is outside [0, "
+                       << xType.getDimSize(*axis) << "], the size of axis "
+                       << *axis;
+  auto built =
+      buildOp<TopKOp>(2, *x, b.getI64IntegerAttr(k), b.getI64IntegerAttr(*axis),
+                      b.getBoolAttr(intAttr(node, "largest", 1) != 0));
+  if (failed(built))
     return failure();
+  Operation *made = *built;
   setOutput(node, 0, made->getResult(0));
   if (node.output_size() > 1 && !node.output(1).empty())
     setOutput(node, 1, made->getResult(1));

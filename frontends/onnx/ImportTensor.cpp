@@ -148,6 +148,8 @@ LogicalResult Importer::squeeze(const NodeProto &node) {
     for (int64_t a : axes) {
       if (a < -outRank || a >= outRank)
         return error(node) << "axis " << a << " is out of range";
+      if (isNew[a < 0 ? a + outRank : a])
+        return error(node) << "axis " << a << " is given twice";
       isNew[a < 0 ? a + outRank : a] = true;
     }
     size_t next = 0;

@@ -391,6 +391,11 @@ private:
   LogicalResult addSequenceInput(const std::string &name,
                                  const onnx::TypeProto::Sequence &type);
   LogicalResult addOutputs(SmallVectorImpl<ModelBuilder::Output> &outputs);
+  /// The ONNX checker's structural rules on |g| and its subgraphs
+  /// (ImportChecks.cpp): input and output counts, attribute types and
+  /// required attributes from each operator's schema, one producer per
+  /// name. Emits an error at the offending node.
+  LogicalResult checkStructure(const onnx::GraphProto &g);
 
   /// Whether |name| is known at compile time, so nodes reading it may fold.
   /// A trainable initializer is not: training changes it.

@@ -420,7 +420,7 @@ FailureOr<Model> Importer::run() {
       unsupported = true;
     }
   }
-  if (unsupported)
+  if (unsupported || failed(checkStructure(graph)))
     return failure();
 
   for (const auto &init : graph.initializer()) {

@@ -297,6 +297,46 @@ def main(seed):
           cc.returncode == 0 and pre.returncode == 0 and "injected" not in pre.stdout,
           cc.stderr[-300:])
 
+    # The ONNX checker's structural rules, the operator schemas' attribute
+    # types, and values an op cannot take: one error line at the node,
+    # never an abort or a silently different model.
+    X = helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3])
+    Y = helper.make_tensor_value_info("y", TensorProto.FLOAT, None)
+
+    def node(op, inputs, outputs, **attrs):
+        n = helper.make_node(op, inputs, outputs)
+        for k, v in attrs.items():
+            n.attribute.append(helper.make_attribute(k, v))
+        return n
+
+    k_of = lambda k: helper.make_tensor("k", TensorProto.INT64, [1], [k])  # noqa: E731
+    crafted = [
+        ("a node without its output",
+         [node("Relu", ["x"], []), node("Relu", ["x"], ["y"])], [], "has 0 outputs"),
+        ("two nodes producing one tensor",
+         [node("Relu", ["x"], ["y"]), node("Sigmoid", ["x"], ["y"])], [],
+         "output 'y' is already produced by node 'Relu_0'"),
+        ("a node redefining a graph input",
+         [node("Relu", ["x"], ["x"]), node("Relu", ["x"], ["y"])], [],
+         "output 'x' is already produced by graph input 'x'"),
+        ("LeakyRelu's alpha as an INT", [node("LeakyRelu", ["x"], ["y"], alpha=2)], [],
+         "attribute 'alpha' must be FLOAT, not INT"),
+        ("Concat's axis as a FLOAT", [node("Concat", ["x", "x"], ["y"], axis=1.0)], [],
+         "attribute 'axis' must be INT, not FLOAT"),
+        ("Concat without its required axis", [node("Concat", ["x", "x"], ["y"])], [],
+         "required attribute 'axis' is missing"),
+        ("TopK with K above the axis size", [node("TopK", ["x", "k"], ["y", "i"], axis=1)],
+         [k_of(5)], "K = 5 is outside [0, 3], the size of axis 1"),
+        ("TopK with a negative K", [node("TopK", ["x", "k"], ["y", "i"], axis=1)],
+         [k_of(-1)], "K = -1 is outside [0, 3]"),
+        ("Unsqueeze with an axis given twice", [node("Unsqueeze", ["x", "a"], ["y"])],
+         [helper.make_tensor("a", TensorProto.INT64, [2], [0, 0])], "axis 0 is given twice"),
+    ]
+    for i, (what, nodes, inits, said) in enumerate(crafted):
+        path = write_model(nodes, [X], [Y], inits, os.path.join(WORK, "crafted%d.onnx" % i))
+        check("compile refuses %s" % what, *one_error_line(
+            lathe("compile", path, "-o", "crafted%d.so" % i), said))
+
     passed = sum(results)
     print("%d passed, %d failed" % (passed, len(results) - passed))
     return 0 if passed == len(results) else 1

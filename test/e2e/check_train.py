@@ -4,6 +4,7 @@ and export.
 
 Usage: check_train.py LATHE RUNTIME_LIBRARY EXAMPLES_DIR WORK_DIR
 """
+import copy
 import json
 import math
 import os
@@ -724,6 +725,33 @@ def read_events(path):
     return scalars, ""
 
 
+def lbfgs_ulp_spread(base, search, kwargs, xs, ts):
+    """The largest relative difference between torch's LBFGS parameters
+    after 8 steps from |base| and from |base| with one weight moved by an
+    ulp: the trajectory's own amplification of a rounding."""
+    runs = []
+    for nudge in (False, True):
+        model = copy.deepcopy(base)  # (no draw from torch's generator)
+        if nudge:
+            with torch.no_grad():
+                w = next(model.parameters()).view(-1)
+                w[0] = float(np.nextafter(w[0].item(), np.inf))
+        opt = torch.optim.LBFGS(model.parameters(),
+                                line_search_fn=None if search == "none" else search, **kwargs)
+        for i in range(8):
+            def closure():
+                opt.zero_grad()
+                r = nn.functional.cross_entropy(model(xs[i]), ts[i])
+                r.backward()
+                return r
+            opt.step(closure)
+        runs.append(model.state_dict())
+    spread = compare.Worst()
+    for key in runs[0]:
+        spread.add(compare.relative_difference(runs[1][key].numpy(), runs[0][key], floor=1e-6))
+    return spread.value
+
+
 def lbfgs_cases(lathe, rt, work, gen):
     """LBFGS against torch.optim.LBFGS in float64: a convex (linear) and a
     non-convex (tanh MLP) model, with and without the strong-Wolfe line
@@ -788,10 +816,18 @@ def lbfgs_cases(lathe, rt, work, gen):
             worst.add(compare.relative_difference(got.get(key), p, floor=1e-6))
         evals = int(rt.state(module, trainer)["lbfgs.scalars"][4])
         want_evals = opt.state[next(iter(ref.parameters()))]["func_evals"]
+        # torch against itself, one weight moved by an ulp: how far this
+        # trajectory carries a single rounding. Lathe's gradients round
+        # differently from torch's, so it is held to 1e-12 or to ten times
+        # that spread, whichever is larger (some draws amplify an ulp to
+        # 1e-13 within these 8 steps).
+        spread = lbfgs_ulp_spread(base, search, kwargs, xs, ts)
+        bound = max(OPT_RTOL, 10 * spread)
         check("optimizer %s, 8 steps" % name,
-              worst.within(OPT_RTOL) and worst_loss.within(OPT_RTOL) and evals == want_evals,
-              "max relative difference: parameters %.2e, losses %.2e; %d evaluations (torch %d)"
-              % (worst.value, worst_loss.value, evals, want_evals))
+              worst.within(bound) and worst_loss.within(bound) and evals == want_evals,
+              "max relative difference: parameters %.2e, losses %.2e (bound %.1e; torch "
+              "against itself after one ulp: %.1e); %d evaluations (torch %d)"
+              % (worst.value, worst_loss.value, bound, spread, evals, want_evals))
         # Resumed after step 4 in a new trainer.
         resumed = rt.trainer(module)
         status = rt.load_checkpoint(resumed, half)

@@ -1,0 +1,145 @@
+// The ONNX checker's structural rules, before anything is imported: each
+// node's input and output counts, its attributes' types and the required
+// ones (from the operator's schema, for the opsets the ONNX library knows),
+// and single assignment (one producer per tensor name).
+#include "frontends/onnx/Importer.h"
+
+#include "onnx/defs/schema.h"
+
+#include <map>
+
+namespace lathe::onnx_import {
+
+namespace {
+
+const char *attributeTypeName(int type) {
+  switch (type) {
+  case onnx::AttributeProto::FLOAT:
+    return "FLOAT";
+  case onnx::AttributeProto::INT:
+    return "INT";
+  case onnx::AttributeProto::STRING:
+    return "STRING";
+  case onnx::AttributeProto::TENSOR:
+    return "TENSOR";
+  case onnx::AttributeProto::GRAPH:
+    return "GRAPH";
+  case onnx::AttributeProto::SPARSE_TENSOR:
+    return "SPARSE_TENSOR";
+  case onnx::AttributeProto::TYPE_PROTO:
+    return "TYPE_PROTO";
+  case onnx::AttributeProto::FLOATS:
+    return "FLOATS";
+  case onnx::AttributeProto::INTS:
+    return "INTS";
+  case onnx::AttributeProto::STRINGS:
+    return "STRINGS";
+  case onnx::AttributeProto::TENSORS:
+    return "TENSORS";
+  case onnx::AttributeProto::GRAPHS:
+    return "GRAPHS";
+  default:
+    return "UNDEFINED";
+  }
+}
+
+bool isListType(int type) {
+  return type == onnx::AttributeProto::FLOATS ||
+         type == onnx::AttributeProto::INTS ||
+         type == onnx::AttributeProto::STRINGS ||
+         type == onnx::AttributeProto::TENSORS ||
+         type == onnx::AttributeProto::GRAPHS ||
+         type == onnx::AttributeProto::SPARSE_TENSORS ||
+         type == onnx::AttributeProto::TYPE_PROTOS;
+}
+
+/// An empty list (onnx.helper writes [] as INTS, whatever the schema's).
+bool isEmptyList(const onnx::AttributeProto &attr) {
+  return isListType(attr.type()) && attr.floats_size() == 0 &&
+         attr.ints_size() == 0 && attr.strings_size() == 0 &&
+         attr.tensors_size() == 0 && attr.graphs_size() == 0 &&
+         attr.sparse_tensors_size() == 0 && attr.type_protos_size() == 0;
+}
+
+/// The schema of |node| at the model's opset of its domain, when the ONNX
+/// library knows that opset (a newer one may have changed the operator).
+const onnx::OpSchema *knownSchema(const onnx::ModelProto &model,
+                                  const NodeProto &node) {
+  std::string domain = isDefaultDomain(node.domain()) ? "" : node.domain();
+  int64_t version = importedOpset(model, domain);
+  const auto &ranges =
+      onnx::OpSchemaRegistry::DomainToVersionRange::Instance().Map();
+  auto range = ranges.find(domain);
+  if (version <= 0 || range == ranges.end() || version > range->second.second)
+    return nullptr;
+  return onnx::OpSchemaRegistry::Schema(node.op_type(), int(version), domain);
+}
+
+} // namespace
+
+LogicalResult Importer::checkStructure(const onnx::GraphProto &g) {
+  // Where each name comes from, for single assignment.
+  std::map<std::string, std::string> producers;
+  for (const auto &in : g.input())
+    producers.emplace(in.name(), "graph input '" + in.name() + "'");
+  for (const auto &init : g.initializer())
+    producers.emplace(init.name(), "initializer '" + init.name() + "'");
+  for (int i = 0; i < g.node_size(); ++i) {
+    const NodeProto &node = g.node(i);
+    std::string name = nodeName(node, i);
+    auto fail = [&]() {
+      return emitError(NameLoc::get(b.getStringAttr(name)))
+             << node.op_type() << ": ";
+    };
+    if (const onnx::OpSchema *schema = knownSchema(model, node)) {
+      int inputs = node.input_size(), outputs = node.output_size();
+      if (inputs < schema->min_input() || inputs > schema->max_input())
+        return fail() << "has " << inputs << " inputs; opset "
+                      << schema->since_version() << " takes "
+                      << schema->min_input() << " to " << schema->max_input();
+      if (outputs < schema->min_output() || outputs > schema->max_output())
+        return fail() << "has " << outputs << " outputs; opset "
+                      << schema->since_version() << " gives "
+                      << schema->min_output() << " to " << schema->max_output();
+      const auto &expected = schema->attributes();
+      for (const auto &attr : node.attribute()) {
+        auto it = expected.find(attr.name());
+        if (it == expected.end() ||
+            attr.type() == onnx::AttributeProto::UNDEFINED ||
+            attr.type() == it->second.type ||
+            (isEmptyList(attr) && isListType(it->second.type)))
+          continue;
+        return fail() << "attribute '" << attr.name() << "' must be "
+                      << attributeTypeName(it->second.type) << ", not "
+                      << attributeTypeName(attr.type());
+      }
+      for (const auto &[attrName, spec] : expected) {
+        if (!spec.required)
+          continue;
+        bool present = false;
+        for (const auto &attr : node.attribute())
+          present |= attr.name() == attrName;
+        if (!present)
+          return fail() << "required attribute '" << attrName << "' is missing";
+      }
+    }
+    for (const std::string &out : node.output()) {
+      if (out.empty())
+        continue; // An optional output left out.
+      auto [it, fresh] = producers.emplace(out, "node '" + name + "'");
+      if (!fresh)
+        return fail() << "output '" << out << "' is already produced by "
+                      << it->second << " (a tensor has one producer in ONNX)";
+    }
+    for (const auto &attr : node.attribute()) {
+      if (attr.has_g() && failed(checkStructure(attr.g())))
+        return failure();
+      for (const auto &sub : attr.graphs())
+        if (failed(checkStructure(sub)))
+          return failure();
+    }
+  }
+  return success();
+}
+
+} // namespace lathe::onnx_import
