@@ -1,6 +1,8 @@
 // A fixed-size thread pool for the generated code's parallel loops.
 #include "runtime/ThreadPool.h"
 
+#include <system_error>
+
 namespace lathe::runtime {
 
 void ThreadPool::parallelForCallback(void *pool, int64_t n, lathe_task_fn task,
@@ -9,8 +11,12 @@ void ThreadPool::parallelForCallback(void *pool, int64_t n, lathe_task_fn task,
 }
 
 ThreadPool::ThreadPool(int threads) {
-  for (int i = 1; i < threads; ++i)
-    workers.emplace_back([this, i] { workerLoop(i); });
+  // When the system refuses a thread, the pool runs on those it has.
+  try {
+    for (int i = 1; i < threads; ++i)
+      workers.emplace_back([this, i] { workerLoop(i); });
+  } catch (const std::system_error &) {
+  }
 }
 
 namespace {

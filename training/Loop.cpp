@@ -193,6 +193,35 @@ std::string gather(const lathe_tensor_t *src, const std::vector<int64_t> &rows,
   return "";
 }
 
+/// Why integer class targets |t| are not all classes in [0, |classes|) or
+/// |ignore|; "" when they are (or are not integers: probabilities).
+std::string checkClasses(const lathe_tensor_t *t, int64_t classes,
+                         int64_t ignore) {
+  lathe_tensor_info_t ti;
+  lathe_tensor_info(t, &ti);
+  if (ti.dtype == LATHE_F32 || ti.dtype == LATHE_F64 || ti.dtype == LATHE_F16 ||
+      ti.dtype == LATHE_BF16)
+    return "";
+  const char *data = static_cast<const char *>(lathe_tensor_data(t));
+  int64_t n = 1, rest = 1;
+  for (size_t i = 0; i < ti.rank; ++i)
+    n *= ti.dims[i];
+  for (size_t i = 1; i < ti.rank; ++i)
+    rest *= ti.dims[i];
+  for (int64_t k = 0; k < n; ++k) {
+    double v = 0;
+    if (!load(data, ti.dtype, size_t(k), v) ||
+        (v >= 0 && v < double(classes)) || v == double(ignore))
+      continue;
+    std::ostringstream os;
+    os << "holds class " << int64_t(v) << " at sample " << k / rest
+       << "; the model has " << classes << " classes (0 to " << classes - 1
+       << ", or ignore-index " << ignore << ")";
+    return os.str();
+  }
+  return "";
+}
+
 /// Argmax accuracy of |pred| (N x C x d...) against class targets |target|
 /// over its first |rows| samples: (hits, counted).
 std::pair<int64_t, int64_t> correct(const lathe_tensor_t *pred,
@@ -421,6 +450,24 @@ lathe_status_t Loop::create(lathe_context_t *ctx, lathe_trainer_t *trainer,
   if (!s.val.empty())
     if (lathe_status_t r = checkSet(s.val, "the validation data", valSamples))
       return r;
+
+  // Class targets name classes of the model's output (or are ignored),
+  // as torch's criteria require.
+  lathe_tensor_info_t predictions{};
+  if (s.classes &&
+      lathe_module_entry_output_info(module, "eval_step", 1, &predictions) ==
+          LATHE_OK &&
+      predictions.rank >= 2)
+    for (auto [set, what] : {std::pair{&s.train, "the training data"},
+                             std::pair{&s.val, "the validation data"}}) {
+      if (set->empty())
+        continue;
+      std::string why =
+          checkClasses(set->back(), predictions.dims[1], s.ignoreIndex);
+      if (!why.empty())
+        return fail(LATHE_INVALID_ARGUMENT,
+                    std::string(what) + ": '" + s.names.back() + "' " + why);
+    }
 
   if (cyclesMomentum(s.o) &&
       lathe_trainer_set_hyper(ctx, trainer, "momentum",

@@ -297,6 +297,11 @@ def main(seed):
           cc.returncode == 0 and pre.returncode == 0 and "injected" not in pre.stdout,
           cc.stderr[-300:])
 
+    r = lathe("run", "lenet.so", "--input", "x.npy", "-t", "100000")
+    check("run refuses more threads than a pool can have",
+          r.returncode != 0 and "--threads: Value 100000 not in range 0 to 4096" in r.stderr,
+          "rc=%d stderr=%r" % (r.returncode, r.stderr))
+
     # The ONNX checker's structural rules, the operator schemas' attribute
     # types, and values an op cannot take: one error line at the node,
     # never an abort or a silently different model.

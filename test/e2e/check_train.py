@@ -1151,6 +1151,40 @@ def refusal_cases(lathe, work, gen):
               r2.stderr.strip().splitlines()[-1] if r2.stderr.strip() else r.stderr[-200:])
 
 
+def class_label_refusals(lathe, work, gen):
+    """Class targets outside the model's classes (torch's "Target 3 is out
+    of bounds") are refused before training, naming the sample; the
+    ignore-index is a valid target."""
+    onnx = os.path.join(work, "labels.onnx")
+    export_batched(nn.Linear(6, 3), torch.zeros(2, 6), onnx)
+    x = torch.randn(16, 6, generator=gen).numpy()
+    for what, labels, flags, said in [
+            ("a label equal to the class count", [0, 1, 2, 3], [],
+             "holds class 3 at sample 3; the model has 3 classes (0 to 2, or ignore-index -100)"),
+            ("a negative label", [0, -1, 2, 1], [], "holds class -1 at sample 1"),
+            ("a label in the validation data", [0, 1, 2, 1], ["--val", "bad"],
+             "the validation data: 'target' holds class 7 at sample 0"),
+            ("the ignore-index", [0, 5, 2, 1], ["--ignore-index", "5"], None)]:
+        t = np.array((labels * 4)[:16], dtype=np.int64)
+        data = os.path.join(work, "labels.npz")
+        np.savez(data, x=x, target=t)
+        if "--val" in flags:
+            bad = os.path.join(work, "labels-val.npz")
+            np.savez(bad, x=x[:8], target=np.full(8, 7, dtype=np.int64))
+            flags = ["--val", bad]
+        run = os.path.join(work, "labels-run")
+        shutil.rmtree(run, ignore_errors=True)
+        r = subprocess.run([lathe, "train", onnx, "--data", data, "--batch-size", "4",
+                            "--epochs", "1", "--checkpoint", run, *flags],
+                           capture_output=True, text=True)
+        if said:
+            check("train refuses %s, before writing anything" % what,
+                  r.returncode != 0 and said in r.stderr and not os.path.exists(run),
+                  r.stderr.strip()[-300:])
+        else:
+            check("train takes %s as a target" % what, r.returncode == 0, r.stderr[-300:])
+
+
 def hyperparameter_refusals(lathe, work, gen):
     """Hyperparameters torch refuses are refused before training, with a
     message naming the option, and nothing is written."""
@@ -1602,6 +1636,7 @@ def main(seed):
         (interrupt_cases, (lathe, work, gen)),
         (refusal_cases, (lathe, work, gen)),
         (hyperparameter_refusals, (lathe, work, gen)),
+        (class_label_refusals, (lathe, work, gen)),
         (export_model_case, (lathe, work, gen)),
         (trainer_api_cases, (lathe, rt, work, gen)),
         (cli_cases, (lathe, examples, work)),

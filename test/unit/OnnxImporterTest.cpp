@@ -347,7 +347,7 @@ TEST_CASE("optimizer updates name a missing attribute or a mismatched run") {
     ImportOutcome r = importFile(save(model, makeTempDir()));
     CHECK_FALSE(r.ok);
     CHECK_THAT(r.diagnostics,
-               Contains("Momentum: missing required attribute 'mode'"));
+               Contains("Momentum: required attribute 'mode' is missing"));
   }
   SECTION("an accumulator of another shape than its tensor") {
     addInput(model, "h", {3, 2});
@@ -631,6 +631,7 @@ TEST_CASE("TfIdfVectorizer names a malformed pool or string tokens") {
   setString(node, "mode", "TF");
   setInt(node, "min_gram_length", 1);
   setInt(node, "max_gram_length", 2);
+  setInt(node, "max_skip_count", 0);
   addOutput(model, "y");
   SECTION("a level that does not divide into n-grams") {
     setInts(node, "ngram_counts", {0, 2});

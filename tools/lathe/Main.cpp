@@ -9,6 +9,10 @@
 
 using namespace lathe::cli;
 
+/// The most threads -t takes: more than any machine has, few enough that a
+/// pool of them can be created.
+static constexpr int kMaxThreads = 4096;
+
 /// Registers --NAME for a row of the option table (training/Options.def),
 /// with its check; a switch that is on by default as --no-NAME.
 template <typename T>
@@ -144,7 +148,7 @@ int main(int argc, char **argv) {
                 "summarized on stdout");
   r->add_option("-t,--threads", run.threads,
                 "Threads to run on (default 0: one per CPU)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(0, kMaxThreads));
   r->add_flag("--classes", run.classes,
               "Also print, for every float output, the index of the largest "
               "value along its last dimension for each row (a classifier's "
@@ -186,7 +190,8 @@ int main(int argc, char **argv) {
   t->add_option("--logdir", train.logdir,
                 "Folder for metrics.csv (per epoch), steps.csv (per step) "
                 "and TensorBoard event files (tensorboard --logdir DIR)");
-  t->add_option("-t,--threads", train.threads, "Threads (0: one per CPU)");
+  t->add_option("-t,--threads", train.threads, "Threads (0: one per CPU)")
+      ->check(CLI::Range(0, kMaxThreads));
   addLoopOptions(t, train.loop);
   addLossAndOptimizerOptions(t, train.training);
 

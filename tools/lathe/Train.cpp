@@ -260,13 +260,15 @@ int runTrain(const TrainOptions &o) {
   } else if (auto ec = llvm::sys::fs::create_directories(work)) {
     return reportError(work + ": cannot create: " + ec.message());
   }
+  // A folder this command created holds only what it wrote: a model,
+  // optimizer or data set refused before training leaves none behind.
+  TemporaryFolder createdFolder;
+  if (created)
+    createdFolder.path = work;
   auto start = std::chrono::steady_clock::now();
   std::string so = work + "/model.so";
-  if (int rc = compileStep(o, loop.batchSize, so)) {
-    if (created) // A model or optimizer refused: leave no empty folder.
-      (void)llvm::sys::fs::remove(work);
+  if (int rc = compileStep(o, loop.batchSize, so))
     return rc;
-  }
   double compileSeconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
@@ -453,6 +455,7 @@ int runTrain(const TrainOptions &o) {
     return true;
   };
   training::End end = training::End::Finished;
+  createdFolder.path.clear(); // Training starts: the folder is the run's.
   if (run->run(callbacks, end) != LATHE_OK)
     return failed();
   const std::string &ckpt = run->checkpointPath();
