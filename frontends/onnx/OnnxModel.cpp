@@ -128,14 +128,27 @@ readOnnxFile(const std::string &path) {
                                             /*RequiresNullTerminator=*/false);
   if (!buffer)
     return error(path + ": cannot read: " + buffer.getError().message());
+  // Messages nest 3 deep per subgraph level (graph, node, attribute);
+  // protobuf's default limit of 100 stops at about 32 levels.
+  constexpr int kMaxDepth = 1000;
+  auto parse = [&](onnx::ModelProto &into, int depth) {
+    google::protobuf::io::CodedInputStream stream(
+        reinterpret_cast<const uint8_t *>((*buffer)->getBufferStart()),
+        int((*buffer)->getBufferSize()));
+    stream.SetTotalBytesLimit(std::numeric_limits<int>::max());
+    stream.SetRecursionLimit(depth);
+    return into.ParseFromCodedStream(&stream) && stream.ConsumedEntireMessage();
+  };
   auto model = std::make_unique<onnx::ModelProto>();
-  google::protobuf::io::CodedInputStream stream(
-      reinterpret_cast<const uint8_t *>((*buffer)->getBufferStart()),
-      int((*buffer)->getBufferSize()));
-  stream.SetTotalBytesLimit(std::numeric_limits<int>::max());
-  if (!model->ParseFromCodedStream(&stream) || !stream.ConsumedEntireMessage())
+  if (!parse(*model, kMaxDepth)) {
+    onnx::ModelProto deeper;
+    if (parse(deeper, 2 * kMaxDepth))
+      return error(path + ": its subgraphs nest deeper than the " +
+                   std::to_string(kMaxDepth) +
+                   " protobuf messages Lathe reads");
     return error(path + ": not a valid ONNX model (protobuf parsing failed; "
                         "is the file truncated?)");
+  }
   if (!model->has_graph())
     return error(path + ": not a valid ONNX model (it has no graph)");
   return model;

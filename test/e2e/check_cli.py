@@ -166,8 +166,11 @@ def main(seed):
         "not a C identifier"))
 
     # Bad inputs: one clear line, exit 1, nothing overwritten.
-    check("a missing model file is one clear error", *one_error_line(
-        lathe("compile", "nope.onnx"), "nope.onnx: cannot read"))
+    r = lathe("compile", "nope.onnx")
+    check("a missing model file is one clear error, naming it once", *one_error_line(
+        r, "lathe: error: nope.onnx: cannot read"))
+    check("a missing model file's error names it once", r.stderr.count("nope.onnx") == 1,
+          r.stderr)
     check("an output folder that does not exist is one clear error, before compiling",
           *one_error_line(lathe("compile", lenet, "-o", "no-such-folder/lenet.so"),
                           "the output folder no-such-folder does not exist"))
@@ -341,6 +344,27 @@ def main(seed):
         path = write_model(nodes, [X], [Y], inits, os.path.join(WORK, "crafted%d.onnx" % i))
         check("compile refuses %s" % what, *one_error_line(
             lathe("compile", path, "-o", "crafted%d.so" % i), said))
+
+    # Subgraphs nested 40 deep are read (protobuf's default depth stops at
+    # about 32); 400 deep is refused, saying so.
+    def nested(depth):
+        out = helper.make_tensor_value_info("o%d" % depth, TensorProto.FLOAT, [1])
+        if depth == 0:
+            one = helper.make_tensor("v", TensorProto.FLOAT, [1], [1.0])
+            return helper.make_graph([helper.make_node("Constant", [], ["o0"], value=one)],
+                                     "g0", [], [out])
+        n = helper.make_node("If", ["c"], ["o%d" % depth], then_branch=nested(depth - 1),
+                             else_branch=nested(0))
+        return helper.make_graph([n], "g%d" % depth, [], [out])
+
+    for depth, said in ((40, "If: input 'c' (cond) must be known at compile time"),
+                        (400, "its subgraphs nest deeper than the 1000 protobuf messages")):
+        g = nested(depth)
+        c = helper.make_tensor_value_info("c", TensorProto.BOOL, [])
+        path = write_model(list(g.node), [c], list(g.output), [],
+                           os.path.join(WORK, "nested%d.onnx" % depth))
+        check("subgraphs nested %d deep: %s" % (depth, said), *one_error_line(
+            lathe("compile", path, "-o", "nested.so"), said))
 
     passed = sum(results)
     print("%d passed, %d failed" % (passed, len(results) - passed))

@@ -54,8 +54,13 @@ private:
       severity = "warning";
     }
     std::string w = where(diag.getLocation());
+    std::string text = diag.str();
+    // A message that starts with the file (the model reader's) names it
+    // once.
+    if (text.rfind(file + ": ", 0) == 0)
+      text.erase(0, file.size() + 2);
     std::cerr << "lathe: " << severity << ": " << file
-              << (w.empty() ? "" : ": " + w) << ": " << diag.str() << "\n";
+              << (w.empty() ? "" : ": " + w) << ": " << text << "\n";
   }
 
   std::string file;
