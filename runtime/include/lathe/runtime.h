@@ -210,8 +210,9 @@ LATHE_API lathe_status_t lathe_trainer_run(
 
 /* Sets hyperparameter |name| of the trainer's steps beyond lr and step,
  * such as "momentum" in a build compiled with --momentum-hyper (SGD and
- * RMSprop's momentum, Adam's, AdamW's and Adamax's beta1), which a momentum
- * cycling schedule changes every step. It holds until set again; a step
+ * RMSprop's momentum, Adam's, AdamW's, Adamax's and SparseAdam's beta1),
+ * which a momentum cycling schedule changes every step. It holds until set
+ * again; a step
  * whose entry takes a hyperparameter never set fails with
  * LATHE_INVALID_ARGUMENT, and so does a |name| that no entry of the
  * trainer's module takes (or "lr" and "step"). */
