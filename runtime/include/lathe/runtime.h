@@ -212,8 +212,7 @@ LATHE_API lathe_status_t lathe_trainer_run(
  * such as "momentum" in a build compiled with --momentum-hyper (SGD and
  * RMSprop's momentum, Adam's, AdamW's, Adamax's and SparseAdam's beta1),
  * which a momentum cycling schedule changes every step. It holds until set
- * again; a step
- * whose entry takes a hyperparameter never set fails with
+ * again; a step whose entry takes a hyperparameter never set fails with
  * LATHE_INVALID_ARGUMENT, and so does a |name| that no entry of the
  * trainer's module takes (or "lr" and "step"). */
 LATHE_API lathe_status_t lathe_trainer_set_hyper(lathe_context_t *context,
