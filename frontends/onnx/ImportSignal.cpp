@@ -22,6 +22,8 @@ LogicalResult Importer::window(const NodeProto &node) {
   auto dtype = dtypeFromOnnx(int(intAttr(node, "output_datatype", 1)));
   if (!dtype)
     return error(node) << llvm::toString(dtype.takeError());
+  if (failed(checkFoldedSize(node, double(n), *dtype)))
+    return failure();
   const std::string &op = node.op_type();
   double a0 = 0.5, a1 = 0.5, a2 = 0;
   if (op == "HammingWindow")

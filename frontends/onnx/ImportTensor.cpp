@@ -459,6 +459,8 @@ LogicalResult Importer::constantOfShape(const NodeProto &node) {
       return error(node) << "negative dimension " << shape->intAt(i);
     out.shape.push_back(shape->intAt(i));
   }
+  if (failed(checkFoldedSize(node, out.shape, out.dtype)))
+    return failure();
   for (int64_t i = 0, n = out.numElements(); i < n; ++i)
     out.bytes.insert(out.bytes.end(), fill.bytes.begin(), fill.bytes.end());
   setConstant(node, 0, std::move(out));
@@ -931,7 +933,12 @@ LogicalResult Importer::range(const NodeProto &node) {
   double s = start->floatAt(0), l = limit->floatAt(0), d = delta->floatAt(0);
   if (d == 0)
     return error(node) << "delta must not be zero";
-  int64_t n = std::max<int64_t>(int64_t(std::ceil((l - s) / d)), 0);
+  double count = std::max(std::ceil((l - s) / d), 0.0);
+  if (!std::isfinite(count))
+    return error(node) << "start, limit and delta must be finite";
+  if (failed(checkFoldedSize(node, count, out.dtype)))
+    return failure();
+  int64_t n = int64_t(count);
   out.shape = {n};
   for (int64_t i = 0; i < n; ++i)
     out.append(s + double(i) * d,
@@ -961,6 +968,8 @@ LogicalResult Importer::eyeLike(const NodeProto &node) {
     out.dtype = *dtypeOf(cast<RankedTensorType>(x->getType()).getElementType());
   }
   out.shape = {(*shape)[0], (*shape)[1]};
+  if (failed(checkFoldedSize(node, out.shape, out.dtype)))
+    return failure();
   int64_t k = intAttr(node, "k", 0);
   for (int64_t i = 0; i < out.shape[0]; ++i)
     for (int64_t j = 0; j < out.shape[1]; ++j)

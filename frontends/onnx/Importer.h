@@ -428,6 +428,13 @@ private:
   void setOutput(const NodeProto &node, int i, Value value) {
     values[node.output(i)] = value;
   }
+  /// Whether a value of |elements| elements of |dtype| that |node| computes
+  /// at compile time fits ImportOptions::maxConstantBytes; an error at the
+  /// node naming the budget when it does not (or when the count overflows).
+  LogicalResult checkFoldedSize(const NodeProto &node, double elements,
+                                DType dtype);
+  LogicalResult checkFoldedSize(const NodeProto &node, ArrayRef<int64_t> shape,
+                                DType dtype);
   void setConstant(const NodeProto &node, int i, TensorValue value) {
     constants[node.output(i)] = std::move(value);
   }

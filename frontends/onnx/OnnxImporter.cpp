@@ -3,6 +3,9 @@
 // Import<Family>.cpp.
 #include "frontends/onnx/Importer.h"
 
+#include <iomanip>
+#include <sstream>
+
 namespace lathe::onnx_import {
 
 bool isDefaultDomain(StringRef domain) {
@@ -451,6 +454,33 @@ FailureOr<Model> Importer::run() {
   if (failed(addOutputs(outputs)))
     return failure();
   return forwardBuilder->finish(outputs, modelLoc);
+}
+
+LogicalResult Importer::checkFoldedSize(const NodeProto &node, double elements,
+                                        DType dtype) {
+  double bytes = elements * double(dtypeSize(dtype));
+  if (bytes <= double(options.maxConstantBytes))
+    return success();
+  auto count = [](double v) {
+    std::ostringstream os;
+    if (v < 9e18)
+      os << uint64_t(v);
+    else
+      os << std::setprecision(3) << v;
+    return os.str();
+  };
+  return error(node) << "its compile-time value would hold " << count(elements)
+                     << " elements (" << count(bytes)
+                     << " bytes), over --max-constant-bytes "
+                     << options.maxConstantBytes;
+}
+
+LogicalResult Importer::checkFoldedSize(const NodeProto &node,
+                                        ArrayRef<int64_t> shape, DType dtype) {
+  double elements = 1;
+  for (int64_t d : shape)
+    elements *= double(d);
+  return checkFoldedSize(node, elements, dtype);
 }
 
 FailureOr<int64_t> Importer::resolveAxis(const NodeProto &node, int64_t axis,

@@ -45,6 +45,10 @@ struct ImportOptions {
   /// semantics and whose training entry points train. Otherwise such nodes
   /// are refused, since an inference build cannot honour them.
   bool trainingGraph = false;
+  /// The most bytes one value computed at compile time may hold (Range,
+  /// ConstantOfShape, EyeLike, windows folded from constants): a model
+  /// asking for more is refused at the node instead of exhausting memory.
+  int64_t maxConstantBytes = int64_t(1) << 30;
 };
 
 /// Converts the ONNX model at |path|. Errors are emitted as diagnostics on

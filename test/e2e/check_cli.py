@@ -345,6 +345,28 @@ def main(seed):
         check("compile refuses %s" % what, *one_error_line(
             lathe("compile", path, "-o", "crafted%d.so" % i), said))
 
+    # Values computed at compile time have a budget (--max-constant-bytes,
+    # 1 GiB by default) named in the error, instead of exhausting memory.
+    i64 = lambda name, v: helper.make_tensor(name, TensorProto.INT64, [], [v])  # noqa: E731
+    YI = helper.make_tensor_value_info("y", TensorProto.INT64, None)
+    path = write_model([helper.make_node("Range", ["s", "l", "d"], ["y"])], [], [YI],
+                       [i64("s", 0), i64("l", 10 ** 18), i64("d", 1)],
+                       os.path.join(WORK, "range.onnx"))
+    check("a Range of 10^18 values is refused naming the budget", *one_error_line(
+        lathe("compile", path, "-o", "range.so"),
+        "Range: its compile-time value would hold 1000000000000000000 elements "
+        "(8000000000000000000 bytes), over --max-constant-bytes 1073741824"))
+    shape = helper.make_tensor("shape", TensorProto.INT64, [1], [100])
+    path = write_model([helper.make_node("ConstantOfShape", ["shape"], ["y"])], [], [Y],
+                       [shape], os.path.join(WORK, "fill.onnx"))
+    check("ConstantOfShape over a lowered --max-constant-bytes is refused", *one_error_line(
+        lathe("compile", path, "-o", "fill.so", "--max-constant-bytes", "64"),
+        "would hold 100 elements (400 bytes), over "
+        "--max-constant-bytes 64"))
+    r = lathe("compile", path, "-o", "fill.so")
+    check("the same ConstantOfShape compiles within the default budget", r.returncode == 0,
+          r.stderr)
+
     # Subgraphs nested 40 deep are read (protobuf's default depth stops at
     # about 32); 400 deep is refused, saying so.
     def nested(depth):

@@ -17,10 +17,11 @@ struct CompileOptions {
   std::string output;            ///< Base path; extensions are added per kind.
   std::vector<std::string> emit; ///< so, obj, header, mlir, llvm-dialect.
   std::string name;
-  std::vector<std::string> inputShapes;    ///< "name=1x3x224x224".
-  std::vector<std::string> frozenInputs;   ///< "name=file.npy".
-  std::vector<std::string> sequenceInputs; ///< "name=2x3,2x3".
-  std::vector<std::string> absentInputs;   ///< Empty optional inputs.
+  std::vector<std::string> inputShapes;        ///< "name=1x3x224x224".
+  std::vector<std::string> frozenInputs;       ///< "name=file.npy".
+  int64_t maxConstantBytes = int64_t(1) << 30; ///< Per folded value.
+  std::vector<std::string> sequenceInputs;     ///< "name=2x3,2x3".
+  std::vector<std::string> absentInputs;       ///< Empty optional inputs.
   std::string weights = "embedded";
   std::string target = "cpu", triple, cpu;
   bool printIR = false;

@@ -125,6 +125,7 @@ int runCompile(const CompileOptions &options) {
   DiagnosticPrinter diagnostics(context, options.model);
 
   importOptions.trainingGraph = options.train;
+  importOptions.maxConstantBytes = options.maxConstantBytes;
   auto model = importOnnx(context, options.model, importOptions);
   if (mlir::failed(model))
     return diagnostics.fail("cannot import " + options.model);

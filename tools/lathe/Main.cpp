@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include <iostream>
+#include <limits>
 
 using namespace lathe::cli;
 
@@ -110,6 +111,10 @@ int main(int argc, char **argv) {
   c->add_option("--absent-input", compile.absentInputs,
                 "Compile an optional input without a value (repeatable): it "
                 "is an empty optional and leaves the artifact's inputs");
+  c->add_option("--max-constant-bytes", compile.maxConstantBytes,
+                "The most bytes one value computed at compile time (Range, "
+                "ConstantOfShape, ... on constants) may hold (default 1 GiB)")
+      ->check(CLI::Range(int64_t(1), std::numeric_limits<int64_t>::max()));
   c->add_option("--freeze-input", compile.frozenInputs,
                 "Fix an input to the value in a .npy file at compile time, "
                 "e.g. shape=shape.npy (repeatable): it may then set shapes, "
