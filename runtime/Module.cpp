@@ -6,10 +6,12 @@
 #include <cstdlib>
 #include <cstring>
 #include <dlfcn.h>
+#include <elf.h>
 #include <fstream>
 #include <memory>
 #include <new>
 #include <sstream>
+#include <sys/stat.h>
 
 using namespace lathe::runtime;
 
@@ -169,12 +171,60 @@ std::string dirName(const std::string &path) {
   return slash == std::string::npos ? "." : path.substr(0, slash);
 }
 
+/// "" when |path| is a regular file, else why not (a FIFO would block the
+/// read forever, a device never end).
+std::string regularFile(const std::string &path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0)
+    return std::strerror(errno);
+  if (!S_ISREG(st.st_mode))
+    return "not a regular file";
+  return "";
+}
+
+/// "" when |path| holds an ELF shared object whose headers and loaded
+/// segments lie within the file, else why not: dlopen maps a truncated
+/// file's segments past its end, and touching them raises SIGBUS.
+std::string wholeElf(const std::string &path) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in)
+    return std::string("cannot open: ") + std::strerror(errno);
+  uint64_t size = uint64_t(in.tellg());
+  Elf64_Ehdr eh;
+  in.seekg(0);
+  if (size < sizeof(eh) ||
+      !in.read(reinterpret_cast<char *>(&eh), sizeof(eh)) ||
+      std::memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 ||
+      eh.e_ident[EI_CLASS] != ELFCLASS64)
+    return "not a 64-bit ELF file";
+  auto within = [&](uint64_t offset, uint64_t bytes) {
+    return offset <= size && bytes <= size - offset;
+  };
+  if (eh.e_phentsize != sizeof(Elf64_Phdr) ||
+      !within(eh.e_phoff, uint64_t(eh.e_phnum) * sizeof(Elf64_Phdr)) ||
+      !within(eh.e_shoff, uint64_t(eh.e_shnum) * eh.e_shentsize))
+    return "truncated (its headers lie past the end of the file)";
+  for (unsigned i = 0; i < eh.e_phnum; ++i) {
+    Elf64_Phdr ph;
+    in.seekg(std::streamoff(eh.e_phoff + i * sizeof(Elf64_Phdr)));
+    if (!in.read(reinterpret_cast<char *>(&ph), sizeof(ph)))
+      return "truncated (its program headers cannot be read)";
+    if (ph.p_type == PT_LOAD && !within(ph.p_offset, ph.p_filesz))
+      return "truncated (a loaded segment lies past the end of the file)";
+  }
+  return "";
+}
+
 lathe_status_t loadWeights(lathe_context_t *context, lathe_module &m,
                            const std::string &soPath) {
   if (m.weightsFile.empty() || m.weightsFile.find('/') != std::string::npos)
     return fail(context, LATHE_INCOMPATIBLE,
                 soPath + ": invalid weights file name in the descriptor");
   std::string path = dirName(soPath) + "/" + m.weightsFile;
+  if (std::string why = regularFile(path); !why.empty())
+    return fail(
+        context, LATHE_NOT_FOUND,
+        path + ": cannot open the weights file this artifact needs: " + why);
   std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in)
     return fail(context, LATHE_NOT_FOUND,
@@ -213,10 +263,12 @@ lathe_status_t lathe_module_load(lathe_context_t *context, const char *path,
   std::string file(path);
   if (file.find('/') == std::string::npos)
     file = "./" + file; // dlopen would search the library path otherwise.
-  std::ifstream probe(file);
-  if (!probe)
+  if (std::string why = regularFile(file); !why.empty())
     return fail(context, LATHE_NOT_FOUND,
-                std::string(path) + ": cannot open: " + std::strerror(errno));
+                std::string(path) + ": cannot open: " + why);
+  if (std::string why = wholeElf(file); !why.empty())
+    return fail(context, LATHE_INCOMPATIBLE,
+                std::string(path) + ": not a loadable shared object: " + why);
   std::unique_ptr<lathe_module> m(new (std::nothrow) lathe_module);
   if (!m)
     return fail(context, LATHE_OUT_OF_MEMORY, "out of memory");

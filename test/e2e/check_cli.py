@@ -345,6 +345,26 @@ def main(seed):
         check("compile refuses %s" % what, *one_error_line(
             lathe("compile", path, "-o", "crafted%d.so" % i), said))
 
+    # Artifacts are checked before they are mapped: a half-truncated one
+    # (its segments past the end: SIGBUS once touched) and a side file that
+    # is a FIFO (a read that never ends) are one error each.
+    with open(os.path.join(WORK, "lenet.so"), "rb") as f:
+        whole = f.read()
+    with open(os.path.join(WORK, "half.so"), "wb") as f:
+        f.write(whole[:len(whole) // 2])
+    for command in ("run", "inspect"):
+        args = [command, "half.so"] + (["--input", "x.npy"] if command == "run" else [])
+        check("%s refuses a half-truncated artifact" % command, *one_error_line(
+            lathe(*args), "half.so: not a loadable shared object: truncated"))
+    os.makedirs(os.path.join(WORK, "fifo"), exist_ok=True)
+    r = lathe("compile", lenet, "-o", "fifo/lenet.so", "--weights", "external")
+    side = [n for n in os.listdir(os.path.join(WORK, "fifo")) if n != "lenet.so"]
+    if r.returncode == 0 and len(side) == 1:
+        os.remove(os.path.join(WORK, "fifo", side[0]))
+        os.mkfifo(os.path.join(WORK, "fifo", side[0]))
+    check("run refuses a weights side file that is a FIFO", *one_error_line(
+        lathe("run", "fifo/lenet.so", "--input", "x.npy"), "not a regular file"))
+
     # Values computed at compile time have a budget (--max-constant-bytes,
     # 1 GiB by default) named in the error, instead of exhausting memory.
     i64 = lambda name, v: helper.make_tensor(name, TensorProto.INT64, [], [v])  # noqa: E731
