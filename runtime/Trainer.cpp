@@ -282,6 +282,21 @@ lathe_status_t step(lathe_context_t *context, lathe_trainer_t *trainer,
   return status;
 }
 
+/// The metadata key of the checksum over the other metadata.
+constexpr const char kMetadataChecksum[] = "lathe.metadata_checksum";
+
+/// FNV-1a over |meta|'s keys and values in key order, as hex.
+std::string metadataChecksum(const std::map<std::string, std::string> &meta) {
+  std::string all;
+  for (const auto &[key, value] : meta) {
+    all += key;
+    all += '\0';
+    all += value;
+    all += '\0';
+  }
+  return hex64(fnv1a64(all.data(), all.size()));
+}
+
 } // namespace
 
 extern "C" {
@@ -468,15 +483,26 @@ lathe_trainer_save(lathe_context_t *context, const lathe_trainer_t *trainer,
     data.append(s.data, n);
     at += n;
   }
+  // The metadata as a reader's map holds it (a later key wins), then its
+  // own checksum, so that a corrupted step or epoch is refused too.
+  std::map<std::string, std::string> meta = {
+      {"format", "pt"},
+      {"lathe.model", trainer->module->name},
+      {"lathe.step", std::to_string(trainer->steps)},
+      {"lathe.checksum", hex64(fnv1a64(data.data(), data.size()))}};
   header << "\"__metadata__\":{\"format\":\"pt\",\"lathe.model\":"
          << jsonString(trainer->module->name) << ",\"lathe.step\":\""
          << trainer->steps << "\",\"lathe.checksum\":\""
-         << hex64(fnv1a64(data.data(), data.size())) << "\"";
+         << meta["lathe.checksum"] << "\"";
   for (size_t i = 0; i < num_metadata; ++i)
-    if (metadata_keys[i] && metadata_values[i])
+    if (metadata_keys[i] && metadata_values[i] &&
+        std::string(metadata_keys[i]) != kMetadataChecksum) {
       header << "," << jsonString(metadata_keys[i]) << ":"
              << jsonString(metadata_values[i]);
-  header << "}}";
+      meta[metadata_keys[i]] = metadata_values[i];
+    }
+  header << ",\"" << kMetadataChecksum << "\":\"" << metadataChecksum(meta)
+         << "\"}}";
   std::string h = header.str();
   while ((h.size() + 8) % 8)
     h += ' '; // The data section starts 8-byte aligned.
@@ -567,6 +593,14 @@ lathe_status_t lathe_trainer_load(lathe_context_t *context,
                "', not '" + trainer->module->name + "'");
   if (metadata["lathe.checksum"] != hex64(fnv1a64(data, dataSize)))
     return bad("checksum mismatch (truncated or corrupted data)");
+  // (Checkpoints written before the metadata had a checksum have none.)
+  if (auto sum = metadata.find(kMetadataChecksum); sum != metadata.end()) {
+    std::string want = sum->second;
+    metadata.erase(sum);
+    if (metadataChecksum(metadata) != want)
+      return bad("checksum mismatch in its metadata (the step, epoch or "
+                 "options it records are corrupted)");
+  }
   std::vector<Stored> all = storedTensors(*trainer);
   size_t tensors = 0;
   for (const auto &f : root.fields)

@@ -1353,6 +1353,20 @@ def trainer_api_cases(lathe, rt, work, gen):
     status = rt.load_checkpoint(adam_trainer, path)
     check("load refuses the checkpoint of another build (SGD's state into Adam's)",
           status != 0 and "not a valid checkpoint" in rt.error(), rt.error())
+    # The metadata (the step count here; epoch, batch and options in a run's
+    # checkpoint) is under a checksum too: one digit changed is refused.
+    with open(path, "rb") as f:
+        blob = f.read()
+    steps = rt.lib.lathe_trainer_steps(trainer) - 1  # (as saved)
+    was = b'"lathe.step":"%d"' % steps
+    now = b'"lathe.step":"%d"' % (steps + 1 if (steps + 1) % 10 else steps - 1)
+    tampered = os.path.join(work, "api-tampered.safetensors")
+    with open(tampered, "wb") as f:
+        f.write(blob.replace(was, now))
+    status = rt.load_checkpoint(rt.trainer(module), tampered)
+    check("load refuses a checkpoint whose metadata was changed",
+          was in blob and len(was) == len(now) and status != 0
+          and "checksum mismatch in its metadata" in rt.error(), rt.error())
 
 
 def write_idx(path, array):
