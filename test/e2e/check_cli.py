@@ -365,6 +365,21 @@ def main(seed):
     check("run refuses a weights side file that is a FIFO", *one_error_line(
         lathe("run", "fifo/lenet.so", "--input", "x.npy"), "not a regular file"))
 
+    # A Concat of 300 inputs (one tensor.concat, not a chain of slices whose
+    # bufferization took minutes) keeps each input in its place.
+    nodes = [helper.make_node("Relu" if i % 2 else "Neg", ["x"], ["c%d" % i])
+             for i in range(300)]
+    nodes.append(helper.make_node("Concat", ["c%d" % i for i in range(300)], ["y"], axis=1))
+    path = write_model(nodes, [X], [Y], [], os.path.join(WORK, "concat300.onnx"))
+    cx = np.random.default_rng(seed).standard_normal((2, 3)).astype(np.float32)
+    np.save(os.path.join(WORK, "concat-x.npy"), cx)
+    rc = lathe("compile", path, "-o", "concat300.so")
+    rr = lathe("run", "concat300.so", "--input", "concat-x.npy", "--output", "concat-y.npy")
+    want = np.concatenate([np.maximum(cx, 0) if i % 2 else -cx for i in range(300)], axis=1)
+    ok = rc.returncode == 0 and rr.returncode == 0 and compare.bits_equal(
+        np.load(os.path.join(WORK, "concat-y.npy")), want)
+    check("a Concat of 300 inputs compiles and places each input", ok, rc.stderr + rr.stderr)
+
     # Values computed at compile time have a budget (--max-constant-bytes,
     # 1 GiB by default) named in the error, instead of exhausting memory.
     i64 = lambda name, v: helper.make_tensor(name, TensorProto.INT64, [], [v])  # noqa: E731
