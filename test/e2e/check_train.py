@@ -987,26 +987,43 @@ def plateau_cases(lathe, work, gen):
                             "--epochs", str(epochs), "--no-shuffle", "--optimizer", "sgd",
                             "--lr-schedule", "plateau", "--checkpoint", run, "--logdir", run,
                             *flags], capture_output=True, text=True)
-        ref = nn.Sequential(nn.Linear(6, 8), nn.Tanh(), nn.Linear(8, 3)).double()
-        ref.load_state_dict(base.state_dict())
-        opt = torch.optim.SGD(ref.parameters(), lr=lr)
-        sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=factor, patience=patience)
-        want = []
-        for _ in range(epochs):
-            losses = []
-            for b in range(0, n, batch):
-                want.append(opt.param_groups[0]["lr"])
-                opt.zero_grad()
-                loss = nn.functional.cross_entropy(ref(x[b:b + batch]), t[b:b + batch])
-                loss.backward()
-                opt.step()
-                losses.append(loss.item())
-            if on_val:
+        def reference(nudge):
+            ref = copy.deepcopy(base)
+            if nudge:  # One weight moved by an ulp.
                 with torch.no_grad():
-                    metric = nn.functional.cross_entropy(ref(x), (t + 1) % 3).item()
-            else:
-                metric = sum(losses) / len(losses)
-            sched.step(metric)
+                    w = next(ref.parameters()).view(-1)
+                    w[0] = float(np.nextafter(w[0].item(), np.inf))
+            opt = torch.optim.SGD(ref.parameters(), lr=lr)
+            sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=factor,
+                                                               patience=patience)
+            want = []
+            for _ in range(epochs):
+                losses = []
+                for b in range(0, n, batch):
+                    want.append(opt.param_groups[0]["lr"])
+                    opt.zero_grad()
+                    loss = nn.functional.cross_entropy(ref(x[b:b + batch]), t[b:b + batch])
+                    loss.backward()
+                    opt.step()
+                    losses.append(loss.item())
+                if on_val:
+                    with torch.no_grad():
+                        metric = nn.functional.cross_entropy(ref(x), (t + 1) % 3).item()
+                else:
+                    metric = sum(losses) / len(losses)
+                sched.step(metric)
+            return ref, want
+
+        ref, want = reference(False)
+        # lr 10 on random labels is chaotic: torch against itself after one
+        # ulp has drifted 1e-9 in 36 steps on some draws, so the parameters
+        # are held to RUN_RTOL or ten times that spread (the learning rates
+        # exactly all the same).
+        nudged, nudged_want = reference(True)
+        spread = compare.Worst()
+        for key, p in ref.state_dict().items():
+            spread.add(compare.relative_difference(nudged.state_dict()[key].numpy(), p))
+        bound = max(RUN_RTOL, 10 * spread.value) if nudged_want == want else RUN_RTOL
         reductions = sum(1 for a, b in zip(want, want[1:]) if b < a)
         ok, detail = r.returncode == 0, r.stderr[-300:]
         if ok:
@@ -1014,9 +1031,10 @@ def plateau_cases(lathe, work, gen):
             got = [float(row[1]) for row in rows]
             same = compare.close(got, want, 1e-12, 0.0, what="learning rates")
             worst = checkpoint_difference(run, ref)
-            ok = reductions >= 2 and same and compare.within(worst, RUN_RTOL)
-            detail = "%d reductions in the reference; %s; parameters max relative difference %.1e" % (
-                reductions, same.detail, worst)
+            ok = reductions >= 2 and same and compare.within(worst, bound)
+            detail = ("%d reductions in the reference; %s; parameters max relative difference "
+                      "%.1e (bound %.1e; torch against itself after one ulp: %.1e)"
+                      % (reductions, same.detail, worst, bound, spread.value))
         check("plateau on the %s reduces the learning rate as torch's ReduceLROnPlateau "
               "(%d steps)" % (what, len(want)), ok, detail)
 
