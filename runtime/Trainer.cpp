@@ -483,25 +483,25 @@ lathe_trainer_save(lathe_context_t *context, const lathe_trainer_t *trainer,
     data.append(s.data, n);
     at += n;
   }
-  // The metadata as a reader's map holds it (a later key wins), then its
-  // own checksum, so that a corrupted step or epoch is refused too.
-  std::map<std::string, std::string> meta = {
+  // Every metadata pair in order (a caller's after Lathe's, the later of a
+  // repeated key winning, as the reader keeps them), then the checksum of
+  // them all, so that a corrupted step or epoch is refused too.
+  std::vector<std::pair<std::string, std::string>> pairs = {
       {"format", "pt"},
       {"lathe.model", trainer->module->name},
       {"lathe.step", std::to_string(trainer->steps)},
       {"lathe.checksum", hex64(fnv1a64(data.data(), data.size()))}};
-  header << "\"__metadata__\":{\"format\":\"pt\",\"lathe.model\":"
-         << jsonString(trainer->module->name) << ",\"lathe.step\":\""
-         << trainer->steps << "\",\"lathe.checksum\":\""
-         << meta["lathe.checksum"] << "\"";
   for (size_t i = 0; i < num_metadata; ++i)
     if (metadata_keys[i] && metadata_values[i] &&
-        std::string(metadata_keys[i]) != kMetadataChecksum) {
-      header << "," << jsonString(metadata_keys[i]) << ":"
-             << jsonString(metadata_values[i]);
-      meta[metadata_keys[i]] = metadata_values[i];
-    }
-  header << ",\"" << kMetadataChecksum << "\":\"" << metadataChecksum(meta)
+        std::string(metadata_keys[i]) != kMetadataChecksum)
+      pairs.push_back({metadata_keys[i], metadata_values[i]});
+  std::map<std::string, std::string> meta;
+  header << "\"__metadata__\":{";
+  for (const auto &[key, value] : pairs) {
+    header << jsonString(key) << ":" << jsonString(value) << ",";
+    meta[key] = value;
+  }
+  header << "\"" << kMetadataChecksum << "\":\"" << metadataChecksum(meta)
          << "\"}}";
   std::string h = header.str();
   while ((h.size() + 8) % 8)

@@ -12,35 +12,10 @@ namespace lathe::onnx_import {
 
 namespace {
 
-const char *attributeTypeName(int type) {
-  switch (type) {
-  case onnx::AttributeProto::FLOAT:
-    return "FLOAT";
-  case onnx::AttributeProto::INT:
-    return "INT";
-  case onnx::AttributeProto::STRING:
-    return "STRING";
-  case onnx::AttributeProto::TENSOR:
-    return "TENSOR";
-  case onnx::AttributeProto::GRAPH:
-    return "GRAPH";
-  case onnx::AttributeProto::SPARSE_TENSOR:
-    return "SPARSE_TENSOR";
-  case onnx::AttributeProto::TYPE_PROTO:
-    return "TYPE_PROTO";
-  case onnx::AttributeProto::FLOATS:
-    return "FLOATS";
-  case onnx::AttributeProto::INTS:
-    return "INTS";
-  case onnx::AttributeProto::STRINGS:
-    return "STRINGS";
-  case onnx::AttributeProto::TENSORS:
-    return "TENSORS";
-  case onnx::AttributeProto::GRAPHS:
-    return "GRAPHS";
-  default:
-    return "UNDEFINED";
-  }
+/// "FLOAT", "INTS", ... as the ONNX protobuf names them.
+const std::string &attributeTypeName(int type) {
+  return onnx::AttributeProto::AttributeType_Name(
+      onnx::AttributeProto::AttributeType(type));
 }
 
 bool isListType(int type) {

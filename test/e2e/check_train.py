@@ -550,22 +550,11 @@ def sparse_adam_cases(lathe, rt, work, gen):
                         "--epochs", str(epochs), "--no-shuffle", "--checkpoint", run,
                         "--optimizer", "sparse_adam", "--lr-schedule", "onecycle", "--lr",
                         "0.05"], capture_output=True, text=True)
-    ref = EmbeddingBag().double()
-    ref.load_state_dict(base.state_dict())
+    ref = copy.deepcopy(base)
     opt = torch.optim.SparseAdam(list(ref.parameters()), lr=0.05)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, 0.05, total_steps=n // batch * epochs)
-    for _ in range(epochs):
-        for b in range(0, n, batch):
-            opt.zero_grad()
-            nn.functional.cross_entropy(ref(x[b:b + batch]), t[b:b + batch]).backward()
-            opt.step()
-            sched.step()
-    ok, detail = r.returncode == 0, r.stderr[-300:]
-    if ok:
-        worst = checkpoint_difference(run, ref)
-        ok = compare.within(worst, RUN_RTOL)
-        detail = "max relative difference %.1e" % worst
-    check("sparse_adam-onecycle cycles beta1 as torch", ok, detail)
+    check("sparse_adam-onecycle cycles beta1 as torch",
+          *run_matches_torch(r, run, ref, opt, sched, x, t, batch, epochs))
 
     # A table that is also read densely (tied to an output projection).
     tied = os.path.join(work, "sparse-tied.onnx")
@@ -580,6 +569,22 @@ def sparse_adam_cases(lathe, rt, work, gen):
               r.returncode != 0 and want in r.stderr and (not said or said in r.stderr),
               r.stderr.strip()[-300:])
     torch.set_default_dtype(torch.float32)
+
+
+def run_matches_torch(r, run, ref, opt, sched, x, t, batch, epochs):
+    """Trains |ref| as `lathe train --no-shuffle` did in |run| (|r| its
+    process): cross entropy, |opt| and |sched| stepped per batch. (ok,
+    detail): the run's checkpoint within RUN_RTOL of |ref|."""
+    for _ in range(epochs):
+        for b in range(0, len(x), batch):
+            opt.zero_grad()
+            nn.functional.cross_entropy(ref(x[b:b + batch]), t[b:b + batch]).backward()
+            opt.step()
+            sched.step()
+    if r.returncode != 0:
+        return False, r.stderr[-300:]
+    worst = checkpoint_difference(run, ref)
+    return compare.within(worst, RUN_RTOL), "max relative difference %.1e" % worst
 
 
 def momentum_cycle_cases(lathe, work, gen):
@@ -626,19 +631,8 @@ def momentum_cycle_cases(lathe, work, gen):
         ref = nn.Sequential(nn.Linear(6, 5), nn.Tanh(), nn.Linear(5, 3)).double()
         ref.load_state_dict(base.state_dict())
         opt = make_opt(ref.parameters())
-        sched = make_sched(opt)
-        for _ in range(epochs):
-            for b in range(0, n, batch):
-                opt.zero_grad()
-                nn.functional.cross_entropy(ref(x[b:b + batch]), t[b:b + batch]).backward()
-                opt.step()
-                sched.step()
-        ok, detail = r.returncode == 0, r.stderr[-300:]
-        if ok:
-            worst = checkpoint_difference(run, ref)
-            ok = compare.within(worst, RUN_RTOL)
-            detail = "max relative difference %.1e" % worst
-        check("%s cycles the momentum as torch for %d steps" % (name, total), ok, detail)
+        check("%s cycles the momentum as torch for %d steps" % (name, total),
+              *run_matches_torch(r, run, ref, opt, make_sched(opt), x, t, batch, epochs))
     r = subprocess.run([lathe, "train", onnx, "--data", data, "--optimizer", "adagrad",
                         "--lr-schedule", "onecycle"], capture_output=True, text=True)
     check("onecycle with adagrad (no momentum to cycle) is refused",
@@ -725,17 +719,23 @@ def read_events(path):
     return scalars, ""
 
 
+def nudged_copy(model):
+    """A copy of |model| (no draw from torch's generator) with its first
+    weight moved up by an ulp: how far a trajectory carries one rounding."""
+    copied = copy.deepcopy(model)
+    with torch.no_grad():
+        w = next(copied.parameters()).view(-1)
+        w[0] = float(np.nextafter(w[0].item(), np.inf))
+    return copied
+
+
 def lbfgs_ulp_spread(base, search, kwargs, xs, ts):
     """The largest relative difference between torch's LBFGS parameters
     after 8 steps from |base| and from |base| with one weight moved by an
     ulp: the trajectory's own amplification of a rounding."""
     runs = []
     for nudge in (False, True):
-        model = copy.deepcopy(base)  # (no draw from torch's generator)
-        if nudge:
-            with torch.no_grad():
-                w = next(model.parameters()).view(-1)
-                w[0] = float(np.nextafter(w[0].item(), np.inf))
+        model = nudged_copy(base) if nudge else copy.deepcopy(base)
         opt = torch.optim.LBFGS(model.parameters(),
                                 line_search_fn=None if search == "none" else search, **kwargs)
         for i in range(8):
@@ -988,11 +988,7 @@ def plateau_cases(lathe, work, gen):
                             "--lr-schedule", "plateau", "--checkpoint", run, "--logdir", run,
                             *flags], capture_output=True, text=True)
         def reference(nudge):
-            ref = copy.deepcopy(base)
-            if nudge:  # One weight moved by an ulp.
-                with torch.no_grad():
-                    w = next(ref.parameters()).view(-1)
-                    w[0] = float(np.nextafter(w[0].item(), np.inf))
+            ref = nudged_copy(base) if nudge else copy.deepcopy(base)
             opt = torch.optim.SGD(ref.parameters(), lr=lr)
             sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=factor,
                                                                patience=patience)
