@@ -3,6 +3,7 @@
 #define LATHE_TOOLS_LATHE_COMMANDS_H
 
 #include "compiler/Pipeline.h"
+#include "tools/runner/Runner.h"
 #include "training/Loop.h"
 
 #include <cstdint>
@@ -28,14 +29,6 @@ struct CompileOptions {
   /// --train: add eval_step and train_step (loss, autodiff, optimizer).
   bool train = false;
   TrainingOptions training;
-};
-
-struct RunOptions {
-  std::string artifact;
-  std::vector<std::string> inputs;  ///< "name=file.npy" or "file.npy".
-  std::vector<std::string> outputs; ///< "name=file.npy" or "file.npy".
-  int threads = 0;                  ///< 0: one per CPU.
-  bool classes = false; ///< Print each row's argmax (a classifier's class).
 };
 
 struct InspectOptions {
@@ -71,11 +64,11 @@ struct ExportOptions {
 int runCompile(const CompileOptions &options);
 int runTrain(const TrainOptions &options);
 int runExport(const ExportOptions &options);
-int runRun(const RunOptions &options);
+/// lathe inspect: an ONNX model, or an artifact (runner::inspectArtifact).
 int runInspect(const InspectOptions &options);
 
 /// Prints "lathe: error: <message>" to stderr and returns exit code 1.
-int reportError(const std::string &message);
+using runner::reportError;
 
 /// Parses "name=AxBxC" entries ("scalar": rank 0); on failure returns
 /// false and sets |error|.

@@ -22,11 +22,6 @@
 
 namespace lathe::cli {
 
-int reportError(const std::string &message) {
-  std::cerr << "lathe: error: " << message << "\n";
-  return 1;
-}
-
 /// A .npy file as a value for the importer (through the runtime's reader).
 static llvm::Expected<FrozenValue> readNpyValue(const std::string &path) {
   lathe_context_t *ctx = nullptr;

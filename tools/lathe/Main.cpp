@@ -9,10 +9,7 @@
 #include <limits>
 
 using namespace lathe::cli;
-
-/// The most threads -t takes: more than any machine has, few enough that a
-/// pool of them can be created.
-static constexpr int kMaxThreads = 4096;
+using lathe::runner::kMaxThreads;
 
 /// Registers --NAME for a row of the option table (training/Options.def),
 /// with its check; a switch that is on by default as --no-NAME.
@@ -138,26 +135,13 @@ int main(int argc, char **argv) {
   addBuildOptions(c, compile.training);
   addLossAndOptimizerOptions(c, compile.training);
 
-  RunOptions run;
+  lathe::runner::RunOptions run;
   auto *r = app.add_subcommand(
-      "run", "Run a compiled shared object on .npy inputs.\n"
-             "  lathe run lenet.so --input x=batch.npy --output out.npy");
-  r->add_option("artifact", run.artifact, "The .so produced by lathe compile")
-      ->required();
-  r->add_option("-i,--input", run.inputs,
-                "An input as name=file.npy, or file.npy in input order "
-                "(repeatable)");
-  r->add_option("-o,--output", run.outputs,
-                "Where to write an output: name=file.npy, or file.npy in "
-                "output order (repeatable). Without it, outputs are "
-                "summarized on stdout");
-  r->add_option("-t,--threads", run.threads,
-                "Threads to run on (default 0: one per CPU)")
-      ->check(CLI::Range(0, kMaxThreads));
-  r->add_flag("--classes", run.classes,
-              "Also print, for every float output, the index of the largest "
-              "value along its last dimension for each row (a classifier's "
-              "predicted classes)");
+      "run", "Run a compiled shared object on .npy inputs (as lathe-run, "
+             "which needs only the runtime library).\n"
+             "  lathe run lenet.so --input x=batch.npy --output out.npy\n"
+             "  lathe run lenet.so --input x=batch.npy --repeat 100");
+  lathe::runner::addRunOptions(*r, run);
 
   InspectOptions inspect;
   auto *i = app.add_subcommand(
@@ -224,7 +208,7 @@ int main(int argc, char **argv) {
   if (c->parsed())
     return runCompile(compile);
   if (r->parsed())
-    return runRun(run);
+    return lathe::runner::runArtifact(run);
   if (t->parsed())
     return runTrain(train);
   if (x->parsed())

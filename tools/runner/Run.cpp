@@ -1,15 +1,18 @@
-// lathe run: load a shared-object artifact and run it on .npy files.
-#include "tools/lathe/Commands.h"
+// Running an artifact on .npy files (lathe run, lathe-run), and timing it.
+#include "tools/runner/Runner.h"
 
 #include "lathe/runtime.h"
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <iomanip>
 #include <iostream>
 #include <memory>
 #include <sstream>
 
-namespace lathe::cli {
+namespace lathe::runner {
 namespace {
 
 struct ContextDeleter {
@@ -121,9 +124,47 @@ void printClasses(const lathe_tensor_info_t &info, const lathe_tensor_t *t) {
   std::cout << "\n";
 }
 
+/// Runs |inputs| through "forward" |repeat| times after |warmup| untimed
+/// calls; prints the median and the fastest call. Returns false (the
+/// context holds why) when a call fails.
+bool timeForward(lathe_context_t *context, lathe_module_t *module,
+                 const std::vector<lathe_tensor_t *> &inputs, size_t numOutputs,
+                 int repeat, int warmup) {
+  std::vector<double> ms;
+  std::vector<lathe_tensor_t *> outputs(numOutputs, nullptr);
+  for (int call = 0; call < warmup + repeat; ++call) {
+    auto start = std::chrono::steady_clock::now();
+    lathe_status_t status =
+        lathe_module_run(context, module, "forward", inputs.data(),
+                         inputs.size(), outputs.data(), outputs.size());
+    auto end = std::chrono::steady_clock::now();
+    for (lathe_tensor_t *&t : outputs) {
+      lathe_tensor_destroy(t);
+      t = nullptr;
+    }
+    if (status != LATHE_OK)
+      return false;
+    if (call >= warmup)
+      ms.push_back(
+          std::chrono::duration<double, std::milli>(end - start).count());
+  }
+  std::sort(ms.begin(), ms.end());
+  double median = ms.size() % 2
+                      ? ms[ms.size() / 2]
+                      : (ms[ms.size() / 2 - 1] + ms[ms.size() / 2]) / 2;
+  int threads = lathe_context_num_threads(context);
+  std::ostringstream line;
+  line << std::fixed << std::setprecision(4) << "latency: median " << median
+       << " ms, min " << ms.front() << " ms over " << repeat << " calls ("
+       << warmup << " warm-up, " << threads
+       << (threads == 1 ? " thread)" : " threads)");
+  std::cout << line.str() << "\n";
+  return true;
+}
+
 } // namespace
 
-int runRun(const RunOptions &options) {
+int runArtifact(const RunOptions &options) {
   lathe_context_t *rawContext = nullptr;
   lathe_context_options_t contextOptions;
   lathe_context_options_init(&contextOptions);
@@ -169,6 +210,10 @@ int runRun(const RunOptions &options) {
     inputs.emplace_back(t);
     inputPtrs.push_back(t);
   }
+  if (options.repeat > 0 &&
+      !timeForward(rawContext, rawModule, inputPtrs, outInfo.size(),
+                   options.repeat, options.warmup))
+    return failed();
   std::vector<lathe_tensor_t *> outputs(outInfo.size(), nullptr);
   if (lathe_module_run(rawContext, rawModule, "forward", inputPtrs.data(),
                        inputPtrs.size(), outputs.data(),
@@ -192,4 +237,4 @@ int runRun(const RunOptions &options) {
   return 0;
 }
 
-} // namespace lathe::cli
+} // namespace lathe::runner
