@@ -77,7 +77,7 @@ int main(int argc, char **argv) {
       "file with a C header, run it, and inspect models and artifacts.",
       "lathe"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "lathe 0.1.0");
+  app.set_version_flag("--version", "lathe " LATHE_VERSION);
 
   CompileOptions compile;
   auto *c = app.add_subcommand(

@@ -15,7 +15,7 @@ int main(int argc, char **argv) {
                "  lathe-run lenet.so --input x=batch.npy --repeat 100 -t 2\n"
                "  lathe-run --inspect lenet.so",
                "lathe-run"};
-  app.set_version_flag("--version", "lathe-run 0.1.0");
+  app.set_version_flag("--version", "lathe-run " LATHE_VERSION);
   RunOptions options;
   addRunOptions(app, options);
   bool inspect = false;
