@@ -1,18 +1,30 @@
 #!/usr/bin/env bash
-# Installs, idempotently, every Debian package Lathe needs to build and test.
+# Installs, idempotently, the Debian packages Lathe needs to build (compile
+# and run models); with --tests, also those its tests need.
+# Usage: install-deps.sh [--tests]
 set -euo pipefail
 packages=(
   cmake ninja-build ccache g++ pkg-config
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools
   libprotobuf-dev protobuf-compiler libonnx-dev
-  libcli11-dev catch2
-  # Test references only: the compiler and runtime never use Python.
-  python3 python3-numpy python3-torch python3-torchvision python3-onnx libopenblas0
-  libonnx-testdata
-  # Tests only: an AArch64 cross-compiled artifact is linked and run under
-  # user-mode emulation.
-  qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+  libcli11-dev
 )
+if [[ ${1:-} == --tests ]]; then
+  packages+=(
+    catch2
+    # Test references only: the compiler and runtime never use Python.
+    python3 python3-numpy python3-torch python3-torchvision python3-onnx
+    libopenblas0 libonnx-testdata
+    # An AArch64 cross-compiled artifact is linked and run under user-mode
+    # emulation.
+    qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+    # The Debian packages' dependencies (dpkg-shlibdeps).
+    dpkg-dev
+  )
+elif [[ -n ${1:-} ]]; then
+  echo "usage: $0 [--tests]" >&2
+  exit 2
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -4,9 +4,13 @@
 # digits, examples/digits/make_trained.sh) to a native shared object and
 # run it on twelve validation images, printing its predictions beside the
 # true digits.
+# It installs only what building and running models needs (no test
+# references such as PyTorch: scripts/test.sh adds those).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/install-deps.sh"
+# A fresh build folder leaves the tests out; one that has them keeps them.
+[[ -f ${LATHE_BUILD_DIR:-$root/build}/build.ninja ]] || export LATHE_TESTS=OFF
 "$root/scripts/build.sh"
 lathe="$root/build/tools/lathe"
 digits="$root/examples/digits"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Install what is missing, build Lathe, and run every test (lit, unit, e2e).
+# Install what is missing (the test packages included), build Lathe with
+# its tests, and run every test (lit, unit, e2e, deployment, conformance).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-"$root/scripts/install-deps.sh"
-"$root/scripts/build.sh"
+"$root/scripts/install-deps.sh" --tests
+LATHE_TESTS=ON "$root/scripts/build.sh"
 cd "${LATHE_BUILD_DIR:-$root/build}"
 ctest --output-on-failure -j "$(nproc)" "$@"

@@ -308,6 +308,12 @@ struct Loop::State {
   int64_t batchesPerEpoch = 0, tail = 0, stepsPerEpoch = 0;
   std::vector<OwnedTensor> batch, tailBatch;
   int64_t epoch0 = 0, batch0 = 0;
+  /// The running epoch's training loss and accuracy so far.
+  struct Tally {
+    double lossSum = 0;
+    int64_t steps = 0, hits = 0, counted = 0;
+  };
+  Tally resumed; ///< The tally of epoch0 up to batch0, from the checkpoint.
   std::string checkpoint;
   std::vector<std::pair<std::string, std::string>> metadata;
 
@@ -343,20 +349,30 @@ struct Loop::State {
         return e;
     return "";
   }
-  lathe_status_t save(int64_t epoch, int64_t nextBatch) {
+  /// Saves the checkpoint of a run to continue at |nextBatch| of |epoch|,
+  /// with |tally| the epoch's so far.
+  lathe_status_t save(int64_t epoch, int64_t nextBatch, const Tally &tally) {
     if (checkpoint.empty())
       return LATHE_OK;
     std::vector<std::string> keys = {
-        checkpoint_key::kEpoch,       checkpoint_key::kBatch,
-        checkpoint_key::kSeed,        checkpoint_key::kPlateauLr,
-        checkpoint_key::kPlateauBest, checkpoint_key::kPlateauBad};
+        checkpoint_key::kEpoch,        checkpoint_key::kBatch,
+        checkpoint_key::kSeed,         checkpoint_key::kPlateauLr,
+        checkpoint_key::kPlateauBest,  checkpoint_key::kPlateauBad,
+        checkpoint_key::kEpochLossSum, checkpoint_key::kEpochSteps,
+        checkpoint_key::kEpochHits,    checkpoint_key::kEpochCounted};
+    std::ostringstream lossSum; // Hexadecimal: read back bit for bit.
+    lossSum << std::hexfloat << tally.lossSum;
     std::vector<std::string> values = {
         std::to_string(epoch),
         std::to_string(nextBatch),
         std::to_string(o.seed),
         fixed(schedule.plateauLr, 17),
         std::isinf(schedule.best) ? "" : fixed(schedule.best, 17),
-        std::to_string(schedule.bad)};
+        std::to_string(schedule.bad),
+        lossSum.str(),
+        std::to_string(tally.steps),
+        std::to_string(tally.hits),
+        std::to_string(tally.counted)};
     for (const auto &[k, v] : metadata) {
       keys.push_back(k);
       values.push_back(v);
@@ -574,6 +590,13 @@ lathe_status_t Loop::resume(const std::string &folder, int64_t *outEpoch,
       lathe_trainer_metadata(s.trainer, checkpoint_key::kPlateauBest);
   s.schedule.best = best.empty() ? INFINITY : std::atof(best.c_str());
   s.schedule.bad = number(checkpoint_key::kPlateauBad);
+  // Checkpoints written before the epoch's tally was recorded have none.
+  s.resumed.lossSum = std::strtod(
+      lathe_trainer_metadata(s.trainer, checkpoint_key::kEpochLossSum),
+      nullptr);
+  s.resumed.steps = number(checkpoint_key::kEpochSteps);
+  s.resumed.hits = number(checkpoint_key::kEpochHits);
+  s.resumed.counted = number(checkpoint_key::kEpochCounted);
   if (outEpoch)
     *outEpoch = s.epoch0;
   if (outBatch)
@@ -664,8 +687,10 @@ lathe_status_t Loop::run(const Callbacks &callbacks, End &end) {
       std::mt19937_64 rng(o.seed * 1000003ull + uint64_t(epoch));
       std::shuffle(order.begin(), order.end(), rng);
     }
-    double lossSum = 0;
-    int64_t hits = 0, counted = 0, done = 0;
+    // A resumed epoch goes on from its tally at the checkpoint.
+    State::Tally tally =
+        epoch == s.epoch0 && s.batch0 > 0 ? s.resumed : State::Tally();
+    int64_t timed = 0; // Steps of this process, for the time per step.
     double stepMs = 0;
     for (int64_t b = epoch == s.epoch0 ? s.batch0 : 0; b < s.stepsPerEpoch;
          ++b) {
@@ -697,12 +722,13 @@ lathe_status_t Loop::run(const Callbacks &callbacks, End &end) {
                     std::chrono::steady_clock::now() - t0)
                     .count();
       double loss = element(outs[0], 0);
-      lossSum += loss;
-      ++done;
+      tally.lossSum += loss;
+      ++tally.steps;
+      ++timed;
       if (s.classes && outs.size() > 1) {
         auto [h, n] = correct(outs[1], into.back().get(), int64_t(rows.size()));
-        hits += h;
-        counted += n;
+        tally.hits += h;
+        tally.counted += n;
       }
       release();
       ++stepsThisRun;
@@ -714,14 +740,14 @@ lathe_status_t Loop::run(const Callbacks &callbacks, End &end) {
       report.batches = s.stepsPerEpoch;
       report.lr = lr;
       report.loss = loss;
-      report.meanLoss = lossSum / double(done);
-      if (counted)
-        report.accuracy = 100.0 * double(hits) / double(counted);
-      report.msPerStep = stepMs / double(done);
+      report.meanLoss = tally.lossSum / double(tally.steps);
+      if (tally.counted)
+        report.accuracy = 100.0 * double(tally.hits) / double(tally.counted);
+      report.msPerStep = stepMs / double(timed);
       bool stop = callbacks.onStep && !callbacks.onStep(report);
       bool limit = o.maxSteps > 0 && stepsThisRun >= o.maxSteps;
       if (stop || limit) {
-        if (lathe_status_t r = s.save(epoch, b + 1))
+        if (lathe_status_t r = s.save(epoch, b + 1, tally))
           return r;
         end = stop ? End::Stopped : End::MaxSteps;
         return LATHE_OK;
@@ -733,16 +759,16 @@ lathe_status_t Loop::run(const Callbacks &callbacks, End &end) {
       return r;
     report.epoch = epoch;
     report.epochs = o.epochs;
-    report.trainLoss = done ? lossSum / double(done) : NAN;
-    if (counted)
-      report.trainAccuracy = 100.0 * double(hits) / double(counted);
+    report.trainLoss = tally.steps ? tally.lossSum / double(tally.steps) : NAN;
+    if (tally.counted)
+      report.trainAccuracy = 100.0 * double(tally.hits) / double(tally.counted);
     report.lr =
         s.schedule.at(epoch, lathe_trainer_steps(s.trainer) - 1, totalSteps);
-    report.msPerStep = done ? stepMs / double(done) : 0;
+    report.msPerStep = timed ? stepMs / double(timed) : 0;
     s.schedule.observe(std::isnan(report.valLoss) ? report.trainLoss
                                                   : report.valLoss);
     bool stop = callbacks.onEpoch && !callbacks.onEpoch(report);
-    if (lathe_status_t r = s.save(epoch + 1, 0))
+    if (lathe_status_t r = s.save(epoch + 1, 0, State::Tally()))
       return r;
     if (stop && epoch + 1 < o.epochs) {
       end = End::Stopped;

@@ -89,6 +89,13 @@ inline constexpr const char kSeed[] = "lathe.seed";
 inline constexpr const char kPlateauLr[] = "lathe.plateau_lr";
 inline constexpr const char kPlateauBest[] = "lathe.plateau_best";
 inline constexpr const char kPlateauBad[] = "lathe.plateau_bad";
+/// A checkpoint written within an epoch: the epoch's tally so far (loss
+/// sum, steps, correct and counted samples), so that a resumed run reports
+/// (and a plateau schedule observes) the whole epoch's mean.
+inline constexpr const char kEpochLossSum[] = "lathe.epoch_loss_sum";
+inline constexpr const char kEpochSteps[] = "lathe.epoch_steps";
+inline constexpr const char kEpochHits[] = "lathe.epoch_hits";
+inline constexpr const char kEpochCounted[] = "lathe.epoch_counted";
 } // namespace checkpoint_key
 
 class LATHE_API Loop {

@@ -1293,6 +1293,119 @@ def export_model_case(lathe, work, gen):
     check("export --averaged writes ASGD's averaged parameters", ok, detail)
 
 
+def moved_folder_case(lathe, work, gen):
+    """A run folder moves with its model (another path, as on another
+    machine): export finds the model through the path recorded relative
+    to the folder, and --resume continues to the parameters of a run that
+    never moved, bit for bit. A model gone from both recorded places, or
+    replaced by another, is named in the error."""
+    n = 32
+    project = os.path.join(work, "project-here")
+    there = os.path.join(work, "project-there")
+    for d in (project, there):
+        shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(project)
+    data = random_class_data(project, "data", n, gen)
+    model = os.path.join(project, "model.onnx")
+    export_batched(nn.Sequential(nn.Linear(6, 4), nn.Tanh(), nn.Linear(4, 3)), torch.zeros(2, 6), model)
+    common = ["--batch-size", "8", "--optimizer", "adam", "--lr", "0.01"]
+    straight = os.path.join(work, "moved-straight")
+    shutil.rmtree(straight, ignore_errors=True)
+    r0 = subprocess.run([lathe, "train", model, "--data", data, "--epochs", "3",
+                         "--checkpoint", straight] + common, capture_output=True, text=True)
+    # Relative arguments, from the project folder, as a user types them.
+    r1 = subprocess.run([lathe, "train", "model.onnx", "--data", "data.npz", "--epochs", "3",
+                         "--max-steps", "8", "--checkpoint", "runs/m"] + common,
+                        capture_output=True, text=True, cwd=project)
+    before = os.path.join(work, "moved-before.onnx")
+    r2 = subprocess.run([lathe, "export", os.path.join(project, "runs", "m"), "-o", before],
+                        capture_output=True, text=True)
+    shutil.move(project, there)
+    run = os.path.join(there, "runs", "m")
+    after = os.path.join(work, "moved-after.onnx")
+    r3 = subprocess.run([lathe, "export", run, "-o", after], capture_output=True, text=True)
+    ok = all(r.returncode == 0 for r in (r0, r1, r2, r3))
+    check("a moved run folder exports without --model (the model found beside it)",
+          ok and open(before, "rb").read() == open(after, "rb").read(),
+          "".join(r.stderr for r in (r0, r1, r2, r3)).strip()[-400:])
+    r4 = subprocess.run([lathe, "train", os.path.join(there, "model.onnx"), "--data",
+                         os.path.join(there, "data.npz"), "--epochs", "3", "--resume", run] + common,
+                        capture_output=True, text=True)
+    moved_params, _ = read_safetensors(os.path.join(run, "checkpoint.safetensors"))
+    straight_params, _ = read_safetensors(os.path.join(straight, "checkpoint.safetensors"))
+    names = list(straight_params)
+    check("a moved run folder resumes to the parameters of a run that never moved, bit for bit",
+          r4.returncode == 0 and "resumed from" in r4.stderr and names and
+          all(moved_params.get(k) == straight_params[k] for k in names),
+          r4.stderr.strip()[-400:])
+    # Only the run folder is copied on; the model stays behind, renamed.
+    shutil.rmtree(os.path.join(work, "moved-elsewhere"), ignore_errors=True)
+    elsewhere = os.path.join(work, "moved-elsewhere", "runs", "m")
+    shutil.copytree(run, elsewhere)
+    os.replace(os.path.join(there, "model.onnx"), os.path.join(there, "renamed.onnx"))
+    out = os.path.join(work, "moved-missing.onnx")
+    for f in (out, out + ".other"):
+        if os.path.exists(f):
+            os.remove(f)
+    r5 = subprocess.run([lathe, "export", elsewhere, "-o", out], capture_output=True, text=True)
+    check("export of a folder whose model is gone names the places tried and --model",
+          r5.returncode != 0 and r5.stderr.count("does not exist") == 2 and
+          "--model" in r5.stderr and not os.path.exists(out), r5.stderr.strip()[-400:])
+    r6 = subprocess.run([lathe, "export", elsewhere, "-o", out, "--model",
+                         os.path.join(there, "renamed.onnx")], capture_output=True, text=True)
+    check("export --model of the copied folder writes the trained model",
+          r6.returncode == 0 and os.path.exists(out), r6.stderr.strip()[-400:])
+    # Another model where the record points.
+    export_batched(nn.Sequential(nn.Linear(6, 4), nn.ReLU(), nn.Linear(4, 3)), torch.zeros(2, 6),
+                   os.path.join(there, "model.onnx"))
+    r7 = subprocess.run([lathe, "export", run, "-o", out + ".other"], capture_output=True,
+                        text=True)
+    check("export refuses another model at the recorded place (its content differs)",
+          r7.returncode != 0 and "content differs" in r7.stderr and
+          not os.path.exists(out + ".other"), r7.stderr.strip()[-400:])
+
+
+def resume_within_epoch_case(lathe, work, gen):
+    """A run stopped within an epoch and resumed reports that epoch's loss
+    and accuracy over all its steps, as a run never stopped does (the
+    checkpoint keeps the epoch's tally), and a plateau schedule without
+    validation, which observes that loss, ends on the same parameters."""
+    data = random_class_data(work, "within", 32, gen)
+    model = os.path.join(work, "within.onnx")
+    export_batched(nn.Sequential(nn.Linear(6, 5), nn.Tanh(), nn.Linear(5, 3)), torch.zeros(2, 6), model)
+    common = [model, "--data", data, "--batch-size", "8", "--epochs", "6", "--optimizer", "sgd",
+              "--lr", "3", "--lr-schedule", "plateau", "--patience", "0", "--factor", "0.5"]
+    runs = {}
+    for name in ("within-straight", "within-stopped"):
+        for d in (name, name + "-log"):
+            shutil.rmtree(os.path.join(work, d), ignore_errors=True)
+        runs[name] = (os.path.join(work, name), os.path.join(work, name + "-log"))
+    straight, stopped = runs["within-straight"], runs["within-stopped"]
+    r0 = subprocess.run([lathe, "train"] + common + ["--checkpoint", straight[0], "--logdir", straight[1]],
+                        capture_output=True, text=True)
+    # 4 steps per epoch: the stop falls after the first step of epoch 3.
+    r1 = subprocess.run([lathe, "train"] + common + ["--checkpoint", stopped[0], "--logdir", stopped[1],
+                                                     "--max-steps", "9"], capture_output=True, text=True)
+    r2 = subprocess.run([lathe, "train"] + common + ["--resume", stopped[0], "--logdir", stopped[1]],
+                        capture_output=True, text=True)
+
+    def epochs(log):
+        with open(os.path.join(log, "metrics.csv")) as f:
+            return [",".join(line.split(",")[:4]) for line in f.read().splitlines()[1:]]
+    ran = all(r.returncode == 0 for r in (r0, r1, r2))
+    detail = "".join(r.stderr for r in (r0, r1, r2)).strip()[-400:]
+    ok = False
+    if ran:
+        detail = "straight %s; resumed %s" % (epochs(straight[1]), epochs(stopped[1]))
+        ok = len(epochs(straight[1])) == 6 and epochs(straight[1]) == epochs(stopped[1])
+    check("a run resumed within an epoch logs every epoch's loss, lr and accuracy as a run never stopped",
+          ok, detail)
+    a, _ = read_safetensors(os.path.join(straight[0], "checkpoint.safetensors")) if ran else ({}, {})
+    b, _ = read_safetensors(os.path.join(stopped[0], "checkpoint.safetensors")) if ran else ({}, {})
+    check("plateau without validation, resumed within an epoch, ends on the same parameters bit for bit",
+          ran and a and a == b, detail)
+
+
 def trainer_api_cases(lathe, rt, work, gen):
     """The trainer's C calls through ctypes: save and load (bit-exact,
     refusing another build's checkpoint), set_hyper (a momentum changed
@@ -1666,6 +1779,8 @@ def main(seed):
         (hyperparameter_refusals, (lathe, work, gen)),
         (class_label_refusals, (lathe, work, gen)),
         (export_model_case, (lathe, work, gen)),
+        (moved_folder_case, (lathe, work, gen)),
+        (resume_within_epoch_case, (lathe, work, gen)),
         (trainer_api_cases, (lathe, rt, work, gen)),
         (cli_cases, (lathe, examples, work)),
     ]

@@ -41,7 +41,9 @@ struct InspectOptions {
 /// The metadata keys lathe train adds to its checkpoints (beside the
 /// runtime's and the training loop's) and lathe export reads.
 namespace checkpoint_key {
-inline constexpr const char kOnnx[] = "lathe.onnx";
+inline constexpr const char kOnnx[] = "lathe.onnx"; ///< Absolute path.
+/// The model's path relative to the run folder (so the folder can move).
+inline constexpr const char kOnnxRelative[] = "lathe.onnx_relative";
 inline constexpr const char kOptimizer[] = "lathe.optimizer";
 inline constexpr const char kOnnxHash[] = "lathe.onnx_hash";
 } // namespace checkpoint_key

@@ -1,6 +1,7 @@
 // lathe export: a training checkpoint's parameters written back into the
 // ONNX model it was trained from.
 #include "tools/lathe/Commands.h"
+#include "tools/lathe/RunFolder.h"
 
 #include "compiler/Artifact.h"
 #include "frontends/onnx/OnnxModel.h"
@@ -31,16 +32,10 @@ int runExport(const ExportOptions &o) {
       lathe_trainer_create(ctx, module, &trainer) != LATHE_OK ||
       lathe_trainer_load(ctx, trainer, ckpt.c_str()) != LATHE_OK)
     return done(reportError(lathe_context_last_error(ctx)));
-  std::string model =
-      o.model.empty() ? lathe_trainer_metadata(trainer, checkpoint_key::kOnnx)
-                      : o.model;
-  if (model.empty())
-    return done(reportError(ckpt + " does not name its ONNX model; pass "
-                                   "--model"));
-  if (o.model.empty() && !llvm::sys::fs::exists(model))
-    return done(reportError(ckpt + " was trained from " + model +
-                            ", which no longer exists; pass --model with "
-                            "the ONNX file trained"));
+  std::string model = o.model, why;
+  if (model.empty() &&
+      (model = findTrainedModel(trainer, o.checkpoint, why)).empty())
+    return done(reportError(ckpt + ": " + why));
   // With --averaged, each parameter's "<param>.ax" state instead.
   std::map<std::string, size_t> stateIndex;
   for (size_t i = 0; i < lathe_module_num_state(module); ++i) {

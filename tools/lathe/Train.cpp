@@ -3,6 +3,7 @@
 #include "tools/lathe/Commands.h"
 #include "tools/lathe/Diagnostics.h"
 #include "tools/lathe/EventFile.h"
+#include "tools/lathe/RunFolder.h"
 
 #include "compiler/Artifact.h"
 #include "frontends/onnx/OnnxImporter.h"
@@ -332,17 +333,10 @@ int runTrain(const TrainOptions &o) {
       return failed();
   }
 
-  // The model's content, so that a checkpoint of another model (at the same
-  // path or not) is refused on resume.
-  std::string modelHash;
-  {
-    std::ifstream in(o.model, std::ios::binary);
-    std::vector<char> bytes((std::istreambuf_iterator<char>(in)),
-                            std::istreambuf_iterator<char>());
-    std::ostringstream hex;
-    hex << std::hex << fnv1a64(bytes);
-    modelHash = hex.str();
-  }
+  // The model's path (relative to the run folder and absolute) and
+  // content: export finds it after the folder moves, and a checkpoint of
+  // another model (at the same path or not) is refused on resume.
+  ModelRecord model = recordModel(o.model, work);
   if (!o.resume.empty()) {
     int64_t epoch0 = 0, batch0 = 0;
     if (run->resume(o.resume, &epoch0, &batch0) != LATHE_OK)
@@ -357,7 +351,7 @@ int runTrain(const TrainOptions &o) {
                          "; resume with the same optimizer");
     std::string hash =
         lathe_trainer_metadata(trainer.get(), checkpoint_key::kOnnxHash);
-    if (!hash.empty() && hash != modelHash)
+    if (!hash.empty() && hash != model.hash)
       return reportError(from + ": was trained from another model than " +
                          o.model + " (its content differs from the one " +
                          "the checkpoint recorded)");
@@ -365,9 +359,9 @@ int runTrain(const TrainOptions &o) {
               << ", batch " << batch0 << " (step "
               << lathe_trainer_steps(trainer.get()) << ")\n";
   }
-  run->setMetadata(checkpoint_key::kOnnx, o.model);
+  for (const auto &[key, value] : model.metadata())
+    run->setMetadata(key, value);
   run->setMetadata(checkpoint_key::kOptimizer, o.training.optimizer);
-  run->setMetadata(checkpoint_key::kOnnxHash, modelHash);
 
   // Logging: metrics.csv per epoch, steps.csv per step, TensorBoard events.
   std::ofstream csv, steps;
