@@ -228,12 +228,18 @@ static std::string shapeText(const TensorSpec &t) {
 /// the last field of their line so they may hold spaces.
 static std::string descriptorText(const Signature &sig,
                                   const ArtifactOptions &options,
-                                  const std::string &target,
-                                  uint64_t weightsHash) {
+                                  const Target &target, uint64_t weightsHash) {
   std::ostringstream os;
   os << descriptor::kMagic << " " << descriptor::kVersion << "\n";
   os << "name " << options.name << "\n";
-  os << "target " << target << "\n";
+  os << "target " << target.description() << "\n";
+  if (std::vector<std::string> features = target.cpuFeatures();
+      !features.empty()) {
+    os << "cpu-features";
+    for (const std::string &f : features)
+      os << " " << f;
+    os << "\n";
+  }
   if (options.externalWeights)
     os << "weights external " << sig.weightBytes << " " << std::hex
        << weightsHash << std::dec << " "
@@ -601,8 +607,8 @@ llvm::Expected<Artifact> compileModel(Model &model,
         artifact.weights.size(), i8));
   }
 
-  artifact.descriptor = descriptorText(*sig, options, target.description(),
-                                       fnv1a64(artifact.weights));
+  artifact.descriptor =
+      descriptorText(*sig, options, target, fnv1a64(artifact.weights));
   auto *text = llvm::ConstantDataArray::getString(llvmContext,
                                                   artifact.descriptor, true);
   new llvm::GlobalVariable(*module, text->getType(), true,

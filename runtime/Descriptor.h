@@ -56,6 +56,29 @@ inline bool parseEntryKind(std::string_view name, EntryKind &out) {
   return false;
 }
 
+/// The instruction-set extensions an artifact's `cpu-features` record may
+/// name (LLVM's feature names, which are also GCC's
+/// __builtin_cpu_supports names on x86): the compiler records those its
+/// target machine has enabled, and the runtime refuses to load the
+/// artifact on a CPU that lacks one (the code may use any of them; running
+/// it there would die of an illegal instruction). X(name) per feature.
+#define LATHE_X86_CPU_FEATURES(X)                                              \
+  X("sse3")                                                                    \
+  X("ssse3")                                                                   \
+  X("sse4.1") X("sse4.2") X("popcnt") X("pclmul") X("avx") X("avx2") X("fma")  \
+      X("f16c") X("bmi") X("bmi2") X("lzcnt") X("movbe") X("adx") X("avxvnni") \
+          X("avx512f") X("avx512cd") X("avx512bw") X("avx512dq") X("avx512vl") \
+              X("avx512ifma") X("avx512vbmi") X("avx512vbmi2") X("avx512vnni") \
+                  X("avx512bitalg") X("avx512vpopcntdq") X("avx512bf16")       \
+                      X("avx512fp16") X("gfni") X("vaes") X("vpclmulqdq")      \
+                          X("amx-tile") X("amx-int8") X("amx-bf16")
+#define LATHE_CPU_FEATURE_NAME(name) name,
+inline constexpr const char *kX86CpuFeatures[] = {
+    LATHE_X86_CPU_FEATURES(LATHE_CPU_FEATURE_NAME)};
+inline constexpr const char *kAArch64CpuFeatures[] = {
+    "fullfp16", "dotprod", "i8mm", "bf16", "sve", "sve2"};
+#undef LATHE_CPU_FEATURE_NAME
+
 /// |text| (a tensor name, a file name, a criterion: data from the model
 /// file or the command line) as one descriptor field: '%', spaces, control
 /// characters and DEL as %XX (two upper-case hex digits), every other byte

@@ -72,6 +72,9 @@ struct LbfgsOptions {
 struct lathe_module {
   void *handle = nullptr;
   std::string descriptor, name, target, weightsFile;
+  /// The instruction-set extensions the code uses (descriptor::kCpuFeatures
+  /// names), checked against the running CPU before the code is loaded.
+  std::vector<std::string> cpuFeatures;
   /// A training build's criterion ("" otherwise) and ignored target value.
   std::string criterion;
   int64_t ignoreIndex = -100;
@@ -93,6 +96,15 @@ namespace lathe::runtime {
 using descriptor::fnv1a64;
 
 const ModuleEntry *findEntry(const lathe_module &m, const std::string &name);
+
+/// "" when |m|'s code is loaded (lathe_module_load), else why it cannot
+/// run (lathe_module_inspect opened it).
+std::string notRunnable(const lathe_module &m);
+
+/// Those of |features| (descriptor::kCpuFeatures names) this CPU lacks or
+/// this runtime cannot check, comma-separated; "" when it has them all
+/// (runtime/CpuFeatures.cpp).
+std::string missingCpuFeatures(const std::vector<std::string> &features);
 
 /// The values of an entry's hyperparameters: |lr|, |step| (the 1-based
 /// step number, which also picks the dropout masks) and any others by name

@@ -1,4 +1,5 @@
 // Loading artifacts: descriptor parsing, weights side files, running.
+#include "runtime/Elf.h"
 #include "runtime/Internal.h"
 #include "runtime/Lbfgs.h"
 
@@ -6,7 +7,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <dlfcn.h>
-#include <elf.h>
 #include <fstream>
 #include <memory>
 #include <new>
@@ -22,6 +22,13 @@ lathe_module::~lathe_module() {
 }
 
 namespace lathe::runtime {
+
+std::string notRunnable(const lathe_module &m) {
+  if (m.handle)
+    return "";
+  return m.name + " was opened by lathe_module_inspect to be described, not "
+                  "run: load it with lathe_module_load";
+}
 
 const ModuleEntry *findEntry(const lathe_module &m, const std::string &name) {
   for (const ModuleEntry &e : m.entries)
@@ -80,6 +87,9 @@ std::string parseDescriptor(const std::string &text, lathe_module &m) {
       fields >> m.name;
     } else if (kind == "target") {
       m.target = rest();
+    } else if (kind == "cpu-features") {
+      for (std::string feature; fields >> feature;)
+        m.cpuFeatures.push_back(feature);
     } else if (kind == "weights") {
       std::string where_;
       fields >> where_ >> m.weightBytes >> std::hex >> m.weightsHash >>
@@ -182,39 +192,6 @@ std::string regularFile(const std::string &path) {
   return "";
 }
 
-/// "" when |path| holds an ELF shared object whose headers and loaded
-/// segments lie within the file, else why not: dlopen maps a truncated
-/// file's segments past its end, and touching them raises SIGBUS.
-std::string wholeElf(const std::string &path) {
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in)
-    return std::string("cannot open: ") + std::strerror(errno);
-  uint64_t size = uint64_t(in.tellg());
-  Elf64_Ehdr eh;
-  in.seekg(0);
-  if (size < sizeof(eh) ||
-      !in.read(reinterpret_cast<char *>(&eh), sizeof(eh)) ||
-      std::memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 ||
-      eh.e_ident[EI_CLASS] != ELFCLASS64)
-    return "not a 64-bit ELF file";
-  auto within = [&](uint64_t offset, uint64_t bytes) {
-    return offset <= size && bytes <= size - offset;
-  };
-  if (eh.e_phentsize != sizeof(Elf64_Phdr) ||
-      !within(eh.e_phoff, uint64_t(eh.e_phnum) * sizeof(Elf64_Phdr)) ||
-      !within(eh.e_shoff, uint64_t(eh.e_shnum) * eh.e_shentsize))
-    return "truncated (its headers lie past the end of the file)";
-  for (unsigned i = 0; i < eh.e_phnum; ++i) {
-    Elf64_Phdr ph;
-    in.seekg(std::streamoff(eh.e_phoff + i * sizeof(Elf64_Phdr)));
-    if (!in.read(reinterpret_cast<char *>(&ph), sizeof(ph)))
-      return "truncated (its program headers cannot be read)";
-    if (ph.p_type == PT_LOAD && !within(ph.p_offset, ph.p_filesz))
-      return "truncated (a loaded segment lies past the end of the file)";
-  }
-  return "";
-}
-
 lathe_status_t loadWeights(lathe_context_t *context, lathe_module &m,
                            const std::string &soPath) {
   if (m.weightsFile.empty() || m.weightsFile.find('/') != std::string::npos)
@@ -266,12 +243,26 @@ lathe_status_t lathe_module_load(lathe_context_t *context, const char *path,
   if (std::string why = regularFile(file); !why.empty())
     return fail(context, LATHE_NOT_FOUND,
                 std::string(path) + ": cannot open: " + why);
-  if (std::string why = wholeElf(file); !why.empty())
+  // The descriptor first, from the file: an artifact for a CPU this one is
+  // not, or no artifact at all, is refused before any of its code runs.
+  std::string text;
+  if (std::string why = readElfDescriptor(file, text); !why.empty())
     return fail(context, LATHE_INCOMPATIBLE,
                 std::string(path) + ": not a loadable shared object: " + why);
   std::unique_ptr<lathe_module> m(new (std::nothrow) lathe_module);
   if (!m)
     return fail(context, LATHE_OUT_OF_MEMORY, "out of memory");
+  m->descriptor = text;
+  if (std::string problem = parseDescriptor(text, *m); !problem.empty())
+    return fail(context, LATHE_INCOMPATIBLE,
+                std::string(path) + ": " + problem);
+  if (std::string missing = missingCpuFeatures(m->cpuFeatures);
+      !missing.empty())
+    return fail(context, LATHE_INCOMPATIBLE,
+                std::string(path) + ": compiled for a CPU with " + missing +
+                    ", which this CPU lacks (target " + m->target +
+                    "): compile it again for this machine's CPU, or pass "
+                    "--target-cpu for the oldest CPU it must run on");
   m->handle = dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!m->handle)
     return fail(context, LATHE_INCOMPATIBLE,
@@ -279,15 +270,10 @@ lathe_status_t lathe_module_load(lathe_context_t *context, const char *path,
                     ": not a loadable shared object: " + dlerror());
   auto **descriptor =
       static_cast<const char **>(dlsym(m->handle, "lathe_descriptor"));
-  if (!descriptor || !*descriptor)
+  if (!descriptor || !*descriptor || *descriptor != m->descriptor)
     return fail(context, LATHE_INCOMPATIBLE,
-                std::string(path) + ": not a Lathe artifact (no "
-                                    "lathe_descriptor symbol)");
-  m->descriptor = *descriptor;
-  std::string problem = parseDescriptor(m->descriptor, *m);
-  if (!problem.empty())
-    return fail(context, LATHE_INCOMPATIBLE,
-                std::string(path) + ": " + problem);
+                std::string(path) + ": its loaded descriptor differs from "
+                                    "the file's");
   for (ModuleEntry &e : m->entries) {
     e.fn = reinterpret_cast<lathe_entry_fn>(
         dlsym(m->handle, (m->name + "_" + e.name).c_str()));
@@ -303,6 +289,30 @@ lathe_status_t lathe_module_load(lathe_context_t *context, const char *path,
     if (status != LATHE_OK)
       return status;
   }
+  *out_module = m.release();
+  return LATHE_OK;
+}
+
+lathe_status_t lathe_module_inspect(lathe_context_t *context, const char *path,
+                                    lathe_module_t **out_module) {
+  if (!path || !out_module)
+    return fail(context, LATHE_INVALID_ARGUMENT,
+                "lathe_module_inspect: NULL path or output");
+  *out_module = nullptr;
+  if (std::string why = regularFile(path); !why.empty())
+    return fail(context, LATHE_NOT_FOUND,
+                std::string(path) + ": cannot open: " + why);
+  std::string text;
+  if (std::string why = readElfDescriptor(path, text); !why.empty())
+    return fail(context, LATHE_INCOMPATIBLE,
+                std::string(path) + ": not a loadable shared object: " + why);
+  std::unique_ptr<lathe_module> m(new (std::nothrow) lathe_module);
+  if (!m)
+    return fail(context, LATHE_OUT_OF_MEMORY, "out of memory");
+  m->descriptor = text;
+  if (std::string problem = parseDescriptor(text, *m); !problem.empty())
+    return fail(context, LATHE_INCOMPATIBLE,
+                std::string(path) + ": " + problem);
   *out_module = m.release();
   return LATHE_OK;
 }
@@ -417,6 +427,8 @@ lathe_status_t runEntry(lathe_context_t *context, const lathe_module &module,
   if ((num_inputs && !inputs) || (num_outputs && !out_outputs))
     return fail(context, LATHE_INVALID_ARGUMENT,
                 "lathe_module_run: NULL inputs or outputs");
+  if (std::string why = notRunnable(module); !why.empty())
+    return fail(context, LATHE_INVALID_ARGUMENT, why);
   const ModuleEntry *e = findEntry(module, entry);
   if (!e) {
     std::string have;

@@ -310,6 +310,8 @@ lathe_status_t lathe_trainer_create(lathe_context_t *context,
     return fail(context, LATHE_INVALID_ARGUMENT,
                 "lathe_trainer_create: NULL module or output");
   *out_trainer = nullptr;
+  if (std::string why = notRunnable(*module); !why.empty())
+    return fail(context, LATHE_INVALID_ARGUMENT, why);
   if (!findEntry(*module, "train_step"))
     return fail(context, LATHE_NOT_FOUND,
                 module->name + " has no train_step entry point: compile it "

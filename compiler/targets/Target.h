@@ -45,6 +45,10 @@ public:
   /// pipeline was built with, e.g. "x86_64-pc-linux-gnu znver4 avx512
   /// vector-bits=512 vector-registers=32".
   virtual std::string description() const = 0;
+  /// The descriptor's `cpu-features` record: the instruction-set extensions
+  /// (descriptor::kX86CpuFeatures, kAArch64CpuFeatures) the code may use,
+  /// which the runtime checks on the running CPU before loading it.
+  virtual std::vector<std::string> cpuFeatures() const = 0;
 
   /// Passes on lathe ops before lowering (e.g. widening half floats).
   virtual void buildPolicyPipeline(mlir::OpPassManager &pm) const = 0;

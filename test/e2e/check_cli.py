@@ -356,6 +356,61 @@ def main(seed):
         args = [command, "half.so"] + (["--input", "x.npy"] if command == "run" else [])
         check("%s refuses a half-truncated artifact" % command, *one_error_line(
             lathe(*args), "half.so: not a loadable shared object: truncated"))
+    # No code of a file runs before it is known to be an artifact for this
+    # CPU: a foreign library whose constructor leaves a mark, and one that
+    # exports a lathe_descriptor of nonsense, are refused by inspect and
+    # run without the mark.
+    foreign = {
+        "foreign.so": "",
+        "fake-descriptor.so": 'const char *lathe_descriptor = "lathe-artifact 3\\nname x\\n";\n',
+    }
+    for name, extra in foreign.items():
+        mark = os.path.join(WORK, name + ".ran")
+        if os.path.exists(mark):
+            os.remove(mark)
+        src = os.path.join(WORK, name + ".c")
+        with open(src, "w") as f:
+            f.write('#include <stdio.h>\n%s__attribute__((constructor)) static void mark(void) '
+                    '{ FILE *f = fopen("%s", "w"); if (f) fclose(f); }\n' % (extra, mark))
+        built = subprocess.run(["cc", "-shared", "-fPIC", "-o", os.path.join(WORK, name), src],
+                               capture_output=True, text=True)
+        for args in (["inspect", name], ["run", name, "--input", "x.npy"]):
+            r = lathe(*args)
+            ok, detail = one_error_line(r, name)
+            check("%s of %s is refused without running its code" % (args[0], name),
+                  built.returncode == 0 and ok and not os.path.exists(mark),
+                  built.stderr + detail)
+
+    # An artifact for CPU features this CPU lacks is refused, naming them
+    # (it would die of an illegal instruction); whether this CPU has them
+    # is read independently, from /proc/cpuinfo.
+    r = lathe("compile", lenet, "-o", "spr.so", "--target-cpu", "sapphirerapids")
+    needs = [l.split()[1:] for l in lathe("inspect", "spr.so").stdout.splitlines()
+             if l.startswith("needs ")]
+    flags = set()
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("flags"):
+                flags = set(line.split(":", 1)[1].split())
+                break
+    cpuinfo_name = {"sse3": "pni", "sse4.1": "sse4_1", "sse4.2": "sse4_2", "pclmul": "pclmulqdq",
+                    "bmi": "bmi1", "lzcnt": "abm", "avxvnni": "avx_vnni",
+                    "avx512vbmi2": "avx512_vbmi2", "avx512vnni": "avx512_vnni",
+                    "avx512bitalg": "avx512_bitalg", "avx512vpopcntdq": "avx512_vpopcntdq",
+                    "avx512bf16": "avx512_bf16", "avx512fp16": "avx512_fp16",
+                    "amx-tile": "amx_tile", "amx-int8": "amx_int8", "amx-bf16": "amx_bf16"}
+    missing = [n for n in (needs[0] if needs else []) if cpuinfo_name.get(n, n) not in flags]
+    rr = lathe("run", "spr.so", "--input", "x.npy")
+    if missing:
+        ok, detail = one_error_line(rr, "compiled for a CPU with " + ", ".join(missing),
+                                    "which this CPU lacks", "--target-cpu")
+    else:
+        ok, detail = rr.returncode == 0, rr.stderr
+    check("an artifact for sapphirerapids %s here (this CPU lacks: %s)" %
+          ("is refused" if missing else "runs", ", ".join(missing) or "nothing"),
+          r.returncode == 0 and len(needs) == 1 and "avx512f" in needs[0] and ok,
+          r.stderr + detail)
+
     os.makedirs(os.path.join(WORK, "fifo"), exist_ok=True)
     r = lathe("compile", lenet, "-o", "fifo/lenet.so", "--weights", "external")
     side = [n for n in os.listdir(os.path.join(WORK, "fifo")) if n != "lenet.so"]

@@ -239,6 +239,61 @@ TEST_CASE("runtime calls an entry by the kind its descriptor states") {
                                  "('inf3r')"));
 }
 
+TEST_CASE("lathe_module_inspect describes an artifact that it cannot run") {
+  Context c;
+  lathe_module_t *module = nullptr;
+  REQUIRE(lathe_module_inspect(c.ctx, linearReluSo(false).c_str(), &module) ==
+          LATHE_OK);
+  CHECK(std::string(lathe_module_name(module)) == "lin");
+  lathe_tensor_info_t info;
+  REQUIRE(lathe_module_input_info(module, 0, &info) == LATHE_OK);
+  CHECK(std::string(info.name) == "x");
+  CHECK(lathe_module_num_params(module) == 2);
+  float x[6] = {};
+  int64_t dims[2] = {2, 3};
+  lathe_tensor_t *in = nullptr, *out = nullptr;
+  REQUIRE(lathe_tensor_wrap(c.ctx, LATHE_F32, 2, dims, x, &in) == LATHE_OK);
+  CHECK(lathe_module_run(c.ctx, module, "forward", &in, 1, &out, 1) ==
+        LATHE_INVALID_ARGUMENT);
+  CHECK_THAT(c.error(), Contains("opened by lathe_module_inspect"));
+  CHECK(out == nullptr);
+  lathe_trainer_t *trainer = nullptr;
+  CHECK(lathe_trainer_create(c.ctx, module, &trainer) ==
+        LATHE_INVALID_ARGUMENT);
+  CHECK(trainer == nullptr);
+  lathe_tensor_destroy(in);
+  lathe_module_destroy(module);
+}
+
+TEST_CASE("runtime refuses an artifact that needs CPU features this CPU "
+          "lacks, naming them") {
+  Context c;
+  std::string dir = makeTempDir();
+  // The descriptor records what the target machine enabled; an extension
+  // no CPU has (and no runtime can check) stands for one this CPU lacks.
+  std::ifstream in(linearReluSo(false), std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)),
+                    std::istreambuf_iterator<char>());
+  size_t at = bytes.find("\ncpu-features ");
+  REQUIRE(at != std::string::npos);
+  size_t first = at + std::strlen("\ncpu-features ");
+  size_t length = bytes.find_first_of(" \n", first) - first;
+  patchDescriptor(linearReluSo(false), dir + "/future.so",
+                  "cpu-features " + bytes.substr(first, length),
+                  "cpu-features " + std::string(length, 'q'));
+  lathe_module_t *module = nullptr;
+  CHECK(lathe_module_load(c.ctx, (dir + "/future.so").c_str(), &module) ==
+        LATHE_INCOMPATIBLE);
+  CHECK(module == nullptr);
+  CHECK_THAT(c.error(),
+             Contains("compiled for a CPU with " + std::string(length, 'q') +
+                      ", which this CPU lacks"));
+  // Describing it does not need the CPU.
+  CHECK(lathe_module_inspect(c.ctx, (dir + "/future.so").c_str(), &module) ==
+        LATHE_OK);
+  lathe_module_destroy(module);
+}
+
 TEST_CASE("runtime loads external weights and verifies them") {
   Context c;
   const std::string &so = linearReluSo(true);

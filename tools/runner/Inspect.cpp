@@ -35,21 +35,19 @@ int inspectArtifact(const std::string &path) {
   if (lathe_context_create(nullptr, &context) != LATHE_OK)
     return reportError("cannot create a runtime context");
   lathe_module_t *module = nullptr;
-  if (lathe_module_load(context, path.c_str(), &module) != LATHE_OK) {
+  // Read from the file: none of the artifact's code runs.
+  if (lathe_module_inspect(context, path.c_str(), &module) != LATHE_OK) {
     int rc = reportError(lathe_context_last_error(context));
     lathe_context_destroy(context);
     return rc;
   }
-  std::cout << "artifact   " << path << "\n"
-            << "name       " << lathe_module_name(module) << "\n"
-            << "target     " << lathe_module_target(module) << "\n";
   // Every entry point (a training build has eval_step, train_step and
   // perhaps gradient besides forward), with its hyperparameters, inputs
   // and outputs: the descriptor's "entry <name> <kind>" records, each
   // followed by its "hyper" records; and its "weights" record.
   std::map<std::string, std::vector<std::string>> hyper;
   std::map<std::string, std::string> kind;
-  std::vector<std::string> weights;
+  std::vector<std::string> weights, cpuFeatures;
   std::string section;
   std::istringstream descriptor(lathe_module_descriptor(module));
   for (std::string line; std::getline(descriptor, line);)
@@ -61,7 +59,14 @@ int inspectArtifact(const std::string &path) {
       hyper[section].push_back(line);
     } else if (consumePrefix(line, "weights ")) {
       weights.push_back(line);
+    } else if (consumePrefix(line, "cpu-features ")) {
+      cpuFeatures.push_back(line);
     }
+  std::cout << "artifact   " << path << "\n"
+            << "name       " << lathe_module_name(module) << "\n"
+            << "target     " << lathe_module_target(module) << "\n";
+  for (const std::string &f : cpuFeatures)
+    std::cout << "needs      " << f << "\n";
   lathe_tensor_info_t info;
   for (size_t e = 0; e < lathe_module_num_entries(module); ++e) {
     const char *entry = lathe_module_entry_name(module, e);

@@ -1,6 +1,7 @@
 // The CPU target: the LLVM target machine for a triple and CPU, the tuning
 // read from its features, object emission.
 #include "compiler/targets/cpu/CpuTarget.h"
+#include "runtime/Descriptor.h"
 
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
@@ -65,6 +66,22 @@ public:
     return triple_ + " " + cpu + " " + tuning.isa +
            " vector-bits=" + std::to_string(tuning.vectorBits) +
            " vector-registers=" + std::to_string(tuning.vectorRegisters);
+  }
+
+  std::vector<std::string> cpuFeatures() const override {
+    const llvm::MCSubtargetInfo *sti = machine->getMCSubtargetInfo();
+    const llvm::Triple &triple = machine->getTargetTriple();
+    std::vector<std::string> enabled;
+    auto collect = [&](const auto &names) {
+      for (const char *name : names)
+        if (sti && sti->checkFeatures(std::string("+") + name))
+          enabled.push_back(name);
+    };
+    if (triple.isX86())
+      collect(descriptor::kX86CpuFeatures);
+    else if (triple.isAArch64())
+      collect(descriptor::kAArch64CpuFeatures);
+    return enabled;
   }
 
   void buildPolicyPipeline(mlir::OpPassManager &pm) const override {

@@ -94,11 +94,24 @@ LATHE_API const char *lathe_dtype_name(lathe_dtype_t dtype);
 LATHE_API size_t lathe_dtype_size(lathe_dtype_t dtype);
 
 /* Loads the shared-object artifact at |path| (and its weights side file,
- * checked for size and checksum, when the artifact uses one). On LATHE_OK
+ * checked for size and checksum, when the artifact uses one). Its
+ * descriptor is read from the file first: a file that is not an artifact,
+ * or one compiled for CPU features this CPU lacks (LATHE_INCOMPATIBLE,
+ * naming them), is refused before any of its code runs. On LATHE_OK
  * *out_module is owned by the caller (lathe_module_destroy). */
 LATHE_API lathe_status_t lathe_module_load(lathe_context_t *context,
                                            const char *path,
                                            lathe_module_t **out_module);
+
+/* Opens the artifact at |path| to describe it, without loading or running
+ * any of its code: the descriptor is read from the file (so a foreign
+ * library's constructors never run). Every describing call works on the
+ * result; running it (lathe_module_run, lathe_trainer_create) fails with
+ * LATHE_INVALID_ARGUMENT. Neither the CPU nor a weights side file is
+ * checked. Release it with lathe_module_destroy. */
+LATHE_API lathe_status_t lathe_module_inspect(lathe_context_t *context,
+                                              const char *path,
+                                              lathe_module_t **out_module);
 
 /* Unloads |module| (NULL is ignored). No call may be running on it. */
 LATHE_API void lathe_module_destroy(lathe_module_t *module);
