@@ -12,6 +12,7 @@
 #include <sstream>
 #include <thread>
 #include <unistd.h>
+#include <zlib.h>
 
 using namespace lathe::runtime;
 
@@ -349,10 +350,18 @@ static lathe_status_t readNpy(lathe_context_t *context, std::istream &in,
   return LATHE_OK;
 }
 
-/// The offset of stored (uncompressed) member |member| of the zip archive
-/// |in|, from its central directory; "" or the reason it is not usable.
+/// Where a zip archive's member lies and how it is stored.
+struct ZipMember {
+  uint64_t offset = 0; ///< Of its data (past the local header).
+  uint32_t method = 0; ///< 0: stored; 8: deflated.
+  uint64_t compressedSize = 0, size = 0;
+  uint32_t crc = 0;
+};
+
+/// Member |member| of the zip archive |in|, from its central directory;
+/// "" or the reason it is not usable.
 static std::string findZipMember(std::istream &in, const std::string &member,
-                                 uint64_t &offset) {
+                                 ZipMember &out) {
   in.seekg(0, std::ios::end);
   int64_t size = in.tellg();
   int64_t tail = std::min<int64_t>(size, 65536 + 22);
@@ -364,6 +373,7 @@ static std::string findZipMember(std::istream &in, const std::string &member,
     return uint32_t(uint8_t(p[0]) | uint8_t(p[1]) << 8);
   };
   auto u32 = [&](const char *p) { return u16(p) | u16(p + 2) << 16; };
+  auto u64 = [&](const char *p) { return u32(p) | uint64_t(u32(p + 4)) << 32; };
   size_t eocd = buf.rfind(std::string("PK\x05\x06", 4));
   if (eocd == std::string::npos || eocd + 22 > buf.size())
     return "not a zip archive (no end of central directory)";
@@ -374,40 +384,106 @@ static std::string findZipMember(std::istream &in, const std::string &member,
     char h[46];
     if (!in.read(h, 46) || u32(h) != 0x02014b50)
       return "corrupt zip central directory";
-    uint32_t method = u16(h + 10);
     uint32_t nameLen = u16(h + 28), extraLen = u16(h + 30),
              commentLen = u16(h + 32);
-    uint64_t local = u32(h + 42);
     std::string name(nameLen, '\0');
     in.read(name.data(), nameLen);
     std::string extra(extraLen, '\0');
     in.read(extra.data(), extraLen);
     in.seekg(commentLen, std::ios::cur);
+    if (!in)
+      return "corrupt zip central directory";
     if (name != member)
       continue;
-    if (method != 0)
-      return "member " + member +
-             " is compressed (write the file with numpy.savez, not "
-             "savez_compressed)";
-    if (local == 0xffffffffu) // ZIP64: the offset is in the extra field.
-      for (size_t i = 0; i + 4 <= extra.size();) {
-        uint32_t id = u16(&extra[i]), len = u16(&extra[i + 2]);
-        if (id == 1)
-          for (size_t k = 0; k + 8 <= len; k += 8) {
-            uint64_t v =
-                u32(&extra[i + 4 + k]) | uint64_t(u32(&extra[i + 8 + k])) << 32;
-            local = v; // The offset is the last of the present fields.
+    out.method = u16(h + 10);
+    out.crc = u32(h + 16);
+    out.compressedSize = u32(h + 20);
+    out.size = u32(h + 24);
+    uint64_t local = u32(h + 42);
+    // ZIP64: the fields saturated at 0xffffffff follow, in this order, in
+    // the extra field of id 1.
+    for (size_t i = 0; i + 4 <= extra.size();) {
+      uint32_t id = u16(&extra[i]), len = u16(&extra[i + 2]);
+      if (i + 4 + len > extra.size())
+        return "corrupt zip extra field for " + member;
+      if (id == 1) {
+        size_t at = i + 4, end = i + 4 + len;
+        for (uint64_t *field : {&out.size, &out.compressedSize, &local})
+          if (*field == 0xffffffffu) {
+            if (at + 8 > end)
+              return "corrupt zip64 field for " + member;
+            *field = u64(&extra[at]);
+            at += 8;
           }
-        i += 4 + len;
       }
+      i += 4 + len;
+    }
+    if (out.method != 0 && out.method != 8)
+      return "member " + member + " uses zip compression method " +
+             std::to_string(out.method) + " (supported: stored, deflated)";
     char lh[30];
     in.seekg(int64_t(local));
     if (!in.read(lh, 30) || u32(lh) != 0x04034b50)
       return "corrupt zip local header for " + member;
-    offset = local + 30 + u16(lh + 26) + u16(lh + 28);
+    out.offset = local + 30 + u16(lh + 26) + u16(lh + 28);
+    if (out.offset > uint64_t(size) ||
+        out.compressedSize > uint64_t(size) - out.offset)
+      return "member " + member + " lies past the end of the archive";
     return "";
   }
   return "no array named '" + member.substr(0, member.size() - 4) + "'";
+}
+
+/// The |m.size| bytes that the deflated member |m| of |in| holds, checked
+/// against its CRC-32; "" or why not.
+static std::string inflateMember(std::istream &in, const ZipMember &m,
+                                 const std::string &member, std::string &out) {
+  std::string packed(m.compressedSize, '\0');
+  in.clear();
+  in.seekg(int64_t(m.offset));
+  if (!in.read(packed.data(), std::streamsize(packed.size())))
+    return "cannot read member " + member;
+  // The size the directory states bounds the output: a member that
+  // inflates to more is refused, not followed.
+  try {
+    out.assign(m.size, '\0');
+  } catch (const std::bad_alloc &) {
+    return "member " + member + " states " + std::to_string(m.size) +
+           " bytes, more than can be allocated";
+  }
+  z_stream z{};
+  if (inflateInit2(&z, -MAX_WBITS) != Z_OK) // Raw deflate, as zip stores it.
+    return "cannot start inflating " + member;
+  z.next_in = reinterpret_cast<Bytef *>(packed.data());
+  z.next_out = reinterpret_cast<Bytef *>(out.data());
+  uint64_t inLeft = packed.size(), outLeft = out.size();
+  const uint64_t chunk = uint64_t(1) << 30; // zlib counts in uInt.
+  int rc = Z_OK;
+  do {
+    if (z.avail_in == 0 && inLeft) {
+      z.avail_in = uInt(std::min(inLeft, chunk));
+      inLeft -= z.avail_in;
+    }
+    if (z.avail_out == 0 && outLeft) {
+      z.avail_out = uInt(std::min(outLeft, chunk));
+      outLeft -= z.avail_out;
+    }
+    // Z_OK means progress; without input or room it is Z_BUF_ERROR.
+    rc = inflate(&z, Z_NO_FLUSH);
+  } while (rc == Z_OK);
+  uint64_t produced =
+      uint64_t(z.next_out - reinterpret_cast<Bytef *>(out.data()));
+  inflateEnd(&z);
+  if (rc != Z_STREAM_END || produced != m.size)
+    return "member " + member + " is not valid deflate data of " +
+           std::to_string(m.size) + " bytes";
+  uLong crc = 0;
+  for (uint64_t at = 0; at < out.size(); at += 1u << 30)
+    crc = crc32(crc, reinterpret_cast<const Bytef *>(out.data()) + at,
+                uInt(std::min<uint64_t>(out.size() - at, 1u << 30)));
+  if (uint32_t(crc) != m.crc)
+    return "member " + member + " fails its CRC-32 check (corrupted)";
+  return "";
 }
 
 extern "C" {
@@ -436,16 +512,26 @@ lathe_status_t lathe_tensor_load_npz(lathe_context_t *context, const char *path,
   if (!in)
     return fail(context, LATHE_NOT_FOUND,
                 std::string(path) + ": cannot open: " + std::strerror(errno));
-  uint64_t offset = 0;
-  std::string problem = findZipMember(in, std::string(name) + ".npy", offset);
+  ZipMember m;
+  std::string member = std::string(name) + ".npy";
+  std::string problem = findZipMember(in, member, m);
   if (!problem.empty())
     return fail(context,
                 problem.rfind("no array", 0) == 0 ? LATHE_NOT_FOUND
                                                   : LATHE_INVALID_ARGUMENT,
                 std::string(path) + ": " + problem);
+  std::string where = std::string(path) + ":" + name;
+  if (m.method == 8) { // numpy.savez_compressed
+    std::string bytes;
+    if (std::string why = inflateMember(in, m, member, bytes); !why.empty())
+      return fail(context, LATHE_INVALID_ARGUMENT,
+                  std::string(path) + ": " + why);
+    std::istringstream unpacked(std::move(bytes));
+    return readNpy(context, unpacked, where, out_tensor);
+  }
   in.clear();
-  in.seekg(int64_t(offset));
-  return readNpy(context, in, std::string(path) + ":" + name, out_tensor);
+  in.seekg(int64_t(m.offset));
+  return readNpy(context, in, where, out_tensor);
 }
 
 lathe_status_t lathe_tensor_save_npy(lathe_context_t *context,

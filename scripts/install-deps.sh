@@ -7,7 +7,7 @@ packages=(
   cmake ninja-build ccache g++ pkg-config
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools
   libprotobuf-dev protobuf-compiler libonnx-dev
-  libcli11-dev
+  libcli11-dev zlib1g-dev
 )
 if [[ ${1:-} == --tests ]]; then
   packages+=(

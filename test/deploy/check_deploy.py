@@ -120,7 +120,7 @@ def main():
         return finish(work)
     version = deb_field(debs["lathe"], "Version")
     runtime_depends = deb_field(debs["liblathe-runtime"], "Depends")
-    check("liblathe-runtime depends on the C and C++ libraries only",
+    check("liblathe-runtime depends on the C and C++ libraries and zlib only",
           "libc6" in runtime_depends and "libstdc++6" in runtime_depends and
           not re.search(r"llvm|mlir|protobuf|onnx|lathe", runtime_depends),
           runtime_depends)

@@ -12,6 +12,7 @@ import shutil
 import struct
 import subprocess
 import sys
+import zipfile
 
 import numpy as np
 import torch
@@ -1545,6 +1546,40 @@ def data_cases(lathe, work, gen):
         detail = "%d steps (2 full + 1 partial per epoch), max relative difference %.1e" % (
             len(logged), worst)
     check("--keep-last trains the partial batch as PyTorch's drop_last=False", ok, detail)
+
+    # numpy.savez_compressed data trains exactly as numpy.savez data; a
+    # corrupted compressed member is one clear error.
+    plain, packed = os.path.join(work, "plain.npz"), os.path.join(work, "packed.npz")
+    np.savez(plain, x=x.numpy(), target=t.numpy())
+    np.savez_compressed(packed, x=x.numpy(), target=t.numpy())
+    outs = {}
+    for name, data in (("plain", plain), ("packed", packed)):
+        folder = os.path.join(work, "npz-" + name)
+        shutil.rmtree(folder, ignore_errors=True)
+        r = subprocess.run([lathe, "train", onnx, "--data", data, "--batch-size", str(batch),
+                            "--epochs", "2", "--optimizer", "adam", "--checkpoint", folder],
+                           capture_output=True, text=True)
+        outs[name] = (r, read_safetensors(os.path.join(folder, "checkpoint.safetensors"))[0]
+                      if r.returncode == 0 else {})
+    check("numpy.savez_compressed data trains as numpy.savez data, bit for bit",
+          outs["plain"][1] and outs["plain"][1] == outs["packed"][1],
+          outs["plain"][0].stderr[-300:] + outs["packed"][0].stderr[-300:])
+    with open(packed, "rb") as f:
+        raw = bytearray(f.read())
+    with zipfile.ZipFile(packed) as z:
+        info = z.getinfo("x.npy")
+    # A byte in the middle of x's deflated data.
+    at = info.header_offset + 30 + len(info.filename) + len(info.extra) + info.compress_size // 2
+    raw[at] ^= 0x5A
+    broken = os.path.join(work, "broken.npz")
+    with open(broken, "wb") as f:
+        f.write(raw)
+    r = subprocess.run([lathe, "train", onnx, "--data", broken, "--batch-size", str(batch),
+                        "--epochs", "1"], capture_output=True, text=True)
+    lines = [l for l in r.stderr.splitlines() if l.strip()]
+    check("a corrupted savez_compressed member is one clear error naming it",
+          r.returncode != 0 and len(lines) == 1 and "broken.npz" in r.stderr and
+          "x.npy" in r.stderr and ("CRC-32" in r.stderr or "deflate" in r.stderr), r.stderr)
 
 
 def kill_cases(lathe, work, gen):

@@ -167,7 +167,8 @@ int main(int argc, char **argv) {
       "  lathe train ... --resume runs/lenet");
   t->add_option("model", train.model, "The .onnx file")->required();
   t->add_option("--data", train.data,
-                "Training data: a numpy.savez .npz with one array per model "
+                "Training data: a numpy.savez(_compressed) .npz with one array "
+                "per model "
                 "input (by input name) and the target ('target', 'y' or "
                 "'labels'), or comma-separated .npy / MNIST IDX files as "
                 "NAME=FILE or in order (inputs, then the target); dimension "
