@@ -58,7 +58,11 @@ set(CPACK_COMPONENT_RUNTIME_DESCRIPTION
 set(CPACK_DEBIAN_COMPILER_PACKAGE_NAME lathe)
 set(CPACK_DEBIAN_COMPILER_PACKAGE_SECTION devel)
 # lathe compile links shared objects with the C compiler driver and libm.
-set(CPACK_DEBIAN_COMPILER_PACKAGE_DEPENDS "gcc | clang, libc6-dev")
+# LLVM and MLIR are named too: dpkg-shlibdeps finds them through the run
+# path /usr/lib/llvm-22/lib, whose files other packages (llvm-22-dev) may
+# own, and then leaves them out.
+set(CPACK_DEBIAN_COMPILER_PACKAGE_DEPENDS
+  "gcc | clang, libc6-dev, libllvm22, libmlir-22")
 set(CPACK_COMPONENT_COMPILER_DESCRIPTION
   "Lathe compiler: ONNX models to native code (lathe, lathe-opt)")
 set(CPACK_DEBIAN_DEV_PACKAGE_NAME liblathe-dev)

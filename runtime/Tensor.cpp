@@ -323,6 +323,8 @@ static lathe_status_t readNpy(lathe_context_t *context, std::istream &in,
     return bad("element type " + descr +
                " (supported: <f4 <f8 <f2 <i8 <i4 <i2 |i1 <u8 <u4 <u2 |u1 "
                "|b1)");
+  if (shape.size() < 2 || shape.front() != '(' || shape.back() != ')')
+    return bad("shape " + shape + " is not a tuple");
   std::vector<int64_t> dims;
   std::string inner = shape.substr(1, shape.size() - 2);
   std::stringstream ss(inner);

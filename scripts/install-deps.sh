@@ -20,6 +20,8 @@ if [[ ${1:-} == --tests ]]; then
     qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross
     # The Debian packages' dependencies (dpkg-shlibdeps).
     dpkg-dev
+    # Fuzzing and sanitizers (scripts/sanitize.sh).
+    clang-22 libfuzzer-22-dev libclang-rt-22-dev
   )
 elif [[ -n ${1:-} ]]; then
   echo "usage: $0 [--tests]" >&2

@@ -7,6 +7,8 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Diagnostics.h"
 
+#include <limits>
+
 using namespace mlir;
 using namespace lathe;
 using namespace lathe::infer;
@@ -20,6 +22,10 @@ static LogicalResult verifyRecurrent(Operation *op, int64_t gates,
   int64_t d = direction == Direction::bidirectional ? 2 : 1;
   if (hidden <= 0)
     return op->emitOpError("expected a positive hidden_size, got ") << hidden;
+  // The weights' extents (2 x gates x hidden for the bias) must be sizes.
+  if (hidden > std::numeric_limits<int64_t>::max() / (2 * gates))
+    return op->emitOpError("hidden_size ")
+           << hidden << " is too large (its weights' sizes overflow)";
   if (shape(x).size() != 3)
     return op->emitOpError("expected a T x N x I input");
   int64_t t = shape(x)[0], n = shape(x)[1], in = shape(x)[2];

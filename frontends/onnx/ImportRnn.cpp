@@ -51,7 +51,14 @@ LogicalResult Importer::recurrent(const NodeProto &node) {
     return error(node) << "direction '" << dirName
                        << "' is not forward, reverse or bidirectional";
   int64_t d = *direction == Direction::bidirectional ? 2 : 1;
+  for (auto [name, value] : {std::pair{"W", *w}, std::pair{"R", *r}})
+    if (int64_t rank = cast<RankedTensorType>(value.getType()).getRank();
+        rank != 3)
+      return error(node) << "expected a rank-3 " << name << ", got rank "
+                         << rank;
   int64_t hidden = intAttr(node, "hidden_size", 0);
+  if (findAttr(node, "hidden_size") && hidden <= 0)
+    return error(node) << "hidden_size must be positive, got " << hidden;
   if (hidden <= 0) {
     // hidden_size is optional in ONNX: R is D x gH x H.
     hidden = cast<RankedTensorType>(r->getType()).getShape().back();
