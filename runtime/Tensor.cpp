@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <new>
 #include <sstream>
 #include <thread>
@@ -339,6 +340,19 @@ static lathe_status_t readNpy(lathe_context_t *context, std::istream &in,
       return bad("shape " + shape);
     dims.push_back(v);
   }
+  // The data must be there before it is allocated: a header of a few
+  // bytes may declare any shape.
+  size_t count = 1;
+  if (!elementCount(dims.data(), dims.size(), count) ||
+      count > std::numeric_limits<size_t>::max() / lathe_dtype_size(dtype))
+    return bad("shape " + shape + " has more elements than can be addressed");
+  std::streampos dataStart = in.tellg();
+  in.seekg(0, std::ios::end);
+  std::streampos dataEnd = in.tellg();
+  in.seekg(dataStart);
+  if (dataStart < 0 || dataEnd < dataStart ||
+      uint64_t(dataEnd - dataStart) < count * lathe_dtype_size(dtype))
+    return bad("the data is shorter than shape " + shape + " needs");
   lathe_tensor_t *tensor = nullptr;
   lathe_status_t status = createTensor(context, dtype, dims, &tensor);
   if (status != LATHE_OK)
@@ -446,7 +460,12 @@ static std::string inflateMember(std::istream &in, const ZipMember &m,
   if (!in.read(packed.data(), std::streamsize(packed.size())))
     return "cannot read member " + member;
   // The size the directory states bounds the output: a member that
-  // inflates to more is refused, not followed.
+  // inflates to more is refused, not followed. Deflate expands at most
+  // 1032:1, so a larger stated size is a corrupt (or hostile) directory.
+  if (m.size / 1032 > m.compressedSize + 1)
+    return "member " + member + " states " + std::to_string(m.size) +
+           " bytes from " + std::to_string(m.compressedSize) +
+           " compressed, more than deflate can expand to";
   try {
     out.assign(m.size, '\0');
   } catch (const std::bad_alloc &) {

@@ -19,8 +19,8 @@ mlir::RankedTensorType rankedType(mlir::Value v);
 mlir::LogicalResult fail(std::optional<mlir::Location> loc,
                          const llvm::Twine &message);
 
-/// Checks a window op's attributes: |count| spatial dims, positive kernel,
-/// stride and dilation, non-negative pads `[begin..., end...]`.
+/// Checks a window op's attributes: |count| spatial dims; kernel, stride
+/// and dilation in [1, 2^31], pads `[begin..., end...]` in [0, 2^31].
 mlir::LogicalResult verifyWindow(std::optional<mlir::Location> loc,
                                  llvm::StringRef op, size_t count,
                                  llvm::ArrayRef<int64_t> kernel,

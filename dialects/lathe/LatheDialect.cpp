@@ -8,6 +8,7 @@
 #include "mlir/IR/OpImplementation.h"
 
 #include <cctype>
+#include <limits>
 #include <map>
 
 using namespace mlir;
@@ -40,22 +41,27 @@ FailureOr<SmallVector<int64_t>> lathe::broadcastShapes(ArrayRef<int64_t> a,
 int64_t lathe::windowOutputSize(int64_t in, int64_t padBegin, int64_t padEnd,
                                 int64_t kernel, int64_t stride,
                                 int64_t dilation, bool ceilMode) {
-  int64_t span = in + padBegin + padEnd - dilation * (kernel - 1) - 1;
-  if (span < 0)
+  // In 128 bits: the operands come from a model file (verifyWindow bounds
+  // them; this stays exact whatever they are).
+  using Wide = __int128;
+  Wide span = Wide(in) + padBegin + padEnd - Wide(dilation) * (kernel - 1) - 1;
+  if (span < 0 || stride <= 0)
     return 0;
-  int64_t out = (ceilMode ? (span + stride - 1) / stride : span / stride) + 1;
+  Wide out = (ceilMode ? (span + stride - 1) / stride : span / stride) + 1;
   // A ceil-mode window must start inside the input or its leading padding.
-  if (ceilMode && (out - 1) * stride >= in + padBegin)
+  if (ceilMode && (out - 1) * stride >= Wide(in) + padBegin)
     --out;
-  return out;
+  return out > std::numeric_limits<int64_t>::max() ? 0 : int64_t(out);
 }
 
 int64_t lathe::windowCount(int64_t o, int64_t in, int64_t padBegin,
                            int64_t padEnd, int64_t kernel, int64_t stride,
                            bool includePad) {
-  int64_t start = o * stride - padBegin, end = start + kernel;
-  int64_t lo = includePad ? -padBegin : 0, hi = includePad ? in + padEnd : in;
-  return std::min(end, hi) - std::max(start, lo);
+  using Wide = __int128; // See windowOutputSize.
+  Wide start = Wide(o) * stride - padBegin, end = start + kernel;
+  Wide lo = includePad ? -Wide(padBegin) : 0,
+       hi = includePad ? Wide(in) + padEnd : in;
+  return int64_t(std::min(end, hi) - std::max(start, lo));
 }
 
 SmallVector<double> lathe::adaptiveAveragingMatrix(int64_t out, int64_t in) {
@@ -78,8 +84,13 @@ LogicalResult fail(std::optional<Location> loc, const Twine &message) {
   return emitOptionalError(loc, message);
 }
 
-/// Checks a window op's attributes: `count` spatial dims, positive kernel,
-/// stride and dilation, non-negative pads `[begin..., end...]`.
+/// The largest kernel size, stride, dilation or pad a window op takes: far
+/// beyond any real model's, small enough that the window arithmetic on
+/// tensor extents cannot overflow.
+constexpr int64_t kMaxWindowValue = int64_t(1) << 31;
+
+/// Checks a window op's attributes: `count` spatial dims, kernel, stride
+/// and dilation in [1, 2^31], pads `[begin..., end...]` in [0, 2^31].
 LogicalResult verifyWindow(std::optional<Location> loc, StringRef op,
                            size_t count, ArrayRef<int64_t> kernel,
                            ArrayRef<int64_t> strides, ArrayRef<int64_t> pads,
@@ -89,9 +100,9 @@ LogicalResult verifyWindow(std::optional<Location> loc, StringRef op,
       return fail(loc, op + " expected " + Twine(count) + " " + name +
                            ", got " + Twine(values.size()));
     for (int64_t v : values)
-      if (v <= 0)
-        return fail(loc,
-                    op + " expected positive " + name + ", got " + Twine(v));
+      if (v <= 0 || v > kMaxWindowValue)
+        return fail(loc, op + " expected " + name + " in [1, " +
+                             Twine(kMaxWindowValue) + "], got " + Twine(v));
     return success();
   };
   if (failed(positive(kernel, "kernel sizes")) ||
@@ -102,8 +113,9 @@ LogicalResult verifyWindow(std::optional<Location> loc, StringRef op,
     return fail(loc, op + " expected " + Twine(2 * count) + " pads, got " +
                          Twine(pads.size()));
   for (int64_t p : pads)
-    if (p < 0)
-      return fail(loc, op + " expected non-negative pads, got " + Twine(p));
+    if (p < 0 || p > kMaxWindowValue)
+      return fail(loc, op + " expected pads in [0, " + Twine(kMaxWindowValue) +
+                           "], got " + Twine(p));
   return success();
 }
 

@@ -345,6 +345,20 @@ def main(seed):
         check("compile refuses %s" % what, *one_error_line(
             lathe("compile", path, "-o", "crafted%d.so" % i), said))
 
+    # Found by fuzzing: window attributes near 2^63 overflowed the output
+    # size arithmetic (undefined behaviour); they are bounded, named.
+    X4 = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 1, 4, 4])
+    for i, (what, attrs, said) in enumerate([
+            ("a MaxPool pad of 2^62", dict(kernel_shape=[2, 2], pads=[0, 0, 2 ** 62, 0]),
+             "pads in [0, 2147483648], got 4611686018427387904"),
+            ("an AveragePool stride of 2^62", dict(kernel_shape=[2, 2], strides=[2 ** 62, 1]),
+             "strides in [1, 2147483648], got 4611686018427387904")]):
+        op = "MaxPool" if "MaxPool" in what else "AveragePool"
+        path = write_model([node(op, ["x"], ["y"], **attrs)], [X4], [Y], [],
+                           os.path.join(WORK, "window%d.onnx" % i))
+        check("compile refuses %s, naming the bound" % what, *one_error_line(
+            lathe("compile", path, "-o", "window%d.so" % i), said))
+
     # Artifacts are checked before they are mapped: a half-truncated one
     # (its segments past the end: SIGBUS once touched) and a side file that
     # is a FIFO (a read that never ends) are one error each.

@@ -435,6 +435,25 @@ TEST_CASE("npy reader rejects malformed files with the reason") {
         LATHE_INVALID_ARGUMENT);
   CHECK_THAT(c.error(), Contains("element type '<c8'"));
   CHECK(t == nullptr);
+
+  // Found by fuzzing: a shape that is not a tuple (it threw out_of_range),
+  // and one of ~600 TB in a file of a few hundred bytes (refused before
+  // anything is allocated).
+  std::string scalarShape = full;
+  scalarShape.replace(scalarShape.find("(100,)"), 6, "5     ");
+  std::ofstream(dir + "/s.npy", std::ios::binary) << scalarShape;
+  CHECK(lathe_tensor_load_npy(c.ctx, (dir + "/s.npy").c_str(), &t) ==
+        LATHE_INVALID_ARGUMENT);
+  CHECK_THAT(c.error(), Contains("is not a tuple"));
+  std::string huge = full;
+  size_t at = huge.find("(100,)");
+  huge.replace(at, 6, "(99999999999999,)");
+  huge.erase(huge.find('}', at) + 1, 11); // Padding: the same header length.
+  std::ofstream(dir + "/h.npy", std::ios::binary) << huge;
+  CHECK(lathe_tensor_load_npy(c.ctx, (dir + "/h.npy").c_str(), &t) ==
+        LATHE_INVALID_ARGUMENT);
+  CHECK_THAT(c.error(), Contains("the data is shorter than shape"));
+  CHECK(t == nullptr);
 }
 
 TEST_CASE("npy writer reports a folder that does not exist") {

@@ -82,7 +82,7 @@ func.func @conv_rank(%x: tensor<4x8x8xf32>, %w: tensor<6x4x3x3xf32>) {
 // -----
 
 func.func @conv_stride(%x: tensor<1x4x8x8xf32>, %w: tensor<6x4x3x3xf32>) {
-  // expected-error @+2 {{lathe.conv2d expected positive strides, got 0}}
+  // expected-error @+2 {{lathe.conv2d expected strides in [1, 2147483648], got 0}}
   // expected-error @+1 {{failed to infer returned types}}
   %0 = lathe.conv2d %x, %w {strides = array<i64: 0, 1>} : (tensor<1x4x8x8xf32>, tensor<6x4x3x3xf32>) -> tensor<1x6x6x6xf32>
   return
