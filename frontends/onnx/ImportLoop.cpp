@@ -16,6 +16,12 @@ Importer::importBody(const NodeProto &node, const onnx::GraphProto &body,
   if (body.input_size() != int(inputs.size()))
     return error(node) << "the body takes " << body.input_size()
                        << " inputs, expected " << inputs.size();
+  // One budget for the whole model: nested loops multiply.
+  if (++unrolledBodies > options.maxUnroll)
+    return error(node) << "unrolling it exceeds the budget of "
+                       << options.maxUnroll
+                       << " loop-body copies in the whole model (nested "
+                          "loops multiply; raise it with --max-unroll)";
   // The body's names shadow the enclosing graph's while it is imported.
   std::set<std::string> local;
   for (const auto &in : body.input())

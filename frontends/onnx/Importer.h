@@ -527,6 +527,8 @@ private:
   const onnx::GraphProto &graph;
   std::string path, modelDir;
   const ImportOptions &options;
+  /// Loop-body copies made so far (importBody), against options.maxUnroll.
+  int64_t unrolledBodies = 0;
   int64_t opset;
   Location loc = UnknownLoc::get(&ctx);
   /// @forward, its inputs and parameters (created by run()).

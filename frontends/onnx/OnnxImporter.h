@@ -49,6 +49,11 @@ struct ImportOptions {
   /// ConstantOfShape, EyeLike, windows folded from constants): a model
   /// asking for more is refused at the node instead of exhausting memory.
   int64_t maxConstantBytes = int64_t(1) << 30;
+  /// The most loop-body copies the import may make in the whole model
+  /// (Loop, Scan and SequenceMap are unrolled; a nested loop counts each
+  /// inner iteration of each outer one): a model asking for more is refused
+  /// at the loop instead of growing without bound.
+  int64_t maxUnroll = 16384;
 };
 
 /// Converts the ONNX model at |path|. Errors are emitted as diagnostics on

@@ -359,6 +359,60 @@ def main(seed):
         check("compile refuses %s, naming the bound" % what, *one_error_line(
             lathe("compile", path, "-o", "window%d.so" % i), said))
 
+    # Nested loops each under the per-loop limit multiply: one budget of
+    # loop-body copies for the whole model (--max-unroll), named.
+    def counting_loop(trips, name, inner=None):
+        """A Loop adding 1 to a float carried value |trips| times; its body
+        runs |inner| (another such loop) on the value first."""
+        body_nodes, value = [], "v_in_" + name
+        if inner is not None:
+            body_nodes.append(inner(value, "v_mid_" + name))
+            value = "v_mid_" + name
+        body_nodes += [
+            helper.make_node("Identity", ["cond_in_" + name], ["cond_out_" + name]),
+            helper.make_node("Add", [value, "one_" + name], ["v_out_" + name])]
+        body = helper.make_graph(
+            body_nodes, "body_" + name,
+            [helper.make_tensor_value_info("i_" + name, TensorProto.INT64, []),
+             helper.make_tensor_value_info("cond_in_" + name, TensorProto.BOOL, []),
+             helper.make_tensor_value_info("v_in_" + name, TensorProto.FLOAT, [1])],
+            [helper.make_tensor_value_info("cond_out_" + name, TensorProto.BOOL, []),
+             helper.make_tensor_value_info("v_out_" + name, TensorProto.FLOAT, [1])],
+            [helper.make_tensor("one_" + name, TensorProto.FLOAT, [1], [1.0])])
+
+        def make(src, dst):
+            n = helper.make_node("Loop", ["M_" + name, "", src], [dst])
+            n.attribute.append(helper.make_attribute("body", body))
+            return n
+        inits = [helper.make_tensor("M_" + name, TensorProto.INT64, [], [trips])]
+        return make, inits
+
+    def nested_model(outer, inner, path):
+        make_inner, inner_inits = counting_loop(inner, "in")
+        make_outer, outer_inits = counting_loop(outer, "out", make_inner)
+        graph = helper.make_graph(
+            [make_outer("v", "w")], "nested",
+            [helper.make_tensor_value_info("v", TensorProto.FLOAT, [1])],
+            [helper.make_tensor_value_info("w", TensorProto.FLOAT, [1])],
+            outer_inits + inner_inits)
+        onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]), path)
+        return path
+
+    small = nested_model(20, 30, os.path.join(WORK, "nested-small.onnx"))
+    big = nested_model(200, 100, os.path.join(WORK, "nested-big.onnx"))
+    np.save(os.path.join(WORK, "v.npy"), np.zeros(1, np.float32))
+    rc = lathe("compile", small, "-o", "nested-small.so")
+    rr = lathe("run", "nested-small.so", "--input", "v.npy", "--output", "w.npy")
+    check("nested loops within the budget unroll and count right (20 x (30 + 1))",
+          rc.returncode == 0 and rr.returncode == 0 and
+          np.load(os.path.join(WORK, "w.npy")).tolist() == [620.0], rc.stderr + rr.stderr)
+    check("nested loops over the budget are refused at the loop, naming --max-unroll",
+          *one_error_line(lathe("compile", big, "-o", "nested-big.so"),
+                          "budget of 16384 loop-body copies", "--max-unroll"))
+    check("--max-unroll lowers the budget", *one_error_line(
+        lathe("compile", small, "-o", "nested-small2.so", "--max-unroll", "100"),
+        "budget of 100 loop-body copies"))
+
     # Artifacts are checked before they are mapped: a half-truncated one
     # (its segments past the end: SIGBUS once touched) and a side file that
     # is a FIFO (a read that never ends) are one error each.

@@ -21,8 +21,9 @@ struct CompileOptions {
   std::vector<std::string> inputShapes;        ///< "name=1x3x224x224".
   std::vector<std::string> frozenInputs;       ///< "name=file.npy".
   int64_t maxConstantBytes = int64_t(1) << 30; ///< Per folded value.
-  std::vector<std::string> sequenceInputs;     ///< "name=2x3,2x3".
-  std::vector<std::string> absentInputs;       ///< Empty optional inputs.
+  int64_t maxUnroll = 16384; ///< Loop-body copies in the whole model.
+  std::vector<std::string> sequenceInputs; ///< "name=2x3,2x3".
+  std::vector<std::string> absentInputs;   ///< Empty optional inputs.
   std::string weights = "embedded";
   std::string target = "cpu", triple, cpu;
   bool printIR = false;

@@ -121,6 +121,7 @@ int runCompile(const CompileOptions &options) {
 
   importOptions.trainingGraph = options.train;
   importOptions.maxConstantBytes = options.maxConstantBytes;
+  importOptions.maxUnroll = options.maxUnroll;
   auto model = importOnnx(context, options.model, importOptions);
   if (mlir::failed(model))
     return diagnostics.fail("cannot import " + options.model);

@@ -112,6 +112,11 @@ int main(int argc, char **argv) {
                 "The most bytes one value computed at compile time (Range, "
                 "ConstantOfShape, ... on constants) may hold (default 1 GiB)")
       ->check(CLI::Range(int64_t(1), std::numeric_limits<int64_t>::max()));
+  c->add_option("--max-unroll", compile.maxUnroll,
+                "The most loop-body copies the import may make in the whole "
+                "model (Loop, Scan, SequenceMap are unrolled; nested loops "
+                "multiply; default 16384)")
+      ->check(CLI::Range(int64_t(1), std::numeric_limits<int64_t>::max()));
   c->add_option("--freeze-input", compile.frozenInputs,
                 "Fix an input to the value in a .npy file at compile time, "
                 "e.g. shape=shape.npy (repeatable): it may then set shapes, "

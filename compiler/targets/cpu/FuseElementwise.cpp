@@ -19,14 +19,29 @@ using namespace mlir;
 namespace lathe {
 namespace {
 
+/// The most operations one fused body may hold. Each fusion copies both
+/// bodies, so without a bound a chain of n element-wise ops (an unrolled
+/// loop's) costs n^2 (4000 adds: 8 s of this pass); a body this long gains
+/// nothing more from fusion anyway.
+constexpr size_t kMaxFusedBodyOps = 64;
+
+size_t bodyOps(Operation *op) {
+  if (!op || op->getNumRegions() == 0 || op->getRegion(0).empty())
+    return 0;
+  return op->getRegion(0).front().getOperations().size();
+}
+
 /// Whether the producer of |operand| may be fused into its consumer: it
-/// has no other use, and the consumer reads each of its elements once. A
-/// contraction reads its operands once per element of the other side, so a
-/// fused bias and activation would be computed that many times (and the
-/// contraction would no longer be a plain product to vectorize).
+/// has no other use, the fused body stays within kMaxFusedBodyOps, and the
+/// consumer reads each of its elements once. A contraction reads its
+/// operands once per element of the other side, so a fused bias and
+/// activation would be computed that many times (and the contraction would
+/// no longer be a plain product to vectorize).
 bool fusesOnce(OpOperand *operand) {
   Operation *producer = operand->get().getDefiningOp();
   if (!producer || !producer->hasOneUse())
+    return false;
+  if (bodyOps(producer) + bodyOps(operand->getOwner()) > kMaxFusedBodyOps)
     return false;
   auto consumer = dyn_cast<linalg::LinalgOp>(operand->getOwner());
   if (!consumer || consumer.getNumReductionLoops() == 0)
