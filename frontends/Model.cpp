@@ -92,7 +92,9 @@ checkedSize(llvm::ArrayRef<int64_t> dims, uint64_t elementBytes) {
   constexpr uint64_t kLimit = uint64_t(1) << 62;
   uint64_t n = 1;
   for (int64_t d : dims) {
-    if (d < 0 || (d != 0 && n > kLimit / uint64_t(d)))
+    // Each dimension bounded too: an empty tensor's other dimensions still
+    // take part in shape arithmetic.
+    if (d < 0 || uint64_t(d) > kLimit || (d != 0 && n > kLimit / uint64_t(d)))
       return std::nullopt;
     n *= uint64_t(d);
   }

@@ -44,9 +44,9 @@ mlir::Type elementType(mlir::MLIRContext *ctx, DType type);
 std::optional<DType> dtypeOf(mlir::Type type);
 
 /// The element count of a tensor of shape |dims| and its size in bytes at
-/// |elementBytes| each; nullopt when a dimension is negative or either
-/// exceeds 2^62 (no file or memory holds that much). For every size a
-/// frontend computes from a model file.
+/// |elementBytes| each; nullopt when a dimension is negative, or it, the
+/// count or the size exceeds 2^62 (no file or memory holds that much). For
+/// every size a frontend computes from a model file.
 std::optional<std::pair<uint64_t, uint64_t>>
 checkedSize(llvm::ArrayRef<int64_t> dims, uint64_t elementBytes);
 

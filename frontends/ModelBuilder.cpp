@@ -26,6 +26,10 @@ FailureOr<Value> ModelBuilder::addInput(StringRef name, RankedTensorType type,
   if (name.empty() || !names.insert(name.str()).second)
     return emitError(loc) << "input name '" << name
                           << "' is empty or already used";
+  // Shapes come from model files: every size computed from them must fit.
+  if (!checkedSize(type.getShape(), (type.getElementTypeBitWidth() + 7) / 8))
+    return emitError(loc) << "input '" << name << "' has type " << type
+                          << ", whose size does not fit in 2^62 bytes";
   inputNames.push_back(name.str());
   return func.getBody().front().addArgument(type, loc);
 }

@@ -359,6 +359,16 @@ def main(seed):
         check("compile refuses %s, naming the bound" % what, *one_error_line(
             lathe("compile", path, "-o", "window%d.so" % i), said))
 
+    # Found by fuzzing: an input dimension near 2^63 overflowed the
+    # importer's shape arithmetic (Split); every input's size must fit.
+    huge_in = helper.make_tensor_value_info("x", TensorProto.FLOAT, [2 ** 63 - 1, 4])
+    path = write_model([node("Split", ["x"], ["y", "z"], axis=0)], [huge_in],
+                       [Y, helper.make_tensor_value_info("z", TensorProto.FLOAT, None)], [],
+                       os.path.join(WORK, "huge-input.onnx"))
+    check("an input whose size overflows is refused, naming it", *one_error_line(
+        lathe("compile", path, "-o", "huge-input.so"), "input 'x'",
+        "does not fit in 2^62 bytes"))
+
     # Nested loops each under the per-loop limit multiply: one budget of
     # loop-body copies for the whole model (--max-unroll), named.
     def counting_loop(trips, name, inner=None):
