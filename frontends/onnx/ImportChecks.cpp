@@ -36,18 +36,52 @@ bool isEmptyList(const onnx::AttributeProto &attr) {
          attr.sparse_tensors_size() == 0 && attr.type_protos_size() == 0;
 }
 
-/// The schema of |node| at the model's opset of its domain, when the ONNX
-/// library knows that opset (a newer one may have changed the operator).
+/// The schema of |node| at the model's opset of its domain; for an opset
+/// newer than the ONNX library knows, the newest schema it has, with
+/// |exact| false (the operator may have changed since: only its least
+/// input and output counts, which newer opsets keep, are then checked, so
+/// that no handler reads an input that is not there).
 const onnx::OpSchema *knownSchema(const onnx::ModelProto &model,
-                                  const NodeProto &node) {
+                                  const NodeProto &node, bool &exact) {
   std::string domain = isDefaultDomain(node.domain()) ? "" : node.domain();
   int64_t version = importedOpset(model, domain);
   const auto &ranges =
       onnx::OpSchemaRegistry::DomainToVersionRange::Instance().Map();
   auto range = ranges.find(domain);
-  if (version <= 0 || range == ranges.end() || version > range->second.second)
+  if (version <= 0 || range == ranges.end())
     return nullptr;
-  return onnx::OpSchemaRegistry::Schema(node.op_type(), int(version), domain);
+  exact = version <= range->second.second;
+  return onnx::OpSchemaRegistry::Schema(
+      node.op_type(), int(std::min<int64_t>(version, range->second.second)),
+      domain);
+}
+
+/// The first opset of |node|'s domain that has its operator, when that is
+/// after the model's opset (0 otherwise): the operator does not exist in
+/// the model's opset at all.
+int64_t introducedAfter(const onnx::ModelProto &model, const NodeProto &node) {
+  std::string domain = isDefaultDomain(node.domain()) ? "" : node.domain();
+  int64_t version = importedOpset(model, domain);
+  const auto &ranges =
+      onnx::OpSchemaRegistry::DomainToVersionRange::Instance().Map();
+  auto range = ranges.find(domain);
+  if (version <= 0 || range == ranges.end() || version > range->second.second ||
+      onnx::OpSchemaRegistry::Schema(node.op_type(), int(version), domain))
+    return 0;
+  const onnx::OpSchema *newest = onnx::OpSchemaRegistry::Schema(
+      node.op_type(), range->second.second, domain);
+  if (!newest)
+    return 0;
+  // The newest schema's since_version may not be the first: walk down.
+  int64_t first = newest->since_version();
+  while (first > 1) {
+    const onnx::OpSchema *older =
+        onnx::OpSchemaRegistry::Schema(node.op_type(), int(first - 1), domain);
+    if (!older)
+      break;
+    first = older->since_version();
+  }
+  return first > version ? first : 0;
 }
 
 } // namespace
@@ -66,7 +100,21 @@ LogicalResult Importer::checkStructure(const onnx::GraphProto &g) {
       return emitError(NameLoc::get(b.getStringAttr(name)))
              << node.op_type() << ": ";
     };
-    if (const onnx::OpSchema *schema = knownSchema(model, node)) {
+    if (int64_t since = introducedAfter(model, node))
+      return fail() << "does not exist in opset "
+                    << importedOpset(model, isDefaultDomain(node.domain())
+                                                ? ""
+                                                : node.domain())
+                    << " (it first appears in opset " << since << ")";
+    bool exact = true;
+    if (const onnx::OpSchema *schema = knownSchema(model, node, exact);
+        schema && !exact) {
+      if (node.input_size() < schema->min_input() ||
+          node.output_size() < schema->min_output())
+        return fail() << "has " << node.input_size() << " inputs and "
+                      << node.output_size() << " outputs; it takes at least "
+                      << schema->min_input() << " and " << schema->min_output();
+    } else if (schema) {
       int inputs = node.input_size(), outputs = node.output_size();
       if (inputs < schema->min_input() || inputs > schema->max_input())
         return fail() << "has " << inputs << " inputs; opset "

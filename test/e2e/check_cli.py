@@ -369,6 +369,16 @@ def main(seed):
         lathe("compile", path, "-o", "huge-input.so"), "input 'x'",
         "does not fit in 2^62 bytes"))
 
+    # Found by fuzzing: an operator the model's opset does not have (Where
+    # in opset 3) reached its handler, which read inputs that were not
+    # there; and in an opset newer than the schemas, least counts hold.
+    for opset, inputs, said in [(3, [], "does not exist in opset 3 (it first appears in opset 9)"),
+                                (19, ["x"], "it takes at least 3")]:
+        path = write_model([node("Where", inputs, ["y"])], [X], [Y], [],
+                           os.path.join(WORK, "where%d.onnx" % opset), opset=opset)
+        check("Where in opset %d with %d inputs is one clear error" % (opset, len(inputs)),
+              *one_error_line(lathe("compile", path, "-o", "where.so"), said))
+
     # Nested loops each under the per-loop limit multiply: one budget of
     # loop-body copies for the whole model (--max-unroll), named.
     def counting_loop(trips, name, inner=None):
