@@ -12,6 +12,7 @@
 
 #include <google/protobuf/io/coded_stream.h>
 
+#include <cmath>
 #include <cstring>
 #include <limits>
 #include <optional>
@@ -63,8 +64,18 @@ int64_t TensorValue::intAt(int64_t i) const {
   case DType::F32:
   case DType::F64:
   case DType::F16:
-  case DType::BF16:
-    return int64_t(floatAt(i));
+  case DType::BF16: {
+    // Saturating: a float out of int64's range (or NaN) from a model file
+    // must not be undefined behaviour; the callers' range checks refuse it.
+    double v = floatAt(i);
+    if (std::isnan(v))
+      return 0;
+    if (v >= 9223372036854775808.0)
+      return std::numeric_limits<int64_t>::max();
+    if (v < -9223372036854775808.0)
+      return std::numeric_limits<int64_t>::min();
+    return int64_t(v);
+  }
   }
   return 0;
 }

@@ -379,6 +379,15 @@ def main(seed):
         check("Where in opset %d with %d inputs is one clear error" % (opset, len(inputs)),
               *one_error_line(lathe("compile", path, "-o", "where.so"), said))
 
+    # Found by fuzzing: a float read as an integer (a shape given as
+    # floats) out of int64's range was undefined behaviour; it saturates,
+    # and the node's own checks refuse it.
+    path = write_model([node("Expand", ["x", "s"], ["y"])], [X], [Y],
+                       [helper.make_tensor("s", TensorProto.FLOAT, [2], [6.5e20, 3.0])],
+                       os.path.join(WORK, "expand-float.onnx"))
+    check("a float shape of 6.5e20 is one clear error", *one_error_line(
+        lathe("compile", path, "-o", "expand-float.so"), "cannot broadcast"))
+
     # Nested loops each under the per-loop limit multiply: one budget of
     # loop-body copies for the whole model (--max-unroll), named.
     def counting_loop(trips, name, inner=None):
