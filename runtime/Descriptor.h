@@ -65,8 +65,9 @@ inline bool parseEntryKind(std::string_view name, EntryKind &out) {
 #define LATHE_X86_CPU_FEATURES(X)                                              \
   X("sse3")                                                                    \
   X("ssse3")                                                                   \
-  X("sse4.1") X("sse4.2") X("popcnt") X("pclmul") X("avx") X("avx2") X("fma")  \
-      X("f16c") X("bmi") X("bmi2") X("lzcnt") X("movbe") X("adx") X("avxvnni") \
+  X("sse4.1")                                                                  \
+  X("sse4.2") X("popcnt") X("pclmul") X("avx") X("avx2") X("fma") X("f16c")    \
+      X("bmi") X("bmi2") X("lzcnt") X("movbe") X("adx") X("avxvnni")           \
           X("avx512f") X("avx512cd") X("avx512bw") X("avx512dq") X("avx512vl") \
               X("avx512ifma") X("avx512vbmi") X("avx512vbmi2") X("avx512vnni") \
                   X("avx512bitalg") X("avx512vpopcntdq") X("avx512bf16")       \
