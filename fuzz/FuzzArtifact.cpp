@@ -9,11 +9,7 @@
 #include <cstring>
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  static lathe_context_t *context = [] {
-    lathe_context_t *c = nullptr;
-    lathe_context_create(nullptr, &c);
-    return c;
-  }();
+  lathe_context_t *context = lathe::fuzz::context();
   lathe::fuzz::InputFile file(data, size);
   lathe_module_t *module = nullptr;
   if (lathe_module_inspect(context, file.c_str(), &module) != LATHE_OK)

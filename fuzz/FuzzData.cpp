@@ -6,11 +6,7 @@
 #include "lathe/runtime.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  static lathe_context_t *context = [] {
-    lathe_context_t *c = nullptr;
-    lathe_context_create(nullptr, &c);
-    return c;
-  }();
+  lathe_context_t *context = lathe::fuzz::context();
   lathe::fuzz::InputFile file(data, size);
   lathe_tensor_t *tensor = nullptr;
 #if LATHE_FUZZ_FORMAT == 0

@@ -3,8 +3,6 @@
 #include "runtime/Descriptor.h"
 #include "runtime/Internal.h"
 
-#include <cstring>
-
 #if defined(__aarch64__)
 #include <asm/hwcap.h>
 #include <sys/auxv.h>
@@ -24,19 +22,19 @@ int hasFeature(const std::string &feature) {
   LATHE_X86_CPU_FEATURES(LATHE_X86_FEATURE)
 #undef LATHE_X86_FEATURE
 #elif defined(__aarch64__)
-  unsigned long hw = getauxval(AT_HWCAP), hw2 = getauxval(AT_HWCAP2);
-  if (feature == "fullfp16")
-    return (hw & HWCAP_ASIMDHP) ? 1 : 0;
-  if (feature == "dotprod")
-    return (hw & HWCAP_ASIMDDP) ? 1 : 0;
-  if (feature == "sve")
-    return (hw & HWCAP_SVE) ? 1 : 0;
-  if (feature == "i8mm")
-    return (hw2 & HWCAP2_I8MM) ? 1 : 0;
-  if (feature == "bf16")
-    return (hw2 & HWCAP2_BF16) ? 1 : 0;
-  if (feature == "sve2")
-    return (hw2 & HWCAP2_SVE2) ? 1 : 0;
+  // Each feature's auxiliary-vector word and bit.
+  static const struct {
+    const char *name;
+    unsigned long word, bit;
+  } kHwcaps[] = {{"fullfp16", AT_HWCAP, HWCAP_ASIMDHP},
+                 {"dotprod", AT_HWCAP, HWCAP_ASIMDDP},
+                 {"sve", AT_HWCAP, HWCAP_SVE},
+                 {"i8mm", AT_HWCAP2, HWCAP2_I8MM},
+                 {"bf16", AT_HWCAP2, HWCAP2_BF16},
+                 {"sve2", AT_HWCAP2, HWCAP2_SVE2}};
+  for (const auto &cap : kHwcaps)
+    if (feature == cap.name)
+      return (getauxval(cap.word) & cap.bit) ? 1 : 0;
 #endif
   return -1;
 }

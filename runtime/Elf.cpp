@@ -24,7 +24,6 @@ public:
       size = uint64_t(in.tellg());
   }
   bool isOpen() const { return bool(in); }
-  uint64_t fileSize() const { return size; }
   bool within(uint64_t offset, uint64_t bytes) const {
     return offset <= size && bytes <= size - offset;
   }
@@ -36,6 +35,14 @@ public:
     in.seekg(std::streamoff(offset));
     return bool(in.read(static_cast<char *>(out), std::streamsize(bytes)));
   }
+  /// Reads |count| records of type T at |offset| into |out|.
+  template <typename T>
+  bool readArray(uint64_t offset, uint64_t count, std::vector<T> &out) {
+    if (count > size / sizeof(T))
+      return false;
+    out.resize(count);
+    return read(offset, out.data(), count * sizeof(T));
+  }
 
 private:
   std::ifstream in;
@@ -43,34 +50,29 @@ private:
 };
 
 /// "" when |file| is a 64-bit little-endian ELF file whose headers and
-/// loaded segments lie within it, else why not; fills |eh|.
-std::string checkHeaders(ElfFile &file, Elf64_Ehdr &eh) {
+/// loaded segments lie within it, else why not; fills |eh| and its program
+/// headers |phs|.
+std::string checkHeaders(ElfFile &file, Elf64_Ehdr &eh,
+                         std::vector<Elf64_Phdr> &phs) {
   if (!file.read(0, &eh, sizeof(eh)) ||
       std::memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 ||
       eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_ident[EI_DATA] != ELFDATA2LSB)
     return "not a 64-bit little-endian ELF file";
   if (eh.e_phentsize != sizeof(Elf64_Phdr) ||
-      !file.within(eh.e_phoff, uint64_t(eh.e_phnum) * sizeof(Elf64_Phdr)) ||
-      !file.within(eh.e_shoff, uint64_t(eh.e_shnum) * eh.e_shentsize))
+      !file.within(eh.e_shoff, uint64_t(eh.e_shnum) * eh.e_shentsize) ||
+      !file.readArray(eh.e_phoff, eh.e_phnum, phs))
     return "truncated (its headers lie past the end of the file)";
-  for (unsigned i = 0; i < eh.e_phnum; ++i) {
-    Elf64_Phdr ph;
-    if (!file.read(eh.e_phoff + i * sizeof(Elf64_Phdr), &ph, sizeof(ph)))
-      return "truncated (its program headers cannot be read)";
+  for (const Elf64_Phdr &ph : phs)
     if (ph.p_type == PT_LOAD && !file.within(ph.p_offset, ph.p_filesz))
       return "truncated (a loaded segment lies past the end of the file)";
-  }
   return "";
 }
 
 /// The file offset of virtual address |address| and the bytes of its
 /// segment's file image from there; false when no loaded segment holds it.
-bool fileOffsetOf(ElfFile &file, const Elf64_Ehdr &eh, uint64_t address,
+bool fileOffsetOf(const std::vector<Elf64_Phdr> &phs, uint64_t address,
                   uint64_t &offset, uint64_t &available) {
-  for (unsigned i = 0; i < eh.e_phnum; ++i) {
-    Elf64_Phdr ph;
-    if (!file.read(eh.e_phoff + i * sizeof(Elf64_Phdr), &ph, sizeof(ph)))
-      return false;
+  for (const Elf64_Phdr &ph : phs) {
     if (ph.p_type != PT_LOAD || address < ph.p_vaddr ||
         address - ph.p_vaddr >= ph.p_filesz)
       continue;
@@ -88,26 +90,24 @@ std::string readElfDescriptor(const std::string &path, std::string &out) {
   if (!file.isOpen())
     return std::string("cannot open: ") + std::strerror(errno);
   Elf64_Ehdr eh;
-  if (std::string why = checkHeaders(file, eh); !why.empty())
+  std::vector<Elf64_Phdr> phs;
+  if (std::string why = checkHeaders(file, eh, phs); !why.empty())
     return why;
-  if (eh.e_shentsize != sizeof(Elf64_Shdr))
+  std::vector<Elf64_Shdr> sections;
+  if (eh.e_shentsize != sizeof(Elf64_Shdr) ||
+      !file.readArray(eh.e_shoff, eh.e_shnum, sections))
     return "malformed section headers";
-  auto section = [&](unsigned index, Elf64_Shdr &sh) {
-    return index < eh.e_shnum &&
-           file.read(eh.e_shoff + uint64_t(index) * sizeof(Elf64_Shdr), &sh,
-                     sizeof(sh));
-  };
   // The dynamic symbols, their names, and the dynamic relocations.
   Elf64_Shdr dynsym{}, dynstr{};
   std::vector<Elf64_Shdr> relocations;
   bool haveSymbols = false;
-  for (unsigned i = 0; i < eh.e_shnum; ++i) {
-    Elf64_Shdr sh;
-    if (!section(i, sh))
-      return "malformed section headers";
+  for (const Elf64_Shdr &sh : sections) {
     if (sh.sh_type == SHT_DYNSYM) {
       dynsym = sh;
-      haveSymbols = section(sh.sh_link, dynstr) && dynstr.sh_type == SHT_STRTAB;
+      haveSymbols = sh.sh_link < sections.size() &&
+                    sections[sh.sh_link].sh_type == SHT_STRTAB;
+      if (haveSymbols)
+        dynstr = sections[sh.sh_link];
     } else if (sh.sh_type == SHT_RELA && sh.sh_entsize == sizeof(Elf64_Rela)) {
       relocations.push_back(sh);
     }
@@ -119,9 +119,9 @@ std::string readElfDescriptor(const std::string &path, std::string &out) {
   std::vector<char> names(dynstr.sh_size + 1, '\0');
   if (!file.read(dynstr.sh_offset, names.data(), dynstr.sh_size))
     return "unreadable dynamic symbol names";
-  uint64_t count = dynsym.sh_size / sizeof(Elf64_Sym);
-  std::vector<Elf64_Sym> symbols(count);
-  if (!file.read(dynsym.sh_offset, symbols.data(), count * sizeof(Elf64_Sym)))
+  std::vector<Elf64_Sym> symbols;
+  if (!file.readArray(dynsym.sh_offset, dynsym.sh_size / sizeof(Elf64_Sym),
+                      symbols))
     return "unreadable dynamic symbols";
   const Elf64_Sym *pointer = nullptr;
   for (const Elf64_Sym &s : symbols)
@@ -135,17 +135,14 @@ std::string readElfDescriptor(const std::string &path, std::string &out) {
   uint64_t target = 0;
   bool found = false;
   for (const Elf64_Shdr &sh : relocations) {
-    if (!file.within(sh.sh_offset, sh.sh_size))
+    std::vector<Elf64_Rela> entries;
+    if (!file.readArray(sh.sh_offset, sh.sh_size / sizeof(Elf64_Rela), entries))
       return "truncated relocations";
-    for (uint64_t at = 0; at + sizeof(Elf64_Rela) <= sh.sh_size;
-         at += sizeof(Elf64_Rela)) {
-      Elf64_Rela r;
-      if (!file.read(sh.sh_offset + at, &r, sizeof(r)))
-        return "truncated relocations";
+    for (const Elf64_Rela &r : entries) {
       if (r.r_offset != pointer->st_value)
         continue;
       uint64_t symbol = ELF64_R_SYM(r.r_info);
-      if (symbol >= count)
+      if (symbol >= symbols.size())
         return "malformed relocation of lathe_descriptor";
       target = (symbol ? symbols[symbol].st_value : 0) + uint64_t(r.r_addend);
       found = true;
@@ -154,11 +151,11 @@ std::string readElfDescriptor(const std::string &path, std::string &out) {
   uint64_t offset = 0, available = 0;
   if (!found) {
     // No relocation (a position-dependent link): the value is in place.
-    if (!fileOffsetOf(file, eh, pointer->st_value, offset, available) ||
+    if (!fileOffsetOf(phs, pointer->st_value, offset, available) ||
         available < 8 || !file.read(offset, &target, 8))
       return "lathe_descriptor lies outside the file";
   }
-  if (!fileOffsetOf(file, eh, target, offset, available))
+  if (!fileOffsetOf(phs, target, offset, available))
     return "lathe_descriptor points outside the file";
   // The text ends at its NUL, within its segment.
   out.clear();

@@ -72,8 +72,9 @@ struct LbfgsOptions {
 struct lathe_module {
   void *handle = nullptr;
   std::string descriptor, name, target, weightsFile;
-  /// The instruction-set extensions the code uses (descriptor::kCpuFeatures
-  /// names), checked against the running CPU before the code is loaded.
+  /// The instruction-set extensions the code uses (names of
+  /// descriptor::kX86CpuFeatures or kAArch64CpuFeatures), checked against
+  /// the running CPU before the code is loaded.
   std::vector<std::string> cpuFeatures;
   /// A training build's criterion ("" otherwise) and ignored target value.
   std::string criterion;
@@ -101,7 +102,7 @@ const ModuleEntry *findEntry(const lathe_module &m, const std::string &name);
 /// run (lathe_module_inspect opened it).
 std::string notRunnable(const lathe_module &m);
 
-/// Those of |features| (descriptor::kCpuFeatures names) this CPU lacks or
+/// Those of |features| (the descriptor's `cpu-features`) this CPU lacks or
 /// this runtime cannot check, comma-separated; "" when it has them all
 /// (runtime/CpuFeatures.cpp).
 std::string missingCpuFeatures(const std::vector<std::string> &features);

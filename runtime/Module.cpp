@@ -192,6 +192,28 @@ std::string regularFile(const std::string &path) {
   return "";
 }
 
+/// A module of the artifact at |file| (|path| as the caller named it) with
+/// its descriptor read from the file and parsed, none of its code loaded.
+lathe_status_t openDescriptor(lathe_context_t *context, const char *path,
+                              const std::string &file,
+                              std::unique_ptr<lathe_module> &out) {
+  if (std::string why = regularFile(file); !why.empty())
+    return fail(context, LATHE_NOT_FOUND,
+                std::string(path) + ": cannot open: " + why);
+  std::string text;
+  if (std::string why = readElfDescriptor(file, text); !why.empty())
+    return fail(context, LATHE_INCOMPATIBLE,
+                std::string(path) + ": not a loadable shared object: " + why);
+  out.reset(new (std::nothrow) lathe_module);
+  if (!out)
+    return fail(context, LATHE_OUT_OF_MEMORY, "out of memory");
+  out->descriptor = text;
+  if (std::string problem = parseDescriptor(text, *out); !problem.empty())
+    return fail(context, LATHE_INCOMPATIBLE,
+                std::string(path) + ": " + problem);
+  return LATHE_OK;
+}
+
 lathe_status_t loadWeights(lathe_context_t *context, lathe_module &m,
                            const std::string &soPath) {
   if (m.weightsFile.empty() || m.weightsFile.find('/') != std::string::npos)
@@ -240,22 +262,11 @@ lathe_status_t lathe_module_load(lathe_context_t *context, const char *path,
   std::string file(path);
   if (file.find('/') == std::string::npos)
     file = "./" + file; // dlopen would search the library path otherwise.
-  if (std::string why = regularFile(file); !why.empty())
-    return fail(context, LATHE_NOT_FOUND,
-                std::string(path) + ": cannot open: " + why);
   // The descriptor first, from the file: an artifact for a CPU this one is
   // not, or no artifact at all, is refused before any of its code runs.
-  std::string text;
-  if (std::string why = readElfDescriptor(file, text); !why.empty())
-    return fail(context, LATHE_INCOMPATIBLE,
-                std::string(path) + ": not a loadable shared object: " + why);
-  std::unique_ptr<lathe_module> m(new (std::nothrow) lathe_module);
-  if (!m)
-    return fail(context, LATHE_OUT_OF_MEMORY, "out of memory");
-  m->descriptor = text;
-  if (std::string problem = parseDescriptor(text, *m); !problem.empty())
-    return fail(context, LATHE_INCOMPATIBLE,
-                std::string(path) + ": " + problem);
+  std::unique_ptr<lathe_module> m;
+  if (lathe_status_t status = openDescriptor(context, path, file, m))
+    return status;
   if (std::string missing = missingCpuFeatures(m->cpuFeatures);
       !missing.empty())
     return fail(context, LATHE_INCOMPATIBLE,
@@ -299,20 +310,9 @@ lathe_status_t lathe_module_inspect(lathe_context_t *context, const char *path,
     return fail(context, LATHE_INVALID_ARGUMENT,
                 "lathe_module_inspect: NULL path or output");
   *out_module = nullptr;
-  if (std::string why = regularFile(path); !why.empty())
-    return fail(context, LATHE_NOT_FOUND,
-                std::string(path) + ": cannot open: " + why);
-  std::string text;
-  if (std::string why = readElfDescriptor(path, text); !why.empty())
-    return fail(context, LATHE_INCOMPATIBLE,
-                std::string(path) + ": not a loadable shared object: " + why);
-  std::unique_ptr<lathe_module> m(new (std::nothrow) lathe_module);
-  if (!m)
-    return fail(context, LATHE_OUT_OF_MEMORY, "out of memory");
-  m->descriptor = text;
-  if (std::string problem = parseDescriptor(text, *m); !problem.empty())
-    return fail(context, LATHE_INCOMPATIBLE,
-                std::string(path) + ": " + problem);
+  std::unique_ptr<lathe_module> m;
+  if (lathe_status_t status = openDescriptor(context, path, path, m))
+    return status;
   *out_module = m.release();
   return LATHE_OK;
 }

@@ -454,11 +454,6 @@ static std::string findZipMember(std::istream &in, const std::string &member,
 /// against its CRC-32; "" or why not.
 static std::string inflateMember(std::istream &in, const ZipMember &m,
                                  const std::string &member, std::string &out) {
-  std::string packed(m.compressedSize, '\0');
-  in.clear();
-  in.seekg(int64_t(m.offset));
-  if (!in.read(packed.data(), std::streamsize(packed.size())))
-    return "cannot read member " + member;
   // The size the directory states bounds the output: a member that
   // inflates to more is refused, not followed. Deflate expands at most
   // 1032:1, so a larger stated size is a corrupt (or hostile) directory.
@@ -466,6 +461,11 @@ static std::string inflateMember(std::istream &in, const ZipMember &m,
     return "member " + member + " states " + std::to_string(m.size) +
            " bytes from " + std::to_string(m.compressedSize) +
            " compressed, more than deflate can expand to";
+  std::string packed(m.compressedSize, '\0');
+  in.clear();
+  in.seekg(int64_t(m.offset));
+  if (!in.read(packed.data(), std::streamsize(packed.size())))
+    return "cannot read member " + member;
   try {
     out.assign(m.size, '\0');
   } catch (const std::bad_alloc &) {
@@ -499,9 +499,9 @@ static std::string inflateMember(std::istream &in, const ZipMember &m,
     return "member " + member + " is not valid deflate data of " +
            std::to_string(m.size) + " bytes";
   uLong crc = 0;
-  for (uint64_t at = 0; at < out.size(); at += 1u << 30)
+  for (uint64_t at = 0; at < out.size(); at += chunk)
     crc = crc32(crc, reinterpret_cast<const Bytef *>(out.data()) + at,
-                uInt(std::min<uint64_t>(out.size() - at, 1u << 30)));
+                uInt(std::min<uint64_t>(out.size() - at, chunk)));
   if (uint32_t(crc) != m.crc)
     return "member " + member + " fails its CRC-32 check (corrupted)";
   return "";

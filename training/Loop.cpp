@@ -312,6 +312,11 @@ struct Loop::State {
   struct Tally {
     double lossSum = 0;
     int64_t steps = 0, hits = 0, counted = 0;
+    double meanLoss() const { return steps ? lossSum / double(steps) : NAN; }
+    /// Percent of counted samples classified right (NaN when none).
+    double accuracy() const {
+      return counted ? 100.0 * double(hits) / double(counted) : NAN;
+    }
   };
   Tally resumed; ///< The tally of epoch0 up to batch0, from the checkpoint.
   std::string checkpoint;
@@ -740,9 +745,8 @@ lathe_status_t Loop::run(const Callbacks &callbacks, End &end) {
       report.batches = s.stepsPerEpoch;
       report.lr = lr;
       report.loss = loss;
-      report.meanLoss = tally.lossSum / double(tally.steps);
-      if (tally.counted)
-        report.accuracy = 100.0 * double(tally.hits) / double(tally.counted);
+      report.meanLoss = tally.meanLoss();
+      report.accuracy = tally.accuracy();
       report.msPerStep = stepMs / double(timed);
       bool stop = callbacks.onStep && !callbacks.onStep(report);
       bool limit = o.maxSteps > 0 && stepsThisRun >= o.maxSteps;
@@ -759,9 +763,8 @@ lathe_status_t Loop::run(const Callbacks &callbacks, End &end) {
       return r;
     report.epoch = epoch;
     report.epochs = o.epochs;
-    report.trainLoss = tally.steps ? tally.lossSum / double(tally.steps) : NAN;
-    if (tally.counted)
-      report.trainAccuracy = 100.0 * double(tally.hits) / double(tally.counted);
+    report.trainLoss = tally.meanLoss();
+    report.trainAccuracy = tally.accuracy();
     report.lr =
         s.schedule.at(epoch, lathe_trainer_steps(s.trainer) - 1, totalSteps);
     report.msPerStep = timed ? stepMs / double(timed) : 0;

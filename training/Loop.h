@@ -50,7 +50,8 @@ struct StepReport {
   int64_t batch = 0;   ///< 0-based, within the epoch.
   int64_t batches = 0; ///< Steps per epoch.
   double lr = 0, loss = 0;
-  double meanLoss = 0; ///< Over the epoch's steps so far (in this run).
+  double meanLoss = 0; ///< Over the epoch's steps so far (a resumed one's
+                       ///< from before the checkpoint included).
   /// Over the epoch's steps so far; NaN unless the criterion classifies.
   double accuracy = std::numeric_limits<double>::quiet_NaN();
   double msPerStep = 0; ///< Mean over the epoch's steps so far.

@@ -36,52 +36,57 @@ bool isEmptyList(const onnx::AttributeProto &attr) {
          attr.sparse_tensors_size() == 0 && attr.type_protos_size() == 0;
 }
 
-/// The schema of |node| at the model's opset of its domain; for an opset
-/// newer than the ONNX library knows, the newest schema it has, with
-/// |exact| false (the operator may have changed since: only its least
-/// input and output counts, which newer opsets keep, are then checked, so
-/// that no handler reads an input that is not there).
-const onnx::OpSchema *knownSchema(const onnx::ModelProto &model,
-                                  const NodeProto &node, bool &exact) {
-  std::string domain = isDefaultDomain(node.domain()) ? "" : node.domain();
+/// The opsets of a node's domain: the model's and the newest the ONNX
+/// library has schemas for (both 0 when either is unknown).
+struct Opsets {
+  int64_t model = 0, known = 0;
+};
+
+Opsets opsetsOf(const onnx::ModelProto &model, const NodeProto &node,
+                std::string &domain) {
+  domain = isDefaultDomain(node.domain()) ? "" : node.domain();
   int64_t version = importedOpset(model, domain);
   const auto &ranges =
       onnx::OpSchemaRegistry::DomainToVersionRange::Instance().Map();
   auto range = ranges.find(domain);
   if (version <= 0 || range == ranges.end())
-    return nullptr;
-  exact = version <= range->second.second;
-  return onnx::OpSchemaRegistry::Schema(
-      node.op_type(), int(std::min<int64_t>(version, range->second.second)),
-      domain);
+    return {};
+  return {version, range->second.second};
 }
 
-/// The first opset of |node|'s domain that has its operator, when that is
-/// after the model's opset (0 otherwise): the operator does not exist in
-/// the model's opset at all.
-int64_t introducedAfter(const onnx::ModelProto &model, const NodeProto &node) {
-  std::string domain = isDefaultDomain(node.domain()) ? "" : node.domain();
-  int64_t version = importedOpset(model, domain);
-  const auto &ranges =
-      onnx::OpSchemaRegistry::DomainToVersionRange::Instance().Map();
-  auto range = ranges.find(domain);
-  if (version <= 0 || range == ranges.end() || version > range->second.second ||
-      onnx::OpSchemaRegistry::Schema(node.op_type(), int(version), domain))
+/// The schema of operator |op| of |domain| at the model's opset, or at the
+/// newest the ONNX library knows when the model's is newer; null when the
+/// operator has none there.
+const onnx::OpSchema *schemaAt(const std::string &op, const std::string &domain,
+                               Opsets opsets) {
+  if (!opsets.model)
+    return nullptr;
+  return onnx::OpSchemaRegistry::Schema(
+      op, int(std::min(opsets.model, opsets.known)), domain);
+}
+
+/// The first opset of |domain| that has operator |op|, when that is after
+/// the model's opset (0 otherwise): the operator does not exist in the
+/// model's opset at all.
+int64_t introducedAfter(const std::string &op, const std::string &domain,
+                        Opsets opsets) {
+  if (!opsets.model || opsets.model > opsets.known ||
+      schemaAt(op, domain, opsets))
     return 0;
-  const onnx::OpSchema *newest = onnx::OpSchemaRegistry::Schema(
-      node.op_type(), range->second.second, domain);
+  const onnx::OpSchema *newest =
+      onnx::OpSchemaRegistry::Schema(op, int(opsets.known), domain);
   if (!newest)
     return 0;
   // The newest schema's since_version may not be the first: walk down.
   int64_t first = newest->since_version();
   while (first > 1) {
     const onnx::OpSchema *older =
-        onnx::OpSchemaRegistry::Schema(node.op_type(), int(first - 1), domain);
+        onnx::OpSchemaRegistry::Schema(op, int(first - 1), domain);
     if (!older)
       break;
     first = older->since_version();
   }
-  return first > version ? first : 0;
+  return first > opsets.model ? first : 0;
 }
 
 } // namespace
@@ -100,15 +105,17 @@ LogicalResult Importer::checkStructure(const onnx::GraphProto &g) {
       return emitError(NameLoc::get(b.getStringAttr(name)))
              << node.op_type() << ": ";
     };
-    if (int64_t since = introducedAfter(model, node))
-      return fail() << "does not exist in opset "
-                    << importedOpset(model, isDefaultDomain(node.domain())
-                                                ? ""
-                                                : node.domain())
+    std::string domain;
+    Opsets opsets = opsetsOf(model, node, domain);
+    if (int64_t since = introducedAfter(node.op_type(), domain, opsets))
+      return fail() << "does not exist in opset " << opsets.model
                     << " (it first appears in opset " << since << ")";
-    bool exact = true;
-    if (const onnx::OpSchema *schema = knownSchema(model, node, exact);
-        schema && !exact) {
+    // For an opset newer than the ONNX library knows, its newest schema:
+    // the operator may have changed since, so only its least input and
+    // output counts, which newer opsets keep, are checked (no handler then
+    // reads an input that is not there).
+    const onnx::OpSchema *schema = schemaAt(node.op_type(), domain, opsets);
+    if (schema && opsets.model > opsets.known) {
       if (node.input_size() < schema->min_input() ||
           node.output_size() < schema->min_output())
         return fail() << "has " << node.input_size() << " inputs and "
