@@ -2,6 +2,7 @@
 // headers, dynamic symbols and relocations (runtime/Elf.cpp) and the
 // descriptor's records (runtime/Module.cpp), through lathe_module_inspect,
 // then every describing call on what it accepted.
+#include "fuzz/FuzzContext.h"
 #include "fuzz/FuzzFile.h"
 
 #include "lathe/runtime.h"

@@ -1,6 +1,7 @@
 // Fuzz target for the runtime's data readers: .npy, .npz (zip, deflate,
 // ZIP64) and IDX. LATHE_FUZZ_FORMAT picks the reader at build time (one
 // binary per format, each with its own corpus).
+#include "fuzz/FuzzContext.h"
 #include "fuzz/FuzzFile.h"
 
 #include "lathe/runtime.h"

@@ -1,10 +1,8 @@
 // What the file-reading fuzz targets share: the runtime reads paths, so
 // each input is written to an anonymous memory file and read through
-// /proc/self/fd/N; and one runtime context.
+// /proc/self/fd/N.
 #ifndef LATHE_FUZZ_FUZZFILE_H
 #define LATHE_FUZZ_FUZZFILE_H
-
-#include "lathe/runtime.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -45,17 +43,6 @@ private:
   int fd = -1;
   std::string path;
 };
-
-/// One runtime context for every input of a fuzz run.
-inline lathe_context_t *context() {
-  static lathe_context_t *c = [] {
-    lathe_context_t *made = nullptr;
-    if (lathe_context_create(nullptr, &made) != LATHE_OK)
-      std::abort();
-    return made;
-  }();
-  return c;
-}
 
 } // namespace lathe::fuzz
 
