@@ -1,11 +1,13 @@
 // The ONNX checker's structural rules, before anything is imported: each
 // node's input and output counts, its attributes' types and the required
 // ones (from the operator's schema, for the opsets the ONNX library knows),
-// and single assignment (one producer per tensor name).
+// and single assignment (one producer per tensor name); and, as each node
+// is imported, its inputs' types against the schema's type constraints.
 #include "frontends/onnx/Importer.h"
 
 #include "onnx/defs/schema.h"
 
+#include <algorithm>
 #include <map>
 
 namespace lathe::onnx_import {
@@ -89,7 +91,117 @@ int64_t introducedAfter(const std::string &op, const std::string &domain,
   return first > opsets.model ? first : 0;
 }
 
+/// The ONNX name of a tensor element type ("float", "uint8", ...).
+const char *onnxTypeName(DType dtype) {
+  switch (dtype) {
+  case DType::F32:
+    return "float";
+  case DType::F64:
+    return "double";
+  case DType::F16:
+    return "float16";
+  case DType::BF16:
+    return "bfloat16";
+  case DType::I8:
+    return "int8";
+  case DType::I16:
+    return "int16";
+  case DType::I32:
+    return "int32";
+  case DType::I64:
+    return "int64";
+  case DType::U8:
+    return "uint8";
+  case DType::U16:
+    return "uint16";
+  case DType::U32:
+    return "uint32";
+  case DType::U64:
+    return "uint64";
+  case DType::Bool:
+    return "bool";
+  }
+  return "?";
+}
+
+/// Whether |allowed| holds |type|, plain or as an optional's content (an
+/// optional holding a value is imported as that value).
+bool allows(const onnx::DataTypeSet &allowed, const std::string &type) {
+  for (onnx::DataType t : allowed)
+    if (*t == type || *t == "optional(" + type + ")")
+      return true;
+  return false;
+}
+
 } // namespace
+
+LogicalResult Importer::checkInputTypes(const NodeProto &node) {
+  std::string domain;
+  Opsets opsets = opsetsOf(model, node, domain);
+  // An opset newer than the ONNX library knows may allow more types.
+  if (opsets.model > opsets.known)
+    return success();
+  const onnx::OpSchema *schema = schemaAt(node.op_type(), domain, opsets);
+  if (!schema || schema->inputs().empty())
+    return success();
+  const auto &formals = schema->inputs();
+  // The type each type variable ("T") took first, and from which input.
+  std::map<std::string, std::pair<std::string, int>> bound;
+  for (int i = 0; i < node.input_size(); ++i) {
+    const std::string &name = node.input(i);
+    if (name.empty() || absent.count(name))
+      continue;
+    std::optional<DType> dtype;
+    bool isSequence = false;
+    if (auto c = constants.find(name); c != constants.end()) {
+      dtype = c->second.dtype;
+    } else if (auto v = values.find(name); v != values.end()) {
+      if (auto type = dyn_cast<RankedTensorType>(v->second.getType()))
+        dtype = dtypeOf(type.getElementType());
+    } else if (auto s = sequences.find(name);
+               s != sequences.end() && !s->second.empty()) {
+      isSequence = true;
+      if (auto type = dyn_cast<RankedTensorType>(s->second.front().getType()))
+        dtype = dtypeOf(type.getElementType());
+    }
+    if (!dtype)
+      continue; // Unknown here: the handler reports a missing input.
+    std::string type = "tensor(" + std::string(onnxTypeName(*dtype)) + ")";
+    if (isSequence)
+      type = "seq(" + type + ")";
+    // Inputs past the last formal parameter belong to it (variadic).
+    const auto &formal = formals[std::min<size_t>(i, formals.size() - 1)];
+    if (!allows(formal.GetTypes(), type)) {
+      std::string allowed;
+      std::vector<std::string> names;
+      for (onnx::DataType t : formal.GetTypes())
+        names.push_back(*t);
+      std::sort(names.begin(), names.end());
+      for (const std::string &n : names)
+        allowed += (allowed.empty() ? "" : ", ") + n;
+      return error(node) << "input " << i << " ('" << name << "', "
+                         << formal.GetName() << ") is " << type << "; opset "
+                         << schema->since_version() << " takes " << allowed;
+    }
+    // One type variable is one type across the inputs that share it
+    // (a heterogeneous variadic's inputs each have their own).
+    bool variadicHeterogeneous =
+        formal.GetOption() == onnx::OpSchema::Variadic &&
+        !formal.GetIsHomogeneous();
+    bool isVariable = false;
+    for (const auto &param : schema->typeConstraintParams())
+      isVariable |= param.type_param_str == formal.GetTypeStr();
+    if (variadicHeterogeneous || !isVariable)
+      continue;
+    auto [it, fresh] = bound.emplace(formal.GetTypeStr(), std::pair(type, i));
+    if (!fresh && it->second.first != type)
+      return error(node) << "input " << i << " ('" << name << "') is " << type
+                         << " but input " << it->second.second << " is "
+                         << it->second.first << "; both are "
+                         << formal.GetTypeStr() << ", one type";
+  }
+  return success();
+}
 
 LogicalResult Importer::checkStructure(const onnx::GraphProto &g) {
   // Where each name comes from, for single assignment.

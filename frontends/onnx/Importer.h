@@ -396,6 +396,10 @@ private:
   /// required attributes from each operator's schema, one producer per
   /// name. Emits an error at the offending node.
   LogicalResult checkStructure(const onnx::GraphProto &g);
+  /// The types of |node|'s inputs against its schema's type constraints
+  /// (ImportChecks.cpp): each allowed for its parameter, and the inputs of
+  /// one type variable of one type. Emits an error at the node.
+  LogicalResult checkInputTypes(const NodeProto &node);
 
   /// Whether |name| is known at compile time, so nodes reading it may fold.
   /// A trainable initializer is not: training changes it.

@@ -62,6 +62,8 @@ LogicalResult Importer::importNode(const NodeProto &node) {
   std::string reason = unsupportedReason(node, opset);
   if (!reason.empty())
     return emitError(loc) << reason << " (" << opsetLabel(node) << ")";
+  if (failed(checkInputTypes(node)))
+    return failure();
   return (this->*findOp(node)->handler)(node);
 }
 

@@ -339,6 +339,17 @@ def main(seed):
          [k_of(-1)], "K = -1 is outside [0, 3]"),
         ("Unsqueeze with an axis given twice", [node("Unsqueeze", ["x", "a"], ["y"])],
          [helper.make_tensor("a", TensorProto.INT64, [2], [0, 0])], "axis 0 is given twice"),
+        # Input types against the schemas' type constraints.
+        ("Reshape's shape as floats", [node("Reshape", ["x", "s"], ["y"])],
+         [helper.make_tensor("s", TensorProto.FLOAT, [2], [3, 2])],
+         "input 1 ('s', shape) is tensor(float); opset 13 takes tensor(int64)"),
+        ("Add of a float and a double", [node("Add", ["x", "d"], ["y"])],
+         [helper.make_tensor("d", TensorProto.DOUBLE, [3], [1, 2, 3])],
+         "input 1 ('d') is tensor(double) but input 0 is tensor(float); both are T"),
+        ("Sigmoid of int64", [node("Cast", ["x"], ["c"], to=TensorProto.INT64),
+                              node("Sigmoid", ["c"], ["y"])], [],
+         "input 0 ('c', X) is tensor(int64); opset 13 takes tensor(bfloat16), "
+         "tensor(double), tensor(float), tensor(float16)"),
     ]
     for i, (what, nodes, inits, said) in enumerate(crafted):
         path = write_model(nodes, [X], [Y], inits, os.path.join(WORK, "crafted%d.onnx" % i))
@@ -380,13 +391,17 @@ def main(seed):
               *one_error_line(lathe("compile", path, "-o", "where.so"), said))
 
     # Found by fuzzing: a float read as an integer (a shape given as
-    # floats) out of int64's range was undefined behaviour; it saturates,
-    # and the node's own checks refuse it.
-    path = write_model([node("Expand", ["x", "s"], ["y"])], [X], [Y],
-                       [helper.make_tensor("s", TensorProto.FLOAT, [2], [6.5e20, 3.0])],
-                       os.path.join(WORK, "expand-float.onnx"))
-    check("a float shape of 6.5e20 is one clear error", *one_error_line(
-        lathe("compile", path, "-o", "expand-float.so"), "cannot broadcast"))
+    # floats) out of int64's range was undefined behaviour. The schema's
+    # type constraint refuses a float shape; in an opset newer than the
+    # schemas the ONNX library knows, it saturates and the node's own
+    # checks refuse it.
+    for opset, said in [(13, "input 1 ('s', shape) is tensor(float); opset 13 takes tensor(int64)"),
+                        (19, "cannot broadcast")]:
+        path = write_model([node("Expand", ["x", "s"], ["y"])], [X], [Y],
+                           [helper.make_tensor("s", TensorProto.FLOAT, [2], [6.5e20, 3.0])],
+                           os.path.join(WORK, "expand-float%d.onnx" % opset), opset=opset)
+        check("a float shape of 6.5e20 in opset %d is one clear error" % opset, *one_error_line(
+            lathe("compile", path, "-o", "expand-float.so"), said))
 
     # Nested loops each under the per-loop limit multiply: one budget of
     # loop-body copies for the whole model (--max-unroll), named.

@@ -8,6 +8,9 @@ with central differences of the same entry point's loss:
     fd = (loss(x + h e_i) - loss(x - h e_i)) / 2h,   h = 1e-6,
     |grad - fd| <= 1e-6 + 1e-5 |fd|   (float64: truncation ~h^2, rounding
                                       ~1e-16 / h = 1e-10).
+An operator whose schema takes float32 only (Celu) is checked in float32:
+    h = 1e-3,  |grad - fd| <= 2e-4 + 2e-3 |fd|   (truncation ~h^2 = 1e-6,
+                                      rounding ~6e-8 |loss| / h ~ 1e-4).
 Inputs are fresh random values each run, kept away from kinks (|x| > 0.05
 for abs/relu-like ops, ties impossible in practice) and inside each op's
 domain.
@@ -28,8 +31,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import compare  # noqa: E402
 import lathe_rt  # noqa: E402
 
-H = 1e-6
-RTOL, ATOL = 1e-5, 1e-6
+# Step and tolerances (h, rtol, atol) by the case's float type.
+PRECISION = {np.float64: (1e-6, 1e-5, 1e-6), np.float32: (1e-3, 2e-3, 2e-4)}
 
 
 def normal(shape):
@@ -71,13 +74,13 @@ def ints(values, dtype=np.int64):
 
 
 # name, op, float inputs [(name, shape, generator)], attributes, output
-# shape, constant inputs {position: array} (integer or shape operands), and
-# the opset.
+# shape, constant inputs {position: array} (integer or shape operands), the
+# opset and the float type (float64 unless the schema takes float32 only).
 CASES = []
 
 
-def case(name, op, inputs, out_shape, opset=13, consts=None, **attrs):
-    CASES.append((name, op, inputs, attrs, out_shape, consts or {}, opset))
+def case(name, op, inputs, out_shape, opset=13, consts=None, dtype=np.float64, **attrs):
+    CASES.append((name, op, inputs, attrs, out_shape, consts or {}, opset, dtype))
 
 
 S = (2, 3)
@@ -96,7 +99,7 @@ case("atanh", "Atanh", [("x", S, uniform(S, -0.8, 0.8))], S)
 case("acosh", "Acosh", [("x", S, uniform(S, 1.2, 3))], S)
 case("elu", "Elu", [("x", S, away(S))], S, alpha=0.7)
 case("selu", "Selu", [("x", S, away(S))], S)
-case("celu", "Celu", [("x", S, away(S))], S, opset=13, alpha=1.3)
+case("celu", "Celu", [("x", S, away(S))], S, opset=13, dtype=np.float32, alpha=1.3)
 case("leaky_relu", "LeakyRelu", [("x", S, away(S))], S, alpha=0.1)
 case("hard_sigmoid", "HardSigmoid", [("x", S, uniform(S, -2, 2))], S, alpha=0.2, beta=0.5)
 case("hard_swish", "HardSwish", [("x", S, uniform(S, -2.5, 2.5))], S, opset=14)
@@ -347,8 +350,8 @@ case("softmax_cross_entropy", "SoftmaxCrossEntropyLoss", [("x", (4, 3, 2), norma
      consts={1: ints([[0, 2], [1, 1], [2, 0], [-1, 1]])}, reduction="sum", ignore_index=-1)
 
 
-def build(name, op, inputs, attrs, out_shape, consts, opset, rng):
-    D = T.DOUBLE
+def build(name, op, inputs, attrs, out_shape, consts, opset, dtype, rng):
+    D = T.DOUBLE if dtype is np.float64 else T.FLOAT
     graph_inputs = [helper.make_tensor_value_info(n, D, list(s)) for n, s, _ in inputs]
     nodes = []
     arity = len(inputs) + len(consts)
@@ -371,7 +374,7 @@ def build(name, op, inputs, attrs, out_shape, consts, opset, rng):
     nodes.append(helper.make_node(op, operands, outputs, **attrs))
     terms = []
     for k, shape in enumerate(shapes):
-        r = rng.standard_normal(shape) if shape else np.array(rng.standard_normal())
+        r = (rng.standard_normal(shape) if shape else np.array(rng.standard_normal())).astype(dtype)
         nodes.append(helper.make_node("Constant", [], ["loss_weights%d" % k],
                                       value=numpy_helper.from_array(r, "loss_weights%d" % k)))
         nodes.append(helper.make_node("Mul", [outputs[k], "loss_weights%d" % k], ["yr%d" % k]))
@@ -397,9 +400,10 @@ def compile_case(lathe, work, name, model):
     return so, (r.stderr.strip() if r.returncode else "")
 
 
-def check_case(rt, so, inputs, rng, expanded=False):
+def check_case(rt, so, inputs, dtype, rng, expanded=False):
     module = rt.load(so)
-    xs = [gen(rng) for _, _, gen in inputs]
+    h, rtol, atol = PRECISION[dtype]
+    xs = [gen(rng).astype(dtype) for _, _, gen in inputs]
     names = rt.output_names(module, "gradient")
 
     def loss(values):
@@ -419,15 +423,17 @@ def check_case(rt, so, inputs, rng, expanded=False):
         for i in range(flat.size):
             plus = [x.copy() for x in xs]
             minus = [x.copy() for x in xs]
-            plus[k].reshape(-1)[i] += H
-            minus[k].reshape(-1)[i] -= H
-            flat[i] = (loss(plus) - loss(minus)) / (2 * H)
+            plus[k].reshape(-1)[i] += h
+            minus[k].reshape(-1)[i] -= h
+            # The step as the float type holds it (x + h is rounded).
+            step = float(plus[k].reshape(-1)[i]) - float(minus[k].reshape(-1)[i])
+            flat[i] = (loss(plus) - loss(minus)) / step
         g = grads.get("grad:" + n)
         if g is None:
             return False, "no gradient for input '%s'" % n
         # A NaN on either side fails (the finite differences of a loss
         # that is NaN are NaN too).
-        r = compare.close(g, fd, RTOL, ATOL, what="autodiff d/d%s against finite differences" % n)
+        r = compare.close(g, fd, rtol, atol, what="autodiff d/d%s against finite differences" % n)
         if not r:
             return False, r.detail
         worst.add(r.error)
@@ -443,9 +449,9 @@ def main(seed):
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
         compiled = list(pool.map(lambda m: compile_case(lathe, work, *m), models))
     passed = failed = 0
-    for (name, op, inputs, *_), (so, err) in zip(CASES, compiled):
+    for (name, op, inputs, *_, dtype), (so, err) in zip(CASES, compiled):
         ok, detail = ((False, err.splitlines()[-1]) if err else
-                      check_case(rt, so, inputs, rng, expanded=op == "GridSample"))
+                      check_case(rt, so, inputs, dtype, rng, expanded=op == "GridSample"))
         print("%s %s (%s): %s" % ("ok  " if ok else "FAIL", name, op, detail))
         passed += ok
         failed += not ok
