@@ -7,14 +7,8 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/install-deps.sh"
 "$root/scripts/build.sh" --target lathe
-venv="$root/build/bench-venv"
-if [[ ! -x $venv/bin/python ]]; then
-  dpkg-query -W -f='${Status}' python3-venv 2>/dev/null | grep -q "ok installed" ||
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-venv
-  /usr/bin/python3 -m venv --system-site-packages "$venv"
-fi
-"$venv/bin/python" -c "import onnxruntime" 2>/dev/null ||
-  "$venv/bin/pip" install -q "onnxruntime==1.19.2"
+venv="$root/build/py-venv"
+"$root/scripts/python-env.sh" "$venv"
 if [[ ${1:-} == --train ]]; then
   shift
   "$root/scripts/build.sh" --target lathe_runtime

@@ -3,6 +3,9 @@
 #include "dialects/lathe/LatheDialect.h"
 #include "dialects/lathe/TensorBuilder.h"
 
+#include <algorithm>
+#include <cmath>
+
 using namespace mlir;
 
 namespace lathe::layers {
@@ -317,6 +320,99 @@ FailureOr<Value> avgPool(OpBuilder &b, Location loc, Value x,
   if (failed(y) || *n != 1)
     return y;
   return dropHeight(b, loc, *y);
+}
+
+namespace {
+
+/// |x|^p element by element (|x| for p = 1, x * x for p = 2).
+Value powerOf(TensorBuilder &tb, Value x, double p) {
+  if (p == 2.0)
+    return tb.square(x);
+  Value magnitude = AbsOp::create(tb.b, tb.loc, x);
+  if (p == 1.0)
+    return magnitude;
+  return PowOp::create(tb.b, tb.loc, magnitude, tb.scalarLike(p, x));
+}
+
+/// |sum|^(1/p) for sums of powerOf's values.
+Value rootOf(TensorBuilder &tb, Value sum, double p) {
+  if (p == 1.0)
+    return sum;
+  if (p == 2.0)
+    return tb.sqrt(sum);
+  return PowOp::create(tb.b, tb.loc, sum, tb.scalarLike(1.0 / p, sum));
+}
+
+/// A float tensor of rank at least 3 and a positive, finite |p|; a
+/// diagnostic naming |what| otherwise.
+LogicalResult checkLpOperands(Location loc, Value x, double p, StringRef what) {
+  auto type = dyn_cast<RankedTensorType>(x.getType());
+  if (!type || type.getRank() < 3 || !isa<FloatType>(type.getElementType())) {
+    emitError(loc) << what << " takes a float N x C x d1 ... input, got "
+                   << x.getType();
+    return failure();
+  }
+  if (!(p > 0.0) || !std::isfinite(p)) {
+    emitError(loc) << what << ": p must be positive, got " << p;
+    return failure();
+  }
+  return success();
+}
+
+} // namespace
+
+FailureOr<Value> lpPool(OpBuilder &b, Location loc, Value x,
+                        const Window &window, double p) {
+  if (failed(checkLpOperands(loc, x, p, "Lp pooling")))
+    return failure();
+  auto n = spatialRank(loc, x, "Lp pooling");
+  if (failed(n))
+    return failure();
+  if (llvm::any_of(window.dilation, [](int64_t d) { return d != 1; })) {
+    emitError(loc) << "dilated Lp pooling is not supported";
+    return failure();
+  }
+  // A window sum is an average that counts the padding, times the window
+  // size. In ceil mode the last window may reach past the padded input:
+  // padding the end with zeros to hold it keeps every window whole.
+  Window sum = window;
+  sum.stride.resize(*n, 1);
+  if (sum.padding.empty())
+    sum.padding.assign(2 * *n, 0);
+  if (int64_t(sum.kernel.size()) != *n || int64_t(sum.stride.size()) != *n ||
+      int64_t(sum.padding.size()) != 2 * *n) {
+    emitError(loc) << "Lp pooling: the window needs " << *n
+                   << " kernel sizes and strides and " << 2 * *n << " pads";
+    return failure();
+  }
+  auto shape = typeOf(x).getShape();
+  if (sum.ceilMode) {
+    for (int64_t i = 0; i < *n; ++i) {
+      int64_t in = shape[2 + i], &end = sum.padding[*n + i];
+      int64_t out = windowOutputSize(in, sum.padding[i], end, sum.kernel[i],
+                                     sum.stride[i], 1, /*ceilMode=*/true);
+      int64_t reach = (out - 1) * sum.stride[i] + sum.kernel[i];
+      end += std::max<int64_t>(0, reach - (sum.padding[i] + in + end));
+    }
+    sum.ceilMode = false;
+  }
+  TensorBuilder tb{b, loc};
+  auto mean = avgPool(b, loc, powerOf(tb, x, p), sum, /*countIncludePad=*/true);
+  if (failed(mean))
+    return failure();
+  int64_t size = 1;
+  for (int64_t k : sum.kernel)
+    size *= k;
+  return rootOf(tb, tb.scale(*mean, double(size)), p);
+}
+
+FailureOr<Value> globalLpPool(OpBuilder &b, Location loc, Value x, double p) {
+  if (failed(checkLpOperands(loc, x, p, "global Lp pooling")))
+    return failure();
+  TensorBuilder tb{b, loc};
+  auto axes = llvm::to_vector(llvm::seq<int64_t>(2, typeOf(x).getRank()));
+  return rootOf(tb, tb.reduceSum(powerOf(tb, x, p), axes, /*keepdims=*/true),
+                p);
 }
 
 FailureOr<Value> globalAvgPool(OpBuilder &b, Location loc, Value x) {

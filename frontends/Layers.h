@@ -67,6 +67,19 @@ mlir::FailureOr<mlir::Value> avgPool(mlir::OpBuilder &b, mlir::Location loc,
                                      mlir::Value x, const Window &window,
                                      bool countIncludePad);
 
+/// torch.nn.LPPool1d/2d/3d as ONNX's LpPool defines it: each window's
+/// (sum of |x|^p)^(1/p), |p| > 0; padding adds zeros, and in ceil mode a
+/// window reaching past the padded input sums what it covers (no
+/// dilation).
+mlir::FailureOr<mlir::Value> lpPool(mlir::OpBuilder &b, mlir::Location loc,
+                                    mlir::Value x, const Window &window,
+                                    double p);
+
+/// The p-norm over every spatial dimension, kept as size 1
+/// (GlobalLpPool): N x C x 1 x ... x 1.
+mlir::FailureOr<mlir::Value>
+globalLpPool(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x, double p);
+
 /// The mean over every spatial dimension, kept as size 1
 /// (AdaptiveAvgPoolNd(1)): N x C x 1 x ... x 1.
 mlir::FailureOr<mlir::Value> globalAvgPool(mlir::OpBuilder &b,

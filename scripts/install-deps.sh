@@ -14,6 +14,9 @@ if [[ ${1:-} == --tests ]]; then
     catch2
     # Test references only: the compiler and runtime never use Python.
     python3 python3-numpy python3-torch python3-torchvision python3-onnx
+    # ONNX Runtime comes from PyPI into a virtual environment
+    # (scripts/python-env.sh).
+    python3-venv
     libopenblas0 libonnx-testdata
     # An AArch64 cross-compiled artifact is linked and run under user-mode
     # emulation.

@@ -6,6 +6,8 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/install-deps.sh" --tests
 LATHE_TESTS=ON "$root/scripts/build.sh"
+# ONNX Runtime, the differential test's reference (PyPI).
+"$root/scripts/python-env.sh"
 (cd "${LATHE_BUILD_DIR:-$root/build}" && ctest --output-on-failure -j "$(nproc)" "$@")
 # Fuzzing, ASan/UBSan and TSan, in build trees of their own.
 "$root/scripts/sanitize.sh"

@@ -45,9 +45,16 @@ int64_t lathe::windowOutputSize(int64_t in, int64_t padBegin, int64_t padEnd,
   // them; this stays exact whatever they are).
   using Wide = __int128;
   Wide span = Wide(in) + padBegin + padEnd - Wide(dilation) * (kernel - 1) - 1;
-  if (span < 0 || stride <= 0)
+  if (stride <= 0 || (span < 0 && !ceilMode))
     return 0;
-  Wide out = (ceilMode ? (span + stride - 1) / stride : span / stride) + 1;
+  // Rounded up, a window larger than the padded input still makes one
+  // output when it starts inside (ONNX's formula; it covers what exists).
+  Wide out =
+      (ceilMode ? (span >= 0 ? (span + stride - 1) / stride : -(-span / stride))
+                : span / stride) +
+      1;
+  if (out <= 0)
+    return 0;
   // A ceil-mode window must start inside the input or its leading padding.
   if (ceilMode && (out - 1) * stride >= Wide(in) + padBegin)
     --out;

@@ -338,6 +338,47 @@ LogicalResult Importer::avgPool(const NodeProto &node) {
   return success();
 }
 
+namespace {
+/// LpPool's p: a FLOAT in opset 1, an INT since (default 2).
+double lpExponent(const NodeProto &node) {
+  const auto *attr = findAttr(node, "p");
+  if (!attr)
+    return 2.0;
+  return attr->type() == onnx::AttributeProto::FLOAT ? attr->f()
+                                                     : double(attr->i());
+}
+} // namespace
+
+LogicalResult Importer::lpPool(const NodeProto &node) {
+  auto x = input(node, 0);
+  if (failed(x))
+    return failure();
+  auto xType = cast<RankedTensorType>(x->getType());
+  std::optional<SmallVector<int64_t>> kernel;
+  layers::Window window;
+  if (failed(poolWindow(node, xType, "Lp pooling", kernel, window.stride,
+                        window.dilation, window.padding)))
+    return failure();
+  window.kernel = *kernel;
+  window.ceilMode = intAttr(node, "ceil_mode", 0) != 0;
+  auto y = layers::lpPool(b, loc, *x, window, lpExponent(node));
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
+  return success();
+}
+
+LogicalResult Importer::globalLpPool(const NodeProto &node) {
+  auto x = input(node, 0);
+  if (failed(x))
+    return failure();
+  auto y = layers::globalLpPool(b, loc, *x, lpExponent(node));
+  if (failed(y))
+    return failure();
+  setOutput(node, 0, *y);
+  return success();
+}
+
 LogicalResult Importer::globalAvgPool(const NodeProto &node) {
   auto x = input(node, 0);
   if (failed(x))

@@ -143,6 +143,8 @@ public:
   LogicalResult roiAlign(const NodeProto &node);
   LogicalResult avgPool(const NodeProto &node);
   LogicalResult globalAvgPool(const NodeProto &node);
+  LogicalResult lpPool(const NodeProto &node);
+  LogicalResult globalLpPool(const NodeProto &node);
   LogicalResult softmax(const NodeProto &node);
   LogicalResult flatten(const NodeProto &node);
   LogicalResult reshape(const NodeProto &node);

@@ -344,6 +344,11 @@ case("split_equal_parts", "Split", [("x", (6, 2), normal((6, 2)))], [(2, 2), (2,
 for mode in ["DCR", "CRD"]:
     case("depth_to_space_" + mode.lower(), "DepthToSpace",
          [("x", (1, 8, 2, 3), normal((1, 8, 2, 3)))], (1, 2, 4, 6), blocksize=2, mode=mode)
+for p in (1, 2, 3):
+    case("lp_pool_p%d" % p, "LpPool", [("x", (1, 2, 5, 4), away((1, 2, 5, 4)))], (1, 2, 3, 3),
+         kernel_shape=[2, 2], strides=[2, 1], pads=[1, 0, 0, 0], p=p)
+    case("global_lp_pool_p%d" % p, "GlobalLpPool", [("x", (2, 2, 3, 2), away((2, 2, 3, 2)))],
+         (2, 2, 1, 1), p=p)
 case("global_max_pool", "GlobalMaxPool", [("x", (2, 3, 3, 4), distinct((2, 3, 3, 4)))],
      (2, 3, 1, 1))
 case("softmax_cross_entropy", "SoftmaxCrossEntropyLoss", [("x", (4, 3, 2), normal((4, 3, 2)))], (),

@@ -1074,6 +1074,105 @@ def folded_batch_norm_cases(lathe, work, rng):
     return ok
 
 
+def lp_pool_reference(x, kernel, strides, pads, p, ceil_mode):
+    """ONNX's LpPool: each window's (sum of |x|^p)^(1/p) over x padded with
+    zeros; in ceil mode a window that would start in the end padding is
+    dropped, and one reaching past the padded input sums what it covers."""
+    n = len(kernel)
+    begin, end = pads[:n], pads[n:]
+    sizes = []
+    for i in range(n):
+        span = x.shape[2 + i] + begin[i] + end[i] - kernel[i]
+        out = (-(-span // strides[i]) if ceil_mode else span // strides[i]) + 1
+        if ceil_mode and (out - 1) * strides[i] >= x.shape[2 + i] + begin[i]:
+            out -= 1
+        sizes.append(out)
+    reach = [(sizes[i] - 1) * strides[i] + kernel[i] for i in range(n)]
+    widths = [(0, 0), (0, 0)] + [
+        (begin[i], max(end[i], reach[i] - begin[i] - x.shape[2 + i])) for i in range(n)]
+    powered = np.pad(np.abs(x.astype(np.float64)) ** p, widths)
+    y = np.zeros(x.shape[:2] + tuple(sizes))
+    for pos in np.ndindex(*sizes):
+        window = tuple(slice(pos[i] * strides[i], pos[i] * strides[i] + kernel[i])
+                       for i in range(n))
+        y[(Ellipsis,) + pos] = powered[(slice(None), slice(None)) + window].sum(
+            axis=tuple(range(2, 2 + n)))
+    return (y ** (1.0 / p)).astype(np.float32)
+
+
+def lp_pool_cases(lathe, work, rng):
+    """LpPool (1-D to 3-D; p 1, 2, 3; pads, strides, opset 18's ceil_mode)
+    and GlobalLpPool against a NumPy reference of ONNX's definition, which
+    is first checked against PyTorch's lp_pool where the two agree (no
+    padding, floor mode, x >= 0: PyTorch raises x, not |x|, to p)."""
+    ok = True
+    x2 = np.abs(rng.standard_normal((2, 3, 7, 6))).astype(np.float32)
+    for p in (1, 2, 3):
+        want = torch.nn.functional.lp_pool2d(torch.from_numpy(x2), p, [3, 2], [2, 2]).numpy()
+        r = compare.close(lp_pool_reference(x2, [3, 2], [2, 2], [0] * 4, p, False), want,
+                          1e-5, 1e-5, what="reference p=%d" % p)
+        print("%s lp_pool reference against torch, p=%d: %s" % ("PASS" if r else "FAIL", p, r.detail))
+        ok &= bool(r)
+    cases = [
+        ("lp_pool_1d_p1", (2, 3, 9), dict(kernel_shape=[3], strides=[2], p=1), 13),
+        ("lp_pool_2d_p2_pads", (2, 3, 7, 6),
+         dict(kernel_shape=[3, 2], strides=[2, 1], pads=[1, 0, 2, 1], p=2), 13),
+        ("lp_pool_2d_p3_same_upper", (1, 2, 5, 6),
+         dict(kernel_shape=[2, 3], strides=[2, 2], auto_pad="SAME_UPPER", p=3), 13),
+        ("lp_pool_3d_p2", (1, 2, 4, 5, 3), dict(kernel_shape=[2, 2, 2], p=2), 13),
+        ("lp_pool_2d_ceil", (2, 2, 7, 8),
+         dict(kernel_shape=[3, 3], strides=[2, 3], pads=[0, 1, 1, 0], ceil_mode=1, p=2), 18),
+    ]
+    for name, shape, attrs, opset in cases:
+        x = rng.standard_normal(shape).astype(np.float32)
+        n = len(shape) - 2
+        kernel = attrs["kernel_shape"]
+        strides = attrs.get("strides", [1] * n)
+        pads = attrs.get("pads", [0] * 2 * n)
+        if attrs.get("auto_pad") == "SAME_UPPER":
+            total = [max((-(-shape[2 + i] // strides[i]) - 1) * strides[i] + kernel[i] - shape[2 + i], 0)
+                     for i in range(n)]
+            pads = [t // 2 for t in total] + [t - t // 2 for t in total]
+        want = lp_pool_reference(x, kernel, strides, pads, attrs["p"], attrs.get("ceil_mode", 0))
+        graph = helper.make_graph(
+            [helper.make_node("LpPool", ["x"], ["y"], **attrs)], name,
+            [helper.make_tensor_value_info("x", T.FLOAT, list(shape))],
+            [helper.make_tensor_value_info("y", T.FLOAT, list(want.shape))])
+        ok &= run_case(lathe, work, name, graph, opset, [x], want)
+    for p in (1, 2, 3):
+        x = rng.standard_normal((2, 3, 4, 5)).astype(np.float32)
+        want = (np.abs(x.astype(np.float64)) ** p).sum(axis=(2, 3), keepdims=True) ** (1 / p)
+        graph = helper.make_graph(
+            [helper.make_node("GlobalLpPool", ["x"], ["y"], p=p)], "global_lp",
+            [helper.make_tensor_value_info("x", T.FLOAT, list(x.shape))],
+            [helper.make_tensor_value_info("y", T.FLOAT, [2, 3, 1, 1])])
+        ok &= run_case(lathe, work, "global_lp_pool_p%d" % p, graph, 13, [x],
+                       want.astype(np.float32))
+    return ok
+
+
+def ceil_window_cases(lathe, work, rng):
+    """Rounded up (ceil_mode), a pooling window larger than the padded
+    input still gives one output when it starts inside, over what it covers
+    (ONNX's output-size formula; found by the differential test)."""
+    ok = True
+    x = rng.standard_normal((1, 2, 1, 3)).astype(np.float32)
+    cover = [x[..., 0:2], x[..., 2:3]]  # Windows of width 2, stride 2.
+    for op, attrs, reduce_ in [
+            ("MaxPool", {}, np.max), ("AveragePool", {}, np.mean),
+            ("LpPool", {"p": 2}, lambda v, axis, keepdims: np.sqrt(
+                (v.astype(np.float64) ** 2).sum(axis=axis, keepdims=keepdims)))]:
+        want = np.concatenate([reduce_(c, axis=(2, 3), keepdims=True) for c in cover],
+                              axis=3).astype(np.float32)
+        graph = helper.make_graph(
+            [helper.make_node(op, ["x"], ["y"], kernel_shape=[2, 2], strides=[2, 2],
+                              ceil_mode=1, **attrs)], "ceil",
+            [helper.make_tensor_value_info("x", T.FLOAT, [1, 2, 1, 3])],
+            [helper.make_tensor_value_info("y", T.FLOAT, [1, 2, 1, 2])])
+        ok &= run_case(lathe, work, "ceil_window_" + op.lower(), graph, 18, [x], want)
+    return ok
+
+
 def main(seed):
     lathe, work = sys.argv[1], sys.argv[2]
     os.makedirs(work, exist_ok=True)
@@ -1098,6 +1197,8 @@ def main(seed):
     ok &= optional_cases(lathe, work, rng)
     ok &= compress_nonzero_cases(lathe, work, rng)
     ok &= folded_batch_norm_cases(lathe, work, rng)
+    ok &= lp_pool_cases(lathe, work, rng)
+    ok &= ceil_window_cases(lathe, work, rng)
     return 0 if ok else 1
 
 

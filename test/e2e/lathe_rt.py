@@ -101,7 +101,8 @@ class Runtime:
     def _wrap(self, arrays):
         keep, handles = [], []
         for a in arrays:
-            a = np.ascontiguousarray(a)
+            # np.ascontiguousarray would make a scalar one-dimensional.
+            a = np.require(a, requirements="C")
             keep.append(a)
             dims = (C.c_int64 * max(a.ndim, 1))(*a.shape)
             t = C.c_void_p()
