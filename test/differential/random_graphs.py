@@ -260,6 +260,18 @@ def reaches_past_padding(s, kernel, strides, pads):
     return False
 
 
+def windows_fit(s, kernel, dilations, pads, ceil_mode):
+    """Whether ONNX's output size is at least 1 in every spatial dimension
+    (ONNX's shape inference says 1 where a window larger than the padded
+    input leaves the dimension empty, as ONNX Runtime and Lathe make it)."""
+    n = len(kernel)
+    for i in range(n):
+        span = s[2 + i] + pads[i] + pads[n + i] - (dilations[i] * (kernel[i] - 1) + 1)
+        if span < 0 and not ceil_mode:
+            return False
+    return True
+
+
 def windows_see_input(s, kernel, strides, dilations, pads, ceil_mode):
     """Whether every pooling window covers at least one input element: a
     window of padding alone has no maximum or average (ONNX Runtime gives
@@ -339,6 +351,8 @@ def pool(op):
                    last_window_inside(s, kernel, strides, dilations, pads))
         if not windows_see_input(s, kernel, strides, dilations, pads, ceil):
             pads = [0] * len(pads)
+        if not windows_fit(s, kernel, dilations, pads, ceil):
+            return None
         attrs = auto_pad(rng, dict(kernel_shape=kernel, strides=strides), pads, s, kernel,
                          dilations)
         if "pads" not in attrs:

@@ -1170,6 +1170,13 @@ def ceil_window_cases(lathe, work, rng):
             [helper.make_tensor_value_info("x", T.FLOAT, [1, 2, 1, 3])],
             [helper.make_tensor_value_info("y", T.FLOAT, [1, 2, 1, 2])])
         ok &= run_case(lathe, work, "ceil_window_" + op.lower(), graph, 18, [x], want)
+        # Rounded down, the same window leaves the height empty.
+        graph = helper.make_graph(
+            [helper.make_node(op, ["x"], ["y"], kernel_shape=[2, 2], strides=[2, 2], **attrs)],
+            "floor", [helper.make_tensor_value_info("x", T.FLOAT, [1, 2, 1, 3])],
+            [helper.make_tensor_value_info("y", T.FLOAT, [1, 2, 0, 1])])
+        ok &= run_case(lathe, work, "floor_window_" + op.lower(), graph, 18, [x],
+                       np.zeros((1, 2, 0, 1), np.float32))
     return ok
 
 

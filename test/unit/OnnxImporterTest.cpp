@@ -163,7 +163,8 @@ TEST_CASE("importer runs a Conv1d as a Conv2d of unit height") {
   CHECK_THAT(r.ir, !Contains("lathe.conv1d"));
 }
 
-TEST_CASE("importer reports a MaxPool with indices whose window does not fit") {
+TEST_CASE("a pooling window larger than the padded input leaves it empty") {
+  // ONNX's output size, rounded down, is 0 there (as ONNX Runtime runs it).
   onnx::ModelProto model = makeModel();
   addInput(model, "x", {1, 1, 2, 2, 2});
   setInts(addNode(model, "MaxPool", "pool3d", {"x"}, {"y", "i"}),
@@ -171,9 +172,10 @@ TEST_CASE("importer reports a MaxPool with indices whose window does not fit") {
   addOutput(model, "y");
   addOutput(model, "i");
   ImportOutcome r = importFile(save(model, makeTempDir()));
-  CHECK_FALSE(r.ok);
-  CHECK_THAT(r.diagnostics, Contains("[pool3d] lathe.max_pool_with_indices "
-                                     "window is larger than the padded input"));
+  INFO(r.diagnostics);
+  REQUIRE(r.ok);
+  CHECK_THAT(r.ir, Contains("tensor<1x1x0x0x0xf32>"));
+  CHECK_THAT(r.ir, Contains("tensor<1x1x0x0x0xi64>"));
 }
 
 TEST_CASE("importer runs a 1-D MaxPool with indices as a 2-D one") {
