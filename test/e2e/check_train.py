@@ -1585,7 +1585,10 @@ def data_cases(lathe, work, gen):
 def kill_cases(lathe, work, gen):
     """SIGKILL at random moments of a run that checkpoints every epoch
     (3 steps): the checkpoint on disk is always complete, so that a resume
-    from it succeeds."""
+    from it succeeds, and its step never goes back (nothing is lost beyond
+    the last checkpoint). LATHE_KILLS kills (30 by default; a long run:
+    LATHE_KILLS=300)."""
+    import json
     import random
     import signal
     import time
@@ -1598,8 +1601,14 @@ def kill_cases(lathe, work, gen):
     shutil.rmtree(run, ignore_errors=True)
     base = [lathe, "train", onnx, "--data", data, "--batch-size", "16", "--checkpoint", run]
     rnd = random.Random(int(torch.randint(0, 2 ** 31, (1,), generator=gen)))
-    kills, bad = 0, []
-    for i in range(6):
+    kills, bad, last_step = 0, [], -1
+
+    def saved_step(path):
+        with open(path, "rb") as f:
+            size = int.from_bytes(f.read(8), "little")
+            return int(json.loads(f.read(size))["__metadata__"]["lathe.step"])
+
+    for i in range(int(os.environ.get("LATHE_KILLS", "30"))):
         ckpt = os.path.join(run, "checkpoint.safetensors")
         # Resume from the previous kill's checkpoint when there is one.
         args = base + ["--epochs", "1000000"] + (["--resume", run] if os.path.exists(ckpt) else [])
@@ -1620,6 +1629,11 @@ def kill_cases(lathe, work, gen):
         if not os.path.exists(ckpt):
             bad.append("kill %d: no checkpoint" % i)
             continue
+        step = saved_step(ckpt)
+        if step < last_step:
+            bad.append("kill %d: the checkpoint went back from step %d to %d"
+                       % (i, last_step, step))
+        last_step = step
         r = subprocess.run(base + ["--epochs", "1000000", "--resume", run, "--max-steps", "1"],
                            capture_output=True, text=True)
         if r.returncode != 0:
