@@ -37,10 +37,9 @@ FailureOr<Value> dropHeight(OpBuilder &b, Location loc, Value v) {
 }
 
 /// |window| with its defaults filled in and its sizes checked for |n|
-/// spatial dimensions (|what| names the layer); for 1-D, lifted to the 2-D
-/// window over unit height.
-FailureOr<Window> resolve(Location loc, Window w, int64_t n, StringRef what,
-                          bool needKernel) {
+/// spatial dimensions (|what| names the layer).
+FailureOr<Window> complete(Location loc, Window w, int64_t n, StringRef what,
+                           bool needKernel) {
   if (n < 1 || n > 3) {
     emitError(loc) << what << " takes 1 to 3 spatial dimensions, got " << n;
     return failure();
@@ -71,6 +70,16 @@ FailureOr<Window> resolve(Location loc, Window w, int64_t n, StringRef what,
     emitError(loc) << what << ": kernel, stride and dilation must be positive";
     return failure();
   }
+  return w;
+}
+
+/// complete()'s window; for 1-D, lifted to the 2-D window over unit height.
+FailureOr<Window> resolve(Location loc, Window window, int64_t n,
+                          StringRef what, bool needKernel) {
+  auto completed = complete(loc, std::move(window), n, what, needKernel);
+  if (failed(completed))
+    return failure();
+  Window w = std::move(*completed);
   if (n == 1) {
     if (needKernel)
       w.kernel.insert(w.kernel.begin(), 1);
@@ -368,21 +377,15 @@ FailureOr<Value> lpPool(OpBuilder &b, Location loc, Value x,
   auto n = spatialRank(loc, x, "Lp pooling");
   if (failed(n))
     return failure();
-  if (llvm::any_of(window.dilation, [](int64_t d) { return d != 1; })) {
-    emitError(loc) << "dilated Lp pooling is not supported";
+  auto completed = complete(loc, window, *n, "Lp pooling", /*needKernel=*/true);
+  if (failed(completed))
     return failure();
-  }
   // A window sum is an average that counts the padding, times the window
   // size. In ceil mode the last window may reach past the padded input:
   // padding the end with zeros to hold it keeps every window whole.
-  Window sum = window;
-  sum.stride.resize(*n, 1);
-  if (sum.padding.empty())
-    sum.padding.assign(2 * *n, 0);
-  if (int64_t(sum.kernel.size()) != *n || int64_t(sum.stride.size()) != *n ||
-      int64_t(sum.padding.size()) != 2 * *n) {
-    emitError(loc) << "Lp pooling: the window needs " << *n
-                   << " kernel sizes and strides and " << 2 * *n << " pads";
+  Window sum = std::move(*completed);
+  if (llvm::any_of(sum.dilation, [](int64_t d) { return d != 1; })) {
+    emitError(loc) << "dilated Lp pooling is not supported";
     return failure();
   }
   auto shape = typeOf(x).getShape();

@@ -5,6 +5,7 @@
 // is imported, its inputs' types against the schema's type constraints.
 #include "frontends/onnx/Importer.h"
 
+#include "onnx/defs/data_type_utils.h"
 #include "onnx/defs/schema.h"
 
 #include <algorithm>
@@ -91,37 +92,24 @@ int64_t introducedAfter(const std::string &op, const std::string &domain,
   return first > opsets.model ? first : 0;
 }
 
-/// The ONNX name of a tensor element type ("float", "uint8", ...).
-const char *onnxTypeName(DType dtype) {
-  switch (dtype) {
-  case DType::F32:
-    return "float";
-  case DType::F64:
-    return "double";
-  case DType::F16:
-    return "float16";
-  case DType::BF16:
-    return "bfloat16";
-  case DType::I8:
-    return "int8";
-  case DType::I16:
-    return "int16";
-  case DType::I32:
-    return "int32";
-  case DType::I64:
-    return "int64";
-  case DType::U8:
-    return "uint8";
-  case DType::U16:
-    return "uint16";
-  case DType::U32:
-    return "uint32";
-  case DType::U64:
-    return "uint64";
-  case DType::Bool:
-    return "bool";
-  }
-  return "?";
+/// ONNX's type string of a tensor of |dtype| ("tensor(float)", ...): that
+/// of the ONNX element type dtypeFromOnnx reads as |dtype|.
+const std::string &tensorTypeString(DType dtype) {
+  static const std::map<DType, std::string> names = [] {
+    std::map<DType, std::string> m;
+    for (int t = onnx::TensorProto::DataType_MIN;
+         t <= onnx::TensorProto::DataType_MAX; ++t) {
+      auto d = dtypeFromOnnx(t);
+      if (!d) {
+        llvm::consumeError(d.takeError());
+        continue;
+      }
+      m.emplace(*d, "tensor(" +
+                        onnx::Utils::DataTypeUtils::ToDataTypeString(t) + ")");
+    }
+    return m;
+  }();
+  return names.at(dtype);
 }
 
 /// Whether |allowed| holds |type|, plain or as an optional's content (an
@@ -166,7 +154,7 @@ LogicalResult Importer::checkInputTypes(const NodeProto &node) {
     }
     if (!dtype)
       continue; // Unknown here: the handler reports a missing input.
-    std::string type = "tensor(" + std::string(onnxTypeName(*dtype)) + ")";
+    std::string type = tensorTypeString(*dtype);
     if (isSequence)
       type = "seq(" + type + ")";
     // Inputs past the last formal parameter belong to it (variadic).

@@ -268,12 +268,8 @@ LogicalResult Importer::layerNorm(const NodeProto &node) {
 }
 
 LogicalResult Importer::poolWindow(const NodeProto &node, RankedTensorType in,
-                                   StringRef what,
-                                   std::optional<SmallVector<int64_t>> &kernel,
-                                   SmallVectorImpl<int64_t> &strides,
-                                   SmallVectorImpl<int64_t> &dilations,
-                                   SmallVectorImpl<int64_t> &pads) {
-  kernel = intsAttr(node, "kernel_shape");
+                                   StringRef what, layers::Window &window) {
+  auto kernel = intsAttr(node, "kernel_shape");
   if (!kernel)
     return error(node) << "missing required attribute kernel_shape";
   int64_t spatial = in.getRank() - 2;
@@ -281,7 +277,10 @@ LogicalResult Importer::poolWindow(const NodeProto &node, RankedTensorType in,
     return error(node) << "only 1-D to 3-D " << what
                        << " is supported, got input rank " << in.getRank()
                        << " and a " << kernel->size() << "-D kernel";
-  return windowAttrs(node, in, *kernel, strides, dilations, pads);
+  window.kernel = *kernel;
+  window.ceilMode = intAttr(node, "ceil_mode", 0) != 0;
+  return windowAttrs(node, in, *kernel, window.stride, window.dilation,
+                     window.padding);
 }
 
 LogicalResult Importer::maxPool(const NodeProto &node) {
@@ -294,14 +293,10 @@ LogicalResult Importer::maxPool(const NodeProto &node) {
     return error(node) << "storage_order must be 0 (row-major) or 1 "
                           "(column-major), got "
                        << storageOrder;
-  auto xType = cast<RankedTensorType>(x->getType());
-  std::optional<SmallVector<int64_t>> kernel;
   layers::Window window;
-  if (failed(poolWindow(node, xType, "max pooling", kernel, window.stride,
-                        window.dilation, window.padding)))
+  if (failed(poolWindow(node, cast<RankedTensorType>(x->getType()),
+                        "max pooling", window)))
     return failure();
-  window.kernel = *kernel;
-  window.ceilMode = intAttr(node, "ceil_mode", 0) != 0;
   if (withIndices) {
     auto made =
         layers::maxPoolWithIndices(b, loc, *x, window, storageOrder == 1);
@@ -322,14 +317,10 @@ LogicalResult Importer::avgPool(const NodeProto &node) {
   auto x = input(node, 0);
   if (failed(x))
     return failure();
-  auto xType = cast<RankedTensorType>(x->getType());
-  std::optional<SmallVector<int64_t>> kernel;
   layers::Window window;
-  if (failed(poolWindow(node, xType, "average pooling", kernel, window.stride,
-                        window.dilation, window.padding)))
+  if (failed(poolWindow(node, cast<RankedTensorType>(x->getType()),
+                        "average pooling", window)))
     return failure();
-  window.kernel = *kernel;
-  window.ceilMode = intAttr(node, "ceil_mode", 0) != 0;
   auto y = layers::avgPool(b, loc, *x, window,
                            intAttr(node, "count_include_pad", 0) != 0);
   if (failed(y))
@@ -353,14 +344,10 @@ LogicalResult Importer::lpPool(const NodeProto &node) {
   auto x = input(node, 0);
   if (failed(x))
     return failure();
-  auto xType = cast<RankedTensorType>(x->getType());
-  std::optional<SmallVector<int64_t>> kernel;
   layers::Window window;
-  if (failed(poolWindow(node, xType, "Lp pooling", kernel, window.stride,
-                        window.dilation, window.padding)))
+  if (failed(poolWindow(node, cast<RankedTensorType>(x->getType()),
+                        "Lp pooling", window)))
     return failure();
-  window.kernel = *kernel;
-  window.ceilMode = intAttr(node, "ceil_mode", 0) != 0;
   auto y = layers::lpPool(b, loc, *x, window, lpExponent(node));
   if (failed(y))
     return failure();

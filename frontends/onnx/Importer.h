@@ -7,6 +7,7 @@
 
 #include "dialects/lathe/LatheDialect.h"
 #include "dialects/lathe/TensorBuilder.h"
+#include "frontends/Layers.h"
 #include "frontends/ModelBuilder.h"
 #include "frontends/onnx/OnnxModel.h"
 
@@ -478,14 +479,11 @@ private:
                             SmallVectorImpl<int64_t> &strides,
                             SmallVectorImpl<int64_t> &dilations,
                             SmallVectorImpl<int64_t> &pads);
-  /// The kernel_shape (1-D to 3-D, one entry per spatial dimension) and
-  /// window attributes of a pooling node; |what| names it in errors.
+  /// The window of a pooling node over input |in|: kernel_shape (1-D to
+  /// 3-D, one entry per spatial dimension), strides, dilations, pads and
+  /// ceil_mode; |what| names it in errors.
   LogicalResult poolWindow(const NodeProto &node, RankedTensorType in,
-                           StringRef what,
-                           std::optional<SmallVector<int64_t>> &kernel,
-                           SmallVectorImpl<int64_t> &strides,
-                           SmallVectorImpl<int64_t> &dilations,
-                           SmallVectorImpl<int64_t> &pads);
+                           StringRef what, layers::Window &window);
   /// Resolves pads / auto_pad of a window op for input |in|.
   LogicalResult windowPads(const NodeProto &node, RankedTensorType in,
                            ArrayRef<int64_t> kernel, ArrayRef<int64_t> strides,

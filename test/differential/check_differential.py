@@ -61,21 +61,18 @@ def reference(path, feeds):
         return None, str(e).splitlines()[0][:200]
 
 
-def compare_case(rt, path, so, feeds, want):
-    """Lathe's outputs of |so| on |feeds| against |want|: '' when they
-    agree, else why not."""
+def compare_case(rt, names, so, feeds, want):
+    """Lathe's outputs (|names|) of |so| on |feeds| against |want|: '' when
+    they agree, else why not."""
     try:
-        module = rt.load(so)
-        got = rt.run(module, "forward", list(feeds.values()))
+        got = rt.run(rt.load(so), "forward", list(feeds.values()))
     except RuntimeError as e:
         return "does not run: %s" % e
-    r = compare.all_close(got, want, RTOL, ATOL,
-                          names=[o.name for o in onnx.load(path).graph.output],
-                          equal_nan=True)
+    r = compare.all_close(got, want, RTOL, ATOL, names=names, equal_nan=True)
     return "" if r else r.detail
 
 
-def first_difference(args, path, feeds):
+def first_difference(rt, lathe, path, feeds):
     """The first node (in graph order) whose float output Lathe and ONNX
     Runtime disagree on: every intermediate tensor made an output."""
     model = onnx.shape_inference.infer_shapes(onnx.load(path))
@@ -87,11 +84,11 @@ def first_difference(args, path, feeds):
                 model.graph.output.append(known[out])
     every = path[:-len(".onnx")] + "-every.onnx"
     onnx.save(model, every)
-    so = os.path.join(args.work, os.path.basename(every)[:-len(".onnx")] + ".so")
-    subprocess.run([args.lathe, "compile", every, "-o", so], check=True)
+    so, error = compile_case(lathe, every)
+    if error:
+        return "with every intermediate an output, it does not compile: " + error
     want, _ = reference(every, feeds)
-    got = lathe_rt.Runtime(args.runtime, threads=1).run(
-        lathe_rt.Runtime(args.runtime, threads=1).load(so), "forward", list(feeds.values()))
+    got = rt.run(rt.load(so), "forward", list(feeds.values()))
     producer = {o: n for n in model.graph.node for o in n.output}
     for out, g, w in zip(model.graph.output, got, want):
         r = compare.close(g, w, RTOL, ATOL, what=out.name, equal_nan=True)
@@ -106,21 +103,21 @@ def replay(args):
     """One kept case again: its model and inputs (case-N.npz beside it);
     a failure names the first node that differs."""
     path = os.path.abspath(args.replay)
-    os.makedirs(args.work, exist_ok=True)
-    so = os.path.join(args.work, os.path.basename(path)[:-len(".onnx")] + ".so")
-    r = subprocess.run([args.lathe, "compile", path, "-o", so], capture_output=True, text=True)
-    if r.returncode:
-        print("FAIL %s does not compile: %s" % (path, r.stderr.strip()))
+    so, error = compile_case(args.lathe, path)
+    if error:
+        print("FAIL %s does not compile: %s" % (path, error))
         return 1
     feeds = dict(np.load(path[:-len(".onnx")] + ".npz"))
     want, why = reference(path, feeds)
     if want is None:
         print("ONNX Runtime refuses %s: %s" % (path, why))
         return 1
-    detail = compare_case(lathe_rt.Runtime(args.runtime, threads=1), path, so, feeds, want)
+    rt = lathe_rt.Runtime(args.runtime, threads=1)
+    names = [o.name for o in onnx.load(path).graph.output]
+    detail = compare_case(rt, names, so, feeds, want)
     print("%s %s%s" % ("FAIL" if detail else "PASS", path, ": " + detail if detail else ""))
     if detail:
-        print(first_difference(args, path, feeds))
+        print(first_difference(rt, args.lathe, path, feeds))
     return 1 if detail else 0
 
 
@@ -160,10 +157,10 @@ def main(seed):
             model, shapes, used = made
             path = os.path.join(work, "case-%d.onnx" % i)
             onnx.save(model, path)
-            cases.append((i, path, shapes, used))
+            cases.append((i, path, shapes, used, [o.name for o in model.graph.output]))
         with ThreadPoolExecutor(max_workers=args.jobs) as pool:
             compiled = list(pool.map(lambda c: compile_case(args.lathe, c[1]), cases))
-        for (i, path, shapes, used), (so, error) in zip(cases, compiled):
+        for (i, path, shapes, used, names), (so, error) in zip(cases, compiled):
             feeds = {n: inputs_rng.standard_normal(s).astype(np.float32)
                      for n, s in shapes.items()}
             want, why = reference(path, feeds)
@@ -173,7 +170,7 @@ def main(seed):
                       % (i, " ".join(used), why))
                 continue
             detail = ("does not compile: " + error if error else
-                      compare_case(rt, path, so, feeds, want))
+                      compare_case(rt, names, so, feeds, want))
             if detail:
                 failed += 1
                 os.makedirs(failed_dir, exist_ok=True)

@@ -58,6 +58,17 @@ class Graph:
         self.nodes.append(helper.make_node(op, inputs, names, **attrs))
         return names if outputs > 1 else names[0]
 
+    def mark(self):
+        """The graph as it stands, to roll back to when a node is refused."""
+        return len(self.nodes), len(self.inputs), len(self.inits), self.counter, set(self.shapes)
+
+    def rollback(self, mark):
+        nodes, inputs, inits, self.counter, names = mark
+        del self.nodes[nodes:], self.inputs[inputs:], self.inits[inits:]
+        for name in set(self.shapes) - names:
+            del self.shapes[name]
+            self.exact.discard(name)
+
     def model(self, outputs):
         graph = helper.make_graph(
             self.nodes, "random", self.inputs,
@@ -530,8 +541,7 @@ def split(g, x, s):
     parts = [p for p in (2, 3) if d % p == 0]
     if not parts:
         return None
-    out = g.node("Split", [x], outputs=int(g.rng.choice(parts)), axis=axis)
-    return out
+    return g.node("Split", [x], outputs=int(g.rng.choice(parts)), axis=axis)
 
 
 def slice_(g, x, s):
@@ -717,22 +727,17 @@ def random_graph(rng, max_nodes=8):
         ranked = [n for n in pool if g.shapes[n]]
         x = ranked[-1] if rng.random() < 0.6 else ranked[int(rng.integers(0, len(ranked)))]
         name, gen = GENERATORS[int(rng.integers(0, len(GENERATORS)))]
-        saved = (len(g.nodes), len(g.inputs), len(g.inits), g.counter)
+        mark = g.mark()
         made = gen(g, x, g.shapes[x])
-        made = made if made is None or isinstance(made, list) else [made]
         shapes = g.infer(made) if made else None
         if shapes is None:
-            del g.nodes[saved[0]:], g.inputs[saved[1]:], g.inits[saved[2]:]
-            for info in list(g.shapes):
-                if info not in pool and info not in [i.name for i in g.inputs]:
-                    del g.shapes[info]
-            g.counter = saved[3]
+            g.rollback(mark)
             continue
         for n, s in zip(made, shapes):
             g.shapes[n] = s
             pool.append(n)
         # Inputs added as second operands are in g.shapes already.
-        pool.extend(i.name for i in g.inputs[saved[1]:])
+        pool.extend(i.name for i in g.inputs[mark[1]:])
         used.append(name)
     produced = [n for n in pool if n not in g.exact]
     if not produced:
