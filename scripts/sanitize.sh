@@ -2,15 +2,20 @@
 # The reliability job: fuzzing and sanitizers, in build trees of their own
 # (clang-22; scripts/install-deps.sh --tests installs it and libFuzzer).
 #
-#   build-asan/  AddressSanitizer + UndefinedBehaviorSanitizer + libFuzzer
-#                coverage: the runtime, the training library, the ONNX
-#                importer (with the dialect), lathe-run and the fuzz targets.
+#   build-asan/  AddressSanitizer + UndefinedBehaviorSanitizer (leaks
+#                included) + libFuzzer coverage: the whole compiler (lathe,
+#                lathe-opt), the runtime, the training library, lathe-run,
+#                the unit tests, the conformance runner and the fuzz targets.
 #   build-tsan/  ThreadSanitizer: the runtime and lathe-concurrent-runs.
 #
 # Each fuzz target runs from the seed corpus in fuzz/corpus plus seeds this
-# build makes (artifacts, a checkpoint, ONNX models); then the ASan
-# lathe-run runs artifacts, and the TSan build runs one module from 8
-# threads at once. Needs the main build (scripts/build.sh) for lathe.
+# build makes (artifacts, a checkpoint, ONNX models); then, all built with
+# ASan/UBSan: the unit tests, the lit tests, the CLI tests (test/e2e/
+# check_cli.py: bad models, files and options) and the ONNX backend
+# conformance cases through the whole compiler; lathe-run runs artifacts;
+# and the TSan build runs one module from 8 threads at once. Needs the main
+# build (scripts/build.sh) for the seeds' lathe, and the test packages
+# (scripts/install-deps.sh --tests).
 #
 # Usage: scripts/sanitize.sh [SCALE]
 #   Each fuzz target runs a fixed number of executions with a fixed seed,
@@ -33,16 +38,16 @@ lathe=$main/tools/lathe
 configure() {
   local dir=$1
   shift
-  [[ -f $dir/build.ninja ]] && return
   cmake -S "$root" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22 \
     -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
-    -DLATHE_TESTS=OFF "$@" > /dev/null
+    "$@" > /dev/null
 }
 fuzzers=(npy npz idx artifact checkpoint expression onnx)
-configure "$asan" -DLATHE_SANITIZE=address,undefined -DLATHE_FUZZ=ON
-cmake --build "$asan" --target lathe-run "${fuzzers[@]/#/lathe-fuzz-}"
-configure "$tsan" -DLATHE_SANITIZE=thread
+configure "$asan" -DLATHE_SANITIZE=address,undefined -DLATHE_FUZZ=ON -DLATHE_TESTS=ON
+cmake --build "$asan" --target lathe lathe-opt lathe-run lathe-unit-tests \
+  lathe-conformance "${fuzzers[@]/#/lathe-fuzz-}"
+configure "$tsan" -DLATHE_SANITIZE=thread -DLATHE_TESTS=OFF
 cmake --build "$tsan" --target lathe-concurrent-runs
 
 work=$asan/sanitize
@@ -120,6 +125,28 @@ for args in "digits.so -i $samples -t 3 --repeat 5 --classes" \
   out=$(cd "$work" && "$asan/tools/lathe-run" $args 2>&1) || rc=$?
   result "ASan/UBSan lathe-run ${args/$samples/samples.npy}" "$rc" "$out"
 done
+
+# The compiler built with ASan/UBSan: its unit tests, the lit tests of the
+# dialect and passes, the CLI tests and every ONNX backend conformance case
+# (the passes' floor, as the main build's CTest entry holds it).
+cached() { grep -m1 "^$1:" "$asan/CMakeCache.txt" | cut -d= -f2-; }
+rc=0
+out=$("$asan/test/unit/lathe-unit-tests" 2>&1) || rc=$?
+result "ASan/UBSan unit tests" "$rc" "$(echo "$out" | tail -20)"
+rc=0
+out=$("$(cached LIT_EXECUTABLE)" "$asan/test/lit" 2>&1) || rc=$?
+result "ASan/UBSan lit tests ($(echo "$out" | grep -o 'Passed: *[0-9]*' || true))" "$rc" \
+  "$(echo "$out" | grep -E "FAIL|Failed" | head -10)"
+rc=0
+out=$("$(cached LATHE_PYTHON)" "$root/test/e2e/check_cli.py" "$asan/tools/lathe" \
+  "$work/cli" 2>&1) || rc=$?
+result "ASan/UBSan CLI tests ($(echo "$out" | tail -1))" "$rc" \
+  "$(echo "$out" | grep -E "^FAIL|Sanitizer|runtime error" | head -10)"
+rc=0
+out=$("$asan/test/conformance/lathe-conformance" --min-passed \
+  "$(head -1 "$root/test/conformance/minimum-passed.txt")" /usr/share/libonnx-testdata/data 2>&1) || rc=$?
+result "ASan/UBSan ONNX conformance ($(echo "$out" | tail -1))" "$rc" \
+  "$(echo "$out" | grep -E "FAIL|Sanitizer|runtime error" | head -10)"
 
 # ThreadSanitizer: one module, 8 threads with contexts of their own.
 rc=0
