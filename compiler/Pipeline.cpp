@@ -8,6 +8,7 @@
 #include "compiler/targets/Target.h"
 #include "compiler/targets/cpu/CpuTarget.h"
 #include "compiler/targets/cpu/Passes.h"
+#include "dialects/lathe/Bufferization.h"
 #include "dialects/lathe/Gradients.h"
 #include "dialects/lathe/LatheDialect.h"
 
@@ -29,6 +30,7 @@ void registerCompilerDialects(DialectRegistry &registry) {
   registerAllToLLVMIRTranslations(registry);
   registry.insert<LatheDialect>();
   registerGradientInterfaces(registry);
+  registerBufferizationInterfaces(registry);
 }
 
 bool hasCyclableMomentum(StringRef optimizer) {
@@ -47,6 +49,10 @@ void buildTrainingPipeline(OpPassManager &pm, const TrainingOptions &o) {
   pm.addPass(createTrainingMode(o));
   pm.addPass(createExpandForGradient());
   pm.addPass(createAutodiff(o));
+  // Data-parallel builds: the replicas' gradients averaged before the
+  // optimizer (and before gradient clipping) sees them.
+  if (o.dataParallel)
+    pm.addPass(createAverageGradients());
   pm.addPass(createApplyOptimizer(o));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

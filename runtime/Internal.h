@@ -27,6 +27,9 @@ struct lathe_context {
   /// What entry points get as their lathe_env_t (set up by
   /// lathe_context_env).
   lathe_env_t env{};
+  /// The gradient all-reduce of data-parallel training (NULL: one replica).
+  int32_t (*allreduce)(void *, void *, int64_t, lathe_dtype_t) = nullptr;
+  void *comm = nullptr;
 
   ~lathe_context();
 };

@@ -501,6 +501,13 @@ lathe_status_t runEntry(lathe_context_t *context, const lathe_module &module,
   int32_t rc = e->fn(params, e->updates() ? state : nullptr,
                      hyper.empty() ? nullptr : hyper.data(), in.data(),
                      out.data(), scratch, lathe_context_env(context));
+  if (rc == LATHE_ENTRY_COLLECTIVE_FAILED) {
+    cleanup();
+    return fail(context, LATHE_INTERNAL,
+                module.name + "_" + entry +
+                    ": the gradient all-reduce across the replicas failed; "
+                    "the parameters and optimizer state are unchanged");
+  }
   if (rc != 0) {
     cleanup();
     return fail(context, LATHE_INTERNAL,

@@ -116,7 +116,19 @@ const lathe_env_t *lathe_context_env(lathe_context_t *context) {
     env.parallel_for = ThreadPool::parallelForCallback;
     env.pool = context->pool.get();
   }
+  env.allreduce = context->allreduce;
+  env.comm = context->comm;
   return &env;
+}
+
+lathe_status_t lathe_context_set_allreduce(
+    lathe_context_t *context,
+    int32_t (*allreduce)(void *, void *, int64_t, lathe_dtype_t), void *comm) {
+  if (!context)
+    return LATHE_INVALID_ARGUMENT;
+  context->allreduce = allreduce;
+  context->comm = allreduce ? comm : nullptr;
+  return LATHE_OK;
 }
 
 void lathe_context_destroy(lathe_context_t *context) { delete context; }

@@ -25,6 +25,8 @@ if [[ ${1:-} == --tests ]]; then
     dpkg-dev
     # Fuzzing and sanitizers (scripts/sanitize.sh).
     clang-22 libfuzzer-22-dev libclang-rt-22-dev
+    # Data-parallel training under mpirun (Open MPI, loaded at run time).
+    openmpi-bin
   )
 elif [[ -n ${1:-} ]]; then
   echo "usage: $0 [--tests]" >&2

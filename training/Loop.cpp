@@ -306,6 +306,25 @@ struct Loop::State {
   int64_t ignoreIndex = -100;
   std::vector<int64_t> trainRows, valRows;
   int64_t batchesPerEpoch = 0, tail = 0, stepsPerEpoch = 0;
+  int rank = 0, world = 1; ///< Data-parallel: this replica of |world|.
+  /// The samples of one replica's shard of an epoch.
+  int64_t shardSamples() const {
+    int64_t n = int64_t(trainRows.size());
+    return (n + world - 1) / world;
+  }
+  /// Batches, the partial batch and steps per epoch for the shard.
+  std::string plan() {
+    int64_t n = shardSamples();
+    batchesPerEpoch = n / o.batchSize;
+    tail = o.keepLast ? n % o.batchSize : 0;
+    stepsPerEpoch = batchesPerEpoch + (tail > 0);
+    if (stepsPerEpoch > 0)
+      return "";
+    return "the training set has " + std::to_string(n) + " samples" +
+           (world > 1 ? " per replica" : "") + ", fewer than one batch of " +
+           std::to_string(o.batchSize) +
+           " (keep-last trains on a partial batch)";
+  }
   std::vector<OwnedTensor> batch, tailBatch;
   int64_t epoch0 = 0, batch0 = 0;
   /// The running epoch's training loss and accuracy so far.
@@ -514,15 +533,8 @@ lathe_status_t Loop::create(lathe_context_t *ctx, lathe_trainer_t *trainer,
     s.valRows.resize(size_t(valSamples));
     std::iota(s.valRows.begin(), s.valRows.end(), 0);
   }
-  s.batchesPerEpoch = int64_t(s.trainRows.size()) / s.o.batchSize;
-  s.tail = s.o.keepLast ? int64_t(s.trainRows.size()) % s.o.batchSize : 0;
-  s.stepsPerEpoch = s.batchesPerEpoch + (s.tail > 0);
-  if (s.stepsPerEpoch == 0)
-    return fail(LATHE_INVALID_ARGUMENT,
-                "the training set has " + std::to_string(s.trainRows.size()) +
-                    " samples, fewer than one batch of " +
-                    std::to_string(s.o.batchSize) +
-                    " (keep-last trains on a partial batch)");
+  if (auto e = s.plan(); !e.empty())
+    return fail(LATHE_INVALID_ARGUMENT, e);
   lathe_tensor_info_t first;
   lathe_module_entry_input_info(module, "train_step", 0, &first);
   if (first.rank == 0 || first.dims[0] != s.o.batchSize)
@@ -544,7 +556,20 @@ lathe_status_t Loop::create(lathe_context_t *ctx, lathe_trainer_t *trainer,
   return LATHE_OK;
 }
 
-int64_t Loop::trainSamples() const { return int64_t(state_->trainRows.size()); }
+lathe_status_t Loop::setReplica(int rank, int world) {
+  State &s = *state_;
+  if (world < 1 || rank < 0 || rank >= world)
+    return s.fail(LATHE_INVALID_ARGUMENT, "replica " + std::to_string(rank) +
+                                              " of " + std::to_string(world) +
+                                              " does not exist");
+  s.rank = rank;
+  s.world = world;
+  if (auto e = s.plan(); !e.empty())
+    return s.fail(LATHE_INVALID_ARGUMENT, e);
+  return LATHE_OK;
+}
+
+int64_t Loop::trainSamples() const { return state_->shardSamples(); }
 int64_t Loop::valSamples() const { return int64_t(state_->valRows.size()); }
 int64_t Loop::tailSamples() const { return state_->tail; }
 const std::string &Loop::checkpointPath() const { return state_->checkpoint; }
@@ -691,6 +716,19 @@ lathe_status_t Loop::run(const Callbacks &callbacks, End &end) {
     if (o.shuffle) {
       std::mt19937_64 rng(o.seed * 1000003ull + uint64_t(epoch));
       std::shuffle(order.begin(), order.end(), rng);
+    }
+    if (s.world > 1) {
+      // This replica's shard (DistributedSampler's): padded with the
+      // permutation's first samples to a multiple of the world size.
+      size_t padded = size_t(s.shardSamples()) * size_t(s.world);
+      for (size_t i = 0; order.size() < padded; ++i) {
+        int64_t again = order[i];
+        order.push_back(again);
+      }
+      std::vector<int64_t> shard;
+      for (size_t i = size_t(s.rank); i < padded; i += size_t(s.world))
+        shard.push_back(order[i]);
+      order = std::move(shard);
     }
     // A resumed epoch goes on from its tally at the checkpoint.
     State::Tally tally =

@@ -113,7 +113,15 @@ public:
          std::vector<const lathe_tensor_t *> val, std::unique_ptr<Loop> &out);
   ~Loop();
 
-  /// Samples trained on and validated on per epoch.
+  /// Data-parallel training: this loop is replica |rank| of |world|. Each
+  /// epoch every replica draws the same permutation (the same seed) and
+  /// takes its own shard, as torch's DistributedSampler: the permutation
+  /// padded with its own first samples to a multiple of |world|, every
+  /// world-th sample from |rank| on; batches and the partial batch policy
+  /// apply to the shard. Call before tailSamples() and run().
+  lathe_status_t setReplica(int rank, int world);
+
+  /// Samples trained on (this replica's shard) and validated on per epoch.
   int64_t trainSamples() const;
   int64_t valSamples() const;
   /// With keep-last: the size of each epoch's last partial batch (0: none),

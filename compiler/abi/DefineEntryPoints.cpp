@@ -196,9 +196,6 @@ LogicalResult defineEntryPoint(ModuleOp module, LLVM::LLVMFuncOp impl) {
                                 constant(sizeTy, fields * pointerBytes));
   };
   Value nullInEnv = LLVM::ZeroOp::create(b, loc, ptr);
-  Value parallelFor = loadPointer(env, 1);
-  Value taskEnv =
-      LLVM::SelectOp::create(b, loc, isNull(parallelFor), nullInEnv, env);
   // alloc, free and allocator are fields 3 to 5.
   Value hasAllocator = has(6);
   auto optional = [&](int64_t i) -> Value {
@@ -207,8 +204,8 @@ LogicalResult defineEntryPoint(ModuleOp module, LLVM::LLVMFuncOp impl) {
   };
   Value envAlloc = optional(3), envFree = optional(4), allocator = optional(5);
   LLVM::CondBrOp::create(b, loc, has(3), checkArena,
-                         ValueRange{taskEnv, envAlloc, envFree, allocator},
-                         badEnv, ValueRange{});
+                         ValueRange{env, envAlloc, envFree, allocator}, badEnv,
+                         ValueRange{});
   returnCode(badEnv, LATHE_ENTRY_BAD_ENV);
 
   // The arena: the caller's, or one from env->alloc or malloc for this call
@@ -267,9 +264,31 @@ LogicalResult defineEntryPoint(ModuleOp module, LLVM::LLVMFuncOp impl) {
         operands.push_back(at(arena, s.value));
         break;
       }
+  // The call context the lowered function reads: the environment and the
+  // status its collectives report (lathe/abi.h's LATHE_ENTRY_* codes).
+  Value context = LLVM::AllocaOp::create(
+      b, loc, ptr, LLVM::LLVMStructType::getLiteral(ctx, {ptr, i32}),
+      constant(i64, 1));
+  auto contextField = [&](int32_t i) -> Value {
+    Type type = LLVM::LLVMStructType::getLiteral(ctx, {ptr, i32});
+    return LLVM::GEPOp::create(b, loc, ptr, type, context,
+                               ArrayRef<LLVM::GEPArg>{0, i});
+  };
+  LLVM::StoreOp::create(b, loc, callEnv, contextField(0));
+  LLVM::StoreOp::create(b, loc, constant(i32, LATHE_ENTRY_OK), contextField(1));
   operands.push_back(arena);
-  operands.push_back(callEnv);
+  operands.push_back(context);
   LLVM::CallOp::create(b, loc, impl, operands);
+  Value code = LLVM::LoadOp::create(b, loc, i32, contextField(1));
+  Value ok = LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::eq, code,
+                                  constant(i32, LATHE_ENTRY_OK));
+  // A failed step changes nothing the caller holds: the new parameters and
+  // state stay in the arena.
+  Block *current = b.getInsertionBlock();
+  Block *copyUpdate = block(), *finish = block();
+  b.setInsertionPointToEnd(current);
+  LLVM::CondBrOp::create(b, loc, ok, copyUpdate, finish);
+  b.setInsertionPointToStart(copyUpdate);
   if (update) {
     int64_t weightBytes = field(update, "weight_bytes");
     int64_t stateBytes = field(update, "state_bytes");
@@ -282,6 +301,8 @@ LogicalResult defineEntryPoint(ModuleOp module, LLVM::LLVMFuncOp impl) {
                              at(arena, field(update, "state_at")),
                              constant(i64, stateBytes), false);
   }
+  LLVM::BrOp::create(b, loc, finish);
+  b.setInsertionPointToStart(finish);
   LLVM::CondBrOp::create(b, loc, own, release, done);
   b.setInsertionPointToStart(release);
   LLVM::CondBrOp::create(b, loc, isNull(alloc), mallocFree, callerFree);
@@ -294,7 +315,8 @@ LogicalResult defineEntryPoint(ModuleOp module, LLVM::LLVMFuncOp impl) {
   b.setInsertionPointToStart(mallocFree);
   LLVM::CallOp::create(b, loc, freeFn, ValueRange{arena});
   LLVM::BrOp::create(b, loc, done);
-  returnCode(done, LATHE_ENTRY_OK);
+  b.setInsertionPointToStart(done);
+  LLVM::ReturnOp::create(b, loc, code);
   return success();
 }
 

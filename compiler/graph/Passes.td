@@ -142,6 +142,19 @@ def Autodiff : Pass<"lathe-autodiff", "mlir::ModuleOp"> {
   }];
 }
 
+def AverageGradients : Pass<"lathe-average-gradients", "mlir::ModuleOp"> {
+  let summary = "Average @gradient's parameter gradients across replicas";
+  let description = [{
+    Data-parallel training (DistributedDataParallel's gradient averaging):
+    every result of @gradient marked `lathe.grad` becomes
+    `lathe.all_reduce_mean` of itself, placed right after the op that
+    computes it, so that the collectives run in the order the backward
+    pass produces the gradients, the same on every replica. With one
+    replica (no all-reduce hook in the call environment) the averages are
+    the gradients. The pipeline adds it with the `data-parallel` option.
+  }];
+}
+
 def ApplyOptimizer : Pass<"lathe-apply-optimizer", "mlir::ModuleOp"> {
   let summary = "Turn @gradient into @train_step with an optimizer update";
   let description = [{

@@ -1,7 +1,7 @@
 // What a training build adds to @forward: the criterion, the optimizer and
 // what the build exports, one field per row of training/Options.def (its
-// LATHE_LOSS_*, LATHE_OPTIMIZER_*, LATHE_EXPORT_*, LATHE_AUTODIFF_* and
-// LATHE_DROPOUT_* groups).
+// LATHE_LOSS_*, LATHE_OPTIMIZER_*, LATHE_EXPORT_*, LATHE_AUTODIFF_*,
+// LATHE_DROPOUT_* and LATHE_PARALLEL_* groups).
 #ifndef LATHE_COMPILER_GRAPH_TRAININGOPTIONS_H
 #define LATHE_COMPILER_GRAPH_TRAININGOPTIONS_H
 
@@ -23,6 +23,8 @@ struct TrainingOptions {
 #define LATHE_AUTODIFF_OPTION(field, name, Type, value, check, help)           \
   Type field = value;
 #define LATHE_DROPOUT_OPTION(field, name, Type, value, check, help)            \
+  Type field = value;
+#define LATHE_PARALLEL_OPTION(field, name, Type, value, check, help)           \
   Type field = value;
 #include "training/Options.def"
 };

@@ -290,6 +290,9 @@ struct LowerToLinalgPass : public impl::LowerToLinalgBase<LowerToLinalgPass> {
                            scf::SCFDialect, func::FuncDialect>();
     // Signless views of unsigned tensors (see elementwise).
     target.addLegalOp<UnrealizedConversionCastOp>();
+    // Collectives stay: they bufferize in place and code generation calls
+    // the call environment's hook on their buffers.
+    target.addLegalOp<AllReduceMeanOp>();
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
       signalPassFailure();

@@ -25,8 +25,10 @@ def LowerToLinalg : Pass<"lathe-lower-to-linalg", "mlir::ModuleOp"> {
     Every lathe op becomes upstream ops on tensors: named linalg convolutions
     and poolings where they exist, `linalg.generic` for element-wise,
     broadcasting and contraction ops, `tensor.pad` / reshapes for layout. The
-    lathe dialect is illegal afterwards; an op without a lowering fails the pass
-    at its location.
+    lathe dialect is illegal afterwards, but for the collectives
+    (`lathe.all_reduce_mean`, which bufferize in place and which code
+    generation turns into calls of the all-reduce hook); an op without a
+    lowering fails the pass at its location.
   }];
   let dependentDialects = [
     "mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect",

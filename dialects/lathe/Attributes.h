@@ -39,6 +39,9 @@ inline constexpr const char kScratchBytesAttr[] = "lathe.scratch_bytes";
 /// On a parallel dispatch declaration (lathe-outline-parallel-loops): the
 /// symbol of the task it runs, for lathe-define-dispatches.
 inline constexpr const char kDispatchTaskAttr[] = "lathe.task";
+/// On a collective's declaration (lathe-outline-collectives): {count,
+/// dtype} of the buffer it all-reduces, for lathe-define-collectives.
+inline constexpr const char kCollectiveAttr[] = "lathe.collective";
 
 } // namespace lathe
 

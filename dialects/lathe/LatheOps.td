@@ -10,5 +10,6 @@ include "dialects/lathe/LatheNNOps.td"
 include "dialects/lathe/LatheTensorOps.td"
 include "dialects/lathe/LatheLossOps.td"
 include "dialects/lathe/LatheRnnOps.td"
+include "dialects/lathe/LatheParallelOps.td"
 
 #endif // LATHE_OPS_TD

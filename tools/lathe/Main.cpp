@@ -55,11 +55,12 @@ static void addLossAndOptimizerOptions(CLI::App *app,
 }
 
 /// What `compile --train` also exports (gradient, momentum hyperparameter,
-/// input gradients) and the dropout seed.
+/// input gradients), the dropout seed and data-parallel averaging.
 static void addBuildOptions(CLI::App *app, lathe::TrainingOptions &t) {
 #define LATHE_EXPORT_OPTION LATHE_CLI_OPTION
 #define LATHE_AUTODIFF_OPTION LATHE_CLI_OPTION
 #define LATHE_DROPOUT_OPTION LATHE_CLI_OPTION
+#define LATHE_PARALLEL_OPTION LATHE_CLI_OPTION
 #include "training/Options.def"
 }
 

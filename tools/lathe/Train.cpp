@@ -4,6 +4,7 @@
 #include "tools/lathe/Diagnostics.h"
 #include "tools/lathe/EventFile.h"
 #include "tools/lathe/RunFolder.h"
+#include "training/Replicas.h"
 
 #include "compiler/Artifact.h"
 #include "frontends/onnx/OnnxImporter.h"
@@ -235,7 +236,41 @@ int compileStep(const TrainOptions &o, int64_t batch, const std::string &so) {
   return 0;
 }
 
-int runTrain(const TrainOptions &o) {
+namespace {
+int runReplica(const TrainOptions &o, training::Replicas *replicas);
+} // namespace
+
+int runTrain(const TrainOptions &options) {
+  // Data-parallel training: one replica per process a launcher (mpirun)
+  // started, each with its shard of the data; gradients averaged by MPI.
+  std::string why;
+  auto replicas = training::Replicas::fromLauncher(why);
+  if (!why.empty())
+    return reportError(why);
+  if (!replicas)
+    return runReplica(options, nullptr);
+  TrainOptions o = options;
+  if (o.training.optimizer == "lbfgs")
+    return reportError("--optimizer lbfgs runs its line search on one "
+                       "replica's loss; data-parallel training (mpirun) "
+                       "takes the other optimizers");
+  o.training.dataParallel = true;
+  if (replicas->rank() != 0) {
+    // Rank 0 writes the checkpoints and logs; every rank resumes.
+    o.loop.checkpoint.clear();
+    o.logdir.clear();
+  }
+  int rc = runReplica(o, replicas.get());
+  if (rc != 0)
+    std::cerr << "lathe: rank " << replicas->rank() << " of "
+              << replicas->world() << " stopped (exit " << rc << ")\n";
+  return rc;
+}
+
+namespace {
+
+int runReplica(const TrainOptions &o, training::Replicas *replicas) {
+  bool speaks = !replicas || replicas->rank() == 0;
   if (training::cyclesMomentum(o.loop) &&
       !hasCyclableMomentum(o.training.optimizer))
     return reportError("--lr-schedule " + o.loop.schedule +
@@ -245,7 +280,7 @@ int runTrain(const TrainOptions &o) {
                        " has neither momentum nor beta1: add "
                        "--no-cycle-momentum");
   training::LoopOptions loop = o.loop;
-  if (loop.checkpoint.empty())
+  if (loop.checkpoint.empty() && speaks)
     loop.checkpoint = o.resume;
   // Options refused before anything is written.
   if (std::string why = training::checkLoopOptions(loop); !why.empty())
@@ -284,6 +319,9 @@ int runTrain(const TrainOptions &o) {
   auto failed = [&]() {
     return reportError(lathe_context_last_error(ctx.get()));
   };
+  if (replicas)
+    lathe_context_set_allreduce(ctx.get(), training::Replicas::allreduceMean,
+                                replicas);
   lathe_module_t *rawModule = nullptr;
   if (lathe_module_load(ctx.get(), so.c_str(), &rawModule) != LATHE_OK)
     return failed();
@@ -317,6 +355,9 @@ int runTrain(const TrainOptions &o) {
   std::unique_ptr<training::Loop> run;
   if (training::Loop::create(ctx.get(), trainer.get(), loop, borrowed(train),
                              borrowed(val), run) != LATHE_OK)
+    return failed();
+  if (replicas &&
+      run->setReplica(replicas->rank(), replicas->world()) != LATHE_OK)
     return failed();
   // --keep-last: the epoch's last partial batch runs the train_step of a
   // second build for its size, on the same parameters and state.
@@ -355,9 +396,24 @@ int runTrain(const TrainOptions &o) {
       return reportError(from + ": was trained from another model than " +
                          o.model + " (its content differs from the one " +
                          "the checkpoint recorded)");
-    std::cerr << "resumed from " << from << " at epoch " << epoch0 + 1
-              << ", batch " << batch0 << " (step "
-              << lathe_trainer_steps(trainer.get()) << ")\n";
+    if (speaks)
+      std::cerr << "resumed from " << from << " at epoch " << epoch0 + 1
+                << ", batch " << batch0 << " (step "
+                << lathe_trainer_steps(trainer.get()) << ")\n";
+  }
+  // Every replica must train the same build on the same data the same way:
+  // a mismatch is refused at start-up, before any collective of a step.
+  if (replicas) {
+    std::ifstream built(so, std::ios::binary);
+    std::string setup((std::istreambuf_iterator<char>(built)),
+                      std::istreambuf_iterator<char>());
+    setup += "\n" + model.hash + "\n" + o.data + "\n" + o.resume;
+    for (double v : {double(o.loop.epochs), double(o.loop.seed),
+                     double(o.loop.shuffle), o.loop.lr, o.loop.valSplit,
+                     double(o.loop.maxSteps), double(run->trainSamples())})
+      setup += "\n" + precise(v);
+    if (std::string e = replicas->agree(setup); !e.empty())
+      return reportError("rank " + std::to_string(replicas->rank()) + ": " + e);
   }
   for (const auto &[key, value] : model.metadata())
     run->setMetadata(key, value);
@@ -384,10 +440,16 @@ int runTrain(const TrainOptions &o) {
   }
   std::signal(SIGINT, onInterrupt);
   std::signal(SIGTERM, onInterrupt);
-  bool tty = isatty(2);
-  std::cerr << "compiled " << o.model << " for training in "
-            << fixed(compileSeconds, 1) << " s; " << run->trainSamples()
-            << " training samples, " << run->valSamples() << " validation\n";
+  bool tty = speaks && isatty(2);
+  if (speaks)
+    std::cerr << "compiled " << o.model << " for training in "
+              << fixed(compileSeconds, 1) << " s; " << run->trainSamples()
+              << " training samples"
+              << (replicas
+                      ? " per replica (" + std::to_string(replicas->world()) +
+                            " replicas)"
+                      : std::string())
+              << ", " << run->valSamples() << " validation\n";
 
   training::Callbacks callbacks;
   callbacks.onStep = [&](const training::StepReport &r) {
@@ -412,6 +474,8 @@ int runTrain(const TrainOptions &o) {
     return !interrupted;
   };
   callbacks.onEpoch = [&](const training::EpochReport &r) {
+    if (!speaks)
+      return true;
     if (tty)
       std::cerr << "\n";
     std::cerr << "epoch " << r.epoch + 1 << "/" << r.epochs << "  loss "
@@ -453,6 +517,8 @@ int runTrain(const TrainOptions &o) {
   if (run->run(callbacks, end) != LATHE_OK)
     return failed();
   const std::string &ckpt = run->checkpointPath();
+  if (!speaks)
+    return end == training::End::Stopped ? 130 : 0;
   if (end != training::End::Finished) {
     if (tty)
       std::cerr << "\n";
@@ -465,5 +531,7 @@ int runTrain(const TrainOptions &o) {
     std::cerr << "checkpoint: " << ckpt << "\n";
   return 0;
 }
+
+} // namespace
 
 } // namespace lathe::cli

@@ -63,6 +63,8 @@ void buildCpuCodegenPipeline(OpPassManager &pm, const CpuTuning &tuning) {
   pm.addPass(createLowerMemrefCopy());
   // Parallel tile loops become tasks for the caller's thread pool.
   pm.addPass(createOutlineParallelLoops());
+  // Collectives (data-parallel builds) as calls that take the call context.
+  pm.addPass(createOutlineCollectives());
   pm.addPass(createForallToForLoopPass());
   pm.addPass(createCanonicalizerPass());
   // Loops and vectors, then the LLVM dialect.
@@ -91,6 +93,8 @@ void buildCpuCodegenPipeline(OpPassManager &pm, const CpuTuning &tuning) {
   pm.addPass(createReconcileUnrealizedCastsPass());
   // The parallel tasks' dispatch functions and trampolines.
   pm.addPass(createDefineDispatches());
+  // The collectives' helpers: the call environment's all-reduce hook.
+  pm.addPass(createDefineCollectives());
 }
 
 } // namespace lathe

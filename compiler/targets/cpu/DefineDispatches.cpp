@@ -55,8 +55,11 @@ LogicalResult defineDispatch(ModuleOp module, LLVM::LLVMFuncOp dispatch) {
   LLVM::ReturnOp::create(b, loc, ValueRange());
 
   // The dispatch: the captures into 8-byte slots, then the trampoline over
-  // [0, count), serially or through env->parallel_for(env->pool, ...).
+  // [0, count), serially or through env->parallel_for(env->pool, ...). Its
+  // last argument is the entry point's call context, whose first field is
+  // the environment (lathe-define-entry-points).
   Block *entry = dispatch.addEntryBlock(b);
+  Block *readEnv = b.createBlock(&dispatch.getBody());
   Block *serial = b.createBlock(&dispatch.getBody());
   Block *pooled = b.createBlock(&dispatch.getBody());
   b.setInsertionPointToStart(entry);
@@ -69,12 +72,23 @@ LogicalResult defineDispatch(ModuleOp module, LLVM::LLVMFuncOp dispatch) {
     LLVM::StoreOp::create(b, loc, entry->getArgument(1 + i), slot);
   }
   Value count = entry->getArgument(0);
-  Value env = entry->getArgument(dispatch.getNumArguments() - 1);
-  Value null = LLVM::ZeroOp::create(b, loc, ptr);
-  Value isSerial =
-      LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::eq, env, null);
+  Value context = entry->getArgument(dispatch.getNumArguments() - 1);
+  Value env = LLVM::LoadOp::create(b, loc, ptr, context);
+  auto isNull = [&](Value p) -> Value {
+    Value null = LLVM::ZeroOp::create(b, loc, ptr);
+    return LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::eq, p, null);
+  };
   Value trampolineAddress = LLVM::AddressOfOp::create(b, loc, trampoline);
-  LLVM::CondBrOp::create(b, loc, isSerial, serial, pooled);
+  LLVM::CondBrOp::create(b, loc, isNull(env), serial, readEnv);
+
+  b.setInsertionPointToStart(readEnv);
+  auto field = [&](int32_t i) {
+    Value at =
+        LLVM::GEPOp::create(b, loc, ptr, ptr, env, ArrayRef<LLVM::GEPArg>{i});
+    return LLVM::LoadOp::create(b, loc, ptr, at).getResult();
+  };
+  Value parallelFor = field(1);
+  LLVM::CondBrOp::create(b, loc, isNull(parallelFor), serial, pooled);
 
   b.setInsertionPointToStart(serial);
   Value zero = LLVM::ConstantOp::create(b, loc, i64, b.getI64IntegerAttr(0));
@@ -82,12 +96,7 @@ LogicalResult defineDispatch(ModuleOp module, LLVM::LLVMFuncOp dispatch) {
   LLVM::ReturnOp::create(b, loc, ValueRange());
 
   b.setInsertionPointToStart(pooled);
-  auto field = [&](int32_t i) {
-    Value at =
-        LLVM::GEPOp::create(b, loc, ptr, ptr, env, ArrayRef<LLVM::GEPArg>{i});
-    return LLVM::LoadOp::create(b, loc, ptr, at).getResult();
-  };
-  Value parallelFor = field(1), pool = field(2);
+  Value pool = field(2);
   LLVM::CallOp::create(
       b, loc, forType,
       ValueRange{parallelFor, pool, count, trampolineAddress, closure});

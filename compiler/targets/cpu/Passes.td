@@ -140,6 +140,20 @@ def OutlineParallelLoops : Pass<"lathe-outline-parallel-loops",
                            "mlir::arith::ArithDialect", "mlir::func::FuncDialect"];
 }
 
+def OutlineCollectives : Pass<"lathe-outline-collectives", "mlir::ModuleOp"> {
+  let summary = "Collectives on buffers become calls of declared helpers";
+  let description = [{
+    `lathe.all_reduce_mean_buffer %b : memref<...xT>` (in a function that
+    lathe-outline-parallel-loops gave its call-context argument) =>
+    `call @lathe_collective_N(%b, %context)`, with `@lathe_collective_N`
+    declared with `lathe.collective = {count, dtype}` (the buffer's element
+    count and lathe/abi.h dtype) for lathe-define-collectives. The buffer
+    must be statically shaped with the identity layout (one bare pointer).
+  }];
+  let dependentDialects = ["mlir::func::FuncDialect",
+                           "mlir::LLVM::LLVMDialect"];
+}
+
 def LowerMemrefCopy : Pass<"lathe-lower-memref-copy"> {
   let summary = "Rewrite memref.copy as linalg.copy";
   let description = [{
@@ -186,8 +200,26 @@ def DefineDispatches : Pass<"lathe-define-dispatches", "mlir::ModuleOp"> {
     count, @lathe_trampoline_N, closure)`, with `@lathe_trampoline_N(closure,
     begin, end)` loading the captures and calling `@lathe_task_N(begin, end,
     captures...)`. `env` is the entry's `lathe_env_t *` (fields: struct_size,
-    parallel_for, pool, ...), passed only when it has a parallel_for. The
+    parallel_for, pool, ...), read from the call context (the dispatch's
+    last argument); a NULL `env` or `parallel_for` runs serially. The
     dispatch, the trampoline and the task get internal linkage.
+  }];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect"];
+}
+
+def DefineCollectives : Pass<"lathe-define-collectives", "mlir::ModuleOp"> {
+  let summary = "Define the collectives' helpers on the LLVM dialect";
+  let description = [{
+    `llvm.func @lathe_collective_N(data, context) {lathe.collective =
+    {count, dtype}}` (declared by lathe-outline-collectives) => `env =
+    context->env; if (env && context->status == OK && env->struct_size
+    covers allreduce && env->allreduce) { if (env->allreduce(env->comm,
+    data, count, dtype) != 0) context->status =
+    LATHE_ENTRY_COLLECTIVE_FAILED; }`: the hook averages the buffer across
+    the replicas in place (lathe/abi.h); with no hook, one replica, the
+    buffer stays. After a failure the step's later collectives are skipped
+    and its entry point returns the status without updating the caller's
+    parameters. The helper gets internal linkage.
   }];
   let dependentDialects = ["mlir::LLVM::LLVMDialect"];
 }

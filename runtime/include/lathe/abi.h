@@ -68,10 +68,13 @@ typedef struct lathe_env {
   /* The device and stream of a device target (NULL for the CPU target). */
   void *device;
   void *stream;
-  /* The gradient all-reduce of data-parallel training: sums |count|
-   * elements of |dtype| at |data| across the replicas, in place, and
-   * returns 0 on success. NULL: one replica. (The CPU target's entry
-   * points do not call it yet.) */
+  /* The gradient all-reduce of data-parallel training: replaces the
+   * |count| elements of |dtype| at |data| with their mean across the
+   * replicas, in place, and returns 0 on success (non-zero: the entry
+   * point returns LATHE_ENTRY_COLLECTIVE_FAILED and changes nothing the
+   * caller holds). A build compiled with --data-parallel calls it once per
+   * parameter gradient, in the order the backward pass produces them (the
+   * same on every replica). NULL: one replica. */
   int32_t (*allreduce)(void *comm, void *data, int64_t count,
                        lathe_dtype_t dtype);
   void *comm;
@@ -90,9 +93,10 @@ typedef int32_t (*lathe_entry_fn)(void *params, void *state,
 /* Entry point return codes. */
 enum {
   LATHE_ENTRY_OK = 0,
-  LATHE_ENTRY_MISSING_POINTER = 1, /* a pointer the entry reads is NULL */
-  LATHE_ENTRY_NO_MEMORY = 2,       /* the scratch arena could not be had */
-  LATHE_ENTRY_BAD_ENV = 3,         /* env->struct_size is too small */
+  LATHE_ENTRY_MISSING_POINTER = 1,   /* a pointer the entry reads is NULL */
+  LATHE_ENTRY_NO_MEMORY = 2,         /* the scratch arena could not be had */
+  LATHE_ENTRY_BAD_ENV = 3,           /* env->struct_size is too small */
+  LATHE_ENTRY_COLLECTIVE_FAILED = 4, /* env->allreduce returned non-zero */
 };
 
 #endif /* LATHE_ABI_H */

@@ -70,6 +70,20 @@ LATHE_API int lathe_context_num_threads(const lathe_context_t *context);
  * context. Not thread-safe for |context|. */
 LATHE_API const lathe_env_t *lathe_context_env(lathe_context_t *context);
 
+/* Data-parallel training: entry points run on |context| average their
+ * gradients across the replicas through |allreduce| (lathe/abi.h: it
+ * replaces |count| elements at |data| with their mean across the replicas,
+ * in place, returning 0 on success), called with |comm|, in builds
+ * compiled with --data-parallel. NULL |allreduce|: one replica (the
+ * default). A step whose all-reduce fails returns LATHE_INTERNAL naming it
+ * and leaves the parameters and optimizer state as they were. Not
+ * thread-safe for |context|. */
+LATHE_API lathe_status_t lathe_context_set_allreduce(
+    lathe_context_t *context,
+    int32_t (*allreduce)(void *comm, void *data, int64_t count,
+                         lathe_dtype_t dtype),
+    void *comm);
+
 /* Destroys |context| (NULL is ignored). Not thread-safe for |context|. */
 LATHE_API void lathe_context_destroy(lathe_context_t *context);
 

@@ -1,0 +1,162 @@
+#!/usr/bin/env python3
+"""Data-parallel training under mpirun: `mpirun -np K lathe train` with
+--batch-size b gives, over 50 steps, the parameters of one process with
+--batch-size K*b (float64 model without batch-dependent layers, shuffled
+data, SGD with momentum), within 1e-6 relative, for K = 2 and 3 (an odd
+world); rank 0 alone writes the checkpoint and logs; every rank resumes
+from it; replicas started with different options are refused at
+start-up; a killed rank stops the others, naming it, and the last
+checkpoint still resumes. Skips, with a visible count, without mpirun.
+
+Usage: check_data_parallel.py LATHE WORK"""
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import compare  # noqa: E402
+from check_train import export_batched, read_safetensors  # noqa: E402
+
+PASSED, FAILED, SKIPPED = [], [], []
+# Rounding only: the mean of K batch means against one mean over K*b
+# samples, carried through 50 SGD steps with momentum.
+RTOL = 1e-6
+
+
+def check(name, ok, detail=""):
+    (PASSED if ok else FAILED).append(name)
+    print(("ok   " if ok else "FAIL ") + name + (": " + detail if detail else ""), flush=True)
+
+
+def mpirun(k, args, **kw):
+    return ["mpirun", "--oversubscribe", "--allow-run-as-root", "-np", str(k)] + args
+
+
+def parameters(run):
+    got, meta = read_safetensors(os.path.join(run, "checkpoint.safetensors"))
+    return {k: np.frombuffer(v, dtype=np.float64) for k, v in got.items()
+            if not k.startswith("sgd.") and "." in k and not k.startswith("lathe")}, meta
+
+
+def main(seed):
+    lathe, work = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    if shutil.which("mpirun") is None:
+        SKIPPED.append("data-parallel (no mpirun: install openmpi-bin)")
+        print("skipped 1: no mpirun (openmpi-bin)")
+        print("0 passed, 0 failed, 1 skipped")
+        return 0
+    gen = torch.Generator().manual_seed(seed)
+    torch.manual_seed(seed)
+    model = nn.Sequential(nn.Linear(6, 16), nn.Tanh(), nn.Linear(16, 3)).double()
+    onnx = os.path.join(work, "mlp.onnx")
+    export_batched(model, torch.zeros(2, 6, dtype=torch.float64), onnx)
+    n, b = 300, 5
+    data = os.path.join(work, "data.npz")
+    np.savez(data, x=torch.randn(n, 6, generator=gen, dtype=torch.float64).numpy(),
+             target=torch.randint(0, 3, (n,), generator=gen).numpy())
+    common = ["train", onnx, "--data", data, "--optimizer", "sgd", "--momentum", "0.9",
+              "--lr", "0.05", "--seed", str(seed % 1000 + 1)]
+
+    for k in (2, 3):
+        # 50 steps: n / (k * b) steps per epoch.
+        epochs = -(-50 * k * b // n)
+        one = os.path.join(work, "one-%d" % k)
+        many = os.path.join(work, "many-%d" % k)
+        r1 = subprocess.run([lathe] + common + ["--batch-size", str(k * b), "--epochs",
+                                                str(epochs), "--checkpoint", one],
+                            capture_output=True, text=True)
+        rk = subprocess.run(mpirun(k, [lathe] + common + [
+            "--batch-size", str(b), "--epochs", str(epochs), "--checkpoint", many,
+            "--logdir", many]), capture_output=True, text=True, timeout=300)
+        if r1.returncode or rk.returncode:
+            check("%d ranks x batch %d train as 1 x batch %d" % (k, b, k * b), False,
+                  (r1.stderr + rk.stderr)[-600:])
+            continue
+        want, _ = parameters(one)
+        got, meta = parameters(many)
+        worst = compare.Worst()
+        for key, w in want.items():
+            worst.add(compare.relative_difference(got.get(key), w, floor=1e-6))
+        steps = int(meta.get("lathe.step", -1))
+        check("%d ranks x batch %d train as 1 x batch %d over %d steps" % (k, b, k * b, steps),
+              worst.within(RTOL) and len(got) == len(want) > 0 and steps >= 50,
+              "max relative difference %.1e (bound %.0e), %d parameters"
+              % (worst.value, RTOL, len(got)))
+        lines = open(os.path.join(many, "steps.csv")).read().splitlines()
+        check("%d ranks: rank 0 alone logs (one line per step) and reports the replicas" % k,
+              len(lines) == steps + 1 and rk.stderr.count("compiled ") == 1
+              and ("per replica (%d replicas)" % k) in rk.stderr, rk.stderr[-300:])
+
+    # Resume: every rank loads rank 0's checkpoint and goes on.
+    many = os.path.join(work, "many-2")
+    before = int(parameters(many)[1]["lathe.step"])
+    r = subprocess.run(mpirun(2, [lathe] + common + [
+        "--batch-size", str(b), "--epochs", "100", "--max-steps", "3", "--resume", many]),
+        capture_output=True, text=True, timeout=300)
+    after = int(parameters(many)[1].get("lathe.step", -1))
+    check("2 ranks resume from rank 0's checkpoint", r.returncode == 0 and after == before + 3,
+          "step %d -> %d; %s" % (before, after, r.stderr[-300:]))
+
+    # Replicas that disagree are refused before training.
+    odd = os.path.join(work, "odd")
+    script = os.path.join(work, "odd.sh")
+    with open(script, "w") as f:
+        f.write('#!/bin/sh\nlr=0.05\n[ "$OMPI_COMM_WORLD_RANK" = 1 ] && lr=0.06\n'
+                'exec "%s" train "%s" --data "%s" --batch-size %d --lr $lr '
+                '--checkpoint "%s" --epochs 1\n' % (lathe, onnx, data, b, odd))
+    os.chmod(script, 0o755)
+    r = subprocess.run(mpirun(2, [script]), capture_output=True, text=True, timeout=300)
+    check("replicas started with different options are refused at start-up",
+          r.returncode != 0 and "different models or options" in r.stderr
+          and not os.path.exists(os.path.join(odd, "checkpoint.safetensors")),
+          r.stderr.strip()[-300:])
+
+    # A killed rank: the others stop, naming it; the checkpoint resumes.
+    run = os.path.join(work, "killed")
+    p = subprocess.Popen(mpirun(2, [lathe] + common + [
+        "--batch-size", str(b), "--epochs", "100000", "--checkpoint", run]),
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    ckpt = os.path.join(run, "checkpoint.safetensors")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not os.path.exists(ckpt):
+        time.sleep(0.05)
+    time.sleep(0.5)
+    victim = None
+    for pid in os.listdir("/proc"):
+        try:
+            env = open("/proc/%s/environ" % pid, "rb").read().split(b"\0")
+            cmd = open("/proc/%s/cmdline" % pid, "rb").read()
+        except OSError:
+            continue
+        if b"OMPI_COMM_WORLD_RANK=1" in env and lathe.encode() in cmd:
+            victim = int(pid)
+    if victim:
+        os.kill(victim, signal.SIGKILL)
+    try:
+        _, err = p.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        _, err = p.communicate()
+        err += "\n(still running 60 s after the kill)"
+    r = subprocess.run([lathe] + common + ["--batch-size", str(2 * b), "--epochs", "100000",
+                                           "--max-steps", "1", "--resume", run],
+                       capture_output=True, text=True)
+    check("a killed rank stops the others within 60 s, naming it; the checkpoint resumes",
+          victim is not None and p.returncode != 0 and "rank 1" in err and r.returncode == 0,
+          "exit %s; %s | resume: %s" % (p.returncode, err.strip()[-300:], r.stderr.strip()[-200:]))
+
+    print("%d passed, %d failed, %d skipped" % (len(PASSED), len(FAILED), len(SKIPPED)))
+    return 1 if FAILED else 0
+
+
+if __name__ == "__main__":
+    sys.exit(compare.main_with_seed(main))
