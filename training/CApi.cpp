@@ -132,6 +132,13 @@ lathe_status_t lathe_fit_set_tail_module(lathe_context_t *ctx, lathe_fit_t *fit,
   return fit->loop->setTailModule(module);
 }
 
+lathe_status_t lathe_fit_set_replica(lathe_context_t *ctx, lathe_fit_t *fit,
+                                     int rank, int world) {
+  if (!fit)
+    return nullArgument(ctx, "lathe_fit_set_replica");
+  return fit->loop->setReplica(rank, world);
+}
+
 lathe_status_t lathe_fit_set_metadata(lathe_context_t *ctx, lathe_fit_t *fit,
                                       const char *key, const char *value) {
   if (!fit || !key || !value)

@@ -60,7 +60,15 @@ def TrainingMode : Pass<"lathe-training-mode", "mlir::ModuleOp"> {
     `step` hyperparameter, which the pass adds to @gradient as an argument
     (marked `lathe.hyper`) when there is a dropout.
 
-    Options: `seed`, the dropout draws' seed (training/Options.def).
+    With `sync-batch-norm` (data-parallel builds), the batch statistics
+    are those of every replica's batch together (torch's SyncBatchNorm):
+    the per-replica mean, then the per-replica mean squared deviation from
+    the common mean, each averaged across the replicas by
+    `lathe.all_reduce_mean` (whose gradient is the all-reduced gradient);
+    the running variance's unbiased count is the batch's times `replicas`.
+
+    Options: `seed`, the dropout draws' seed, `sync-batch-norm` and
+    `replicas` (training/Options.def).
   }];
 }
 

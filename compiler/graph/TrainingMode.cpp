@@ -84,16 +84,46 @@ LogicalResult lowerDropouts(func::FuncOp func, uint64_t seed) {
   return success();
 }
 
+/// Batch norm with the statistics of every replica's batch together
+/// (SyncBatchNorm): the mean of the replicas' means, then the mean of their
+/// squared deviations from it (two passes, as one process computes them;
+/// equal batch sizes, so means of means are the whole batch's). Autodiff
+/// carries the gradients back through the all-reduces.
+TensorBuilder::BatchStatistics syncedStatistics(TensorBuilder &tb,
+                                                BatchNormOp op) {
+  Value x = op.getInput();
+  ArrayRef<int64_t> xs = TensorBuilder::shape(x);
+  SmallVector<int64_t> axes = {0};
+  int64_t count = xs[0];
+  for (size_t i = 2; i < xs.size(); ++i) {
+    axes.push_back(int64_t(i));
+    count *= xs[i];
+  }
+  auto across = [&](Value v) -> Value {
+    return AllReduceMeanOp::create(tb.b, tb.loc, v);
+  };
+  Value mean = across(tb.reduceMean(x, axes, /*keepdims=*/true));
+  Value centered = tb.sub(x, mean);
+  Value var = across(tb.reduceMean(tb.square(centered), axes, true));
+  double eps = op.getEpsilon().convertToDouble();
+  Value normalized =
+      tb.div(centered, tb.sqrt(tb.add(var, tb.scalarLike(eps, var))));
+  Value y = tb.add(tb.mul(normalized, tb.perChannel(op.getScale(), xs.size())),
+                   tb.perChannel(op.getBias(), xs.size()));
+  SmallVector<int64_t> channels = {xs[1]};
+  return {y, tb.reshape(mean, channels), tb.reshape(var, channels), count};
+}
+
 struct TrainingModePass : impl::TrainingModeBase<TrainingModePass> {
   TrainingModePass() = default;
   TrainingModePass(const TrainingModePass &other) : TrainingModeBase(other) {}
   explicit TrainingModePass(const TrainingOptions &from) {
-#define LATHE_DROPOUT_OPTION LATHE_COPY_PASS_OPTION
+#define LATHE_TRAINING_MODE_OPTION LATHE_COPY_PASS_OPTION
 #include "training/Options.def"
   }
 
   // The options: rows of training/Options.def.
-#define LATHE_DROPOUT_OPTION LATHE_DECLARE_PASS_OPTION
+#define LATHE_TRAINING_MODE_OPTION LATHE_DECLARE_PASS_OPTION
 #include "training/Options.def"
 
   void runOnOperation() override {
@@ -111,7 +141,8 @@ struct TrainingModePass : impl::TrainingModeBase<TrainingModePass> {
     for (BatchNormOp op : norms) {
       OpBuilder b(op);
       TensorBuilder tb{b, op.getLoc()};
-      TensorBuilder::BatchStatistics batch = tb.batchStatistics(op);
+      TensorBuilder::BatchStatistics batch =
+          syncBatchNorm ? syncedStatistics(tb, op) : tb.batchStatistics(op);
       op.getResult().replaceAllUsesWith(batch.y);
 
       // Running statistics: ONNX's momentum weighs the old value.
@@ -125,8 +156,9 @@ struct TrainingModePass : impl::TrainingModeBase<TrainingModePass> {
                                  tb.scale(flat, (1.0 - m) * correction)));
         names.push_back(name);
       };
-      // PyTorch's running variance is unbiased.
-      int64_t count = batch.count;
+      // PyTorch's running variance is unbiased (over the whole batch of
+      // every replica with sync-batch-norm).
+      int64_t count = batch.count * (syncBatchNorm ? int64_t(replicas) : 1);
       update(op.getMean(), batch.mean, 1.0);
       update(op.getVar(), batch.variance,
              count > 1 ? double(count) / double(count - 1) : 1.0);

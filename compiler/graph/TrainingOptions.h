@@ -22,7 +22,7 @@ struct TrainingOptions {
   Type field = value;
 #define LATHE_AUTODIFF_OPTION(field, name, Type, value, check, help)           \
   Type field = value;
-#define LATHE_DROPOUT_OPTION(field, name, Type, value, check, help)            \
+#define LATHE_TRAINING_MODE_OPTION(field, name, Type, value, check, help)      \
   Type field = value;
 #define LATHE_PARALLEL_OPTION(field, name, Type, value, check, help)           \
   Type field = value;

@@ -37,10 +37,12 @@ void attachGradient(mlir::MLIRContext *ctx) {
   OpTy::template attachInterface<GradientModel<OpTy, Rule>>(*ctx);
 }
 
-// One per op family (GradMath.cpp, GradNN.cpp, GradTensor.cpp).
+// One per op family (GradMath.cpp, GradNN.cpp, GradTensor.cpp,
+// GradParallel.cpp).
 void attachMathGradients(mlir::MLIRContext *ctx);
 void attachNNGradients(mlir::MLIRContext *ctx);
 void attachTensorGradients(mlir::MLIRContext *ctx);
+void attachParallelGradients(mlir::MLIRContext *ctx);
 
 } // namespace lathe
 

@@ -21,6 +21,7 @@ void registerGradientInterfaces(DialectRegistry &registry) {
     attachMathGradients(ctx);
     attachNNGradients(ctx);
     attachTensorGradients(ctx);
+    attachParallelGradients(ctx);
   });
 }
 

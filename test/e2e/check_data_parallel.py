@@ -4,7 +4,8 @@
 --batch-size K*b (float64 model without batch-dependent layers, shuffled
 data, SGD with momentum), within 1e-6 relative, for K = 2 and 3 (an odd
 world); rank 0 alone writes the checkpoint and logs; every rank resumes
-from it; replicas started with different options are refused at
+from it; with --sync-batch-norm a model with batch norm trains as the
+whole batch does; replicas started with different options are refused at
 start-up; a killed rank stops the others, naming it, and the last
 checkpoint still resumes. Skips, with a visible count, without mpirun.
 
@@ -42,7 +43,16 @@ def mpirun(k, args, **kw):
 def parameters(run):
     got, meta = read_safetensors(os.path.join(run, "checkpoint.safetensors"))
     return {k: np.frombuffer(v, dtype=np.float64) for k, v in got.items()
-            if not k.startswith("sgd.") and "." in k and not k.startswith("lathe")}, meta
+            if not k.endswith("num_batches_tracked")}, meta
+
+
+def difference(a, b):
+    """The largest relative difference between two runs' parameters and
+    state (inf when one lacks a tensor the other has)."""
+    worst = compare.Worst()
+    for key in set(a) | set(b):
+        worst.add(compare.relative_difference(a.get(key), b.get(key), floor=1e-6))
+    return worst.value
 
 
 def main(seed):
@@ -83,18 +93,47 @@ def main(seed):
             continue
         want, _ = parameters(one)
         got, meta = parameters(many)
-        worst = compare.Worst()
-        for key, w in want.items():
-            worst.add(compare.relative_difference(got.get(key), w, floor=1e-6))
+        worst = difference(got, want)
         steps = int(meta.get("lathe.step", -1))
         check("%d ranks x batch %d train as 1 x batch %d over %d steps" % (k, b, k * b, steps),
-              worst.within(RTOL) and len(got) == len(want) > 0 and steps >= 50,
-              "max relative difference %.1e (bound %.0e), %d parameters"
-              % (worst.value, RTOL, len(got)))
+              worst <= RTOL and len(got) == len(want) > 0 and steps >= 50,
+              "max relative difference %.1e (bound %.0e), %d tensors"
+              % (worst, RTOL, len(got)))
         lines = open(os.path.join(many, "steps.csv")).read().splitlines()
         check("%d ranks: rank 0 alone logs (one line per step) and reports the replicas" % k,
               len(lines) == steps + 1 and rk.stderr.count("compiled ") == 1
               and ("per replica (%d replicas)" % k) in rk.stderr, rk.stderr[-300:])
+
+    # Batch norm: --sync-batch-norm normalizes with the statistics of every
+    # replica's batch together, so 2 x b trains as 1 x 2b (running
+    # statistics included); without it each replica's own batch
+    # statistics make a different run.
+    bn = nn.Sequential(nn.Linear(6, 16), nn.BatchNorm1d(16), nn.Tanh(),
+                       nn.Linear(16, 3)).double().train()
+    bn_onnx = os.path.join(work, "bn.onnx")
+    torch.onnx.export(bn, torch.zeros(4, 6, dtype=torch.float64), bn_onnx,
+                      input_names=["x"], output_names=["y"],
+                      dynamic_axes={"x": {0: "N"}, "y": {0: "N"}}, opset_version=13,
+                      training=torch.onnx.TrainingMode.TRAINING, do_constant_folding=False)
+    bn_common = [lathe, "train", bn_onnx] + common[2:] + ["--epochs", "2"]
+    runs = {}
+    for what, cmd in [("one", bn_common + ["--batch-size", str(2 * b)]),
+                      ("sync", mpirun(2, bn_common + ["--batch-size", str(b),
+                                                      "--sync-batch-norm"])),
+                      ("local", mpirun(2, bn_common + ["--batch-size", str(b)]))]:
+        folder = os.path.join(work, "bn-" + what)
+        r = subprocess.run(cmd + ["--checkpoint", folder], capture_output=True, text=True,
+                           timeout=300)
+        runs[what] = parameters(folder)[0] if r.returncode == 0 else r.stderr[-400:]
+    ok = all(isinstance(v, dict) for v in runs.values())
+    sync = difference(runs["sync"], runs["one"]) if ok else float("inf")
+    local = difference(runs["local"], runs["one"]) if ok else 0.0
+    check("2 ranks x batch %d with --sync-batch-norm train as 1 x batch %d (batch norm)"
+          % (b, 2 * b), ok and sync <= RTOL and len(runs["one"]) >= 8,
+          "max relative difference %.1e (bound %.0e); %s"
+          % (sync, RTOL, "" if ok else runs))
+    check("without --sync-batch-norm each replica's batch statistics differ from the "
+          "whole batch's", ok and local > 1e-3, "max relative difference %.1e" % local)
 
     # Resume: every rank loads rank 0's checkpoint and goes on.
     many = os.path.join(work, "many-2")

@@ -12,11 +12,18 @@
  *     validation accuracy reaches MIN_VAL_ACC percent;
  *   - a run stopped by a callback after 40 steps and resumed from its
  *     checkpoint ends with the same parameters, bit for bit, as the run
- *     that was never stopped.
+ *     that was never stopped;
+ *   - with DP.so (the same model compiled with --data-parallel for half
+ *     the batch): two replicas on two threads, each with its own context
+ *     whose all-reduce hook is this program's (a mean through shared
+ *     memory), train their shards to the same parameters, bit for bit, and
+ *     reach MIN_VAL_ACC; a hook that fails stops the step with an error
+ *     naming the all-reduce and leaves the parameters as they were.
  * Exits 0 only when every check passes. */
 #include "lathe/training.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,10 +125,96 @@ static int same_params(const Run *a, const Run *b) {
   return n > 0;
 }
 
+/* A user's own all-reduce between two replicas on two threads: each
+ * replica's buffer meets the other's in shared memory; both leave with the
+ * mean (the same bits on both: (a + b) / 2 either way). */
+typedef struct Exchange {
+  pthread_barrier_t meet;
+  const float *data[2];
+  int64_t count[2];
+  int calls, fail_at;
+} Exchange;
+
+typedef struct Replica {
+  Exchange *exchange;
+  int rank;
+  const char *so, *folder;
+  lathe_tensor_t **train, **val;
+  lathe_context_t *ctx;
+  Run run;
+  Progress progress;
+  lathe_status_t status;
+} Replica;
+
+static int32_t mean_of_two(void *comm, void *data, int64_t count,
+                           lathe_dtype_t dtype) {
+  Replica *r = (Replica *)comm;
+  Exchange *x = r->exchange;
+  if (dtype != LATHE_F32)
+    return 1;
+  x->data[r->rank] = (const float *)data;
+  x->count[r->rank] = count;
+  pthread_barrier_wait(&x->meet);
+  float *mine = (float *)data;
+  const float *theirs = x->data[1 - r->rank];
+  int ok = x->count[0] == x->count[1];
+  float *mean = malloc((size_t)count * sizeof(float));
+  for (int64_t i = 0; ok && i < count; ++i)
+    mean[i] = (mine[i] + theirs[i]) / 2;
+  int fail = 0;
+  if (r->rank == 0)
+    fail = ++x->calls == x->fail_at;
+  pthread_barrier_wait(&x->meet); /* Both have read both. */
+  if (ok)
+    memcpy(mine, mean, (size_t)count * sizeof(float));
+  free(mean);
+  fail = fail || (x->fail_at > 0 && x->calls == x->fail_at);
+  pthread_barrier_wait(&x->meet); /* Both have written. */
+  return !ok || fail;
+}
+
+static void *replica_main(void *arg) {
+  Replica *r = (Replica *)arg;
+  lathe_context_create(NULL, &r->ctx);
+  lathe_context_set_allreduce(r->ctx, mean_of_two, r);
+  r->run = start(r->ctx, r->so, r->folder, r->train, r->val);
+  r->status = lathe_fit_set_replica(r->ctx, r->run.fit, r->rank, 2);
+  lathe_fit_callbacks_t cb = {sizeof cb, on_step, NULL, &r->progress};
+  lathe_fit_end_t end;
+  if (r->status == LATHE_OK)
+    r->status = lathe_fit_run(r->ctx, r->run.fit, &cb, &end);
+  return NULL;
+}
+
+/* Two replicas of DP.so on two threads, the hook failing at its
+ * |fail_at|-th call (0: never); returns rank 0's. */
+static void two_replicas(const char *dp, const char *work, int fail_at,
+                         lathe_tensor_t **train, lathe_tensor_t **val,
+                         Replica out[2]) {
+  static Exchange x;
+  memset(&x, 0, sizeof x);
+  x.fail_at = fail_at;
+  pthread_barrier_init(&x.meet, NULL, 2);
+  static char folders[2][1024];
+  pthread_t threads[2];
+  for (int i = 0; i < 2; ++i) {
+    snprintf(folders[i], sizeof folders[i], "%s/replica%d-%d", work, i,
+             fail_at);
+    Replica init = {&x,  i,    dp,  folders[i],           train,
+                    val, NULL, {0}, {0, 0, 0, 0, 1, NAN}, LATHE_OK};
+    out[i] = init;
+  }
+  for (int i = 0; i < 2; ++i)
+    pthread_create(&threads[i], NULL, replica_main, &out[i]);
+  for (int i = 0; i < 2; ++i)
+    pthread_join(threads[i], NULL);
+  pthread_barrier_destroy(&x.meet);
+}
+
 int main(int argc, char **argv) {
-  if (argc != 6) {
-    fprintf(stderr,
-            "usage: fit_main MODEL.so TRAIN.npz VAL.npz WORK MIN_VAL_ACC\n");
+  if (argc != 7) {
+    fprintf(stderr, "usage: fit_main MODEL.so TRAIN.npz VAL.npz WORK "
+                    "MIN_VAL_ACC DP.so\n");
     return 2;
   }
   const char *so = argv[1], *work = argv[4];
@@ -219,6 +312,36 @@ int main(int argc, char **argv) {
         "stopped and resumed, the run ends with the same parameters, bit "
         "for bit",
         lathe_context_last_error(ctx));
+  /* Data-parallel through the C API, with this program's all-reduce. */
+  Replica reps[2];
+  two_replicas(argv[6], work, 0, train, val, reps);
+  check(reps[0].status == LATHE_OK && reps[1].status == LATHE_OK &&
+            same_params(&reps[0].run, &reps[1].run),
+        "two replicas with the caller's all-reduce end with the same "
+        "parameters, bit for bit",
+        reps[0].status ? lathe_context_last_error(reps[0].ctx)
+                       : lathe_context_last_error(reps[1].ctx));
+  int64_t all = lathe_fit_train_samples(a.fit);
+  snprintf(detail, sizeof detail, "%lld samples per replica of %lld",
+           (long long)lathe_fit_train_samples(reps[0].run.fit), (long long)all);
+  check(lathe_fit_train_samples(reps[0].run.fit) == (all + 1) / 2 &&
+            reps[0].progress.steps == 30 * ((all + 1) / 2 / 32),
+        "each replica trains on its half of the data", detail);
+  for (int i = 0; i < 2; ++i) {
+    finish(&reps[i].run);
+    lathe_context_destroy(reps[i].ctx);
+  }
+  /* The hook fails at its 5th call (the first step's 5th gradient). */
+  two_replicas(argv[6], work, 5, train, val, reps);
+  const char *e = lathe_context_last_error(reps[0].ctx);
+  check(reps[0].status != LATHE_OK && strstr(e, "all-reduce") &&
+            lathe_trainer_steps(reps[0].run.trainer) == 0,
+        "a failing all-reduce stops the step, naming it, before it counts", e);
+  for (int i = 0; i < 2; ++i) {
+    finish(&reps[i].run);
+    lathe_context_destroy(reps[i].ctx);
+  }
+
   finish(&c);
   finish(&a);
 

@@ -59,7 +59,7 @@ static void addLossAndOptimizerOptions(CLI::App *app,
 static void addBuildOptions(CLI::App *app, lathe::TrainingOptions &t) {
 #define LATHE_EXPORT_OPTION LATHE_CLI_OPTION
 #define LATHE_AUTODIFF_OPTION LATHE_CLI_OPTION
-#define LATHE_DROPOUT_OPTION LATHE_CLI_OPTION
+#define LATHE_TRAINING_MODE_OPTION LATHE_CLI_OPTION
 #define LATHE_PARALLEL_OPTION LATHE_CLI_OPTION
 #include "training/Options.def"
 }
@@ -190,6 +190,9 @@ int main(int argc, char **argv) {
       ->check(CLI::Range(0, kMaxThreads));
   addLoopOptions(t, train.loop);
   addLossAndOptimizerOptions(t, train.training);
+  t->add_flag("--sync-batch-norm", train.training.syncBatchNorm,
+              "Under mpirun: batch norm's statistics over every replica's "
+              "batch together (torch's SyncBatchNorm), not each replica's");
 
   ExportOptions exportOptions;
   auto *x = app.add_subcommand(

@@ -255,6 +255,7 @@ int runTrain(const TrainOptions &options) {
                        "replica's loss; data-parallel training (mpirun) "
                        "takes the other optimizers");
   o.training.dataParallel = true;
+  o.training.replicas = replicas->world();
   if (replicas->rank() != 0) {
     // Rank 0 writes the checkpoints and logs; every rank resumes.
     o.loop.checkpoint.clear();

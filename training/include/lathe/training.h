@@ -64,7 +64,19 @@ LATHE_API lathe_status_t lathe_fit_create(
     lathe_fit_t **out_fit);
 LATHE_API void lathe_fit_destroy(lathe_fit_t *fit);
 
-/* Samples trained and validated on per epoch, and, with "keep-last", the
+/* Data-parallel training with the caller's own transport: this fit is
+ * replica |rank| of |world| (each epoch's permutation, the same on every
+ * replica, sharded as torch's DistributedSampler; see docs/training.md).
+ * Pair it with lathe_context_set_allreduce on |context| and a training
+ * build compiled with --data-parallel, and let one replica write the
+ * checkpoints (its "checkpoint" option; the others' empty). Call before
+ * lathe_fit_tail_samples and lathe_fit_run. */
+LATHE_API lathe_status_t lathe_fit_set_replica(lathe_context_t *context,
+                                               lathe_fit_t *fit, int rank,
+                                               int world);
+
+/* Samples trained and validated on per epoch (this replica's shard), and,
+ * with "keep-last", the
  * size of each epoch's last partial batch (0: none). */
 LATHE_API int64_t lathe_fit_train_samples(const lathe_fit_t *fit);
 LATHE_API int64_t lathe_fit_val_samples(const lathe_fit_t *fit);
