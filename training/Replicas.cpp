@@ -6,9 +6,12 @@
 #include <dlfcn.h>
 
 #include <algorithm>
+#include <chrono>
 #include <climits>
 #include <cmath>
 #include <cstdlib>
+#include <sstream>
+#include <thread>
 #include <vector>
 
 namespace lathe::training {
@@ -25,7 +28,31 @@ struct Replicas::Mpi {
                 void *) = nullptr;
   int (*bcast)(void *, int, void *, int, void *) = nullptr;
   int (*barrier)(void *) = nullptr;
+  int (*ireduce)(const void *, void *, int, void *, void *, int, void *,
+                 void **) = nullptr;
+  int (*ibcast)(void *, int, void *, int, void *, void **) = nullptr;
+  int (*test)(void **, int *, void *) = nullptr;
+  int (*abort)(void *, int) = nullptr;
   int rank = 0, world = 1;
+  double timeoutSeconds = 0; ///< 0: wait as long as it takes.
+  bool failed = false;       ///< A collective failed: abort, not finalize.
+
+  /// Waits for |request| until the timeout; false when it passes.
+  bool wait(void *request) {
+    auto deadline = std::chrono::steady_clock::now() +
+                    std::chrono::duration<double>(timeoutSeconds);
+    for (unsigned spins = 0;; ++spins) {
+      int done = 0;
+      if (test(&request, &done, nullptr) != 0)
+        return false;
+      if (done)
+        return true;
+      if (timeoutSeconds > 0 && std::chrono::steady_clock::now() > deadline)
+        return false;
+      if (spins > 1000)
+        std::this_thread::sleep_for(std::chrono::microseconds(50));
+    }
+  }
 };
 
 namespace {
@@ -67,6 +94,10 @@ std::unique_ptr<Replicas> Replicas::fromLauncher(std::string &error) {
             bind(lib, "MPI_Reduce", mpi->reduce) &&
             bind(lib, "MPI_Bcast", mpi->bcast) &&
             bind(lib, "MPI_Barrier", mpi->barrier) &&
+            bind(lib, "MPI_Ireduce", mpi->ireduce) &&
+            bind(lib, "MPI_Ibcast", mpi->ibcast) &&
+            bind(lib, "MPI_Test", mpi->test) &&
+            bind(lib, "MPI_Abort", mpi->abort) &&
             (mpi->commWorld = dlsym(lib, "ompi_mpi_comm_world")) &&
             (mpi->f32 = dlsym(lib, "ompi_mpi_float")) &&
             (mpi->f64 = dlsym(lib, "ompi_mpi_double")) &&
@@ -94,9 +125,18 @@ std::unique_ptr<Replicas> Replicas::fromLauncher(std::string &error) {
 }
 
 Replicas::~Replicas() {
-  if (mpi_ && mpi_->finalize)
-    mpi_->finalize();
+  if (!mpi_)
+    return;
+  // After a failed collective the others may still wait in one: stop them
+  // all (the launcher ends every rank) rather than wait in MPI_Finalize.
+  if (mpi_->failed)
+    mpi_->abort(mpi_->commWorld, 1);
+  mpi_->finalize();
 }
+
+void Replicas::setTimeout(double seconds) { mpi_->timeoutSeconds = seconds; }
+
+const std::string &Replicas::failure() const { return failure_; }
 
 int32_t Replicas::allreduceMean(void *comm, void *data, int64_t count,
                                 lathe_dtype_t dtype) {
@@ -111,14 +151,23 @@ int32_t Replicas::allreduceMean(void *comm, void *data, int64_t count,
     return 2;
   size_t bytes = dtype == LATHE_F32 ? 4 : 8;
   // Summed at rank 0, then broadcast: every replica gets the same bits,
-  // so their parameters stay identical.
+  // so their parameters stay identical. Non-blocking, so that a replica
+  // that hangs makes the others fail after the timeout.
+  auto failed = [&](const std::string &why) {
+    m.failed = true;
+    self->failure_ = why;
+    return int32_t(3);
+  };
   for (int64_t done = 0; done < count;) {
     int n = int(std::min<int64_t>(count - done, INT_MAX / 2));
     char *at = static_cast<char *>(data) + size_t(done) * bytes;
     const void *send = m.rank == 0 ? reinterpret_cast<void *>(1) : at;
-    if (m.reduce(send, m.rank == 0 ? at : nullptr, n, type, m.sum, 0,
-                 m.commWorld) != 0)
-      return 3;
+    void *request = nullptr;
+    if (m.ireduce(send, m.rank == 0 ? at : nullptr, n, type, m.sum, 0,
+                  m.commWorld, &request) != 0)
+      return failed("MPI_Ireduce failed");
+    if (!m.wait(request))
+      return failed(self->timeoutMessage());
     if (m.rank == 0) {
       if (dtype == LATHE_F32) {
         float *v = reinterpret_cast<float *>(at);
@@ -130,11 +179,21 @@ int32_t Replicas::allreduceMean(void *comm, void *data, int64_t count,
           v[i] /= double(m.world);
       }
     }
-    if (m.bcast(at, n, type, 0, m.commWorld) != 0)
-      return 3;
+    if (m.ibcast(at, n, type, 0, m.commWorld, &request) != 0)
+      return failed("MPI_Ibcast failed");
+    if (!m.wait(request))
+      return failed(self->timeoutMessage());
     done += n;
   }
   return 0;
+}
+
+std::string Replicas::timeoutMessage() const {
+  std::ostringstream s;
+  s << "rank " << rank_ << ": the gradient all-reduce did not complete "
+    << "within the collective timeout (" << mpi_->timeoutSeconds
+    << " s): another replica hung or died";
+  return s.str();
 }
 
 std::string Replicas::agree(const std::string &value) {

@@ -33,13 +33,21 @@ public:
   std::string agree(const std::string &value);
   /// Every replica waits here for the others.
   bool barrier();
+  /// A collective that has not completed after |seconds| (0: never) fails:
+  /// the step returns an error, and this process, when it ends, stops
+  /// every replica (MPI_Abort) instead of waiting for them.
+  void setTimeout(double seconds);
+  /// Why the last collective failed ("" if none did).
+  const std::string &failure() const;
 
   struct Mpi;
 
 private:
   Replicas() = default;
+  std::string timeoutMessage() const;
   std::unique_ptr<Mpi> mpi_;
   int rank_ = 0, world_ = 1;
+  std::string failure_;
 };
 
 } // namespace lathe::training

@@ -6,8 +6,9 @@ data, SGD with momentum), within 1e-6 relative, for K = 2 and 3 (an odd
 world); rank 0 alone writes the checkpoint and logs; every rank resumes
 from it; with --sync-batch-norm a model with batch norm trains as the
 whole batch does; replicas started with different options are refused at
-start-up; a killed rank stops the others, naming it, and the last
-checkpoint still resumes. Skips, with a visible count, without mpirun.
+start-up; a killed rank stops the others, naming it, a hung one makes
+them stop after --collective-timeout, and the last checkpoint still
+resumes. Skips, with a visible count, without mpirun.
 
 Usage: check_data_parallel.py LATHE WORK"""
 import os
@@ -53,6 +54,19 @@ def difference(a, b):
     for key in set(a) | set(b):
         worst.add(compare.relative_difference(a.get(key), b.get(key), floor=1e-6))
     return worst.value
+
+
+def rank_process(lathe, rank):
+    """The pid of the `lathe` process of MPI rank |rank| (None if none)."""
+    for pid in os.listdir("/proc"):
+        try:
+            env = open("/proc/%s/environ" % pid, "rb").read().split(b"\0")
+            cmd = open("/proc/%s/cmdline" % pid, "rb").read()
+        except OSError:
+            continue
+        if ("OMPI_COMM_WORLD_RANK=%d" % rank).encode() in env and lathe.encode() in cmd:
+            return int(pid)
+    return None
 
 
 def main(seed):
@@ -169,15 +183,7 @@ def main(seed):
     while time.monotonic() < deadline and not os.path.exists(ckpt):
         time.sleep(0.05)
     time.sleep(0.5)
-    victim = None
-    for pid in os.listdir("/proc"):
-        try:
-            env = open("/proc/%s/environ" % pid, "rb").read().split(b"\0")
-            cmd = open("/proc/%s/cmdline" % pid, "rb").read()
-        except OSError:
-            continue
-        if b"OMPI_COMM_WORLD_RANK=1" in env and lathe.encode() in cmd:
-            victim = int(pid)
+    victim = rank_process(lathe, 1)
     if victim:
         os.kill(victim, signal.SIGKILL)
     try:
@@ -192,6 +198,39 @@ def main(seed):
     check("a killed rank stops the others within 60 s, naming it; the checkpoint resumes",
           victim is not None and p.returncode != 0 and "rank 1" in err and r.returncode == 0,
           "exit %s; %s | resume: %s" % (p.returncode, err.strip()[-300:], r.stderr.strip()[-200:]))
+
+    # A hung rank (stopped, alive): the others' all-reduce times out, they
+    # say so and every rank ends; the checkpoint resumes.
+    run = os.path.join(work, "hung")
+    p = subprocess.Popen(mpirun(2, [lathe] + common + [
+        "--batch-size", str(b), "--epochs", "100000", "--checkpoint", run,
+        "--collective-timeout", "3"]), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        text=True)
+    ckpt = os.path.join(run, "checkpoint.safetensors")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not os.path.exists(ckpt):
+        time.sleep(0.05)
+    time.sleep(0.5)
+    victim = rank_process(lathe, 1)
+    started = time.monotonic()
+    if victim:
+        os.kill(victim, signal.SIGSTOP)
+    try:
+        _, err = p.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        _, err = p.communicate()
+        err += "\n(still running 60 s after the hang)"
+    took = time.monotonic() - started
+    r = subprocess.run([lathe] + common + ["--batch-size", str(2 * b), "--epochs", "100000",
+                                           "--max-steps", "1", "--resume", run],
+                       capture_output=True, text=True)
+    check("a hung rank makes the others stop after --collective-timeout 3; the "
+          "checkpoint resumes",
+          victim is not None and p.returncode != 0 and "collective timeout (3 s)" in err
+          and took < 60 and r.returncode == 0,
+          "exit %s after %.0f s; %s | resume: %s"
+          % (p.returncode, took, err.strip()[-300:], r.stderr.strip()[-200:]))
 
     print("%d passed, %d failed, %d skipped" % (len(PASSED), len(FAILED), len(SKIPPED)))
     return 1 if FAILED else 0

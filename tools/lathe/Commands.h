@@ -55,6 +55,9 @@ inline constexpr const char kOnnxHash[] = "lathe.onnx_hash";
 struct TrainOptions {
   std::string model, data, val, resume, logdir;
   int threads = 0;
+  /// Under mpirun: seconds a gradient all-reduce may wait for the other
+  /// replicas before the run stops (0: no limit).
+  double collectiveTimeout = 600;
   training::LoopOptions loop;
   TrainingOptions training;
 };

@@ -190,6 +190,11 @@ int main(int argc, char **argv) {
       ->check(CLI::Range(0, kMaxThreads));
   addLoopOptions(t, train.loop);
   addLossAndOptimizerOptions(t, train.training);
+  t->add_option("--collective-timeout", train.collectiveTimeout,
+                "Under mpirun: seconds a gradient all-reduce may wait for the "
+                "other replicas before every replica stops (600; 0: no "
+                "limit)")
+      ->check(CLI::NonNegativeNumber);
   t->add_flag("--sync-batch-norm", train.training.syncBatchNorm,
               "Under mpirun: batch norm's statistics over every replica's "
               "batch together (torch's SyncBatchNorm), not each replica's");

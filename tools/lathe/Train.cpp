@@ -261,10 +261,14 @@ int runTrain(const TrainOptions &options) {
     o.loop.checkpoint.clear();
     o.logdir.clear();
   }
+  replicas->setTimeout(o.collectiveTimeout);
   int rc = runReplica(o, replicas.get());
-  if (rc != 0)
+  if (rc != 0) {
+    if (!replicas->failure().empty())
+      std::cerr << "lathe: " << replicas->failure() << "\n";
     std::cerr << "lathe: rank " << replicas->rank() << " of "
               << replicas->world() << " stopped (exit " << rc << ")\n";
+  }
   return rc;
 }
 
