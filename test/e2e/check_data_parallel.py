@@ -159,6 +159,16 @@ def main(seed):
     check("2 ranks resume from rank 0's checkpoint", r.returncode == 0 and after == before + 3,
           "step %d -> %d; %s" % (before, after, r.stderr[-300:]))
 
+    # Another world size resumes too: at the checkpoint's epoch and batch,
+    # with that epoch's shards of the new world size.
+    r = subprocess.run(mpirun(3, [lathe] + common + [
+        "--batch-size", str(b), "--epochs", "100", "--max-steps", "2", "--resume", many]),
+        capture_output=True, text=True, timeout=300)
+    again = int(parameters(many)[1].get("lathe.step", -1))
+    check("a run of 2 ranks resumes on 3", r.returncode == 0 and again == after + 2
+          and "per replica (3 replicas)" in r.stderr,
+          "step %d -> %d; %s" % (after, again, r.stderr[-300:]))
+
     # Replicas that disagree are refused before training.
     odd = os.path.join(work, "odd")
     script = os.path.join(work, "odd.sh")
