@@ -409,10 +409,10 @@ int runReplica(const TrainOptions &o, training::Replicas *replicas) {
   // Every replica must train the same build on the same data the same way:
   // a mismatch is refused at start-up, before any collective of a step.
   if (replicas) {
-    std::ifstream built(so, std::ios::binary);
-    std::string setup((std::istreambuf_iterator<char>(built)),
-                      std::istreambuf_iterator<char>());
-    setup += "\n" + model.hash + "\n" + o.data + "\n" + o.resume;
+    // Hashes of the compiled step and the model, then the data and the
+    // loop's options: a short text, whatever the model's size.
+    std::string setup =
+        modelHash(so) + "\n" + model.hash + "\n" + o.data + "\n" + o.resume;
     for (double v : {double(o.loop.epochs), double(o.loop.seed),
                      double(o.loop.shuffle), o.loop.lr, o.loop.valSplit,
                      double(o.loop.maxSteps), double(run->trainSamples())})
