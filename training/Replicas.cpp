@@ -24,10 +24,6 @@ struct Replicas::Mpi {
   int (*finalize)() = nullptr;
   int (*commRank)(void *, int *) = nullptr;
   int (*commSize)(void *, int *) = nullptr;
-  int (*reduce)(const void *, void *, int, void *, void *, int,
-                void *) = nullptr;
-  int (*bcast)(void *, int, void *, int, void *) = nullptr;
-  int (*barrier)(void *) = nullptr;
   int (*ireduce)(const void *, void *, int, void *, void *, int, void *,
                  void **) = nullptr;
   int (*ibcast)(void *, int, void *, int, void *, void **) = nullptr;
@@ -56,6 +52,9 @@ struct Replicas::Mpi {
 };
 
 namespace {
+
+/// Open MPI's MPI_IN_PLACE.
+void *const kInPlace = reinterpret_cast<void *>(1);
 
 /// The world size a launcher announces (Open MPI's mpirun, or a PMI one).
 int launchedWorld() {
@@ -91,9 +90,6 @@ std::unique_ptr<Replicas> Replicas::fromLauncher(std::string &error) {
             bind(lib, "MPI_Finalize", mpi->finalize) &&
             bind(lib, "MPI_Comm_rank", mpi->commRank) &&
             bind(lib, "MPI_Comm_size", mpi->commSize) &&
-            bind(lib, "MPI_Reduce", mpi->reduce) &&
-            bind(lib, "MPI_Bcast", mpi->bcast) &&
-            bind(lib, "MPI_Barrier", mpi->barrier) &&
             bind(lib, "MPI_Ireduce", mpi->ireduce) &&
             bind(lib, "MPI_Ibcast", mpi->ibcast) &&
             bind(lib, "MPI_Test", mpi->test) &&
@@ -161,7 +157,7 @@ int32_t Replicas::allreduceMean(void *comm, void *data, int64_t count,
   for (int64_t done = 0; done < count;) {
     int n = int(std::min<int64_t>(count - done, INT_MAX / 2));
     char *at = static_cast<char *>(data) + size_t(done) * bytes;
-    const void *send = m.rank == 0 ? reinterpret_cast<void *>(1) : at;
+    const void *send = m.rank == 0 ? kInPlace : at;
     void *request = nullptr;
     if (m.ireduce(send, m.rank == 0 ? at : nullptr, n, type, m.sum, 0,
                   m.commWorld, &request) != 0)
@@ -220,7 +216,5 @@ std::string Replicas::agree(const std::string &value) {
       return "the replicas were started with different models or options";
   return "";
 }
-
-bool Replicas::barrier() { return mpi_->barrier(mpi_->commWorld) == 0; }
 
 } // namespace lathe::training

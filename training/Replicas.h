@@ -31,8 +31,6 @@ public:
   /// Whether every replica passed the same |value| (an f64 vector); a
   /// collective, so every replica must call it. "" or why not.
   std::string agree(const std::string &value);
-  /// Every replica waits here for the others.
-  bool barrier();
   /// A collective that has not completed after |seconds| (0: never) fails:
   /// the step returns an error, and this process, when it ends, stops
   /// every replica (MPI_Abort) instead of waiting for them.
@@ -40,9 +38,8 @@ public:
   /// Why the last collective failed ("" if none did).
   const std::string &failure() const;
 
-  struct Mpi;
-
 private:
+  struct Mpi;
   Replicas() = default;
   std::string timeoutMessage() const;
   std::unique_ptr<Mpi> mpi_;
