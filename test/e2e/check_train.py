@@ -1004,8 +1004,8 @@ def plateau_cases(lathe, work, gen):
                             "--epochs", str(epochs), "--no-shuffle", "--optimizer", "sgd",
                             "--lr-schedule", "plateau", "--checkpoint", run, "--logdir", run,
                             *flags], capture_output=True, text=True)
-        def reference(nudge):
-            ref = nudged_copy(base) if nudge else copy.deepcopy(base)
+        def reference(rng):
+            ref = nudged_copy(base, rng) if rng else copy.deepcopy(base)
             opt = torch.optim.SGD(ref.parameters(), lr=lr)
             sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=factor,
                                                                patience=patience)
@@ -1027,16 +1027,21 @@ def plateau_cases(lathe, work, gen):
                 sched.step(metric)
             return ref, want
 
-        ref, want = reference(False)
-        # lr 10 on random labels is chaotic: torch against itself after one
-        # ulp has drifted 1e-9 in 36 steps on some draws, so the parameters
-        # are held to RUN_RTOL or ten times that spread (the learning rates
-        # exactly all the same).
-        nudged, nudged_want = reference(True)
+        ref, want = reference(None)
+        # lr 10 on random labels is chaotic: torch against itself with every
+        # weight moved by a random ulp drifts 1e-9 in 36 steps on some
+        # draws (one weight alone underestimates it: a CI draw differed by
+        # 1.6e-9 where that spread was 0), so the parameters are held to
+        # RUN_RTOL or ten times the spread of three such draws whose
+        # learning rates are all the same as the reference's.
         spread = compare.Worst()
-        for key, p in ref.state_dict().items():
-            spread.add(compare.relative_difference(nudged.state_dict()[key].numpy(), p))
-        bound = max(RUN_RTOL, 10 * spread.value) if nudged_want == want else RUN_RTOL
+        for draw in range(3):
+            nudged, nudged_want = reference(np.random.default_rng(draw))
+            if nudged_want != want:
+                continue
+            for key, p in ref.state_dict().items():
+                spread.add(compare.relative_difference(nudged.state_dict()[key].numpy(), p))
+        bound = max(RUN_RTOL, 10 * spread.value)
         reductions = sum(1 for a, b in zip(want, want[1:]) if b < a)
         ok, detail = r.returncode == 0, r.stderr[-300:]
         if ok:
@@ -1046,7 +1051,7 @@ def plateau_cases(lathe, work, gen):
             worst = checkpoint_difference(run, ref)
             ok = reductions >= 2 and same and compare.within(worst, bound)
             detail = ("%d reductions in the reference; %s; parameters max relative difference "
-                      "%.1e (bound %.1e; torch against itself after one ulp: %.1e)"
+                      "%.1e (bound %.1e; torch against itself after random ulps: %.1e)"
                       % (reductions, same.detail, worst, bound, spread.value))
         check("plateau on the %s reduces the learning rate as torch's ReduceLROnPlateau "
               "(%d steps)" % (what, len(want)), ok, detail)
