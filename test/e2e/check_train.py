@@ -720,17 +720,13 @@ def read_events(path):
     return scalars, ""
 
 
-def nudged_copy(model, rng=None):
-    """A copy of |model| (no draw from torch's generator) with its first
-    weight moved up by an ulp: how far a trajectory carries one rounding.
-    With |rng|, every weight of every parameter moves by -1, 0 or +1 ulp at
-    random instead: roundings everywhere, as another implementation's."""
+def nudged_copy(model, rng):
+    """A copy of |model| (no draw from torch's generator) with every weight
+    of every parameter moved by -1, 0 or +1 ulp, drawn from |rng|:
+    roundings everywhere, as another implementation's, to measure how far a
+    trajectory carries them."""
     copied = copy.deepcopy(model)
     with torch.no_grad():
-        if rng is None:
-            w = next(copied.parameters()).view(-1)
-            w[0] = float(np.nextafter(w[0].item(), np.inf))
-            return copied
         for p in copied.parameters():
             v = p.view(-1).numpy()
             way = rng.integers(-1, 2, v.shape)
