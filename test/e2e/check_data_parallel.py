@@ -69,6 +69,37 @@ def rank_process(lathe, rank):
     return None
 
 
+def signal_rank(lathe, common, b, run, sig, flags):
+    """Trains 2 ranks into |run| until the first checkpoint, sends |sig| to
+    rank 1, and waits (60 s at most) for mpirun. Returns rank 1's pid (None
+    if not found), mpirun's exit code and stderr, the seconds from the
+    signal to the end, and a 1-step resume of the checkpoint by one
+    process."""
+    p = subprocess.Popen(mpirun(2, [lathe] + common + [
+        "--batch-size", str(b), "--epochs", "100000", "--checkpoint", run] + flags),
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    ckpt = os.path.join(run, "checkpoint.safetensors")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not os.path.exists(ckpt):
+        time.sleep(0.05)
+    time.sleep(0.5)
+    victim = rank_process(lathe, 1)
+    started = time.monotonic()
+    if victim:
+        os.kill(victim, sig)
+    try:
+        _, err = p.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        _, err = p.communicate()
+        err += "\n(still running 60 s after the signal)"
+    took = time.monotonic() - started
+    resumed = subprocess.run([lathe] + common + ["--batch-size", str(2 * b), "--epochs",
+                                                 "100000", "--max-steps", "1", "--resume", run],
+                             capture_output=True, text=True)
+    return victim, p.returncode, err, took, resumed
+
+
 def main(seed):
     lathe, work = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
     shutil.rmtree(work, ignore_errors=True)
@@ -184,63 +215,23 @@ def main(seed):
           r.stderr.strip()[-300:])
 
     # A killed rank: the others stop, naming it; the checkpoint resumes.
-    run = os.path.join(work, "killed")
-    p = subprocess.Popen(mpirun(2, [lathe] + common + [
-        "--batch-size", str(b), "--epochs", "100000", "--checkpoint", run]),
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    ckpt = os.path.join(run, "checkpoint.safetensors")
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and not os.path.exists(ckpt):
-        time.sleep(0.05)
-    time.sleep(0.5)
-    victim = rank_process(lathe, 1)
-    if victim:
-        os.kill(victim, signal.SIGKILL)
-    try:
-        _, err = p.communicate(timeout=60)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        _, err = p.communicate()
-        err += "\n(still running 60 s after the kill)"
-    r = subprocess.run([lathe] + common + ["--batch-size", str(2 * b), "--epochs", "100000",
-                                           "--max-steps", "1", "--resume", run],
-                       capture_output=True, text=True)
+    victim, code, err, _, resumed = signal_rank(lathe, common, b, os.path.join(work, "killed"),
+                                                signal.SIGKILL, [])
     check("a killed rank stops the others within 60 s, naming it; the checkpoint resumes",
-          victim is not None and p.returncode != 0 and "rank 1" in err and r.returncode == 0,
-          "exit %s; %s | resume: %s" % (p.returncode, err.strip()[-300:], r.stderr.strip()[-200:]))
+          victim is not None and code != 0 and "rank 1" in err and resumed.returncode == 0,
+          "exit %s; %s | resume: %s" % (code, err.strip()[-300:], resumed.stderr.strip()[-200:]))
 
     # A hung rank (stopped, alive): the others' all-reduce times out, they
     # say so and every rank ends; the checkpoint resumes.
-    run = os.path.join(work, "hung")
-    p = subprocess.Popen(mpirun(2, [lathe] + common + [
-        "--batch-size", str(b), "--epochs", "100000", "--checkpoint", run,
-        "--collective-timeout", "3"]), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        text=True)
-    ckpt = os.path.join(run, "checkpoint.safetensors")
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and not os.path.exists(ckpt):
-        time.sleep(0.05)
-    time.sleep(0.5)
-    victim = rank_process(lathe, 1)
-    started = time.monotonic()
-    if victim:
-        os.kill(victim, signal.SIGSTOP)
-    try:
-        _, err = p.communicate(timeout=60)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        _, err = p.communicate()
-        err += "\n(still running 60 s after the hang)"
-    took = time.monotonic() - started
-    r = subprocess.run([lathe] + common + ["--batch-size", str(2 * b), "--epochs", "100000",
-                                           "--max-steps", "1", "--resume", run],
-                       capture_output=True, text=True)
+    victim, code, err, took, resumed = signal_rank(
+        lathe, common, b, os.path.join(work, "hung"), signal.SIGSTOP,
+        ["--collective-timeout", "3"])
     check("a hung rank makes the others stop after --collective-timeout 3; the "
           "checkpoint resumes",
-          victim is not None and p.returncode != 0 and "collective timeout (3 s)" in err
-          and took < 60 and r.returncode == 0,
+          victim is not None and code != 0 and "collective timeout (3 s)" in err
+          and took < 60 and resumed.returncode == 0,
           "exit %s after %.0f s; %s | resume: %s"
-          % (p.returncode, took, err.strip()[-300:], r.stderr.strip()[-200:]))
+          % (code, took, err.strip()[-300:], resumed.stderr.strip()[-200:]))
 
     print("%d passed, %d failed, %d skipped" % (len(PASSED), len(FAILED), len(SKIPPED)))
     return 1 if FAILED else 0
