@@ -84,36 +84,6 @@ LogicalResult lowerDropouts(func::FuncOp func, uint64_t seed) {
   return success();
 }
 
-/// Batch norm with the statistics of every replica's batch together
-/// (SyncBatchNorm): the mean of the replicas' means, then the mean of their
-/// squared deviations from it (two passes, as one process computes them;
-/// equal batch sizes, so means of means are the whole batch's). Autodiff
-/// carries the gradients back through the all-reduces.
-TensorBuilder::BatchStatistics syncedStatistics(TensorBuilder &tb,
-                                                BatchNormOp op) {
-  Value x = op.getInput();
-  ArrayRef<int64_t> xs = TensorBuilder::shape(x);
-  SmallVector<int64_t> axes = {0};
-  int64_t count = xs[0];
-  for (size_t i = 2; i < xs.size(); ++i) {
-    axes.push_back(int64_t(i));
-    count *= xs[i];
-  }
-  auto across = [&](Value v) -> Value {
-    return AllReduceMeanOp::create(tb.b, tb.loc, v);
-  };
-  Value mean = across(tb.reduceMean(x, axes, /*keepdims=*/true));
-  Value centered = tb.sub(x, mean);
-  Value var = across(tb.reduceMean(tb.square(centered), axes, true));
-  double eps = op.getEpsilon().convertToDouble();
-  Value normalized =
-      tb.div(centered, tb.sqrt(tb.add(var, tb.scalarLike(eps, var))));
-  Value y = tb.add(tb.mul(normalized, tb.perChannel(op.getScale(), xs.size())),
-                   tb.perChannel(op.getBias(), xs.size()));
-  SmallVector<int64_t> channels = {xs[1]};
-  return {y, tb.reshape(mean, channels), tb.reshape(var, channels), count};
-}
-
 struct TrainingModePass : impl::TrainingModeBase<TrainingModePass> {
   TrainingModePass() = default;
   TrainingModePass(const TrainingModePass &other) : TrainingModeBase(other) {}
@@ -142,7 +112,7 @@ struct TrainingModePass : impl::TrainingModeBase<TrainingModePass> {
       OpBuilder b(op);
       TensorBuilder tb{b, op.getLoc()};
       TensorBuilder::BatchStatistics batch =
-          syncBatchNorm ? syncedStatistics(tb, op) : tb.batchStatistics(op);
+          tb.batchStatistics(op, syncBatchNorm);
       op.getResult().replaceAllUsesWith(batch.y);
 
       // Running statistics: ONNX's momentum weighs the old value.

@@ -212,7 +212,8 @@ Value TensorBuilder::perChannel(Value v, size_t rank) {
   return reshape(v, s);
 }
 
-TensorBuilder::BatchStatistics TensorBuilder::batchStatistics(BatchNormOp op) {
+TensorBuilder::BatchStatistics
+TensorBuilder::batchStatistics(BatchNormOp op, bool acrossReplicas) {
   Value x = op.getInput();
   ArrayRef<int64_t> xs = shape(x);
   SmallVector<int64_t> axes = {0};
@@ -221,9 +222,14 @@ TensorBuilder::BatchStatistics TensorBuilder::batchStatistics(BatchNormOp op) {
     axes.push_back(i);
     count *= xs[i];
   }
-  Value mean = reduceMean(x, axes, /*keepdims=*/true);
+  // Across replicas: the replicas' mean of their means (equal batches), then
+  // of their mean squared deviations from it.
+  auto combine = [&](Value v) -> Value {
+    return acrossReplicas ? AllReduceMeanOp::create(b, loc, v).getResult() : v;
+  };
+  Value mean = combine(reduceMean(x, axes, /*keepdims=*/true));
   Value centered = sub(x, mean);
-  Value var = reduceMean(square(centered), axes, true);
+  Value var = combine(reduceMean(square(centered), axes, true));
   double eps = op.getEpsilon().convertToDouble();
   Value normalized = div(centered, sqrt(add(var, scalarLike(eps, var))));
   Value y = add(mul(normalized, perChannel(op.getScale(), xs.size())),

@@ -186,8 +186,11 @@ struct TensorBuilder {
     int64_t count;        ///< Elements per channel.
   };
   /// |op| (a batch_norm) computed with its input's batch statistics: mean
-  /// and biased variance over every dimension but the channel one.
-  BatchStatistics batchStatistics(BatchNormOp op);
+  /// and biased variance over every dimension but the channel one. With
+  /// |acrossReplicas| (SyncBatchNorm), over every data-parallel replica's
+  /// batch together: each statistic averaged by lathe.all_reduce_mean
+  /// (|count| stays this replica's).
+  BatchStatistics batchStatistics(BatchNormOp op, bool acrossReplicas = false);
 };
 
 } // namespace lathe
