@@ -39,8 +39,10 @@ bool hasCyclableMomentum(StringRef optimizer) {
 }
 
 void buildTrainingPipeline(OpPassManager &pm, const TrainingOptions &o) {
-  // Recurrent layers first: autodiff differentiates their cells.
-  pm.addPass(createDecomposeRecurrent());
+  // Recurrent layers first, unrolled: autodiff differentiates their cells.
+  DecomposeRecurrentOptions unrolled;
+  unrolled.loops = false;
+  pm.addPass(createDecomposeRecurrent(unrolled));
   pm.addPass(createAddLoss(o));
   // Criteria as the ops of their definitions: autodiff differentiates those.
   pm.addPass(createDecomposeLosses());
@@ -66,8 +68,8 @@ LogicalResult addTrainingEntryPoints(ModuleOp module,
 }
 
 void buildGraphPipeline(OpPassManager &pm) {
-  // Recurrent layers unrolled into cell ops, criteria into the ops of their
-  // definitions.
+  // Recurrent layers as loops over their cells' ops, criteria into the ops
+  // of their definitions.
   pm.addPass(createDecomposeRecurrent());
   pm.addPass(createDecomposeLosses());
   // Gradients inside the graph (ONNX's Gradient): backward ops.

@@ -4,10 +4,6 @@
 
 #include "mlir/Pass/Pass.h"
 
-namespace mlir {
-class RewritePatternSet;
-} // namespace mlir
-
 namespace lathe {
 
 struct TrainingOptions;
@@ -25,9 +21,6 @@ std::unique_ptr<mlir::Pass> createTrainingMode(const TrainingOptions &options);
 std::unique_ptr<mlir::Pass> createAutodiff(const TrainingOptions &options);
 std::unique_ptr<mlir::Pass>
 createApplyOptimizer(const TrainingOptions &options);
-
-/// Patterns unrolling rnn / gru / lstm into lathe math and tensor ops.
-void populateDecomposeRecurrentPatterns(mlir::RewritePatternSet &patterns);
 
 } // namespace lathe
 

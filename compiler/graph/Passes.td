@@ -6,14 +6,25 @@
 include "mlir/Pass/PassBase.td"
 
 def DecomposeRecurrent : Pass<"lathe-decompose-recurrent"> {
-  let summary = "Unroll recurrent layers into the lathe ops of their cells";
+  let summary = "Recurrent layers as the lathe ops of their cells, in a loop over time or unrolled";
   let description = [{
     `lstm(x) => per direction: xw = matmul(x, W^T) + b once; per step
     g = xw[t] + matmul(h, R^T); c = sigmoid(f) c + sigmoid(i) tanh(g_c);
-    h = sigmoid(o) tanh(c)` (and the GRU and Elman cells alike), over the
-    static sequence length. The result is ordinary lathe math and tensor ops,
-    so lowering, fusion and (later) differentiation need nothing special.
+    h = sigmoid(o) tanh(c)` (and the GRU and Elman cells alike). The cell is
+    ordinary lathe math and tensor ops, so lowering and fusion need nothing
+    special. With `loops` (the default) the steps are one `scf.for` over time
+    carrying h (and c) and the output, whose step reads row t of `xw` and
+    writes row t of the output (`tensor.extract_slice`/`insert_slice`):
+    compile time and code size do not grow with the sequence length.
+    Without it (training builds: autodiff differentiates the cells step by
+    step) the steps are unrolled over the static sequence length.
   }];
+  let options = [
+    Option<"loops", "loops", "bool", /*default=*/"true",
+           "One scf.for over time per direction (false: unroll the steps)">,
+  ];
+  let dependentDialects = ["mlir::scf::SCFDialect", "mlir::arith::ArithDialect",
+                           "mlir::tensor::TensorDialect"];
 }
 
 def DecomposeLosses : Pass<"lathe-decompose-losses"> {

@@ -155,11 +155,14 @@ def OutlineCollectives : Pass<"lathe-outline-collectives", "mlir::ModuleOp"> {
 }
 
 def LowerMemrefCopy : Pass<"lathe-lower-memref-copy"> {
-  let summary = "Rewrite memref.copy as linalg.copy";
+  let summary = "Rewrite a strided memref.copy as linalg.copy";
   let description = [{
-    `memref.copy(a, b) => linalg.copy(a, b)`. A strided `memref.copy` would
-    otherwise lower to a call into MLIR's C runner utilities; as a linalg op it
-    becomes plain loops, so an artifact depends on nothing beyond libc.
+    `memref.copy(a, b) => linalg.copy(a, b)` when either side is not
+    contiguous. A strided `memref.copy` would otherwise lower to a call into
+    MLIR's C runner utilities; as a linalg op it becomes plain loops, so an
+    artifact depends on nothing beyond libc. A copy between contiguous buffers
+    stays: it lowers to one `llvm.memcpy` (libc's memcpy or inline moves),
+    where loops would be unrolled by LLVM at great compile-time cost.
   }];
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
