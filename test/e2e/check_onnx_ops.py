@@ -10,6 +10,7 @@ Random ops are checked statistically instead (20000 draws: mean and standard
 deviation within 0.03 of the distribution's, uniform draws inside [low,
 high)), and for reproducibility: two runs give identical bits.
 """
+import math
 import os
 import subprocess
 import sys
@@ -1193,6 +1194,66 @@ def ceil_window_cases(lathe, work, rng):
     return ok
 
 
+def approximated_math_cases(lathe, work, rng):
+    """The CPU target computes f32 tanh, exp, expm1, log, log1p and erf with
+    polynomial approximations (lathe-approximate-math). Every activation
+    built on them, over every float magnitude (a fixed sweep from 1e-40 to
+    200 of both signs, and fresh log-uniform draws), stays within 4 ulp of
+    the exact value (float64), where that value is a normal float; a
+    subnormal result may flush to zero (it is then within FLT_MIN). NaN,
+    infinities and signed zeros come out as the exact function's."""
+    selu_a, selu_g = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
+    exact = {
+        "Tanh": np.tanh, "Exp": np.exp, "Log": np.log,
+        "Erf": np.vectorize(lambda v: math.erf(v) if np.isfinite(v) else
+                            (v if np.isnan(v) else math.copysign(1.0, v))),
+        "Sigmoid": lambda v: 1 / (1 + np.exp(-v)),
+        "Softplus": lambda v: np.logaddexp(0, v),
+        "Elu": lambda v: np.where(v > 0, v, np.expm1(v)),
+        "Selu": lambda v: selu_g * np.where(v > 0, v, selu_a * np.expm1(v))}
+    sweep = np.logspace(-40, np.log10(200), 3000)
+    draws = np.exp(rng.uniform(np.log(1e-40), np.log(200), 3000)) * \
+        rng.choice([-1, 1], 3000)
+    specials = [0.0, -0.0, np.inf, -np.inf, np.nan, 88.7, -87.5, -103.0,
+                1e-45, -1e-45, 1e-39]
+    x = np.concatenate([sweep, -sweep, draws, specials]).astype(np.float32)
+    names = list(exact)
+    graph = helper.make_graph(
+        [helper.make_node(op, ["x"], [op.lower()]) for op in names],
+        "approximated_math", [helper.make_tensor_value_info("x", T.FLOAT, [len(x)])],
+        [helper.make_tensor_value_info(op.lower(), T.FLOAT, [len(x)]) for op in names])
+    got = compile_and_run_all(lathe, work, "approximated_math", graph, 13, [x])
+    tiny = np.finfo(np.float32).tiny
+    ok = True
+    x64 = x.astype(np.float64)
+    for op, g in zip(names, got):
+        with np.errstate(all="ignore"):
+            want = np.asarray(exact[op](x64), np.float64)
+            want32 = want.astype(np.float32)
+        g64 = g.astype(np.float64)
+        finite = np.isfinite(want32)
+        # Outside the finite range: the same NaN / infinity, bit for bit in
+        # sign. Zeros keep their sign.
+        special = ~finite | (want == 0)
+        same = np.where(np.isnan(want32[special]), np.isnan(g[special]),
+                        (g[special] == want32[special]) &
+                        (np.signbit(g[special]) == np.signbit(want32[special])))
+        ulp = np.spacing(np.abs(want32[finite])).astype(np.float64)
+        normal = np.abs(want[finite]) >= tiny
+        err = np.abs(g64[finite] - want[finite])
+        bound = np.where(normal, 4 * ulp, tiny)
+        worst = int(np.argmax(err / bound))
+        good = bool(same.all()) and bool((err <= bound).all())
+        print("%s approximated %s: max %.2f ulp (of normal results) at x=%g, "
+              "%d specials%s" % (
+                  "PASS" if good else "FAIL", op,
+                  float(np.max(np.where(normal, err / ulp, 0))),
+                  x[finite][worst], int(special.sum()),
+                  "" if same.all() else ", wrong at x=%s" % x[special][~same][:5]))
+        ok &= good
+    return ok
+
+
 def main(seed):
     lathe, work = sys.argv[1], sys.argv[2]
     os.makedirs(work, exist_ok=True)
@@ -1219,6 +1280,7 @@ def main(seed):
     ok &= folded_batch_norm_cases(lathe, work, rng)
     ok &= lp_pool_cases(lathe, work, rng)
     ok &= ceil_window_cases(lathe, work, rng)
+    ok &= approximated_math_cases(lathe, work, rng)
     return 0 if ok else 1
 
 

@@ -72,6 +72,9 @@ void buildCpuCodegenPipeline(OpPassManager &pm, const CpuTuning &tuning) {
   VectorTransferToSCFOptions unroll;
   unroll.unroll = true;
   pm.addPass(createConvertVectorToSCFPass(unroll));
+  // f32 transcendental functions as polynomials: no libm call per element,
+  // so their loops vectorize.
+  pm.addPass(createApproximateMath());
   // f32 -> bf16 rounding as integer code (libgcc 12 has no helper).
   arith::ArithExpandOpsPassOptions expand;
   expand.includeBf16 = true;
