@@ -58,9 +58,9 @@ void guardSubnormalLog(math::LogOp op) {
   Value shifted = arith::SubFOp::create(
       b, loc, log, constant(b, loc, type, 24 * std::log(2.0)));
   Value result = arith::SelectOp::create(b, loc, small, shifted, log);
-  log.replaceAllUsesExcept(
-      result, SmallPtrSet<Operation *, 2>{shifted.getDefiningOp(),
-                                          result.getDefiningOp()});
+  log.replaceAllUsesExcept(result,
+                           SmallPtrSet<Operation *, 2>{shifted.getDefiningOp(),
+                                                       result.getDefiningOp()});
 }
 
 /// erf(x) with the sign of x: the approximation is computed on |x| and
@@ -69,8 +69,7 @@ void keepErfSign(math::ErfOp op) {
   OpBuilder b(op);
   b.setInsertionPointAfter(op);
   Value erf = op.getResult();
-  Value result =
-      math::CopySignOp::create(b, op.getLoc(), erf, op.getOperand());
+  Value result = math::CopySignOp::create(b, op.getLoc(), erf, op.getOperand());
   erf.replaceAllUsesExcept(result, result.getDefiningOp());
 }
 
