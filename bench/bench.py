@@ -89,7 +89,8 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--lathe", required=True)
     p.add_argument("--work", required=True)
-    p.add_argument("--models", nargs="+", default=["mlp", "lenet", "resnet18"])
+    p.add_argument("--models", nargs="+",
+                   default=["mlp", "lenet", "resnet18", "mobilenetv2", "lstm"])
     p.add_argument("--threads", nargs="+", type=int, default=[1, 2])
     p.add_argument("--repeats", type=int, default=30)
     p.add_argument("--warmup", type=int, default=5)
