@@ -226,36 +226,36 @@ DirectionResult unroll(CellBuilder &cb, const Direction &d) {
   return finish(cb, d, cb.concat(steps, 0), state);
 }
 
-/// Row |at| (an index value) of |v|'s leading dimension, that dimension
-/// dropped.
-Value rowAt(OpBuilder &b, Location loc, Value v, Value at) {
+/// The offsets, sizes and strides of row |at| of a tensor of |type| (its
+/// leading dimension).
+struct RowSlice {
+  SmallVector<OpFoldResult> offsets, sizes, strides;
+  RowSlice(OpBuilder &b, RankedTensorType type, OpFoldResult at)
+      : offsets(type.getRank(), b.getIndexAttr(0)),
+        strides(type.getRank(), b.getIndexAttr(1)) {
+    offsets[0] = at;
+    sizes.push_back(b.getIndexAttr(1));
+    for (int64_t size : type.getShape().drop_front())
+      sizes.push_back(b.getIndexAttr(size));
+  }
+};
+
+/// Row |at| of |v|'s leading dimension, that dimension dropped.
+Value rowAt(OpBuilder &b, Location loc, Value v, OpFoldResult at) {
   auto type = cast<RankedTensorType>(v.getType());
-  int64_t rank = type.getRank();
-  SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0)),
-      strides(rank, b.getIndexAttr(1)), sizes;
-  offsets[0] = at;
-  sizes.push_back(b.getIndexAttr(1));
-  for (int64_t size : type.getShape().drop_front())
-    sizes.push_back(b.getIndexAttr(size));
+  RowSlice row(b, type, at);
   auto rowType = RankedTensorType::get(type.getShape().drop_front(),
                                        type.getElementType());
-  return tensor::ExtractSliceOp::create(b, loc, rowType, v, offsets, sizes,
-                                        strides);
+  return tensor::ExtractSliceOp::create(b, loc, rowType, v, row.offsets,
+                                        row.sizes, row.strides);
 }
 
 /// |into| with its row |at| replaced by |row|.
 Value insertRow(OpBuilder &b, Location loc, Value row, Value into,
                 OpFoldResult at) {
-  auto type = cast<RankedTensorType>(into.getType());
-  int64_t rank = type.getRank();
-  SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0)),
-      strides(rank, b.getIndexAttr(1)), sizes;
-  offsets[0] = at;
-  sizes.push_back(b.getIndexAttr(1));
-  for (int64_t size : type.getShape().drop_front())
-    sizes.push_back(b.getIndexAttr(size));
-  return tensor::InsertSliceOp::create(b, loc, row, into, offsets, sizes,
-                                       strides);
+  RowSlice slice(b, cast<RankedTensorType>(into.getType()), at);
+  return tensor::InsertSliceOp::create(b, loc, row, into, slice.offsets,
+                                       slice.sizes, slice.strides);
 }
 
 /// Direction |d| as one scf.for over time. It carries the outputs so far
