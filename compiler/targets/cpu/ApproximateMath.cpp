@@ -3,6 +3,7 @@
 #include "compiler/targets/cpu/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Math/Transforms/Approximation.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
@@ -32,11 +33,8 @@ bool isApproximated(StringRef name) {
 }
 
 /// A constant |value| of |type| (f32, or a vector of f32).
-Value constant(OpBuilder &b, Location loc, Type type, double value) {
-  TypedAttr attr = b.getFloatAttr(getElementTypeOrSelf(type), value);
-  if (auto vector = dyn_cast<VectorType>(type))
-    attr = DenseElementsAttr::get(vector, attr);
-  return arith::ConstantOp::create(b, loc, attr);
+Value constant(OpBuilder &b, Location loc, Type type, float value) {
+  return createScalarOrSplatConstant(b, loc, type, APFloat(value));
 }
 
 /// log(x) for subnormal x as log(x * 2^24) - 24 ln 2: the approximation
@@ -73,33 +71,29 @@ void keepErfSign(math::ErfOp op) {
   erf.replaceAllUsesExcept(result, result.getDefiningOp());
 }
 
+/// Applies |rewrite| to every f32 (or vector of f32) |OpTy| under |root|,
+/// collected first: each rewrite adds ops beside the one it rewrites.
+template <typename OpTy>
+void rewriteEachF32(Operation *root, void (*rewrite)(OpTy)) {
+  SmallVector<OpTy> ops;
+  root->walk([&](OpTy op) {
+    if (getElementTypeOrSelf(op.getType()).isF32())
+      ops.push_back(op);
+  });
+  for (OpTy op : ops)
+    rewrite(op);
+}
+
 struct ApproximateMathPass
     : public impl::ApproximateMathBase<ApproximateMathPass> {
   void runOnOperation() override {
-    SmallVector<math::LogOp> logs;
-    getOperation()->walk([&](math::LogOp op) {
-      if (getElementTypeOrSelf(op.getType()).isF32())
-        logs.push_back(op);
-    });
-    for (math::LogOp op : logs)
-      guardSubnormalLog(op);
-    SmallVector<math::ErfOp> erfs;
-    getOperation()->walk([&](math::ErfOp op) {
-      if (getElementTypeOrSelf(op.getType()).isF32())
-        erfs.push_back(op);
-    });
-    for (math::ErfOp op : erfs)
-      keepErfSign(op);
-    {
-      RewritePatternSet patterns(&getContext());
-      populateMathPolynomialApproximationPatterns(patterns, isApproximated);
-      if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
-        return signalPassFailure();
-    }
-    // The approximations' fma as a multiply and an add: LLVM contracts them
-    // into FMA instructions where the target has them (no libm fmaf call
-    // where it has not).
+    rewriteEachF32<math::LogOp>(getOperation(), guardSubnormalLog);
+    rewriteEachF32<math::ErfOp>(getOperation(), keepErfSign);
+    // The approximations, and their fma as a multiply and an add: LLVM
+    // contracts those into FMA instructions where the target has them (no
+    // libm fmaf call where it has not).
     RewritePatternSet patterns(&getContext());
+    populateMathPolynomialApproximationPatterns(patterns, isApproximated);
     math::populateExpansionPatterns(patterns, {"fma"});
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
