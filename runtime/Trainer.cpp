@@ -2,6 +2,7 @@
 // train_step calls, and safetensors checkpoints.
 #include "runtime/Internal.h"
 #include "runtime/Lbfgs.h"
+#include "runtime/Safetensors.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -60,173 +61,6 @@ void initialize(void *blob, const TensorDesc &t) {
       reinterpret_cast<double *>(at)[i] = t.init;
   }
 }
-
-const char *safetensorsDType(lathe_dtype_t d) {
-  switch (d) {
-  case LATHE_F32:
-    return "F32";
-  case LATHE_F64:
-    return "F64";
-  case LATHE_I32:
-    return "I32";
-  case LATHE_I64:
-    return "I64";
-  case LATHE_I8:
-    return "I8";
-  case LATHE_U8:
-    return "U8";
-  case LATHE_BOOL:
-    return "BOOL";
-  case LATHE_I16:
-    return "I16";
-  case LATHE_U16:
-    return "U16";
-  case LATHE_U32:
-    return "U32";
-  case LATHE_U64:
-    return "U64";
-  case LATHE_F16:
-    return "F16";
-  case LATHE_BF16:
-    return "BF16";
-  }
-  return "?";
-}
-
-std::string jsonString(const std::string &s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (uint8_t(c) < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
-
-/// A small JSON reader for safetensors headers: objects, arrays, strings
-/// and integers.
-struct Json {
-  enum Kind { Null, String, Number, Array, Object } kind = Null;
-  std::string text;
-  long long number = 0;
-  std::vector<Json> items;
-  std::vector<std::pair<std::string, Json>> fields;
-
-  const Json *get(const std::string &key) const {
-    for (const auto &f : fields)
-      if (f.first == key)
-        return &f.second;
-    return nullptr;
-  }
-};
-
-struct JsonParser {
-  const std::string &s;
-  size_t i = 0;
-  std::string error;
-
-  void ws() {
-    while (i < s.size() && std::isspace(uint8_t(s[i])))
-      ++i;
-  }
-  bool fail(const std::string &why) {
-    if (error.empty())
-      error = why + " at byte " + std::to_string(i);
-    return false;
-  }
-  bool parseString(std::string &out) {
-    if (i >= s.size() || s[i] != '"')
-      return fail("expected a string");
-    ++i;
-    while (i < s.size() && s[i] != '"') {
-      char c = s[i++];
-      if (c == '\\') {
-        if (i >= s.size())
-          return fail("bad escape");
-        char e = s[i++];
-        if (e == 'u') {
-          if (i + 4 > s.size())
-            return fail("bad escape");
-          out += char(std::strtol(s.substr(i, 4).c_str(), nullptr, 16));
-          i += 4;
-        } else {
-          out += e == 'n' ? '\n' : e == 't' ? '\t' : e;
-        }
-      } else {
-        out += c;
-      }
-    }
-    if (i >= s.size())
-      return fail("unterminated string");
-    ++i;
-    return true;
-  }
-  bool parse(Json &out, int depth = 0) {
-    if (depth > 8)
-      return fail("nesting too deep");
-    ws();
-    if (i >= s.size())
-      return fail("unexpected end");
-    char c = s[i];
-    if (c == '"') {
-      out.kind = Json::String;
-      return parseString(out.text);
-    }
-    if (c == '{' || c == '[') {
-      bool object = c == '{';
-      out.kind = object ? Json::Object : Json::Array;
-      ++i;
-      ws();
-      if (i < s.size() && s[i] == (object ? '}' : ']')) {
-        ++i;
-        return true;
-      }
-      while (true) {
-        ws();
-        std::string key;
-        if (object) {
-          if (!parseString(key))
-            return false;
-          ws();
-          if (i >= s.size() || s[i++] != ':')
-            return fail("expected ':'");
-        }
-        Json value;
-        if (!parse(value, depth + 1))
-          return false;
-        if (object)
-          out.fields.push_back({key, std::move(value)});
-        else
-          out.items.push_back(std::move(value));
-        ws();
-        if (i < s.size() && s[i] == ',') {
-          ++i;
-          continue;
-        }
-        if (i < s.size() && s[i] == (object ? '}' : ']')) {
-          ++i;
-          return true;
-        }
-        return fail("expected ',' or a closing bracket");
-      }
-    }
-    if (c == '-' || std::isdigit(uint8_t(c))) {
-      char *end = nullptr;
-      out.kind = Json::Number;
-      out.number = std::strtoll(s.c_str() + i, &end, 10);
-      i = end - s.c_str();
-      return true;
-    }
-    return fail("unexpected character");
-  }
-};
 
 /// Every tensor a checkpoint holds: parameters, then optimizer state.
 struct Stored {
@@ -470,21 +304,11 @@ lathe_trainer_save(lathe_context_t *context, const lathe_trainer_t *trainer,
       (num_metadata && (!metadata_keys || !metadata_values)))
     return fail(context, LATHE_INVALID_ARGUMENT,
                 "lathe_trainer_save: NULL trainer, path or metadata");
-  std::vector<Stored> all = storedTensors(*trainer);
-  std::string data;
-  std::ostringstream header;
-  header << "{";
-  size_t at = 0;
-  for (const Stored &s : all) {
-    size_t n = numBytes(*s.desc);
-    header << jsonString(s.desc->name) << ":{\"dtype\":\""
-           << safetensorsDType(s.desc->dtype) << "\",\"shape\":[";
-    for (size_t i = 0; i < s.desc->dims.size(); ++i)
-      header << (i ? "," : "") << s.desc->dims[i];
-    header << "],\"data_offsets\":[" << at << "," << at + n << "]},";
-    data.append(s.data, n);
-    at += n;
-  }
+  std::vector<SafetensorsSource> tensors;
+  for (const Stored &s : storedTensors(*trainer))
+    tensors.push_back(
+        {s.desc->name, s.desc->dtype, s.desc->dims, s.data, numBytes(*s.desc)});
+  std::string data = safetensorsData(tensors);
   // Every metadata pair in order (a caller's after Lathe's, the later of a
   // repeated key winning, as the reader keeps them), then the checksum of
   // them all, so that a corrupted step or epoch is refused too.
@@ -498,55 +322,12 @@ lathe_trainer_save(lathe_context_t *context, const lathe_trainer_t *trainer,
         std::string(metadata_keys[i]) != kMetadataChecksum)
       pairs.push_back({metadata_keys[i], metadata_values[i]});
   std::map<std::string, std::string> meta;
-  header << "\"__metadata__\":{";
-  for (const auto &[key, value] : pairs) {
-    header << jsonString(key) << ":" << jsonString(value) << ",";
+  for (const auto &[key, value] : pairs)
     meta[key] = value;
-  }
-  header << "\"" << kMetadataChecksum << "\":\"" << metadataChecksum(meta)
-         << "\"}}";
-  std::string h = header.str();
-  while ((h.size() + 8) % 8)
-    h += ' '; // The data section starts 8-byte aligned.
-  uint64_t length = h.size();
-  std::string target(path);
-  std::string temp = target + ".tmp." + std::to_string(getpid());
-  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (fd < 0)
-    return fail(context, LATHE_IO_ERROR,
-                temp + ": cannot create: " + std::strerror(errno));
-  auto writeAll = [&](const char *p, size_t n) {
-    while (n) {
-      ssize_t w = ::write(fd, p, n);
-      if (w < 0) {
-        if (errno == EINTR)
-          continue;
-        return false;
-      }
-      p += w;
-      n -= size_t(w);
-    }
-    return true;
-  };
-  char len[8];
-  for (int i = 0; i < 8; ++i)
-    len[i] = char((length >> (8 * i)) & 0xff);
-  bool ok = writeAll(len, 8) && writeAll(h.data(), h.size()) &&
-            writeAll(data.data(), data.size()) && ::fsync(fd) == 0;
-  ok = (::close(fd) == 0) && ok;
-  if (!ok || std::rename(temp.c_str(), target.c_str()) != 0) {
-    std::string why = std::strerror(errno);
-    std::remove(temp.c_str());
-    return fail(context, LATHE_IO_ERROR, target + ": cannot write: " + why);
-  }
-  // Make the rename itself durable.
-  size_t slash = target.rfind('/');
-  std::string dir = slash == std::string::npos ? "." : target.substr(0, slash);
-  int dfd = ::open(dir.c_str(), O_RDONLY);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
+  pairs.push_back({kMetadataChecksum, metadataChecksum(meta)});
+  std::string error;
+  if (writeSafetensors(path, tensors, pairs, error) != LATHE_OK)
+    return fail(context, LATHE_IO_ERROR, error);
   return LATHE_OK;
 }
 
@@ -558,42 +339,26 @@ lathe_status_t lathe_trainer_load(lathe_context_t *context,
     return fail(context, LATHE_INVALID_ARGUMENT,
                 "lathe_trainer_load: NULL trainer or path");
   std::string where = std::string(path) + ": ";
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in)
-    return fail(context, LATHE_NOT_FOUND,
-                where + "cannot open: " + std::strerror(errno));
-  uint64_t size = uint64_t(in.tellg());
-  in.seekg(0);
-  std::string bytes(size, '\0');
-  if (!in.read(bytes.data(), std::streamsize(size)))
-    return fail(context, LATHE_IO_ERROR, where + "read failed");
+  SafetensorsFile file;
+  std::string error;
+  if (lathe_status_t status = readSafetensors(path, file, error);
+      status != LATHE_OK)
+    return fail(context, status,
+                where + (status == LATHE_INCOMPATIBLE
+                             ? "not a valid checkpoint: " + error
+                             : error));
   auto bad = [&](const std::string &why) {
     return fail(context, LATHE_INCOMPATIBLE,
                 where + "not a valid checkpoint: " + why);
   };
-  if (size < 8)
-    return bad("truncated (" + std::to_string(size) + " bytes)");
-  uint64_t length = 0;
-  for (int i = 0; i < 8; ++i)
-    length |= uint64_t(uint8_t(bytes[i])) << (8 * i);
-  if (length > size - 8)
-    return bad("truncated: the header claims " + std::to_string(length) +
-               " bytes, the file has " + std::to_string(size - 8));
-  std::string header = bytes.substr(8, length);
-  JsonParser parser{header, 0, {}};
-  Json root;
-  if (!parser.parse(root) || root.kind != Json::Object)
-    return bad("malformed header (" + parser.error + ")");
-  const char *data = bytes.data() + 8 + length;
-  uint64_t dataSize = size - 8 - length;
   std::map<std::string, std::string> metadata;
-  if (const Json *meta = root.get("__metadata__"))
-    for (const auto &f : meta->fields)
-      metadata[f.first] = f.second.text;
+  for (const auto &[key, value] : file.metadata)
+    metadata[key] = value;
   if (metadata["lathe.model"] != trainer->module->name)
     return bad("it was written for model '" + metadata["lathe.model"] +
                "', not '" + trainer->module->name + "'");
-  if (metadata["lathe.checksum"] != hex64(fnv1a64(data, dataSize)))
+  const char *data = file.bytes.data() + file.dataStart;
+  if (metadata["lathe.checksum"] != hex64(fnv1a64(data, file.dataSize())))
     return bad("checksum mismatch (truncated or corrupted data)");
   // (Checkpoints written before the metadata had a checksum have none.)
   if (auto sum = metadata.find(kMetadataChecksum); sum != metadata.end()) {
@@ -604,37 +369,22 @@ lathe_status_t lathe_trainer_load(lathe_context_t *context,
                  "options it records are corrupted)");
   }
   std::vector<Stored> all = storedTensors(*trainer);
-  size_t tensors = 0;
-  for (const auto &f : root.fields)
-    tensors += f.first != "__metadata__";
-  if (tensors != all.size())
-    return bad("it holds " + std::to_string(tensors) +
+  if (file.entries.size() != all.size())
+    return bad("it holds " + std::to_string(file.entries.size()) +
                " tensors, this model and optimizer have " +
                std::to_string(all.size()));
   // Check everything before changing anything.
   std::vector<std::pair<const char *, size_t>> sources;
   for (const Stored &s : all) {
-    const Json *t = root.get(s.desc->name);
-    if (!t || t->kind != Json::Object)
+    const SafetensorsEntry *t = file.find(s.desc->name);
+    if (!t)
       return bad("tensor '" + s.desc->name + "' is missing");
-    const Json *dtype = t->get("dtype"), *shape = t->get("shape"),
-               *offsets = t->get("data_offsets");
-    if (!dtype || dtype->text != safetensorsDType(s.desc->dtype))
+    if (t->dtype != s.desc->dtype)
       return bad("tensor '" + s.desc->name + "' has the wrong dtype");
-    std::vector<int64_t> dims;
-    if (shape)
-      for (const Json &d : shape->items)
-        dims.push_back(d.number);
-    if (!shape || dims != s.desc->dims)
-      return bad("tensor '" + s.desc->name + "' has shape " + shapeText(dims) +
-                 ", expected " + shapeText(s.desc->dims));
-    if (!offsets || offsets->items.size() != 2 ||
-        offsets->items[0].number < 0 ||
-        uint64_t(offsets->items[1].number) > dataSize ||
-        uint64_t(offsets->items[1].number - offsets->items[0].number) !=
-            numBytes(*s.desc))
-      return bad("tensor '" + s.desc->name + "' has bad data offsets");
-    sources.push_back({data + offsets->items[0].number, numBytes(*s.desc)});
+    if (t->dims != s.desc->dims)
+      return bad("tensor '" + s.desc->name + "' has shape " +
+                 shapeText(t->dims) + ", expected " + shapeText(s.desc->dims));
+    sources.push_back({file.data(*t), numBytes(*s.desc)});
   }
   char *end = nullptr;
   long long steps = std::strtoll(metadata["lathe.step"].c_str(), &end, 10);

@@ -2,7 +2,7 @@
 #include "tools/lathe/Commands.h"
 #include "tools/lathe/Diagnostics.h"
 
-#include "compiler/Artifact.h"
+#include "compiler/Emit.h"
 #include "compiler/Pipeline.h"
 #include "compiler/targets/Target.h"
 #include "frontends/onnx/OnnxImporter.h"
@@ -44,33 +44,7 @@ static llvm::Expected<FrozenValue> readNpyValue(const std::string &path) {
   return value;
 }
 
-/// A C identifier derived from a file name: "resnet-18" -> "resnet_18".
-static std::string identifierFrom(llvm::StringRef stem) {
-  std::string id;
-  for (char ch : stem)
-    id += (isalnum(ch) || ch == '_') ? ch : '_';
-  if (id.empty() || isdigit(id[0]))
-    id = "m_" + id;
-  return id;
-}
-
-static llvm::Error writeOutput(const std::string &path,
-                               llvm::ArrayRef<char> data) {
-  if (auto err = writeFileAtomically(path, data))
-    return err;
-  std::cout << "wrote " << path << " (" << data.size() << " bytes)\n";
-  return llvm::Error::success();
-}
-
 int runCompile(const CompileOptions &options) {
-  std::vector<std::string> emit = options.emit;
-  if (emit.empty())
-    emit.push_back("so");
-  auto wants = [&](const char *kind) {
-    return std::find(emit.begin(), emit.end(), kind) != emit.end();
-  };
-  bool onlyText = !wants("so") && !wants("obj") && !wants("header");
-
   // Output base: -o without its extension, or the model's stem here.
   std::string base = options.output;
   if (base.empty()) {
@@ -80,19 +54,20 @@ int runCompile(const CompileOptions &options) {
     if (ext == ".so" || ext == ".o" || ext == ".h" || ext == ".mlir")
       base = base.substr(0, base.size() - ext.size());
   }
-  std::string name = options.name.empty()
-                         ? identifierFrom(llvm::sys::path::filename(base))
-                         : options.name;
-  if (!isCIdentifier(name))
-    return reportError("--name '" + name + "' is not a C identifier");
-  // Before any work: a folder that is not there would only show up as a
-  // failed link at the end.
-  if (!onlyText || !options.output.empty()) {
-    llvm::StringRef folder = llvm::sys::path::parent_path(base);
-    if (!folder.empty() && !llvm::sys::fs::is_directory(folder))
-      return reportError(base + ": the output folder " + folder.str() +
-                         " does not exist");
-  }
+  EmitOptions emit;
+  emit.base = base;
+  emit.kinds = options.emit;
+  emit.artifact.name = options.name;
+  emit.artifact.target = options.target;
+  emit.artifact.triple = options.triple;
+  emit.artifact.cpu = options.cpu;
+  emit.artifact.externalWeights = options.weights == "external";
+  emit.artifact.printIR = options.printIR;
+  // Text outputs go to stdout when no -o was given and nothing binary is due.
+  if (options.output.empty())
+    emit.textStream = &llvm::outs();
+  if (!options.name.empty() && !isCIdentifier(options.name))
+    return reportError("--name '" + options.name + "' is not a C identifier");
 
   ImportOptions importOptions;
   std::string shapeError;
@@ -131,66 +106,12 @@ int runCompile(const CompileOptions &options) {
     return diagnostics.fail("cannot build the training step of " +
                             options.model);
 
-  // Text outputs go to stdout when no -o was given and nothing binary is due.
-  auto writeText = [&](const std::string &ext) -> int {
-    std::string text;
-    llvm::raw_string_ostream os(text);
-    model->module->print(os);
-    if (onlyText && options.output.empty()) {
-      std::cout << text;
-      return 0;
-    }
-    if (auto err = writeOutput(base + ext, {text.data(), text.size()}))
-      return reportError(llvm::toString(std::move(err)));
-    return 0;
-  };
-  if (wants("mlir") && writeText(".mlir"))
-    return 1;
-  if (wants("llvm-dialect")) {
-    TargetOptions targetOptions;
-    targetOptions.name = options.target;
-    targetOptions.triple = options.triple;
-    targetOptions.cpu = options.cpu;
-    auto target = makeTarget(targetOptions);
-    if (!target)
-      return reportError(llvm::toString(target.takeError()));
-    if (mlir::failed(
-            lowerToLLVMDialect(*model->module, **target, options.printIR)))
-      return diagnostics.fail("lowering failed");
-    return writeText(".llvm.mlir");
-  }
-  if (onlyText)
-    return 0;
-
-  ArtifactOptions artifactOptions;
-  artifactOptions.name = name;
-  artifactOptions.target = options.target;
-  artifactOptions.triple = options.triple;
-  artifactOptions.cpu = options.cpu;
-  artifactOptions.externalWeights = options.weights == "external";
-  artifactOptions.weightsFileName =
-      llvm::sys::path::filename(base).str() + ".weights";
-  artifactOptions.printIR = options.printIR;
-  auto artifact = compileModel(*model, artifactOptions);
-  if (!artifact)
-    return diagnostics.fail(llvm::toString(artifact.takeError()));
-
-  // Nothing is written until everything compiled; each file atomically.
-  if (wants("obj"))
-    if (auto err = writeOutput(base + ".o", artifact->object))
-      return reportError(llvm::toString(std::move(err)));
-  if (wants("header"))
-    if (auto err = writeOutput(
-            base + ".h", {artifact->header.data(), artifact->header.size()}))
-      return reportError(llvm::toString(std::move(err)));
-  if (artifactOptions.externalWeights)
-    if (auto err = writeOutput(base + ".weights", artifact->weights))
-      return reportError(llvm::toString(std::move(err)));
-  if (wants("so")) {
-    if (auto err = writeSharedObject(*artifact, base + ".so"))
-      return reportError(llvm::toString(std::move(err)));
-    std::cout << "wrote " << base << ".so\n";
-  }
+  auto written =
+      emitModel(*model, emit, [](const std::string &path, size_t bytes) {
+        std::cout << "wrote " << path << " (" << bytes << " bytes)\n";
+      });
+  if (written)
+    return diagnostics.fail(llvm::toString(std::move(written)));
   return 0;
 }
 

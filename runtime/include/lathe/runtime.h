@@ -343,6 +343,43 @@ LATHE_API lathe_status_t lathe_tensor_save_npy(lathe_context_t *context,
                                                const lathe_tensor_t *tensor,
                                                const char *path);
 
+/* A safetensors file read whole: what PyTorch's
+ * safetensors.torch.save_file writes (a state dict), Lathe's checkpoints and
+ * the C++ DSL's state dicts. Its tensors keep the file's order. */
+typedef struct lathe_tensor_file lathe_tensor_file_t;
+
+/* Reads |path|, checking every tensor's dtype, shape and data offsets. A
+ * missing file is LATHE_NOT_FOUND, a malformed one LATHE_INCOMPATIBLE, both
+ * with a message naming the path (and the tensor at fault). On LATHE_OK
+ * *out_file is owned by the caller (lathe_tensor_file_destroy). */
+LATHE_API lathe_status_t lathe_safetensors_load(lathe_context_t *context,
+                                                const char *path,
+                                                lathe_tensor_file_t **out_file);
+
+/* The number of tensors, the name and value of tensor |index| (NULL if out
+ * of range; each value in its own 64-byte aligned storage), and the value
+ * of metadata |key| ("" if absent). Owned by the file. */
+LATHE_API size_t lathe_tensor_file_count(const lathe_tensor_file_t *file);
+LATHE_API const char *lathe_tensor_file_name(const lathe_tensor_file_t *file,
+                                             size_t index);
+LATHE_API const lathe_tensor_t *
+lathe_tensor_file_tensor(const lathe_tensor_file_t *file, size_t index);
+LATHE_API const char *
+lathe_tensor_file_metadata(const lathe_tensor_file_t *file, const char *key);
+
+/* Destroys |file| and its tensors (NULL is ignored). */
+LATHE_API void lathe_tensor_file_destroy(lathe_tensor_file_t *file);
+
+/* Writes |count| tensors named |names| (unique, non-empty) and
+ * |num_metadata| string pairs as a safetensors file, atomically (temporary
+ * file, fsync, rename): an existing file is replaced only by a complete
+ * one. */
+LATHE_API lathe_status_t lathe_safetensors_save(
+    lathe_context_t *context, const char *path, size_t count,
+    const char *const *names, const lathe_tensor_t *const *tensors,
+    size_t num_metadata, const char *const *metadata_keys,
+    const char *const *metadata_values);
+
 #ifdef __cplusplus
 }
 #endif
