@@ -1,0 +1,681 @@
+// The DSL's layers and functional API: torch.nn's arguments checked and
+// turned into the trace's ops (the shared layer builders).
+#include "frontends/cpp/TensorImpl.h"
+#include "frontends/cpp/Trace.h"
+
+#include <cmath>
+#include <limits>
+
+namespace lathe::nn {
+
+using detail::fail;
+using detail::shape_text;
+using detail::Trace;
+using detail::Unary;
+
+namespace {
+
+/// Fails with |message| prefixed by |m|'s path and class, as a layer's
+/// errors read ("layer1.0.conv1 (Conv2d): ...").
+[[noreturn]] void failIn(const Module &m, const std::string &message) {
+  fail((m.path().empty() ? std::string("forward") : m.path()) + " (" +
+       m.type_name() + "): " + message);
+}
+
+/// |a| for |rank| spatial dimensions: one value for all, or one each.
+std::vector<int64_t> expand(const ExpandingArray &a, int rank,
+                            const char *what) {
+  if (int64_t(a.size()) == rank)
+    return a.values();
+  if (a.size() == 1)
+    return std::vector<int64_t>(size_t(rank), a[0]);
+  fail(std::string("lathe::nn: ") + what + " has " + std::to_string(a.size()) +
+       " values for " + std::to_string(rank) + " spatial dimensions");
+}
+
+/// Symmetric padding |p| as every front, then every back.
+std::vector<int64_t> twice(const std::vector<int64_t> &p) {
+  std::vector<int64_t> out = p;
+  out.insert(out.end(), p.begin(), p.end());
+  return out;
+}
+
+void checkPositive(const std::vector<int64_t> &v, const char *what) {
+  for (int64_t x : v)
+    if (x <= 0)
+      fail(std::string("lathe::nn: ") + what + " must be positive, got " +
+           shape_text(v));
+}
+
+void checkSpatialInput(const Module &m, const Tensor &x, int rank) {
+  if (x.dim() != rank + 2)
+    failIn(m, "expected a batched input of rank " + std::to_string(rank + 2) +
+                  " (N x C x " + std::to_string(rank) +
+                  " spatial dimensions), got " + shape_text(x.sizes()));
+}
+
+} // namespace
+
+// ---------------------------------------------------------------------------
+// Functional.
+// ---------------------------------------------------------------------------
+namespace functional {
+
+static Tensor unary(Unary op, const Tensor &x, double a = 0, double b = 0) {
+  return Trace::of({&x}).unary(op, x, a, b);
+}
+
+Tensor relu(const Tensor &x) { return unary(Unary::Relu, x); }
+Tensor relu6(const Tensor &x) { return hardtanh(x, 0.0, 6.0); }
+Tensor leaky_relu(const Tensor &x, double slope) {
+  return unary(Unary::LeakyRelu, x, slope);
+}
+Tensor elu(const Tensor &x, double alpha) {
+  return unary(Unary::Elu, x, alpha);
+}
+Tensor selu(const Tensor &x) { return unary(Unary::Selu, x); }
+Tensor celu(const Tensor &x, double alpha) {
+  if (alpha == 0)
+    fail("lathe::nn: celu: alpha must not be 0");
+  return unary(Unary::Celu, x, alpha);
+}
+Tensor gelu(const Tensor &x, const std::string &approximate) {
+  if (approximate != "none" && approximate != "tanh")
+    fail("lathe::nn: gelu: approximate is 'none' or 'tanh', got '" +
+         approximate + "'");
+  return unary(Unary::Gelu, x, approximate == "tanh" ? 1 : 0);
+}
+Tensor silu(const Tensor &x) { return x * sigmoid(x); }
+Tensor mish(const Tensor &x) { return x * tanh(softplus(x)); }
+Tensor sigmoid(const Tensor &x) { return unary(Unary::Sigmoid, x); }
+Tensor tanh(const Tensor &x) { return unary(Unary::Tanh, x); }
+Tensor hardtanh(const Tensor &x, double min_val, double max_val) {
+  if (min_val > max_val)
+    fail("lathe::nn: hardtanh: min_val " + std::to_string(min_val) +
+         " is above max_val " + std::to_string(max_val));
+  return x.clamp(min_val, max_val);
+}
+Tensor hardsigmoid(const Tensor &x) {
+  return unary(Unary::HardSigmoid, x, 1.0 / 6.0, 0.5);
+}
+Tensor hardswish(const Tensor &x) { return unary(Unary::HardSwish, x); }
+Tensor softplus(const Tensor &x, double beta, double threshold) {
+  // torch: log(1 + exp(beta x)) / beta, and x itself where beta x >
+  // threshold.
+  if (beta == 0)
+    fail("lathe::nn: softplus: beta must not be 0");
+  Trace &t = Trace::of({&x});
+  Tensor bx = beta == 1.0 ? x : x * beta;
+  Tensor y = unary(Unary::Softplus, bx);
+  if (beta != 1.0)
+    y = y / beta;
+  return t.where(t.binary(detail::Binary::Greater, bx, t.scalar(threshold, x)),
+                 x, y);
+}
+Tensor softsign(const Tensor &x) { return unary(Unary::Softsign, x); }
+Tensor logsigmoid(const Tensor &x) { return -unary(Unary::Softplus, -x); }
+Tensor softmax(const Tensor &x, int64_t dim) { return x.softmax(dim); }
+Tensor log_softmax(const Tensor &x, int64_t dim) { return x.log_softmax(dim); }
+
+Tensor linear(const Tensor &x, const Tensor &weight, const Tensor &bias) {
+  return Trace::of({&x, &weight}).linear(x, weight, bias);
+}
+
+static detail::WindowSpec convWindow(int rank, const ExpandingArray &stride,
+                                     const ExpandingArray &padding,
+                                     const ExpandingArray &dilation) {
+  detail::WindowSpec w;
+  w.stride = expand(stride, rank, "stride");
+  w.padding = twice(expand(padding, rank, "padding"));
+  w.dilation = expand(dilation, rank, "dilation");
+  checkPositive(w.stride, "stride");
+  checkPositive(w.dilation, "dilation");
+  return w;
+}
+
+Tensor conv(const Tensor &x, const Tensor &weight, const Tensor &bias,
+            ExpandingArray stride, ExpandingArray padding,
+            ExpandingArray dilation, int64_t groups) {
+  int rank = int(weight.dim()) - 2;
+  if (rank < 1 || rank > 3)
+    fail("lathe::nn: conv: the weight " + shape_text(weight.sizes()) +
+         " is not out x in/groups x k1..kn with n = 1..3");
+  return Trace::of({&x, &weight})
+      .conv(x, weight, bias, convWindow(rank, stride, padding, dilation),
+            groups);
+}
+
+Tensor conv_transpose(const Tensor &x, const Tensor &weight,
+                      const Tensor &bias, ExpandingArray stride,
+                      ExpandingArray padding, ExpandingArray output_padding,
+                      int64_t groups, ExpandingArray dilation) {
+  int rank = int(weight.dim()) - 2;
+  if (rank < 1 || rank > 3)
+    fail("lathe::nn: conv_transpose: the weight " +
+         shape_text(weight.sizes()) +
+         " is not in x out/groups x k1..kn with n = 1..3");
+  return Trace::of({&x, &weight})
+      .convTranspose(x, weight, bias,
+                     convWindow(rank, stride, padding, dilation),
+                     expand(output_padding, rank, "output_padding"), groups);
+}
+
+static detail::WindowSpec poolWindow(int rank, const ExpandingArray &kernel,
+                                     const ExpandingArray &stride,
+                                     const ExpandingArray &padding,
+                                     const ExpandingArray &dilation,
+                                     bool ceil) {
+  detail::WindowSpec w;
+  w.kernel = expand(kernel, rank, "kernel_size");
+  w.stride = stride.empty() ? w.kernel : expand(stride, rank, "stride");
+  std::vector<int64_t> pad = expand(padding, rank, "padding");
+  for (int i = 0; i < rank; ++i)
+    if (pad[size_t(i)] < 0 || pad[size_t(i)] * 2 > w.kernel[size_t(i)])
+      fail("lathe::nn: pooling: padding " + shape_text(pad) +
+           " must be non-negative and at most half the kernel " +
+           shape_text(w.kernel));
+  w.padding = twice(pad);
+  w.dilation = expand(dilation, rank, "dilation");
+  w.ceilMode = ceil;
+  checkPositive(w.kernel, "kernel_size");
+  checkPositive(w.stride, "stride");
+  checkPositive(w.dilation, "dilation");
+  return w;
+}
+
+Tensor max_pool(const Tensor &x, const MaxPoolOptions &o) {
+  int rank = int(x.dim()) - 2;
+  if (rank < 1 || rank > 3)
+    fail("lathe::nn: max_pool: expected N x C x d1..dn (n = 1..3), got " +
+         shape_text(x.sizes()));
+  return Trace::of({&x}).maxPool(
+      x, poolWindow(rank, o.kernel_size(), o.stride(), o.padding(),
+                    o.dilation(), o.ceil_mode()));
+}
+
+Tensor avg_pool(const Tensor &x, const AvgPoolOptions &o) {
+  int rank = int(x.dim()) - 2;
+  if (rank < 1 || rank > 3)
+    fail("lathe::nn: avg_pool: expected N x C x d1..dn (n = 1..3), got " +
+         shape_text(x.sizes()));
+  detail::WindowSpec w = poolWindow(rank, o.kernel_size(), o.stride(),
+                                    o.padding(), {1}, o.ceil_mode());
+  Trace &t = Trace::of({&x});
+  if (!o.divisor_override())
+    return t.avgPool(x, w, o.count_include_pad());
+  // Each window's sum (a depthwise convolution with ones) over the divisor.
+  int64_t divisor = *o.divisor_override();
+  if (divisor <= 0)
+    fail("lathe::nn: avg_pool: divisor_override must be positive");
+  if (o.ceil_mode())
+    fail("lathe::nn: avg_pool: divisor_override with ceil_mode is not "
+         "supported");
+  std::vector<int64_t> shape = {x.size(1), 1};
+  shape.insert(shape.end(), w.kernel.begin(), w.kernel.end());
+  Tensor ones = nn::ones(shape, x.dtype());
+  detail::WindowSpec cw = w;
+  cw.kernel.clear();
+  cw.dilation.assign(size_t(rank), 1);
+  return t.conv(x, ones, Tensor(), cw, x.size(1)) / double(divisor);
+}
+
+Tensor max_pool1d(const Tensor &x, ExpandingArray k) {
+  return max_pool(x, MaxPoolOptions(std::move(k)));
+}
+Tensor max_pool2d(const Tensor &x, ExpandingArray k) {
+  return max_pool(x, MaxPoolOptions(std::move(k)));
+}
+Tensor max_pool3d(const Tensor &x, ExpandingArray k) {
+  return max_pool(x, MaxPoolOptions(std::move(k)));
+}
+Tensor avg_pool2d(const Tensor &x, ExpandingArray k) {
+  return avg_pool(x, AvgPoolOptions(std::move(k)));
+}
+
+Tensor adaptive_avg_pool(const Tensor &x, ExpandingArray output_size) {
+  int rank = int(x.dim()) - 2;
+  if (rank < 1 || rank > 3)
+    fail("lathe::nn: adaptive_avg_pool: expected N x C x d1..dn (n = 1..3), "
+         "got " +
+         shape_text(x.sizes()));
+  std::vector<int64_t> size = expand(output_size, rank, "output_size");
+  checkPositive(size, "output_size");
+  Trace &t = Trace::of({&x});
+  bool ones = true;
+  for (int64_t d : size)
+    ones = ones && d == 1;
+  if (ones || rank == 2)
+    return t.adaptiveAvgPool(x, size);
+  if (rank == 1) // Over unit height.
+    return t.adaptiveAvgPool(x.unsqueeze(2), {1, size[0]}).squeeze(2);
+  fail("lathe::nn: adaptive_avg_pool3d to " + shape_text(size) +
+       " is not supported (output size 1 is)");
+}
+Tensor adaptive_avg_pool2d(const Tensor &x, ExpandingArray output_size) {
+  if (x.dim() != 4)
+    fail("lathe::nn: adaptive_avg_pool2d: expected N x C x H x W, got " +
+         shape_text(x.sizes()));
+  return adaptive_avg_pool(x, std::move(output_size));
+}
+
+Tensor batch_norm(const Tensor &x, const Tensor &running_mean,
+                  const Tensor &running_var, const Tensor &weight,
+                  const Tensor &bias, bool training, double momentum,
+                  double eps) {
+  if (x.dim() < 2)
+    fail("lathe::nn: batch_norm: expected N x C x ..., got " +
+         shape_text(x.sizes()));
+  if (!training && running_mean.defined() && running_var.defined())
+    return Trace::of({&x}).batchNorm(x, weight, bias, running_mean,
+                                     running_var, eps, momentum);
+  // Batch statistics (biased variance), as torch normalizes with.
+  std::vector<int64_t> axes = {0};
+  std::vector<int64_t> stat(size_t(x.dim()), 1);
+  stat[1] = x.size(1);
+  for (int64_t i = 2; i < x.dim(); ++i)
+    axes.push_back(i);
+  Tensor mean = x.mean(axes, true);
+  Tensor centered = x - mean;
+  Tensor var = (centered * centered).mean(axes, true);
+  Tensor y = centered / (var + eps).sqrt();
+  if (weight.defined())
+    y = y * weight.reshape(stat);
+  if (bias.defined())
+    y = y + bias.reshape(stat);
+  return y;
+}
+
+Tensor layer_norm(const Tensor &x, std::vector<int64_t> normalized_shape,
+                  const Tensor &weight, const Tensor &bias, double eps) {
+  int64_t n = int64_t(normalized_shape.size());
+  if (n == 0 || n > x.dim() ||
+      !std::equal(normalized_shape.begin(), normalized_shape.end(),
+                  x.sizes().end() - n))
+    fail("lathe::nn: layer_norm: normalized_shape " +
+         shape_text(normalized_shape) + " is not the end of the input's " +
+         shape_text(x.sizes()));
+  return Trace::of({&x}).layerNorm(x, x.dim() - n, weight, bias, eps);
+}
+
+Tensor group_norm(const Tensor &x, int64_t num_groups, const Tensor &weight,
+                  const Tensor &bias, double eps) {
+  if (x.dim() < 2 || num_groups <= 0 || x.size(1) % num_groups)
+    fail("lathe::nn: group_norm: " + std::to_string(num_groups) +
+         " groups do not divide the channels of " + shape_text(x.sizes()));
+  return Trace::of({&x}).groupNorm(x, num_groups, weight, bias, eps);
+}
+
+Tensor dropout(const Tensor &x, double p, bool training) {
+  if (p < 0 || p > 1)
+    fail("lathe::nn: dropout probability has to be between 0 and 1, but "
+         "got " +
+         std::to_string(p));
+  if (!training || p == 0)
+    return x;
+  return Trace::of({&x}).dropout(x, p);
+}
+
+Tensor pad(const Tensor &x, std::vector<int64_t> p, const std::string &mode,
+           double value) {
+  if (p.size() % 2 || int64_t(p.size() / 2) > x.dim())
+    fail("lathe::nn: pad: " + std::to_string(p.size()) +
+         " values are not (left, right) pairs for at most " +
+         std::to_string(x.dim()) + " dimensions");
+  detail::PadFill fill;
+  if (mode == "constant")
+    fill = detail::PadFill::Constant;
+  else if (mode == "reflect")
+    fill = detail::PadFill::Reflect;
+  else if (mode == "replicate")
+    fill = detail::PadFill::Edge;
+  else if (mode == "circular")
+    fill = detail::PadFill::Wrap;
+  else
+    fail("lathe::nn: pad: mode is constant, reflect, replicate or circular, "
+         "got '" +
+         mode + "'");
+  size_t rank = size_t(x.dim());
+  std::vector<int64_t> pads(2 * rank, 0);
+  for (size_t i = 0; i < p.size() / 2; ++i) {
+    size_t d = rank - 1 - i;
+    pads[d] = p[2 * i];
+    pads[rank + d] = p[2 * i + 1];
+  }
+  return Trace::of({&x}).pad(x, pads, fill, value);
+}
+
+Tensor flatten(const Tensor &x, int64_t start_dim, int64_t end_dim) {
+  return x.flatten(start_dim, end_dim);
+}
+
+} // namespace functional
+
+namespace F = functional;
+
+// ---------------------------------------------------------------------------
+// Layers.
+// ---------------------------------------------------------------------------
+
+LinearImpl::LinearImpl(const LinearOptions &o)
+    : Module("Linear"), options(o) {
+  if (o.in_features() < 0 || o.out_features() < 0)
+    fail("lathe::nn: Linear(" + std::to_string(o.in_features()) + ", " +
+         std::to_string(o.out_features()) + "): negative features");
+  weight = register_parameter(
+      "weight", zeros({o.out_features(), o.in_features()}));
+  if (o.bias())
+    bias = register_parameter("bias", zeros({o.out_features()}));
+  reset_parameters();
+}
+
+/// torch's reset_parameters for Linear and convolutions: weight
+/// kaiming_uniform(a = sqrt(5)), bias uniform(+-1/sqrt(fan_in)).
+static void resetWeightAndBias(Tensor &weight, Tensor &bias) {
+  init::kaiming_uniform_(weight, std::sqrt(5.0));
+  if (bias.defined()) {
+    int64_t fanIn = init::fan_in_and_fan_out(weight).first;
+    double bound = fanIn > 0 ? 1.0 / std::sqrt(double(fanIn)) : 0.0;
+    init::uniform_(bias, -bound, bound);
+  }
+}
+
+void LinearImpl::reset_parameters() { resetWeightAndBias(weight, bias); }
+
+Tensor LinearImpl::forward(const Tensor &x) {
+  if (x.dim() < 1 || x.size(-1) != options.in_features())
+    failIn(*this, "the input " + shape_text(x.sizes()) +
+                      " does not end in in_features " +
+                      std::to_string(options.in_features()) + " (weight " +
+                      shape_text(weight.sizes()) + ")");
+  return F::linear(x, weight, bias);
+}
+
+static const char *convName(int rank, bool transposed) {
+  static const char *names[2][3] = {
+      {"Conv1d", "Conv2d", "Conv3d"},
+      {"ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"}};
+  return names[transposed][rank - 1];
+}
+
+static void checkChannels(const char *name, int64_t in, int64_t out,
+                          int64_t groups) {
+  if (groups <= 0 || in <= 0 || out <= 0 || in % groups || out % groups)
+    fail(std::string("lathe::nn: ") + name + ": in_channels " +
+         std::to_string(in) + " and out_channels " + std::to_string(out) +
+         " must be positive and divisible by groups " +
+         std::to_string(groups));
+}
+
+ConvImpl::ConvImpl(int r, const ConvOptions &o)
+    : Module(convName(r, false)), rank(r), options(o) {
+  checkChannels(convName(r, false), o.in_channels(), o.out_channels(),
+                o.groups());
+  std::vector<int64_t> kernel = expand(o.kernel_size(), r, "kernel_size");
+  checkPositive(kernel, "kernel_size");
+  if (o.is_padding_same())
+    for (int64_t s : expand(o.stride(), r, "stride"))
+      if (s != 1)
+        fail(std::string("lathe::nn: ") + type_name() +
+             ": padding='same' needs stride 1 (as torch)");
+  std::vector<int64_t> shape = {o.out_channels(),
+                                o.in_channels() / o.groups()};
+  shape.insert(shape.end(), kernel.begin(), kernel.end());
+  weight = register_parameter("weight", zeros(shape));
+  if (o.bias())
+    bias = register_parameter("bias", zeros({o.out_channels()}));
+  reset_parameters();
+}
+
+void ConvImpl::reset_parameters() { resetWeightAndBias(weight, bias); }
+
+Tensor ConvImpl::forward(const Tensor &x) {
+  checkSpatialInput(*this, x, rank);
+  if (x.size(1) != options.in_channels())
+    failIn(*this, "the input " + shape_text(x.sizes()) + " has " +
+                      std::to_string(x.size(1)) + " channels, in_channels is " +
+                      std::to_string(options.in_channels()) + " (weight " +
+                      shape_text(weight.sizes()) + ")");
+  std::vector<int64_t> kernel(weight.sizes().begin() + 2,
+                              weight.sizes().end());
+  std::vector<int64_t> dilation = expand(options.dilation(), rank, "dilation");
+  // Padding per dimension at the front, then the back.
+  std::vector<int64_t> front, back;
+  if (options.is_padding_same()) {
+    for (int i = 0; i < rank; ++i) {
+      int64_t total = dilation[size_t(i)] * (kernel[size_t(i)] - 1);
+      front.push_back(total / 2);
+      back.push_back(total - total / 2);
+    }
+  } else {
+    front = back = expand(options.padding(), rank, "padding");
+  }
+  Tensor input = x;
+  if (options.padding_mode() != kZeros) {
+    // torch pads with the mode first, then convolves without padding.
+    std::vector<int64_t> pairs;
+    for (int i = rank - 1; i >= 0; --i) {
+      pairs.push_back(front[size_t(i)]);
+      pairs.push_back(back[size_t(i)]);
+    }
+    const char *mode = options.padding_mode() == kReflect     ? "reflect"
+                       : options.padding_mode() == kReplicate ? "replicate"
+                                                              : "circular";
+    input = F::pad(x, pairs, mode);
+    front.assign(size_t(rank), 0);
+    back.assign(size_t(rank), 0);
+  }
+  detail::WindowSpec w;
+  w.stride = expand(options.stride(), rank, "stride");
+  w.padding = front;
+  w.padding.insert(w.padding.end(), back.begin(), back.end());
+  w.dilation = dilation;
+  checkPositive(w.stride, "stride");
+  checkPositive(w.dilation, "dilation");
+  return Trace::of({&input}).conv(input, weight, bias, w, options.groups());
+}
+
+ConvTransposeImpl::ConvTransposeImpl(int r, const ConvTransposeOptions &o)
+    : Module(convName(r, true)), rank(r), options(o) {
+  checkChannels(convName(r, true), o.in_channels(), o.out_channels(),
+                o.groups());
+  std::vector<int64_t> kernel = expand(o.kernel_size(), r, "kernel_size");
+  checkPositive(kernel, "kernel_size");
+  std::vector<int64_t> shape = {o.in_channels(),
+                                o.out_channels() / o.groups()};
+  shape.insert(shape.end(), kernel.begin(), kernel.end());
+  weight = register_parameter("weight", zeros(shape));
+  if (o.bias())
+    bias = register_parameter("bias", zeros({o.out_channels()}));
+  reset_parameters();
+}
+
+void ConvTransposeImpl::reset_parameters() {
+  resetWeightAndBias(weight, bias);
+}
+
+Tensor ConvTransposeImpl::forward(const Tensor &x) {
+  checkSpatialInput(*this, x, rank);
+  if (x.size(1) != options.in_channels())
+    failIn(*this, "the input " + shape_text(x.sizes()) + " has " +
+                      std::to_string(x.size(1)) + " channels, in_channels is " +
+                      std::to_string(options.in_channels()));
+  std::vector<int64_t> stride = expand(options.stride(), rank, "stride"),
+                       dilation = expand(options.dilation(), rank, "dilation"),
+                       outPad = expand(options.output_padding(), rank,
+                                       "output_padding");
+  for (int i = 0; i < rank; ++i)
+    if (outPad[size_t(i)] < 0 ||
+        (outPad[size_t(i)] >= stride[size_t(i)] &&
+         outPad[size_t(i)] >= dilation[size_t(i)]))
+      failIn(*this, "output_padding " + shape_text(outPad) +
+                        " must be smaller than either stride " +
+                        shape_text(stride) + " or dilation " +
+                        shape_text(dilation));
+  return F::conv_transpose(x, weight, bias, stride, options.padding(), outPad,
+                           options.groups(), dilation);
+}
+
+static const char *poolName(bool max, int rank) {
+  static const char *names[2][3] = {{"AvgPool1d", "AvgPool2d", "AvgPool3d"},
+                                    {"MaxPool1d", "MaxPool2d", "MaxPool3d"}};
+  return names[max][rank - 1];
+}
+
+MaxPoolImpl::MaxPoolImpl(int r, const MaxPoolOptions &o)
+    : Module(poolName(true, r)), rank(r), options(o) {}
+
+Tensor MaxPoolImpl::forward(const Tensor &x) {
+  checkSpatialInput(*this, x, rank);
+  return F::max_pool(x, options);
+}
+
+AvgPoolImpl::AvgPoolImpl(int r, const AvgPoolOptions &o)
+    : Module(poolName(false, r)), rank(r), options(o) {}
+
+Tensor AvgPoolImpl::forward(const Tensor &x) {
+  checkSpatialInput(*this, x, rank);
+  return F::avg_pool(x, options);
+}
+
+AdaptiveAvgPoolImpl::AdaptiveAvgPoolImpl(int r, ExpandingArray size)
+    : Module(r == 1   ? "AdaptiveAvgPool1d"
+             : r == 2 ? "AdaptiveAvgPool2d"
+                      : "AdaptiveAvgPool3d"),
+      rank(r), output_size(std::move(size)) {}
+
+Tensor AdaptiveAvgPoolImpl::forward(const Tensor &x) {
+  checkSpatialInput(*this, x, rank);
+  return F::adaptive_avg_pool(x, output_size);
+}
+
+BatchNormImpl::BatchNormImpl(int r, const BatchNormOptions &o)
+    : Module(r == 1   ? "BatchNorm1d"
+             : r == 2 ? "BatchNorm2d"
+                      : "BatchNorm3d"),
+      rank(r), options(o) {
+  int64_t c = o.num_features();
+  if (c <= 0)
+    fail(std::string("lathe::nn: ") + type_name() +
+         ": num_features must be positive");
+  if (o.affine()) {
+    weight = register_parameter("weight", ones({c}));
+    bias = register_parameter("bias", zeros({c}));
+  }
+  if (o.track_running_stats()) {
+    running_mean = register_buffer("running_mean", zeros({c}));
+    running_var = register_buffer("running_var", ones({c}));
+    num_batches_tracked =
+        register_buffer("num_batches_tracked", zeros({}, kInt64));
+  }
+}
+
+void BatchNormImpl::reset_parameters() {
+  if (weight.defined()) {
+    init::ones_(weight);
+    init::zeros_(bias);
+  }
+  if (running_mean.defined()) {
+    init::zeros_(running_mean);
+    init::ones_(running_var);
+    init::zeros_(num_batches_tracked);
+  }
+}
+
+Tensor BatchNormImpl::forward(const Tensor &x) {
+  // BatchNorm1d takes N x C or N x C x L; 2d and 3d N x C x spatial.
+  bool rankOk = rank == 1 ? (x.dim() == 2 || x.dim() == 3)
+                          : x.dim() == rank + 2;
+  if (!rankOk)
+    failIn(*this, "expected an input of rank " +
+                      std::string(rank == 1 ? "2 or 3"
+                                            : std::to_string(rank + 2)) +
+                      ", got " + shape_text(x.sizes()));
+  if (x.size(1) != options.num_features())
+    failIn(*this, "the input " + shape_text(x.sizes()) + " has " +
+                      std::to_string(x.size(1)) +
+                      " channels, num_features is " +
+                      std::to_string(options.num_features()));
+  return F::batch_norm(x, running_mean, running_var, weight, bias,
+                       is_training() || !running_mean.defined(),
+                       options.momentum().value_or(0.1), options.eps());
+}
+
+LayerNormImpl::LayerNormImpl(const LayerNormOptions &o)
+    : Module("LayerNorm"), options(o) {
+  checkPositive(o.normalized_shape(), "normalized_shape");
+  if (o.elementwise_affine()) {
+    weight = register_parameter("weight", ones(o.normalized_shape()));
+    if (o.bias())
+      bias = register_parameter("bias", zeros(o.normalized_shape()));
+  }
+}
+
+Tensor LayerNormImpl::forward(const Tensor &x) {
+  int64_t n = int64_t(options.normalized_shape().size());
+  if (n > x.dim() || !std::equal(options.normalized_shape().begin(),
+                                 options.normalized_shape().end(),
+                                 x.sizes().end() - n))
+    failIn(*this, "normalized_shape " +
+                      shape_text(options.normalized_shape()) +
+                      " is not the end of the input's " +
+                      shape_text(x.sizes()));
+  return F::layer_norm(x, options.normalized_shape(), weight, bias,
+                       options.eps());
+}
+
+GroupNormImpl::GroupNormImpl(const GroupNormOptions &o)
+    : Module("GroupNorm"), options(o) {
+  if (o.num_groups() <= 0 || o.num_channels() <= 0 ||
+      o.num_channels() % o.num_groups())
+    fail("lathe::nn: GroupNorm: num_channels " +
+         std::to_string(o.num_channels()) +
+         " must be divisible by num_groups " + std::to_string(o.num_groups()));
+  if (o.affine()) {
+    weight = register_parameter("weight", ones({o.num_channels()}));
+    bias = register_parameter("bias", zeros({o.num_channels()}));
+  }
+}
+
+Tensor GroupNormImpl::forward(const Tensor &x) {
+  if (x.dim() < 2 || x.size(1) != options.num_channels())
+    failIn(*this, "the input " + shape_text(x.sizes()) +
+                      " does not have num_channels " +
+                      std::to_string(options.num_channels()) +
+                      " in dimension 1");
+  return F::group_norm(x, options.num_groups(), weight, bias, options.eps());
+}
+
+FlattenImpl::FlattenImpl(const FlattenOptions &o)
+    : Module("Flatten"), options(o) {}
+
+Tensor FlattenImpl::forward(const Tensor &x) {
+  return x.flatten(options.start_dim(), options.end_dim());
+}
+
+DropoutImpl::DropoutImpl(const DropoutOptions &o)
+    : Module("Dropout"), options(o) {
+  if (o.p() < 0 || o.p() > 1)
+    fail("lathe::nn: Dropout: p must be in [0, 1], got " +
+         std::to_string(o.p()));
+}
+
+Tensor DropoutImpl::forward(const Tensor &x) {
+  return F::dropout(x, options.p(), is_training());
+}
+
+void SequentialImpl::append(std::shared_ptr<Module> module,
+                            std::function<Tensor(const Tensor &)> call) {
+  register_module(std::to_string(calls_.size()), *module);
+  // The child is owned through the handle kept in |call|.
+  calls_.push_back(
+      [module, call = std::move(call)](const Tensor &x) { return call(x); });
+}
+
+Tensor SequentialImpl::forward(const Tensor &x) {
+  Tensor y = x;
+  for (const auto &call : calls_)
+    y = call(y);
+  return y;
+}
+
+} // namespace lathe::nn

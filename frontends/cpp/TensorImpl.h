@@ -1,0 +1,36 @@
+// What a DSL tensor holds: a value (its bytes) or a symbolic value of a
+// trace (the trace and the value's index in it).
+#ifndef LATHE_FRONTENDS_CPP_TENSORIMPL_H
+#define LATHE_FRONTENDS_CPP_TENSORIMPL_H
+
+#include "lathe/nn.h"
+
+namespace lathe::nn::detail {
+
+class Trace;
+
+struct TensorImpl {
+  DType dtype = kFloat32;
+  std::vector<int64_t> shape;
+  std::vector<char> bytes; ///< Value tensors: row-major, little-endian.
+  Trace *trace = nullptr;  ///< Symbolic tensors: their trace,
+  int64_t value = -1;      ///< and their index in it.
+};
+
+/// Throws lathe::Error(|message|) (from a TU with RTTI: the MLIR bridge is
+/// built without).
+[[noreturn]] void fail(const std::string &message);
+
+/// "[64, 3, 28, 28]".
+std::string shape_text(const std::vector<int64_t> &shape);
+
+/// The number of elements of |shape|; fails on a negative dimension or
+/// overflow.
+int64_t checked_numel(const std::vector<int64_t> &shape);
+
+/// A value tensor of |shape| and |dtype|, zero-filled.
+Tensor make_value(std::vector<int64_t> shape, DType dtype);
+
+} // namespace lathe::nn::detail
+
+#endif // LATHE_FRONTENDS_CPP_TENSORIMPL_H

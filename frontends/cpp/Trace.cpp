@@ -1,0 +1,574 @@
+// The DSL's bridge to the lathe dialect.
+#include "frontends/cpp/Trace.h"
+
+#include "compiler/Emit.h"
+#include "compiler/Pipeline.h"
+#include "dialects/lathe/LatheDialect.h"
+#include "dialects/lathe/TensorBuilder.h"
+#include "frontends/Layers.h"
+#include "frontends/ModelBuilder.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cmath>
+
+using namespace mlir;
+
+namespace lathe::nn::detail {
+
+namespace {
+
+thread_local Trace *currentTrace = nullptr;
+
+lathe::DType modelDType(nn::DType d) {
+  switch (d) {
+  case nn::DType::Float32:
+    return lathe::DType::F32;
+  case nn::DType::Float64:
+    return lathe::DType::F64;
+  case nn::DType::Int64:
+    return lathe::DType::I64;
+  case nn::DType::Int32:
+    return lathe::DType::I32;
+  case nn::DType::Bool:
+    return lathe::DType::Bool;
+  }
+  return lathe::DType::F32;
+}
+
+std::optional<nn::DType> dslDType(Type t) {
+  auto d = dtypeOf(t);
+  if (!d)
+    return std::nullopt;
+  switch (*d) {
+  case lathe::DType::F32:
+    return nn::DType::Float32;
+  case lathe::DType::F64:
+    return nn::DType::Float64;
+  case lathe::DType::I64:
+    return nn::DType::Int64;
+  case lathe::DType::I32:
+    return nn::DType::Int32;
+  case lathe::DType::Bool:
+    return nn::DType::Bool;
+  default:
+    return std::nullopt;
+  }
+}
+
+DialectRegistry compilerRegistry() {
+  DialectRegistry registry;
+  registerCompilerDialects(registry);
+  return registry;
+}
+
+} // namespace
+
+struct Trace::State {
+  MLIRContext ctx{compilerRegistry()};
+  ModelBuilder model{ctx, UnknownLoc::get(&ctx)};
+  std::vector<Value> values;
+  std::map<const TensorImpl *, std::string> paramNames;
+  std::map<const TensorImpl *, Value> used; ///< Value tensors met so far.
+  std::vector<std::pair<std::string, std::string>> scopes;
+  std::string diagnostics;
+  ScopedDiagnosticHandler handler{&ctx, [this](Diagnostic &diag) {
+                                    if (diag.getSeverity() ==
+                                        DiagnosticSeverity::Error) {
+                                      if (!diagnostics.empty())
+                                        diagnostics += "; ";
+                                      diagnostics += diag.str();
+                                    }
+                                    return success();
+                                  }};
+
+  OpBuilder &b() { return model.builder(); }
+  /// Where the running module's ops are: its path, or "forward".
+  Location loc() {
+    std::string where = scopes.empty() || scopes.back().first.empty()
+                            ? "forward"
+                            : scopes.back().first;
+    return NameLoc::get(StringAttr::get(&ctx, where));
+  }
+  /// "layer1.0.conv1 (Conv2d)", or "forward".
+  std::string scopeText() const {
+    if (scopes.empty())
+      return "forward";
+    const auto &[path, type] = scopes.back();
+    return (path.empty() ? std::string("forward") : path) + " (" + type + ")";
+  }
+  [[noreturn]] void failHere(const std::string &what) {
+    std::string message = scopeText() + ": " + what;
+    if (!diagnostics.empty())
+      message += (what.empty() ? "" : ": ") + diagnostics;
+    diagnostics.clear();
+    fail(message);
+  }
+  Value check(FailureOr<Value> v, const char *what) {
+    if (failed(v))
+      failHere(what);
+    return *v;
+  }
+};
+
+Trace::Trace() : s(std::make_unique<State>()) {}
+Trace::~Trace() {
+  if (currentTrace == this)
+    currentTrace = nullptr;
+}
+
+Trace *Trace::current() { return currentTrace; }
+void Trace::setCurrent(Trace *trace) { currentTrace = trace; }
+
+Trace &Trace::of(std::initializer_list<const Tensor *> ts) {
+  for (const Tensor *t : ts)
+    if (t && t->defined() && t->impl()->trace)
+      return *t->impl()->trace;
+  if (!currentTrace)
+    fail("lathe::nn: tensor operations run while lathe::compile traces "
+         "forward (these operands are values and no trace is running)");
+  return *currentTrace;
+}
+
+void Trace::nameParameters(std::map<const TensorImpl *, std::string> names) {
+  s->paramNames = std::move(names);
+}
+
+void Trace::pushScope(const std::string &path, const std::string &type) {
+  s->scopes.push_back({path, type});
+}
+void Trace::popScope() {
+  if (!s->scopes.empty())
+    s->scopes.pop_back();
+}
+
+namespace {
+
+/// The symbolic tensor of |v|.
+Tensor wrap(Trace *trace, std::vector<Value> &values, Value v,
+            const std::function<void(const std::string &)> &bad) {
+  auto type = cast<RankedTensorType>(v.getType());
+  auto dtype = dslDType(type.getElementType());
+  if (!dtype) {
+    std::string t;
+    llvm::raw_string_ostream os(t);
+    os << type;
+    bad("the result type " + t + " has no DSL dtype");
+  }
+  auto impl = std::make_shared<TensorImpl>();
+  impl->dtype = *dtype;
+  impl->shape.assign(type.getShape().begin(), type.getShape().end());
+  impl->trace = trace;
+  impl->value = int64_t(values.size());
+  values.push_back(v);
+  return Tensor(impl);
+}
+
+} // namespace
+
+/// The MLIR value of |t| in |trace|: a symbolic tensor's own, a named
+/// value tensor's parameter, another value tensor's constant; null for an
+/// undefined tensor.
+static Value use(Trace *trace, Trace::State &s, const Tensor &t) {
+  if (!t.defined())
+    return Value();
+  const TensorImpl *impl = t.impl().get();
+  if (impl->trace) {
+    if (impl->trace != trace)
+      s.failHere("a symbolic tensor of another trace is used here");
+    return s.values[impl->value];
+  }
+  if (auto it = s.used.find(impl); it != s.used.end())
+    return it->second;
+  Value v;
+  if (auto name = s.paramNames.find(impl); name != s.paramNames.end()) {
+    Parameter p;
+    p.name = name->second;
+    p.dtype = modelDType(impl->dtype);
+    p.shape = impl->shape;
+    p.bytes = impl->bytes;
+    v = s.check(s.model.addParameter(std::move(p), s.loc()),
+                "cannot add parameter");
+  } else {
+    auto type = RankedTensorType::get(
+        impl->shape, elementType(&s.ctx, modelDType(impl->dtype)));
+    DenseElementsAttr attr;
+    if (impl->dtype == nn::DType::Bool) {
+      std::vector<bool> bits(impl->bytes.begin(), impl->bytes.end());
+      SmallVector<bool> values(bits.begin(), bits.end());
+      attr = DenseElementsAttr::get(type, ArrayRef<bool>(values));
+    } else {
+      attr = DenseElementsAttr::getFromRawBuffer(
+          type, ArrayRef<char>(impl->bytes.data(), impl->bytes.size()));
+    }
+    OpBuilder::InsertionGuard guard(s.b());
+    s.b().setInsertionPointToStart(&s.model.forward().getBody().front());
+    v = ConstantOp::create(s.b(), s.loc(), attr);
+  }
+  s.used[impl] = v;
+  return v;
+}
+
+#define USE(t) use(this, *s, t)
+#define WRAP(v)                                                                \
+  wrap(this, s->values, v, [&](const std::string &m) { s->failHere(m); })
+
+Tensor Trace::input(const std::string &name, nn::DType dtype,
+                    const std::vector<int64_t> &shape) {
+  auto type =
+      RankedTensorType::get(shape, elementType(&s->ctx, modelDType(dtype)));
+  Value v = s->check(s->model.addInput(name, type, s->loc()),
+                     "cannot add input");
+  return WRAP(v);
+}
+
+Tensor Trace::unary(Unary op, const Tensor &x, double a, double b) {
+  Value v = USE(x);
+  OpBuilder &ob = s->b();
+  Location loc = s->loc();
+  auto f32 = [&](double d) { return ob.getF32FloatAttr(float(d)); };
+  auto f64 = [&](double d) {
+    return std::isnan(d) ? FloatAttr() : ob.getF64FloatAttr(d);
+  };
+  FailureOr<Operation *> made = failure();
+  switch (op) {
+  case Unary::Relu:
+    made = createVerified<ReluOp>(ob, loc, 1, v);
+    break;
+  case Unary::Sigmoid:
+    made = createVerified<SigmoidOp>(ob, loc, 1, v);
+    break;
+  case Unary::Tanh:
+    made = createVerified<TanhOp>(ob, loc, 1, v);
+    break;
+  case Unary::Exp:
+    made = createVerified<ExpOp>(ob, loc, 1, v);
+    break;
+  case Unary::Log:
+    made = createVerified<LogOp>(ob, loc, 1, v);
+    break;
+  case Unary::Sqrt:
+    made = createVerified<SqrtOp>(ob, loc, 1, v);
+    break;
+  case Unary::Abs:
+    made = createVerified<AbsOp>(ob, loc, 1, v);
+    break;
+  case Unary::Neg:
+    made = createVerified<NegOp>(ob, loc, 1, v);
+    break;
+  case Unary::Erf:
+    made = createVerified<ErfOp>(ob, loc, 1, v);
+    break;
+  case Unary::Softplus:
+    made = createVerified<SoftplusOp>(ob, loc, 1, v);
+    break;
+  case Unary::Softsign:
+    made = createVerified<SoftsignOp>(ob, loc, 1, v);
+    break;
+  case Unary::HardSwish:
+    made = createVerified<HardSwishOp>(ob, loc, 1, v);
+    break;
+  case Unary::Elu:
+    made = createVerified<EluOp>(ob, loc, 1, v, f32(a));
+    break;
+  case Unary::Selu:
+    made = createVerified<SeluOp>(ob, loc, 1, v, FloatAttr(), FloatAttr());
+    break;
+  case Unary::Celu:
+    made = createVerified<CeluOp>(ob, loc, 1, v, f32(a));
+    break;
+  case Unary::LeakyRelu:
+    made = createVerified<LeakyReluOp>(ob, loc, 1, v, f32(a));
+    break;
+  case Unary::HardSigmoid:
+    made = createVerified<HardSigmoidOp>(ob, loc, 1, v, f32(a), f32(b));
+    break;
+  case Unary::Gelu:
+    made = createVerified<GeluOp>(ob, loc, 1, v,
+                                  a != 0 ? ob.getUnitAttr() : UnitAttr());
+    break;
+  case Unary::Clip:
+    made = createVerified<ClipOp>(ob, loc, 1, v, f64(a), f64(b));
+    break;
+  }
+  if (failed(made))
+    s->failHere("");
+  return WRAP((*made)->getResult(0));
+}
+
+Tensor Trace::binary(Binary op, const Tensor &x, const Tensor &y) {
+  Value l = USE(x), r = USE(y);
+  OpBuilder &ob = s->b();
+  Location loc = s->loc();
+  FailureOr<Operation *> made = failure();
+  switch (op) {
+  case Binary::Add:
+    made = createVerified<AddOp>(ob, loc, 1, l, r);
+    break;
+  case Binary::Sub:
+    made = createVerified<SubOp>(ob, loc, 1, l, r);
+    break;
+  case Binary::Mul:
+    made = createVerified<MulOp>(ob, loc, 1, l, r);
+    break;
+  case Binary::Div:
+    made = createVerified<DivOp>(ob, loc, 1, l, r);
+    break;
+  case Binary::Pow:
+    made = createVerified<PowOp>(ob, loc, 1, l, r);
+    break;
+  case Binary::Max:
+    made = createVerified<MaxOp>(ob, loc, 1, l, r);
+    break;
+  case Binary::Min:
+    made = createVerified<MinOp>(ob, loc, 1, l, r);
+    break;
+  case Binary::Greater:
+    made = createVerified<GreaterOp>(ob, loc, 1, l, r);
+    break;
+  case Binary::Less:
+    made = createVerified<LessOp>(ob, loc, 1, l, r);
+    break;
+  }
+  if (failed(made))
+    s->failHere("");
+  return WRAP((*made)->getResult(0));
+}
+
+Tensor Trace::where(const Tensor &c, const Tensor &x, const Tensor &y) {
+  auto made =
+      createVerified<WhereOp>(s->b(), s->loc(), 1, USE(c), USE(x), USE(y));
+  if (failed(made))
+    s->failHere("");
+  return WRAP((*made)->getResult(0));
+}
+
+Tensor Trace::scalar(double v, const Tensor &like) {
+  Value l = USE(like);
+  TensorBuilder tb{s->b(), s->loc()};
+  return WRAP(tb.scalar(v, TensorBuilder::elt(l)));
+}
+
+Tensor Trace::matmul(const Tensor &a, const Tensor &b) {
+  auto made = createVerified<MatmulOp>(s->b(), s->loc(), 1, USE(a), USE(b));
+  if (failed(made))
+    s->failHere("matmul");
+  return WRAP((*made)->getResult(0));
+}
+
+Tensor Trace::reshape(const Tensor &x, const std::vector<int64_t> &shape) {
+  return WRAP(
+      s->check(reshapeVerified(s->b(), s->loc(), USE(x), shape), "reshape"));
+}
+
+Tensor Trace::transpose(const Tensor &x, const std::vector<int64_t> &perm) {
+  auto made = createVerified<TransposeOp>(s->b(), s->loc(), 1, USE(x),
+                                          s->b().getDenseI64ArrayAttr(perm));
+  if (failed(made))
+    s->failHere("permute");
+  return WRAP((*made)->getResult(0));
+}
+
+Tensor Trace::concat(const std::vector<Tensor> &xs, int64_t axis) {
+  SmallVector<Value> values;
+  for (const Tensor &x : xs)
+    values.push_back(USE(x));
+  auto made = createVerified<ConcatOp>(s->b(), s->loc(), 1, ValueRange(values),
+                                       s->b().getI64IntegerAttr(axis));
+  if (failed(made))
+    s->failHere("cat");
+  return WRAP((*made)->getResult(0));
+}
+
+Tensor Trace::reduce(Reduce op, const Tensor &x,
+                     const std::vector<int64_t> &axes, bool keepdim) {
+  Value v = USE(x);
+  OpBuilder &ob = s->b();
+  auto axesAttr = ob.getDenseI64ArrayAttr(axes);
+  auto keep = ob.getBoolAttr(keepdim);
+  FailureOr<Operation *> made = failure();
+  switch (op) {
+  case Reduce::Sum:
+    made = createVerified<ReduceSumOp>(ob, s->loc(), 1, v, axesAttr, keep);
+    break;
+  case Reduce::Mean:
+    made = createVerified<ReduceMeanOp>(ob, s->loc(), 1, v, axesAttr, keep);
+    break;
+  case Reduce::Max:
+    made = createVerified<ReduceMaxOp>(ob, s->loc(), 1, v, axesAttr, keep);
+    break;
+  }
+  if (failed(made))
+    s->failHere("reduction");
+  return WRAP((*made)->getResult(0));
+}
+
+Tensor Trace::softmax(const Tensor &x, int64_t axis, bool log) {
+  Value v = USE(x);
+  auto axisAttr = s->b().getI64IntegerAttr(axis);
+  auto made =
+      log ? createVerified<LogSoftmaxOp>(s->b(), s->loc(), 1, v, axisAttr)
+          : createVerified<SoftmaxOp>(s->b(), s->loc(), 1, v, axisAttr);
+  if (failed(made))
+    s->failHere(log ? "log_softmax" : "softmax");
+  return WRAP((*made)->getResult(0));
+}
+
+Tensor Trace::pad(const Tensor &x, const std::vector<int64_t> &pads,
+                  PadFill fill, double value) {
+  PadMode mode = fill == PadFill::Reflect ? PadMode::reflect
+                 : fill == PadFill::Edge  ? PadMode::edge
+                 : fill == PadFill::Wrap  ? PadMode::wrap
+                                          : PadMode::constant;
+  OpBuilder &ob = s->b();
+  auto made = createVerified<PadOp>(
+      ob, s->loc(), 1, USE(x), ob.getDenseI64ArrayAttr(pads),
+      ob.getF64FloatAttr(value), PadModeAttr::get(&s->ctx, mode));
+  if (failed(made))
+    s->failHere("pad");
+  return WRAP((*made)->getResult(0));
+}
+
+static layers::Window window(const WindowSpec &w) {
+  layers::Window out;
+  out.kernel.assign(w.kernel.begin(), w.kernel.end());
+  out.stride.assign(w.stride.begin(), w.stride.end());
+  out.padding.assign(w.padding.begin(), w.padding.end());
+  out.dilation.assign(w.dilation.begin(), w.dilation.end());
+  out.ceilMode = w.ceilMode;
+  return out;
+}
+
+Tensor Trace::linear(const Tensor &x, const Tensor &w, const Tensor &b) {
+  return WRAP(s->check(
+      layers::linear(s->b(), s->loc(), USE(x), USE(w), USE(b)), ""));
+}
+
+Tensor Trace::conv(const Tensor &x, const Tensor &w, const Tensor &b,
+                   const WindowSpec &spec, int64_t groups) {
+  return WRAP(s->check(layers::conv(s->b(), s->loc(), USE(x), USE(w), USE(b),
+                                    window(spec), groups),
+                       ""));
+}
+
+Tensor Trace::convTranspose(const Tensor &x, const Tensor &w, const Tensor &b,
+                            const WindowSpec &spec,
+                            const std::vector<int64_t> &outputPadding,
+                            int64_t groups) {
+  SmallVector<int64_t> op(outputPadding.begin(), outputPadding.end());
+  return WRAP(s->check(layers::convTranspose(s->b(), s->loc(), USE(x), USE(w),
+                                             USE(b), window(spec), op, groups),
+                       ""));
+}
+
+Tensor Trace::maxPool(const Tensor &x, const WindowSpec &spec) {
+  return WRAP(
+      s->check(layers::maxPool(s->b(), s->loc(), USE(x), window(spec)), ""));
+}
+
+Tensor Trace::avgPool(const Tensor &x, const WindowSpec &spec,
+                      bool countIncludePad) {
+  return WRAP(s->check(layers::avgPool(s->b(), s->loc(), USE(x), window(spec),
+                                       countIncludePad),
+                       ""));
+}
+
+Tensor Trace::adaptiveAvgPool(const Tensor &x,
+                              const std::vector<int64_t> &size) {
+  Value v = USE(x);
+  bool ones = true;
+  for (int64_t d : size)
+    ones = ones && d == 1;
+  if (ones)
+    return WRAP(s->check(layers::globalAvgPool(s->b(), s->loc(), v), ""));
+  auto made = createVerified<AdaptiveAvgPool2dOp>(
+      s->b(), s->loc(), 1, v, s->b().getDenseI64ArrayAttr(size));
+  if (failed(made))
+    s->failHere("adaptive average pooling");
+  return WRAP((*made)->getResult(0));
+}
+
+Tensor Trace::batchNorm(const Tensor &x, const Tensor &w, const Tensor &b,
+                        const Tensor &mean, const Tensor &var, double eps,
+                        double momentum) {
+  return WRAP(s->check(layers::batchNorm(s->b(), s->loc(), USE(x), USE(w),
+                                         USE(b), USE(mean), USE(var), eps,
+                                         momentum),
+                       ""));
+}
+
+Tensor Trace::layerNorm(const Tensor &x, int64_t axis, const Tensor &w,
+                        const Tensor &b, double eps) {
+  auto n =
+      layers::layerNorm(s->b(), s->loc(), USE(x), axis, USE(w), USE(b), eps);
+  if (failed(n))
+    s->failHere("");
+  return WRAP(n->y);
+}
+
+Tensor Trace::groupNorm(const Tensor &x, int64_t groups, const Tensor &w,
+                        const Tensor &b, double eps) {
+  auto n =
+      layers::groupNorm(s->b(), s->loc(), USE(x), groups, USE(w), USE(b), eps);
+  if (failed(n))
+    s->failHere("");
+  return WRAP(n->y);
+}
+
+Tensor Trace::dropout(const Tensor &x, double p) {
+  Value v = USE(x);
+  auto type = cast<RankedTensorType>(v.getType());
+  auto mask = RankedTensorType::get(type.getShape(), s->b().getI1Type());
+  auto op = DropoutOp::create(s->b(), s->loc(), TypeRange{type, mask}, v,
+                              s->b().getF64FloatAttr(p), IntegerAttr(),
+                              UnitAttr());
+  if (failed(verifiedOrErased(op)))
+    s->failHere("dropout");
+  return WRAP(op->getResult(0));
+}
+
+#undef USE
+#undef WRAP
+
+void Trace::finish(const std::vector<Tensor> &outputs,
+                   const std::vector<std::string> &names,
+                   const CompileOptions &options) {
+  std::vector<ModelBuilder::Output> results;
+  s->scopes.clear();
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    const Tensor &t = outputs[i];
+    if (!t.defined())
+      fail("lathe::compile: forward's result " + names[i] +
+           " is an undefined tensor");
+    results.push_back({names[i], use(this, *s, t)});
+  }
+  auto model = s->model.finish(results, s->loc());
+  if (failed(model))
+    s->failHere("the traced model is invalid");
+
+  EmitOptions emit;
+  emit.base = options.output;
+  llvm::StringRef ext = llvm::sys::path::extension(emit.base);
+  if (ext == ".so" || ext == ".o" || ext == ".h" || ext == ".mlir")
+    emit.base.resize(emit.base.size() - ext.size());
+  emit.kinds = options.emit;
+  emit.artifact.name = options.name;
+  emit.artifact.target = options.target;
+  emit.artifact.triple = options.target_triple;
+  emit.artifact.cpu = options.target_cpu;
+  emit.artifact.externalWeights = options.external_weights;
+  if (auto err = emitModel(*model, emit, [](const std::string &, size_t) {})) {
+    std::string message = "lathe::compile: " + llvm::toString(std::move(err));
+    if (!s->diagnostics.empty())
+      message += ": " + s->diagnostics;
+    fail(message);
+  }
+}
+
+} // namespace lathe::nn::detail

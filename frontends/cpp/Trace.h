@@ -1,0 +1,130 @@
+// The bridge from DSL tensors to the lathe dialect: a trace owns an MLIR
+// context and a ModelBuilder (frontends/ModelBuilder.h); each operation on
+// symbolic tensors adds ops through the shared layer builders
+// (frontends/Layers.h), so the DSL and ONNX make the same ops for the same
+// layer. No MLIR type shows here: the DSL's other files are built with
+// RTTI and exceptions, this one's implementation as LLVM is.
+#ifndef LATHE_FRONTENDS_CPP_TRACE_H
+#define LATHE_FRONTENDS_CPP_TRACE_H
+
+#include "frontends/cpp/TensorImpl.h"
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace lathe::nn::detail {
+
+enum class Unary {
+  Relu,
+  Sigmoid,
+  Tanh,
+  Exp,
+  Log,
+  Sqrt,
+  Abs,
+  Neg,
+  Erf,
+  Softplus,
+  Softsign,
+  HardSwish,
+  Elu,         ///< a: alpha.
+  Selu,
+  Celu,        ///< a: alpha.
+  LeakyRelu,   ///< a: negative slope.
+  HardSigmoid, ///< a: alpha, b: beta.
+  Gelu,        ///< a: 1 for the tanh approximation.
+  Clip,        ///< a: min, b: max (NaN: none).
+};
+
+enum class Binary { Add, Sub, Mul, Div, Pow, Max, Min, Greater, Less };
+
+enum class Reduce { Sum, Mean, Max };
+
+enum class PadFill { Constant, Reflect, Edge, Wrap };
+
+/// A window op's geometry (frontends/Layers.h's Window): per spatial
+/// dimension; padding as every front, then every back.
+struct WindowSpec {
+  std::vector<int64_t> kernel, stride, padding, dilation;
+  bool ceilMode = false;
+};
+
+class Trace {
+public:
+  Trace();
+  ~Trace();
+  Trace(const Trace &) = delete;
+  Trace &operator=(const Trace &) = delete;
+
+  /// The trace forward runs under on this thread (null outside
+  /// lathe::compile), and setting it.
+  static Trace *current();
+  static void setCurrent(Trace *trace);
+  /// The trace of the first symbolic tensor of |ts|, else current(); fails
+  /// when there is none (an operation on values outside a trace).
+  static Trace &of(std::initializer_list<const Tensor *> ts);
+
+  /// Names value tensors (by storage) as the artifact's parameters.
+  void nameParameters(std::map<const TensorImpl *, std::string> names);
+  /// The module whose forward runs (its path and class), for locations and
+  /// errors.
+  void pushScope(const std::string &path, const std::string &type);
+  void popScope();
+
+  Tensor input(const std::string &name, DType dtype,
+               const std::vector<int64_t> &shape);
+
+  Tensor unary(Unary op, const Tensor &x, double a = 0, double b = 0);
+  Tensor binary(Binary op, const Tensor &x, const Tensor &y);
+  /// |c| ? |x| : |y|, broadcast.
+  Tensor where(const Tensor &c, const Tensor &x, const Tensor &y);
+  /// A rank-0 constant of |like|'s element type.
+  Tensor scalar(double v, const Tensor &like);
+  Tensor matmul(const Tensor &a, const Tensor &b);
+  Tensor reshape(const Tensor &x, const std::vector<int64_t> &shape);
+  Tensor transpose(const Tensor &x, const std::vector<int64_t> &perm);
+  Tensor concat(const std::vector<Tensor> &xs, int64_t axis);
+  Tensor reduce(Reduce op, const Tensor &x, const std::vector<int64_t> &axes,
+                bool keepdim);
+  Tensor softmax(const Tensor &x, int64_t axis, bool log);
+  /// |pads| over every dimension: each front, then each back.
+  Tensor pad(const Tensor &x, const std::vector<int64_t> &pads, PadFill fill,
+             double value);
+
+  Tensor linear(const Tensor &x, const Tensor &w, const Tensor &b);
+  Tensor conv(const Tensor &x, const Tensor &w, const Tensor &b,
+              const WindowSpec &window, int64_t groups);
+  Tensor convTranspose(const Tensor &x, const Tensor &w, const Tensor &b,
+                       const WindowSpec &window,
+                       const std::vector<int64_t> &outputPadding,
+                       int64_t groups);
+  Tensor maxPool(const Tensor &x, const WindowSpec &window);
+  Tensor avgPool(const Tensor &x, const WindowSpec &window,
+                 bool countIncludePad);
+  Tensor adaptiveAvgPool(const Tensor &x, const std::vector<int64_t> &size);
+  Tensor batchNorm(const Tensor &x, const Tensor &w, const Tensor &b,
+                   const Tensor &mean, const Tensor &var, double eps,
+                   double momentum);
+  Tensor layerNorm(const Tensor &x, int64_t axis, const Tensor &w,
+                   const Tensor &b, double eps);
+  Tensor groupNorm(const Tensor &x, int64_t groups, const Tensor &w,
+                   const Tensor &b, double eps);
+  Tensor dropout(const Tensor &x, double p);
+
+  /// The model's results under |names|; then the model is compiled and
+  /// written as |options| asks. The trace is spent afterwards.
+  void finish(const std::vector<Tensor> &outputs,
+              const std::vector<std::string> &names,
+              const CompileOptions &options);
+
+  struct State; ///< The MLIR side (Trace.cpp).
+
+private:
+  std::unique_ptr<State> s;
+};
+
+} // namespace lathe::nn::detail
+
+#endif // LATHE_FRONTENDS_CPP_TRACE_H

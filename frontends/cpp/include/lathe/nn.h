@@ -1,0 +1,1023 @@
+// Lathe's C++ DSL: networks written the way torch.nn (and libtorch's C++
+// frontend) writes them, compiled ahead of time by lathe::compile.
+//
+//   struct Net : lathe::nn::Module {
+//     lathe::nn::Linear fc1{784, 128}, fc2{128, 10};
+//     Net() { register_modules(fc1, fc2); }
+//     lathe::nn::Tensor forward(lathe::nn::Tensor x) {
+//       return fc2(lathe::nn::functional::relu(fc1(x)));
+//     }
+//   };
+//   Net net;
+//   net.load_state_dict("net.safetensors");
+//   lathe::compile(net, {{"x", {64, 784}}}, {"net", {"so", "header"}});
+//
+// Tensors are of two kinds. Parameters, buffers and tensors made by the
+// creation functions (zeros, ones, randn, ...) hold values. The tensors
+// forward works on while lathe::compile traces it are symbolic: each
+// operation on them adds an op to the compiled graph, shapes are known and
+// checked as the trace goes. A value tensor used in forward becomes a
+// parameter of the artifact (a registered parameter or buffer, under its
+// state_dict name) or a constant.
+//
+// Layers are shared handles over their implementation, as libtorch's
+// (nn::Linear holds a LinearImpl; copies share it; `fc1->weight`); a user's
+// own module derives from nn::Module and registers its parts by name.
+// Errors (a bad shape in forward, a state dict that does not fit) throw
+// lathe::Error whose message names the module path (`layer2.0.conv1`) or
+// the state_dict key.
+#ifndef LATHE_NN_H
+#define LATHE_NN_H
+
+#include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <map>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace lathe {
+
+/// What every DSL failure throws; the message names the place.
+class Error : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Seeds the generator that parameter initialization and the random
+/// creation functions draw from (a counter-based generator: the same seed
+/// gives the same values on every machine). The default seed is 0.
+void manual_seed(uint64_t seed);
+
+namespace nn {
+
+/// Element types of DSL tensors (the artifact's f32, f64, i64, i32, bool).
+enum class DType { Float32, Float64, Int64, Int32, Bool };
+inline constexpr DType kFloat32 = DType::Float32;
+inline constexpr DType kFloat64 = DType::Float64;
+inline constexpr DType kInt64 = DType::Int64;
+inline constexpr DType kInt32 = DType::Int32;
+inline constexpr DType kBool = DType::Bool;
+
+/// Bytes per element of |dtype|.
+size_t element_size(DType dtype);
+
+namespace detail {
+struct TensorImpl;
+}
+
+/// A tensor: a value (parameters, buffers, created tensors) or a symbolic
+/// tensor of the graph being traced.
+class Tensor {
+public:
+  /// An undefined tensor (an absent bias, say).
+  Tensor() = default;
+  explicit Tensor(std::shared_ptr<detail::TensorImpl> impl)
+      : impl_(std::move(impl)) {}
+
+  bool defined() const { return impl_ != nullptr; }
+  /// True for a symbolic tensor of a trace.
+  bool is_symbolic() const;
+  DType dtype() const;
+  const std::vector<int64_t> &sizes() const;
+  int64_t dim() const { return int64_t(sizes().size()); }
+  /// Dimension |d| (negative counts from the end).
+  int64_t size(int64_t d) const;
+  int64_t numel() const;
+
+  /// A value tensor's elements (row-major); throws for a symbolic tensor
+  /// or a T that is not its dtype's.
+  template <typename T> T *data_ptr();
+  template <typename T> const T *data_ptr() const;
+
+  /// Copies |other|'s values into this value tensor (same shape and
+  /// dtype); what load_state_dict does.
+  void copy_(const Tensor &other);
+  /// A value tensor of the same shape with its own copy of the data.
+  Tensor clone() const;
+
+  // Shape operations (torch.Tensor's): -1 in a shape is inferred.
+  Tensor reshape(std::vector<int64_t> shape) const;
+  Tensor view(std::vector<int64_t> shape) const { return reshape(shape); }
+  Tensor flatten(int64_t start_dim = 0, int64_t end_dim = -1) const;
+  Tensor unflatten(int64_t dim, std::vector<int64_t> sizes) const;
+  Tensor permute(std::vector<int64_t> dims) const;
+  Tensor transpose(int64_t dim0, int64_t dim1) const;
+  Tensor t() const { return transpose(0, 1); }
+  Tensor squeeze(std::optional<int64_t> dim = std::nullopt) const;
+  Tensor unsqueeze(int64_t dim) const;
+
+  // Element-wise and reductions.
+  Tensor relu() const;
+  Tensor sigmoid() const;
+  Tensor tanh() const;
+  Tensor exp() const;
+  Tensor log() const;
+  Tensor sqrt() const;
+  Tensor abs() const;
+  Tensor neg() const;
+  Tensor clamp(std::optional<double> min, std::optional<double> max) const;
+  Tensor pow(double exponent) const;
+  Tensor sum(std::vector<int64_t> dims = {}, bool keepdim = false) const;
+  Tensor mean(std::vector<int64_t> dims = {}, bool keepdim = false) const;
+  Tensor amax(std::vector<int64_t> dims, bool keepdim = false) const;
+  Tensor matmul(const Tensor &other) const;
+  Tensor softmax(int64_t dim) const;
+  Tensor log_softmax(int64_t dim) const;
+
+  const std::shared_ptr<detail::TensorImpl> &impl() const { return impl_; }
+
+private:
+  std::shared_ptr<detail::TensorImpl> impl_;
+};
+
+Tensor operator+(const Tensor &a, const Tensor &b);
+Tensor operator-(const Tensor &a, const Tensor &b);
+Tensor operator*(const Tensor &a, const Tensor &b);
+Tensor operator/(const Tensor &a, const Tensor &b);
+Tensor operator+(const Tensor &a, double b);
+Tensor operator-(const Tensor &a, double b);
+Tensor operator*(const Tensor &a, double b);
+Tensor operator/(const Tensor &a, double b);
+Tensor operator+(double a, const Tensor &b);
+Tensor operator-(double a, const Tensor &b);
+Tensor operator*(double a, const Tensor &b);
+Tensor operator/(double a, const Tensor &b);
+Tensor operator-(const Tensor &a);
+
+// Creation: value tensors.
+Tensor zeros(std::vector<int64_t> shape, DType dtype = kFloat32);
+Tensor ones(std::vector<int64_t> shape, DType dtype = kFloat32);
+Tensor full(std::vector<int64_t> shape, double value, DType dtype = kFloat32);
+/// Uniform on [0, 1) and standard normal, from manual_seed's generator.
+Tensor rand(std::vector<int64_t> shape, DType dtype = kFloat32);
+Tensor randn(std::vector<int64_t> shape, DType dtype = kFloat32);
+/// A float32 tensor holding |values| (row-major) in |shape|.
+Tensor tensor(std::vector<float> values, std::vector<int64_t> shape);
+/// Concatenation along |dim| (symbolic when any part is).
+Tensor cat(const std::vector<Tensor> &tensors, int64_t dim = 0);
+
+/// Parameter initializers (torch.nn.init), in place on value tensors.
+namespace init {
+Tensor &uniform_(Tensor &t, double a = 0.0, double b = 1.0);
+Tensor &normal_(Tensor &t, double mean = 0.0, double std = 1.0);
+Tensor &constant_(Tensor &t, double value);
+Tensor &zeros_(Tensor &t);
+Tensor &ones_(Tensor &t);
+/// fan_in and fan_out of a weight as torch computes them.
+std::pair<int64_t, int64_t> fan_in_and_fan_out(const Tensor &t);
+/// kaiming_uniform_(a, mode fan_in, leaky_relu): torch's default for
+/// Linear and convolution weights is a = sqrt(5).
+Tensor &kaiming_uniform_(Tensor &t, double a = 0.0);
+Tensor &xavier_uniform_(Tensor &t, double gain = 1.0);
+} // namespace init
+
+class Module;
+
+namespace detail {
+/// Names the module whose forward runs, for the ops it adds and the
+/// errors it raises (pushed by a layer handle's call).
+class ModuleScope {
+public:
+  explicit ModuleScope(const Module &module);
+  ~ModuleScope();
+  ModuleScope(const ModuleScope &) = delete;
+  ModuleScope &operator=(const ModuleScope &) = delete;
+
+private:
+  bool pushed_ = false;
+};
+
+/// Splits "a, b, c" (register_modules' stringized arguments).
+std::vector<std::string> split_names(const char *names);
+} // namespace detail
+
+/// The base of every module: named parameters, buffers and children, the
+/// training flag, state dicts. Modules stay where they are built (no copy,
+/// no move): children are registered by reference or shared through
+/// their handles.
+class Module {
+public:
+  explicit Module(std::string type_name = "Module");
+  virtual ~Module();
+  Module(const Module &) = delete;
+  Module &operator=(const Module &) = delete;
+
+  /// The class name errors show ("Conv2d"; "Module" for a user's module
+  /// unless it passes its own).
+  const std::string &type_name() const { return type_name_; }
+  /// The module's path from the root last compiled or loaded
+  /// ("layer2.0.conv1"; "" for the root).
+  const std::string &path() const { return path_; }
+
+  /// Training or evaluation mode, for this module and every child.
+  virtual void train(bool on = true);
+  void eval() { train(false); }
+  bool is_training() const { return training_; }
+
+  /// Parameters, buffers and children, each with its state_dict name
+  /// ("features.0.weight"), in registration order, children after their
+  /// parent's own.
+  std::vector<std::pair<std::string, Tensor>>
+  named_parameters(bool recurse = true) const;
+  std::vector<std::pair<std::string, Tensor>>
+  named_buffers(bool recurse = true) const;
+  std::vector<Tensor> parameters(bool recurse = true) const;
+  std::vector<std::pair<std::string, Module *>> named_children() const;
+  /// This module ("") and every descendant, depth first.
+  std::vector<std::pair<std::string, Module *>> named_modules();
+  /// Parameters and buffers (what torch's state_dict holds).
+  std::vector<std::pair<std::string, Tensor>> state_dict() const;
+
+  /// Reads a safetensors file (torch's state_dict saved with
+  /// safetensors.torch.save_file, or save_state_dict's) into the
+  /// parameters and buffers. Every key must exist and fit its shape and
+  /// dtype; with |strict|, the file may hold no other key. Nothing changes
+  /// unless everything fits; errors name the key.
+  void load_state_dict(const std::string &path, bool strict = true);
+  /// Writes the state dict as safetensors, atomically.
+  void save_state_dict(const std::string &path) const;
+
+  /// Sets every module's path() from this root.
+  void assign_paths();
+
+protected:
+  Tensor &register_parameter(std::string name, Tensor tensor,
+                             bool requires_grad = true);
+  Tensor &register_buffer(std::string name, Tensor tensor);
+  /// A member module (it must stay where it is while this one lives).
+  template <typename M> M &register_module(std::string name, M &module) {
+    add_child(std::move(name), module_pointer(module));
+    return module;
+  }
+  /// Registers each argument under its own name (the macro
+  /// register_modules(a, b, c) below passes the names).
+  template <typename... Ms>
+  void register_modules_named(const char *names, Ms &...modules) {
+    std::vector<std::string> split = detail::split_names(names);
+    size_t i = 0;
+    (register_module(split.at(i++), modules), ...);
+  }
+
+private:
+  template <typename M> static std::shared_ptr<Module> module_pointer(M &m) {
+    if constexpr (std::is_base_of_v<Module, M>)
+      return std::shared_ptr<Module>(std::shared_ptr<Module>(), &m);
+    else
+      return m.ptr(); // A layer handle: shares its implementation.
+  }
+  void add_child(std::string name, std::shared_ptr<Module> child);
+  void set_paths(const std::string &prefix);
+
+  struct Entry {
+    std::string name;
+    Tensor tensor;
+    bool requires_grad = true;
+  };
+  std::string type_name_;
+  std::string path_;
+  bool training_ = true;
+  std::vector<Entry> parameters_, buffers_;
+  std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
+};
+
+/// register_modules(conv1, conv2, fc1): each member registered under its
+/// own name, as the state dict names it.
+#define register_modules(...) register_modules_named(#__VA_ARGS__, __VA_ARGS__)
+
+/// A shared handle over a module implementation (libtorch's
+/// ModuleHolder): copies share it, `->` reaches its members, a call runs
+/// its forward under its module path.
+template <typename Impl> class ModuleHolder {
+public:
+  template <typename... Args,
+            typename = std::enable_if_t<
+                !(sizeof...(Args) == 1 &&
+                  (std::is_same_v<std::decay_t<Args>, ModuleHolder> && ...))>>
+  ModuleHolder(Args &&...args)
+      : impl_(std::make_shared<Impl>(std::forward<Args>(args)...)) {}
+  explicit ModuleHolder(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+  Impl *operator->() const { return impl_.get(); }
+  Impl &operator*() const { return *impl_; }
+  const std::shared_ptr<Impl> &ptr() const { return impl_; }
+
+  template <typename... Args> decltype(auto) operator()(Args &&...args) {
+    detail::ModuleScope scope(*impl_);
+    return impl_->forward(std::forward<Args>(args)...);
+  }
+
+private:
+  std::shared_ptr<Impl> impl_;
+};
+
+/// Declares the handle Name for NameImpl (libtorch's TORCH_MODULE).
+#define LATHE_MODULE(Name)                                                     \
+  class Name : public ::lathe::nn::ModuleHolder<Name##Impl> {                  \
+  public:                                                                      \
+    using ::lathe::nn::ModuleHolder<Name##Impl>::ModuleHolder;                 \
+  }
+
+// ---------------------------------------------------------------------------
+// Options (libtorch's names and defaults; setters chain).
+// ---------------------------------------------------------------------------
+
+#define LATHE_ARG(T, name)                                                     \
+public:                                                                        \
+  auto &name(const T &v) {                                                     \
+    name##_ = v;                                                               \
+    return *this;                                                              \
+  }                                                                            \
+  const T &name() const { return name##_; }                                    \
+                                                                               \
+private:                                                                       \
+  T name##_
+
+/// A size given once for every spatial dimension (3) or per dimension
+/// ({3, 1}), as libtorch's ExpandingArray; empty means the default.
+class ExpandingArray {
+public:
+  ExpandingArray() = default;
+  ExpandingArray(int64_t v) : values_{v} {}
+  ExpandingArray(std::initializer_list<int64_t> v) : values_(v) {}
+  ExpandingArray(std::vector<int64_t> v) : values_(std::move(v)) {}
+  const std::vector<int64_t> &values() const { return values_; }
+  size_t size() const { return values_.size(); }
+  bool empty() const { return values_.empty(); }
+  int64_t operator[](size_t i) const { return values_[i]; }
+
+private:
+  std::vector<int64_t> values_;
+};
+
+enum class PaddingMode { Zeros, Reflect, Replicate, Circular };
+inline constexpr PaddingMode kZeros = PaddingMode::Zeros;
+inline constexpr PaddingMode kReflect = PaddingMode::Reflect;
+inline constexpr PaddingMode kReplicate = PaddingMode::Replicate;
+inline constexpr PaddingMode kCircular = PaddingMode::Circular;
+
+/// Conv1d/2d/3d's options. padding may also be "same" or "valid"
+/// (padding_same()/padding_valid()).
+struct ConvOptions {
+  ConvOptions(int64_t in_channels, int64_t out_channels,
+              ExpandingArray kernel_size)
+      : in_channels_(in_channels), out_channels_(out_channels),
+        kernel_size_(std::move(kernel_size)) {}
+  ConvOptions(int64_t in_channels, int64_t out_channels, int64_t kernel_size)
+      : ConvOptions(in_channels, out_channels, ExpandingArray{kernel_size}) {}
+  auto &padding(int64_t p) {
+    padding_ = {p};
+    return *this;
+  }
+  auto &padding(ExpandingArray p) {
+    padding_ = std::move(p);
+    return *this;
+  }
+  const ExpandingArray &padding() const { return padding_; }
+  auto &padding_same() {
+    same_ = true;
+    return *this;
+  }
+  auto &padding_valid() {
+    padding_ = {0};
+    return *this;
+  }
+  bool is_padding_same() const { return same_; }
+  LATHE_ARG(int64_t, in_channels);
+  LATHE_ARG(int64_t, out_channels);
+  LATHE_ARG(ExpandingArray, kernel_size);
+  LATHE_ARG(ExpandingArray, stride) = {1};
+  LATHE_ARG(ExpandingArray, dilation) = {1};
+  LATHE_ARG(int64_t, groups) = 1;
+  LATHE_ARG(bool, bias) = true;
+  LATHE_ARG(PaddingMode, padding_mode) = kZeros;
+
+private:
+  ExpandingArray padding_ = {0};
+  bool same_ = false;
+};
+using Conv1dOptions = ConvOptions;
+using Conv2dOptions = ConvOptions;
+using Conv3dOptions = ConvOptions;
+
+struct ConvTransposeOptions {
+  ConvTransposeOptions(int64_t in_channels, int64_t out_channels,
+                       ExpandingArray kernel_size)
+      : in_channels_(in_channels), out_channels_(out_channels),
+        kernel_size_(std::move(kernel_size)) {}
+  ConvTransposeOptions(int64_t in_channels, int64_t out_channels,
+                       int64_t kernel_size)
+      : ConvTransposeOptions(in_channels, out_channels,
+                             ExpandingArray{kernel_size}) {}
+  LATHE_ARG(int64_t, in_channels);
+  LATHE_ARG(int64_t, out_channels);
+  LATHE_ARG(ExpandingArray, kernel_size);
+  LATHE_ARG(ExpandingArray, stride) = {1};
+  LATHE_ARG(ExpandingArray, padding) = {0};
+  LATHE_ARG(ExpandingArray, output_padding) = {0};
+  LATHE_ARG(ExpandingArray, dilation) = {1};
+  LATHE_ARG(int64_t, groups) = 1;
+  LATHE_ARG(bool, bias) = true;
+};
+using ConvTranspose1dOptions = ConvTransposeOptions;
+using ConvTranspose2dOptions = ConvTransposeOptions;
+using ConvTranspose3dOptions = ConvTransposeOptions;
+
+struct LinearOptions {
+  LinearOptions(int64_t in_features, int64_t out_features)
+      : in_features_(in_features), out_features_(out_features) {}
+  LATHE_ARG(int64_t, in_features);
+  LATHE_ARG(int64_t, out_features);
+  LATHE_ARG(bool, bias) = true;
+};
+
+/// MaxPool1d/2d/3d: stride defaults to the kernel size.
+struct MaxPoolOptions {
+  MaxPoolOptions(ExpandingArray kernel_size)
+      : kernel_size_(std::move(kernel_size)) {}
+  MaxPoolOptions(int64_t kernel_size) : kernel_size_({kernel_size}) {}
+  LATHE_ARG(ExpandingArray, kernel_size);
+  LATHE_ARG(ExpandingArray, stride);
+  LATHE_ARG(ExpandingArray, padding) = {0};
+  LATHE_ARG(ExpandingArray, dilation) = {1};
+  LATHE_ARG(bool, ceil_mode) = false;
+};
+using MaxPool1dOptions = MaxPoolOptions;
+using MaxPool2dOptions = MaxPoolOptions;
+using MaxPool3dOptions = MaxPoolOptions;
+
+struct AvgPoolOptions {
+  AvgPoolOptions(ExpandingArray kernel_size)
+      : kernel_size_(std::move(kernel_size)) {}
+  AvgPoolOptions(int64_t kernel_size) : kernel_size_({kernel_size}) {}
+  LATHE_ARG(ExpandingArray, kernel_size);
+  LATHE_ARG(ExpandingArray, stride);
+  LATHE_ARG(ExpandingArray, padding) = {0};
+  LATHE_ARG(bool, ceil_mode) = false;
+  LATHE_ARG(bool, count_include_pad) = true;
+  LATHE_ARG(std::optional<int64_t>, divisor_override);
+};
+using AvgPool1dOptions = AvgPoolOptions;
+using AvgPool2dOptions = AvgPoolOptions;
+using AvgPool3dOptions = AvgPoolOptions;
+
+struct BatchNormOptions {
+  BatchNormOptions(int64_t num_features) : num_features_(num_features) {}
+  LATHE_ARG(int64_t, num_features);
+  LATHE_ARG(double, eps) = 1e-5;
+  LATHE_ARG(std::optional<double>, momentum) = 0.1;
+  LATHE_ARG(bool, affine) = true;
+  LATHE_ARG(bool, track_running_stats) = true;
+};
+using BatchNorm1dOptions = BatchNormOptions;
+using BatchNorm2dOptions = BatchNormOptions;
+using BatchNorm3dOptions = BatchNormOptions;
+
+struct LayerNormOptions {
+  LayerNormOptions(std::vector<int64_t> normalized_shape)
+      : normalized_shape_(std::move(normalized_shape)) {}
+  LATHE_ARG(std::vector<int64_t>, normalized_shape);
+  LATHE_ARG(double, eps) = 1e-5;
+  LATHE_ARG(bool, elementwise_affine) = true;
+  LATHE_ARG(bool, bias) = true;
+};
+
+struct GroupNormOptions {
+  GroupNormOptions(int64_t num_groups, int64_t num_channels)
+      : num_groups_(num_groups), num_channels_(num_channels) {}
+  LATHE_ARG(int64_t, num_groups);
+  LATHE_ARG(int64_t, num_channels);
+  LATHE_ARG(double, eps) = 1e-5;
+  LATHE_ARG(bool, affine) = true;
+};
+
+struct FlattenOptions {
+  LATHE_ARG(int64_t, start_dim) = 1;
+  LATHE_ARG(int64_t, end_dim) = -1;
+};
+
+struct DropoutOptions {
+  DropoutOptions(double p = 0.5) : p_(p) {}
+  LATHE_ARG(double, p);
+  LATHE_ARG(bool, inplace) = false;
+};
+
+#undef LATHE_ARG
+
+// ---------------------------------------------------------------------------
+// Functional API (torch::nn::functional).
+// ---------------------------------------------------------------------------
+namespace functional {
+Tensor relu(const Tensor &x);
+Tensor relu6(const Tensor &x);
+Tensor leaky_relu(const Tensor &x, double negative_slope = 0.01);
+Tensor elu(const Tensor &x, double alpha = 1.0);
+Tensor selu(const Tensor &x);
+Tensor celu(const Tensor &x, double alpha = 1.0);
+/// approximate: "none" (erf) or "tanh".
+Tensor gelu(const Tensor &x, const std::string &approximate = "none");
+Tensor silu(const Tensor &x);
+Tensor mish(const Tensor &x);
+Tensor sigmoid(const Tensor &x);
+Tensor tanh(const Tensor &x);
+Tensor hardtanh(const Tensor &x, double min_val = -1.0, double max_val = 1.0);
+Tensor hardsigmoid(const Tensor &x);
+Tensor hardswish(const Tensor &x);
+Tensor softplus(const Tensor &x, double beta = 1.0, double threshold = 20.0);
+Tensor softsign(const Tensor &x);
+Tensor logsigmoid(const Tensor &x);
+Tensor softmax(const Tensor &x, int64_t dim);
+Tensor log_softmax(const Tensor &x, int64_t dim);
+
+/// torch's F.linear: x weight^T + bias (bias may be undefined).
+Tensor linear(const Tensor &x, const Tensor &weight,
+              const Tensor &bias = Tensor());
+/// N x C x d1..dn (n = 1..3) convolution; padding per dimension (or one
+/// for all); padding_mode zeros.
+Tensor conv(const Tensor &x, const Tensor &weight, const Tensor &bias,
+            ExpandingArray stride = {1}, ExpandingArray padding = {0},
+            ExpandingArray dilation = {1}, int64_t groups = 1);
+Tensor conv_transpose(const Tensor &x, const Tensor &weight,
+                      const Tensor &bias, ExpandingArray stride = {1},
+                      ExpandingArray padding = {0},
+                      ExpandingArray output_padding = {0}, int64_t groups = 1,
+                      ExpandingArray dilation = {1});
+Tensor max_pool(const Tensor &x, const MaxPoolOptions &options);
+Tensor avg_pool(const Tensor &x, const AvgPoolOptions &options);
+Tensor max_pool1d(const Tensor &x, ExpandingArray kernel_size);
+Tensor max_pool2d(const Tensor &x, ExpandingArray kernel_size);
+Tensor max_pool3d(const Tensor &x, ExpandingArray kernel_size);
+Tensor avg_pool2d(const Tensor &x, ExpandingArray kernel_size);
+/// Output size per spatial dimension (one for all).
+Tensor adaptive_avg_pool(const Tensor &x, ExpandingArray output_size);
+Tensor adaptive_avg_pool2d(const Tensor &x, ExpandingArray output_size);
+/// Batch statistics when |training| (and a training build), else the
+/// running ones.
+Tensor batch_norm(const Tensor &x, const Tensor &running_mean,
+                  const Tensor &running_var, const Tensor &weight,
+                  const Tensor &bias, bool training, double momentum,
+                  double eps);
+Tensor layer_norm(const Tensor &x, std::vector<int64_t> normalized_shape,
+                  const Tensor &weight, const Tensor &bias, double eps = 1e-5);
+Tensor group_norm(const Tensor &x, int64_t num_groups, const Tensor &weight,
+                  const Tensor &bias, double eps = 1e-5);
+Tensor dropout(const Tensor &x, double p, bool training);
+/// pad: (left, right) pairs from the last dimension backwards (torch's);
+/// mode "constant", "reflect", "replicate" or "circular".
+Tensor pad(const Tensor &x, std::vector<int64_t> pad,
+           const std::string &mode = "constant", double value = 0.0);
+Tensor flatten(const Tensor &x, int64_t start_dim = 0, int64_t end_dim = -1);
+} // namespace functional
+
+// ---------------------------------------------------------------------------
+// Layers.
+// ---------------------------------------------------------------------------
+
+/// torch.nn.Linear(in, out, bias): weight out x in, bias out.
+class LinearImpl : public Module {
+public:
+  LinearImpl(int64_t in_features, int64_t out_features)
+      : LinearImpl(LinearOptions(in_features, out_features)) {}
+  explicit LinearImpl(const LinearOptions &options);
+  void reset_parameters();
+  Tensor forward(const Tensor &x);
+  LinearOptions options;
+  Tensor weight, bias;
+};
+LATHE_MODULE(Linear);
+
+/// torch.nn.Conv1d/2d/3d (|rank| spatial dimensions).
+class ConvImpl : public Module {
+public:
+  ConvImpl(int rank, const ConvOptions &options);
+  void reset_parameters();
+  Tensor forward(const Tensor &x);
+  int rank;
+  ConvOptions options;
+  Tensor weight, bias;
+};
+class Conv1dImpl : public ConvImpl {
+public:
+  Conv1dImpl(int64_t in, int64_t out, int64_t kernel)
+      : Conv1dImpl(ConvOptions(in, out, kernel)) {}
+  explicit Conv1dImpl(const ConvOptions &o) : ConvImpl(1, o) {}
+};
+class Conv2dImpl : public ConvImpl {
+public:
+  Conv2dImpl(int64_t in, int64_t out, int64_t kernel)
+      : Conv2dImpl(ConvOptions(in, out, kernel)) {}
+  explicit Conv2dImpl(const ConvOptions &o) : ConvImpl(2, o) {}
+};
+class Conv3dImpl : public ConvImpl {
+public:
+  Conv3dImpl(int64_t in, int64_t out, int64_t kernel)
+      : Conv3dImpl(ConvOptions(in, out, kernel)) {}
+  explicit Conv3dImpl(const ConvOptions &o) : ConvImpl(3, o) {}
+};
+LATHE_MODULE(Conv1d);
+LATHE_MODULE(Conv2d);
+LATHE_MODULE(Conv3d);
+
+/// torch.nn.ConvTranspose1d/2d/3d.
+class ConvTransposeImpl : public Module {
+public:
+  ConvTransposeImpl(int rank, const ConvTransposeOptions &options);
+  void reset_parameters();
+  Tensor forward(const Tensor &x);
+  int rank;
+  ConvTransposeOptions options;
+  Tensor weight, bias;
+};
+class ConvTranspose1dImpl : public ConvTransposeImpl {
+public:
+  explicit ConvTranspose1dImpl(const ConvTransposeOptions &o)
+      : ConvTransposeImpl(1, o) {}
+};
+class ConvTranspose2dImpl : public ConvTransposeImpl {
+public:
+  explicit ConvTranspose2dImpl(const ConvTransposeOptions &o)
+      : ConvTransposeImpl(2, o) {}
+};
+class ConvTranspose3dImpl : public ConvTransposeImpl {
+public:
+  explicit ConvTranspose3dImpl(const ConvTransposeOptions &o)
+      : ConvTransposeImpl(3, o) {}
+};
+LATHE_MODULE(ConvTranspose1d);
+LATHE_MODULE(ConvTranspose2d);
+LATHE_MODULE(ConvTranspose3d);
+
+/// torch.nn.MaxPool1d/2d/3d and AvgPool1d/2d/3d.
+class MaxPoolImpl : public Module {
+public:
+  MaxPoolImpl(int rank, const MaxPoolOptions &options);
+  Tensor forward(const Tensor &x);
+  int rank;
+  MaxPoolOptions options;
+};
+class AvgPoolImpl : public Module {
+public:
+  AvgPoolImpl(int rank, const AvgPoolOptions &options);
+  Tensor forward(const Tensor &x);
+  int rank;
+  AvgPoolOptions options;
+};
+#define LATHE_POOL(Name, Base, Options, Rank)                                  \
+  class Name##Impl : public Base {                                             \
+  public:                                                                      \
+    Name##Impl(const Options &o) : Base(Rank, o) {}                            \
+    Name##Impl(int64_t kernel) : Base(Rank, Options(kernel)) {}                \
+  };                                                                           \
+  LATHE_MODULE(Name)
+LATHE_POOL(MaxPool1d, MaxPoolImpl, MaxPoolOptions, 1);
+LATHE_POOL(MaxPool2d, MaxPoolImpl, MaxPoolOptions, 2);
+LATHE_POOL(MaxPool3d, MaxPoolImpl, MaxPoolOptions, 3);
+LATHE_POOL(AvgPool1d, AvgPoolImpl, AvgPoolOptions, 1);
+LATHE_POOL(AvgPool2d, AvgPoolImpl, AvgPoolOptions, 2);
+LATHE_POOL(AvgPool3d, AvgPoolImpl, AvgPoolOptions, 3);
+#undef LATHE_POOL
+
+/// torch.nn.AdaptiveAvgPool1d/2d/3d.
+class AdaptiveAvgPoolImpl : public Module {
+public:
+  AdaptiveAvgPoolImpl(int rank, ExpandingArray output_size);
+  Tensor forward(const Tensor &x);
+  int rank;
+  ExpandingArray output_size;
+};
+#define LATHE_ADAPTIVE(Name, Rank)                                             \
+  class Name##Impl : public AdaptiveAvgPoolImpl {                              \
+  public:                                                                      \
+    Name##Impl(ExpandingArray size)                                            \
+        : AdaptiveAvgPoolImpl(Rank, std::move(size)) {}                        \
+    Name##Impl(int64_t size) : AdaptiveAvgPoolImpl(Rank, {size}) {}            \
+  };                                                                           \
+  LATHE_MODULE(Name)
+LATHE_ADAPTIVE(AdaptiveAvgPool1d, 1);
+LATHE_ADAPTIVE(AdaptiveAvgPool2d, 2);
+LATHE_ADAPTIVE(AdaptiveAvgPool3d, 3);
+#undef LATHE_ADAPTIVE
+
+/// torch.nn.BatchNorm1d/2d/3d: weight, bias (affine), running_mean,
+/// running_var and num_batches_tracked (track_running_stats).
+class BatchNormImpl : public Module {
+public:
+  BatchNormImpl(int rank, const BatchNormOptions &options);
+  void reset_parameters();
+  Tensor forward(const Tensor &x);
+  int rank;
+  BatchNormOptions options;
+  Tensor weight, bias, running_mean, running_var, num_batches_tracked;
+};
+#define LATHE_BN(Name, Rank)                                                   \
+  class Name##Impl : public BatchNormImpl {                                    \
+  public:                                                                      \
+    Name##Impl(const BatchNormOptions &o) : BatchNormImpl(Rank, o) {}          \
+    Name##Impl(int64_t features)                                               \
+        : BatchNormImpl(Rank, BatchNormOptions(features)) {}                   \
+  };                                                                           \
+  LATHE_MODULE(Name)
+LATHE_BN(BatchNorm1d, 1);
+LATHE_BN(BatchNorm2d, 2);
+LATHE_BN(BatchNorm3d, 3);
+#undef LATHE_BN
+
+class LayerNormImpl : public Module {
+public:
+  explicit LayerNormImpl(const LayerNormOptions &options);
+  LayerNormImpl(std::vector<int64_t> shape)
+      : LayerNormImpl(LayerNormOptions(std::move(shape))) {}
+  Tensor forward(const Tensor &x);
+  LayerNormOptions options;
+  Tensor weight, bias;
+};
+LATHE_MODULE(LayerNorm);
+
+class GroupNormImpl : public Module {
+public:
+  explicit GroupNormImpl(const GroupNormOptions &options);
+  GroupNormImpl(int64_t groups, int64_t channels)
+      : GroupNormImpl(GroupNormOptions(groups, channels)) {}
+  Tensor forward(const Tensor &x);
+  GroupNormOptions options;
+  Tensor weight, bias;
+};
+LATHE_MODULE(GroupNorm);
+
+class FlattenImpl : public Module {
+public:
+  explicit FlattenImpl(const FlattenOptions &options = {});
+  Tensor forward(const Tensor &x);
+  FlattenOptions options;
+};
+LATHE_MODULE(Flatten);
+
+class DropoutImpl : public Module {
+public:
+  explicit DropoutImpl(const DropoutOptions &options = {});
+  DropoutImpl(double p) : DropoutImpl(DropoutOptions(p)) {}
+  Tensor forward(const Tensor &x);
+  DropoutOptions options;
+};
+LATHE_MODULE(Dropout);
+
+class IdentityImpl : public Module {
+public:
+  IdentityImpl() : Module("Identity") {}
+  Tensor forward(const Tensor &x) { return x; }
+};
+LATHE_MODULE(Identity);
+
+/// A parameterless element-wise layer over a function of functional.
+class ActivationImpl : public Module {
+public:
+  ActivationImpl(std::string type_name, std::function<Tensor(const Tensor &)> f)
+      : Module(std::move(type_name)), f_(std::move(f)) {}
+  Tensor forward(const Tensor &x) { return f_(x); }
+
+private:
+  std::function<Tensor(const Tensor &)> f_;
+};
+#define LATHE_ACTIVATION(Name, Call)                                           \
+  class Name##Impl : public ActivationImpl {                                   \
+  public:                                                                      \
+    Name##Impl()                                                               \
+        : ActivationImpl(#Name, [](const Tensor &x) { return Call; }) {}       \
+  };                                                                           \
+  LATHE_MODULE(Name)
+LATHE_ACTIVATION(ReLU, functional::relu(x));
+LATHE_ACTIVATION(ReLU6, functional::relu6(x));
+LATHE_ACTIVATION(SELU, functional::selu(x));
+LATHE_ACTIVATION(SiLU, functional::silu(x));
+LATHE_ACTIVATION(Mish, functional::mish(x));
+LATHE_ACTIVATION(Sigmoid, functional::sigmoid(x));
+LATHE_ACTIVATION(Tanh, functional::tanh(x));
+LATHE_ACTIVATION(Hardsigmoid, functional::hardsigmoid(x));
+LATHE_ACTIVATION(Hardswish, functional::hardswish(x));
+LATHE_ACTIVATION(Softsign, functional::softsign(x));
+LATHE_ACTIVATION(LogSigmoid, functional::logsigmoid(x));
+#undef LATHE_ACTIVATION
+
+class LeakyReLUImpl : public ActivationImpl {
+public:
+  explicit LeakyReLUImpl(double negative_slope = 0.01)
+      : ActivationImpl("LeakyReLU", [negative_slope](const Tensor &x) {
+          return functional::leaky_relu(x, negative_slope);
+        }) {}
+};
+LATHE_MODULE(LeakyReLU);
+class ELUImpl : public ActivationImpl {
+public:
+  explicit ELUImpl(double alpha = 1.0)
+      : ActivationImpl("ELU", [alpha](const Tensor &x) {
+          return functional::elu(x, alpha);
+        }) {}
+};
+LATHE_MODULE(ELU);
+class CELUImpl : public ActivationImpl {
+public:
+  explicit CELUImpl(double alpha = 1.0)
+      : ActivationImpl("CELU", [alpha](const Tensor &x) {
+          return functional::celu(x, alpha);
+        }) {}
+};
+LATHE_MODULE(CELU);
+class GELUImpl : public ActivationImpl {
+public:
+  explicit GELUImpl(std::string approximate = "none")
+      : ActivationImpl("GELU", [approximate](const Tensor &x) {
+          return functional::gelu(x, approximate);
+        }) {}
+};
+LATHE_MODULE(GELU);
+class HardtanhImpl : public ActivationImpl {
+public:
+  explicit HardtanhImpl(double min_val = -1.0, double max_val = 1.0)
+      : ActivationImpl("Hardtanh", [min_val, max_val](const Tensor &x) {
+          return functional::hardtanh(x, min_val, max_val);
+        }) {}
+};
+LATHE_MODULE(Hardtanh);
+class SoftplusImpl : public ActivationImpl {
+public:
+  explicit SoftplusImpl(double beta = 1.0, double threshold = 20.0)
+      : ActivationImpl("Softplus", [beta, threshold](const Tensor &x) {
+          return functional::softplus(x, beta, threshold);
+        }) {}
+};
+LATHE_MODULE(Softplus);
+class SoftmaxImpl : public ActivationImpl {
+public:
+  explicit SoftmaxImpl(int64_t dim)
+      : ActivationImpl("Softmax", [dim](const Tensor &x) {
+          return functional::softmax(x, dim);
+        }) {}
+};
+LATHE_MODULE(Softmax);
+class LogSoftmaxImpl : public ActivationImpl {
+public:
+  explicit LogSoftmaxImpl(int64_t dim)
+      : ActivationImpl("LogSoftmax", [dim](const Tensor &x) {
+          return functional::log_softmax(x, dim);
+        }) {}
+};
+LATHE_MODULE(LogSoftmax);
+
+/// torch.nn.Sequential: children "0", "1", ... each called on the previous
+/// one's output.
+class SequentialImpl : public Module {
+public:
+  SequentialImpl() : Module("Sequential") {}
+  template <typename... Ms> explicit SequentialImpl(Ms &&...modules)
+      : Module("Sequential") {
+    (push_back(std::forward<Ms>(modules)), ...);
+  }
+  /// Appends a layer handle (shared) or a module built in place.
+  template <typename M> void push_back(M &&module) {
+    using D = std::decay_t<M>;
+    if constexpr (std::is_base_of_v<Module, D>) {
+      static_assert(!std::is_base_of_v<Module, D>,
+                    "pass a layer handle (nn::Linear), or a shared_ptr to "
+                    "your module");
+    } else if constexpr (is_shared_ptr<D>::value) {
+      append(module, [m = module](const Tensor &x) {
+        detail::ModuleScope scope(*m);
+        return m->forward(x);
+      });
+    } else {
+      auto impl = module.ptr();
+      append(impl, [impl](const Tensor &x) {
+        detail::ModuleScope scope(*impl);
+        return impl->forward(x);
+      });
+    }
+  }
+  Tensor forward(const Tensor &x);
+  size_t size() const { return calls_.size(); }
+
+private:
+  template <typename T> struct is_shared_ptr : std::false_type {};
+  template <typename T>
+  struct is_shared_ptr<std::shared_ptr<T>> : std::true_type {};
+  void append(std::shared_ptr<Module> module,
+              std::function<Tensor(const Tensor &)> call);
+  std::vector<std::function<Tensor(const Tensor &)>> calls_;
+};
+class Sequential : public ModuleHolder<SequentialImpl> {
+public:
+  Sequential() : ModuleHolder<SequentialImpl>() {}
+  template <typename M, typename... Ms,
+            typename = std::enable_if_t<!std::is_same_v<std::decay_t<M>,
+                                                         Sequential>>>
+  Sequential(M &&first, Ms &&...rest)
+      : ModuleHolder<SequentialImpl>(std::make_shared<SequentialImpl>(
+            std::forward<M>(first), std::forward<Ms>(rest)...)) {}
+};
+
+} // namespace nn
+
+// ---------------------------------------------------------------------------
+// Compiling a module.
+// ---------------------------------------------------------------------------
+
+/// One input of forward.
+struct InputSpec {
+  std::string name{};
+  std::vector<int64_t> shape{};
+  nn::DType dtype = nn::kFloat32;
+};
+
+/// What lathe::compile writes (the options of `lathe compile`).
+struct CompileOptions {
+  /// Output path; its extension (.so/.o/.h/.mlir) is replaced per kind.
+  std::string output{};
+  /// so (default), obj, header, mlir, llvm-dialect.
+  std::vector<std::string> emit{};
+  /// Symbol prefix (a C identifier; default: from the output's file name).
+  std::string name{};
+  std::string target = "cpu";
+  std::string target_cpu{};    ///< Default: this machine's CPU.
+  std::string target_triple{}; ///< Default: this machine.
+  bool external_weights = false;
+  /// Names of forward's results (default "output", or output0, output1,
+  /// ... for several).
+  std::vector<std::string> output_names{};
+};
+
+namespace detail {
+using Forward = std::function<std::vector<nn::Tensor>(
+    const std::vector<nn::Tensor> &)>;
+/// Traces |forward| on symbolic |inputs| with |root| in evaluation mode
+/// (as torch.onnx.export does; its mode is restored after) and compiles.
+void compile_traced(nn::Module &root, const std::vector<InputSpec> &inputs,
+                    const CompileOptions &options, const Forward &forward);
+
+inline std::vector<nn::Tensor> as_outputs(nn::Tensor t) { return {t}; }
+inline std::vector<nn::Tensor> as_outputs(std::vector<nn::Tensor> ts) {
+  return ts;
+}
+template <typename... Ts>
+std::vector<nn::Tensor> as_outputs(const std::tuple<Ts...> &ts) {
+  return std::apply(
+      [](const auto &...t) { return std::vector<nn::Tensor>{t...}; }, ts);
+}
+
+template <typename M, typename Seq, typename = void>
+struct ForwardArity : std::false_type {};
+template <typename M, size_t... I>
+struct ForwardArity<M, std::index_sequence<I...>,
+                    std::void_t<decltype(std::declval<M &>().forward(
+                        (void(I), std::declval<nn::Tensor>())...))>>
+    : std::true_type {};
+
+template <typename M, size_t... I>
+std::vector<nn::Tensor> call_forward(M &m, const std::vector<nn::Tensor> &xs,
+                                     std::index_sequence<I...>) {
+  return as_outputs(m.forward(xs[I]...));
+}
+
+template <size_t N, typename M>
+bool try_forward(M &m, const std::vector<nn::Tensor> &xs,
+                 std::vector<nn::Tensor> &out) {
+  if constexpr (ForwardArity<M, std::make_index_sequence<N>>::value) {
+    if (xs.size() != N)
+      return false;
+    out = call_forward(m, xs, std::make_index_sequence<N>());
+    return true;
+  }
+  return false;
+}
+} // namespace detail
+
+/// Traces |module|'s forward on inputs of |inputs|' shapes and compiles it
+/// into the files |options| names. Throws lathe::Error naming the module
+/// path of a bad op, or what failed.
+template <typename M>
+void compile(M &module, const std::vector<InputSpec> &inputs,
+             const CompileOptions &options) {
+  if constexpr (!std::is_base_of_v<nn::Module, M>) {
+    compile(*module, inputs, options); // A layer handle.
+  } else {
+    detail::compile_traced(
+        module, inputs, options, [&](const std::vector<nn::Tensor> &xs) {
+          std::vector<nn::Tensor> out;
+          if (!(detail::try_forward<1>(module, xs, out) ||
+                detail::try_forward<2>(module, xs, out) ||
+                detail::try_forward<3>(module, xs, out) ||
+                detail::try_forward<4>(module, xs, out)))
+            throw Error("lathe::compile: forward does not take " +
+                        std::to_string(xs.size()) + " tensors");
+          return out;
+        });
+  }
+}
+
+} // namespace lathe
+
+#endif // LATHE_NN_H

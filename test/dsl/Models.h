@@ -1,0 +1,141 @@
+// Networks written in the C++ DSL for the tests; check_dsl.py builds the
+// same ones in PyTorch (same state_dict names) and compares.
+#ifndef LATHE_TEST_DSL_MODELS_H
+#define LATHE_TEST_DSL_MODELS_H
+
+#include "lathe/nn.h"
+
+namespace dsl_models {
+
+namespace nn = lathe::nn;
+namespace F = lathe::nn::functional;
+
+/// The LeNet: 1 x 28 x 28 in, 10 logits out.
+struct LeNet : nn::Module {
+  nn::Conv2d conv1{nn::Conv2dOptions(1, 6, 5).padding(2)};
+  nn::Conv2d conv2{nn::Conv2dOptions(6, 16, 5)};
+  nn::Linear fc1{400, 120}, fc2{120, 84}, fc3{84, 10};
+  LeNet() { register_modules(conv1, conv2, fc1, fc2, fc3); }
+  nn::Tensor forward(nn::Tensor x) {
+    x = F::max_pool2d(F::relu(conv1(x)), {2});
+    x = F::max_pool2d(F::relu(conv2(x)), {2});
+    x = x.flatten(1);
+    return fc3(F::relu(fc2(F::relu(fc1(x)))));
+  }
+};
+
+/// torchvision's BasicBlock.
+struct BasicBlock : nn::Module {
+  nn::Conv2d conv1, conv2;
+  nn::BatchNorm2d bn1, bn2;
+  nn::Sequential downsample;
+  bool hasDownsample;
+  BasicBlock(int64_t in, int64_t out, int64_t stride)
+      : nn::Module("BasicBlock"),
+        conv1(nn::Conv2dOptions(in, out, 3).stride({stride}).padding(1).bias(
+            false)),
+        conv2(nn::Conv2dOptions(out, out, 3).padding(1).bias(false)),
+        bn1(out), bn2(out), hasDownsample(stride != 1 || in != out) {
+    register_modules(conv1, bn1, conv2, bn2);
+    if (hasDownsample) {
+      downsample = nn::Sequential(
+          nn::Conv2d(nn::Conv2dOptions(in, out, 1).stride({stride}).bias(false)),
+          nn::BatchNorm2d(out));
+      register_module("downsample", downsample);
+    }
+  }
+  nn::Tensor forward(nn::Tensor x) {
+    nn::Tensor y = F::relu(bn1(conv1(x)));
+    y = bn2(conv2(y));
+    return F::relu(y + (hasDownsample ? downsample(x) : x));
+  }
+};
+
+/// A small ResNet: stem, two stages of basic blocks, pooling, classifier.
+struct ResNet : nn::Module {
+  nn::Conv2d conv1{nn::Conv2dOptions(3, 16, 3).padding(1).bias(false)};
+  nn::BatchNorm2d bn1{16};
+  nn::MaxPool2d maxpool{nn::MaxPool2dOptions(3).stride({2}).padding(1)};
+  nn::Sequential layer1{std::make_shared<BasicBlock>(16, 16, 1),
+                        std::make_shared<BasicBlock>(16, 16, 1)};
+  nn::Sequential layer2{std::make_shared<BasicBlock>(16, 32, 2),
+                        std::make_shared<BasicBlock>(32, 32, 1)};
+  nn::AdaptiveAvgPool2d avgpool{1};
+  nn::Linear fc{32, 10};
+  ResNet() { register_modules(conv1, bn1, maxpool, layer1, layer2, avgpool, fc); }
+  nn::Tensor forward(nn::Tensor x) {
+    x = maxpool(F::relu(bn1(conv1(x))));
+    x = layer2(layer1(x));
+    return fc(avgpool(x).flatten(1));
+  }
+};
+
+/// Every option the layers document, at least once (input 2 x 4 x 12 x 12).
+struct Zoo : nn::Module {
+  nn::Conv2d c1{nn::Conv2dOptions(4, 8, 3).padding(1).padding_mode(
+      nn::kReflect)};
+  nn::Conv2d c2{
+      nn::Conv2dOptions(8, 8, 3).groups(4).dilation({2}).padding_same()};
+  nn::Conv2d c3{nn::Conv2dOptions(8, 8, {3, 1})
+                    .stride({2, 1})
+                    .padding({1, 0})
+                    .padding_mode(nn::kCircular)};
+  nn::GroupNorm gn{4, 8};
+  nn::ConvTranspose2d ct{nn::ConvTranspose2dOptions(8, 6, 3)
+                             .stride({2})
+                             .padding({1})
+                             .output_padding({1})};
+  nn::MaxPool2d mp{nn::MaxPool2dOptions(3).stride({2}).ceil_mode(true)};
+  nn::AvgPool2d ap{
+      nn::AvgPool2dOptions(3).stride({1}).padding({1}).count_include_pad(
+          false)};
+  nn::AvgPool2d apd{nn::AvgPool2dOptions(2).divisor_override(3)};
+  nn::LayerNorm ln{std::vector<int64_t>{6}};
+  nn::AdaptiveAvgPool2d pool{3};
+  nn::Linear fc{54, 10};
+  nn::BatchNorm1d bn{10};
+  nn::Dropout drop{0.3};
+  nn::Conv1d c1d{nn::Conv1dOptions(4, 4, 5).stride({2}).padding(2).padding_mode(
+      nn::kReplicate)};
+  nn::Conv3d c3d{nn::Conv3dOptions(4, 2, {1, 3, 3}).padding({0, 1, 1})};
+  nn::BatchNorm3d bn3d{2};
+  nn::MaxPool3d mp3d{nn::MaxPool3dOptions({1, 2, 2})};
+  nn::Sequential acts{nn::GELU("tanh"),  nn::SiLU(),         nn::Mish(),
+                      nn::Hardswish(),   nn::ELU(0.5),       nn::LeakyReLU(0.2),
+                      nn::Softplus(2, 5), nn::CELU(1.5),     nn::SELU(),
+                      nn::Hardsigmoid(), nn::LogSigmoid(),   nn::Softsign(),
+                      nn::ReLU6(),       nn::Hardtanh(-0.5, 0.5),
+                      nn::Sigmoid(),     nn::Tanh(),         nn::GELU()};
+  Zoo() {
+    register_modules(c1, c2, c3, gn, ct, mp, ap, apd, ln, pool, fc, bn, drop,
+                     c1d, c3d, bn3d, mp3d, acts);
+  }
+  std::vector<nn::Tensor> forward(nn::Tensor x) {
+    nn::Tensor y = ct(gn(c3(F::relu(c2(c1(x))))));
+    y = pool(ln(apd(ap(mp(y)))));
+    nn::Tensor q = drop(fc(y.flatten(1)));
+    nn::Tensor out0 = bn(q).log_softmax(1);
+    // The activations in a row.
+    nn::Tensor out1 = acts(q * 3.0);
+    nn::Tensor out2 = F::max_pool1d(c1d(x.flatten(2)), {2});
+    nn::Tensor out3 = mp3d(bn3d(c3d(x.unsqueeze(2))));
+    return {out0, out1, out2, out3, q.softmax(-1)};
+  }
+};
+
+/// A user module inside a Sequential whose Linear gets the wrong width:
+/// the error names "body.1.fc".
+struct Inner : nn::Module {
+  nn::Linear fc{20, 5};
+  Inner() : nn::Module("Inner") { register_modules(fc); }
+  nn::Tensor forward(nn::Tensor x) { return fc(x); }
+};
+struct Mismatch : nn::Module {
+  nn::Sequential body{nn::Linear(8, 10), std::make_shared<Inner>()};
+  Mismatch() { register_modules(body); }
+  nn::Tensor forward(nn::Tensor x) { return body(x); }
+};
+
+} // namespace dsl_models
+
+#endif // LATHE_TEST_DSL_MODELS_H

@@ -1,0 +1,86 @@
+// Test driver of the C++ DSL (check_dsl.py runs it):
+//   lathe-dsl-driver compile MODEL STATE.safetensors OUT_BASE [INPUT_SHAPE]
+//       loads the state dict into MODEL and compiles it (so + header)
+//   lathe-dsl-driver save MODEL OUT.safetensors SEED
+//       writes MODEL's initial state dict (manual_seed(SEED))
+//   lathe-dsl-driver roundtrip MODEL IN.safetensors OUT.safetensors
+//       loads a state dict and saves it again
+// A lathe::Error is printed as "error: MESSAGE" with exit code 2.
+#include "Models.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <sstream>
+
+using namespace dsl_models;
+
+namespace {
+
+std::vector<int64_t> parseShape(const std::string &text) {
+  std::vector<int64_t> shape;
+  std::stringstream in(text);
+  std::string part;
+  while (std::getline(in, part, 'x'))
+    shape.push_back(std::stoll(part));
+  return shape;
+}
+
+template <typename M> int run(const std::vector<std::string> &args) {
+  M model;
+  const std::string &command = args[0];
+  if (command == "compile") {
+    model.load_state_dict(args[2]);
+    lathe::compile(model, {{"x", parseShape(args[4])}},
+                   {.output = args[3], .emit = {"so", "header"}});
+  } else if (command == "save") {
+    lathe::manual_seed(std::stoull(args[3]));
+    M fresh;
+    fresh.save_state_dict(args[2]);
+  } else if (command == "roundtrip") {
+    model.load_state_dict(args[2]);
+    model.save_state_dict(args[3]);
+  } else {
+    std::cerr << "unknown command " << command << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+const char *defaultShape(const std::string &model) {
+  if (model == "lenet")
+    return "8x1x28x28";
+  if (model == "resnet")
+    return "2x3x32x32";
+  if (model == "zoo")
+    return "2x4x12x12";
+  return "3x8";
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  if (argc < 4) {
+    std::cerr << "usage: lathe-dsl-driver compile|save|roundtrip MODEL ...\n";
+    return 1;
+  }
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args[0] == "compile" && args.size() < 5)
+    args.push_back(defaultShape(args[1]));
+  try {
+    const std::string &name = args[1];
+    if (name == "lenet")
+      return run<LeNet>(args);
+    if (name == "resnet")
+      return run<ResNet>(args);
+    if (name == "zoo")
+      return run<Zoo>(args);
+    if (name == "mismatch")
+      return run<Mismatch>(args);
+    std::cerr << "unknown model " << name << "\n";
+    return 1;
+  } catch (const lathe::Error &e) {
+    std::cout << "error: " << e.what() << "\n";
+    return 2;
+  }
+}
