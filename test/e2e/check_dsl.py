@@ -1,0 +1,354 @@
+"""The C++ DSL (lathe/nn.h) against PyTorch.
+
+test/dsl/Models.h writes LeNet, a small ResNet and a model using every
+layer option the DSL documents; the same networks are built here in torch
+with the same state_dict names. For each: torch's weights (fresh random
+ones, batch-norm statistics too) are saved as safetensors, the DSL driver
+loads them and compiles the model with lathe::compile, the artifact runs
+on fresh random inputs through the runtime and every output is compared
+with torch's: |lathe - torch| <= 1e-4 + 1e-4 |torch| (float32 both sides).
+
+Also: the DSL's own state dict has torch's names, order, shapes and dtypes,
+its initial weights follow torch's default initialization bounds and are
+reproducible from the seed; a state dict survives a load/save round trip;
+and each error (a bad state dict, a shape mismatch in forward) names the
+key or the module path and both shapes.
+
+Usage: check_dsl.py DRIVER RUNTIME_LIBRARY WORK_DIR
+"""
+import json
+import os
+import struct
+import subprocess
+import sys
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import compare  # noqa: E402
+import lathe_rt  # noqa: E402
+
+RTOL, ATOL = 1e-4, 1e-4
+
+# --- the torch twins of test/dsl/Models.h ----------------------------------
+
+
+class LeNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 6, 5, padding=2)
+        self.conv2 = nn.Conv2d(6, 16, 5)
+        self.fc1, self.fc2, self.fc3 = (nn.Linear(400, 120), nn.Linear(120, 84),
+                                        nn.Linear(84, 10))
+
+    def forward(self, x):
+        x = F.max_pool2d(F.relu(self.conv1(x)), 2)
+        x = F.max_pool2d(F.relu(self.conv2(x)), 2)
+        x = x.flatten(1)
+        return self.fc3(F.relu(self.fc2(F.relu(self.fc1(x)))))
+
+
+class BasicBlock(nn.Module):
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(cout)
+        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.downsample = None
+        if stride != 1 or cin != cout:
+            self.downsample = nn.Sequential(
+                nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        y = F.relu(self.bn1(self.conv1(x)))
+        y = self.bn2(self.conv2(y))
+        return F.relu(y + (self.downsample(x) if self.downsample is not None else x))
+
+
+class ResNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 16, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(16)
+        self.maxpool = nn.MaxPool2d(3, 2, 1)
+        self.layer1 = nn.Sequential(BasicBlock(16, 16, 1), BasicBlock(16, 16, 1))
+        self.layer2 = nn.Sequential(BasicBlock(16, 32, 2), BasicBlock(32, 32, 1))
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(32, 10)
+
+    def forward(self, x):
+        x = self.maxpool(F.relu(self.bn1(self.conv1(x))))
+        x = self.layer2(self.layer1(x))
+        return self.fc(self.avgpool(x).flatten(1))
+
+
+class Zoo(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.c1 = nn.Conv2d(4, 8, 3, padding=1, padding_mode="reflect")
+        self.c2 = nn.Conv2d(8, 8, 3, groups=4, dilation=2, padding="same")
+        self.c3 = nn.Conv2d(8, 8, (3, 1), stride=(2, 1), padding=(1, 0),
+                            padding_mode="circular")
+        self.gn = nn.GroupNorm(4, 8)
+        self.ct = nn.ConvTranspose2d(8, 6, 3, stride=2, padding=1, output_padding=1)
+        self.mp = nn.MaxPool2d(3, stride=2, ceil_mode=True)
+        self.ap = nn.AvgPool2d(3, stride=1, padding=1, count_include_pad=False)
+        self.apd = nn.AvgPool2d(2, divisor_override=3)
+        self.ln = nn.LayerNorm([6])
+        self.pool = nn.AdaptiveAvgPool2d(3)
+        self.fc = nn.Linear(54, 10)
+        self.bn = nn.BatchNorm1d(10)
+        self.drop = nn.Dropout(0.3)
+        self.c1d = nn.Conv1d(4, 4, 5, stride=2, padding=2, padding_mode="replicate")
+        self.c3d = nn.Conv3d(4, 2, (1, 3, 3), padding=(0, 1, 1))
+        self.bn3d = nn.BatchNorm3d(2)
+        self.mp3d = nn.MaxPool3d((1, 2, 2))
+        self.acts = nn.Sequential(
+            nn.GELU("tanh"), nn.SiLU(), nn.Mish(), nn.Hardswish(), nn.ELU(0.5),
+            nn.LeakyReLU(0.2), nn.Softplus(2, 5), nn.CELU(1.5), nn.SELU(),
+            nn.Hardsigmoid(), nn.LogSigmoid(), nn.Softsign(), nn.ReLU6(),
+            nn.Hardtanh(-0.5, 0.5), nn.Sigmoid(), nn.Tanh(), nn.GELU())
+
+    def forward(self, x):
+        y = self.ct(self.gn(self.c3(F.relu(self.c2(self.c1(x))))))
+        y = self.pool(self.ln(self.apd(self.ap(self.mp(y)))))
+        q = self.drop(self.fc(y.flatten(1)))
+        out0 = self.bn(q).log_softmax(1)
+        out1 = self.acts(q * 3.0)
+        out2 = F.max_pool1d(self.c1d(x.flatten(2)), 2)
+        out3 = self.mp3d(self.bn3d(self.c3d(x.unsqueeze(2))))
+        return out0, out1, out2, out3, q.softmax(-1)
+
+
+MODELS = {"lenet": (LeNet, (8, 1, 28, 28)), "resnet": (ResNet, (2, 3, 32, 32)),
+          "zoo": (Zoo, (2, 4, 12, 12))}
+
+# --- safetensors, as the format defines it ---------------------------------
+
+_ST = {np.dtype("float32"): "F32", np.dtype("float64"): "F64",
+       np.dtype("int64"): "I64", np.dtype("int32"): "I32", np.dtype("bool"): "BOOL"}
+_NP = {v: k for k, v in _ST.items()}
+
+
+def write_safetensors(path, tensors):
+    header, offset, blobs = {}, 0, []
+    for name, a in tensors.items():
+        a = np.require(a, requirements="C")  # (ascontiguousarray makes a scalar 1-D)
+        header[name] = {"dtype": _ST[a.dtype], "shape": list(a.shape),
+                        "data_offsets": [offset, offset + a.nbytes]}
+        blobs.append(a.tobytes())
+        offset += a.nbytes
+    header["__metadata__"] = {"format": "pt"}
+    text = json.dumps(header).encode()
+    text += b" " * ((8 - len(text) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
+
+
+def read_safetensors(path):
+    """The tensors of |path| in the header's order."""
+    data = open(path, "rb").read()
+    n = struct.unpack("<Q", data[:8])[0]
+    header = json.loads(data[8:8 + n], object_pairs_hook=list)
+    out = []
+    for name, info in header:
+        if name == "__metadata__":
+            continue
+        info = dict(info)
+        begin, end = info["data_offsets"]
+        a = np.frombuffer(data[8 + n + begin:8 + n + end], dtype=_NP[info["dtype"]])
+        out.append((name, a.reshape(info["shape"])))
+    return out
+
+
+def state_arrays(model):
+    return {k: v.detach().numpy() for k, v in model.state_dict().items()}
+
+
+def randomized(factory, seed):
+    """|factory|'s model with torch's initialization from |seed|, and random
+    batch-norm statistics and affine parameters (eval mode)."""
+    torch.manual_seed(seed)
+    model = factory()
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, nn.modules.batchnorm._BatchNorm):
+                m.running_mean.uniform_(-0.5, 0.5)
+                m.running_var.uniform_(0.5, 2.0)
+                m.weight.uniform_(0.5, 1.5)
+                m.bias.uniform_(-0.3, 0.3)
+                m.num_batches_tracked.fill_(7)
+            elif isinstance(m, (nn.GroupNorm, nn.LayerNorm)):
+                m.weight.uniform_(0.5, 1.5)
+                m.bias.uniform_(-0.3, 0.3)
+    return model.eval()
+
+
+class Checks:
+    def __init__(self):
+        self.passed = self.failed = 0
+
+    def expect(self, ok, what, detail=""):
+        print("%s: %s%s" % ("pass" if ok else "FAIL", what,
+                            (" (%s)" % detail) if detail else ""))
+        self.passed += 1 if ok else 0
+        self.failed += 0 if ok else 1
+
+
+def driver(args):
+    return subprocess.run(args, capture_output=True, text=True)
+
+
+def main(seed):
+    drv, runtime, work = sys.argv[1:4]
+    os.makedirs(work, exist_ok=True)
+    rt = lathe_rt.Runtime(runtime)
+    checks = Checks()
+    rng = np.random.default_rng(seed)
+
+    for name, (factory, shape) in MODELS.items():
+        model = randomized(factory, seed)
+        weights = os.path.join(work, name + ".safetensors")
+        write_safetensors(weights, state_arrays(model))
+        base = os.path.join(work, name)
+        r = driver([drv, "compile", name, weights, base])
+        checks.expect(r.returncode == 0, "%s: lathe::compile" % name,
+                      (r.stdout + r.stderr).strip()[-2000:])
+        if r.returncode:
+            continue
+        checks.expect(os.path.exists(base + ".h"), "%s: header written" % name)
+        module = rt.load(base + ".so")
+        for run in range(2):
+            x = rng.standard_normal(shape).astype(np.float32)
+            got = rt.run(module, "forward", [x])
+            with torch.no_grad():
+                want = model(torch.from_numpy(x))
+            want = list(want) if isinstance(want, tuple) else [want]
+            checks.expect(len(got) == len(want), "%s: %d outputs" % (name, len(want)),
+                          "got %d" % len(got))
+            for i, (g, w) in enumerate(zip(got, want)):
+                result = compare.close(g, w, RTOL, ATOL, "%s output %d" % (name, i))
+                checks.expect(result, "%s run %d output %d matches torch" % (name, run, i),
+                              result.detail)
+
+        # The DSL's own state dict: torch's names, order, shapes, dtypes.
+        fresh = os.path.join(work, name + ".dsl.safetensors")
+        r = driver([drv, "save", name, fresh, "5"])
+        checks.expect(r.returncode == 0, "%s: save_state_dict" % name, r.stdout)
+        if r.returncode:
+            continue
+        mine = read_safetensors(fresh)
+        theirs = [(k, v.detach().numpy()) for k, v in factory().state_dict().items()]
+        names_ok = [k for k, _ in mine] == [k for k, _ in theirs]
+        checks.expect(names_ok, "%s: state_dict names and order are torch's" % name,
+                      "" if names_ok else "%s vs %s" % (
+                          [k for k, _ in mine], [k for k, _ in theirs]))
+        same = all(a.shape == b.shape and a.dtype == b.dtype
+                   for (_, a), (_, b) in zip(mine, theirs))
+        checks.expect(same and len(mine) == len(theirs),
+                      "%s: state_dict shapes and dtypes are torch's" % name)
+        # torch's default initialization: |w| <= 1/sqrt(fan_in) for Linear
+        # and convolution weights and biases, batch norm 1/0 and 0/1.
+        ok, detail = True, ""
+        mods = dict(factory().named_modules())
+        for key, a in mine:
+            owner, _, leaf = key.rpartition(".")
+            m = mods[owner]
+            if isinstance(m, (nn.Linear, nn.modules.conv._ConvNd)):
+                w = m.weight
+                fan_in = w.shape[1] * int(np.prod(w.shape[2:]))
+                bound = 1 / np.sqrt(fan_in)
+                spread = float(np.max(a) - np.min(a))
+                # (The spread of a few values may be small by chance.)
+                if not (np.all(np.abs(a) <= bound * (1 + 1e-6)) and
+                        (a.size < 16 or spread > bound)):
+                    ok, detail = False, "%s: range [%g, %g], bound %g" % (
+                        key, np.min(a), np.max(a), bound)
+            elif leaf in ("running_var",) or (leaf == "weight" and isinstance(
+                    m, (nn.modules.batchnorm._BatchNorm, nn.GroupNorm, nn.LayerNorm))):
+                if not np.all(a == 1):
+                    ok, detail = False, key + " is not all ones"
+            elif leaf in ("running_mean", "num_batches_tracked", "bias"):
+                if not np.all(a == 0):
+                    ok, detail = False, key + " is not all zeros"
+        checks.expect(ok, "%s: initial values follow torch's default init" % name, detail)
+        again = os.path.join(work, name + ".dsl2.safetensors")
+        other = os.path.join(work, name + ".dsl3.safetensors")
+        driver([drv, "save", name, again, "5"])
+        driver([drv, "save", name, other, "6"])
+        checks.expect(open(fresh, "rb").read() == open(again, "rb").read(),
+                      "%s: the same seed gives the same initial weights" % name)
+        checks.expect(open(fresh, "rb").read() != open(other, "rb").read(),
+                      "%s: another seed gives other initial weights" % name)
+
+    # A state dict round trip keeps every tensor bit for bit.
+    src = os.path.join(work, "resnet.safetensors")
+    out = os.path.join(work, "resnet.roundtrip.safetensors")
+    r = driver([drv, "roundtrip", "resnet", src, out])
+    checks.expect(r.returncode == 0, "roundtrip: load then save", r.stdout)
+    if r.returncode == 0:
+        a, b = read_safetensors(src), read_safetensors(out)
+        checks.expect([k for k, _ in a] == [k for k, _ in b] and all(
+            x.dtype == y.dtype and x.shape == y.shape and x.tobytes() == y.tobytes()
+            for (_, x), (_, y) in zip(a, b)), "roundtrip: identical tensors")
+
+    # Errors name the place.
+    def expect_error(args, parts, what):
+        r = driver(args)
+        ok = r.returncode == 2 and all(p in r.stdout for p in parts)
+        checks.expect(ok, "error: " + what, (r.stdout + r.stderr).strip())
+
+    lenet = state_arrays(randomized(LeNet, seed))
+    expect_error([drv, "compile", "lenet", os.path.join(work, "lenet.safetensors"),
+                  os.path.join(work, "bad"), "8x3x28x28"],
+                 ["conv1 (Conv2d)", "[8, 3, 28, 28]", "in_channels is 1",
+                  "[6, 1, 5, 5]"], "wrong input channels name conv1 and both shapes")
+    mismatch = os.path.join(work, "mismatch.safetensors")
+    driver([drv, "save", "mismatch", mismatch, "1"])
+    expect_error([drv, "compile", "mismatch", mismatch, os.path.join(work, "bad")],
+                 ["body.1.fc (Linear)", "[3, 10]", "[5, 20]"],
+                 "a nested module's shape mismatch names body.1.fc")
+
+    def broken(edit, suffix):
+        tensors = dict(lenet)
+        edit(tensors)
+        path = os.path.join(work, "lenet-%s.safetensors" % suffix)
+        write_safetensors(path, tensors)
+        return path
+
+    cases = [
+        (lambda t: t.pop("fc3.bias"), "missing", ["missing key 'fc3.bias'"]),
+        (lambda t: t.__setitem__("fc1.weight", np.zeros((120, 401), np.float32)),
+         "shape", ["key 'fc1.weight' has shape [120, 401]", "[120, 400]"]),
+        (lambda t: t.__setitem__("extra.weight", np.zeros(3, np.float32)),
+         "unexpected", ["unexpected key 'extra.weight'"]),
+        (lambda t: t.__setitem__("fc2.bias", np.zeros(84, np.float64)),
+         "dtype", ["key 'fc2.bias' is f64"]),
+    ]
+    for edit, suffix, parts in cases:
+        path = broken(edit, suffix)
+        expect_error([drv, "compile", "lenet", path, os.path.join(work, "bad")],
+                     parts + [path], "state dict with a %s key" % suffix)
+    expect_error([drv, "compile", "lenet", os.path.join(work, "absent.safetensors"),
+                  os.path.join(work, "bad")], ["absent.safetensors", "cannot open"],
+                 "a missing state dict file")
+    truncated = os.path.join(work, "truncated.safetensors")
+    with open(truncated, "wb") as f:
+        f.write(open(os.path.join(work, "lenet.safetensors"), "rb").read()[:500])
+    expect_error([drv, "compile", "lenet", truncated, os.path.join(work, "bad")],
+                 ["truncated.safetensors", "not a valid safetensors file"],
+                 "a truncated state dict file")
+    checks.expect(not os.path.exists(os.path.join(work, "bad.so")),
+                  "no artifact is written by a failed compile")
+
+    print("%d passed, %d failed" % (checks.passed, checks.failed))
+    return 1 if checks.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(compare.main_with_seed(main))
