@@ -3,7 +3,9 @@
 #   runtime  (liblathe-runtime): liblathe_runtime, liblathe_training, their
 #            C headers and lathe-run: enough to load, run and train
 #            artifacts; no LLVM, MLIR or protobuf.
-#   compiler (lathe): lathe and lathe-opt.
+#   compiler (lathe): lathe and lathe-opt; the C++ DSL (liblathe_nn,
+#            lathe/nn.h, its CMake targets: find_package(Lathe COMPONENTS
+#            nn) with liblathe-dev).
 #   dev      (liblathe-dev): the CMake package (find_package(Lathe):
 #            lathe::runtime, lathe::training), pkg-config files
 #            (lathe-runtime, lathe-training) and the libraries' link names.
@@ -12,6 +14,8 @@ include(CMakePackageConfigHelpers)
 set(LATHE_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/Lathe)
 install(EXPORT LatheTargets NAMESPACE lathe:: DESTINATION ${LATHE_CMAKE_DIR}
   COMPONENT dev)
+install(EXPORT LatheNNTargets NAMESPACE lathe:: DESTINATION ${LATHE_CMAKE_DIR}
+  COMPONENT compiler)
 configure_package_config_file(${CMAKE_CURRENT_LIST_DIR}/LatheConfig.cmake.in
   ${PROJECT_BINARY_DIR}/LatheConfig.cmake INSTALL_DESTINATION ${LATHE_CMAKE_DIR})
 write_basic_package_version_file(${PROJECT_BINARY_DIR}/LatheConfigVersion.cmake
@@ -33,6 +37,11 @@ foreach(pc lathe-runtime lathe-training)
     DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig COMPONENT dev)
 endforeach()
 
+configure_file(${CMAKE_CURRENT_LIST_DIR}/lathe-nn.pc.in
+  ${PROJECT_BINARY_DIR}/lathe-nn.pc @ONLY)
+install(FILES ${PROJECT_BINARY_DIR}/lathe-nn.pc
+  DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig COMPONENT compiler)
+
 set(CPACK_PACKAGE_NAME lathe)
 set(CPACK_PACKAGE_VENDOR "Lathe")
 set(CPACK_PACKAGE_CONTACT "Lathe developers <lathe@localhost>")
@@ -50,7 +59,8 @@ set(CPACK_DEBIAN_ENABLE_COMPONENT_DEPENDS ON)
 # come from the runtime package (the component dependency above).
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS_PRIVATE_DIRS
-  ${PROJECT_BINARY_DIR}/runtime ${PROJECT_BINARY_DIR}/training)
+  ${PROJECT_BINARY_DIR}/runtime ${PROJECT_BINARY_DIR}/training
+  ${PROJECT_BINARY_DIR}/frontends/cpp)
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_NAME liblathe-runtime)
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_SECTION libs)
 set(CPACK_COMPONENT_RUNTIME_DESCRIPTION
@@ -64,7 +74,7 @@ set(CPACK_DEBIAN_COMPILER_PACKAGE_SECTION devel)
 set(CPACK_DEBIAN_COMPILER_PACKAGE_DEPENDS
   "gcc | clang, libc6-dev, libllvm22, libmlir-22")
 set(CPACK_COMPONENT_COMPILER_DESCRIPTION
-  "Lathe compiler: ONNX models to native code (lathe, lathe-opt)")
+  "Lathe compiler: ONNX models and C++ DSL networks to native code (lathe, lathe-opt, liblathe_nn)")
 set(CPACK_DEBIAN_DEV_PACKAGE_NAME liblathe-dev)
 set(CPACK_DEBIAN_DEV_PACKAGE_SECTION libdevel)
 set(CPACK_COMPONENT_DEV_DESCRIPTION

@@ -9,7 +9,9 @@ against an unpacked install.
   right dependencies; the runtime package alone, unpacked into a scratch
   root (dpkg -x), runs an artifact with nothing from the build tree; with
   liblathe-dev beside it, a C program builds through pkg-config and through
-  find_package(Lathe) and runs the artifact.
+  find_package(Lathe) and runs the artifact; with lathe too, a C++ program
+  using the DSL builds through find_package(Lathe COMPONENTS nn), compiles a
+  network and runs it.
 
 Usage: check_deploy.py LATHE LATHE_RUN BUILD_DIR SOURCE_DIR WORK_DIR
 Prints one line per check and a closing "N passed, N failed".
@@ -184,6 +186,38 @@ def main():
           rc.returncode == 0 and rb.returncode == 0 and rr.returncode == 0 and
           np.array_equal(np.load(out), np.load(reference)),
           rc.stdout[-1500:] + rc.stderr + rb.stdout[-1500:] + rb.stderr + rr.stderr)
+
+    # The compiler package beside them: a C++ program using the DSL builds
+    # through find_package(Lathe COMPONENTS nn), compiles a network and runs
+    # it.
+    contents = run(["dpkg-deb", "-c", debs["lathe"]]).stdout
+    check("lathe holds the C++ DSL (liblathe_nn, lathe/nn.h, its CMake targets)",
+          all(f in contents for f in ("liblathe_nn.so.0", "usr/include/lathe/nn.h",
+                                      "LatheNNTargets.cmake")), contents)
+    run(["dpkg", "-x", debs["lathe"], root])
+    dsl = os.path.join(work, "dsl-consumer")
+    rc = run(["cmake", "-S", os.path.join(source, "test", "deploy", "dsl"), "-B", dsl,
+              "-DCMAKE_PREFIX_PATH=" + usr, "-DCMAKE_BUILD_TYPE=Release"], env=clean_env)
+    rb = run(["cmake", "--build", dsl], env=clean_env)
+    rr = run([os.path.join(dsl, "dsl_main"), os.path.join(work, "dsl_net")],
+             env=clean_env)
+    check("a C++ program builds through find_package(Lathe COMPONENTS nn), "
+          "compiles a DSL network and runs it",
+          rc.returncode == 0 and rb.returncode == 0 and rr.returncode == 0 and
+          rr.stdout.strip() == "ok",
+          rc.stdout[-1500:] + rc.stderr + rb.stdout[-1500:] + rb.stderr +
+          rr.stdout + rr.stderr)
+    r = run(["pkg-config", "--cflags", "--libs", "lathe-nn"], env=env)
+    flags = r.stdout.split()
+    program = os.path.join(work, "dsl_main_pc")
+    rb = run(["c++", os.path.join(source, "test", "deploy", "dsl", "dsl_main.cpp"),
+              "-o", program] + flags, env=env)
+    libdir = [f[2:] for f in flags if f.startswith("-L")]
+    rr = run([program, os.path.join(work, "dsl_net_pc")],
+             env=dict(clean_env, LD_LIBRARY_PATH=":".join(libdir)))
+    check("a C++ program builds through pkg-config lathe-nn and runs",
+          r.returncode == 0 and rb.returncode == 0 and rr.returncode == 0 and
+          rr.stdout.strip() == "ok", r.stderr + rb.stderr + rr.stdout + rr.stderr)
     return finish(work)
 
 
