@@ -14,7 +14,12 @@ reproducible from the seed; a state dict survives a load/save round trip;
 and each error (a bad state dict, a shape mismatch in forward) names the
 key or the module path and both shapes.
 
-Usage: check_dsl.py DRIVER RUNTIME_LIBRARY WORK_DIR
+examples/dsl/resnet18.cpp, torchvision's ResNet-18 in the DSL, loads
+torchvision's state dict (random weights and batch-norm statistics: no
+download) and matches torchvision's output within 1e-4 + 1e-3 |torch| (20
+layers of float32 sums in different orders, as e2e.resnet18).
+
+Usage: check_dsl.py DRIVER RUNTIME_LIBRARY WORK_DIR RESNET18_EXAMPLE EXAMPLES_DIR
 """
 import json
 import os
@@ -205,7 +210,7 @@ def driver(args):
 
 
 def main(seed):
-    drv, runtime, work = sys.argv[1:4]
+    drv, runtime, work, resnet18, examples = sys.argv[1:6]
     os.makedirs(work, exist_ok=True)
     rt = lathe_rt.Runtime(runtime)
     checks = Checks()
@@ -345,6 +350,22 @@ def main(seed):
                  "a truncated state dict file")
     checks.expect(not os.path.exists(os.path.join(work, "bad.so")),
                   "no artifact is written by a failed compile")
+
+    # The example: torchvision's ResNet-18 written in the DSL.
+    st = os.path.join(work, "resnet18.safetensors")
+    x_path, y_path = os.path.join(work, "r18_x.npy"), os.path.join(work, "r18_y.npy")
+    r = subprocess.run([sys.executable, os.path.join(examples, "export_torchvision.py"),
+                        st, "--random", "--seed", str(seed % 100000), "--input", x_path,
+                        "--output", y_path, "--batch", "2"], capture_output=True, text=True)
+    checks.expect(r.returncode == 0, "resnet18: torchvision's state dict exported",
+                  r.stderr[-2000:])
+    base = os.path.join(work, "r18")
+    r = driver([resnet18, st, base, "2"])
+    checks.expect(r.returncode == 0, "resnet18: the example compiles it", r.stderr)
+    if r.returncode == 0:
+        got = rt.run(rt.load(base + ".so"), "forward", [np.load(x_path)])
+        result = compare.close(got[0], np.load(y_path), 1e-3, 1e-4, "resnet18 logits")
+        checks.expect(result, "resnet18: matches torchvision", result.detail)
 
     print("%d passed, %d failed" % (checks.passed, checks.failed))
     return 1 if checks.failed else 0
