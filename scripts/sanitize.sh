@@ -43,7 +43,7 @@ configure() {
     -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
     "$@" > /dev/null
 }
-fuzzers=(npy npz idx artifact checkpoint expression onnx)
+fuzzers=(npy npz idx artifact checkpoint safetensors expression onnx)
 configure "$asan" -DLATHE_SANITIZE=address,undefined -DLATHE_FUZZ=ON -DLATHE_TESTS=ON
 cmake --build "$asan" --target lathe lathe-opt lathe-run lathe-unit-tests \
   lathe-conformance "${fuzzers[@]/#/lathe-fuzz-}"
@@ -83,6 +83,7 @@ for f in "${fuzzers[@]}"; do
 done
 cp "$work/digits.so" "$work/external/digits.so" "$work/train.so" "$work/corpus/artifact/" 2>/dev/null || true
 cp "$work/run/checkpoint.safetensors" "$work/corpus/checkpoint/"
+cp "$work/run/checkpoint.safetensors" "$work/corpus/safetensors/"
 cp "$digits"/*.onnx "$work/corpus/onnx/"
 testdata=/usr/share/libonnx-testdata/data/node
 for t in conv_with_strides_padding lstm_defaults gru_defaults rnn_seq_length \
