@@ -4,7 +4,8 @@
 //
 //   python3 examples/dsl/export_torchvision.py resnet18.safetensors
 //   build/examples/dsl/lathe-dsl-resnet18 resnet18.safetensors r18 [N]
-//   lathe run r18.so --input x=images.npy        # N x 3 x 224 x 224 -> N x 1000
+//   lathe run r18.so --input x=images.npy        # N x 3 x 224 x 224 -> N x
+//   1000
 #include <lathe/nn.h>
 
 #include <cstdio>
@@ -21,9 +22,10 @@ struct BasicBlock : nn::Module {
   bool hasDownsample;
 
   BasicBlock(int64_t in, int64_t out, int64_t stride)
-      : nn::Module("BasicBlock"),
-        conv1(nn::Conv2dOptions(in, out, 3).stride(stride).padding(1).bias(
-            false)),
+      : nn::Module("BasicBlock"), conv1(nn::Conv2dOptions(in, out, 3)
+                                            .stride(stride)
+                                            .padding(1)
+                                            .bias(false)),
         conv2(nn::Conv2dOptions(out, out, 3).padding(1).bias(false)), bn1(out),
         bn2(out), hasDownsample(stride != 1 || in != out) {
     register_modules(conv1, bn1, conv2, bn2);

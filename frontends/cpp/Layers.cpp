@@ -3,8 +3,10 @@
 #include "frontends/cpp/TensorImpl.h"
 #include "frontends/cpp/Trace.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 
 namespace lathe::nn {
 
@@ -145,14 +147,13 @@ Tensor conv(const Tensor &x, const Tensor &weight, const Tensor &bias,
             groups);
 }
 
-Tensor conv_transpose(const Tensor &x, const Tensor &weight,
-                      const Tensor &bias, ExpandingArray stride,
-                      ExpandingArray padding, ExpandingArray output_padding,
-                      int64_t groups, ExpandingArray dilation) {
+Tensor conv_transpose(const Tensor &x, const Tensor &weight, const Tensor &bias,
+                      ExpandingArray stride, ExpandingArray padding,
+                      ExpandingArray output_padding, int64_t groups,
+                      ExpandingArray dilation) {
   int rank = int(weight.dim()) - 2;
   if (rank < 1 || rank > 3)
-    fail("lathe::nn: conv_transpose: the weight " +
-         shape_text(weight.sizes()) +
+    fail("lathe::nn: conv_transpose: the weight " + shape_text(weight.sizes()) +
          " is not in x out/groups x k1..kn with n = 1..3");
   return Trace::of({&x, &weight})
       .convTranspose(x, weight, bias,
@@ -188,9 +189,9 @@ Tensor max_pool(const Tensor &x, const MaxPoolOptions &o) {
   if (rank < 1 || rank > 3)
     fail("lathe::nn: max_pool: expected N x C x d1..dn (n = 1..3), got " +
          shape_text(x.sizes()));
-  return Trace::of({&x}).maxPool(
-      x, poolWindow(rank, o.kernel_size(), o.stride(), o.padding(),
-                    o.dilation(), o.ceil_mode()));
+  return Trace::of({&x}).maxPool(x, poolWindow(rank, o.kernel_size(),
+                                               o.stride(), o.padding(),
+                                               o.dilation(), o.ceil_mode()));
 }
 
 Tensor avg_pool(const Tensor &x, const AvgPoolOptions &o) {
@@ -266,8 +267,8 @@ Tensor batch_norm(const Tensor &x, const Tensor &running_mean,
     fail("lathe::nn: batch_norm: expected N x C x ..., got " +
          shape_text(x.sizes()));
   if (!training && running_mean.defined() && running_var.defined())
-    return Trace::of({&x}).batchNorm(x, weight, bias, running_mean,
-                                     running_var, eps, momentum);
+    return Trace::of({&x}).batchNorm(x, weight, bias, running_mean, running_var,
+                                     eps, momentum);
   // Batch statistics (biased variance), as torch normalizes with.
   std::vector<int64_t> axes = {0};
   std::vector<int64_t> stat(size_t(x.dim()), 1);
@@ -348,6 +349,164 @@ Tensor flatten(const Tensor &x, int64_t start_dim, int64_t end_dim) {
   return x.flatten(start_dim, end_dim);
 }
 
+Tensor threshold(const Tensor &x, double threshold, double value) {
+  Trace &t = Trace::of({&x});
+  return t.where(t.binary(detail::Binary::Greater, x, t.scalar(threshold, x)),
+                 x, t.scalar(value, x));
+}
+Tensor softshrink(const Tensor &x, double lambd) {
+  if (lambd < 0)
+    fail("lathe::nn: softshrink: lambd must be non-negative, got " +
+         std::to_string(lambd));
+  return unary(Unary::Shrink, x, lambd, lambd);
+}
+Tensor hardshrink(const Tensor &x, double lambd) {
+  return unary(Unary::Shrink, x, 0.0, lambd);
+}
+Tensor tanhshrink(const Tensor &x) { return x - tanh(x); }
+
+Tensor prelu(const Tensor &x, const Tensor &weight) {
+  if (weight.dim() != 1 ||
+      (weight.size(0) != 1 && (x.dim() < 2 || weight.size(0) != x.size(1))))
+    fail("lathe::nn: prelu: the weight " + shape_text(weight.sizes()) +
+         " has neither 1 nor the input's " + shape_text(x.sizes()) +
+         " channel count of parameters");
+  // The slope broadcast along dimension 1.
+  std::vector<int64_t> shape(size_t(std::max<int64_t>(x.dim() - 1, 1)), 1);
+  shape[0] = weight.size(0);
+  Tensor slope = weight.size(0) == 1 ? weight : weight.reshape(shape);
+  return Trace::of({&x}).binary(detail::Binary::PRelu, x, slope);
+}
+
+Tensor glu(const Tensor &x, int64_t dim) {
+  int64_t d = dim < 0 ? dim + x.dim() : dim;
+  if (d < 0 || d >= x.dim() || x.size(d) % 2)
+    fail("lathe::nn: glu: dimension " + std::to_string(dim) + " of " +
+         shape_text(x.sizes()) + " is not of even size");
+  int64_t half = x.size(d) / 2;
+  Tensor first = nn::zeros({half}, kInt64), second = nn::zeros({half}, kInt64);
+  for (int64_t i = 0; i < half; ++i) {
+    first.data_ptr<int64_t>()[i] = i;
+    second.data_ptr<int64_t>()[i] = half + i;
+  }
+  Trace &t = Trace::of({&x});
+  return t.gather(x, first, d) * sigmoid(t.gather(x, second, d));
+}
+
+Tensor softmin(const Tensor &x, int64_t dim) { return (-x).softmax(dim); }
+
+Tensor instance_norm(const Tensor &x, const Tensor &weight, const Tensor &bias,
+                     double eps) {
+  if (x.dim() < 3)
+    fail("lathe::nn: instance_norm: expected N x C x spatial..., got " +
+         shape_text(x.sizes()));
+  return Trace::of({&x}).groupNorm(x, x.size(1), weight, bias, eps);
+}
+
+Tensor pixel_shuffle(const Tensor &x, int64_t r) {
+  if (x.dim() < 3 || r <= 0 || x.size(-3) % (r * r))
+    fail("lathe::nn: pixel_shuffle: the channels of " + shape_text(x.sizes()) +
+         " are not divisible by upscale_factor^2 = " + std::to_string(r * r));
+  std::vector<int64_t> lead(x.sizes().begin(), x.sizes().end() - 3);
+  int64_t c = x.size(-3) / (r * r), h = x.size(-2), w = x.size(-1);
+  int64_t n = 1;
+  for (int64_t d : lead)
+    n *= d;
+  Tensor y = x.reshape({n, c, r, r, h, w}).permute({0, 1, 4, 2, 5, 3});
+  std::vector<int64_t> out = lead;
+  out.insert(out.end(), {c, h * r, w * r});
+  return y.reshape(out);
+}
+
+Tensor pixel_unshuffle(const Tensor &x, int64_t r) {
+  if (x.dim() < 3 || r <= 0 || x.size(-2) % r || x.size(-1) % r)
+    fail("lathe::nn: pixel_unshuffle: the height and width of " +
+         shape_text(x.sizes()) + " are not divisible by downscale_factor " +
+         std::to_string(r));
+  std::vector<int64_t> lead(x.sizes().begin(), x.sizes().end() - 3);
+  int64_t c = x.size(-3), h = x.size(-2) / r, w = x.size(-1) / r;
+  int64_t n = 1;
+  for (int64_t d : lead)
+    n *= d;
+  Tensor y = x.reshape({n, c, h, r, w, r}).permute({0, 1, 3, 5, 2, 4});
+  std::vector<int64_t> out = lead;
+  out.insert(out.end(), {c * r * r, h, w});
+  return y.reshape(out);
+}
+
+Tensor pairwise_distance(const Tensor &x1, const Tensor &x2, double p,
+                         double eps, bool keepdim) {
+  Tensor d = (x1 - x2 + eps).abs();
+  if (p == 2.0)
+    return (d * d).sum({-1}, keepdim).sqrt();
+  if (p == 1.0)
+    return d.sum({-1}, keepdim);
+  if (std::isinf(p))
+    return d.amax({-1}, keepdim);
+  if (p <= 0)
+    fail("lathe::nn: pairwise_distance: p must be positive, got " +
+         std::to_string(p));
+  return d.pow(p).sum({-1}, keepdim).pow(1.0 / p);
+}
+
+Tensor cosine_similarity(const Tensor &x1, const Tensor &x2, int64_t dim,
+                         double eps) {
+  // torch: sum(x1 x2) / sqrt(clamp_min(|x1|^2 |x2|^2, eps^2)).
+  Tensor dot = (x1 * x2).sum({dim});
+  Tensor n = ((x1 * x1).sum({dim}) * (x2 * x2).sum({dim}))
+                 .clamp(eps * eps, std::nullopt);
+  return dot / n.sqrt();
+}
+
+Tensor embedding(const Tensor &indices, const Tensor &weight,
+                 std::optional<double> max_norm, double norm_type) {
+  if (indices.dtype() != kInt64 && indices.dtype() != kInt32)
+    fail("lathe::nn: embedding: the indices must be int64 or int32, got a "
+         "tensor of another dtype");
+  if (weight.dim() != 2)
+    fail("lathe::nn: embedding: the weight " + shape_text(weight.sizes()) +
+         " is not num_embeddings x embedding_dim");
+  Tensor rows = Trace::of({&indices, &weight}).gather(weight, indices, 0);
+  if (!max_norm)
+    return rows;
+  // torch renormalizes each looked-up row whose norm exceeds max_norm to
+  // max_norm / (norm + 1e-7) of itself.
+  Tensor norm =
+      norm_type == 2.0
+          ? (rows * rows).sum({-1}, true).sqrt()
+          : rows.abs().pow(norm_type).sum({-1}, true).pow(1.0 / norm_type);
+  Trace &t = Trace::of({&rows});
+  Tensor scale = t.where(
+      t.binary(detail::Binary::Greater, norm, t.scalar(*max_norm, norm)),
+      *max_norm / (norm + 1e-7), t.scalar(1.0, norm));
+  return rows * scale;
+}
+
+Tensor bilinear(const Tensor &x1, const Tensor &x2, const Tensor &weight,
+                const Tensor &bias) {
+  if (weight.dim() != 3 || x1.dim() < 1 || x2.dim() < 1 ||
+      x1.size(-1) != weight.size(1) || x2.size(-1) != weight.size(2))
+    fail("lathe::nn: bilinear: inputs " + shape_text(x1.sizes()) + " and " +
+         shape_text(x2.sizes()) + " do not fit the weight " +
+         shape_text(weight.sizes()) + " (out x in1 x in2)");
+  // y[.., o] = sum_ij x1[.., i] W[o, i, j] x2[.., j]: (x1 W_o) then a dot
+  // with x2, for every o at once.
+  int64_t out = weight.size(0), in1 = weight.size(1), in2 = weight.size(2);
+  std::vector<int64_t> lead(x1.sizes().begin(), x1.sizes().end() - 1);
+  int64_t rows = 1;
+  for (int64_t d : lead)
+    rows *= d;
+  Tensor a = x1.reshape({rows, in1});
+  Tensor w = weight.permute({1, 0, 2}).reshape({in1, out * in2});
+  Tensor t = a.matmul(w).reshape({rows, out, in2});
+  Tensor y = (t * x2.reshape({rows, 1, in2})).sum({-1});
+  if (bias.defined())
+    y = y + bias;
+  std::vector<int64_t> shape = lead;
+  shape.push_back(out);
+  return y.reshape(shape);
+}
+
 } // namespace functional
 
 namespace F = functional;
@@ -356,13 +515,12 @@ namespace F = functional;
 // Layers.
 // ---------------------------------------------------------------------------
 
-LinearImpl::LinearImpl(const LinearOptions &o)
-    : Module("Linear"), options(o) {
+LinearImpl::LinearImpl(const LinearOptions &o) : Module("Linear"), options(o) {
   if (o.in_features() < 0 || o.out_features() < 0)
     fail("lathe::nn: Linear(" + std::to_string(o.in_features()) + ", " +
          std::to_string(o.out_features()) + "): negative features");
-  weight = register_parameter(
-      "weight", zeros({o.out_features(), o.in_features()}));
+  weight =
+      register_parameter("weight", zeros({o.out_features(), o.in_features()}));
   if (o.bias())
     bias = register_parameter("bias", zeros({o.out_features()}));
   reset_parameters();
@@ -402,8 +560,7 @@ static void checkChannels(const char *name, int64_t in, int64_t out,
   if (groups <= 0 || in <= 0 || out <= 0 || in % groups || out % groups)
     fail(std::string("lathe::nn: ") + name + ": in_channels " +
          std::to_string(in) + " and out_channels " + std::to_string(out) +
-         " must be positive and divisible by groups " +
-         std::to_string(groups));
+         " must be positive and divisible by groups " + std::to_string(groups));
 }
 
 ConvImpl::ConvImpl(int r, const ConvOptions &o)
@@ -417,8 +574,7 @@ ConvImpl::ConvImpl(int r, const ConvOptions &o)
       if (s != 1)
         fail(std::string("lathe::nn: ") + type_name() +
              ": padding='same' needs stride 1 (as torch)");
-  std::vector<int64_t> shape = {o.out_channels(),
-                                o.in_channels() / o.groups()};
+  std::vector<int64_t> shape = {o.out_channels(), o.in_channels() / o.groups()};
   shape.insert(shape.end(), kernel.begin(), kernel.end());
   weight = register_parameter("weight", zeros(shape));
   if (o.bias())
@@ -435,8 +591,7 @@ Tensor ConvImpl::forward(const Tensor &x) {
                       std::to_string(x.size(1)) + " channels, in_channels is " +
                       std::to_string(options.in_channels()) + " (weight " +
                       shape_text(weight.sizes()) + ")");
-  std::vector<int64_t> kernel(weight.sizes().begin() + 2,
-                              weight.sizes().end());
+  std::vector<int64_t> kernel(weight.sizes().begin() + 2, weight.sizes().end());
   std::vector<int64_t> dilation = expand(options.dilation(), rank, "dilation");
   // Padding per dimension at the front, then the back.
   std::vector<int64_t> front, back;
@@ -480,8 +635,7 @@ ConvTransposeImpl::ConvTransposeImpl(int r, const ConvTransposeOptions &o)
                 o.groups());
   std::vector<int64_t> kernel = expand(o.kernel_size(), r, "kernel_size");
   checkPositive(kernel, "kernel_size");
-  std::vector<int64_t> shape = {o.in_channels(),
-                                o.out_channels() / o.groups()};
+  std::vector<int64_t> shape = {o.in_channels(), o.out_channels() / o.groups()};
   shape.insert(shape.end(), kernel.begin(), kernel.end());
   weight = register_parameter("weight", zeros(shape));
   if (o.bias())
@@ -489,9 +643,7 @@ ConvTransposeImpl::ConvTransposeImpl(int r, const ConvTransposeOptions &o)
   reset_parameters();
 }
 
-void ConvTransposeImpl::reset_parameters() {
-  resetWeightAndBias(weight, bias);
-}
+void ConvTransposeImpl::reset_parameters() { resetWeightAndBias(weight, bias); }
 
 Tensor ConvTransposeImpl::forward(const Tensor &x) {
   checkSpatialInput(*this, x, rank);
@@ -504,9 +656,8 @@ Tensor ConvTransposeImpl::forward(const Tensor &x) {
                        outPad = expand(options.output_padding(), rank,
                                        "output_padding");
   for (int i = 0; i < rank; ++i)
-    if (outPad[size_t(i)] < 0 ||
-        (outPad[size_t(i)] >= stride[size_t(i)] &&
-         outPad[size_t(i)] >= dilation[size_t(i)]))
+    if (outPad[size_t(i)] < 0 || (outPad[size_t(i)] >= stride[size_t(i)] &&
+                                  outPad[size_t(i)] >= dilation[size_t(i)]))
       failIn(*this, "output_padding " + shape_text(outPad) +
                         " must be smaller than either stride " +
                         shape_text(stride) + " or dilation " +
@@ -583,13 +734,13 @@ void BatchNormImpl::reset_parameters() {
 
 Tensor BatchNormImpl::forward(const Tensor &x) {
   // BatchNorm1d takes N x C or N x C x L; 2d and 3d N x C x spatial.
-  bool rankOk = rank == 1 ? (x.dim() == 2 || x.dim() == 3)
-                          : x.dim() == rank + 2;
+  bool rankOk =
+      rank == 1 ? (x.dim() == 2 || x.dim() == 3) : x.dim() == rank + 2;
   if (!rankOk)
-    failIn(*this, "expected an input of rank " +
-                      std::string(rank == 1 ? "2 or 3"
-                                            : std::to_string(rank + 2)) +
-                      ", got " + shape_text(x.sizes()));
+    failIn(*this,
+           "expected an input of rank " +
+               std::string(rank == 1 ? "2 or 3" : std::to_string(rank + 2)) +
+               ", got " + shape_text(x.sizes()));
   if (x.size(1) != options.num_features())
     failIn(*this, "the input " + shape_text(x.sizes()) + " has " +
                       std::to_string(x.size(1)) +
@@ -612,11 +763,10 @@ LayerNormImpl::LayerNormImpl(const LayerNormOptions &o)
 
 Tensor LayerNormImpl::forward(const Tensor &x) {
   int64_t n = int64_t(options.normalized_shape().size());
-  if (n > x.dim() || !std::equal(options.normalized_shape().begin(),
-                                 options.normalized_shape().end(),
-                                 x.sizes().end() - n))
-    failIn(*this, "normalized_shape " +
-                      shape_text(options.normalized_shape()) +
+  if (n > x.dim() ||
+      !std::equal(options.normalized_shape().begin(),
+                  options.normalized_shape().end(), x.sizes().end() - n))
+    failIn(*this, "normalized_shape " + shape_text(options.normalized_shape()) +
                       " is not the end of the input's " +
                       shape_text(x.sizes()));
   return F::layer_norm(x, options.normalized_shape(), weight, bias,
@@ -661,6 +811,268 @@ DropoutImpl::DropoutImpl(const DropoutOptions &o)
 
 Tensor DropoutImpl::forward(const Tensor &x) {
   return F::dropout(x, options.p(), is_training());
+}
+
+FeatureDropoutImpl::FeatureDropoutImpl(std::string type_name, double prob)
+    : Module(std::move(type_name)), p(prob) {
+  if (p < 0 || p > 1)
+    fail("lathe::nn: " + this->type_name() + ": p must be in [0, 1], got " +
+         std::to_string(p));
+}
+
+Tensor FeatureDropoutImpl::forward(const Tensor &x) {
+  if (is_training() && p > 0)
+    failIn(*this, "random dropout is for training builds, which the DSL "
+                  "does not compile yet (lathe::compile traces in "
+                  "evaluation mode)");
+  return x;
+}
+
+PReLUImpl::PReLUImpl(int64_t num_parameters, double init) : Module("PReLU") {
+  if (num_parameters <= 0)
+    fail("lathe::nn: PReLU: num_parameters must be positive");
+  weight = register_parameter("weight", full({num_parameters}, init));
+}
+
+Tensor PReLUImpl::forward(const Tensor &x) {
+  if (weight.size(0) != 1 && (x.dim() < 2 || x.size(1) != weight.size(0)))
+    failIn(*this, "the input " + shape_text(x.sizes()) + " does not have " +
+                      std::to_string(weight.size(0)) +
+                      " channels in dimension 1");
+  return F::prelu(x, weight);
+}
+
+InstanceNormImpl::InstanceNormImpl(int r, const InstanceNormOptions &o)
+    : Module(r == 1   ? "InstanceNorm1d"
+             : r == 2 ? "InstanceNorm2d"
+                      : "InstanceNorm3d"),
+      rank(r), options(o) {
+  if (o.num_features() <= 0)
+    fail(std::string("lathe::nn: ") + type_name() +
+         ": num_features must be positive");
+  if (o.track_running_stats())
+    fail(std::string("lathe::nn: ") + type_name() +
+         ": track_running_stats is not supported yet");
+  if (o.affine()) {
+    weight = register_parameter("weight", ones({o.num_features()}));
+    bias = register_parameter("bias", zeros({o.num_features()}));
+  }
+}
+
+Tensor InstanceNormImpl::forward(const Tensor &x) {
+  checkSpatialInput(*this, x, rank);
+  if (x.size(1) != options.num_features() && options.affine())
+    failIn(*this, "the input " + shape_text(x.sizes()) + " has " +
+                      std::to_string(x.size(1)) +
+                      " channels, num_features is " +
+                      std::to_string(options.num_features()));
+  return F::instance_norm(x, weight, bias, options.eps());
+}
+
+BilinearImpl::BilinearImpl(int64_t in1, int64_t in2, int64_t out, bool hasBias)
+    : Module("Bilinear") {
+  if (in1 <= 0 || in2 <= 0 || out <= 0)
+    fail("lathe::nn: Bilinear: the features must be positive");
+  weight = register_parameter("weight", zeros({out, in1, in2}));
+  double bound = 1.0 / std::sqrt(double(in1));
+  init::uniform_(weight, -bound, bound);
+  if (hasBias) {
+    bias = register_parameter("bias", zeros({out}));
+    init::uniform_(bias, -bound, bound);
+  }
+}
+
+Tensor BilinearImpl::forward(const Tensor &x1, const Tensor &x2) {
+  if (x1.dim() < 1 || x2.dim() < 1 || x1.size(-1) != weight.size(1) ||
+      x2.size(-1) != weight.size(2) ||
+      !std::equal(x1.sizes().begin(), x1.sizes().end() - 1, x2.sizes().begin(),
+                  x2.sizes().end() - 1))
+    failIn(*this, "the inputs " + shape_text(x1.sizes()) + " and " +
+                      shape_text(x2.sizes()) + " do not fit the weight " +
+                      shape_text(weight.sizes()));
+  return F::bilinear(x1, x2, weight, bias);
+}
+
+EmbeddingImpl::EmbeddingImpl(const EmbeddingOptions &o)
+    : Module("Embedding"), options(o) {
+  if (o.num_embeddings() <= 0 || o.embedding_dim() <= 0)
+    fail("lathe::nn: Embedding: num_embeddings and embedding_dim must be "
+         "positive");
+  if (o.padding_idx() && (*o.padding_idx() >= o.num_embeddings() ||
+                          *o.padding_idx() < -o.num_embeddings()))
+    fail("lathe::nn: Embedding: padding_idx must be within num_embeddings");
+  weight = register_parameter("weight",
+                              zeros({o.num_embeddings(), o.embedding_dim()}));
+  init::normal_(weight);
+  if (o.padding_idx()) {
+    int64_t row = *o.padding_idx() < 0 ? *o.padding_idx() + o.num_embeddings()
+                                       : *o.padding_idx();
+    float *w = weight.data_ptr<float>();
+    for (int64_t j = 0; j < o.embedding_dim(); ++j)
+      w[row * o.embedding_dim() + j] = 0.0f;
+  }
+}
+
+Tensor EmbeddingImpl::forward(const Tensor &indices) {
+  if (indices.dtype() != kInt64 && indices.dtype() != kInt32)
+    failIn(*this, "the indices " + shape_text(indices.sizes()) +
+                      " must be int64 or int32");
+  return F::embedding(indices, weight, options.max_norm(), options.norm_type());
+}
+
+static const char *rnnName(RNNImplBase::Kind k) {
+  return k == RNNImplBase::Kind::Rnn    ? "RNN"
+         : k == RNNImplBase::Kind::Lstm ? "LSTM"
+                                        : "GRU";
+}
+
+static int64_t gateCount(RNNImplBase::Kind k) {
+  return k == RNNImplBase::Kind::Rnn ? 1 : k == RNNImplBase::Kind::Lstm ? 4 : 3;
+}
+
+RNNImplBase::RNNImplBase(Kind k, const RNNSettings &o, bool r)
+    : Module(rnnName(k)), kind(k), options(o), relu(r) {
+  if (o.input_size <= 0 || o.hidden_size <= 0 || o.num_layers <= 0)
+    fail(std::string("lathe::nn: ") + rnnName(k) +
+         ": input_size, hidden_size and num_layers must be positive");
+  if (o.dropout < 0 || o.dropout > 1)
+    fail(std::string("lathe::nn: ") + rnnName(k) +
+         ": dropout must be in [0, 1]");
+  int64_t g = gateCount(k), h = o.hidden_size;
+  int dirs = o.bidirectional ? 2 : 1;
+  for (int64_t l = 0; l < o.num_layers; ++l)
+    for (int d = 0; d < dirs; ++d) {
+      std::string suffix =
+          "_l" + std::to_string(l) + (d ? std::string("_reverse") : "");
+      int64_t in = l == 0 ? o.input_size : h * dirs;
+      register_parameter("weight_ih" + suffix, zeros({g * h, in}));
+      register_parameter("weight_hh" + suffix, zeros({g * h, h}));
+      if (o.bias) {
+        register_parameter("bias_ih" + suffix, zeros({g * h}));
+        register_parameter("bias_hh" + suffix, zeros({g * h}));
+      }
+    }
+  reset_parameters();
+}
+
+void RNNImplBase::reset_parameters() {
+  double bound = 1.0 / std::sqrt(double(options.hidden_size));
+  for (auto &[name, t] : named_parameters(false))
+    init::uniform_(t, -bound, bound);
+}
+
+std::tuple<Tensor, Tensor, Tensor>
+RNNImplBase::run(const Tensor &input, const Tensor &h0, const Tensor &c0) {
+  const RNNSettings &o = options;
+  int64_t g = gateCount(kind), h = o.hidden_size, layers = o.num_layers;
+  int dirs = o.bidirectional ? 2 : 1;
+  if (input.dim() != 3 || input.size(2) != o.input_size)
+    failIn(*this, "expected an input of rank 3 ending in input_size " +
+                      std::to_string(o.input_size) + " (" +
+                      (o.batch_first ? "N x T x I" : "T x N x I") + "), got " +
+                      shape_text(input.sizes()));
+  Tensor x = o.batch_first ? input.transpose(0, 1) : input;
+  int64_t n = x.size(1);
+  std::vector<int64_t> stateShape = {layers * dirs, n, h};
+  for (const Tensor *s : {&h0, &c0})
+    if (s->defined() && s->sizes() != stateShape)
+      failIn(*this, "the initial state " + shape_text(s->sizes()) +
+                        " is not num_layers * directions x N x hidden_size " +
+                        shape_text(stateShape));
+  // torch's gate order to ONNX's: LSTM i f g o -> i o f c, GRU r z n ->
+  // z r h.
+  std::vector<int64_t> order =
+      kind == Kind::Lstm  ? std::vector<int64_t>{0, 3, 1, 2}
+      : kind == Kind::Gru ? std::vector<int64_t>{1, 0, 2}
+                          : std::vector<int64_t>{0};
+  Tensor perm = zeros({g}, kInt64);
+  for (int64_t i = 0; i < g; ++i)
+    perm.data_ptr<int64_t>()[i] = order[size_t(i)];
+  Trace &t = Trace::of({&x});
+  std::map<std::string, Tensor> params;
+  for (auto &[name, p] : named_parameters(false))
+    params[name] = p;
+  auto reordered = [&](const Tensor &p) {
+    std::vector<int64_t> shape = p.sizes();
+    std::vector<int64_t> split = {g, h};
+    split.insert(split.end(), shape.begin() + 1, shape.end());
+    std::vector<int64_t> one = {1};
+    one.insert(one.end(), shape.begin(), shape.end());
+    return t.gather(p.reshape(split), perm, 0).reshape(one);
+  };
+  /// Rows [l * dirs, (l + 1) * dirs) of a state.
+  auto layerState = [&](const Tensor &s, int64_t l) {
+    if (!s.defined())
+      return Tensor();
+    Tensor idx = zeros({1}, kInt64);
+    idx.data_ptr<int64_t>()[0] = l;
+    return t.gather(s.reshape({layers, dirs, n, h}), idx, 0)
+        .reshape({dirs, n, h});
+  };
+  std::vector<Tensor> hs, cs;
+  for (int64_t l = 0; l < layers; ++l) {
+    std::vector<Tensor> w, r, b;
+    for (int d = 0; d < dirs; ++d) {
+      std::string suffix =
+          "_l" + std::to_string(l) + (d ? std::string("_reverse") : "");
+      w.push_back(reordered(params["weight_ih" + suffix]));
+      r.push_back(reordered(params["weight_hh" + suffix]));
+      if (o.bias)
+        b.push_back(cat({reordered(params["bias_ih" + suffix]),
+                         reordered(params["bias_hh" + suffix])},
+                        1));
+    }
+    auto [y, hn, cn] = t.recurrent(
+        kind == Kind::Rnn   ? 0
+        : kind == Kind::Gru ? 1
+                            : 2,
+        x, dirs == 1 ? w[0] : cat(w, 0), dirs == 1 ? r[0] : cat(r, 0),
+        b.empty()   ? Tensor()
+        : dirs == 1 ? b[0]
+                    : cat(b, 0),
+        layerState(h0, l), kind == Kind::Lstm ? layerState(c0, l) : Tensor(),
+        dirs == 2, relu);
+    hs.push_back(hn);
+    if (cn.defined())
+      cs.push_back(cn);
+    // T x D x N x H -> T x N x D*H.
+    x = y.permute({0, 2, 1, 3}).reshape({y.size(0), n, dirs * h});
+    if (l + 1 < layers && is_training() && o.dropout > 0)
+      x = F::dropout(x, o.dropout, true);
+  }
+  Tensor out = o.batch_first ? x.transpose(0, 1) : x;
+  Tensor hAll = layers == 1 ? hs[0] : cat(hs, 0);
+  Tensor cAll = cs.empty() ? Tensor() : layers == 1 ? cs[0] : cat(cs, 0);
+  return {out, hAll, cAll};
+}
+
+RNNImpl::RNNImpl(const RNNOptions &o)
+    : RNNImplBase(Kind::Rnn, o.settings(), o.nonlinearity() == "relu") {
+  if (o.nonlinearity() != "tanh" && o.nonlinearity() != "relu")
+    fail("lathe::nn: RNN: nonlinearity is 'tanh' or 'relu', got '" +
+         o.nonlinearity() + "'");
+}
+
+std::tuple<Tensor, Tensor> RNNImpl::forward(const Tensor &x, const Tensor &hx) {
+  auto [y, h, c] = run(x, hx, Tensor());
+  return {y, h};
+}
+
+std::tuple<Tensor, Tensor> GRUImpl::forward(const Tensor &x, const Tensor &hx) {
+  auto [y, h, c] = run(x, hx, Tensor());
+  return {y, h};
+}
+
+LSTMImpl::LSTMImpl(const LSTMOptions &o)
+    : RNNImplBase(Kind::Lstm, o.settings()) {
+  if (o.proj_size() != 0)
+    fail("lathe::nn: LSTM: proj_size is not supported yet (it must be 0)");
+}
+
+std::tuple<Tensor, std::tuple<Tensor, Tensor>>
+LSTMImpl::forward(const Tensor &x, const std::tuple<Tensor, Tensor> &hx) {
+  auto [y, h, c] = run(x, std::get<0>(hx), std::get<1>(hx));
+  return {y, {h, c}};
 }
 
 void SequentialImpl::append(std::shared_ptr<Module> module,

@@ -295,9 +295,7 @@ void compile_traced(nn::Module &root, const std::vector<InputSpec> &inputs,
   root.eval();
 
   struct Current {
-    explicit Current(nn::detail::Trace *t) {
-      nn::detail::Trace::setCurrent(t);
-    }
+    explicit Current(nn::detail::Trace *t) { nn::detail::Trace::setCurrent(t); }
     ~Current() { nn::detail::Trace::setCurrent(nullptr); }
   } current(&trace);
 

@@ -41,8 +41,8 @@ void manual_seed(uint64_t seed) {
 namespace nn {
 
 using detail::fail;
-using detail::Trace;
 using detail::TensorImpl;
+using detail::Trace;
 
 size_t element_size(DType dtype) {
   switch (dtype) {
@@ -241,7 +241,9 @@ Tensor Tensor::reshape(std::vector<int64_t> shape) const {
          std::to_string(total) + " elements) to " + detail::shape_text(shape));
   if (shape == sizes())
     return *this;
-  if (!is_symbolic()) {
+  // A value reshaped while forward is traced stays that value (a
+  // parameter keeps its name); outside a trace it is a reshaped copy.
+  if (!is_symbolic() && !Trace::current()) {
     Tensor out = clone();
     out.impl()->shape = shape;
     return out;
@@ -376,23 +378,22 @@ static std::vector<int64_t> axes(const Tensor &x, std::vector<int64_t> dims,
 }
 
 Tensor Tensor::sum(std::vector<int64_t> dims, bool keepdim) const {
-  return Trace::of({this}).reduce(Reduce::Sum, *this,
-                                  axes(*this, dims, "sum"), keepdim);
+  return Trace::of({this}).reduce(Reduce::Sum, *this, axes(*this, dims, "sum"),
+                                  keepdim);
 }
 Tensor Tensor::mean(std::vector<int64_t> dims, bool keepdim) const {
   return Trace::of({this}).reduce(Reduce::Mean, *this,
                                   axes(*this, dims, "mean"), keepdim);
 }
 Tensor Tensor::amax(std::vector<int64_t> dims, bool keepdim) const {
-  return Trace::of({this}).reduce(Reduce::Max, *this,
-                                  axes(*this, dims, "amax"), keepdim);
+  return Trace::of({this}).reduce(Reduce::Max, *this, axes(*this, dims, "amax"),
+                                  keepdim);
 }
 Tensor Tensor::matmul(const Tensor &other) const {
   return Trace::of({this, &other}).matmul(*this, other);
 }
 Tensor Tensor::softmax(int64_t d) const {
-  return Trace::of({this}).softmax(*this, normDim(d, dim(), "softmax"),
-                                   false);
+  return Trace::of({this}).softmax(*this, normDim(d, dim(), "softmax"), false);
 }
 Tensor Tensor::log_softmax(int64_t d) const {
   return Trace::of({this}).softmax(*this, normDim(d, dim(), "log_softmax"),
@@ -489,8 +490,8 @@ Tensor cat(const std::vector<Tensor> &tensors, int64_t dim) {
   for (const Tensor &t : tensors)
     if (t.is_symbolic())
       symbolic = &t;
-  return Trace::of({symbolic}).concat(tensors,
-                                      normDim(dim, first.dim(), "cat"));
+  return Trace::of({symbolic})
+      .concat(tensors, normDim(dim, first.dim(), "cat"));
 }
 
 // --- initialization -------------------------------------------------------

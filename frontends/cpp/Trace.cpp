@@ -75,7 +75,10 @@ struct Trace::State {
   ModelBuilder model{ctx, UnknownLoc::get(&ctx)};
   std::vector<Value> values;
   std::map<const TensorImpl *, std::string> paramNames;
-  std::map<const TensorImpl *, Value> used; ///< Value tensors met so far.
+  /// Value tensors met so far (held, so that no other tensor takes the
+  /// address of one that dies).
+  std::map<const TensorImpl *, std::pair<std::shared_ptr<TensorImpl>, Value>>
+      used;
   std::vector<std::pair<std::string, std::string>> scopes;
   std::string diagnostics;
   ScopedDiagnosticHandler handler{&ctx, [this](Diagnostic &diag) {
@@ -185,7 +188,7 @@ static Value use(Trace *trace, Trace::State &s, const Tensor &t) {
     return s.values[impl->value];
   }
   if (auto it = s.used.find(impl); it != s.used.end())
-    return it->second;
+    return it->second.second;
   Value v;
   if (auto name = s.paramNames.find(impl); name != s.paramNames.end()) {
     Parameter p;
@@ -211,7 +214,7 @@ static Value use(Trace *trace, Trace::State &s, const Tensor &t) {
     s.b().setInsertionPointToStart(&s.model.forward().getBody().front());
     v = ConstantOp::create(s.b(), s.loc(), attr);
   }
-  s.used[impl] = v;
+  s.used[impl] = {t.impl(), v};
   return v;
 }
 
@@ -223,8 +226,8 @@ Tensor Trace::input(const std::string &name, nn::DType dtype,
                     const std::vector<int64_t> &shape) {
   auto type =
       RankedTensorType::get(shape, elementType(&s->ctx, modelDType(dtype)));
-  Value v = s->check(s->model.addInput(name, type, s->loc()),
-                     "cannot add input");
+  Value v =
+      s->check(s->model.addInput(name, type, s->loc()), "cannot add input");
   return WRAP(v);
 }
 
@@ -296,6 +299,9 @@ Tensor Trace::unary(Unary op, const Tensor &x, double a, double b) {
   case Unary::Clip:
     made = createVerified<ClipOp>(ob, loc, 1, v, f64(a), f64(b));
     break;
+  case Unary::Shrink:
+    made = createVerified<ShrinkOp>(ob, loc, 1, v, f32(a), f32(b));
+    break;
   }
   if (failed(made))
     s->failHere("");
@@ -334,6 +340,9 @@ Tensor Trace::binary(Binary op, const Tensor &x, const Tensor &y) {
     break;
   case Binary::Less:
     made = createVerified<LessOp>(ob, loc, 1, l, r);
+    break;
+  case Binary::PRelu:
+    made = createVerified<PReluOp>(ob, loc, 1, l, r);
     break;
   }
   if (failed(made))
@@ -446,8 +455,8 @@ static layers::Window window(const WindowSpec &w) {
 }
 
 Tensor Trace::linear(const Tensor &x, const Tensor &w, const Tensor &b) {
-  return WRAP(s->check(
-      layers::linear(s->b(), s->loc(), USE(x), USE(w), USE(b)), ""));
+  return WRAP(
+      s->check(layers::linear(s->b(), s->loc(), USE(x), USE(w), USE(b)), ""));
 }
 
 Tensor Trace::conv(const Tensor &x, const Tensor &w, const Tensor &b,
@@ -474,9 +483,9 @@ Tensor Trace::maxPool(const Tensor &x, const WindowSpec &spec) {
 
 Tensor Trace::avgPool(const Tensor &x, const WindowSpec &spec,
                       bool countIncludePad) {
-  return WRAP(s->check(layers::avgPool(s->b(), s->loc(), USE(x), window(spec),
-                                       countIncludePad),
-                       ""));
+  return WRAP(s->check(
+      layers::avgPool(s->b(), s->loc(), USE(x), window(spec), countIncludePad),
+      ""));
 }
 
 Tensor Trace::adaptiveAvgPool(const Tensor &x,
@@ -497,10 +506,10 @@ Tensor Trace::adaptiveAvgPool(const Tensor &x,
 Tensor Trace::batchNorm(const Tensor &x, const Tensor &w, const Tensor &b,
                         const Tensor &mean, const Tensor &var, double eps,
                         double momentum) {
-  return WRAP(s->check(layers::batchNorm(s->b(), s->loc(), USE(x), USE(w),
-                                         USE(b), USE(mean), USE(var), eps,
-                                         momentum),
-                       ""));
+  return WRAP(
+      s->check(layers::batchNorm(s->b(), s->loc(), USE(x), USE(w), USE(b),
+                                 USE(mean), USE(var), eps, momentum),
+               ""));
 }
 
 Tensor Trace::layerNorm(const Tensor &x, int64_t axis, const Tensor &w,
@@ -525,12 +534,39 @@ Tensor Trace::dropout(const Tensor &x, double p) {
   Value v = USE(x);
   auto type = cast<RankedTensorType>(v.getType());
   auto mask = RankedTensorType::get(type.getShape(), s->b().getI1Type());
-  auto op = DropoutOp::create(s->b(), s->loc(), TypeRange{type, mask}, v,
-                              s->b().getF64FloatAttr(p), IntegerAttr(),
-                              UnitAttr());
+  auto op =
+      DropoutOp::create(s->b(), s->loc(), TypeRange{type, mask}, v,
+                        s->b().getF64FloatAttr(p), IntegerAttr(), UnitAttr());
   if (failed(verifiedOrErased(op)))
     s->failHere("dropout");
   return WRAP(op->getResult(0));
+}
+
+Tensor Trace::gather(const Tensor &x, const Tensor &indices, int64_t axis) {
+  auto made =
+      createVerified<GatherOp>(s->b(), s->loc(), 1, USE(x), USE(indices),
+                               s->b().getI64IntegerAttr(axis));
+  if (failed(made))
+    s->failHere("gather");
+  return WRAP((*made)->getResult(0));
+}
+
+std::tuple<Tensor, Tensor, Tensor>
+Trace::recurrent(int kind, const Tensor &x, const Tensor &w, const Tensor &r,
+                 const Tensor &bias, const Tensor &h0, const Tensor &c0,
+                 bool bidirectional, bool relu) {
+  layers::RecurrentOptions options;
+  options.bidirectional = bidirectional;
+  options.relu = relu;
+  options.linearBeforeReset = true; // torch's GRU.
+  auto result = layers::recurrent(s->b(), s->loc(), layers::Recurrence(kind),
+                                  USE(x), USE(w), USE(r), USE(bias), USE(h0),
+                                  USE(c0), Value(), Value(), options);
+  if (failed(result))
+    s->failHere("");
+  Tensor y = WRAP(result->y), h = WRAP(result->h);
+  Tensor c = result->c ? WRAP(result->c) : Tensor();
+  return {y, h, c};
 }
 
 #undef USE

@@ -29,16 +29,17 @@ enum class Unary {
   Softplus,
   Softsign,
   HardSwish,
-  Elu,         ///< a: alpha.
+  Elu, ///< a: alpha.
   Selu,
   Celu,        ///< a: alpha.
   LeakyRelu,   ///< a: negative slope.
   HardSigmoid, ///< a: alpha, b: beta.
   Gelu,        ///< a: 1 for the tanh approximation.
   Clip,        ///< a: min, b: max (NaN: none).
+  Shrink,      ///< a: bias, b: lambd.
 };
 
-enum class Binary { Add, Sub, Mul, Div, Pow, Max, Min, Greater, Less };
+enum class Binary { Add, Sub, Mul, Div, Pow, Max, Min, Greater, Less, PRelu };
 
 enum class Reduce { Sum, Mean, Max };
 
@@ -112,6 +113,16 @@ public:
   Tensor groupNorm(const Tensor &x, int64_t groups, const Tensor &w,
                    const Tensor &b, double eps);
   Tensor dropout(const Tensor &x, double p);
+  /// Slices of |x| along |axis| at |indices| (an integer tensor).
+  Tensor gather(const Tensor &x, const Tensor &indices, int64_t axis);
+  /// One recurrent layer (frontends/Layers.h's recurrent; ONNX's gate
+  /// order and layout): x T x N x I, w D x gH x I, r D x gH x H, bias
+  /// D x 2gH, h0/c0 D x N x H (any may be undefined). Returns y
+  /// (T x D x N x H), the last h and, for an LSTM, c.
+  std::tuple<Tensor, Tensor, Tensor>
+  recurrent(int kind, const Tensor &x, const Tensor &w, const Tensor &r,
+            const Tensor &bias, const Tensor &h0, const Tensor &c0,
+            bool bidirectional, bool relu);
 
   /// The model's results under |names|; then the model is compiled and
   /// written as |options| asks. The trace is spent afterwards.

@@ -31,15 +31,17 @@ struct BasicBlock : nn::Module {
   nn::Sequential downsample;
   bool hasDownsample;
   BasicBlock(int64_t in, int64_t out, int64_t stride)
-      : nn::Module("BasicBlock"),
-        conv1(nn::Conv2dOptions(in, out, 3).stride({stride}).padding(1).bias(
-            false)),
-        conv2(nn::Conv2dOptions(out, out, 3).padding(1).bias(false)),
-        bn1(out), bn2(out), hasDownsample(stride != 1 || in != out) {
+      : nn::Module("BasicBlock"), conv1(nn::Conv2dOptions(in, out, 3)
+                                            .stride({stride})
+                                            .padding(1)
+                                            .bias(false)),
+        conv2(nn::Conv2dOptions(out, out, 3).padding(1).bias(false)), bn1(out),
+        bn2(out), hasDownsample(stride != 1 || in != out) {
     register_modules(conv1, bn1, conv2, bn2);
     if (hasDownsample) {
       downsample = nn::Sequential(
-          nn::Conv2d(nn::Conv2dOptions(in, out, 1).stride({stride}).bias(false)),
+          nn::Conv2d(
+              nn::Conv2dOptions(in, out, 1).stride({stride}).bias(false)),
           nn::BatchNorm2d(out));
       register_module("downsample", downsample);
     }
@@ -62,7 +64,9 @@ struct ResNet : nn::Module {
                         std::make_shared<BasicBlock>(32, 32, 1)};
   nn::AdaptiveAvgPool2d avgpool{1};
   nn::Linear fc{32, 10};
-  ResNet() { register_modules(conv1, bn1, maxpool, layer1, layer2, avgpool, fc); }
+  ResNet() {
+    register_modules(conv1, bn1, maxpool, layer1, layer2, avgpool, fc);
+  }
   nn::Tensor forward(nn::Tensor x) {
     x = maxpool(F::relu(bn1(conv1(x))));
     x = layer2(layer1(x));
@@ -72,8 +76,8 @@ struct ResNet : nn::Module {
 
 /// Every option the layers document, at least once (input 2 x 4 x 12 x 12).
 struct Zoo : nn::Module {
-  nn::Conv2d c1{nn::Conv2dOptions(4, 8, 3).padding(1).padding_mode(
-      nn::kReflect)};
+  nn::Conv2d c1{
+      nn::Conv2dOptions(4, 8, 3).padding(1).padding_mode(nn::kReflect)};
   nn::Conv2d c2{
       nn::Conv2dOptions(8, 8, 3).groups(4).dilation({2}).padding_same()};
   nn::Conv2d c3{nn::Conv2dOptions(8, 8, {3, 1})
@@ -100,12 +104,15 @@ struct Zoo : nn::Module {
   nn::Conv3d c3d{nn::Conv3dOptions(4, 2, {1, 3, 3}).padding({0, 1, 1})};
   nn::BatchNorm3d bn3d{2};
   nn::MaxPool3d mp3d{nn::MaxPool3dOptions({1, 2, 2})};
-  nn::Sequential acts{nn::GELU("tanh"),  nn::SiLU(),         nn::Mish(),
-                      nn::Hardswish(),   nn::ELU(0.5),       nn::LeakyReLU(0.2),
-                      nn::Softplus(2, 5), nn::CELU(1.5),     nn::SELU(),
-                      nn::Hardsigmoid(), nn::LogSigmoid(),   nn::Softsign(),
-                      nn::ReLU6(),       nn::Hardtanh(-0.5, 0.5),
-                      nn::Sigmoid(),     nn::Tanh(),         nn::GELU()};
+  nn::Sequential acts{nn::GELU("tanh"),   nn::SiLU(),
+                      nn::Mish(),         nn::Hardswish(),
+                      nn::ELU(0.5),       nn::LeakyReLU(0.2),
+                      nn::Softplus(2, 5), nn::CELU(1.5),
+                      nn::SELU(),         nn::Hardsigmoid(),
+                      nn::LogSigmoid(),   nn::Softsign(),
+                      nn::ReLU6(),        nn::Hardtanh(-0.5, 0.5),
+                      nn::Sigmoid(),      nn::Tanh(),
+                      nn::GELU()};
   Zoo() {
     register_modules(c1, c2, c3, gn, ct, mp, ap, apd, ln, pool, fc, bn, drop,
                      c1d, c3d, bn3d, mp3d, acts);
@@ -120,6 +127,61 @@ struct Zoo : nn::Module {
     nn::Tensor out2 = F::max_pool1d(c1d(x.flatten(2)), {2});
     nn::Tensor out3 = mp3d(bn3d(c3d(x.unsqueeze(2))));
     return {out0, out1, out2, out3, q.softmax(-1)};
+  }
+};
+
+/// Embedding and the recurrent layers (input: 3 x 7 int64 token ids).
+struct Seq : nn::Module {
+  nn::Embedding emb{nn::EmbeddingOptions(50, 16).padding_idx(0).max_norm(3.0)};
+  nn::LSTM lstm{
+      nn::LSTMOptions(16, 12).num_layers(2).bidirectional(true).batch_first(
+          true)};
+  nn::GRU gru{nn::GRUOptions(24, 10)};
+  nn::RNN rnn{nn::RNNOptions(10, 8).nonlinearity("relu").bias(false)};
+  Seq() { register_modules(emb, lstm, gru, rnn); }
+  std::vector<nn::Tensor> forward(nn::Tensor x) {
+    nn::Tensor e = emb(x);
+    auto [y, hc] = lstm(e);
+    auto [y2, h2] = gru(y.transpose(0, 1));
+    auto [y3, h3] = rnn(y2);
+    auto [y4, h4] = gru(y.transpose(0, 1), h2); // An initial state.
+    return {y, std::get<0>(hc), std::get<1>(hc), y2, h2, y3, h3, y4, h4};
+  }
+};
+
+/// The remaining activations, shuffles, instance norms, Bilinear and the
+/// distances (inputs 2 x 8 x 6 x 6 and 2 x 5).
+struct More : nn::Module {
+  nn::PReLU prelu{8};
+  nn::InstanceNorm2d inorm{nn::InstanceNormOptions(8).affine(true)};
+  nn::PixelShuffle shuffle{2};
+  nn::PixelUnshuffle unshuffle{2};
+  nn::Sequential acts{nn::Threshold(0.1, -2.0), nn::Softshrink(0.3),
+                      nn::Hardshrink(0.2), nn::Tanhshrink()};
+  nn::GLU glu{1};
+  nn::Softmin softmin{1};
+  nn::Softmax2d softmax2d;
+  nn::Dropout2d d2{0.2};
+  nn::AlphaDropout ad{0.1};
+  nn::Unflatten unflatten{1, std::vector<int64_t>{4, 36}};
+  nn::InstanceNorm1d in1{4};
+  nn::Bilinear bil{5, 4, 3};
+  nn::PairwiseDistance pd{3.0};
+  nn::CosineSimilarity cs{1};
+  More() {
+    register_modules(prelu, inorm, shuffle, unshuffle, acts, glu, softmin,
+                     softmax2d, d2, ad, unflatten, in1, bil, pd, cs);
+  }
+  std::vector<nn::Tensor> forward(nn::Tensor x, nn::Tensor z) {
+    nn::Tensor a = unshuffle(shuffle(inorm(prelu(x))));
+    nn::Tensor g = glu(acts(a));
+    nn::Tensor o0 = softmax2d(d2(g)), o1 = softmin(ad(g));
+    nn::Tensor o2 = in1(unflatten(g.flatten(1)));
+    nn::Tensor w = g.mean({2, 3});
+    nn::Tensor o3 = bil(z, w);
+    nn::Tensor o4 = pd(o3, o3 * 0.5 + 1.0);
+    nn::Tensor o5 = cs(w, w.relu() + 0.1);
+    return {o0, o1, o2, o3, o4, o5};
   }
 };
 

@@ -17,6 +17,17 @@ using namespace dsl_models;
 
 namespace {
 
+/// The inputs of |model|: its shape argument for the first, the rest
+/// fixed.
+std::vector<lathe::InputSpec> inputsOf(const std::string &model,
+                                       std::vector<int64_t> shape) {
+  if (model == "seq")
+    return {{"x", shape, nn::kInt64}};
+  if (model == "more")
+    return {{"x", shape}, {"z", {2, 5}}};
+  return {{"x", shape}};
+}
+
 std::vector<int64_t> parseShape(const std::string &text) {
   std::vector<int64_t> shape;
   std::stringstream in(text);
@@ -31,7 +42,7 @@ template <typename M> int run(const std::vector<std::string> &args) {
   const std::string &command = args[0];
   if (command == "compile") {
     model.load_state_dict(args[2]);
-    lathe::compile(model, {{"x", parseShape(args[4])}},
+    lathe::compile(model, inputsOf(args[1], parseShape(args[4])),
                    {.output = args[3], .emit = {"so", "header"}});
   } else if (command == "save") {
     lathe::manual_seed(std::stoull(args[3]));
@@ -54,6 +65,10 @@ const char *defaultShape(const std::string &model) {
     return "2x3x32x32";
   if (model == "zoo")
     return "2x4x12x12";
+  if (model == "seq")
+    return "3x7";
+  if (model == "more")
+    return "2x8x6x6";
   return "3x8";
 }
 
@@ -75,6 +90,10 @@ int main(int argc, char **argv) {
       return run<ResNet>(args);
     if (name == "zoo")
       return run<Zoo>(args);
+    if (name == "seq")
+      return run<Seq>(args);
+    if (name == "more")
+      return run<More>(args);
     if (name == "mismatch")
       return run<Mismatch>(args);
     std::cerr << "unknown model " << name << "\n";

@@ -130,8 +130,71 @@ class Zoo(nn.Module):
         return out0, out1, out2, out3, q.softmax(-1)
 
 
+class Seq(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(50, 16, padding_idx=0, max_norm=3.0)
+        self.lstm = nn.LSTM(16, 12, num_layers=2, bidirectional=True, batch_first=True)
+        self.gru = nn.GRU(24, 10)
+        self.rnn = nn.RNN(10, 8, nonlinearity="relu", bias=False)
+
+    def forward(self, x):
+        e = self.emb(x)
+        y, (h, c) = self.lstm(e)
+        y2, h2 = self.gru(y.transpose(0, 1))
+        y3, h3 = self.rnn(y2)
+        y4, h4 = self.gru(y.transpose(0, 1), h2)
+        return y, h, c, y2, h2, y3, h3, y4, h4
+
+
+class More(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.prelu = nn.PReLU(8)
+        self.inorm = nn.InstanceNorm2d(8, affine=True)
+        self.shuffle = nn.PixelShuffle(2)
+        self.unshuffle = nn.PixelUnshuffle(2)
+        self.acts = nn.Sequential(nn.Threshold(0.1, -2.0), nn.Softshrink(0.3),
+                                  nn.Hardshrink(0.2), nn.Tanhshrink())
+        self.glu = nn.GLU(1)
+        self.softmin = nn.Softmin(1)
+        self.softmax2d = nn.Softmax2d()
+        self.d2 = nn.Dropout2d(0.2)
+        self.ad = nn.AlphaDropout(0.1)
+        self.unflatten = nn.Unflatten(1, (4, 36))
+        self.in1 = nn.InstanceNorm1d(4)
+        self.bil = nn.Bilinear(5, 4, 3)
+        self.pd = nn.PairwiseDistance(3.0)
+        self.cs = nn.CosineSimilarity(1)
+
+    def forward(self, x, z):
+        a = self.unshuffle(self.shuffle(self.inorm(self.prelu(x))))
+        g = self.glu(self.acts(a))
+        o0, o1 = self.softmax2d(self.d2(g)), self.softmin(self.ad(g))
+        o2 = self.in1(self.unflatten(g.flatten(1)))
+        w = g.mean((2, 3))
+        o3 = self.bil(z, w)
+        o4 = self.pd(o3, o3 * 0.5 + 1.0)
+        o5 = self.cs(w, w.relu() + 0.1)
+        return o0, o1, o2, o3, o4, o5
+
+
 MODELS = {"lenet": (LeNet, (8, 1, 28, 28)), "resnet": (ResNet, (2, 3, 32, 32)),
-          "zoo": (Zoo, (2, 4, 12, 12))}
+          "zoo": (Zoo, (2, 4, 12, 12)), "seq": (Seq, (3, 7)),
+          "more": (More, (2, 8, 6, 6))}
+
+
+def inputs_for(name, shape, rng):
+    """Fresh inputs of model |name| (token ids for seq; a second input for
+    more)."""
+    if name == "seq":
+        x = rng.integers(0, 50, size=shape).astype(np.int64)
+        x[0, 0] = 0  # The padding index too.
+        return [x]
+    x = rng.standard_normal(shape).astype(np.float32)
+    if name == "more":
+        return [x, rng.standard_normal((2, 5)).astype(np.float32)]
+    return [x]
 
 # --- safetensors, as the format defines it ---------------------------------
 
@@ -188,7 +251,8 @@ def randomized(factory, seed):
                 m.weight.uniform_(0.5, 1.5)
                 m.bias.uniform_(-0.3, 0.3)
                 m.num_batches_tracked.fill_(7)
-            elif isinstance(m, (nn.GroupNorm, nn.LayerNorm)):
+            elif isinstance(m, (nn.GroupNorm, nn.LayerNorm, nn.InstanceNorm2d)) and \
+                    m.weight is not None:
                 m.weight.uniform_(0.5, 1.5)
                 m.bias.uniform_(-0.3, 0.3)
     return model.eval()
@@ -229,10 +293,10 @@ def main(seed):
         checks.expect(os.path.exists(base + ".h"), "%s: header written" % name)
         module = rt.load(base + ".so")
         for run in range(2):
-            x = rng.standard_normal(shape).astype(np.float32)
-            got = rt.run(module, "forward", [x])
+            xs = inputs_for(name, shape, rng)
+            got = rt.run(module, "forward", xs)
             with torch.no_grad():
-                want = model(torch.from_numpy(x))
+                want = model(*[torch.from_numpy(x) for x in xs])
             want = list(want) if isinstance(want, tuple) else [want]
             checks.expect(len(got) == len(want), "%s: %d outputs" % (name, len(want)),
                           "got %d" % len(got))
@@ -264,9 +328,10 @@ def main(seed):
         for key, a in mine:
             owner, _, leaf = key.rpartition(".")
             m = mods[owner]
-            if isinstance(m, (nn.Linear, nn.modules.conv._ConvNd)):
+            if isinstance(m, (nn.Linear, nn.modules.conv._ConvNd, nn.Bilinear)):
                 w = m.weight
-                fan_in = w.shape[1] * int(np.prod(w.shape[2:]))
+                fan_in = w.shape[1] * (1 if isinstance(m, nn.Bilinear)
+                                       else int(np.prod(w.shape[2:])))
                 bound = 1 / np.sqrt(fan_in)
                 spread = float(np.max(a) - np.min(a))
                 # (The spread of a few values may be small by chance.)
@@ -274,6 +339,10 @@ def main(seed):
                         (a.size < 16 or spread > bound)):
                     ok, detail = False, "%s: range [%g, %g], bound %g" % (
                         key, np.min(a), np.max(a), bound)
+            elif isinstance(m, nn.RNNBase):
+                bound = 1 / np.sqrt(m.hidden_size)
+                if not np.all(np.abs(a) <= bound * (1 + 1e-6)):
+                    ok, detail = False, "%s: outside +-%g" % (key, bound)
             elif leaf in ("running_var",) or (leaf == "weight" and isinstance(
                     m, (nn.modules.batchnorm._BatchNorm, nn.GroupNorm, nn.LayerNorm))):
                 if not np.all(a == 1):

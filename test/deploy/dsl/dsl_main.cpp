@@ -13,9 +13,7 @@ namespace nn = lathe::nn;
 struct Net : nn::Module {
   nn::Linear fc1{4, 3}, fc2{3, 2};
   Net() { register_modules(fc1, fc2); }
-  nn::Tensor forward(nn::Tensor x) {
-    return fc2(nn::functional::relu(fc1(x)));
-  }
+  nn::Tensor forward(nn::Tensor x) { return fc2(nn::functional::relu(fc1(x))); }
 };
 
 int main(int argc, char **argv) {
@@ -53,8 +51,8 @@ int main(int argc, char **argv) {
   int64_t dims[2] = {1, 4};
   if (lathe_context_create(nullptr, &ctx) != LATHE_OK ||
       lathe_module_load(ctx, so.c_str(), &module) != LATHE_OK ||
-      lathe_tensor_wrap(ctx, LATHE_F32, 2, dims, const_cast<float *>(x),
-                        &in) != LATHE_OK ||
+      lathe_tensor_wrap(ctx, LATHE_F32, 2, dims, const_cast<float *>(x), &in) !=
+          LATHE_OK ||
       lathe_module_run(ctx, module, "forward", &in, 1, &out, 1) != LATHE_OK) {
     std::fprintf(stderr, "dsl_main: %s\n",
                  ctx ? lathe_context_last_error(ctx) : "no context");

@@ -508,6 +508,74 @@ struct DropoutOptions {
   LATHE_ARG(bool, inplace) = false;
 };
 
+/// What RNN, LSTM and GRU's options set, as plain values.
+struct RNNSettings {
+  int64_t input_size = 0, hidden_size = 0, num_layers = 1;
+  bool bias = true, batch_first = false;
+  double dropout = 0.0;
+  bool bidirectional = false;
+};
+
+/// RNN, LSTM and GRU's common options (torch's); setters return the
+/// options' own type, so they chain with the type's own options.
+template <typename Derived> struct RNNOptionsT {
+  RNNOptionsT(int64_t input_size, int64_t hidden_size) {
+    s_.input_size = input_size;
+    s_.hidden_size = hidden_size;
+  }
+#define LATHE_RNN_ARG(T, name)                                                 \
+  Derived &name(const T &v) {                                                  \
+    s_.name = v;                                                               \
+    return static_cast<Derived &>(*this);                                      \
+  }                                                                            \
+  T name() const { return s_.name; }
+  LATHE_RNN_ARG(int64_t, input_size)
+  LATHE_RNN_ARG(int64_t, hidden_size)
+  LATHE_RNN_ARG(int64_t, num_layers)
+  LATHE_RNN_ARG(bool, bias)
+  LATHE_RNN_ARG(bool, batch_first)
+  LATHE_RNN_ARG(double, dropout)
+  LATHE_RNN_ARG(bool, bidirectional)
+#undef LATHE_RNN_ARG
+  const RNNSettings &settings() const { return s_; }
+
+private:
+  RNNSettings s_;
+};
+struct RNNOptions : RNNOptionsT<RNNOptions> {
+  using RNNOptionsT<RNNOptions>::RNNOptionsT;
+  /// "tanh" or "relu".
+  LATHE_ARG(std::string, nonlinearity) = "tanh";
+};
+struct LSTMOptions : RNNOptionsT<LSTMOptions> {
+  using RNNOptionsT<LSTMOptions>::RNNOptionsT;
+  LATHE_ARG(int64_t, proj_size) = 0;
+};
+struct GRUOptions : RNNOptionsT<GRUOptions> {
+  using RNNOptionsT<GRUOptions>::RNNOptionsT;
+};
+
+struct EmbeddingOptions {
+  EmbeddingOptions(int64_t num_embeddings, int64_t embedding_dim)
+      : num_embeddings_(num_embeddings), embedding_dim_(embedding_dim) {}
+  LATHE_ARG(int64_t, num_embeddings);
+  LATHE_ARG(int64_t, embedding_dim);
+  LATHE_ARG(std::optional<int64_t>, padding_idx);
+  LATHE_ARG(std::optional<double>, max_norm);
+  LATHE_ARG(double, norm_type) = 2.0;
+  LATHE_ARG(bool, scale_grad_by_freq) = false;
+  LATHE_ARG(bool, sparse) = false;
+};
+
+struct InstanceNormOptions {
+  InstanceNormOptions(int64_t num_features) : num_features_(num_features) {}
+  LATHE_ARG(int64_t, num_features);
+  LATHE_ARG(double, eps) = 1e-5;
+  LATHE_ARG(double, momentum) = 0.1;
+  LATHE_ARG(bool, affine) = false;
+  LATHE_ARG(bool, track_running_stats) = false;
+};
+
 #undef LATHE_ARG
 
 // ---------------------------------------------------------------------------
@@ -543,9 +611,8 @@ Tensor linear(const Tensor &x, const Tensor &weight,
 Tensor conv(const Tensor &x, const Tensor &weight, const Tensor &bias,
             ExpandingArray stride = {1}, ExpandingArray padding = {0},
             ExpandingArray dilation = {1}, int64_t groups = 1);
-Tensor conv_transpose(const Tensor &x, const Tensor &weight,
-                      const Tensor &bias, ExpandingArray stride = {1},
-                      ExpandingArray padding = {0},
+Tensor conv_transpose(const Tensor &x, const Tensor &weight, const Tensor &bias,
+                      ExpandingArray stride = {1}, ExpandingArray padding = {0},
                       ExpandingArray output_padding = {0}, int64_t groups = 1,
                       ExpandingArray dilation = {1});
 Tensor max_pool(const Tensor &x, const MaxPoolOptions &options);
@@ -573,6 +640,33 @@ Tensor dropout(const Tensor &x, double p, bool training);
 Tensor pad(const Tensor &x, std::vector<int64_t> pad,
            const std::string &mode = "constant", double value = 0.0);
 Tensor flatten(const Tensor &x, int64_t start_dim = 0, int64_t end_dim = -1);
+/// torch.nn.Threshold: x > threshold ? x : value.
+Tensor threshold(const Tensor &x, double threshold, double value);
+Tensor softshrink(const Tensor &x, double lambd = 0.5);
+Tensor hardshrink(const Tensor &x, double lambd = 0.5);
+Tensor tanhshrink(const Tensor &x);
+/// |weight| of size 1 or C (dimension 1 of x).
+Tensor prelu(const Tensor &x, const Tensor &weight);
+/// The first half of |dim| times the sigmoid of the second.
+Tensor glu(const Tensor &x, int64_t dim = -1);
+Tensor softmin(const Tensor &x, int64_t dim);
+Tensor instance_norm(const Tensor &x, const Tensor &weight = Tensor(),
+                     const Tensor &bias = Tensor(), double eps = 1e-5);
+Tensor pixel_shuffle(const Tensor &x, int64_t upscale_factor);
+Tensor pixel_unshuffle(const Tensor &x, int64_t downscale_factor);
+/// The p-norm of x1 - x2 + eps over the last dimension.
+Tensor pairwise_distance(const Tensor &x1, const Tensor &x2, double p = 2.0,
+                         double eps = 1e-6, bool keepdim = false);
+Tensor cosine_similarity(const Tensor &x1, const Tensor &x2, int64_t dim = 1,
+                         double eps = 1e-8);
+/// Rows of |weight| at |indices| (int64 or int32, any shape), renormalized
+/// to |max_norm| (in |norm_type|) when given.
+Tensor embedding(const Tensor &indices, const Tensor &weight,
+                 std::optional<double> max_norm = std::nullopt,
+                 double norm_type = 2.0);
+/// x1^T A x2 + b per output feature: |weight| out x in1 x in2.
+Tensor bilinear(const Tensor &x1, const Tensor &x2, const Tensor &weight,
+                const Tensor &bias = Tensor());
 } // namespace functional
 
 // ---------------------------------------------------------------------------
@@ -869,13 +963,244 @@ public:
 };
 LATHE_MODULE(LogSoftmax);
 
+class ThresholdImpl : public ActivationImpl {
+public:
+  ThresholdImpl(double threshold, double value)
+      : ActivationImpl("Threshold", [threshold, value](const Tensor &x) {
+          return functional::threshold(x, threshold, value);
+        }) {}
+};
+LATHE_MODULE(Threshold);
+class SoftshrinkImpl : public ActivationImpl {
+public:
+  explicit SoftshrinkImpl(double lambd = 0.5)
+      : ActivationImpl("Softshrink", [lambd](const Tensor &x) {
+          return functional::softshrink(x, lambd);
+        }) {}
+};
+LATHE_MODULE(Softshrink);
+class HardshrinkImpl : public ActivationImpl {
+public:
+  explicit HardshrinkImpl(double lambd = 0.5)
+      : ActivationImpl("Hardshrink", [lambd](const Tensor &x) {
+          return functional::hardshrink(x, lambd);
+        }) {}
+};
+LATHE_MODULE(Hardshrink);
+class TanhshrinkImpl : public ActivationImpl {
+public:
+  TanhshrinkImpl()
+      : ActivationImpl("Tanhshrink", [](const Tensor &x) {
+          return functional::tanhshrink(x);
+        }) {}
+};
+LATHE_MODULE(Tanhshrink);
+class GLUImpl : public ActivationImpl {
+public:
+  explicit GLUImpl(int64_t dim = -1)
+      : ActivationImpl("GLU", [dim](const Tensor &x) {
+          return functional::glu(x, dim);
+        }) {}
+};
+LATHE_MODULE(GLU);
+class SoftminImpl : public ActivationImpl {
+public:
+  explicit SoftminImpl(int64_t dim)
+      : ActivationImpl("Softmin", [dim](const Tensor &x) {
+          return functional::softmin(x, dim);
+        }) {}
+};
+LATHE_MODULE(Softmin);
+/// Softmax over the channels of N x C x H x W (or C x H x W).
+class Softmax2dImpl : public ActivationImpl {
+public:
+  Softmax2dImpl()
+      : ActivationImpl("Softmax2d",
+                       [](const Tensor &x) { return x.softmax(-3); }) {}
+};
+LATHE_MODULE(Softmax2d);
+class PixelShuffleImpl : public ActivationImpl {
+public:
+  explicit PixelShuffleImpl(int64_t factor)
+      : ActivationImpl("PixelShuffle", [factor](const Tensor &x) {
+          return functional::pixel_shuffle(x, factor);
+        }) {}
+};
+LATHE_MODULE(PixelShuffle);
+class PixelUnshuffleImpl : public ActivationImpl {
+public:
+  explicit PixelUnshuffleImpl(int64_t factor)
+      : ActivationImpl("PixelUnshuffle", [factor](const Tensor &x) {
+          return functional::pixel_unshuffle(x, factor);
+        }) {}
+};
+LATHE_MODULE(PixelUnshuffle);
+class UnflattenImpl : public ActivationImpl {
+public:
+  UnflattenImpl(int64_t dim, std::vector<int64_t> sizes)
+      : ActivationImpl("Unflatten", [dim, sizes](const Tensor &x) {
+          return x.unflatten(dim, sizes);
+        }) {}
+};
+LATHE_MODULE(Unflatten);
+/// Dropout2d/3d (whole channels) and AlphaDropout: the identity in
+/// evaluation mode, which is how lathe::compile traces.
+class FeatureDropoutImpl : public Module {
+public:
+  FeatureDropoutImpl(std::string type_name, double p);
+  Tensor forward(const Tensor &x);
+  double p;
+};
+class Dropout2dImpl : public FeatureDropoutImpl {
+public:
+  explicit Dropout2dImpl(double p = 0.5) : FeatureDropoutImpl("Dropout2d", p) {}
+};
+class Dropout3dImpl : public FeatureDropoutImpl {
+public:
+  explicit Dropout3dImpl(double p = 0.5) : FeatureDropoutImpl("Dropout3d", p) {}
+};
+class AlphaDropoutImpl : public FeatureDropoutImpl {
+public:
+  explicit AlphaDropoutImpl(double p = 0.5)
+      : FeatureDropoutImpl("AlphaDropout", p) {}
+};
+LATHE_MODULE(Dropout2d);
+LATHE_MODULE(Dropout3d);
+LATHE_MODULE(AlphaDropout);
+
+/// torch.nn.PReLU(num_parameters, init).
+class PReLUImpl : public Module {
+public:
+  explicit PReLUImpl(int64_t num_parameters = 1, double init = 0.25);
+  Tensor forward(const Tensor &x);
+  Tensor weight;
+};
+LATHE_MODULE(PReLU);
+
+/// torch.nn.InstanceNorm1d/2d/3d (affine optional; running statistics are
+/// not supported: track_running_stats must be false).
+class InstanceNormImpl : public Module {
+public:
+  InstanceNormImpl(int rank, const InstanceNormOptions &options);
+  Tensor forward(const Tensor &x);
+  int rank;
+  InstanceNormOptions options;
+  Tensor weight, bias;
+};
+#define LATHE_IN(Name, Rank)                                                   \
+  class Name##Impl : public InstanceNormImpl {                                 \
+  public:                                                                      \
+    Name##Impl(const InstanceNormOptions &o) : InstanceNormImpl(Rank, o) {}    \
+    Name##Impl(int64_t features)                                               \
+        : InstanceNormImpl(Rank, InstanceNormOptions(features)) {}             \
+  };                                                                           \
+  LATHE_MODULE(Name)
+LATHE_IN(InstanceNorm1d, 1);
+LATHE_IN(InstanceNorm2d, 2);
+LATHE_IN(InstanceNorm3d, 3);
+#undef LATHE_IN
+
+class PairwiseDistanceImpl : public Module {
+public:
+  explicit PairwiseDistanceImpl(double p = 2.0, double eps = 1e-6,
+                                bool keepdim = false)
+      : Module("PairwiseDistance"), p(p), eps(eps), keepdim(keepdim) {}
+  Tensor forward(const Tensor &x1, const Tensor &x2) {
+    return functional::pairwise_distance(x1, x2, p, eps, keepdim);
+  }
+  double p, eps;
+  bool keepdim;
+};
+LATHE_MODULE(PairwiseDistance);
+class CosineSimilarityImpl : public Module {
+public:
+  explicit CosineSimilarityImpl(int64_t dim = 1, double eps = 1e-8)
+      : Module("CosineSimilarity"), dim(dim), eps(eps) {}
+  Tensor forward(const Tensor &x1, const Tensor &x2) {
+    return functional::cosine_similarity(x1, x2, dim, eps);
+  }
+  int64_t dim;
+  double eps;
+};
+LATHE_MODULE(CosineSimilarity);
+
+/// torch.nn.Bilinear(in1, in2, out, bias): weight out x in1 x in2.
+class BilinearImpl : public Module {
+public:
+  BilinearImpl(int64_t in1_features, int64_t in2_features, int64_t out_features,
+               bool bias = true);
+  Tensor forward(const Tensor &x1, const Tensor &x2);
+  Tensor weight, bias;
+};
+LATHE_MODULE(Bilinear);
+
+/// torch.nn.Embedding: weight num_embeddings x embedding_dim, normal(0, 1)
+/// with the padding_idx row zero.
+class EmbeddingImpl : public Module {
+public:
+  EmbeddingImpl(int64_t num_embeddings, int64_t embedding_dim)
+      : EmbeddingImpl(EmbeddingOptions(num_embeddings, embedding_dim)) {}
+  explicit EmbeddingImpl(const EmbeddingOptions &options);
+  Tensor forward(const Tensor &indices);
+  EmbeddingOptions options;
+  Tensor weight;
+};
+LATHE_MODULE(Embedding);
+
+/// torch.nn.RNN / LSTM / GRU: num_layers, bidirectional, batch_first,
+/// bias, dropout (between layers, training only); parameters
+/// weight_ih_l{k}[_reverse], weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k} in
+/// torch's gate order.
+class RNNImplBase : public Module {
+public:
+  enum class Kind { Rnn, Lstm, Gru };
+  RNNImplBase(Kind kind, const RNNSettings &options, bool relu = false);
+  void reset_parameters();
+  /// The output sequence and the last hidden (and cell) state of every
+  /// layer and direction; |h0| and |c0| may be undefined (zeros).
+  std::tuple<Tensor, Tensor, Tensor> run(const Tensor &x, const Tensor &h0,
+                                         const Tensor &c0);
+  Kind kind;
+  RNNSettings options;
+  bool relu;
+};
+class RNNImpl : public RNNImplBase {
+public:
+  RNNImpl(int64_t input_size, int64_t hidden_size)
+      : RNNImpl(RNNOptions(input_size, hidden_size)) {}
+  explicit RNNImpl(const RNNOptions &options);
+  std::tuple<Tensor, Tensor> forward(const Tensor &x,
+                                     const Tensor &hx = Tensor());
+};
+class GRUImpl : public RNNImplBase {
+public:
+  GRUImpl(int64_t input_size, int64_t hidden_size)
+      : GRUImpl(GRUOptions(input_size, hidden_size)) {}
+  explicit GRUImpl(const GRUOptions &options)
+      : RNNImplBase(Kind::Gru, options.settings()) {}
+  std::tuple<Tensor, Tensor> forward(const Tensor &x,
+                                     const Tensor &hx = Tensor());
+};
+class LSTMImpl : public RNNImplBase {
+public:
+  LSTMImpl(int64_t input_size, int64_t hidden_size)
+      : LSTMImpl(LSTMOptions(input_size, hidden_size)) {}
+  explicit LSTMImpl(const LSTMOptions &options);
+  std::tuple<Tensor, std::tuple<Tensor, Tensor>>
+  forward(const Tensor &x,
+          const std::tuple<Tensor, Tensor> &hx = std::tuple<Tensor, Tensor>());
+};
+LATHE_MODULE(RNN);
+LATHE_MODULE(GRU);
+LATHE_MODULE(LSTM);
+
 /// torch.nn.Sequential: children "0", "1", ... each called on the previous
 /// one's output.
 class SequentialImpl : public Module {
 public:
   SequentialImpl() : Module("Sequential") {}
-  template <typename... Ms> explicit SequentialImpl(Ms &&...modules)
-      : Module("Sequential") {
+  template <typename... Ms>
+  explicit SequentialImpl(Ms &&...modules) : Module("Sequential") {
     (push_back(std::forward<Ms>(modules)), ...);
   }
   /// Appends a layer handle (shared) or a module built in place.
@@ -912,9 +1237,9 @@ private:
 class Sequential : public ModuleHolder<SequentialImpl> {
 public:
   Sequential() : ModuleHolder<SequentialImpl>() {}
-  template <typename M, typename... Ms,
-            typename = std::enable_if_t<!std::is_same_v<std::decay_t<M>,
-                                                         Sequential>>>
+  template <
+      typename M, typename... Ms,
+      typename = std::enable_if_t<!std::is_same_v<std::decay_t<M>, Sequential>>>
   Sequential(M &&first, Ms &&...rest)
       : ModuleHolder<SequentialImpl>(std::make_shared<SequentialImpl>(
             std::forward<M>(first), std::forward<Ms>(rest)...)) {}
@@ -951,8 +1276,8 @@ struct CompileOptions {
 };
 
 namespace detail {
-using Forward = std::function<std::vector<nn::Tensor>(
-    const std::vector<nn::Tensor> &)>;
+using Forward =
+    std::function<std::vector<nn::Tensor>(const std::vector<nn::Tensor> &)>;
 /// Traces |forward| on symbolic |inputs| with |root| in evaluation mode
 /// (as torch.onnx.export does; its mode is restored after) and compiles.
 void compile_traced(nn::Module &root, const std::vector<InputSpec> &inputs,
