@@ -29,6 +29,15 @@ struct TrainingOptions {
 #include "training/Options.def"
 };
 
+/// Sets the option named |name| in training/Options.def (a LATHE_LOSS_*,
+/// LATHE_OPTIMIZER_*, LATHE_EXPORT_*, LATHE_AUTODIFF_*,
+/// LATHE_TRAINING_MODE_* or LATHE_PARALLEL_* row: "loss", "momentum", ...)
+/// of |options| from |text|, checked as the CLI checks it. Returns "" or
+/// why not, naming the option.
+std::string setTrainingOption(TrainingOptions &options,
+                              const std::string &name,
+                              const std::string &text);
+
 } // namespace lathe
 
 /// For a pass's class, whose options are rows of training/Options.def:

@@ -311,9 +311,11 @@ Tensor dropout(const Tensor &x, double p, bool training) {
     fail("lathe::nn: dropout probability has to be between 0 and 1, but "
          "got " +
          std::to_string(p));
-  if (!training || p == 0)
+  // A training build keeps the op (it gives dropout its training form).
+  Trace &t = Trace::of({&x});
+  if ((!training && !t.isTrainingBuild()) || p == 0)
     return x;
-  return Trace::of({&x}).dropout(x, p);
+  return t.dropout(x, p);
 }
 
 Tensor pad(const Tensor &x, std::vector<int64_t> p, const std::string &mode,
@@ -821,11 +823,14 @@ FeatureDropoutImpl::FeatureDropoutImpl(std::string type_name, double prob)
 }
 
 Tensor FeatureDropoutImpl::forward(const Tensor &x) {
-  if (is_training() && p > 0)
-    failIn(*this, "random dropout is for training builds, which the DSL "
-                  "does not compile yet (lathe::compile traces in "
-                  "evaluation mode)");
-  return x;
+  Trace &t = Trace::of({&x});
+  if (p == 0 || (!is_training() && !t.isTrainingBuild()))
+    return x;
+  if (type_name() == "AlphaDropout")
+    failIn(*this, "AlphaDropout in a training build is not supported yet");
+  if (x.dim() < 3)
+    failIn(*this, "expected N x C x spatial..., got " + shape_text(x.sizes()));
+  return t.dropout(x, p, /*channelwise=*/true);
 }
 
 PReLUImpl::PReLUImpl(int64_t num_parameters, double init) : Module("PReLU") {
@@ -1037,8 +1042,8 @@ RNNImplBase::run(const Tensor &input, const Tensor &h0, const Tensor &c0) {
       cs.push_back(cn);
     // T x D x N x H -> T x N x D*H.
     x = y.permute({0, 2, 1, 3}).reshape({y.size(0), n, dirs * h});
-    if (l + 1 < layers && is_training() && o.dropout > 0)
-      x = F::dropout(x, o.dropout, true);
+    if (l + 1 < layers && o.dropout > 0)
+      x = F::dropout(x, o.dropout, is_training());
   }
   Tensor out = o.batch_first ? x.transpose(0, 1) : x;
   Tensor hAll = layers == 1 ? hs[0] : cat(hs, 0);

@@ -270,54 +270,69 @@ void Module::save_state_dict(const std::string &path) const {
 
 } // namespace nn
 
+namespace nn::detail {
+
+std::vector<std::string>
+trace_forward(Trace &trace, Module &root, const std::vector<InputSpec> &inputs,
+              const lathe::detail::Forward &forward,
+              const std::vector<std::string> &outputNames,
+              std::vector<Tensor> &outputs) {
+  if (inputs.empty())
+    fail("lathe: forward needs at least one input");
+  root.assign_paths();
+  std::map<const TensorImpl *, std::string> names;
+  for (auto &[name, t] : root.state_dict())
+    names[t.impl().get()] = name;
+  trace.nameParameters(std::move(names));
+
+  // Traced in evaluation mode (torch.onnx.export's default; a training
+  // build gives dropout and batch norm their training forms itself), the
+  // mode restored after.
+  struct Mode {
+    Module &m;
+    bool was;
+    ~Mode() { m.train(was); }
+  } mode{root, root.is_training()};
+  root.eval();
+  struct Current {
+    explicit Current(Trace *t) { Trace::setCurrent(t); }
+    ~Current() { Trace::setCurrent(nullptr); }
+  } current(&trace);
+
+  std::vector<Tensor> xs;
+  for (const InputSpec &in : inputs) {
+    checked_numel(in.shape);
+    xs.push_back(trace.input(in.name, in.dtype, in.shape));
+  }
+  outputs = forward(xs);
+  std::vector<std::string> result = outputNames;
+  if (result.empty()) {
+    if (outputs.size() == 1)
+      result.push_back("output");
+    else
+      for (size_t i = 0; i < outputs.size(); ++i)
+        result.push_back("output" + std::to_string(i));
+  }
+  if (result.size() != outputs.size())
+    fail("lathe: " + std::to_string(result.size()) +
+         " output names for forward's " + std::to_string(outputs.size()) +
+         " results");
+  return result;
+}
+
+} // namespace nn::detail
+
 namespace detail {
 
 void compile_traced(nn::Module &root, const std::vector<InputSpec> &inputs,
                     const CompileOptions &options, const Forward &forward) {
   if (options.output.empty())
     nn::detail::fail("lathe::compile: no output path");
-  if (inputs.empty())
-    nn::detail::fail("lathe::compile: forward needs at least one input");
-  root.assign_paths();
   nn::detail::Trace trace;
-  std::map<const nn::detail::TensorImpl *, std::string> names;
-  for (auto &[name, t] : root.state_dict())
-    names[t.impl().get()] = name;
-  trace.nameParameters(std::move(names));
-
-  // Traced in evaluation mode (torch.onnx.export's default), the mode
-  // restored after.
-  struct Mode {
-    nn::Module &m;
-    bool was;
-    ~Mode() { m.train(was); }
-  } mode{root, root.is_training()};
-  root.eval();
-
-  struct Current {
-    explicit Current(nn::detail::Trace *t) { nn::detail::Trace::setCurrent(t); }
-    ~Current() { nn::detail::Trace::setCurrent(nullptr); }
-  } current(&trace);
-
-  std::vector<nn::Tensor> xs;
-  for (const InputSpec &in : inputs) {
-    nn::detail::checked_numel(in.shape);
-    xs.push_back(trace.input(in.name, in.dtype, in.shape));
-  }
-  std::vector<nn::Tensor> outputs = forward(xs);
-  std::vector<std::string> outputNames = options.output_names;
-  if (outputNames.empty()) {
-    if (outputs.size() == 1)
-      outputNames.push_back("output");
-    else
-      for (size_t i = 0; i < outputs.size(); ++i)
-        outputNames.push_back("output" + std::to_string(i));
-  }
-  if (outputNames.size() != outputs.size())
-    nn::detail::fail("lathe::compile: " + std::to_string(outputNames.size()) +
-                     " output names for forward's " +
-                     std::to_string(outputs.size()) + " results");
-  trace.finish(outputs, outputNames, options);
+  std::vector<nn::Tensor> outputs;
+  std::vector<std::string> names = nn::detail::trace_forward(
+      trace, root, inputs, forward, options.output_names, outputs);
+  trace.finish(outputs, names, options);
 }
 
 } // namespace detail

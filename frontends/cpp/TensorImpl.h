@@ -31,6 +31,16 @@ int64_t checked_numel(const std::vector<int64_t> &shape);
 /// A value tensor of |shape| and |dtype|, zero-filled.
 Tensor make_value(std::vector<int64_t> shape, DType dtype);
 
+/// Runs |forward| of |root| on symbolic inputs |inputs| in |trace| (the
+/// current trace meanwhile; parameters named by their state_dict keys;
+/// |root| in evaluation mode, restored after). Sets |outputs| and returns
+/// their names (|outputNames|, or output / output0, output1, ...).
+std::vector<std::string>
+trace_forward(Trace &trace, Module &root, const std::vector<InputSpec> &inputs,
+              const lathe::detail::Forward &forward,
+              const std::vector<std::string> &outputNames,
+              std::vector<Tensor> &outputs);
+
 } // namespace lathe::nn::detail
 
 #endif // LATHE_FRONTENDS_CPP_TENSORIMPL_H

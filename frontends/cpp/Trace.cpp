@@ -2,6 +2,7 @@
 #include "frontends/cpp/Trace.h"
 
 #include "compiler/Emit.h"
+#include "compiler/graph/TrainingOptions.h"
 #include "compiler/Pipeline.h"
 #include "dialects/lathe/LatheDialect.h"
 #include "dialects/lathe/TensorBuilder.h"
@@ -530,13 +531,14 @@ Tensor Trace::groupNorm(const Tensor &x, int64_t groups, const Tensor &w,
   return WRAP(n->y);
 }
 
-Tensor Trace::dropout(const Tensor &x, double p) {
+Tensor Trace::dropout(const Tensor &x, double p, bool channelwise) {
   Value v = USE(x);
   auto type = cast<RankedTensorType>(v.getType());
   auto mask = RankedTensorType::get(type.getShape(), s->b().getI1Type());
   auto op =
       DropoutOp::create(s->b(), s->loc(), TypeRange{type, mask}, v,
-                        s->b().getF64FloatAttr(p), IntegerAttr(), UnitAttr());
+                        s->b().getF64FloatAttr(p), IntegerAttr(),
+                        channelwise ? s->b().getUnitAttr() : UnitAttr());
   if (failed(verifiedOrErased(op)))
     s->failHere("dropout");
   return WRAP(op->getResult(0));
@@ -572,21 +574,55 @@ Trace::recurrent(int kind, const Tensor &x, const Tensor &w, const Tensor &r,
 #undef USE
 #undef WRAP
 
-void Trace::finish(const std::vector<Tensor> &outputs,
-                   const std::vector<std::string> &names,
-                   const CompileOptions &options) {
+/// The traced model with results |outputs| named |names|.
+static Model finishModel(Trace *trace, Trace::State &s,
+                         const std::vector<Tensor> &outputs,
+                         const std::vector<std::string> &names) {
   std::vector<ModelBuilder::Output> results;
-  s->scopes.clear();
+  s.scopes.clear();
   for (size_t i = 0; i < outputs.size(); ++i) {
     const Tensor &t = outputs[i];
     if (!t.defined())
-      fail("lathe::compile: forward's result " + names[i] +
-           " is an undefined tensor");
-    results.push_back({names[i], use(this, *s, t)});
+      fail("lathe: forward's result " + names[i] + " is an undefined tensor");
+    results.push_back({names[i], use(trace, s, t)});
   }
-  auto model = s->model.finish(results, s->loc());
+  auto model = s.model.finish(results, s.loc());
   if (failed(model))
-    s->failHere("the traced model is invalid");
+    s.failHere("the traced model is invalid");
+  return std::move(*model);
+}
+
+void Trace::finishTraining(
+    const std::vector<Tensor> &outputs, const std::vector<std::string> &names,
+    const std::vector<std::pair<std::string, std::string>> &build,
+    const std::string &soPath) {
+  Model model = finishModel(this, *s, outputs, names);
+  TrainingOptions options;
+  for (const auto &[name, value] : build)
+    if (std::string why = setTrainingOption(options, name, value);
+        !why.empty())
+      fail("lathe::train: " + why);
+  auto failure = [&](const std::string &what) {
+    std::string message = "lathe::train: " + what;
+    if (!s->diagnostics.empty())
+      message += ": " + s->diagnostics;
+    fail(message);
+  };
+  if (failed(addTrainingEntryPoints(*model.module, options)))
+    failure("cannot build the training step");
+  ArtifactOptions artifactOptions;
+  artifactOptions.name = "model";
+  auto artifact = compileModel(model, artifactOptions);
+  if (!artifact)
+    failure(llvm::toString(artifact.takeError()));
+  if (auto err = writeSharedObject(*artifact, soPath))
+    failure(llvm::toString(std::move(err)));
+}
+
+void Trace::finish(const std::vector<Tensor> &outputs,
+                   const std::vector<std::string> &names,
+                   const CompileOptions &options) {
+  Model model = finishModel(this, *s, outputs, names);
 
   EmitOptions emit;
   emit.base = options.output;
@@ -599,7 +635,8 @@ void Trace::finish(const std::vector<Tensor> &outputs,
   emit.artifact.triple = options.target_triple;
   emit.artifact.cpu = options.target_cpu;
   emit.artifact.externalWeights = options.external_weights;
-  if (auto err = emitModel(*model, emit, [](const std::string &, size_t) {})) {
+  if (auto err =
+          emitModel(model, emit, [](const std::string &, size_t) {})) {
     std::string message = "lathe::compile: " + llvm::toString(std::move(err));
     if (!s->diagnostics.empty())
       message += ": " + s->diagnostics;

@@ -112,7 +112,8 @@ public:
                    const Tensor &b, double eps);
   Tensor groupNorm(const Tensor &x, int64_t groups, const Tensor &w,
                    const Tensor &b, double eps);
-  Tensor dropout(const Tensor &x, double p);
+  /// Dropout with probability |p|, of whole channels with |channelwise|.
+  Tensor dropout(const Tensor &x, double p, bool channelwise = false);
   /// Slices of |x| along |axis| at |indices| (an integer tensor).
   Tensor gather(const Tensor &x, const Tensor &indices, int64_t axis);
   /// One recurrent layer (frontends/Layers.h's recurrent; ONNX's gate
@@ -130,10 +131,26 @@ public:
               const std::vector<std::string> &names,
               const CompileOptions &options);
 
+  /// Whether the trace is for a training build: dropout then keeps its op
+  /// (the build gives it its training form) in evaluation mode too.
+  bool isTrainingBuild() const { return trainingBuild; }
+  void setTrainingBuild(bool on) { trainingBuild = on; }
+
+  /// The model's results under |names|, its training step added with the
+  /// training build's options |build| (training/Options.def names: "loss",
+  /// "optimizer", ...), compiled into the shared object |soPath|. The
+  /// trace is spent afterwards.
+  void finishTraining(
+      const std::vector<Tensor> &outputs,
+      const std::vector<std::string> &names,
+      const std::vector<std::pair<std::string, std::string>> &build,
+      const std::string &soPath);
+
   struct State; ///< The MLIR side (Trace.cpp).
 
 private:
   std::unique_ptr<State> s;
+  bool trainingBuild = false;
 };
 
 } // namespace lathe::nn::detail

@@ -1320,27 +1320,30 @@ bool try_forward(M &m, const std::vector<nn::Tensor> &xs,
 }
 } // namespace detail
 
+namespace detail {
+/// |module|'s forward over a list of symbolic tensors (one to four).
+template <typename M> Forward forward_of(M &module) {
+  return [&module](const std::vector<nn::Tensor> &xs) {
+    std::vector<nn::Tensor> out;
+    if (!(try_forward<1>(module, xs, out) || try_forward<2>(module, xs, out) ||
+          try_forward<3>(module, xs, out) || try_forward<4>(module, xs, out)))
+      throw Error("lathe: forward does not take " + std::to_string(xs.size()) +
+                  " tensors");
+    return out;
+  };
+}
+} // namespace detail
+
 /// Traces |module|'s forward on inputs of |inputs|' shapes and compiles it
 /// into the files |options| names. Throws lathe::Error naming the module
 /// path of a bad op, or what failed.
 template <typename M>
 void compile(M &module, const std::vector<InputSpec> &inputs,
              const CompileOptions &options) {
-  if constexpr (!std::is_base_of_v<nn::Module, M>) {
+  if constexpr (!std::is_base_of_v<nn::Module, M>)
     compile(*module, inputs, options); // A layer handle.
-  } else {
-    detail::compile_traced(
-        module, inputs, options, [&](const std::vector<nn::Tensor> &xs) {
-          std::vector<nn::Tensor> out;
-          if (!(detail::try_forward<1>(module, xs, out) ||
-                detail::try_forward<2>(module, xs, out) ||
-                detail::try_forward<3>(module, xs, out) ||
-                detail::try_forward<4>(module, xs, out)))
-            throw Error("lathe::compile: forward does not take " +
-                        std::to_string(xs.size()) + " tensors");
-          return out;
-        });
-  }
+  else
+    detail::compile_traced(module, inputs, options, detail::forward_of(module));
 }
 
 } // namespace lathe
