@@ -34,8 +34,7 @@ struct TrainingOptions {
 /// LATHE_TRAINING_MODE_* or LATHE_PARALLEL_* row: "loss", "momentum", ...)
 /// of |options| from |text|, checked as the CLI checks it. Returns "" or
 /// why not, naming the option.
-std::string setTrainingOption(TrainingOptions &options,
-                              const std::string &name,
+std::string setTrainingOption(TrainingOptions &options, const std::string &name,
                               const std::string &text);
 
 } // namespace lathe

@@ -18,11 +18,13 @@ namespace F = lathe::nn::functional;
 /// The layout of examples/digits/lenet-digits.onnx: two 3 x 3 convolutions
 /// with pooling, three linear layers, dropout before the second.
 struct LeNet : nn::Module {
-  nn::Sequential features{
-      nn::Conv2d(nn::Conv2dOptions(1, 6, 3).padding(1)), nn::ReLU(),
-      nn::MaxPool2d(2), nn::Conv2d(nn::Conv2dOptions(6, 16, 3).padding(1)),
-      nn::ReLU(), nn::MaxPool2d(2)};
-  nn::Sequential classifier{nn::Flatten(), nn::Linear(64, 120), nn::ReLU(),
+  nn::Sequential features{nn::Conv2d(nn::Conv2dOptions(1, 6, 3).padding(1)),
+                          nn::ReLU(),
+                          nn::MaxPool2d(2),
+                          nn::Conv2d(nn::Conv2dOptions(6, 16, 3).padding(1)),
+                          nn::ReLU(),
+                          nn::MaxPool2d(2)};
+  nn::Sequential classifier{nn::Flatten(),     nn::Linear(64, 120), nn::ReLU(),
                             nn::Dropout(0.1),  nn::Linear(120, 84), nn::ReLU(),
                             nn::Linear(84, 10)};
   LeNet() { register_modules(features, classifier); }
@@ -38,10 +40,10 @@ int main(int argc, char **argv) {
   try {
     lathe::manual_seed(1);
     LeNet net;
-    auto train = lathe::train::load_npz(digits + "/digits-train.npz",
-                                        {"x", "target"});
-    auto val = lathe::train::load_npz(digits + "/digits-val.npz",
-                                      {"x", "target"});
+    auto train =
+        lathe::train::load_npz(digits + "/digits-train.npz", {"x", "target"});
+    auto val =
+        lathe::train::load_npz(digits + "/digits-val.npz", {"x", "target"});
     lathe::train::FitOptions options;
     options.epochs = 30;
     options.batch_size = 32;
@@ -50,8 +52,7 @@ int main(int argc, char **argv) {
     options.on_epoch = [](const lathe::train::EpochReport &r) {
       std::printf("epoch %2lld  loss %.4f  val loss %.4f  val accuracy "
                   "%.2f%%\n",
-                  (long long)r.epoch, r.train_loss, r.val_loss,
-                  r.val_accuracy);
+                  (long long)r.epoch, r.train_loss, r.val_loss, r.val_accuracy);
     };
     auto result = lathe::train::fit(
         net, nn::CrossEntropyLoss(), lathe::optim::Adam(3e-3),

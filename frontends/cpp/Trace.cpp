@@ -2,8 +2,8 @@
 #include "frontends/cpp/Trace.h"
 
 #include "compiler/Emit.h"
-#include "compiler/graph/TrainingOptions.h"
 #include "compiler/Pipeline.h"
+#include "compiler/graph/TrainingOptions.h"
 #include "dialects/lathe/LatheDialect.h"
 #include "dialects/lathe/TensorBuilder.h"
 #include "frontends/Layers.h"
@@ -535,10 +535,9 @@ Tensor Trace::dropout(const Tensor &x, double p, bool channelwise) {
   Value v = USE(x);
   auto type = cast<RankedTensorType>(v.getType());
   auto mask = RankedTensorType::get(type.getShape(), s->b().getI1Type());
-  auto op =
-      DropoutOp::create(s->b(), s->loc(), TypeRange{type, mask}, v,
-                        s->b().getF64FloatAttr(p), IntegerAttr(),
-                        channelwise ? s->b().getUnitAttr() : UnitAttr());
+  auto op = DropoutOp::create(s->b(), s->loc(), TypeRange{type, mask}, v,
+                              s->b().getF64FloatAttr(p), IntegerAttr(),
+                              channelwise ? s->b().getUnitAttr() : UnitAttr());
   if (failed(verifiedOrErased(op)))
     s->failHere("dropout");
   return WRAP(op->getResult(0));
@@ -599,8 +598,7 @@ void Trace::finishTraining(
   Model model = finishModel(this, *s, outputs, names);
   TrainingOptions options;
   for (const auto &[name, value] : build)
-    if (std::string why = setTrainingOption(options, name, value);
-        !why.empty())
+    if (std::string why = setTrainingOption(options, name, value); !why.empty())
       fail("lathe::train: " + why);
   auto failure = [&](const std::string &what) {
     std::string message = "lathe::train: " + what;
@@ -635,8 +633,7 @@ void Trace::finish(const std::vector<Tensor> &outputs,
   emit.artifact.triple = options.target_triple;
   emit.artifact.cpu = options.target_cpu;
   emit.artifact.externalWeights = options.external_weights;
-  if (auto err =
-          emitModel(model, emit, [](const std::string &, size_t) {})) {
+  if (auto err = emitModel(model, emit, [](const std::string &, size_t) {})) {
     std::string message = "lathe::compile: " + llvm::toString(std::move(err));
     if (!s->diagnostics.empty())
       message += ": " + s->diagnostics;

@@ -140,11 +140,11 @@ public:
   /// training build's options |build| (training/Options.def names: "loss",
   /// "optimizer", ...), compiled into the shared object |soPath|. The
   /// trace is spent afterwards.
-  void finishTraining(
-      const std::vector<Tensor> &outputs,
-      const std::vector<std::string> &names,
-      const std::vector<std::pair<std::string, std::string>> &build,
-      const std::string &soPath);
+  void
+  finishTraining(const std::vector<Tensor> &outputs,
+                 const std::vector<std::string> &names,
+                 const std::vector<std::pair<std::string, std::string>> &build,
+                 const std::string &soPath);
 
   struct State; ///< The MLIR side (Trace.cpp).
 

@@ -166,9 +166,8 @@ std::vector<nn::Tensor> arraysOf(const Data &data, const char *what) {
            " array must be a value tensor with a sample dimension");
     if (samples >= 0 && t.size(0) != samples)
       fail(std::string("lathe::train::fit: the ") + what +
-           " arrays have different sample counts (" +
-           std::to_string(samples) + " and " + std::to_string(t.size(0)) +
-           ")");
+           " arrays have different sample counts (" + std::to_string(samples) +
+           " and " + std::to_string(t.size(0)) + ")");
     samples = t.size(0);
   }
   return all;
@@ -247,8 +246,7 @@ namespace detail {
 
 FitResult fit_traced(nn::Module &module, const lathe::detail::Forward &forward,
                      const nn::Loss &loss, const optim::Optimizer &optimizer,
-                     const Data &train, const FitOptions &o,
-                     const Data &val) {
+                     const Data &train, const FitOptions &o, const Data &val) {
   if (train.inputs.empty() || train.targets.empty())
     fail("lathe::train::fit: the training data needs the model's inputs and "
          "the criterion's targets");
@@ -331,8 +329,7 @@ FitResult fit_traced(nn::Module &module, const lathe::detail::Forward &forward,
     failed();
   Owned<lathe_module_t> compiled(rawModule);
   lathe_trainer_t *rawTrainer = nullptr;
-  if (lathe_trainer_create(ctx.get(), compiled.get(), &rawTrainer) !=
-      LATHE_OK)
+  if (lathe_trainer_create(ctx.get(), compiled.get(), &rawTrainer) != LATHE_OK)
     failed();
   Owned<lathe_trainer_t> trainer(rawTrainer);
   // The trainer starts from the module's values, which the build embeds.
@@ -341,9 +338,9 @@ FitResult fit_traced(nn::Module &module, const lathe::detail::Forward &forward,
     std::vector<Owned<lathe_tensor_t>> out;
     for (const nn::Tensor &t : arrays) {
       lathe_tensor_t *w = nullptr;
-      if (lathe_tensor_wrap(ctx.get(), runtimeDType(t.dtype()), t.sizes().size(),
-                            t.sizes().data(), t.impl()->bytes.data(),
-                            &w) != LATHE_OK)
+      if (lathe_tensor_wrap(ctx.get(), runtimeDType(t.dtype()),
+                            t.sizes().size(), t.sizes().data(),
+                            t.impl()->bytes.data(), &w) != LATHE_OK)
         failed();
       out.emplace_back(w);
     }

@@ -185,6 +185,16 @@ struct More : nn::Module {
   }
 };
 
+/// A small classifier with batch norm, for training against torch (input
+/// 16 x 6 per batch).
+struct Mlp : nn::Module {
+  nn::Linear fc1{6, 16};
+  nn::BatchNorm1d bn{16};
+  nn::Linear fc2{16, 3};
+  Mlp() { register_modules(fc1, bn, fc2); }
+  nn::Tensor forward(nn::Tensor x) { return fc2(F::relu(bn(fc1(x)))); }
+};
+
 /// A user module inside a Sequential whose Linear gets the wrong width:
 /// the error names "body.1.fc".
 struct Inner : nn::Module {

@@ -5,8 +5,14 @@
 //       writes MODEL's initial state dict (manual_seed(SEED))
 //   lathe-dsl-driver roundtrip MODEL IN.safetensors OUT.safetensors
 //       loads a state dict and saves it again
+//   lathe-dsl-driver fit MODEL IN.safetensors DATA.npz OUT.safetensors OPT
+//       loads a state dict, trains on DATA's x and target (2 epochs of
+//       batches of 16 in order, with optimizer OPT: sgd or adam) and saves
+//       the trained state dict
 // A lathe::Error is printed as "error: MESSAGE" with exit code 2.
 #include "Models.h"
+
+#include "lathe/train.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -48,6 +54,24 @@ template <typename M> int run(const std::vector<std::string> &args) {
     lathe::manual_seed(std::stoull(args[3]));
     M fresh;
     fresh.save_state_dict(args[2]);
+  } else if (command == "fit") {
+    model.load_state_dict(args[2]);
+    auto data = lathe::train::load_npz(args[3], {"x", "target"});
+    lathe::train::FitOptions options;
+    options.epochs = 2;
+    options.batch_size = 16;
+    options.options = {{"shuffle", "false"}};
+    lathe::optim::Optimizer optimizer =
+        args[5] == "adam"
+            ? lathe::optim::Optimizer(lathe::optim::Adam(
+                  lathe::optim::AdamOptions{0.01, {0.8, 0.99}, 1e-8, 0.01}))
+            : lathe::optim::Optimizer(lathe::optim::SGD(
+                  lathe::optim::SGDOptions{0.1, 0.9, 0.0, 0.001, true}));
+    auto result = lathe::train::fit(model, nn::CrossEntropyLoss(), optimizer,
+                                    {{data[0]}, {data[1]}}, options);
+    std::cout << "steps " << result.steps << " loss " << result.train_loss
+              << "\n";
+    model.save_state_dict(args[4]);
   } else if (command == "roundtrip") {
     model.load_state_dict(args[2]);
     model.save_state_dict(args[3]);
@@ -96,6 +120,8 @@ int main(int argc, char **argv) {
       return run<More>(args);
     if (name == "mismatch")
       return run<Mismatch>(args);
+    if (name == "mlp")
+      return run<Mlp>(args);
     std::cerr << "unknown model " << name << "\n";
     return 1;
   } catch (const lathe::Error &e) {

@@ -86,8 +86,7 @@ public:
 };
 class HuberLoss : public Loss {
 public:
-  explicit HuberLoss(double delta = 1.0,
-                     const std::string &reduction = "mean");
+  explicit HuberLoss(double delta = 1.0, const std::string &reduction = "mean");
 };
 class BCELoss : public Loss {
 public:
@@ -209,7 +208,7 @@ struct FitOptions {
 /// What a fit did.
 struct FitResult {
   int64_t steps = 0, epochs = 0;
-  double train_loss = 0.0; ///< The last epoch's mean.
+  double train_loss = 0.0;                   ///< The last epoch's mean.
   double val_loss = 0.0, val_accuracy = 0.0; ///< Accuracy in percent.
 };
 
