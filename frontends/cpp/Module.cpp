@@ -329,6 +329,7 @@ void compile_traced(nn::Module &root, const std::vector<InputSpec> &inputs,
   if (options.output.empty())
     nn::detail::fail("lathe::compile: no output path");
   nn::detail::Trace trace;
+  trace.setTrainingBuild(!options.training.empty());
   std::vector<nn::Tensor> outputs;
   std::vector<std::string> names = nn::detail::trace_forward(
       trace, root, inputs, forward, options.output_names, outputs);

@@ -591,36 +591,25 @@ static Model finishModel(Trace *trace, Trace::State &s,
   return std::move(*model);
 }
 
-void Trace::finishTraining(
-    const std::vector<Tensor> &outputs, const std::vector<std::string> &names,
-    const std::vector<std::pair<std::string, std::string>> &build,
-    const std::string &soPath) {
-  Model model = finishModel(this, *s, outputs, names);
-  TrainingOptions options;
-  for (const auto &[name, value] : build)
-    if (std::string why = setTrainingOption(options, name, value); !why.empty())
-      fail("lathe::train: " + why);
-  auto failure = [&](const std::string &what) {
-    std::string message = "lathe::train: " + what;
-    if (!s->diagnostics.empty())
-      message += ": " + s->diagnostics;
-    fail(message);
-  };
-  if (failed(addTrainingEntryPoints(*model.module, options)))
-    failure("cannot build the training step");
-  ArtifactOptions artifactOptions;
-  artifactOptions.name = "model";
-  auto artifact = compileModel(model, artifactOptions);
-  if (!artifact)
-    failure(llvm::toString(artifact.takeError()));
-  if (auto err = writeSharedObject(*artifact, soPath))
-    failure(llvm::toString(std::move(err)));
-}
-
 void Trace::finish(const std::vector<Tensor> &outputs,
                    const std::vector<std::string> &names,
                    const CompileOptions &options) {
   Model model = finishModel(this, *s, outputs, names);
+  auto failure = [&](const std::string &what) {
+    std::string message = "lathe::compile: " + what;
+    if (!s->diagnostics.empty())
+      message += ": " + s->diagnostics;
+    fail(message);
+  };
+  if (!options.training.empty()) {
+    TrainingOptions training;
+    for (const auto &[name, value] : options.training)
+      if (std::string why = setTrainingOption(training, name, value);
+          !why.empty())
+        fail("lathe::compile: training build " + why);
+    if (failed(addTrainingEntryPoints(*model.module, training)))
+      failure("cannot build the training step");
+  }
 
   EmitOptions emit;
   emit.base = options.output;
@@ -633,12 +622,8 @@ void Trace::finish(const std::vector<Tensor> &outputs,
   emit.artifact.triple = options.target_triple;
   emit.artifact.cpu = options.target_cpu;
   emit.artifact.externalWeights = options.external_weights;
-  if (auto err = emitModel(model, emit, [](const std::string &, size_t) {})) {
-    std::string message = "lathe::compile: " + llvm::toString(std::move(err));
-    if (!s->diagnostics.empty())
-      message += ": " + s->diagnostics;
-    fail(message);
-  }
+  if (auto err = emitModel(model, emit, [](const std::string &, size_t) {}))
+    failure(llvm::toString(std::move(err)));
 }
 
 } // namespace lathe::nn::detail

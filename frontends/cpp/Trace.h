@@ -125,7 +125,8 @@ public:
             const Tensor &bias, const Tensor &h0, const Tensor &c0,
             bool bidirectional, bool relu);
 
-  /// The model's results under |names|; then the model is compiled and
+  /// The model's results under |names|; then the model (with its training
+  /// step when |options| asks for a training build) is compiled and
   /// written as |options| asks. The trace is spent afterwards.
   void finish(const std::vector<Tensor> &outputs,
               const std::vector<std::string> &names,
@@ -135,16 +136,6 @@ public:
   /// (the build gives it its training form) in evaluation mode too.
   bool isTrainingBuild() const { return trainingBuild; }
   void setTrainingBuild(bool on) { trainingBuild = on; }
-
-  /// The model's results under |names|, its training step added with the
-  /// training build's options |build| (training/Options.def names: "loss",
-  /// "optimizer", ...), compiled into the shared object |soPath|. The
-  /// trace is spent afterwards.
-  void
-  finishTraining(const std::vector<Tensor> &outputs,
-                 const std::vector<std::string> &names,
-                 const std::vector<std::pair<std::string, std::string>> &build,
-                 const std::string &soPath);
 
   struct State; ///< The MLIR side (Trace.cpp).
 

@@ -188,6 +188,18 @@ struct WorkFolder {
 
 } // namespace
 
+OptionList build_options(const nn::Loss &loss,
+                         const optim::Optimizer &optimizer,
+                         const OptionList &extra) {
+  OptionList build = {{"loss", loss.name()}};
+  build.insert(build.end(), loss.options().begin(), loss.options().end());
+  build.push_back({"optimizer", optimizer.name()});
+  build.insert(build.end(), optimizer.options().begin(),
+               optimizer.options().end());
+  build.insert(build.end(), extra.begin(), extra.end());
+  return build;
+}
+
 std::vector<nn::Tensor> load_npz(const std::string &path,
                                  const std::vector<std::string> &names) {
   lathe_context_t *raw = nullptr;
@@ -266,12 +278,7 @@ FitResult fit_traced(nn::Module &module, const lathe::detail::Forward &forward,
   loop.batchSize = o.batch_size;
   loop.seed = o.seed;
   loop.lr = optimizer.lr();
-  std::vector<std::pair<std::string, std::string>> build = {
-      {"loss", loss.name()}};
-  build.insert(build.end(), loss.options().begin(), loss.options().end());
-  build.push_back({"optimizer", optimizer.name()});
-  build.insert(build.end(), optimizer.options().begin(),
-               optimizer.options().end());
+  OptionList build = build_options(loss, optimizer);
   for (const auto &[name, value] : o.options) {
     std::string why = training::setLoopOption(loop, name, value);
     if (why.rfind("no training loop option", 0) == 0)
@@ -304,14 +311,12 @@ FitResult fit_traced(nn::Module &module, const lathe::detail::Forward &forward,
     inputs.push_back({train.inputs.size() == 1 ? "x" : "x" + std::to_string(i),
                       shape, train.inputs[i].dtype()});
   }
-  {
-    nn::detail::Trace trace;
-    trace.setTrainingBuild(true);
-    std::vector<nn::Tensor> outputs;
-    std::vector<std::string> names =
-        nn::detail::trace_forward(trace, module, inputs, forward, {}, outputs);
-    trace.finishTraining(outputs, names, build, so);
-  }
+  CompileOptions step;
+  step.output = so;
+  step.emit = {"so"};
+  step.name = "model";
+  step.training = build;
+  lathe::detail::compile_traced(module, inputs, step, forward);
 
   lathe_context_options_t copts;
   lathe_context_options_init(&copts);

@@ -5,6 +5,9 @@
 //       writes MODEL's initial state dict (manual_seed(SEED))
 //   lathe-dsl-driver roundtrip MODEL IN.safetensors OUT.safetensors
 //       loads a state dict and saves it again
+//   lathe-dsl-driver compile-train MODEL STATE.safetensors OUT_BASE
+//       a training build (cross entropy, SGD) of MODEL: forward, eval_step
+//       and train_step
 //   lathe-dsl-driver fit MODEL IN.safetensors DATA.npz OUT.safetensors OPT
 //       loads a state dict, trains on DATA's x and target (2 epochs of
 //       batches of 16 in order, with optimizer OPT: sgd or adam) and saves
@@ -43,6 +46,20 @@ std::vector<int64_t> parseShape(const std::string &text) {
   return shape;
 }
 
+const char *defaultShape(const std::string &model) {
+  if (model == "lenet")
+    return "8x1x28x28";
+  if (model == "resnet")
+    return "2x3x32x32";
+  if (model == "zoo")
+    return "2x4x12x12";
+  if (model == "seq")
+    return "3x7";
+  if (model == "more")
+    return "2x8x6x6";
+  return "3x8";
+}
+
 template <typename M> int run(const std::vector<std::string> &args) {
   M model;
   const std::string &command = args[0];
@@ -54,6 +71,14 @@ template <typename M> int run(const std::vector<std::string> &args) {
     lathe::manual_seed(std::stoull(args[3]));
     M fresh;
     fresh.save_state_dict(args[2]);
+  } else if (command == "compile-train") {
+    model.load_state_dict(args[2]);
+    lathe::CompileOptions options;
+    options.output = args[3];
+    options.training = lathe::train::build_options(nn::CrossEntropyLoss(),
+                                                   lathe::optim::SGD(0.1));
+    lathe::compile(model, inputsOf(args[1], parseShape(defaultShape(args[1]))),
+                   options);
   } else if (command == "fit") {
     model.load_state_dict(args[2]);
     auto data = lathe::train::load_npz(args[3], {"x", "target"});
@@ -80,20 +105,6 @@ template <typename M> int run(const std::vector<std::string> &args) {
     return 1;
   }
   return 0;
-}
-
-const char *defaultShape(const std::string &model) {
-  if (model == "lenet")
-    return "8x1x28x28";
-  if (model == "resnet")
-    return "2x3x32x32";
-  if (model == "zoo")
-    return "2x4x12x12";
-  if (model == "seq")
-    return "3x7";
-  if (model == "more")
-    return "2x8x6x6";
-  return "3x8";
 }
 
 } // namespace

@@ -479,6 +479,29 @@ def main(seed):
             checks.expect(result, "fit %s: %s equals torch's after 8 steps" % (opt, key),
                           result.detail)
 
+    # lathe::compile of a training build: its train_step, run once by the
+    # runtime's trainer, takes torch's SGD step.
+    base = os.path.join(work, "lenet-train")
+    r = driver([drv, "compile-train", "lenet", os.path.join(work, "lenet.safetensors"),
+                base])
+    checks.expect(r.returncode == 0, "compile-train: a training build of lenet",
+                  (r.stdout + r.stderr)[-2000:])
+    if r.returncode == 0:
+        module = rt.load(base + ".so")
+        trainer = rt.trainer(module)
+        x = rng.standard_normal((8, 1, 28, 28)).astype(np.float32)
+        t = rng.integers(0, 10, size=8).astype(np.int64)
+        rt.step(module, trainer, 0.1, [x, t])
+        got = rt.params(module, trainer)
+        model = randomized(LeNet, seed)
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        F.cross_entropy(model(torch.from_numpy(x)), torch.from_numpy(t)).backward()
+        opt.step()
+        for key, want in state_arrays(model).items():
+            result = compare.close(got.get(key), want, 1e-4, 1e-6, key)
+            checks.expect(result, "compile-train: %s after one train_step equals "
+                          "torch's SGD step" % key, result.detail)
+
     # The example trained from C++: LeNet on the shipped digits.
     out = os.path.join(work, "lenet-digits")
     r = driver([lenet_digits, os.path.join(examples, "..", "digits"), out])

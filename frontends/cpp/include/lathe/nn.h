@@ -1273,6 +1273,11 @@ struct CompileOptions {
   /// Names of forward's results (default "output", or output0, output1,
   /// ... for several).
   std::vector<std::string> output_names{};
+  /// A training build: `lathe compile --train`'s options by name ("loss",
+  /// "optimizer", "momentum", ...; lathe::train::build_options makes them
+  /// from a criterion and an optimizer). The artifact then also exports
+  /// eval_step and train_step, for the runtime's trainer.
+  std::vector<std::pair<std::string, std::string>> training{};
 };
 
 namespace detail {

@@ -170,6 +170,12 @@ public:
 
 namespace train {
 
+/// The options of a training build with |loss| and |optimizer| (for
+/// CompileOptions::training), then |extra| ones by name.
+OptionList build_options(const nn::Loss &loss,
+                         const optim::Optimizer &optimizer,
+                         const OptionList &extra = {});
+
 /// A data set: the model's inputs and the criterion's targets, value
 /// tensors whose dimension 0 indexes samples.
 struct Data {
