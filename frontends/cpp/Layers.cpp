@@ -351,6 +351,74 @@ Tensor flatten(const Tensor &x, int64_t start_dim, int64_t end_dim) {
   return x.flatten(start_dim, end_dim);
 }
 
+Tensor interpolate(const Tensor &x, std::vector<int64_t> size,
+                   std::vector<double> scale_factor, const std::string &mode,
+                   std::optional<bool> align_corners) {
+  int rank = int(x.dim()) - 2;
+  if (rank < 1 || rank > 3)
+    fail("lathe::nn: interpolate: expected N x C x d1..dn (n = 1..3), got " +
+         shape_text(x.sizes()));
+  static const std::map<std::string, std::pair<int, int>> modes = {
+      {"nearest", {0, 0}},
+      {"linear", {1, 1}},
+      {"bilinear", {1, 2}},
+      {"trilinear", {1, 3}},
+      {"bicubic", {2, 2}}};
+  auto m = modes.find(mode);
+  if (m == modes.end())
+    fail("lathe::nn: interpolate: mode is nearest, linear, bilinear, "
+         "trilinear or bicubic, got '" +
+         mode + "'");
+  if (m->second.second && m->second.second != rank)
+    fail("lathe::nn: interpolate: mode " + mode + " needs " +
+         std::to_string(m->second.second + 2) + "-D input, got " +
+         shape_text(x.sizes()));
+  if (m->second.first == 0 && align_corners)
+    fail("lathe::nn: interpolate: align_corners is for the interpolating "
+         "modes, not nearest");
+  if (size.empty() == scale_factor.empty())
+    fail("lathe::nn: interpolate: give either size or scale_factor");
+  std::vector<double> scales = {1.0, 1.0};
+  std::vector<int64_t> shape = {x.size(0), x.size(1)};
+  for (int i = 0; i < rank; ++i) {
+    int64_t in = x.size(2 + i);
+    double scale;
+    if (!size.empty()) {
+      int64_t out = size.size() == 1 ? size[0] : size.at(size_t(i));
+      if (size.size() != 1 && int(size.size()) != rank)
+        fail("lathe::nn: interpolate: size has " + std::to_string(size.size()) +
+             " values for " + std::to_string(rank) + " dimensions");
+      if (out <= 0)
+        fail("lathe::nn: interpolate: sizes must be positive");
+      scale = double(out) / double(in);
+      shape.push_back(out);
+    } else {
+      if (scale_factor.size() != 1 && int(scale_factor.size()) != rank)
+        fail("lathe::nn: interpolate: scale_factor has " +
+             std::to_string(scale_factor.size()) + " values for " +
+             std::to_string(rank) + " dimensions");
+      scale =
+          scale_factor.size() == 1 ? scale_factor[0] : scale_factor[size_t(i)];
+      if (!(scale > 0) || int64_t(std::floor(double(in) * scale)) <= 0)
+        fail("lathe::nn: interpolate: scale_factor must give positive "
+             "sizes");
+      shape.push_back(int64_t(std::floor(double(in) * scale)));
+    }
+    scales.push_back(scale);
+  }
+  // torch: nearest reads floor(dst / scale); the interpolating modes
+  // half-pixel centres, or corners aligned.
+  int coordinate = m->second.first == 0            ? 3
+                   : align_corners.value_or(false) ? 2
+                                                   : 0;
+  // Aligned corners map through the output length alone (as torch).
+  if (coordinate == 2)
+    for (int i = 0; i < rank; ++i)
+      scales[size_t(2 + i)] =
+          double(shape[size_t(2 + i)]) / double(x.size(2 + i));
+  return Trace::of({&x}).resize(x, scales, shape, m->second.first, coordinate);
+}
+
 Tensor threshold(const Tensor &x, double threshold, double value) {
   Trace &t = Trace::of({&x});
   return t.where(t.binary(detail::Binary::Greater, x, t.scalar(threshold, x)),
@@ -1078,6 +1146,53 @@ std::tuple<Tensor, std::tuple<Tensor, Tensor>>
 LSTMImpl::forward(const Tensor &x, const std::tuple<Tensor, Tensor> &hx) {
   auto [y, h, c] = run(x, std::get<0>(hx), std::get<1>(hx));
   return {y, {h, c}};
+}
+
+void ModuleListImpl::add(std::shared_ptr<Module> module) {
+  if (!module)
+    fail("lathe::nn: ModuleList: a null module");
+  register_module(std::to_string(items_.size()), *module);
+  items_.push_back(std::move(module));
+}
+
+bool ModuleDictImpl::contains(const std::string &key) const {
+  for (const auto &item : items_)
+    if (item.first == key)
+      return true;
+  return false;
+}
+
+std::vector<std::string> ModuleDictImpl::keys() const {
+  std::vector<std::string> out;
+  for (const auto &item : items_)
+    out.push_back(item.first);
+  return out;
+}
+
+std::shared_ptr<Module> ModuleDictImpl::find(const std::string &key) const {
+  for (const auto &item : items_)
+    if (item.first == key)
+      return item.second;
+  fail("lathe::nn: ModuleDict has no key '" + key + "'");
+}
+
+void ModuleDictImpl::add(const std::string &key,
+                         std::shared_ptr<Module> module) {
+  if (!module)
+    fail("lathe::nn: ModuleDict: a null module for '" + key + "'");
+  register_module(key, *module);
+  items_.push_back({key, std::move(module)});
+}
+
+ParameterListImpl::ParameterListImpl(std::vector<Tensor> parameters)
+    : Module("ParameterList") {
+  for (Tensor &t : parameters)
+    append(std::move(t));
+}
+
+void ParameterListImpl::append(Tensor parameter) {
+  items_.push_back(
+      register_parameter(std::to_string(items_.size()), std::move(parameter)));
 }
 
 void SequentialImpl::append(std::shared_ptr<Module> module,

@@ -543,6 +543,24 @@ Tensor Trace::dropout(const Tensor &x, double p, bool channelwise) {
   return WRAP(op->getResult(0));
 }
 
+Tensor Trace::resize(const Tensor &x, const std::vector<double> &scales,
+                     const std::vector<int64_t> &shape, int mode,
+                     int coordinate) {
+  OpBuilder &ob = s->b();
+  Value v = USE(x);
+  auto type = RankedTensorType::get(shape, TensorBuilder::elt(v));
+  auto op = ResizeOp::create(
+      ob, s->loc(), type, v, ob.getDenseF64ArrayAttr(scales),
+      ResizeModeAttr::get(&s->ctx, ResizeMode(mode)),
+      CoordinateModeAttr::get(&s->ctx, CoordinateMode(coordinate)),
+      NearestModeAttr::get(&s->ctx, NearestMode::floor),
+      ob.getF64FloatAttr(-0.75), UnitAttr(), ob.getF64FloatAttr(0.0),
+      DenseF64ArrayAttr());
+  if (failed(verifiedOrErased(op)))
+    s->failHere("interpolate");
+  return WRAP(op.getResult());
+}
+
 Tensor Trace::gather(const Tensor &x, const Tensor &indices, int64_t axis) {
   auto made =
       createVerified<GatherOp>(s->b(), s->loc(), 1, USE(x), USE(indices),

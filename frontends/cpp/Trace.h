@@ -114,6 +114,11 @@ public:
                    const Tensor &b, double eps);
   /// Dropout with probability |p|, of whole channels with |channelwise|.
   Tensor dropout(const Tensor &x, double p, bool channelwise = false);
+  /// ONNX's Resize of every dimension by |scales| to |shape|: |mode|
+  /// nearest, linear or cubic (0, 1, 2); |coordinate| half_pixel,
+  /// align_corners or asymmetric (0, 2, 3); nearest rounding floor.
+  Tensor resize(const Tensor &x, const std::vector<double> &scales,
+                const std::vector<int64_t> &shape, int mode, int coordinate);
   /// Slices of |x| along |axis| at |indices| (an integer tensor).
   Tensor gather(const Tensor &x, const Tensor &indices, int64_t axis);
   /// One recurrent layer (frontends/Layers.h's recurrent; ONNX's gate

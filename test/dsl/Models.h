@@ -185,6 +185,34 @@ struct More : nn::Module {
   }
 };
 
+/// Containers and resampling (input 2 x 3 x 5 x 6).
+struct Resample : nn::Module {
+  nn::ModuleList blocks{nn::Linear(6, 6), nn::Linear(6, 6)};
+  nn::ModuleDict acts;
+  nn::ParameterList scales{
+      std::vector<nn::Tensor>{nn::ones({1}), nn::full({1}, 2.0)}};
+  nn::Upsample up{nn::UpsampleOptions().scale_factor({2.0})};
+  Resample() {
+    acts->insert("a", nn::ReLU());
+    acts->insert("b", nn::Tanh());
+    register_modules(blocks, acts, scales, up);
+  }
+  std::vector<nn::Tensor> forward(nn::Tensor x) {
+    nn::Tensor y = x;
+    for (size_t i = 0; i < blocks->size(); ++i)
+      y = blocks->at<nn::LinearImpl>(i)(y);
+    y = acts->at<nn::ReLUImpl>("a")(y) * (*scales)[0] +
+        acts->at<nn::TanhImpl>("b")(y) * (*scales)[1];
+    return {up(y),
+            F::interpolate(y, {9, 7}, {}, "bilinear"),
+            F::interpolate(y, {}, {1.5}, "bilinear", true),
+            F::interpolate(y.flatten(2), {45}, {}, "linear"),
+            F::interpolate(y.unsqueeze(2), {}, {1.0, 2.0, 2.0}, "trilinear"),
+            F::interpolate(y, {8, 8}, {}, "bicubic"),
+            F::interpolate(y, {7, 9}, {}, "nearest")};
+  }
+};
+
 /// A small classifier with batch norm, for training against torch (input
 /// 16 x 6 per batch).
 struct Mlp : nn::Module {

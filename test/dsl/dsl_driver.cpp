@@ -57,6 +57,8 @@ const char *defaultShape(const std::string &model) {
     return "3x7";
   if (model == "more")
     return "2x8x6x6";
+  if (model == "resample")
+    return "2x3x5x6";
   return "3x8";
 }
 
@@ -133,6 +135,8 @@ int main(int argc, char **argv) {
       return run<Mismatch>(args);
     if (name == "mlp")
       return run<Mlp>(args);
+    if (name == "resample")
+      return run<Resample>(args);
     std::cerr << "unknown model " << name << "\n";
     return 1;
   } catch (const lathe::Error &e) {

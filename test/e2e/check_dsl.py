@@ -195,9 +195,32 @@ class Mlp(nn.Module):
         return self.fc2(F.relu(self.bn(self.fc1(x))))
 
 
+class Resample(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.blocks = nn.ModuleList([nn.Linear(6, 6), nn.Linear(6, 6)])
+        self.acts = nn.ModuleDict({"a": nn.ReLU(), "b": nn.Tanh()})
+        self.scales = nn.ParameterList([nn.Parameter(torch.ones(1)),
+                                        nn.Parameter(torch.full((1,), 2.0))])
+        self.up = nn.Upsample(scale_factor=2.0)
+
+    def forward(self, x):
+        y = x
+        for b in self.blocks:
+            y = b(y)
+        y = self.acts["a"](y) * self.scales[0] + self.acts["b"](y) * self.scales[1]
+        return (self.up(y),
+                F.interpolate(y, size=(9, 7), mode="bilinear"),
+                F.interpolate(y, scale_factor=1.5, mode="bilinear", align_corners=True),
+                F.interpolate(y.flatten(2), size=45, mode="linear"),
+                F.interpolate(y.unsqueeze(2), scale_factor=(1.0, 2.0, 2.0), mode="trilinear"),
+                F.interpolate(y, size=(8, 8), mode="bicubic"),
+                F.interpolate(y, size=(7, 9), mode="nearest"))
+
+
 MODELS = {"lenet": (LeNet, (8, 1, 28, 28)), "resnet": (ResNet, (2, 3, 32, 32)),
           "zoo": (Zoo, (2, 4, 12, 12)), "seq": (Seq, (3, 7)),
-          "more": (More, (2, 8, 6, 6))}
+          "more": (More, (2, 8, 6, 6)), "resample": (Resample, (2, 3, 5, 6))}
 
 
 def inputs_for(name, shape, rng):

@@ -196,6 +196,22 @@ private:
 
 /// Splits "a, b, c" (register_modules' stringized arguments).
 std::vector<std::string> split_names(const char *names);
+
+/// A module reached through a container: `->` reaches its members, a call
+/// runs its forward under its module path, as a layer handle's.
+template <typename T> class Scoped {
+public:
+  explicit Scoped(std::shared_ptr<T> impl) : impl_(std::move(impl)) {}
+  T *operator->() const { return impl_.get(); }
+  T &operator*() const { return *impl_; }
+  template <typename... Args> decltype(auto) operator()(Args &&...args) {
+    ModuleScope scope(*impl_);
+    return impl_->forward(std::forward<Args>(args)...);
+  }
+
+private:
+  std::shared_ptr<T> impl_;
+};
 } // namespace detail
 
 /// The base of every module: named parameters, buffers and children, the
@@ -640,6 +656,14 @@ Tensor dropout(const Tensor &x, double p, bool training);
 Tensor pad(const Tensor &x, std::vector<int64_t> pad,
            const std::string &mode = "constant", double value = 0.0);
 Tensor flatten(const Tensor &x, int64_t start_dim = 0, int64_t end_dim = -1);
+/// torch.nn.functional.interpolate over the spatial dimensions of
+/// N x C x d1..dn: an output |size| or a |scale_factor| (one for all
+/// dimensions or one each); mode "nearest", "linear", "bilinear",
+/// "trilinear" or "bicubic"; |align_corners| for the interpolating modes.
+Tensor interpolate(const Tensor &x, std::vector<int64_t> size = {},
+                   std::vector<double> scale_factor = {},
+                   const std::string &mode = "nearest",
+                   std::optional<bool> align_corners = std::nullopt);
 /// torch.nn.Threshold: x > threshold ? x : value.
 Tensor threshold(const Tensor &x, double threshold, double value);
 Tensor softshrink(const Tensor &x, double lambd = 0.5);
@@ -963,6 +987,42 @@ public:
 };
 LATHE_MODULE(LogSoftmax);
 
+struct UpsampleOptions {
+  std::vector<int64_t> size_{};
+  std::vector<double> scale_factor_{};
+  std::string mode_ = "nearest";
+  std::optional<bool> align_corners_{};
+  UpsampleOptions &size(std::vector<int64_t> v) {
+    size_ = std::move(v);
+    return *this;
+  }
+  UpsampleOptions &scale_factor(std::vector<double> v) {
+    scale_factor_ = std::move(v);
+    return *this;
+  }
+  UpsampleOptions &mode(std::string v) {
+    mode_ = std::move(v);
+    return *this;
+  }
+  UpsampleOptions &align_corners(bool v) {
+    align_corners_ = v;
+    return *this;
+  }
+};
+/// torch.nn.Upsample (and UpsamplingNearest2d / UpsamplingBilinear2d:
+/// Upsample with mode nearest, or bilinear with align_corners).
+class UpsampleImpl : public Module {
+public:
+  explicit UpsampleImpl(const UpsampleOptions &options)
+      : Module("Upsample"), options(options) {}
+  Tensor forward(const Tensor &x) {
+    return functional::interpolate(x, options.size_, options.scale_factor_,
+                                   options.mode_, options.align_corners_);
+  }
+  UpsampleOptions options;
+};
+LATHE_MODULE(Upsample);
+
 class ThresholdImpl : public ActivationImpl {
 public:
   ThresholdImpl(double threshold, double value)
@@ -1244,6 +1304,88 @@ public:
       : ModuleHolder<SequentialImpl>(std::make_shared<SequentialImpl>(
             std::forward<M>(first), std::forward<Ms>(rest)...)) {}
 };
+
+/// torch.nn.ModuleList: modules "0", "1", ... called by the user's forward
+/// (`list->at<nn::LinearImpl>(i)(x)` runs it under its path).
+class ModuleListImpl : public Module {
+public:
+  ModuleListImpl() : Module("ModuleList") {}
+  template <typename... Ms>
+  explicit ModuleListImpl(Ms &&...modules) : Module("ModuleList") {
+    (push_back(std::forward<Ms>(modules)), ...);
+  }
+  /// A layer handle or a shared_ptr to a module.
+  template <typename M> void push_back(M &&module) {
+    add(detail_pointer(std::forward<M>(module)));
+  }
+  size_t size() const { return items_.size(); }
+  std::shared_ptr<Module> ptr(size_t i) const { return items_.at(i); }
+  /// Item |i| as |T| (its implementation class); throws for another.
+  template <typename T> detail::Scoped<T> at(size_t i) const {
+    auto typed = std::dynamic_pointer_cast<T>(items_.at(i));
+    if (!typed)
+      throw Error("ModuleList: item " + std::to_string(i) + " (" +
+                  items_[i]->type_name() + ") is not of the type asked for");
+    return detail::Scoped<T>(typed);
+  }
+
+private:
+  template <typename M>
+  static std::shared_ptr<Module> detail_pointer(M &&module) {
+    using D = std::decay_t<M>;
+    if constexpr (std::is_convertible_v<D, std::shared_ptr<Module>>)
+      return module;
+    else
+      return module.ptr();
+  }
+  void add(std::shared_ptr<Module> module);
+  std::vector<std::shared_ptr<Module>> items_;
+};
+LATHE_MODULE(ModuleList);
+
+/// torch.nn.ModuleDict: modules by name, in insertion order.
+class ModuleDictImpl : public Module {
+public:
+  ModuleDictImpl() : Module("ModuleDict") {}
+  template <typename M> void insert(const std::string &key, M &&module) {
+    using D = std::decay_t<M>;
+    std::shared_ptr<Module> p;
+    if constexpr (std::is_convertible_v<D, std::shared_ptr<Module>>)
+      p = module;
+    else
+      p = module.ptr();
+    add(key, std::move(p));
+  }
+  size_t size() const { return items_.size(); }
+  bool contains(const std::string &key) const;
+  std::vector<std::string> keys() const;
+  template <typename T> detail::Scoped<T> at(const std::string &key) const {
+    auto typed = std::dynamic_pointer_cast<T>(find(key));
+    if (!typed)
+      throw Error("ModuleDict: '" + key + "' is not of the type asked for");
+    return detail::Scoped<T>(typed);
+  }
+
+private:
+  std::shared_ptr<Module> find(const std::string &key) const;
+  void add(const std::string &key, std::shared_ptr<Module> module);
+  std::vector<std::pair<std::string, std::shared_ptr<Module>>> items_;
+};
+LATHE_MODULE(ModuleDict);
+
+/// torch.nn.ParameterList: parameters "0", "1", ...
+class ParameterListImpl : public Module {
+public:
+  ParameterListImpl() : Module("ParameterList") {}
+  explicit ParameterListImpl(std::vector<Tensor> parameters);
+  void append(Tensor parameter);
+  size_t size() const { return items_.size(); }
+  Tensor &operator[](size_t i) { return items_.at(i); }
+
+private:
+  std::vector<Tensor> items_;
+};
+LATHE_MODULE(ParameterList);
 
 } // namespace nn
 
