@@ -213,6 +213,38 @@ struct Resample : nn::Module {
   }
 };
 
+/// Attention and the Transformer layers (inputs x 2 x 5 x 16 batch first,
+/// a 2 x 5 key padding mask, cross-attention keys 7 x 2 x 12 and values
+/// 7 x 2 x 8).
+struct Attn : nn::Module {
+  nn::MultiheadAttention mha{
+      nn::MultiheadAttentionOptions(16, 4).batch_first(true)};
+  nn::MultiheadAttention cross{
+      nn::MultiheadAttentionOptions(16, 2).kdim(12).vdim(8)};
+  nn::TransformerEncoderLayer pre{nn::TransformerEncoderLayerOptions(16, 4)
+                                      .dim_feedforward(32)
+                                      .norm_first(true)
+                                      .activation("gelu")
+                                      .batch_first(true)};
+  nn::Transformer tf{nn::TransformerOptions()
+                         .d_model(16)
+                         .nhead(2)
+                         .num_encoder_layers(2)
+                         .num_decoder_layers(1)
+                         .dim_feedforward(24)};
+  Attn() { register_modules(mha, cross, pre, tf); }
+  std::vector<nn::Tensor> forward(nn::Tensor x, nn::Tensor mask, nn::Tensor k,
+                                  nn::Tensor v) {
+    nn::Tensor causal = nn::TransformerImpl::generate_square_subsequent_mask(5);
+    auto [a, w] = mha(x, x, x, mask);
+    nn::Tensor y = pre(a, causal);
+    auto [c, cw] =
+        cross(y.transpose(0, 1), k, v, nn::Tensor(), true, nn::Tensor(), false);
+    nn::Tensor t = tf(c, y.transpose(0, 1), nn::Tensor(), causal);
+    return {a, w, y, c, cw, t};
+  }
+};
+
 /// A small classifier with batch norm, for training against torch (input
 /// 16 x 6 per batch).
 struct Mlp : nn::Module {

@@ -34,6 +34,11 @@ std::vector<lathe::InputSpec> inputsOf(const std::string &model,
     return {{"x", shape, nn::kInt64}};
   if (model == "more")
     return {{"x", shape}, {"z", {2, 5}}};
+  if (model == "attn")
+    return {{"x", shape},
+            {"mask", {2, 5}, nn::kBool},
+            {"k", {7, 2, 12}},
+            {"v", {7, 2, 8}}};
   return {{"x", shape}};
 }
 
@@ -59,6 +64,8 @@ const char *defaultShape(const std::string &model) {
     return "2x8x6x6";
   if (model == "resample")
     return "2x3x5x6";
+  if (model == "attn")
+    return "2x5x16";
   return "3x8";
 }
 
@@ -137,6 +144,8 @@ int main(int argc, char **argv) {
       return run<Mlp>(args);
     if (name == "resample")
       return run<Resample>(args);
+    if (name == "attn")
+      return run<Attn>(args);
     std::cerr << "unknown model " << name << "\n";
     return 1;
   } catch (const lathe::Error &e) {

@@ -218,9 +218,29 @@ class Resample(nn.Module):
                 F.interpolate(y, size=(7, 9), mode="nearest"))
 
 
+class Attn(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.mha = nn.MultiheadAttention(16, 4, batch_first=True)
+        self.cross = nn.MultiheadAttention(16, 2, kdim=12, vdim=8)
+        self.pre = nn.TransformerEncoderLayer(16, 4, dim_feedforward=32, norm_first=True,
+                                              activation="gelu", batch_first=True)
+        self.tf = nn.Transformer(d_model=16, nhead=2, num_encoder_layers=2,
+                                 num_decoder_layers=1, dim_feedforward=24)
+
+    def forward(self, x, mask, k, v):
+        causal = nn.Transformer.generate_square_subsequent_mask(5)
+        a, w = self.mha(x, x, x, key_padding_mask=mask)
+        y = self.pre(a, src_mask=causal)
+        c, cw = self.cross(y.transpose(0, 1), k, v, average_attn_weights=False)
+        t = self.tf(c, y.transpose(0, 1), tgt_mask=causal)
+        return a, w, y, c, cw, t
+
+
 MODELS = {"lenet": (LeNet, (8, 1, 28, 28)), "resnet": (ResNet, (2, 3, 32, 32)),
           "zoo": (Zoo, (2, 4, 12, 12)), "seq": (Seq, (3, 7)),
-          "more": (More, (2, 8, 6, 6)), "resample": (Resample, (2, 3, 5, 6))}
+          "more": (More, (2, 8, 6, 6)), "resample": (Resample, (2, 3, 5, 6)),
+          "attn": (Attn, (2, 5, 16))}
 
 
 def inputs_for(name, shape, rng):
@@ -233,6 +253,11 @@ def inputs_for(name, shape, rng):
     x = rng.standard_normal(shape).astype(np.float32)
     if name == "more":
         return [x, rng.standard_normal((2, 5)).astype(np.float32)]
+    if name == "attn":
+        mask = rng.random((2, 5)) < 0.4
+        mask[:, 0] = False  # Every query sees a key.
+        return [x, mask, rng.standard_normal((7, 2, 12)).astype(np.float32),
+                rng.standard_normal((7, 2, 8)).astype(np.float32)]
     return [x]
 
 # --- safetensors, as the format defines it ---------------------------------
@@ -369,7 +394,11 @@ def main(seed):
         for key, a in mine:
             owner, _, leaf = key.rpartition(".")
             m = mods[owner]
-            if isinstance(m, (nn.Linear, nn.modules.conv._ConvNd, nn.Bilinear)):
+            if owner.endswith("out_proj") and leaf == "bias":
+                # MultiheadAttention zeroes its projections' biases.
+                if not np.all(a == 0):
+                    ok, detail = False, key + " is not all zeros"
+            elif isinstance(m, (nn.Linear, nn.modules.conv._ConvNd, nn.Bilinear)):
                 w = m.weight
                 fan_in = w.shape[1] * (1 if isinstance(m, nn.Bilinear)
                                        else int(np.prod(w.shape[2:])))
