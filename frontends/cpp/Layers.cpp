@@ -419,6 +419,15 @@ Tensor interpolate(const Tensor &x, std::vector<int64_t> size,
   return Trace::of({&x}).resize(x, scales, shape, m->second.first, coordinate);
 }
 
+Tensor one_hot(const Tensor &indices, int64_t num_classes) {
+  if (indices.dtype() != kInt64 && indices.dtype() != kInt32)
+    fail("lathe::nn: one_hot needs int64 or int32 indices");
+  if (num_classes <= 0)
+    fail("lathe::nn: one_hot: num_classes must be positive (inferring it "
+         "from the values needs them at compile time)");
+  return Trace::of({&indices}).oneHot(indices, num_classes, kInt64);
+}
+
 Tensor threshold(const Tensor &x, double threshold, double value) {
   Trace &t = Trace::of({&x});
   return t.where(t.binary(detail::Binary::Greater, x, t.scalar(threshold, x)),

@@ -3,6 +3,7 @@
 #include "frontends/cpp/TensorImpl.h"
 #include "frontends/cpp/Trace.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -450,7 +451,224 @@ Tensor operator/(double a, const Tensor &b) {
 }
 Tensor operator-(const Tensor &a) { return a.neg(); }
 
+// --- indexing, broadcasting, comparisons ----------------------------------
+
+Tensor Tensor::expand(std::vector<int64_t> target) const {
+  if (int64_t(target.size()) < dim())
+    fail("lathe::nn: expand of " + detail::shape_text(sizes()) + " to " +
+         detail::shape_text(target) + ": fewer dimensions than the tensor");
+  size_t lead = target.size() - size_t(dim());
+  for (size_t i = 0; i < target.size(); ++i) {
+    int64_t have = i < lead ? 1 : sizes()[i - lead];
+    if (target[i] == -1 && i >= lead)
+      target[i] = have;
+    if (target[i] < 0 || (have != 1 && have != target[i]))
+      fail("lathe::nn: cannot expand " + detail::shape_text(sizes()) + " to " +
+           detail::shape_text(target));
+  }
+  if (target == sizes())
+    return *this;
+  return Trace::of({this}).expand(*this, target);
+}
+
+Tensor Tensor::repeat(std::vector<int64_t> repeats) const {
+  if (int64_t(repeats.size()) < dim())
+    fail("lathe::nn: repeat needs at least one count per dimension of " +
+         detail::shape_text(sizes()));
+  // Each dimension d of size s repeated r times: insert a dimension of r
+  // before it, broadcast, merge.
+  size_t lead = repeats.size() - size_t(dim());
+  std::vector<int64_t> padded(lead, 1);
+  padded.insert(padded.end(), sizes().begin(), sizes().end());
+  std::vector<int64_t> interleaved, expanded, out;
+  for (size_t i = 0; i < padded.size(); ++i) {
+    if (repeats[i] < 0)
+      fail("lathe::nn: repeat counts must not be negative");
+    interleaved.insert(interleaved.end(), {1, padded[i]});
+    expanded.insert(expanded.end(), {repeats[i], padded[i]});
+    out.push_back(repeats[i] * padded[i]);
+  }
+  return reshape(interleaved).expand(expanded).reshape(out);
+}
+
+Tensor Tensor::slice(int64_t d, int64_t start, int64_t end,
+                     int64_t step) const {
+  int64_t n = normDim(d, dim(), "slice"), len = sizes()[size_t(n)];
+  if (step <= 0)
+    fail("lathe::nn: slice step must be positive");
+  if (start < 0)
+    start += len;
+  if (end < 0)
+    end += len;
+  start = std::clamp<int64_t>(start, 0, len);
+  end = std::clamp<int64_t>(end, start, len);
+  std::vector<int64_t> starts(size_t(dim()), 0), sizesOut = sizes(),
+                                                 steps(size_t(dim()), 1);
+  starts[size_t(n)] = start;
+  sizesOut[size_t(n)] = (end - start + step - 1) / step;
+  steps[size_t(n)] = step;
+  return Trace::of({this}).slice(*this, starts, sizesOut, steps);
+}
+
+std::vector<Tensor> Tensor::split(int64_t split_size, int64_t d) const {
+  int64_t n = normDim(d, dim(), "split"), len = sizes()[size_t(n)];
+  if (split_size <= 0)
+    fail("lathe::nn: split size must be positive");
+  std::vector<Tensor> out;
+  for (int64_t at = 0; at < len; at += split_size)
+    out.push_back(slice(n, at, std::min(len, at + split_size)));
+  return out;
+}
+
+std::vector<Tensor> Tensor::chunk(int64_t chunks, int64_t d) const {
+  if (chunks <= 0)
+    fail("lathe::nn: chunk count must be positive");
+  int64_t len = sizes()[size_t(normDim(d, dim(), "chunk"))];
+  return split(std::max<int64_t>(1, (len + chunks - 1) / chunks), d);
+}
+
+Tensor Tensor::index_select(int64_t d, const Tensor &index) const {
+  if (index.dim() != 1)
+    fail("lathe::nn: index_select needs a 1-D index, got " +
+         detail::shape_text(index.sizes()));
+  return Trace::of({this, &index})
+      .gather(*this, index, normDim(d, dim(), "index_select"));
+}
+
+Tensor Tensor::gather(int64_t d, const Tensor &index) const {
+  return Trace::of({this, &index})
+      .gatherElements(*this, index, normDim(d, dim(), "gather"));
+}
+
+Tensor Tensor::masked_fill(const Tensor &mask, double value) const {
+  Trace &t = Trace::of({this, &mask});
+  return t.where(mask, t.scalar(value, *this), *this);
+}
+
+Tensor Tensor::to(DType target) const {
+  if (target == dtype())
+    return *this;
+  return Trace::of({this}).cast(*this, target);
+}
+
+Tensor Tensor::amin(std::vector<int64_t> dims, bool keepdim) const {
+  return Trace::of({this}).reduce(Reduce::Min, *this, axes(*this, dims, "amin"),
+                                  keepdim);
+}
+Tensor Tensor::argmax(int64_t d, bool keepdim) const {
+  return Trace::of({this}).argReduce(*this, normDim(d, dim(), "argmax"),
+                                     keepdim, true);
+}
+Tensor Tensor::argmin(int64_t d, bool keepdim) const {
+  return Trace::of({this}).argReduce(*this, normDim(d, dim(), "argmin"),
+                                     keepdim, false);
+}
+
+Tensor Tensor::eq(const Tensor &o) const {
+  return binary(Binary::Equal, *this, o);
+}
+Tensor Tensor::gt(const Tensor &o) const {
+  return binary(Binary::Greater, *this, o);
+}
+Tensor Tensor::lt(const Tensor &o) const {
+  return binary(Binary::Less, *this, o);
+}
+Tensor Tensor::ge(const Tensor &o) const {
+  return binary(Binary::GreaterEqual, *this, o);
+}
+Tensor Tensor::le(const Tensor &o) const {
+  return binary(Binary::LessEqual, *this, o);
+}
+Tensor Tensor::eq(double o) const { return binary(Binary::Equal, *this, o); }
+Tensor Tensor::gt(double o) const { return binary(Binary::Greater, *this, o); }
+Tensor Tensor::lt(double o) const { return binary(Binary::Less, *this, o); }
+Tensor Tensor::ge(double o) const {
+  return binary(Binary::GreaterEqual, *this, o);
+}
+Tensor Tensor::le(double o) const {
+  return binary(Binary::LessEqual, *this, o);
+}
+
+Tensor stack(const std::vector<Tensor> &tensors, int64_t dim) {
+  if (tensors.empty())
+    fail("lathe::nn: stack of no tensors");
+  int64_t d = normDim(dim, tensors[0].dim() + 1, "stack");
+  std::vector<Tensor> parts;
+  for (const Tensor &t : tensors) {
+    if (t.sizes() != tensors[0].sizes())
+      fail("lathe::nn: stack of tensors of different shapes " +
+           detail::shape_text(tensors[0].sizes()) + " and " +
+           detail::shape_text(t.sizes()));
+    parts.push_back(t.unsqueeze(d));
+  }
+  return cat(parts, d);
+}
+
+Tensor where(const Tensor &condition, const Tensor &x, const Tensor &y) {
+  return Trace::of({&condition, &x, &y}).where(condition, x, y);
+}
+
+Tensor einsum(const std::string &equation, const std::vector<Tensor> &tensors) {
+  const Tensor *first = tensors.empty() ? nullptr : &tensors[0];
+  return Trace::of({first}).einsum(equation, tensors);
+}
+
+Tensor matmul(const Tensor &a, const Tensor &b) { return a.matmul(b); }
+
+Tensor bmm(const Tensor &a, const Tensor &b) {
+  if (a.dim() != 3 || b.dim() != 3 || a.size(0) != b.size(0))
+    fail("lathe::nn: bmm needs two B x n x m tensors of one batch, got " +
+         detail::shape_text(a.sizes()) + " and " +
+         detail::shape_text(b.sizes()));
+  return a.matmul(b);
+}
+
 // --- creation -------------------------------------------------------------
+
+Tensor arange(double start, double end, double step) {
+  if (step == 0 || !std::isfinite(start) || !std::isfinite(end))
+    fail("lathe::nn: arange needs finite bounds and a nonzero step");
+  int64_t n = std::max<int64_t>(0, int64_t(std::ceil((end - start) / step)));
+  bool integral = start == std::floor(start) && end == std::floor(end) &&
+                  step == std::floor(step);
+  Tensor t = detail::make_value({n}, integral ? kInt64 : kFloat32);
+  for (int64_t i = 0; i < n; ++i) {
+    double v = start + double(i) * step;
+    if (integral)
+      t.data_ptr<int64_t>()[i] = int64_t(v);
+    else
+      t.data_ptr<float>()[i] = float(v);
+  }
+  return t;
+}
+Tensor arange(double end) { return arange(0.0, end, 1.0); }
+
+Tensor linspace(double start, double end, int64_t steps) {
+  if (steps < 0)
+    fail("lathe::nn: linspace needs a non-negative number of steps");
+  Tensor t = detail::make_value({steps}, kFloat32);
+  for (int64_t i = 0; i < steps; ++i)
+    t.data_ptr<float>()[i] =
+        steps == 1
+            ? float(start)
+            : float(start + (end - start) * double(i) / double(steps - 1));
+  return t;
+}
+
+Tensor eye(int64_t n, int64_t m) {
+  if (m < 0)
+    m = n;
+  Tensor t = detail::make_value({n, m}, kFloat32);
+  for (int64_t i = 0; i < std::min(n, m); ++i)
+    t.data_ptr<float>()[i * m + i] = 1.0f;
+  return t;
+}
+
+Tensor zeros_like(const Tensor &t) { return zeros(t.sizes(), t.dtype()); }
+Tensor ones_like(const Tensor &t) { return ones(t.sizes(), t.dtype()); }
+Tensor full_like(const Tensor &t, double value) {
+  return full(t.sizes(), value, t.dtype());
+}
 
 Tensor zeros(std::vector<int64_t> shape, DType dtype) {
   return detail::make_value(std::move(shape), dtype);

@@ -157,7 +157,7 @@ namespace {
 /// The symbolic tensor of |v|.
 Tensor wrap(Trace *trace, std::vector<Value> &values, Value v,
             const std::function<void(const std::string &)> &bad) {
-  auto type = cast<RankedTensorType>(v.getType());
+  auto type = mlir::cast<RankedTensorType>(v.getType());
   auto dtype = dslDType(type.getElementType());
   if (!dtype) {
     std::string t;
@@ -342,6 +342,15 @@ Tensor Trace::binary(Binary op, const Tensor &x, const Tensor &y) {
   case Binary::Less:
     made = createVerified<LessOp>(ob, loc, 1, l, r);
     break;
+  case Binary::Equal:
+    made = createVerified<EqualOp>(ob, loc, 1, l, r);
+    break;
+  case Binary::GreaterEqual:
+    made = createVerified<GreaterEqualOp>(ob, loc, 1, l, r);
+    break;
+  case Binary::LessEqual:
+    made = createVerified<LessEqualOp>(ob, loc, 1, l, r);
+    break;
   case Binary::PRelu:
     made = createVerified<PReluOp>(ob, loc, 1, l, r);
     break;
@@ -412,6 +421,9 @@ Tensor Trace::reduce(Reduce op, const Tensor &x,
     break;
   case Reduce::Max:
     made = createVerified<ReduceMaxOp>(ob, s->loc(), 1, v, axesAttr, keep);
+    break;
+  case Reduce::Min:
+    made = createVerified<ReduceMinOp>(ob, s->loc(), 1, v, axesAttr, keep);
     break;
   }
   if (failed(made))
@@ -533,7 +545,7 @@ Tensor Trace::groupNorm(const Tensor &x, int64_t groups, const Tensor &w,
 
 Tensor Trace::dropout(const Tensor &x, double p, bool channelwise) {
   Value v = USE(x);
-  auto type = cast<RankedTensorType>(v.getType());
+  auto type = mlir::cast<RankedTensorType>(v.getType());
   auto mask = RankedTensorType::get(type.getShape(), s->b().getI1Type());
   auto op = DropoutOp::create(s->b(), s->loc(), TypeRange{type, mask}, v,
                               s->b().getF64FloatAttr(p), IntegerAttr(),
@@ -559,6 +571,96 @@ Tensor Trace::resize(const Tensor &x, const std::vector<double> &scales,
   if (failed(verifiedOrErased(op)))
     s->failHere("interpolate");
   return WRAP(op.getResult());
+}
+
+Tensor Trace::expand(const Tensor &x, const std::vector<int64_t> &shape) {
+  Value v = USE(x);
+  auto type = RankedTensorType::get(shape, TensorBuilder::elt(v));
+  auto op = ExpandOp::create(s->b(), s->loc(), type, v);
+  if (failed(verifiedOrErased(op)))
+    s->failHere("expand");
+  return WRAP(op.getResult());
+}
+
+Tensor Trace::cast(const Tensor &x, DType dtype) {
+  Value v = USE(x);
+  auto type = RankedTensorType::get(TensorBuilder::shape(v),
+                                    elementType(&s->ctx, modelDType(dtype)));
+  auto op = CastOp::create(s->b(), s->loc(), type, v);
+  if (failed(verifiedOrErased(op)))
+    s->failHere("to");
+  return WRAP(op.getResult());
+}
+
+Tensor Trace::slice(const Tensor &x, const std::vector<int64_t> &starts,
+                    const std::vector<int64_t> &sizes,
+                    const std::vector<int64_t> &steps) {
+  OpBuilder &ob = s->b();
+  auto made = createVerified<SliceOp>(
+      ob, s->loc(), 1, USE(x), ob.getDenseI64ArrayAttr(starts),
+      ob.getDenseI64ArrayAttr(sizes), ob.getDenseI64ArrayAttr(steps));
+  if (failed(made))
+    s->failHere("slice");
+  return WRAP((*made)->getResult(0));
+}
+
+Tensor Trace::gatherElements(const Tensor &x, const Tensor &indices,
+                             int64_t axis) {
+  auto made = createVerified<GatherElementsOp>(s->b(), s->loc(), 1, USE(x),
+                                               USE(indices),
+                                               s->b().getI64IntegerAttr(axis));
+  if (failed(made))
+    s->failHere("gather");
+  return WRAP((*made)->getResult(0));
+}
+
+Tensor Trace::einsum(const std::string &equation,
+                     const std::vector<Tensor> &xs) {
+  SmallVector<Value> values;
+  for (const Tensor &x : xs)
+    values.push_back(USE(x));
+  auto made = createVerified<EinsumOp>(s->b(), s->loc(), 1, ValueRange(values),
+                                       s->b().getStringAttr(equation));
+  if (failed(made))
+    s->failHere("einsum");
+  return WRAP((*made)->getResult(0));
+}
+
+Tensor Trace::argReduce(const Tensor &x, int64_t axis, bool keepdim, bool max) {
+  OpBuilder &ob = s->b();
+  Value v = USE(x);
+  auto made = max ? createVerified<ArgMaxOp>(
+                        ob, s->loc(), 1, v, ob.getI64IntegerAttr(axis),
+                        ob.getBoolAttr(keepdim), ob.getBoolAttr(false))
+                  : createVerified<ArgMinOp>(
+                        ob, s->loc(), 1, v, ob.getI64IntegerAttr(axis),
+                        ob.getBoolAttr(keepdim), ob.getBoolAttr(false));
+  if (failed(made))
+    s->failHere(max ? "argmax" : "argmin");
+  return WRAP((*made)->getResult(0));
+}
+
+Tensor Trace::oneHot(const Tensor &indices, int64_t depth, DType dtype) {
+  Value i = USE(indices);
+  Type elt = elementType(&s->ctx, modelDType(dtype));
+  auto valuesType = RankedTensorType::get({2}, elt);
+  Attribute off, on;
+  if (isa<FloatType>(elt)) {
+    off = FloatAttr::get(elt, 0.0);
+    on = FloatAttr::get(elt, 1.0);
+  } else {
+    off = IntegerAttr::get(elt, 0);
+    on = IntegerAttr::get(elt, 1);
+  }
+  Value values = ConstantOp::create(
+      s->b(), s->loc(), DenseElementsAttr::get(valuesType, {off, on}));
+  int64_t rank = TensorBuilder::type(i).getRank();
+  auto made = createVerified<OneHotOp>(s->b(), s->loc(), 1, i, values,
+                                       s->b().getI64IntegerAttr(depth),
+                                       s->b().getI64IntegerAttr(rank));
+  if (failed(made))
+    s->failHere("one_hot");
+  return WRAP((*made)->getResult(0));
 }
 
 Tensor Trace::gather(const Tensor &x, const Tensor &indices, int64_t axis) {

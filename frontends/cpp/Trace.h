@@ -39,9 +39,23 @@ enum class Unary {
   Shrink,      ///< a: bias, b: lambd.
 };
 
-enum class Binary { Add, Sub, Mul, Div, Pow, Max, Min, Greater, Less, PRelu };
+enum class Binary {
+  Add,
+  Sub,
+  Mul,
+  Div,
+  Pow,
+  Max,
+  Min,
+  Greater,
+  Less,
+  Equal,
+  GreaterEqual,
+  LessEqual,
+  PRelu
+};
 
-enum class Reduce { Sum, Mean, Max };
+enum class Reduce { Sum, Mean, Max, Min };
 
 enum class PadFill { Constant, Reflect, Edge, Wrap };
 
@@ -119,6 +133,21 @@ public:
   /// align_corners or asymmetric (0, 2, 3); nearest rounding floor.
   Tensor resize(const Tensor &x, const std::vector<double> &scales,
                 const std::vector<int64_t> &shape, int mode, int coordinate);
+  /// |x| broadcast to |shape|.
+  Tensor expand(const Tensor &x, const std::vector<int64_t> &shape);
+  /// |x| converted to |dtype|.
+  Tensor cast(const Tensor &x, DType dtype);
+  /// A strided window: per dimension a start, a size and a step.
+  Tensor slice(const Tensor &x, const std::vector<int64_t> &starts,
+               const std::vector<int64_t> &sizes,
+               const std::vector<int64_t> &steps);
+  /// torch.gather: |x|'s elements at |indices| along |axis|.
+  Tensor gatherElements(const Tensor &x, const Tensor &indices, int64_t axis);
+  Tensor einsum(const std::string &equation, const std::vector<Tensor> &xs);
+  /// Index of the maximum (or minimum) along |axis|, int64.
+  Tensor argReduce(const Tensor &x, int64_t axis, bool keepdim, bool max);
+  /// One-hot rows of |depth| classes appended after |indices|' dimensions.
+  Tensor oneHot(const Tensor &indices, int64_t depth, DType dtype);
   /// Slices of |x| along |axis| at |indices| (an integer tensor).
   Tensor gather(const Tensor &x, const Tensor &indices, int64_t axis);
   /// One recurrent layer (frontends/Layers.h's recurrent; ONNX's gate

@@ -245,6 +245,34 @@ struct Attn : nn::Module {
   }
 };
 
+/// Tensor operations (inputs x 2 x 3 x 4 and int64 labels 2 x 3).
+struct Ops : nn::Module {
+  nn::Linear proj{4, 4};
+  Ops() { register_modules(proj); }
+  std::vector<nn::Tensor> forward(nn::Tensor x, nn::Tensor labels) {
+    auto parts = x.chunk(2, 2);                        // Two 2 x 3 x 2 halves.
+    nn::Tensor s = nn::stack({parts[0], parts[1]}, 1); // 2 x 2 x 3 x 2
+    nn::Tensor e = x.slice(1, 0, 1).expand({2, 3, 4}) + x.repeat({1, 1, 1});
+    nn::Tensor r = x.slice(2, 1, 4).repeat({1, 2, 1}); // 2 x 6 x 3
+    nn::Tensor sel = x.index_select(2, nn::arange(0.0, 4.0, 2.0));
+    nn::Tensor g = x.gather(2, labels.unsqueeze(2).clamp(0, 3).to(nn::kInt64));
+    nn::Tensor m = x.masked_fill(x.gt(0.5), -1.0);
+    nn::Tensor w = nn::where(x.le(0.0), x * 2.0, proj(x));
+    nn::Tensor ein = nn::einsum("bij,bkj->bik", {x, proj(x)});
+    nn::Tensor b = nn::bmm(x, proj(x).transpose(1, 2));
+    nn::Tensor oh = F::one_hot(labels, 5).to(nn::kFloat32);
+    nn::Tensor am = x.argmax(1).to(nn::kFloat32) +
+                    x.argmin(1, true).sum({1}).to(nn::kFloat32);
+    nn::Tensor mn = x.amin({0, 2}) + x.amax({1}).sum();
+    nn::Tensor cmp = (x.eq(x).to(nn::kFloat32) + x.ge(0.1).to(nn::kFloat32) +
+                      x.lt(-0.2).to(nn::kFloat32));
+    nn::Tensor cr = x * nn::linspace(0.0, 1.0, 4) + nn::eye(3, 4) +
+                    nn::ones_like(x) * 0.5 + nn::full_like(x, 0.25);
+    nn::Tensor nar = x.narrow(2, 1, 2).split(1, 2)[1];
+    return {s, e, r, sel, g, m, w, ein, b, oh, am, mn, cmp, cr, nar};
+  }
+};
+
 /// A small classifier with batch norm, for training against torch (input
 /// 16 x 6 per batch).
 struct Mlp : nn::Module {

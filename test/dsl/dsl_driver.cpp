@@ -34,6 +34,8 @@ std::vector<lathe::InputSpec> inputsOf(const std::string &model,
     return {{"x", shape, nn::kInt64}};
   if (model == "more")
     return {{"x", shape}, {"z", {2, 5}}};
+  if (model == "ops")
+    return {{"x", shape}, {"labels", {2, 3}, nn::kInt64}};
   if (model == "attn")
     return {{"x", shape},
             {"mask", {2, 5}, nn::kBool},
@@ -66,6 +68,8 @@ const char *defaultShape(const std::string &model) {
     return "2x3x5x6";
   if (model == "attn")
     return "2x5x16";
+  if (model == "ops")
+    return "2x3x4";
   return "3x8";
 }
 
@@ -146,6 +150,8 @@ int main(int argc, char **argv) {
       return run<Resample>(args);
     if (name == "attn")
       return run<Attn>(args);
+    if (name == "ops")
+      return run<Ops>(args);
     std::cerr << "unknown model " << name << "\n";
     return 1;
   } catch (const lathe::Error &e) {

@@ -237,10 +237,36 @@ class Attn(nn.Module):
         return a, w, y, c, cw, t
 
 
+class Ops(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.proj = nn.Linear(4, 4)
+
+    def forward(self, x, labels):
+        parts = x.chunk(2, 2)
+        s = torch.stack([parts[0], parts[1]], 1)
+        e = x[:, 0:1].expand(2, 3, 4) + x.repeat(1, 1, 1)
+        r = x[:, :, 1:4].repeat(1, 2, 1)
+        sel = x.index_select(2, torch.arange(0, 4, 2))
+        g = x.gather(2, labels.unsqueeze(2).clamp(0, 3))
+        m = x.masked_fill(x > 0.5, -1.0)
+        w = torch.where(x <= 0, x * 2.0, self.proj(x))
+        ein = torch.einsum("bij,bkj->bik", x, self.proj(x))
+        b = torch.bmm(x, self.proj(x).transpose(1, 2))
+        oh = F.one_hot(labels, 5).float()
+        am = x.argmax(1).float() + x.argmin(1, keepdim=True).sum(1).float()
+        mn = x.amin((0, 2)) + x.amax(1).sum()
+        cmp = (x == x).float() + (x >= 0.1).float() + (x < -0.2).float()
+        cr = x * torch.linspace(0, 1, 4) + torch.eye(3, 4) + torch.ones_like(x) * 0.5 + \
+            torch.full_like(x, 0.25)
+        nar = x.narrow(2, 1, 2).split(1, 2)[1]
+        return s, e, r, sel, g, m, w, ein, b, oh, am, mn, cmp, cr, nar
+
+
 MODELS = {"lenet": (LeNet, (8, 1, 28, 28)), "resnet": (ResNet, (2, 3, 32, 32)),
           "zoo": (Zoo, (2, 4, 12, 12)), "seq": (Seq, (3, 7)),
           "more": (More, (2, 8, 6, 6)), "resample": (Resample, (2, 3, 5, 6)),
-          "attn": (Attn, (2, 5, 16))}
+          "attn": (Attn, (2, 5, 16)), "ops": (Ops, (2, 3, 4))}
 
 
 def inputs_for(name, shape, rng):
@@ -253,6 +279,8 @@ def inputs_for(name, shape, rng):
     x = rng.standard_normal(shape).astype(np.float32)
     if name == "more":
         return [x, rng.standard_normal((2, 5)).astype(np.float32)]
+    if name == "ops":
+        return [x, rng.integers(0, 5, size=(2, 3)).astype(np.int64)]
     if name == "attn":
         mask = rng.random((2, 5)) < 0.4
         mask[:, 0] = False  # Every query sees a key.

@@ -131,6 +131,39 @@ public:
   Tensor softmax(int64_t dim) const;
   Tensor log_softmax(int64_t dim) const;
 
+  // Indexing, broadcasting, comparisons (torch.Tensor's).
+  /// Dimension sizes -1 keep the input's.
+  Tensor expand(std::vector<int64_t> sizes) const;
+  Tensor repeat(std::vector<int64_t> repeats) const;
+  /// x[start:end:step] along |dim| (negative start and end count from the
+  /// end; end clipped).
+  Tensor slice(int64_t dim, int64_t start, int64_t end, int64_t step = 1) const;
+  Tensor narrow(int64_t dim, int64_t start, int64_t length) const {
+    return slice(dim, start, start + length);
+  }
+  /// Pieces of |split_size| along |dim| (the last may be smaller).
+  std::vector<Tensor> split(int64_t split_size, int64_t dim = 0) const;
+  std::vector<Tensor> chunk(int64_t chunks, int64_t dim = 0) const;
+  Tensor index_select(int64_t dim, const Tensor &index) const;
+  /// torch.gather.
+  Tensor gather(int64_t dim, const Tensor &index) const;
+  Tensor masked_fill(const Tensor &mask, double value) const;
+  Tensor to(DType dtype) const;
+  Tensor amin(std::vector<int64_t> dims, bool keepdim = false) const;
+  Tensor argmax(int64_t dim, bool keepdim = false) const;
+  Tensor argmin(int64_t dim, bool keepdim = false) const;
+  /// Element-wise comparisons: bool tensors.
+  Tensor eq(const Tensor &other) const;
+  Tensor gt(const Tensor &other) const;
+  Tensor lt(const Tensor &other) const;
+  Tensor ge(const Tensor &other) const;
+  Tensor le(const Tensor &other) const;
+  Tensor eq(double other) const;
+  Tensor gt(double other) const;
+  Tensor lt(double other) const;
+  Tensor ge(double other) const;
+  Tensor le(double other) const;
+
   const std::shared_ptr<detail::TensorImpl> &impl() const { return impl_; }
 
 private:
@@ -162,6 +195,22 @@ Tensor randn(std::vector<int64_t> shape, DType dtype = kFloat32);
 Tensor tensor(std::vector<float> values, std::vector<int64_t> shape);
 /// Concatenation along |dim| (symbolic when any part is).
 Tensor cat(const std::vector<Tensor> &tensors, int64_t dim = 0);
+/// Concatenation along a new dimension |dim|.
+Tensor stack(const std::vector<Tensor> &tensors, int64_t dim = 0);
+/// |condition| ? |x| : |y|, broadcast.
+Tensor where(const Tensor &condition, const Tensor &x, const Tensor &y);
+/// torch.einsum in explicit or implicit form ("bij,bjk->bik").
+Tensor einsum(const std::string &equation, const std::vector<Tensor> &tensors);
+Tensor matmul(const Tensor &a, const Tensor &b);
+Tensor bmm(const Tensor &a, const Tensor &b);
+/// [start, end) by |step| (float32 unless every bound is integral: int64).
+Tensor arange(double start, double end, double step = 1.0);
+Tensor arange(double end);
+Tensor linspace(double start, double end, int64_t steps);
+Tensor eye(int64_t n, int64_t m = -1);
+Tensor zeros_like(const Tensor &t);
+Tensor ones_like(const Tensor &t);
+Tensor full_like(const Tensor &t, double value);
 
 /// Parameter initializers (torch.nn.init), in place on value tensors.
 namespace init {
@@ -713,6 +762,8 @@ Tensor interpolate(const Tensor &x, std::vector<int64_t> size = {},
                    std::vector<double> scale_factor = {},
                    const std::string &mode = "nearest",
                    std::optional<bool> align_corners = std::nullopt);
+/// One-hot int64 rows of |num_classes| after |indices|' dimensions.
+Tensor one_hot(const Tensor &indices, int64_t num_classes);
 /// torch.nn.Threshold: x > threshold ? x : value.
 Tensor threshold(const Tensor &x, double threshold, double value);
 Tensor softshrink(const Tensor &x, double lambd = 0.5);
