@@ -70,6 +70,54 @@ BCEWithLogitsLoss::BCEWithLogitsLoss(double pos_weight,
     : Loss("bce_with_logits",
            {{"reduction", reduction}, {"pos-weight", text(pos_weight)}}) {}
 
+SoftMarginLoss::SoftMarginLoss(const std::string &reduction)
+    : Loss("soft_margin", {{"reduction", reduction}}) {}
+KLDivLoss::KLDivLoss(const std::string &reduction, bool log_target)
+    : Loss("kl_div",
+           {{"reduction", reduction}, {"log-target", text(log_target)}}) {}
+PoissonNLLLoss::PoissonNLLLoss(const PoissonNLLLossOptions &o)
+    : Loss("poisson_nll", {{"reduction", o.reduction},
+                           {"no-log-input", text(!o.log_input)},
+                           {"full", text(o.full)},
+                           {"loss-eps", text(o.eps)}}) {}
+HingeEmbeddingLoss::HingeEmbeddingLoss(double margin,
+                                       const std::string &reduction)
+    : Loss("hinge_embedding",
+           {{"reduction", reduction}, {"margin", text(margin)}}) {}
+MultiLabelSoftMarginLoss::MultiLabelSoftMarginLoss(std::vector<double> weight,
+                                                   const std::string &reduction)
+    : Loss("multilabel_soft_margin", {{"reduction", reduction}}) {
+  if (!weight.empty())
+    add_option("class-weight", listText(weight));
+}
+MultiMarginLoss::MultiMarginLoss(const MultiMarginLossOptions &o)
+    : Loss("multi_margin", {{"reduction", o.reduction},
+                            {"p", std::to_string(o.p)},
+                            {"margin", text(o.margin)}}) {
+  if (!o.weight.empty())
+    add_option("class-weight", listText(o.weight));
+}
+MultiLabelMarginLoss::MultiLabelMarginLoss(const std::string &reduction)
+    : Loss("multilabel_margin", {{"reduction", reduction}}) {}
+MarginRankingLoss::MarginRankingLoss(double margin,
+                                     const std::string &reduction)
+    : Loss("margin_ranking",
+           {{"reduction", reduction}, {"margin", text(margin)}}) {}
+CosineEmbeddingLoss::CosineEmbeddingLoss(double margin,
+                                         const std::string &reduction)
+    : Loss("cosine_embedding",
+           {{"reduction", reduction}, {"margin", text(margin)}}) {}
+TripletMarginLoss::TripletMarginLoss(const TripletMarginLossOptions &o)
+    : Loss("triplet_margin", {{"reduction", o.reduction},
+                              {"margin", text(o.margin)},
+                              {"p", text(o.p)},
+                              {"loss-eps", text(o.eps)},
+                              {"swap", text(o.swap)}}) {}
+CTCLoss::CTCLoss(const CTCLossOptions &o)
+    : Loss("ctc", {{"reduction", o.reduction},
+                   {"blank", std::to_string(o.blank)},
+                   {"zero-infinity", text(o.zero_infinity)}}) {}
+
 } // namespace nn
 
 namespace optim {

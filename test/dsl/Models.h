@@ -273,6 +273,35 @@ struct Ops : nn::Module {
   }
 };
 
+/// What Heads returns, by criterion (set before it is compiled).
+inline std::string &headsCriterion() {
+  static std::string name;
+  return name;
+}
+
+/// One to three linear heads over 8 x 6 inputs, shaped for each criterion
+/// of `lathe train` (its first one, two or three results).
+struct Heads : nn::Module {
+  nn::Linear a{6, 4}, b{6, 4}, c{6, 4};
+  Heads() { register_modules(a, b, c); }
+  std::vector<nn::Tensor> forward(nn::Tensor x) {
+    const std::string &k = headsCriterion();
+    if (k == "kl_div" || k == "nll")
+      return {a(x).log_softmax(1)};
+    if (k == "bce")
+      return {a(x).sigmoid()};
+    if (k == "margin_ranking")
+      return {a(x).sum({1}), b(x).sum({1})};
+    if (k == "cosine_embedding")
+      return {a(x), b(x)};
+    if (k == "triplet_margin")
+      return {a(x), b(x), c(x)};
+    if (k == "ctc") // T = 4 steps of N = 2 samples, 4 classes.
+      return {a(x).reshape({4, 2, 4}).log_softmax(2)};
+    return {a(x)};
+  }
+};
+
 /// A small classifier with batch norm, for training against torch (input
 /// 16 x 6 per batch).
 struct Mlp : nn::Module {

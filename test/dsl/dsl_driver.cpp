@@ -8,6 +8,9 @@
 //   lathe-dsl-driver compile-train MODEL STATE.safetensors OUT_BASE
 //       a training build (cross entropy, SGD) of MODEL: forward, eval_step
 //       and train_step
+//   lathe-dsl-driver criterion NAME STATE.safetensors OUT_BASE
+//       a training build (SGD, lr from the step) of Heads with the
+//       criterion NAME and options other than its defaults
 //   lathe-dsl-driver fit MODEL IN.safetensors DATA.npz OUT.safetensors OPT
 //       loads a state dict, trains on DATA's x and target (2 epochs of
 //       batches of 16 in order, with optimizer OPT: sgd or adam) and saves
@@ -122,6 +125,52 @@ template <typename M> int run(const std::vector<std::string> &args) {
 
 } // namespace
 
+/// The criterion |name| with options other than its defaults.
+nn::Loss criterion(const std::string &name) {
+  if (name == "cross_entropy")
+    return nn::CrossEntropyLoss(
+        nn::CrossEntropyLossOptions{{1.0, 2.0, 0.5, 1.0}, -100, "mean", 0.1});
+  if (name == "nll")
+    return nn::NLLLoss(nn::NLLLossOptions{{1.0, 2.0, 0.5, 1.0}, 3, "sum"});
+  if (name == "mse")
+    return nn::MSELoss("sum");
+  if (name == "l1")
+    return nn::L1Loss();
+  if (name == "smooth_l1")
+    return nn::SmoothL1Loss(0.5);
+  if (name == "huber")
+    return nn::HuberLoss(0.7);
+  if (name == "bce")
+    return nn::BCELoss();
+  if (name == "bce_with_logits")
+    return nn::BCEWithLogitsLoss(2.0);
+  if (name == "soft_margin")
+    return nn::SoftMarginLoss("sum");
+  if (name == "kl_div")
+    return nn::KLDivLoss("batchmean");
+  if (name == "poisson_nll")
+    return nn::PoissonNLLLoss(
+        nn::PoissonNLLLossOptions{true, true, 1e-8, "mean"});
+  if (name == "hinge_embedding")
+    return nn::HingeEmbeddingLoss(0.5);
+  if (name == "multilabel_soft_margin")
+    return nn::MultiLabelSoftMarginLoss({1.0, 2.0, 1.0, 0.5});
+  if (name == "multi_margin")
+    return nn::MultiMarginLoss(nn::MultiMarginLossOptions{2, 0.7, {}, "mean"});
+  if (name == "multilabel_margin")
+    return nn::MultiLabelMarginLoss();
+  if (name == "margin_ranking")
+    return nn::MarginRankingLoss(0.2);
+  if (name == "cosine_embedding")
+    return nn::CosineEmbeddingLoss(0.1);
+  if (name == "triplet_margin")
+    return nn::TripletMarginLoss(
+        nn::TripletMarginLossOptions{0.5, 1.0, 1e-6, true, "mean"});
+  if (name == "ctc")
+    return nn::CTCLoss(nn::CTCLossOptions{0, "sum", true});
+  throw lathe::Error("no criterion " + name);
+}
+
 int main(int argc, char **argv) {
   if (argc < 4) {
     std::cerr << "usage: lathe-dsl-driver compile|save|roundtrip MODEL ...\n";
@@ -131,6 +180,17 @@ int main(int argc, char **argv) {
   if (args[0] == "compile" && args.size() < 5)
     args.push_back(defaultShape(args[1]));
   try {
+    if (args[0] == "criterion") {
+      headsCriterion() = args[1];
+      Heads heads;
+      heads.load_state_dict(args[2]);
+      lathe::CompileOptions options;
+      options.output = args[3];
+      options.training = lathe::train::build_options(criterion(args[1]),
+                                                     lathe::optim::SGD(0.1));
+      lathe::compile(heads, {{"x", {8, 6}}}, options);
+      return 0;
+    }
     const std::string &name = args[1];
     if (name == "lenet")
       return run<LeNet>(args);

@@ -19,6 +19,10 @@ torchvision's state dict (random weights and batch-norm statistics: no
 download) and matches torchvision's output within 1e-4 + 1e-3 |torch| (20
 layers of float32 sums in different orders, as e2e.resnet18).
 
+Every criterion class of lathe/train.h (options other than its defaults):
+a training build stepped once gives torch's parameters within 1e-6 +
+1e-4 |torch|.
+
 Training from C++: lathe::train::fit with SGD (momentum, Nesterov, weight
 decay) and Adam gives torch.optim's parameters and batch-norm statistics
 after 8 steps within 1e-5 + 1e-4 |torch|; examples/dsl/lenet_digits.cpp
@@ -261,6 +265,102 @@ class Ops(nn.Module):
             torch.full_like(x, 0.25)
         nar = x.narrow(2, 1, 2).split(1, 2)[1]
         return s, e, r, sel, g, m, w, ein, b, oh, am, mn, cmp, cr, nar
+
+
+class Heads(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a, self.b, self.c = nn.Linear(6, 4), nn.Linear(6, 4), nn.Linear(6, 4)
+
+    def forward(self, x, kind):
+        if kind in ("kl_div", "nll"):
+            return [self.a(x).log_softmax(1)]
+        if kind == "bce":
+            return [self.a(x).sigmoid()]
+        if kind == "margin_ranking":
+            return [self.a(x).sum(1), self.b(x).sum(1)]
+        if kind == "cosine_embedding":
+            return [self.a(x), self.b(x)]
+        if kind == "triplet_margin":
+            return [self.a(x), self.b(x), self.c(x)]
+        if kind == "ctc":
+            return [self.a(x).reshape(4, 2, 4).log_softmax(2)]
+        return [self.a(x)]
+
+
+CLASS_WEIGHT = [1.0, 2.0, 0.5, 1.0]
+
+
+def criterion_case(kind, rng):
+    """The torch criterion of test/dsl/dsl_driver.cpp's |kind| (its options)
+    and fresh targets for 8 samples of Heads' outputs."""
+    sign = lambda *s: np.where(rng.random(s) < 0.5, -1.0, 1.0).astype(np.float32)
+    real = rng.standard_normal((8, 4)).astype(np.float32)
+    classes = rng.integers(0, 4, size=8).astype(np.int64)
+    w = torch.tensor(CLASS_WEIGHT)
+    if kind == "cross_entropy":
+        return lambda o, t: F.cross_entropy(o[0], t[0], weight=w, label_smoothing=0.1), [classes]
+    if kind == "nll":
+        return lambda o, t: F.nll_loss(o[0], t[0], weight=w, ignore_index=3,
+                                       reduction="sum"), [classes]
+    if kind == "mse":
+        return lambda o, t: F.mse_loss(o[0], t[0], reduction="sum"), [real]
+    if kind == "l1":
+        return lambda o, t: F.l1_loss(o[0], t[0]), [real]
+    if kind == "smooth_l1":
+        return lambda o, t: F.smooth_l1_loss(o[0], t[0], beta=0.5), [real]
+    if kind == "huber":
+        return lambda o, t: F.huber_loss(o[0], t[0], delta=0.7), [real]
+    if kind == "bce":
+        return lambda o, t: F.binary_cross_entropy(o[0], t[0]), [
+            rng.random((8, 4)).astype(np.float32)]
+    if kind == "bce_with_logits":
+        return lambda o, t: F.binary_cross_entropy_with_logits(
+            o[0], t[0], pos_weight=torch.full((4,), 2.0)), [rng.random((8, 4)).astype(np.float32)]
+    if kind == "soft_margin":
+        return lambda o, t: F.soft_margin_loss(o[0], t[0], reduction="sum"), [sign(8, 4)]
+    if kind == "kl_div":
+        p = rng.random((8, 4)).astype(np.float32)
+        return lambda o, t: F.kl_div(o[0], t[0], reduction="batchmean"), [p / p.sum(1, keepdims=True)]
+    if kind == "poisson_nll":
+        return lambda o, t: F.poisson_nll_loss(o[0], t[0], log_input=True, full=True), [
+            rng.integers(0, 5, size=(8, 4)).astype(np.float32)]
+    if kind == "hinge_embedding":
+        return lambda o, t: F.hinge_embedding_loss(o[0], t[0], margin=0.5), [sign(8, 4)]
+    if kind == "multilabel_soft_margin":
+        return lambda o, t: F.multilabel_soft_margin_loss(
+            o[0], t[0], weight=torch.tensor([1.0, 2.0, 1.0, 0.5])), [
+            (rng.random((8, 4)) < 0.5).astype(np.float32)]
+    if kind == "multi_margin":
+        return lambda o, t: F.multi_margin_loss(o[0], t[0], p=2, margin=0.7), [classes]
+    if kind == "multilabel_margin":
+        labels = np.full((8, 4), -1, np.int64)
+        for i in range(8):
+            k = int(rng.integers(1, 4))
+            labels[i, :k] = rng.permutation(4)[:k]
+        return lambda o, t: F.multilabel_margin_loss(o[0], t[0]), [labels]
+    if kind == "margin_ranking":
+        return lambda o, t: F.margin_ranking_loss(o[0], o[1], t[0], margin=0.2), [sign(8)]
+    if kind == "cosine_embedding":
+        return lambda o, t: F.cosine_embedding_loss(o[0], o[1], t[0], margin=0.1), [sign(8)]
+    if kind == "triplet_margin":
+        return lambda o, t: F.triplet_margin_loss(o[0], o[1], o[2], margin=0.5, p=1,
+                                                  swap=True), []
+    if kind == "ctc":
+        targets = np.zeros((2, 4), np.int64)  # Padded to T, as lathe train's.
+        targets[0, :2] = rng.integers(1, 4, size=2)
+        targets[1, :1] = rng.integers(1, 4, size=1)
+        lengths_in = np.array([4, 3], np.int64)
+        lengths_out = np.array([2, 1], np.int64)
+        return lambda o, t: F.ctc_loss(o[0], t[0], t[1], t[2], blank=0, reduction="sum",
+                                       zero_infinity=True), [targets, lengths_in, lengths_out]
+    raise ValueError(kind)
+
+
+CRITERIA = ["cross_entropy", "nll", "mse", "l1", "smooth_l1", "huber", "bce",
+            "bce_with_logits", "soft_margin", "kl_div", "poisson_nll", "hinge_embedding",
+            "multilabel_soft_margin", "multi_margin", "multilabel_margin", "margin_ranking",
+            "cosine_embedding", "triplet_margin", "ctc"]
 
 
 MODELS = {"lenet": (LeNet, (8, 1, 28, 28)), "resnet": (ResNet, (2, 3, 32, 32)),
@@ -581,6 +681,38 @@ def main(seed):
             result = compare.close(got.get(key), want, 1e-4, 1e-6, key)
             checks.expect(result, "compile-train: %s after one train_step equals "
                           "torch's SGD step" % key, result.detail)
+
+    # Every criterion class: a training build stepped once equals torch's
+    # criterion (with the same non-default options) and SGD step.
+    for kind in CRITERIA:
+        torch.manual_seed(seed + 2)
+        heads = Heads()
+        start = os.path.join(work, "heads.safetensors")
+        write_safetensors(start, state_arrays(heads))
+        base = os.path.join(work, "heads-" + kind)
+        r = driver([drv, "criterion", kind, start, base])
+        checks.expect(r.returncode == 0, "criterion %s: a training build" % kind,
+                      (r.stdout + r.stderr)[-1500:])
+        if r.returncode:
+            continue
+        loss_fn, targets = criterion_case(kind, rng)
+        x = rng.standard_normal((8, 6)).astype(np.float32)
+        module = rt.load(base + ".so")
+        trainer = rt.trainer(module)
+        rt.step(module, trainer, 0.1, [x] + targets)
+        got = rt.params(module, trainer)
+        opt = torch.optim.SGD(heads.parameters(), lr=0.1)
+        loss_fn(heads(torch.from_numpy(x), kind),
+                [torch.from_numpy(t) for t in targets]).backward()
+        opt.step()
+        want = state_arrays(heads)
+        worst, ok = "", bool(got)
+        for key, value in got.items():
+            result = compare.close(value, want.get(key), 1e-4, 1e-6, key)
+            if not result:
+                ok, worst = False, result.detail
+        checks.expect(ok, "criterion %s: one step equals torch's (%s)" % (
+            kind, ", ".join(sorted(got))), worst)
 
     # The example trained from C++: LeNet on the shipped digits.
     out = os.path.join(work, "lenet-digits")

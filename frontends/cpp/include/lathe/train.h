@@ -99,6 +99,88 @@ public:
                              const std::string &reduction = "mean");
 };
 
+/// torch.nn.SoftMarginLoss (targets +-1).
+class SoftMarginLoss : public Loss {
+public:
+  explicit SoftMarginLoss(const std::string &reduction = "mean");
+};
+/// torch.nn.KLDivLoss over log-probabilities (reduction "mean", "sum",
+/// "batchmean").
+class KLDivLoss : public Loss {
+public:
+  explicit KLDivLoss(const std::string &reduction = "mean",
+                     bool log_target = false);
+};
+struct PoissonNLLLossOptions {
+  bool log_input = true;
+  bool full = false;
+  double eps = 1e-8;
+  std::string reduction = "mean";
+};
+class PoissonNLLLoss : public Loss {
+public:
+  explicit PoissonNLLLoss(const PoissonNLLLossOptions &options = {});
+};
+class HingeEmbeddingLoss : public Loss {
+public:
+  explicit HingeEmbeddingLoss(double margin = 1.0,
+                              const std::string &reduction = "mean");
+};
+class MultiLabelSoftMarginLoss : public Loss {
+public:
+  explicit MultiLabelSoftMarginLoss(std::vector<double> weight = {},
+                                    const std::string &reduction = "mean");
+};
+struct MultiMarginLossOptions {
+  int64_t p = 1;
+  double margin = 1.0;
+  std::vector<double> weight{};
+  std::string reduction = "mean";
+};
+class MultiMarginLoss : public Loss {
+public:
+  explicit MultiMarginLoss(const MultiMarginLossOptions &options = {});
+};
+class MultiLabelMarginLoss : public Loss {
+public:
+  explicit MultiLabelMarginLoss(const std::string &reduction = "mean");
+};
+/// MarginRankingLoss and CosineEmbeddingLoss take forward's first two
+/// results; TripletMarginLoss its first three (anchor, positive,
+/// negative), as `lathe train` does.
+class MarginRankingLoss : public Loss {
+public:
+  explicit MarginRankingLoss(double margin = 0.0,
+                             const std::string &reduction = "mean");
+};
+class CosineEmbeddingLoss : public Loss {
+public:
+  explicit CosineEmbeddingLoss(double margin = 0.0,
+                               const std::string &reduction = "mean");
+};
+struct TripletMarginLossOptions {
+  double margin = 1.0;
+  double p = 2.0;
+  double eps = 1e-6;
+  bool swap = false;
+  std::string reduction = "mean";
+};
+class TripletMarginLoss : public Loss {
+public:
+  explicit TripletMarginLoss(const TripletMarginLossOptions &options = {});
+};
+/// torch.nn.CTCLoss over log-probabilities T x N x C; targets N x S, with
+/// input and target lengths as further targets.
+struct CTCLossOptions {
+  int64_t blank = 0;
+  std::string reduction = "mean";
+  bool zero_infinity = false;
+};
+class CTCLoss : public Loss {
+public:
+  explicit CTCLoss(const CTCLossOptions &options = {});
+};
+
 } // namespace nn
 
 namespace optim {
