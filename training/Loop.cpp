@@ -22,23 +22,11 @@ namespace lathe::training {
 std::string setLoopOption(LoopOptions &o, const std::string &name,
                           const std::string &text) {
 #define LATHE_LOOP_OPTION(field, optionName, Type, value, check, help)         \
-  if (name == optionName) {                                                    \
-    Type parsed{};                                                             \
-    if (!parseOptionText(text, parsed))                                        \
-      return "option '" + name + "': '" + text + "' is not " +                 \
-             optionKind(parsed);                                               \
-    if (auto why = checkOptionText(check, text); !why.empty())                 \
-      return "option '" + name + "' " + why + " (got '" + text + "')";         \
-    o.field = parsed;                                                          \
-    return "";                                                                 \
-  }
+  if (name == optionName)                                                      \
+    return setOptionText(o.field, name, text, check);
 #define LATHE_LOOP_LIST(field, optionName, Elem, check, help)                  \
-  if (name == optionName) {                                                    \
-    if (!parseOptionText(text, o.field))                                       \
-      return "option '" + name + "': '" + text +                               \
-             "' is not a comma-separated list of " + optionKind(Elem{}) + "s"; \
-    return "";                                                                 \
-  }
+  if (name == optionName)                                                      \
+    return setOptionText(o.field, name, text, "");
 #include "training/Options.def"
   return "no training loop option '" + name + "'";
 }

@@ -116,6 +116,30 @@ bool parseOptionText(const std::string &text, std::vector<Elem> &out) {
   return true;
 }
 
+/// Sets |field| of option |name| from |text|, as its row's |check| allows;
+/// "" or why not, naming the option. What every set-by-name does.
+template <typename T>
+std::string setOptionText(T &field, const std::string &name,
+                          const std::string &text, const std::string &check) {
+  T parsed{};
+  if (!parseOptionText(text, parsed))
+    return "option '" + name + "': '" + text + "' is not " + optionKind(parsed);
+  if (auto why = checkOptionText(check, text); !why.empty())
+    return "option '" + name + "' " + why + " (got '" + text + "')";
+  field = parsed;
+  return "";
+}
+
+/// The same for a list option.
+template <typename Elem>
+std::string setOptionText(std::vector<Elem> &field, const std::string &name,
+                          const std::string &text, const std::string &) {
+  if (!parseOptionText(text, field))
+    return "option '" + name + "': '" + text +
+           "' is not a comma-separated list of " + optionKind(Elem{}) + "s";
+  return "";
+}
+
 } // namespace lathe::training
 
 #endif // LATHE_TRAINING_OPTIONCHECK_H

@@ -15,10 +15,14 @@ import numpy as np
 import torch
 import torchvision
 
-_ST = {np.dtype("float32"): "F32", np.dtype("int64"): "I64"}
+_ST = {np.dtype("float32"): "F32", np.dtype("float64"): "F64",
+       np.dtype("int64"): "I64", np.dtype("int32"): "I32", np.dtype("bool"): "BOOL"}
 
 
 def write_safetensors(path, tensors):
+    """Writes the arrays of the dict |tensors| to |path| as safetensors, in
+    the dict's order (the format PyTorch's safetensors.torch.save_file
+    writes; for machines without the safetensors package)."""
     header, offset, blobs = {}, 0, []
     for name, a in tensors.items():
         a = np.require(a, requirements="C")

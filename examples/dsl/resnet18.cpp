@@ -6,6 +6,8 @@
 //   build/examples/dsl/lathe-dsl-resnet18 resnet18.safetensors r18 [N]
 //   lathe run r18.so --input x=images.npy        # N x 3 x 224 x 224 -> N x
 //   1000
+#include "basic_block.h"
+
 #include <lathe/nn.h>
 
 #include <cstdio>
@@ -13,37 +15,6 @@
 
 namespace nn = lathe::nn;
 namespace F = lathe::nn::functional;
-
-/// torchvision.models.resnet.BasicBlock.
-struct BasicBlock : nn::Module {
-  nn::Conv2d conv1, conv2;
-  nn::BatchNorm2d bn1, bn2;
-  nn::Sequential downsample;
-  bool hasDownsample;
-
-  BasicBlock(int64_t in, int64_t out, int64_t stride)
-      : nn::Module("BasicBlock"), conv1(nn::Conv2dOptions(in, out, 3)
-                                            .stride(stride)
-                                            .padding(1)
-                                            .bias(false)),
-        conv2(nn::Conv2dOptions(out, out, 3).padding(1).bias(false)), bn1(out),
-        bn2(out), hasDownsample(stride != 1 || in != out) {
-    register_modules(conv1, bn1, conv2, bn2);
-    if (hasDownsample) {
-      downsample = nn::Sequential(
-          nn::Conv2d(nn::Conv2dOptions(in, out, 1).stride(stride).bias(false)),
-          nn::BatchNorm2d(out));
-      register_module("downsample", downsample);
-    }
-  }
-
-  nn::Tensor forward(nn::Tensor x) {
-    nn::Tensor identity = hasDownsample ? downsample(x) : x;
-    nn::Tensor y = F::relu(bn1(conv1(x)));
-    y = bn2(conv2(y));
-    return F::relu(y + identity);
-  }
-};
 
 /// torchvision.models.resnet18: four stages of two basic blocks.
 struct ResNet18 : nn::Module {

@@ -3,6 +3,7 @@
 #ifndef LATHE_TEST_DSL_MODELS_H
 #define LATHE_TEST_DSL_MODELS_H
 
+#include "basic_block.h"
 #include "lathe/nn.h"
 
 namespace dsl_models {
@@ -21,35 +22,6 @@ struct LeNet : nn::Module {
     x = F::max_pool2d(F::relu(conv2(x)), {2});
     x = x.flatten(1);
     return fc3(F::relu(fc2(F::relu(fc1(x)))));
-  }
-};
-
-/// torchvision's BasicBlock.
-struct BasicBlock : nn::Module {
-  nn::Conv2d conv1, conv2;
-  nn::BatchNorm2d bn1, bn2;
-  nn::Sequential downsample;
-  bool hasDownsample;
-  BasicBlock(int64_t in, int64_t out, int64_t stride)
-      : nn::Module("BasicBlock"), conv1(nn::Conv2dOptions(in, out, 3)
-                                            .stride({stride})
-                                            .padding(1)
-                                            .bias(false)),
-        conv2(nn::Conv2dOptions(out, out, 3).padding(1).bias(false)), bn1(out),
-        bn2(out), hasDownsample(stride != 1 || in != out) {
-    register_modules(conv1, bn1, conv2, bn2);
-    if (hasDownsample) {
-      downsample = nn::Sequential(
-          nn::Conv2d(
-              nn::Conv2dOptions(in, out, 1).stride({stride}).bias(false)),
-          nn::BatchNorm2d(out));
-      register_module("downsample", downsample);
-    }
-  }
-  nn::Tensor forward(nn::Tensor x) {
-    nn::Tensor y = F::relu(bn1(conv1(x)));
-    y = bn2(conv2(y));
-    return F::relu(y + (hasDownsample ? downsample(x) : x));
   }
 };
 

@@ -47,6 +47,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import compare  # noqa: E402
 import lathe_rt  # noqa: E402
+sys.path.insert(0, os.path.join(HERE, "..", "..", "examples", "dsl"))
+from export_torchvision import write_safetensors  # noqa: E402
 
 RTOL, ATOL = 1e-4, 1e-4
 
@@ -390,24 +392,8 @@ def inputs_for(name, shape, rng):
 
 # --- safetensors, as the format defines it ---------------------------------
 
-_ST = {np.dtype("float32"): "F32", np.dtype("float64"): "F64",
-       np.dtype("int64"): "I64", np.dtype("int32"): "I32", np.dtype("bool"): "BOOL"}
-_NP = {v: k for k, v in _ST.items()}
-
-
-def write_safetensors(path, tensors):
-    header, offset, blobs = {}, 0, []
-    for name, a in tensors.items():
-        a = np.require(a, requirements="C")  # (ascontiguousarray makes a scalar 1-D)
-        header[name] = {"dtype": _ST[a.dtype], "shape": list(a.shape),
-                        "data_offsets": [offset, offset + a.nbytes]}
-        blobs.append(a.tobytes())
-        offset += a.nbytes
-    header["__metadata__"] = {"format": "pt"}
-    text = json.dumps(header).encode()
-    text += b" " * ((8 - len(text) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
+_NP = {"F32": np.dtype("float32"), "F64": np.dtype("float64"),
+       "I64": np.dtype("int64"), "I32": np.dtype("int32"), "BOOL": np.dtype("bool")}
 
 
 def read_safetensors(path):
