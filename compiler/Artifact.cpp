@@ -504,6 +504,15 @@ static llvm::Error describeEntries(ModuleOp module, const Signature &sig,
   return llvm::Error::success();
 }
 
+TargetOptions targetOptionsOf(const ArtifactOptions &options) {
+  TargetOptions target;
+  target.name = options.target;
+  target.triple = options.triple;
+  target.cpu = options.cpu;
+  target.features = options.features;
+  return target;
+}
+
 llvm::Expected<Artifact> compileModel(Model &model,
                                       const ArtifactOptions &options) {
   if (!isCIdentifier(options.name))
@@ -541,12 +550,7 @@ llvm::Expected<Artifact> compileModel(Model &model,
   }
   values->clear(); // Their bytes now live in the blob.
 
-  TargetOptions targetOptions;
-  targetOptions.name = options.target;
-  targetOptions.triple = options.triple;
-  targetOptions.cpu = options.cpu;
-  targetOptions.features = options.features;
-  auto made = makeTarget(targetOptions);
+  auto made = makeTarget(targetOptionsOf(options));
   if (!made)
     return made.takeError();
   const Target &target = **made;

@@ -4,6 +4,7 @@
 #ifndef LATHE_COMPILER_ARTIFACT_H
 #define LATHE_COMPILER_ARTIFACT_H
 
+#include "compiler/targets/Target.h"
 #include "frontends/Model.h"
 #include "runtime/Descriptor.h"
 
@@ -78,6 +79,10 @@ struct ArtifactOptions {
   std::string weightsFileName; ///< Stated in the descriptor when external.
   bool printIR = false;
 };
+
+/// The target |options| name (--target, --target-triple, --target-cpu and
+/// the features).
+TargetOptions targetOptionsOf(const ArtifactOptions &options);
 
 /// Everything a compile produces, in memory.
 struct Artifact {

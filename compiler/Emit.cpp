@@ -81,11 +81,7 @@ emitModel(Model &model, const EmitOptions &options,
     if (auto err = writeText(".mlir"))
       return err;
   if (wants("llvm-dialect")) {
-    TargetOptions targetOptions;
-    targetOptions.name = artifactOptions.target;
-    targetOptions.triple = artifactOptions.triple;
-    targetOptions.cpu = artifactOptions.cpu;
-    auto target = makeTarget(targetOptions);
+    auto target = makeTarget(targetOptionsOf(artifactOptions));
     if (!target)
       return target.takeError();
     if (mlir::failed(lowerToLLVMDialect(*model.module, **target,
