@@ -419,6 +419,95 @@ Tensor interpolate(const Tensor &x, std::vector<int64_t> size,
   return Trace::of({&x}).resize(x, scales, shape, m->second.first, coordinate);
 }
 
+std::tuple<Tensor, Tensor> max_pool_with_indices(const Tensor &x,
+                                                 const MaxPoolOptions &o) {
+  int rank = int(x.dim()) - 2;
+  if (rank < 1 || rank > 3)
+    fail("lathe::nn: max_pool: expected N x C x d1..dn (n = 1..3), got " +
+         shape_text(x.sizes()));
+  Trace &t = Trace::of({&x});
+  auto [values, offsets] = t.maxPoolWithIndices(
+      x, poolWindow(rank, o.kernel_size(), o.stride(), o.padding(),
+                    o.dilation(), o.ceil_mode()));
+  // ONNX's offsets count from the whole input; torch's from the plane.
+  int64_t planes = x.size(0) * x.size(1), plane = 1;
+  for (int i = 0; i < rank; ++i)
+    plane *= x.size(2 + i);
+  std::vector<int64_t> shape(size_t(x.dim()), 1);
+  shape[0] = x.size(0);
+  shape[1] = x.size(1);
+  Tensor starts = nn::zeros(shape, kInt64);
+  for (int64_t i = 0; i < planes; ++i)
+    starts.data_ptr<int64_t>()[i] = i * plane;
+  return {values, offsets - starts};
+}
+
+Tensor lp_pool(const Tensor &x, double p, ExpandingArray kernel,
+               ExpandingArray stride, bool ceil) {
+  int rank = int(x.dim()) - 2;
+  if (rank < 1 || rank > 3)
+    fail("lathe::nn: lp_pool: expected N x C x d1..dn (n = 1..3), got " +
+         shape_text(x.sizes()));
+  if (!(p > 0))
+    fail("lathe::nn: lp_pool: norm_type must be positive");
+  return Trace::of({&x}).lpPool(
+      x, poolWindow(rank, kernel, stride, {0}, {1}, ceil), p);
+}
+
+Tensor adaptive_max_pool(const Tensor &x, ExpandingArray output_size) {
+  int rank = int(x.dim()) - 2;
+  if (rank < 1 || rank > 3)
+    fail("lathe::nn: adaptive_max_pool: expected N x C x d1..dn (n = 1..3), "
+         "got " +
+         shape_text(x.sizes()));
+  std::vector<int64_t> size = expand(output_size, rank, "output_size");
+  checkPositive(size, "output_size");
+  // The maximum over a box is the maximum over each dimension in turn.
+  Tensor y = x;
+  for (int i = 0; i < rank; ++i) {
+    int64_t d = 2 + i, in = x.size(d), out = size[size_t(i)];
+    if (in % out == 0) {
+      std::vector<int64_t> shape = y.sizes();
+      shape[size_t(d)] = out;
+      shape.insert(shape.begin() + d + 1, in / out);
+      y = y.reshape(shape).amax({d + 1});
+      continue;
+    }
+    std::vector<Tensor> parts;
+    for (int64_t o = 0; o < out; ++o) {
+      int64_t start = o * in / out, end = ((o + 1) * in + out - 1) / out;
+      parts.push_back(y.slice(d, start, end).amax({d}, true));
+    }
+    y = cat(parts, d);
+  }
+  return y;
+}
+
+Tensor local_response_norm(const Tensor &x, int64_t size, double alpha,
+                           double beta, double k) {
+  if (x.dim() < 3 || size <= 0)
+    fail("lathe::nn: local_response_norm: expected N x C x ... and a "
+         "positive size, got " +
+         shape_text(x.sizes()));
+  // torch: the channel window's mean of x^2 (zeros past the ends), as
+  // (k + alpha * mean)^beta.
+  int64_t n = x.size(0), c = x.size(1), rest = x.numel() / (n * c);
+  Tensor sq = (x * x).reshape({n, 1, c, rest});
+  sq = pad(sq, {0, 0, size / 2, (size - 1) / 2});
+  Tensor mean = avg_pool(sq, AvgPoolOptions({size, 1}).stride({1, 1}));
+  Tensor div = (mean.reshape(x.sizes()) * alpha + k).pow(beta);
+  return x / div;
+}
+
+Tensor rrelu(const Tensor &x, double lower, double upper, bool training) {
+  if (lower > upper)
+    fail("lathe::nn: rrelu: lower is above upper");
+  Trace &t = Trace::of({&x});
+  if (training || t.isTrainingBuild())
+    fail("lathe::nn: rrelu: random slopes (training) are not supported yet");
+  return leaky_relu(x, (lower + upper) / 2);
+}
+
 Tensor one_hot(const Tensor &indices, int64_t num_classes) {
   if (indices.dtype() != kInt64 && indices.dtype() != kInt32)
     fail("lathe::nn: one_hot needs int64 or int32 indices");
@@ -1012,6 +1101,31 @@ static int64_t gateCount(RNNImplBase::Kind k) {
   return k == RNNImplBase::Kind::Rnn ? 1 : k == RNNImplBase::Kind::Lstm ? 4 : 3;
 }
 
+/// lathe::layers::Recurrence's value for |k|.
+static int recurrenceOf(RNNImplBase::Kind k) {
+  return k == RNNImplBase::Kind::Rnn ? 0 : k == RNNImplBase::Kind::Gru ? 1 : 2;
+}
+
+/// A torch recurrent weight or bias (gH x ... or gH) in the ops' ONNX gate
+/// order, with a leading direction dimension of 1: LSTM i f g o -> i o f
+/// c, GRU r z n -> z r h.
+static Tensor onnxGateOrder(Trace &t, RNNImplBase::Kind kind, const Tensor &p,
+                            int64_t h) {
+  std::vector<int64_t> order =
+      kind == RNNImplBase::Kind::Lstm  ? std::vector<int64_t>{0, 3, 1, 2}
+      : kind == RNNImplBase::Kind::Gru ? std::vector<int64_t>{1, 0, 2}
+                                       : std::vector<int64_t>{0};
+  int64_t g = int64_t(order.size());
+  Tensor perm = zeros({g}, kInt64);
+  for (int64_t i = 0; i < g; ++i)
+    perm.data_ptr<int64_t>()[i] = order[size_t(i)];
+  std::vector<int64_t> shape = p.sizes();
+  std::vector<int64_t> split = {g, h}, one = {1};
+  split.insert(split.end(), shape.begin() + 1, shape.end());
+  one.insert(one.end(), shape.begin(), shape.end());
+  return t.gather(p.reshape(split), perm, 0).reshape(one);
+}
+
 RNNImplBase::RNNImplBase(Kind k, const RNNSettings &o, bool r)
     : Module(rnnName(k)), kind(k), options(o), relu(r) {
   if (o.input_size <= 0 || o.hidden_size <= 0 || o.num_layers <= 0)
@@ -1046,7 +1160,7 @@ void RNNImplBase::reset_parameters() {
 std::tuple<Tensor, Tensor, Tensor>
 RNNImplBase::run(const Tensor &input, const Tensor &h0, const Tensor &c0) {
   const RNNSettings &o = options;
-  int64_t g = gateCount(kind), h = o.hidden_size, layers = o.num_layers;
+  int64_t h = o.hidden_size, layers = o.num_layers;
   int dirs = o.bidirectional ? 2 : 1;
   if (input.dim() != 3 || input.size(2) != o.input_size)
     failIn(*this, "expected an input of rank 3 ending in input_size " +
@@ -1061,26 +1175,12 @@ RNNImplBase::run(const Tensor &input, const Tensor &h0, const Tensor &c0) {
       failIn(*this, "the initial state " + shape_text(s->sizes()) +
                         " is not num_layers * directions x N x hidden_size " +
                         shape_text(stateShape));
-  // torch's gate order to ONNX's: LSTM i f g o -> i o f c, GRU r z n ->
-  // z r h.
-  std::vector<int64_t> order =
-      kind == Kind::Lstm  ? std::vector<int64_t>{0, 3, 1, 2}
-      : kind == Kind::Gru ? std::vector<int64_t>{1, 0, 2}
-                          : std::vector<int64_t>{0};
-  Tensor perm = zeros({g}, kInt64);
-  for (int64_t i = 0; i < g; ++i)
-    perm.data_ptr<int64_t>()[i] = order[size_t(i)];
   Trace &t = Trace::of({&x});
   std::map<std::string, Tensor> params;
   for (auto &[name, p] : named_parameters(false))
     params[name] = p;
   auto reordered = [&](const Tensor &p) {
-    std::vector<int64_t> shape = p.sizes();
-    std::vector<int64_t> split = {g, h};
-    split.insert(split.end(), shape.begin() + 1, shape.end());
-    std::vector<int64_t> one = {1};
-    one.insert(one.end(), shape.begin(), shape.end());
-    return t.gather(p.reshape(split), perm, 0).reshape(one);
+    return onnxGateOrder(t, kind, p, h);
   };
   /// Rows [l * dirs, (l + 1) * dirs) of a state.
   auto layerState = [&](const Tensor &s, int64_t l) {
@@ -1155,6 +1255,154 @@ std::tuple<Tensor, std::tuple<Tensor, Tensor>>
 LSTMImpl::forward(const Tensor &x, const std::tuple<Tensor, Tensor> &hx) {
   auto [y, h, c] = run(x, std::get<0>(hx), std::get<1>(hx));
   return {y, {h, c}};
+}
+
+LPPoolImpl::LPPoolImpl(int r, double p, ExpandingArray kernel,
+                       ExpandingArray strideIn, bool ceil)
+    : Module(r == 1   ? "LPPool1d"
+             : r == 2 ? "LPPool2d"
+                      : "LPPool3d"),
+      rank(r), norm_type(p), kernel_size(std::move(kernel)),
+      stride(std::move(strideIn)), ceil_mode(ceil) {}
+
+Tensor LPPoolImpl::forward(const Tensor &x) {
+  checkSpatialInput(*this, x, rank);
+  return F::lp_pool(x, norm_type, kernel_size, stride, ceil_mode);
+}
+
+AdaptiveMaxPoolImpl::AdaptiveMaxPoolImpl(int r, ExpandingArray size)
+    : Module(r == 1   ? "AdaptiveMaxPool1d"
+             : r == 2 ? "AdaptiveMaxPool2d"
+                      : "AdaptiveMaxPool3d"),
+      rank(r), output_size(std::move(size)) {}
+
+Tensor AdaptiveMaxPoolImpl::forward(const Tensor &x) {
+  checkSpatialInput(*this, x, rank);
+  return F::adaptive_max_pool(x, output_size);
+}
+
+EmbeddingBagImpl::EmbeddingBagImpl(const EmbeddingBagOptions &o)
+    : Module("EmbeddingBag"), options(o) {
+  if (o.num_embeddings <= 0 || o.embedding_dim <= 0)
+    fail("lathe::nn: EmbeddingBag: num_embeddings and embedding_dim must be "
+         "positive");
+  if (o.mode_ != "mean" && o.mode_ != "sum" && o.mode_ != "max")
+    fail("lathe::nn: EmbeddingBag: mode is mean, sum or max, got '" + o.mode_ +
+         "'");
+  weight =
+      register_parameter("weight", zeros({o.num_embeddings, o.embedding_dim}));
+  init::normal_(weight);
+  if (o.padding_idx_) {
+    int64_t row = *o.padding_idx_ < 0 ? *o.padding_idx_ + o.num_embeddings
+                                      : *o.padding_idx_;
+    if (row < 0 || row >= o.num_embeddings)
+      fail("lathe::nn: EmbeddingBag: padding_idx must be within "
+           "num_embeddings");
+    for (int64_t j = 0; j < o.embedding_dim; ++j)
+      weight.data_ptr<float>()[row * o.embedding_dim + j] = 0.0f;
+  }
+}
+
+Tensor EmbeddingBagImpl::forward(const Tensor &input,
+                                 const Tensor &per_sample_weights) {
+  if (input.dim() != 2)
+    failIn(*this, "expected bags of one size, N x L indices, got " +
+                      shape_text(input.sizes()) +
+                      " (1-D input with offsets is not supported yet)");
+  if (per_sample_weights.defined() &&
+      (options.mode_ != "sum" || per_sample_weights.sizes() != input.sizes()))
+    failIn(*this, "per_sample_weights must have the input's shape and mode "
+                  "sum");
+  Tensor rows = F::embedding(input, weight); // N x L x D
+  Trace &t = Trace::of({&rows});
+  // Entries counted: all, or those that are not padding_idx.
+  Tensor keep;
+  if (options.padding_idx_) {
+    int64_t pad = *options.padding_idx_ < 0
+                      ? *options.padding_idx_ + options.num_embeddings
+                      : *options.padding_idx_;
+    keep = input.eq(double(pad)).to(kFloat32);
+    keep = (1.0 - keep).unsqueeze(2); // N x L x 1
+  }
+  if (options.mode_ == "max") {
+    Tensor scores = rows;
+    if (keep.defined())
+      scores =
+          t.where(keep.gt(0.5), rows,
+                  t.scalar(-std::numeric_limits<double>::infinity(), rows));
+    Tensor m = scores.amax({1});
+    // A bag of padding alone gives zeros, as torch's.
+    return t.where(m.gt(-std::numeric_limits<double>::infinity()), m,
+                   t.scalar(0.0, m));
+  }
+  Tensor weighted = rows;
+  if (per_sample_weights.defined())
+    weighted = weighted * per_sample_weights.unsqueeze(2);
+  if (keep.defined())
+    weighted = weighted * keep;
+  Tensor sum = weighted.sum({1});
+  if (options.mode_ == "sum")
+    return sum;
+  Tensor count = keep.defined() ? keep.sum({1}).clamp(1.0, std::nullopt)
+                                : full({1}, double(input.size(1)));
+  return sum / count;
+}
+
+RNNCellImplBase::RNNCellImplBase(RNNImplBase::Kind k, int64_t in, int64_t h,
+                                 bool bias, bool r)
+    : Module(k == RNNImplBase::Kind::Rnn    ? "RNNCell"
+             : k == RNNImplBase::Kind::Lstm ? "LSTMCell"
+                                            : "GRUCell"),
+      kind(k), input_size(in), hidden_size(h), relu(r) {
+  if (in <= 0 || h <= 0)
+    fail(std::string("lathe::nn: ") + type_name() +
+         ": input_size and hidden_size must be positive");
+  int64_t g = gateCount(k);
+  weight_ih = register_parameter("weight_ih", zeros({g * h, in}));
+  weight_hh = register_parameter("weight_hh", zeros({g * h, h}));
+  if (bias) {
+    bias_ih = register_parameter("bias_ih", zeros({g * h}));
+    bias_hh = register_parameter("bias_hh", zeros({g * h}));
+  }
+  double bound = 1.0 / std::sqrt(double(h));
+  for (auto &[name, t] : named_parameters(false))
+    init::uniform_(t, -bound, bound);
+}
+
+std::tuple<Tensor, Tensor>
+RNNCellImplBase::step(const Tensor &x, const Tensor &h, const Tensor &c) {
+  if (x.dim() != 2 || x.size(1) != input_size)
+    failIn(*this, "expected an input N x " + std::to_string(input_size) +
+                      ", got " + shape_text(x.sizes()));
+  std::vector<int64_t> state = {x.size(0), hidden_size};
+  for (const Tensor *s : {&h, &c})
+    if (s->defined() && s->sizes() != state)
+      failIn(*this, "the state " + shape_text(s->sizes()) + " is not " +
+                        shape_text(state));
+  Trace &t = Trace::of({&x});
+  Tensor b;
+  if (bias_ih.defined())
+    b = cat({onnxGateOrder(t, kind, bias_ih, hidden_size),
+             onnxGateOrder(t, kind, bias_hh, hidden_size)},
+            1);
+  auto one = [](const Tensor &s) {
+    return s.defined() ? s.unsqueeze(0) : Tensor();
+  };
+  auto [y, hn, cn] = t.recurrent(
+      recurrenceOf(kind), x.unsqueeze(0),
+      onnxGateOrder(t, kind, weight_ih, hidden_size),
+      onnxGateOrder(t, kind, weight_hh, hidden_size), b, one(h),
+      kind == RNNImplBase::Kind::Lstm ? one(c) : Tensor(), false, relu);
+  return {hn.squeeze(0), cn.defined() ? cn.squeeze(0) : Tensor()};
+}
+
+RNNCellImpl::RNNCellImpl(int64_t in, int64_t h, bool bias,
+                         const std::string &nonlinearity)
+    : RNNCellImplBase(RNNImplBase::Kind::Rnn, in, h, bias,
+                      nonlinearity == "relu") {
+  if (nonlinearity != "tanh" && nonlinearity != "relu")
+    fail("lathe::nn: RNNCell: nonlinearity is 'tanh' or 'relu', got '" +
+         nonlinearity + "'");
 }
 
 void ModuleListImpl::add(std::shared_ptr<Module> module) {

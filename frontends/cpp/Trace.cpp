@@ -494,6 +494,21 @@ Tensor Trace::maxPool(const Tensor &x, const WindowSpec &spec) {
       s->check(layers::maxPool(s->b(), s->loc(), USE(x), window(spec)), ""));
 }
 
+std::pair<Tensor, Tensor> Trace::maxPoolWithIndices(const Tensor &x,
+                                                    const WindowSpec &spec) {
+  auto pooled =
+      layers::maxPoolWithIndices(s->b(), s->loc(), USE(x), window(spec));
+  if (failed(pooled))
+    s->failHere("");
+  Tensor values = WRAP(pooled->first), indices = WRAP(pooled->second);
+  return {values, indices};
+}
+
+Tensor Trace::lpPool(const Tensor &x, const WindowSpec &spec, double p) {
+  return WRAP(
+      s->check(layers::lpPool(s->b(), s->loc(), USE(x), window(spec), p), ""));
+}
+
 Tensor Trace::avgPool(const Tensor &x, const WindowSpec &spec,
                       bool countIncludePad) {
   return WRAP(s->check(

@@ -116,6 +116,12 @@ public:
                        const std::vector<int64_t> &outputPadding,
                        int64_t groups);
   Tensor maxPool(const Tensor &x, const WindowSpec &window);
+  /// Max pooling with each maximum's offset in the whole input (ONNX's
+  /// MaxPool indices, row-major), int64.
+  std::pair<Tensor, Tensor> maxPoolWithIndices(const Tensor &x,
+                                               const WindowSpec &window);
+  /// (sum of |x|^p over each window)^(1/p) (ONNX's LpPool).
+  Tensor lpPool(const Tensor &x, const WindowSpec &window, double p);
   Tensor avgPool(const Tensor &x, const WindowSpec &window,
                  bool countIncludePad);
   Tensor adaptiveAvgPool(const Tensor &x, const std::vector<int64_t> &size);

@@ -245,6 +245,50 @@ struct Ops : nn::Module {
   }
 };
 
+/// LP and adaptive max pooling, local response norm, RReLU, EmbeddingBag,
+/// the recurrent cells, max pooling's indices (inputs x 2 x 4 x 7 x 9, ids
+/// 3 x 4 int64, bag weights 3 x 4).
+struct Rest : nn::Module {
+  nn::LPPool2d lp2{2.0, nn::ExpandingArray{2, 2}};
+  nn::LPPool1d lp1{3.0, nn::ExpandingArray(3), nn::ExpandingArray(2)};
+  nn::AdaptiveMaxPool2d amp{std::vector<int64_t>{3, 4}};
+  nn::AdaptiveMaxPool1d amp1{5};
+  nn::LocalResponseNorm lrn{3};
+  nn::RReLU rrelu{0.1, 0.3};
+  nn::EmbeddingBag bag{nn::EmbeddingBagOptions(20, 6).padding_idx(0)};
+  nn::EmbeddingBag bagmax{nn::EmbeddingBagOptions(20, 6).mode("max")};
+  nn::EmbeddingBag bagsum{nn::EmbeddingBagOptions(20, 6).mode("sum")};
+  nn::LSTMCell lc{6, 5};
+  nn::GRUCell gc{6, 5};
+  nn::RNNCell rc{6, 5, false, "relu"};
+  Rest() {
+    register_modules(lp2, lp1, amp, amp1, lrn, rrelu, bag, bagmax, bagsum, lc,
+                     gc, rc);
+  }
+  std::vector<nn::Tensor> forward(nn::Tensor x, nn::Tensor ids, nn::Tensor w) {
+    nn::Tensor e = bag(ids), e2 = bagmax(ids), e3 = bagsum(ids, w);
+    auto [h, c] = lc(e);
+    nn::Tensor h2 = gc(e2, h), h3 = rc(e3);
+    auto [values, indices] = F::max_pool_with_indices(
+        x, nn::MaxPoolOptions(3).stride({2}).padding({1}));
+    return {lp2(x.relu()),
+            lp1(x.relu().flatten(2)),
+            amp(x),
+            amp1(x.flatten(2).slice(2, 0, 10)),
+            lrn(x),
+            rrelu(x),
+            e,
+            e2,
+            e3,
+            h,
+            c,
+            h2,
+            h3,
+            values,
+            indices.to(nn::kFloat32)};
+  }
+};
+
 /// What Heads returns, by criterion (set before it is compiled).
 inline std::string &headsCriterion() {
   static std::string name;

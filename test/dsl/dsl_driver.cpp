@@ -39,6 +39,8 @@ std::vector<lathe::InputSpec> inputsOf(const std::string &model,
     return {{"x", shape}, {"z", {2, 5}}};
   if (model == "ops")
     return {{"x", shape}, {"labels", {2, 3}, nn::kInt64}};
+  if (model == "rest")
+    return {{"x", shape}, {"ids", {3, 4}, nn::kInt64}, {"w", {3, 4}}};
   if (model == "attn")
     return {{"x", shape},
             {"mask", {2, 5}, nn::kBool},
@@ -73,6 +75,8 @@ const char *defaultShape(const std::string &model) {
     return "2x5x16";
   if (model == "ops")
     return "2x3x4";
+  if (model == "rest")
+    return "2x4x7x9";
   return "3x8";
 }
 
@@ -212,6 +216,8 @@ int main(int argc, char **argv) {
       return run<Attn>(args);
     if (name == "ops")
       return run<Ops>(args);
+    if (name == "rest")
+      return run<Rest>(args);
     std::cerr << "unknown model " << name << "\n";
     return 1;
   } catch (const lathe::Error &e) {

@@ -269,6 +269,32 @@ class Ops(nn.Module):
         return s, e, r, sel, g, m, w, ein, b, oh, am, mn, cmp, cr, nar
 
 
+class Rest(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lp2 = nn.LPPool2d(2.0, (2, 2))
+        self.lp1 = nn.LPPool1d(3.0, 3, 2)
+        self.amp = nn.AdaptiveMaxPool2d((3, 4))
+        self.amp1 = nn.AdaptiveMaxPool1d(5)
+        self.lrn = nn.LocalResponseNorm(3)
+        self.rrelu = nn.RReLU(0.1, 0.3)
+        self.bag = nn.EmbeddingBag(20, 6, padding_idx=0)
+        self.bagmax = nn.EmbeddingBag(20, 6, mode="max")
+        self.bagsum = nn.EmbeddingBag(20, 6, mode="sum")
+        self.lc = nn.LSTMCell(6, 5)
+        self.gc = nn.GRUCell(6, 5)
+        self.rc = nn.RNNCell(6, 5, bias=False, nonlinearity="relu")
+
+    def forward(self, x, ids, w):
+        e, e2, e3 = self.bag(ids), self.bagmax(ids), self.bagsum(ids, per_sample_weights=w)
+        h, c = self.lc(e)
+        h2, h3 = self.gc(e2, h), self.rc(e3)
+        values, indices = F.max_pool2d(x, 3, 2, 1, return_indices=True)
+        return (self.lp2(x.relu()), self.lp1(x.relu().flatten(2)), self.amp(x),
+                self.amp1(x.flatten(2)[:, :, 0:10]), self.lrn(x), self.rrelu(x),
+                e, e2, e3, h, c, h2, h3, values, indices.float())
+
+
 class Heads(nn.Module):
     def __init__(self):
         super().__init__()
@@ -368,7 +394,8 @@ CRITERIA = ["cross_entropy", "nll", "mse", "l1", "smooth_l1", "huber", "bce",
 MODELS = {"lenet": (LeNet, (8, 1, 28, 28)), "resnet": (ResNet, (2, 3, 32, 32)),
           "zoo": (Zoo, (2, 4, 12, 12)), "seq": (Seq, (3, 7)),
           "more": (More, (2, 8, 6, 6)), "resample": (Resample, (2, 3, 5, 6)),
-          "attn": (Attn, (2, 5, 16)), "ops": (Ops, (2, 3, 4))}
+          "attn": (Attn, (2, 5, 16)), "ops": (Ops, (2, 3, 4)),
+          "rest": (Rest, (2, 4, 7, 9))}
 
 
 def inputs_for(name, shape, rng):
@@ -381,6 +408,10 @@ def inputs_for(name, shape, rng):
     x = rng.standard_normal(shape).astype(np.float32)
     if name == "more":
         return [x, rng.standard_normal((2, 5)).astype(np.float32)]
+    if name == "rest":
+        ids = rng.integers(0, 20, size=(3, 4)).astype(np.int64)
+        ids[0, 1] = 0  # Padding in a bag.
+        return [x, ids, rng.random((3, 4)).astype(np.float32)]
     if name == "ops":
         return [x, rng.integers(0, 5, size=(2, 3)).astype(np.int64)]
     if name == "attn":

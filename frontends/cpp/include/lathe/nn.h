@@ -762,6 +762,25 @@ Tensor interpolate(const Tensor &x, std::vector<int64_t> size = {},
                    std::vector<double> scale_factor = {},
                    const std::string &mode = "nearest",
                    std::optional<bool> align_corners = std::nullopt);
+/// Max pooling with torch's indices (each maximum's offset within its
+/// N, C plane, int64).
+std::tuple<Tensor, Tensor> max_pool_with_indices(const Tensor &x,
+                                                 const MaxPoolOptions &options);
+/// torch.nn.LPPool1d/2d/3d: (sum of x^p over each window)^(1/p), the
+/// window's values taken absolute (torch's equals it for even p or
+/// non-negative input); stride defaults to the kernel.
+Tensor lp_pool(const Tensor &x, double norm_type, ExpandingArray kernel_size,
+               ExpandingArray stride = {}, bool ceil_mode = false);
+/// torch.nn.AdaptiveMaxPool1d/2d/3d (windows floor(i in / out) to
+/// ceil((i + 1) in / out)).
+Tensor adaptive_max_pool(const Tensor &x, ExpandingArray output_size);
+/// torch.nn.LocalResponseNorm across channels.
+Tensor local_response_norm(const Tensor &x, int64_t size, double alpha = 1e-4,
+                           double beta = 0.75, double k = 1.0);
+/// torch.nn.RReLU in evaluation mode: leaky ReLU of slope (lower + upper)
+/// / 2 (random slopes are for training builds, not supported yet).
+Tensor rrelu(const Tensor &x, double lower = 1.0 / 8, double upper = 1.0 / 3,
+             bool training = false);
 /// One-hot int64 rows of |num_classes| after |indices|' dimensions.
 Tensor one_hot(const Tensor &indices, int64_t num_classes);
 /// torch.nn.Threshold: x > threshold ? x : value.
@@ -1228,6 +1247,70 @@ LATHE_MODULE(Dropout2d);
 LATHE_MODULE(Dropout3d);
 LATHE_MODULE(AlphaDropout);
 
+class RReLUImpl : public ActivationImpl {
+public:
+  explicit RReLUImpl(double lower = 1.0 / 8, double upper = 1.0 / 3)
+      : ActivationImpl("RReLU", [lower, upper](const Tensor &x) {
+          return functional::rrelu(x, lower, upper);
+        }) {}
+};
+LATHE_MODULE(RReLU);
+
+class LocalResponseNormImpl : public ActivationImpl {
+public:
+  explicit LocalResponseNormImpl(int64_t size, double alpha = 1e-4,
+                                 double beta = 0.75, double k = 1.0)
+      : ActivationImpl(
+            "LocalResponseNorm", [size, alpha, beta, k](const Tensor &x) {
+              return functional::local_response_norm(x, size, alpha, beta, k);
+            }) {}
+};
+LATHE_MODULE(LocalResponseNorm);
+
+/// torch.nn.LPPool1d/2d/3d(norm_type, kernel_size, stride, ceil_mode).
+class LPPoolImpl : public Module {
+public:
+  LPPoolImpl(int rank, double norm_type, ExpandingArray kernel_size,
+             ExpandingArray stride = {}, bool ceil_mode = false);
+  Tensor forward(const Tensor &x);
+  int rank;
+  double norm_type;
+  ExpandingArray kernel_size, stride;
+  bool ceil_mode;
+};
+#define LATHE_LP(Name, Rank)                                                   \
+  class Name##Impl : public LPPoolImpl {                                       \
+  public:                                                                      \
+    Name##Impl(double p, ExpandingArray kernel, ExpandingArray stride = {},    \
+               bool ceil = false)                                              \
+        : LPPoolImpl(Rank, p, std::move(kernel), std::move(stride), ceil) {}   \
+  };                                                                           \
+  LATHE_MODULE(Name)
+LATHE_LP(LPPool1d, 1);
+LATHE_LP(LPPool2d, 2);
+LATHE_LP(LPPool3d, 3);
+#undef LATHE_LP
+
+/// torch.nn.AdaptiveMaxPool1d/2d/3d (return_indices not supported yet).
+class AdaptiveMaxPoolImpl : public Module {
+public:
+  AdaptiveMaxPoolImpl(int rank, ExpandingArray output_size);
+  Tensor forward(const Tensor &x);
+  int rank;
+  ExpandingArray output_size;
+};
+#define LATHE_AMP(Name, Rank)                                                  \
+  class Name##Impl : public AdaptiveMaxPoolImpl {                              \
+  public:                                                                      \
+    Name##Impl(ExpandingArray size)                                            \
+        : AdaptiveMaxPoolImpl(Rank, std::move(size)) {}                        \
+  };                                                                           \
+  LATHE_MODULE(Name)
+LATHE_AMP(AdaptiveMaxPool1d, 1);
+LATHE_AMP(AdaptiveMaxPool2d, 2);
+LATHE_AMP(AdaptiveMaxPool3d, 3);
+#undef LATHE_AMP
+
 /// torch.nn.PReLU(num_parameters, init).
 class PReLUImpl : public Module {
 public:
@@ -1307,6 +1390,36 @@ public:
 };
 LATHE_MODULE(Embedding);
 
+/// torch.nn.EmbeddingBag over fixed-size bags (N x L indices): mode
+/// "mean", "sum" or "max", padding_idx entries left out, per-sample
+/// weights (mode sum).
+struct EmbeddingBagOptions {
+  EmbeddingBagOptions(int64_t num_embeddings, int64_t embedding_dim)
+      : num_embeddings(num_embeddings), embedding_dim(embedding_dim) {}
+  int64_t num_embeddings, embedding_dim;
+  std::string mode_ = "mean";
+  std::optional<int64_t> padding_idx_{};
+  EmbeddingBagOptions &mode(std::string m) {
+    mode_ = std::move(m);
+    return *this;
+  }
+  EmbeddingBagOptions &padding_idx(int64_t i) {
+    padding_idx_ = i;
+    return *this;
+  }
+};
+class EmbeddingBagImpl : public Module {
+public:
+  explicit EmbeddingBagImpl(const EmbeddingBagOptions &options);
+  EmbeddingBagImpl(int64_t num_embeddings, int64_t embedding_dim)
+      : EmbeddingBagImpl(EmbeddingBagOptions(num_embeddings, embedding_dim)) {}
+  Tensor forward(const Tensor &input,
+                 const Tensor &per_sample_weights = Tensor());
+  EmbeddingBagOptions options;
+  Tensor weight;
+};
+LATHE_MODULE(EmbeddingBag);
+
 /// torch.nn.RNN / LSTM / GRU: num_layers, bidirectional, batch_first,
 /// bias, dropout (between layers, training only); parameters
 /// weight_ih_l{k}[_reverse], weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k} in
@@ -1353,6 +1466,53 @@ public:
 LATHE_MODULE(RNN);
 LATHE_MODULE(GRU);
 LATHE_MODULE(LSTM);
+
+/// torch.nn.RNNCell / LSTMCell / GRUCell: one step; weight_ih, weight_hh,
+/// bias_ih, bias_hh in torch's gate order. Inputs N x I (states N x H,
+/// zeros when undefined).
+class RNNCellImplBase : public Module {
+public:
+  RNNCellImplBase(RNNImplBase::Kind kind, int64_t input_size,
+                  int64_t hidden_size, bool bias, bool relu);
+  /// The next hidden (and, for an LSTM cell, cell) state.
+  std::tuple<Tensor, Tensor> step(const Tensor &x, const Tensor &h,
+                                  const Tensor &c);
+  RNNImplBase::Kind kind;
+  int64_t input_size, hidden_size;
+  bool relu;
+  Tensor weight_ih, weight_hh, bias_ih, bias_hh;
+};
+class RNNCellImpl : public RNNCellImplBase {
+public:
+  RNNCellImpl(int64_t input_size, int64_t hidden_size, bool bias = true,
+              const std::string &nonlinearity = "tanh");
+  Tensor forward(const Tensor &x, const Tensor &hx = Tensor()) {
+    return std::get<0>(step(x, hx, Tensor()));
+  }
+};
+class GRUCellImpl : public RNNCellImplBase {
+public:
+  GRUCellImpl(int64_t input_size, int64_t hidden_size, bool bias = true)
+      : RNNCellImplBase(RNNImplBase::Kind::Gru, input_size, hidden_size, bias,
+                        false) {}
+  Tensor forward(const Tensor &x, const Tensor &hx = Tensor()) {
+    return std::get<0>(step(x, hx, Tensor()));
+  }
+};
+class LSTMCellImpl : public RNNCellImplBase {
+public:
+  LSTMCellImpl(int64_t input_size, int64_t hidden_size, bool bias = true)
+      : RNNCellImplBase(RNNImplBase::Kind::Lstm, input_size, hidden_size, bias,
+                        false) {}
+  std::tuple<Tensor, Tensor>
+  forward(const Tensor &x,
+          const std::tuple<Tensor, Tensor> &hx = std::tuple<Tensor, Tensor>()) {
+    return step(x, std::get<0>(hx), std::get<1>(hx));
+  }
+};
+LATHE_MODULE(RNNCell);
+LATHE_MODULE(GRUCell);
+LATHE_MODULE(LSTMCell);
 
 /// torch.nn.Sequential: children "0", "1", ... each called on the previous
 /// one's output.
