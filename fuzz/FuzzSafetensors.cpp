@@ -12,6 +12,9 @@
 #include <unistd.h>
 #include <vector>
 
+/// Where the byte sum goes, so that the reads are not optimized away.
+volatile unsigned fuzzSink;
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   static lathe_context_t *context = [] {
     lathe_context_t *c = nullptr;
@@ -72,7 +75,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
   ::unlink(again.c_str());
   lathe_tensor_file_destroy(loaded);
-  static volatile unsigned sink;
-  sink = sum; // Keeps the reads.
+  fuzzSink = sum; // Keeps the reads.
   return 0;
 }
