@@ -13,7 +13,9 @@ struct TensorImpl {
   DType dtype = kFloat32;
   std::vector<int64_t> shape;
   std::vector<char> bytes; ///< Value tensors: row-major, little-endian.
-  Trace *trace = nullptr;  ///< Symbolic tensors: their trace,
+  Trace *trace = nullptr;  ///< Symbolic tensors: their trace (valid only
+                           ///< while it is the current one with |traceId|),
+  uint64_t traceId = 0;    ///< its serial number,
   int64_t value = -1;      ///< and their index in it.
 };
 

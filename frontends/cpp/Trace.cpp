@@ -17,6 +17,7 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <atomic>
 #include <cmath>
 
 using namespace mlir;
@@ -121,7 +122,10 @@ struct Trace::State {
   }
 };
 
-Trace::Trace() : s(std::make_unique<State>()) {}
+Trace::Trace() : s(std::make_unique<State>()) {
+  static std::atomic<uint64_t> traces{0};
+  serial = ++traces;
+}
 Trace::~Trace() {
   if (currentTrace == this)
     currentTrace = nullptr;
@@ -132,8 +136,15 @@ void Trace::setCurrent(Trace *trace) { currentTrace = trace; }
 
 Trace &Trace::of(std::initializer_list<const Tensor *> ts) {
   for (const Tensor *t : ts)
-    if (t && t->defined() && t->impl()->trace)
-      return *t->impl()->trace;
+    if (t && t->defined() && t->impl()->trace) {
+      // Only the running trace's tensors are alive (a tensor kept from an
+      // earlier compile points at a trace that is gone).
+      if (t->impl()->trace != currentTrace || !currentTrace ||
+          currentTrace->id() != t->impl()->traceId)
+        fail("lathe::nn: a symbolic tensor of a finished trace (one kept "
+             "from an earlier lathe::compile or fit) is used");
+      return *currentTrace;
+    }
   if (!currentTrace)
     fail("lathe::nn: tensor operations run while lathe::compile traces "
          "forward (these operands are values and no trace is running)");
@@ -169,6 +180,7 @@ Tensor wrap(Trace *trace, std::vector<Value> &values, Value v,
   impl->dtype = *dtype;
   impl->shape.assign(type.getShape().begin(), type.getShape().end());
   impl->trace = trace;
+  impl->traceId = trace->id();
   impl->value = int64_t(values.size());
   values.push_back(v);
   return Tensor(impl);
@@ -184,8 +196,9 @@ static Value use(Trace *trace, Trace::State &s, const Tensor &t) {
     return Value();
   const TensorImpl *impl = t.impl().get();
   if (impl->trace) {
-    if (impl->trace != trace)
-      s.failHere("a symbolic tensor of another trace is used here");
+    if (impl->trace != trace || impl->traceId != trace->id())
+      s.failHere("a symbolic tensor of a finished trace (one kept from an "
+                 "earlier lathe::compile or fit) is used");
     return s.values[impl->value];
   }
   if (auto it = s.used.find(impl); it != s.used.end())

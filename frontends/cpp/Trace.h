@@ -78,7 +78,8 @@ public:
   static Trace *current();
   static void setCurrent(Trace *trace);
   /// The trace of the first symbolic tensor of |ts|, else current(); fails
-  /// when there is none (an operation on values outside a trace).
+  /// when there is none (an operation on values outside a trace) or a
+  /// symbolic tensor belongs to a trace that is no longer running.
   static Trace &of(std::initializer_list<const Tensor *> ts);
 
   /// Names value tensors (by storage) as the artifact's parameters.
@@ -177,11 +178,15 @@ public:
   bool isTrainingBuild() const { return trainingBuild; }
   void setTrainingBuild(bool on) { trainingBuild = on; }
 
+  /// This trace's serial number (no two traces of a process share one).
+  uint64_t id() const { return serial; }
+
   struct State; ///< The MLIR side (Trace.cpp).
 
 private:
   std::unique_ptr<State> s;
   bool trainingBuild = false;
+  uint64_t serial;
 };
 
 } // namespace lathe::nn::detail

@@ -289,6 +289,19 @@ struct Rest : nn::Module {
   }
 };
 
+/// Keeps a symbolic tensor of its first trace and uses it in the next: the
+/// second compile is refused.
+struct Stale : nn::Module {
+  nn::Linear fc{3, 3};
+  nn::Tensor kept;
+  Stale() { register_modules(fc); }
+  nn::Tensor forward(nn::Tensor x) {
+    nn::Tensor y = kept.defined() ? fc(x) + kept : fc(x);
+    kept = y;
+    return y;
+  }
+};
+
 /// What Heads returns, by criterion (set before it is compiled).
 inline std::string &headsCriterion() {
   static std::string name;

@@ -11,6 +11,8 @@
 //   lathe-dsl-driver criterion NAME STATE.safetensors OUT_BASE
 //       a training build (SGD, lr from the step) of Heads with the
 //       criterion NAME and options other than its defaults
+//   lathe-dsl-driver stale OUT_BASE
+//       compiles Stale twice (the second must be refused)
 //   lathe-dsl-driver fit MODEL IN.safetensors DATA.npz OUT.safetensors OPT
 //       loads a state dict, trains on DATA's x and target (2 epochs of
 //       batches of 16 in order, with optimizer OPT: sgd or adam) and saves
@@ -176,7 +178,7 @@ nn::Loss criterion(const std::string &name) {
 }
 
 int main(int argc, char **argv) {
-  if (argc < 4) {
+  if (argc < 3) {
     std::cerr << "usage: lathe-dsl-driver compile|save|roundtrip MODEL ...\n";
     return 1;
   }
@@ -184,6 +186,12 @@ int main(int argc, char **argv) {
   if (args[0] == "compile" && args.size() < 5)
     args.push_back(defaultShape(args[1]));
   try {
+    if (args[0] == "stale") {
+      Stale stale;
+      lathe::compile(stale, {{"x", {2, 3}}}, {.output = args[1]});
+      lathe::compile(stale, {{"x", {2, 3}}}, {.output = args[1]});
+      return 0;
+    }
     if (args[0] == "criterion") {
       headsCriterion() = args[1];
       Heads heads;

@@ -626,6 +626,9 @@ def main(seed):
     expect_error([drv, "compile", "lenet", os.path.join(work, "absent.safetensors"),
                   os.path.join(work, "bad")], ["absent.safetensors", "cannot open"],
                  "a missing state dict file")
+    expect_error([drv, "stale", os.path.join(work, "stale")],
+                 ["a symbolic tensor of a finished trace"],
+                 "a symbolic tensor kept from an earlier compile is refused")
     truncated = os.path.join(work, "truncated.safetensors")
     with open(truncated, "wb") as f:
         f.write(open(os.path.join(work, "lenet.safetensors"), "rb").read()[:500])
