@@ -10,15 +10,11 @@
 namespace lathe::nn {
 
 using detail::fail;
+using detail::failIn;
 using detail::shape_text;
 using detail::Trace;
 
 namespace {
-
-[[noreturn]] void failIn(const Module &m, const std::string &message) {
-  fail((m.path().empty() ? std::string("forward") : m.path()) + " (" +
-       m.type_name() + "): " + message);
-}
 
 /// Rows [i * n, (i + 1) * n) of |w| (3n x ... or 3n).
 Tensor third(const Tensor &w, int64_t i, int64_t n) {

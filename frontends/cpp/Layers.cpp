@@ -11,18 +11,12 @@
 namespace lathe::nn {
 
 using detail::fail;
+using detail::failIn;
 using detail::shape_text;
 using detail::Trace;
 using detail::Unary;
 
 namespace {
-
-/// Fails with |message| prefixed by |m|'s path and class, as a layer's
-/// errors read ("layer1.0.conv1 (Conv2d): ...").
-[[noreturn]] void failIn(const Module &m, const std::string &message) {
-  fail((m.path().empty() ? std::string("forward") : m.path()) + " (" +
-       m.type_name() + "): " + message);
-}
 
 /// |a| for |rank| spatial dimensions: one value for all, or one each.
 std::vector<int64_t> expand(const ExpandingArray &a, int rank,
@@ -856,15 +850,15 @@ Tensor AvgPoolImpl::forward(const Tensor &x) {
   return F::avg_pool(x, options);
 }
 
-AdaptiveAvgPoolImpl::AdaptiveAvgPoolImpl(int r, ExpandingArray size)
-    : Module(r == 1   ? "AdaptiveAvgPool1d"
-             : r == 2 ? "AdaptiveAvgPool2d"
-                      : "AdaptiveAvgPool3d"),
-      rank(r), output_size(std::move(size)) {}
+AdaptivePoolImpl::AdaptivePoolImpl(int r, bool isMax, ExpandingArray size)
+    : Module(std::string(isMax ? "AdaptiveMaxPool" : "AdaptiveAvgPool") +
+             std::to_string(r) + "d"),
+      rank(r), max(isMax), output_size(std::move(size)) {}
 
-Tensor AdaptiveAvgPoolImpl::forward(const Tensor &x) {
+Tensor AdaptivePoolImpl::forward(const Tensor &x) {
   checkSpatialInput(*this, x, rank);
-  return F::adaptive_avg_pool(x, output_size);
+  return max ? F::adaptive_max_pool(x, output_size)
+             : F::adaptive_avg_pool(x, output_size);
 }
 
 BatchNormImpl::BatchNormImpl(int r, const BatchNormOptions &o)
@@ -1268,17 +1262,6 @@ LPPoolImpl::LPPoolImpl(int r, double p, ExpandingArray kernel,
 Tensor LPPoolImpl::forward(const Tensor &x) {
   checkSpatialInput(*this, x, rank);
   return F::lp_pool(x, norm_type, kernel_size, stride, ceil_mode);
-}
-
-AdaptiveMaxPoolImpl::AdaptiveMaxPoolImpl(int r, ExpandingArray size)
-    : Module(r == 1   ? "AdaptiveMaxPool1d"
-             : r == 2 ? "AdaptiveMaxPool2d"
-                      : "AdaptiveMaxPool3d"),
-      rank(r), output_size(std::move(size)) {}
-
-Tensor AdaptiveMaxPoolImpl::forward(const Tensor &x) {
-  checkSpatialInput(*this, x, rank);
-  return F::adaptive_max_pool(x, output_size);
 }
 
 EmbeddingBagImpl::EmbeddingBagImpl(const EmbeddingBagOptions &o)

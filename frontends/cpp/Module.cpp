@@ -12,6 +12,7 @@ namespace lathe {
 namespace nn {
 
 using detail::fail;
+using detail::runtime_dtype;
 using detail::shape_text;
 
 namespace detail {
@@ -165,23 +166,6 @@ void Module::set_paths(const std::string &prefix) {
 
 namespace {
 
-/// The runtime's dtype of a DSL dtype.
-lathe_dtype_t runtimeDType(DType d) {
-  switch (d) {
-  case DType::Float32:
-    return LATHE_F32;
-  case DType::Float64:
-    return LATHE_F64;
-  case DType::Int64:
-    return LATHE_I64;
-  case DType::Int32:
-    return LATHE_I32;
-  case DType::Bool:
-    return LATHE_BOOL;
-  }
-  return LATHE_F32;
-}
-
 /// A runtime context for one call; its last error as a message.
 struct Context {
   lathe_context_t *ctx = nullptr;
@@ -220,10 +204,10 @@ void Module::load_state_dict(const std::string &path, bool strict) {
     if (shape != t.sizes())
       fail("load_state_dict: " + path + ": key '" + name + "' has shape " +
            shape_text(shape) + ", the module's is " + shape_text(t.sizes()));
-    if (info.dtype != runtimeDType(t.dtype()))
+    if (info.dtype != runtime_dtype(t.dtype()))
       fail("load_state_dict: " + path + ": key '" + name + "' is " +
            lathe_dtype_name(info.dtype) + ", the module's is " +
-           lathe_dtype_name(runtimeDType(t.dtype())));
+           lathe_dtype_name(runtime_dtype(t.dtype())));
     copies.push_back({t, it->second});
   }
   if (strict)
@@ -249,7 +233,7 @@ void Module::save_state_dict(const std::string &path) const {
   };
   for (auto &[name, t] : dict) {
     lathe_tensor_t *view = nullptr;
-    if (lathe_tensor_wrap(c.ctx, runtimeDType(t.dtype()), t.sizes().size(),
+    if (lathe_tensor_wrap(c.ctx, runtime_dtype(t.dtype()), t.sizes().size(),
                           t.sizes().data(), t.impl()->bytes.data(),
                           &view) != LATHE_OK) {
       release();

@@ -63,6 +63,44 @@ namespace detail {
 
 void fail(const std::string &message) { throw Error(message); }
 
+void failIn(const Module &m, const std::string &message) {
+  fail((m.path().empty() ? std::string("forward") : m.path()) + " (" +
+       m.type_name() + "): " + message);
+}
+
+lathe_dtype_t runtime_dtype(DType d) {
+  switch (d) {
+  case DType::Float32:
+    return LATHE_F32;
+  case DType::Float64:
+    return LATHE_F64;
+  case DType::Int64:
+    return LATHE_I64;
+  case DType::Int32:
+    return LATHE_I32;
+  case DType::Bool:
+    return LATHE_BOOL;
+  }
+  return LATHE_F32;
+}
+
+std::optional<DType> dsl_dtype(lathe_dtype_t d) {
+  switch (d) {
+  case LATHE_F32:
+    return kFloat32;
+  case LATHE_F64:
+    return kFloat64;
+  case LATHE_I64:
+    return kInt64;
+  case LATHE_I32:
+    return kInt32;
+  case LATHE_BOOL:
+    return kBool;
+  default:
+    return std::nullopt;
+  }
+}
+
 std::string shape_text(const std::vector<int64_t> &shape) {
   std::string out = "[";
   for (size_t i = 0; i < shape.size(); ++i)

@@ -4,6 +4,7 @@
 #define LATHE_FRONTENDS_CPP_TENSORIMPL_H
 
 #include "lathe/nn.h"
+#include "lathe/runtime.h"
 
 namespace lathe::nn::detail {
 
@@ -22,6 +23,15 @@ struct TensorImpl {
 /// Throws lathe::Error(|message|) (from a TU with RTTI: the MLIR bridge is
 /// built without).
 [[noreturn]] void fail(const std::string &message);
+
+/// Fails with |message| prefixed by |m|'s path and class, as a layer's
+/// errors read ("layer1.0.conv1 (Conv2d): ...").
+[[noreturn]] void failIn(const Module &m, const std::string &message);
+
+/// The runtime's dtype of |d|, and the DSL's of a runtime dtype (none for
+/// the dtypes DSL tensors do not hold).
+lathe_dtype_t runtime_dtype(DType d);
+std::optional<DType> dsl_dtype(lathe_dtype_t d);
 
 /// "[64, 3, 28, 28]".
 std::string shape_text(const std::vector<int64_t> &shape);

@@ -28,40 +28,15 @@ namespace {
 
 thread_local Trace *currentTrace = nullptr;
 
-lathe::DType modelDType(nn::DType d) {
-  switch (d) {
-  case nn::DType::Float32:
-    return lathe::DType::F32;
-  case nn::DType::Float64:
-    return lathe::DType::F64;
-  case nn::DType::Int64:
-    return lathe::DType::I64;
-  case nn::DType::Int32:
-    return lathe::DType::I32;
-  case nn::DType::Bool:
-    return lathe::DType::Bool;
-  }
-  return lathe::DType::F32;
-}
+/// The model's dtype of |d| (lathe::DType and lathe_dtype_t share an
+/// order).
+lathe::DType modelDType(nn::DType d) { return lathe::DType(runtime_dtype(d)); }
 
 std::optional<nn::DType> dslDType(Type t) {
   auto d = dtypeOf(t);
   if (!d)
     return std::nullopt;
-  switch (*d) {
-  case lathe::DType::F32:
-    return nn::DType::Float32;
-  case lathe::DType::F64:
-    return nn::DType::Float64;
-  case lathe::DType::I64:
-    return nn::DType::Int64;
-  case lathe::DType::I32:
-    return nn::DType::Int32;
-  case lathe::DType::Bool:
-    return nn::DType::Bool;
-  default:
-    return std::nullopt;
-  }
+  return dsl_dtype(lathe_dtype_t(*d));
 }
 
 DialectRegistry compilerRegistry() {

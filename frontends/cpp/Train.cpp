@@ -169,39 +169,6 @@ struct Deleters {
 };
 template <typename T> using Owned = std::unique_ptr<T, Deleters>;
 
-lathe_dtype_t runtimeDType(nn::DType d) {
-  switch (d) {
-  case nn::DType::Float32:
-    return LATHE_F32;
-  case nn::DType::Float64:
-    return LATHE_F64;
-  case nn::DType::Int64:
-    return LATHE_I64;
-  case nn::DType::Int32:
-    return LATHE_I32;
-  case nn::DType::Bool:
-    return LATHE_BOOL;
-  }
-  return LATHE_F32;
-}
-
-std::optional<nn::DType> dslDType(lathe_dtype_t d) {
-  switch (d) {
-  case LATHE_F32:
-    return nn::kFloat32;
-  case LATHE_F64:
-    return nn::kFloat64;
-  case LATHE_I64:
-    return nn::kInt64;
-  case LATHE_I32:
-    return nn::kInt32;
-  case LATHE_BOOL:
-    return nn::kBool;
-  default:
-    return std::nullopt;
-  }
-}
-
 /// Every array of |data| in order (inputs, then targets): values with the
 /// same number of samples.
 std::vector<nn::Tensor> arraysOf(const Data &data, const char *what) {
@@ -265,7 +232,7 @@ std::vector<nn::Tensor> load_npz(const std::string &path,
     lathe_tensor_info_t info;
     lathe_tensor_info(t, &info);
     std::vector<int64_t> shape(info.dims, info.dims + info.rank);
-    if (auto dtype = dslDType(info.dtype)) {
+    if (auto dtype = nn::detail::dsl_dtype(info.dtype)) {
       nn::Tensor value = nn::detail::make_value(shape, *dtype);
       if (size_t bytes = lathe_tensor_num_bytes(t))
         std::memcpy(value.impl()->bytes.data(), lathe_tensor_data(t), bytes);
@@ -391,7 +358,7 @@ FitResult fit_traced(nn::Module &module, const lathe::detail::Forward &forward,
     std::vector<Owned<lathe_tensor_t>> out;
     for (const nn::Tensor &t : arrays) {
       lathe_tensor_t *w = nullptr;
-      if (lathe_tensor_wrap(ctx.get(), runtimeDType(t.dtype()),
+      if (lathe_tensor_wrap(ctx.get(), nn::detail::runtime_dtype(t.dtype()),
                             t.sizes().size(), t.sizes().data(),
                             t.impl()->bytes.data(), &w) != LATHE_OK)
         failed();

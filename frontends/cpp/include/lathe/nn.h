@@ -920,25 +920,30 @@ LATHE_POOL(AvgPool2d, AvgPoolImpl, AvgPoolOptions, 2);
 LATHE_POOL(AvgPool3d, AvgPoolImpl, AvgPoolOptions, 3);
 #undef LATHE_POOL
 
-/// torch.nn.AdaptiveAvgPool1d/2d/3d.
-class AdaptiveAvgPoolImpl : public Module {
+/// torch.nn.AdaptiveAvgPool1d/2d/3d and AdaptiveMaxPool1d/2d/3d
+/// (return_indices not supported yet).
+class AdaptivePoolImpl : public Module {
 public:
-  AdaptiveAvgPoolImpl(int rank, ExpandingArray output_size);
+  AdaptivePoolImpl(int rank, bool max, ExpandingArray output_size);
   Tensor forward(const Tensor &x);
   int rank;
+  bool max;
   ExpandingArray output_size;
 };
-#define LATHE_ADAPTIVE(Name, Rank)                                             \
-  class Name##Impl : public AdaptiveAvgPoolImpl {                              \
+#define LATHE_ADAPTIVE(Name, Rank, Max)                                        \
+  class Name##Impl : public AdaptivePoolImpl {                                 \
   public:                                                                      \
     Name##Impl(ExpandingArray size)                                            \
-        : AdaptiveAvgPoolImpl(Rank, std::move(size)) {}                        \
-    Name##Impl(int64_t size) : AdaptiveAvgPoolImpl(Rank, {size}) {}            \
+        : AdaptivePoolImpl(Rank, Max, std::move(size)) {}                      \
+    Name##Impl(int64_t size) : AdaptivePoolImpl(Rank, Max, {size}) {}          \
   };                                                                           \
   LATHE_MODULE(Name)
-LATHE_ADAPTIVE(AdaptiveAvgPool1d, 1);
-LATHE_ADAPTIVE(AdaptiveAvgPool2d, 2);
-LATHE_ADAPTIVE(AdaptiveAvgPool3d, 3);
+LATHE_ADAPTIVE(AdaptiveAvgPool1d, 1, false);
+LATHE_ADAPTIVE(AdaptiveAvgPool2d, 2, false);
+LATHE_ADAPTIVE(AdaptiveAvgPool3d, 3, false);
+LATHE_ADAPTIVE(AdaptiveMaxPool1d, 1, true);
+LATHE_ADAPTIVE(AdaptiveMaxPool2d, 2, true);
+LATHE_ADAPTIVE(AdaptiveMaxPool3d, 3, true);
 #undef LATHE_ADAPTIVE
 
 /// torch.nn.BatchNorm1d/2d/3d: weight, bias (affine), running_mean,
@@ -1290,26 +1295,6 @@ LATHE_LP(LPPool1d, 1);
 LATHE_LP(LPPool2d, 2);
 LATHE_LP(LPPool3d, 3);
 #undef LATHE_LP
-
-/// torch.nn.AdaptiveMaxPool1d/2d/3d (return_indices not supported yet).
-class AdaptiveMaxPoolImpl : public Module {
-public:
-  AdaptiveMaxPoolImpl(int rank, ExpandingArray output_size);
-  Tensor forward(const Tensor &x);
-  int rank;
-  ExpandingArray output_size;
-};
-#define LATHE_AMP(Name, Rank)                                                  \
-  class Name##Impl : public AdaptiveMaxPoolImpl {                              \
-  public:                                                                      \
-    Name##Impl(ExpandingArray size)                                            \
-        : AdaptiveMaxPoolImpl(Rank, std::move(size)) {}                        \
-  };                                                                           \
-  LATHE_MODULE(Name)
-LATHE_AMP(AdaptiveMaxPool1d, 1);
-LATHE_AMP(AdaptiveMaxPool2d, 2);
-LATHE_AMP(AdaptiveMaxPool3d, 3);
-#undef LATHE_AMP
 
 /// torch.nn.PReLU(num_parameters, init).
 class PReLUImpl : public Module {
