@@ -45,9 +45,10 @@ void checkPositive(const std::vector<int64_t> &v, const char *what) {
 
 void checkSpatialInput(const Module &m, const Tensor &x, int rank) {
   if (x.dim() != rank + 2)
-    failIn(m, "expected a batched input of rank " + std::to_string(rank + 2) +
+    failIn(m, "expected an input of rank " + std::to_string(rank + 2) +
                   " (N x C x " + std::to_string(rank) +
-                  " spatial dimensions), got " + shape_text(x.sizes()));
+                  " spatial dimensions) or " + std::to_string(rank + 1) +
+                  " (unbatched), got " + shape_text(x.sizes()));
 }
 
 } // namespace
@@ -747,6 +748,8 @@ ConvImpl::ConvImpl(int r, const ConvOptions &o)
 void ConvImpl::reset_parameters() { resetWeightAndBias(weight, bias); }
 
 Tensor ConvImpl::forward(const Tensor &x) {
+  if (x.dim() == rank + 1) // Unbatched, C x spatial, as torch takes it.
+    return forward(x.unsqueeze(0)).squeeze(0);
   checkSpatialInput(*this, x, rank);
   if (x.size(1) != options.in_channels())
     failIn(*this, "the input " + shape_text(x.sizes()) + " has " +
@@ -808,6 +811,8 @@ ConvTransposeImpl::ConvTransposeImpl(int r, const ConvTransposeOptions &o)
 void ConvTransposeImpl::reset_parameters() { resetWeightAndBias(weight, bias); }
 
 Tensor ConvTransposeImpl::forward(const Tensor &x) {
+  if (x.dim() == rank + 1) // Unbatched, C x spatial, as torch takes it.
+    return forward(x.unsqueeze(0)).squeeze(0);
   checkSpatialInput(*this, x, rank);
   if (x.size(1) != options.in_channels())
     failIn(*this, "the input " + shape_text(x.sizes()) + " has " +
@@ -838,6 +843,8 @@ MaxPoolImpl::MaxPoolImpl(int r, const MaxPoolOptions &o)
     : Module(poolName(true, r)), rank(r), options(o) {}
 
 Tensor MaxPoolImpl::forward(const Tensor &x) {
+  if (x.dim() == rank + 1) // Unbatched, C x spatial, as torch takes it.
+    return forward(x.unsqueeze(0)).squeeze(0);
   checkSpatialInput(*this, x, rank);
   return F::max_pool(x, options);
 }
@@ -846,6 +853,8 @@ AvgPoolImpl::AvgPoolImpl(int r, const AvgPoolOptions &o)
     : Module(poolName(false, r)), rank(r), options(o) {}
 
 Tensor AvgPoolImpl::forward(const Tensor &x) {
+  if (x.dim() == rank + 1) // Unbatched, C x spatial, as torch takes it.
+    return forward(x.unsqueeze(0)).squeeze(0);
   checkSpatialInput(*this, x, rank);
   return F::avg_pool(x, options);
 }
@@ -856,6 +865,8 @@ AdaptivePoolImpl::AdaptivePoolImpl(int r, bool isMax, ExpandingArray size)
       rank(r), max(isMax), output_size(std::move(size)) {}
 
 Tensor AdaptivePoolImpl::forward(const Tensor &x) {
+  if (x.dim() == rank + 1) // Unbatched, C x spatial, as torch takes it.
+    return forward(x.unsqueeze(0)).squeeze(0);
   checkSpatialInput(*this, x, rank);
   return max ? F::adaptive_max_pool(x, output_size)
              : F::adaptive_avg_pool(x, output_size);
@@ -1025,6 +1036,8 @@ InstanceNormImpl::InstanceNormImpl(int r, const InstanceNormOptions &o)
 }
 
 Tensor InstanceNormImpl::forward(const Tensor &x) {
+  if (x.dim() == rank + 1) // Unbatched, C x spatial, as torch takes it.
+    return forward(x.unsqueeze(0)).squeeze(0);
   checkSpatialInput(*this, x, rank);
   if (x.size(1) != options.num_features() && options.affine())
     failIn(*this, "the input " + shape_text(x.sizes()) + " has " +
@@ -1154,12 +1167,23 @@ void RNNImplBase::reset_parameters() {
 std::tuple<Tensor, Tensor, Tensor>
 RNNImplBase::run(const Tensor &input, const Tensor &h0, const Tensor &c0) {
   const RNNSettings &o = options;
+  if (input.dim() == 2) {
+    // Unbatched, T x I (torch's): a batch of one, whatever batch_first.
+    auto one = [](const Tensor &s) {
+      return s.defined() ? s.unsqueeze(1) : Tensor();
+    };
+    Tensor x = o.batch_first ? input.unsqueeze(0) : input.unsqueeze(1);
+    auto [y, hn, cn] = run(x, one(h0), one(c0));
+    return {y.squeeze(o.batch_first ? 0 : 1), hn.squeeze(1),
+            cn.defined() ? cn.squeeze(1) : Tensor()};
+  }
   int64_t h = o.hidden_size, layers = o.num_layers;
   int dirs = o.bidirectional ? 2 : 1;
   if (input.dim() != 3 || input.size(2) != o.input_size)
     failIn(*this, "expected an input of rank 3 ending in input_size " +
                       std::to_string(o.input_size) + " (" +
-                      (o.batch_first ? "N x T x I" : "T x N x I") + "), got " +
+                      (o.batch_first ? "N x T x I" : "T x N x I") +
+                      ", or T x I unbatched), got " +
                       shape_text(input.sizes()));
   Tensor x = o.batch_first ? input.transpose(0, 1) : input;
   int64_t n = x.size(1);
@@ -1260,6 +1284,8 @@ LPPoolImpl::LPPoolImpl(int r, double p, ExpandingArray kernel,
       stride(std::move(strideIn)), ceil_mode(ceil) {}
 
 Tensor LPPoolImpl::forward(const Tensor &x) {
+  if (x.dim() == rank + 1) // Unbatched, C x spatial, as torch takes it.
+    return forward(x.unsqueeze(0)).squeeze(0);
   checkSpatialInput(*this, x, rank);
   return F::lp_pool(x, norm_type, kernel_size, stride, ceil_mode);
 }

@@ -289,6 +289,37 @@ struct Rest : nn::Module {
   }
 };
 
+/// Unbatched inputs (3 x 6 x 8: C x H x W, or T x I for the recurrent
+/// layers), as torch takes them.
+struct Unbatched : nn::Module {
+  nn::Conv2d conv{nn::Conv2dOptions(3, 4, 3).padding(1)};
+  nn::ConvTranspose1d ct{nn::ConvTranspose1dOptions(4, 2, 3).stride({2})};
+  nn::MaxPool2d mp{2};
+  nn::AvgPool1d ap{2};
+  nn::AdaptiveAvgPool2d aap{2};
+  nn::InstanceNorm2d norm{4};
+  nn::LPPool2d lp{2.0, nn::ExpandingArray{2, 2}};
+  nn::LSTM lstm{nn::LSTMOptions(8, 5).num_layers(2)};
+  nn::GRU gru{nn::GRUOptions(8, 5).batch_first(true)};
+  Unbatched() { register_modules(conv, ct, mp, ap, aap, norm, lp, lstm, gru); }
+  std::vector<nn::Tensor> forward(nn::Tensor x) {
+    nn::Tensor y = conv(x);
+    auto [o, hc] = lstm(x.flatten(0, 1));
+    auto [g, gh] = gru(x.flatten(0, 1));
+    return {mp(y),
+            aap(y),
+            norm(y),
+            lp(y.relu()),
+            ct(y.flatten(1)),
+            ap(y.flatten(1)),
+            o,
+            std::get<0>(hc),
+            std::get<1>(hc),
+            g,
+            gh};
+  }
+};
+
 /// Keeps a symbolic tensor of its first trace and uses it in the next: the
 /// second compile is refused.
 struct Stale : nn::Module {

@@ -79,6 +79,8 @@ const char *defaultShape(const std::string &model) {
     return "2x3x4";
   if (model == "rest")
     return "2x4x7x9";
+  if (model == "unbatched")
+    return "3x6x8";
   return "3x8";
 }
 
@@ -226,6 +228,8 @@ int main(int argc, char **argv) {
       return run<Ops>(args);
     if (name == "rest")
       return run<Rest>(args);
+    if (name == "unbatched")
+      return run<Unbatched>(args);
     std::cerr << "unknown model " << name << "\n";
     return 1;
   } catch (const lathe::Error &e) {

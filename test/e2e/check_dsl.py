@@ -295,6 +295,25 @@ class Rest(nn.Module):
                 e, e2, e3, h, c, h2, h3, values, indices.float())
 
 
+class Unbatched(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3, padding=1)
+        self.ct = nn.ConvTranspose1d(4, 2, 3, stride=2)
+        self.mp, self.ap, self.aap = nn.MaxPool2d(2), nn.AvgPool1d(2), nn.AdaptiveAvgPool2d(2)
+        self.norm = nn.InstanceNorm2d(4)
+        self.lp = nn.LPPool2d(2.0, (2, 2))
+        self.lstm = nn.LSTM(8, 5, num_layers=2)
+        self.gru = nn.GRU(8, 5, batch_first=True)
+
+    def forward(self, x):
+        y = self.conv(x)
+        o, (h, c) = self.lstm(x.flatten(0, 1))
+        g, gh = self.gru(x.flatten(0, 1))
+        return (self.mp(y), self.aap(y), self.norm(y), self.lp(y.relu()),
+                self.ct(y.flatten(1)), self.ap(y.flatten(1)), o, h, c, g, gh)
+
+
 class Heads(nn.Module):
     def __init__(self):
         super().__init__()
@@ -395,7 +414,7 @@ MODELS = {"lenet": (LeNet, (8, 1, 28, 28)), "resnet": (ResNet, (2, 3, 32, 32)),
           "zoo": (Zoo, (2, 4, 12, 12)), "seq": (Seq, (3, 7)),
           "more": (More, (2, 8, 6, 6)), "resample": (Resample, (2, 3, 5, 6)),
           "attn": (Attn, (2, 5, 16)), "ops": (Ops, (2, 3, 4)),
-          "rest": (Rest, (2, 4, 7, 9))}
+          "rest": (Rest, (2, 4, 7, 9)), "unbatched": (Unbatched, (3, 6, 8))}
 
 
 def inputs_for(name, shape, rng):
