@@ -52,7 +52,8 @@ public:
 
 /// Seeds the generator that parameter initialization and the random
 /// creation functions draw from (a counter-based generator: the same seed
-/// gives the same values on every machine). The default seed is 0.
+/// gives the same values on every machine). Each thread has its own,
+/// seeded 0 until this is called on it.
 void manual_seed(uint64_t seed);
 
 namespace nn {
