@@ -503,6 +503,66 @@ Tensor rrelu(const Tensor &x, double lower, double upper, bool training) {
   return leaky_relu(x, (lower + upper) / 2);
 }
 
+static Tensor criterion(detail::LossKind kind, const Tensor &input,
+                        const Tensor &target, const Tensor &weight,
+                        const Tensor &posWeight, const std::string &reduction,
+                        double a = 0, int64_t ignore = -100,
+                        bool flag = false) {
+  return Trace::of({&input, &target})
+      .loss(kind, input, target, weight, posWeight, reduction, a, ignore, flag);
+}
+
+Tensor cross_entropy(const Tensor &input, const Tensor &target,
+                     const Tensor &weight, int64_t ignore_index,
+                     const std::string &reduction, double label_smoothing) {
+  return criterion(detail::LossKind::CrossEntropy, input, target, weight,
+                   Tensor(), reduction, label_smoothing, ignore_index);
+}
+Tensor nll_loss(const Tensor &input, const Tensor &target, const Tensor &weight,
+                int64_t ignore_index, const std::string &reduction) {
+  return criterion(detail::LossKind::Nll, input, target, weight, Tensor(),
+                   reduction, 0, ignore_index);
+}
+Tensor mse_loss(const Tensor &input, const Tensor &target,
+                const std::string &reduction) {
+  return criterion(detail::LossKind::Mse, input, target, Tensor(), Tensor(),
+                   reduction);
+}
+Tensor l1_loss(const Tensor &input, const Tensor &target,
+               const std::string &reduction) {
+  return criterion(detail::LossKind::L1, input, target, Tensor(), Tensor(),
+                   reduction);
+}
+Tensor smooth_l1_loss(const Tensor &input, const Tensor &target,
+                      const std::string &reduction, double beta) {
+  return criterion(detail::LossKind::SmoothL1, input, target, Tensor(),
+                   Tensor(), reduction, beta);
+}
+Tensor huber_loss(const Tensor &input, const Tensor &target,
+                  const std::string &reduction, double delta) {
+  return criterion(detail::LossKind::Huber, input, target, Tensor(), Tensor(),
+                   reduction, delta);
+}
+Tensor kl_div(const Tensor &input, const Tensor &target,
+              const std::string &reduction, bool log_target) {
+  return criterion(detail::LossKind::KlDiv, input, target, Tensor(), Tensor(),
+                   reduction, 0, -100, log_target);
+}
+Tensor binary_cross_entropy(const Tensor &input, const Tensor &target,
+                            const Tensor &weight,
+                            const std::string &reduction) {
+  return criterion(detail::LossKind::Bce, input, target, weight, Tensor(),
+                   reduction);
+}
+Tensor binary_cross_entropy_with_logits(const Tensor &input,
+                                        const Tensor &target,
+                                        const Tensor &weight,
+                                        const std::string &reduction,
+                                        const Tensor &pos_weight) {
+  return criterion(detail::LossKind::BceWithLogits, input, target, weight,
+                   pos_weight, reduction);
+}
+
 Tensor one_hot(const Tensor &indices, int64_t num_classes) {
   if (indices.dtype() != kInt64 && indices.dtype() != kInt32)
     fail("lathe::nn: one_hot needs int64 or int32 indices");

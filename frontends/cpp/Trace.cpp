@@ -666,6 +666,60 @@ Tensor Trace::oneHot(const Tensor &indices, int64_t depth, DType dtype) {
   return WRAP((*made)->getResult(0));
 }
 
+Tensor Trace::loss(LossKind kind, const Tensor &input, const Tensor &target,
+                   const Tensor &weight, const Tensor &posWeight,
+                   const std::string &reduction, double a, int64_t ignore,
+                   bool flag) {
+  OpBuilder &ob = s->b();
+  Location loc = s->loc();
+  auto r = symbolizeReduction(reduction);
+  if (!r)
+    s->failHere(
+        "reduction is none, mean, sum (or batchmean for kl_div), got '" +
+        reduction + "'");
+  auto red = ReductionAttr::get(&s->ctx, *r);
+  Value x = USE(input), t = USE(target), w = USE(weight), pw = USE(posWeight);
+  FailureOr<Operation *> made = failure();
+  switch (kind) {
+  case LossKind::CrossEntropy:
+    made = createVerified<CrossEntropyLossOp>(ob, loc, 1, x, t, w, red,
+                                              ob.getI64IntegerAttr(ignore),
+                                              ob.getF64FloatAttr(a));
+    break;
+  case LossKind::Nll:
+    made = createVerified<NllLossOp>(ob, loc, 1, x, t, w, red,
+                                     ob.getI64IntegerAttr(ignore));
+    break;
+  case LossKind::Mse:
+    made = createVerified<MseLossOp>(ob, loc, 1, x, t, red);
+    break;
+  case LossKind::L1:
+    made = createVerified<L1LossOp>(ob, loc, 1, x, t, red);
+    break;
+  case LossKind::SmoothL1:
+    made = createVerified<SmoothL1LossOp>(ob, loc, 1, x, t, red,
+                                          ob.getF64FloatAttr(a));
+    break;
+  case LossKind::Huber:
+    made = createVerified<HuberLossOp>(ob, loc, 1, x, t, red,
+                                       ob.getF64FloatAttr(a));
+    break;
+  case LossKind::KlDiv:
+    made = createVerified<KlDivLossOp>(ob, loc, 1, x, t, red,
+                                       ob.getBoolAttr(flag));
+    break;
+  case LossKind::Bce:
+    made = createVerified<BceLossOp>(ob, loc, 1, x, t, w, red);
+    break;
+  case LossKind::BceWithLogits:
+    made = createVerified<BceWithLogitsLossOp>(ob, loc, 1, x, t, w, pw, red);
+    break;
+  }
+  if (failed(made))
+    s->failHere("loss");
+  return WRAP((*made)->getResult(0));
+}
+
 Tensor Trace::gather(const Tensor &x, const Tensor &indices, int64_t axis) {
   auto made =
       createVerified<GatherOp>(s->b(), s->loc(), 1, USE(x), USE(indices),

@@ -59,6 +59,19 @@ enum class Reduce { Sum, Mean, Max, Min };
 
 enum class PadFill { Constant, Reflect, Edge, Wrap };
 
+/// The criteria the trace builds as ops (lathe's loss ops).
+enum class LossKind {
+  CrossEntropy, ///< a: label smoothing, ignore: ignore_index.
+  Nll,          ///< ignore: ignore_index.
+  Mse,
+  L1,
+  SmoothL1, ///< a: beta.
+  Huber,    ///< a: delta.
+  KlDiv,    ///< flag: log_target.
+  Bce,
+  BceWithLogits,
+};
+
 /// A window op's geometry (frontends/Layers.h's Window): per spatial
 /// dimension; padding as every front, then every back.
 struct WindowSpec {
@@ -155,6 +168,13 @@ public:
   Tensor argReduce(const Tensor &x, int64_t axis, bool keepdim, bool max);
   /// One-hot rows of |depth| classes appended after |indices|' dimensions.
   Tensor oneHot(const Tensor &indices, int64_t depth, DType dtype);
+  /// A criterion of |kind| on |input| and |target| with optional |weight|
+  /// (and, for BCE with logits, |posWeight|); |reduction| "none", "mean",
+  /// "sum" or "batchmean".
+  Tensor loss(LossKind kind, const Tensor &input, const Tensor &target,
+              const Tensor &weight, const Tensor &posWeight,
+              const std::string &reduction, double a, int64_t ignore,
+              bool flag);
   /// Slices of |x| along |axis| at |indices| (an integer tensor).
   Tensor gather(const Tensor &x, const Tensor &indices, int64_t axis);
   /// One recurrent layer (frontends/Layers.h's recurrent; ONNX's gate

@@ -320,6 +320,30 @@ struct Unbatched : nn::Module {
   }
 };
 
+/// Criteria as graph ops, reduction none included (inputs x 4 x 5, classes
+/// 4 int64, y 4 x 5).
+struct Losses : nn::Module {
+  nn::Linear fc{5, 5};
+  Losses() { register_modules(fc); }
+  std::vector<nn::Tensor> forward(nn::Tensor x, nn::Tensor cls, nn::Tensor y) {
+    nn::Tensor z = fc(x);
+    nn::Tensor w = nn::tensor({1.0f, 2.0f, 0.5f, 1.0f, 1.5f}, {5});
+    return {
+        F::cross_entropy(z, cls, w, 2, "mean", 0.1),
+        F::cross_entropy(z, cls, nn::Tensor(), -100, "none"),
+        F::cross_entropy(z, y.softmax(1)),
+        F::nll_loss(z.log_softmax(1), cls, w, -100, "sum"),
+        F::mse_loss(z, y, "none"),
+        F::l1_loss(z, y),
+        F::smooth_l1_loss(z, y, "sum", 0.5),
+        F::huber_loss(z, y, "mean", 0.7),
+        F::kl_div(z.log_softmax(1), y.softmax(1), "batchmean"),
+        F::binary_cross_entropy(z.sigmoid(), y.sigmoid(), nn::Tensor(), "none"),
+        F::binary_cross_entropy_with_logits(z, y.sigmoid(), nn::Tensor(),
+                                            "mean", nn::full({5}, 2.0))};
+  }
+};
+
 /// Keeps a symbolic tensor of its first trace and uses it in the next: the
 /// second compile is refused.
 struct Stale : nn::Module {

@@ -43,6 +43,8 @@ std::vector<lathe::InputSpec> inputsOf(const std::string &model,
     return {{"x", shape}, {"labels", {2, 3}, nn::kInt64}};
   if (model == "rest")
     return {{"x", shape}, {"ids", {3, 4}, nn::kInt64}, {"w", {3, 4}}};
+  if (model == "losses")
+    return {{"x", shape}, {"cls", {4}, nn::kInt64}, {"y", {4, 5}}};
   if (model == "attn")
     return {{"x", shape},
             {"mask", {2, 5}, nn::kBool},
@@ -81,6 +83,8 @@ const char *defaultShape(const std::string &model) {
     return "2x4x7x9";
   if (model == "unbatched")
     return "3x6x8";
+  if (model == "losses")
+    return "4x5";
   return "3x8";
 }
 
@@ -230,6 +234,8 @@ int main(int argc, char **argv) {
       return run<Rest>(args);
     if (name == "unbatched")
       return run<Unbatched>(args);
+    if (name == "losses")
+      return run<Losses>(args);
     std::cerr << "unknown model " << name << "\n";
     return 1;
   } catch (const lathe::Error &e) {

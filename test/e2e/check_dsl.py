@@ -314,6 +314,27 @@ class Unbatched(nn.Module):
                 self.ct(y.flatten(1)), self.ap(y.flatten(1)), o, h, c, g, gh)
 
 
+class Losses(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(5, 5)
+
+    def forward(self, x, cls, y):
+        z = self.fc(x)
+        w = torch.tensor([1.0, 2.0, 0.5, 1.0, 1.5])
+        return (F.cross_entropy(z, cls, w, ignore_index=2, label_smoothing=0.1),
+                F.cross_entropy(z, cls, reduction="none"),
+                F.cross_entropy(z, y.softmax(1)),
+                F.nll_loss(z.log_softmax(1), cls, w, reduction="sum"),
+                F.mse_loss(z, y, reduction="none"), F.l1_loss(z, y),
+                F.smooth_l1_loss(z, y, reduction="sum", beta=0.5),
+                F.huber_loss(z, y, delta=0.7),
+                F.kl_div(z.log_softmax(1), y.softmax(1), reduction="batchmean"),
+                F.binary_cross_entropy(z.sigmoid(), y.sigmoid(), reduction="none"),
+                F.binary_cross_entropy_with_logits(z, y.sigmoid(),
+                                                   pos_weight=torch.full((5,), 2.0)))
+
+
 class Heads(nn.Module):
     def __init__(self):
         super().__init__()
@@ -414,7 +435,8 @@ MODELS = {"lenet": (LeNet, (8, 1, 28, 28)), "resnet": (ResNet, (2, 3, 32, 32)),
           "zoo": (Zoo, (2, 4, 12, 12)), "seq": (Seq, (3, 7)),
           "more": (More, (2, 8, 6, 6)), "resample": (Resample, (2, 3, 5, 6)),
           "attn": (Attn, (2, 5, 16)), "ops": (Ops, (2, 3, 4)),
-          "rest": (Rest, (2, 4, 7, 9)), "unbatched": (Unbatched, (3, 6, 8))}
+          "rest": (Rest, (2, 4, 7, 9)), "unbatched": (Unbatched, (3, 6, 8)),
+          "losses": (Losses, (4, 5))}
 
 
 def inputs_for(name, shape, rng):
@@ -427,6 +449,9 @@ def inputs_for(name, shape, rng):
     x = rng.standard_normal(shape).astype(np.float32)
     if name == "more":
         return [x, rng.standard_normal((2, 5)).astype(np.float32)]
+    if name == "losses":
+        return [x, rng.integers(0, 5, size=4).astype(np.int64),
+                rng.standard_normal((4, 5)).astype(np.float32)]
     if name == "rest":
         ids = rng.integers(0, 20, size=(3, 4)).astype(np.int64)
         ids[0, 1] = 0  # Padding in a bag.

@@ -782,6 +782,34 @@ Tensor local_response_norm(const Tensor &x, int64_t size, double alpha = 1e-4,
 /// / 2 (random slopes are for training builds, not supported yet).
 Tensor rrelu(const Tensor &x, double lower = 1.0 / 8, double upper = 1.0 / 3,
              bool training = false);
+// Criteria as ops of the graph (torch.nn.functional's; reduction "none",
+// "mean" or "sum"; kl_div also "batchmean"). Weights may be undefined.
+Tensor cross_entropy(const Tensor &input, const Tensor &target,
+                     const Tensor &weight = Tensor(),
+                     int64_t ignore_index = -100,
+                     const std::string &reduction = "mean",
+                     double label_smoothing = 0.0);
+Tensor nll_loss(const Tensor &input, const Tensor &target,
+                const Tensor &weight = Tensor(), int64_t ignore_index = -100,
+                const std::string &reduction = "mean");
+Tensor mse_loss(const Tensor &input, const Tensor &target,
+                const std::string &reduction = "mean");
+Tensor l1_loss(const Tensor &input, const Tensor &target,
+               const std::string &reduction = "mean");
+Tensor smooth_l1_loss(const Tensor &input, const Tensor &target,
+                      const std::string &reduction = "mean", double beta = 1.0);
+Tensor huber_loss(const Tensor &input, const Tensor &target,
+                  const std::string &reduction = "mean", double delta = 1.0);
+Tensor kl_div(const Tensor &input, const Tensor &target,
+              const std::string &reduction = "mean", bool log_target = false);
+Tensor binary_cross_entropy(const Tensor &input, const Tensor &target,
+                            const Tensor &weight = Tensor(),
+                            const std::string &reduction = "mean");
+Tensor binary_cross_entropy_with_logits(const Tensor &input,
+                                        const Tensor &target,
+                                        const Tensor &weight = Tensor(),
+                                        const std::string &reduction = "mean",
+                                        const Tensor &pos_weight = Tensor());
 /// One-hot int64 rows of |num_classes| after |indices|' dimensions.
 Tensor one_hot(const Tensor &indices, int64_t num_classes);
 /// torch.nn.Threshold: x > threshold ? x : value.
