@@ -39,6 +39,22 @@ std::string listText(const std::vector<double> &values) {
 
 namespace nn {
 
+Tensor Loss::operator()(const Tensor &input, const Tensor &target) const {
+  if (!forward_)
+    detail::fail("lathe::nn: the " + name_ +
+                 " criterion is a training criterion only; as an op of a "
+                 "graph it is not supported yet");
+  return forward_(input, target);
+}
+
+/// |weights| as a float32 value tensor (undefined when empty).
+static Tensor weightTensor(const std::vector<double> &weights) {
+  if (weights.empty())
+    return Tensor();
+  std::vector<float> values(weights.begin(), weights.end());
+  return tensor(values, {int64_t(values.size())});
+}
+
 CrossEntropyLoss::CrossEntropyLoss(const CrossEntropyLossOptions &o)
     : Loss("cross_entropy",
            {{"reduction", o.reduction},
@@ -46,6 +62,11 @@ CrossEntropyLoss::CrossEntropyLoss(const CrossEntropyLossOptions &o)
             {"ignore-index", std::to_string(o.ignore_index)}}) {
   if (!o.weight.empty())
     add_option("class-weight", listText(o.weight));
+  set_forward([o](const Tensor &x, const Tensor &t) {
+    return functional::cross_entropy(x, t, weightTensor(o.weight),
+                                     o.ignore_index, o.reduction,
+                                     o.label_smoothing);
+  });
 }
 
 NLLLoss::NLLLoss(const NLLLossOptions &o)
@@ -53,28 +74,64 @@ NLLLoss::NLLLoss(const NLLLossOptions &o)
                    {"ignore-index", std::to_string(o.ignore_index)}}) {
   if (!o.weight.empty())
     add_option("class-weight", listText(o.weight));
+  set_forward([o](const Tensor &x, const Tensor &t) {
+    return functional::nll_loss(x, t, weightTensor(o.weight), o.ignore_index,
+                                o.reduction);
+  });
 }
 
 MSELoss::MSELoss(const std::string &reduction)
-    : Loss("mse", {{"reduction", reduction}}) {}
+    : Loss("mse", {{"reduction", reduction}}) {
+  set_forward([reduction](const Tensor &x, const Tensor &t) {
+    return functional::mse_loss(x, t, reduction);
+  });
+}
 L1Loss::L1Loss(const std::string &reduction)
-    : Loss("l1", {{"reduction", reduction}}) {}
+    : Loss("l1", {{"reduction", reduction}}) {
+  set_forward([reduction](const Tensor &x, const Tensor &t) {
+    return functional::l1_loss(x, t, reduction);
+  });
+}
 SmoothL1Loss::SmoothL1Loss(double beta, const std::string &reduction)
-    : Loss("smooth_l1", {{"reduction", reduction}, {"beta", text(beta)}}) {}
+    : Loss("smooth_l1", {{"reduction", reduction}, {"beta", text(beta)}}) {
+  set_forward([beta, reduction](const Tensor &x, const Tensor &t) {
+    return functional::smooth_l1_loss(x, t, reduction, beta);
+  });
+}
 HuberLoss::HuberLoss(double delta, const std::string &reduction)
-    : Loss("huber", {{"reduction", reduction}, {"delta", text(delta)}}) {}
+    : Loss("huber", {{"reduction", reduction}, {"delta", text(delta)}}) {
+  set_forward([delta, reduction](const Tensor &x, const Tensor &t) {
+    return functional::huber_loss(x, t, reduction, delta);
+  });
+}
 BCELoss::BCELoss(const std::string &reduction)
-    : Loss("bce", {{"reduction", reduction}}) {}
+    : Loss("bce", {{"reduction", reduction}}) {
+  set_forward([reduction](const Tensor &x, const Tensor &t) {
+    return functional::binary_cross_entropy(x, t, Tensor(), reduction);
+  });
+}
 BCEWithLogitsLoss::BCEWithLogitsLoss(double pos_weight,
                                      const std::string &reduction)
     : Loss("bce_with_logits",
-           {{"reduction", reduction}, {"pos-weight", text(pos_weight)}}) {}
+           {{"reduction", reduction}, {"pos-weight", text(pos_weight)}}) {
+  set_forward([pos_weight, reduction](const Tensor &x, const Tensor &t) {
+    Tensor pw;
+    if (pos_weight != 1.0)
+      pw = full({x.dim() ? x.size(-1) : 1}, pos_weight);
+    return functional::binary_cross_entropy_with_logits(x, t, Tensor(),
+                                                        reduction, pw);
+  });
+}
 
 SoftMarginLoss::SoftMarginLoss(const std::string &reduction)
     : Loss("soft_margin", {{"reduction", reduction}}) {}
 KLDivLoss::KLDivLoss(const std::string &reduction, bool log_target)
     : Loss("kl_div",
-           {{"reduction", reduction}, {"log-target", text(log_target)}}) {}
+           {{"reduction", reduction}, {"log-target", text(log_target)}}) {
+  set_forward([reduction, log_target](const Tensor &x, const Tensor &t) {
+    return functional::kl_div(x, t, reduction, log_target);
+  });
+}
 PoissonNLLLoss::PoissonNLLLoss(const PoissonNLLLossOptions &o)
     : Loss("poisson_nll", {{"reduction", o.reduction},
                            {"no-log-input", text(!o.log_input)},

@@ -5,6 +5,7 @@
 
 #include "basic_block.h"
 #include "lathe/nn.h"
+#include "lathe/train.h"
 
 namespace dsl_models {
 
@@ -333,14 +334,26 @@ struct Losses : nn::Module {
         F::cross_entropy(z, cls, nn::Tensor(), -100, "none"),
         F::cross_entropy(z, y.softmax(1)),
         F::nll_loss(z.log_softmax(1), cls, w, -100, "sum"),
-        F::mse_loss(z, y, "none"),
-        F::l1_loss(z, y),
-        F::smooth_l1_loss(z, y, "sum", 0.5),
-        F::huber_loss(z, y, "mean", 0.7),
+        F::mse_loss(z, y, "none"), F::l1_loss(z, y),
+        F::smooth_l1_loss(z, y, "sum", 0.5), F::huber_loss(z, y, "mean", 0.7),
         F::kl_div(z.log_softmax(1), y.softmax(1), "batchmean"),
         F::binary_cross_entropy(z.sigmoid(), y.sigmoid(), nn::Tensor(), "none"),
         F::binary_cross_entropy_with_logits(z, y.sigmoid(), nn::Tensor(),
-                                            "mean", nn::full({5}, 2.0))};
+                                            "mean", nn::full({5}, 2.0)),
+        // The criterion classes called as torch's modules are.
+        nn::CrossEntropyLoss(nn::CrossEntropyLossOptions{
+            {1.0, 2.0, 0.5, 1.0, 1.5}, 2, "mean", 0.1})(z, cls),
+        nn::HuberLoss(0.7)(z, y), nn::BCEWithLogitsLoss(2.0)(z, y.sigmoid()),
+        nn::KLDivLoss("batchmean")(z.log_softmax(1), y.softmax(1))};
+  }
+};
+
+/// Calls a criterion that has no graph form: refused.
+struct GraphOnly : nn::Module {
+  nn::Linear fc{5, 5};
+  GraphOnly() { register_modules(fc); }
+  nn::Tensor forward(nn::Tensor x) {
+    return nn::MultiMarginLoss()(fc(x), x.argmax(1));
   }
 };
 

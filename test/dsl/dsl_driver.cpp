@@ -83,7 +83,7 @@ const char *defaultShape(const std::string &model) {
     return "2x4x7x9";
   if (model == "unbatched")
     return "3x6x8";
-  if (model == "losses")
+  if (model == "losses" || model == "graphonly")
     return "4x5";
   return "3x8";
 }
@@ -236,6 +236,8 @@ int main(int argc, char **argv) {
       return run<Unbatched>(args);
     if (name == "losses")
       return run<Losses>(args);
+    if (name == "graphonly")
+      return run<GraphOnly>(args);
     std::cerr << "unknown model " << name << "\n";
     return 1;
   } catch (const lathe::Error &e) {

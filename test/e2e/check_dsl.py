@@ -332,7 +332,11 @@ class Losses(nn.Module):
                 F.kl_div(z.log_softmax(1), y.softmax(1), reduction="batchmean"),
                 F.binary_cross_entropy(z.sigmoid(), y.sigmoid(), reduction="none"),
                 F.binary_cross_entropy_with_logits(z, y.sigmoid(),
-                                                   pos_weight=torch.full((5,), 2.0)))
+                                                   pos_weight=torch.full((5,), 2.0)),
+                nn.CrossEntropyLoss(w, ignore_index=2, label_smoothing=0.1)(z, cls),
+                nn.HuberLoss(delta=0.7)(z, y),
+                nn.BCEWithLogitsLoss(pos_weight=torch.full((5,), 2.0))(z, y.sigmoid()),
+                nn.KLDivLoss(reduction="batchmean")(z.log_softmax(1), y.softmax(1)))
 
 
 class Heads(nn.Module):
@@ -670,6 +674,11 @@ def main(seed):
     expect_error([drv, "compile", "lenet", os.path.join(work, "absent.safetensors"),
                   os.path.join(work, "bad")], ["absent.safetensors", "cannot open"],
                  "a missing state dict file")
+    graphonly = os.path.join(work, "graphonly.safetensors")
+    driver([drv, "save", "graphonly", graphonly, "1"])
+    expect_error([drv, "compile", "graphonly", graphonly, os.path.join(work, "bad")],
+                 ["multi_margin criterion is a training criterion only"],
+                 "a criterion without a graph form, called in forward, is refused")
     expect_error([drv, "stale", os.path.join(work, "stale")],
                  ["a symbolic tensor of a finished trace"],
                  "a symbolic tensor kept from an earlier compile is refused")

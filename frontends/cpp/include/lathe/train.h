@@ -38,14 +38,24 @@ public:
   const std::string &name() const { return name_; }
   const OptionList &options() const { return options_; }
 
+  /// The criterion as an op of the graph forward traces (torch's
+  /// `loss(input, target)`), for the criteria nn::functional has; throws
+  /// for the others.
+  Tensor operator()(const Tensor &input, const Tensor &target) const;
+
 protected:
   void add_option(std::string name, std::string value) {
     options_.push_back({std::move(name), std::move(value)});
+  }
+  /// Sets what operator() computes.
+  void set_forward(std::function<Tensor(const Tensor &, const Tensor &)> f) {
+    forward_ = std::move(f);
   }
 
 private:
   std::string name_;
   OptionList options_;
+  std::function<Tensor(const Tensor &, const Tensor &)> forward_;
 };
 
 struct CrossEntropyLossOptions {
