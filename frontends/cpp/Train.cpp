@@ -186,21 +186,18 @@ SGD::SGD(const SGDOptions &o)
                  {"weight-decay", text(o.weight_decay)},
                  {"nesterov", text(o.nesterov)}}) {}
 
-Adam::Adam(const AdamOptions &o)
-    : Optimizer("adam", o.lr,
-                {{"beta1", text(o.betas.first)},
-                 {"beta2", text(o.betas.second)},
-                 {"eps", text(o.eps)},
-                 {"weight-decay", text(o.weight_decay)},
-                 {"amsgrad", text(o.amsgrad)}}) {}
+/// Adam's and AdamW's options, as `lathe train` names them.
+static OptionList adamOptions(const AdamOptions &o) {
+  return {{"beta1", text(o.betas.first)},
+          {"beta2", text(o.betas.second)},
+          {"eps", text(o.eps)},
+          {"weight-decay", text(o.weight_decay)},
+          {"amsgrad", text(o.amsgrad)}};
+}
 
-AdamW::AdamW(const AdamOptions &o)
-    : Optimizer("adamw", o.lr,
-                {{"beta1", text(o.betas.first)},
-                 {"beta2", text(o.betas.second)},
-                 {"eps", text(o.eps)},
-                 {"weight-decay", text(o.weight_decay)},
-                 {"amsgrad", text(o.amsgrad)}}) {}
+Adam::Adam(const AdamOptions &o) : Optimizer("adam", o.lr, adamOptions(o)) {}
+
+AdamW::AdamW(const AdamOptions &o) : Optimizer("adamw", o.lr, adamOptions(o)) {}
 
 RMSprop::RMSprop(const RMSpropOptions &o)
     : Optimizer("rmsprop", o.lr,
