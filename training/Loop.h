@@ -20,6 +20,16 @@
 
 namespace lathe::training {
 
+/// Destroys runtime objects: Owned<lathe_context_t>, Owned<lathe_module_t>,
+/// Owned<lathe_tensor_t>, Owned<lathe_trainer_t> own what they hold.
+struct RuntimeDeleter {
+  void operator()(lathe_context_t *c) const { lathe_context_destroy(c); }
+  void operator()(lathe_module_t *m) const { lathe_module_destroy(m); }
+  void operator()(lathe_tensor_t *t) const { lathe_tensor_destroy(t); }
+  void operator()(lathe_trainer_t *t) const { lathe_trainer_destroy(t); }
+};
+template <typename T> using Owned = std::unique_ptr<T, RuntimeDeleter>;
+
 /// The loop's options: one field per LATHE_LOOP_* row of
 /// training/Options.def (name, default and help there).
 struct LoopOptions {

@@ -215,13 +215,7 @@ using nn::detail::fail;
 
 namespace {
 
-struct Deleters {
-  void operator()(lathe_context_t *c) const { lathe_context_destroy(c); }
-  void operator()(lathe_module_t *m) const { lathe_module_destroy(m); }
-  void operator()(lathe_tensor_t *t) const { lathe_tensor_destroy(t); }
-  void operator()(lathe_trainer_t *t) const { lathe_trainer_destroy(t); }
-};
-template <typename T> using Owned = std::unique_ptr<T, Deleters>;
+using training::Owned;
 
 /// Every array of |data| in order (inputs, then targets): values with the
 /// same number of samples.

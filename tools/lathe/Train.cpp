@@ -39,13 +39,7 @@ namespace {
 volatile std::sig_atomic_t interrupted = 0;
 void onInterrupt(int) { interrupted = 1; }
 
-struct Deleters {
-  void operator()(lathe_context_t *c) const { lathe_context_destroy(c); }
-  void operator()(lathe_module_t *m) const { lathe_module_destroy(m); }
-  void operator()(lathe_tensor_t *t) const { lathe_tensor_destroy(t); }
-  void operator()(lathe_trainer_t *t) const { lathe_trainer_destroy(t); }
-};
-template <typename T> using Owned = std::unique_ptr<T, Deleters>;
+using training::Owned;
 
 /// A data set: one array per model input, then the target; dimension 0
 /// indexes samples.
